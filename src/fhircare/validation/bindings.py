@@ -1,0 +1,103 @@
+"""Terminology bindings on elements, and codes checked against their code systems."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhircare.validation.issues import IssueSink
+from fhircare.validation.structure import Binding
+from fhircare.validation.terminology import Expansion, Membership, Terminology
+
+_CODED_TYPES = ("code", "Coding", "CodeableConcept", "Quantity", "string", "uri")
+
+
+def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str]]:
+    """(system, code) pairs a coded value carries."""
+    if isinstance(value, str):
+        return [(None, value)]
+    if not isinstance(value, dict):
+        return []
+    if type_code == "CodeableConcept" or (type_code is None and "coding" in value):
+        return [
+            (c.get("system"), c["code"])
+            for c in value.get("coding", ())
+            if isinstance(c, dict) and isinstance(c.get("code"), str)
+        ]
+    if isinstance(value.get("code"), str):
+        return [(value.get("system"), value["code"])]
+    return []
+
+
+def _label(exp: Expansion | None, url: str) -> str:
+    if exp is None:
+        return url
+    return f"'{exp.display_name}' ({exp.versioned_url})"
+
+
+class BindingChecker:
+    def __init__(self, terminology: Terminology) -> None:
+        self.terminology = terminology
+
+    def in_value_set(self, value: Any, type_code: str | None, value_set: str) -> bool | None:
+        """Is any coding of ``value`` in the value set? None when it cannot be told offline."""
+        unknown = False
+        for system, code in _codings(value, type_code):
+            membership, _ = self.terminology.check(value_set, system, code)
+            if membership is Membership.IN:
+                return True
+            unknown = unknown or membership is Membership.UNKNOWN
+        return None if unknown else False
+
+    def check(self, value: Any, type_code: str, binding: Binding, loc: str, sink: IssueSink, profile: bool) -> None:
+        if binding.strength not in ("required", "extensible") or type_code not in _CODED_TYPES:
+            return
+        vs = binding.value_set
+        assert vs is not None
+        codings = _codings(value, type_code)
+        if not codings:
+            return
+        exp = self.terminology.expand(vs)
+        if exp is None:
+            sink.warning("not-found", loc, f"ValueSet {vs} not found by the validator, so the code cannot be checked")
+            return
+        results = [(s, c, self.terminology.check(vs, s, c)[0]) for s, c in codings]
+        if any(m is Membership.IN for _, _, m in results):
+            return
+        if all(m is Membership.UNKNOWN for _, _, m in results):
+            shown = ", ".join(f"{s}#{c}" if s else c for s, c, _ in results)
+            sink.warning(
+                "not-supported",
+                loc,
+                f"The code(s) {shown} could not be checked against the value set {_label(exp, vs)}: "
+                "the code system is not available offline",
+            )
+            return
+        required = binding.strength == "required"
+        severity = "error" if required else "warning"
+        must = "is required" if required else "should come from this value set unless it has no suitable code"
+        if type_code == "CodeableConcept":
+            codes = ", ".join(f"{s}#{c}" for s, c, _ in results)
+            text = f"None of the codings provided are in the value set {_label(exp, vs)}, and a coding {must}) (codes = {codes})"
+        elif type_code in ("code", "string", "uri"):
+            text = f"The value provided ('{results[0][1]}') was not found in the value set {_label(exp, vs)}, and a code {must}"
+        else:
+            s, c, _ = results[0]
+            text = f"The code provided ({s}#{c}) was not found in the value set {_label(exp, vs)}"
+        sink.add(severity, "code-invalid", loc, text)
+
+    def check_codes(self, value: Any, type_code: str, loc: str, sink: IssueSink) -> None:
+        """Codes claimed from a code system we hold in full must exist in it."""
+        if type_code == "Coding":
+            self._check_coding(value, loc, sink)
+        elif type_code == "CodeableConcept" and isinstance(value, dict):
+            for i, c in enumerate(value.get("coding", ()) if isinstance(value.get("coding"), list) else ()):
+                self._check_coding(c, f"{loc}.coding[{i}]", sink)
+
+    def _check_coding(self, coding: Any, loc: str, sink: IssueSink) -> None:
+        if not isinstance(coding, dict):
+            return
+        system, code = coding.get("system"), coding.get("code")
+        if not isinstance(system, str) or not isinstance(code, str):
+            return
+        if self.terminology.code_in_system(system, code) is Membership.NOT_IN:
+            sink.error("code-invalid", loc, f"Unknown code '{code}' in the CodeSystem '{system}'")

@@ -1,0 +1,101 @@
+"""Extensions: find the definition by url, check where it is used, walk its content."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fhircare.errors import DefinitionError
+from fhircare.validation.structure import ElementNode, StructureModel
+
+if TYPE_CHECKING:
+    from fhircare.validation.engine import Validator, Walk
+
+#: unknown extensions under these bases are reported as warnings: the HL7 extension
+#: pack is not available offline, so we cannot know them, but they are not bogus
+_HL7_BASES = ("http://hl7.org/fhir/StructureDefinition/", "http://hl7.org/fhir/")
+
+
+def _host_path(loc_node: ElementNode) -> str:
+    """The element an extension sits on: 'Patient.birthDate' for Patient.birthDate.extension."""
+    return loc_node.path.rsplit(".", 1)[0]
+
+
+def context_allows(model: StructureModel, host_path: str, host_types: set[str]) -> bool:
+    if not model.context:
+        return True
+    for ctx in model.context:
+        kind, expression = ctx.get("type"), ctx.get("expression", "")
+        if kind != "element":
+            return True  # fhirpath and extension contexts are not checked offline
+        if expression in ("Element", "Base", "BackboneElement") or expression == host_path:
+            return True
+        if expression in host_types:
+            return True
+        if host_path.split(".")[0] == expression and "." not in host_path and "Resource" in host_types:
+            return True
+    return False
+
+
+def check_extension(validator: Validator, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
+    from fhircare.validation.engine import Walk as WalkType
+
+    url = value.get("url")
+    if not isinstance(url, str):
+        if not w.profile:
+            w.sink.error("structure", loc, "Extension.url is required in order to identify, use and validate the extension")
+        base = validator.context.type_model("Extension")
+        if base is not None and not w.profile:
+            validator._object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, base, False, w.walked))
+        return
+    profiles = [p for t in node.types for p in t.profiles]
+    definition_url = profiles[0] if profiles else url
+    if w.profile and not profiles:
+        return  # the base walk resolved and walked this extension by url
+    if "|" in url and not w.profile:
+        w.sink.error("structure", loc, "The extension URL must not contain a version")
+    try:
+        model: StructureModel | None = validator.context.model(definition_url)
+    except DefinitionError:
+        model = None
+    if model is None:
+        if w.profile:
+            w.sink.error("not-found", loc, f"Unable to resolve the profile reference '{definition_url}'")
+            return
+        is_modifier = node.name == "modifierExtension"
+        if url.startswith(_HL7_BASES) and not is_modifier:
+            w.sink.warning("not-supported", loc, f"The extension {url} is not known to this validator (no extension package offline); its content was not checked")
+        else:
+            w.sink.error("structure", loc, f"The extension {url} could not be found so is not allowed here")
+        base = validator.context.type_model("Extension")
+        if base is not None:
+            validator._object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, base, False, w.walked))
+        return
+    if not w.profile:
+        host = _host_path(node)
+        host_types = _host_types(validator, host)
+        if not context_allows(model, host, host_types):
+            allowed = ", ".join(str(c.get("expression")) for c in model.context)
+            w.sink.error("structure", loc, f"The extension {url} is not allowed to be used at this point (allowed = {allowed}; this element is [{host}])")
+    key = (id(value), model.url)
+    if key in w.walked:
+        return
+    w.walked.add(key)
+    validator._object(value, model.root, "Extension", loc, WalkType(w.sink, w.frame, model, False, w.walked))
+    validator._constraints_on(value, model.root, "Extension", loc, WalkType(w.sink, w.frame, model, False, w.walked))
+
+
+def _host_types(validator: Validator, host_path: str) -> set[str]:
+    """Type names an element path stands for ('Patient.name' → HumanName, Element)."""
+    parts = host_path.split(".")
+    model = validator.context.type_model(parts[0])
+    types: set[str] = {"Element"}
+    if model is None:
+        return types
+    if len(parts) == 1:
+        types |= {parts[0], "Resource", "DomainResource"}
+        return types
+    node = model.by_id.get(host_path)
+    if node is not None:
+        types |= set(node.type_codes)
+    return types
+

@@ -1,0 +1,265 @@
+"""Invariants: FHIRPath through ``fhirpathpy``, with the ubiquitous ones native.
+
+Each expression is compiled once. The invariants that sit on nearly every element
+or resource (ele-1, ext-1, dom-2..6, ref-1, txt-1/2, per-1) are implemented in
+Python, keyed by key *and* expression so a profile that redefines a key with
+different FHIRPath still gets its own expression evaluated. Functions the FHIR
+validator defines and fhirpathpy lacks (hasValue, htmlChecks, conformsTo,
+memberOf, resolve) are supplied as custom functions.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fhirpathpy import compile as fp_compile
+from fhirpathpy.engine.nodes import ResourceNode
+from fhirpathpy.models import models
+
+from fhircare.validation.xhtml import check_narrative_div
+
+_R4 = models["r4"]
+
+
+@dataclass(slots=True)
+class EvalEnv:
+    """What an invariant may look beyond its focus: %resource, %rootResource, bundle."""
+
+    resource: Any
+    root_resource: Any
+    resolve: Callable[[str], dict[str, Any] | None]
+    member_of: Callable[[Any, str], bool | None]
+    conforms_to: Callable[[dict[str, Any], str], bool]
+
+
+_ENV: contextvars.ContextVar[EvalEnv | None] = contextvars.ContextVar("fhircare_fp_env", default=None)
+
+
+# -- custom functions (inputs arrive as plain data) -------------------------------
+def _has_value(inputs: list[Any]) -> bool:
+    return len(inputs) == 1 and inputs[0] is not None and not isinstance(inputs[0], dict | list)
+
+
+def _html_checks(inputs: list[Any]) -> bool:
+    return all(check_narrative_div(i) is None for i in inputs if isinstance(i, str))
+
+
+def _resolve(inputs: list[Any]) -> list[Any]:
+    env = _ENV.get()
+    if env is None:
+        return []
+    out = []
+    for item in inputs:
+        ref = item if isinstance(item, str) else item.get("reference") if isinstance(item, dict) else None
+        if isinstance(ref, str):
+            found = env.resolve(ref)
+            if found is not None:
+                out.append(found)
+    return out
+
+
+def _member_of(inputs: list[Any], value_set: Any) -> list[bool]:
+    env = _ENV.get()
+    if env is None or len(inputs) != 1:
+        return []
+    answer = env.member_of(inputs[0], str(value_set))
+    return [] if answer is None else [answer]
+
+
+def _conforms_to(inputs: list[Any], profile: Any) -> list[bool]:
+    env = _ENV.get()
+    if env is None or len(inputs) != 1 or not isinstance(inputs[0], dict):
+        return []
+    return [env.conforms_to(inputs[0], str(profile))]
+
+
+_CUSTOM = {
+    # trace() in invariants (dom-3, ref-1) must not print: resources hold personal data
+    "traceFn": lambda *_args: None,
+    "userInvocationTable": {
+        "hasValue": {"fn": _has_value},
+        "htmlChecks": {"fn": _html_checks},
+        "resolve": {"fn": _resolve},
+        "memberOf": {"fn": _member_of, "arity": {1: ["String"]}},
+        "conformsTo": {"fn": _conforms_to, "arity": {1: ["String"]}},
+    }
+}
+
+
+# -- native invariants ------------------------------------------------------------
+# Each takes (focus value, env) and returns True when the invariant holds.
+def _ele_1(value: Any, env: EvalEnv) -> bool:
+    if isinstance(value, dict):
+        return any(k != "id" for k in value)
+    return value is not None
+
+
+def _ext_1(value: Any, env: EvalEnv) -> bool:
+    if not isinstance(value, dict):
+        return True
+    has_ext = bool(value.get("extension"))
+    has_value = any(k.startswith("value") and len(k) > 5 and k[5].isupper() for k in value)
+    return has_ext != has_value
+
+
+def _contained(value: Any) -> list[dict[str, Any]]:
+    c = value.get("contained") if isinstance(value, dict) else None
+    return [r for r in c if isinstance(r, dict)] if isinstance(c, list) else []
+
+
+def _dom_2(value: Any, env: EvalEnv) -> bool:
+    return not any(r.get("contained") for r in _contained(value))
+
+
+def _dom_4(value: Any, env: EvalEnv) -> bool:
+    return not any(
+        isinstance(r.get("meta"), dict)
+        and ("versionId" in r["meta"] or "lastUpdated" in r["meta"])
+        for r in _contained(value)
+    )
+
+
+def _dom_5(value: Any, env: EvalEnv) -> bool:
+    return not any(isinstance(r.get("meta"), dict) and r["meta"].get("security") for r in _contained(value))
+
+
+def _dom_6(value: Any, env: EvalEnv) -> bool:
+    text = value.get("text") if isinstance(value, dict) else None
+    return isinstance(text, dict) and "div" in text
+
+
+def _strings(value: Any, out: set[str]) -> None:
+    if isinstance(value, str):
+        if value.startswith("#"):
+            out.add(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _strings(v, out)
+    elif isinstance(value, list):
+        for v in value:
+            _strings(v, out)
+
+
+def unreferenced_contained(resource: dict[str, Any]) -> list[int]:
+    """Indexes of contained resources nothing in the container points at (dom-3)."""
+    contained = _contained(resource)
+    if not contained:
+        return []
+    local_refs: set[str] = set()
+    for key, v in resource.items():
+        if key != "contained":
+            _strings(v, local_refs)
+    for r in contained:
+        _strings(r, local_refs)
+    if "#" in local_refs:  # a contained resource refers to its container: all count
+        return []
+    return [i for i, r in enumerate(contained) if f"#{r.get('id')}" not in local_refs]
+
+
+def _dom_3(value: Any, env: EvalEnv) -> bool:
+    return not unreferenced_contained(value) if isinstance(value, dict) else True
+
+
+def _ref_1(value: Any, env: EvalEnv) -> bool:
+    ref = value.get("reference") if isinstance(value, dict) else None
+    if not isinstance(ref, str) or not ref.startswith("#"):
+        return True
+    root = env.root_resource if isinstance(env.root_resource, dict) else {}
+    return ref[1:] in {r.get("id") for r in _contained(root)}
+
+
+def _txt(value: Any, env: EvalEnv) -> bool:
+    return check_narrative_div(value) is None if isinstance(value, str) else True
+
+
+def _per_1(value: Any, env: EvalEnv) -> bool:
+    if not isinstance(value, dict):
+        return True
+    start, end = value.get("start"), value.get("end")
+    if not isinstance(start, str) or not isinstance(end, str):
+        return True
+    from fhircare.validation.temporal import compare_datetimes
+
+    order = compare_datetimes(start, end)
+    return order is None or order <= 0
+
+
+NATIVE: dict[tuple[str, str], Callable[[Any, EvalEnv], bool]] = {
+    ("ele-1", "hasValue() or (children().count() > id.count())"): _ele_1,
+    ("ext-1", "extension.exists() != value.exists()"): _ext_1,
+    ("dom-2", "contained.contained.empty()"): _dom_2,
+    ("dom-4", "contained.meta.versionId.empty() and contained.meta.lastUpdated.empty()"): _dom_4,
+    ("dom-5", "contained.meta.security.empty()"): _dom_5,
+    ("dom-6", "text.`div`.exists()"): _dom_6,
+    (
+        "ref-1",
+        "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
+        "%rootResource.contained.id.trace('ids'))",
+    ): _ref_1,
+    ("txt-1", "htmlChecks()"): _txt,
+    ("txt-2", "htmlChecks()"): _txt,
+    ("per-1", "start.hasValue().not() or end.hasValue().not() or (start <= end)"): _per_1,
+}
+#: dom-3's expression is long and only ever means "contained resources are referenced"
+NATIVE_BY_KEY_PREFIX = {"dom-3": _dom_3}
+
+
+class InvariantError(Exception):
+    """The expression could not be evaluated (unsupported function, type error)."""
+
+
+class FhirPathEngine:
+    def __init__(self) -> None:
+        self._compiled: dict[str, Callable[..., list[Any]]] = {}
+
+    def native(self, key: str, expression: str) -> Callable[[Any, EvalEnv], bool] | None:
+        found = NATIVE.get((key, expression))
+        if found is None and key == "dom-3" and expression.startswith("contained.where(("):
+            return _dom_3
+        return found
+
+    def compiled(self, expression: str) -> Callable[..., list[Any]]:
+        fn = self._compiled.get(expression)
+        if fn is None:
+            try:
+                fn = fp_compile(expression, _R4, _CUSTOM)
+            except Exception as exc:  # the parser raises bare Exceptions
+                raise InvariantError(f"cannot parse: {exc}") from exc
+            self._compiled[expression] = fn
+        return fn
+
+    def holds(self, key: str, expression: str, focus: Any, type_path: str, env: EvalEnv) -> bool:
+        """Evaluate an invariant on ``focus``; raises InvariantError when it cannot."""
+        native = self.native(key, expression)
+        if native is not None:
+            return native(focus, env)
+        fn = self.compiled(expression)
+        token = _ENV.set(env)
+        try:
+            node = ResourceNode.create_node(focus, type_path) if type_path else focus
+            result = fn(node, {"resource": env.resource, "rootResource": env.root_resource})
+        except Exception as exc:  # fhirpathpy signals every failure as Exception
+            raise InvariantError(str(exc)) from exc
+        finally:
+            _ENV.reset(token)
+        return _truthy(result)
+
+    def evaluate(self, expression: str, focus: Any, env: EvalEnv | None = None) -> list[Any]:
+        fn = self.compiled(expression)
+        token = _ENV.set(env)
+        try:
+            return list(fn(focus, {"resource": focus, "rootResource": focus}))
+        finally:
+            _ENV.reset(token)
+
+
+def _truthy(result: list[Any]) -> bool:
+    """An invariant holds when it evaluates to true; empty is false, as in HL7's validator."""
+    if not result:
+        return False
+    if len(result) == 1 and isinstance(result[0], bool):
+        return result[0]
+    return bool(result[0]) if len(result) == 1 else True

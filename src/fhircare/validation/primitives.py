@@ -1,0 +1,230 @@
+"""FHIR R4 primitive types: JSON shape and lexical checks.
+
+The regular expressions are the ones the R4 specification publishes for each
+primitive (datatypes.html), compiled once. Each check returns ``None`` when the
+value is acceptable or a message in the reference validator's wording.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import re
+from collections.abc import Callable
+
+_YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
+_TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
+_TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
+
+DATE_RE = re.compile(rf"{_YEAR}(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?")
+DATETIME_RE = re.compile(
+    rf"{_YEAR}(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T{_TIME}{_TZ}?)?)?)?"
+)
+INSTANT_RE = re.compile(rf"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T{_TIME}{_TZ}")
+TIME_RE = re.compile(_TIME)
+CODE_RE = re.compile(r"[^\s]+( [^\s]+)*")
+ID_RE = re.compile(r"[A-Za-z0-9\-\.]{1,64}")
+OID_RE = re.compile(r"urn:oid:[0-2](\.(0|[1-9][0-9]*))+")
+UUID_RE = re.compile(
+    r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+URI_RE = re.compile(r"\S*")
+_BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=\s]*")
+
+MAX_STRING_BYTES = 1024 * 1024
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+
+#: JSON shape of each primitive: "string", "boolean", "integer" or "number"
+JSON_KIND: dict[str, str] = {
+    "boolean": "boolean",
+    "integer": "integer",
+    "unsignedInt": "integer",
+    "positiveInt": "integer",
+    "decimal": "number",
+}
+
+
+PRIMITIVE_TYPES = frozenset(
+    "base64Binary boolean canonical code date dateTime decimal id instant integer markdown oid "
+    "positiveInt string time unsignedInt uri url uuid xhtml".split()
+)
+
+
+def choice_type(suffix: str) -> str:
+    """The type a choice property's suffix names: 'Quantity' → Quantity, 'String' → string."""
+    lowered = suffix[:1].lower() + suffix[1:]
+    return lowered if lowered in PRIMITIVE_TYPES else suffix
+
+
+def is_primitive(type_code: str) -> bool:
+    return (
+        bool(type_code)
+        and type_code[0].islower()
+        or type_code.startswith("http://hl7.org/fhirpath/System.")
+    )
+
+
+def _valid_calendar_date(text: str) -> bool:
+    """The regex accepts 2021-02-31; the calendar does not."""
+    if len(text) < 10:
+        return True
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    return day <= calendar.monthrange(year, month)[1]
+
+
+def _check_date(value: str) -> str | None:
+    if not DATE_RE.fullmatch(value) or not _valid_calendar_date(value):
+        return f"Not a valid date format: '{value}'"
+    return None
+
+
+def _check_datetime(value: str) -> str | None:
+    if not DATETIME_RE.fullmatch(value) or not _valid_calendar_date(value):
+        if "T" in value and DATETIME_RE.fullmatch(value + "Z"):
+            return "If a date has a time, it must have a timezone"
+        return f"Not a valid date/time ({value})"
+    if "T" in value and not re.search(_TZ + "$", value):
+        return "If a date has a time, it must have a timezone"
+    return None
+
+
+def _check_instant(value: str) -> str | None:
+    if not INSTANT_RE.fullmatch(value) or not _valid_calendar_date(value):
+        return f"Not a valid instant ({value})"
+    return None
+
+
+def _check_time(value: str) -> str | None:
+    return None if TIME_RE.fullmatch(value) else f"Not a valid time ({value})"
+
+
+def _check_code(value: str) -> str | None:
+    return (
+        None if CODE_RE.fullmatch(value) else f"The code '{value}' is not valid (whitespace rules)"
+    )
+
+
+def _check_id(value: str) -> str | None:
+    if ID_RE.fullmatch(value):
+        return None
+    if len(value) > 64:
+        return f"Invalid id: Too long ({len(value)} chars)"
+    return f"Invalid id: Invalid Characters ('{value}')"
+
+
+def _check_oid(value: str) -> str | None:
+    return (
+        None if OID_RE.fullmatch(value) else f"OIDs must start with urn:oid: and be valid ({value})"
+    )
+
+
+def _check_uuid(value: str) -> str | None:
+    return None if UUID_RE.fullmatch(value) else f"UUIDs must be valid and lowercase ({value})"
+
+
+def _check_uri(value: str) -> str | None:
+    if not URI_RE.fullmatch(value):
+        return f"URI values cannot have whitespace ('{value}')"
+    if value.startswith("urn:oid:"):
+        return _check_oid(value)
+    if value.startswith("urn:uuid:"):
+        return _check_uuid(value)
+    return None
+
+
+def _check_base64(value: str) -> str | None:
+    if not _BASE64_CHARS.fullmatch(value):
+        return f"The value '{value[:40]}' is not a valid Base64 value"
+    try:
+        base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return f"The value '{value[:40]}' is not a valid Base64 value"
+    return None
+
+
+def _check_string(value: str) -> str | None:
+    if not value:
+        return "@value cannot be empty"
+    return None
+
+
+_LEXICAL: dict[str, Callable[[str], str | None]] = {
+    "date": _check_date,
+    "dateTime": _check_datetime,
+    "instant": _check_instant,
+    "time": _check_time,
+    "code": _check_code,
+    "id": _check_id,
+    "oid": _check_oid,
+    "uuid": _check_uuid,
+    "uri": _check_uri,
+    "url": _check_uri,
+    "canonical": _check_uri,
+    "base64Binary": _check_base64,
+    "string": _check_string,
+    "markdown": _check_string,
+}
+
+
+def check_primitive(type_code: str, value: object) -> str | None:
+    """Check a primitive's JSON value; returns a message or None."""
+    kind = JSON_KIND.get(type_code, "string")
+    if kind == "boolean":
+        return (
+            None
+            if isinstance(value, bool)
+            else f"Error parsing JSON: the primitive value must be a boolean (found {_json_kind(value)})"
+        )
+    if kind == "integer":
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                return None
+            return f"Error parsing JSON: the primitive value must be a number (found {_json_kind(value)})"
+        if not INT32_MIN <= value <= INT32_MAX:
+            return f"The value '{value}' is outside the range of a 32-bit integer"
+        if type_code == "unsignedInt" and value < 0:
+            return f"The value '{value}' is not a valid unsignedInt: must be zero or more"
+        if type_code == "positiveInt" and value < 1:
+            return f"The value '{value}' is not a valid positiveInt: must be one or more"
+        return None
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return f"Error parsing JSON: the primitive value must be a number (found {_json_kind(value)})"
+        return None
+    if not isinstance(value, str):
+        return (
+            f"Error parsing JSON: the primitive value must be a string (found {_json_kind(value)})"
+        )
+    if (
+        len(value) > MAX_STRING_BYTES // 4
+        and len(value.encode()) > MAX_STRING_BYTES
+        and type_code != "base64Binary"
+    ):
+        return "value is longer than permitted maximum length of 1 MB (1048576 bytes)"
+    check = _LEXICAL.get(type_code)
+    return check(value) if check else None
+
+
+def check_resource_id(value: object) -> str | None:
+    if not isinstance(value, str):
+        return "Invalid Resource id: must be a string"
+    if len(value) > 64:
+        return f"Invalid Resource id: Too long ({len(value)} chars)"
+    if not ID_RE.fullmatch(value):
+        return f"Invalid Resource id: Invalid Characters ('{value}')"
+    return None
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return "null"

@@ -1,0 +1,63 @@
+"""Reference checks: target types, contained and in-bundle resolution."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fhircare.errors import DefinitionError
+from fhircare.validation.references import parse_reference
+from fhircare.validation.structure import ElementNode
+
+if TYPE_CHECKING:
+    from fhircare.validation.engine import Validator, Walk
+
+
+def _allowed_types(validator: Validator, node: ElementNode) -> set[str]:
+    allowed: set[str] = set()
+    for t in node.types:
+        if t.code != "Reference":
+            continue
+        for target in t.target_profiles:
+            try:
+                allowed.add(validator.context.model(target).type)
+            except DefinitionError:
+                allowed.add(target.rsplit("/", 1)[-1].split("|")[0])
+    return allowed
+
+
+def check_reference(validator: Validator, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
+    ref = value.get("reference")
+    if not isinstance(ref, str):
+        return
+    parsed = parse_reference(ref)
+    target: dict[str, Any] | None = None
+    if parsed.kind == "contained":
+        target = validator._resolve(ref, w.frame)
+        if target is None:
+            w.sink.error("structure", loc, f"Unable to resolve resource with reference '{ref}'")
+            return
+    elif parsed.kind == "other" and "/" in ref and ":" not in ref:
+        w.sink.error("structure", loc, f"Relative URLs must be of the format [ResourceName]/[id]. Encountered {ref}")
+        return
+    elif w.frame.bundle is not None:
+        found = w.frame.bundle.resolve(parsed, w.frame.full_url)
+        if len(found) > 1:
+            w.sink.error("structure", loc, f"Found {len(found)} matches for '{ref}' in the bundle")
+        elif found:
+            target = found[0]
+        elif w.frame.bundle.type == "document" and parsed.kind in ("relative", "urn"):
+            w.sink.error("structure", loc, f"Can't find '{ref}' in the bundle")
+    found_type = target.get("resourceType") if isinstance(target, dict) else parsed.type
+    if found_type is None:
+        declared = value.get("type")
+        found_type = declared if isinstance(declared, str) else None
+    allowed = _allowed_types(validator, node)
+    if not found_type or not allowed or "Resource" in allowed:
+        return
+    if found_type not in allowed:
+        shown = ", ".join(sorted(allowed))
+        w.sink.error(
+            "structure",
+            loc,
+            f"The type '{found_type}' implied by the reference URL {ref} is not a valid Target for this element (must be one of [{shown}])",
+        )

@@ -1,0 +1,84 @@
+"""References: parsing them, resolving them in a Bundle or among contained resources."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+_RESTFUL = re.compile(r"^(?:(?P<base>.*/))?(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/(?P<version>[A-Za-z0-9\-.]{1,64}))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedReference:
+    text: str
+    kind: str  # contained | relative | absolute | urn | other
+    type: str | None = None
+    id: str | None = None
+    version: str | None = None
+    base: str | None = None
+
+
+def parse_reference(text: str) -> ParsedReference:
+    if text.startswith("#"):
+        return ParsedReference(text, "contained", id=text[1:] or None)
+    if text.startswith("urn:uuid:") or text.startswith("urn:oid:"):
+        return ParsedReference(text, "urn")
+    m = _RESTFUL.match(text)
+    is_absolute = "://" in text
+    if m:
+        return ParsedReference(
+            text,
+            "absolute" if is_absolute else "relative",
+            type=m.group("type"),
+            id=m.group("id"),
+            version=m.group("version"),
+            base=m.group("base"),
+        )
+    return ParsedReference(text, "absolute" if is_absolute else "other")
+
+
+@dataclass(slots=True)
+class BundleIndex:
+    """A Bundle's entries by fullUrl and by Type/id, for resolving references."""
+
+    type: str | None
+    by_full_url: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    by_type_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, bundle: dict[str, Any]) -> BundleIndex:
+        index = cls(type=bundle.get("type") if isinstance(bundle.get("type"), str) else None)
+        for entry in bundle.get("entry", ()) if isinstance(bundle.get("entry"), list) else ():
+            if not isinstance(entry, dict):
+                continue
+            resource = entry.get("resource")
+            if not isinstance(resource, dict):
+                continue
+            full_url = entry.get("fullUrl")
+            if isinstance(full_url, str):
+                index.by_full_url.setdefault(full_url, []).append(resource)
+            rt, rid = resource.get("resourceType"), resource.get("id")
+            if isinstance(rt, str) and isinstance(rid, str):
+                index.by_type_id.setdefault(f"{rt}/{rid}", []).append(resource)
+        return index
+
+    def resolve(self, ref: ParsedReference, from_full_url: str | None) -> list[dict[str, Any]]:
+        """Entries a reference made from the entry at ``from_full_url`` can mean."""
+        if ref.kind in ("urn", "absolute"):
+            found = self.by_full_url.get(ref.text)
+            if found:
+                return found
+            if ref.kind == "absolute" and ref.version:
+                return self.by_full_url.get(ref.text.split("/_history/")[0], [])
+            return []
+        if ref.kind != "relative" or ref.type is None:
+            return []
+        key = f"{ref.type}/{ref.id}"
+        if from_full_url and "://" in from_full_url:
+            m = _RESTFUL.match(from_full_url)
+            if m and m.group("base"):
+                found = self.by_full_url.get(m.group("base") + key)
+                if found:
+                    return found
+        return self.by_type_id.get(key, [])

@@ -1,0 +1,206 @@
+"""Slicing: which slice each repetition of a sliced element belongs to.
+
+A repetition belongs to a slice when every discriminator agrees: ``value`` and
+``pattern`` compare what the instance has at the discriminator path with the
+slice's fixed/pattern value there (or its required binding); ``type`` compares
+types; ``profile`` asks whether the item conforms to the slice's profile;
+``exists`` checks presence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fhircare.validation.primitives import choice_type
+from fhircare.validation.structure import Discriminator, ElementNode
+from fhircare.validation.values import equals_fixed, matches_pattern
+
+_SEGMENT = re.compile(r"(?:[^.(]|\([^)]*\))+")
+_EXT_FN = re.compile(r"extension\('([^']*)'\)")
+_OFTYPE_FN = re.compile(r"ofType\(([^)]*)\)")
+
+#: (value, type code when known)
+Item = tuple[Any, str | None]
+
+
+def split_path(path: str) -> list[str]:
+    return _SEGMENT.findall(path)
+
+
+@dataclass(slots=True)
+class SliceServices:
+    """What slicing needs from the validator."""
+
+    conforms: Callable[[Any, str, str | None], bool]  # (value, profile url, type) → ok
+    in_value_set: Callable[[Any, str | None, str], bool | None]  # (value, type, vs url)
+    resolve: Callable[[str], dict[str, Any] | None]
+    type_children: Callable[[str], ElementNode | None]  # type code → root node of its model
+    model_root: Callable[[str], ElementNode | None]  # profile url → root node
+
+
+def navigate(items: list[Item], path: str, services: SliceServices) -> list[Item]:
+    """Follow a discriminator path (a small FHIRPath subset) from the items."""
+    current = items
+    for seg in split_path(path):
+        if seg == "$this":
+            continue
+        nxt: list[Item] = []
+        m = _EXT_FN.fullmatch(seg)
+        if m:
+            for value, _ in current:
+                if isinstance(value, dict):
+                    for ext in value.get("extension", ()):
+                        if isinstance(ext, dict) and ext.get("url") == m.group(1):
+                            nxt.append((ext, "Extension"))
+            current = nxt
+            continue
+        if seg == "resolve()":
+            for value, _ in current:
+                ref = value.get("reference") if isinstance(value, dict) else value
+                target = services.resolve(ref) if isinstance(ref, str) else None
+                if target is not None:
+                    nxt.append((target, target.get("resourceType")))
+            current = nxt
+            continue
+        m = _OFTYPE_FN.fullmatch(seg)
+        if m:
+            wanted = m.group(1)
+            current = [(v, t) for v, t in current if t is None or t == wanted]
+            continue
+        for value, _ in current:
+            if not isinstance(value, dict):
+                continue
+            if seg in value:
+                found = value[seg]
+                kind = found.get("resourceType") if isinstance(found, dict) else None
+                for v in found if isinstance(found, list) else [found]:
+                    nxt.append((v, v.get("resourceType") if isinstance(v, dict) else kind))
+            else:
+                for key, v in value.items():
+                    if key.startswith(seg) and len(key) > len(seg) and key[len(seg)].isupper():
+                        nxt.append((v, choice_type(key[len(seg) :])))
+        current = nxt
+    return current
+
+
+def _child(node: ElementNode, seg: str, services: SliceServices) -> ElementNode | None:
+    m = _EXT_FN.fullmatch(seg)
+    if m:
+        ext = _children(node, services).get("extension")
+        if ext is None:
+            return None
+        for s in ext.slices:
+            url_node = s.children.get("url")
+            if url_node is not None and url_node.fixed == m.group(1):
+                return s
+            if any(m.group(1) in t.profiles for t in s.types):
+                return s
+        return None
+    m = _OFTYPE_FN.fullmatch(seg)
+    if m:
+        for s in node.slices:
+            if s.type_codes == (m.group(1),):
+                return s
+        return node
+    if seg == "resolve()":
+        for t in node.types:
+            for p in t.target_profiles:
+                root = services.model_root(p)
+                if root is not None:
+                    return root
+        return None
+    kids = _children(node, services)
+    return kids.get(seg) or kids.get(seg + "[x]")
+
+
+def _children(node: ElementNode, services: SliceServices) -> dict[str, ElementNode]:
+    if node.children:
+        return node.children
+    for t in node.types:
+        for p in t.profiles:
+            root = services.model_root(p)
+            if root is not None:
+                return root.children
+        root = services.type_children(t.code)
+        if root is not None:
+            return root.children
+    return {}
+
+
+def _element_at(slice_node: ElementNode, path: str, services: SliceServices) -> tuple[ElementNode | None, Any, Any]:
+    """The element the discriminator path names inside the slice, plus any fixed/pattern
+    value inherited from an ancestor's fixed/pattern (a pattern on the slice itself)."""
+    node: ElementNode | None = slice_node
+    fixed, pattern = slice_node.fixed, slice_node.pattern
+    for seg in split_path(path):
+        if seg == "$this" or node is None:
+            continue
+        nxt = _child(node, seg, services)
+        fixed = fixed.get(seg) if isinstance(fixed, dict) else None
+        pattern = pattern.get(seg) if isinstance(pattern, dict) else None
+        if isinstance(pattern, list) and pattern:
+            pattern = pattern[0]
+        if nxt is not None:
+            fixed = nxt.fixed if nxt.fixed is not None else fixed
+            pattern = nxt.pattern if nxt.pattern is not None else pattern
+        node = nxt
+    return node, fixed, pattern
+
+
+def item_matches(item: Item, slice_node: ElementNode, discriminators: tuple[Discriminator, ...], services: SliceServices) -> bool:
+    for d in discriminators:
+        if not _discriminator_matches(item, slice_node, d, services):
+            return False
+    return True
+
+
+def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator, services: SliceServices) -> bool:
+    element, fixed, pattern = _element_at(slice_node, d.path, services)
+    values = navigate([item], d.path, services)
+    if d.type in ("value", "pattern"):
+        if fixed is not None:
+            return any(equals_fixed(v, fixed) for v, _ in values)
+        if pattern is not None:
+            return any(matches_pattern(v, pattern) for v, _ in values)
+        if element is not None and element.binding is not None and element.binding.value_set:
+            vs = element.binding.value_set
+            return any(services.in_value_set(v, t or (element.type_codes[0] if element.types else None), vs) for v, t in values)
+        return False
+    if d.type == "exists":
+        if element is None:
+            return False
+        if element.max == 0:
+            return not values
+        return bool(values) if element.min > 0 else True
+    if d.type == "type":
+        if element is None or not element.types:
+            return False
+        wanted = set(element.type_codes)
+        return any(t in wanted for _, t in values)
+    if d.type == "profile":
+        if element is None:
+            return False
+        profiles = [p for t in element.types for p in (t.profiles or t.target_profiles)]
+        if not profiles:
+            return False
+        return any(services.conforms(v, p, t) for v, t in values for p in profiles)
+    return False
+
+
+def assign(items: list[Item], sliced: ElementNode, services: SliceServices) -> list[ElementNode | None]:
+    """The slice each item belongs to (the first that matches), or None."""
+    slicing = sliced.slicing
+    if slicing is None or not sliced.slices:
+        return [None] * len(items)
+    out: list[ElementNode | None] = []
+    for item in items:
+        chosen = None
+        for s in sliced.slices:
+            if item_matches(item, s, slicing.discriminators, services):
+                chosen = s
+                break
+        out.append(chosen)
+    return out

@@ -1,0 +1,241 @@
+"""Snapshot generation: differential + base snapshot → full snapshot.
+
+Profiles are published differential-only (SUSHI, UK Core, most IGs); the validator
+needs a snapshot. This follows the FHIR rules closely enough for validation:
+
+* the base snapshot is copied, then each differential element is merged into the
+  element with the same id (ids are derived from path + sliceName where absent);
+* a differential element below an element whose children are not yet in the
+  snapshot unfolds that element's type (or its type profile, or its
+  contentReference) first;
+* a new slice copies the sliced element and its descendants under the slice's id,
+  after the slices already there;
+* an old-style renamed choice (``Observation.valueQuantity``) constrains
+  ``value[x]`` to that type.
+
+Anything that cannot be placed is reported, as the reference validator does, and
+the rest of the snapshot is still built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+Element = dict[str, Any]
+#: resolves a type code or profile URL to a StructureDefinition that has a snapshot
+TypeResolver = Callable[[str], dict[str, Any] | None]
+
+_MERGE_SKIP = {"id", "path", "base"}
+
+
+class SnapshotProblem(Exception):
+    pass
+
+
+def _rename(
+    elements: list[Element], old_id: str, new_id: str, old_path: str, new_path: str
+) -> list[Element]:
+    out = []
+    for e in elements:
+        c = dict(e)
+        eid = c.get("id") or c["path"]
+        c["id"] = new_id + eid[len(old_id) :]
+        c["path"] = new_path + c["path"][len(old_path) :]
+        out.append(c)
+    return out
+
+
+class _Builder:
+    def __init__(self, base_elements: list[Element], resolve: TypeResolver) -> None:
+        self.elements = [dict(e) for e in base_elements]
+        for e in self.elements:
+            e.setdefault("id", e["path"])
+        self.resolve = resolve
+        self.problems: list[tuple[int, str]] = []
+        self._reindex()
+
+    def _reindex(self) -> None:
+        self.index = {e["id"]: i for i, e in enumerate(self.elements)}
+
+    def _end_of(self, pos: int) -> int:
+        """Index just past the element at pos, its slices and all their descendants."""
+        own = self.elements[pos]["id"]
+        j = pos + 1
+        while j < len(self.elements):
+            eid = self.elements[j]["id"]
+            if eid.startswith(own + ".") or eid.startswith(own + ":"):
+                j += 1
+            else:
+                break
+        return j
+
+    def _insert(self, at: int, new: list[Element]) -> None:
+        self.elements[at:at] = new
+        self._reindex()
+
+    # -- making an id exist -------------------------------------------------
+    def ensure(self, element_id: str) -> int | None:
+        if element_id in self.index:
+            return self.index[element_id]
+        if "." not in element_id:
+            return None
+        parent_id, last = element_id.rsplit(".", 1)
+        if ":" in last:
+            name, slice_name = last.split(":", 1)
+            return self._new_slice(parent_id, name, slice_name)
+        parent_pos = self.ensure(parent_id)
+        if parent_pos is None:
+            return None
+        if not self._unfold(parent_pos):
+            return self._renamed_choice(parent_id, last)
+        if element_id in self.index:
+            return self.index[element_id]
+        return self._renamed_choice(parent_id, last)
+
+    def _renamed_choice(self, parent_id: str, name: str) -> int | None:
+        """``valueQuantity`` → the ``value[x]`` element, restricted to Quantity."""
+        for i in range(len(name) - 1, 0, -1):
+            if name[i].isupper():
+                base, type_name = name[:i], name[i:]
+                choice_id = f"{parent_id}.{base}[x]"
+                pos = self.index.get(choice_id)
+                if pos is None:
+                    continue
+                element = self.elements[pos]
+                for t in element.get("type", ()):
+                    code = t.get("code", "")
+                    if code[:1].upper() + code[1:] == type_name:
+                        element["type"] = [t]
+                        return pos
+        return None
+
+    def _new_slice(self, parent_id: str, name: str, slice_name: str) -> int | None:
+        sliced_id = f"{parent_id}.{name}"
+        pos = self.ensure(sliced_id)
+        if pos is None:
+            return None
+        end = self._end_of(pos)
+        sliced = self.elements[pos]
+        # the sliced element and its own descendants, not its other slices
+        family = [sliced] + [
+            e for e in self.elements[pos + 1 : end] if e["id"].startswith(sliced_id + ".")
+        ]
+        slice_id = f"{sliced_id}:{slice_name}"
+        copies = _rename(family, sliced_id, slice_id, sliced["path"], sliced["path"])
+        copies[0].pop("slicing", None)
+        copies[0]["sliceName"] = slice_name
+        self._insert(end, copies)
+        return self.index[slice_id]
+
+    def _unfold(self, pos: int) -> bool:
+        """Bring the children of the element at pos into the snapshot from its type."""
+        element = self.elements[pos]
+        eid = element["id"]
+        if pos + 1 < len(self.elements) and self.elements[pos + 1]["id"].startswith(eid + "."):
+            return False  # children already there
+        ref = element.get("contentReference")
+        if ref:
+            ref_id = ref.split("#", 1)[-1]
+            ref_pos = self.index.get(ref_id)
+            if ref_pos is None:
+                return False
+            ref_path = self.elements[ref_pos]["path"]
+            family = [
+                e
+                for e in self.elements
+                if e["id"].startswith(ref_id + ".") and ":" not in e["id"][len(ref_id) :]
+            ]
+            kids = _rename(family, ref_id, eid, ref_path, element["path"])
+            element.pop("contentReference", None)
+            element["type"] = [{"code": "BackboneElement"}]
+            self._insert(pos + 1, kids)
+            return True
+        types = element.get("type") or []
+        if len(types) != 1:
+            return False
+        t = types[0]
+        source = (t.get("profile") or [None])[0] or t.get("code")
+        if not source:
+            return False
+        type_sd = self.resolve(source)
+        if type_sd is None and source != t.get("code"):
+            type_sd = self.resolve(t["code"])
+        if type_sd is None or "snapshot" not in type_sd:
+            return False
+        type_elements = type_sd["snapshot"]["element"]
+        root = type_elements[0]
+        root_id = root.get("id") or root["path"]
+        kids = _rename(type_elements[1:], root_id, eid, root["path"], element["path"])
+        self._insert(pos + 1, kids)
+        return True
+
+    # -- merging -----------------------------------------------------------
+    def merge(self, pos: int, diff: Element) -> None:
+        target = self.elements[pos]
+        for key, value in diff.items():
+            if key in _MERGE_SKIP:
+                continue
+            if key == "constraint":
+                have = {c.get("key") for c in target.get("constraint", ())}
+                target["constraint"] = list(target.get("constraint", ())) + [
+                    c for c in value if c.get("key") not in have
+                ]
+            elif key == "type" and target.get("contentReference"):
+                target.pop("contentReference", None)
+                target[key] = value
+            else:
+                target[key] = value
+
+
+def _diff_ids(differential: list[Element]) -> list[str]:
+    """Ids for differential elements, deriving them from path + sliceName where absent."""
+    ids: list[str] = []
+    slice_context: dict[str, str] = {}  # path → id prefix of the slice in force there
+    for e in differential:
+        if e.get("id"):
+            ids.append(e["id"])
+            continue
+        path = e["path"]
+        prefix_id = path
+        # find the longest path prefix that is inside a slice declared earlier
+        parts = path.split(".")
+        for n in range(len(parts) - 1, 0, -1):
+            head = ".".join(parts[:n])
+            if head in slice_context:
+                prefix_id = slice_context[head] + "." + ".".join(parts[n:])
+                break
+        if e.get("sliceName"):
+            prefix_id = f"{prefix_id}:{e['sliceName']}"
+            slice_context[path] = prefix_id
+        else:
+            slice_context.pop(path, None)
+        ids.append(prefix_id)
+    return ids
+
+
+def generate_snapshot(
+    sd: dict[str, Any], base_sd: dict[str, Any], resolve: TypeResolver
+) -> tuple[list[Element], list[tuple[int, str]]]:
+    """Return the snapshot elements for ``sd`` and the problems met (diff index, text)."""
+    base_elements = base_sd["snapshot"]["element"]
+    builder = _Builder(base_elements, resolve)
+    root = builder.elements[0]
+    own_type = sd.get("type") or root["path"]
+    if root["path"] != own_type:
+        builder.elements = _rename(builder.elements, root["id"], own_type, root["path"], own_type)
+        builder._reindex()
+    differential = (sd.get("differential") or {}).get("element") or []
+    for n, (diff, diff_id) in enumerate(zip(differential, _diff_ids(differential), strict=True)):
+        pos = builder.ensure(diff_id)
+        if pos is None:
+            builder.problems.append(
+                (
+                    n,
+                    f"No match found for {diff_id} in the generated snapshot: check that the "
+                    "path and definitions are legal in the differential (including order)",
+                )
+            )
+            continue
+        builder.merge(pos, diff)
+    return builder.elements, builder.problems

@@ -1,0 +1,233 @@
+"""Offline terminology: ValueSet expansion from loaded CodeSystems, and membership.
+
+A ValueSet is expanded once, locally, from its ``compose`` (concept lists, whole
+code systems, ``is-a``/``descendent-of``/``=``/``in`` filters, imported value sets,
+excludes) or taken from a stored ``expansion``. Parts that need a code system we do
+not hold in full (SNOMED CT, LOINC, UCUM, ...) make the expansion *partial*: a code
+from such a system is then ``UNKNOWN`` — the caller reports that as a warning,
+never as silently valid.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from fhircare.errors import DefinitionError
+from fhircare.validation.context import DefinitionContext
+
+
+class Membership(enum.Enum):
+    IN = "in"
+    NOT_IN = "not-in"
+    UNKNOWN = "unknown"
+
+
+@dataclass(slots=True)
+class Expansion:
+    codes: dict[str, set[str]] = field(default_factory=dict)  # system → codes
+    #: systems (or "*" for any) whose codes we could not enumerate
+    unknown_systems: set[str] = field(default_factory=set)
+    display_name: str = ""
+    versioned_url: str = ""
+
+    def add(self, system: str, code: str) -> None:
+        self.codes.setdefault(system, set()).add(code)
+
+    def contains(self, system: str | None, code: str) -> Membership:
+        if system is None:
+            if any(code in codes for codes in self.codes.values()):
+                return Membership.IN
+            return Membership.UNKNOWN if self.unknown_systems else Membership.NOT_IN
+        if code in self.codes.get(system, ()):
+            return Membership.IN
+        if system in self.unknown_systems or "*" in self.unknown_systems:
+            return Membership.UNKNOWN
+        return Membership.NOT_IN
+
+
+@dataclass(slots=True)
+class _CodeSystemIndex:
+    url: str
+    complete: bool
+    codes: set[str]
+    children: dict[str, set[str]]
+    case_sensitive: bool = True
+
+    def descendants(self, code: str) -> set[str]:
+        found: set[str] = set()
+        stack = [code]
+        while stack:
+            for child in self.children.get(stack.pop(), ()):
+                if child not in found:
+                    found.add(child)
+                    stack.append(child)
+        return found
+
+
+def _walk_concepts(
+    concepts: list[dict[str, Any]], parent: str | None
+) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+    for c in concepts:
+        code = c.get("code")
+        if not isinstance(code, str):
+            continue
+        yield code, parent, c
+        yield from _walk_concepts(c.get("concept", ()), code)
+
+
+class Terminology:
+    def __init__(self, context: DefinitionContext) -> None:
+        self.context = context
+        self._expansions: dict[str, Expansion | None] = {}
+        self._code_systems: dict[str, _CodeSystemIndex | None] = {}
+
+    # -- code systems --------------------------------------------------------
+    def code_system(self, url: str) -> _CodeSystemIndex | None:
+        if url in self._code_systems:
+            return self._code_systems[url]
+        index = None
+        try:
+            cs = self.context.code_system(url)
+        except DefinitionError:
+            cs = None
+        if cs is not None:
+            codes: set[str] = set()
+            children: dict[str, set[str]] = {}
+            for code, parent, concept in _walk_concepts(cs.get("concept", ()), None):
+                codes.add(code)
+                if parent:
+                    children.setdefault(parent, set()).add(code)
+                for prop in concept.get("property", ()):
+                    if prop.get("code") in ("parent", "subsumedBy") and "valueCode" in prop:
+                        children.setdefault(prop["valueCode"], set()).add(code)
+            index = _CodeSystemIndex(
+                url=url,
+                complete=cs.get("content", "complete") == "complete",
+                codes=codes,
+                children=children,
+                case_sensitive=cs.get("caseSensitive", True) is not False,
+            )
+        self._code_systems[url] = index
+        return index
+
+    def code_in_system(self, system: str, code: str) -> Membership:
+        """Is ``code`` defined by ``system``? UNKNOWN when we do not hold it in full."""
+        cs = self.code_system(system)
+        if cs is None or not cs.complete:
+            return Membership.UNKNOWN
+        if code in cs.codes:
+            return Membership.IN
+        if not cs.case_sensitive and code.lower() in {c.lower() for c in cs.codes}:
+            return Membership.IN
+        return Membership.NOT_IN
+
+    # -- value sets ----------------------------------------------------------
+    def expand(self, canonical: str) -> Expansion | None:
+        """The (possibly partial) expansion, or None when the ValueSet is unknown."""
+        if canonical in self._expansions:
+            return self._expansions[canonical]
+        self._expansions[canonical] = None  # guards against import cycles
+        try:
+            vs = self.context.value_set(canonical)
+        except DefinitionError:
+            vs = None
+        result = self._expand(vs) if vs is not None else None
+        self._expansions[canonical] = result
+        return result
+
+    def _expand(self, vs: dict[str, Any]) -> Expansion:
+        exp = Expansion(
+            display_name=vs.get("title") or vs.get("name") or vs.get("url", ""),
+            versioned_url=f"{vs.get('url')}|{vs['version']}"
+            if vs.get("version")
+            else str(vs.get("url")),
+        )
+        stored = vs.get("expansion", {}).get("contains")
+        if stored and not vs.get("compose"):
+            self._add_contains(exp, stored)
+            return exp
+        compose = vs.get("compose") or {}
+        for include in compose.get("include", ()):
+            self._include(exp, include)
+        for exclude in compose.get("exclude", ()):
+            excluded = Expansion()
+            self._include(excluded, exclude)
+            for system, codes in excluded.codes.items():
+                exp.codes.get(system, set()).difference_update(codes)
+        return exp
+
+    def _add_contains(self, exp: Expansion, contains: list[dict[str, Any]]) -> None:
+        for c in contains:
+            if c.get("system") and c.get("code"):
+                exp.add(c["system"], c["code"])
+            self._add_contains(exp, c.get("contains", ()))
+
+    def _include(self, exp: Expansion, include: dict[str, Any]) -> None:
+        system = include.get("system")
+        imported: list[Expansion] = []
+        for vs_url in include.get("valueSet", ()):
+            sub = self.expand(vs_url)
+            if sub is None:
+                exp.unknown_systems.add(system or "*")
+                return
+            imported.append(sub)
+        if not system:
+            # include = union (or intersection, with several) of imported value sets
+            if imported:
+                first = imported[0]
+                for sys_, codes in first.codes.items():
+                    keep = set(codes)
+                    for other in imported[1:]:
+                        keep &= other.codes.get(sys_, set())
+                    for code in keep:
+                        exp.add(sys_, code)
+                for sub in imported:
+                    exp.unknown_systems |= sub.unknown_systems
+            return
+        codes = self._system_codes(system, include)
+        if codes is None:
+            exp.unknown_systems.add(system)
+            return
+        for sub in imported:
+            codes &= sub.codes.get(system, set())
+        for code in codes:
+            exp.add(system, code)
+        exp.codes.setdefault(system, set())
+
+    def _system_codes(self, system: str, include: dict[str, Any]) -> set[str] | None:
+        concepts = include.get("concept")
+        filters = include.get("filter")
+        if concepts and not filters:
+            return {c["code"] for c in concepts if isinstance(c.get("code"), str)}
+        cs = self.code_system(system)
+        if cs is None or not cs.complete:
+            return None
+        codes = set(cs.codes)
+        for f in filters or ():
+            op, prop, value = f.get("op"), f.get("property"), str(f.get("value", ""))
+            if prop == "concept" and op == "is-a":
+                codes &= {value} | cs.descendants(value)
+            elif prop == "concept" and op == "descendent-of":
+                codes &= cs.descendants(value)
+            elif prop == "concept" and op == "is-not-a":
+                codes -= {value} | cs.descendants(value)
+            elif prop == "concept" and op == "in":
+                codes &= {v.strip() for v in value.split(",")}
+            elif op == "=" and prop in ("concept", "code"):
+                codes &= {value}
+            else:
+                return None  # a filter we cannot evaluate offline
+        if concepts:
+            codes &= {c["code"] for c in concepts if isinstance(c.get("code"), str)}
+        return codes
+
+    def check(
+        self, canonical: str, system: str | None, code: str
+    ) -> tuple[Membership, Expansion | None]:
+        exp = self.expand(canonical)
+        if exp is None:
+            return Membership.UNKNOWN, None
+        return exp.contains(system, code), exp

@@ -1,0 +1,84 @@
+"""Comparing instance values with fixed[x] and pattern[x] values, and min/max values."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fhircare.validation.temporal import compare_datetimes
+
+
+def _num(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def equals_fixed(value: Any, fixed: Any) -> bool:
+    """Exact match: every element of ``fixed`` and nothing else (FHIR fixed[x])."""
+    if isinstance(fixed, dict):
+        if not isinstance(value, dict):
+            return False
+        keys = {k for k in value if k != "id"}
+        if keys != set(fixed):
+            return False
+        return all(equals_fixed(value[k], v) for k, v in fixed.items())
+    if isinstance(fixed, list):
+        return (
+            isinstance(value, list)
+            and len(value) == len(fixed)
+            and all(equals_fixed(a, b) for a, b in zip(value, fixed, strict=True))
+        )
+    if isinstance(fixed, int | float) and not isinstance(fixed, bool):
+        a, b = _num(value), _num(fixed)
+        return a is not None and a == b
+    return bool(value == fixed)
+
+
+def matches_pattern(value: Any, pattern: Any) -> bool:
+    """Pattern match: the value has at least what the pattern has (FHIR pattern[x])."""
+    if isinstance(pattern, dict):
+        if not isinstance(value, dict):
+            return False
+        return all(k in value and matches_pattern(value[k], v) for k, v in pattern.items())
+    if isinstance(pattern, list):
+        if not isinstance(value, list):
+            return False
+        # every pattern item must be matched by some instance item
+        return all(any(matches_pattern(item, p) for item in value) for p in pattern)
+    if isinstance(pattern, int | float) and not isinstance(pattern, bool):
+        a, b = _num(value), _num(pattern)
+        return a is not None and a == b
+    return bool(value == pattern)
+
+
+def fixed_mismatches(value: Any, fixed: Any, path: str = "") -> list[tuple[str, str]]:
+    """Where a complex value departs from a fixed one: (relative path, problem)."""
+    out: list[tuple[str, str]] = []
+    if isinstance(fixed, dict) and isinstance(value, dict):
+        for k in value:
+            if k != "id" and k not in fixed:
+                out.append((f"{path}.{k}" if path else k, "extra"))
+        for k, v in fixed.items():
+            if k not in value:
+                out.append((f"{path}.{k}" if path else k, "missing"))
+            else:
+                out.extend(fixed_mismatches(value[k], v, f"{path}.{k}" if path else k))
+    elif not equals_fixed(value, fixed):
+        out.append((path, "differs"))
+    return out
+
+
+def compare_ordered(value: Any, bound: Any, type_code: str) -> int | None:
+    """Order of value vs bound for minValue/maxValue; None when not comparable."""
+    if type_code in ("date", "dateTime", "instant", "time"):
+        if isinstance(value, str) and isinstance(bound, str):
+            return compare_datetimes(value, bound)
+        return None
+    a, b = _num(value), _num(bound)
+    if a is None or b is None:
+        return None
+    return (a > b) - (a < b)
