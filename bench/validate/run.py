@@ -30,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 CORPUS_DIR = HERE / "corpus"
 PROFILES_DIR = HERE / "profiles"
+# UK Core definitions beside the project (../shared/ukcore/package): the corpus carries UK Core
+# extensions (NHS number verification status, ...), which are unknown, and so errors, without them.
+UKCORE_DIR = ROOT.parent / "shared" / "ukcore" / "package"
 COLD_FILE = "bench/validate/corpus/patient.json"  # relative to ROOT, as a user would type it
 BARE_IMPORT = "import fhir.resources.R4B.patient"
 
@@ -128,11 +131,16 @@ def measure_fhircare(
     from fhircare.validation import Validator
 
     notes: list[str] = []
+    igs = [PROFILES_DIR]
+    loaded = "core package + bench profiles"
+    if UKCORE_DIR.is_dir():
+        igs.append(UKCORE_DIR)
+        loaded += " + UK Core (../shared/ukcore/package)"
+    else:
+        notes.append(f"{UKCORE_DIR} not found: UK Core extensions in the corpus will be errors")
     t0 = time.perf_counter()
-    validator = Validator.create(igs=[PROFILES_DIR])
-    notes.append(
-        f"Validator.create (core package + bench profiles): {time.perf_counter() - t0:.2f} s, once"
-    )
+    validator = Validator.create(igs=igs)
+    notes.append(f"Validator.create ({loaded}): {time.perf_counter() - t0:.2f} s, once")
 
     canonicals = profile_canonicals()
     profiled = [r for r in batch if r["resourceType"] in canonicals]

@@ -30,6 +30,7 @@ from fhircare.validation.engine import Validator
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO.parent / "shared" / "conformance" / "fhir-test-cases"
+LOADABLE = ("StructureDefinition", "ValueSet", "CodeSystem", "ImplementationGuide")
 _COMMENT = re.compile(r"/\*.*?\*/")
 
 
@@ -104,27 +105,28 @@ def _add_supporting(context: DefinitionContext, names: list[str]) -> None:
             else [resource]
         )
         for r in resources:
-            if isinstance(r, dict) and r.get("resourceType") in ("StructureDefinition", "ValueSet", "CodeSystem") and r.get("url"):
+            if isinstance(r, dict) and r.get("resourceType") in LOADABLE and r.get("url"):
                 context.add_resource(r)
 
 
 def run_case(case: dict[str, Any], base_context: DefinitionContext) -> CaseResult:
     name, module = case["name"], case.get("module", "?")
-    context = base_context.overlay()
     checks: list[Check] = []
     try:
+        context = base_context.overlay()
         _add_supporting(context, list(case.get("supporting", ())) + list(case.get("profiles", ())))
-        profile = case.get("profile")
-        if isinstance(profile, dict):
-            _add_supporting(context, [profile["source"], *profile.get("supporting", ())])
         validator = Validator(context)
         resource = _load(case["file"])
-        runs: list[tuple[str, list[str], Any]] = [("base", [], case["java"])]
+        runs: list[tuple[str, list[str], Any, Validator]] = [("base", [], case["java"], validator)]
+        profile = case.get("profile")
         if isinstance(profile, dict) and "java" in profile:
+            # the profile step loads its own supporting resources on top of the case's
+            profile_context = context.overlay()
+            _add_supporting(profile_context, [profile["source"], *profile.get("supporting", ())])
             url = _load(profile["source"]).get("url")
-            runs.append(("profile", [url], profile["java"]))
-        for which, profiles, spec in runs:
-            result = validator.validate(resource, profiles)
+            runs.append(("profile", [url], profile["java"], Validator(profile_context)))
+        for which, profiles, spec, case_validator in runs:
+            result = case_validator.validate(resource, profiles)
             n, locations, texts = _expected(spec)
             errors = result.errors
             checks.append(

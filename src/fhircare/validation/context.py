@@ -45,6 +45,8 @@ class DefinitionContext:
         self._models: dict[str, StructureModel] = {}
         self._core_types: set[str] = set()
         self._in_progress: set[str] = set()
+        #: resource type → profiles every resource of that type must meet (IG ``global``)
+        self.global_profiles: dict[str, list[str]] = {}
 
     def overlay(self) -> DefinitionContext:
         """A copy that sees everything this one does; what is added to it stays in it.
@@ -57,6 +59,7 @@ class DefinitionContext:
         other._snapshot_problems = dict(self._snapshot_problems)
         other._models = dict(self._models)
         other._core_types = set(self._core_types)
+        other.global_profiles = {t: list(p) for t, p in self.global_profiles.items()}
         return other
 
     # -- loading -------------------------------------------------------------
@@ -86,8 +89,17 @@ class DefinitionContext:
         return count
 
     def add_resource(self, resource: dict[str, Any]) -> None:
-        """Make an in-memory conformance resource visible (a supporting profile, ...)."""
+        """Make an in-memory conformance resource visible (a supporting profile, ...).
+
+        An ImplementationGuide contributes its ``global`` profiles: every resource of
+        that type is then checked against them.
+        """
         url = resource.get("url")
+        if resource.get("resourceType") == "ImplementationGuide":
+            for g in resource.get("global", ()):
+                if isinstance(g, dict) and isinstance(g.get("type"), str) and isinstance(g.get("profile"), str):
+                    self.global_profiles.setdefault(g["type"], []).append(g["profile"])
+            return
         if resource.get("resourceType") not in _INDEXED_TYPES or not isinstance(url, str):
             raise DefinitionError(
                 "Only StructureDefinition, ValueSet and CodeSystem resources with a url can be loaded"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fhircare.errors import DefinitionError
+from fhircare.validation.rules import check_value_rules
 from fhircare.validation.structure import ElementNode, StructureModel
 
 if TYPE_CHECKING:
@@ -15,9 +16,20 @@ if TYPE_CHECKING:
 _HL7_BASES = ("http://hl7.org/fhir/StructureDefinition/", "http://hl7.org/fhir/")
 
 
-def _host_path(loc_node: ElementNode) -> str:
-    """The element an extension sits on: 'Patient.birthDate' for Patient.birthDate.extension."""
-    return loc_node.path.rsplit(".", 1)[0]
+def _host(validator: Validator, node: ElementNode, w: Walk) -> tuple[str, set[str]]:
+    """The element an extension sits on, and the type names it stands for."""
+    parent = node.path.rsplit(".", 1)[0]
+    if w.host is not None and parent == w.host[1]:
+        return w.host[0], {w.host[1], "Element"}
+    return parent, _host_types(validator, parent)
+
+
+def validator_unknown_context(expression: str) -> bool:
+    """Contexts naming types R4 lacks (CanonicalResource, ...) cannot be judged here."""
+    return expression.split(".", 1)[0] in _R5_ONLY_TYPES
+
+
+_R5_ONLY_TYPES = frozenset({"CanonicalResource", "MetadataResource", "DataType", "PrimitiveType"})
 
 
 def context_allows(model: StructureModel, host_path: str, host_types: set[str]) -> bool:
@@ -30,6 +42,8 @@ def context_allows(model: StructureModel, host_path: str, host_types: set[str]) 
         if expression in ("Element", "Base", "BackboneElement") or expression == host_path:
             return True
         if expression in host_types:
+            return True
+        if validator_unknown_context(expression):
             return True
         if host_path.split(".")[0] == expression and "." not in host_path and "Resource" in host_types:
             return True
@@ -45,12 +59,14 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
             w.sink.error("structure", loc, "Extension.url is required in order to identify, use and validate the extension")
         base = validator.context.type_model("Extension")
         if base is not None and not w.profile:
-            validator._object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, base, False, w.walked))
+            validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, base, False, w.walked))
         return
     profiles = [p for t in node.types for p in t.profiles]
     definition_url = profiles[0] if profiles else url
     if w.profile and not profiles:
         return  # the base walk resolved and walked this extension by url
+    if ":" not in url and not profiles:
+        return  # a complex extension's part: the slice that defines it is walked instead
     if "|" in url and not w.profile:
         w.sink.error("structure", loc, "The extension URL must not contain a version")
     try:
@@ -68,20 +84,22 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
             w.sink.error("structure", loc, f"The extension {url} could not be found so is not allowed here")
         base = validator.context.type_model("Extension")
         if base is not None:
-            validator._object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, base, False, w.walked))
+            validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, base, False, w.walked))
         return
     if not w.profile:
-        host = _host_path(node)
-        host_types = _host_types(validator, host)
+        host, host_types = _host(validator, node, w)
         if not context_allows(model, host, host_types):
             allowed = ", ".join(str(c.get("expression")) for c in model.context)
-            w.sink.error("structure", loc, f"The extension {url} is not allowed to be used at this point (allowed = {allowed}; this element is [{host}])")
+            host_loc = loc.rsplit(".", 1)[0]
+            w.sink.error("structure", host_loc, f"The extension {url} is not allowed to be used at this point (allowed = {allowed}; this element is [{host}])")
     key = (id(value), model.url)
     if key in w.walked:
         return
     w.walked.add(key)
-    validator._object(value, model.root, "Extension", loc, WalkType(w.sink, w.frame, model, False, w.walked))
-    validator._constraints_on(value, model.root, "Extension", loc, WalkType(w.sink, w.frame, model, False, w.walked))
+    ext_walk = WalkType(w.sink, w.frame, model, False, w.walked)
+    validator.walk_object(value, model.root, "Extension", loc, ext_walk)
+    if model.root.has_value_rules:
+        check_value_rules(validator, value, model.root, "Extension", loc, ext_walk)
 
 
 def _host_types(validator: Validator, host_path: str) -> set[str]:
@@ -92,7 +110,9 @@ def _host_types(validator: Validator, host_path: str) -> set[str]:
     if model is None:
         return types
     if len(parts) == 1:
-        types |= {parts[0], "Resource", "DomainResource"}
+        types.add(parts[0])
+        if model.kind == "resource":
+            types |= {"Resource", "DomainResource"}
         return types
     node = model.by_id.get(host_path)
     if node is not None:

@@ -19,6 +19,7 @@ from fhirpathpy import compile as fp_compile
 from fhirpathpy.engine.nodes import ResourceNode
 from fhirpathpy.models import models
 
+from fhircare.validation.fhirpath_compiler import Unsupported, compile_simple
 from fhircare.validation.xhtml import check_narrative_div
 
 _R4 = models["r4"]
@@ -184,10 +185,28 @@ def _per_1(value: Any, env: EvalEnv) -> bool:
     from fhircare.validation.temporal import compare_datetimes
 
     order = compare_datetimes(start, end)
-    return order is None or order <= 0
+    # FHIRPath: mixed precision (2023-06-21 vs 2023-06-21T06:20Z) compares as empty,
+    # and an invariant that is not true fails (as in the HL7 validator)
+    return order is not None and order <= 0
+
+
+def _ctm_1(value: Any, env: EvalEnv) -> bool:
+    """onBehalfOf only for a participant who is (or cannot be shown not to be) a Practitioner."""
+    if not isinstance(value, dict) or not value.get("onBehalfOf"):
+        return True
+    member = value.get("member")
+    ref = member.get("reference") if isinstance(member, dict) else None
+    if not isinstance(ref, str):
+        return True
+    target = env.resolve(ref)
+    return target is None or target.get("resourceType") == "Practitioner"
 
 
 NATIVE: dict[tuple[str, str], Callable[[Any, EvalEnv], bool]] = {
+    (
+        "ctm-1",
+        "onBehalfOf.exists() implies (member.resolve().iif(empty(), true, ofType(Practitioner).exists()))",
+    ): _ctm_1,
     ("ele-1", "hasValue() or (children().count() > id.count())"): _ele_1,
     ("ext-1", "extension.exists() != value.exists()"): _ext_1,
     ("dom-2", "contained.contained.empty()"): _dom_2,
@@ -214,6 +233,7 @@ class InvariantError(Exception):
 class FhirPathEngine:
     def __init__(self) -> None:
         self._compiled: dict[str, Callable[..., list[Any]]] = {}
+        self._simple: dict[str, Callable[[list[Any]], list[Any]] | None] = {}
 
     def native(self, key: str, expression: str) -> Callable[[Any, EvalEnv], bool] | None:
         found = NATIVE.get((key, expression))
@@ -231,21 +251,42 @@ class FhirPathEngine:
             self._compiled[expression] = fn
         return fn
 
-    def holds(self, key: str, expression: str, focus: Any, type_path: str, env: EvalEnv) -> bool:
-        """Evaluate an invariant on ``focus``; raises InvariantError when it cannot."""
+    def checker(self, key: str, expression: str) -> Callable[[Any, str, EvalEnv], bool]:
+        """The fastest way to evaluate this invariant: native, compiled, or interpreted."""
         native = self.native(key, expression)
         if native is not None:
-            return native(focus, env)
-        fn = self.compiled(expression)
-        token = _ENV.set(env)
-        try:
-            node = ResourceNode.create_node(focus, type_path) if type_path else focus
-            result = fn(node, {"resource": env.resource, "rootResource": env.root_resource})
-        except Exception as exc:  # fhirpathpy signals every failure as Exception
-            raise InvariantError(str(exc)) from exc
-        finally:
-            _ENV.reset(token)
-        return _truthy(result)
+            return lambda focus, _type_path, env: native(focus, env)
+        simple = compile_simple(expression)
+
+        def interpreted(focus: Any, type_path: str, env: EvalEnv) -> bool:
+            fn = self.compiled(expression)
+            token = _ENV.set(env)
+            try:
+                node = ResourceNode.create_node(focus, type_path) if type_path else focus
+                context = {"resource": _typed(env.resource), "rootResource": _typed(env.root_resource)}
+                result = fn(node, context)
+            except InvariantError:
+                raise
+            except Exception as exc:  # fhirpathpy signals every failure as Exception
+                raise InvariantError(str(exc)) from exc
+            finally:
+                _ENV.reset(token)
+            return _truthy(result)
+
+        if simple is None:
+            return interpreted
+
+        def compiled(focus: Any, type_path: str, env: EvalEnv) -> bool:
+            try:
+                return _truthy(simple([focus]))
+            except Unsupported:  # this value needs the interpreter (dates, quantities, ...)
+                return interpreted(focus, type_path, env)
+
+        return compiled
+
+    def holds(self, key: str, expression: str, focus: Any, type_path: str, env: EvalEnv) -> bool:
+        """Evaluate an invariant on ``focus``; raises InvariantError when it cannot."""
+        return self.checker(key, expression)(focus, type_path, env)
 
     def evaluate(self, expression: str, focus: Any, env: EvalEnv | None = None) -> list[Any]:
         fn = self.compiled(expression)
@@ -254,6 +295,13 @@ class FhirPathEngine:
             return list(fn(focus, {"resource": focus, "rootResource": focus}))
         finally:
             _ENV.reset(token)
+
+
+def _typed(resource: Any) -> Any:
+    """A resource as a typed node, so %resource.type() and ofType() know what it is."""
+    if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
+        return ResourceNode.create_node(resource, resource["resourceType"])
+    return resource
 
 
 def _truthy(result: list[Any]) -> bool:

@@ -46,8 +46,16 @@ JSON_KIND: dict[str, str] = {
 
 
 PRIMITIVE_TYPES = frozenset(
-    "base64Binary boolean canonical code date dateTime decimal id instant integer markdown oid "
-    "positiveInt string time unsignedInt uri url uuid xhtml".split()
+    ["base64Binary", "boolean", "canonical", "code", "date", "dateTime", "decimal", "id", "instant", "integer", "markdown", "oid", "positiveInt", "string", "time", "unsignedInt", "uri", "url", "uuid", "xhtml"]
+)
+
+
+#: R4 complex datatypes a choice element can take (the [x] suffixes besides primitives)
+COMPLEX_TYPES = frozenset(
+    ["Address", "Age", "Annotation", "Attachment", "CodeableConcept", "Coding", "ContactDetail", "ContactPoint", "Contributor", "Count", "DataRequirement", "Distance", "Dosage", "Duration", "Expression", "HumanName", "Identifier", "Money", "ParameterDefinition", "Period", "Quantity", "Range", "Ratio", "Reference", "RelatedArtifact", "SampledData", "Signature", "Timing", "TriggerDefinition", "UsageContext", "Meta"]
+)
+CHOICE_SUFFIXES = frozenset(
+    {t[:1].upper() + t[1:] for t in PRIMITIVE_TYPES} | COMPLEX_TYPES
 )
 
 
@@ -59,8 +67,8 @@ def choice_type(suffix: str) -> str:
 
 def is_primitive(type_code: str) -> bool:
     return (
-        bool(type_code)
-        and type_code[0].islower()
+        (bool(type_code)
+        and type_code[0].islower())
         or type_code.startswith("http://hl7.org/fhirpath/System.")
     )
 
@@ -228,3 +236,24 @@ def _json_kind(value: object) -> str:
     if isinstance(value, dict):
         return "an object"
     return "null"
+
+
+def _checker(type_code: str) -> Callable[[object], str | None]:
+    return lambda value: check_primitive(type_code, value)
+
+
+def _string_check(value: object) -> str | None:
+    # the commonest primitive by far, so checked without the general dispatch
+    if type(value) is str:
+        if not value:
+            return "@value cannot be empty"
+        if len(value) > MAX_STRING_BYTES // 4 and len(value.encode()) > MAX_STRING_BYTES:
+            return "value is longer than permitted maximum length of 1 MB (1048576 bytes)"
+        return None
+    return check_primitive("string", value)
+
+
+#: type code → check of a value of that primitive type (None when acceptable)
+PRIMITIVE_CHECKS: dict[str, Callable[[object], str | None]] = {t: _checker(t) for t in PRIMITIVE_TYPES}
+PRIMITIVE_CHECKS["string"] = _string_check
+PRIMITIVE_CHECKS["markdown"] = _string_check

@@ -13,6 +13,9 @@ if TYPE_CHECKING:
 
 
 def _allowed_types(validator: Validator, node: ElementNode) -> set[str]:
+    cached = validator.reference_targets.get(node)
+    if cached is not None:
+        return cached
     allowed: set[str] = set()
     for t in node.types:
         if t.code != "Reference":
@@ -21,7 +24,9 @@ def _allowed_types(validator: Validator, node: ElementNode) -> set[str]:
             try:
                 allowed.add(validator.context.model(target).type)
             except DefinitionError:
-                allowed.add(target.rsplit("/", 1)[-1].split("|")[0])
+                # a target profile we do not hold: its type cannot be known offline
+                allowed.add("Resource")
+    validator.reference_targets[node] = allowed
     return allowed
 
 
@@ -32,7 +37,7 @@ def check_reference(validator: Validator, value: dict[str, Any], node: ElementNo
     parsed = parse_reference(ref)
     target: dict[str, Any] | None = None
     if parsed.kind == "contained":
-        target = validator._resolve(ref, w.frame)
+        target = validator.resolve(ref, w.frame)
         if target is None:
             w.sink.error("structure", loc, f"Unable to resolve resource with reference '{ref}'")
             return

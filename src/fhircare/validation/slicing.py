@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from fhircare.validation.issues import IssueSink
 from fhircare.validation.primitives import choice_type
 from fhircare.validation.structure import Discriminator, ElementNode
 from fhircare.validation.values import equals_fixed, matches_pattern
@@ -21,6 +22,9 @@ from fhircare.validation.values import equals_fixed, matches_pattern
 _SEGMENT = re.compile(r"(?:[^.(]|\([^)]*\))+")
 _EXT_FN = re.compile(r"extension\('([^']*)'\)")
 _OFTYPE_FN = re.compile(r"ofType\(([^)]*)\)")
+
+if TYPE_CHECKING:
+    from fhircare.validation.engine import Validator, Walk
 
 #: (value, type code when known)
 Item = tuple[Any, str | None]
@@ -168,7 +172,9 @@ def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator
         if element is not None and element.binding is not None and element.binding.value_set:
             vs = element.binding.value_set
             return any(services.in_value_set(v, t or (element.type_codes[0] if element.types else None), vs) for v, t in values)
-        return False
+        # the slice does not constrain this discriminator (type/subtype slicing where
+        # the subtype is not given for every slice): it does not rule the item out
+        return True
     if d.type == "exists":
         if element is None:
             return False
@@ -204,3 +210,73 @@ def assign(items: list[Item], sliced: ElementNode, services: SliceServices) -> l
                 break
         out.append(chosen)
     return out
+
+
+def services_for(validator: Validator, w: Walk) -> SliceServices:
+    """What slicing needs, bound to one walk (its bundle, its contained resources)."""
+    from fhircare.validation.engine import Walk as WalkType
+
+    def model_root(url: str) -> ElementNode | None:
+        model = validator.profile_model(url)
+        return model.root if model else None
+
+    def type_children(code: str) -> ElementNode | None:
+        model = validator.type_model(code)
+        return model.root if model else None
+
+    def conforms(value: Any, profile: str, type_code: str | None) -> bool:
+        if isinstance(value, dict) and "resourceType" in value:
+            return validator.conforms(value, profile)
+        model = validator.profile_model(profile)
+        if model is None:
+            return False
+        sink = IssueSink()
+        validator.item(value, None, model.root, type_code or model.type, "$this", WalkType(sink, w.frame, model, False))
+        return not any(i.is_error for i in sink.issues)
+
+    return SliceServices(
+        conforms=conforms,
+        in_value_set=validator.bindings.in_value_set,
+        resolve=lambda ref: validator.resolve(ref, w.frame),
+        type_children=type_children,
+        model_root=model_root,
+    )
+
+
+def check_slices(validator: Validator, items: list[tuple[Any, Any, str | None, str]], child: ElementNode, loc: str, w: Walk) -> list[ElementNode | None]:
+    """Assign items to slices and report slice cardinality, order and closed-ness."""
+    slicing = child.slicing
+    assert slicing is not None
+    services = services_for(validator, w)
+    typed: list[Item] = []
+    for value, _, type_code, _ in items:
+        if type_code is None and isinstance(value, dict) and isinstance(value.get("resourceType"), str):
+            type_code = value["resourceType"]
+        elif type_code is None and len(child.types) == 1:
+            type_code = child.types[0].code
+        typed.append((value, type_code))
+    chosen = assign(typed, child, services)
+    source = w.model.versioned_url
+    for s in child.slices:
+        n = sum(1 for c in chosen if c is s)
+        name = f"{child.path}:{s.slice_name}"
+        if n < s.min:
+            if n == 0:
+                w.sink.error("structure", loc, f"Slice '{name}': a matching slice is required, but not found (from {source})")
+            else:
+                w.sink.error("structure", loc, f"{name}: minimum required = {s.min}, but only found {n} (from {source})")
+        if s.max >= 0 and n > s.max:
+            w.sink.error("structure", loc, f"{name}: max allowed = {s.max}, but found {n} (from {source})")
+    order = [child.slices.index(c) for c in chosen if c is not None]
+    if slicing.ordered and order != sorted(order):
+        w.sink.error("structure", loc, f"As specified by profile {source}, the elements of {child.path} are out of order")
+    if slicing.rules in ("closed", "openAtEnd"):
+        seen_unmatched = False
+        for c, (_, _, _, item_loc) in zip(chosen, items, strict=True):
+            if c is None and slicing.rules == "closed":
+                w.sink.error("structure", item_loc, f"This element does not match any known slice defined in the profile {source} and slicing is CLOSED: {child.path}")
+            elif c is None:
+                seen_unmatched = True
+            elif seen_unmatched:
+                w.sink.error("structure", item_loc, f"The element is in a slice of {child.path} after unmatched elements, but slicing is openAtEnd (profile {source})")
+    return chosen

@@ -23,6 +23,7 @@ SYSTEM_TYPES = {
     "http://hl7.org/fhirpath/System.Time": "time",
 }
 CORE_SD_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
+ELE_1 = "hasValue() or (children().count() > id.count())"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class TypeRef:
         return tuple(_type_name(p) for p in self.target_profiles)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Constraint:
     key: str
     severity: str
@@ -93,36 +94,77 @@ class ElementNode:
     #: the element definition as it is in the snapshot (for rare look-ups)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     #: JSON property name → (child, type code or None); built lazily by ``json_keys``
-    _keys: dict[str, tuple[ElementNode, str | None]] | None = field(default=None, repr=False)
+    _keys: dict[str, tuple[ElementNode, str | None, str]] | None = field(default=None, repr=False)
+    _required: list[ElementNode] | None = field(default=None, repr=False)
+    is_choice: bool = field(init=False)
+    json_name: str = field(init=False)
+    type_codes: tuple[str, ...] = field(init=False)
+    is_array: bool = field(init=False)
+    #: the standard ele-1 (checked natively on every element) and the other invariants
+    ele1: Constraint | None = field(init=False)
+    invariants: tuple[Constraint, ...] = field(init=False)
+    #: anything besides ele-1 to check on the value (fixed, pattern, binding, invariants...)
+    has_value_rules: bool = field(init=False)
+    single_type: str | None = field(init=False)
+    primitive: bool = field(init=False)
+    simple: bool = field(init=False)
+    keys_in_json: tuple[str, ...] = field(init=False)
 
-    @property
-    def is_choice(self) -> bool:
-        return self.name.endswith("[x]")
+    def __post_init__(self) -> None:
+        # read on every visit of the walk: computed once here, not per access
+        self.is_choice = self.name.endswith("[x]")
+        self.json_name = self.name[:-3] if self.is_choice else self.name
+        self.type_codes = tuple(t.code for t in self.types)
+        self.is_array = self.base_max != 1
+        self.ele1 = next((c for c in self.constraints if c.key == "ele-1" and c.expression == ELE_1), None)
+        self.invariants = tuple(c for c in self.constraints if c is not self.ele1)
+        self.has_value_rules = bool(
+            self.fixed is not None
+            or self.pattern is not None
+            or self.binding is not None
+            or self.min_value is not None
+            or self.max_value is not None
+            or self.invariants
+        )
+        self.single_type = self.type_codes[0] if len(self.type_codes) == 1 else None
+        #: values may carry a sibling '_name' object (primitive extensions)
+        self.primitive = any(c[:1].islower() for c in self.type_codes)
+        #: no choice, no slicing, cardinality a single value cannot break: walked inline
+        self.simple = not self.is_choice and self.slicing is None and self.min < 2 and self.max != 0
+        if self.is_choice:
+            self.keys_in_json = tuple(
+                f"{p}{self.json_name}{t[:1].upper()}{t[1:]}" for t in self.type_codes for p in ("", "_")
+            )
+        else:
+            self.keys_in_json = (self.name, "_" + self.name)
 
-    @property
-    def json_name(self) -> str:
-        return self.name[:-3] if self.is_choice else self.name
+    def required_children(self) -> list[ElementNode]:
+        """Children that must be looked at even when absent: min > 0, or a slice with min > 0."""
+        if self._required is None:
+            self._required = [
+                c for c in self.children.values() if c.min > 0 or any(s.min > 0 for s in c.slices)
+            ]
+        return self._required
 
-    @property
-    def type_codes(self) -> tuple[str, ...]:
-        return tuple(t.code for t in self.types)
+    def json_keys(self) -> dict[str, tuple[ElementNode, str | None, str]]:
+        """Each JSON property this element's children may use → (child, type, value key).
 
-    @property
-    def is_array(self) -> bool:
-        return self.base_max != 1
-
-    def json_keys(self) -> dict[str, tuple[ElementNode, str | None]]:
-        """Map each JSON property this element's children may use to the child."""
+        ``_name`` keys (a primitive's id/extensions) map to the same child with the
+        value key ``name``, so the walk handles a value and its extensions together.
+        """
         if self._keys is None:
-            keys: dict[str, tuple[ElementNode, str | None]] = {}
+            keys: dict[str, tuple[ElementNode, str | None, str]] = {}
             for child in self.children.values():
                 if child.is_choice:
-                    base = child.json_name
                     for t in child.types:
-                        keys[base + t.code[0].upper() + t.code[1:]] = (child, t.code)
+                        key = child.json_name + t.code[0].upper() + t.code[1:]
+                        keys[key] = (child, t.code, key)
+                        if t.code[:1].islower():
+                            keys["_" + key] = (child, t.code, key)
                 else:
-                    single = child.types[0].code if len(child.types) == 1 else None
-                    keys[child.name] = (child, single)
+                    keys[child.name] = (child, child.single_type, child.name)
+                    if child.primitive:
+                        keys["_" + child.name] = (child, child.single_type, child.name)
             self._keys = keys
         return self._keys
 

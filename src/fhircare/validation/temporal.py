@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def _parse(value: str) -> tuple[tuple[int, ...], datetime | None]:
@@ -16,7 +16,7 @@ def _parse(value: str) -> tuple[tuple[int, ...], datetime | None]:
     except ValueError:
         return parts, None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return parts, moment
 
 

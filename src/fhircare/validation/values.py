@@ -82,3 +82,34 @@ def compare_ordered(value: Any, bound: Any, type_code: str) -> int | None:
     if a is None or b is None:
         return None
     return (a > b) - (a < b)
+
+
+#: UCUM prefixes for the units a profile's min/max Quantity usually names
+_PREFIX = {"": 1, "k": 1000, "h": 100, "da": 10, "d": Decimal("0.1"), "c": Decimal("0.01"), "m": Decimal("0.001"), "u": Decimal("0.000001"), "n": Decimal("1e-9")}
+_BASE_UNITS = ("g", "m", "L", "l", "s", "mol")
+
+
+def _scale(unit: str) -> tuple[str, Decimal] | None:
+    for base in _BASE_UNITS:
+        if unit.endswith(base):
+            prefix = unit[: -len(base)]
+            if prefix in _PREFIX:
+                return base, Decimal(_PREFIX[prefix])
+    return None
+
+
+def quantity_in_unit(value: dict[str, Any], bound: dict[str, Any]) -> Decimal | None:
+    """The value expressed in the bound's unit (same code, or a UCUM prefix apart)."""
+    number = _num(value.get("value"))
+    if number is None:
+        return None
+    have = value.get("code") or value.get("unit")
+    want = bound.get("code") or bound.get("unit")
+    if have == want or not want:
+        return number
+    if not isinstance(have, str) or not isinstance(want, str):
+        return None
+    a, b = _scale(have), _scale(want)
+    if a is None or b is None or a[0] != b[0]:
+        return None
+    return number * a[1] / b[1]

@@ -9,15 +9,10 @@ from html.entities import name2codepoint
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
 ALLOWED_ELEMENTS = frozenset(
-    "p br div h1 h2 h3 h4 h5 h6 a span b em i strong small big tt dfn q var abbr acronym "
-    "cite blockquote hr address bdo kbd sub sup ul ol li dl dt dd pre table caption colgroup "
-    "col thead tr tfoot tbody th td code samp img map area s u del ins".split()
+    ["p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "a", "span", "b", "em", "i", "strong", "small", "big", "tt", "dfn", "q", "var", "abbr", "acronym", "cite", "blockquote", "hr", "address", "bdo", "kbd", "sub", "sup", "ul", "ol", "li", "dl", "dt", "dd", "pre", "table", "caption", "colgroup", "col", "thead", "tr", "tfoot", "tbody", "th", "td", "code", "samp", "img", "map", "area", "s", "u", "del", "ins"]
 )
 ALLOWED_ATTRIBUTES = frozenset(
-    "title style class id lang dir accesskey tabindex href name src alt longdesc height width "
-    "border align valign colspan rowspan span cellpadding cellspacing char charoff abbr axis "
-    "headers scope summary frame rules start type value compact cite datetime shape coords "
-    "nohref usemap hspace vspace ismap".split()
+    ["title", "style", "class", "id", "lang", "dir", "accesskey", "tabindex", "href", "name", "src", "alt", "longdesc", "height", "width", "border", "align", "valign", "colspan", "rowspan", "span", "cellpadding", "cellspacing", "char", "charoff", "abbr", "axis", "headers", "scope", "summary", "frame", "rules", "start", "type", "value", "compact", "cite", "datetime", "shape", "coords", "nohref", "usemap", "hspace", "vspace", "ismap"]
 )
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")

@@ -1,0 +1,309 @@
+"""A compiler from the simple FHIRPath of most invariants to Python closures.
+
+Most invariants in the R4 definitions are short boolean combinations of paths —
+``detail.empty() or reference.empty()``, ``duration.exists() implies duration >= 0``.
+Interpreting them through fhirpathpy costs tens of microseconds each and they run
+on almost every element, so expressions made only of member paths, literals,
+``exists() empty() not() count() hasValue()``, ``and or xor implies``, ``= !=``,
+``< <= > >=`` on numbers, ``in``/``contains`` and ``|`` are compiled, from
+fhirpathpy's own parse tree, into closures over plain JSON. Anything else (and any
+value the closures cannot compare exactly, such as dates of different precision or
+quantities) raises ``Unsupported`` and the caller uses fhirpathpy, so results never
+differ from the interpreter's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from fhirpathpy.parser import parse
+
+from fhircare.validation.primitives import CHOICE_SUFFIXES
+
+Items = list[Any]
+Fn = Callable[[Items], Items]
+
+_DATE_LIKE = re.compile(r"^\d{4}(-\d\d)?(-\d\d)?(T|$)|^\d\d:\d\d")
+
+
+class Unsupported(Exception):
+    """This expression (or this evaluation) needs the full interpreter."""
+
+
+def compile_simple(expression: str) -> Fn | None:
+    """A closure evaluating ``expression`` on ``[focus]``, or None when not in the subset."""
+    try:
+        tree = parse(expression)
+        return _compile(tree["children"][0])
+    except Unsupported:
+        return None
+    except Exception:  # the parser's own errors: leave them to the interpreter
+        return None
+
+
+def _kids(node: dict[str, Any]) -> list[dict[str, Any]]:
+    return node.get("children") or []
+
+
+def _op(node: dict[str, Any]) -> str:
+    ops = node.get("terminalNodeText") or []
+    return str(ops[0]) if ops else ""
+
+
+def _compile(node: dict[str, Any]) -> Fn:
+    kind = node.get("type")
+    kids = _kids(node)
+    if kind == "TermExpression":
+        return _compile(kids[0])
+    if kind == "InvocationTerm":
+        return _invocation(kids[0])
+    if kind == "ParenthesizedTerm":
+        return _compile(kids[0])
+    if kind == "LiteralTerm":
+        return _literal(kids[0])
+    if kind == "InvocationExpression":
+        left = _compile(kids[0])
+        right = _invocation(kids[1])
+        return lambda items: right(left(items))
+    if kind in ("AndExpression", "OrExpression", "XorExpression", "ImpliesExpression"):
+        return _logic(kind, _op(node), _compile(kids[0]), _compile(kids[1]))
+    if kind == "EqualityExpression":
+        return _equality(_op(node), _compile(kids[0]), _compile(kids[1]))
+    if kind == "InequalityExpression":
+        return _inequality(_op(node), _compile(kids[0]), _compile(kids[1]))
+    if kind == "MembershipExpression":
+        return _membership(_op(node), _compile(kids[0]), _compile(kids[1]))
+    if kind == "UnionExpression":
+        left, right = _compile(kids[0]), _compile(kids[1])
+        return lambda items: _distinct(left(items) + right(items))
+    raise Unsupported(kind)
+
+
+def _invocation(node: dict[str, Any]) -> Fn:
+    kind = node.get("type")
+    kids = _kids(node)
+    if kind == "MemberInvocation":
+        name = str(kids[0].get("text", "")).strip("`")
+        if not name or name[0].isupper():
+            raise Unsupported("type-qualified path")
+        return lambda items: _member(items, name)
+    if kind == "ThisInvocation":
+        return lambda items: items
+    if kind == "FunctionInvocation":
+        functn = kids[0]
+        fkids = _kids(functn)
+        name = str(fkids[0].get("text", ""))
+        if len(fkids) > 1:
+            raise Unsupported(f"{name} with arguments")
+        fn = _FUNCTIONS.get(name)
+        if fn is None:
+            raise Unsupported(name)
+        return fn
+    raise Unsupported(str(kind))
+
+
+def _member(items: Items, name: str) -> Items:
+    out: Items = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        if name in item:
+            value = item[name]
+            if isinstance(value, list):
+                out.extend(v for v in value if v is not None)
+            elif value is not None:
+                out.append(value)
+            continue
+        n = len(name)
+        for key in item:
+            if key.startswith(name) and key[n:] in CHOICE_SUFFIXES:
+                # valueQuantity for value[x] — or a real element such as referenceRange?
+                # Only the type model can tell: leave it to the interpreter
+                raise Unsupported("possible choice element")
+    return out
+
+
+def _literal(node: dict[str, Any]) -> Fn:
+    kind = node.get("type")
+    text = str(node.get("text", ""))
+    if kind == "StringLiteral":
+        value: Any = text[1:-1].replace("\\'", "'")
+    elif kind == "NumberLiteral":
+        value = Decimal(text)
+    elif kind == "BooleanLiteral":
+        value = text == "true"
+    elif kind == "NullLiteral":
+        return lambda items: []
+    else:
+        raise Unsupported(str(kind))
+    return lambda items: [value]
+
+
+# -- functions -------------------------------------------------------------------
+def _exists(items: Items) -> Items:
+    return [bool(items)]
+
+
+def _empty(items: Items) -> Items:
+    return [not items]
+
+
+def _count(items: Items) -> Items:
+    return [len(items)]
+
+
+def _not(items: Items) -> Items:
+    b = _singleton_bool(items)
+    return [] if b is None else [not b]
+
+
+def _has_value(items: Items) -> Items:
+    return [len(items) == 1 and not isinstance(items[0], dict | list)]
+
+
+_FUNCTIONS: dict[str, Fn] = {
+    "exists": _exists,
+    "empty": _empty,
+    "count": _count,
+    "not": _not,
+    "hasValue": _has_value,
+}
+
+
+# -- operators -------------------------------------------------------------------
+def _singleton_bool(items: Items) -> bool | None:
+    if not items:
+        return None
+    if len(items) > 1:
+        raise Unsupported("boolean of a collection")
+    value = items[0]
+    return value if isinstance(value, bool) else True
+
+
+def _logic(kind: str, op: str, left: Fn, right: Fn) -> Fn:
+    # FHIRPath three-valued logic; "or" and "xor" share one grammar rule
+    if kind == "AndExpression":
+
+        def and_(items: Items) -> Items:
+            a = _singleton_bool(left(items))
+            if a is False:
+                return [False]
+            b = _singleton_bool(right(items))
+            if b is False:
+                return [False]
+            return [True] if a is True and b is True else []
+
+        return and_
+    if kind == "ImpliesExpression":
+
+        def implies(items: Items) -> Items:
+            a = _singleton_bool(left(items))
+            if a is False:
+                return [True]
+            b = _singleton_bool(right(items))
+            if a is True:
+                return [] if b is None else [b]
+            return [True] if b is True else []
+
+        return implies
+    if kind == "XorExpression" or op == "xor":
+
+        def xor(items: Items) -> Items:
+            a = _singleton_bool(left(items))
+            b = _singleton_bool(right(items))
+            return [] if a is None or b is None else [a != b]
+
+        return xor
+
+    def or_(items: Items) -> Items:
+        a = _singleton_bool(left(items))
+        if a is True:
+            return [True]
+        b = _singleton_bool(right(items))
+        if b is True:
+            return [True]
+        return [False] if a is False and b is False else []
+
+    return or_
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float | Decimal):
+        try:
+            return Decimal(str(value))
+        except InvalidOperation as exc:
+            raise Unsupported("number") from exc
+    if isinstance(value, str):
+        if _DATE_LIKE.match(value):
+            raise Unsupported("date/time comparison")  # precision rules: interpreter
+        return value
+    raise Unsupported("complex comparison")
+
+
+def _equality(op: str, left: Fn, right: Fn) -> Fn:
+    if op not in ("=", "!="):
+        raise Unsupported(op)
+
+    def evaluate(items: Items) -> Items:
+        a, b = left(items), right(items)
+        if not a or not b:
+            return []
+        if len(a) != len(b):
+            equal = False
+        else:
+            equal = all(_comparable(x) == _comparable(y) for x, y in zip(a, b, strict=True))
+        return [equal if op == "=" else not equal]
+
+    return evaluate
+
+
+def _inequality(op: str, left: Fn, right: Fn) -> Fn:
+    def evaluate(items: Items) -> Items:
+        a, b = left(items), right(items)
+        if not a or not b:
+            return []
+        if len(a) > 1 or len(b) > 1:
+            raise Unsupported("comparison of collections")
+        x, y = _comparable(a[0]), _comparable(b[0])
+        if type(x) is not type(y) or isinstance(x, bool):
+            raise Unsupported("mixed comparison")
+        if op == "<":
+            return [x < y]
+        if op == "<=":
+            return [x <= y]
+        if op == ">":
+            return [x > y]
+        if op == ">=":
+            return [x >= y]
+        raise Unsupported(op)
+
+    return evaluate
+
+
+def _membership(op: str, left: Fn, right: Fn) -> Fn:
+    def evaluate(items: Items) -> Items:
+        a, b = left(items), right(items)
+        needle, haystack = (a, b) if op == "in" else (b, a)
+        if not needle:
+            return []
+        if len(needle) > 1:
+            raise Unsupported("membership of a collection")
+        value = _comparable(needle[0])
+        return [any(_comparable(h) == value for h in haystack)]
+
+    if op not in ("in", "contains"):
+        raise Unsupported(op)
+    return evaluate
+
+
+def _distinct(items: Items) -> Items:
+    out: Items = []
+    for item in items:
+        if item not in out:
+            out.append(item)
+    return out

@@ -1,0 +1,96 @@
+"""Rules on one element's value: fixed, pattern, binding, min/max value, invariants."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from fhircare.validation.fhirpath import InvariantError, unreferenced_contained
+from fhircare.validation.structure import ElementNode
+from fhircare.validation.values import (
+    compare_ordered,
+    equals_fixed,
+    fixed_mismatches,
+    matches_pattern,
+    quantity_in_unit,
+)
+
+if TYPE_CHECKING:
+    from fhircare.validation.engine import Validator, Walk
+
+
+def check_value_rules(validator: Validator, value: Any, node: ElementNode, type_code: str, loc: str, w: Walk) -> None:
+    if node.fixed is not None and not equals_fixed(value, node.fixed):
+        _fixed_failed(value, node, loc, w)
+    if node.pattern is not None and not matches_pattern(value, node.pattern):
+        w.sink.error("value", loc, f"The value does not match the pattern required by the profile {w.model.versioned_url} ({node.id})")
+    if node.binding is not None and node.binding.value_set:
+        validator.bindings.check(value, type_code, node.binding, loc, w.sink, w.profile)
+    if node.min_value is not None:
+        _bound(value, node.min_value, type_code, loc, w, minimum=True)
+    if node.max_value is not None:
+        _bound(value, node.max_value, type_code, loc, w, minimum=False)
+    if node.invariants:
+        type_path = node.path if type_code in ("BackboneElement", "Element") else type_code
+        run_invariants(validator, value, node, type_path, loc, w)
+
+
+def _fixed_failed(value: Any, node: ElementNode, loc: str, w: Walk) -> None:
+    if isinstance(node.fixed, dict) and isinstance(value, dict):
+        for rel, problem in fixed_mismatches(value, node.fixed):
+            name = rel.rsplit(".", 1)[-1]
+            if problem == "extra":
+                w.sink.error("value", f"{loc}.{rel}", f"The element {name} is present in the instance but not allowed in the applicable fixed value specified in profile")
+            else:
+                w.sink.error("value", loc, f"Value is not the fixed value in the profile (at {rel})")
+    else:
+        w.sink.error("value", loc, f"Value is '{value}' but is fixed to '{node.fixed}' in the profile {w.model.versioned_url}")
+
+
+def _bound(value: Any, bound: tuple[str, Any], type_code: str, loc: str, w: Walk, *, minimum: bool) -> None:
+    bound_type, limit = bound
+    if isinstance(value, dict) and isinstance(limit, dict):
+        # Quantity against a Quantity bound: compare in the bound's unit where UCUM allows
+        actual = quantity_in_unit(value, limit)
+        shown = f"{value.get('value')} {value.get('code') or value.get('unit') or ''}".strip()
+        limit_shown = f"{limit.get('value')} {limit.get('code') or limit.get('unit') or ''}".strip()
+        order = compare_ordered(actual, limit.get("value"), "decimal") if actual is not None else None
+    else:
+        shown, limit_shown = str(value), str(limit)
+        order = compare_ordered(value, limit, bound_type)
+    if order is None:
+        return
+    if minimum and order < 0:
+        w.sink.error("value", loc, f"The value in the instance ({shown}) is less than the specified minimum value ({limit_shown})")
+    elif not minimum and order > 0:
+        w.sink.error("value", loc, f"The value in the instance ({shown}) is greater than the specified maximum value ({limit_shown})")
+
+
+def run_invariants(validator: Validator, value: Any, node: ElementNode, type_path: str, loc: str, w: Walk) -> None:
+    for c in node.invariants:
+        if w.profile and c.from_core:
+            continue  # the base walk evaluated it here already
+        check = validator.invariant_checks.get(c)
+        if check is None:
+            check = validator.invariant_checks[c] = validator.fhirpath.checker(c.key, c.expression)
+        try:
+            ok = check(value, type_path, validator.env(w.frame))
+        except InvariantError as exc:
+            w.sink.warning("invariant", loc, f"Unable to evaluate constraint {c.key} ({c.expression}): {exc}"[:400], c.key)
+            continue
+        if ok:
+            continue
+        if c.key == "dom-3" and isinstance(value, dict):
+            # said where it is: at each contained resource nothing refers to
+            for i in unreferenced_contained(value):
+                cid = value["contained"][i].get("id")
+                w.sink.error(
+                    "invariant",
+                    f"{loc}.contained[{i}]",
+                    f"The contained resource '{cid}' is not referenced to from elsewhere in the "
+                    "containing resource nor does it refer to the containing resource",
+                    "dom-3",
+                )
+            continue
+        severity = "error" if c.severity == "error" else "warning"
+        suffix = "" if c.from_core or not c.source else f" (defined in {c.source})"
+        w.sink.add(severity, "invariant", loc, f"Constraint failed: {c.key}: '{c.human}'{suffix}", c.key)
