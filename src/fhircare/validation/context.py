@@ -17,7 +17,13 @@ import orjson
 from fhircare.errors import DefinitionError, UnknownProfileError
 from fhircare.validation.package_index import index_folder
 from fhircare.validation.snapshot import generate_snapshot
-from fhircare.validation.structure import CORE_SD_PREFIX, StructureModel, build_model
+from fhircare.validation.structure import (
+    CORE_SD_PREFIX,
+    ElementNode,
+    StructureModel,
+    build_model,
+    mark_profile_relevance,
+)
 
 _INDEXED_TYPES = {"StructureDefinition", "ValueSet", "CodeSystem"}
 
@@ -224,8 +230,16 @@ class DefinitionContext:
         if sd is None:
             raise UnknownProfileError(f"Unknown profile or type: {canonical}")
         model = build_model(sd, self.is_core_type)
+        if model.derivation == "constraint" and model.type:
+            core = self.type_model(model.type)
+            if core is not None and core is not model:
+                mark_profile_relevance(model, core, self._type_root)
         self._models[url] = model
         return model
+
+    def _type_root(self, type_code: str) -> ElementNode | None:
+        found = self.type_model(type_code)
+        return found.root if found else None
 
     def type_model(self, type_code: str) -> StructureModel | None:
         try:

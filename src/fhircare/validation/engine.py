@@ -51,7 +51,6 @@ class Frame:
 class Walk:
     sink: IssueSink
     frame: Frame
-    model: StructureModel
     profile: bool  # False for the base resource's own definition
     walked: set[tuple[int, str]] = field(default_factory=set)
     #: the element whose datatype content is being walked: (element path, type) —
@@ -71,6 +70,7 @@ class Validator:
         self.fhirpath = FhirPathEngine()
         self.bindings = BindingChecker(self.terminology)
         self._type_models: dict[str, StructureModel | None] = {}
+        self._resource_kinds: dict[str, bool] = {}  # type code → is it a resource type?
         #: Reference element → resource types it may point at (target profiles resolved)
         self.reference_targets: dict[ElementNode, set[str]] = {}
         #: each invariant's evaluator, chosen once (native, compiled or interpreted)
@@ -142,7 +142,7 @@ class Validator:
         )
         if rt == "Bundle":
             frame.bundle = BundleIndex.of(resource)
-        walk = Walk(sink, frame, model, profile=False)
+        walk = Walk(sink, frame, profile=False)
         self.walk_object(resource, model.root, rt, loc, walk)
         for url, from_meta in self._profiles_for(resource, rt, profiles, claimed):
             profile_model = self.profile_model(url)
@@ -156,7 +156,7 @@ class Validator:
                 sink.error("invalid", loc, f"The profile {url} is for {profile_model.type}, not {rt}")
                 continue
             if profile_model.url != model.url:
-                self.walk_object(resource, profile_model.root, rt, loc, Walk(sink, frame, profile_model, True, walk.walked))
+                self.walk_object(resource, profile_model.root, rt, loc, Walk(sink, frame, True, walk.walked))
         if rt == "Bundle":
             check_bundle(resource, loc, sink)
 
@@ -199,10 +199,12 @@ class Validator:
                     w.sink.error("structure", loc, f"Unknown type '{type_code}'")
                     return
                 owner = type_model.root
-                w = Walk(w.sink, w.frame, type_model, w.profile, w.walked, (node.path, type_code))
+                if "extension" in obj or "modifierExtension" in obj:
+                    # extensions here check their context against this element
+                    w = Walk(w.sink, w.frame, w.profile, w.walked, (node.path, type_code))
                 if owner.invariants and not w.profile:
                     run_invariants(self, obj, owner, type_code, loc, w)
-        keys = owner.json_keys()
+        keys = owner._keys if owner._keys is not None else owner.json_keys()
         general: dict[ElementNode, list[tuple[str, str | None]]] | None = None
         for key in obj:
             hit = keys.get(key)
@@ -211,26 +213,45 @@ class Validator:
                 if hit is None:
                     continue
             child, t, value_key = hit
+            if w.profile and not child.profile_relevant:
+                continue  # the profile says nothing here the base walk did not check
             if key != value_key and value_key in obj:
                 continue  # a primitive's '_name': walked with its value
             if child.simple and key == value_key and not (child.primitive and "_" + key in obj):
                 # the common case, inline: one property, one type, no slicing
                 raw = obj[key]
+                lexical = child.lexical_check
                 if child.is_array:
                     if type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
                         base = f"{loc}.{key}"
                         for i, value in enumerate(raw):
-                            self.item(value, None, child, t, f"{base}[{i}]", w)
+                            if lexical is not None and type(value) is str:
+                                if not w.profile and (problem := lexical(value)):
+                                    w.sink.error("invalid", f"{base}[{i}]", problem)
+                            else:
+                                self.item(value, None, child, t, f"{base}[{i}]", w)
                         continue
                 elif raw is not None and type(raw) is not list:
-                    self.item(raw, None, child, t, f"{loc}.{key}", w)
+                    if lexical is not None and type(raw) is not dict:
+                        # a primitive whose only rule is its lexical form (most of them)
+                        if not w.profile and (problem := lexical(raw)):
+                            w.sink.error("invalid", f"{loc}.{key}", problem)
+                    else:
+                        self.item(raw, None, child, t, f"{loc}.{key}", w)
                     continue
             if general is None:
                 general = {}
             general.setdefault(child, []).append((value_key, t))
-        for child in owner.required_children():
-            if not any(k in obj for k in child.keys_in_json) and not (general and child in general):
-                self._child(obj, child, [], loc, w)
+        required = owner._required if owner._required is not None else owner.required_children()
+        for child in required:
+            if w.profile and not child.profile_relevant:
+                continue
+            for k in child.keys_in_json:
+                if k in obj:
+                    break
+            else:
+                if not (general and child in general):
+                    self._child(obj, child, [], loc, w)
         if general:
             for child, found in general.items():
                 self._child(obj, child, found, loc, w)
@@ -282,9 +303,9 @@ class Validator:
                 items.append((raw, ext, type_code, base_loc))
         count = len(items)
         if count < child.min:
-            w.sink.error("required", loc, f"{child.path}: minimum required = {child.min}, but only found {count} (from {w.model.versioned_url})")
+            w.sink.error("required", loc, f"{child.path}: minimum required = {child.min}, but only found {count} (from {child.sd_url})")
         if child.max >= 0 and count > child.max:
-            w.sink.error("structure", loc, f"{child.path}: max allowed = {child.max}, but found {count} (from {w.model.versioned_url})")
+            w.sink.error("structure", loc, f"{child.path}: max allowed = {child.max}, but found {count} (from {child.sd_url})")
         if child.is_choice and len({t for _, _, t, _ in items}) > 1:
             w.sink.error("structure", loc, f"Only one {child.json_name}[x] may be present")
         if child.slicing is not None and child.slices:
@@ -304,7 +325,7 @@ class Validator:
                 return
         elif node.is_choice and type_code not in node.type_codes:
             allowed = ", ".join(node.type_codes)
-            w.sink.error("structure", loc, f"The Profile '{w.model.versioned_url}' definition allows for the type {allowed} but found type {type_code}")
+            w.sink.error("structure", loc, f"The Profile '{node.sd_url}' definition allows for the type {allowed} but found type {type_code}")
             return
         check = PRIMITIVE_CHECKS.get(type_code)
         if check is not None:
@@ -313,7 +334,10 @@ class Validator:
         if type(value) is not dict:
             w.sink.error("structure", loc, f"The property {node.json_name} must be an Object, not a primitive")
             return
-        if type_code in _RESOURCE_TYPES or self._is_resource_type(type_code):
+        is_resource = self._resource_kinds.get(type_code)
+        if is_resource is None:
+            is_resource = self._resource_kinds[type_code] = self._is_resource_type(type_code)
+        if is_resource:
             self._inner_resource(value, node, loc, w)
             return
         if type_code == "Extension" and not node.children:
@@ -331,7 +355,7 @@ class Validator:
                 self.bindings.check_codes(value, type_code, loc, w.sink)
         if node.has_value_rules:
             check_value_rules(self, value, node, type_code, loc, w)
-        if type_code == "Reference":
+        if type_code == "Reference" and (not w.profile or node.narrows_targets):
             from fhircare.validation.reference_checks import check_reference
 
             check_reference(self, value, node, loc, w)
@@ -350,7 +374,7 @@ class Validator:
                 w.sink.error("structure", loc, f"The property {node.json_name} has no value and no extensions")
                 return
         elif not w.profile:
-            if isinstance(value, dict | list):
+            if type(value) is dict or type(value) is list:
                 shape = "Object" if isinstance(value, dict) else "Array"
                 w.sink.error("structure", loc, f"The property {node.json_name} must be a primitive, not an {shape}")
                 return
@@ -362,7 +386,7 @@ class Validator:
         if isinstance(ext, dict) and not w.profile:
             type_model = self.type_model(type_code)
             if type_model is not None:
-                host_walk = Walk(w.sink, w.frame, type_model, False, w.walked, (node.path, type_code))
+                host_walk = Walk(w.sink, w.frame, False, w.walked, (node.path, type_code))
                 self.walk_object(ext, type_model.root, type_code, loc, host_walk)
         if value is not None and node.has_value_rules:
             check_value_rules(self, value, node, type_code, loc, w)
@@ -387,6 +411,8 @@ class Validator:
         self.resource(value, inner_loc, w.frame, w.sink, profiles, contained=contained, full_url=full_url)
 
     def _is_resource_type(self, code: str) -> bool:
+        if code in _RESOURCE_TYPES:
+            return True
         model = self.type_model(code) if code[:1].isupper() else None
         return model is not None and model.kind == "resource"
 

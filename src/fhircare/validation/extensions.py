@@ -59,7 +59,7 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
             w.sink.error("structure", loc, "Extension.url is required in order to identify, use and validate the extension")
         base = validator.context.type_model("Extension")
         if base is not None and not w.profile:
-            validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, base, False, w.walked))
+            validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, False, w.walked))
         return
     profiles = [p for t in node.types for p in t.profiles]
     definition_url = profiles[0] if profiles else url
@@ -84,7 +84,7 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
             w.sink.error("structure", loc, f"The extension {url} could not be found so is not allowed here")
         base = validator.context.type_model("Extension")
         if base is not None:
-            validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, base, False, w.walked))
+            validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, False, w.walked))
         return
     if not w.profile:
         host, host_types = _host(validator, node, w)
@@ -96,7 +96,7 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
     if key in w.walked:
         return
     w.walked.add(key)
-    ext_walk = WalkType(w.sink, w.frame, model, False, w.walked)
+    ext_walk = WalkType(w.sink, w.frame, False, w.walked)
     validator.walk_object(value, model.root, "Extension", loc, ext_walk)
     if model.root.has_value_rules:
         check_value_rules(validator, value, model.root, "Extension", loc, ext_walk)

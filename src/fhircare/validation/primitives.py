@@ -239,21 +239,66 @@ def _json_kind(value: object) -> str:
 
 
 def _checker(type_code: str) -> Callable[[object], str | None]:
+    """A check for one primitive type, with the common well-formed case up front.
+
+    Every primitive value of every resource passes through here, so a string that
+    already matches its type's expression returns at once; anything else takes the
+    general path, which finds the right message.
+    """
+    lexical = _LEXICAL.get(type_code)
+    pattern = _FAST_PATTERNS.get(type_code)
+    kind = JSON_KIND.get(type_code, "string")
+
+    if kind != "string":
+        return lambda value: check_primitive(type_code, value)
+    if pattern is not None:
+        fullmatch = pattern.fullmatch
+
+        def check_pattern(value: object) -> str | None:
+            if type(value) is str and len(value) < 4096 and fullmatch(value):
+                return None
+            return check_primitive(type_code, value)
+
+        return check_pattern
+    if lexical is None:
+
+        def check_text(value: object) -> str | None:
+            if type(value) is str and len(value) < 4096:
+                return None
+            return check_primitive(type_code, value)
+
+        return check_text
     return lambda value: check_primitive(type_code, value)
 
 
 def _string_check(value: object) -> str | None:
     # the commonest primitive by far, so checked without the general dispatch
-    if type(value) is str:
-        if not value:
-            return "@value cannot be empty"
-        if len(value) > MAX_STRING_BYTES // 4 and len(value.encode()) > MAX_STRING_BYTES:
-            return "value is longer than permitted maximum length of 1 MB (1048576 bytes)"
+    if type(value) is str and 0 < len(value) < 4096:
         return None
     return check_primitive("string", value)
 
+
+def _boolean_check(value: object) -> str | None:
+    return None if type(value) is bool else check_primitive("boolean", value)
+
+
+#: well-formed values of these types need no more than this expression
+_FAST_PATTERNS = {
+    "code": CODE_RE,
+    "id": ID_RE,
+    "instant": re.compile(rf"(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T{_TIME}{_TZ}"),
+    # dates up to the 28th are valid in every month: later days take the calendar check
+    "date": re.compile(r"(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?"),
+    "dateTime": re.compile(
+        rf"(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8])(T{_TIME}{_TZ})?)?)?"
+    ),
+    "uri": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
+    "url": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
+    "canonical": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
+}
 
 #: type code → check of a value of that primitive type (None when acceptable)
 PRIMITIVE_CHECKS: dict[str, Callable[[object], str | None]] = {t: _checker(t) for t in PRIMITIVE_TYPES}
 PRIMITIVE_CHECKS["string"] = _string_check
 PRIMITIVE_CHECKS["markdown"] = _string_check
+PRIMITIVE_CHECKS["boolean"] = _boolean_check

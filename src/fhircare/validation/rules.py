@@ -22,7 +22,7 @@ def check_value_rules(validator: Validator, value: Any, node: ElementNode, type_
     if node.fixed is not None and not equals_fixed(value, node.fixed):
         _fixed_failed(value, node, loc, w)
     if node.pattern is not None and not matches_pattern(value, node.pattern):
-        w.sink.error("value", loc, f"The value does not match the pattern required by the profile {w.model.versioned_url} ({node.id})")
+        w.sink.error("value", loc, f"The value does not match the pattern required by the profile {node.sd_url} ({node.id})")
     if node.binding is not None and node.binding.value_set:
         validator.bindings.check(value, type_code, node.binding, loc, w.sink, w.profile)
     if node.min_value is not None:
@@ -43,7 +43,7 @@ def _fixed_failed(value: Any, node: ElementNode, loc: str, w: Walk) -> None:
             else:
                 w.sink.error("value", loc, f"Value is not the fixed value in the profile (at {rel})")
     else:
-        w.sink.error("value", loc, f"Value is '{value}' but is fixed to '{node.fixed}' in the profile {w.model.versioned_url}")
+        w.sink.error("value", loc, f"Value is '{value}' but is fixed to '{node.fixed}' in the profile {node.sd_url}")
 
 
 def _bound(value: Any, bound: tuple[str, Any], type_code: str, loc: str, w: Walk, *, minimum: bool) -> None:

@@ -231,7 +231,7 @@ def services_for(validator: Validator, w: Walk) -> SliceServices:
         if model is None:
             return False
         sink = IssueSink()
-        validator.item(value, None, model.root, type_code or model.type, "$this", WalkType(sink, w.frame, model, False))
+        validator.item(value, None, model.root, type_code or model.type, "$this", WalkType(sink, w.frame, False))
         return not any(i.is_error for i in sink.issues)
 
     return SliceServices(
@@ -256,7 +256,7 @@ def check_slices(validator: Validator, items: list[tuple[Any, Any, str | None, s
             type_code = child.types[0].code
         typed.append((value, type_code))
     chosen = assign(typed, child, services)
-    source = w.model.versioned_url
+    source = child.sd_url
     for s in child.slices:
         n = sum(1 for c in chosen if c is s)
         name = f"{child.path}:{s.slice_name}"

@@ -167,6 +167,7 @@ class _Builder:
         root = type_elements[0]
         root_id = root.get("id") or root["path"]
         kids = _rename(type_elements[1:], root_id, eid, root["path"], element["path"])
+        _attribute_constraints(kids, str(type_sd.get("url", "")))
         self._insert(pos + 1, kids)
         return True
 
@@ -214,12 +215,21 @@ def _diff_ids(differential: list[Element]) -> list[str]:
     return ids
 
 
+def _attribute_constraints(elements: list[Element], source: str) -> None:
+    """Constraints copied from the base keep saying where they come from."""
+    for e in elements:
+        constraints = e.get("constraint")
+        if constraints and any("source" not in c for c in constraints):
+            e["constraint"] = [c if "source" in c else {**c, "source": source} for c in constraints]
+
+
 def generate_snapshot(
     sd: dict[str, Any], base_sd: dict[str, Any], resolve: TypeResolver
 ) -> tuple[list[Element], list[tuple[int, str]]]:
     """Return the snapshot elements for ``sd`` and the problems met (diff index, text)."""
     base_elements = base_sd["snapshot"]["element"]
     builder = _Builder(base_elements, resolve)
+    _attribute_constraints(builder.elements, str(base_sd.get("url", "")))
     root = builder.elements[0]
     own_type = sd.get("type") or root["path"]
     if root["path"] != own_type:

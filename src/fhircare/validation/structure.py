@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fhircare.validation.primitives import PRIMITIVE_CHECKS
+
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_TYPES = {
     "http://hl7.org/fhirpath/System.String": "string",
@@ -108,7 +110,13 @@ class ElementNode:
     single_type: str | None = field(init=False)
     primitive: bool = field(init=False)
     simple: bool = field(init=False)
+    lexical_check: Callable[[object], str | None] | None = field(init=False)
     keys_in_json: tuple[str, ...] = field(init=False)
+    #: in a profile: does this element say anything the base definition does not?
+    #: A profile walk skips elements that do not (the base walk checked them).
+    profile_relevant: bool = True
+    #: in a profile: are its reference targets narrower than the base's (so worth rechecking)?
+    narrows_targets: bool = True
 
     def __post_init__(self) -> None:
         # read on every visit of the walk: computed once here, not per access
@@ -129,6 +137,12 @@ class ElementNode:
         self.single_type = self.type_codes[0] if len(self.type_codes) == 1 else None
         #: values may carry a sibling '_name' object (primitive extensions)
         self.primitive = any(c[:1].islower() for c in self.type_codes)
+        #: a primitive with nothing to check but its lexical form: checked inline by the walk
+        self.lexical_check = (
+            PRIMITIVE_CHECKS.get(self.single_type)
+            if self.single_type and not self.has_value_rules and self.max_length is None
+            else None
+        )
         #: no choice, no slicing, cardinality a single value cannot break: walked inline
         self.simple = not self.is_choice and self.slicing is None and self.min < 2 and self.max != 0
         if self.is_choice:
@@ -246,7 +260,8 @@ def compile_element(
             expression=c.get("expression", ""),
             human=c.get("human", ""),
             source=c.get("source"),
-            from_core=is_core_source(str(c.get("source", ""))),
+            # no source: the definition's own (the snapshot generator fills it in for profiles)
+            from_core=is_core_source(str(c.get("source") or sd_url.split("|")[0])),
         )
         for c in element.get("constraint", ())
         if c.get("expression")
@@ -339,3 +354,62 @@ def build_model(
         context=list(sd.get("context", ())),
         abstract=bool(sd.get("abstract", False)),
     )
+
+
+def _same_types(a: ElementNode, b: ElementNode) -> bool:
+    return a.types == b.types
+
+
+def _says_more(node: ElementNode, base: ElementNode) -> bool:
+    return bool(
+        node.min != base.min
+        or node.max != base.max
+        or node.fixed is not None
+        or node.pattern is not None
+        or node.binding != base.binding
+        or not _same_types(node, base)
+        or any(not c.from_core for c in node.invariants)
+        or node.slicing != base.slicing
+        or node.slices
+        or node.max_length != base.max_length
+        or node.min_value is not None
+        or node.max_value is not None
+    )
+
+
+def mark_profile_relevance(
+    model: StructureModel,
+    base: StructureModel,
+    type_root: Callable[[str], ElementNode | None],
+) -> None:
+    """Flag the elements of a profile that constrain more than ``base`` (its core type).
+
+    Each profile element is compared with its counterpart in the base resource, or,
+    below an element whose datatype the profile unfolded, in that datatype's own
+    definition. An element is relevant when it or anything below it says more;
+    slices, and elements with no counterpart, always count.
+    """
+
+    def counterpart(base_parent: ElementNode | None, name: str) -> ElementNode | None:
+        if base_parent is None:
+            return None
+        if base_parent.children:
+            return base_parent.children.get(name)
+        if base_parent.single_type is None:
+            return None
+        root = type_root(base_parent.single_type)
+        return root.children.get(name) if root is not None else None
+
+    def visit(node: ElementNode, base_node: ElementNode | None) -> bool:
+        relevant = False
+        for name, child in node.children.items():
+            relevant |= visit(child, counterpart(base_node, name))
+        for s in node.slices:
+            visit(s, None)
+            relevant = True
+        node.profile_relevant = relevant or base_node is None or _says_more(node, base_node)
+        node.narrows_targets = base_node is None or not _same_types(node, base_node)
+        return node.profile_relevant
+
+    visit(model.root, base.root)
+    model.root.profile_relevant = True

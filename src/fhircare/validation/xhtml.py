@@ -7,6 +7,9 @@ import xml.etree.ElementTree as ET
 from html.entities import name2codepoint
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
+_NS_PREFIX = "{" + XHTML_NS + "}"
+_DIV = _NS_PREFIX + "div"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 ALLOWED_ELEMENTS = frozenset(
     ["p", "br", "div", "h1", "h2", "h3", "h4", "h5", "h6", "a", "span", "b", "em", "i", "strong", "small", "big", "tt", "dfn", "q", "var", "abbr", "acronym", "cite", "blockquote", "hr", "address", "bdo", "kbd", "sub", "sup", "ul", "ol", "li", "dl", "dt", "dd", "pre", "table", "caption", "colgroup", "col", "thead", "tr", "tfoot", "tbody", "th", "td", "code", "samp", "img", "map", "area", "s", "u", "del", "ins"]
@@ -14,7 +17,6 @@ ALLOWED_ELEMENTS = frozenset(
 ALLOWED_ATTRIBUTES = frozenset(
     ["title", "style", "class", "id", "lang", "dir", "accesskey", "tabindex", "href", "name", "src", "alt", "longdesc", "height", "width", "border", "align", "valign", "colspan", "rowspan", "span", "cellpadding", "cellspacing", "char", "charoff", "abbr", "axis", "headers", "scope", "summary", "frame", "rules", "start", "type", "value", "compact", "cite", "datetime", "shape", "coords", "nohref", "usemap", "hspace", "vspace", "ismap"]
 )
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = {"lt", "gt", "amp", "quot", "apos"}
 
@@ -31,29 +33,50 @@ def _numeric_entities(text: str) -> str:
     return _ENTITY.sub(repl, text)
 
 
+_last: tuple[str | None, str | None] = (None, None)
+
+
 def check_narrative_div(div: str) -> str | None:
-    """None when ``div`` is acceptable narrative; otherwise why not."""
+    """None when ``div`` is acceptable narrative; otherwise why not.
+
+    txt-1 and txt-2 both ask this of the same string, one after the other: the
+    answer for the string last checked (the same object) is reused, not re-parsed.
+    """
+    global _last
+    if _last[0] is div:
+        return _last[1]
+    result = _check(div)
+    _last = (div, result)
+    return result
+
+
+def _check(div: str) -> str | None:
+    # ElementTree's C parser builds the tree faster than expat calls back into Python
     try:
-        root = ET.fromstring(_numeric_entities(div))
+        root = ET.fromstring(_numeric_entities(div) if "&" in div else div)
     except ET.ParseError as exc:
         return f"The narrative is not well-formed XHTML: {exc}"
-    if root.tag != f"{{{XHTML_NS}}}div":
+    if root.tag != _DIV:
         return "The narrative must be a div element in the XHTML namespace"
     has_content = False
     for el in root.iter():
-        ns, _, local = el.tag.rpartition("}")
-        if ns.lstrip("{") != XHTML_NS:
-            return f"Illegal element name in the XHTML ('{el.tag}')"
+        tag = el.tag
+        if not tag.startswith(_NS_PREFIX):
+            return f"Illegal element name in the XHTML ('{tag}')"
+        local = tag[len(_NS_PREFIX) :]
         if local not in ALLOWED_ELEMENTS:
             return f"Illegal element name in the XHTML ('{local}')"
-        for attr in el.attrib:
-            if attr == _XML_LANG:
-                continue
-            if attr.startswith("{") or attr not in ALLOWED_ATTRIBUTES:
-                return f"Illegal attribute name in the XHTML ('{attr}' on '{local}')"
-        if local == "a" and el.attrib.get("href", "").strip().lower().startswith("javascript:"):
-            return "Hyperlinks in narrative may not use javascript:"
-        if (el.text and el.text.strip()) or (el.tail and el.tail.strip() and el is not root) or local == "img":
+        if el.attrib:
+            for attr in el.attrib:
+                if attr != _XML_LANG and (attr[0] == "{" or attr not in ALLOWED_ATTRIBUTES):
+                    return f"Illegal attribute name in the XHTML ('{attr}' on '{local}')"
+            if local == "a" and el.attrib.get("href", "").strip().lower().startswith("javascript:"):
+                return "Hyperlinks in narrative may not use javascript:"
+        if not has_content and (
+            (el.text and not el.text.isspace())
+            or (el is not root and el.tail and not el.tail.isspace())
+            or local == "img"
+        ):
             has_content = True
     if not has_content:
         return "The narrative SHALL have some non-whitespace content"
