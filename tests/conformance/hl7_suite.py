@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from fhircare.validation.api import _ig_folder
 from fhircare.validation.context import DefinitionContext
 from fhircare.validation.engine import Validator
 
@@ -114,8 +115,12 @@ def run_case(case: dict[str, Any], base_context: DefinitionContext) -> CaseResul
     checks: list[Check] = []
     try:
         context = base_context.overlay()
+        for package in case.get("packages", ()):
+            if (SUITE / package).is_file():
+                context.add_folder(_ig_folder(SUITE / package))
         _add_supporting(context, list(case.get("supporting", ())) + list(case.get("profiles", ())))
-        validator = Validator(context)
+        examples = bool(case.get("examples", False))
+        validator = Validator(context, allow_example_urls=examples)
         resource = _load(case["file"])
         runs: list[tuple[str, list[str], Any, Validator]] = [("base", [], case["java"], validator)]
         profile = case.get("profile")
@@ -124,7 +129,7 @@ def run_case(case: dict[str, Any], base_context: DefinitionContext) -> CaseResul
             profile_context = context.overlay()
             _add_supporting(profile_context, [profile["source"], *profile.get("supporting", ())])
             url = _load(profile["source"]).get("url")
-            runs.append(("profile", [url], profile["java"], Validator(profile_context)))
+            runs.append(("profile", [url], profile["java"], Validator(profile_context, allow_example_urls=examples)))
         for which, profiles, spec, case_validator in runs:
             result = case_validator.validate(resource, profiles)
             n, locations, texts = _expected(spec)

@@ -24,7 +24,12 @@ from fhircare.validation.context import DefinitionContext
 from fhircare.validation.datatypes import check_attachment
 from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
 from fhircare.validation.issues import IssueSink, ValidationResult
-from fhircare.validation.primitives import PRIMITIVE_CHECKS, check_resource_id, choice_type
+from fhircare.validation.primitives import (
+    PRIMITIVE_CHECKS,
+    check_resource_id,
+    choice_type,
+    example_url_problem,
+)
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.rules import check_value_rules, run_invariants
 from fhircare.validation.slicing import check_slices
@@ -64,13 +69,16 @@ class Validator:
     Build one and reuse it: definitions are compiled on first use and kept.
     """
 
-    def __init__(self, context: DefinitionContext) -> None:
+    def __init__(self, context: DefinitionContext, *, allow_example_urls: bool = False) -> None:
         self.context = context
+        #: example.org / acme.com URLs are errors in real data; examples in a spec may use them
+        self.allow_example_urls = allow_example_urls
         self.terminology = Terminology(context)
         self.fhirpath = FhirPathEngine()
         self.bindings = BindingChecker(self.terminology)
         self._type_models: dict[str, StructureModel | None] = {}
-        self._resource_kinds: dict[str, bool] = {}  # type code → is it a resource type?
+        self._resource_kinds: dict[str, bool] = {}
+        self._conform_depth = 0  # type code → is it a resource type?
         #: Reference element → resource types it may point at (target profiles resolved)
         self.reference_targets: dict[ElementNode, set[str]] = {}
         #: each invariant's evaluator, chosen once (native, compiled or interpreted)
@@ -89,10 +97,17 @@ class Validator:
             self.resource(resource, location, None, sink, list(profiles))
         return ValidationResult(issues=sink.issues, source=source)
 
-    def conforms(self, resource: dict[str, Any], profile: str) -> bool:
-        sink = IssueSink()
-        loc = str(resource.get("resourceType", "$this"))
-        self.resource(resource, loc, None, sink, [profile], claimed=False)
+    def conforms(self, resource: dict[str, Any], profile: str, outer: Frame | None = None) -> bool:
+        """Does the resource meet the profile? (``outer``: the Bundle it sits in, if any)"""
+        if self._conform_depth > 4:
+            return True  # references that lead round in a circle: stop asking
+        self._conform_depth += 1
+        try:
+            sink = IssueSink()
+            loc = str(resource.get("resourceType", "$this"))
+            self.resource(resource, loc, outer, sink, [profile], claimed=False)
+        finally:
+            self._conform_depth -= 1
         return not any(i.is_error for i in sink.issues)
 
     def type_model(self, code: str) -> StructureModel | None:
@@ -142,6 +157,8 @@ class Validator:
         )
         if rt == "Bundle":
             frame.bundle = BundleIndex.of(resource)
+        elif rt == "Parameters" and frame.bundle is None:
+            frame.bundle = BundleIndex.of_parameters(resource)
         walk = Walk(sink, frame, profile=False)
         self.walk_object(resource, model.root, rt, loc, walk)
         for url, from_meta in self._profiles_for(resource, rt, profiles, claimed):
@@ -361,6 +378,10 @@ class Validator:
             check_reference(self, value, node, loc, w)
 
     def _type_of(self, value: Any, node: ElementNode, loc: str, w: Walk) -> str | None:
+        if node.single_type is not None:
+            return node.single_type  # a slice typed where the sliced element is not
+        if not node.types and node.content_reference:
+            return "BackboneElement"
         if not node.types:
             return "BackboneElement" if node.children else "Element"
         if isinstance(value, dict) and isinstance(value.get("resourceType"), str):
@@ -379,6 +400,8 @@ class Validator:
                 w.sink.error("structure", loc, f"The property {node.json_name} must be a primitive, not an {shape}")
                 return
             problem = check(value)
+            if problem is None and type_code == "url" and not self.allow_example_urls:
+                problem = example_url_problem(value)
             if problem:
                 w.sink.error("invalid", loc, problem)
             if node.max_length is not None and isinstance(value, str) and len(value) > node.max_length:
@@ -399,8 +422,10 @@ class Validator:
         if w.profile:
             # the base walk validated it; a profile may add profiles for it to meet
             profiles = [p for t in node.types for p in t.profiles if self._profile_type(p) in (rt, None)]
+            if len(profiles) > 1 and any(self.conforms(value, p) for p in profiles):
+                return  # several profiles allowed here: meeting one is enough
             if profiles:
-                self.resource(value, inner_loc, w.frame, w.sink, profiles, claimed=False)
+                self.resource(value, inner_loc, w.frame, w.sink, profiles[:1], claimed=False)
             return
         full_url = None
         if node.path == "Bundle.entry.resource":

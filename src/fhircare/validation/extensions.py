@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fhircare.errors import DefinitionError
+from fhircare.validation.primitives import example_url_problem
 from fhircare.validation.rules import check_value_rules
 from fhircare.validation.structure import ElementNode, StructureModel
 
@@ -61,6 +62,8 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
         if base is not None and not w.profile:
             validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, False, w.walked))
         return
+    if not w.profile and not validator.allow_example_urls and (problem := example_url_problem(url)):
+        w.sink.error("invalid", f"{loc}.url", problem)
     profiles = [p for t in node.types for p in t.profiles]
     definition_url = profiles[0] if profiles else url
     if w.profile and not profiles:

@@ -141,6 +141,23 @@ def _check_uri(value: str) -> str | None:
     return None
 
 
+_EXAMPLE_URL = re.compile(r"https?://([^/]*\.)?(example\.org|acme\.com)(/|:|$)")
+
+
+def example_url_problem(value: str) -> str | None:
+    """Example URLs (example.org, acme.com) cannot be resolved by anyone: not for real data."""
+    if _EXAMPLE_URL.match(value):
+        return f"Example URLs are not allowed in this context ({value})"
+    return None
+
+
+def _check_canonical(value: str) -> str | None:
+    problem = _check_uri(value)
+    if problem is None and not value.startswith("#") and ":" not in value:
+        return f"Canonical URLs must be absolute URLs if they are not fragment references ({value})"
+    return problem
+
+
 def _check_base64(value: str) -> str | None:
     if not _BASE64_CHARS.fullmatch(value):
         return f"The value '{value[:40]}' is not a valid Base64 value"
@@ -168,7 +185,7 @@ _LEXICAL: dict[str, Callable[[str], str | None]] = {
     "uuid": _check_uuid,
     "uri": _check_uri,
     "url": _check_uri,
-    "canonical": _check_uri,
+    "canonical": _check_canonical,
     "base64Binary": _check_base64,
     "string": _check_string,
     "markdown": _check_string,
@@ -294,7 +311,7 @@ _FAST_PATTERNS = {
     ),
     "uri": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
     "url": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
-    "canonical": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
+    "canonical": re.compile(r"(?!urn:(oid|uuid):)[^\s#]*[:][^\s]*|#[^\s]*"),
 }
 
 #: type code → check of a value of that primitive type (None when acceptable)

@@ -50,8 +50,14 @@ def check_reference(validator: Validator, value: dict[str, Any], node: ElementNo
             w.sink.error("structure", loc, f"Found {len(found)} matches for '{ref}' in the bundle")
         elif found:
             target = found[0]
+        elif w.frame.bundle.type == "parameters" and parsed.kind == "relative":
+            w.sink.error("structure", loc, f"Unable to resolve resource with reference '{ref}'")
         elif w.frame.bundle.type == "document" and parsed.kind in ("relative", "urn"):
             w.sink.error("structure", loc, f"Can't find '{ref}' in the bundle")
+    if isinstance(target, dict) and (profiles := _target_profiles(validator, node, target)):
+        if not any(validator.conforms(target, p, w.frame) for p in profiles):
+            shown = ", ".join(profiles)
+            w.sink.error("structure", loc, f"The resource referred to by '{ref}' does not conform to the target profile(s) [{shown}]")
     found_type = target.get("resourceType") if isinstance(target, dict) else parsed.type
     if found_type is None:
         declared = value.get("type")
@@ -66,3 +72,15 @@ def check_reference(validator: Validator, value: dict[str, Any], node: ElementNo
             loc,
             f"The type '{found_type}' implied by the reference URL {ref} is not a valid Target for this element (must be one of [{shown}])",
         )
+
+
+def _target_profiles(validator: Validator, node: ElementNode, target: dict[str, Any]) -> list[str]:
+    """Profiles (not base resource types) this element requires of a target of that type."""
+    rt = target.get("resourceType")
+    out = []
+    for t in node.types:
+        for url in t.target_profiles:
+            model = validator.profile_model(url)
+            if model is not None and model.type == rt and model.derivation == "constraint":
+                out.append(url)
+    return out

@@ -47,6 +47,22 @@ class BundleIndex:
     by_type_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     @classmethod
+    def of_parameters(cls, parameters: dict[str, Any]) -> BundleIndex:
+        """Resources carried in a Parameters resource, which may refer to one another."""
+        index = cls(type="parameters")
+        stack = list(parameters.get("parameter", ())) if isinstance(parameters.get("parameter"), list) else []
+        while stack:
+            p = stack.pop()
+            if not isinstance(p, dict):
+                continue
+            if isinstance(p.get("part"), list):
+                stack.extend(p["part"])
+            r = p.get("resource")
+            if isinstance(r, dict) and isinstance(r.get("resourceType"), str) and isinstance(r.get("id"), str):
+                index.by_type_id.setdefault(f"{r['resourceType']}/{r['id']}", []).append(r)
+        return index
+
+    @classmethod
     def of(cls, bundle: dict[str, Any]) -> BundleIndex:
         index = cls(type=bundle.get("type") if isinstance(bundle.get("type"), str) else None)
         for entry in bundle.get("entry", ()) if isinstance(bundle.get("entry"), list) else ():
@@ -64,7 +80,17 @@ class BundleIndex:
         return index
 
     def resolve(self, ref: ParsedReference, from_full_url: str | None) -> list[dict[str, Any]]:
-        """Entries a reference made from the entry at ``from_full_url`` can mean."""
+        """Entries a reference made from the entry at ``from_full_url`` can mean.
+
+        A versioned reference (``.../_history/2``) means the entry with that
+        ``meta.versionId`` when the bundle holds several versions.
+        """
+        found = self._resolve(ref, from_full_url)
+        if ref.version and len(found) > 1:
+            found = [r for r in found if isinstance(r.get("meta"), dict) and r["meta"].get("versionId") == ref.version]
+        return found
+
+    def _resolve(self, ref: ParsedReference, from_full_url: str | None) -> list[dict[str, Any]]:
         if ref.kind in ("urn", "absolute"):
             found = self.by_full_url.get(ref.text)
             if found:
@@ -75,6 +101,10 @@ class BundleIndex:
         if ref.kind != "relative" or ref.type is None:
             return []
         key = f"{ref.type}/{ref.id}"
+        if ref.version:
+            found = self.by_full_url.get(ref.text.split("/_history/")[0])
+            if found:
+                return found
         if from_full_url and "://" in from_full_url:
             m = _RESTFUL.match(from_full_url)
             if m and m.group("base"):

@@ -13,6 +13,7 @@ from fhircare.validation.values import (
     matches_pattern,
     quantity_in_unit,
 )
+from fhircare.validation.temporal import date_from_now
 
 if TYPE_CHECKING:
     from fhircare.validation.engine import Validator, Walk
@@ -48,7 +49,14 @@ def _fixed_failed(value: Any, node: ElementNode, loc: str, w: Walk) -> None:
 
 def _bound(value: Any, bound: tuple[str, Any], type_code: str, loc: str, w: Walk, *, minimum: bool) -> None:
     bound_type, limit = bound
-    if isinstance(value, dict) and isinstance(limit, dict):
+    if bound_type == "Duration" and isinstance(value, str) and isinstance(limit, dict):
+        # a date bounded relative to today: minValueDuration 100 a = no earlier than 100 years ago
+        limit_date = date_from_now(limit, past=minimum)
+        if limit_date is None:
+            return
+        shown, limit_shown = value, limit_date
+        order = compare_ordered(value[:10], limit_date, "date")
+    elif isinstance(value, dict) and isinstance(limit, dict):
         # Quantity against a Quantity bound: compare in the bound's unit where UCUM allows
         actual = quantity_in_unit(value, limit)
         shown = f"{value.get('value')} {value.get('code') or value.get('unit') or ''}".strip()

@@ -169,7 +169,12 @@ def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator
             return any(equals_fixed(v, fixed) for v, _ in values)
         if pattern is not None:
             return any(matches_pattern(v, pattern) for v, _ in values)
-        if element is not None and element.binding is not None and element.binding.value_set:
+        if (
+            element is not None
+            and element.binding is not None
+            and element.binding.strength == "required"
+            and element.binding.value_set
+        ):
             vs = element.binding.value_set
             return any(services.in_value_set(v, t or (element.type_codes[0] if element.types else None), vs) for v, t in values)
         # the slice does not constrain this discriminator (type/subtype slicing where
@@ -226,7 +231,7 @@ def services_for(validator: Validator, w: Walk) -> SliceServices:
 
     def conforms(value: Any, profile: str, type_code: str | None) -> bool:
         if isinstance(value, dict) and "resourceType" in value:
-            return validator.conforms(value, profile)
+            return validator.conforms(value, profile, w.frame)
         model = validator.profile_model(profile)
         if model is None:
             return False

@@ -49,6 +49,9 @@ def _rename(
 class _Builder:
     def __init__(self, base_elements: list[Element], resolve: TypeResolver) -> None:
         self.elements = [dict(e) for e in base_elements]
+        #: the base as it was: a contentReference means the base's definition, not the
+        #: profile's constrained copy of it
+        self.pristine = {e.get("id") or e["path"]: e for e in base_elements}
         for e in self.elements:
             e.setdefault("id", e["path"])
         self.resolve = resolve
@@ -137,14 +140,14 @@ class _Builder:
         ref = element.get("contentReference")
         if ref:
             ref_id = ref.split("#", 1)[-1]
-            ref_pos = self.index.get(ref_id)
-            if ref_pos is None:
+            ref_element = self.pristine.get(ref_id)
+            if ref_element is None:
                 return False
-            ref_path = self.elements[ref_pos]["path"]
+            ref_path = ref_element["path"]
             family = [
-                e
-                for e in self.elements
-                if e["id"].startswith(ref_id + ".") and ":" not in e["id"][len(ref_id) :]
+                {**e, "id": eid}
+                for eid, e in self.pristine.items()
+                if eid.startswith(ref_id + ".") and ":" not in eid[len(ref_id) :]
             ]
             kids = _rename(family, ref_id, eid, ref_path, element["path"])
             element.pop("contentReference", None)
@@ -183,7 +186,10 @@ class _Builder:
                     c for c in value if c.get("key") not in have
                 ]
             elif key == "type" and target.get("contentReference"):
-                target.pop("contentReference", None)
+                # typing a contentReference element as BackboneElement keeps what it
+                # refers to (its children come from there); any other type replaces it
+                if [t.get("code") for t in value] not in (["BackboneElement"], ["Element"]):
+                    target.pop("contentReference", None)
                 target[key] = value
             else:
                 target[key] = value

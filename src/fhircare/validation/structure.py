@@ -140,7 +140,10 @@ class ElementNode:
         #: a primitive with nothing to check but its lexical form: checked inline by the walk
         self.lexical_check = (
             PRIMITIVE_CHECKS.get(self.single_type)
-            if self.single_type and not self.has_value_rules and self.max_length is None
+            if self.single_type
+            and self.single_type != "url"  # url values also face the example-URL rule
+            and not self.has_value_rules
+            and self.max_length is None
             else None
         )
         #: no choice, no slicing, cardinality a single value cannot break: walked inline

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 
 def _parse(value: str) -> tuple[tuple[int, ...], datetime | None]:
@@ -40,3 +41,17 @@ def compare_datetimes(a: str, b: str) -> int | None:
     if len(pa) == len(pb) and ma is None and mb is None:
         return 0
     return None
+
+
+_DAYS_PER_UNIT = {"a": 365.25, "mo": 30.4375, "wk": 7, "d": 1, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
+
+
+def date_from_now(duration: dict[str, Any], *, past: bool, today: date | None = None) -> str | None:
+    """Today minus (past) or plus a UCUM Duration, as a date; None for other units."""
+    unit = duration.get("code") or duration.get("unit")
+    amount = duration.get("value")
+    if unit not in _DAYS_PER_UNIT or not isinstance(amount, int | float) or isinstance(amount, bool):
+        return None
+    days = timedelta(days=float(amount) * _DAYS_PER_UNIT[unit])
+    base = today or datetime.now(UTC).date()
+    return (base - days if past else base + days).isoformat()
