@@ -97,7 +97,7 @@ def _invocation(node: dict[str, Any]) -> Fn:
         fkids = _kids(functn)
         name = str(fkids[0].get("text", ""))
         if len(fkids) > 1:
-            raise Unsupported(f"{name} with arguments")
+            return _string_function(name, fkids[1])
         fn = _FUNCTIONS.get(name)
         if fn is None:
             raise Unsupported(name)
@@ -126,11 +126,27 @@ def _member(items: Items, name: str) -> Items:
     return out
 
 
+_ESCAPES = {"'": "'", '"': '"', "`": "`", "\\": "\\", "/": "/", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
+
+
+def _unescape(text: str) -> str:
+    """FHIRPath string literal escapes (\\' \\\\ \\n \\uXXXX ...)."""
+
+    def repl(m: re.Match[str]) -> str:
+        code = m.group(1)
+        if code.startswith("u") and len(code) == 5:
+            return chr(int(code[1:], 16))
+        return _ESCAPES.get(code, code)
+
+    return _ESCAPE.sub(repl, text)
+
+
 def _literal(node: dict[str, Any]) -> Fn:
     kind = node.get("type")
     text = str(node.get("text", ""))
     if kind == "StringLiteral":
-        value: Any = text[1:-1].replace("\\'", "'")
+        value: Any = _unescape(text[1:-1])
     elif kind == "NumberLiteral":
         value = Decimal(text)
     elif kind == "BooleanLiteral":
@@ -171,6 +187,40 @@ _FUNCTIONS: dict[str, Fn] = {
     "not": _not,
     "hasValue": _has_value,
 }
+
+
+def _string_function(name: str, params: dict[str, Any]) -> Fn:
+    """contains/startsWith/endsWith/matches with one string literal argument.
+
+    As in the HL7 Java validator, these answer false (not empty) when the input is
+    not a single string, so ``fullUrl.contains('/_history/').not()`` holds for an
+    entry that has no fullUrl (bdl-8 on batch entries).
+    """
+    args = _kids(params)
+    if len(args) != 1:
+        raise Unsupported(f"{name} arguments")
+    literal = _compile(args[0])([])
+    if len(literal) != 1 or not isinstance(literal[0], str):
+        raise Unsupported(f"{name} argument")
+    arg: str = literal[0]
+    if name == "contains":
+        test: Callable[[str], bool] = lambda v: arg in v
+    elif name == "startsWith":
+        test = lambda v: v.startswith(arg)
+    elif name == "endsWith":
+        test = lambda v: v.endswith(arg)
+    elif name == "matches":
+        pattern = re.compile(arg, re.DOTALL)
+        test = lambda v: pattern.search(v) is not None
+    else:
+        raise Unsupported(name)
+
+    def evaluate(items: Items) -> Items:
+        if len(items) != 1 or not isinstance(items[0], str):
+            return [False]
+        return [test(items[0])]
+
+    return evaluate
 
 
 # -- operators -------------------------------------------------------------------

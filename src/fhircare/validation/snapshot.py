@@ -128,6 +128,12 @@ class _Builder:
         copies = _rename(family, sliced_id, slice_id, sliced["path"], sliced["path"])
         copies[0].pop("slicing", None)
         copies[0]["sliceName"] = slice_name
+        # a new slice starts from the base cardinality, not the sliced element's
+        # constrained one (min 2 on the extensions does not make each slice min 2)
+        base = self.pristine.get(sliced_id)
+        copies[0]["min"] = base.get("min", 0) if base is not None else 0
+        if base is not None and "max" in base:
+            copies[0]["max"] = base["max"]
         self._insert(end, copies)
         return self.index[slice_id]
 
