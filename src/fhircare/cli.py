@@ -79,8 +79,7 @@ def _root(ctx: typer.Context) -> None:
         settings = Settings()
     except ValidationError as exc:
         problems = "; ".join(
-            f"FHIRCARE_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}"
-            for error in exc.errors()
+            f"FHIRCARE_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}" for error in exc.errors()
         )
         _fail(f"invalid settings: {problems}", EXIT_USAGE)
     _configure_logging(settings.log_level)
@@ -154,8 +153,7 @@ def packages_install(
         typer.Option(
             "--from",
             metavar="PATH",
-            help="Install from this .tgz, package folder or package/ folder"
-            " instead of downloading.",
+            help="Install from this .tgz, package folder or package/ folder instead of downloading.",
             show_default=False,
         ),
     ] = None,
@@ -175,17 +173,14 @@ def packages_install(
         ref = PackageRef.parse(package)
         cache = PackageCache.from_settings(settings)
         if source is None and not force and cache.is_installed(ref):
-            _stdout().print(
-                Text(f"{ref} is already installed in {cache.path_for(ref)} (--force reinstalls)")
-            )
+            _stdout().print(Text(f"{ref} is already installed in {cache.path_for(ref)} (--force reinstalls)"))
             return
         with _stderr().status(Text(f"Installing {ref}")) as status:
             installed = cache.install(ref, source, on_step=lambda step: status.update(Text(step)))
         versions = ", ".join(installed.fhir_versions) or "unknown"
         _stdout().print(
             Text(
-                f"Installed {installed.ref}: {installed.resource_count} resources,"
-                f" FHIR {versions}, in {installed.path}"
+                f"Installed {installed.ref}: {installed.resource_count} resources, FHIR {versions}, in {installed.path}"
             )
         )
 
@@ -402,9 +397,7 @@ def _results(
                 yield item, _validate_one(validator, item.resource, profiles, item.label)
 
 
-def _validate_one(
-    validator: Validator, resource: dict[str, Any], profiles: list[str], label: str
-) -> ValidationResult:
+def _validate_one(validator: Validator, resource: dict[str, Any], profiles: list[str], label: str) -> ValidationResult:
     from fhircare.validation.issues import Issue, ValidationResult
 
     try:
@@ -454,9 +447,7 @@ def _count(tally: _Tally, result: ValidationResult | None) -> None:
         tally.with_errors += 1
 
 
-def _validate_to_text(
-    validator: Validator, paths: list[Path], profiles: list[str], *, quiet: bool
-) -> _Tally:
+def _validate_to_text(validator: Validator, paths: list[Path], profiles: list[str], *, quiet: bool) -> _Tally:
     out = _stdout()
     tally = _Tally()
     for item, result in _results(validator, paths, profiles, progress=not quiet):
@@ -464,9 +455,7 @@ def _validate_to_text(
         if result is None:
             problem = cast("InputProblem", item)
             out.print(Text(problem.where(), style="bold"))
-            out.print(
-                Text.assemble("  ", ("ERROR", _SEVERITY_STYLE["error"][1]), " ", problem.message)
-            )
+            out.print(Text.assemble("  ", ("ERROR", _SEVERITY_STYLE["error"][1]), " ", problem.message))
             continue
         issues = [i for i in result.sorted_issues() if i.is_error or not quiet]
         if issues:
@@ -489,9 +478,7 @@ def _summary(tally: _Tally) -> Table:
     table.add_column("count", justify="right")
     table.add_row("resources checked", str(tally.checked))
     table.add_row(Text("valid", style="green"), str(tally.valid))
-    table.add_row(
-        Text("with errors", style="red" if tally.with_errors else ""), str(tally.with_errors)
-    )
+    table.add_row(Text("with errors", style="red" if tally.with_errors else ""), str(tally.with_errors))
     table.add_row(Text("warnings", style="yellow" if tally.warnings else ""), str(tally.warnings))
     table.add_row(
         Text("input problems", style="red" if tally.input_problems else ""),
@@ -507,10 +494,7 @@ def _validate_to_json(validator: Validator, paths: list[Path], profiles: list[st
     outcomes: list[dict[str, Any]] = []
     for item, result in _results(validator, paths, profiles, progress=True):
         _count(tally, result)
-        if result is None:
-            outcome = cast("InputProblem", item).to_operation_outcome()
-        else:
-            outcome = result.to_operation_outcome()
+        outcome = cast("InputProblem", item).to_operation_outcome() if result is None else result.to_operation_outcome()
         outcome = {
             "resourceType": "OperationOutcome",
             "extension": [{"url": FILE_EXTENSION_URL, "valueString": item.label}],

@@ -129,7 +129,14 @@ def run_case(case: dict[str, Any], base_context: DefinitionContext) -> CaseResul
             profile_context = context.overlay()
             _add_supporting(profile_context, [profile["source"], *profile.get("supporting", ())])
             url = _load(profile["source"]).get("url")
-            runs.append(("profile", [url], profile["java"], Validator(profile_context, allow_example_urls=examples)))
+            runs.append(
+                (
+                    "profile",
+                    [url],
+                    profile["java"],
+                    Validator(profile_context, allow_example_urls=examples),
+                )
+            )
         for which, profiles, spec, case_validator in runs:
             result = case_validator.validate(resource, profiles)
             n, locations, texts = _expected(spec)
@@ -162,7 +169,7 @@ def score_table(results: list[CaseResult]) -> str:
     for r in results:
         by_module[r.module].append(r)
     lines = [f"{'module':<12} {'cases':>5} {'verdict':>8} {'errors=':>8} {'locations=':>10}"]
-    for module in sorted(by_module) + ["TOTAL"]:
+    for module in [*sorted(by_module), "TOTAL"]:
         rs = results if module == "TOTAL" else by_module[module]
         lines.append(
             f"{module:<12} {len(rs):>5} {sum(r.verdict_agrees for r in rs):>8} "
@@ -179,7 +186,11 @@ def main() -> int:
     verbose = "-v" in sys.argv
     for r in results:
         if r.crashed or not r.locations_agree:
-            flag = "CRASH" if r.crashed else ("VERDICT" if not r.verdict_agrees else ("COUNT" if not r.count_agrees else "LOC"))
+            flag = (
+                "CRASH"
+                if r.crashed
+                else ("VERDICT" if not r.verdict_agrees else ("COUNT" if not r.count_agrees else "LOC"))
+            )
             print(f"[{flag}] {r.name} ({r.module}) {r.crashed or ''}")
             if verbose:
                 for c in r.checks:

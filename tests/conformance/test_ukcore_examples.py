@@ -50,10 +50,7 @@ def results() -> dict[str, ValidationResult]:
 
 def _summary(results: dict[str, ValidationResult]) -> str:
     invalid = {name: r for name, r in results.items() if not r.valid}
-    lines = [
-        f"UK Core examples: {len(results)} checked, {len(results) - len(invalid)} valid,"
-        f" {len(invalid)} invalid"
-    ]
+    lines = [f"UK Core examples: {len(results)} checked, {len(results) - len(invalid)} valid, {len(invalid)} invalid"]
     for name, result in sorted(invalid.items()):
         lines.append(f"  {name} ({result.error_count} errors)")
         lines.extend(f"    {e.expression}: {e.text}" for e in result.errors[:3])

@@ -45,8 +45,7 @@ def test_install_from_tgz_then_list(cache: Path, fake_packages: Any) -> None:
 
     assert installed.exit_code == 0, installed.output
     assert installed.stdout.strip() == (
-        "Installed example.fhir.pkg#1.0.0: 3 resources, FHIR 4.0.1,"
-        f" in {cache / 'example.fhir.pkg#1.0.0' / 'package'}"
+        f"Installed example.fhir.pkg#1.0.0: 3 resources, FHIR 4.0.1, in {cache / 'example.fhir.pkg#1.0.0' / 'package'}"
     )
 
     listed = run(cache, "packages", "list")

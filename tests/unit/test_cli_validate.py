@@ -92,8 +92,7 @@ def test_an_invalid_resource_exits_1_with_the_issue(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert lines[0] == str(path)
     assert lines[1] == (
-        "  ERROR Patient.name[0].family:"
-        " Error parsing JSON: the primitive value must be a string (found a number)"
+        "  ERROR Patient.name[0].family: Error parsing JSON: the primitive value must be a string (found a number)"
     )
     assert_no_traceback(result)
 
@@ -109,8 +108,7 @@ def test_warnings_are_shown_and_quiet_shows_only_errors(tmp_path: Path) -> None:
     assert "  WARNING Patient.maritalStatus: None of the codings" in loud.stdout
     assert quiet.stdout.splitlines() == [
         str(invalid),
-        "  ERROR Patient.name[0].family:"
-        " Error parsing JSON: the primitive value must be a string (found a number)",
+        "  ERROR Patient.name[0].family: Error parsing JSON: the primitive value must be a string (found a number)",
     ]
 
 
@@ -189,9 +187,7 @@ def test_json_format_for_several_inputs_is_a_collection_bundle(tmp_path: Path) -
     outcomes = [entry["resource"] for entry in bundle["entry"]]
     assert all(o["resourceType"] == "OperationOutcome" for o in outcomes)
     assert [o["extension"][0]["valueString"] for o in outcomes] == [str(good), str(bad)]
-    assert outcomes[0]["issue"] == [
-        {"severity": "information", "code": "informational", "details": {"text": "All OK"}}
-    ]
+    assert outcomes[0]["issue"] == [{"severity": "information", "code": "informational", "details": {"text": "All OK"}}]
     problem = outcomes[1]["issue"][0]
     assert problem["severity"] == "error"
     assert problem["code"] == "structure"
@@ -255,9 +251,7 @@ def test_a_missing_core_package_that_cannot_be_installed_exits_2(
     result = CliRunner().invoke(app, ["validate", str(path)], env=environment)
 
     assert result.exit_code == 2
-    assert result.stderr.strip().splitlines()[-1] == (
-        f"error: Cannot install {CORE_PACKAGE}: no source reachable"
-    )
+    assert result.stderr.strip().splitlines()[-1] == (f"error: Cannot install {CORE_PACKAGE}: no source reachable")
     assert_no_traceback(result)
 
 

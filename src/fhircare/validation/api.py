@@ -69,9 +69,7 @@ def _as_json(resource: Any) -> Any:
     return resource
 
 
-def validate(
-    resource: Any, profiles: Sequence[str] = (), *, validator: Validator | None = None
-) -> OperationOutcome:
+def validate(resource: Any, profiles: Sequence[str] = (), *, validator: Validator | None = None) -> OperationOutcome:
     """Validate one resource (dict, JSON text or fhir.resources model) → OperationOutcome.
 
     Uses a process-wide validator over the core package unless one is given.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fhircare.validation.issues import IssueSink
+from fhircare.validation.issues import IssueSink, Severity
 from fhircare.validation.structure import Binding
 from fhircare.validation.terminology import Expansion, Membership, Terminology
 
@@ -58,7 +58,11 @@ class BindingChecker:
             return
         exp = self.terminology.expand(vs)
         if exp is None:
-            sink.warning("not-found", loc, f"ValueSet {vs} not found by the validator, so the code cannot be checked")
+            sink.warning(
+                "not-found",
+                loc,
+                f"ValueSet {vs} not found by the validator, so the code cannot be checked",
+            )
             return
         results = [(s, c, self.terminology.check(vs, s, c)[0]) for s, c in codings]
         if any(m is Membership.IN for _, _, m in results):
@@ -73,13 +77,19 @@ class BindingChecker:
             )
             return
         required = binding.strength == "required"
-        severity = "error" if required else "warning"
+        severity: Severity = "error" if required else "warning"
         must = "is required" if required else "should come from this value set unless it has no suitable code"
         if type_code == "CodeableConcept":
             codes = ", ".join(f"{s}#{c}" for s, c, _ in results)
-            text = f"None of the codings provided are in the value set {_label(exp, vs)}, and a coding {must}) (codes = {codes})"
+            text = (
+                f"None of the codings provided are in the value set {_label(exp, vs)}, "
+                f"and a coding {must}) (codes = {codes})"
+            )
         elif type_code in ("code", "string", "uri"):
-            text = f"The value provided ('{results[0][1]}') was not found in the value set {_label(exp, vs)}, and a code {must}"
+            text = (
+                f"The value provided ('{results[0][1]}') was not found in the value set "
+                f"{_label(exp, vs)}, and a code {must}"
+            )
         else:
             s, c, _ = results[0]
             text = f"The code provided ({s}#{c}) was not found in the value set {_label(exp, vs)}"

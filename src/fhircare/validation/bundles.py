@@ -19,7 +19,11 @@ def check_bundle(bundle: dict[str, Any], loc: str, sink: IssueSink) -> None:
             relation = link.get("relation") if isinstance(link, dict) else None
             if relation in _SINGLE_LINKS:
                 if relation in seen:
-                    sink.error("invalid", f"{loc}.link[{i}]", f"The link relationship type '{relation}' can only occur once")
+                    sink.error(
+                        "invalid",
+                        f"{loc}.link[{i}]",
+                        f"The link relationship type '{relation}' can only occur once",
+                    )
                 seen.add(relation)
     if not isinstance(entries, list):
         return
@@ -34,5 +38,14 @@ def check_bundle(bundle: dict[str, Any], loc: str, sink: IssueSink) -> None:
                 sink.error("invalid", entry_loc, f"The fullUrl must be an absolute URL (not '{full_url}')")
             elif isinstance(resource, dict) and isinstance(resource.get("id"), str):
                 parsed = parse_reference(full_url)
-                if parsed.kind == "absolute" and parsed.id and parsed.type == resource.get("resourceType") and parsed.id != resource["id"]:
-                    sink.error("invalid", entry_loc, f"The fullUrl '{full_url}' does not match the resource id '{resource['id']}'")
+                if (
+                    parsed.kind == "absolute"
+                    and parsed.id
+                    and parsed.type == resource.get("resourceType")
+                    and parsed.id != resource["id"]
+                ):
+                    sink.error(
+                        "invalid",
+                        entry_loc,
+                        f"The fullUrl '{full_url}' does not match the resource id '{resource['id']}'",
+                    )

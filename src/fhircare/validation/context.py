@@ -147,11 +147,7 @@ class DefinitionContext:
         if chosen is None:
             # a versioned canonical whose version we lack: use what we have
             chosen = next(
-                (
-                    c
-                    for c in reversed(candidates)
-                    if not resource_type or c.resource_type == resource_type
-                ),
+                (c for c in reversed(candidates) if not resource_type or c.resource_type == resource_type),
                 None,
             )
             if chosen is None:
@@ -160,9 +156,7 @@ class DefinitionContext:
             try:
                 chosen.resource = orjson.loads(chosen.path.read_bytes())
             except (OSError, orjson.JSONDecodeError) as exc:
-                raise DefinitionError(
-                    f"Cannot read {chosen.path.name}: {exc}", file=chosen.path
-                ) from exc
+                raise DefinitionError(f"Cannot read {chosen.path.name}: {exc}", file=chosen.path) from exc
         return chosen.resource
 
     def is_core_type(self, url: str) -> bool:
@@ -199,9 +193,7 @@ class DefinitionContext:
         try:
             base = self.structure_definition(base_url)
             if base is None:
-                raise UnknownProfileError(
-                    f"Profile {url} is based on {base_url}, which is not in any loaded package"
-                )
+                raise UnknownProfileError(f"Profile {url} is based on {base_url}, which is not in any loaded package")
             elements, problems = generate_snapshot(sd, base, self._resolve_type)
         finally:
             self._in_progress.discard(url)

@@ -19,4 +19,8 @@ def check_attachment(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
     except (binascii.Error, ValueError):
         return  # the base64 check on data reports this
     if actual != size:
-        sink.error("value", loc, f"Stated Attachment Size {size} does not match actual attachment size {actual}")
+        sink.error(
+            "value",
+            loc,
+            f"Stated Attachment Size {size} does not match actual attachment size {actual}",
+        )

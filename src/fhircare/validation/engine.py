@@ -85,9 +85,7 @@ class Validator:
         self.invariant_checks: dict[Constraint, Callable[[Any, str, EvalEnv], bool]] = {}
 
     # -- public --------------------------------------------------------------
-    def validate(
-        self, resource: Any, profiles: Sequence[str] = (), *, source: str | None = None
-    ) -> ValidationResult:
+    def validate(self, resource: Any, profiles: Sequence[str] = (), *, source: str | None = None) -> ValidationResult:
         sink = IssueSink()
         if not isinstance(resource, dict):
             sink.add("fatal", "structure", "$this", "The content is not a JSON object")
@@ -165,7 +163,11 @@ class Validator:
             profile_model = self.profile_model(url)
             if profile_model is None:
                 if from_meta:
-                    sink.warning("not-found", loc, f"Profile reference '{url}' has not been checked because it is unknown")
+                    sink.warning(
+                        "not-found",
+                        loc,
+                        f"Profile reference '{url}' has not been checked because it is unknown",
+                    )
                 else:
                     sink.error("not-found", loc, f"Unable to resolve the profile reference '{url}'")
                 continue
@@ -274,7 +276,14 @@ class Validator:
                 self._child(obj, child, found, loc, w)
 
     def _unusual_key(
-        self, obj: dict[str, Any], key: str, owner: ElementNode, node: ElementNode, type_code: str, loc: str, w: Walk
+        self,
+        obj: dict[str, Any],
+        key: str,
+        owner: ElementNode,
+        node: ElementNode,
+        type_code: str,
+        loc: str,
+        w: Walk,
     ) -> tuple[ElementNode, str | None, str] | None:
         """A key no child declares: resourceType, a choice of an undeclared type, or unknown."""
         if key == "resourceType" and owner is node and node.path == type_code:
@@ -294,7 +303,14 @@ class Validator:
         w.sink.error("structure", loc, f"Unrecognized property '{key}'")
         return None
 
-    def _child(self, obj: dict[str, Any], child: ElementNode, found: list[tuple[str, str | None]], loc: str, w: Walk) -> None:
+    def _child(
+        self,
+        obj: dict[str, Any],
+        child: ElementNode,
+        found: list[tuple[str, str | None]],
+        loc: str,
+        w: Walk,
+    ) -> None:
         """The general case: arrays of primitives with extensions, cardinality, slicing."""
         items: list[Item] = []
         for key, type_code in found:
@@ -305,24 +321,44 @@ class Validator:
                 values = raw if isinstance(raw, list) else []
                 exts = ext if isinstance(ext, list) else []
                 if not child.is_array:
-                    w.sink.error("structure", loc, f"The property {key} must be a JSON Object, not an Array (at {loc})")
+                    w.sink.error(
+                        "structure",
+                        loc,
+                        f"The property {key} must be a JSON Object, not an Array (at {loc})",
+                    )
                 if not values and not exts:
-                    w.sink.error("invalid", base_loc, "Array cannot be empty - the property should not be present if it has no values")
+                    w.sink.error(
+                        "invalid",
+                        base_loc,
+                        "Array cannot be empty - the property should not be present if it has no values",
+                    )
                 for i in range(max(len(values), len(exts))):
                     v = values[i] if i < len(values) else None
                     e = exts[i] if i < len(exts) else None
                     items.append((v, e, type_code, f"{base_loc}[{i}]"))
             elif child.is_array and raw is not None:
                 shape = "an Object" if isinstance(raw, dict) else "a primitive"
-                w.sink.error("structure", loc, f"The property {key} must be a JSON Array, not {shape} (at {loc})")
+                w.sink.error(
+                    "structure",
+                    loc,
+                    f"The property {key} must be a JSON Array, not {shape} (at {loc})",
+                )
                 items.append((raw, ext, type_code, f"{base_loc}[0]"))
             else:
                 items.append((raw, ext, type_code, base_loc))
         count = len(items)
         if count < child.min:
-            w.sink.error("required", loc, f"{child.path}: minimum required = {child.min}, but only found {count} (from {child.sd_url})")
+            w.sink.error(
+                "required",
+                loc,
+                f"{child.path}: minimum required = {child.min}, but only found {count} (from {child.sd_url})",
+            )
         if child.max >= 0 and count > child.max:
-            w.sink.error("structure", loc, f"{child.path}: max allowed = {child.max}, but found {count} (from {child.sd_url})")
+            w.sink.error(
+                "structure",
+                loc,
+                f"{child.path}: max allowed = {child.max}, but found {count} (from {child.sd_url})",
+            )
         if child.is_choice and len({t for _, _, t, _ in items}) > 1:
             w.sink.error("structure", loc, f"Only one {child.json_name}[x] may be present")
         if child.slicing is not None and child.slices:
@@ -342,14 +378,22 @@ class Validator:
                 return
         elif node.is_choice and type_code not in node.type_codes:
             allowed = ", ".join(node.type_codes)
-            w.sink.error("structure", loc, f"The Profile '{node.sd_url}' definition allows for the type {allowed} but found type {type_code}")
+            w.sink.error(
+                "structure",
+                loc,
+                f"The Profile '{node.sd_url}' definition allows for the type {allowed} but found type {type_code}",
+            )
             return
         check = PRIMITIVE_CHECKS.get(type_code)
         if check is not None:
             self._primitive(value, ext, node, type_code, check, loc, w)
             return
         if type(value) is not dict:
-            w.sink.error("structure", loc, f"The property {node.json_name} must be an Object, not a primitive")
+            w.sink.error(
+                "structure",
+                loc,
+                f"The property {node.json_name} must be an Object, not a primitive",
+            )
             return
         is_resource = self._resource_kinds.get(type_code)
         if is_resource is None:
@@ -389,15 +433,25 @@ class Validator:
         w.sink.error("structure", loc, f"The type of element {node.json_name} is not known")
         return None
 
-    def _primitive(self, value: Any, ext: Any, node: ElementNode, type_code: str, check: Any, loc: str, w: Walk) -> None:
+    def _primitive(
+        self, value: Any, ext: Any, node: ElementNode, type_code: str, check: Any, loc: str, w: Walk
+    ) -> None:
         if value is None:
             if ext is None:
-                w.sink.error("structure", loc, f"The property {node.json_name} has no value and no extensions")
+                w.sink.error(
+                    "structure",
+                    loc,
+                    f"The property {node.json_name} has no value and no extensions",
+                )
                 return
         elif not w.profile:
             if type(value) is dict or type(value) is list:
                 shape = "Object" if isinstance(value, dict) else "Array"
-                w.sink.error("structure", loc, f"The property {node.json_name} must be a primitive, not an {shape}")
+                w.sink.error(
+                    "structure",
+                    loc,
+                    f"The property {node.json_name} must be a primitive, not an {shape}",
+                )
                 return
             problem = check(value)
             if problem is None and type_code == "url" and not self.allow_example_urls:
@@ -405,7 +459,11 @@ class Validator:
             if problem:
                 w.sink.error("invalid", loc, problem)
             if node.max_length is not None and isinstance(value, str) and len(value) > node.max_length:
-                w.sink.error("invalid", loc, f"value is longer than permitted maximum length of {node.max_length}")
+                w.sink.error(
+                    "invalid",
+                    loc,
+                    f"value is longer than permitted maximum length of {node.max_length}",
+                )
         if isinstance(ext, dict) and not w.profile:
             type_model = self.type_model(type_code)
             if type_model is not None:

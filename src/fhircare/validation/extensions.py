@@ -57,7 +57,11 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
     url = value.get("url")
     if not isinstance(url, str):
         if not w.profile:
-            w.sink.error("structure", loc, "Extension.url is required in order to identify, use and validate the extension")
+            w.sink.error(
+                "structure",
+                loc,
+                "Extension.url is required in order to identify, use and validate the extension",
+            )
         base = validator.context.type_model("Extension")
         if base is not None and not w.profile:
             validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, False, w.walked))
@@ -82,7 +86,12 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
             return
         is_modifier = node.name == "modifierExtension"
         if url.startswith(_HL7_BASES) and not is_modifier:
-            w.sink.warning("not-supported", loc, f"The extension {url} is not known to this validator (no extension package offline); its content was not checked")
+            w.sink.warning(
+                "not-supported",
+                loc,
+                f"The extension {url} is not known to this validator (no extension package offline); "
+                "its content was not checked",
+            )
         else:
             w.sink.error("structure", loc, f"The extension {url} could not be found so is not allowed here")
         base = validator.context.type_model("Extension")
@@ -94,7 +103,12 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
         if not context_allows(model, host, host_types):
             allowed = ", ".join(str(c.get("expression")) for c in model.context)
             host_loc = loc.rsplit(".", 1)[0]
-            w.sink.error("structure", host_loc, f"The extension {url} is not allowed to be used at this point (allowed = {allowed}; this element is [{host}])")
+            w.sink.error(
+                "structure",
+                host_loc,
+                f"The extension {url} is not allowed to be used at this point "
+                f"(allowed = {allowed}; this element is [{host}])",
+            )
     key = (id(value), model.url)
     if key in w.walked:
         return
@@ -121,4 +135,3 @@ def _host_types(validator: Validator, host_path: str) -> set[str]:
     if node is not None:
         types |= set(node.type_codes)
     return types
-

@@ -86,7 +86,7 @@ _CUSTOM = {
         "resolve": {"fn": _resolve},
         "memberOf": {"fn": _member_of, "arity": {1: ["String"]}},
         "conformsTo": {"fn": _conforms_to, "arity": {1: ["String"]}},
-    }
+    },
 }
 
 
@@ -117,8 +117,7 @@ def _dom_2(value: Any, env: EvalEnv) -> bool:
 
 def _dom_4(value: Any, env: EvalEnv) -> bool:
     return not any(
-        isinstance(r.get("meta"), dict)
-        and ("versionId" in r["meta"] or "lastUpdated" in r["meta"])
+        isinstance(r.get("meta"), dict) and ("versionId" in r["meta"] or "lastUpdated" in r["meta"])
         for r in _contained(value)
     )
 
@@ -262,8 +261,11 @@ class FhirPathEngine:
             fn = self.compiled(expression)
             token = _ENV.set(env)
             try:
-                node = ResourceNode.create_node(focus, type_path) if type_path else focus
-                context = {"resource": _typed(env.resource), "rootResource": _typed(env.root_resource)}
+                node = ResourceNode.create_node(focus, type_path) if type_path else focus  # type: ignore[no-untyped-call]
+                context = {
+                    "resource": _typed(env.resource),
+                    "rootResource": _typed(env.root_resource),
+                }
                 result = fn(node, context)
             except InvariantError:
                 raise
@@ -300,7 +302,7 @@ class FhirPathEngine:
 def _typed(resource: Any) -> Any:
     """A resource as a typed node, so %resource.type() and ofType() know what it is."""
     if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
-        return ResourceNode.create_node(resource, resource["resourceType"])
+        return ResourceNode.create_node(resource, resource["resourceType"])  # type: ignore[no-untyped-call]
     return resource
 
 

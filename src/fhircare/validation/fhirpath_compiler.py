@@ -36,7 +36,7 @@ class Unsupported(Exception):
 def compile_simple(expression: str) -> Fn | None:
     """A closure evaluating ``expression`` on ``[focus]``, or None when not in the subset."""
     try:
-        tree = parse(expression)
+        tree = parse(expression)  # type: ignore[no-untyped-call]
         return _compile(tree["children"][0])
     except Unsupported:
         return None
@@ -126,7 +126,17 @@ def _member(items: Items, name: str) -> Items:
     return out
 
 
-_ESCAPES = {"'": "'", '"': '"', "`": "`", "\\": "\\", "/": "/", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_ESCAPES = {
+    "'": "'",
+    '"': '"',
+    "`": "`",
+    "\\": "\\",
+    "/": "/",
+    "f": "\f",
+    "n": "\n",
+    "r": "\r",
+    "t": "\t",
+}
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|.)")
 
 
@@ -203,16 +213,16 @@ def _string_function(name: str, params: dict[str, Any]) -> Fn:
     if len(literal) != 1 or not isinstance(literal[0], str):
         raise Unsupported(f"{name} argument")
     arg: str = literal[0]
-    if name == "contains":
-        test: Callable[[str], bool] = lambda v: arg in v
-    elif name == "startsWith":
-        test = lambda v: v.startswith(arg)
-    elif name == "endsWith":
-        test = lambda v: v.endswith(arg)
-    elif name == "matches":
+    tests: dict[str, Callable[[str], bool]] = {
+        "contains": lambda v: arg in v,
+        "startsWith": lambda v: v.startswith(arg),
+        "endsWith": lambda v: v.endswith(arg),
+    }
+    if name == "matches":
         pattern = re.compile(arg, re.DOTALL)
-        test = lambda v: pattern.search(v) is not None
-    else:
+        tests["matches"] = lambda v: pattern.search(v) is not None
+    test = tests.get(name)
+    if test is None:
         raise Unsupported(name)
 
     def evaluate(items: Items) -> Items:
@@ -303,10 +313,7 @@ def _equality(op: str, left: Fn, right: Fn) -> Fn:
         a, b = left(items), right(items)
         if not a or not b:
             return []
-        if len(a) != len(b):
-            equal = False
-        else:
-            equal = all(_comparable(x) == _comparable(y) for x, y in zip(a, b, strict=True))
+        equal = False if len(a) != len(b) else all(_comparable(x) == _comparable(y) for x, y in zip(a, b, strict=True))
         return [equal if op == "=" else not equal]
 
     return evaluate

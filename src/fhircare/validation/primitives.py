@@ -18,17 +18,13 @@ _TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
 
 DATE_RE = re.compile(rf"{_YEAR}(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1]))?)?")
-DATETIME_RE = re.compile(
-    rf"{_YEAR}(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T{_TIME}{_TZ}?)?)?)?"
-)
+DATETIME_RE = re.compile(rf"{_YEAR}(-(0[1-9]|1[0-2])(-(0[1-9]|[1-2][0-9]|3[0-1])(T{_TIME}{_TZ}?)?)?)?")
 INSTANT_RE = re.compile(rf"{_YEAR}-(0[1-9]|1[0-2])-(0[1-9]|[1-2][0-9]|3[0-1])T{_TIME}{_TZ}")
 TIME_RE = re.compile(_TIME)
 CODE_RE = re.compile(r"[^\s]+( [^\s]+)*")
 ID_RE = re.compile(r"[A-Za-z0-9\-\.]{1,64}")
 OID_RE = re.compile(r"urn:oid:[0-2](\.(0|[1-9][0-9]*))+")
-UUID_RE = re.compile(
-    r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-)
+UUID_RE = re.compile(r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 URI_RE = re.compile(r"\S*")
 _BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=\s]*")
 
@@ -46,17 +42,68 @@ JSON_KIND: dict[str, str] = {
 
 
 PRIMITIVE_TYPES = frozenset(
-    ["base64Binary", "boolean", "canonical", "code", "date", "dateTime", "decimal", "id", "instant", "integer", "markdown", "oid", "positiveInt", "string", "time", "unsignedInt", "uri", "url", "uuid", "xhtml"]
+    [
+        "base64Binary",
+        "boolean",
+        "canonical",
+        "code",
+        "date",
+        "dateTime",
+        "decimal",
+        "id",
+        "instant",
+        "integer",
+        "markdown",
+        "oid",
+        "positiveInt",
+        "string",
+        "time",
+        "unsignedInt",
+        "uri",
+        "url",
+        "uuid",
+        "xhtml",
+    ]
 )
 
 
 #: R4 complex datatypes a choice element can take (the [x] suffixes besides primitives)
 COMPLEX_TYPES = frozenset(
-    ["Address", "Age", "Annotation", "Attachment", "CodeableConcept", "Coding", "ContactDetail", "ContactPoint", "Contributor", "Count", "DataRequirement", "Distance", "Dosage", "Duration", "Expression", "HumanName", "Identifier", "Money", "ParameterDefinition", "Period", "Quantity", "Range", "Ratio", "Reference", "RelatedArtifact", "SampledData", "Signature", "Timing", "TriggerDefinition", "UsageContext", "Meta"]
+    [
+        "Address",
+        "Age",
+        "Annotation",
+        "Attachment",
+        "CodeableConcept",
+        "Coding",
+        "ContactDetail",
+        "ContactPoint",
+        "Contributor",
+        "Count",
+        "DataRequirement",
+        "Distance",
+        "Dosage",
+        "Duration",
+        "Expression",
+        "HumanName",
+        "Identifier",
+        "Money",
+        "ParameterDefinition",
+        "Period",
+        "Quantity",
+        "Range",
+        "Ratio",
+        "Reference",
+        "RelatedArtifact",
+        "SampledData",
+        "Signature",
+        "Timing",
+        "TriggerDefinition",
+        "UsageContext",
+        "Meta",
+    ]
 )
-CHOICE_SUFFIXES = frozenset(
-    {t[:1].upper() + t[1:] for t in PRIMITIVE_TYPES} | COMPLEX_TYPES
-)
+CHOICE_SUFFIXES = frozenset({t[:1].upper() + t[1:] for t in PRIMITIVE_TYPES} | COMPLEX_TYPES)
 
 
 def choice_type(suffix: str) -> str:
@@ -66,11 +113,7 @@ def choice_type(suffix: str) -> str:
 
 
 def is_primitive(type_code: str) -> bool:
-    return (
-        (bool(type_code)
-        and type_code[0].islower())
-        or type_code.startswith("http://hl7.org/fhirpath/System.")
-    )
+    return (bool(type_code) and type_code[0].islower()) or type_code.startswith("http://hl7.org/fhirpath/System.")
 
 
 def _valid_calendar_date(text: str) -> bool:
@@ -108,9 +151,7 @@ def _check_time(value: str) -> str | None:
 
 
 def _check_code(value: str) -> str | None:
-    return (
-        None if CODE_RE.fullmatch(value) else f"The code '{value}' is not valid (whitespace rules)"
-    )
+    return None if CODE_RE.fullmatch(value) else f"The code '{value}' is not valid (whitespace rules)"
 
 
 def _check_id(value: str) -> str | None:
@@ -122,9 +163,7 @@ def _check_id(value: str) -> str | None:
 
 
 def _check_oid(value: str) -> str | None:
-    return (
-        None if OID_RE.fullmatch(value) else f"OIDs must start with urn:oid: and be valid ({value})"
-    )
+    return None if OID_RE.fullmatch(value) else f"OIDs must start with urn:oid: and be valid ({value})"
 
 
 def _check_uuid(value: str) -> str | None:
@@ -218,14 +257,8 @@ def check_primitive(type_code: str, value: object) -> str | None:
             return f"Error parsing JSON: the primitive value must be a number (found {_json_kind(value)})"
         return None
     if not isinstance(value, str):
-        return (
-            f"Error parsing JSON: the primitive value must be a string (found {_json_kind(value)})"
-        )
-    if (
-        len(value) > MAX_STRING_BYTES // 4
-        and len(value.encode()) > MAX_STRING_BYTES
-        and type_code != "base64Binary"
-    ):
+        return f"Error parsing JSON: the primitive value must be a string (found {_json_kind(value)})"
+    if len(value) > MAX_STRING_BYTES // 4 and len(value.encode()) > MAX_STRING_BYTES and type_code != "base64Binary":
         return "value is longer than permitted maximum length of 1 MB (1048576 bytes)"
     check = _LEXICAL.get(type_code)
     return check(value) if check else None
@@ -306,9 +339,7 @@ _FAST_PATTERNS = {
     "instant": re.compile(rf"(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T{_TIME}{_TZ}"),
     # dates up to the 28th are valid in every month: later days take the calendar check
     "date": re.compile(r"(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?"),
-    "dateTime": re.compile(
-        rf"(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8])(T{_TIME}{_TZ})?)?)?"
-    ),
+    "dateTime": re.compile(rf"(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8])(T{_TIME}{_TZ})?)?)?"),
     "uri": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
     "url": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
     "canonical": re.compile(r"(?!urn:(oid|uuid):)[^\s#]*[:][^\s]*|#[^\s]*"),

@@ -42,7 +42,11 @@ def check_reference(validator: Validator, value: dict[str, Any], node: ElementNo
             w.sink.error("structure", loc, f"Unable to resolve resource with reference '{ref}'")
             return
     elif parsed.kind == "other" and "/" in ref and ":" not in ref:
-        w.sink.error("structure", loc, f"Relative URLs must be of the format [ResourceName]/[id]. Encountered {ref}")
+        w.sink.error(
+            "structure",
+            loc,
+            f"Relative URLs must be of the format [ResourceName]/[id]. Encountered {ref}",
+        )
         return
     elif w.frame.bundle is not None:
         found = w.frame.bundle.resolve(parsed, w.frame.full_url)
@@ -54,10 +58,14 @@ def check_reference(validator: Validator, value: dict[str, Any], node: ElementNo
             w.sink.error("structure", loc, f"Unable to resolve resource with reference '{ref}'")
         elif w.frame.bundle.type == "document" and parsed.kind in ("relative", "urn"):
             w.sink.error("structure", loc, f"Can't find '{ref}' in the bundle")
-    if isinstance(target, dict) and (profiles := _target_profiles(validator, node, target)):
-        if not any(validator.conforms(target, p, w.frame) for p in profiles):
-            shown = ", ".join(profiles)
-            w.sink.error("structure", loc, f"The resource referred to by '{ref}' does not conform to the target profile(s) [{shown}]")
+    profiles = _target_profiles(validator, node, target) if isinstance(target, dict) else []
+    if profiles and isinstance(target, dict) and not any(validator.conforms(target, p, w.frame) for p in profiles):
+        shown = ", ".join(profiles)
+        w.sink.error(
+            "structure",
+            loc,
+            f"The resource referred to by '{ref}' does not conform to the target profile(s) [{shown}]",
+        )
     found_type = target.get("resourceType") if isinstance(target, dict) else parsed.type
     if found_type is None:
         declared = value.get("type")
@@ -70,7 +78,8 @@ def check_reference(validator: Validator, value: dict[str, Any], node: ElementNo
         w.sink.error(
             "structure",
             loc,
-            f"The type '{found_type}' implied by the reference URL {ref} is not a valid Target for this element (must be one of [{shown}])",
+            f"The type '{found_type}' implied by the reference URL {ref} is not a valid Target "
+            f"for this element (must be one of [{shown}])",
         )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from fhircare.validation.fhirpath import InvariantError, unreferenced_contained
+from fhircare.validation.issues import Severity
 from fhircare.validation.structure import ElementNode
+from fhircare.validation.temporal import date_from_now
 from fhircare.validation.values import (
     compare_ordered,
     equals_fixed,
@@ -13,7 +15,6 @@ from fhircare.validation.values import (
     matches_pattern,
     quantity_in_unit,
 )
-from fhircare.validation.temporal import date_from_now
 
 if TYPE_CHECKING:
     from fhircare.validation.engine import Validator, Walk
@@ -23,7 +24,11 @@ def check_value_rules(validator: Validator, value: Any, node: ElementNode, type_
     if node.fixed is not None and not equals_fixed(value, node.fixed):
         _fixed_failed(value, node, loc, w)
     if node.pattern is not None and not matches_pattern(value, node.pattern):
-        w.sink.error("value", loc, f"The value does not match the pattern required by the profile {node.sd_url} ({node.id})")
+        w.sink.error(
+            "value",
+            loc,
+            f"The value does not match the pattern required by the profile {node.sd_url} ({node.id})",
+        )
     if node.binding is not None and node.binding.value_set:
         validator.bindings.check(value, type_code, node.binding, loc, w.sink, w.profile)
     if node.min_value is not None:
@@ -40,11 +45,20 @@ def _fixed_failed(value: Any, node: ElementNode, loc: str, w: Walk) -> None:
         for rel, problem in fixed_mismatches(value, node.fixed):
             name = rel.rsplit(".", 1)[-1]
             if problem == "extra":
-                w.sink.error("value", f"{loc}.{rel}", f"The element {name} is present in the instance but not allowed in the applicable fixed value specified in profile")
+                w.sink.error(
+                    "value",
+                    f"{loc}.{rel}",
+                    f"The element {name} is present in the instance but not allowed in the applicable "
+                    "fixed value specified in profile",
+                )
             else:
                 w.sink.error("value", loc, f"Value is not the fixed value in the profile (at {rel})")
     else:
-        w.sink.error("value", loc, f"Value is '{value}' but is fixed to '{node.fixed}' in the profile {node.sd_url}")
+        w.sink.error(
+            "value",
+            loc,
+            f"Value is '{value}' but is fixed to '{node.fixed}' in the profile {node.sd_url}",
+        )
 
 
 def _bound(value: Any, bound: tuple[str, Any], type_code: str, loc: str, w: Walk, *, minimum: bool) -> None:
@@ -68,9 +82,17 @@ def _bound(value: Any, bound: tuple[str, Any], type_code: str, loc: str, w: Walk
     if order is None:
         return
     if minimum and order < 0:
-        w.sink.error("value", loc, f"The value in the instance ({shown}) is less than the specified minimum value ({limit_shown})")
+        w.sink.error(
+            "value",
+            loc,
+            f"The value in the instance ({shown}) is less than the specified minimum value ({limit_shown})",
+        )
     elif not minimum and order > 0:
-        w.sink.error("value", loc, f"The value in the instance ({shown}) is greater than the specified maximum value ({limit_shown})")
+        w.sink.error(
+            "value",
+            loc,
+            f"The value in the instance ({shown}) is greater than the specified maximum value ({limit_shown})",
+        )
 
 
 def run_invariants(validator: Validator, value: Any, node: ElementNode, type_path: str, loc: str, w: Walk) -> None:
@@ -83,7 +105,12 @@ def run_invariants(validator: Validator, value: Any, node: ElementNode, type_pat
         try:
             ok = check(value, type_path, validator.env(w.frame))
         except InvariantError as exc:
-            w.sink.warning("invariant", loc, f"Unable to evaluate constraint {c.key} ({c.expression}): {exc}"[:400], c.key)
+            w.sink.warning(
+                "invariant",
+                loc,
+                f"Unable to evaluate constraint {c.key} ({c.expression}): {exc}"[:400],
+                c.key,
+            )
             continue
         if ok:
             continue
@@ -99,6 +126,6 @@ def run_invariants(validator: Validator, value: Any, node: ElementNode, type_pat
                     "dom-3",
                 )
             continue
-        severity = "error" if c.severity == "error" else "warning"
+        severity: Severity = "error" if c.severity == "error" else "warning"
         suffix = "" if c.from_core or not c.source else f" (defined in {c.source})"
         w.sink.add(severity, "invariant", loc, f"Constraint failed: {c.key}: '{c.human}'{suffix}", c.key)

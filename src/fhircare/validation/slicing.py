@@ -154,11 +154,13 @@ def _element_at(slice_node: ElementNode, path: str, services: SliceServices) -> 
     return node, fixed, pattern
 
 
-def item_matches(item: Item, slice_node: ElementNode, discriminators: tuple[Discriminator, ...], services: SliceServices) -> bool:
-    for d in discriminators:
-        if not _discriminator_matches(item, slice_node, d, services):
-            return False
-    return True
+def item_matches(
+    item: Item,
+    slice_node: ElementNode,
+    discriminators: tuple[Discriminator, ...],
+    services: SliceServices,
+) -> bool:
+    return all(_discriminator_matches(item, slice_node, d, services) for d in discriminators)
 
 
 def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator, services: SliceServices) -> bool:
@@ -176,7 +178,9 @@ def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator
             and element.binding.value_set
         ):
             vs = element.binding.value_set
-            return any(services.in_value_set(v, t or (element.type_codes[0] if element.types else None), vs) for v, t in values)
+            return any(
+                services.in_value_set(v, t or (element.type_codes[0] if element.types else None), vs) for v, t in values
+            )
         # the slice does not constrain this discriminator (type/subtype slicing where
         # the subtype is not given for every slice): it does not rule the item out
         return True
@@ -236,7 +240,14 @@ def services_for(validator: Validator, w: Walk) -> SliceServices:
         if model is None:
             return False
         sink = IssueSink()
-        validator.item(value, None, model.root, type_code or model.type, "$this", WalkType(sink, w.frame, False))
+        validator.item(
+            value,
+            None,
+            model.root,
+            type_code or model.type,
+            "$this",
+            WalkType(sink, w.frame, False),
+        )
         return not any(i.is_error for i in sink.issues)
 
     return SliceServices(
@@ -248,7 +259,13 @@ def services_for(validator: Validator, w: Walk) -> SliceServices:
     )
 
 
-def check_slices(validator: Validator, items: list[tuple[Any, Any, str | None, str]], child: ElementNode, loc: str, w: Walk) -> list[ElementNode | None]:
+def check_slices(
+    validator: Validator,
+    items: list[tuple[Any, Any, str | None, str]],
+    child: ElementNode,
+    loc: str,
+    w: Walk,
+) -> list[ElementNode | None]:
     """Assign items to slices and report slice cardinality, order and closed-ness."""
     slicing = child.slicing
     assert slicing is not None
@@ -267,21 +284,43 @@ def check_slices(validator: Validator, items: list[tuple[Any, Any, str | None, s
         name = f"{child.path}:{s.slice_name}"
         if n < s.min:
             if n == 0:
-                w.sink.error("structure", loc, f"Slice '{name}': a matching slice is required, but not found (from {source})")
+                w.sink.error(
+                    "structure",
+                    loc,
+                    f"Slice '{name}': a matching slice is required, but not found (from {source})",
+                )
             else:
-                w.sink.error("structure", loc, f"{name}: minimum required = {s.min}, but only found {n} (from {source})")
+                w.sink.error(
+                    "structure",
+                    loc,
+                    f"{name}: minimum required = {s.min}, but only found {n} (from {source})",
+                )
         if s.max >= 0 and n > s.max:
             w.sink.error("structure", loc, f"{name}: max allowed = {s.max}, but found {n} (from {source})")
     order = [child.slices.index(c) for c in chosen if c is not None]
     if slicing.ordered and order != sorted(order):
-        w.sink.error("structure", loc, f"As specified by profile {source}, the elements of {child.path} are out of order")
+        w.sink.error(
+            "structure",
+            loc,
+            f"As specified by profile {source}, the elements of {child.path} are out of order",
+        )
     if slicing.rules in ("closed", "openAtEnd"):
         seen_unmatched = False
         for c, (_, _, _, item_loc) in zip(chosen, items, strict=True):
             if c is None and slicing.rules == "closed":
-                w.sink.error("structure", item_loc, f"This element does not match any known slice defined in the profile {source} and slicing is CLOSED: {child.path}")
+                w.sink.error(
+                    "structure",
+                    item_loc,
+                    f"This element does not match any known slice defined in the profile {source} "
+                    f"and slicing is CLOSED: {child.path}",
+                )
             elif c is None:
                 seen_unmatched = True
             elif seen_unmatched:
-                w.sink.error("structure", item_loc, f"The element is in a slice of {child.path} after unmatched elements, but slicing is openAtEnd (profile {source})")
+                w.sink.error(
+                    "structure",
+                    item_loc,
+                    f"The element is in a slice of {child.path} after unmatched elements, "
+                    f"but slicing is openAtEnd (profile {source})",
+                )
     return chosen

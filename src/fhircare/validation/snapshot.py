@@ -33,9 +33,7 @@ class SnapshotProblem(Exception):
     pass
 
 
-def _rename(
-    elements: list[Element], old_id: str, new_id: str, old_path: str, new_path: str
-) -> list[Element]:
+def _rename(elements: list[Element], old_id: str, new_id: str, old_path: str, new_path: str) -> list[Element]:
     out = []
     for e in elements:
         c = dict(e)
@@ -121,9 +119,7 @@ class _Builder:
         end = self._end_of(pos)
         sliced = self.elements[pos]
         # the sliced element and its own descendants, not its other slices
-        family = [sliced] + [
-            e for e in self.elements[pos + 1 : end] if e["id"].startswith(sliced_id + ".")
-        ]
+        family = [sliced] + [e for e in self.elements[pos + 1 : end] if e["id"].startswith(sliced_id + ".")]
         slice_id = f"{sliced_id}:{slice_name}"
         copies = _rename(family, sliced_id, slice_id, sliced["path"], sliced["path"])
         copies[0].pop("slicing", None)

@@ -158,9 +158,7 @@ class ElementNode:
     def required_children(self) -> list[ElementNode]:
         """Children that must be looked at even when absent: min > 0, or a slice with min > 0."""
         if self._required is None:
-            self._required = [
-                c for c in self.children.values() if c.min > 0 or any(s.min > 0 for s in c.slices)
-            ]
+            self._required = [c for c in self.children.values() if c.min > 0 or any(s.min > 0 for s in c.slices)]
         return self._required
 
     def json_keys(self) -> dict[str, tuple[ElementNode, str | None, str]]:
@@ -242,9 +240,7 @@ def _prefixed(element: dict[str, Any], prefix: str) -> tuple[str, Any] | None:
     return None
 
 
-def compile_element(
-    element: dict[str, Any], sd_url: str, is_core_source: Callable[[str], bool]
-) -> ElementNode:
+def compile_element(element: dict[str, Any], sd_url: str, is_core_source: Callable[[str], bool]) -> ElementNode:
     path = element["path"]
     node_id = element.get("id") or path
     name = path.rsplit(".", 1)[-1]
@@ -274,8 +270,7 @@ def compile_element(
         s = element["slicing"]
         slicing = Slicing(
             discriminators=tuple(
-                Discriminator(d.get("type", "value"), d.get("path", "$this"))
-                for d in s.get("discriminator", ())
+                Discriminator(d.get("type", "value"), d.get("path", "$this")) for d in s.get("discriminator", ())
             ),
             rules=s.get("rules", "open"),
             ordered=bool(s.get("ordered", False)),
@@ -311,9 +306,7 @@ def compile_element(
     )
 
 
-def build_model(
-    sd: dict[str, Any], is_core_source: Callable[[str], bool] = lambda _: False
-) -> StructureModel:
+def build_model(sd: dict[str, Any], is_core_source: Callable[[str], bool] = lambda _: False) -> StructureModel:
     """Compile a StructureDefinition that has a snapshot into a ``StructureModel``."""
     url = sd["url"]
     version = sd.get("version")

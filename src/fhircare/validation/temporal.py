@@ -43,7 +43,15 @@ def compare_datetimes(a: str, b: str) -> int | None:
     return None
 
 
-_DAYS_PER_UNIT = {"a": 365.25, "mo": 30.4375, "wk": 7, "d": 1, "h": 1 / 24, "min": 1 / 1440, "s": 1 / 86400}
+_DAYS_PER_UNIT = {
+    "a": 365.25,
+    "mo": 30.4375,
+    "wk": 7,
+    "d": 1,
+    "h": 1 / 24,
+    "min": 1 / 1440,
+    "s": 1 / 86400,
+}
 
 
 def date_from_now(duration: dict[str, Any], *, past: bool, today: date | None = None) -> str | None:

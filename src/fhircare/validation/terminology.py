@@ -141,9 +141,7 @@ class Terminology:
     def _expand(self, vs: dict[str, Any]) -> Expansion:
         exp = Expansion(
             display_name=vs.get("title") or vs.get("name") or vs.get("url", ""),
-            versioned_url=f"{vs.get('url')}|{vs['version']}"
-            if vs.get("version")
-            else str(vs.get("url")),
+            versioned_url=f"{vs.get('url')}|{vs['version']}" if vs.get("version") else str(vs.get("url")),
         )
         stored = vs.get("expansion", {}).get("contains")
         if stored and not vs.get("compose"):
@@ -187,10 +185,11 @@ class Terminology:
                 for sub in imported:
                     exp.unknown_systems |= sub.unknown_systems
             return
-        codes = self._system_codes(system, include)
-        if codes is None:
+        found = self._system_codes(system, include)
+        if found is None:
             exp.unknown_systems.add(system)
             return
+        codes = found
         for sub in imported:
             codes &= sub.codes.get(system, set())
         for code in codes:
@@ -224,9 +223,7 @@ class Terminology:
             codes &= {c["code"] for c in concepts if isinstance(c.get("code"), str)}
         return codes
 
-    def check(
-        self, canonical: str, system: str | None, code: str
-    ) -> tuple[Membership, Expansion | None]:
+    def check(self, canonical: str, system: str | None, code: str) -> tuple[Membership, Expansion | None]:
         exp = self.expand(canonical)
         if exp is None:
             return Membership.UNKNOWN, None

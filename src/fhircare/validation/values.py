@@ -85,7 +85,17 @@ def compare_ordered(value: Any, bound: Any, type_code: str) -> int | None:
 
 
 #: UCUM prefixes for the units a profile's min/max Quantity usually names
-_PREFIX = {"": 1, "k": 1000, "h": 100, "da": 10, "d": Decimal("0.1"), "c": Decimal("0.01"), "m": Decimal("0.001"), "u": Decimal("0.000001"), "n": Decimal("1e-9")}
+_PREFIX: dict[str, int | Decimal] = {
+    "": 1,
+    "k": 1000,
+    "h": 100,
+    "da": 10,
+    "d": Decimal("0.1"),
+    "c": Decimal("0.01"),
+    "m": Decimal("0.001"),
+    "u": Decimal("0.000001"),
+    "n": Decimal("1e-9"),
+}
 _BASE_UNITS = ("g", "m", "L", "l", "s", "mol")
 
 

@@ -78,9 +78,7 @@ def test_bytes_that_are_not_json(tmp_path: Path, content: bytes, fragment: str) 
     assert item.line is not None
 
 
-@pytest.mark.parametrize(
-    "content", ["[1, 2]", '"Patient"', "{}", '{"resourceType": 3}', '{"id": "p1"}']
-)
+@pytest.mark.parametrize("content", ["[1, 2]", '"Patient"', "{}", '{"resourceType": 3}', '{"id": "p1"}'])
 def test_json_that_is_not_a_resource(tmp_path: Path, content: str) -> None:
     [item] = iter_inputs([write(tmp_path / "x.json", content)])
 
@@ -220,9 +218,7 @@ def test_any_ndjson_gives_one_item_per_non_blank_line(scratch: Path, lines: list
 
 @settings(max_examples=100, deadline=None)
 @given(body=st.dictionaries(st.text(), _json_values, max_size=5), resource_type=st.text())
-def test_json_objects_with_a_resource_type_are_read_back_unchanged(
-    body: dict[str, object], resource_type: str
-) -> None:
+def test_json_objects_with_a_resource_type_are_read_back_unchanged(body: dict[str, object], resource_type: str) -> None:
     resource = {**body, "resourceType": resource_type}
     text = json.dumps(resource, ensure_ascii=False)
 

