@@ -211,7 +211,7 @@ class Validator:
             if not owner.children:
                 if type_code in _RESOURCE_TYPES:
                     return
-                if w.profile and not any(t.profiles for t in node.types):
+                if w.profile and not node.has_type_profiles:
                     return  # the base walk checked this datatype's content already
                 type_model = self.type_model(type_code)
                 if type_model is None:
@@ -224,6 +224,9 @@ class Validator:
                 if owner.invariants and not w.profile:
                     run_invariants(self, obj, owner, type_code, loc, w)
         keys = owner._keys if owner._keys is not None else owner.json_keys()
+        profile = w.profile
+        sink = w.sink
+        item = self.item
         general: dict[ElementNode, list[tuple[str, str | None]]] | None = None
         for key in obj:
             hit = keys.get(key)
@@ -232,11 +235,12 @@ class Validator:
                 if hit is None:
                     continue
             child, t, value_key = hit
-            if w.profile and not child.profile_relevant:
+            if profile and not child.profile_relevant:
                 continue  # the profile says nothing here the base walk did not check
-            if key != value_key and value_key in obj:
-                continue  # a primitive's '_name': walked with its value
-            if child.simple and key == value_key and not (child.primitive and "_" + key in obj):
+            if key != value_key:
+                if value_key in obj:
+                    continue  # a primitive's '_name': walked with its value
+            elif child.simple and not (child.primitive and child.ext_key in obj):
                 # the common case, inline: one property, one type, no slicing
                 raw = obj[key]
                 lexical = child.lexical_check
@@ -245,25 +249,25 @@ class Validator:
                         base = f"{loc}.{key}"
                         for i, value in enumerate(raw):
                             if lexical is not None and type(value) is str:
-                                if not w.profile and (problem := lexical(value)):
-                                    w.sink.error("invalid", f"{base}[{i}]", problem)
+                                if not profile and (problem := lexical(value)):
+                                    sink.error("invalid", f"{base}[{i}]", problem)
                             else:
-                                self.item(value, None, child, t, f"{base}[{i}]", w)
+                                item(value, None, child, t, f"{base}[{i}]", w)
                         continue
                 elif raw is not None and type(raw) is not list:
                     if lexical is not None and type(raw) is not dict:
                         # a primitive whose only rule is its lexical form (most of them)
-                        if not w.profile and (problem := lexical(raw)):
-                            w.sink.error("invalid", f"{loc}.{key}", problem)
+                        if not profile and (problem := lexical(raw)):
+                            sink.error("invalid", f"{loc}.{key}", problem)
                     else:
-                        self.item(raw, None, child, t, f"{loc}.{key}", w)
+                        item(raw, None, child, t, f"{loc}.{key}", w)
                     continue
             if general is None:
                 general = {}
             general.setdefault(child, []).append((value_key, t))
         required = owner._required if owner._required is not None else owner.required_children()
         for child in required:
-            if w.profile and not child.profile_relevant:
+            if profile and not child.profile_relevant:
                 continue
             for k in child.keys_in_json:
                 if k in obj:
@@ -401,22 +405,23 @@ class Validator:
         if is_resource:
             self._inner_resource(value, node, loc, w)
             return
+        profile = w.profile
         if type_code == "Extension" and not node.children:
             from fhircare.validation.extensions import check_extension
 
             check_extension(self, value, node, loc, w)
-        else:
+        elif not profile or node.children or node.has_type_profiles:
             self.walk_object(value, node, type_code, loc, w)
-        if not w.profile:
+        if not profile:
             if node.ele1 is not None and (len(value) == 0 or (len(value) == 1 and "id" in value)):
                 w.sink.error("invariant", loc, f"Constraint failed: ele-1: '{node.ele1.human}'", "ele-1")
             if type_code == "Attachment":
                 check_attachment(value, loc, w.sink)
             elif type_code in ("Coding", "CodeableConcept"):
                 self.bindings.check_codes(value, type_code, loc, w.sink)
-        if node.has_value_rules:
+        if node.has_value_rules and (not profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
-        if type_code == "Reference" and (not w.profile or node.narrows_targets):
+        if type_code == "Reference" and (not profile or node.narrows_targets):
             from fhircare.validation.reference_checks import check_reference
 
             check_reference(self, value, node, loc, w)
@@ -469,7 +474,7 @@ class Validator:
             if type_model is not None:
                 host_walk = Walk(w.sink, w.frame, False, w.walked, (node.path, type_code))
                 self.walk_object(ext, type_model.root, type_code, loc, host_walk)
-        if value is not None and node.has_value_rules:
+        if value is not None and node.has_value_rules and (not w.profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
 
     # -- resources inside resources ----------------------------------------------------

@@ -21,7 +21,20 @@ class ParsedReference:
     base: str | None = None
 
 
+_PARSED: dict[str, ParsedReference] = {}
+
+
 def parse_reference(text: str) -> ParsedReference:
+    """Parse a reference string (memoised: the same references recur across a record)."""
+    found = _PARSED.get(text)
+    if found is None:
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
+        found = _PARSED[text] = _parse_reference(text)
+    return found
+
+
+def _parse_reference(text: str) -> ParsedReference:
     if text.startswith("#"):
         return ParsedReference(text, "contained", id=text[1:] or None)
     if text.startswith("urn:uuid:") or text.startswith("urn:oid:"):

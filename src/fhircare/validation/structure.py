@@ -112,11 +112,16 @@ class ElementNode:
     simple: bool = field(init=False)
     lexical_check: Callable[[object], str | None] | None = field(init=False)
     keys_in_json: tuple[str, ...] = field(init=False)
+    ext_key: str = field(init=False)
     #: in a profile: does this element say anything the base definition does not?
     #: A profile walk skips elements that do not (the base walk checked them).
     profile_relevant: bool = True
     #: in a profile: are its reference targets narrower than the base's (so worth rechecking)?
     narrows_targets: bool = True
+    #: in a profile: value rules beyond the base's (fixed, pattern, a new binding, invariants)
+    profile_rules: bool = True
+    #: does a type of this element name a profile (so a profile walk goes into it)?
+    has_type_profiles: bool = field(init=False)
 
     def __post_init__(self) -> None:
         # read on every visit of the walk: computed once here, not per access
@@ -129,7 +134,8 @@ class ElementNode:
         self.has_value_rules = bool(
             self.fixed is not None
             or self.pattern is not None
-            or self.binding is not None
+            # example and preferred bindings are not checked: they are no rule
+            or (self.binding is not None and self.binding.strength in ("required", "extensible"))
             or self.min_value is not None
             or self.max_value is not None
             or self.invariants
@@ -146,6 +152,9 @@ class ElementNode:
             and self.max_length is None
             else None
         )
+        self.has_type_profiles = any(t.profiles for t in self.types)
+        #: the sibling key that carries a primitive's id and extensions
+        self.ext_key = "_" + self.name
         #: no choice, no slicing, cardinality a single value cannot break: walked inline
         self.simple = not self.is_choice and self.slicing is None and self.min < 2 and self.max != 0
         if self.is_choice:
@@ -405,6 +414,16 @@ def mark_profile_relevance(
             relevant = True
         node.profile_relevant = relevant or base_node is None or _says_more(node, base_node)
         node.narrows_targets = base_node is None or not _same_types(node, base_node)
+        if base_node is not None:
+            # only what the base walk did not already check on this value
+            node.profile_rules = bool(
+                node.fixed is not None
+                or node.pattern is not None
+                or node.min_value is not None
+                or node.max_value is not None
+                or (node.binding != base_node.binding and node.has_value_rules)
+                or any(not c.from_core for c in node.invariants)
+            )
         return node.profile_relevant
 
     visit(model.root, base.root)
