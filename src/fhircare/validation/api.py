@@ -50,7 +50,7 @@ class Validator(engine.Validator):
         settings = settings or Settings()
         cache = cache or PackageCache.from_settings(settings)
         context = DefinitionContext()
-        context.add_folder(cache.ensure(CORE_PACKAGE))
+        context.add_folder(cache.ensure(CORE_PACKAGE), persist_index=True)
         for ig in igs:
             context.add_folder(_ig_folder(Path(ig)))
         return cls(context)

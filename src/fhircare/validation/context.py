@@ -69,10 +69,14 @@ class DefinitionContext:
         return other
 
     # -- loading -------------------------------------------------------------
-    def add_folder(self, folder: Path) -> int:
-        """Index a package folder (``package/`` or any folder of JSON resources)."""
+    def add_folder(self, folder: Path, *, persist_index: bool = False) -> int:
+        """Index a package folder (``package/`` or any folder of JSON resources).
+
+        The index is saved beside the files only when asked (the package cache):
+        other folders are indexed in memory and left as they are.
+        """
         count = 0
-        for entry in index_folder(folder):
+        for entry in index_folder(folder, persist=persist_index):
             if entry.resource_type not in _INDEXED_TYPES or not entry.url:
                 continue
             self._add(

@@ -70,8 +70,11 @@ def resource_files(folder: Path) -> list[os.DirEntry[str]]:
         ]
 
 
-def index_folder(folder: Path) -> list[IndexEntry]:
+def index_folder(folder: Path, *, persist: bool = True) -> list[IndexEntry]:
     """Index the conformance resources in ``folder`` (not its sub-folders).
+
+    ``persist=False`` keeps the index in memory: for folders that are not ours to
+    write into (an IG folder in someone's repository, a shared reference copy).
 
     Files that cannot be read or are not JSON are skipped with a logged warning
     naming the file; JSON that is not one of :data:`INDEXED_TYPES` is skipped quietly.
@@ -87,7 +90,7 @@ def index_folder(folder: Path) -> list[IndexEntry]:
     if entries is not None:
         return entries
     entries = _build(folder, files)
-    if _writable(folder):
+    if persist and _writable(folder):
         _save(saved, stamp, entries)
     return entries
 
