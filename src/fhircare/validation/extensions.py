@@ -8,9 +8,10 @@ from fhircare.errors import DefinitionError
 from fhircare.validation.primitives import example_url_problem
 from fhircare.validation.rules import check_value_rules
 from fhircare.validation.structure import ElementNode, StructureModel
+from fhircare.validation.walk import Walk
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator, Walk
+    from fhircare.validation.engine import Validator
 
 #: unknown extensions under these bases are reported as warnings: the HL7 extension
 #: pack is not available offline, so we cannot know them, but they are not bogus
@@ -52,7 +53,6 @@ def context_allows(model: StructureModel, host_path: str, host_types: set[str]) 
 
 
 def check_extension(validator: Validator, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
-    from fhircare.validation.engine import Walk as WalkType
 
     url = value.get("url")
     if not isinstance(url, str):
@@ -64,7 +64,7 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
             )
         base = validator.context.type_model("Extension")
         if base is not None and not w.profile:
-            validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, False, w.walked))
+            validator.walk_object(value, base.root, "Extension", loc, Walk(w.sink, w.frame, False, w.walked))
         return
     if not w.profile and not validator.allow_example_urls and (problem := example_url_problem(url)):
         w.sink.error("invalid", f"{loc}.url", problem)
@@ -96,7 +96,7 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
             w.sink.error("structure", loc, f"The extension {url} could not be found so is not allowed here")
         base = validator.context.type_model("Extension")
         if base is not None:
-            validator.walk_object(value, base.root, "Extension", loc, WalkType(w.sink, w.frame, False, w.walked))
+            validator.walk_object(value, base.root, "Extension", loc, Walk(w.sink, w.frame, False, w.walked))
         return
     if not w.profile:
         host, host_types = _host(validator, node, w)
@@ -113,7 +113,7 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
     if key in w.walked:
         return
     w.walked.add(key)
-    ext_walk = WalkType(w.sink, w.frame, False, w.walked)
+    ext_walk = Walk(w.sink, w.frame, False, w.walked)
     validator.walk_object(value, model.root, "Extension", loc, ext_walk)
     if model.root.has_value_rules:
         check_value_rules(validator, value, model.root, "Extension", loc, ext_walk)

@@ -9,7 +9,8 @@ from fhircare.validation.references import parse_reference
 from fhircare.validation.structure import ElementNode
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator, Walk
+    from fhircare.validation.engine import Validator
+    from fhircare.validation.walk import Walk
 
 
 def _allowed_types(validator: Validator, node: ElementNode) -> set[str]:

@@ -17,7 +17,8 @@ from fhircare.validation.values import (
 )
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator, Walk
+    from fhircare.validation.engine import Validator
+    from fhircare.validation.walk import Walk
 
 
 def check_value_rules(validator: Validator, value: Any, node: ElementNode, type_code: str, loc: str, w: Walk) -> None:

@@ -18,13 +18,14 @@ from fhircare.validation.issues import IssueSink
 from fhircare.validation.primitives import choice_type
 from fhircare.validation.structure import Discriminator, ElementNode
 from fhircare.validation.values import equals_fixed, matches_pattern
+from fhircare.validation.walk import Walk
 
 _SEGMENT = re.compile(r"(?:[^.(]|\([^)]*\))+")
 _EXT_FN = re.compile(r"extension\('([^']*)'\)")
 _OFTYPE_FN = re.compile(r"ofType\(([^)]*)\)")
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator, Walk
+    from fhircare.validation.engine import Validator
 
 #: (value, type code when known)
 Item = tuple[Any, str | None]
@@ -223,7 +224,6 @@ def assign(items: list[Item], sliced: ElementNode, services: SliceServices) -> l
 
 def services_for(validator: Validator, w: Walk) -> SliceServices:
     """What slicing needs, bound to one walk (its bundle, its contained resources)."""
-    from fhircare.validation.engine import Walk as WalkType
 
     def model_root(url: str) -> ElementNode | None:
         model = validator.profile_model(url)
@@ -246,7 +246,7 @@ def services_for(validator: Validator, w: Walk) -> SliceServices:
             model.root,
             type_code or model.type,
             "$this",
-            WalkType(sink, w.frame, False),
+            Walk(sink, w.frame, False),
         )
         return not any(i.is_error for i in sink.issues)
 

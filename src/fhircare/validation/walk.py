@@ -1,0 +1,32 @@
+"""The state one validation walk carries: the resource in hand and where issues go."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fhircare.validation.fhirpath import EvalEnv
+from fhircare.validation.issues import IssueSink
+from fhircare.validation.references import BundleIndex
+
+
+@dataclass(slots=True)
+class Frame:
+    """The resource being walked and what surrounds it."""
+
+    resource: dict[str, Any]
+    root: dict[str, Any]  # the container, for contained references (%rootResource)
+    bundle: BundleIndex | None = None
+    full_url: str | None = None
+    env: EvalEnv | None = None  # built on the first invariant that needs it
+
+
+@dataclass(slots=True)
+class Walk:
+    sink: IssueSink
+    frame: Frame
+    profile: bool  # False for the base resource's own definition
+    walked: set[tuple[int, str]] = field(default_factory=set)
+    #: the element whose datatype content is being walked: (element path, type) —
+    #: extensions found there check their context against it
+    host: tuple[str, str] | None = None
