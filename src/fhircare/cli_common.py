@@ -1,0 +1,74 @@
+"""What every fhircare command shares: exit codes, consoles, settings, error reporting."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+from collections.abc import Iterator
+from typing import NoReturn
+
+import structlog
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from fhircare.errors import FhircareError, InputError
+from fhircare.settings import Settings
+
+EXIT_OK = 0
+#: the command ran and reports a failure (a package that could not be installed, ...)
+EXIT_FAILURE = 1
+#: the command could not run: bad arguments or settings, unreadable or missing files
+EXIT_USAGE = 2
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    """The settings the top-level callback read."""
+    settings = ctx.find_root().obj
+    if not isinstance(settings, Settings):  # only when a command is invoked on its own
+        raise RuntimeError("fhircare settings were not read; invoke commands through `app`")
+    return settings
+
+
+def _configure_logging(level_name: str) -> None:
+    level = logging.getLevelNamesMapping().get(level_name.upper())
+    if level is None:
+        _fail(f"invalid settings: FHIRCARE_LOG_LEVEL: unknown level '{level_name}'", EXIT_USAGE)
+    structlog.configure(
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        # sys.stderr looked up per logger, so a replaced stream (tests) is honoured
+        logger_factory=lambda *_args: structlog.PrintLogger(sys.stderr),
+    )
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, emoji=False, soft_wrap=True)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The exit code a command ends with when ``error`` stops it."""
+    if isinstance(error, InputError | OSError):
+        return EXIT_USAGE
+    return EXIT_FAILURE
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    _stderr().print(Text.assemble(("error: ", "bold red"), message))
+    raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _errors_reported() -> Iterator[None]:
+    """Report a FhircareError or OSError as one line on stderr and exit with its code."""
+    try:
+        yield
+    except FhircareError as exc:
+        _fail(str(exc), exit_code_for(exc))
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        _fail(f"{exc.strerror or type(exc).__name__}{where}", exit_code_for(exc))
