@@ -246,17 +246,7 @@ def _singleton_bool(items: Items) -> bool | None:
 def _logic(kind: str, op: str, left: Fn, right: Fn) -> Fn:
     # FHIRPath three-valued logic; "or" and "xor" share one grammar rule
     if kind == "AndExpression":
-
-        def and_(items: Items) -> Items:
-            a = _singleton_bool(left(items))
-            if a is False:
-                return [False]
-            b = _singleton_bool(right(items))
-            if b is False:
-                return [False]
-            return [True] if a is True and b is True else []
-
-        return and_
+        return _short_circuit(False, left, right)
     if kind == "ImpliesExpression":
 
         def implies(items: Items) -> Items:
@@ -277,17 +267,23 @@ def _logic(kind: str, op: str, left: Fn, right: Fn) -> Fn:
             return [] if a is None or b is None else [a != b]
 
         return xor
+    return _short_circuit(True, left, right)
 
-    def or_(items: Items) -> Items:
+
+def _short_circuit(dominant: bool, left: Fn, right: Fn) -> Fn:
+    """``and`` (dominant false) and ``or`` (dominant true): either side deciding wins,
+    both known and not deciding gives the other value, otherwise empty."""
+
+    def evaluate(items: Items) -> Items:
         a = _singleton_bool(left(items))
-        if a is True:
-            return [True]
+        if a is dominant:
+            return [dominant]
         b = _singleton_bool(right(items))
-        if b is True:
-            return [True]
-        return [False] if a is False and b is False else []
+        if b is dominant:
+            return [dominant]
+        return [not dominant] if a is not None and b is not None else []
 
-    return or_
+    return evaluate
 
 
 def _comparable(value: Any) -> Any:
