@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fhircare.errors import DefinitionError
+from fhircare.errors import DefinitionError, UnknownProfileError
 from fhircare.validation.bindings import BindingChecker
 from fhircare.validation.bundles import check_bundle
 from fhircare.validation.context import DefinitionContext
@@ -135,16 +135,19 @@ class Validator:
         walk = Walk(sink, frame, profile=False)
         self.walk_object(resource, model.root, rt, loc, walk)
         for url, from_meta in self._profiles_for(resource, rt, profiles, claimed):
-            profile_model = self.profile_model(url)
-            if profile_model is None:
-                if from_meta:
+            try:
+                profile_model = self.context.model(url)
+            except UnknownProfileError as exc:
+                if from_meta and exc.message.startswith("Unknown profile"):
+                    # claimed but not loaded: say so, as the HL7 validator does
                     sink.warning(
-                        "not-found",
-                        loc,
-                        f"Profile reference '{url}' has not been checked because it is unknown",
+                        "not-found", loc, f"Profile reference '{url}' has not been checked because it is unknown"
                     )
                 else:
-                    sink.error("not-found", loc, f"Unable to resolve the profile reference '{url}'")
+                    sink.error("not-found", loc, f"Unable to resolve the profile reference '{url}': {exc.message}")
+                continue
+            except DefinitionError as exc:
+                sink.error("not-found", loc, f"The profile '{url}' cannot be used: {exc.message}")
                 continue
             if profile_model.type != rt:
                 sink.error("invalid", loc, f"The profile {url} is for {profile_model.type}, not {rt}")

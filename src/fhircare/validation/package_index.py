@@ -118,7 +118,8 @@ def _build(folder: Path, files: list[os.DirEntry[str]]) -> list[IndexEntry]:
                 "package_file_skipped",
                 folder=str(folder),
                 file=entry.name,
-                reason=type(exc).__name__,
+                # orjson's message gives line and column; neither echoes the content
+                reason=str(exc) if isinstance(exc, orjson.JSONDecodeError) else type(exc).__name__,
             )
             continue
         if not isinstance(resource, dict):
