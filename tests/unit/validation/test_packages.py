@@ -510,6 +510,6 @@ def test_malformed_files_are_skipped_with_a_warning(fake_packages: Any) -> None:
             "log_level": "warning",
             "folder": str(folder),
             "file": "ValueSet-broken.json",
-            "reason": "JSONDecodeError",
+            "reason": "unexpected end of data: line 1 column 30 (char 29)",
         }
     ]
