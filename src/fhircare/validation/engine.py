@@ -52,8 +52,8 @@ class Validator:
         self.fhirpath = FhirPathEngine()
         self.bindings = BindingChecker(self.terminology)
         self._type_models: dict[str, StructureModel | None] = {}
-        self._resource_kinds: dict[str, bool] = {}
-        self._conform_depth = 0  # type code → is it a resource type?
+        self._resource_kinds: dict[str, bool] = {}  # type code → is it a resource type?
+        self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
         #: Reference element → resource types it may point at (target profiles resolved)
         self.reference_targets: dict[ElementNode, set[str]] = {}
         #: each invariant's evaluator, chosen once (native, compiled or interpreted)
