@@ -134,6 +134,8 @@ class Validator:
             frame.bundle = BundleIndex.of_parameters(resource)
         walk = Walk(sink, frame, profile=False)
         self.walk_object(resource, model.root, rt, loc, walk)
+        if model.root.invariants:
+            run_invariants(self, resource, model.root, rt, loc, walk)
         for url, from_meta in self._profiles_for(resource, rt, profiles, claimed):
             try:
                 profile_model = self.context.model(url)
@@ -153,7 +155,10 @@ class Validator:
                 sink.error("invalid", loc, f"The profile {url} is for {profile_model.type}, not {rt}")
                 continue
             if profile_model.url != model.url:
-                self.walk_object(resource, profile_model.root, rt, loc, Walk(sink, frame, True, walk.walked))
+                profile_walk = Walk(sink, frame, True, walk.walked)
+                self.walk_object(resource, profile_model.root, rt, loc, profile_walk)
+                if profile_model.root.invariants:
+                    run_invariants(self, resource, profile_model.root, rt, loc, profile_walk)
         if rt == "Bundle":
             check_bundle(resource, loc, sink)
 

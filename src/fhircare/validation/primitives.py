@@ -241,9 +241,9 @@ def check_primitive(type_code: str, value: object) -> str | None:
             else f"Error parsing JSON: the primitive value must be a boolean (found {_json_kind(value)})"
         )
     if kind == "integer":
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # 1.0 is an integer in JSON; its range and sign still count
         if isinstance(value, bool) or not isinstance(value, int):
-            if isinstance(value, float) and value.is_integer():
-                return None
             return f"Error parsing JSON: the primitive value must be a number (found {_json_kind(value)})"
         if not INT32_MIN <= value <= INT32_MAX:
             return f"The value '{value}' is outside the range of a 32-bit integer"
@@ -336,10 +336,10 @@ def _boolean_check(value: object) -> str | None:
 _FAST_PATTERNS = {
     "code": CODE_RE,
     "id": ID_RE,
-    "instant": re.compile(rf"(19|20)\d\d-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T{_TIME}{_TZ}"),
+    "instant": re.compile(rf"(19|20)[0-9][0-9]-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T{_TIME}{_TZ}"),
     # dates up to the 28th are valid in every month: later days take the calendar check
-    "date": re.compile(r"(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?"),
-    "dateTime": re.compile(rf"(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8])(T{_TIME}{_TZ})?)?)?"),
+    "date": re.compile(r"(19|20)[0-9][0-9](-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?"),
+    "dateTime": re.compile(rf"(19|20)[0-9][0-9](-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8])(T{_TIME}{_TZ})?)?)?"),
     "uri": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
     "url": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
     "canonical": re.compile(r"(?!urn:(oid|uuid):)[^\s#]*[:][^\s]*|#[^\s]*"),

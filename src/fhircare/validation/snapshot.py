@@ -45,7 +45,8 @@ def _rename(elements: list[Element], old_id: str, new_id: str, old_path: str, ne
 
 
 class _Builder:
-    def __init__(self, base_elements: list[Element], resolve: TypeResolver) -> None:
+    def __init__(self, base_elements: list[Element], resolve: TypeResolver, profile_url: str = "") -> None:
+        self.profile_url = profile_url  # the source of constraints the profile adds
         self.elements = [dict(e) for e in base_elements]
         #: the base as it was: a contentReference means the base's definition, not the
         #: profile's constrained copy of it
@@ -88,6 +89,12 @@ class _Builder:
         parent_pos = self.ensure(parent_id)
         if parent_pos is None:
             return None
+        # the parent may have been found under another id: Observation.valueQuantity is
+        # the element Observation.value[x], so its children are Observation.value[x].*
+        parent_id = self.elements[parent_pos]["id"]
+        element_id = f"{parent_id}.{last}"
+        if element_id in self.index:
+            return self.index[element_id]
         if not self._unfold(parent_pos):
             return self._renamed_choice(parent_id, last)
         if element_id in self.index:
@@ -185,7 +192,7 @@ class _Builder:
             if key == "constraint":
                 have = {c.get("key") for c in target.get("constraint", ())}
                 target["constraint"] = list(target.get("constraint", ())) + [
-                    c for c in value if c.get("key") not in have
+                    c if "source" in c else {**c, "source": self.profile_url} for c in value if c.get("key") not in have
                 ]
             elif key == "type" and target.get("contentReference"):
                 # typing a contentReference element as BackboneElement keeps what it
@@ -236,7 +243,7 @@ def generate_snapshot(
 ) -> tuple[list[Element], list[tuple[int, str]]]:
     """Return the snapshot elements for ``sd`` and the problems met (diff index, text)."""
     base_elements = base_sd["snapshot"]["element"]
-    builder = _Builder(base_elements, resolve)
+    builder = _Builder(base_elements, resolve, str(sd.get("url", "")))
     _attribute_constraints(builder.elements, str(base_sd.get("url", "")))
     root = builder.elements[0]
     own_type = sd.get("type") or root["path"]

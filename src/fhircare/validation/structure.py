@@ -25,6 +25,7 @@ SYSTEM_TYPES = {
     "http://hl7.org/fhirpath/System.Time": "time",
 }
 CORE_SD_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
+BEST_PRACTICE_EXT = "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice"
 ELE_1 = "hasValue() or (children().count() > id.count())"
 
 
@@ -49,6 +50,8 @@ class Constraint:
     source: str | None
     #: True when a base FHIR resource or datatype defines it (already checked by the base walk)
     from_core: bool
+    #: marked best practice (dom-6 "should have narrative"): advice, not a rule
+    best_practice: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +133,9 @@ class ElementNode:
         self.type_codes = tuple(t.code for t in self.types)
         self.is_array = self.base_max != 1
         self.ele1 = next((c for c in self.constraints if c.key == "ele-1" and c.expression == ELE_1), None)
-        self.invariants = tuple(c for c in self.constraints if c is not self.ele1)
+        # best-practice invariants (dom-6, "should have narrative") are advice, not rules:
+        # left out, as the HL7 validator does by default
+        self.invariants = tuple(c for c in self.constraints if c is not self.ele1 and not c.best_practice)
         self.has_value_rules = bool(
             self.fixed is not None
             or self.pattern is not None
@@ -270,6 +275,9 @@ def compile_element(element: dict[str, Any], sd_url: str, is_core_source: Callab
             source=c.get("source"),
             # no source: the definition's own (the snapshot generator fills it in for profiles)
             from_core=is_core_source(str(c.get("source") or sd_url.split("|")[0])),
+            best_practice=any(
+                x.get("url") == BEST_PRACTICE_EXT and x.get("valueBoolean") is True for x in c.get("extension", ())
+            ),
         )
         for c in element.get("constraint", ())
         if c.get("expression")

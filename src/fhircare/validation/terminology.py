@@ -30,6 +30,8 @@ class Expansion:
     codes: dict[str, set[str]] = field(default_factory=dict)  # system → codes
     #: systems (or "*" for any) whose codes we could not enumerate
     unknown_systems: set[str] = field(default_factory=set)
+    #: systems with an exclude we could not evaluate: their included codes may be out
+    uncertain_systems: set[str] = field(default_factory=set)
     display_name: str = ""
     versioned_url: str = ""
 
@@ -39,9 +41,11 @@ class Expansion:
     def contains(self, system: str | None, code: str) -> Membership:
         if system is None:
             if any(code in codes for codes in self.codes.values()):
-                return Membership.IN
+                return Membership.UNKNOWN if self.uncertain_systems else Membership.IN
             return Membership.UNKNOWN if self.unknown_systems else Membership.NOT_IN
         if code in self.codes.get(system, ()):
+            if system in self.uncertain_systems or "*" in self.uncertain_systems:
+                return Membership.UNKNOWN
             return Membership.IN
         if system in self.unknown_systems or "*" in self.unknown_systems:
             return Membership.UNKNOWN
@@ -155,6 +159,9 @@ class Terminology:
             self._include(excluded, exclude)
             for system, codes in excluded.codes.items():
                 exp.codes.get(system, set()).difference_update(codes)
+            # an exclude we cannot evaluate may remove any code of its system: such
+            # codes are no longer known to be in
+            exp.uncertain_systems |= excluded.unknown_systems
         return exp
 
     def _add_contains(self, exp: Expansion, contains: list[dict[str, Any]]) -> None:

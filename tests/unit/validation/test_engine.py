@@ -172,11 +172,6 @@ def test_primitive_extension_without_value_is_allowed(core_validator: Validator)
 # --- references and contained resources ----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="resource-level invariants (dom-2..dom-6, obs-6, bdl-*, ...) are never evaluated: walk_object runs "
-    "invariants only for datatype roots, and Validator.resource never runs the resource root's own",
-)
 def test_contained_resource_not_referenced(core_validator: Validator) -> None:
     resource = careplan(
         contained=[{"resourceType": "Practitioner", "id": "used"}, {"resourceType": "Practitioner", "id": "orphan"}],
@@ -187,7 +182,6 @@ def test_contained_resource_not_referenced(core_validator: Validator) -> None:
     assert "'orphan'" in issue.text
 
 
-@pytest.mark.xfail(strict=True, reason="resource-level invariants are never evaluated (see dom-3 above)")
 def test_resource_level_invariant_obs_6(core_validator: Validator) -> None:
     resource = {
         "resourceType": "Observation",

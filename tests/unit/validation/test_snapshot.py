@@ -147,11 +147,6 @@ def test_renamed_choice_restricts_the_choice_to_that_type(resolve: Resolver) -> 
     assert len(base_value["type"]) > 1  # the base is untouched
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generate_snapshot cannot place children of a renamed choice (Observation.valueQuantity.unit, "
-    "the form the core vital-signs profiles use): they are reported as unmatched and their constraints lost",
-)
 def test_children_of_a_renamed_choice_are_placed(resolve: Resolver) -> None:
     by_id, _, problems = snapshot(
         resolve,
@@ -282,11 +277,6 @@ def test_profile_constraint_is_added_after_the_inherited_ones(resolve: Resolver)
     assert keys == ["ele-1", "p-1"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a constraint the profile itself adds keeps no 'source' in the generated snapshot, though "
-    "structure.py relies on 'the snapshot generator fills it in for profiles' (HL7 sets it to the profile url)",
-)
 def test_profile_constraint_source_is_the_profile(resolve: Resolver) -> None:
     new = {"key": "p-1", "severity": "error", "human": "A family name", "expression": "family.exists()"}
     sd = profile("Patient", {"id": "Patient.name", "path": "Patient.name", "constraint": [new]})
