@@ -156,7 +156,10 @@ def unreferenced_contained(resource: dict[str, Any]) -> list[int]:
         _strings(r, local_refs)
     if "#" in local_refs:  # a contained resource refers to its container: all count
         return []
-    return [i for i, r in enumerate(contained) if f"#{r.get('id')}" not in local_refs]
+    # indexes into the resource's own list (which may hold non-objects), for locations
+    return [
+        i for i, r in enumerate(resource["contained"]) if isinstance(r, dict) and f"#{r.get('id')}" not in local_refs
+    ]
 
 
 def _dom_3(value: Any, env: EvalEnv) -> bool:

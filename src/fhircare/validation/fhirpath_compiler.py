@@ -65,6 +65,9 @@ def _compile(node: dict[str, Any]) -> Fn:
     if kind == "LiteralTerm":
         return _literal(kids[0])
     if kind == "InvocationExpression":
+        choice = _of_type(kids[0], kids[1])
+        if choice is not None:
+            return choice
         left = _compile(kids[0])
         right = _invocation(kids[1])
         return lambda items: right(left(items))
@@ -97,12 +100,79 @@ def _invocation(node: dict[str, Any]) -> Fn:
         fkids = _kids(functn)
         name = str(fkids[0].get("text", ""))
         if len(fkids) > 1:
+            if name in _CRITERIA_FUNCTIONS:
+                return _criteria_function(name, fkids[1])
             return _string_function(name, fkids[1])
         fn = _FUNCTIONS.get(name)
         if fn is None:
             raise Unsupported(name)
         return fn
     raise Unsupported(str(kind))
+
+
+def _of_type(left: dict[str, Any], right: dict[str, Any]) -> Fn | None:
+    """``value.ofType(integer)``: the choice element's one JSON key, ``valueInteger``."""
+    if right.get("type") != "FunctionInvocation":
+        return None
+    fkids = _kids(_kids(right)[0])
+    if str(fkids[0].get("text", "")) != "ofType" or len(fkids) != 2:
+        return None
+    params = _kids(fkids[1])
+    type_name = str(params[0].get("text", "")) if len(params) == 1 else ""
+    if not re.fullmatch(r"[A-Za-z]+", type_name) or type_name[:1].upper() + type_name[1:] not in CHOICE_SUFFIXES:
+        raise Unsupported("ofType of a type that is not a choice type")
+    key_suffix = type_name[:1].upper() + type_name[1:]
+    # the member that ofType applies to, and the path before it
+    if left.get("type") == "InvocationExpression" and _kids(left)[1].get("type") == "MemberInvocation":
+        prefix: Fn = _compile(_kids(left)[0])
+        member = _kids(left)[1]
+    elif left.get("type") == "TermExpression" and len(_kids(_kids(left)[0])) == 1:
+        member = _kids(_kids(left)[0])[0]
+        if member.get("type") != "MemberInvocation":
+            raise Unsupported("ofType on something other than an element")
+        prefix = _identity
+    else:
+        raise Unsupported("ofType on something other than an element")
+    name = str(_kids(member)[0].get("text", "")).strip("`")
+    key = name + key_suffix
+
+    def evaluate(items: Items) -> Items:
+        out: Items = []
+        for item in prefix(items):
+            if not isinstance(item, dict):
+                continue
+            if key in item:
+                value = item[key]
+                out.extend(value if isinstance(value, list) else [value])
+            elif name in item:
+                raise Unsupported("ofType on an element that is not a choice")
+        return out
+
+    return evaluate
+
+
+def _identity(items: Items) -> Items:
+    return items
+
+
+_CRITERIA_FUNCTIONS = frozenset({"all", "where", "exists"})
+
+
+def _criteria_function(name: str, params: dict[str, Any]) -> Fn:
+    """all(criteria), where(criteria), exists(criteria): criteria evaluated on each item as $this."""
+    args = _kids(params)
+    if len(args) != 1:
+        raise Unsupported(f"{name} arguments")
+    criteria = _compile(args[0])
+
+    def holds(item: Any) -> bool:
+        return _singleton_bool(criteria([item])) is True
+
+    if name == "all":
+        return lambda items: [all(holds(i) for i in items)]
+    if name == "where":
+        return lambda items: [i for i in items if holds(i)]
+    return lambda items: [any(holds(i) for i in items)]
 
 
 def _member(items: Items, name: str) -> Items:

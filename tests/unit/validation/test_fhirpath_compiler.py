@@ -237,9 +237,10 @@ def test_string_functions_on_a_string() -> None:
 @pytest.mark.parametrize(
     "expression",
     [
-        "contained.where(id = 'x').exists()",
+        "contained.select(id).exists()",
         "%resource.id.exists()",
-        "value.ofType(Quantity).exists()",
+        "contained.ofType(Patient).exists()",  # a resource type: needs the type model
+        "descendants().reference.exists()",
         "Patient.name.exists()",
         "a.b(",  # does not parse
     ],
@@ -275,3 +276,29 @@ def test_numeric_comparison_and_membership() -> None:
     assert member([{"status": "cancelled"}]) == [True]
     assert member([{"status": "booked"}]) == [False]
     assert member([{}]) == []
+
+
+def test_of_type_reads_the_choice_key() -> None:
+    fn = compile_simple("value.ofType(Quantity).exists()")
+    assert fn is not None
+    assert fn([{"valueQuantity": {"value": 1}}]) == [True]
+    assert fn([{"valueString": "x"}]) == [False]
+
+
+def test_of_type_on_an_element_that_is_not_a_choice_goes_to_the_interpreter() -> None:
+    fn = compile_simple("value.ofType(Quantity).exists()")
+    assert fn is not None
+    with pytest.raises(Unsupported):
+        fn([{"value": {"value": 1}}])  # Quantity.value: a plain element named value
+
+
+def test_criteria_functions_evaluate_on_each_item_as_this() -> None:
+    all_in_range = compile_simple("item.answer.value.ofType(integer).all($this >= 1 and $this <= 7)")
+    assert all_in_range is not None
+    assert all_in_range([{"item": [{"answer": [{"valueInteger": 3}, {"valueInteger": 7}]}]}]) == [True]
+    assert all_in_range([{"item": [{"answer": [{"valueInteger": 3}, {"valueInteger": 9}]}]}]) == [False]
+    assert all_in_range([{}]) == [True]  # all() of nothing is true
+    official = compile_simple("name.where(use = 'official').exists()")
+    assert official is not None
+    assert official([{"name": [{"use": "usual"}, {"use": "official"}]}]) == [True]
+    assert official([{"name": [{"use": "usual"}]}]) == [False]
