@@ -21,14 +21,18 @@ from fhircare.validation.bindings import BindingChecker
 from fhircare.validation.bundles import check_bundle
 from fhircare.validation.context import DefinitionContext
 from fhircare.validation.datatypes import check_attachment
+from fhircare.validation.extensions import check_extension
 from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
 from fhircare.validation.issues import IssueSink, ValidationResult
 from fhircare.validation.primitives import (
+    CHOICE_SUFFIXES,
     PRIMITIVE_CHECKS,
     check_resource_id,
+    choice_type,
     example_url_problem,
 )
 from fhircare.validation.properties import unusual_key, walk_property
+from fhircare.validation.reference_checks import check_reference
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.rules import check_value_rules, run_invariants
 from fhircare.validation.structure import Constraint, ElementNode, StructureModel
@@ -56,6 +60,8 @@ class Validator:
         self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
         #: Reference element → resource types it may point at (target profiles resolved)
         self.reference_targets: dict[ElementNode, set[str]] = {}
+        #: what each slice expects at each discriminator path (see slicing.py)
+        self.slice_expectations: dict[tuple[ElementNode, str], tuple[ElementNode | None, Any, Any]] = {}
         #: each invariant's evaluator, chosen once (native, compiled or interpreted)
         self.invariant_checks: dict[Constraint, Callable[[Any, str, EvalEnv], bool]] = {}
 
@@ -206,6 +212,9 @@ class Validator:
                     w = Walk(w.sink, w.frame, w.profile, w.walked, (node.path, type_code))
                 if owner.invariants and not w.profile:
                     run_invariants(self, obj, owner, type_code, loc, w)
+        if w.profile:
+            self._walk_profile_object(obj, owner, loc, w)
+            return
         keys = owner._keys if owner._keys is not None else owner.json_keys()
         profile = w.profile
         sink = w.sink
@@ -262,6 +271,45 @@ class Validator:
             for child, found in general.items():
                 walk_property(self, obj, child, found, loc, w)
 
+    def _walk_profile_object(self, obj: dict[str, Any], owner: ElementNode, loc: str, w: Walk) -> None:
+        """A profile walk looks only at the elements the profile says something about.
+
+        Unknown properties and everything the base definition says were reported by the
+        base walk; here each relevant child finds its own properties in the object.
+        """
+        for child in owner.relevant_children():
+            if child.is_choice:
+                base = child.json_name
+                n = len(base)
+                found: list[tuple[str, str | None]] = []
+                for key in obj:
+                    name = key[1:] if key[0] == "_" else key
+                    if name.startswith(base) and name[n:] in CHOICE_SUFFIXES and (key == name or name not in obj):
+                        found.append((name, choice_type(name[n:])))
+            elif child.name in obj:
+                raw = obj[child.name]
+                if child.cardinality_only:
+                    count = len(raw) if type(raw) is list else 1
+                    if child.min <= count and (child.max < 0 or count <= child.max):
+                        continue  # the only thing the profile adds here is met
+                if child.simple and child.ext_key not in obj:
+                    # one property, one type, no slicing: each value straight to item()
+                    if not child.is_array and type(raw) is not list and raw is not None:
+                        self.item(raw, None, child, child.single_type, f"{loc}.{child.name}", w)
+                        continue
+                    if child.is_array and type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
+                        base = f"{loc}.{child.name}"
+                        for i, value in enumerate(raw):
+                            self.item(value, None, child, child.single_type, f"{base}[{i}]", w)
+                        continue
+                found = [(child.name, child.single_type)]
+            elif child.ext_key in obj:
+                found = [(child.name, child.single_type)]
+            else:
+                found = []
+            if found or child.min > 0 or child.slicing is not None:
+                walk_property(self, obj, child, found, loc, w)
+
     # -- one value -----------------------------------------------------------------
     def item(self, value: Any, ext: Any, node: ElementNode, type_code: str | None, loc: str, w: Walk) -> None:
         if type_code is None:
@@ -295,8 +343,6 @@ class Validator:
             return
         profile = w.profile
         if type_code == "Extension" and not node.children:
-            from fhircare.validation.extensions import check_extension
-
             check_extension(self, value, node, loc, w)
         elif not profile or node.children or node.has_type_profiles:
             self.walk_object(value, node, type_code, loc, w)
@@ -310,8 +356,6 @@ class Validator:
         if node.has_value_rules and (not profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
         if type_code == "Reference" and (not profile or node.narrows_targets):
-            from fhircare.validation.reference_checks import check_reference
-
             check_reference(self, value, node, loc, w)
 
     def _type_of(self, value: Any, node: ElementNode, loc: str, w: Walk) -> str | None:

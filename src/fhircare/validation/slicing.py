@@ -44,6 +44,8 @@ class SliceServices:
     resolve: Callable[[str], dict[str, Any] | None]
     type_children: Callable[[str], ElementNode | None]  # type code → root node of its model
     model_root: Callable[[str], ElementNode | None]  # profile url → root node
+    #: (slice, discriminator path) → (element there, fixed, pattern), looked up once
+    expected: dict[tuple[ElementNode, str], tuple[ElementNode | None, Any, Any]]
 
 
 def navigate(items: list[Item], path: str, services: SliceServices) -> list[Item]:
@@ -165,7 +167,12 @@ def item_matches(
 
 
 def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator, services: SliceServices) -> bool:
-    element, fixed, pattern = _element_at(slice_node, d.path, services)
+    # what the slice expects at the discriminator path does not change: look it up once
+    key = (slice_node, d.path)
+    found = services.expected.get(key)
+    if found is None:
+        found = services.expected[key] = _element_at(slice_node, d.path, services)
+    element, fixed, pattern = found
     values = navigate([item], d.path, services)
     if d.type in ("value", "pattern"):
         if fixed is not None:
@@ -256,6 +263,7 @@ def services_for(validator: Validator, w: Walk) -> SliceServices:
         resolve=lambda ref: validator.resolve(ref, w.frame),
         type_children=type_children,
         model_root=model_root,
+        expected=validator.slice_expectations,
     )
 
 

@@ -101,6 +101,7 @@ class ElementNode:
     #: JSON property name → (child, type code or None); built lazily by ``json_keys``
     _keys: dict[str, tuple[ElementNode, str | None, str]] | None = field(default=None, repr=False)
     _required: list[ElementNode] | None = field(default=None, repr=False)
+    _relevant: list[ElementNode] | None = field(default=None, repr=False)
     is_choice: bool = field(init=False)
     json_name: str = field(init=False)
     type_codes: tuple[str, ...] = field(init=False)
@@ -123,6 +124,8 @@ class ElementNode:
     narrows_targets: bool = True
     #: in a profile: value rules beyond the base's (fixed, pattern, a new binding, invariants)
     profile_rules: bool = True
+    #: in a profile: only the cardinality differs from the base (min 1 where it was 0, ...)
+    cardinality_only: bool = False
     #: does a type of this element name a profile (so a profile walk goes into it)?
     has_type_profiles: bool = field(init=False)
 
@@ -168,6 +171,12 @@ class ElementNode:
             )
         else:
             self.keys_in_json = (self.name, "_" + self.name)
+
+    def relevant_children(self) -> list[ElementNode]:
+        """In a profile: the children that say more than the base (see mark_profile_relevance)."""
+        if self._relevant is None:
+            self._relevant = [c for c in self.children.values() if c.profile_relevant]
+        return self._relevant
 
     def required_children(self) -> list[ElementNode]:
         """Children that must be looked at even when absent: min > 0, or a slice with min > 0."""
@@ -422,6 +431,21 @@ def mark_profile_relevance(
             relevant = True
         node.profile_relevant = relevant or base_node is None or _says_more(node, base_node)
         node.narrows_targets = base_node is None or not _same_types(node, base_node)
+        node.cardinality_only = bool(
+            base_node is not None
+            and not node.children
+            and not node.slices
+            and node.slicing is None
+            and not node.has_type_profiles
+            and _same_types(node, base_node)
+            and node.fixed is None
+            and node.pattern is None
+            and node.min_value is None
+            and node.max_value is None
+            and node.binding == base_node.binding
+            and node.max_length == base_node.max_length
+            and all(c.from_core for c in node.invariants)
+        )
         if base_node is not None:
             # only what the base walk did not already check on this value
             node.profile_rules = bool(

@@ -1,0 +1,150 @@
+// Extensions for what FHIR R4 has no element for. Each says which policy rule needs it.
+
+Extension: CareCoordinationArrangementExtension
+Id: care-coordination-arrangement
+Title: "Care coordination arrangement"
+Description: "The care coordination arrangement (England: CPA, Care Support or the key-worker model; Wales: standard or enhanced CPA) and when it applied. Optional, because post-CPA organisations record none (004 §2.0) and the level must never be defaulted; dated, because step-up and step-down need history (000 §3.6) and the policies disagree (requirements.md DD-01)."
+Context: CarePlan, EpisodeOfCare
+* insert ConformanceMetadata
+* extension contains
+    arrangement 1..1 MS and
+    period 1..1 MS
+* extension[arrangement] ^short = "The arrangement"
+* extension[arrangement].value[x] only CodeableConcept
+* extension[arrangement].valueCodeableConcept from CareCoordinationArrangementVS (required)
+* extension[period] ^short = "When the arrangement applied (start required)"
+* extension[period].value[x] only Period
+* extension[period].valuePeriod.start 1..1
+
+Extension: NextReviewExtension
+Id: next-review
+Title: "Next review"
+Description: "When the plan is next to be reviewed: a date, or a timeframe as a period (000 §3.4.2 \"An estimated date / timeframe of the next review must always be agreed.\"). R4 CarePlan has no element for it (requirements.md DD-03)."
+Context: CarePlan
+* insert ConformanceMetadata
+* value[x] only date or dateTime or Period
+
+Extension: Section117AftercareExtension
+Id: section-117-aftercare
+Title: "Section 117 after-care"
+Description: "The service user's entitlement to after-care under section 117 of the Mental Health Act 1983, planned within the same care plan (001 ¶165 \"There is no requirement for separate CPA and after-care plans to be in place.\"). The entitlement ends only when both the health body and the local authority agree (004 §3.15)."
+Context: CarePlan
+* insert ConformanceMetadata
+* extension contains
+    period 1..1 MS and
+    detentionSection 0..1 MS and
+    responsibleOrganisation 0..* MS
+* extension[period] ^short = "From leaving hospital to the agreed end"
+* extension[period].value[x] only Period
+* extension[period].valuePeriod.start 1..1
+* extension[detentionSection] ^short = "The section the entitlement arises from"
+* extension[detentionSection].value[x] only CodeableConcept
+* extension[detentionSection].valueCodeableConcept from MentalHealthActSectionVS (required)
+* extension[responsibleOrganisation] ^short = "The ICB / local health board and the local authority responsible"
+* extension[responsibleOrganisation].value[x] only Reference(FhircareOrganization)
+
+Extension: Section117ActivityExtension
+Id: section-117-activity
+Title: "Section 117 after-care activity"
+Description: "Marks a care plan activity as Section 117 after-care, so that it can be reviewed as such (004 §3.15 \"to review Section 117 aftercare (where applicable)\")."
+Context: CarePlan.activity
+* insert ConformanceMetadata
+* value[x] only boolean
+
+Extension: ConsentToShareExtension
+Id: consent-to-share
+Title: "Consent to share the plan"
+Description: "The service user's sharing decisions that govern who may receive this plan (004 §3.15 \"a copy of the updated care plan must be given to the service users and any other relevant others (with service users consent)\")."
+Context: CarePlan
+* insert ConformanceMetadata
+* value[x] only Reference(FhircareConsent)
+
+Extension: PlanSharedExtension
+Id: plan-shared
+Title: "Plan shared"
+Description: "A copy of this version of the plan was given to someone, when, and under which consent (001 ¶93: copies within seven days of agreement; 004 §3.15: within 14 days)."
+Context: CarePlan
+* insert ConformanceMetadata
+* extension contains
+    recipient 1..1 MS and
+    date 1..1 MS and
+    consent 0..1 MS
+* extension[recipient].value[x] only Reference(FhircarePatient or FhircareRelatedPerson or FhircareOrganization or FhircarePractitionerRole or FhircareCareTeam)
+* extension[date].value[x] only dateTime
+* extension[consent].value[x] only Reference(FhircareConsent)
+
+Extension: PlanningExceptionExtension
+Id: planning-exception
+Title: "Care planning exception"
+Description: "A statement that the plan was made without the usual involvement of the service user or their family, and why (000 §3.3.5, 000 §2.8)."
+Context: CarePlan
+* insert ConformanceMetadata
+* extension contains
+    type 1..1 MS and
+    statement 1..1 MS
+* extension[type].value[x] only CodeableConcept
+* extension[type].valueCodeableConcept from PlanningExceptionVS (required)
+* extension[statement] ^short = "The statement, in plain language"
+* extension[statement].value[x] only string
+
+Extension: KeyWorkerAwaitingAllocationExtension
+Id: key-worker-awaiting-allocation
+Title: "Key worker awaiting allocation"
+Description: "The service user has been accepted but no key worker is allocated yet, since the given date; the team manager is the default contact (004 §3.4 \"they will have an open team referral but no named lead key worker\")."
+Context: CareTeam
+* insert ConformanceMetadata
+* value[x] only dateTime
+* valueDateTime ^short = "Since when the key worker has been awaited"
+
+Extension: YoungCarerExtension
+Id: young-carer
+Title: "Young carer"
+Description: "The carer is a child or young person (004 §3.14 \"Where carers are under 18, their needs require consideration.\"). Recorded as stated, because the policies disagree on the age (under 16 or under 18, requirements.md EC-42)."
+Context: RelatedPerson
+* insert ConformanceMetadata
+* value[x] only boolean
+
+Extension: CarersAssessmentExtension
+Id: carers-assessment
+Title: "Carer's assessment"
+Description: "Where the carer's own assessment has got to (offered, accepted, declined, completed), when, and which local authority owns it. The assessment itself is about the carer and stays in the local authority's record (requirements.md DD-18)."
+Context: RelatedPerson
+* insert ConformanceMetadata
+* extension contains
+    status 1..1 MS and
+    date 1..1 MS and
+    assessingOrganisation 0..1 MS
+* extension[status].value[x] only code
+* extension[status].valueCode from CarersAssessmentStatusVS (required)
+* extension[date].value[x] only date
+* extension[assessingOrganisation].value[x] only Reference(FhircareOrganization)
+
+Extension: DoNotInvolveExtension
+Id: do-not-involve
+Title: "Do not involve"
+Description: "The service user does not want this person involved in their care (004 §3.14 \"staff must also record on the Electronic Patient Record (SystemOne) any people identified that service user's do not want involved in their care\"). The deny decision itself is a Consent."
+Context: RelatedPerson
+* insert ConformanceMetadata
+* extension contains
+    recorded 1..1 MS and
+    consent 0..1 MS
+* extension[recorded].value[x] only dateTime
+* extension[consent].value[x] only Reference(FhircareConsent)
+
+Extension: PartnerOrganisationTypeExtension
+Id: partner-organisation-type
+Title: "Partner organisation type"
+Description: "A sharing decision that applies to every partner organisation of a type (GP practices, VCSE partners, local authorities ...), rather than to a named recipient."
+Context: Consent.provision
+* insert ConformanceMetadata
+* value[x] only CodeableConcept
+* valueCodeableConcept from PartnerOrganisationTypeVS (required)
+
+Extension: DialogTimepointExtension
+Id: dialog-timepoint
+Title: "DIALOG timepoint"
+Description: "When in the treatment episode DIALOG was rated (baseline, review, end of treatment), so that paired scores can be formed (004 §3.17)."
+Context: QuestionnaireResponse, Observation
+* insert ConformanceMetadata
+* value[x] only Coding
+* valueCoding from DialogTimepointVS (required)
