@@ -16,7 +16,7 @@ Instance: example-patient
 InstanceOf: FhircarePatient
 Usage: #example
 Title: "Alex Sample, a service user with a verified NHS number"
-* insert ExampleNarrative(Alex Sample\, born 12 April 1985. NHS number 999 000 0018 (verified).)
+* insert ExampleNarrative(Alex Sample\, born 12 April 1985. NHS number 999 000 0018 (verified\).)
 * insert TrustIdentifier(patient, SVT-P-0001)
 * identifier[nhsNumber].value = "9990000018"
 * identifier[nhsNumber].extension[nhsNumberVerificationStatus].valueCodeableConcept = $ukcore-nhs-number-verification-england#01 "Number present and verified"
@@ -41,7 +41,7 @@ Instance: example-patient-awaiting
 InstanceOf: FhircarePatient
 Usage: #example
 Title: "Jamie Test, accepted by the community team and awaiting a key worker"
-* insert ExampleNarrative(Jamie Test\, born 3 September 1999. NHS number 999 000 0026 (present but not traced).)
+* insert ExampleNarrative(Jamie Test\, born 3 September 1999. NHS number 999 000 0026 (present but not traced\).)
 * insert TrustIdentifier(patient, SVT-P-0002)
 * identifier[nhsNumber].value = "9990000026"
 * identifier[nhsNumber].extension[nhsNumberVerificationStatus].valueCodeableConcept = $ukcore-nhs-number-verification-england#02 "Number present but not traced"
@@ -55,7 +55,7 @@ Instance: example-trust
 InstanceOf: FhircareOrganization
 Usage: #example
 Title: "Synthetic Valley NHS Foundation Trust"
-* insert ExampleNarrative(Synthetic Valley NHS Foundation Trust (ODS ZZT1)\, an NHS mental health trust.)
+* insert ExampleNarrative(Synthetic Valley NHS Foundation Trust (ODS ZZT1\)\, an NHS mental health trust.)
 * identifier[odsOrganisationCode].value = "ZZT1"
 * active = true
 * type[0].coding[0] = $organization-type#prov "Healthcare Provider"
@@ -82,7 +82,7 @@ Instance: example-gp-practice
 InstanceOf: FhircareOrganization
 Usage: #example
 Title: "Synthetic Lane Surgery"
-* insert ExampleNarrative(Synthetic Lane Surgery (ODS ZZ9001)\, a GP practice.)
+* insert ExampleNarrative(Synthetic Lane Surgery (ODS ZZ9001\)\, a GP practice.)
 * identifier[odsOrganisationCode].value = "ZZ9001"
 * active = true
 * type[0].coding[0] = $organization-type#prov "Healthcare Provider"
@@ -93,7 +93,7 @@ Instance: example-local-authority
 InstanceOf: FhircareOrganization
 Usage: #example
 Title: "Synthetic Valley Council"
-* insert ExampleNarrative(Synthetic Valley Council (ODS ZZLA1)\, the local authority: adult social care\, housing and carers' services.)
+* insert ExampleNarrative(Synthetic Valley Council (ODS ZZLA1\)\, the local authority: adult social care\, housing and carers' services.)
 * identifier[odsOrganisationCode].value = "ZZLA1"
 * active = true
 * type[0].coding[0] = $organization-type#govt "Government"
@@ -104,7 +104,7 @@ Instance: example-icb
 InstanceOf: FhircareOrganization
 Usage: #example
 Title: "Synthetic Valley Integrated Care Board"
-* insert ExampleNarrative(Synthetic Valley Integrated Care Board (ODS ZZIC1).)
+* insert ExampleNarrative(Synthetic Valley Integrated Care Board (ODS ZZIC1\).)
 * identifier[odsOrganisationCode].value = "ZZIC1"
 * active = true
 * type[0].coding[0] = $organization-type#govt "Government"

@@ -215,8 +215,8 @@ class Validator:
         if w.profile:
             self._walk_profile_object(obj, owner, loc, w)
             return
+        # from here on: the base walk (profile walks took the branch above)
         keys = owner._keys if owner._keys is not None else owner.json_keys()
-        profile = w.profile
         sink = w.sink
         item = self.item
         general: dict[ElementNode, list[tuple[str, str | None]]] | None = None
@@ -227,8 +227,6 @@ class Validator:
                 if hit is None:
                     continue
             child, t, value_key = hit
-            if profile and not child.profile_relevant:
-                continue  # the profile says nothing here the base walk did not check
             if key != value_key:
                 if value_key in obj:
                     continue  # a primitive's '_name': walked with its value
@@ -241,7 +239,7 @@ class Validator:
                         base = f"{loc}.{key}"
                         for i, value in enumerate(raw):
                             if lexical is not None and type(value) is str:
-                                if not profile and (problem := lexical(value)):
+                                if problem := lexical(value):
                                     sink.error("invalid", f"{base}[{i}]", problem)
                             else:
                                 item(value, None, child, t, f"{base}[{i}]", w)
@@ -249,7 +247,7 @@ class Validator:
                 elif raw is not None and type(raw) is not list:
                     if lexical is not None and type(raw) is not dict:
                         # a primitive whose only rule is its lexical form (most of them)
-                        if not profile and (problem := lexical(raw)):
+                        if problem := lexical(raw):
                             sink.error("invalid", f"{loc}.{key}", problem)
                     else:
                         item(raw, None, child, t, f"{loc}.{key}", w)
@@ -259,8 +257,6 @@ class Validator:
             general.setdefault(child, []).append((value_key, t))
         required = owner._required if owner._required is not None else owner.required_children()
         for child in required:
-            if profile and not child.profile_relevant:
-                continue
             for k in child.keys_in_json:
                 if k in obj:
                     break
