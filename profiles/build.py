@@ -68,11 +68,16 @@ DEFINITIONAL_TYPES = frozenset(
 _INDEX_FIELDS = ("id", "url", "version", "kind", "type", "supplements")
 
 
-def run_sushi(project: Path, *, sushi: Path = SUSHI) -> subprocess.CompletedProcess[str]:
-    """Run SUSHI offline on a SUSHI project folder; the caller checks the return code."""
+def run_sushi(project: Path, *, sushi: Path = SUSHI, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run SUSHI offline on a SUSHI project folder; the caller checks the return code.
+
+    SUSHI reads the package cache at ``$HOME/.fhir/packages``; ``home`` overrides HOME.
+    """
     if not sushi.exists():
         raise FileNotFoundError(f"{sushi} not found: run `npm ci --prefix tools/sushi` first")
     env = {**os.environ, "FPL_REGISTRY": os.environ.get("FPL_REGISTRY", "http://127.0.0.1:9")}
+    if home is not None:
+        env["HOME"] = str(home)
     return subprocess.run(
         [str(sushi), "build", str(project)],
         env=env,
@@ -139,9 +144,7 @@ def write_package(package: Path = PACKAGE, generated: Path = GENERATED) -> int:
 def package_differences(package: Path = PACKAGE, generated: Path = GENERATED) -> list[str]:
     """How package/ differs from what fsh-generated makes (empty when they agree)."""
     expected = package_contents(generated)
-    actual = {
-        str(p.relative_to(package)): p for p in package.rglob("*") if p.is_file() and p.suffix == ".json"
-    }
+    actual = {str(p.relative_to(package)): p for p in package.rglob("*") if p.is_file() and p.suffix == ".json"}
     problems = [f"missing: {name}" for name in sorted(set(expected) - set(actual))]
     problems += [f"not made by SUSHI: {name}" for name in sorted(set(actual) - set(expected))]
     for name in sorted(set(expected) & set(actual)):

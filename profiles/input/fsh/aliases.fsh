@@ -14,7 +14,9 @@ Alias: $consentaction = http://terminology.hl7.org/CodeSystem/consentaction
 Alias: $provenance-participant-type = http://terminology.hl7.org/CodeSystem/provenance-participant-type
 Alias: $organization-type = http://terminology.hl7.org/CodeSystem/organization-type
 Alias: $observation-category = http://terminology.hl7.org/CodeSystem/observation-category
-Alias: $goal-category = http://terminology.hl7.org/CodeSystem/goal-category
+Alias: $goal-achievement = http://terminology.hl7.org/CodeSystem/goal-achievement
+Alias: $v3-DataOperation = http://terminology.hl7.org/CodeSystem/v3-DataOperation
+Alias: $data-absent-reason-cs = http://terminology.hl7.org/CodeSystem/data-absent-reason
 Alias: $ucum = http://unitsofmeasure.org
 
 // UK Core and NHS identifiers and code systems (referred to by URL only: UK Core is not a dependency)
@@ -33,6 +35,3 @@ Alias: $ukcore-nhs-number-verification-england = https://fhir.hl7.org.uk/CodeSys
 Alias: $ukcore-nhs-number-verification-wales = https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusWales
 Alias: $ukcore-sds-job-role = https://fhir.hl7.org.uk/CodeSystem/UKCore-SDSJobRoleName
 Alias: $UKCoreNHSNumberVerificationStatus = https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus
-
-// The synthetic identifier systems of the example trust (used by examples only)
-Alias: $example-trust-id = https://fhir.fhircare.nhs.uk/Id/example-trust

@@ -8,17 +8,18 @@ RuleSet: ExampleNarrative(text)
 * text.div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>{text}</p></div>"
 
 // The business identifier of the synthetic trust's record ({kind} = patient, careplan, ...).
-RuleSet: TrustIdentifier(kind, value)
-* identifier[+].system = "https://fhir.fhircare.nhs.uk/Id/synthetic-valley-trust/{kind}"
-* identifier[=].value = "{value}"
+// SUSHI places named identifier slices first: insert this after them, at the next index.
+RuleSet: TrustIdentifier(index, kind, value)
+* identifier[{index}].system = "https://fhir.fhircare.nhs.uk/Id/synthetic-valley-trust/{kind}"
+* identifier[{index}].value = "{value}"
 
 Instance: example-patient
 InstanceOf: FhircarePatient
 Usage: #example
 Title: "Alex Sample, a service user with a verified NHS number"
 * insert ExampleNarrative(Alex Sample\, born 12 April 1985. NHS number 999 000 0018 (verified\).)
-* insert TrustIdentifier(patient, SVT-P-0001)
 * identifier[nhsNumber].value = "9990000018"
+* insert TrustIdentifier(1, patient, SVT-P-0001)
 * identifier[nhsNumber].extension[nhsNumberVerificationStatus].valueCodeableConcept = $ukcore-nhs-number-verification-england#01 "Number present and verified"
 * active = true
 * name[0].use = #official
@@ -42,8 +43,8 @@ InstanceOf: FhircarePatient
 Usage: #example
 Title: "Jamie Test, accepted by the community team and awaiting a key worker"
 * insert ExampleNarrative(Jamie Test\, born 3 September 1999. NHS number 999 000 0026 (present but not traced\).)
-* insert TrustIdentifier(patient, SVT-P-0002)
 * identifier[nhsNumber].value = "9990000026"
+* insert TrustIdentifier(1, patient, SVT-P-0002)
 * identifier[nhsNumber].extension[nhsNumberVerificationStatus].valueCodeableConcept = $ukcore-nhs-number-verification-england#02 "Number present but not traced"
 * active = true
 * name[0].family = "Test"
@@ -69,7 +70,7 @@ InstanceOf: FhircareOrganization
 Usage: #example
 Title: "Synthetic Valley North community mental health team"
 * insert ExampleNarrative(Synthetic Valley North community mental health team\, part of Synthetic Valley NHS Foundation Trust. Duty worker on 01632 960 010 in office hours.)
-* insert TrustIdentifier(team, SVT-T-NORTH)
+* insert TrustIdentifier(0, team, SVT-T-NORTH)
 * active = true
 * type[0].coding[0] = $organization-type#team "Organizational team"
 * type[0].coding[1] = PartnerOrganisationType#nhs-mental-health-trust "NHS mental health trust"
@@ -116,7 +117,7 @@ InstanceOf: FhircareOrganization
 Usage: #example
 Title: "Synthetic Valley Wellbeing Network (VCSE partner)"
 * insert ExampleNarrative(Synthetic Valley Wellbeing Network\, a voluntary sector partner running peer support groups.)
-* insert TrustIdentifier(partner, SVT-VCSE-01)
+* insert TrustIdentifier(0, partner, SVT-VCSE-01)
 * active = true
 * type[0].coding[0] = $organization-type#cg "Community Group"
 * type[0].coding[1] = PartnerOrganisationType#vcse "Voluntary, community and social enterprise (VCSE) organisation"
@@ -127,9 +128,9 @@ InstanceOf: FhircarePractitioner
 Usage: #example
 Title: "Jordan Sample, community mental health nurse"
 * insert ExampleNarrative(Jordan Sample\, community mental health nurse.)
-* insert TrustIdentifier(staff, SVT-S-0101)
 * identifier[sdsUserId].value = "999999000101"
 * identifier[nmcNumber].value = "99X9999Z"
+* insert TrustIdentifier(2, staff, SVT-S-0101)
 * name[0].family = "Sample"
 * name[0].given[0] = "Jordan"
 
@@ -138,8 +139,8 @@ InstanceOf: FhircarePractitioner
 Usage: #example
 Title: "Morgan Placeholder, occupational therapist"
 * insert ExampleNarrative(Morgan Placeholder\, occupational therapist.)
-* insert TrustIdentifier(staff, SVT-S-0102)
 * identifier[sdsUserId].value = "999999000102"
+* insert TrustIdentifier(1, staff, SVT-S-0102)
 * name[0].family = "Placeholder"
 * name[0].given[0] = "Morgan"
 
@@ -148,9 +149,9 @@ InstanceOf: FhircarePractitioner
 Usage: #example
 Title: "Dr Casey Specimen, consultant psychiatrist"
 * insert ExampleNarrative(Dr Casey Specimen\, consultant psychiatrist.)
-* insert TrustIdentifier(staff, SVT-S-0103)
 * identifier[sdsUserId].value = "999999000103"
 * identifier[gmcNumber].value = "9999903"
+* insert TrustIdentifier(2, staff, SVT-S-0103)
 * name[0].prefix[0] = "Dr"
 * name[0].family = "Specimen"
 * name[0].given[0] = "Casey"
@@ -160,8 +161,8 @@ InstanceOf: FhircarePractitioner
 Usage: #example
 Title: "Robin Example, team manager"
 * insert ExampleNarrative(Robin Example\, manager of the North community mental health team.)
-* insert TrustIdentifier(staff, SVT-S-0104)
 * identifier[sdsUserId].value = "999999000104"
+* insert TrustIdentifier(1, staff, SVT-S-0104)
 * name[0].family = "Example"
 * name[0].given[0] = "Robin"
 
@@ -170,7 +171,7 @@ InstanceOf: FhircarePractitioner
 Usage: #example
 Title: "Taylor Dummy, VCSE link worker"
 * insert ExampleNarrative(Taylor Dummy\, link worker at Synthetic Valley Wellbeing Network.)
-* insert TrustIdentifier(staff, SVT-S-0105)
+* insert TrustIdentifier(0, staff, SVT-S-0105)
 * name[0].family = "Dummy"
 * name[0].given[0] = "Taylor"
 
@@ -179,8 +180,8 @@ InstanceOf: FhircarePractitionerRole
 Usage: #example
 Title: "Jordan Sample as community mental health nurse in the North team"
 * insert ExampleNarrative(Jordan Sample\, community mental health nurse\, North community mental health team. Weekdays 9am to 5pm on 01632 960 011.)
-* insert TrustIdentifier(role, SVT-R-0101)
 * identifier[sdsRoleProfileId].value = "999999100101"
+* insert TrustIdentifier(1, role, SVT-R-0101)
 * active = true
 * period.start = "2022-05-01"
 * practitioner = Reference(example-practitioner-key-worker)
@@ -196,7 +197,7 @@ InstanceOf: FhircarePractitionerRole
 Usage: #example
 Title: "Morgan Placeholder as occupational therapist in the North team"
 * insert ExampleNarrative(Morgan Placeholder\, occupational therapist\, North community mental health team.)
-* insert TrustIdentifier(role, SVT-R-0102)
+* insert TrustIdentifier(0, role, SVT-R-0102)
 * active = true
 * practitioner = Reference(example-practitioner-previous-key-worker)
 * organization = Reference(example-community-team)
@@ -208,7 +209,7 @@ InstanceOf: FhircarePractitionerRole
 Usage: #example
 Title: "Dr Casey Specimen as consultant psychiatrist in the North team"
 * insert ExampleNarrative(Dr Casey Specimen\, consultant psychiatrist\, North community mental health team.)
-* insert TrustIdentifier(role, SVT-R-0103)
+* insert TrustIdentifier(0, role, SVT-R-0103)
 * active = true
 * practitioner = Reference(example-practitioner-psychiatrist)
 * organization = Reference(example-community-team)
@@ -220,7 +221,7 @@ InstanceOf: FhircarePractitionerRole
 Usage: #example
 Title: "Robin Example as manager of the North team"
 * insert ExampleNarrative(Robin Example\, team manager\, North community mental health team\, on 01632 960 012.)
-* insert TrustIdentifier(role, SVT-R-0104)
+* insert TrustIdentifier(0, role, SVT-R-0104)
 * active = true
 * practitioner = Reference(example-practitioner-team-manager)
 * organization = Reference(example-community-team)
@@ -234,7 +235,7 @@ InstanceOf: FhircarePractitionerRole
 Usage: #example
 Title: "Taylor Dummy as VCSE link worker"
 * insert ExampleNarrative(Taylor Dummy\, link worker at Synthetic Valley Wellbeing Network\, working with the North community mental health team.)
-* insert TrustIdentifier(role, SVT-R-0105)
+* insert TrustIdentifier(0, role, SVT-R-0105)
 * active = true
 * practitioner = Reference(example-practitioner-link-worker)
 * organization = Reference(example-vcse)

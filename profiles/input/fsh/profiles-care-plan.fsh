@@ -52,7 +52,7 @@ Description: "A mental health care plan following the sections of the PRSB Perso
 * activity.detail.performer.type 1..1 MS
 * activity.detail.performer.type ^short = "Who performs it: Patient (the service user), RelatedPerson (a carer), PractitionerRole, CareTeam, HealthcareService or Organization (a partner)"
 * note MS
-* obeys fhircare-care-plan-1 and fhircare-care-plan-2 and fhircare-care-plan-3
+* obeys fhircare-care-plan-1 and fhircare-care-plan-2 and fhircare-care-plan-3 and fhircare-care-plan-4
 
 Invariant: fhircare-care-plan-1
 Description: "An active plan records its next review date or timeframe (000 §3.4.2, 004 Definitions)."
@@ -68,6 +68,11 @@ Invariant: fhircare-care-plan-3
 Description: "A crisis or contingency plan says who to contact and how, and what to look out for (triggers or early warning signs) (000 §3.3.11, 001 ¶86)."
 Severity: #error
 Expression: "category.coding.where(system = 'http://snomed.info/sct' and (code = '736253002' or code = '325691000000100')).exists() implies (activity.detail.code.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/crisis-contingency-content' and code = 'crisis-contact').exists() and activity.detail.code.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/crisis-contingency-content' and (code = 'trigger' or code = 'early-warning-sign')).exists())"
+
+Invariant: fhircare-care-plan-4
+Description: "An activity performer's type says what kind of performer it is (Patient, RelatedPerson, PractitionerRole, Organization, CareTeam or HealthcareService) and agrees with the reference."
+Severity: #error
+Expression: "activity.detail.performer.all((type = 'Patient' or type = 'RelatedPerson' or type = 'PractitionerRole' or type = 'Organization' or type = 'CareTeam' or type = 'HealthcareService') and (reference.empty() or reference.startsWith('urn:') or reference.startsWith('#') or reference.startsWith(type + '/') or reference.contains('/' + type + '/')))"
 
 Profile: FhircareGoal
 Parent: Goal

@@ -27,15 +27,10 @@ Description: "The service user's care team. An active team has exactly one curre
 * managingOrganization 1..* MS
 * managingOrganization only Reference(FhircareOrganization)
 * telecom MS
-* obeys fhircare-care-team-1 and fhircare-care-team-2
+* obeys fhircare-care-team-1
 
 // A participant is current when its period has started and not ended (dates compared with today()).
 Invariant: fhircare-care-team-1
 Description: "An active care team has exactly one current key worker and no 'awaiting allocation' marker, or no current key worker, the 'key worker awaiting allocation' marker and a current team manager as default contact."
 Severity: #error
 Expression: "status != 'active' or (participant.where(role.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/care-team-role' and code = 'key-worker').exists() and period.start <= today() and (period.end.empty() or period.end >= today())).count() = 1 and extension('https://fhir.fhircare.nhs.uk/StructureDefinition/key-worker-awaiting-allocation').empty()) or (participant.where(role.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/care-team-role' and code = 'key-worker').exists() and period.start <= today() and (period.end.empty() or period.end >= today())).empty() and extension('https://fhir.fhircare.nhs.uk/StructureDefinition/key-worker-awaiting-allocation').exists() and participant.where(role.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/care-team-role' and code = 'team-manager').exists() and period.start <= today() and (period.end.empty() or period.end >= today())).exists())"
-
-Invariant: fhircare-care-team-2
-Description: "A participant's period does not end before it starts."
-Severity: #error
-Expression: "participant.all(period.end.empty() or period.end >= period.start)"

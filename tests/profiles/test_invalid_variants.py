@@ -1,0 +1,479 @@
+"""Invalid variants of the examples: each breaks one rule of one profile, and the validator
+(core R4 + this package, as the adapter runs it) must report an error at the intended
+element, with text naming the rule.
+
+Each case: the example it starts from, what it breaks, the mutation, the exact FHIRPath
+``expression`` of the expected error issue and a fragment of its text.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from fhircare.validation.api import Validator
+from tests.profiles.conftest import CANONICAL, example, package_profiles
+
+Resource = dict[str, Any]
+
+CS = f"{CANONICAL}/CodeSystem/"
+SD = f"{CANONICAL}/StructureDefinition/"
+
+
+@dataclass(frozen=True)
+class Variant:
+    example: str
+    breaks: str
+    mutate: Callable[[Resource], None]
+    expression: str
+    text: str
+
+    @property
+    def profile(self) -> str:
+        return str(example(self.example)["meta"]["profile"][0])
+
+
+def drop(*path: str | int) -> Callable[[Resource], None]:
+    """Delete the element at ``path``."""
+
+    def mutate(r: Resource) -> None:
+        node: Any = r
+        for step in path[:-1]:
+            node = node[step]
+        del node[path[-1]]
+
+    return mutate
+
+
+def put(value: Any, *path: str | int) -> Callable[[Resource], None]:
+    """Set the element at ``path`` to ``value``."""
+
+    def mutate(r: Resource) -> None:
+        node: Any = r
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = copy.deepcopy(value)
+
+    return mutate
+
+
+def keep(predicate: Callable[[Any], bool], *path: str | int) -> Callable[[Resource], None]:
+    """Keep only the items of the list at ``path`` that satisfy ``predicate``."""
+
+    def mutate(r: Resource) -> None:
+        node: Any = r
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = [item for item in node[path[-1]] if predicate(item)]
+
+    return mutate
+
+
+def without_extension(url_end: str, *path: str | int) -> Callable[[Resource], None]:
+    return keep(lambda e: not e["url"].endswith(url_end), *path, "extension")
+
+
+def crisis_code(item: Any) -> str | None:
+    code = item["detail"].get("code", {}).get("coding", [{}])[0].get("code")
+    return code if isinstance(code, str) else None
+
+
+def is_key_worker(participant: Any) -> bool:
+    return any(c.get("code") == "key-worker" for role in participant["role"] for c in role.get("coding", []))
+
+
+def both(*mutations: Callable[[Resource], None]) -> Callable[[Resource], None]:
+    def mutate(r: Resource) -> None:
+        for m in mutations:
+            m(r)
+
+    return mutate
+
+
+AWAITING = {"url": f"{SD}key-worker-awaiting-allocation", "valueDateTime": "2025-05-12"}
+DIALOG_ITEM_8 = {"system": f"{CS}dialog-satisfaction", "code": "8"}
+
+VARIANTS = [
+    # Patient
+    Variant(
+        "Patient-example-patient",
+        "NHS number fails the modulus 11 check",
+        put("9990000019", "identifier", 0, "value"),
+        "Patient.identifier[0]",
+        "fhircare-nhs-number-1",
+    ),
+    Variant(
+        "Patient-example-patient",
+        "NHS number without its verification status",
+        drop("identifier", 0, "extension"),
+        "Patient.identifier[0]",
+        "Slice 'Patient.identifier.extension:nhsNumberVerificationStatus': a matching slice is required",
+    ),
+    Variant(
+        "Patient-example-patient",
+        "verification status code not in UK Core's value set",
+        put("99", "identifier", 0, "extension", 0, "valueCodeableConcept", "coding", 0, "code"),
+        "Patient.identifier[0].extension[0].value.ofType(CodeableConcept)",
+        "None of the codings provided are in the value set 'NHS number verification status'",
+    ),
+    Variant(
+        "Patient-example-patient",
+        "no date of birth (PRSB mandatory)",
+        drop("birthDate"),
+        "Patient",
+        "Patient.birthDate: minimum required = 1, but only found 0",
+    ),
+    # Practitioner
+    Variant(
+        "Practitioner-example-practitioner-psychiatrist",
+        "GMC number is not seven digits",
+        put("12345", "identifier", 1, "value"),
+        "Practitioner.identifier[1]",
+        "fhircare-gmc-number-1",
+    ),
+    Variant(
+        "Practitioner-example-practitioner-key-worker",
+        "NMC PIN in the wrong format",
+        put("12345678", "identifier", 1, "value"),
+        "Practitioner.identifier[1]",
+        "fhircare-nmc-number-1",
+    ),
+    Variant(
+        "Practitioner-example-practitioner-psychiatrist",
+        "no name",
+        drop("name"),
+        "Practitioner",
+        "Practitioner.name: minimum required = 1, but only found 0",
+    ),
+    # PractitionerRole
+    Variant(
+        "PractitionerRole-example-role-key-worker",
+        "no organisation",
+        drop("organization"),
+        "PractitionerRole",
+        "PractitionerRole.organization: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "PractitionerRole-example-role-key-worker",
+        "no job role",
+        drop("code"),
+        "PractitionerRole",
+        "PractitionerRole.code: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "PractitionerRole-example-role-key-worker",
+        "practitioner reference to a Patient",
+        put({"reference": "Patient/example-patient"}, "practitioner"),
+        "PractitionerRole.practitioner",
+        "is not a valid Target for this element",
+    ),
+    # Organization
+    Variant(
+        "Organization-example-trust",
+        "no partner organisation type",
+        keep(lambda c: not c["system"].endswith("partner-organisation-type"), "type", 0, "coding"),
+        "Organization",
+        "fhircare-organization-1",
+    ),
+    Variant(
+        "Organization-example-trust",
+        "ODS code with lower case and a space",
+        put("zz t1", "identifier", 0, "value"),
+        "Organization.identifier[0]",
+        "fhircare-ods-code-1",
+    ),
+    Variant(
+        "Organization-example-trust",
+        "no name",
+        drop("name"),
+        "Organization",
+        "Organization.name: minimum required = 1, but only found 0",
+    ),
+    # CareTeam
+    Variant(
+        "CareTeam-example-care-team",
+        "the current key worker's involvement has ended: no current key worker",
+        put("2024-12-31", "participant", 0, "period", "end"),
+        "CareTeam",
+        "fhircare-care-team-1",
+    ),
+    Variant(
+        "CareTeam-example-care-team",
+        "two current key workers",
+        drop("participant", 1, "period", "end"),
+        "CareTeam",
+        "fhircare-care-team-1",
+    ),
+    Variant(
+        "CareTeam-example-care-team",
+        "a current key worker and the awaiting-allocation marker",
+        put([AWAITING], "extension"),
+        "CareTeam",
+        "fhircare-care-team-1",
+    ),
+    Variant(
+        "CareTeam-example-care-team-awaiting-allocation",
+        "awaiting a key worker with no team manager as default contact",
+        keep(lambda p: p["role"][0]["coding"][0]["code"] != "team-manager", "participant"),
+        "CareTeam",
+        "fhircare-care-team-1",
+    ),
+    Variant(
+        "CareTeam-example-care-team",
+        "no key worker and no awaiting-allocation marker",
+        keep(lambda p: not is_key_worker(p), "participant"),
+        "CareTeam",
+        "fhircare-care-team-1",
+    ),
+    Variant(
+        "CareTeam-example-care-team",
+        "a participant without a period",
+        drop("participant", 3, "period"),
+        "CareTeam.participant[3]",
+        "CareTeam.participant.period: minimum required = 1, but only found 0",
+    ),
+    # CarePlan
+    Variant(
+        "CarePlan-example-care-plan",
+        "active plan without a next review",
+        without_extension("/next-review"),
+        "CarePlan",
+        "fhircare-care-plan-1",
+    ),
+    Variant(
+        "CarePlan-example-care-plan",
+        "the service user is not a contributor and no planning exception says why",
+        keep(lambda c: c["reference"] != "Patient/example-patient", "contributor"),
+        "CarePlan",
+        "fhircare-care-plan-2",
+    ),
+    Variant(
+        "CarePlan-example-care-plan",
+        "an activity nobody performs",
+        drop("activity", 0, "detail", "performer"),
+        "CarePlan.activity[0].detail",
+        "CarePlan.activity.detail.performer: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "CarePlan-example-care-plan",
+        "performer kind contradicts the reference",
+        put("Patient", "activity", 2, "detail", "performer", 0, "type"),
+        "CarePlan",
+        "fhircare-care-plan-4",
+    ),
+    Variant(
+        "CarePlan-example-care-plan",
+        "plan type outside the care plan type value set",
+        put([{"coding": [{"system": "http://snomed.info/sct", "code": "734163000"}]}], "category"),
+        "CarePlan.category[0]",
+        "None of the codings provided are in the value set 'Care plan type'",
+    ),
+    Variant(
+        "CarePlan-example-care-plan",
+        "care coordination arrangement without its dates",
+        keep(lambda e: e["url"] != "period", "extension", 0, "extension"),
+        "CarePlan.extension[0]",
+        "Slice 'Extension.extension:period': a matching slice is required",
+    ),
+    Variant(
+        "CarePlan-example-crisis-plan",
+        "crisis plan without who to contact",
+        keep(lambda a: crisis_code(a) != "crisis-contact", "activity"),
+        "CarePlan",
+        "fhircare-care-plan-3",
+    ),
+    # Goal
+    Variant(
+        "Goal-example-goal-housing",
+        "no life area",
+        drop("category"),
+        "Goal",
+        "Goal.category: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "Goal-example-goal-housing",
+        "a grouping concept as life area",
+        put("dialog-domain", "category", 1, "coding", 0, "code"),
+        "Goal.category[1]",
+        "None of the codings provided are in the value set 'Life area'",
+    ),
+    Variant(
+        "Goal-example-goal-housing",
+        "goal without the service user's words",
+        put({"coding": [{"system": "http://snomed.info/sct", "code": "1"}]}, "description"),
+        "Goal.description",
+        "Goal.description.text: minimum required = 1, but only found 0",
+    ),
+    # RelatedPerson
+    Variant(
+        "RelatedPerson-example-carer-parent",
+        "no relationship",
+        both(drop("relationship"), drop("extension")),
+        "RelatedPerson",
+        "RelatedPerson.relationship: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "RelatedPerson-example-carer-parent",
+        "carer's assessment for someone not recorded as a carer",
+        keep(lambda c: c["coding"][0]["code"] != "Carer", "relationship"),
+        "RelatedPerson",
+        "fhircare-related-person-1",
+    ),
+    Variant(
+        "RelatedPerson-example-carer-parent",
+        "carer's assessment without its date",
+        keep(lambda e: e["url"] != "date", "extension", 0, "extension"),
+        "RelatedPerson.extension[0]",
+        "Slice 'Extension.extension:date': a matching slice is required",
+    ),
+    Variant(
+        "RelatedPerson-example-carer-confidential",
+        "carer-confidential without confidentiality R",
+        keep(lambda s: s["code"] != "R", "meta", "security"),
+        "RelatedPerson",
+        "fhircare-sec-1",
+    ),
+    # Consent
+    Variant(
+        "Consent-example-consent-partner-types",
+        "a sharing decision about nobody",
+        drop("provision", "extension"),
+        "Consent",
+        "fhircare-consent-1",
+    ),
+    Variant(
+        "Consent-example-consent-carer",
+        "no information-sharing policy named",
+        drop("policy"),
+        "Consent",
+        "Consent.policy: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "Consent-example-consent-carer",
+        "scope other than patient privacy",
+        put("treatment", "scope", "coding", 0, "code"),
+        "Consent.scope",
+        "does not match the pattern required by the profile",
+    ),
+    # Provenance
+    Variant(
+        "Provenance-example-provenance-consent-refusal",
+        "refusal of consent without its rationale",
+        drop("reason"),
+        "Provenance",
+        "fhircare-provenance-2",
+    ),
+    Variant(
+        "Provenance-example-provenance-consent-refusal",
+        "no fhircare record activity",
+        keep(lambda c: not c["system"].endswith("record-activity"), "activity", "coding"),
+        "Provenance",
+        "fhircare-provenance-1",
+    ),
+    Variant(
+        "Provenance-example-provenance-carer-information",
+        "carer-provided information without the carer as informant",
+        keep(lambda a: a["type"]["coding"][0]["code"] != "informant", "agent"),
+        "Provenance",
+        "fhircare-provenance-3",
+    ),
+    # DIALOG response
+    Variant(
+        "QuestionnaireResponse-example-dialog-baseline",
+        "completed with an item missing and no reason",
+        keep(lambda i: i["linkId"] != "dialog-meetings", "item"),
+        "QuestionnaireResponse",
+        "fhircare-dialog-1",
+    ),
+    Variant(
+        "QuestionnaireResponse-example-dialog-baseline",
+        "a rating of 8 (MHSDS range, outside 1-7)",
+        put(DIALOG_ITEM_8, "item", 0, "answer", 0, "valueCoding"),
+        "QuestionnaireResponse.item[0].answer[0].value.ofType(Coding)",
+        "was not found in the value set 'DIALOG satisfaction rating'",
+    ),
+    Variant(
+        "QuestionnaireResponse-example-dialog-baseline",
+        "an item that is not a DIALOG item",
+        lambda r: r["item"].append({"linkId": "phq9-1", "answer": [{"valueCoding": DIALOG_ITEM_8}]}),
+        "QuestionnaireResponse.item[11]",
+        "This element does not match any known slice",
+    ),
+    Variant(
+        "QuestionnaireResponse-example-dialog-baseline",
+        "another questionnaire",
+        put("https://fhir.fhircare.nhs.uk/Questionnaire/phq9", "questionnaire"),
+        "QuestionnaireResponse",
+        "fhircare-dialog-2",
+    ),
+    Variant(
+        "QuestionnaireResponse-example-dialog-review",
+        "a rated item that also says why it was not rated",
+        put([{"valueCoding": {"system": f"{CS}dialog-satisfaction", "code": "4"}}], "item", 6, "answer"),
+        "QuestionnaireResponse",
+        "fhircare-dialog-3",
+    ),
+    Variant(
+        "QuestionnaireResponse-example-dialog-baseline",
+        "no timepoint",
+        drop("extension"),
+        "QuestionnaireResponse",
+        "Slice 'QuestionnaireResponse.extension:timepoint': a matching slice is required",
+    ),
+    Variant(
+        "QuestionnaireResponse-example-dialog-baseline",
+        "not linked to a care plan",
+        drop("basedOn"),
+        "QuestionnaireResponse",
+        "QuestionnaireResponse.basedOn: minimum required = 1, but only found 0",
+    ),
+    # DIALOG score
+    Variant(
+        "Observation-example-dialog-score-quality-of-life",
+        "a mean above 7",
+        put(7.5, "valueQuantity", "value"),
+        "Observation.value.ofType(Quantity).value",
+        "is greater than the specified maximum value (7)",
+    ),
+    Variant(
+        "Observation-example-dialog-score-quality-of-life",
+        "not derived from a DIALOG response",
+        drop("derivedFrom"),
+        "Observation",
+        "Observation.derivedFrom: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "Observation-example-dialog-score-quality-of-life",
+        "a score that is not one of the two DIALOG means",
+        put("total", "code", "coding", 0, "code"),
+        "Observation.code",
+        "None of the codings provided are in the value set 'DIALOG derived score'",
+    ),
+]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=[f"{v.example}: {v.breaks}" for v in VARIANTS])
+def test_invalid_variant_is_rejected_at_the_intended_element(variant: Variant, profiles_validator: Validator) -> None:
+    resource = copy.deepcopy(example(variant.example))
+    variant.mutate(resource)
+    result = profiles_validator.validate(resource, [variant.profile])
+    errors = [(i.expression, i.text) for i in result.issues if i.severity in ("error", "fatal")]
+    assert any(e == variant.expression and variant.text in t for e, t in errors), errors
+
+
+def test_the_unmutated_examples_are_valid(profiles_validator: Validator) -> None:
+    for name in sorted({v.example for v in VARIANTS}):
+        resource = example(name)
+        result = profiles_validator.validate(resource, resource["meta"]["profile"])
+        assert [i.text for i in result.issues if i.severity in ("error", "fatal")] == [], name
+
+
+def test_every_profile_has_at_least_two_invalid_variants() -> None:
+    counts: dict[str, int] = {}
+    for variant in VARIANTS:
+        counts[variant.profile] = counts.get(variant.profile, 0) + 1
+    assert {url: counts.get(url, 0) for url in package_profiles() if counts.get(url, 0) < 2} == {}
