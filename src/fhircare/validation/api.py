@@ -51,6 +51,9 @@ class Validator(engine.Validator):
         cache = cache or PackageCache.from_settings(settings)
         context = DefinitionContext()
         context.add_folder(cache.ensure(CORE_PACKAGE), persist_index=True)
+        if settings.profiles_package is not None and settings.profiles_package.is_dir():
+            # fhircare's own profiles: the contract its output is validated against
+            context.add_folder(settings.profiles_package)
         for ig in igs:
             context.add_folder(_ig_folder(Path(ig)))
         return cls(context)
