@@ -28,6 +28,7 @@ from fhircare.cli_common import (
     _stdout,
     exit_code_for,
 )
+from fhircare.cli_synth import SYNTH_EPILOG, synth_command
 from fhircare.cli_validate import FILE_EXTENSION_URL, VALIDATE_EPILOG, validate_command
 from fhircare.settings import Settings
 from fhircare.validation.packages import CORE_PACKAGE, PackageCache, PackageRef
@@ -45,6 +46,7 @@ app = typer.Typer(
         "Examples:\n\n"
         f"  fhircare packages install {CORE_PACKAGE}\n\n"
         "  fhircare packages list\n\n"
+        "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n\n"
         "Exit codes: 0 ok, 1 failure reported, 2 usage or I/O problem."
     ),
     no_args_is_help=True,
@@ -162,6 +164,7 @@ def packages_list(ctx: typer.Context) -> None:
 
 
 app.command("validate", epilog=VALIDATE_EPILOG)(validate_command)
+app.command("synth", epilog=SYNTH_EPILOG)(synth_command)
 
 
 def main() -> None:

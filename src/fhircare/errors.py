@@ -118,3 +118,48 @@ class PackageIntegrityError(PackageError):
     """A downloaded package does not match its published checksum."""
 
     issue_code = "security"
+
+
+class MappingFileError(InputError):
+    """A trust mapping file (``mappings/<name>.yaml``) cannot be used.
+
+    Each issue names the key path in the file (``record_types.care_plan.columns``) and,
+    where known, its line; the message is the first issue, the rest are in ``issues``.
+    """
+
+    def __init__(self, file: Path | str, issues: list[tuple[str, int | None, str]]) -> None:
+        if not issues:
+            raise ValueError("a MappingFileError needs at least one issue")
+        path, line, reason = issues[0]
+        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+        super().__init__(f"{path}: {reason}{more}" if path else f"{reason}{more}", file=file, line=line)
+        self.issues = issues
+
+    def lines(self) -> list[str]:
+        """Every issue as ``file:line: key.path: reason``."""
+        out = []
+        for path, line, reason in self.issues:
+            where = f"{self.file}:{line}" if line is not None else str(self.file)
+            out.append(f"{where}: {path}: {reason}" if path else f"{where}: {reason}")
+        return out
+
+
+class ExtractError(InputError):
+    """A trust extract cannot be read at all (no such folder, nothing matching)."""
+
+
+class RecordError(InputError):
+    """One problem with one row of a trust extract, naming its file, line and field
+    (the column or JSON key as the trust wrote it)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: Path | str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(f"{field}: {message}" if field else message, file=file, line=line)
+        self.reason = message
+        self.field = field

@@ -22,6 +22,12 @@ def _default_profiles_package() -> Path | None:
     return candidate if (candidate / "package.json").is_file() else None
 
 
+def _default_mappings_dir() -> Path | None:
+    """The shipped trust mapping files (mappings/) when running from a checkout."""
+    candidate = Path(__file__).resolve().parents[2] / "mappings"
+    return candidate if candidate.is_dir() else None
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FHIRCARE_", extra="ignore")
 
@@ -41,5 +47,9 @@ class Settings(BaseSettings):
     profiles_package: Path | None = Field(
         default_factory=_default_profiles_package,
         description="fhircare's own FHIR package (profiles, extensions, terminology), loaded by every validator.",
+    )
+    mappings_dir: Path | None = Field(
+        default_factory=_default_mappings_dir,
+        description="Folder of trust mapping files (<name>.yaml) that --layout names refer to.",
     )
     log_level: str = "WARNING"

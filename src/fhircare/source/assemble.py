@@ -1,0 +1,334 @@
+"""Building one service user's records from their stored rows, with every problem.
+
+Rows were converted and stored by the reader; here they become models (strict pydantic
+validation, errors attributed to the file, line and column they came from), child rows
+join their parents (DIALOG ratings in long form), and every reference is checked: to
+the service user's own records, or to the trust directory (staff, teams, organisations).
+Any problem rejects the service user whole.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from fhircare.source.bundle import ServiceUserRecord
+from fhircare.source.mapping_file import TrustMapping
+from fhircare.source.records import RECORD_TYPES, KindRef, RecordType, Ref, record_type_of
+from fhircare.source.results import Accepted, Problem, ReadResult, Rejected
+from fhircare.source.store import RowStore, StoredRow
+
+DIRECTORY_TYPES = tuple(name for name, rt in RECORD_TYPES.items() if rt.directory)
+
+
+def describe_error(error: Any) -> tuple[str | None, str]:
+    """(canonical field, reason) of one pydantic error, never echoing the input."""
+    kind, ctx, loc = error["type"], error.get("ctx") or {}, error["loc"]
+    field = str(loc[0]) if loc else None
+    if kind == "record_rule":
+        return str(ctx["field"]), str(ctx["reason"])
+    reasons = {
+        "missing": "missing value",
+        "string_pattern_mismatch": "does not have the expected form",
+        "string_too_short": "is empty",
+        "too_short": "is empty",
+    }
+    if kind in reasons:
+        return field, reasons[kind]
+    if kind == "string_too_long":
+        return field, f"is longer than {ctx.get('max_length')} characters"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        bound = ctx.get("ge", ctx.get("le"))
+        return field, f"must be {'at least' if kind == 'greater_than_equal' else 'at most'} {bound}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return field, message
+
+
+class Directory:
+    """The trust's staff, teams and organisations, checked once; kept in memory (bounded
+    by the trust's staff and partner lists, not by the number of service users)."""
+
+    def __init__(self, store: RowStore, mapping: TrustMapping) -> None:
+        self.mapping = mapping
+        self.entries: dict[tuple[str, str], BaseModel] = {}
+        #: entries with problems: where they are
+        self.bad: dict[tuple[str, str], str] = {}
+        self.problems: list[Problem] = []
+        rows: list[StoredRow] = [row for rtype in DIRECTORY_TYPES for row in store.directory_rows(rtype)]
+        for row in rows:
+            self._build(row)
+        changed = True
+        while changed:  # an entry that refers to a rejected one is rejected in turn
+            changed = False
+            for (rtype, key), model in list(self.entries.items()):
+                for target, value, field in refs_of(RECORD_TYPES[rtype], model):
+                    if (target, value) in self.entries:
+                        continue
+                    where = self.bad.get((target, value))
+                    reason = f"refers to unknown {target} {value!r}"
+                    if where is not None:
+                        reason = f"refers to {target} {value!r}, whose record has problems (see {where})"
+                    self._reject(rtype, key, model, field, reason)
+                    changed = True
+                    break
+
+    def _build(self, row: StoredRow) -> None:
+        rt = RECORD_TYPES[row.rtype]
+        if row.key is None or row.problems:
+            self.problems.extend(row.problems)
+            if row.key is not None:
+                self.bad[(row.rtype, row.key)] = f"{row.file}:{row.line}"
+            return
+        where = f"{row.file}:{row.line}"
+        if row.duplicate_places is not None:
+            column = _column(self.mapping, rt, rt.key[0])
+            self.problems.append(
+                Problem(
+                    row.file, row.line, column, f"duplicate {rt.name} id {row.key!r} (rows at {row.duplicate_places})"
+                )
+            )
+            self.bad[(row.rtype, row.key)] = where
+            return
+        built, problems = build_record(self.mapping, rt, row, row.data or {})
+        if built is None:
+            self.problems.extend(problems)
+            self.bad[(row.rtype, row.key)] = where
+        else:
+            self.entries[(row.rtype, row.key)] = built
+
+    def _reject(self, rtype: str, key: str, model: BaseModel, field: str, reason: str) -> None:
+        rt = RECORD_TYPES[rtype]
+        origin = getattr(model, "origin", None)
+        file, line = (origin.file, origin.line) if origin is not None else ("", None)
+        self.problems.append(Problem(file, line, _column(self.mapping, rt, field), reason, target=field))
+        self.entries.pop((rtype, key), None)
+        self.bad[(rtype, key)] = f"{file}:{line}"
+
+
+def directory_closure(
+    start: Iterable[tuple[str, str]], entries: Mapping[tuple[str, str], BaseModel]
+) -> list[BaseModel]:
+    """The directory entries ``start`` names ((record type, id) pairs), and every entry
+    those refer to in turn (a member of staff's team, a team's organisation, ...)."""
+    seen: set[tuple[str, str]] = set()
+    todo = list(start)
+    while todo:
+        ref = todo.pop()
+        if ref in seen or ref not in entries:
+            continue
+        seen.add(ref)
+        todo.extend((target, value) for target, value, _ in refs_of(RECORD_TYPES[ref[0]], entries[ref]))
+    return [entries[ref] for ref in sorted(seen)]
+
+
+def directory_refs(records: Iterable[tuple[RecordType, BaseModel]]) -> list[tuple[str, str]]:
+    """The (record type, id) of every directory entry the records refer to directly."""
+    return [(t, v) for rt, model in records for t, v, _ in refs_of(rt, model) if RECORD_TYPES[t].directory]
+
+
+def refs_of(rt: RecordType, model: BaseModel) -> Iterable[tuple[str, str, str]]:
+    """(target record type, id, field) for each reference a record makes."""
+    if rt.parent is not None:
+        value = getattr(model, rt.parent[1], None)
+        if value is not None:
+            yield rt.parent[0], value, rt.parent[1]
+    for ref in rt.refs:
+        if isinstance(ref, Ref):
+            value = getattr(model, ref.field)
+            if value is not None:
+                yield ref.target, value, ref.field
+        elif isinstance(ref, KindRef):
+            kind = getattr(model, ref.kind_field)
+            target = ref.targets.get(kind.value)
+            value = getattr(model, ref.id_field)
+            if target is not None and value is not None:
+                yield target, value, ref.id_field
+
+
+def _column(mapping: TrustMapping, rt: RecordType, field: str | None) -> str | None:
+    plan = mapping.records.get(rt.name)
+    if plan is None or field is None:
+        return None
+    return plan.column_for(field)
+
+
+def build_record(
+    mapping: TrustMapping, rt: RecordType, row: StoredRow, data: dict[str, Any]
+) -> tuple[BaseModel | None, list[Problem]]:
+    """The model of one record, or the problems that stop it (attributed to columns)."""
+    payload = dict(data)
+    payload["origin"] = {"file": row.file, "line": row.line}
+    try:
+        return rt.model.model_validate_json(orjson.dumps(payload)), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_input=False, include_url=False):
+            problems.append(_attribute(mapping, rt, row, payload, error))
+        return None, problems
+
+
+def _attribute(mapping: TrustMapping, rt: RecordType, row: StoredRow, payload: dict[str, Any], error: Any) -> Problem:
+    field, reason = describe_error(error)
+    loc = error["loc"]
+    file, line, column = row.file, row.line, _column(mapping, rt, field)
+    if loc and loc[0] == "ratings" and len(loc) >= 2 and isinstance(loc[1], int):
+        rating = payload["ratings"][loc[1]]
+        sub = str(loc[2]) if len(loc) > 2 else "rating"
+        if error["type"] == "record_rule":
+            sub = str(error["ctx"]["field"])
+        item = rating.get("item")
+        if "origin" in rating:  # a row of its own (long form)
+            file, line = rating["origin"]["file"], rating["origin"]["line"]
+            column = _column(mapping, RECORD_TYPES["dialog_rating"], sub)
+        else:
+            column = _column(mapping, rt, f"{sub}.{item}")
+        field = f"{sub}.{item}"
+    return Problem(file, line, column, reason, target=field, record_type=rt.name, service_user_id=row.su)
+
+
+class Assembler:
+    def __init__(self, mapping: TrustMapping, store: RowStore, directory: Directory) -> None:
+        self.mapping = mapping
+        self.store = store
+        self.directory = directory
+
+    def assemble(self, su: str) -> ReadResult:
+        rows = self.store.rows_for(su)
+        problems: list[Problem] = []
+        for file, line in self.store.blocked_for(su):
+            problems.append(
+                Problem(
+                    file, line, None, "this service user's rows in this file could not be read (see the file's problem)"
+                )
+            )
+        for row in rows:
+            problems.extend(row.problems)
+        by_type: dict[str, list[StoredRow]] = defaultdict(list)
+        for row in rows:
+            by_type[row.rtype].append(row)
+        if not by_type.get("service_user"):
+            for row in rows:
+                field = self._su_column(row)
+                problems.append(self._problem(row, field, f"refers to unknown service user {su!r}"))
+            return Rejected(su, _sorted(problems))
+        keys: dict[str, set[str]] = defaultdict(set)
+        for row in rows:
+            if row.key is not None:
+                keys[row.rtype].add(row.key)
+        usable = []
+        for row in rows:
+            rt = RECORD_TYPES[row.rtype]
+            if row.duplicate_places is not None:
+                what = "rating of item" if rt.name == "dialog_rating" else "id"
+                problems.append(
+                    self._problem(
+                        row,
+                        _column(self.mapping, rt, rt.key[-1]),
+                        f"duplicate {rt.name} {what} {row.key!r} (rows at {row.duplicate_places})",
+                    )
+                )
+            elif row.parent_su is not None and row.own_su is not None and row.parent_su != row.own_su:
+                parent_type = rt.parent[0] if rt.parent else "parent"
+                problems.append(
+                    self._problem(
+                        row,
+                        _column(self.mapping, rt, "service_user_id"),
+                        f"names service user {row.own_su!r} but its {parent_type} belongs to {row.parent_su!r}",
+                    )
+                )
+            elif row.data is not None:
+                usable.append(row)
+        records = self._build(usable, problems)
+        for rt, model in records:
+            for target, value, field in refs_of(rt, model):
+                if RECORD_TYPES[target].directory:
+                    where = self.directory.bad.get((target, value))
+                    if where is not None:
+                        reason = f"refers to {target} {value!r}, whose record has problems (see {where})"
+                    elif (target, value) not in self.directory.entries:
+                        reason = f"refers to unknown {target} {value!r}"
+                    else:
+                        continue
+                elif value in keys[target]:
+                    continue
+                else:
+                    reason = f"refers to unknown {target} {value!r}"
+                origin = getattr(model, "origin", None)
+                problems.append(
+                    Problem(
+                        origin.file if origin else "",
+                        origin.line if origin else None,
+                        _column(self.mapping, rt, field),
+                        reason,
+                        target=field,
+                        record_type=rt.name,
+                        service_user_id=su,
+                    )
+                )
+        if problems:
+            return Rejected(su, _sorted(problems))
+        return Accepted(self._bundle(records))
+
+    def _build(self, rows: list[StoredRow], problems: list[Problem]) -> list[tuple[RecordType, BaseModel]]:
+        ratings: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for row in rows:
+            if row.rtype == "dialog_rating" and row.data is not None and not row.problems:
+                rating = {k: v for k, v in row.data.items() if k != "dialog_assessment_id"}
+                rating["origin"] = {"file": row.file, "line": row.line}
+                ratings[str(row.data["dialog_assessment_id"])].append(rating)
+        out = []
+        for row in rows:
+            rt = RECORD_TYPES[row.rtype]
+            if rt.collection is None:
+                continue
+            data: dict[str, Any] = dict(row.data or {})
+            if rt.name == "dialog_assessment" and row.key in ratings:
+                data["ratings"] = [*data.get("ratings", []), *ratings[row.key]]
+            model, found = build_record(self.mapping, rt, row, data)
+            if row.problems:
+                # the row's own conversion problems are known: add only what else is wrong
+                # (not "missing value" for the fields that could not be converted)
+                reported = {p.target for p in row.problems}
+                problems.extend(p for p in found if p.target not in reported)
+                continue
+            problems.extend(found)
+            if model is not None:
+                out.append((rt, model))
+        return out
+
+    def _bundle(self, records: list[tuple[RecordType, BaseModel]]) -> ServiceUserRecord:
+        entries = directory_closure(directory_refs(records), self.directory.entries)
+        return make_bundle([model for _, model in records] + entries)
+
+    def _su_column(self, row: StoredRow) -> str | None:
+        rt = RECORD_TYPES[row.rtype]
+        column = _column(self.mapping, rt, "service_user_id")
+        if column is None and rt.parent is not None:
+            column = _column(self.mapping, rt, rt.parent[1])
+        return column
+
+    def _problem(self, row: StoredRow, field: str | None, reason: str) -> Problem:
+        return Problem(row.file, row.line, field, reason, record_type=row.rtype, service_user_id=row.su)
+
+
+def make_bundle(models: Iterable[BaseModel]) -> ServiceUserRecord:
+    """A bundle of records of one service user (directory entries included), each
+    collection sorted by record id so that equal data gives an equal bundle."""
+    collections: dict[str, list[tuple[tuple[str, ...], BaseModel]]] = defaultdict(list)
+    for model in models:
+        rt = record_type_of(model)
+        assert rt.collection is not None
+        collections[rt.collection].append((tuple(str(getattr(model, k)) for k in rt.key), model))
+    fields: dict[str, Any] = {}
+    for name, items in collections.items():
+        ordered = tuple(model for _, model in sorted(items, key=lambda pair: pair[0]))
+        fields[name] = ordered[0] if name == "service_user" else ordered
+    return ServiceUserRecord(**fields)
+
+
+def _sorted(problems: list[Problem]) -> tuple[Problem, ...]:
+    return tuple(sorted(set(problems), key=Problem.sort_key))

@@ -1,0 +1,109 @@
+"""Care team membership (§1.5) and the trust's directory of staff, teams and organisations.
+
+Membership rows belong to a service user; the directory is trust-wide reference data that
+membership, plans and other records refer to by id. A service user's record bundle carries
+the directory entries it refers to, so it can be mapped on its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Self
+
+from pydantic import Field, StringConstraints, model_validator
+
+from fhircare.source.codes import CoordinationRole, Discipline, PartnerOrganisationType
+from fhircare.source.common import Label, LocalId, OdsCode, Phone, SourceRecord, field_error
+from fhircare.source.local_codes import MemberKind, ServiceLine
+
+SdsUserId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
+GmcNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{7}$")]
+NmcNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}[A-Z][0-9]{4}[A-Z]$")]
+HcpcNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]{5,6}$")]
+SdsJobRole = Annotated[str, StringConstraints(pattern=r"^R[0-9]{4}$")]
+
+
+class CareTeamMember(SourceRecord):
+    """One participant of a service user's care team over a period (DE-110..131): a member
+    of staff, a partner organisation, a carer or other contact, or the service user. The
+    named lead has ``coordination_role`` ``key-worker`` (or a legacy role, EC-09); carers
+    and the service user take part without a staff role; a change
+    of key worker is a closed period and a new one, never an overwrite (EC-06).
+    ``defaulted`` marks a team manager standing in as the default lead (EC-02)."""
+
+    membership_id: LocalId
+    service_user_id: LocalId
+    episode_id: LocalId | None = None
+    #: the team the participant works in or with for this service user
+    team_id: LocalId
+    member_kind: MemberKind
+    member_id: LocalId | None = None
+    coordination_role: CoordinationRole | None = None
+    discipline: Discipline | None = None
+    start_date: date
+    end_date: date | None = None
+    defaulted: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise field_error("end_date", "is before start_date")
+        people = (MemberKind.CONTACT, MemberKind.SERVICE_USER)
+        if self.coordination_role is None and self.discipline is None and self.member_kind not in people:
+            raise field_error("coordination_role", "or discipline is required for staff, teams and organisations")
+        if (self.member_kind is MemberKind.SERVICE_USER) != (self.member_id is None):
+            raise field_error("member_id", "is required unless the member is the service user")
+        if self.defaulted and self.coordination_role is not CoordinationRole.KEY_WORKER:
+            raise field_error("defaulted", "only applies to a key worker")
+        return self
+
+    @property
+    def is_key_worker(self) -> bool:
+        return self.coordination_role is CoordinationRole.KEY_WORKER
+
+    def current_on(self, day: date) -> bool:
+        return self.start_date <= day and (self.end_date is None or day <= self.end_date)
+
+
+class StaffMember(SourceRecord):
+    """A member of staff (or a partner's worker) who can be a care team member, author a
+    plan or perform an action. Registration numbers evidence a registered professional
+    (EC-08)."""
+
+    staff_id: LocalId
+    family_name: Label
+    given_name: Label
+    title: Label | None = None
+    #: the team the worker belongs to (their PractitionerRole's organisation)
+    team_id: LocalId
+    discipline: Discipline | None = None
+    sds_job_role: SdsJobRole | None = None
+    sds_user_id: SdsUserId | None = None
+    sds_role_profile_id: SdsUserId | None = None
+    gmc_number: GmcNumber | None = None
+    nmc_number: NmcNumber | None = None
+    hcpc_number: HcpcNumber | None = None
+    phone: Phone | None = None
+
+
+class Team(SourceRecord):
+    """A team of the trust or of a partner (``organisation_id``; None is the trust itself)."""
+
+    team_id: LocalId
+    name: Label
+    organisation_id: LocalId | None = None
+    service_line: ServiceLine | None = None
+    phone: Phone | None = None
+    manager_staff_id: LocalId | None = None
+
+
+class Organisation(SourceRecord):
+    """Another organisation: GP practice, local authority, ICB or local health board, VCSE
+    partner, out-of-area provider, ... (§4). ``kind`` decides what a partner may see."""
+
+    organisation_id: LocalId
+    name: Label
+    kind: PartnerOrganisationType
+    ods_code: OdsCode | None = None
+    phone: Phone | None = None
+    active: bool = Field(default=True)

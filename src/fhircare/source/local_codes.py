@@ -1,0 +1,236 @@
+"""Local canonical codes of the source model: the code lists no FHIR or fhircare code
+system covers (service lines, performer kinds, review types, ...). A mapping file's value
+maps translate a trust's local codes into these; the mapping stage decides how each
+appears in FHIR (see :mod:`fhircare.source.codes` for the codes FHIR already has).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Jurisdiction(StrEnum):
+    ENGLAND = "england"
+    WALES = "wales"
+
+
+class ServiceLine(StrEnum):
+    """DE-034 service or pathway of an episode (a team's service line)."""
+
+    COMMUNITY_MENTAL_HEALTH = "community-mental-health"
+    EARLY_INTERVENTION = "early-intervention"
+    ASSERTIVE_OUTREACH = "assertive-outreach"
+    CRISIS_HOME_TREATMENT = "crisis-home-treatment"
+    INPATIENT = "inpatient"
+    REHABILITATION = "rehabilitation"
+    OLDER_PEOPLE = "older-people"
+    LEARNING_DISABILITY = "learning-disability"
+    FORENSIC = "forensic"
+    PERINATAL = "perinatal"
+    EATING_DISORDERS = "eating-disorders"
+    PRISON = "prison"
+
+
+class PerformerKind(StrEnum):
+    """Who carries out a care plan action (DE-054): the service user, a carer or other
+    contact, a named service (a member of staff or a team) or a partner organisation."""
+
+    SERVICE_USER = "service-user"
+    CARER = "carer"
+    STAFF = "staff"
+    TEAM = "team"
+    PARTNER_ORGANISATION = "partner-organisation"
+
+
+class NeedStatus(StrEnum):
+    """DD-02: whether an assessed need is met (unmet needs with a reason, DE-052)."""
+
+    MET = "met"
+    PARTLY_MET = "partly-met"
+    UNMET = "unmet"
+
+
+class ReviewType(StrEnum):
+    CPA_REVIEW = "cpa-review"
+    CARE_SUPPORT_REVIEW = "care-support-review"
+    CARE_COORDINATION_REVIEW = "care-coordination-review"
+    CTP_REVIEW = "ctp-review"
+    MDT_REVIEW = "mdt-review"
+    EMERGENCY_REVIEW = "emergency-review"
+    ADMISSION_REVIEW = "admission-review"
+    PRE_DISCHARGE_REVIEW = "pre-discharge-review"
+    POST_DISCHARGE_REVIEW = "post-discharge-review"
+
+
+class ReviewRequester(StrEnum):
+    """DE-144: who asked for a review."""
+
+    SCHEDULED = "scheduled"
+    SERVICE_USER = "service-user"
+    CARER = "carer"
+    GP = "gp"
+    CARE_TEAM = "care-team"
+
+
+class ContactMode(StrEnum):
+    """DE-141: how a review conversation took place."""
+
+    FACE_TO_FACE = "face-to-face"
+    TELEPHONE = "telephone"
+    VIDEO = "video"
+    WRITTEN = "written"
+    VIA_REPRESENTATIVE = "via-representative"
+
+
+class DialogStatus(StrEnum):
+    """A DIALOG offer's outcome (DE-153, EC-60): rated, declined, or not appropriate."""
+
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    NOT_APPROPRIATE = "not-appropriate"
+
+
+class DialogNotAppropriateReason(StrEnum):
+    ORGANIC_CONDITION = "organic-condition"
+    LACKS_CAPACITY = "lacks-capacity-to-understand"
+    TOO_UNWELL = "too-unwell"
+
+
+class DialogCompletionMethod(StrEnum):
+    """DE-151: how the ratings were given."""
+
+    TEXT_LINK = "text-link"
+    PATIENT_APP = "patient-app"
+    IN_APPOINTMENT = "in-appointment"
+    WITH_VCSE_PARTNER = "with-vcse-partner"
+    PAPER = "paper"
+
+
+class ConsentKind(StrEnum):
+    """Disclosure (v3 ActCode IDSCL) or a carer's consent to have their details recorded (ICOL)."""
+
+    DISCLOSURE = "disclosure"
+    COLLECTION = "collection"
+
+
+class ConsentDecisionType(StrEnum):
+    PERMIT = "permit"
+    DENY = "deny"
+
+
+class ConsentDecider(StrEnum):
+    SERVICE_USER = "service-user"
+    CONTACT = "contact"
+    BEST_INTERESTS = "best-interests"
+
+
+class MemberKind(StrEnum):
+    """What a care team participant is (DE-121..127); a team stands for its duty worker
+    cover (DE-118)."""
+
+    STAFF = "staff"
+    TEAM = "team"
+    ORGANISATION = "organisation"
+    CONTACT = "contact"
+    SERVICE_USER = "service-user"
+
+
+class LegalStatusKind(StrEnum):
+    """DE-006: Mental Health Act status (in-episode and community)."""
+
+    INFORMAL = "informal"
+    S2 = "s2"
+    S3 = "s3"
+    S4 = "s4"
+    S5 = "s5"
+    S35 = "s35"
+    S36 = "s36"
+    S37 = "s37"
+    S37_41 = "s37-41"
+    S38 = "s38"
+    S45A = "s45a"
+    S47 = "s47"
+    S48 = "s48"
+    S135 = "s135"
+    S136 = "s136"
+    CTO = "cto"
+    GUARDIANSHIP = "guardianship"
+    CONDITIONAL_DISCHARGE = "conditional-discharge"
+
+
+class AdmissionMethod(StrEnum):
+    PLANNED = "planned"
+    EMERGENCY = "emergency"
+    MHA_DETENTION = "mha-detention"
+    TRANSFER = "transfer"
+
+
+class LeaveKind(StrEnum):
+    SECTION_17 = "s17"
+    INFORMAL = "informal"
+
+
+class TransferStatus(StrEnum):
+    REQUESTED = "requested"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class PlacementType(StrEnum):
+    """DE-207 / EC-13: a planned specialist placement differs from a temporary acute bed."""
+
+    SPECIALIST_REHABILITATION = "specialist-rehabilitation"
+    LOCKED_REHABILITATION = "locked-rehabilitation"
+    ACUTE_TEMPORARY = "acute-temporary"
+    LEARNING_DISABILITY_AUTISM = "learning-disability-autism"
+    SECURE = "secure"
+
+
+class CapacityDecision(StrEnum):
+    """DD-08: capacity is decision-specific."""
+
+    INFORMATION_SHARING = "information-sharing"
+    CARE_PLANNING = "care-planning"
+    TREATMENT = "treatment"
+    ACCOMMODATION = "accommodation"
+    FINANCES = "finances"
+
+
+class CapacityOutcome(StrEnum):
+    HAS_CAPACITY = "has-capacity"
+    LACKS_CAPACITY = "lacks-capacity"
+
+
+class CommunicationNeed(StrEnum):
+    """DE-002 / DE-003."""
+
+    INTERPRETER = "interpreter"
+    BSL = "bsl"
+    EASY_READ = "easy-read"
+    PLAIN_LANGUAGE = "plain-language"
+    LARGE_PRINT = "large-print"
+    BRAILLE = "braille"
+    WELSH_LANGUAGE = "welsh-language"
+
+
+class EthnicCategory(StrEnum):
+    """NHS Data Dictionary ethnic category (one letter; Z = not stated)."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+    F = "F"
+    G = "G"
+    H = "H"
+    J = "J"
+    K = "K"
+    L = "L"
+    M = "M"
+    N = "N"
+    P = "P"
+    R = "R"
+    S = "S"
+    Z = "Z"

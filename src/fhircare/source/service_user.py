@@ -1,0 +1,90 @@
+"""The service user: demographics, communication needs, legal status, capacity (§1.1)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from fhircare.source.codes import Gender, NhsNumberStatus
+from fhircare.source.common import (
+    Dated,
+    Label,
+    LanguageTag,
+    LocalId,
+    NhsNumber,
+    Phone,
+    SourceRecord,
+    Text,
+    field_error,
+)
+from fhircare.source.local_codes import (
+    CapacityDecision,
+    CapacityOutcome,
+    CommunicationNeed,
+    EthnicCategory,
+    LegalStatusKind,
+)
+
+
+class ServiceUser(SourceRecord):
+    """One person receiving care (DE-001..004, DE-015). ``service_user_id`` is the trust's
+    own id for them (RiO client id, SystmOne patient id); every other record of theirs
+    refers to it."""
+
+    service_user_id: LocalId
+    nhs_number: NhsNumber | None = None
+    #: UK Core verification status; required with an NHS number
+    nhs_number_status: NhsNumberStatus | None = None
+    family_name: Label
+    given_name: Label
+    other_given_names: Label | None = None
+    title: Label | None = None
+    birth_date: date
+    gender: Gender
+    ethnic_category: EthnicCategory | None = None
+    religion: Label | None = None
+    address_line: Label | None = None
+    town: Label | None = None
+    postcode: Label | None = None
+    phone: Phone | None = None
+    #: BCP-47 tag; ``cy`` for Welsh (DE-003)
+    preferred_language: LanguageTag | None = None
+    interpreter_required: bool = False
+    communication_needs: tuple[CommunicationNeed, ...] = ()
+    learning_disability: bool | None = None
+    autism: bool | None = None
+    #: the GP practice the person is registered with (an organisation record)
+    gp_practice_id: LocalId | None = None
+
+    @model_validator(mode="after")
+    def _status_with_number(self) -> Self:
+        if self.nhs_number is not None and self.nhs_number_status is None:
+            raise field_error("nhs_number_status", "is required with an NHS number")
+        if self.nhs_number is None and self.nhs_number_status is NhsNumberStatus.VERIFIED:
+            raise field_error("nhs_number_status", "says verified but there is no NHS number")
+        if len(set(self.communication_needs)) != len(self.communication_needs):
+            raise field_error("communication_needs", "lists a need twice")
+        return self
+
+
+class LegalStatus(Dated):
+    """A Mental Health Act status and when it applied (DE-006). Community statuses (CTO,
+    guardianship, conditional discharge) outlive inpatient stays (DD-06)."""
+
+    legal_status_id: LocalId
+    service_user_id: LocalId
+    status: LegalStatusKind
+
+
+class CapacityAssessment(SourceRecord):
+    """A decision-specific assessment of mental capacity (DE-009, DD-08): never a global flag."""
+
+    capacity_assessment_id: LocalId
+    service_user_id: LocalId
+    decision: CapacityDecision
+    outcome: CapacityOutcome
+    assessed_on: date
+    assessor_staff_id: LocalId | None = None
+    note: Text | None = Field(default=None)

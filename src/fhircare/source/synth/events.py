@@ -1,0 +1,230 @@
+"""Synthetic DIALOG offers and ratings, and movements: an admission under section 3
+with leave, discharge and Section 117 after-care; an out-of-area placement; a transfer
+between teams."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fhircare.source.care_team import StaffMember
+from fhircare.source.codes import (
+    DataAbsentReason,
+    DialogItem,
+    DialogTimepoint,
+    DischargeDisposition,
+    Discipline,
+    EpisodeStatus,
+    MhaSection,
+)
+from fhircare.source.dialog import DialogAssessment, DialogRating
+from fhircare.source.episode import CareEpisode
+from fhircare.source.local_codes import (
+    AdmissionMethod,
+    DialogCompletionMethod,
+    DialogNotAppropriateReason,
+    DialogStatus,
+    Jurisdiction,
+    LeaveKind,
+    LegalStatusKind,
+    MemberKind,
+    PerformerKind,
+    PlacementType,
+    TransferStatus,
+)
+from fhircare.source.movement import InpatientStay, Leave, OutOfAreaPlacement, Section117Entitlement, TeamTransfer
+from fhircare.source.service_user import LegalStatus
+from fhircare.source.synth.directory import (
+    COMMUNITY_TEAMS,
+    INPATIENT_TEAM,
+    OUT_OF_AREA,
+)
+from fhircare.source.synth.draft import Draft
+from fhircare.source.synth.scenarios import EdgeCase
+
+
+def add_dialog(draft: Draft) -> None:
+    rng, episode = draft.rng, draft.episode
+    assert episode is not None
+    offered = draft.at(draft.between(episode.start_date, draft.day(1)))
+    if draft.scenario == EdgeCase.DIALOG_DECLINED:
+        _dialog_record(
+            draft,
+            DialogTimepoint.BASELINE,
+            DialogStatus.DECLINED,
+            offered,
+            declined_reason="Did not want to fill in a questionnaire at the moment.",
+        )
+        return
+    if draft.chance(0.05):
+        _dialog_record(
+            draft,
+            DialogTimepoint.BASELINE,
+            DialogStatus.NOT_APPROPRIATE,
+            offered,
+            not_appropriate_reason=rng.choice(list(DialogNotAppropriateReason)),
+        )
+        return
+    _rated(draft, DialogTimepoint.BASELINE, offered)
+    later = offered.date() + timedelta(days=90)
+    if later < draft.as_of and draft.chance(0.5):
+        _rated(draft, DialogTimepoint.REVIEW, draft.at(draft.between(later, draft.day(1))))
+
+
+def _rated(draft: Draft, timepoint: DialogTimepoint, offered: datetime) -> None:
+    rng = draft.rng
+    ratings = []
+    skipped = rng.choice(list(DialogItem)) if draft.chance(0.1) else None
+    for item in DialogItem:
+        if item is skipped:
+            ratings.append(DialogRating(item=item, not_rated_reason=DataAbsentReason.ASKED_DECLINED))
+            continue
+        score = min(7, max(1, round(rng.gauss(4.2, 1.4))))
+        ratings.append(DialogRating(item=item, rating=score, more_help=score <= 3 if draft.chance(0.8) else None))
+    method = rng.choice(list(DialogCompletionMethod))
+    assisted = method is DialogCompletionMethod.IN_APPOINTMENT and draft.key_worker is not None
+    completed = offered + timedelta(minutes=rng.randint(5, 60 * 24 * 3))
+    if completed.date() > draft.as_of:
+        completed = offered + timedelta(minutes=5)
+    _dialog_record(
+        draft,
+        timepoint,
+        DialogStatus.COMPLETED,
+        offered,
+        ratings=tuple(ratings),
+        completed_at=completed,
+        completion_method=method,
+        author_kind=PerformerKind.STAFF if assisted else PerformerKind.SERVICE_USER,
+        author_staff_id=draft.key_worker.staff_id if assisted and draft.key_worker else None,
+    )
+
+
+def _dialog_record(
+    draft: Draft, timepoint: DialogTimepoint, status: DialogStatus, offered: datetime, **fields: object
+) -> None:
+    assert draft.episode is not None
+    draft.add(
+        DialogAssessment.model_validate(
+            {
+                "dialog_assessment_id": draft.new_id("DG"),
+                "service_user_id": draft.su_id,
+                "care_plan_id": draft.main_plan_id,
+                "episode_id": draft.episode.episode_id,
+                "timepoint": timepoint,
+                "status": status,
+                "offered_at": offered,
+                **fields,
+            }
+        )
+    )
+
+
+def add_movements(draft: Draft) -> None:
+    if draft.scenario == EdgeCase.INPATIENT_ADMISSION_AND_DISCHARGE:
+        _admission(draft)
+    elif draft.scenario == EdgeCase.OUT_OF_AREA_PLACEMENT:
+        start = draft.day(draft.rng.randint(40, 300))
+        draft.add(
+            OutOfAreaPlacement(
+                placement_id=draft.new_id("OA"),
+                service_user_id=draft.su_id,
+                provider_organisation_id=draft.rng.choice(OUT_OF_AREA),
+                placement_type=draft.rng.choice(
+                    (PlacementType.SPECIALIST_REHABILITATION, PlacementType.LOCKED_REHABILITATION)
+                ),
+                start_date=start,
+                exempt_from_data_collection=draft.chance(0.5),
+            )
+        )
+    elif draft.scenario == EdgeCase.TRANSFER_BETWEEN_TEAMS:
+        _transfer(draft)
+
+
+def _admission(draft: Draft) -> None:
+    """EC-21 / DE-200..205 / DE-007: detained under s3, leave, discharged, s117 after-care."""
+    rng, episode = draft.rng, draft.episode
+    assert episode is not None
+    admitted = draft.at(draft.between(episode.start_date + timedelta(days=20), draft.day(70)), hour=rng.randint(9, 20))
+    discharged = draft.at(admitted.date() + timedelta(days=rng.randint(28, 60)), hour=rng.randint(10, 15))
+    stay = InpatientStay(
+        stay_id=draft.new_id("IP"),
+        service_user_id=draft.su_id,
+        episode_id=episode.episode_id,
+        ward=draft.directory.teams[INPATIENT_TEAM].name,
+        admitted_at=admitted,
+        admission_method=AdmissionMethod.MHA_DETENTION,
+        legal_status_on_admission=LegalStatusKind.S3,
+        estimated_discharge_date=discharged.date() - timedelta(days=rng.randint(0, 7)),
+        discharged_at=discharged,
+        discharge_disposition=DischargeDisposition.HOME,
+        discharge_planned=True,
+    )
+    draft.add(stay)
+    draft.add(
+        LegalStatus(
+            legal_status_id=draft.new_id("LS"),
+            service_user_id=draft.su_id,
+            status=LegalStatusKind.S3,
+            start_date=admitted.date(),
+            end_date=discharged.date(),
+        )
+    )
+    leave_start = draft.at(admitted.date() + timedelta(days=14), hour=10)
+    draft.add(
+        Leave(
+            leave_id=draft.new_id("LV"),
+            stay_id=stay.stay_id,
+            kind=LeaveKind.SECTION_17,
+            start_at=leave_start,
+            planned_end_at=leave_start + timedelta(days=2),
+            returned_at=leave_start + timedelta(days=2),
+            extended=False,
+            gp_informed=draft.chance(0.5),
+        )
+    )
+    draft.add(
+        Section117Entitlement(
+            section_117_id=draft.new_id("S117-"),
+            service_user_id=draft.su_id,
+            detention_section=MhaSection.S3,
+            start_date=discharged.date(),
+            health_body_organisation_id="ORG-LHB" if draft.welsh else "ORG-ICB",
+            local_authority_organisation_id="ORG-LA2" if draft.welsh else "ORG-LA1",
+        )
+    )
+
+
+def _transfer(draft: Draft) -> None:
+    """EC-10: the receiving team is involved but the key worker stays with the origin."""
+    rng, episode = draft.rng, draft.episode
+    assert episode is not None
+    to_team = rng.choice([t for t in COMMUNITY_TEAMS if t != episode.team_id])
+    requested = draft.day(rng.randint(5, 30))
+    team = draft.directory.teams[to_team]
+    assert team.service_line is not None
+    receiving = CareEpisode(
+        episode_id=draft.new_id("EP"),
+        service_user_id=draft.su_id,
+        team_id=to_team,
+        service_line=team.service_line,
+        jurisdiction=Jurisdiction.ENGLAND,
+        status=EpisodeStatus.ACTIVE,
+        referral_date=requested,
+        start_date=requested + timedelta(days=2),
+        previous_episode_id=episode.episode_id,
+    )
+    draft.add(receiving)
+    draft.add(
+        TeamTransfer(
+            transfer_id=draft.new_id("TR"),
+            service_user_id=draft.su_id,
+            from_episode_id=episode.episode_id,
+            to_team_id=to_team,
+            to_episode_id=receiving.episode_id,
+            status=TransferStatus.IN_PROGRESS,
+            requested_on=requested,
+        )
+    )
+    worker: StaffMember = draft.directory.pick(rng, to_team, Discipline.CLINICAL_PSYCHOLOGIST, Discipline.PEER_SUPPORT)
+    draft.add_member(
+        MemberKind.STAFF, worker.staff_id, receiving.start_date, discipline=worker.discipline, episode=receiving
+    )

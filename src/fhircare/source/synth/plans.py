@@ -1,0 +1,238 @@
+"""Synthetic care plans: the main plan with needs, goals, actions, reviews and copies
+shared; its crisis plan (and, in Wales, a separate contingency plan, 001 ¶86); or, for
+someone still waiting for a key worker, the safety plan made at assessment (004 §3.4)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from fhircare.source.care_plan import CarePlan, CarePlanNeed, CarePlanReview, Goal, PlanShare
+from fhircare.source.carers import ConsentDecision
+from fhircare.source.codes import (
+    ActivityStatus,
+    CareCoordinationArrangement,
+    CarePlanType,
+    GoalAchievement,
+    GoalLifecycleStatus,
+    LifeArea,
+    PlanningException,
+)
+from fhircare.source.episode import CareArrangement
+from fhircare.source.local_codes import (
+    ContactMode,
+    NeedStatus,
+    PerformerKind,
+    ReviewRequester,
+    ReviewType,
+)
+from fhircare.source.synth.crisis import add_crisis_plans, add_safety_plan
+from fhircare.source.synth.directory import VCSE
+from fhircare.source.synth.draft import Draft
+from fhircare.source.synth.scenarios import EdgeCase
+
+#: goal in the person's words, Welsh Measure area, DIALOG domain
+_GOALS = (
+    ("I want to move into a flat of my own.", LifeArea.ACCOMMODATION, LifeArea.DIALOG_ACCOMMODATION),
+    ("Get back to volunteering two days a week.", LifeArea.WORK_AND_OCCUPATION, LifeArea.DIALOG_JOB_SITUATION),
+    (
+        "Sleep better and feel less anxious in the evenings.",
+        LifeArea.MEDICAL_AND_OTHER_TREATMENT,
+        LifeArea.DIALOG_MENTAL_HEALTH,
+    ),
+    ("Walk to the park three times a week.", LifeArea.PERSONAL_CARE, LifeArea.DIALOG_PHYSICAL_HEALTH),
+    ("See my friends at least once a week.", LifeArea.SOCIAL_CULTURAL_SPIRITUAL, LifeArea.DIALOG_FRIENDSHIPS),
+    ("Sort out my benefits and the gas bill.", LifeArea.FINANCE_AND_MONEY, LifeArea.DIALOG_PRACTICAL_HELP),
+    ("Start an evening course at the college.", LifeArea.EDUCATION_AND_TRAINING, LifeArea.DIALOG_JOB_SITUATION),
+    ("Spend more time with my children.", LifeArea.PARENTING_OR_CARING, LifeArea.DIALOG_PARTNER_FAMILY),
+    (
+        "Understand my medication and its side effects.",
+        LifeArea.MEDICAL_AND_OTHER_TREATMENT,
+        LifeArea.DIALOG_MEDICATION,
+    ),
+)
+_NEEDS = (
+    ("Support to manage low mood and anxiety.", LifeArea.MEDICAL_AND_OTHER_TREATMENT),
+    ("Safe and settled accommodation.", LifeArea.ACCOMMODATION),
+    ("Help with debts and benefits.", LifeArea.FINANCE_AND_MONEY),
+    ("Regular physical health checks with the GP.", LifeArea.PERSONAL_CARE),
+    ("Meaningful daytime activity.", LifeArea.WORK_AND_OCCUPATION),
+)
+_REVIEW_TYPES = {
+    CareCoordinationArrangement.CPA: ReviewType.CPA_REVIEW,
+    CareCoordinationArrangement.CARE_SUPPORT: ReviewType.CARE_SUPPORT_REVIEW,
+    CareCoordinationArrangement.KEY_WORKER: ReviewType.CARE_COORDINATION_REVIEW,
+    CareCoordinationArrangement.WALES_STANDARD: ReviewType.CTP_REVIEW,
+    CareCoordinationArrangement.WALES_ENHANCED: ReviewType.CTP_REVIEW,
+}
+
+
+def add_plans(draft: Draft) -> None:
+    if draft.scenario == EdgeCase.NO_KEY_WORKER_YET:
+        add_safety_plan(draft)
+        return
+    episode, key_worker = draft.episode, draft.key_worker
+    assert episode is not None and key_worker is not None
+    rng = draft.rng
+    level = next(a.arrangement for a in draft.records if isinstance(a, CareArrangement) and a.end_date is None)
+    if draft.welsh:
+        plan_type, title = CarePlanType.WELSH_CTP, "My care and treatment plan"
+    elif level is CareCoordinationArrangement.KEY_WORKER:
+        plan_type, title = CarePlanType.PCSP, "My care and support plan"
+    else:
+        plan_type, title = CarePlanType.MENTAL_HEALTH_CARE_PLAN, "My care plan"
+    created = draft.between(max(episode.start_date, draft.day(365)), draft.day(7))
+    review_date = draft.day(-rng.randint(14, 180)) if draft.chance(0.85) else None
+    timeframe = None if review_date else "In about three months, after the housing panel"
+    contributed = draft.chance(0.92)
+    offered = draft.chance(0.6)
+    made = offered and draft.chance(0.4)
+    main = draft.new_plan(
+        plan_type,
+        title,
+        created,
+        review_date,
+        timeframe,
+        version=rng.randint(1, 3),
+        description="What I want to work on, who will do what, and when we will look at it again.",
+        service_user_contributed=contributed,
+        planning_exception=None if contributed else PlanningException.SERVICE_USER_DECLINED,
+        planning_exception_statement=None
+        if contributed
+        else "Declined to take part in planning; the plan records the team's understanding of their views.",
+        advance_statement_offered_on=created if offered else None,
+        advance_statement_made_on=created - timedelta(days=rng.randint(30, 400)) if made else None,
+        advance_statement_summary="No home visits without a phone call first." if made else None,
+    )
+    draft.main_plan_id = main.care_plan_id
+    for text, area in rng.sample(_NEEDS, rng.randint(1, 3)):
+        unmet = draft.chance(0.15)
+        draft.add(
+            CarePlanNeed(
+                need_id=draft.new_id("ND"),
+                care_plan_id=main.care_plan_id,
+                description=text,
+                life_area=area,
+                status=NeedStatus.UNMET if unmet else rng.choice((NeedStatus.MET, NeedStatus.PARTLY_MET)),
+                unmet_reason="No supported housing place available yet." if unmet else None,
+            )
+        )
+    named_carers = [c for c in draft.carers if not c.is_anonymous]
+    for text, area, domain in rng.sample(_GOALS, rng.randint(1, 3)):
+        by_carer = named_carers and draft.chance(0.15)
+        goal = Goal(
+            goal_id=draft.new_id("GL"),
+            care_plan_id=main.care_plan_id,
+            description=text,
+            life_areas=(area, domain),
+            expressed_by=PerformerKind.CARER if by_carer else PerformerKind.SERVICE_USER,
+            expressed_by_id=named_carers[0].contact_id if by_carer else None,
+            lifecycle_status=GoalLifecycleStatus.ACTIVE,
+            achievement_status=rng.choice((None, GoalAchievement.IN_PROGRESS, GoalAchievement.IMPROVING)),
+            start_date=created,
+            target_date=created + timedelta(days=rng.randint(90, 400)) if draft.chance(0.6) else None,
+        )
+        draft.add(goal)
+        draft.new_action(
+            main,
+            PerformerKind.SERVICE_USER,
+            None,
+            f"I will take the first step: {text.lower()}",
+            goal_id=goal.goal_id,
+            life_area=area,
+        )
+        if area is LifeArea.ACCOMMODATION:
+            s117 = draft.scenario == EdgeCase.INPATIENT_ADMISSION_AND_DISCHARGE
+            la = "ORG-LA2" if draft.welsh else "ORG-LA1"
+            draft.new_action(
+                main,
+                PerformerKind.PARTNER_ORGANISATION,
+                la,
+                "Supported housing application.",
+                goal_id=goal.goal_id,
+                section_117=s117,
+                life_area=area,
+            )
+    draft.new_action(
+        main,
+        PerformerKind.STAFF,
+        key_worker.staff_id,
+        "Visit every two weeks and review how the medication is going.",
+        frequency="Every two weeks",
+    )
+    if named_carers:
+        draft.new_action(main, PerformerKind.CARER, named_carers[0].contact_id, "Come along to the first session.")
+    if draft.chance(0.4):
+        draft.new_action(
+            main,
+            PerformerKind.PARTNER_ORGANISATION,
+            rng.choice(VCSE),
+            "Weekly peer support group.",
+            status=ActivityStatus.SCHEDULED,
+        )
+    if draft.chance(0.3):
+        draft.new_action(main, PerformerKind.TEAM, episode.team_id, "Duty worker available in office hours.")
+    if main.version > 1:
+        draft.add(
+            CarePlanReview(
+                review_id=draft.new_id("RV"),
+                care_plan_id=main.care_plan_id,
+                review_type=_REVIEW_TYPES[level],
+                review_date=created,
+                requested_by=rng.choice(
+                    (
+                        ReviewRequester.SCHEDULED,
+                        ReviewRequester.SCHEDULED,
+                        ReviewRequester.SERVICE_USER,
+                        ReviewRequester.CARER,
+                    )
+                ),
+                mode=rng.choice((ContactMode.FACE_TO_FACE, ContactMode.TELEPHONE, ContactMode.VIDEO)),
+                service_user_attended=contributed,
+                carer_attended=bool(named_carers) and draft.chance(0.5),
+                completed=True,
+                outcome="Plan updated: goals reviewed and the crisis plan checked.",
+                next_review_date=review_date,
+                reviewer_staff_id=key_worker.staff_id,
+            )
+        )
+    add_crisis_plans(draft, main, made)
+    _shares(draft, main)
+
+
+def _shares(draft: Draft, main: CarePlan) -> None:
+    """Copies of the plan given (DE-067, DE-093): to the service user, and to carers who
+    may have it; the crisis plan to the GP where the service user agreed."""
+    shared = min(main.created_on + timedelta(days=draft.rng.randint(1, 10)), draft.as_of)
+    _share(draft, main.care_plan_id, PerformerKind.SERVICE_USER, None, shared, None)
+    for contact_id, consent_id in draft.sharing_consents.items():
+        _share(draft, main.care_plan_id, PerformerKind.CARER, contact_id, shared, consent_id)
+    partner = next((r for r in draft.records if isinstance(r, ConsentDecision) and r.recipient_partner_types), None)
+    crisis = next(
+        (r for r in draft.records if isinstance(r, CarePlan) and r.plan_type is CarePlanType.CRISIS_PLAN), None
+    )
+    gp = draft.service_user.gp_practice_id if draft.service_user else None
+    if partner is not None and crisis is not None and gp is not None:
+        when = max(shared, partner.decided_at.date())
+        _share(
+            draft,
+            crisis.care_plan_id,
+            PerformerKind.PARTNER_ORGANISATION,
+            gp,
+            min(when, draft.as_of),
+            partner.consent_id,
+        )
+
+
+def _share(
+    draft: Draft, plan_id: str, kind: PerformerKind, recipient: str | None, day: date, consent_id: str | None
+) -> None:
+    draft.add(
+        PlanShare(
+            share_id=draft.new_id("SH"),
+            care_plan_id=plan_id,
+            recipient_kind=kind,
+            recipient_id=recipient,
+            shared_at=draft.at(day),
+            consent_id=consent_id,
+        )
+    )

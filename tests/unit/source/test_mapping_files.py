@@ -1,0 +1,162 @@
+"""Mapping files: the shipped layouts load; a wrong file is one clear error per problem,
+naming the file, the key path and the line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from fhircare.errors import MappingFileError
+from fhircare.source.mapping_file import TrustMapping, load_mapping
+from tests.unit.source.conftest import LAYOUTS, MAPPINGS
+
+MINIMAL = """\
+description: test layout
+trust:
+  name: Test Trust
+  ods_code: ZZT9
+  identifier_system_base: https://fhir.example.nhs.uk/Id/test
+  consent_policy_uri: https://fhir.example.nhs.uk/policy
+value_maps:
+  gender: {M: male, F: female}
+record_types:
+  service_user:
+    file: "clients*.csv"
+    format: csv
+    columns:
+      service_user_id: ID
+      family_name: SURNAME
+      given_name: FORENAME
+      birth_date: DOB
+      gender: {column: SEX, value_map: gender}
+  care_plan:
+    file: plans.csv
+    format: csv
+    columns:
+      care_plan_id: PLAN_ID
+      service_user_id: ID
+      plan_type: TYPE
+      version: VERSION
+      status: STATUS
+      created_on: CREATED
+      start_date: START
+      service_user_contributed: CONTRIBUTED
+"""
+
+
+def load_error(write: Callable[[str], Path], text: str) -> MappingFileError:
+    with pytest.raises(MappingFileError) as exc:
+        load_mapping(write(text))
+    return exc.value
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_shipped_layouts_load(name: str) -> None:
+    mapping = load_mapping(MAPPINGS / f"{name}.yaml")
+    assert mapping.name == name
+    assert {"service_user", "care_plan", "care_team_member", "dialog_assessment"} <= set(mapping.records)
+
+
+def test_minimal_layout_loads(write_mapping: Callable[[str], Path]) -> None:
+    mapping = load_mapping(write_mapping(MINIMAL))
+    assert mapping.records["service_user"].column_for("gender") == "SEX"
+    assert mapping.identifier_system("care_plan") == "https://fhir.example.nhs.uk/Id/test/care-plan"
+
+
+def test_unknown_field_names_the_key_path_line_and_a_suggestion(write_mapping: Callable[[str], Path]) -> None:
+    error = load_error(write_mapping, MINIMAL.replace("      start_date: START", "      start_dat: START"))
+    assert error.file is not None and error.file.endswith("test.yaml")
+    assert error.line == 29
+    assert str(error).endswith(
+        "test.yaml:29: record_types.care_plan.columns.start_dat: unknown field 'start_dat' of care_plan"
+        " (did you mean 'start_date'?) (and 1 more)"
+    )
+    # the second issue: with start_date gone, a required field is no longer mapped
+    assert error.lines()[1].endswith(
+        "record_types.care_plan.columns: required field 'start_date' of care_plan is neither mapped nor defaulted"
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "path", "reason"),
+    [
+        (("  care_plan:\n", "  care_plans:\n"), "record_types.care_plans", "unknown record type 'care_plans'"),
+        (
+            ("value_map: gender}", "value_map: sex}"),
+            "record_types.service_user.columns.gender.value_map",
+            "unknown value map 'sex'",
+        ),
+        (("{M: male, F: female}", "{M: male, F: mael}"), "value_maps.gender.F", "'mael' is not a gender code"),
+        (
+            ("      birth_date: DOB", '      birth_date: {column: DOB, formats: ["%d/%m"]}'),
+            "record_types.service_user.columns.birth_date.formats.0",
+            "does not hold a full date",
+        ),
+        (
+            ("      family_name: SURNAME", "      family_name: {column: SURNAME, value_map: gender}"),
+            "record_types.service_user.columns.family_name.value_map",
+            "value maps apply to code and yes/no fields",
+        ),
+        (
+            ("    format: csv\n    columns:\n      care_plan_id", "    format: xml\n    columns:\n      care_plan_id"),
+            "record_types.care_plan.format",
+            "Input should be 'csv' or 'jsonl'",
+        ),
+        (
+            ("    file: plans.csv\n", "    file: plans.csv\n    optionl: true\n"),
+            "record_types.care_plan.optionl",
+            "unknown key 'optionl' (did you mean 'optional'?)",
+        ),
+        (("  ods_code: ZZT9\n", ""), "trust.ods_code", "required key 'ods_code' is missing"),
+        (("    file: plans.csv", "    file: ../plans.csv"), "record_types.care_plan.file", "relative to the extract"),
+        (
+            ("      service_user_id: ID\n      plan_type", "      plan_type"),
+            "record_types.care_plan.columns",
+            "service_user_id must be mapped",
+        ),
+    ],
+)
+def test_each_mistake_names_its_key(
+    write_mapping: Callable[[str], Path], change: tuple[str, str], path: str, reason: str
+) -> None:
+    assert change[0] in MINIMAL
+    error = load_error(write_mapping, MINIMAL.replace(*change))
+    assert any(f": {path}: " in line and reason in line for line in error.lines()), error.lines()
+
+
+def test_defaults_are_checked_and_ids_cannot_default(write_mapping: Callable[[str], Path]) -> None:
+    text = MINIMAL + "    defaults:\n      status: activ\n      care_plan_id: X\n"
+    lines = load_error(write_mapping, text).lines()
+    assert any("record_types.care_plan.defaults.status: unknown code 'activ'" in line for line in lines)
+    assert any(
+        "record_types.care_plan.defaults.care_plan_id: 'care_plan_id' identifies a record" in line for line in lines
+    )
+
+
+def test_yaml_syntax_errors_have_a_line(write_mapping: Callable[[str], Path]) -> None:
+    error = load_error(write_mapping, MINIMAL.replace("  gender: {M: male, F: female}", "  gender: {M: male"))
+    assert error.line is not None and "not valid YAML" in str(error)
+
+
+def test_scalars_stay_strings(write_mapping: Callable[[str], Path]) -> None:
+    """YAML 1.1 would read NO as false and 01 as 1; a code list must keep them as written."""
+    text = MINIMAL.replace("{M: male, F: female}", "{NO: male, 01: female, yes: unknown}")
+    mapping = load_mapping(write_mapping(text))
+    assert mapping.value_maps["gender"] == {"NO": "male", "01": "female", "yes": "unknown"}
+
+
+def test_not_a_mapping_at_all(write_mapping: Callable[[str], Path]) -> None:
+    assert "required key 'description' is missing" in "\n".join(load_error(write_mapping, "{}").lines())
+
+
+@pytest.mark.parametrize("name", LAYOUTS)
+def test_shipped_value_maps_cover_every_canonical_code(layouts: dict[str, TrustMapping], name: str) -> None:
+    """A shipped layout can carry any canonical record (what synth relies on)."""
+    for plan in layouts[name].records.values():
+        for column in plan.columns:
+            value_map, codes = column.options.value_map, column.field.codes
+            if value_map is not None and codes is not None:
+                missing = {m.value for m in codes} - set(value_map.values())
+                assert not missing, f"{name}: {plan.record_type.name}.{column.field.name} lacks {missing}"

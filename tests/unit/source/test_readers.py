@@ -1,0 +1,269 @@
+"""Reading extracts: grouping by service user whatever the row order, and every kind of
+bad input reported with its file, line and column while valid service users are read."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from fhircare.errors import ExtractError
+from fhircare.source.codes import CarersAssessmentStatus, LifeArea
+from fhircare.source.mapping_file import TrustMapping, load_mapping
+from fhircare.source.reader import read_extract
+from fhircare.source.results import Problem
+from tests.unit.source.conftest import LAYOUTS, ReadBack, SynthRun, read_all
+
+TINY = """\
+description: tiny layout for reader tests
+trust:
+  name: Test Trust
+  ods_code: ZZT9
+  identifier_system_base: https://fhir.example.nhs.uk/Id/test
+  consent_policy_uri: https://fhir.example.nhs.uk/policy
+read:
+  date_formats: ["%d/%m/%Y"]
+  datetime_formats: ["%d/%m/%Y %H:%M"]
+value_maps:
+  gender: {M: male, F: female, U: unknown}
+  area: {ACC: accommodation, WORK: work-and-occupation}
+record_types:
+  service_user:
+    file: "clients_*.csv"
+    format: csv
+    columns:
+      service_user_id: ID
+      nhs_number: NHS
+      family_name: SURNAME
+      given_name: FORENAME
+      birth_date: DOB
+      gender: {column: SEX, value_map: gender}
+    defaults: {nhs_number_status: "01"}
+  care_plan:
+    file: plans.csv
+    format: csv
+    columns:
+      care_plan_id: PLAN_ID
+      service_user_id: ID
+      plan_type: TYPE
+      version: VERSION
+      status: STATUS
+      created_on: CREATED
+      start_date: START
+      service_user_contributed: {column: CONTRIBUTED, value_map: {Y: "true", N: "false"}}
+  goal:
+    file: goals.csv
+    format: csv
+    optional: true
+    columns:
+      goal_id: GOAL_ID
+      care_plan_id: PLAN_ID
+      description: TEXT
+      life_areas: {column: AREAS, value_map: area}
+      expressed_by: BY
+      lifecycle_status: STATUS
+  contact:
+    file: people.jsonl
+    format: jsonl
+    optional: true
+    where: {type: CONTACT}
+    columns:
+      contact_id: id
+      service_user_id: client
+      family_name: name.family
+      relationship: relationship
+      roles: roles
+  carers_assessment:
+    file: people.jsonl
+    format: jsonl
+    optional: true
+    where: {type: [CONTACT, ASSESSMENT]}
+    columns:
+      carers_assessment_id: assessment.id
+      contact_id: id
+      status: assessment.status
+      status_date: assessment.date
+"""
+CLIENTS = (
+    "ID,NHS,SURNAME,FORENAME,DOB,SEX\nP2,9990000026,Test,Jamie,03/09/1999,U\nP1,9990000018,Sample,Alex,12/04/1985,M\n"
+)
+PLANS = (
+    "PLAN_ID,ID,TYPE,VERSION,STATUS,CREATED,START,CONTRIBUTED\n"
+    "CP1,P1,pcsp,1,active,01/02/2025,01/02/2025,Y\n"
+    "CP2,P2,safety-plan,1,active,12/05/2025,12/05/2025,Y\n"
+)
+GOALS = "GOAL_ID,PLAN_ID,TEXT,AREAS,BY,STATUS\nG1,CP1,A flat of my own,ACC;WORK,service-user,active\n"
+PEOPLE = (
+    '{"type": "CONTACT", "id": "C1", "client": "P1", "name": {"family": "Sample"}, "relationship": "MTH",'
+    ' "roles": ["carer"], "assessment": {"id": "A1", "status": "offered", "date": "2025-01-10"}}\n'
+)
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Callable[..., ReadBack]:
+    """Write the tiny extract (files overridable, None to leave one out) and read it."""
+    mapping_path = tmp_path / "tiny.yaml"
+    mapping_path.write_text(TINY.replace('"%d/%m/%Y"]', '"%d/%m/%Y", "%Y-%m-%d"]'), encoding="utf-8")
+    mapping = load_mapping(mapping_path)
+
+    def run(**files: str | bytes | None) -> ReadBack:
+        folder = tmp_path / "extract"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        contents = {"clients_1.csv": CLIENTS, "plans.csv": PLANS, "goals.csv": GOALS, "people.jsonl": PEOPLE}
+        contents |= {name.replace("__", "."): value for name, value in files.items()}
+        for name, content in contents.items():
+            if content is not None:
+                data = content.encode() if isinstance(content, str) else content
+                (folder / name).write_bytes(data)
+        return read_all(folder, mapping)
+
+    return run
+
+
+def problem_strings(problems: tuple[Problem, ...] | list[Problem]) -> list[str]:
+    return [str(p) for p in problems]
+
+
+def test_rows_are_grouped_by_service_user_whatever_their_order(tiny: Callable[..., ReadBack]) -> None:
+    read = tiny()
+    assert [r.service_user_id for r in read.results] == ["P1", "P2"]
+    assert read.rejected == {} and read.file_problems == [] and read.unattributed == []
+    p1 = read.accepted["P1"]
+    assert p1.service_user.birth_date == date(1985, 4, 12)
+    assert [g.goal_id for g in p1.goals] == ["G1"]  # found its service user through its care plan
+    assert p1.goals[0].life_areas == (LifeArea.ACCOMMODATION, LifeArea.WORK_AND_OCCUPATION)
+    assert [c.contact_id for c in p1.contacts] == ["C1"]
+    # one JSON line gave two record types (its where matches both)
+    assert [a.status for a in p1.carers_assessments] == [CarersAssessmentStatus.OFFERED]
+    assert p1.goals[0].origin is not None and p1.goals[0].origin.file == "goals.csv"
+    assert read.accepted["P2"].goals == ()
+
+
+def test_a_missing_column_is_one_problem_for_the_file_and_rejects_only_those_affected(
+    tiny: Callable[..., ReadBack],
+) -> None:
+    read = tiny(goals__csv=GOALS.replace(",STATUS\n", "\n").replace(",active\n", "\n"))
+    assert problem_strings(read.file_problems) == [
+        "goals.csv: lacks column(s) STATUS that the mapping reads for goal: none of its rows can be read"
+    ]
+    assert set(read.accepted) == {"P2"}
+    assert problem_strings(read.rejected["P1"]) == [
+        "goals.csv:2: this service user's rows in this file could not be read (see the file's problem)"
+    ]
+
+
+def test_a_missing_file_makes_the_extract_unusable(tiny: Callable[..., ReadBack]) -> None:
+    read = tiny(plans__csv=None)
+    assert problem_strings(read.file_problems) == ["plans.csv: no file matches this pattern (record type care_plan)"]
+    assert read.accepted == {} and set(read.rejected) == {"P1", "P2"}
+
+
+def test_bad_values_are_reported_by_column_and_the_rest_still_read(tiny: Callable[..., ReadBack]) -> None:
+    clients = CLIENTS + "P3,9990000019,Bad,Row,31/02/1990,Q\n"
+    plans = PLANS + "CP3,P3,pcsp,one,active,01/02/2025,01/02/2025,Y\n"
+    read = tiny(clients_1__csv=clients, plans__csv=plans)
+    assert set(read.accepted) == {"P1", "P2"}
+    assert problem_strings(read.rejected["P3"]) == [
+        "clients_1.csv:4: DOB: not a date in the format %d/%m/%Y or %Y-%m-%d",
+        "clients_1.csv:4: NHS: not a valid NHS number (the check digit does not match)",
+        "clients_1.csv:4: SEX: unknown code 'Q' (value map 'gender' has: F, M, U)",
+        "plans.csv:4: VERSION: not a whole number",
+    ]
+    assert all(p.service_user_id == "P3" for p in read.rejected["P3"])
+
+
+def test_rows_for_an_unknown_service_user(tiny: Callable[..., ReadBack]) -> None:
+    read = tiny(plans__csv=PLANS + "CP9,P9,pcsp,1,active,01/02/2025,01/02/2025,Y\n")
+    assert problem_strings(read.rejected["P9"]) == ["plans.csv:4: ID: refers to unknown service user 'P9'"]
+    assert set(read.accepted) == {"P1", "P2"}
+
+
+def test_a_child_of_an_unknown_parent_belongs_to_nobody(tiny: Callable[..., ReadBack]) -> None:
+    read = tiny(goals__csv=GOALS + "G2,CP404,Orphan,ACC,service-user,active\n")
+    assert problem_strings(read.unattributed) == ["goals.csv:3: PLAN_ID: refers to unknown care_plan 'CP404'"]
+    assert set(read.accepted) == {"P1", "P2"}
+
+
+def test_duplicate_ids_reject_every_service_user_involved(tiny: Callable[..., ReadBack]) -> None:
+    read = tiny(plans__csv=PLANS.replace("CP2,P2", "CP1,P2"))
+    assert read.accepted == {}
+    expected = "PLAN_ID: duplicate care_plan id 'CP1' (rows at plans.csv:2, plans.csv:3)"
+    assert problem_strings(read.rejected["P1"]) == [f"plans.csv:2: {expected}"]
+    assert f"plans.csv:3: {expected}" in problem_strings(read.rejected["P2"])
+
+
+def test_malformed_rows_are_problems_on_their_line(tiny: Callable[..., ReadBack]) -> None:
+    plans = PLANS + "CP7,P1,pcsp\n" + '"CP8,P1\n'
+    people = PEOPLE + "{not json\n" + "[1, 2]\n" + '{"type": "OTHER", "client": "P2"}\n'
+    read = tiny(plans__csv=plans, people__jsonl=people)
+    # a short row still names its client: charged to them (rejecting is safe, half-reading is not)
+    assert "plans.csv:4: has 3 fields, the header has 8" in problem_strings(read.rejected["P1"])
+    found = problem_strings(read.unattributed)
+    assert found[0] == "plans.csv:5: not valid CSV: unexpected end of data"  # an unclosed quote
+    assert any(p.startswith("people.jsonl:2: not valid JSON") for p in found)
+    assert "people.jsonl:3: is not a JSON object" in found
+    # a row no record type claims is reported, and its service user is not half-read
+    assert any("people.jsonl:4: matches no record type" in p for p in problem_strings(read.rejected["P2"]))
+
+
+def test_undecodable_bytes_and_byte_order_marks(tiny: Callable[..., ReadBack]) -> None:
+    clients = b"\xef\xbb\xbf" + CLIENTS.encode() + b"P3,9990000034,B\xe9zier,Sam,01/01/1970,U\n"
+    read = tiny(clients_1__csv=clients)
+    assert set(read.accepted) == {"P1", "P2"}  # the BOM did not hide the ID column
+    assert problem_strings(read.rejected["P3"]) == ["clients_1.csv:4: holds bytes that are not valid utf-8"]
+
+
+def test_a_folder_that_is_not_there(tmp_path: Path, layouts: dict[str, TrustMapping]) -> None:
+    with pytest.raises(ExtractError, match="no such extract folder"):
+        read_extract(tmp_path / "missing", layouts["rio-like"]).__enter__()
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_row_order_does_not_matter(clean_runs: dict[str, SynthRun], tmp_path: Path, layout: str) -> None:
+    """Extracts need not be sorted by service user: shuffled files read the same."""
+    run = clean_runs[layout]
+    folder = tmp_path / "shuffled"
+    shutil.copytree(run.folder, folder)
+    rng = random.Random(3)
+    for path in sorted(folder.iterdir()):
+        lines = path.read_bytes().splitlines(keepends=True)
+        if path.suffix == ".csv":
+            header, body = lines[:1], lines[1:]
+        elif path.suffix == ".jsonl":
+            header, body = [], lines
+        else:
+            continue
+        rng.shuffle(body)
+        path.write_bytes(b"".join(header + body))
+    assert read_all(folder, run.mapping).accepted == run.read.accepted
+
+
+def test_a_bad_directory_entry_rejects_those_who_refer_to_it(clean_runs: dict[str, SynthRun], tmp_path: Path) -> None:
+    """A staff row with a problem is reported once; only the service users whose records
+    refer to that member of staff are rejected, each pointing at the row."""
+    run = clean_runs["rio-like"]
+    folder = tmp_path / "extract"
+    shutil.copytree(run.folder, folder)
+    worker = next(m.member_id for r in run.records.values() for m in r.care_team if m.is_key_worker)
+    staff_file = next(folder.glob("ESR_Staff_*.jsonl"))
+    lines = staff_file.read_text().splitlines(keepends=True)
+    line = next(i for i, text in enumerate(lines, start=1) if f'"rioStaffId":"{worker}"' in text)
+    lines[line - 1] = lines[line - 1].replace('"sdsUserId":"', '"sdsUserId":"x')
+    staff_file.write_text("".join(lines))
+    read = read_all(folder, run.mapping)
+    assert problem_strings(read.directory_problems) == [
+        f"{staff_file.name}:{line}: sdsUserId: does not have the expected form"
+    ]
+    affected = {su for su, r in run.records.items() if any(s.staff_id == worker for s in r.staff)}
+    assert set(read.rejected) == affected
+    for problems in read.rejected.values():
+        assert all(
+            f"refers to staff {worker!r}, whose record has problems (see {staff_file.name}:{line})" in p.reason
+            for p in problems
+        )
+    assert read.accepted == {su: r for su, r in run.records.items() if su not in affected}
