@@ -420,8 +420,8 @@ class Validator:
             return
         full_url = None
         if node.path == "Bundle.entry.resource":
-            entry = _entry_of(value, w.frame.resource)
-            full_url = entry.get("fullUrl") if entry else None
+            bundle = w.frame.bundle
+            full_url = bundle.full_url_of.get(id(value)) if bundle is not None else None
         profiles = [p for t in node.types for p in t.profiles]
         contained = node.path.endswith(".contained")
         self.resource(value, inner_loc, w.frame, w.sink, profiles, contained=contained, full_url=full_url)
@@ -461,10 +461,3 @@ class Validator:
                 conforms_to=self.conforms,
             )
         return frame.env
-
-
-def _entry_of(resource: dict[str, Any], bundle: dict[str, Any]) -> dict[str, Any] | None:
-    for entry in bundle.get("entry", ()) if isinstance(bundle.get("entry"), list) else ():
-        if isinstance(entry, dict) and entry.get("resource") is resource:
-            return entry
-    return None

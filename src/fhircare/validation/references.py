@@ -60,6 +60,8 @@ class BundleIndex:
     type: str | None
     by_full_url: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     by_type_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: id() of each entry's resource → that entry's fullUrl (the walk reaches the resource, not the entry)
+    full_url_of: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def of_parameters(cls, parameters: dict[str, Any]) -> BundleIndex:
@@ -89,6 +91,7 @@ class BundleIndex:
             full_url = entry.get("fullUrl")
             if isinstance(full_url, str):
                 index.by_full_url.setdefault(full_url, []).append(resource)
+                index.full_url_of[id(resource)] = full_url
             rt, rid = resource.get("resourceType"), resource.get("id")
             if isinstance(rt, str) and isinstance(rid, str):
                 index.by_type_id.setdefault(f"{rt}/{rid}", []).append(resource)
