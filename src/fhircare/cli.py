@@ -28,6 +28,7 @@ from fhircare.cli_common import (
     _stdout,
     exit_code_for,
 )
+from fhircare.cli_map import MAP_EPILOG, map_command
 from fhircare.cli_synth import SYNTH_EPILOG, synth_command
 from fhircare.cli_validate import FILE_EXTENSION_URL, VALIDATE_EPILOG, validate_command
 from fhircare.settings import Settings
@@ -47,6 +48,7 @@ app = typer.Typer(
         f"  fhircare packages install {CORE_PACKAGE}\n\n"
         "  fhircare packages list\n\n"
         "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n\n"
+        "  fhircare map --extract extract/ --mapping mappings/rio-like.yaml --out out/\n\n"
         "Exit codes: 0 ok, 1 failure reported, 2 usage or I/O problem."
     ),
     no_args_is_help=True,
@@ -165,6 +167,7 @@ def packages_list(ctx: typer.Context) -> None:
 
 app.command("validate", epilog=VALIDATE_EPILOG)(validate_command)
 app.command("synth", epilog=SYNTH_EPILOG)(synth_command)
+app.command("map", epilog=MAP_EPILOG)(map_command)
 
 
 def main() -> None:

@@ -6,15 +6,20 @@ import contextlib
 import logging
 import sys
 from collections.abc import Iterator
-from typing import NoReturn
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import structlog
 import typer
 from rich.console import Console
 from rich.text import Text
 
-from fhircare.errors import FhircareError, InputError
+from fhircare.errors import DefinitionError, FhircareError, InputError, PackageError
 from fhircare.settings import Settings
+from fhircare.validation.packages import CORE_PACKAGE, PackageCache
+
+if TYPE_CHECKING:
+    from fhircare.validation.api import Validator
 
 EXIT_OK = 0
 #: the command ran and reports a failure (a package that could not be installed, ...)
@@ -72,3 +77,22 @@ def _errors_reported() -> Iterator[None]:
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         _fail(f"{exc.strerror or type(exc).__name__}{where}", exit_code_for(exc))
+
+
+def build_validator(igs: list[Path], settings: Settings) -> Validator:
+    """The validator over the core package (installed on first use), fhircare's
+    profiles and ``igs``; a problem building it ends the command with exit code 2."""
+    from fhircare.validation.api import Validator
+
+    for ig in igs:
+        if not ig.exists():
+            _fail(f"--ig {ig}: no such folder or .tgz", EXIT_USAGE)
+    cache = PackageCache.from_settings(settings)
+    try:
+        if not cache.is_installed(CORE_PACKAGE):
+            with _stderr().status(Text(f"Installing {CORE_PACKAGE} (first run)")) as status:
+                cache.install(CORE_PACKAGE, on_step=lambda step: status.update(Text(step)))
+        return Validator.create(igs, settings=settings, cache=cache)
+    except (PackageError, DefinitionError) as exc:
+        # The validator cannot be built: nothing to validate with (a usage/I-O problem).
+        _fail(str(exc), EXIT_USAGE)

@@ -18,9 +18,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from fhircare.errors import DefinitionError, FhircareError, PackageError
-from fhircare.settings import Settings
-from fhircare.validation.packages import CORE_PACKAGE, PackageCache
+from fhircare.errors import DefinitionError, FhircareError
 
 if TYPE_CHECKING:
     from fhircare.validation.api import Validator
@@ -36,6 +34,7 @@ from fhircare.cli_common import (
     _settings,
     _stderr,
     _stdout,
+    build_validator,
 )
 
 # ---------------------------------------------------------------------------------
@@ -165,30 +164,13 @@ def validate_command(
     settings = _settings(ctx)
     wanted = list(profiles or [])
     with _errors_reported():
-        validator = _build_validator(list(igs or []), settings)
+        validator = build_validator(list(igs or []), settings)
         _check_profiles(validator, wanted)
         if output_format is OutputFormat.json:
             tally = _validate_to_json(validator, paths, wanted)
         else:
             tally = _validate_to_text(validator, paths, wanted, quiet=quiet)
     raise typer.Exit(tally.exit_code)
-
-
-def _build_validator(igs: list[Path], settings: Settings) -> Validator:
-    from fhircare.validation.api import Validator
-
-    for ig in igs:
-        if not ig.exists():
-            _fail(f"--ig {ig}: no such folder or .tgz", EXIT_USAGE)
-    cache = PackageCache.from_settings(settings)
-    try:
-        if not cache.is_installed(CORE_PACKAGE):
-            with _stderr().status(Text(f"Installing {CORE_PACKAGE} (first run)")) as status:
-                cache.install(CORE_PACKAGE, on_step=lambda step: status.update(Text(step)))
-        return Validator.create(igs, settings=settings, cache=cache)
-    except (PackageError, DefinitionError) as exc:
-        # The validator cannot be built: nothing to validate with (a usage/I-O problem).
-        _fail(str(exc), EXIT_USAGE)
 
 
 def _check_profiles(validator: Validator, profiles: list[str]) -> None:

@@ -19,10 +19,11 @@ Context: CarePlan, EpisodeOfCare
 Extension: NextReviewExtension
 Id: next-review
 Title: "Next review"
-Description: "When the plan is next to be reviewed: a date, or a timeframe as a period (000 §3.4.2 \"An estimated date / timeframe of the next review must always be agreed.\"). R4 CarePlan has no element for it (requirements.md DD-03)."
+Description: "When the plan is next to be reviewed: a date, a period, or a timeframe in words when that is all that was agreed (000 §3.4.2 \"An estimated date / timeframe of the next review must always be agreed.\"; requirements.md EC-73: \"allow Period/text\"). R4 CarePlan has no element for it (requirements.md DD-03)."
 Context: CarePlan
 * insert ConformanceMetadata
-* value[x] only date or dateTime or Period
+* value[x] only date or dateTime or Period or string
+* valueString ^short = "A timeframe in words, such as \"in about three months, after the housing panel\""
 
 Extension: Section117AftercareExtension
 Id: section-117-aftercare

@@ -98,6 +98,8 @@ class ConsentDecision(SourceRecord):
     decided_at: Instant
     decided_by: ConsentDecider
     decided_by_contact_id: LocalId | None = None
+    #: who took a best-interests decision for a service user who lacks capacity for it
+    decided_by_staff_id: LocalId | None = None
     recipient_contact_id: LocalId | None = None
     recipient_organisation_id: LocalId | None = None
     recipient_partner_types: tuple[PartnerOrganisationType, ...] = ()
@@ -111,6 +113,8 @@ class ConsentDecision(SourceRecord):
     def _consistent(self) -> Self:
         if (self.decided_by is ConsentDecider.CONTACT) != (self.decided_by_contact_id is not None):
             raise field_error("decided_by_contact_id", "is required exactly when a contact decided")
+        if (self.decided_by is ConsentDecider.BEST_INTERESTS) != (self.decided_by_staff_id is not None):
+            raise field_error("decided_by_staff_id", "is required exactly when the decision is a best-interests one")
         recipients = sum(
             (
                 self.recipient_contact_id is not None,

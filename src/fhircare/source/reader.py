@@ -331,6 +331,10 @@ class Extract:
             else:
                 yield result
 
+    def service_user_count(self) -> int:
+        """How many service users iterating gives (each Accepted or Rejected)."""
+        return self._store.service_user_count(DIRECTORY_TYPES)
+
     def unattributed_problems(self) -> Iterator[Problem]:
         """Problems of rows that name no known service user (and are not directory rows):
         a bad or missing service user id, a child row whose parent does not exist."""

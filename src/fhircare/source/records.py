@@ -280,6 +280,7 @@ RECORD_TYPES: dict[str, RecordType] = {
             "consents",
             refs=(
                 Ref("decided_by_contact_id", "contact"),
+                Ref("decided_by_staff_id", "staff"),
                 Ref("recipient_contact_id", "contact"),
                 Ref("recipient_organisation_id", "organisation"),
                 Ref("care_plan_id", "care_plan"),

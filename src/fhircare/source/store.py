@@ -172,6 +172,16 @@ class RowStore:
         for (su,) in cursor:
             yield str(su)
 
+    def service_user_count(self, directory_types: tuple[str, ...]) -> int:
+        """How many service users :meth:`service_users` gives."""
+        marks = ",".join("?" * len(directory_types))
+        row = self.db.execute(
+            f"SELECT count(*) FROM (SELECT su FROM rows WHERE su IS NOT NULL AND rtype NOT IN ({marks})"
+            " UNION SELECT su FROM blocked WHERE su IS NOT NULL)",
+            directory_types,
+        ).fetchone()
+        return int(row[0])
+
     def rows_for(self, su: str) -> list[StoredRow]:
         cursor = self.db.execute(
             f"SELECT {_COLUMNS}, d.places FROM rows r LEFT JOIN dups d ON d.rtype = r.rtype AND d.rkey = r.rkey"

@@ -77,6 +77,11 @@ class DefinitionContext:
         """
         count = 0
         for entry in index_folder(folder, persist=persist_index):
+            if entry.resource_type == "ImplementationGuide":
+                # its global profiles apply to every resource of their types (as with
+                # the HL7 validator's -ig)
+                self.add_resource(orjson.loads((folder / entry.filename).read_bytes()))
+                continue
             if entry.resource_type not in _INDEXED_TYPES or not entry.url:
                 continue
             self._add(

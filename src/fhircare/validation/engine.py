@@ -58,6 +58,8 @@ class Validator:
         self._type_models: dict[str, StructureModel | None] = {}
         self._resource_kinds: dict[str, bool] = {}  # type code → is it a resource type?
         self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
+        #: (id of a resource, profile) → conforms, for the validation under way
+        self._conformance: dict[tuple[int, str], bool] = {}
         #: Reference element → resource types it may point at (target profiles resolved)
         self.reference_targets: dict[ElementNode, set[str]] = {}
         #: what each slice expects at each discriminator path (see slicing.py)
@@ -68,18 +70,34 @@ class Validator:
     # -- public --------------------------------------------------------------
     def validate(self, resource: Any, profiles: Sequence[str] = (), *, source: str | None = None) -> ValidationResult:
         sink = IssueSink()
-        if not isinstance(resource, dict):
-            sink.add("fatal", "structure", "$this", "The content is not a JSON object")
-        else:
-            rt = resource.get("resourceType")
-            location = rt if isinstance(rt, str) else "$this"
-            self.resource(resource, location, None, sink, list(profiles))
+        self._conformance.clear()
+        try:
+            if not isinstance(resource, dict):
+                sink.add("fatal", "structure", "$this", "The content is not a JSON object")
+            else:
+                rt = resource.get("resourceType")
+                location = rt if isinstance(rt, str) else "$this"
+                self.resource(resource, location, None, sink, list(profiles))
+        finally:
+            self._conformance.clear()
         return ValidationResult(issues=sink.issues, source=source)
 
     def conforms(self, resource: dict[str, Any], profile: str, outer: Frame | None = None) -> bool:
-        """Does the resource meet the profile? (``outer``: the Bundle it sits in, if any)"""
+        """Does the resource meet the profile? (``outer``: the Bundle it sits in, if any)
+
+        Answered once per resource and profile in one validation: in a bundle where
+        thirty resources refer to the same Patient, its target profile is checked once,
+        not thirty times (and again for every reference inside each check).
+        """
+        key = (id(resource), profile)
+        known = self._conformance.get(key)
+        if known is not None:
+            return known
         if self._conform_depth > 4:
             return True  # references that lead round in a circle: stop asking
+        # while the answer is being worked out, a reference back to the same resource
+        # is taken to conform (a cycle proves nothing either way)
+        self._conformance[key] = True
         self._conform_depth += 1
         try:
             sink = IssueSink()
@@ -87,7 +105,8 @@ class Validator:
             self.resource(resource, loc, outer, sink, [profile], claimed=False)
         finally:
             self._conform_depth -= 1
-        return not any(i.is_error for i in sink.issues)
+        answer = self._conformance[key] = not any(i.is_error for i in sink.issues)
+        return answer
 
     def type_model(self, code: str) -> StructureModel | None:
         """The core definition of a type or resource, memoised (looked up per element)."""

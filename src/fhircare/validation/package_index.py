@@ -24,9 +24,10 @@ log = structlog.get_logger(__name__)
 
 INDEX_FILENAME = ".fhircare-index.json"
 #: bump when the saved rows change shape; older saved indexes are then rebuilt
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 INDEXED_TYPES = frozenset(
     {
+        "ImplementationGuide",
         "StructureDefinition",
         "ValueSet",
         "CodeSystem",

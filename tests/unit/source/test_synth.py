@@ -96,14 +96,20 @@ def test_bad_rows_are_reported_where_they_were_written(faulty_runs: dict[str, Sy
         "missing-value",
         "unknown-reference",
         "unknown-service-user",
+        "performer-not-in-care-team",
     }
-    assert set(run.read.rejected) == {f["service_user_id"] for f in faults}
-    for fault in faults:
+    read_faults = [f for f in faults if f["found_by"] == "read"]
+    assert set(run.read.rejected) == {f["service_user_id"] for f in read_faults}
+    for fault in read_faults:
         located = [(p.file, p.line, p.field) for p in run.read.rejected[fault["service_user_id"]]]
         assert (fault["file"], fault["line"], fault["column"]) in located, fault
+    # the records that disagree with each other read well (the mapping rejects them)
+    [mapping_fault] = [f for f in faults if f["found_by"] == "consistency"]
+    assert mapping_fault["service_user_id"] in run.read.accepted
     # everyone else is read, unchanged
-    clean = {su: r for su, r in run.records.items() if su not in run.read.rejected}
-    assert run.read.accepted == clean and len(clean) == PATIENTS - 6
+    faulty = {f["service_user_id"] for f in faults}
+    clean = {su: r for su, r in run.records.items() if su not in faulty}
+    assert {su: run.read.accepted[su] for su in clean} == clean and len(clean) == PATIENTS - 7
     manifest = json.loads((run.folder / MANIFEST).read_text())
     assert manifest["faults"] == faults and manifest["layout"] == layout
 
@@ -119,7 +125,7 @@ def test_cli_writes_an_extract_and_a_manifest(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "patients.jsonl" in result.output and "Edge cases: carer-refusing-consent (1)" in result.output
-    assert "Bad rows written: 7" in result.output
+    assert "Bad rows written: 8" in result.output
     manifest = json.loads((tmp_path / "x" / MANIFEST).read_text())
     assert manifest["patients"] == 12 and manifest["seed"] == 9 and manifest["as_of"] == "2025-06-30"
     again = run_cli(

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,7 @@ from fhircare.source.carers import Contact
 from fhircare.source.codes import Relationship
 from fhircare.source.mapping_file import TrustMapping
 from fhircare.source.records import record_type_of
-from fhircare.source.synth.directory import build_directory
+from fhircare.source.synth.directory import TrustDirectory, build_directory
 from fhircare.source.synth.faults import FAULTS, UNKNOWN_SERVICE_USER, Fault
 from fhircare.source.synth.generate import make_service_user
 from fhircare.source.synth.names import NhsNumbers
@@ -101,7 +102,7 @@ def synthesise(
                 fault = next((f for f in pending if f.target(record) is not None), None)
                 if fault is not None:
                     pending.remove(fault)
-            _write_service_user(writer, record, fault, summary)
+            _write_service_user(writer, record, fault, summary, directory)
             for case in sorted(edge_cases(record, as_of)):
                 summary.edge_cases.setdefault(case.value, []).append(record.service_user_id)
             if keep is not None:
@@ -118,18 +119,26 @@ def synthesise(
 
 
 def _write_service_user(
-    writer: LayoutWriter, record: ServiceUserRecord, fault: Fault | None, summary: SynthSummary
+    writer: LayoutWriter,
+    record: ServiceUserRecord,
+    fault: Fault | None,
+    summary: SynthSummary,
+    directory: TrustDirectory,
 ) -> None:
     target = fault.target(record) if fault is not None else None
+    edit = None
+    if fault is not None:
+        edit = partial(fault.edit, directory=directory) if fault.needs_directory else fault.edit
     su = record.service_user_id
     for model in record.records():
         rt = record_type_of(model)
         if rt.directory:
             continue
         if fault is not None and model is target:
-            first = writer.write(rt.name, model, su, None if fault.repeat else fault.edit)[0]
-            written = writer.write(rt.name, model, su, fault.edit)[0] if fault.repeat else first
+            first = writer.write(rt.name, model, su, None if fault.repeat else edit)[0]
+            written = writer.write(rt.name, model, su, edit)[0] if fault.repeat else first
             entry: dict[str, Any] = {"kind": fault.kind, "service_user_id": su, "record_type": rt.name}
+            entry["found_by"] = fault.found_by
             entry |= {"file": written.file, "line": written.line, "column": written.column}
             if fault.repeat:
                 entry["first_line"] = first.line
@@ -152,6 +161,7 @@ def _stray_row(writer: LayoutWriter, summary: SynthSummary) -> None:
     summary.faults.append(
         {
             "kind": "unknown-service-user",
+            "found_by": "read",
             "service_user_id": UNKNOWN_SERVICE_USER,
             "record_type": "contact",
             "file": written.file,

@@ -4,6 +4,8 @@ a reader's rejects can be checked against exactly what was broken (file, line, c
 Every kind of bad input the readers must report is here: an invalid NHS number, an
 impossible date, an unknown code, a duplicate id, a missing required value, a reference
 to a record that does not exist, and a row for a service user who is not in the extract.
+One fault is in records that read well but disagree with each other (an action given to
+someone outside the care team), which the mapping rejects.
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from fhircare.source.care_plan import CarePlanAction
 from fhircare.source.local_codes import PerformerKind
 from fhircare.source.mapping_file import RecordPlan
 from fhircare.source.records import RECORD_TYPES
+from fhircare.source.synth.directory import TrustDirectory
+
+#: a team whose staff are in no synthetic care team
+UNALLOCATED_TEAM = "T-REHAB"
 
 #: the id of the service user the stray row names (no synthetic service user has it)
 UNKNOWN_SERVICE_USER = "P999999"
@@ -71,15 +77,27 @@ def _duplicate(row: dict[str, Any], plan: RecordPlan) -> str:
     return _column(plan, plan.record_type.key[0])
 
 
+def _stranger_performer(row: dict[str, Any], plan: RecordPlan, directory: TrustDirectory) -> str:
+    """A member of staff who exists but is in nobody's care team (the rehabilitation team's
+    manager): the row reads, and the service user is rejected when mapped."""
+    column = _column(plan, "performer_id")
+    row[column] = directory.manager(UNALLOCATED_TEAM).staff_id
+    return column
+
+
 @dataclass(frozen=True)
 class Fault:
     kind: str
     record_type: str
     #: which record of the service user gets the fault (the first that matches)
     applies: Callable[[BaseModel], bool]
-    edit: Callable[[dict[str, Any], RecordPlan], str]
+    edit: Callable[..., str]
     #: the row is written twice (the second copy is the fault)
     repeat: bool = False
+    #: ``edit`` also takes the trust directory (``directory=``)
+    needs_directory: bool = False
+    #: found when mapping (records that disagree), not when reading
+    found_by: str = "read"
 
     def target(self, record: ServiceUserRecord) -> BaseModel | None:
         return next((m for m in record.records() if self._type_matches(m) and self.applies(m)), None)
@@ -100,4 +118,6 @@ FAULTS: tuple[Fault, ...] = (
     Fault("duplicate-id", "care_plan_need", lambda m: True, _duplicate, repeat=True),
     Fault("missing-value", "care_team_member", lambda m: True, _missing_value),
     Fault("unknown-reference", "care_plan_action", _staff_action, _unknown_reference),
+    Fault("performer-not-in-care-team", "care_plan_action", _staff_action, _stranger_performer,
+          needs_directory=True, found_by="consistency"),
 )  # fmt: skip

@@ -204,35 +204,34 @@ def _shares(draft: Draft, main: CarePlan) -> None:
     may have it; the crisis plan to the GP where the service user agreed."""
     shared = min(main.created_on + timedelta(days=draft.rng.randint(1, 10)), draft.as_of)
     _share(draft, main.care_plan_id, PerformerKind.SERVICE_USER, None, shared, None)
+    consents = {r.consent_id: r for r in draft.records if isinstance(r, ConsentDecision)}
     for contact_id, consent_id in draft.sharing_consents.items():
-        _share(draft, main.care_plan_id, PerformerKind.CARER, contact_id, shared, consent_id)
+        _share(draft, main.care_plan_id, PerformerKind.CARER, contact_id, shared, consents[consent_id])
     partner = next((r for r in draft.records if isinstance(r, ConsentDecision) and r.recipient_partner_types), None)
     crisis = next(
         (r for r in draft.records if isinstance(r, CarePlan) and r.plan_type is CarePlanType.CRISIS_PLAN), None
     )
     gp = draft.service_user.gp_practice_id if draft.service_user else None
     if partner is not None and crisis is not None and gp is not None:
-        when = max(shared, partner.decided_at.date())
-        _share(
-            draft,
-            crisis.care_plan_id,
-            PerformerKind.PARTNER_ORGANISATION,
-            gp,
-            min(when, draft.as_of),
-            partner.consent_id,
-        )
+        _share(draft, crisis.care_plan_id, PerformerKind.PARTNER_ORGANISATION, gp, shared, partner)
 
 
 def _share(
-    draft: Draft, plan_id: str, kind: PerformerKind, recipient: str | None, day: date, consent_id: str | None
+    draft: Draft, plan_id: str, kind: PerformerKind, recipient: str | None, day: date, consent: ConsentDecision | None
 ) -> None:
+    """A copy given on ``day``, or, under a consent given later, just after the consent."""
+    shared_at = draft.at(day)
+    if consent is not None and shared_at <= consent.decided_at:
+        shared_at = max(
+            draft.at(min(consent.decided_at.date(), draft.as_of)), consent.decided_at + timedelta(minutes=30)
+        )
     draft.add(
         PlanShare(
             share_id=draft.new_id("SH"),
             care_plan_id=plan_id,
             recipient_kind=kind,
             recipient_id=recipient,
-            shared_at=draft.at(day),
-            consent_id=consent_id,
+            shared_at=shared_at,
+            consent_id=consent.consent_id if consent is not None else None,
         )
     )

@@ -1,0 +1,120 @@
+"""One service user's records → one FHIR R4 transaction Bundle (all or nothing).
+
+Entries refer to each other by ``urn:uuid:`` fullUrls. Each is a conditional update on
+its business identifier (``PUT CarePlan?identifier=system|value``), so sending a bundle
+twice changes nothing and a server keeps one copy of the trust, its teams and staff
+however many bundles name them (DESIGN.md "Identity"). Provenance has no identifier in
+R4 and is put by its derived id.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+from fhircare.mapping.care_plan import by_id, care_plan, goal, plan_author
+from fhircare.mapping.care_team import care_team
+from fhircare.mapping.consent import carer_information_provenance, consent, decision_provenance, plan_agreed_provenance
+from fhircare.mapping.context import MappingContext, ResourceKey
+from fhircare.mapping.dialog import dialog_care_plan, dialog_response, dialog_scores
+from fhircare.mapping.fhir import Json
+from fhircare.mapping.organisations import partner_organization, team_organization, trust_organization
+from fhircare.mapping.people import patient, practitioner, practitioner_role, related_person
+from fhircare.mapping.refs import Refs
+from fhircare.source.bundle import ServiceUserRecord
+from fhircare.source.common import SourceRecord
+
+
+@dataclass(frozen=True)
+class MappedBundle:
+    """The transaction Bundle of one service user, and how many resources of each type."""
+
+    service_user_id: str
+    bundle: Json
+    counts: dict[str, int] = field(default_factory=dict)
+    #: the source record each entry was made from (by entry index), for reports
+    sources: tuple[SourceRecord, ...] = ()
+
+    @property
+    def resources(self) -> list[Json]:
+        return [entry["resource"] for entry in self.bundle["entry"]]
+
+
+def _resources(record: ServiceUserRecord, refs: Refs) -> Iterator[tuple[Json, SourceRecord]]:
+    """Every resource of the bundle with the record it comes from, in a stable order: who
+    and where first, then the service user, their people, decisions, team, plans,
+    DIALOG and the evidence."""
+    su = record.service_user
+    yield trust_organization(refs.context), su
+    for org in sorted(record.organisations, key=lambda o: by_id(o.organisation_id)):
+        yield partner_organization(org, refs), org
+    for team in sorted(record.teams, key=lambda t: by_id(t.team_id)):
+        yield team_organization(team, refs), team
+    for staff in sorted(record.staff, key=lambda s: by_id(s.staff_id)):
+        yield practitioner(staff, refs), staff
+        yield practitioner_role(staff, refs), staff
+    yield patient(record, refs), su
+    for contact in sorted(record.contacts, key=lambda c: by_id(c.contact_id)):
+        yield related_person(contact, record, refs), contact
+    decisions = sorted(record.consents, key=lambda c: by_id(c.consent_id))
+    for decision in decisions:
+        yield consent(decision, refs), decision
+    care_team_resource = care_team(record, refs)
+    if care_team_resource is not None:
+        yield care_team_resource, min(record.care_team, key=lambda m: by_id(m.membership_id))
+    for item in sorted(record.goals, key=lambda g: by_id(g.goal_id)):
+        yield goal(item, record, refs), item
+    plans = sorted(record.care_plans, key=lambda p: (p.is_sub_plan, by_id(p.care_plan_id)))
+    for plan in plans:
+        yield care_plan(plan, record, refs, has_care_team=care_team_resource is not None), plan
+    for assessment in sorted(record.dialog_assessments, key=lambda d: by_id(d.dialog_assessment_id)):
+        based_on = dialog_care_plan(assessment, record)
+        assert based_on is not None  # checked by the consistency rules
+        yield dialog_response(assessment, based_on, refs), assessment
+        for score in dialog_scores(assessment, refs):
+            yield score, assessment
+    for plan in plans:
+        agreed = plan_agreed_provenance(plan, plan_author(plan, record, refs), refs)
+        if agreed is not None:
+            yield agreed, plan
+    for decision in decisions:
+        evidence = decision_provenance(decision, refs)
+        if evidence is not None:
+            yield evidence, decision
+    for information in sorted(record.carer_information, key=lambda i: by_id(i.carer_information_id)):
+        yield carer_information_provenance(information, refs), information
+
+
+def _request(resource: Json) -> Json:
+    """A conditional update on the identifier the resource's id is derived from."""
+    rtype, rid = resource["resourceType"], resource["id"]
+    identifiers = resource.get("identifier") or []
+    for identifier in identifiers if isinstance(identifiers, list) else [identifiers]:
+        if ResourceKey(rtype, identifier["system"], identifier["value"]).id == rid:
+            token = quote(f"{identifier['system']}|{identifier['value']}", safe=":/|")
+            return {"method": "PUT", "url": f"{rtype}?identifier={token}"}
+    return {"method": "PUT", "url": f"{rtype}/{rid}"}
+
+
+def map_service_user(record: ServiceUserRecord, context: MappingContext) -> MappedBundle:
+    """The transaction Bundle of one service user's records (checked with
+    :func:`~fhircare.mapping.consistency.check_consistency` first: the mapping assumes
+    the records agree)."""
+    refs = Refs(record, context)
+    entries = []
+    sources = []
+    counts: Counter[str] = Counter()
+    for resource, source in _resources(record, refs):
+        counts[resource["resourceType"]] += 1
+        entries.append({"fullUrl": f"urn:uuid:{resource['id']}", "resource": resource, "request": _request(resource)})
+        sources.append(source)
+    bundle: Json = {
+        "resourceType": "Bundle",
+        "id": context.key("Bundle", "bundle", record.service_user_id).id,
+        "identifier": context.key("Bundle", "bundle", record.service_user_id).identifier,
+        "type": "transaction",
+        "entry": entries,
+    }
+    return MappedBundle(record.service_user_id, bundle, dict(counts), tuple(sources))

@@ -1,0 +1,103 @@
+"""Organizations: the trust, its teams and the partner organisations (fhircare-organization).
+
+Every Organization is typed with its partner organisation type, because what a partner
+may see is decided by that type (DESIGN.md "Partner access"; fhircare-organization-1).
+"""
+
+from __future__ import annotations
+
+from fhircare.mapping.context import MappingContext
+from fhircare.mapping.fhir import Json, code, coding, concept, meta, prune
+from fhircare.mapping.labels import label
+from fhircare.mapping.narrative import humanise, narrative, sentence
+from fhircare.mapping.refs import Refs
+from fhircare.source.care_team import Organisation, Team
+from fhircare.source.codes import PartnerOrganisationType
+
+_ORGANIZATION_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
+_PROFILE = "fhircare-organization"
+
+#: the HL7 organisation type that goes with a partner type, where one fits
+_HL7_TYPE = {
+    PartnerOrganisationType.NHS_MENTAL_HEALTH_TRUST: "prov",
+    PartnerOrganisationType.OTHER_PROVIDER: "prov",
+    PartnerOrganisationType.PRISON_MENTAL_HEALTH: "prov",
+    PartnerOrganisationType.GP_PRACTICE: "prov",
+    PartnerOrganisationType.CARE_PROVIDER: "prov",
+    PartnerOrganisationType.LOCAL_AUTHORITY: "govt",
+    PartnerOrganisationType.VCSE: "cg",
+}
+
+
+def _types(kind: PartnerOrganisationType, hl7: str | None) -> list[Json]:
+    codings = [coding(_ORGANIZATION_TYPE, hl7)] if hl7 else []
+    return [concept(*codings, code(kind))]
+
+
+def _phone(number: str | None) -> list[Json] | None:
+    return [{"system": "phone", "value": number, "use": "work"}] if number else None
+
+
+def trust_organization(context: MappingContext) -> Json:
+    key = context.trust_key
+    return {
+        "resourceType": "Organization",
+        "id": key.id,
+        "meta": meta(_PROFILE),
+        "text": narrative(
+            sentence(f"{context.trust_name} (ODS code {context.trust_ods_code}), an NHS mental health trust")
+        ),
+        "identifier": [key.identifier],
+        "active": True,
+        "type": _types(PartnerOrganisationType.NHS_MENTAL_HEALTH_TRUST, "prov"),
+        "name": context.trust_name,
+    }
+
+
+def team_organization(team: Team, refs: Refs) -> Json:
+    """A team, as an Organization that is part of the trust or of a partner."""
+    key = refs.team(team.team_id)
+    if team.organisation_id is None:
+        owner_name, kind = refs.context.trust_name, PartnerOrganisationType.NHS_MENTAL_HEALTH_TRUST
+    else:
+        owner = refs.organisations[team.organisation_id]
+        owner_name, kind = owner.name, owner.kind
+    service = f" ({humanise(team.service_line.value)} service)" if team.service_line else ""
+    contact = f" Contact the team on {team.phone}." if team.phone else ""
+    return prune(
+        {
+            "resourceType": "Organization",
+            "id": key.id,
+            "meta": meta(_PROFILE),
+            "text": narrative(sentence(f"{team.name}{service}, part of {owner_name}.{contact}")),
+            "identifier": [key.identifier],
+            "active": True,
+            "type": [concept(coding(_ORGANIZATION_TYPE, "team"), code(kind))],
+            "name": team.name,
+            "telecom": _phone(team.phone),
+            "partOf": refs.team_parent(team).reference(),
+        }
+    )
+
+
+def partner_organization(organisation: Organisation, refs: Refs) -> Json:
+    """A GP practice, local authority, ICB, VCSE partner, out-of-area provider, ..."""
+    key = refs.organisation(organisation.organisation_id)
+    identifiers = [key.identifier]
+    local = refs.context.key("Organization", "organisation", organisation.organisation_id)
+    if local != key:  # keyed by ODS code: the trust's own id for it too
+        identifiers.append(local.identifier)
+    ods = f" (ODS code {organisation.ods_code})" if organisation.ods_code else ""
+    return prune(
+        {
+            "resourceType": "Organization",
+            "id": key.id,
+            "meta": meta(_PROFILE),
+            "text": narrative(sentence(f"{organisation.name}{ods}, {label(organisation.kind)}")),
+            "identifier": identifiers,
+            "active": organisation.active,
+            "type": _types(organisation.kind, _HL7_TYPE.get(organisation.kind)),
+            "name": organisation.name,
+            "telecom": _phone(organisation.phone),
+        }
+    )
