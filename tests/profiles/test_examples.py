@@ -38,6 +38,8 @@ UKCORE_PROFILE = {
     "PractitionerRole": "UKCore-PractitionerRole",
     "Organization": "UKCore-Organization",
     "CareTeam": "UKCore-CareTeam",
+    "EpisodeOfCare": "UKCore-EpisodeOfCare",
+    "Encounter": "UKCore-Encounter",
     "CarePlan": "UKCore-CarePlan",
     "RelatedPerson": "UKCore-RelatedPerson",
     "Consent": "UKCore-Consent",

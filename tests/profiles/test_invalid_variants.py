@@ -453,6 +453,50 @@ VARIANTS = [
         "Observation.code",
         "None of the codings provided are in the value set 'DIALOG derived score'",
     ),
+    # EpisodeOfCare
+    Variant(
+        "EpisodeOfCare-example-episode-waitlist",
+        "a key worker on an episode still on the waiting list",
+        put({"reference": "PractitionerRole/example-role-key-worker"}, "careManager"),
+        "EpisodeOfCare",
+        "fhircare-episode-1",
+    ),
+    Variant(
+        "EpisodeOfCare-example-episode",
+        "a finished episode without an end date",
+        put("finished", "status"),
+        "EpisodeOfCare",
+        "fhircare-episode-2",
+    ),
+    Variant(
+        "EpisodeOfCare-example-episode",
+        "no service line",
+        drop("type"),
+        "EpisodeOfCare",
+        "EpisodeOfCare.type: minimum required = 1, but only found 0",
+    ),
+    # Encounter
+    Variant(
+        "Encounter-example-inpatient-stay",
+        "finished but with no discharge",
+        drop("period", "end"),
+        "Encounter",
+        "fhircare-encounter-1",
+    ),
+    Variant(
+        "Encounter-example-out-of-area-placement",
+        "a placement type the value set does not have",
+        put("holiday", "extension", 0, "extension", 0, "valueCodeableConcept", "coding", 0, "code"),
+        "Encounter.extension[0].extension[0].value.ofType(CodeableConcept)",
+        "None of the codings provided are in the value set 'Out-of-area placement type'",
+    ),
+    Variant(
+        "Encounter-example-inpatient-stay",
+        "no provider",
+        drop("serviceProvider"),
+        "Encounter",
+        "Encounter.serviceProvider: minimum required = 1, but only found 0",
+    ),
 ]
 
 

@@ -61,3 +61,35 @@ def test_relationship_value_set_holds_every_ukcore_relationship() -> None:
         if other != system:
             assert ours_whole.get(other) == filters, other
     assert _excluded(ours) == _excluded(theirs)
+
+
+def test_legal_status_stand_in_matches_ukcore() -> None:
+    ours = read_json(PACKAGE / "StructureDefinition-Extension-UKCore-LegalStatus.json")
+    theirs = read_json(UKCORE / "Extension-UKCore-LegalStatus.json")
+    assert ours["url"] == theirs["url"]
+    assert ours["context"] == theirs["context"]
+
+    def parts(sd: dict[str, Any]) -> dict[str, tuple[int | None, str | None, list[str]]]:
+        elements = {e["id"]: e for e in sd["differential"]["element"]}
+        found = {}
+        for name in ("legalStatusContext", "legalStatusClassification"):
+            slice_ = elements[f"Extension.extension:{name}"]
+            value = elements[f"Extension.extension:{name}.value[x]"]
+            found[name] = (slice_["min"], value["binding"]["strength"], [t["code"] for t in value["type"]])
+        return found
+
+    assert parts(ours) == parts(theirs)
+
+
+@pytest.mark.parametrize(
+    ("ours", "system"),
+    [
+        ("ValueSet-legal-status-classification-england.json", "UKCore-LegalStatusClassificationEngland"),
+        ("ValueSet-legal-status-classification-wales.json", "UKCore-LegalStatusClassificationWales"),
+        ("ValueSet-legal-status-context.json", "UKCore-LegalStatusContext"),
+    ],
+)
+def test_legal_status_codes_are_ukcore_codes(ours: str, system: str) -> None:
+    code_system = read_json(UKCORE / f"CodeSystem-{system}.json")
+    expected = {(code_system["url"], c["code"]) for c in code_system["concept"]}
+    assert _concepts(read_json(PACKAGE / ours)) == expected

@@ -16,6 +16,7 @@ Alias: $organization-type = http://terminology.hl7.org/CodeSystem/organization-t
 Alias: $observation-category = http://terminology.hl7.org/CodeSystem/observation-category
 Alias: $goal-achievement = http://terminology.hl7.org/CodeSystem/goal-achievement
 Alias: $v3-DataOperation = http://terminology.hl7.org/CodeSystem/v3-DataOperation
+Alias: $v3-ActPriority = http://terminology.hl7.org/CodeSystem/v3-ActPriority
 Alias: $data-absent-reason-cs = http://terminology.hl7.org/CodeSystem/data-absent-reason
 Alias: $ucum = http://unitsofmeasure.org
 
@@ -33,5 +34,9 @@ Alias: $gphc-number = https://fhir.hl7.org.uk/Id/gphc-number
 Alias: $ukcore-additional-relationship = https://fhir.hl7.org.uk/CodeSystem/UKCore-AdditionalPersonRelationshipRole
 Alias: $ukcore-nhs-number-verification-england = https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusEngland
 Alias: $ukcore-nhs-number-verification-wales = https://fhir.hl7.org.uk/CodeSystem/UKCore-NHSNumberVerificationStatusWales
+Alias: $ukcore-legal-status-england = https://fhir.hl7.org.uk/CodeSystem/UKCore-LegalStatusClassificationEngland
+Alias: $ukcore-legal-status-wales = https://fhir.hl7.org.uk/CodeSystem/UKCore-LegalStatusClassificationWales
+Alias: $ukcore-legal-status-context = https://fhir.hl7.org.uk/CodeSystem/UKCore-LegalStatusContext
+Alias: $UKCoreLegalStatus = https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-LegalStatus
 Alias: $ukcore-sds-job-role = https://fhir.hl7.org.uk/CodeSystem/UKCore-SDSJobRoleName
 Alias: $UKCoreNHSNumberVerificationStatus = https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus

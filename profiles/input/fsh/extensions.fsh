@@ -149,3 +149,52 @@ Context: QuestionnaireResponse, Observation
 * insert ConformanceMetadata
 * value[x] only Coding
 * valueCoding from DialogTimepointVS (required)
+
+Extension: OutOfAreaPlacementExtension
+Id: out-of-area-placement
+Title: "Out-of-area placement"
+Description: "The stay is an out-of-area placement: of which kind, and whether the trust exempts the service user from data collection while it lasts. The policies disagree on contact and reporting (004 §3.6 \"Service users in this situation are exempt from data collection.\" vs 000 §3.8), so the exemption is recorded as the trust decided it (requirements.md EC-13, EC-91)."
+Context: Encounter
+* insert ConformanceMetadata
+* extension contains
+    placementType 1..1 MS and
+    exemptFromDataCollection 1..1 MS
+* extension[placementType].value[x] only CodeableConcept
+* extension[placementType].valueCodeableConcept from PlacementTypeVS (required)
+* extension[exemptFromDataCollection].value[x] only boolean
+
+Extension: EstimatedDischargeDateExtension
+Id: estimated-discharge-date
+Title: "Estimated discharge date"
+Description: "The discharge date estimated while the service user is in hospital (004 App 1 \"An estimated discharge date would be set at their admission care coordination review.\"). R4 Encounter has no element for it (requirements.md DD-19)."
+Context: Encounter
+* insert ConformanceMetadata
+* value[x] only date
+
+Extension: PreviousEpisodeExtension
+Id: previous-episode
+Title: "Previous episode"
+Description: "The episode this one continues: the same service user returning to services (requirements.md EC-27) or the receiving team's episode of a transfer (EC-10)."
+Context: EpisodeOfCare
+* insert ConformanceMetadata
+* value[x] only Reference(FhircareEpisodeOfCare)
+
+Extension: TransferOfCareExtension
+Id: transfer-of-care
+Title: "Transfer of care"
+Description: "A transfer of this episode's care to another team, and where it has got to. Until it is completed the key worker stays with this (the originating) team (004 §3.9 \"Unless the service user is being discharged the key worker responsibility for will remain with the originating team.\")."
+Context: EpisodeOfCare
+* insert ConformanceMetadata
+* extension contains
+    toTeam 1..1 MS and
+    toEpisode 0..1 MS and
+    status 1..1 MS and
+    requested 1..1 MS and
+    completed 0..1 MS
+* extension[toTeam].value[x] only Reference(FhircareOrganization)
+* extension[toEpisode].value[x] only Reference(FhircareEpisodeOfCare)
+* extension[status] ^short = "requested | in-progress | completed | cancelled"
+* extension[status].value[x] only code
+* extension[status].valueCode from http://hl7.org/fhir/ValueSet/task-status (required)
+* extension[requested].value[x] only date
+* extension[completed].value[x] only date

@@ -20,3 +20,23 @@ Context: Patient.identifier
 * value[x] 1..1
 * value[x] only CodeableConcept
 * valueCodeableConcept from NHSNumberVerificationStatusVS (required)
+
+Extension: UKCoreLegalStatusStandIn
+Id: Extension-UKCore-LegalStatus
+Title: "Legal status (stand-in for the UK Core extension)"
+Description: "Stand-in for https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-LegalStatus (UK Core 2.1.0): the Mental Health Act legal status of a patient at admission or discharge of an encounter."
+Context: Encounter
+* insert ConformanceMetadata
+* ^url = $UKCoreLegalStatus
+* ^version = "2.1.0"
+* ^publisher = "fhircare project (stand-in for an HL7 UK definition)"
+* extension contains
+    legalStatusContext 1..1 and
+    legalStatusClassification 1..1
+* extension[legalStatusContext].value[x] 1..1
+* extension[legalStatusContext].value[x] only CodeableConcept
+* extension[legalStatusContext].valueCodeableConcept from LegalStatusContextVS (extensible)
+* extension[legalStatusClassification].value[x] 1..1
+* extension[legalStatusClassification].value[x] only CodeableConcept
+* extension[legalStatusClassification].valueCodeableConcept from LegalStatusClassificationVS (extensible)
+* value[x] 0..0

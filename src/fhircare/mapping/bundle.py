@@ -19,6 +19,7 @@ from fhircare.mapping.care_team import care_team
 from fhircare.mapping.consent import carer_information_provenance, consent, decision_provenance, plan_agreed_provenance
 from fhircare.mapping.context import MappingContext, ResourceKey
 from fhircare.mapping.dialog import dialog_care_plan, dialog_response, dialog_scores
+from fhircare.mapping.episodes import episode_of_care, inpatient_encounter, placement_encounter
 from fhircare.mapping.fhir import Json
 from fhircare.mapping.organisations import partner_organization, team_organization, trust_organization
 from fhircare.mapping.people import patient, practitioner, practitioner_role, related_person
@@ -64,11 +65,18 @@ def _resources(record: ServiceUserRecord, refs: Refs) -> Iterator[tuple[Json, So
     care_team_resource = care_team(record, refs)
     if care_team_resource is not None:
         yield care_team_resource, min(record.care_team, key=lambda m: by_id(m.membership_id))
+    has_care_team = care_team_resource is not None
+    for episode in sorted(record.episodes, key=lambda e: by_id(e.episode_id)):
+        yield episode_of_care(episode, record, refs, has_care_team=has_care_team), episode
+    for stay in sorted(record.inpatient_stays, key=lambda s: by_id(s.stay_id)):
+        yield inpatient_encounter(stay, record, refs), stay
+    for placement in sorted(record.out_of_area_placements, key=lambda p: by_id(p.placement_id)):
+        yield placement_encounter(placement, record, refs), placement
     for item in sorted(record.goals, key=lambda g: by_id(g.goal_id)):
         yield goal(item, record, refs), item
     plans = sorted(record.care_plans, key=lambda p: (p.is_sub_plan, by_id(p.care_plan_id)))
     for plan in plans:
-        yield care_plan(plan, record, refs, has_care_team=care_team_resource is not None), plan
+        yield care_plan(plan, record, refs, has_care_team=has_care_team), plan
     for assessment in sorted(record.dialog_assessments, key=lambda d: by_id(d.dialog_assessment_id)):
         based_on = dialog_care_plan(assessment, record)
         assert based_on is not None  # checked by the consistency rules

@@ -27,12 +27,13 @@ from fhircare.mapping.fhir import (
     prune,
 )
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import listing, long_date, narrative, natural_key, sentence
+from fhircare.mapping.narrative import long_date, narrative, natural_key, sentence
 from fhircare.mapping.people import who
 from fhircare.mapping.refs import Refs
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_plan import CarePlan, CarePlanAction, CarePlanNeed, Goal
 from fhircare.source.codes import SNOMED, CarePlanType
+from fhircare.source.episode import CareArrangement
 from fhircare.source.local_codes import ConsentKind, NeedStatus
 from fhircare.source.movement import Section117Entitlement
 
@@ -74,12 +75,14 @@ def section_117_for(plan: CarePlan, record: ServiceUserRecord) -> Section117Enti
     return max(overlapping, key=lambda s: (s.start_date, s.section_117_id)) if overlapping else None
 
 
-def _arrangements(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> list[Json]:
-    chosen = [
-        a
-        for a in record.arrangements
-        if plan.episode_id is None or a.episode_id is None or a.episode_id == plan.episode_id
-    ]
+def arrangements_for(episode_id: str | None, record: ServiceUserRecord) -> list[CareArrangement]:
+    """The arrangements of an episode (and those recorded for no episode in particular);
+    all of them when the plan or episode is not tied to one. Oldest first."""
+    chosen = [a for a in record.arrangements if episode_id is None or a.episode_id in (None, episode_id)]
+    return sorted(chosen, key=lambda a: (a.start_date, a.arrangement_id))
+
+
+def arrangement_extensions(arrangements: list[CareArrangement]) -> list[Json]:
     return [
         complex_extension(
             STRUCTURE_DEFINITION + "care-coordination-arrangement",
@@ -88,7 +91,7 @@ def _arrangements(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> list
                 ("period", "valuePeriod", period(a.start_date, a.end_date)),
             ),
         )
-        for a in sorted(chosen, key=lambda a: (a.start_date, a.arrangement_id))
+        for a in arrangements
     ]
 
 
@@ -121,7 +124,7 @@ def governing_consents(plan: CarePlan, record: ServiceUserRecord) -> list[str]:
 
 
 def _plan_extensions(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> list[Json]:
-    extensions = [] if plan.is_sub_plan else _arrangements(plan, record, refs)
+    extensions = [] if plan.is_sub_plan else arrangement_extensions(arrangements_for(plan.episode_id, record))
     review = next_review(plan, record)
     if review is not None:
         extensions.append(extension(STRUCTURE_DEFINITION + "next-review", **{review[0]: review[1]}))
@@ -229,12 +232,11 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
         when = long_date(date.fromisoformat(review[1])) if review[0] == "valueDate" else review[1]
         paragraphs.append(sentence(f"Next review: {when}"))
     if not plan.is_sub_plan:
-        for a in sorted(record.arrangements, key=lambda a: a.start_date):
-            if plan.episode_id is None or a.episode_id in (None, plan.episode_id):
-                until = f" to {long_date(a.end_date)}" if a.end_date else ""
-                paragraphs.append(
-                    sentence(f"Care coordination: {label(a.arrangement)}, from {long_date(a.start_date)}{until}")
-                )
+        for a in arrangements_for(plan.episode_id, record):
+            until = f" to {long_date(a.end_date)}" if a.end_date else ""
+            paragraphs.append(
+                sentence(f"Care coordination: {label(a.arrangement)}, from {long_date(a.start_date)}{until}")
+            )
         entitlement = section_117_for(plan, record)
         if entitlement is not None:
             paragraphs.append(
@@ -319,7 +321,7 @@ def care_plan(plan: CarePlan, record: ServiceUserRecord, refs: Refs, *, has_care
 
 def goal(item: Goal, record: ServiceUserRecord, refs: Refs) -> Json:
     key = refs.goal(item.goal_id)
-    areas = listing(label(a) for a in item.life_areas)
+    areas = "; ".join(label(a) for a in item.life_areas)
     target = sentence(f"Aiming for {long_date(item.target_date)}") if item.target_date else None
     achievement = (
         {"coding": [coding(_GOAL_ACHIEVEMENT, item.achievement_status.value)]} if item.achievement_status else None

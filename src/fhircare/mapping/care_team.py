@@ -87,8 +87,9 @@ def member_name(member: CareTeamMember, refs: Refs) -> str:
     return who(MEMBER_AS_PERFORMER[member.member_kind], member.member_id, refs)
 
 
-def _describe(member: CareTeamMember, refs: Refs) -> str:
-    what = [label(r) for r in (member.coordination_role, member.discipline) if r is not None]
+def _describe(member: CareTeamMember, refs: Refs, *, as_lead: bool = False) -> str:
+    roles = (member.discipline,) if as_lead else (member.coordination_role, member.discipline)
+    what = [label(r) for r in roles if r is not None]
     who = member_name(member, refs) + (f" ({', '.join(what)})" if what else "")
     if member.end_date is None:
         return f"{who}, since {long_date(member.start_date)}"
@@ -127,7 +128,7 @@ def care_team(record: ServiceUserRecord, refs: Refs) -> Json | None:
     end = max(ended) if status == "inactive" and len(ended) == len(members) else None
     su = record.service_user
     if key_workers:
-        lead = sentence(f"Key worker: {_describe(key_workers[0], refs)}")
+        lead = sentence(f"Key worker: {_describe(key_workers[0], refs, as_lead=True)}")
     elif waiting is not None:
         contact = f" Until then contact the team on {phone}." if phone else ""
         lead = f"{su.given_name} is waiting for a key worker to be allocated (since {long_date(waiting)}).{contact}"

@@ -7,6 +7,7 @@ shown as its words (``crisis-home-treatment`` → "crisis home treatment").
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from fhircare.source.codes import (
@@ -19,6 +20,8 @@ from fhircare.source.codes import (
     PartnerOrganisationType,
     Relationship,
 )
+
+_WORDS = re.compile(r"^[a-z]+(-[a-z0-9]+)*$")
 
 _LABELS: dict[StrEnum, str] = {
     PartnerOrganisationType.NHS_MENTAL_HEALTH_TRUST: "an NHS mental health trust",
@@ -58,7 +61,7 @@ _LABELS: dict[StrEnum, str] = {
     ContactRole.NEXT_OF_KIN: "next of kin",
     ContactRole.EMERGENCY_CONTACT: "emergency contact",
     Relationship.STEPPARENT: "step-parent",
-    Relationship.SPOUSE: "husband, wife or civil partner",
+    Relationship.SPOUSE: "spouse or civil partner",
     Relationship.DOMESTIC_PARTNER: "partner",
     Relationship.GRANDCHILD: "grandchild",
     Relationship.FAMILY_MEMBER: "family member",
@@ -75,5 +78,6 @@ def label(member: StrEnum) -> str:
     found = _LABELS.get(member)
     if found is not None:
         return found
-    name = member.name.lower().replace("_", " ")
-    return name.removeprefix("dialog ")
+    if _WORDS.match(member.value):  # a code made of words: life areas, roles, ...
+        return member.value.removeprefix("dialog-").replace("-", " ")
+    return member.name.lower().replace("_", " ")  # a short code (MTH, 01): its name

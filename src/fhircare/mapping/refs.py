@@ -82,6 +82,9 @@ class Refs:
     def dialog(self, dialog_assessment_id: str) -> ResourceKey:
         return self.context.key("QuestionnaireResponse", "dialog_assessment", dialog_assessment_id)
 
+    def episode(self, episode_id: str) -> ResourceKey:
+        return self.context.key("EpisodeOfCare", "care_episode", episode_id)
+
     def encounter(self, kind: str, local_id: str) -> ResourceKey:
         return self.context.key("Encounter", kind, local_id)
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from fhircare.source.local_codes import PlacementType, ServiceLine
+
 FHIRCARE_CS = "https://fhir.fhircare.nhs.uk/CodeSystem/"
 SNOMED = "http://snomed.info/sct"
 V3_ROLE_CODE = "http://terminology.hl7.org/CodeSystem/v3-RoleCode"
@@ -352,6 +354,8 @@ _SYSTEMS: dict[type[StrEnum], str] = {
     PartnerOrganisationType: FHIRCARE_CS + "partner-organisation-type",
     CarersAssessmentStatus: FHIRCARE_CS + "carers-assessment-status",
     Relationship: V3_ROLE_CODE,
+    ServiceLine: FHIRCARE_CS + "service-line",
+    PlacementType: FHIRCARE_CS + "placement-type",
     NhsNumberStatus: UKCORE_NHS_NUMBER_STATUS,
 }
 

@@ -1,0 +1,197 @@
+"""The rules across one service user's records: each broken on purpose in a synthetic
+record (records are frozen; ``model_copy(update=...)`` makes records that each read
+well but disagree), and reported on the record and column to blame."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from fhircare.mapping import Inconsistency, check_consistency
+from fhircare.source.bundle import ServiceUserRecord
+from fhircare.source.codes import CarePlanType, CoordinationRole, CrisisContingencyContent, EpisodeStatus
+from fhircare.source.local_codes import ConsentDecisionType, ConsentKind, MemberKind, PerformerKind
+from tests.unit.mapping.conftest import AS_OF, MappedRun
+
+
+def _replace(record: ServiceUserRecord, collection: str, old: Any, new: Any) -> ServiceUserRecord:
+    items = tuple(new if item is old else item for item in getattr(record, collection))
+    return record.model_copy(update={collection: items})
+
+
+def _find(run: MappedRun, test: Callable[[ServiceUserRecord], bool]) -> ServiceUserRecord:
+    return next(r for r in run.records.values() if test(r) and not check_consistency(r, AS_OF))
+
+
+def _only(found: list[Inconsistency]) -> Inconsistency:
+    assert len(found) == 1, [i.reason for i in found]
+    return found[0]
+
+
+@pytest.fixture
+def run(mapped_runs: dict[str, MappedRun]) -> MappedRun:
+    return mapped_runs["rio-like"]
+
+
+def test_synthetic_records_are_consistent(run: MappedRun) -> None:
+    assert {su: check_consistency(r, AS_OF) for su, r in run.records.items() if check_consistency(r, AS_OF)} == {}
+
+
+def test_a_second_current_key_worker(run: MappedRun) -> None:
+    record = _find(run, lambda r: bool(r.key_workers_on(AS_OF)))
+    manager = next(m for m in record.care_team if m.coordination_role is CoordinationRole.TEAM_MANAGER)
+    broken = _replace(
+        record, "care_team", manager, manager.model_copy(update={"coordination_role": CoordinationRole.KEY_WORKER})
+    )
+    found = _only(check_consistency(broken, AS_OF))
+    assert found.field == "coordination_role" and "second current key worker" in found.reason
+
+
+def test_no_key_worker_and_nobody_waiting(run: MappedRun) -> None:
+    record = _find(run, lambda r: bool(r.key_workers_on(AS_OF)))
+    # the key worker is still a member, but no longer as key worker
+    team = tuple(m.model_copy(update={"coordination_role": None}) if m.is_key_worker else m for m in record.care_team)
+    found = _only(check_consistency(record.model_copy(update={"care_team": team}), AS_OF))
+    assert found.field == "key_worker_awaiting_since" and "no current key worker" in found.reason
+
+
+def test_waiting_without_a_team_manager(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(e.status is EpisodeStatus.WAITLIST for e in r.episodes))
+    team = tuple(m for m in record.care_team if m.coordination_role is not CoordinationRole.TEAM_MANAGER)
+    found = _only(check_consistency(record.model_copy(update={"care_team": team}), AS_OF))
+    assert "team manager" in found.reason
+
+
+def test_a_member_the_service_user_does_not_want_involved(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(c.do_not_involve for c in r.contacts))
+    person = next(c for c in record.contacts if c.do_not_involve)
+    member = record.care_team[0].model_copy(
+        update={"membership_id": "CT-X", "member_kind": MemberKind.CONTACT, "member_id": person.contact_id,
+                "coordination_role": None, "discipline": None}
+    )  # fmt: skip
+    found = _only(check_consistency(record.model_copy(update={"care_team": (*record.care_team, member)}), AS_OF))
+    assert found.record is member and found.field == "member_id"
+
+
+def test_an_action_for_staff_outside_the_care_team(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(a.performer_kind is PerformerKind.STAFF for a in r.actions))
+    action = next(a for a in record.actions if a.performer_kind is PerformerKind.STAFF)
+    outsider = next(
+        s for s in run.records.values() for s in s.staff if s.staff_id not in {m.member_id for m in record.care_team}
+    )
+    broken = _replace(record, "actions", action, action.model_copy(update={"performer_id": outsider.staff_id}))
+    found = _only(check_consistency(broken, AS_OF))
+    assert found.field == "performer_id" and "not in the care team" in found.reason
+    problem = found.to_problem(run.mapping, record.service_user_id)
+    assert (problem.file, problem.line) == (action.origin.file, action.origin.line)  # type: ignore[union-attr]
+    assert problem.field == run.mapping.records["care_plan_action"].column_for("performer_id") == "WHO_ID"
+
+
+def test_an_action_for_a_person_not_to_be_involved(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(c.do_not_involve for c in r.contacts) and bool(r.actions))
+    person = next(c for c in record.contacts if c.do_not_involve)
+    action = record.actions[0]
+    changed = action.model_copy(update={"performer_kind": PerformerKind.CARER, "performer_id": person.contact_id})
+    found = _only(check_consistency(_replace(record, "actions", action, changed), AS_OF))
+    assert "does not want involved" in found.reason
+
+
+def test_an_active_plan_without_a_next_review(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(p.status.value == "active" and not r.reviews for p in r.care_plans))
+    plan = next(p for p in record.care_plans if p.status.value == "active")
+    changed = plan.model_copy(update={"next_review_date": None, "next_review_timeframe": None})
+    found = _only(check_consistency(_replace(record, "care_plans", plan, changed), AS_OF))
+    assert found.record is changed and found.field == "next_review_date"
+
+
+def test_a_crisis_plan_without_whom_to_contact(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(p.plan_type is CarePlanType.CRISIS_PLAN for p in r.care_plans))
+    actions = tuple(a for a in record.actions if a.content is not CrisisContingencyContent.CRISIS_CONTACT)
+    found = _only(check_consistency(record.model_copy(update={"actions": actions}), AS_OF))
+    assert found.field == "plan_type" and "crisis-contact" in found.reason
+
+
+def test_a_goal_expressed_by_a_team(run: MappedRun) -> None:
+    record = _find(run, lambda r: bool(r.goals))
+    goal = record.goals[0]
+    changed = goal.model_copy(update={"expressed_by": PerformerKind.TEAM, "expressed_by_id": record.teams[0].team_id})
+    found = _only(check_consistency(_replace(record, "goals", goal, changed), AS_OF))
+    assert found.field == "expressed_by"
+
+
+def test_a_copy_given_under_a_consent_that_does_not_cover_it(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(s.consent_id and s.recipient_kind is PerformerKind.CARER for s in r.plan_shares))
+    share = next(s for s in record.plan_shares if s.consent_id and s.recipient_kind is PerformerKind.CARER)
+    consent = next(c for c in record.consents if c.consent_id == share.consent_id)
+    denied = consent.model_copy(update={"decision": ConsentDecisionType.DENY, "rationale": "x"})
+    found = _only(check_consistency(_replace(record, "consents", consent, denied), AS_OF))
+    assert found.record is share and found.field == "consent_id" and "does not permit" in found.reason
+    early = share.model_copy(update={"shared_at": consent.decided_at - timedelta(days=1)})
+    found = _only(check_consistency(_replace(record, "plan_shares", share, early), AS_OF))
+    assert "before consent" in found.reason
+
+
+def test_a_carers_assessment_for_someone_who_is_not_a_carer(run: MappedRun) -> None:
+    record = _find(run, lambda r: bool(r.carers_assessments))
+    contact = next(c for c in record.contacts if c.contact_id == record.carers_assessments[0].contact_id)
+    changed = contact.model_copy(update={"roles": (), "young_carer": False})
+    found = check_consistency(_replace(record, "contacts", contact, changed), AS_OF)
+    assert found and all(i.field == "contact_id" and "not a carer" in i.reason for i in found)
+
+
+def test_a_carer_who_refused_recording_but_whose_name_is_held(run: MappedRun) -> None:
+    record = _find(
+        run,
+        lambda r: any(c.kind is ConsentKind.COLLECTION and c.decision is ConsentDecisionType.DENY for c in r.consents),
+    )
+    refusal = next(c for c in record.consents if c.kind is ConsentKind.COLLECTION)
+    carer = next(c for c in record.contacts if c.contact_id == refusal.decided_by_contact_id)
+    named = carer.model_copy(update={"family_name": "Named"})
+    found = _only(check_consistency(_replace(record, "contacts", carer, named), AS_OF))
+    assert found.field == "family_name" and "refused to have their details recorded" in found.reason
+
+
+def test_dialog_linked_to_no_plan(run: MappedRun) -> None:
+    record = _find(run, lambda r: bool(r.dialog_assessments))
+    dialog = record.dialog_assessments[0]
+    orphan = dialog.model_copy(update={"care_plan_id": None, "episode_id": "EP-NONE"})
+    found = _only(check_consistency(_replace(record, "dialog_assessments", dialog, orphan), AS_OF))
+    assert found.field == "care_plan_id"
+
+
+def test_dialog_without_a_plan_id_uses_the_plan_in_force(run: MappedRun) -> None:
+    def in_force(record: ServiceUserRecord) -> bool:
+        mains = [p for p in record.care_plans if not p.is_sub_plan]
+        return len(mains) == 1 and any(
+            mains[0].start_date <= (d.completed_at or d.offered_at).date() for d in record.dialog_assessments
+        )
+
+    record = _find(run, in_force)
+    main = next(p for p in record.care_plans if not p.is_sub_plan)
+    dialog = next(d for d in record.dialog_assessments if main.start_date <= (d.completed_at or d.offered_at).date())
+    changed = dialog.model_copy(update={"care_plan_id": None})
+    assert check_consistency(_replace(record, "dialog_assessments", dialog, changed), AS_OF) == []
+
+
+def test_section_117_with_the_wrong_bodies(run: MappedRun) -> None:
+    record = _find(run, lambda r: bool(r.section_117))
+    entitlement = record.section_117[0]
+    swapped = entitlement.model_copy(
+        update={
+            "health_body_organisation_id": entitlement.local_authority_organisation_id,
+            "local_authority_organisation_id": entitlement.health_body_organisation_id,
+        }
+    )
+    found = check_consistency(_replace(record, "section_117", entitlement, swapped), AS_OF)
+    assert {i.field for i in found} == {"health_body_organisation_id", "local_authority_organisation_id"}
+
+
+def test_staff_with_nothing_to_say_what_they_do(run: MappedRun) -> None:
+    record = _find(run, lambda r: bool(r.staff))
+    staff = record.staff[0]
+    changed = staff.model_copy(update={"discipline": None, "sds_job_role": None})
+    found = _only(check_consistency(_replace(record, "staff", staff, changed), AS_OF))
+    assert found.field == "discipline"

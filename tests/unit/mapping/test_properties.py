@@ -1,0 +1,116 @@
+"""Property tests of the mapping: any valid, consistent record maps without crashing, to
+a bundle that validates against fhircare's profiles with zero errors, that fhir.resources
+parses, and whose ids depend on nothing but the records' identifiers.
+
+Records come from the synthetic generator (any seed, any scenario), then have their
+service user and free text replaced by arbitrary values: names and text in any script,
+with markup characters, apostrophes and ampersands that the narrative must escape.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fhircare.mapping import MappingContext, ResourceKey, as_models, check_consistency, map_service_user
+from fhircare.source.bundle import ServiceUserRecord
+from fhircare.source.codes import Gender, NhsNumberStatus
+from fhircare.source.common import nhs_check_digit
+from fhircare.source.local_codes import CommunicationNeed
+from fhircare.source.mapping_file import TrustMapping
+from fhircare.source.synth import DEFAULT_AS_OF, SCENARIOS
+from fhircare.source.synth.directory import build_directory
+from fhircare.source.synth.generate import make_service_user
+from fhircare.validation.api import Validator
+from tests.unit.mapping.conftest import errors
+
+_CHARACTERS = st.characters(categories=("L", "M", "N", "P", "S", "Zs"))
+#: what a person may write: any script, with the characters markup cares about
+texts = st.text(_CHARACTERS | st.sampled_from("<>&'\"/"), min_size=1, max_size=60).map(str.strip).filter(bool)
+nhs_numbers = (
+    st.text("0123456789", min_size=9, max_size=9)
+    .map(lambda nine: (nine, nhs_check_digit(nine)))
+    .filter(lambda pair: pair[1] is not None)
+    .map(lambda pair: f"{pair[0]}{pair[1]}")
+)
+
+
+@st.composite
+def records(draw: st.DrawFn) -> ServiceUserRecord:
+    seed = draw(st.integers(0, 10_000))
+    index = draw(st.integers(0, len(SCENARIOS) - 1))
+    nhs = draw(nhs_numbers)
+    record = make_service_user(index, seed, DEFAULT_AS_OF, build_directory(seed, 1), nhs)
+    su = record.service_user.model_copy(
+        update={
+            "family_name": draw(texts),
+            "given_name": draw(texts),
+            "other_given_names": draw(st.none() | texts),
+            "title": draw(st.none() | texts),
+            "gender": draw(st.sampled_from(Gender)),
+            "birth_date": draw(st.dates(date(1910, 1, 1), date(2010, 12, 31))),
+            "nhs_number": draw(st.none() | st.just(nhs)),
+            "address_line": draw(st.none() | texts),
+            "preferred_language": draw(st.sampled_from((None, "en", "cy", "pl", "en-GB"))),
+            "interpreter_required": draw(st.booleans()),
+            "communication_needs": tuple(draw(st.lists(st.sampled_from(CommunicationNeed), unique=True, max_size=3))),
+        }
+    )
+    if su.nhs_number is None:
+        su = su.model_copy(update={"nhs_number_status": NhsNumberStatus.NOT_PRESENT})
+    plans = tuple(
+        p.model_copy(update={"title": draw(st.none() | texts), "description": draw(st.none() | texts)})
+        for p in record.care_plans
+    )
+    goals = tuple(g.model_copy(update={"description": draw(texts)}) for g in record.goals)
+    actions = tuple(a.model_copy(update={"description": draw(texts)}) for a in record.actions)
+    contacts = tuple(
+        c if c.is_anonymous else c.model_copy(update={"family_name": draw(texts), "given_name": draw(texts)})
+        for c in record.contacts
+    )
+    return record.model_copy(
+        update={"service_user": su, "care_plans": plans, "goals": goals, "actions": actions, "contacts": contacts}
+    )
+
+
+def _context(layouts: dict[str, TrustMapping], as_of: date) -> MappingContext:
+    return MappingContext.from_mapping(layouts["rio-like"], as_of=as_of)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+@given(record=records())
+def test_any_consistent_record_maps_to_a_valid_bundle(
+    record: ServiceUserRecord, layouts: dict[str, TrustMapping], profiles_validator: Validator
+) -> None:
+    assert check_consistency(record, DEFAULT_AS_OF) == []
+    mapped = map_service_user(record, _context(layouts, DEFAULT_AS_OF))
+    assert errors(profiles_validator.validate(mapped.bundle)) == []
+    parsed = as_models(mapped)  # fhir.resources R4B accepts every resource too
+    assert len(parsed.entry) == len(mapped.bundle["entry"])
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(record=records(), days=st.integers(0, 400))
+def test_ids_depend_only_on_identifiers(record: ServiceUserRecord, days: int, layouts: dict[str, TrustMapping]) -> None:
+    """Mapping is a pure function, and every id is derived from its business identifier:
+    mapping again, or as of another day, gives the same ids; no two resources share one."""
+    first = map_service_user(record, _context(layouts, DEFAULT_AS_OF))
+    again = map_service_user(record, _context(layouts, DEFAULT_AS_OF))
+    assert orjson.dumps(first.bundle) == orjson.dumps(again.bundle)
+    later = map_service_user(record, _context(layouts, DEFAULT_AS_OF + timedelta(days=days)))
+    ids = [e["resource"]["id"] for e in first.bundle["entry"]]
+    assert ids == [e["resource"]["id"] for e in later.bundle["entry"]]
+    assert len(set(ids)) == len(ids)
+    for entry in first.bundle["entry"]:
+        resource, request = entry["resource"], entry["request"]
+        assert entry["fullUrl"] == f"urn:uuid:{resource['id']}"
+        if resource["resourceType"] == "Provenance":
+            assert request == {"method": "PUT", "url": f"Provenance/{resource['id']}"}
+            continue
+        system, value = request["url"].split("?identifier=", 1)[1].split("|", 1)
+        assert ResourceKey(resource["resourceType"], system, value).id == resource["id"]
