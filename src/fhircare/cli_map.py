@@ -196,13 +196,17 @@ def _record(outcome: MapOutcome, tally: _Tally, bundles: IO[bytes], rejects: IO[
         return
     tally.rejected[outcome.stage or "read"] += 1
     for problem in outcome.problems:
-        _write_problem(rejects, problem, outcome.stage or "read")
+        _write_problem(rejects, problem, outcome.stage or "read", outcome.service_user_id)
 
 
-def _write_problem(rejects: IO[bytes], problem: Problem, stage: str) -> None:
+def _write_problem(rejects: IO[bytes], problem: Problem, stage: str, service_user_id: str | None = None) -> None:
+    """One line of the rejects report; every problem of a rejected service user names them."""
     import orjson
 
-    rejects.write(orjson.dumps({**problem.to_dict(), "stage": stage}) + b"\n")
+    line = problem.to_dict()
+    if service_user_id is not None:
+        line.setdefault("service_user_id", service_user_id)
+    rejects.write(orjson.dumps({**line, "stage": stage}) + b"\n")
 
 
 class _Output:

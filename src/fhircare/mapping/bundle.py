@@ -17,7 +17,7 @@ from urllib.parse import quote
 from fhircare.mapping.care_plan import by_id, care_plan, goal, plan_author
 from fhircare.mapping.care_team import care_team
 from fhircare.mapping.consent import carer_information_provenance, consent, decision_provenance, plan_agreed_provenance
-from fhircare.mapping.context import MappingContext, ResourceKey
+from fhircare.mapping.context import MappingContext, resource_id
 from fhircare.mapping.dialog import dialog_care_plan, dialog_response, dialog_scores
 from fhircare.mapping.episodes import episode_of_care, inpatient_encounter, placement_encounter
 from fhircare.mapping.fhir import Json
@@ -100,7 +100,7 @@ def _request(resource: Json) -> Json:
     rtype, rid = resource["resourceType"], resource["id"]
     identifiers = resource.get("identifier") or []
     for identifier in identifiers if isinstance(identifiers, list) else [identifiers]:
-        if ResourceKey(rtype, identifier["system"], identifier["value"]).id == rid:
+        if resource_id(rtype, identifier["system"], identifier["value"]) == rid:
             token = quote(f"{identifier['system']}|{identifier['value']}", safe=":/|")
             return {"method": "PUT", "url": f"{rtype}?identifier={token}"}
     return {"method": "PUT", "url": f"{rtype}/{rid}"}

@@ -9,6 +9,7 @@ the same id, in every bundle and on every run, and a sync can update it in place
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -24,6 +25,13 @@ ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://fhir.fhircare.nhs.uk")
 ODS_ORGANISATION_CODE = "https://fhir.nhs.uk/Id/ods-organization-code"
 
 
+@functools.lru_cache(maxsize=100_000)
+def resource_id(resource_type: str, system: str, value: str) -> str:
+    """The id of the resource of this type with this business identifier (a UUID v5).
+    Remembered: the trust, its teams and staff are named in every bundle."""
+    return str(uuid.uuid5(ID_NAMESPACE, f"{resource_type}|{system}|{value}"))
+
+
 @dataclass(frozen=True)
 class ResourceKey:
     """The identity of one resource: its type and the business identifier its id is
@@ -34,9 +42,9 @@ class ResourceKey:
     system: str
     value: str
 
-    @cached_property
+    @property
     def id(self) -> str:
-        return str(uuid.uuid5(ID_NAMESPACE, f"{self.resource_type}|{self.system}|{self.value}"))
+        return resource_id(self.resource_type, self.system, self.value)
 
     @property
     def full_url(self) -> str:

@@ -21,6 +21,7 @@ from fhircare.validation.bindings import BindingChecker
 from fhircare.validation.bundles import check_bundle
 from fhircare.validation.context import DefinitionContext
 from fhircare.validation.datatypes import check_attachment
+from fhircare.validation.entry_memo import EntryMemo
 from fhircare.validation.extensions import check_extension
 from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
 from fhircare.validation.issues import IssueSink, ValidationResult
@@ -60,10 +61,13 @@ class Validator:
         self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
         #: (id of a resource, profile) → conforms, for the validation under way
         self._conformance: dict[tuple[int, str], bool] = {}
+        #: bundle entries already validated, by everything their validation depends on
+        self.entry_memo = EntryMemo()
         #: Reference element → resource types it may point at (target profiles resolved)
         self.reference_targets: dict[ElementNode, set[str]] = {}
         #: what each slice expects at each discriminator path (see slicing.py)
         self.slice_expectations: dict[tuple[ElementNode, str], tuple[ElementNode | None, Any, Any]] = {}
+        self.slice_indexes: dict[ElementNode, dict[str, int] | None] = {}
         #: each invariant's evaluator, chosen once (native, compiled or interpreted)
         self.invariant_checks: dict[Constraint, Callable[[Any, str, EvalEnv], bool]] = {}
 
@@ -71,6 +75,7 @@ class Validator:
     def validate(self, resource: Any, profiles: Sequence[str] = (), *, source: str | None = None) -> ValidationResult:
         sink = IssueSink()
         self._conformance.clear()
+        self.entry_memo.start()
         try:
             if not isinstance(resource, dict):
                 sink.add("fatal", "structure", "$this", "The content is not a JSON object")
@@ -139,6 +144,19 @@ class Validator:
         if not isinstance(rt, str):
             sink.add("fatal", "structure", loc, "Unable to find resourceType property")
             return
+        issues_before = len(sink.issues)
+        memo_key = None
+        entry = claimed and not contained and outer is not None and outer.bundle is not None
+        if entry and outer is not None and outer.bundle is not None:
+            # a bundle entry: answered before, in this bundle stream, if it came round again
+            memo_key = self.entry_memo.key(resource, full_url, outer.bundle, profiles)
+            remembered = self.entry_memo.get(memo_key) if memo_key is not None else None
+            if remembered is not None:
+                for severity, code, where, text, rule in remembered:
+                    sink.add(severity, code, loc + where, text, rule)  # type: ignore[arg-type]
+                wanted = self._profiles_for(resource, rt, profiles, claimed)
+                self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
+                return
         model = self.type_model(rt)
         if model is None or model.kind != "resource" or model.abstract:
             sink.add("fatal", "structure", loc, f"Unknown resource type '{rt}'")
@@ -161,7 +179,8 @@ class Validator:
         self.walk_object(resource, model.root, rt, loc, walk)
         if model.root.invariants:
             run_invariants(self, resource, model.root, rt, loc, walk)
-        for url, from_meta in self._profiles_for(resource, rt, profiles, claimed):
+        wanted = self._profiles_for(resource, rt, profiles, claimed)
+        for url, from_meta in wanted:
             try:
                 profile_model = self.context.model(url)
             except UnknownProfileError as exc:
@@ -186,6 +205,28 @@ class Validator:
                     run_invariants(self, resource, profile_model.root, rt, loc, profile_walk)
         if rt == "Bundle":
             check_bundle(resource, loc, sink)
+        if entry:
+            self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
+        if memo_key is not None:
+            self.entry_memo.put(memo_key, loc, sink.issues[issues_before:])
+
+    def _remember_conformance(
+        self, entry: dict[str, Any], walked: list[tuple[str, bool]], asked: list[str], issues: list[Any]
+    ) -> None:
+        """What an entry's own walk says about whether it conforms to the profiles it
+        claims, so that references to it need not walk it again: no error means it meets
+        each of them; an error means it fails its profile when that is all it was walked
+        against (beside the base and global profiles a conformance check walks too)."""
+        claimed = [
+            url
+            for url, from_meta in walked
+            if from_meta and url not in self.context.global_profiles.get(str(entry.get("resourceType")), ())
+        ]
+        failed = any(i.is_error for i in issues)
+        if failed and (len(claimed) != 1 or asked):
+            return
+        for url in claimed:
+            self._conformance.setdefault((id(entry), url), not failed)
 
     def _profiles_for(
         self, resource: dict[str, Any], rt: str, profiles: list[str], claimed: bool

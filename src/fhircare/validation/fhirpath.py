@@ -20,6 +20,7 @@ from fhirpathpy.engine.nodes import ResourceNode
 from fhirpathpy.models import models
 
 from fhircare.validation.fhirpath_compiler import Unsupported, compile_simple
+from fhircare.validation.fhirpath_native import NATIVE_BY_DIGEST, digest
 from fhircare.validation.xhtml import check_narrative_div
 
 _R4 = models["r4"]
@@ -241,6 +242,8 @@ class FhirPathEngine:
         found = NATIVE.get((key, expression))
         if found is None and key == "dom-3" and expression.startswith("contained.where(("):
             return _dom_3
+        if found is None:
+            found = NATIVE_BY_DIGEST.get((key, digest(expression)))
         return found
 
     def compiled(self, expression: str) -> Callable[..., list[Any]]:

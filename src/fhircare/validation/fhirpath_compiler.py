@@ -14,6 +14,7 @@ differ from the interpreter's.
 
 from __future__ import annotations
 
+import contextvars
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -29,12 +30,21 @@ Fn = Callable[[Items], Items]
 _DATE_LIKE = re.compile(r"^\d{4}(-\d\d)?(-\d\d)?(T|$)|^\d\d:\d\d")
 
 
+#: whether operands outside the subset are deferred to evaluation (see compile_simple)
+_DEFER: contextvars.ContextVar[bool] = contextvars.ContextVar("fhircare_fp_defer", default=True)
+
+
 class Unsupported(Exception):
     """This expression (or this evaluation) needs the full interpreter."""
 
 
-def compile_simple(expression: str) -> Fn | None:
-    """A closure evaluating ``expression`` on ``[focus]``, or None when not in the subset."""
+def compile_simple(expression: str, *, defer: bool = True) -> Fn | None:
+    """A closure evaluating ``expression`` on ``[focus]``, or None when not in the subset.
+
+    With ``defer``, an operand of and/or/implies outside the subset becomes a closure that
+    raises Unsupported only when evaluation reaches it (see :func:`_deferred`).
+    """
+    token = _DEFER.set(defer)
     try:
         tree = parse(expression)  # type: ignore[no-untyped-call]
         return _compile(tree["children"][0])
@@ -42,6 +52,8 @@ def compile_simple(expression: str) -> Fn | None:
         return None
     except Exception:  # the parser's own errors: leave them to the interpreter
         return None
+    finally:
+        _DEFER.reset(token)
 
 
 def _kids(node: dict[str, Any]) -> list[dict[str, Any]]:
@@ -72,7 +84,9 @@ def _compile(node: dict[str, Any]) -> Fn:
         right = _invocation(kids[1])
         return lambda items: right(left(items))
     if kind in ("AndExpression", "OrExpression", "XorExpression", "ImpliesExpression"):
-        return _logic(kind, _op(node), _compile(kids[0]), _compile(kids[1]))
+        return _logic(kind, _op(node), _deferred(kids[0]), _deferred(kids[1]))
+    if kind in ("AdditiveExpression", "MultiplicativeExpression"):
+        return _arithmetic(_op(node), _compile(kids[0]), _compile(kids[1]))
     if kind == "EqualityExpression":
         return _equality(_op(node), _compile(kids[0]), _compile(kids[1]))
     if kind == "InequalityExpression":
@@ -83,6 +97,24 @@ def _compile(node: dict[str, Any]) -> Fn:
         left, right = _compile(kids[0]), _compile(kids[1])
         return lambda items: _distinct(left(items) + right(items))
     raise Unsupported(kind)
+
+
+def _deferred(node: dict[str, Any]) -> Fn:
+    """An operand of and/or/implies: compiled, or, when outside the subset, a closure
+    that asks for the interpreter only if evaluation gets that far. ``type = 'document'
+    implies entry.first().resource.is(Composition)`` is decided by its left side on
+    almost every Bundle."""
+    try:
+        return _compile(node)
+    except Unsupported as exc:
+        if not _DEFER.get():
+            raise
+        reason = str(exc)
+
+        def unsupported(items: Items) -> Items:
+            raise Unsupported(reason)
+
+        return unsupported
 
 
 def _invocation(node: dict[str, Any]) -> Fn:
@@ -163,7 +195,7 @@ def _criteria_function(name: str, params: dict[str, Any]) -> Fn:
     args = _kids(params)
     if len(args) != 1:
         raise Unsupported(f"{name} arguments")
-    criteria = _compile(args[0])
+    criteria = _deferred(args[0])  # never evaluated over an empty collection
 
     def holds(item: Any) -> bool:
         return _singleton_bool(criteria([item])) is True
@@ -186,6 +218,12 @@ def _member(items: Items, name: str) -> Items:
                 out.extend(v for v in value if v is not None)
             elif value is not None:
                 out.append(value)
+            continue
+        if name == "value":
+            # value[x] of extensions, answers, components, ...: an element named "value"
+            # followed by a type name is always that choice (Quantity.value and the like
+            # are plain "value", handled above)
+            out.extend(v for key, v in item.items() if key.startswith("value") and key[5:] in CHOICE_SUFFIXES)
             continue
         n = len(name)
         for key in item:
@@ -421,6 +459,43 @@ def _membership(op: str, left: Fn, right: Fn) -> Fn:
 
     if op not in ("in", "contains"):
         raise Unsupported(op)
+    return evaluate
+
+
+def _number(items: Items) -> Decimal | None:
+    if not items:
+        return None
+    if len(items) > 1 or isinstance(items[0], bool) or not isinstance(items[0], int | Decimal):
+        raise Unsupported("arithmetic on something other than a number")
+    return Decimal(items[0])
+
+
+def _arithmetic(op: str, left: Fn, right: Fn) -> Fn:
+    """``+ - *`` on numbers, ``+`` and ``&`` on strings (as counts and codes use them)."""
+    if op == "&":
+
+        def concatenate(items: Items) -> Items:
+            parts = []
+            for side in (left(items), right(items)):
+                if len(side) > 1 or (side and not isinstance(side[0], str)):
+                    raise Unsupported("& of something other than a string")
+                parts.append(side[0] if side else "")
+            return ["".join(parts)]
+
+        return concatenate
+    if op not in ("+", "-", "*"):
+        raise Unsupported(op)
+
+    def evaluate(items: Items) -> Items:
+        a, b = left(items), right(items)
+        if not a or not b:
+            return []
+        if op == "+" and len(a) == len(b) == 1 and isinstance(a[0], str) and isinstance(b[0], str):
+            return [a[0] + b[0]]
+        x, y = _number(a), _number(b)
+        assert x is not None and y is not None
+        return [x + y if op == "+" else x - y if op == "-" else x * y]
+
     return evaluate
 
 

@@ -46,6 +46,8 @@ class SliceServices:
     model_root: Callable[[str], ElementNode | None]  # profile url → root node
     #: (slice, discriminator path) → (element there, fixed, pattern), looked up once
     expected: dict[tuple[ElementNode, str], tuple[ElementNode | None, Any, Any]]
+    #: sliced element → its slices by the string each fixes, when that is how it slices
+    indexes: dict[ElementNode, dict[str, int] | None]
 
 
 def navigate(items: list[Item], path: str, services: SliceServices) -> list[Item]:
@@ -213,11 +215,51 @@ def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator
     return False
 
 
+def _string_index(sliced: ElementNode, services: SliceServices) -> dict[str, int] | None:
+    """For slicing on one value (or pattern) discriminator where every slice fixes a string
+    there (``linkId``, ``url``, ``system``): the string → the first slice fixing it. Items
+    are then assigned by look-up, not by trying each slice in turn. None otherwise."""
+    if sliced in services.indexes:
+        return services.indexes[sliced]
+    slicing = sliced.slicing
+    assert slicing is not None
+    services.indexes[sliced] = index = _build_string_index(sliced, slicing.discriminators, services)
+    return index
+
+
+def _build_string_index(
+    sliced: ElementNode, discriminators: tuple[Discriminator, ...], services: SliceServices
+) -> dict[str, int] | None:
+    if len(discriminators) != 1 or discriminators[0].type not in ("value", "pattern") or "(" in discriminators[0].path:
+        return None
+    path = discriminators[0].path
+    index: dict[str, int] = {}
+    for rank, s in enumerate(sliced.slices):
+        key = (s, path)
+        found = services.expected.get(key)
+        if found is None:
+            found = services.expected[key] = _element_at(s, path, services)
+        _, fixed, pattern = found
+        wanted = fixed if fixed is not None else pattern
+        if not isinstance(wanted, str) or (fixed is not None and pattern is not None):
+            return None
+        index.setdefault(wanted, rank)
+    return index
+
+
 def assign(items: list[Item], sliced: ElementNode, services: SliceServices) -> list[ElementNode | None]:
     """The slice each item belongs to (the first that matches), or None."""
     slicing = sliced.slicing
     if slicing is None or not sliced.slices:
         return [None] * len(items)
+    index = _string_index(sliced, services)
+    if index is not None:
+        path = slicing.discriminators[0].path
+        by_index: list[ElementNode | None] = []
+        for item in items:
+            ranks = [index[v] for v, _ in navigate([item], path, services) if isinstance(v, str) and v in index]
+            by_index.append(sliced.slices[min(ranks)] if ranks else None)
+        return by_index
     out: list[ElementNode | None] = []
     for item in items:
         chosen = None
@@ -264,6 +306,7 @@ def services_for(validator: Validator, w: Walk) -> SliceServices:
         type_children=type_children,
         model_root=model_root,
         expected=validator.slice_expectations,
+        indexes=validator.slice_indexes,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ET
 from html.entities import name2codepoint
@@ -137,21 +138,15 @@ def _numeric_entities(text: str) -> str:
     return _ENTITY.sub(repl, text)
 
 
-_last: tuple[str | None, str | None] = (None, None)
-
-
+@functools.lru_cache(maxsize=4096)
 def check_narrative_div(div: str) -> str | None:
     """None when ``div`` is acceptable narrative; otherwise why not.
 
-    txt-1 and txt-2 both ask this of the same string, one after the other: the
-    answer for the string last checked (the same object) is reused, not re-parsed.
+    The answer depends on the text alone, so it is remembered: txt-1 and txt-2 ask it of
+    the same string one after the other, and a bundle stream repeats the narrative of the
+    resources every bundle shares (the trust, its teams and staff).
     """
-    global _last
-    if _last[0] is div:
-        return _last[1]
-    result = _check(div)
-    _last = (div, result)
-    return result
+    return _check(div)
 
 
 def _check(div: str) -> str | None:

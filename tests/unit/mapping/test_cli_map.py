@@ -1,0 +1,159 @@
+"""`fhircare map` end to end: synthetic extracts in both layouts become bundles that
+validate against fhircare's profiles and UK Core; bad rows are rejected with file, line
+and field; an unusable input stops with exit code 2 and nothing half-written."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner, Result
+
+from fhircare.cli import app
+from fhircare.cli_map import BUNDLES, REJECTS
+from fhircare.settings import Settings
+from fhircare.source.mapping_file import TrustMapping
+from fhircare.source.synth import MANIFEST, synthesise
+from fhircare.validation.api import Validator
+from tests.unit.mapping.conftest import LAYOUTS, MAPPINGS, UKCORE, UKCORE_GLOBAL, errors
+
+PATIENTS = 24
+SEED = 3
+
+
+def run_map(extract: Path, layout: str, out: Path, *options: str) -> Result:
+    environment = {
+        "FHIRCARE_PACKAGE_CACHE": os.environ.get("FHIRCARE_PACKAGE_CACHE") or str(Settings().package_cache),
+        "FHIRCARE_PACKAGE_REGISTRY_URL": "",
+        "FHIRCARE_LOG_LEVEL": "WARNING",
+        "COLUMNS": "200",
+    }
+    args = ["map", "--extract", str(extract), "--mapping", str(MAPPINGS / f"{layout}.yaml"), "--out", str(out)]
+    return CliRunner().invoke(app, [*args, "--as-of", "2025-07-01", *options], env=environment)
+
+
+def read_lines(path: Path) -> list[dict[str, object]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+@pytest.fixture(scope="module")
+def extracts(tmp_path_factory: pytest.TempPathFactory, layouts: dict[str, TrustMapping]) -> dict[str, Path]:
+    found = {}
+    for layout in LAYOUTS:
+        for errors_too in (False, True):
+            folder = tmp_path_factory.mktemp(f"cli-{layout}-{'bad' if errors_too else 'clean'}")
+            synthesise(layouts[layout], folder, patients=PATIENTS, seed=SEED, with_errors=errors_too)
+            found[f"{layout}{'-bad' if errors_too else ''}"] = folder
+    return found
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_clean_extract_maps_every_service_user(extracts: dict[str, Path], tmp_path: Path, layout: str) -> None:
+    result = run_map(extracts[layout], layout, tmp_path / "out")
+    assert result.exit_code == 0, result.output
+    bundles = read_lines(tmp_path / "out" / BUNDLES)
+    assert len(bundles) == PATIENTS
+    assert all(b["resourceType"] == "Bundle" and b["type"] == "transaction" for b in bundles)
+    assert (tmp_path / "out" / REJECTS).read_bytes() == b""
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [BUNDLES, REJECTS]  # no partial files
+    assert re.search(rf"service users read\s*│\s*{PATIENTS}\s*│", result.output)
+    assert re.search(rf"mapped\s*│\s*{PATIENTS}\s*│", result.output)
+    assert "CarePlan" in result.output and "QuestionnaireResponse" in result.output
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_bundles_validate_against_ukcore(
+    extracts: dict[str, Path], tmp_path: Path, layout: str, ukcore_validator: Validator
+) -> None:
+    """Done when: zero errors against profiles/ (checked while mapping) and against UK Core."""
+    assert run_map(extracts[layout], layout, tmp_path / "out").exit_code == 0
+    found = {}
+    for bundle in read_lines(tmp_path / "out" / BUNDLES):
+        problems = errors(ukcore_validator.validate(bundle))
+        if problems:
+            found[bundle["identifier"]["value"]] = problems[:3]  # type: ignore[index]
+    assert found == {}
+
+
+def test_mapping_can_also_validate_against_ukcore(extracts: dict[str, Path], tmp_path: Path) -> None:
+    if not UKCORE.is_dir():
+        pytest.skip(f"UK Core reference copy not found at {UKCORE}")
+    result = run_map(
+        extracts["rio-like"], "rio-like", tmp_path / "out", "--ig", str(UKCORE), "--ig", str(UKCORE_GLOBAL)
+    )
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_bad_rows_are_rejected_with_file_line_and_field(extracts: dict[str, Path], tmp_path: Path, layout: str) -> None:
+    folder = extracts[f"{layout}-bad"]
+    result = run_map(folder, layout, tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    faults = orjson.loads((folder / MANIFEST).read_bytes())["faults"]
+    rejects = read_lines(tmp_path / "out" / REJECTS)
+    located = {(r["file"], r["line"], r["field"]) for r in rejects}
+    for fault in faults:
+        assert (fault["file"], fault["line"], fault["column"]) in located, fault
+    stages = {r["service_user_id"]: r["stage"] for r in rejects}
+    for fault in faults:
+        assert stages[fault["service_user_id"]] == fault["found_by"], fault
+    mapped = {b["identifier"]["value"] for b in read_lines(tmp_path / "out" / BUNDLES)}  # type: ignore[index]
+    faulty = {f["service_user_id"] for f in faults}
+    assert not mapped & faulty, "nothing of a rejected service user is written"
+    assert len(mapped) == PATIENTS - len(faulty - {"P999999"})
+    assert re.search(r"rejected \(consistency\)\s*│\s*1\s*│", result.output)
+
+
+def test_the_same_extract_gives_the_same_bytes(extracts: dict[str, Path], tmp_path: Path) -> None:
+    assert run_map(extracts["systmone-like"], "systmone-like", tmp_path / "a").exit_code == 0
+    assert run_map(extracts["systmone-like"], "systmone-like", tmp_path / "b", "--no-validate").exit_code == 0
+    assert (tmp_path / "a" / BUNDLES).read_bytes() == (tmp_path / "b" / BUNDLES).read_bytes()
+
+
+def test_no_such_extract_folder(tmp_path: Path) -> None:
+    result = run_map(tmp_path / "missing", "rio-like", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "no such extract folder" in result.output
+    assert not (tmp_path / "out" / BUNDLES).exists() and not list((tmp_path / "out").glob(".*partial"))
+
+
+def test_a_missing_file_makes_the_extract_unusable(extracts: dict[str, Path], tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "extract"
+    shutil.copytree(extracts["rio-like"], folder)
+    next(folder.glob("RiO_CareTeam_*.csv")).unlink()
+    result = run_map(folder, "rio-like", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert (tmp_path / "out" / BUNDLES).read_bytes() == b"", "nothing half-sent"
+    rejects = read_lines(tmp_path / "out" / REJECTS)
+    assert any(r["file"] == "RiO_CareTeam_*.csv" and "no file matches" in str(r["reason"]) for r in rejects)
+
+
+def test_a_wrong_mapping_file(extracts: dict[str, Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text((MAPPINGS / "rio-like.yaml").read_text().replace("start_date:", "start_dat:", 1))
+    result = CliRunner().invoke(
+        app,
+        ["map", "--extract", str(extracts["rio-like"]), "--mapping", str(broken), "--out", str(tmp_path / "out")],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 2
+    assert "unknown field 'start_dat'" in result.output and "broken.yaml:" in result.output
+
+
+def test_usage_errors(extracts: dict[str, Path], tmp_path: Path) -> None:
+    bad_day = run_map(extracts["rio-like"], "rio-like", tmp_path / "out", "--as-of", "tomorrow")
+    assert bad_day.exit_code == 2 and "--as-of tomorrow: not a date" in bad_day.output
+    no_validation = run_map(extracts["rio-like"], "rio-like", tmp_path / "out", "--no-validate", "--ig", str(UKCORE))
+    assert no_validation.exit_code == 2 and "--ig needs validation" in no_validation.output
+
+
+def test_help_teaches() -> None:
+    result = CliRunner().invoke(app, ["map", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    for words in ("--extract", "--mapping", "--out", "--no-validate", "Exit codes", BUNDLES, REJECTS):
+        assert words in result.output
