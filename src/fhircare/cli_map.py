@@ -12,6 +12,7 @@ and renamed into place at the end, so a crash never leaves a half-written file b
 from __future__ import annotations
 
 import contextlib
+import gc
 import sys
 from collections import Counter
 from collections.abc import Iterator
@@ -153,6 +154,7 @@ def map_command(
         out_dir.mkdir(parents=True, exist_ok=True)
         tally = _Tally()
         with (
+            _long_lived_objects_frozen(),
             _Output(out_dir / BUNDLES) as bundles,
             _Output(out_dir / REJECTS) as rejects,
             _progress() as progress,
@@ -256,6 +258,19 @@ class _Progress:
     def advance(self) -> None:
         if self._bar is not None and self._mapping is not None:
             self._bar.advance(self._mapping)
+
+
+@contextlib.contextmanager
+def _long_lived_objects_frozen() -> Iterator[None]:
+    """Keep the garbage collector off the definitions the validator holds (tens of
+    thousands of objects that live as long as the command): without this every full
+    collection walks them all again, a tenth of the time of a long run."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 @contextlib.contextmanager

@@ -14,13 +14,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
-from fhircare.mapping.care_plan import by_id, care_plan, goal, plan_author
+from fhircare.mapping.care_plan import care_plan, goal, plan_author
 from fhircare.mapping.care_team import care_team
 from fhircare.mapping.consent import carer_information_provenance, consent, decision_provenance, plan_agreed_provenance
 from fhircare.mapping.context import MappingContext, resource_id
 from fhircare.mapping.dialog import dialog_care_plan, dialog_response, dialog_scores
 from fhircare.mapping.episodes import episode_of_care, inpatient_encounter, placement_encounter
 from fhircare.mapping.fhir import Json
+from fhircare.mapping.narrative import natural_key
 from fhircare.mapping.organisations import partner_organization, team_organization, trust_organization
 from fhircare.mapping.people import patient, practitioner, practitioner_role, related_person
 from fhircare.mapping.refs import Refs
@@ -49,35 +50,35 @@ def _resources(record: ServiceUserRecord, refs: Refs) -> Iterator[tuple[Json, So
     DIALOG and the evidence."""
     su = record.service_user
     yield trust_organization(refs.context), su
-    for org in sorted(record.organisations, key=lambda o: by_id(o.organisation_id)):
+    for org in sorted(record.organisations, key=lambda o: natural_key(o.organisation_id)):
         yield partner_organization(org, refs), org
-    for team in sorted(record.teams, key=lambda t: by_id(t.team_id)):
+    for team in sorted(record.teams, key=lambda t: natural_key(t.team_id)):
         yield team_organization(team, refs), team
-    for staff in sorted(record.staff, key=lambda s: by_id(s.staff_id)):
+    for staff in sorted(record.staff, key=lambda s: natural_key(s.staff_id)):
         yield practitioner(staff, refs), staff
         yield practitioner_role(staff, refs), staff
     yield patient(record, refs), su
-    for contact in sorted(record.contacts, key=lambda c: by_id(c.contact_id)):
+    for contact in sorted(record.contacts, key=lambda c: natural_key(c.contact_id)):
         yield related_person(contact, record, refs), contact
-    decisions = sorted(record.consents, key=lambda c: by_id(c.consent_id))
+    decisions = sorted(record.consents, key=lambda c: natural_key(c.consent_id))
     for decision in decisions:
         yield consent(decision, refs), decision
     care_team_resource = care_team(record, refs)
     if care_team_resource is not None:
-        yield care_team_resource, min(record.care_team, key=lambda m: by_id(m.membership_id))
+        yield care_team_resource, min(record.care_team, key=lambda m: natural_key(m.membership_id))
     has_care_team = care_team_resource is not None
-    for episode in sorted(record.episodes, key=lambda e: by_id(e.episode_id)):
+    for episode in sorted(record.episodes, key=lambda e: natural_key(e.episode_id)):
         yield episode_of_care(episode, record, refs, has_care_team=has_care_team), episode
-    for stay in sorted(record.inpatient_stays, key=lambda s: by_id(s.stay_id)):
+    for stay in sorted(record.inpatient_stays, key=lambda s: natural_key(s.stay_id)):
         yield inpatient_encounter(stay, record, refs), stay
-    for placement in sorted(record.out_of_area_placements, key=lambda p: by_id(p.placement_id)):
+    for placement in sorted(record.out_of_area_placements, key=lambda p: natural_key(p.placement_id)):
         yield placement_encounter(placement, record, refs), placement
-    for item in sorted(record.goals, key=lambda g: by_id(g.goal_id)):
+    for item in sorted(record.goals, key=lambda g: natural_key(g.goal_id)):
         yield goal(item, record, refs), item
-    plans = sorted(record.care_plans, key=lambda p: (p.is_sub_plan, by_id(p.care_plan_id)))
+    plans = sorted(record.care_plans, key=lambda p: (p.is_sub_plan, natural_key(p.care_plan_id)))
     for plan in plans:
         yield care_plan(plan, record, refs, has_care_team=has_care_team), plan
-    for assessment in sorted(record.dialog_assessments, key=lambda d: by_id(d.dialog_assessment_id)):
+    for assessment in sorted(record.dialog_assessments, key=lambda d: natural_key(d.dialog_assessment_id)):
         based_on = dialog_care_plan(assessment, record)
         assert based_on is not None  # checked by the consistency rules
         yield dialog_response(assessment, based_on, refs), assessment
@@ -91,7 +92,7 @@ def _resources(record: ServiceUserRecord, refs: Refs) -> Iterator[tuple[Json, So
         evidence = decision_provenance(decision, refs)
         if evidence is not None:
             yield evidence, decision
-    for information in sorted(record.carer_information, key=lambda i: by_id(i.carer_information_id)):
+    for information in sorted(record.carer_information, key=lambda i: natural_key(i.carer_information_id)):
         yield carer_information_provenance(information, refs), information
 
 

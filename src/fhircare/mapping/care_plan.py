@@ -42,10 +42,6 @@ _GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 _MENTAL_HEALTH_CARE_PLAN = coding(SNOMED, "718347000")
 
 
-def by_id(local_id: str) -> tuple[tuple[int, str], ...]:
-    return natural_key(local_id)
-
-
 # --- what a plan's extensions are made of ---------------------------------------------
 
 
@@ -286,11 +282,15 @@ def care_plan(plan: CarePlan, record: ServiceUserRecord, refs: Refs, *, has_care
     categories = [concept_of(plan.plan_type)]
     if plan.plan_type in (CarePlanType.PCSP, CarePlanType.WELSH_CTP):
         categories.append(concept(_MENTAL_HEALTH_CARE_PLAN))
-    goals = sorted((g for g in record.goals if g.care_plan_id == plan.care_plan_id), key=lambda g: by_id(g.goal_id))
-    actions = sorted(
-        (a for a in record.actions if a.care_plan_id == plan.care_plan_id), key=lambda a: by_id(a.action_id)
+    goals = sorted(
+        (g for g in record.goals if g.care_plan_id == plan.care_plan_id), key=lambda g: natural_key(g.goal_id)
     )
-    needs = sorted((n for n in record.needs if n.care_plan_id == plan.care_plan_id), key=lambda n: by_id(n.need_id))
+    actions = sorted(
+        (a for a in record.actions if a.care_plan_id == plan.care_plan_id), key=lambda a: natural_key(a.action_id)
+    )
+    needs = sorted(
+        (n for n in record.needs if n.care_plan_id == plan.care_plan_id), key=lambda n: natural_key(n.need_id)
+    )
     items = [f"{_need_heading(n)}: {n.description} — {_need_words(n.status, n.unmet_reason)}" for n in needs]
     items += [f"{a.description} ({who(a.performer_kind, a.performer_id, refs)})" for a in actions]
     return prune(

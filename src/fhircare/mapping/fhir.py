@@ -58,10 +58,6 @@ def concept_of(*members: StrEnum) -> Json:
     return concept(*(code(m) for m in members))
 
 
-def fhir_date(value: date) -> str:
-    return value.isoformat()
-
-
 def fhir_datetime(value: datetime | date) -> str:
     """A FHIR dateTime: an instant with its UTC offset (the source model keeps one), or a
     date on its own."""

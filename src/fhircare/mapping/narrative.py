@@ -44,11 +44,6 @@ def sentence(*parts: str | None) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-def humanise(code: str) -> str:
-    """A code as words: ``crisis-home-treatment`` → ``crisis home treatment``."""
-    return code.replace("-", " ")
-
-
 def listing(words: Iterable[str]) -> str:
     """``a, b and c``."""
     items = list(words)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fhircare.mapping.context import MappingContext
 from fhircare.mapping.fhir import Json, code, coding, concept, meta, prune
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import humanise, narrative, sentence
+from fhircare.mapping.narrative import narrative, sentence
 from fhircare.mapping.refs import Refs
 from fhircare.source.care_team import Organisation, Team
 from fhircare.source.codes import PartnerOrganisationType
@@ -62,7 +62,7 @@ def team_organization(team: Team, refs: Refs) -> Json:
     else:
         owner = refs.organisations[team.organisation_id]
         owner_name, kind = owner.name, owner.kind
-    service = f" ({humanise(team.service_line.value)} service)" if team.service_line else ""
+    service = f" ({label(team.service_line)} service)" if team.service_line else ""
     contact = f" Contact the team on {team.phone}." if team.phone else ""
     return prune(
         {

@@ -68,6 +68,8 @@ class Validator:
         #: what each slice expects at each discriminator path (see slicing.py)
         self.slice_expectations: dict[tuple[ElementNode, str], tuple[ElementNode | None, Any, Any]] = {}
         self.slice_indexes: dict[ElementNode, dict[str, int] | None] = {}
+        #: (Reference element, target resource type) → profiles the target must meet
+        self.target_profiles: dict[tuple[ElementNode, str], list[str]] = {}
         #: each invariant's evaluator, chosen once (native, compiled or interpreted)
         self.invariant_checks: dict[Constraint, Callable[[Any, str, EvalEnv], bool]] = {}
 

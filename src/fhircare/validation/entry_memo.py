@@ -13,8 +13,9 @@ again; its issues are replayed at the entry's new location.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -25,22 +26,21 @@ from fhircare.validation.references import BundleIndex, parse_reference
 
 #: entries whose validation reaches more others than this are not remembered
 _MAX_CLOSURE = 6
+#: nor entries (or entries they reach) larger than this as JSON
+_MAX_BYTES = 4096
 #: (severity, code, expression after the entry's location, text, rule)
 Remembered = tuple[tuple[str, str, str, str, str | None], ...]
 
 
-def _references(value: Any) -> Iterator[str]:
-    """Every reference string in a resource (contained resources included)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            ref = item.get("reference")
-            if isinstance(ref, str):
-                yield ref
-            stack.extend(v for v in item.values() if isinstance(v, dict | list))
-        elif isinstance(item, list):
-            stack.extend(v for v in item if isinstance(v, dict | list))
+_REFERENCE = re.compile(rb'"reference":"((?:[^"\\]|\\.)*)"')
+
+
+def _references(data: bytes) -> tuple[str, ...]:
+    """Every reference string in a resource's JSON (contained resources included), found
+    in the bytes orjson wrote (keys are never escaped; a value with an escape is decoded)."""
+    return tuple(
+        orjson.loads(b'"' + found + b'"') if b"\\" in found else found.decode() for found in _REFERENCE.findall(data)
+    )
 
 
 class EntryMemo:
@@ -50,32 +50,35 @@ class EntryMemo:
         self._size = size
         self._results: OrderedDict[bytes, Remembered] = OrderedDict()
         #: per validation: id of a resource → (digest of its JSON, its references)
-        self._own: dict[int, tuple[bytes, tuple[str, ...]]] = {}
+        self._own: dict[int, tuple[bytes | None, tuple[str, ...]]] = {}
 
     def start(self) -> None:
         """A new validation begins: resources of the last one are not to be recognised by id."""
         self._own.clear()
 
-    def _own_digest(self, resource: dict[str, Any]) -> tuple[bytes, tuple[str, ...]]:
+    def _own_digest(self, resource: dict[str, Any]) -> tuple[bytes | None, tuple[str, ...]]:
+        """(digest of the resource's JSON, its references); no digest for a large one."""
         found = self._own.get(id(resource))
         if found is None:
             data = orjson.dumps(resource)
-            found = self._own[id(resource)] = (
-                hashlib.blake2b(data, digest_size=16).digest(),
-                tuple(_references(resource)),
-            )
+            if len(data) > _MAX_BYTES:
+                found = (None, ())
+            else:
+                found = (hashlib.blake2b(data, digest_size=16).digest(), _references(data))
+            self._own[id(resource)] = found
         return found
 
     def key(
         self, resource: dict[str, Any], full_url: str | None, bundle: BundleIndex, asked: Sequence[str]
     ) -> bytes | None:
         """The digest of everything validating ``resource`` as an entry of ``bundle`` sees;
-        None when that reaches more than a few other entries (an entry that depends on
-        much of its bundle is unlikely to come round again, and not worth the digest)."""
-        if len(self._own_digest(resource)[1]) > _MAX_CLOSURE:
-            return None  # refers to much of its bundle (a care plan, a care team)
+        None for an entry that is large or reaches more than a few others (such an entry,
+        a care plan, is unlikely to come round again, and not worth the digest)."""
+        own, refs = self._own_digest(resource)
+        if own is None or len(refs) > _MAX_CLOSURE:
+            return None
         h = hashlib.blake2b(digest_size=20)
-        h.update(orjson.dumps([bundle.type, list(asked), date.today().isoformat()]))
+        h.update(f"{bundle.type}\x1f{'|'.join(asked)}\x1f{date.today().isoformat()}\x1f".encode())
         seen: set[int] = set()
         stack: list[tuple[dict[str, Any], str | None]] = [(resource, full_url)]
         while stack:
@@ -84,15 +87,15 @@ class EntryMemo:
                 h.update(b"\x00seen")
                 continue
             seen.add(id(item))
-            if len(seen) > _MAX_CLOSURE:
-                return None
             own, refs = self._own_digest(item)
-            h.update(orjson.dumps(item_url))
+            if own is None or len(seen) > _MAX_CLOSURE:
+                return None
+            h.update(f"{item_url}\x1f".encode())
             h.update(own)
             for ref in refs:
                 parsed = parse_reference(ref)
                 targets = [] if parsed.kind == "contained" else bundle.resolve(parsed, item_url)
-                h.update(orjson.dumps([ref, len(targets)]))
+                h.update(f"{ref}\x1e{len(targets)}\x1f".encode())
                 stack.extend((t, bundle.full_url_of.get(id(t))) for t in targets)
         return h.digest()
 

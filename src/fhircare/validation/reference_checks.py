@@ -87,6 +87,14 @@ def check_reference(validator: Validator, value: dict[str, Any], node: ElementNo
 def _target_profiles(validator: Validator, node: ElementNode, target: dict[str, Any]) -> list[str]:
     """Profiles (not base resource types) this element requires of a target of that type."""
     rt = target.get("resourceType")
+    key = (node, rt if isinstance(rt, str) else "")
+    found = validator.target_profiles.get(key)
+    if found is None:
+        found = validator.target_profiles[key] = _find_target_profiles(validator, node, rt)
+    return found
+
+
+def _find_target_profiles(validator: Validator, node: ElementNode, rt: Any) -> list[str]:
     out = []
     for t in node.types:
         for url in t.target_profiles:

@@ -409,7 +409,8 @@ def mark_profile_relevance(
     Each profile element is compared with its counterpart in the base resource, or,
     below an element whose datatype the profile unfolded, in that datatype's own
     definition. An element is relevant when it or anything below it says more;
-    slices, and elements with no counterpart, always count.
+    elements with no counterpart always count. A slice is compared with the element it
+    slices, whose walk the same value always gets as well.
     """
 
     def counterpart(base_parent: ElementNode | None, name: str) -> ElementNode | None:
@@ -427,7 +428,9 @@ def mark_profile_relevance(
         for name, child in node.children.items():
             relevant |= visit(child, counterpart(base_node, name))
         for s in node.slices:
-            visit(s, None)
+            # a slice's value is walked against the sliced element too: what the slice
+            # repeats of it has been checked there, so compare the slice with it
+            visit(s, node)
             relevant = True
         node.profile_relevant = relevant or base_node is None or _says_more(node, base_node)
         node.narrows_targets = base_node is None or not _same_types(node, base_node)
