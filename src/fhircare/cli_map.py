@@ -26,7 +26,17 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from fhircare.cli_common import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, _errors_reported, _settings, _stderr, _stdout
+from fhircare.cli_common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    _errors_reported,
+    _settings,
+    _stderr,
+    _stdout,
+    build_validator,
+    progress_bar,
+)
 from fhircare.errors import UsageError
 
 if TYPE_CHECKING:
@@ -130,9 +140,10 @@ def map_command(
     """Map a trust extract to FHIR R4 transaction bundles, one per service user.
 
     Every service user's records are read through the mapping file, checked against each
-    other, mapped to fhircare's profiles (Patient, CareTeam, CarePlans with Goals, DIALOG
-    QuestionnaireResponses and scores, RelatedPersons, Consents, Provenance and the
-    Practitioners, PractitionerRoles and Organizations they refer to) and validated.
+    other, mapped to fhircare's profiles (Patient, CareTeam, EpisodeOfCare, CarePlans with
+    Goals, DIALOG QuestionnaireResponses and scores, RelatedPersons, Consents, Encounters,
+    Provenance, and the Practitioners, PractitionerRoles and Organizations they refer to)
+    and validated. Nothing of a service user with any problem is written.
     """
     from fhircare.mapping.context import MappingContext
     from fhircare.mapping.run import map_results
@@ -145,8 +156,6 @@ def map_command(
         mapping = load_mapping(mapping_file)
         validator = None
         if validate:
-            from fhircare.cli_common import build_validator
-
             validator = build_validator(list(igs or []), settings)
         elif igs:
             raise UsageError("--ig needs validation: leave out --no-validate")
@@ -278,16 +287,7 @@ def _progress() -> Iterator[_Progress]:
     if not sys.stderr.isatty():
         yield _Progress(None)
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=_stderr(),
-        transient=True,
-    ) as bar:
+    with progress_bar() as bar:
         yield _Progress(bar)
 
 

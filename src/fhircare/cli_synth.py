@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from fhircare.cli_common import _errors_reported, _settings, _stderr, _stdout
+from fhircare.cli_common import _errors_reported, _settings, _stdout, progress_bar
 from fhircare.errors import UsageError
 from fhircare.settings import Settings
 
@@ -121,15 +121,6 @@ def _progress(total: int) -> Iterator[Callable[[int], None]]:
     if total <= PROGRESS_THRESHOLD or not sys.stderr.isatty():
         yield lambda _n: None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    with Progress(
-        TextColumn("Writing service users"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=_stderr(),
-        transient=True,
-    ) as bar:
-        task = bar.add_task("synth", total=total)
+    with progress_bar() as bar:
+        task = bar.add_task("Writing service users", total=total)
         yield lambda n: bar.advance(task, n)

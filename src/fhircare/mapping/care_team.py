@@ -36,13 +36,14 @@ _SERVICE_USER_ROLE = coding(SNOMED, "116154003")  # Patient
 _CARER_ROLE = coding(SNOMED, "133932002")  # Caregiver
 _ADVOCATE_ROLE = coding(SNOMED, "429577009")  # Patient advocate
 
-_OPEN = (EpisodeStatus.ACTIVE, EpisodeStatus.WAITLIST)
+#: an episode in one of these is open: the team is involved now (waiting counts)
+OPEN_EPISODE = (EpisodeStatus.ACTIVE, EpisodeStatus.WAITLIST)
 
 
 def care_team_status(record: ServiceUserRecord) -> str:
     """From the service user's episodes: active while any is open (or waiting)."""
     statuses = {e.status for e in record.episodes}
-    if statuses & set(_OPEN):
+    if statuses & set(OPEN_EPISODE):
         return "active"
     if EpisodeStatus.ON_HOLD in statuses:
         return "suspended"
@@ -57,7 +58,9 @@ def current_key_workers(record: ServiceUserRecord, day: date) -> list[CareTeamMe
 
 def awaiting_since(record: ServiceUserRecord) -> date | None:
     """Since when an open episode has been waiting for a key worker to be allocated."""
-    dates = [e.key_worker_awaiting_since for e in record.episodes if e.status in _OPEN and e.key_worker_awaiting_since]
+    dates = [
+        e.key_worker_awaiting_since for e in record.episodes if e.status in OPEN_EPISODE and e.key_worker_awaiting_since
+    ]
     return min(dates) if dates else None
 
 
@@ -97,7 +100,7 @@ def _describe(member: CareTeamMember, refs: Refs, *, as_lead: bool = False) -> s
 
 
 def _managing_teams(record: ServiceUserRecord) -> list[str]:
-    teams = [e.team_id for e in record.episodes if e.status in _OPEN]
+    teams = [e.team_id for e in record.episodes if e.status in OPEN_EPISODE]
     teams = teams or [e.team_id for e in record.episodes] or [m.team_id for m in record.care_team]
     return list(dict.fromkeys(teams))
 

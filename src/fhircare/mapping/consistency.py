@@ -17,13 +17,18 @@ from dataclasses import dataclass
 from datetime import date
 
 from fhircare.mapping.care_plan import next_review
-from fhircare.mapping.care_team import awaiting_since, care_team_status, current_key_workers
+from fhircare.mapping.care_team import OPEN_EPISODE, awaiting_since, care_team_status, current_key_workers
 from fhircare.mapping.dialog import dialog_care_plan
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_plan import CarePlan
 from fhircare.source.care_team import Organisation
 from fhircare.source.carers import ConsentDecision
-from fhircare.source.codes import CarePlanStatus, CarePlanType, CoordinationRole, CrisisContingencyContent
+from fhircare.source.codes import (
+    CarePlanStatus,
+    CarePlanType,
+    CoordinationRole,
+    CrisisContingencyContent,
+)
 from fhircare.source.codes import PartnerOrganisationType as OrgType
 from fhircare.source.common import SourceRecord
 from fhircare.source.local_codes import (
@@ -104,7 +109,9 @@ def _care_team(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency
     if key_workers or care_team_status(record) != "active" or not (record.care_team or record.episodes):
         return
     waiting = awaiting_since(record)
-    blame: SourceRecord = next((e for e in record.episodes), record.service_user)
+    # the open episode that should have the key worker (or the one waiting) is to blame
+    open_episodes = [e for e in record.episodes if e.status in OPEN_EPISODE]
+    blame: SourceRecord = next(iter(open_episodes or record.episodes), record.service_user)
     if waiting is None:
         yield Inconsistency(
             blame,

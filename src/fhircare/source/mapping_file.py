@@ -20,6 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from fhircare.errors import MappingFileError
+from fhircare.source.concept_maps import read_concept_map
 from fhircare.source.mapping_compile import Issue, MappingCompiler, line_of, suggest
 from fhircare.source.mapping_schema import (
     ColumnPlan,
@@ -70,7 +71,28 @@ def load_mapping(path: Path) -> TrustMapping:
         document = MappingDocument.model_validate(data if data is not None else {})
     except ValidationError as exc:
         raise MappingFileError(path, [_pydantic_issue(error, lines) for error in exc.errors()]) from None
-    return MappingCompiler(path, document, lines).compile()
+    return MappingCompiler(path, _with_concept_maps(path, document, lines), lines).compile()
+
+
+def _with_concept_maps(path: Path, document: MappingDocument, lines: dict[tuple[str, ...], int]) -> MappingDocument:
+    """The document with each of its ``concept_maps`` read into a value map of that name."""
+    if not document.concept_maps:
+        return document
+    maps = dict(document.value_maps)
+    issues: list[Issue] = []
+    for name, file in document.concept_maps.items():
+        where = ("concept_maps", name)
+        if name in maps:
+            issues.append((".".join(where), line_of(lines, where), f"'{name}' is a value map already"))
+            continue
+        found, problems = read_concept_map(path.parent / file)
+        issues += [
+            (".".join(where) + (f" ({part})" if part else ""), line_of(lines, where), why) for part, why in problems
+        ]
+        maps[name] = found
+    if issues:
+        raise MappingFileError(path, issues)
+    return document.model_copy(update={"value_maps": maps})
 
 
 def _node_lines(node: yaml.Node, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], int]]:

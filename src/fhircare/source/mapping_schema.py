@@ -76,6 +76,8 @@ class MappingDocument(_Strict):
     trust: TrustSpec
     read: ReadOptions = ReadOptions()
     value_maps: dict[str, dict[str, str]] = {}
+    #: value maps written as FHIR ConceptMap JSON files, relative to the mapping file
+    concept_maps: dict[str, str] = {}
     record_types: dict[str, RecordTypeSpec]
 
 

@@ -160,3 +160,38 @@ def test_shipped_value_maps_cover_every_canonical_code(layouts: dict[str, TrustM
             if value_map is not None and codes is not None:
                 missing = {m.value for m in codes} - set(value_map.values())
                 assert not missing, f"{name}: {plan.record_type.name}.{column.field.name} lacks {missing}"
+
+
+# --- value maps written as FHIR ConceptMaps ----------------------------------------------
+
+WELSH_ROWS = MAPPINGS.parent / "profiles" / "package" / "ConceptMap-welsh-policy-row-to-measure-area.json"
+
+
+def _with_concept_map(write_mapping: Callable[[str], Path], concept_map: str) -> Path:
+    """The RiO-like mapping, its goals' life areas read through a ConceptMap."""
+    text = (MAPPINGS / "rio-like.yaml").read_text(encoding="utf-8")
+    text = text.replace("\nvalue_maps:\n", f"\nconcept_maps:\n  welsh_rows: {concept_map}\nvalue_maps:\n", 1)
+    return write_mapping(text)
+
+
+def test_a_concept_map_is_a_value_map(write_mapping: Callable[[str], Path]) -> None:
+    path = _with_concept_map(write_mapping, str(WELSH_ROWS))
+    mapping = load_mapping(path)
+    assert mapping.value_maps["welsh_rows"]["training-and-education"] == "education-and-training"
+    assert mapping.value_maps["welsh_rows"]["other-treatment"] == "medical-and-other-treatment"  # wider
+
+
+def test_a_concept_map_that_cannot_be_used_names_its_key(write_mapping: Callable[[str], Path], tmp_path: Path) -> None:
+    broken = tmp_path / "broken.json"
+    broken.write_text(
+        '{"resourceType": "ConceptMap", "group": [{"element": [{"code": "A", "target": [{"code": "x",'
+        ' "equivalence": "narrower"}]}]}]}'
+    )
+    with pytest.raises(MappingFileError) as caught:
+        load_mapping(_with_concept_map(write_mapping, str(broken)))
+    [line] = caught.value.lines()
+    assert "concept_maps.welsh_rows (group[0].element[0])" in line and "code 'A' has no target that covers it" in line
+    with pytest.raises(MappingFileError, match="is not a FHIR ConceptMap"):
+        load_mapping(_with_concept_map(write_mapping, str(MAPPINGS.parent / "profiles" / "package" / "package.json")))
+    with pytest.raises(MappingFileError, match="is not JSON"):
+        load_mapping(_with_concept_map(write_mapping, str(MAPPINGS / "README.md")))
