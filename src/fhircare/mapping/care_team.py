@@ -20,6 +20,7 @@ from fhircare.mapping.fhir import (
     extension,
     meta,
     period,
+    phone,
     prune,
 )
 from fhircare.mapping.labels import label
@@ -126,14 +127,14 @@ def care_team(record: ServiceUserRecord, refs: Refs) -> Json | None:
     ]
     managing = _managing_teams(record)
     phone_team = key_workers[0].team_id if key_workers else managing[0]
-    phone = refs.teams[phone_team].phone
+    team_phone = refs.teams[phone_team].phone
     ended = [m.end_date for m in members if m.end_date is not None]
     end = max(ended) if status == "inactive" and len(ended) == len(members) else None
     su = record.service_user
     if key_workers:
         lead = sentence(f"Key worker: {_describe(key_workers[0], refs, as_lead=True)}")
     elif waiting is not None:
-        contact = f" Until then contact the team on {phone}." if phone else ""
+        contact = f" Until then contact the team on {team_phone}." if team_phone else ""
         lead = f"{su.given_name} is waiting for a key worker to be allocated (since {long_date(waiting)}).{contact}"
     else:
         lead = "No current key worker."
@@ -156,6 +157,6 @@ def care_team(record: ServiceUserRecord, refs: Refs) -> Json | None:
             "period": period(members[0].start_date, end),
             "participant": participants,
             "managingOrganization": [refs.team(t).reference() for t in managing],
-            "telecom": [{"system": "phone", "value": phone, "use": "work"}] if phone else None,
+            "telecom": phone(team_phone),
         }
     )

@@ -73,6 +73,11 @@ def period(start: date | datetime | None, end: date | datetime | None = None) ->
     return out or None
 
 
+def phone(number: str | None, use: str = "work") -> list[Json] | None:
+    """``telecom`` holding one telephone number (None when there is none)."""
+    return [{"system": "phone", "value": number, "use": use}] if number else None
+
+
 def reference(full_url: str) -> Json:
     return {"reference": full_url}
 

@@ -7,7 +7,7 @@ may see is decided by that type (DESIGN.md "Partner access"; fhircare-organizati
 from __future__ import annotations
 
 from fhircare.mapping.context import MappingContext
-from fhircare.mapping.fhir import Json, code, coding, concept, meta, prune
+from fhircare.mapping.fhir import Json, code, coding, concept, meta, phone, prune
 from fhircare.mapping.labels import label
 from fhircare.mapping.narrative import narrative, sentence
 from fhircare.mapping.refs import Refs
@@ -32,10 +32,6 @@ _HL7_TYPE = {
 def _types(kind: PartnerOrganisationType, hl7: str | None) -> list[Json]:
     codings = [coding(_ORGANIZATION_TYPE, hl7)] if hl7 else []
     return [concept(*codings, code(kind))]
-
-
-def _phone(number: str | None) -> list[Json] | None:
-    return [{"system": "phone", "value": number, "use": "work"}] if number else None
 
 
 def trust_organization(context: MappingContext) -> Json:
@@ -74,7 +70,7 @@ def team_organization(team: Team, refs: Refs) -> Json:
             "active": True,
             "type": [concept(coding(_ORGANIZATION_TYPE, "team"), code(kind))],
             "name": team.name,
-            "telecom": _phone(team.phone),
+            "telecom": phone(team.phone),
             "partOf": refs.team_parent(team).reference(),
         }
     )
@@ -98,6 +94,6 @@ def partner_organization(organisation: Organisation, refs: Refs) -> Json:
             "active": organisation.active,
             "type": _types(organisation.kind, _HL7_TYPE.get(organisation.kind)),
             "name": organisation.name,
-            "telecom": _phone(organisation.phone),
+            "telecom": phone(organisation.phone),
         }
     )

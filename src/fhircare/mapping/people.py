@@ -14,6 +14,7 @@ from fhircare.mapping.fhir import (
     extension,
     fhir_datetime,
     meta,
+    phone,
     prune,
 )
 from fhircare.mapping.labels import label
@@ -36,10 +37,6 @@ _REGISTERS = (
 )
 _BCP47 = "urn:ietf:bcp:47"
 _LANGUAGES = {"cy": "Welsh", "en": "English"}
-
-
-def _phone(number: str | None, use: str) -> list[Json] | None:
-    return [{"system": "phone", "value": number, "use": use}] if number else None
 
 
 def _name(family: str, given: list[str | None], title: str | None, use: str | None = None) -> Json:
@@ -104,7 +101,7 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
             "identifier": identifiers,
             "active": True,
             "name": [_name(su.family_name, [su.given_name, su.other_given_names], su.title, "official")],
-            "telecom": _phone(su.phone, "mobile" if (su.phone or "").startswith("07") else "home"),
+            "telecom": phone(su.phone, "mobile" if (su.phone or "").startswith("07") else "home"),
             "gender": su.gender.value,
             "birthDate": su.birth_date.isoformat(),
             "address": [address] if len(address) > 1 else None,
@@ -155,20 +152,20 @@ def practitioner_role(staff: StaffMember, refs: Refs) -> Json:
     )
     identifiers.append(key.identifier)
     team = refs.teams[staff.team_id]
-    phone = f" Phone {staff.phone}." if staff.phone else ""
+    call = f" Phone {staff.phone}." if staff.phone else ""
     name = full_name(staff.given_name, staff.family_name, staff.title)
     return prune(
         {
             "resourceType": "PractitionerRole",
             "id": key.id,
             "meta": meta("fhircare-practitioner-role"),
-            "text": narrative(sentence(f"{name}, {_what_they_do(staff)}, {team.name}.{phone}")),
+            "text": narrative(sentence(f"{name}, {_what_they_do(staff)}, {team.name}.{call}")),
             "identifier": identifiers,
             "active": True,
             "practitioner": refs.practitioner(staff.staff_id).reference(),
             "organization": refs.team(staff.team_id).reference(),
             "code": [concept(*role_codings(staff))],
-            "telecom": _phone(staff.phone, "work"),
+            "telecom": phone(staff.phone, "work"),
         }
     )
 
@@ -265,7 +262,7 @@ def related_person(contact: Contact, record: ServiceUserRecord, refs: Refs) -> J
             "patient": refs.patient.reference(),
             "relationship": relationships,
             "name": None if anonymous else [_name(contact.family_name or "", [contact.given_name], None)],
-            "telecom": None if anonymous else _phone(contact.phone, "home"),
+            "telecom": None if anonymous else phone(contact.phone, "home"),
             "birthDate": None if anonymous or contact.birth_date is None else contact.birth_date.isoformat(),
         }
     )
