@@ -181,12 +181,8 @@ def _scheduled(action: CarePlanAction) -> tuple[str, Json | str] | None:
     return None
 
 
-def performer_key(action: CarePlanAction, refs: Refs) -> ResourceKey:
-    return refs.performer(action.performer_kind, action.performer_id)
-
-
 def _activity(action: CarePlanAction, refs: Refs) -> Json:
-    performer = performer_key(action, refs)
+    performer = refs.performer(action.performer_kind, action.performer_id)
     detail: Json = {
         "code": concept_of(action.content) if action.content else None,
         "reasonCode": [concept_of(action.life_area)] if action.life_area else None,

@@ -50,21 +50,20 @@ _LEGAL_STATUS_SYSTEM = {
 #: UK Core legal status classification codes; England and Wales number some differently
 #: (35 is guardianship in England, a community treatment order in Wales). Statuses with
 #: no code in a list (conditional discharge; a CTO in England) are told in the narrative.
+_SHARED_LEGAL_STATUS_CODES = {
+    LegalStatusKind.INFORMAL: "01", LegalStatusKind.S2: "02", LegalStatusKind.S3: "03", LegalStatusKind.S4: "04",
+    LegalStatusKind.S5: "05", LegalStatusKind.S35: "07", LegalStatusKind.S36: "08", LegalStatusKind.S37_41: "09",
+    LegalStatusKind.S37: "10", LegalStatusKind.S38: "12", LegalStatusKind.S47: "16", LegalStatusKind.S48: "18",
+    LegalStatusKind.S135: "19", LegalStatusKind.S136: "20",
+}  # fmt: skip
 _LEGAL_STATUS_CODES: dict[Jurisdiction, dict[LegalStatusKind, str]] = {
     Jurisdiction.ENGLAND: {
-        LegalStatusKind.INFORMAL: "01", LegalStatusKind.S2: "02", LegalStatusKind.S3: "03", LegalStatusKind.S4: "04",
-        LegalStatusKind.S5: "05", LegalStatusKind.S35: "07", LegalStatusKind.S36: "08", LegalStatusKind.S37_41: "09",
-        LegalStatusKind.S37: "10", LegalStatusKind.S38: "12", LegalStatusKind.S45A: "37", LegalStatusKind.S47: "16",
-        LegalStatusKind.S48: "18", LegalStatusKind.S135: "19", LegalStatusKind.S136: "20",
+        **_SHARED_LEGAL_STATUS_CODES,
+        LegalStatusKind.S45A: "37",
         LegalStatusKind.GUARDIANSHIP: "35",
     },
-    Jurisdiction.WALES: {
-        LegalStatusKind.INFORMAL: "01", LegalStatusKind.S2: "02", LegalStatusKind.S3: "03", LegalStatusKind.S4: "04",
-        LegalStatusKind.S5: "05", LegalStatusKind.S35: "07", LegalStatusKind.S36: "08", LegalStatusKind.S37_41: "09",
-        LegalStatusKind.S37: "10", LegalStatusKind.S38: "12", LegalStatusKind.S45A: "34", LegalStatusKind.S47: "16",
-        LegalStatusKind.S48: "18", LegalStatusKind.S135: "19", LegalStatusKind.S136: "20", LegalStatusKind.CTO: "35",
-    },
-}  # fmt: skip
+    Jurisdiction.WALES: {**_SHARED_LEGAL_STATUS_CODES, LegalStatusKind.S45A: "34", LegalStatusKind.CTO: "35"},
+}
 _PRIORITY = {AdmissionMethod.PLANNED: "EL", AdmissionMethod.EMERGENCY: "EM", AdmissionMethod.MHA_DETENTION: "EM"}
 
 

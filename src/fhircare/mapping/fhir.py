@@ -78,10 +78,6 @@ def phone(number: str | None, use: str = "work") -> list[Json] | None:
     return [{"system": "phone", "value": number, "use": use}] if number else None
 
 
-def reference(full_url: str) -> Json:
-    return {"reference": full_url}
-
-
 def extension(url: str, **value: Any) -> Json:
     """An extension with one value, given as ``valueDate=...``, ``valueReference=...``."""
     [(key, item)] = value.items()

@@ -148,10 +148,11 @@ class Validator:
             return
         issues_before = len(sink.issues)
         memo_key = None
-        entry = claimed and not contained and outer is not None and outer.bundle is not None
-        if entry and outer is not None and outer.bundle is not None:
+        bundle = outer.bundle if outer is not None and claimed and not contained else None
+        entry = bundle is not None
+        if bundle is not None:
             # a bundle entry: answered before, in this bundle stream, if it came round again
-            memo_key = self.entry_memo.key(resource, full_url, outer.bundle, profiles)
+            memo_key = self.entry_memo.key(resource, full_url, bundle, profiles)
             remembered = self.entry_memo.get(memo_key) if memo_key is not None else None
             if remembered is not None:
                 for severity, code, where, text, rule in remembered:
