@@ -36,7 +36,7 @@ from fhircare.mapping.run import validation_problems  # noqa: E402
 from fhircare.source.mapping_file import load_mapping  # noqa: E402
 from fhircare.source.reader import read_extract  # noqa: E402
 from fhircare.source.results import Accepted  # noqa: E402
-from fhircare.source.synth import synthesise  # noqa: E402
+from fhircare.synth import synthesise  # noqa: E402
 from fhircare.validation.api import Validator  # noqa: E402
 
 TARGET = 1.0  # map + validate throughput / bare parse throughput, at least

@@ -15,7 +15,7 @@ from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.mapping_file import TrustMapping, load_mapping
 from fhircare.source.reader import read_extract
 from fhircare.source.results import Accepted
-from fhircare.source.synth import synthesise
+from fhircare.synth import synthesise
 from fhircare.validation.api import Validator
 from fhircare.validation.issues import ValidationResult
 

@@ -13,10 +13,10 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from fhircare.cli import app
-from fhircare.cli_map import BUNDLES, REJECTS
+from fhircare.cli.map import BUNDLES, REJECTS
 from fhircare.settings import Settings
 from fhircare.source.mapping_file import TrustMapping
-from fhircare.source.synth import MANIFEST, synthesise
+from fhircare.synth import MANIFEST, synthesise
 from fhircare.validation.api import Validator
 from tests.unit.mapping.conftest import LAYOUTS, MAPPINGS, UKCORE, UKCORE_GLOBAL, errors
 

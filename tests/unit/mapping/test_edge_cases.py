@@ -8,7 +8,7 @@ import pytest
 
 from fhircare.source.codes import DialogItem, EpisodeStatus
 from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, DialogStatus
-from fhircare.source.synth import DEFAULT_AS_OF, EdgeCase, edge_cases
+from fhircare.synth import DEFAULT_AS_OF, EdgeCase, edge_cases
 from tests.unit.mapping.conftest import LAYOUTS, MappedRun
 from tests.unit.mapping.fhir_helpers import CS, SNOMED, Bundle, codes, extensions, has_code, part
 

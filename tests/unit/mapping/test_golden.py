@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from fhircare.source.mapping_file import TrustMapping
-from fhircare.source.synth import synthesise
+from fhircare.synth import synthesise
 from fhircare.validation.api import Validator
 from tests.unit.mapping.conftest import errors
 from tests.unit.mapping.golden.update import EXPECTED, EXTRACT, PATIENTS, SEED, resources_by_type

@@ -21,9 +21,9 @@ from fhircare.source.codes import Gender, NhsNumberStatus
 from fhircare.source.common import nhs_check_digit
 from fhircare.source.local_codes import CommunicationNeed
 from fhircare.source.mapping_file import TrustMapping
-from fhircare.source.synth import DEFAULT_AS_OF, SCENARIOS
-from fhircare.source.synth.directory import build_directory
-from fhircare.source.synth.generate import make_service_user
+from fhircare.synth import DEFAULT_AS_OF, SCENARIOS
+from fhircare.synth.directory import build_directory
+from fhircare.synth.generate import make_service_user
 from fhircare.validation.api import Validator
 from tests.unit.mapping.conftest import errors
 

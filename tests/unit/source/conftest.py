@@ -13,7 +13,7 @@ from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.mapping_file import TrustMapping, load_mapping
 from fhircare.source.reader import read_extract
 from fhircare.source.results import Accepted, Problem, ReadResult, Rejected
-from fhircare.source.synth import SynthSummary, synthesise
+from fhircare.synth import SynthSummary, synthesise
 
 MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
 LAYOUTS = ("rio-like", "systmone-like")

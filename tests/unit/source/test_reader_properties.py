@@ -17,8 +17,8 @@ from fhircare.source.local_codes import CommunicationNeed, EthnicCategory
 from fhircare.source.mapping_file import TrustMapping
 from fhircare.source.results import Accepted, Rejected
 from fhircare.source.service_user import ServiceUser
-from fhircare.source.synth import synthesise
-from fhircare.source.synth.writer import LayoutWriter
+from fhircare.synth import synthesise
+from fhircare.synth.writer import LayoutWriter
 from tests.unit.source.conftest import read_all
 
 #: what a name or free text may hold: letters of any script, digits, punctuation, spaces

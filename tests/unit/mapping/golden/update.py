@@ -27,7 +27,7 @@ from fhircare.mapping import MappingContext, check_consistency, map_service_user
 from fhircare.source.mapping_file import TrustMapping, load_mapping  # noqa: E402
 from fhircare.source.reader import read_extract  # noqa: E402
 from fhircare.source.results import Accepted  # noqa: E402
-from fhircare.source.synth import SCENARIOS, synthesise  # noqa: E402
+from fhircare.synth import SCENARIOS, synthesise  # noqa: E402
 
 EXTRACT = HERE / "extract"
 EXPECTED = HERE / "expected"

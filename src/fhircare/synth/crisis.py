@@ -12,7 +12,7 @@ from fhircare.source.codes import (
 from fhircare.source.local_codes import (
     PerformerKind,
 )
-from fhircare.source.synth.draft import Draft
+from fhircare.synth.draft import Draft
 
 
 def add_crisis_plans(draft: Draft, main: CarePlan, advance_statement: bool) -> None:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from fhircare.source.codes import Gender, NhsNumberStatus
 from fhircare.source.common import nhs_check_digit, nhs_number_problem
 from fhircare.source.service_user import ServiceUser
-from fhircare.source.synth.names import NhsNumbers
+from fhircare.synth.names import NhsNumbers
 
 nine_digits = st.text(alphabet="0123456789", min_size=9, max_size=9)
 

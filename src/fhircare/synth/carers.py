@@ -17,9 +17,9 @@ from fhircare.source.local_codes import (
     ConsentDecisionType,
     ConsentKind,
 )
-from fhircare.source.synth import names
-from fhircare.source.synth.draft import Draft
-from fhircare.source.synth.scenarios import EdgeCase
+from fhircare.synth import names
+from fhircare.synth.draft import Draft
+from fhircare.synth.scenarios import EdgeCase
 
 _CARER_RELATIONSHIPS = (
     Relationship.MOTHER,

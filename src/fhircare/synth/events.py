@@ -33,13 +33,13 @@ from fhircare.source.local_codes import (
 )
 from fhircare.source.movement import InpatientStay, Leave, OutOfAreaPlacement, Section117Entitlement, TeamTransfer
 from fhircare.source.service_user import LegalStatus
-from fhircare.source.synth.directory import (
+from fhircare.synth.directory import (
     COMMUNITY_TEAMS,
     INPATIENT_TEAM,
     OUT_OF_AREA,
 )
-from fhircare.source.synth.draft import Draft
-from fhircare.source.synth.scenarios import EdgeCase
+from fhircare.synth.draft import Draft
+from fhircare.synth.scenarios import EdgeCase
 
 
 def add_dialog(draft: Draft) -> None:

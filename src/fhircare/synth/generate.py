@@ -32,9 +32,9 @@ from fhircare.source.local_codes import (
 )
 from fhircare.source.records import record_type_of
 from fhircare.source.service_user import CapacityAssessment, ServiceUser
-from fhircare.source.synth import names
-from fhircare.source.synth.carers import add_contacts
-from fhircare.source.synth.directory import (
+from fhircare.synth import names
+from fhircare.synth.carers import add_contacts
+from fhircare.synth.directory import (
     COMMUNITY_TEAMS,
     ENGLISH_GPS,
     VCSE,
@@ -42,10 +42,10 @@ from fhircare.source.synth.directory import (
     WELSH_TEAM,
     TrustDirectory,
 )
-from fhircare.source.synth.draft import Draft
-from fhircare.source.synth.events import add_dialog, add_movements
-from fhircare.source.synth.plans import add_plans
-from fhircare.source.synth.scenarios import SCENARIOS, EdgeCase
+from fhircare.synth.draft import Draft
+from fhircare.synth.events import add_dialog, add_movements
+from fhircare.synth.plans import add_plans
+from fhircare.synth.scenarios import SCENARIOS, EdgeCase
 
 
 def make_service_user(index: int, seed: int, as_of: date, directory: TrustDirectory, nhs: str) -> ServiceUserRecord:

@@ -26,7 +26,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from fhircare.cli_common import (
+from fhircare.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,

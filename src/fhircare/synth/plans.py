@@ -25,10 +25,10 @@ from fhircare.source.local_codes import (
     ReviewRequester,
     ReviewType,
 )
-from fhircare.source.synth.crisis import add_crisis_plans, add_safety_plan
-from fhircare.source.synth.directory import VCSE
-from fhircare.source.synth.draft import Draft
-from fhircare.source.synth.scenarios import EdgeCase
+from fhircare.synth.crisis import add_crisis_plans, add_safety_plan
+from fhircare.synth.directory import VCSE
+from fhircare.synth.draft import Draft
+from fhircare.synth.scenarios import EdgeCase
 
 #: goal in the person's words, Welsh Measure area, DIALOG domain
 _GOALS = (

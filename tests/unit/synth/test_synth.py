@@ -14,7 +14,7 @@ from fhircare.cli import app
 from fhircare.source.codes import CarePlanType
 from fhircare.source.local_codes import Jurisdiction
 from fhircare.source.mapping_file import TrustMapping
-from fhircare.source.synth import DEFAULT_AS_OF, MANIFEST, EdgeCase, edge_cases, synthesise
+from fhircare.synth import DEFAULT_AS_OF, MANIFEST, EdgeCase, edge_cases, synthesise
 from tests.unit.source.conftest import LAYOUTS, MAPPINGS, PATIENTS, SynthRun
 
 

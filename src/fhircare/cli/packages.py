@@ -1,10 +1,4 @@
-"""The ``fhircare`` command line.
-
-Settings are read once, in the top-level callback, and handed to commands through
-``ctx.obj`` (read them with :func:`_settings`). Commands run their work inside
-:func:`_errors_reported`, which turns every :class:`~fhircare.errors.FhircareError`
-(and I/O error) into one line on stderr and the exit code of :func:`exit_code_for`.
-"""
+"""``fhircare packages``: install and list FHIR packages in the package cache."""
 
 from __future__ import annotations
 
@@ -12,49 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 from rich.text import Text
 
-from fhircare.cli_common import (
-    EXIT_FAILURE,
-    EXIT_OK,
-    EXIT_USAGE,
-    _configure_logging,
-    _errors_reported,
-    _fail,
-    _settings,
-    _stderr,
-    _stdout,
-    exit_code_for,
-)
-from fhircare.cli_map import MAP_EPILOG, map_command
-from fhircare.cli_synth import SYNTH_EPILOG, synth_command
-from fhircare.cli_validate import FILE_EXTENSION_URL, VALIDATE_EPILOG, validate_command
-from fhircare.settings import Settings
+from fhircare.cli.common import _errors_reported, _settings, _stderr, _stdout
 from fhircare.validation.packages import CORE_PACKAGE, PackageCache, PackageRef
-
-__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "FILE_EXTENSION_URL", "app", "exit_code_for", "main"]
-
-app = typer.Typer(
-    name="fhircare",
-    help=(
-        "FHIR R4 interoperability for NHS community mental health care coordination."
-        "\n\nSettings come from FHIRCARE_* environment variables, for example"
-        " FHIRCARE_PACKAGE_CACHE (default ~/.fhir/packages)."
-    ),
-    epilog=(
-        "Examples:\n\n"
-        f"  fhircare packages install {CORE_PACKAGE}\n\n"
-        "  fhircare packages list\n\n"
-        "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n\n"
-        "  fhircare map --extract extract/ --mapping mappings/rio-like.yaml --out out/\n\n"
-        "Exit codes: 0 ok, 1 failure reported, 2 usage or I/O problem."
-    ),
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_show_locals=False,
-)
 
 packages_app = typer.Typer(
     help=(
@@ -69,20 +25,6 @@ packages_app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-app.add_typer(packages_app, name="packages")
-
-
-@app.callback()
-def _root(ctx: typer.Context) -> None:
-    try:
-        settings = Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"FHIRCARE_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}" for error in exc.errors()
-        )
-        _fail(f"invalid settings: {problems}", EXIT_USAGE)
-    _configure_logging(settings.log_level)
-    ctx.obj = settings
 
 
 @packages_app.command("install")
@@ -163,13 +105,3 @@ def packages_list(ctx: typer.Context) -> None:
                 Text(str(package.path)),
             )
         _stdout().print(table)
-
-
-app.command("validate", epilog=VALIDATE_EPILOG)(validate_command)
-app.command("synth", epilog=SYNTH_EPILOG)(synth_command)
-app.command("map", epilog=MAP_EPILOG)(map_command)
-
-
-def main() -> None:
-    """Entry point of the ``fhircare`` console script."""
-    app()

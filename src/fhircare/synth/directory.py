@@ -18,7 +18,7 @@ from fhircare.source.care_team import Organisation, StaffMember, Team
 from fhircare.source.codes import Discipline, PartnerOrganisationType
 from fhircare.source.local_codes import ServiceLine
 from fhircare.source.records import record_type_of
-from fhircare.source.synth.names import family_name, given_name, landline
+from fhircare.synth.names import family_name, given_name, landline
 
 _TEAMS = (
     ("T-NORTH", "North community mental health team", ServiceLine.COMMUNITY_MENTAL_HEALTH),

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from fhircare.validation.inputs import InputItem, InputProblem
     from fhircare.validation.issues import ValidationResult
 
-from fhircare.cli_common import (
+from fhircare.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,

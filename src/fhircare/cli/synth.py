@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from fhircare.cli_common import _errors_reported, _settings, _stdout, progress_bar
+from fhircare.cli.common import _errors_reported, _settings, _stdout, progress_bar
 from fhircare.errors import UsageError
 from fhircare.settings import Settings
 
@@ -83,7 +83,7 @@ def synth_command(
     No real personal data: names from small built-in lists, NHS numbers from the 999 test range.
     """
     from fhircare.source.mapping_file import load_mapping
-    from fhircare.source.synth import synthesise
+    from fhircare.synth import synthesise
 
     settings = _settings(ctx)
     with _errors_reported():

@@ -21,7 +21,7 @@ from fhircare.source.care_plan import CarePlanAction
 from fhircare.source.local_codes import PerformerKind
 from fhircare.source.mapping_file import RecordPlan
 from fhircare.source.records import RECORD_TYPES
-from fhircare.source.synth.directory import TrustDirectory
+from fhircare.synth.directory import TrustDirectory
 
 #: a team whose staff are in no synthetic care team
 UNALLOCATED_TEAM = "T-REHAB"

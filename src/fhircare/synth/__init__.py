@@ -29,12 +29,12 @@ from fhircare.source.carers import Contact
 from fhircare.source.codes import Relationship
 from fhircare.source.mapping_file import TrustMapping
 from fhircare.source.records import record_type_of
-from fhircare.source.synth.directory import TrustDirectory, build_directory
-from fhircare.source.synth.faults import FAULTS, UNKNOWN_SERVICE_USER, Fault
-from fhircare.source.synth.generate import make_service_user
-from fhircare.source.synth.names import NhsNumbers
-from fhircare.source.synth.scenarios import SCENARIOS, EdgeCase, edge_cases
-from fhircare.source.synth.writer import LayoutWriter
+from fhircare.synth.directory import TrustDirectory, build_directory
+from fhircare.synth.faults import FAULTS, UNKNOWN_SERVICE_USER, Fault
+from fhircare.synth.generate import make_service_user
+from fhircare.synth.names import NhsNumbers
+from fhircare.synth.scenarios import SCENARIOS, EdgeCase, edge_cases
+from fhircare.synth.writer import LayoutWriter
 
 __all__ = ["DEFAULT_AS_OF", "MANIFEST", "SCENARIOS", "EdgeCase", "SynthSummary", "edge_cases", "synthesise"]
 

@@ -16,7 +16,7 @@ from fhircare.source.codes import ActivityStatus, CarePlanStatus, CarePlanType, 
 from fhircare.source.episode import CareEpisode
 from fhircare.source.local_codes import MemberKind, PerformerKind
 from fhircare.source.service_user import ServiceUser
-from fhircare.source.synth.directory import TrustDirectory
+from fhircare.synth.directory import TrustDirectory
 
 LONDON = ZoneInfo("Europe/London")
 

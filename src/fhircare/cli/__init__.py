@@ -1,0 +1,74 @@
+"""The ``fhircare`` command line.
+
+Settings are read once, in the top-level callback, and handed to commands through
+``ctx.obj`` (read them with :func:`_settings`). Commands run their work inside
+:func:`_errors_reported`, which turns every :class:`~fhircare.errors.FhircareError`
+(and I/O error) into one line on stderr and the exit code of :func:`exit_code_for`.
+"""
+
+from __future__ import annotations
+
+import typer
+from pydantic import ValidationError
+
+from fhircare.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    _configure_logging,
+    _fail,
+    exit_code_for,
+)
+from fhircare.cli.map import MAP_EPILOG, map_command
+from fhircare.cli.packages import packages_app
+from fhircare.cli.synth import SYNTH_EPILOG, synth_command
+from fhircare.cli.validate import FILE_EXTENSION_URL, VALIDATE_EPILOG, validate_command
+from fhircare.settings import Settings
+from fhircare.validation.packages import CORE_PACKAGE
+
+__all__ = ["EXIT_FAILURE", "EXIT_OK", "EXIT_USAGE", "FILE_EXTENSION_URL", "app", "exit_code_for", "main"]
+
+app = typer.Typer(
+    name="fhircare",
+    help=(
+        "FHIR R4 interoperability for NHS community mental health care coordination."
+        "\n\nSettings come from FHIRCARE_* environment variables, for example"
+        " FHIRCARE_PACKAGE_CACHE (default ~/.fhir/packages)."
+    ),
+    epilog=(
+        "Examples:\n\n"
+        f"  fhircare packages install {CORE_PACKAGE}\n\n"
+        "  fhircare packages list\n\n"
+        "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n\n"
+        "  fhircare map --extract extract/ --mapping mappings/rio-like.yaml --out out/\n\n"
+        "Exit codes: 0 ok, 1 failure reported, 2 usage or I/O problem."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+app.add_typer(packages_app, name="packages")
+
+
+@app.callback()
+def _root(ctx: typer.Context) -> None:
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"FHIRCARE_{'_'.join(str(part) for part in error['loc']).upper()}: {error['msg']}" for error in exc.errors()
+        )
+        _fail(f"invalid settings: {problems}", EXIT_USAGE)
+    _configure_logging(settings.log_level)
+    ctx.obj = settings
+
+
+app.command("validate", epilog=VALIDATE_EPILOG)(validate_command)
+app.command("synth", epilog=SYNTH_EPILOG)(synth_command)
+app.command("map", epilog=MAP_EPILOG)(map_command)
+
+
+def main() -> None:
+    """Entry point of the ``fhircare`` console script."""
+    app()

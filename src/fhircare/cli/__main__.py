@@ -1,0 +1,5 @@
+"""``python -m fhircare.cli``: the same as the ``fhircare`` script."""
+
+from fhircare.cli import main
+
+main()
