@@ -76,6 +76,12 @@ class Settings(BaseSettings):
         default=2, ge=1, description="Extracts in a row a service user must be missing from before they are ended."
     )
     sync_concurrency: int = Field(default=4, ge=1, le=64, description="Transactions in flight at once per sync.")
+    sync_max_entries: int = Field(
+        default=50,
+        ge=2,
+        description="Entries per transaction, its Provenance included (servers cap it; Medplum at 50). A"
+        " service user with more changes is sent in several transactions, in reference order.",
+    )
     sync_timeout_seconds: float = Field(default=60.0, gt=0, description="Read timeout of one request to the target.")
     sync_connect_timeout_seconds: float = Field(default=10.0, gt=0)
     sync_max_attempts: int = Field(
