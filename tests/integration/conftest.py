@@ -1,12 +1,14 @@
 """Fixtures for the integration tests: real FHIR servers.
 
 Interim: until the project's own test servers land (tests/fhir-server/), the integration
-tests run against the server FHIRCARE_TEST_SERVER_URL names (empty between tests only if it
-offers a way: here none, so the tests that need an empty server say so and skip)."""
+tests run against the server FHIRCARE_TEST_SERVER_URL names, emptied between tests by the
+shell command FHIRCARE_TEST_SERVER_RESET when one is given (otherwise the tests that need an
+empty server skip, saying why)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 from dataclasses import dataclass
 
 import pytest
@@ -18,7 +20,10 @@ class ExternalServer:
     base_url: str
 
     def reset(self) -> None:
-        pytest.skip("FHIRCARE_TEST_SERVER_URL names a server fhircare cannot empty")
+        command = os.environ.get("FHIRCARE_TEST_SERVER_RESET")
+        if not command:
+            pytest.skip("FHIRCARE_TEST_SERVER_URL names a server fhircare cannot empty (FHIRCARE_TEST_SERVER_RESET)")
+        subprocess.run(command, shell=True, check=True)
 
 
 @pytest.fixture(scope="session")
