@@ -44,7 +44,10 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 def cli(*args: str, **env: str) -> Result:
-    return CliRunner().invoke(app, list(args), env=environment(**env), catch_exceptions=False)
+    """The command, run in an empty temporary folder (its default rejects file lands there)."""
+    runner = CliRunner()
+    with runner.isolated_filesystem():
+        return runner.invoke(app, list(args), env=environment(**env), catch_exceptions=False)
 
 
 def summary(result: Result) -> dict[str, Any]:
