@@ -7,7 +7,9 @@ before each test that needs an empty server."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,9 +47,8 @@ def environment(**extra: str) -> dict[str, str]:
 
 def cli(*args: str, **env: str) -> Result:
     """The command, run in an empty temporary folder (its default rejects file lands there)."""
-    runner = CliRunner()
-    with runner.isolated_filesystem():
-        return runner.invoke(app, list(args), env=environment(**env), catch_exceptions=False)
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        return CliRunner().invoke(app, list(args), env=environment(**env), catch_exceptions=False)
 
 
 def summary(result: Result) -> dict[str, Any]:
