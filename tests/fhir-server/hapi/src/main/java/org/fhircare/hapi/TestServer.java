@@ -1,0 +1,67 @@
+package org.fhircare.hapi;
+
+import ca.uhn.fhir.rest.server.RestfulServer;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.springframework.context.annotation.AnnotationConfigApplicationContext;
+
+/**
+ * fhircare's HAPI FHIR JPA test server: builds HAPI's JPA server (Spring, Hibernate, H2) from
+ * {@link ServerConfig}, then serves it with Jetty on 127.0.0.1 only, at
+ * {@code http://127.0.0.1:<port>/fhir}. The port opens only once the server is ready.
+ */
+public final class TestServer {
+
+    private TestServer() {}
+
+    public static void main(String[] args) throws Exception {
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+            return;
+        }
+        long started = System.nanoTime();
+
+        AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext();
+        spring.registerBean(Options.class, () -> options);
+        spring.register(ServerConfig.class);
+        spring.refresh();
+
+        // a small pool: the sync's concurrency is bounded and the machine has 2 cores
+        QueuedThreadPool threads = new QueuedThreadPool(32, 4);
+        threads.setName("http");
+        Server jetty = new Server(threads);
+        ServerConnector connector = new ServerConnector(jetty);
+        connector.setHost("127.0.0.1");
+        connector.setPort(options.port());
+        jetty.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        ServletHolder fhir = new ServletHolder("fhir", spring.getBean(RestfulServer.class));
+        fhir.setInitOrder(1);
+        context.addServlet(fhir, "/fhir/*");
+        jetty.setHandler(context);
+        jetty.setStopAtShutdown(true);
+        jetty.setStopTimeout(5_000);
+        spring.registerShutdownHook();
+        try {
+            jetty.start();
+        } catch (Exception e) {
+            System.err.println("cannot listen on 127.0.0.1:" + options.port() + ": " + e.getMessage());
+            spring.close();
+            System.exit(2);
+            return;
+        }
+        System.out.printf(
+                "fhircare HAPI FHIR test server ready at %s (%.1f s)%n",
+                options.baseUrl(), (System.nanoTime() - started) / 1e9);
+        System.out.flush();
+        jetty.join();
+    }
+}
