@@ -8,9 +8,11 @@ import ca.uhn.fhir.rest.server.RestfulServer;
 import ca.uhn.fhir.rest.server.util.ISearchParamRegistry;
 import ca.uhn.fhir.util.FhirTerser;
 import org.hl7.fhir.instance.model.api.IBase;
+import org.hl7.fhir.instance.model.api.IBaseConformance;
 
 /**
- * HAPI's JPA CapabilityStatement, plus {@code rest.resource.updateCreate}: HAPI creates a
+ * HAPI's JPA CapabilityStatement, plus the system interaction {@code batch} and
+ * {@code rest.resource.updateCreate}, both of which HAPI does but does not list: HAPI creates a
  * resource on {@code PUT Type/<new id>} when client ids are allowed, but does not say so, and
  * a client (fhircare's sync) reads the CapabilityStatement to learn what a server does.
  */
@@ -27,6 +29,15 @@ class CapabilityStatementProvider extends JpaCapabilityStatementProvider {
         super(server, systemDao, storageSettings, searchParamRegistry, validationSupport);
         this.storageSettings = storageSettings;
         setImplementationDescription("fhircare HAPI FHIR JPA test server");
+    }
+
+    @Override
+    protected void postProcess(FhirTerser terser, IBaseConformance capabilityStatement) {
+        super.postProcess(terser, capabilityStatement);
+        // the system provider's transaction method also runs batches; HAPI lists only the first
+        IBase rest = terser.getValues(capabilityStatement, "rest").get(0);
+        IBase batch = terser.addElement(rest, "interaction");
+        terser.setElement(batch, "code", "batch");
     }
 
     @Override

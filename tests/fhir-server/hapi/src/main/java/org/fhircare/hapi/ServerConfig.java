@@ -63,10 +63,12 @@ public class ServerConfig {
         settings.setEnforceReferentialIntegrityOnDelete(true);
         settings.setAutoCreatePlaceholderReferenceTargets(false);
         settings.setAllowExternalReferences(false);
-        // a conditional delete that matches several resources is refused (412)
-        settings.setAllowMultipleDelete(false);
-        // $expunge, with expungeEverything at system level, so tests can empty the server
+        // $expunge, with expungeEverything at system level, so tests can empty the server.
+        // HAPI allows expungeEverything only where multiple delete is allowed, which also lets
+        // a conditional delete remove every match (advertised: conditionalDelete = multiple);
+        // fhircare never deletes, so that costs the tests nothing.
         settings.setExpungeEnabled(true);
+        settings.setAllowMultipleDelete(true);
         // no reuse of an identical search's results for a minute (HAPI's default): a search
         // right after a write must see it, as the sync's identity searches and censuses expect
         settings.setReuseCachedSearchResultsForMillis(null);
@@ -117,6 +119,9 @@ public class ServerConfig {
         hibernate.put("hibernate.format_sql", "false");
         // no full-text index (Lucene/Elasticsearch): a shared care record searches by parameters
         hibernate.put("hibernate.search.enabled", "false");
+        // the entities are listed by Spring (HAPI's packages); Hibernate scanning the whole
+        // server jar for more of them took most of the start-up time
+        hibernate.put("hibernate.archive.scanner", "org.hibernate.boot.archive.scan.internal.DisabledScanner");
         factory.setJpaPropertyMap(hibernate);
         return factory;
     }
