@@ -617,13 +617,20 @@ class SyncEngine:
     def _wait_row(
         self, entry: OutboxEntry, transaction: Transaction, writing: Callable[[], AbstractContextManager[Connection]]
     ) -> None:
+        """The row needs a resource the target does not hold yet. Worth waiting for only while
+        another row that will send it is still pending and not given up (another worker, or
+        this one, is on it); otherwise the row fails for this sync and stays pending."""
+        keys = [f"{t}/{i}" for t, i in transaction.waiting_for]
+        with self.engine.connect() as conn:
+            coming = outbox.pending_rows(conn, self._target_id, keys)
         with self._lock:
             self._waits[entry.id] += 1
-            give_up = self._waits[entry.id] >= _MAX_WAITS
+            hopeless = not coming or all(row in self._given_up for row in coming)
+            give_up = hopeless or self._waits[entry.id] >= _MAX_WAITS
             if give_up:
                 self._given_up.add(entry.id)
         now = utcnow()
-        waiting = ", ".join(f"{t}/{i}" for t, i in transaction.waiting_for[:3])
+        waiting = ", ".join(keys[:3])
         with writing() as conn:
             outbox.reschedule(conn, entry.id, now + timedelta(seconds=_WAIT_SECONDS), f"waiting for {waiting}", now)
         if give_up:
