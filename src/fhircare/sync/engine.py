@@ -445,7 +445,10 @@ class SyncEngine:
             self._retry_later(entry, reason, writing)
             return False
         learned = []
-        for resource, matches in zip(unresolved, found, strict=True):
+        for resource, candidates in zip(unresolved, found, strict=True):
+            # a server may not honour FHIR's search escapes (Medplum splits "A,B" into A or B):
+            # only a resource that holds this very identifier is a match
+            matches = [m for m in candidates if _holds(m, resource.identifier)]
             if len(matches) > 1:
                 assert resource.identifier is not None
                 system, value = resource.identifier
@@ -659,6 +662,14 @@ class SyncEngine:
             done, total = self._done, max(self._total, self._done)
         if self.on_progress is not None:
             self.on_progress(done, total)
+
+
+def _holds(resource: dict[str, Any], identifier: tuple[str, str] | None) -> bool:
+    listed = resource.get("identifier") or []
+    return any(
+        isinstance(i, dict) and (i.get("system"), i.get("value")) == identifier
+        for i in (listed if isinstance(listed, list) else [listed])
+    )
 
 
 def _outcome(answer: Answer) -> dict[str, Any]:
