@@ -162,6 +162,8 @@ class SyncEngine:
         self._target_id = 0
         #: (type, identifier system) pairs the target holds only what fhircare recorded
         self._complete: set[tuple[str, str]] = set()
+        #: what the target holds of the shared resources, read once they are sent
+        self._shared_held: dict[tuple[str, str], TargetHeld] = {}
         self._evidence: RunEvidence | None = None
         self._done = 0
         self._total = 0
@@ -229,6 +231,8 @@ class SyncEngine:
             self.prepare()
             self._take_census()
             self._send_shared()
+            with self.engine.connect() as conn:
+                self._shared_held = outbox.shared_held(conn, self._target_id)
             self._drain(outbox.SERVICE_USER, None)
             if self._fatal is not None:
                 raise self._fatal
@@ -351,8 +355,7 @@ class SyncEngine:
         sent = replans = 0
         for _round in range(_MAX_ROUNDS):
             with reading() as conn:
-                group = self._group(conn, entry)
-                held = self._held(conn, group)
+                group, held = self._group_and_held(conn, entry)
             outgoing = select_outgoing(group, held)
             if not outgoing:
                 with writing() as conn:
@@ -488,22 +491,45 @@ class SyncEngine:
             return None
         return RunEvidence(entry.run_id, base.store_id, base.trust, base.trust_name, _as_utc(entry.created_at))
 
-    def _group(self, conn: Connection, entry: OutboxEntry) -> list[Outgoing]:
+    def _group_and_held(
+        self, conn: Connection, entry: OutboxEntry
+    ) -> tuple[list[Outgoing], dict[tuple[str, str], TargetHeld]]:
+        """The row's stored resources, and what the target holds of them and of everything
+        they refer to (the shared ones from memory: the directory is sent before anyone's
+        records, and stays put while they are)."""
         if entry.kind == outbox.SHARED:
             rtype, _, rid = entry.group_key.partition("/")
             found = records.stored_resource(conn, rtype, rid)
-            stored = [found] if found is not None else []
-        else:
-            stored = records.service_user_resources(conn, entry.group_key)
-        return [
-            Outgoing(s.resource_type, s.resource_id, s.content, s.content_hash, s.identifier, s.origin) for s in stored
+            group = (
+                [Outgoing(rtype, rid, found.content, found.content_hash, found.identifier, found.origin)]
+                if found is not None
+                else []
+            )
+            keys = {r.key for r in group} | {ref for r in group for ref in references(r.content)}
+            return group, outbox.target_held(conn, self._target_id, keys)
+        rows, held = outbox.service_user_with_held(conn, self._target_id, entry.group_key)
+        group = [
+            Outgoing(
+                r.resource_type,
+                r.resource_id,
+                r.content,
+                r.content_hash,
+                (r.identifier_system, r.identifier_value) if r.identifier_system else None,
+                r.origin,
+            )
+            for r in rows
         ]
-
-    def _held(self, conn: Connection, group: list[Outgoing]) -> dict[tuple[str, str], TargetHeld]:
-        keys = {r.key for r in group}
-        for resource in group:
-            keys.update(references(resource.content))
-        return outbox.target_held(conn, self._target_id, keys)
+        own = {r.key for r in group}
+        elsewhere = {ref for r in group for ref in references(r.content) if ref not in own}
+        with self._lock:
+            known = {ref: self._shared_held[ref] for ref in elsewhere if ref in self._shared_held}
+        missing = elsewhere - known.keys()
+        if missing:
+            found_now = outbox.target_held(conn, self._target_id, missing)
+            with self._lock:
+                self._shared_held.update(found_now)
+            known.update(found_now)
+        return group, {**held, **known}
 
     def _timed(self, call: Callable[[bytes], Answer], bundle: bytes) -> Answer | None:
         started = time.perf_counter()
