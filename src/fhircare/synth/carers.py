@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from fhircare.source.care_plan import CarePlan
 from fhircare.source.care_team import CareTeamMember
 from fhircare.source.carers import CarerInformation, CarersAssessment, ConsentDecision, Contact
 from fhircare.source.codes import (
@@ -198,23 +199,26 @@ def add_contacts(draft: Draft) -> None:
     _partner_consents(draft, start)
 
 
-def _partner_consents(draft: Draft, start: date) -> None:
-    """The VCSE partner in the care team may have the plan; the GP practice the DIALOG
-    ratings (each only on the service user's own decision)."""
-    vcse = [
-        m.member_id for m in draft.records if isinstance(m, CareTeamMember) and m.member_kind is MemberKind.ORGANISATION
-    ]
-    for organisation in vcse:
+def vcse_consents(draft: Draft, main: CarePlan) -> None:
+    """The VCSE partner in the care team may have this plan (its goals, care team and
+    crisis plan), on the service user's own decision: not every plan (EC-47)."""
+    members = [m for m in draft.records if isinstance(m, CareTeamMember)]
+    for organisation in [m.member_id for m in members if m.member_kind is MemberKind.ORGANISATION]:
         if draft.chance(0.7):
             add_consent(
                 draft,
                 ConsentKind.DISCLOSURE,
                 ConsentDecisionType.PERMIT,
                 ConsentDecider.SERVICE_USER,
-                draft.between(start, draft.day(2)),
+                draft.between(main.created_on, draft.day(1)),
                 recipient_organisation_id=organisation,
                 shares=SharedInformation.CARE_PLANS,
+                care_plan_id=main.care_plan_id,
             )
+
+
+def _partner_consents(draft: Draft, start: date) -> None:
+    """The GP practice may have the DIALOG ratings (on the service user's own decision)."""
     gp = draft.service_user.gp_practice_id if draft.service_user else None
     if gp is not None and draft.scenario != EdgeCase.NO_LEAD_YET and draft.chance(0.3):
         add_consent(

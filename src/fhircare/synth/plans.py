@@ -25,6 +25,7 @@ from fhircare.source.local_codes import (
     ReviewRequester,
     ReviewType,
 )
+from fhircare.synth.carers import vcse_consents
 from fhircare.synth.crisis import add_crisis_plans, add_safety_plan
 from fhircare.synth.directory import VCSE
 from fhircare.synth.draft import Draft
@@ -196,6 +197,7 @@ def add_plans(draft: Draft) -> None:
             )
         )
     add_crisis_plans(draft, main, made)
+    vcse_consents(draft, main)
     _shares(draft, main)
 
 
