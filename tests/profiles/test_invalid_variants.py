@@ -230,7 +230,7 @@ VARIANTS = [
     ),
     Variant(
         "CareTeam-example-care-team-awaiting-allocation",
-        "awaiting a lead with no duty worker as default contact (004 §3.4)",
+        "awaiting a lead with no duty worker as default contact",
         keep(lambda p: p["role"][0]["coding"][0]["code"] != "duty-worker", "participant"),
         "CareTeam",
         "fhircare-care-team-1",
@@ -244,7 +244,7 @@ VARIANTS = [
     ),
     Variant(
         "CareTeam-example-care-team",
-        "a lead by default who is not the team manager (004 §3.11)",
+        "a lead by default who is not the team manager",
         put([{"url": f"{SD}default-lead", "valueBoolean": True}], "participant", 0, "extension"),
         "CareTeam",
         "fhircare-care-team-2",
