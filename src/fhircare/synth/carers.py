@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import fhircare.synth.names as names
 from fhircare.source.care_plan import CarePlan
 from fhircare.source.care_team import CareTeamMember
 from fhircare.source.carers import CarerInformation, CarersAssessment, ConsentDecision, Contact
@@ -25,7 +26,6 @@ from fhircare.source.local_codes import (
     SharedInformation,
 )
 from fhircare.source.service_user import CapacityAssessment
-from fhircare.synth import names
 from fhircare.synth.draft import Draft
 from fhircare.synth.scenarios import EdgeCase
 

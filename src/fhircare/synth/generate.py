@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import fhircare.synth.names as names
 from fhircare.source.assemble import directory_closure, directory_refs, make_bundle
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.codes import (
@@ -32,7 +33,6 @@ from fhircare.source.local_codes import (
 )
 from fhircare.source.records import record_type_of
 from fhircare.source.service_user import CapacityAssessment, ServiceUser
-from fhircare.synth import names
 from fhircare.synth.carers import add_contacts
 from fhircare.synth.directory import (
     COMMUNITY_TEAMS,
