@@ -309,6 +309,18 @@ def pending_shared(conn: Connection, target_id: int) -> dict[int, tuple[str, str
     return found
 
 
+def pending_rows(conn: Connection, target_id: int, group_keys: Sequence[str]) -> list[int]:
+    """The pending rows of these groups on a target."""
+    if not group_keys:
+        return []
+    rows = conn.execute(
+        select(outbox.c.id).where(
+            outbox.c.target_id == target_id, outbox.c.status == PENDING, outbox.c.group_key.in_(list(group_keys))
+        )
+    )
+    return [int(r.id) for r in rows]
+
+
 def status_counts(conn: Connection) -> dict[tuple[int, str, str], int]:
     """Outbox rows by (target, kind, status)."""
     rows = conn.execute(

@@ -445,7 +445,10 @@ class SyncEngine:
             self._retry_later(entry, reason, writing)
             return False
         learned = []
-        for resource, matches in zip(unresolved, found, strict=True):
+        for resource, candidates in zip(unresolved, found, strict=True):
+            # a server may not honour FHIR's search escapes (Medplum splits "A,B" into A or B):
+            # only a resource that holds this very identifier is a match
+            matches = [m for m in candidates if _holds(m, resource.identifier)]
             if len(matches) > 1:
                 assert resource.identifier is not None
                 system, value = resource.identifier
@@ -617,13 +620,20 @@ class SyncEngine:
     def _wait_row(
         self, entry: OutboxEntry, transaction: Transaction, writing: Callable[[], AbstractContextManager[Connection]]
     ) -> None:
+        """The row needs a resource the target does not hold yet. Worth waiting for only while
+        another row that will send it is still pending and not given up (another worker, or
+        this one, is on it); otherwise the row fails for this sync and stays pending."""
+        keys = [f"{t}/{i}" for t, i in transaction.waiting_for]
+        with self.engine.connect() as conn:
+            coming = outbox.pending_rows(conn, self._target_id, keys)
         with self._lock:
             self._waits[entry.id] += 1
-            give_up = self._waits[entry.id] >= _MAX_WAITS
+            hopeless = not coming or all(row in self._given_up for row in coming)
+            give_up = hopeless or self._waits[entry.id] >= _MAX_WAITS
             if give_up:
                 self._given_up.add(entry.id)
         now = utcnow()
-        waiting = ", ".join(f"{t}/{i}" for t, i in transaction.waiting_for[:3])
+        waiting = ", ".join(keys[:3])
         with writing() as conn:
             outbox.reschedule(conn, entry.id, now + timedelta(seconds=_WAIT_SECONDS), f"waiting for {waiting}", now)
         if give_up:
@@ -652,6 +662,14 @@ class SyncEngine:
             done, total = self._done, max(self._total, self._done)
         if self.on_progress is not None:
             self.on_progress(done, total)
+
+
+def _holds(resource: dict[str, Any], identifier: tuple[str, str] | None) -> bool:
+    listed = resource.get("identifier") or []
+    return any(
+        isinstance(i, dict) and (i.get("system"), i.get("value")) == identifier
+        for i in (listed if isinstance(listed, list) else [listed])
+    )
 
 
 def _outcome(answer: Answer) -> dict[str, Any]:
