@@ -2,7 +2,7 @@
 """A fault-injecting HTTP proxy in front of a FHIR server, for the sync fault trials.
 
     python tests/fhir-server/faultproxy.py --upstream http://127.0.0.1:8090 [--rate 0.2]
-        [--seed 1] [--delay 3] [--stats FILE] [--port 0]
+        [--seed 1] [--delay 3] [--stats FILE] [--port 0] [--require-token TOKEN]
 
 Prints its own base URL (``http://127.0.0.1:<port>``) on stdout once listening; the path of
 each request is passed on unchanged. A share ``--rate`` of requests, chosen by a seeded
@@ -15,7 +15,9 @@ random generator, meet one fault, in equal shares:
 - ``delay-after``: forwarded, the answer held back ``--delay`` seconds (past the client's
   timeout) before it is sent.
 
-Counts of what it did are written as JSON to ``--stats`` after every request. Stdlib only:
+With ``--require-token``, a request without ``Authorization: Bearer <TOKEN>`` is answered
+401 (a server behind an API gateway). Counts of what it did are written as JSON to
+``--stats`` after every request. Stdlib only:
 it runs in its own process, so the sync under test can be killed and restarted around it.
 """
 
@@ -35,7 +37,9 @@ FAULTS = ("500", "503", "429", "reset-before", "reset-after", "delay-after")
 
 
 class FaultProxy:
-    def __init__(self, upstream: str, rate: float, seed: int, delay: float, stats: Path | None) -> None:
+    def __init__(
+        self, upstream: str, rate: float, seed: int, delay: float, stats: Path | None, token: str | None = None
+    ) -> None:
         parts = urlsplit(upstream)
         self.host = parts.hostname or "127.0.0.1"
         self.port = parts.port or 80
@@ -43,6 +47,7 @@ class FaultProxy:
         self.random = random.Random(seed)
         self.delay = delay
         self.stats_path = stats
+        self.token = token
         self.stats: Counter[str] = Counter()
 
     def choose(self) -> str | None:
@@ -60,6 +65,14 @@ class FaultProxy:
             while True:
                 request = await read_message(reader, is_request=True)
                 if request is None:
+                    break
+                if (
+                    self.token is not None
+                    and f"authorization: bearer {self.token}".encode() not in request.split(b"\r\n\r\n", 1)[0].lower()
+                ):
+                    self.record("401")
+                    writer.write(b"HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    await writer.drain()
                     break
                 fault = self.choose()
                 self.record(fault or "forwarded")
@@ -162,8 +175,9 @@ async def main() -> None:
     parser.add_argument("--delay", type=float, default=3.0)
     parser.add_argument("--stats", type=Path)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--require-token")
     args = parser.parse_args()
-    proxy = FaultProxy(args.upstream, args.rate, args.seed, args.delay, args.stats)
+    proxy = FaultProxy(args.upstream, args.rate, args.seed, args.delay, args.stats, args.require_token)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port)
     port = server.sockets[0].getsockname()[1]
     print(f"http://127.0.0.1:{port}", flush=True)

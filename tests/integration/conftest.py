@@ -134,7 +134,9 @@ def fault_proxy(tmp_path: Path) -> Iterator[Callable[..., FaultProxyHandle]]:
     (in its own process) and gives its base URL (the upstream's path appended) and stats."""
     started: list[FaultProxyHandle] = []
 
-    def start(upstream: str, rate: float = 0.2, seed: int = 1, delay: float = 3.0) -> FaultProxyHandle:
+    def start(
+        upstream: str, rate: float = 0.2, seed: int = 1, delay: float = 3.0, token: str | None = None
+    ) -> FaultProxyHandle:
         split = httpx.URL(upstream)
         stats = tmp_path / f"proxy-{len(started)}.json"
         process = subprocess.Popen(
@@ -151,6 +153,7 @@ def fault_proxy(tmp_path: Path) -> Iterator[Callable[..., FaultProxyHandle]]:
                 str(delay),
                 "--stats",
                 str(stats),
+                *(["--require-token", token] if token else []),
             ],
             stdout=subprocess.PIPE,
             text=True,

@@ -108,7 +108,7 @@ def test_identifier_searches_and_fhirs_escapes(server: Any) -> None:
         *(
             {"request": {"method": "GET", "url": f"Patient?identifier={_quote(SYSTEM)}%7C{_quote(v)}"}}
             for v in searches
-        ),  # noqa: E501
+        ),
         kind="batch",
     )
     assert answer.status_code == 200, answer.text

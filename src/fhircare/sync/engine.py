@@ -388,7 +388,8 @@ class SyncEngine:
                 return
             if answer.ok:
                 last = len(chunk) == len(outgoing)
-                if not self._record(transaction, answer, chunk, writing, done=entry.id if last else None):
+                known = set(held)  # on the server before this transaction
+                if not self._record(transaction, answer, chunk, writing, known, done=entry.id if last else None):
                     self._retry_later(entry, "an answer that is not a usable transaction-response", writing)
                     return
                 sent += 1
@@ -535,6 +536,7 @@ class SyncEngine:
         answer: Answer,
         sent: list[Outgoing],
         writing: Callable[[], AbstractContextManager[Connection]],
+        known: set[tuple[str, str]],
         *,
         done: int | None,
     ) -> bool:
@@ -561,8 +563,10 @@ class SyncEngine:
                     "synced_hash": planned.content_hash,
                 }
             )
+            # counted from what fhircare knew, not the status: servers answer an update that
+            # creates with 200 (Medplum) or 201 (HAPI)
             ended = b'"code":"withdrawn"' in by_key[planned.key].content
-            what = "ended" if ended else ("created" if result.created else "updated")
+            what = "ended" if ended else ("updated" if planned.key in known else "created")
             with self._lock:
                 self.summary.resources[(planned.key[0], what)] += 1
         with writing() as conn:
