@@ -299,12 +299,13 @@ def _provenance_3(provenance: Any, env: Any) -> bool:
 
 
 def _dialog_1(response: Any, env: Any) -> bool:
-    said = [i for i in _dicts(_path(response, "item")) if i.get("answer") or _extensions(i, _DATA_ABSENT_REASON)]
+    said = [i for i in _dicts(_path(response, "item")) if _path(i, "answer") or _extensions(i, _DATA_ABSENT_REASON)]
     return _status_implies(response, ("completed", "amended"), len(said) == 11)
 
 
 def _dialog_3(response: Any, env: Any) -> bool:
-    return all(not i.get("answer") or not _extensions(i, _DATA_ABSENT_REASON) for i in _dicts(_path(response, "item")))
+    items = _dicts(_path(response, "item"))
+    return all(not _path(i, "answer") or not _extensions(i, _DATA_ABSENT_REASON) for i in items)
 
 
 #: (invariant key, digest of its expression) → native check
