@@ -1,35 +1,45 @@
 package org.fhircare.hapi;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The command line: {@code --port N} (or the system property {@code fhircare.hapi.port}) and
+ * The command line: {@code --port N} (or the system property {@code fhircare.hapi.port}),
  * {@code --database DIR} (or {@code fhircare.hapi.database}) for an H2 file database in DIR
- * instead of the default in-memory one.
+ * instead of the default in-memory one, and {@code --host} (a loopback address only: this
+ * server has no authentication, so it never listens beyond this machine).
  */
-record Options(int port, Path databaseFolder) {
+record Options(String host, int port, Path databaseFolder) {
 
-    static final String USAGE = "usage: java -jar fhircare-hapi-test-server.jar [--port N] [--database DIR]";
+    static final String USAGE =
+            "usage: java -jar fhircare-hapi-test-server.jar [--port N] [--database DIR] [--host 127.0.0.1]";
 
     static Options parse(String[] args) {
         String port = System.getProperty("fhircare.hapi.port", "8080");
         String database = System.getProperty("fhircare.hapi.database");
+        String host = "127.0.0.1";
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (arg.startsWith("--port=")) {
-                port = arg.substring("--port=".length());
-            } else if (arg.startsWith("--database=")) {
-                database = arg.substring("--database=".length());
-            } else if ((arg.equals("--port") || arg.equals("--database")) && i + 1 < args.length) {
-                if (arg.equals("--port")) {
-                    port = args[++i];
-                } else {
-                    database = args[++i];
-                }
+            String name = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+            String value;
+            if (arg.contains("=")) {
+                value = arg.substring(arg.indexOf('=') + 1);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
             } else {
-                throw new IllegalArgumentException("unknown argument " + arg + "\n" + USAGE);
+                throw new IllegalArgumentException(arg + ": needs a value\n" + USAGE);
             }
+            switch (name) {
+                case "--port" -> port = value;
+                case "--database" -> database = value;
+                case "--host" -> host = value;
+                default -> throw new IllegalArgumentException("unknown argument " + arg + "\n" + USAGE);
+            }
+        }
+        if (!isLoopback(host)) {
+            throw new IllegalArgumentException("--host: " + host + " is not a loopback address (127.0.0.1)");
         }
         int number;
         try {
@@ -41,7 +51,15 @@ record Options(int port, Path databaseFolder) {
             throw new IllegalArgumentException("--port: out of range: " + number);
         }
         Path folder = database == null || database.isBlank() ? null : Path.of(database).toAbsolutePath();
-        return new Options(number, folder);
+        return new Options(host, number, folder);
+    }
+
+    private static boolean isLoopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     /** The JDBC URL of the H2 database this server keeps its resources in. */
@@ -54,6 +72,7 @@ record Options(int port, Path databaseFolder) {
     }
 
     String baseUrl() {
-        return String.format(Locale.ROOT, "http://127.0.0.1:%d/fhir", port);
+        String name = host.contains(":") ? "[" + host + "]" : host;
+        return String.format(Locale.ROOT, "http://%s:%d/fhir", name, port);
     }
 }

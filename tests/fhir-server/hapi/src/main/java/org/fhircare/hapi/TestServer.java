@@ -10,7 +10,7 @@ import org.springframework.context.annotation.AnnotationConfigApplicationContext
 
 /**
  * fhircare's HAPI FHIR JPA test server: builds HAPI's JPA server (Spring, Hibernate, H2) from
- * {@link ServerConfig}, then serves it with Jetty on 127.0.0.1 only, at
+ * {@link ServerConfig}, then serves it with Jetty on 127.0.0.1 (loopback only), at
  * {@code http://127.0.0.1:<port>/fhir}. The port opens only once the server is ready.
  */
 public final class TestServer {
@@ -18,6 +18,10 @@ public final class TestServer {
     private TestServer() {}
 
     public static void main(String[] args) throws Exception {
+        if (java.util.Arrays.asList(args).contains("--help")) {
+            System.out.println(Options.USAGE);
+            return;
+        }
         Options options;
         try {
             options = Options.parse(args);
@@ -38,7 +42,7 @@ public final class TestServer {
         threads.setName("http");
         Server jetty = new Server(threads);
         ServerConnector connector = new ServerConnector(jetty);
-        connector.setHost("127.0.0.1");
+        connector.setHost(options.host());
         connector.setPort(options.port());
         jetty.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
@@ -53,7 +57,7 @@ public final class TestServer {
         try {
             jetty.start();
         } catch (Exception e) {
-            System.err.println("cannot listen on 127.0.0.1:" + options.port() + ": " + e.getMessage());
+            System.err.println("cannot listen on " + options.host() + ":" + options.port() + ": " + e.getMessage());
             spring.close();
             System.exit(2);
             return;
