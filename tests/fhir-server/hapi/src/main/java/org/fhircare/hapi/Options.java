@@ -68,7 +68,9 @@ record Options(String host, int port, Path databaseFolder) {
             // one named in-memory database shared by every pooled connection, kept until exit
             return "jdbc:h2:mem:fhircare-hapi;DB_CLOSE_DELAY=-1";
         }
-        return "jdbc:h2:file:" + databaseFolder.resolve("hapi").toString().replace('\\', '/');
+        return "jdbc:h2:file:" + databaseFolder.resolve("hapi").toString().replace('\\', '/')
+                // no trace file beside the database (Hibernate's harmless temporary-table notices)
+                + ";TRACE_LEVEL_FILE=0";
     }
 
     String baseUrl() {
