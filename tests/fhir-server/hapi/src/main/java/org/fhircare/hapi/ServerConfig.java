@@ -40,7 +40,12 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
  */
 @Configuration
 // HAPI's background jobs (batch2) run on in-memory channels, as in HAPI's own starter server
-@Import({JpaR4Config.class, HapiJpaConfig.class, JpaBatch2Config.class, BatchCommonCtx.class, SubscriptionChannelConfig.class,
+@Import({
+    JpaR4Config.class,
+    HapiJpaConfig.class,
+    JpaBatch2Config.class,
+    BatchCommonCtx.class,
+    SubscriptionChannelConfig.class,
     ThreadPoolFactoryConfig.class
 })
 public class ServerConfig {

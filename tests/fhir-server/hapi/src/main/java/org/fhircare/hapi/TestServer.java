@@ -1,6 +1,7 @@
 package org.fhircare.hapi;
 
 import ca.uhn.fhir.rest.server.RestfulServer;
+import java.util.Arrays;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
@@ -18,7 +19,7 @@ public final class TestServer {
     private TestServer() {}
 
     public static void main(String[] args) throws Exception {
-        if (java.util.Arrays.asList(args).contains("--help")) {
+        if (Arrays.asList(args).contains("--help")) {
             System.out.println(Options.USAGE);
             return;
         }
@@ -35,7 +36,19 @@ public final class TestServer {
         AnnotationConfigApplicationContext spring = new AnnotationConfigApplicationContext();
         spring.registerBean(Options.class, () -> options);
         spring.register(ServerConfig.class);
-        spring.refresh();
+        try {
+            spring.refresh();
+        } catch (RuntimeException e) {
+            // e.g. a --database folder another server holds open: say why in one line, and
+            // exit even if some of HAPI's threads were started
+            Throwable cause = e;
+            while (cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            System.err.println("the HAPI test server could not start: " + cause);
+            System.exit(1);
+            return;
+        }
 
         // a small pool: the sync's concurrency is bounded and the machine has 2 cores
         QueuedThreadPool threads = new QueuedThreadPool(32, 4);
