@@ -163,7 +163,13 @@ def _check_id(value: str) -> str | None:
 
 
 def _check_oid(value: str) -> str | None:
-    return None if OID_RE.fullmatch(value) else f"OIDs must start with urn:oid: and be valid ({value})"
+    if not OID_RE.fullmatch(value):
+        return f"OIDs must start with urn:oid: and be valid ({value})"
+    digits = value[8:]
+    # as the HL7 validator has it: roots this short are almost never real namespaces
+    if digits.rfind(".") < 4 and not digits.startswith("1.3"):
+        return f"OIDs must be valid ({digits})"
+    return None
 
 
 def _check_uuid(value: str) -> str | None:

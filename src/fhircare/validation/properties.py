@@ -33,8 +33,6 @@ def unusual_key(
     """A key no child declares: resourceType, a choice of an undeclared type, or unknown."""
     if key == "resourceType" and owner is node and node.path == type_code:
         return None
-    if key == "fhir_comments":
-        return None
     name = key[1:] if key[:1] == "_" else key
     for child in owner.children.values():
         base = child.json_name

@@ -35,6 +35,9 @@ def check_reference(validator: Validator, value: dict[str, Any], node: ElementNo
     ref = value.get("reference")
     if not isinstance(ref, str):
         return
+    if not ref or any(c.isspace() for c in ref):
+        w.sink.error("invalid", loc, f"The reference '{ref}' is not a valid reference")
+        return
     parsed = parse_reference(ref)
     target: dict[str, Any] | None = None
     if parsed.kind == "contained":

@@ -17,7 +17,10 @@ import com.google.gson.JsonObject;
 import org.hl7.fhir.model.utilities.formats.FhirFormat;
 import org.hl7.fhir.utilities.FhirPublication;
 import org.hl7.fhir.utilities.validation.ValidationMessage;
+import org.hl7.fhir.services.validation.constants.ReferenceValidationPolicy;
 import org.hl7.fhir.validation.ValidationEngine;
+import org.hl7.fhir.validation.instance.advisor.BasePolicyAdvisorForFullValidation;
+import org.hl7.fhir.validation.service.StandAloneValidatorFetcher;
 
 /**
  * The HL7 reference validator (org.hl7.fhir.validation, pinned in pom.xml) as fhircare's
@@ -78,6 +81,17 @@ public final class Oracle {
       engine.getIgLoader().loadIg(engine.getIgs(), engine.getBinaries(), ig, false);
     }
     engine.setAnyExtensionsAllowed(false);
+    // as the validator's own command line sets it up: its stand-alone fetcher, full
+    // validation, and references to resources outside the one validated not followed but
+    // their type checked where the URL gives it (fhircare's rule: it sees one resource or
+    // Bundle at a time, so it can check Patient/1's type but not that Patient/1 exists)
+    StandAloneValidatorFetcher fetcher = new StandAloneValidatorFetcher(engine.getPcm(), engine.getContext(), engine);
+    engine.setFetcher(fetcher);
+    engine.getContext().setLocator(fetcher);
+    engine.setPolicyAdvisor(fetcher);
+    fetcher.setReferencePolicy(ReferenceValidationPolicy.CHECK_TYPE_IF_EXISTS);
+    fetcher.setPolicyAdvisor(
+        new BasePolicyAdvisorForFullValidation(ReferenceValidationPolicy.CHECK_TYPE_IF_EXISTS, engine.getCheckReferencesTo()));
     engine.prepare();
     return engine;
   }
