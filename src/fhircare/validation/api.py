@@ -14,8 +14,8 @@ from fhir.resources.R4B.operationoutcome import OperationOutcome
 
 from fhircare.errors import DefinitionError, InputError
 from fhircare.settings import Settings
-from fhircare.validation import engine
 from fhircare.validation.context import DefinitionContext
+from fhircare.validation.engine import Validator as _Walker
 from fhircare.validation.packages import CORE_PACKAGE, PackageCache
 
 
@@ -36,7 +36,7 @@ def _ig_folder(ig: Path) -> Path:
     raise InputError(f"No such IG folder or .tgz: {ig}", file=ig)
 
 
-class Validator(engine.Validator):
+class Validator(_Walker):
     """A validator over the core R4 package plus any IG folders or packages."""
 
     @classmethod

@@ -14,14 +14,14 @@ from fhircare.validation.structure import ElementNode
 from fhircare.validation.walk import Walk
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator
+    from fhircare.validation.services import WalkServices
 
 #: (value, sibling '_name' object, type code, location)
 Item = tuple[Any, Any, str | None, str]
 
 
 def unusual_key(
-    validator: Validator,
+    validator: WalkServices,
     obj: dict[str, Any],
     key: str,
     owner: ElementNode,
@@ -48,7 +48,7 @@ def unusual_key(
 
 
 def walk_property(
-    validator: Validator,
+    validator: WalkServices,
     obj: dict[str, Any],
     child: ElementNode,
     found: list[tuple[str, str | None]],

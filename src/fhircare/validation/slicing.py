@@ -25,7 +25,7 @@ _EXT_FN = re.compile(r"extension\('([^']*)'\)")
 _OFTYPE_FN = re.compile(r"ofType\(([^)]*)\)")
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator
+    from fhircare.validation.services import WalkServices
 
 #: (value, type code when known)
 Item = tuple[Any, str | None]
@@ -280,7 +280,7 @@ def assign(items: list[Item], sliced: ElementNode, services: SliceServices) -> l
     return out
 
 
-def services_for(validator: Validator, w: Walk) -> SliceServices:
+def services_for(validator: WalkServices, w: Walk) -> SliceServices:
     """What slicing needs, bound to one walk (its bundle, its contained resources)."""
 
     def model_root(url: str) -> ElementNode | None:
@@ -320,7 +320,7 @@ def services_for(validator: Validator, w: Walk) -> SliceServices:
 
 
 def check_slices(
-    validator: Validator,
+    validator: WalkServices,
     items: list[tuple[Any, Any, str | None, str]],
     child: ElementNode,
     loc: str,
