@@ -20,7 +20,7 @@ from fhircare.errors import DefinitionError, UnknownProfileError
 from fhircare.validation.bindings import BindingChecker
 from fhircare.validation.bundles import check_bundle
 from fhircare.validation.context import DefinitionContext
-from fhircare.validation.datatypes import check_attachment
+from fhircare.validation.datatypes import check_attachment, check_identifier
 from fhircare.validation.entry_memo import EntryMemo
 from fhircare.validation.extensions import check_extension
 from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
@@ -431,6 +431,8 @@ class Validator:
                 w.sink.error("invariant", loc, f"Constraint failed: ele-1: '{node.ele1.human}'", "ele-1")
             if type_code == "Attachment":
                 check_attachment(value, loc, w.sink)
+            elif type_code == "Identifier":
+                check_identifier(value, loc, w.sink)
             elif type_code in ("Coding", "CodeableConcept"):
                 self.bindings.check_codes(value, type_code, loc, w.sink)
         if node.has_value_rules and (not profile or node.profile_rules):

@@ -73,6 +73,9 @@ def check_extension(validator: WalkServices, value: dict[str, Any], node: Elemen
     if w.profile and not profiles:
         return  # the base walk resolved and walked this extension by url
     if ":" not in url and not profiles:
+        if not node.path.startswith("Extension.") and not w.profile:
+            # only the parts of a complex extension have local names
+            w.sink.error("structure", loc, "Extension.url must be an absolute URL")
         return  # a complex extension's part: the slice that defines it is walked instead
     if "|" in url and not w.profile:
         w.sink.error("structure", loc, "The extension URL must not contain a version")

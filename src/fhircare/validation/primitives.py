@@ -264,6 +264,8 @@ def check_primitive(type_code: str, value: object) -> str | None:
         return None
     if not isinstance(value, str):
         return f"Error parsing JSON: the primitive value must be a string (found {_json_kind(value)})"
+    if not value:
+        return "@value cannot be empty"  # of any primitive written as a JSON string
     if len(value) > MAX_STRING_BYTES // 4 and len(value.encode()) > MAX_STRING_BYTES and type_code != "base64Binary":
         return "value is longer than permitted maximum length of 1 MB (1048576 bytes)"
     check = _LEXICAL.get(type_code)
@@ -319,7 +321,7 @@ def _checker(type_code: str) -> Callable[[object], str | None]:
     if lexical is None:
 
         def check_text(value: object) -> str | None:
-            if type(value) is str and len(value) < 4096:
+            if type(value) is str and 0 < len(value) < 4096:
                 return None
             return check_primitive(type_code, value)
 

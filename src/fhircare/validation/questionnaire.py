@@ -227,7 +227,7 @@ class _ResponseCheck:
                     break
         answers: list[tuple[str, str, Any]] = []
         _answers_to(focus, str(question), answers)
-        expected = answer_value(condition)
+        expected = answer_value(condition, "answer")
         operator = condition.get("operator")
         if operator == "exists":
             wanted = expected[2] if expected is not None else None

@@ -83,11 +83,12 @@ def ext_value(item: dict[str, Any], url: str) -> Any:
     return None
 
 
-def answer_value(answer: dict[str, Any]) -> tuple[str, str, Any] | None:
-    """(key, type, value) of an answer's value[x], or None."""
+def answer_value(answer: dict[str, Any], prefix: str = "value") -> tuple[str, str, Any] | None:
+    """(key, type, value) of an answer's value[x] (or an enableWhen's answer[x]), or None."""
+    n = len(prefix)
     for key, value in answer.items():
-        if key.startswith("value") and len(key) > 5 and key[5].isupper():
-            suffix = key[5:]
+        if key.startswith(prefix) and len(key) > n and key[n].isupper():
+            suffix = key[n:]
             lowered = suffix[:1].lower() + suffix[1:]
             return key, lowered if lowered in _PRIMITIVES else suffix, value
     return None

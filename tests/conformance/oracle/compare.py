@@ -123,7 +123,7 @@ def _ukcore() -> list[Case]:
     return [Case("ukcore", p.stem, orjson.loads(p.read_bytes())) for p in sorted(folder.glob("*.json"))]
 
 
-def _mutated(bases: list[Case]) -> list[Case]:
+def _mutated(bases: list[Case], count: int) -> list[Case]:
     corpus: list[tuple[str, dict[str, Any]]] = []
     for case in bases:
         corpus.append((case.name, case.resource))
@@ -133,13 +133,11 @@ def _mutated(bases: list[Case]) -> list[Case]:
                 r = entry.get("resource")
                 if isinstance(r, dict):
                     corpus.append((f"{case.name}-{r.get('resourceType')}", r))
-    return [Case("mutated", m.name, m.resource) for m in mutants(corpus, MUTANTS, SEED)]
+    return [Case("mutated", m.name, m.resource) for m in mutants(corpus, count, SEED)]
 
 
-def build_corpus(workdir: Path) -> list[Case]:
-    bases = _examples() + _variants() + _bundles(workdir) + _ukcore()
-    valid_bases = [c for c in bases if c.part != "variants"]
-    return bases + _mutated(valid_bases)
+def base_corpus(workdir: Path) -> list[Case]:
+    return _examples() + _variants() + _bundles(workdir) + _ukcore()
 
 
 def _java_errors(issues: list[JavaIssue]) -> tuple[list[str], list[str]]:
@@ -147,27 +145,36 @@ def _java_errors(issues: list[JavaIssue]) -> tuple[list[str], list[str]]:
     return [_COMMENT.sub("", i.location) for i in errors], [f"{i.location}: {i.message}" for i in errors]
 
 
-def run(cases: list[Case], workdir: Path) -> list[Outcome]:
-    validator = Validator.create(igs=igs())
+def _compare(cases: list[Case], workdir: Path, validator: Validator, java: JavaOracle) -> list[Outcome]:
     outcomes = []
-    with JavaOracle(igs(), Settings().package_cache.expanduser()) as java:
-        for n, case in enumerate(cases):
-            path = workdir / f"case-{n}.json"
-            path.write_bytes(orjson.dumps(case.resource))
-            answer = java.validate(path, case.profiles)
-            result = validator.validate(case.resource, list(case.profiles))
-            ours = result.errors
-            java_locs, java_texts = _java_errors(answer) if not isinstance(answer, str) else ([], [])
-            outcomes.append(
-                Outcome(
-                    case,
-                    java_locs,
-                    [_COMMENT.sub("", i.expression) for i in ours],
-                    java_texts,
-                    [f"{i.expression}: {i.text}" for i in ours],
-                    answer if isinstance(answer, str) else None,
-                )
+    for n, case in enumerate(cases):
+        path = workdir / f"case-{n}.json"
+        path.write_bytes(orjson.dumps(case.resource))
+        answer = java.validate(path, case.profiles)
+        ours = validator.validate(case.resource, list(case.profiles)).errors
+        java_locs, java_texts = _java_errors(answer) if not isinstance(answer, str) else ([], [])
+        outcomes.append(
+            Outcome(
+                case,
+                java_locs,
+                [_COMMENT.sub("", i.expression) for i in ours],
+                java_texts,
+                [f"{i.expression}: {i.text}" for i in ours],
+                answer if isinstance(answer, str) else None,
             )
+        )
+    return outcomes
+
+
+def run_all(workdir: Path, mutant_count: int = MUTANTS) -> list[Outcome]:
+    """The base corpus, then mutants of the resources in it that both validators call valid
+    (the "valid corpus": a resource one of them already rejects says nothing new mutated)."""
+    validator = Validator.create(igs=igs())
+    with JavaOracle(igs(), Settings().package_cache.expanduser()) as java:
+        outcomes = _compare(base_corpus(workdir), workdir, validator, java)
+        valid = [o.case for o in outcomes if o.java_crash is None and not o.java_errors and not o.ours_errors]
+        mutated = _mutated([c for c in valid if c.part != "variants"], mutant_count)
+        outcomes += _compare(mutated, workdir, validator, java)
     return outcomes
 
 
@@ -196,7 +203,7 @@ def table(scores: dict[str, tuple[int, int, int]]) -> str:
 def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fhircare-oracle-") as tmp:
         workdir = Path(tmp)
-        outcomes = run(build_corpus(workdir), workdir)
+        outcomes = run_all(workdir)
     verbose = "-v" in sys.argv
     for o in outcomes:
         if o.java_crash is not None:
