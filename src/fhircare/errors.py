@@ -163,3 +163,12 @@ class RecordError(InputError):
         super().__init__(f"{field}: {message}" if field else message, file=file, line=line)
         self.reason = message
         self.field = field
+
+
+class LimitExceededError(InputError):
+    """An input is past one of the documented limits (file size, line size, JSON depth,
+    number size, archive members or unpacked size). The message names the limit, its
+    value and the FHIRCARE_ setting that raises it."""
+
+    issue_code = "too-costly"
+    http_status = 413
