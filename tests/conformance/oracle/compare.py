@@ -191,6 +191,16 @@ def score(outcomes: list[Outcome]) -> dict[str, tuple[int, int, int]]:
     }
 
 
+def explained(outcome: Outcome, classes: list[dict[str, str]]) -> bool:
+    """A verdict disagreement every one-sided error of which is a documented deviation class."""
+    if outcome.verdict_agrees:
+        return True
+    side = "ours" if outcome.ours_errors else "java"
+    texts = outcome.ours_texts if side == "ours" else outcome.java_texts
+    patterns = [re.compile(c["pattern"]) for c in classes if c["side"] == side]
+    return bool(texts) and all(any(p.search(t) for p in patterns) for t in texts)
+
+
 def table(scores: dict[str, tuple[int, int, int]]) -> str:
     lines = [f"{'part':<10} {'resources':>9} {'verdict':>8} {'%':>7} {'locations':>10} {'%':>7}"]
     for part, (n, verdict, locations) in scores.items():

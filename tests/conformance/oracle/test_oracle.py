@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conformance.oracle.compare import Outcome, run_all, score, table
+from tests.conformance.oracle.compare import Outcome, explained, run_all, score, table
 from tests.conformance.oracle.java import missing_tools
 
 DEVIATIONS = json.loads((Path(__file__).parent / "deviations.json").read_text())
@@ -70,3 +70,10 @@ def test_agreement_stays_above_the_floor(outcomes: list[Outcome], part: str) -> 
         pytest.skip(f"no {part} resources here")
     n, verdict, _ = scores[part]
     assert verdict / n >= DEVIATIONS["floors"][part]
+
+
+def test_disagreements_on_the_mutated_corpus_are_explained(outcomes: list[Outcome]) -> None:
+    mutated = [o for o in outcomes if o.case.part == "mutated" and o.java_crash is None]
+    ok = sum(explained(o, DEVIATIONS["classes"]) for o in mutated)
+    print(f"\nmutated: {ok} of {len(mutated)} agree or differ only by a documented class ({ok / len(mutated):.1%})")
+    assert ok / len(mutated) >= DEVIATIONS["floors"]["mutated_explained"]

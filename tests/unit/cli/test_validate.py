@@ -49,7 +49,6 @@ GENDERED_PATIENT = {
 }
 
 
-
 def row(output: str, label: str) -> str:
     """The count on the summary table's row ``label``."""
     for line in output.splitlines():
@@ -57,6 +56,7 @@ def row(output: str, label: str) -> str:
         if len(cells) == 2 and cells[0] == label:
             return cells[1]
     raise AssertionError(f"no summary row {label!r} in:\n{output}")
+
 
 def run(*args: str) -> Result:
     environment = {
