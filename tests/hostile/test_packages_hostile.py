@@ -94,7 +94,9 @@ def test_a_killed_install_leaves_nothing_after_the_next_run(tmp_path: Path) -> N
     for i in range(4000):
         (source / f"Basic-{i}.json").write_bytes(filler)
     env = {**os.environ, "FHIRCARE_PACKAGE_CACHE": str(cache), "FHIRCARE_PACKAGE_REGISTRY_URL": ""}
-    for attempt in range(20):
+    tries = 0
+    while tries < 20:
+        tries += 1
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -117,7 +119,7 @@ def test_a_killed_install_leaves_nothing_after_the_next_run(tmp_path: Path) -> N
         process.wait()
         if leftovers(cache):
             break
-    assert leftovers(cache), f"no install was caught half-way in {attempt + 1} tries"
+    assert leftovers(cache), f"no install was caught half-way in {tries} tries"
     small = tmp_path / "small" / "package"
     small.mkdir(parents=True)
     (small / "package.json").write_bytes(manifest("example.small"))
