@@ -179,6 +179,13 @@ class DefinitionContext:
         return self.fetch(canonical, "CodeSystem")
 
     def questionnaire(self, canonical: str) -> dict[str, Any] | None:
+        """The Questionnaire a response names; with ``|version``, only that version (another
+        version's items would give wrong answers about this response)."""
+        url, version = split_canonical(canonical)
+        if version is not None and not any(
+            c.resource_type == "Questionnaire" and c.version == version for c in self._by_url.get(url, ())
+        ):
+            return None
         try:
             return self.fetch(canonical, "Questionnaire")
         except DefinitionError:

@@ -79,3 +79,14 @@ def test_enable_when_pointing_nowhere_is_an_error_in_the_questionnaire(validator
 def test_questionnaires_load_from_ig_folders(core_validator: Validator) -> None:
     assert core_validator.context.questionnaire("https://fhir.fhircare.nhs.uk/Questionnaire/dialog") is not None
     assert core_validator.context.questionnaire(URL) is None
+
+
+def test_a_versioned_questionnaire_is_used_only_in_that_version(validator: Validator) -> None:
+    response = copy.deepcopy(RESPONSE)
+    response["questionnaire"] = URL + "|9.9.9"
+    response["item"][1]["answer"] = [{"valueString": "forty"}]  # would be an error against 0.1.0
+    result = validator.validate(response)
+    assert result.errors == []
+    assert any("could not be resolved" in i.text for i in result.issues)
+    response["questionnaire"] = URL + "|0.1.0"
+    assert validator.validate(response).errors

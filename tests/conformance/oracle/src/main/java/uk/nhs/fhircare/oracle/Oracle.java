@@ -141,20 +141,28 @@ public final class Oracle {
 
   static void bench(ValidationEngine engine, List<String> files, List<String> profiles, int rounds, PrintStream answers)
       throws Exception {
+    // each FILE may name its own profile as FILE::PROFILE (validated against that profile too)
     List<byte[]> corpus = new ArrayList<>();
+    List<List<String>> wanted = new ArrayList<>();
     for (String f : files) {
-      corpus.add(Files.readAllBytes(Path.of(f)));
+      String[] parts = f.split("::", 2);
+      corpus.add(Files.readAllBytes(Path.of(parts[0])));
+      List<String> p = new ArrayList<>(profiles);
+      if (parts.length == 2) {
+        p.add(parts[1]);
+      }
+      wanted.add(p);
     }
     for (int warm = 0; warm < 3; warm++) {
-      for (byte[] data : corpus) {
-        validate(engine, data, profiles);
+      for (int i = 0; i < corpus.size(); i++) {
+        validate(engine, corpus.get(i), wanted.get(i));
       }
     }
     double[] perResource = new double[rounds];
     for (int r = 0; r < rounds; r++) {
       long start = System.nanoTime();
-      for (byte[] data : corpus) {
-        validate(engine, data, profiles);
+      for (int i = 0; i < corpus.size(); i++) {
+        validate(engine, corpus.get(i), wanted.get(i));
       }
       perResource[r] = (System.nanoTime() - start) / 1000.0 / corpus.size();
     }
