@@ -172,3 +172,37 @@ class LimitExceededError(InputError):
 
     issue_code = "too-costly"
     http_status = 413
+
+
+class StoreError(FhircareError):
+    """The record store cannot be opened, migrated or written."""
+
+    issue_code = "exception"
+    http_status = 503
+
+
+class StoreVersionError(StoreError):
+    """The store was written by a newer fhircare (a schema revision this one does not know)."""
+
+    issue_code = "not-supported"
+
+
+class StoreBusyError(StoreError):
+    """Another fhircare process holds the store for the same work (a load, a SQLite sync)."""
+
+    issue_code = "lock-error"
+    http_status = 409
+
+
+class TargetError(FhircareError):
+    """The target FHIR server cannot be used: unreachable, not FHIR R4, lacking a capability
+    the sync needs, or refusing fhircare's credentials."""
+
+    issue_code = "transient"
+    http_status = 502
+
+
+class TargetAuthError(TargetError):
+    """The target (or its token endpoint) refused fhircare's credentials."""
+
+    issue_code = "security"

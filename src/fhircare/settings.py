@@ -22,6 +22,11 @@ def _default_profiles_package() -> Path | None:
     return candidate if (candidate / "package.json").is_file() else None
 
 
+def _default_store_url() -> str:
+    """A SQLite file in the user's data folder: nothing to run for a first try."""
+    return f"sqlite:///{Path.home() / '.local' / 'share' / 'fhircare' / 'store.sqlite'}"
+
+
 def _default_mappings_dir() -> Path | None:
     """The shipped trust mapping files (mappings/) when running from a checkout."""
     candidate = Path(__file__).resolve().parents[2] / "mappings"
@@ -53,6 +58,52 @@ class Settings(BaseSettings):
         description="Folder of trust mapping files (<name>.yaml) that --layout names refer to.",
     )
     log_level: str = "WARNING"
+
+    # --- record store and sync (fhircare load / sync / run / outbox) ----------------------
+    store_url: str = Field(
+        default_factory=_default_store_url,
+        description="The record store: sqlite:///path/store.sqlite (default in ~/.local/share/fhircare)"
+        " or postgresql+psycopg://user:password@host/database.",
+    )
+    removal_threshold: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="If more than this share of the service users the store knows are missing from one"
+        " extract, none of them is ended (a truncated extract); --confirm-removals overrides.",
+    )
+    removal_runs: int = Field(
+        default=2, ge=1, description="Extracts in a row a service user must be missing from before they are ended."
+    )
+    sync_concurrency: int = Field(default=4, ge=1, le=64, description="Transactions in flight at once per sync.")
+    sync_max_entries: int = Field(
+        default=50,
+        ge=2,
+        description="Entries per transaction, its Provenance included (servers cap it; Medplum at 50). A"
+        " service user with more changes is sent in several transactions, in reference order.",
+    )
+    sync_timeout_seconds: float = Field(default=60.0, gt=0, description="Read timeout of one request to the target.")
+    sync_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    sync_max_attempts: int = Field(
+        default=5, ge=1, description="Tries of one request on a transient failure (network, 429, 502, 503, 504)."
+    )
+    sync_retry_base_seconds: float = Field(default=0.5, gt=0, description="First backoff; doubles, with jitter.")
+    sync_retry_max_seconds: float = Field(default=30.0, gt=0, description="Longest single backoff (and Retry-After).")
+    sync_passes: int = Field(
+        default=3,
+        ge=1,
+        description="How often one sync tries an outbox row that failed without a verdict on its data (a 500,"
+        " retries used up) before leaving it pending for the next sync.",
+    )
+    target_token: str | None = Field(default=None, description="Bearer token for the target (static).")
+    target_token_url: str | None = Field(default=None, description="OAuth2 token endpoint (client credentials).")
+    target_client_id: str | None = None
+    target_client_secret: str | None = Field(default=None, description="client_secret_basic authentication.")
+    target_private_key: Path | None = Field(
+        default=None, description="PEM private key for private_key_jwt client authentication (RS384 or ES384)."
+    )
+    target_key_id: str | None = Field(default=None, description="kid of the private key (JWT header).")
+    target_scope: str | None = Field(default=None, description="Scopes to ask for, space-separated.")
 
     # --- Limits of `fhircare validate` and `fhircare packages` (issue 14) -------------------
     # Hostile or broken input stops at these with an error naming the limit and the file

@@ -20,7 +20,9 @@ from fhircare.cli.common import (
     exit_code_for,
 )
 from fhircare.cli.map import MAP_EPILOG, map_command
+from fhircare.cli.outbox import outbox_app
 from fhircare.cli.packages import packages_app
+from fhircare.cli.sync import LOAD_EPILOG, RUN_EPILOG, SYNC_EPILOG, load_command, run_command, sync_command
 from fhircare.cli.synth import SYNTH_EPILOG, synth_command
 from fhircare.cli.validate import FILE_EXTENSION_URL, VALIDATE_EPILOG, validate_command
 from fhircare.settings import Settings
@@ -41,6 +43,7 @@ app = typer.Typer(
         "  fhircare packages list\n"
         "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n"
         "  fhircare map --extract extract/ --mapping mappings/rio-like.yaml --out out/\n\n"
+        "  fhircare run --extract extract/ --mapping mappings/rio-like.yaml --target http://localhost:8080/fhir\n\n"
         "Exit codes: 0 ok, 1 failure reported, 2 usage or I/O problem."
     ),
     no_args_is_help=True,
@@ -86,6 +89,10 @@ def _root(
 app.command("validate", epilog=VALIDATE_EPILOG)(validate_command)
 app.command("synth", epilog=SYNTH_EPILOG)(synth_command)
 app.command("map", epilog=MAP_EPILOG)(map_command)
+app.command("load", epilog=LOAD_EPILOG)(load_command)
+app.command("sync", epilog=SYNC_EPILOG)(sync_command)
+app.command("run", epilog=RUN_EPILOG)(run_command)
+app.add_typer(outbox_app, name="outbox")
 
 
 def main() -> None:

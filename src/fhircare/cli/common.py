@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from fhircare.errors import DefinitionError, FhircareError, InputError, PackageError
+from fhircare.errors import DefinitionError, FhircareError, InputError, PackageError, StoreError, TargetError
 from fhircare.settings import Settings
 from fhircare.validation.packages import CORE_PACKAGE, PackageCache
 
@@ -72,7 +72,7 @@ def progress_bar() -> Any:
 
 def exit_code_for(error: BaseException) -> int:
     """The exit code a command ends with when ``error`` stops it."""
-    if isinstance(error, InputError | OSError):
+    if isinstance(error, InputError | OSError | StoreError | TargetError):
         return EXIT_USAGE
     return EXIT_FAILURE
 

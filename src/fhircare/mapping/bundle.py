@@ -17,7 +17,7 @@ from urllib.parse import quote
 from fhircare.mapping.care_plan import care_plan, goal, plan_author
 from fhircare.mapping.care_team import care_team
 from fhircare.mapping.consent import carer_information_provenance, consent, decision_provenance, plan_agreed_provenance
-from fhircare.mapping.context import MappingContext, resource_id
+from fhircare.mapping.context import MappingContext, business_identifier
 from fhircare.mapping.dialog import dialog_care_plan, dialog_response, dialog_scores
 from fhircare.mapping.episodes import episode_of_care, inpatient_encounter, placement_encounter
 from fhircare.mapping.fhir import Json
@@ -99,11 +99,10 @@ def _resources(record: ServiceUserRecord, refs: Refs) -> Iterator[tuple[Json, So
 def _request(resource: Json) -> Json:
     """A conditional update on the identifier the resource's id is derived from."""
     rtype, rid = resource["resourceType"], resource["id"]
-    identifiers = resource.get("identifier") or []
-    for identifier in identifiers if isinstance(identifiers, list) else [identifiers]:
-        if resource_id(rtype, identifier["system"], identifier["value"]) == rid:
-            token = quote(f"{identifier['system']}|{identifier['value']}", safe=":/|")
-            return {"method": "PUT", "url": f"{rtype}?identifier={token}"}
+    identifier = business_identifier(resource)
+    if identifier is not None:
+        token = quote(f"{identifier[0]}|{identifier[1]}", safe=":/|")
+        return {"method": "PUT", "url": f"{rtype}?identifier={token}"}
     return {"method": "PUT", "url": f"{rtype}/{rid}"}
 
 

@@ -32,6 +32,24 @@ def resource_id(resource_type: str, system: str, value: str) -> str:
     return str(uuid.uuid5(ID_NAMESPACE, f"{resource_type}|{system}|{value}"))
 
 
+#: resources that many service users share (the trust, its teams and staff, partner
+#: organisations, services): a sync keeps each current once, on its own, rather than in
+#: every service user's transaction
+SHARED_RESOURCE_TYPES = frozenset({"Organization", "Practitioner", "PractitionerRole", "HealthcareService", "Location"})
+
+
+def business_identifier(resource: Json) -> tuple[str, str] | None:
+    """The (system, value) of the identifier the resource's id is derived from, or None
+    (Provenance has no identifier in R4: it is known by its derived id alone)."""
+    rtype, rid = resource["resourceType"], resource.get("id")
+    identifiers = resource.get("identifier") or []
+    for identifier in identifiers if isinstance(identifiers, list) else [identifiers]:
+        system, value = identifier.get("system"), identifier.get("value")
+        if system and value and resource_id(rtype, system, value) == rid:
+            return system, value
+    return None
+
+
 @dataclass(frozen=True)
 class ResourceKey:
     """The identity of one resource: its type and the business identifier its id is

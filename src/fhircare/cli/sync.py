@@ -1,0 +1,467 @@
+"""``fhircare load``, ``fhircare sync`` and ``fhircare run``: an extract into the record
+store, the store's outbox to a target FHIR server, or both.
+
+Thin: options are parsed here, the work is done by :mod:`fhircare.store.load` and
+:mod:`fhircare.sync.engine`, and their summaries are printed as tables (or, with
+``--format json``, as one JSON object on stdout).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
+import orjson
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from fhircare.cli.common import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    EXIT_USAGE,
+    _errors_reported,
+    _settings,
+    _stderr,
+    _stdout,
+    build_validator,
+    progress_bar,
+)
+from fhircare.errors import UsageError
+from fhircare.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from fhircare.source.results import Problem
+    from fhircare.store.load import LoadSummary
+    from fhircare.sync.engine import SyncSummary
+
+
+class SummaryFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+EXIT_CODES = (
+    "Exit codes: 0 everything loaded and synced; 1 some service users were rejected, some rows were"
+    " dead-lettered or could not be sent yet, or removals were refused (see the summary); 2 unusable input"
+    " (a missing folder or file, a wrong mapping file, a store written by a newer fhircare, a store another"
+    " load is using) or an unusable target (unreachable, not FHIR R4, lacking transactions or conditional"
+    " update, refusing fhircare's credentials)."
+)
+
+LOAD_EPILOG = (
+    "Examples:\n\n"
+    "  fhircare load --extract extract/ --mapping mappings/rio-like.yaml --store sqlite:///store.sqlite\n\n"
+    "  fhircare load --extract extract/ --mapping mappings/rio-like.yaml --confirm-removals\n\n"
+    "Reads and maps the extract as `fhircare map` does, then stores every resource with what changed since"
+    " the last load: created, updated, unchanged or ended (a plan, care team member, carer or consent the"
+    " extract no longer holds is ended, never deleted). Service users whose records did not change are not"
+    " mapped again. A service user missing from the extract is ended only after"
+    " FHIRCARE_REMOVAL_RUNS extracts in a row (default 2), and no one is ended while more than"
+    " FHIRCARE_REMOVAL_THRESHOLD (default 5%) of the service users the store knows are missing (a truncated"
+    " extract); --confirm-removals ends them now. Problems go to --rejects, one JSON object per line.\n\n" + EXIT_CODES
+)
+
+SYNC_EPILOG = (
+    "Examples:\n\n"
+    "  fhircare sync --target http://localhost:8080/fhir --store sqlite:///store.sqlite\n\n"
+    "  FHIRCARE_TARGET_TOKEN=... fhircare sync --target https://scr.example.nhs.uk/fhir --format json\n\n"
+    "Reads the target's CapabilityStatement first, then sends every pending outbox row as one FHIR"
+    " transaction: shared resources (organisations, staff, roles) once each, then one transaction per"
+    " service user holding only what changed, each with a Provenance naming the trust and the extract run."
+    " Transient failures are retried with backoff; what the server refuses goes to the dead letters with its"
+    " OperationOutcome (fhircare outbox dead-letters). Authentication: FHIRCARE_TARGET_TOKEN (bearer), or"
+    " FHIRCARE_TARGET_TOKEN_URL + FHIRCARE_TARGET_CLIENT_ID with FHIRCARE_TARGET_CLIENT_SECRET or"
+    " FHIRCARE_TARGET_PRIVATE_KEY (private_key_jwt).\n\n" + EXIT_CODES
+)
+
+RUN_EPILOG = (
+    "Examples:\n\n"
+    "  fhircare run --extract extract/ --mapping mappings/rio-like.yaml --target http://localhost:8080/fhir\n\n"
+    "fhircare load, then fhircare sync, with the options of both. The sync runs even when some service"
+    " users were rejected (their last good records stay as they were); it does not run when the extract is"
+    " unusable.\n\n" + EXIT_CODES
+)
+
+_STORE_HELP = "The record store URL (default FHIRCARE_STORE_URL, a SQLite file in ~/.local/share/fhircare)."
+
+StoreOption = Annotated[str | None, typer.Option("--store", metavar="URL", help=_STORE_HELP, show_default=False)]
+FormatOption = Annotated[
+    SummaryFormat,
+    typer.Option("--format", help="text: tables; json: one JSON object with the same summary on stdout."),
+]
+ExtractOption = Annotated[
+    Path, typer.Option("--extract", metavar="DIR", help="The trust extract folder.", show_default=False)
+]
+MappingOption = Annotated[
+    Path,
+    typer.Option(
+        "--mapping", metavar="FILE", help="The extract's mapping file (mappings/README.md).", show_default=False
+    ),
+]
+TargetOption = Annotated[
+    str, typer.Option("--target", metavar="URL", help="Base URL of the target FHIR R4 server.", show_default=False)
+]
+IgOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--ig", metavar="FOLDER_OR_TGZ", help="Also validate against this IG. Repeatable.", show_default=False
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of", metavar="YYYY-MM-DD", help="The day the extract is mapped as of (default today).", show_default=False
+    ),
+]
+ConfirmOption = Annotated[
+    bool,
+    typer.Option("--confirm-removals", help="End every service user missing from this extract now (it is whole)."),
+]
+RejectsOption = Annotated[
+    Path,
+    typer.Option("--rejects", metavar="FILE", help="Where to write the problems found, one JSON object per line."),
+]
+ConcurrencyOption = Annotated[
+    int | None,
+    typer.Option(
+        "--concurrency",
+        metavar="N",
+        min=1,
+        max=64,
+        help="Transactions in flight (default FHIRCARE_SYNC_CONCURRENCY).",
+        show_default=False,
+    ),
+]
+
+
+def _print_json(body: dict[str, Any]) -> None:
+    """One JSON object on stdout, nothing else (for scripts)."""
+    sys.stdout.write(orjson.dumps(body, option=orjson.OPT_INDENT_2).decode() + "\n")
+    sys.stdout.flush()
+
+
+def _store_url(settings: Settings, store: str | None) -> str:
+    return store or settings.store_url
+
+
+def open_engine(settings: Settings, store: str | None, *, pool_size: int = 5) -> Engine:
+    from fhircare.store.db import open_store_engine
+
+    return open_store_engine(_store_url(settings, store), pool_size=pool_size)
+
+
+# --- load ---------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _rejects_file(path: Path) -> Iterator[IO[bytes]]:
+    """The rejects report, written beside its name and renamed into place when complete."""
+    partial = path.with_name(f".{path.name}.partial")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = partial.open("wb")
+    try:
+        yield handle
+    except BaseException:
+        handle.close()
+        partial.unlink(missing_ok=True)
+        raise
+    handle.close()
+    partial.replace(path)
+
+
+def _load(
+    settings: Settings,
+    engine: Engine,
+    *,
+    extract: Path,
+    mapping_file: Path,
+    igs: list[Path],
+    as_of: str | None,
+    confirm_removals: bool,
+    rejects_path: Path,
+    quiet_progress: bool,
+) -> tuple[LoadSummary, bool]:
+    from fhircare.cli.map import _as_of
+    from fhircare.mapping.context import MappingContext
+    from fhircare.source.mapping_file import load_mapping
+    from fhircare.store.fingerprint import file_sha256, run_fingerprint
+    from fhircare.store.load import LoadRequest, RemovalPolicy, load_extract
+
+    if not extract.is_dir():
+        raise UsageError(f"--extract {extract}: no such folder")
+    day = _as_of(as_of)
+    mapping = load_mapping(mapping_file)
+    validator = build_validator(igs, settings)
+    request = LoadRequest(
+        extract_dir=extract,
+        mapping_file=mapping_file,
+        mapping=mapping,
+        context=MappingContext.from_mapping(mapping, as_of=day),
+        run_fingerprint=run_fingerprint(
+            mapping_sha256=file_sha256(mapping_file),
+            as_of=day,
+            profiles=settings.profiles_package,
+            igs=igs,
+            validating=True,
+        ),
+        removal=RemovalPolicy(settings.removal_threshold, settings.removal_runs, confirm_removals),
+    )
+    with _rejects_file(rejects_path) as rejects, _bar(quiet_progress) as bar:
+        task = bar.add_task("Loading service users", total=None) if bar is not None else None
+
+        def problem(found: Problem, stage: str) -> None:
+            rejects.write(orjson.dumps({**found.to_dict(), "stage": stage}) + b"\n")
+
+        return load_extract(
+            engine,
+            request,
+            validator,
+            on_problem=problem,
+            on_total=(lambda total: bar.update(task, total=total)) if bar is not None else None,
+            on_service_user=(lambda: bar.advance(task)) if bar is not None else None,
+        )
+
+
+@contextlib.contextmanager
+def _bar(quiet: bool) -> Iterator[Any]:
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    with progress_bar() as bar:
+        yield bar
+
+
+def _load_table(summary: LoadSummary) -> list[Table]:
+    people = Table(title=Text(f"Loaded (run {summary.run_id})"), show_header=False, title_justify="left")
+    people.add_column("what")
+    people.add_column("count", justify="right")
+    for key in ("read", "changed", "unchanged", "missing", "ended"):
+        people.add_row(f"service users {key}", str(summary.service_users.get(key, 0)))
+    for key, count in sorted(summary.service_users.items()):
+        if key.startswith("rejected"):
+            people.add_row(Text(f"service users {key.replace('-', ' (')})", style="red"), str(count))
+    resources = Table(title=Text("Resources in the store"), title_justify="left")
+    resources.add_column("resource type")
+    changes = ("created", "updated", "unchanged", "ended")
+    for change in changes:
+        resources.add_column(change, justify="right")
+    types = sorted({t for t, _ in summary.resources})
+    for rtype in types:
+        resources.add_row(rtype, *(str(summary.resources.get((rtype, c), 0)) for c in changes))
+    resources.add_row(
+        Text("total", style="bold"),
+        *(str(sum(v for (_t, c), v in summary.resources.items() if c == change)) for change in changes),
+    )
+    return [people, resources]
+
+
+def _print_load(summary: LoadSummary, rejects: Path) -> None:
+    out = _stdout()
+    for table in _load_table(summary):
+        out.print(table)
+    if summary.rejected:
+        out.print(Text(f"Problems are listed in {rejects}, one per line."))
+    if summary.removals_refused:
+        _stderr().print(
+            Text.assemble(
+                ("warning: ", "bold yellow"),
+                f"{summary.missing} of the {summary.known} service users the store knows are missing from this"
+                " extract, more than FHIRCARE_REMOVAL_THRESHOLD allows: no one was ended. If the extract is whole,"
+                " load it again with --confirm-removals.",
+            )
+        )
+
+
+def _load_exit(summary: LoadSummary, usable: bool) -> int:
+    if not usable:
+        return EXIT_USAGE
+    return EXIT_FAILURE if summary.rejected or summary.removals_refused else EXIT_OK
+
+
+def load_command(
+    ctx: typer.Context,
+    extract: ExtractOption,
+    mapping_file: MappingOption,
+    store: StoreOption = None,
+    igs: IgOption = None,
+    as_of: AsOfOption = None,
+    confirm_removals: ConfirmOption = False,
+    rejects: RejectsOption = Path("rejects.jsonl"),
+    output_format: FormatOption = SummaryFormat.text,
+) -> None:
+    """Read, map and validate an extract, and store what changed (queued for every target)."""
+    settings = _settings(ctx)
+    with _errors_reported():
+        engine = open_engine(settings, store)
+        summary, usable = _load(
+            settings,
+            engine,
+            extract=extract,
+            mapping_file=mapping_file,
+            igs=list(igs or []),
+            as_of=as_of,
+            confirm_removals=confirm_removals,
+            rejects_path=rejects,
+            quiet_progress=output_format is SummaryFormat.json,
+        )
+    if output_format is SummaryFormat.json:
+        _print_json({"load": summary.as_json(), "usable": usable})
+    else:
+        _print_load(summary, rejects)
+    if not usable:
+        _stderr().print(Text.assemble(("error: ", "bold red"), f"the extract cannot be used as it is (see {rejects})"))
+    raise typer.Exit(_load_exit(summary, usable))
+
+
+# --- sync ---------------------------------------------------------------------------------
+
+
+def _sync(settings: Settings, engine: Engine, target: str, concurrency: int | None, quiet: bool) -> SyncSummary:
+    from fhircare.store.locks import SYNC, store_lock
+    from fhircare.sync.auth import auth_from_settings
+    from fhircare.sync.client import FhirClient, RetryPolicy
+    from fhircare.sync.engine import SyncEngine
+
+    if not target.startswith(("http://", "https://")):
+        raise UsageError(f"--target {target}: not an http(s) URL")
+    workers = concurrency or settings.sync_concurrency
+    retry = RetryPolicy(settings.sync_max_attempts, settings.sync_retry_base_seconds, settings.sync_retry_max_seconds)
+    with (
+        store_lock(engine, SYNC),
+        FhirClient(
+            target,
+            auth=auth_from_settings(settings),
+            timeout=settings.sync_timeout_seconds,
+            connect_timeout=settings.sync_connect_timeout_seconds,
+            retry=retry,
+            max_connections=workers,
+        ) as client,
+        _bar(quiet) as bar,
+    ):
+        task = bar.add_task("Sending to the target", total=None) if bar is not None else None
+
+        def progress(done: int, total: int) -> None:
+            if bar is not None:
+                bar.update(task, completed=done, total=total)
+
+        sync = SyncEngine(engine, client, concurrency=workers, passes=settings.sync_passes, on_progress=progress)
+        return sync.run()
+
+
+def _sync_tables(summary: SyncSummary) -> list[Table]:
+    rows = Table(title=Text(f"Synced to {summary.target}"), show_header=False, title_justify="left")
+    rows.add_column("what")
+    rows.add_column("count", justify="right")
+    labels = {
+        "sent": "transactions sent",
+        "up-to-date": "already up to date",
+        "replanned": "re-planned after a conflict",
+        "dead-lettered": "dead-lettered",
+        "failed": "failed (still pending)",
+    }
+    for key, label in labels.items():
+        count = summary.rows.get(key, 0)
+        style = "red" if key in ("dead-lettered", "failed") and count else ""
+        rows.add_row(Text(label, style=style), str(count))
+    server = summary.server_seconds
+    rows.add_row(
+        "seconds (wall / fhircare CPU / waiting on the server)",
+        f"{summary.wall_seconds:.1f} / {summary.cpu_seconds:.1f} / {server:.1f}",
+    )
+    resources = Table(title=Text("Resources sent"), title_justify="left")
+    resources.add_column("resource type")
+    outcomes = ("created", "updated", "ended", "dead-lettered")
+    for outcome in outcomes:
+        resources.add_column(outcome, justify="right")
+    for rtype in sorted({t for t, _ in summary.resources}):
+        resources.add_row(rtype, *(str(summary.resources.get((rtype, o), 0)) for o in outcomes))
+    resources.add_row(
+        Text("total", style="bold"),
+        *(str(sum(v for (_t, o), v in summary.resources.items() if o == outcome)) for outcome in outcomes),
+    )
+    return [rows, resources]
+
+
+def _sync_exit(summary: SyncSummary) -> int:
+    return EXIT_FAILURE if summary.dead_lettered or summary.failed else EXIT_OK
+
+
+def sync_command(
+    ctx: typer.Context,
+    target: TargetOption,
+    store: StoreOption = None,
+    concurrency: ConcurrencyOption = None,
+    output_format: FormatOption = SummaryFormat.text,
+) -> None:
+    """Send the store's pending changes to a target FHIR R4 server (the shared care record)."""
+    settings = _settings(ctx)
+    with _errors_reported():
+        engine = open_engine(settings, store, pool_size=(concurrency or settings.sync_concurrency) + 2)
+        summary = _sync(settings, engine, target, concurrency, output_format is SummaryFormat.json)
+    if output_format is SummaryFormat.json:
+        _print_json({"sync": summary.as_json()})
+    else:
+        for table in _sync_tables(summary):
+            _stdout().print(table)
+    raise typer.Exit(_sync_exit(summary))
+
+
+# --- run ----------------------------------------------------------------------------------
+
+
+def run_command(
+    ctx: typer.Context,
+    extract: ExtractOption,
+    mapping_file: MappingOption,
+    target: TargetOption,
+    store: StoreOption = None,
+    igs: IgOption = None,
+    as_of: AsOfOption = None,
+    confirm_removals: ConfirmOption = False,
+    rejects: RejectsOption = Path("rejects.jsonl"),
+    concurrency: ConcurrencyOption = None,
+    output_format: FormatOption = SummaryFormat.text,
+) -> None:
+    """Load an extract into the store, then sync the store to a target FHIR R4 server."""
+    from fhircare.store.locks import RUN, store_lock
+
+    settings = _settings(ctx)
+    quiet = output_format is SummaryFormat.json
+    with _errors_reported():
+        engine = open_engine(settings, store, pool_size=(concurrency or settings.sync_concurrency) + 2)
+        # held across both halves: a second run on this store is refused at once
+        with store_lock(engine, RUN):
+            summary, usable = _load(
+                settings,
+                engine,
+                extract=extract,
+                mapping_file=mapping_file,
+                igs=list(igs or []),
+                as_of=as_of,
+                confirm_removals=confirm_removals,
+                rejects_path=rejects,
+                quiet_progress=quiet,
+            )
+            synced = _sync(settings, engine, target, concurrency, quiet) if usable else None
+    if quiet:
+        body: dict[str, Any] = {"load": summary.as_json(), "usable": usable}
+        if synced is not None:
+            body["sync"] = synced.as_json()
+        _print_json(body)
+    else:
+        _print_load(summary, rejects)
+        if synced is not None:
+            for table in _sync_tables(synced):
+                _stdout().print(table)
+    if not usable:
+        _stderr().print(Text.assemble(("error: ", "bold red"), f"the extract cannot be used as it is (see {rejects})"))
+        raise typer.Exit(EXIT_USAGE)
+    assert synced is not None
+    raise typer.Exit(max(_load_exit(summary, usable), _sync_exit(synced)))

@@ -1,0 +1,212 @@
+"""What happens to a resource the trust's extract no longer holds: it is ended, never
+deleted, so nothing vanishes silently from the shared care record (a partner who saw a
+plan yesterday sees today that it ended, and when).
+
+The rules, one per resource type (README "Sync to a shared care record" lists them):
+
+- CarePlan: ``completed`` when its period ended on or before the day of the run,
+  otherwise ``revoked`` (ended before completion); ``period.end`` set to that day.
+- Goal: lifecycleStatus ``cancelled``.
+- CareTeam: ``inactive``, every participant's period ended. A member who disappears from
+  a care team that is still there is kept as a participant whose period ended
+  (:func:`carry_over`), so the team's history stays whole.
+- RelatedPerson: ``active`` false, period ended.
+- Consent: ``inactive``.
+- EpisodeOfCare: ``finished``, period ended.
+- Encounter: ``unknown`` while it was open (the trust no longer says how it went),
+  ``cancelled`` when only planned.
+- Flag: ``inactive``, period ended. Condition: clinicalStatus ``inactive``.
+- Patient: ``active`` false (only when the whole service user is ended).
+- Anything else (QuestionnaireResponse, Observation, Provenance, ...): a record of what
+  happened stays true; it is tagged as withdrawn from the trust's extract.
+
+Each ended resource also says so in its narrative and carries the ``withdrawn`` tag.
+Pure functions over FHIR JSON; the record store decides when to call them.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from datetime import date
+from html import escape
+
+from fhircare.mapping.fhir import CODE_SYSTEM, Json
+from fhircare.mapping.narrative import long_date
+
+#: meta.tag on every resource fhircare ended because the trust's extract no longer holds it
+WITHDRAWN_TAG: Json = {
+    "system": CODE_SYSTEM + "record-lifecycle",
+    "code": "withdrawn",
+    "display": "No longer in the trust's record",
+}
+
+_OPEN_PLAN = {"draft", "active", "on-hold", "unknown"}
+_CLOSED_GOAL = {"completed", "cancelled", "entered-in-error", "rejected"}
+_OPEN_ENCOUNTER = {"arrived", "triaged", "in-progress", "onleave"}
+
+
+def _end_period(resource: Json, day: date, key: str = "period") -> None:
+    found = resource.get(key)
+    span = dict(found) if isinstance(found, dict) else {}
+    if "end" not in span:
+        span["end"] = day.isoformat()
+        if "start" in span and span["start"][:10] > span["end"]:
+            # a period that had not started yet ends when it would have begun
+            span["end"] = span["start"]
+        resource[key] = span
+
+
+def _care_plan(resource: Json, day: date) -> None:
+    if resource.get("status") not in _OPEN_PLAN:
+        return
+    end = (resource.get("period") or {}).get("end")
+    resource["status"] = "completed" if end is not None and end[:10] <= day.isoformat() else "revoked"
+    _end_period(resource, day)
+
+
+def _goal(resource: Json, day: date) -> None:
+    if resource.get("lifecycleStatus") not in _CLOSED_GOAL:
+        resource["lifecycleStatus"] = "cancelled"
+
+
+def _care_team(resource: Json, day: date) -> None:
+    if resource.get("status") in ("active", "proposed", "suspended"):
+        resource["status"] = "inactive"
+    for participant in resource.get("participant") or []:
+        _end_period(participant, day)
+    _end_period(resource, day)
+    if resource.get("extension") and _only_awaiting(resource):
+        del resource["extension"]
+
+
+def _only_awaiting(resource: Json) -> bool:
+    """An ended team waits for nobody: the awaiting-allocation marker goes with it."""
+    return all(str(e.get("url", "")).endswith("key-worker-awaiting-allocation") for e in resource.get("extension", []))
+
+
+def _related_person(resource: Json, day: date) -> None:
+    resource["active"] = False
+    _end_period(resource, day)
+
+
+def _consent(resource: Json, day: date) -> None:
+    if resource.get("status") in ("active", "proposed", "draft"):
+        resource["status"] = "inactive"
+
+
+def _episode(resource: Json, day: date) -> None:
+    if resource.get("status") not in ("finished", "cancelled", "entered-in-error"):
+        resource["status"] = "finished"
+        _end_period(resource, day)
+
+
+def _encounter(resource: Json, day: date) -> None:
+    status = resource.get("status")
+    if status == "planned":
+        resource["status"] = "cancelled"
+    elif status in _OPEN_ENCOUNTER:
+        resource["status"] = "unknown"
+
+
+def _flag(resource: Json, day: date) -> None:
+    if resource.get("status") == "active":
+        resource["status"] = "inactive"
+        _end_period(resource, day)
+
+
+def _condition(resource: Json, day: date) -> None:
+    resource["clinicalStatus"] = {
+        "coding": [
+            {
+                "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                "code": "inactive",
+                "display": "Inactive",
+            }
+        ]
+    }
+
+
+def _patient(resource: Json, day: date) -> None:
+    resource["active"] = False
+
+
+_RULES: dict[str, Callable[[Json, date], None]] = {
+    "CarePlan": _care_plan,
+    "Goal": _goal,
+    "CareTeam": _care_team,
+    "RelatedPerson": _related_person,
+    "Consent": _consent,
+    "EpisodeOfCare": _episode,
+    "Encounter": _encounter,
+    "Flag": _flag,
+    "Condition": _condition,
+    "Patient": _patient,
+}
+
+
+def is_withdrawn(resource: Json) -> bool:
+    return any(t.get("code") == "withdrawn" and t.get("system") == WITHDRAWN_TAG["system"] for t in _tags(resource))
+
+
+def _tags(resource: Json) -> list[Json]:
+    tags = (resource.get("meta") or {}).get("tag")
+    return tags if isinstance(tags, list) else []
+
+
+def end_resource(resource: Json, day: date) -> Json:
+    """The resource as ended on ``day`` (a new object; ``resource`` is unchanged). Ending
+    an ended resource changes nothing, so re-running a load is stable."""
+    if is_withdrawn(resource):
+        return resource
+    ended = copy.deepcopy(resource)
+    rule = _RULES.get(ended.get("resourceType", ""))
+    if rule is not None:
+        rule(ended, day)
+    meta = ended.setdefault("meta", {})
+    meta["tag"] = [*_tags(ended), dict(WITHDRAWN_TAG)]
+    _say_ended(ended, day)
+    return ended
+
+
+def _say_ended(resource: Json, day: date) -> None:
+    text = resource.get("text")
+    if not isinstance(text, dict) or not isinstance(text.get("div"), str) or not text["div"].endswith("</div>"):
+        return
+    note = f"<p>{escape(f'No longer in the trust’s record since {long_date(day)}: ended then.', quote=False)}</p>"
+    text["div"] = text["div"][: -len("</div>")] + note + "</div>"
+
+
+def _participant_key(participant: Json) -> tuple[str, str, str]:
+    member = (participant.get("member") or {}).get("reference", "")
+    roles = ",".join(
+        f"{c.get('system')}|{c.get('code')}" for r in participant.get("role") or [] for c in r.get("coding") or []
+    )
+    start = (participant.get("period") or {}).get("start", "")
+    return member, roles, start
+
+
+def carry_over(new: Json, previous: Json, day: date) -> Json:
+    """``new`` with what ``previous`` held and ``new`` no longer does, ended on ``day``.
+
+    Today this applies to CareTeam participants: a member missing from the extract's care
+    team stays in the shared record as a participant whose period ended (never silently
+    removed), and is said so in the narrative. Other types are returned unchanged."""
+    if new.get("resourceType") != "CareTeam" or previous.get("resourceType") != "CareTeam":
+        return new
+    present = {_participant_key(p) for p in new.get("participant") or []}
+    gone = [p for p in previous.get("participant") or [] if _participant_key(p) not in present]
+    if not gone:
+        return new
+    merged = copy.deepcopy(new)
+    for participant in gone:
+        kept = copy.deepcopy(participant)
+        _end_period(kept, day)
+        merged.setdefault("participant", []).append(kept)
+    text = merged.get("text")
+    if isinstance(text, dict) and isinstance(text.get("div"), str) and text["div"].endswith("</div>"):
+        count = len(gone)
+        who = "member" if count == 1 else "members"
+        note = f"{count} former {who} no longer in the trust’s record (ended by {long_date(day)} at the latest)."
+        text["div"] = text["div"][: -len("</div>")] + f"<p>{escape(note, quote=False)}</p></div>"
+    return merged

@@ -1,0 +1,101 @@
+"""What a new extract changes, worked out per service user: created, updated, unchanged
+or ended. Pure: given what the store holds and what the mapping made, it says what to
+write. Nothing is ever deleted: a resource the extract no longer holds is ended by the
+rules of :mod:`fhircare.mapping.ending`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+import orjson
+
+from fhircare.mapping.ending import carry_over, end_resource
+from fhircare.store.canonical import StoredForm, restamp
+
+
+class Change(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    ENDED = "ended"
+
+
+class State(StrEnum):
+    CURRENT = "current"
+    ENDED = "ended"
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the store holds for one resource now."""
+
+    resource_type: str
+    resource_id: str
+    version: int
+    content_hash: str
+    state: State
+    content: bytes
+    service_user_id: str | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.resource_type, self.resource_id
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One resource's change, and the form to store (the held one when unchanged)."""
+
+    change: Change
+    form: StoredForm
+    #: the version the store holds now (None when created)
+    held_version: int | None
+
+    @property
+    def state(self) -> State:
+        return State.ENDED if self.change is Change.ENDED else State.CURRENT
+
+    @property
+    def writes(self) -> bool:
+        return self.change is not Change.UNCHANGED
+
+
+def _compare(form: StoredForm, held: Held | None) -> Planned:
+    if held is None:
+        return Planned(Change.CREATED, form, None)
+    if held.content_hash == form.content_hash and held.state is State.CURRENT:
+        return Planned(Change.UNCHANGED, form, held.version)
+    return Planned(Change.UPDATED, form, held.version)
+
+
+def plan_mapped(forms: Iterable[StoredForm], held: Mapping[tuple[str, str], Held], day: date) -> list[Planned]:
+    """The changes of resources the extract holds (``held`` has what the store holds for
+    them, by key). A care team keeps the members the extract no longer lists, ended."""
+    planned = []
+    for form in forms:
+        before = held.get(form.key)
+        if before is not None and form.resource_type == "CareTeam":
+            merged = carry_over(orjson.loads(form.content), orjson.loads(before.content), day)
+            form = restamp(form, merged)
+        planned.append(_compare(form, before))
+    return planned
+
+
+def plan_gone(held: Iterable[Held], present: set[tuple[str, str]], day: date) -> list[Planned]:
+    """The endings of a service user's held resources that the extract no longer holds
+    (``present`` are the keys it does hold). Ended ones stay as they are."""
+    planned = []
+    for item in held:
+        if item.key in present or item.state is State.ENDED:
+            continue
+        ended = end_resource(orjson.loads(item.content), day)
+        form = restamp(
+            StoredForm(item.resource_type, item.resource_id, item.service_user_id, None, b"", ""),
+            ended,
+        )
+        planned.append(Planned(Change.ENDED, form, item.version))
+    return planned

@@ -1,0 +1,385 @@
+"""``fhircare load``: an extract, read and mapped, into the record store, with what changed
+per service user and an outbox row for every target that must hear of it.
+
+Each service user is written in one database transaction (their resources, the history
+rows, the outbox rows and their own state), so a crash at any point leaves the store as
+it was before or after that service user, and a second load finishes the work.
+
+Nothing vanishes silently. A resource the extract no longer holds is ended by the rules
+of :mod:`fhircare.mapping.ending`. A service user the extract no longer holds at all is
+ended only when they have been missing from ``removal_runs`` extracts in a row, and never
+while more than ``removal_threshold`` of the service users the store knows are missing
+from one extract (a truncated extract must not end everyone's plans); ``confirm_removals``
+ends every missing service user at once, for an operator who knows the extract is whole.
+A rejected service user keeps what the store held of them (their last good records) and
+is reported, never ended.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import structlog
+from sqlalchemy import Engine
+
+import fhircare
+from fhircare.mapping.bundle import MappedBundle
+from fhircare.mapping.context import MappingContext
+from fhircare.mapping.run import MapOutcome, map_results
+from fhircare.source.mapping_schema import TrustMapping
+from fhircare.source.results import Accepted, Problem, ReadResult
+from fhircare.store import outbox, records
+from fhircare.store.canonical import StoredForm, stored_forms
+from fhircare.store.changes import Change, Held, Planned, plan_gone, plan_mapped
+from fhircare.store.db import writer
+from fhircare.store.fingerprint import file_sha256, service_user_fingerprint
+from fhircare.validation.engine import Validator
+
+_log = structlog.get_logger("fhircare.load")
+
+
+@dataclass(frozen=True)
+class RemovalPolicy:
+    """When a service user missing from the extract is ended (README "Removals")."""
+
+    #: the share of known service users that may be missing from one extract before
+    #: fhircare refuses to end anyone (a truncated extract)
+    threshold: float = 0.05
+    #: extracts in a row a service user must be missing from before they are ended
+    runs: int = 2
+    #: end every missing service user now (the operator knows the extract is whole)
+    confirm: bool = False
+
+
+@dataclass
+class LoadSummary:
+    run_id: int = 0
+    #: service users: read, changed, unchanged, rejected (by stage), missing, ended
+    service_users: Counter[str] = field(default_factory=Counter)
+    #: resources by (type, change)
+    resources: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: the missing service users were not ended because too many were missing
+    removals_refused: bool = False
+    missing: int = 0
+    known: int = 0
+    #: shared resources that two service users' records described differently
+    shared_conflicts: int = 0
+
+    @property
+    def rejected(self) -> int:
+        return sum(v for k, v in self.service_users.items() if k.startswith("rejected"))
+
+    def as_json(self) -> dict[str, Any]:
+        by_type: dict[str, dict[str, int]] = {}
+        for (rtype, change), count in sorted(self.resources.items()):
+            by_type.setdefault(rtype, {})[change] = count
+        return {
+            "run": self.run_id,
+            "serviceUsers": dict(sorted(self.service_users.items())),
+            "resources": by_type,
+            "removalsRefused": self.removals_refused,
+            "missing": self.missing,
+            "known": self.known,
+            "sharedConflicts": self.shared_conflicts,
+        }
+
+
+@dataclass(frozen=True)
+class LoadRequest:
+    extract_dir: Path
+    mapping_file: Path
+    mapping: TrustMapping
+    context: MappingContext
+    #: a fingerprint of everything but a service user's records (see store.fingerprint)
+    run_fingerprint: str
+    removal: RemovalPolicy = RemovalPolicy()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _extract_files(folder: Path) -> list[dict[str, Any]]:
+    return [
+        {"name": p.name, "bytes": p.stat().st_size, "sha256": file_sha256(p)}
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".")
+    ]
+
+
+def _trust(context: MappingContext) -> dict[str, str]:
+    key = context.trust_key
+    return {
+        "name": context.trust_name,
+        "ods_code": context.trust_ods_code,
+        "resource_type": key.resource_type,
+        "resource_id": key.id,
+    }
+
+
+class Loader:
+    """One load of one extract into one store (see the module docstring)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        request: LoadRequest,
+        validator: Validator | None,
+        *,
+        on_problem: Callable[[Problem, str], None] = lambda _p, _s: None,
+    ) -> None:
+        self.engine = engine
+        self.write = writer(engine)
+        self.request = request
+        self.validator = validator
+        self.on_problem = on_problem
+        self.summary = LoadSummary()
+        self._shared: dict[tuple[str, str], Held] = {}
+        self._shared_this_run: dict[tuple[str, str], str] = {}
+        self._targets: list[int] = []
+        self._states: dict[str, records.ServiceUserState] = {}
+        self._seen: set[str] = set()
+
+    # --- the run ------------------------------------------------------------------------
+
+    def start(self) -> int:
+        now = _utcnow()
+        request = self.request
+        with self.write.begin() as conn:
+            interrupted = records.mark_interrupted_runs(conn, now)
+            self.summary.run_id = records.start_run(
+                conn,
+                extract_dir=str(request.extract_dir),
+                mapping_file=str(request.mapping_file),
+                mapping_sha256=file_sha256(request.mapping_file),
+                as_of=request.context.as_of,
+                files=_extract_files(request.extract_dir),
+                trust=_trust(request.context),
+                version=fhircare.__version__,
+                now=now,
+            )
+            self._targets = [t for t, _url in outbox.all_targets(conn)]
+            self._states = records.service_user_states(conn)
+            self._shared = records.held_shared(conn)
+        if interrupted:
+            _log.info("interrupted runs found", count=interrupted)
+        return self.summary.run_id
+
+    def load_one(self, result: ReadResult) -> None:
+        """Store one service user the reader gives."""
+        su = result.service_user_id
+        self._seen.add(su)
+        self.summary.service_users["read"] += 1
+        fingerprint = None
+        if isinstance(result, Accepted):
+            fingerprint = service_user_fingerprint(
+                result.record.model_dump_json().encode(), self.request.run_fingerprint
+            )
+            state = self._states.get(su)
+            if state is not None and state.status == "present" and state.fingerprint == fingerprint:
+                self.summary.service_users["unchanged"] += 1
+                return
+        outcome = next(map_results([result], self.request.mapping, self.request.context, self.validator))
+        if outcome.mapped is None:
+            self._reject(outcome)
+            return
+        assert fingerprint is not None
+        self._store_mapped(su, outcome.mapped, fingerprint)
+
+    def finish(self, *, complete: bool) -> LoadSummary:
+        """Decide on missing service users (only after a complete read) and close the run."""
+        if complete:
+            self._removals()
+        now = _utcnow()
+        with self.write.begin() as conn:
+            records.finish_run(
+                conn, self.summary.run_id, "completed" if complete else "failed", self.summary.as_json(), now
+            )
+        return self.summary
+
+    # --- one service user ---------------------------------------------------------------
+
+    def _reject(self, outcome: MapOutcome) -> None:
+        stage = outcome.stage or "read"
+        self.summary.service_users[f"rejected-{stage}"] += 1
+        for problem in outcome.problems:
+            self.on_problem(problem, stage)
+        known = outcome.service_user_id in self._states
+        with self.write.begin() as conn:
+            records.record_rejected(conn, outcome.service_user_id, self.summary.run_id, known)
+        if not known:
+            self._states[outcome.service_user_id] = records.ServiceUserState(
+                outcome.service_user_id, "rejected", None, 0
+            )
+
+    def _store_mapped(self, su: str, mapped: MappedBundle, fingerprint: str) -> None:
+        origins = [
+            {"file": s.origin.file, "line": s.origin.line} if s.origin is not None else None for s in mapped.sources
+        ]
+        forms = stored_forms(su, mapped.resources, origins)
+        own = [f for f in forms if not f.is_shared]
+        shared = self._dedupe_shared([f for f in forms if f.is_shared])
+        day = self.request.context.as_of
+        with self.write.begin() as conn:
+            held = records.held_for_service_user(conn, su)
+            planned = plan_mapped(own, held, day) + plan_gone(held.values(), {f.key for f in own}, day)
+            planned += plan_mapped(shared, self._shared, day)
+            problems = self._check(planned, mapped)
+            if problems:
+                conn.rollback()
+                self._reject(MapOutcome(su, None, problems, "validation"))
+                return
+            records.write_changes(conn, planned, self.summary.run_id, _utcnow())
+            self._enqueue(conn, su, planned)
+            records.record_seen(conn, su, fingerprint, self.summary.run_id, known=su in self._states)
+        self._after_commit(su, planned, fingerprint)
+
+    def _dedupe_shared(self, shared: list[StoredForm]) -> list[StoredForm]:
+        """Shared resources already stored by this run are not written again; one that a
+        second service user's records describe differently keeps its first form (and is
+        counted: the directory rows disagree with each other)."""
+        kept = []
+        for form in shared:
+            first = self._shared_this_run.get(form.key)
+            if first is None:
+                kept.append(form)
+            elif first != form.content_hash:
+                self.summary.shared_conflicts += 1
+        return kept
+
+    def _check(self, planned: list[Planned], mapped: MappedBundle) -> tuple[Problem, ...]:
+        """Resources the store changed beyond the mapping (an ending, a care team keeping
+        a former member) are validated on their own; the mapped bundle already was."""
+        if self.validator is None:
+            return ()
+        problems: list[Problem] = []
+        for item in planned:
+            beyond_mapping = item.change is Change.ENDED or item.form.resource_type == "CareTeam"
+            if item.change is Change.UNCHANGED or not beyond_mapping:
+                continue
+            result = self.validator.validate(orjson.loads(item.form.content))
+            problems.extend(
+                Problem(
+                    "",
+                    None,
+                    None,
+                    f"the stored form of {item.form.resource_type}/{item.form.resource_id} does not validate:"
+                    f" {issue.expression}: {issue.text}",
+                    service_user_id=mapped.service_user_id,
+                )
+                for issue in result.issues
+                if issue.is_error
+            )
+        return tuple(problems)
+
+    def _enqueue(self, conn: Any, su: str, planned: list[Planned]) -> None:
+        changed = [p for p in planned if p.writes]
+        if not changed or not self._targets:
+            return
+        now = _utcnow()
+        if any(not p.form.is_shared for p in changed):
+            outbox.enqueue(conn, self._targets, outbox.SERVICE_USER, [su], self.summary.run_id, now)
+        shared_keys = [f"{p.form.resource_type}/{p.form.resource_id}" for p in changed if p.form.is_shared]
+        outbox.enqueue(conn, self._targets, outbox.SHARED, shared_keys, self.summary.run_id, now)
+
+    def _after_commit(self, su: str, planned: list[Planned], fingerprint: str) -> None:
+        """Keep the in-memory views in step with what was committed, and count."""
+        changed_own = False
+        for item in planned:
+            self.summary.resources[(item.form.resource_type, item.change.value)] += 1
+            if item.form.is_shared:
+                self._shared_this_run[item.form.key] = item.form.content_hash
+                if item.writes:
+                    version = 1 if item.held_version is None else item.held_version + 1
+                    self._shared[item.form.key] = Held(
+                        item.form.resource_type,
+                        item.form.resource_id,
+                        version,
+                        item.form.content_hash,
+                        item.state,
+                        item.form.content,
+                    )
+            elif item.writes:
+                changed_own = True
+        self.summary.service_users["changed" if changed_own else "unchanged"] += 1
+        self._states[su] = records.ServiceUserState(su, "present", fingerprint, 0)
+
+    # --- service users the extract no longer holds ----------------------------------------
+
+    def _removals(self) -> None:
+        policy = self.request.removal
+        known = {su for su, s in self._states.items() if s.status in ("present", "missing")}
+        missing = sorted(known - self._seen)
+        self.summary.known = len(known)
+        self.summary.missing = len(missing)
+        if not missing:
+            return
+        share = len(missing) / len(known)
+        if not policy.confirm and share > policy.threshold:
+            self.summary.removals_refused = True
+            _log.warning("removals refused", missing=len(missing), known=len(known), threshold=policy.threshold)
+            return
+        due = [su for su in missing if policy.confirm or self._states[su].missing_runs + 1 >= policy.runs]
+        waiting = [su for su in missing if su not in set(due)]
+        with self.write.begin() as conn:
+            records.record_missing(conn, waiting)
+        self.summary.service_users["missing"] += len(waiting)
+        for su in due:
+            self._end_service_user(su)
+
+    def _end_service_user(self, su: str) -> None:
+        day = self.request.context.as_of
+        with self.write.begin() as conn:
+            held = records.held_for_service_user(conn, su)
+            planned = plan_gone(held.values(), set(), day)
+            records.write_changes(conn, planned, self.summary.run_id, _utcnow())
+            self._enqueue(conn, su, planned)
+            records.record_ended(conn, su, self.summary.run_id)
+        for item in planned:
+            self.summary.resources[(item.form.resource_type, item.change.value)] += 1
+        self.summary.service_users["ended"] += 1
+
+
+def load_extract(
+    engine: Engine,
+    request: LoadRequest,
+    validator: Validator | None,
+    *,
+    on_problem: Callable[[Problem, str], None] = lambda _p, _s: None,
+    on_rows: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
+    on_service_user: Callable[[], None] | None = None,
+) -> tuple[LoadSummary, bool]:
+    """Load one extract (holding the store's load lock). Returns the summary and whether
+    the extract was usable; an unusable one (a file the mapping needs is missing or
+    unreadable) changes nothing the store holds and ends no one."""
+    from fhircare.source.reader import read_extract
+    from fhircare.store.locks import LOAD, store_lock
+
+    with store_lock(engine, LOAD):
+        loader = Loader(engine, request, validator, on_problem=on_problem)
+        loader.start()
+        complete = False
+        try:
+            with read_extract(request.extract_dir, request.mapping, on_rows=on_rows) as source:
+                for problem in [*source.file_problems, *source.directory_problems]:
+                    on_problem(problem, "read")
+                if on_total is not None:
+                    on_total(source.service_user_count())
+                if not source.unusable:
+                    for result in source:
+                        loader.load_one(result)
+                        if on_service_user is not None:
+                            on_service_user()
+                for problem in source.unattributed_problems():
+                    on_problem(problem, "read")
+                complete = not source.unusable
+        finally:
+            summary = loader.finish(complete=complete)
+    return summary, complete

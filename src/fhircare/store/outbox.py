@@ -1,0 +1,410 @@
+"""Targets, the outbox of pending work per target, what each target holds, dead letters.
+
+An outbox row is one unit of sending: a service user (one transaction of their records)
+or one shared resource (an organisation, a member of staff, their role). Rows are never
+sent twice in parallel: on PostgreSQL a worker claims a row with ``FOR UPDATE SKIP
+LOCKED`` and keeps the lock until the server's answer is recorded (a worker that dies
+releases it); on SQLite one sync process at a time holds the store (see ``locks``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, literal, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from fhircare.store.schema import dead_letters, outbox, resources, target_resources, targets
+
+SERVICE_USER = "service-user"
+SHARED = "shared"
+
+PENDING = "pending"
+DONE = "done"
+DEAD = "dead"
+#: a dead row put back in the queue as a new pending row
+RETRIED = "retried"
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    id: int
+    target_id: int
+    kind: str
+    group_key: str
+    run_id: int | None
+    attempts: int
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TargetHeld:
+    """What a target server holds for one stored resource, as last recorded."""
+
+    server_id: str
+    server_version: str | None
+    etag: str | None
+    synced_hash: str
+
+
+def _insert(conn: Connection, table: Any) -> Any:
+    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
+# --- targets ----------------------------------------------------------------------------
+
+
+def ensure_target(conn: Connection, base_url: str, now: datetime) -> int:
+    """The id of the target with this base URL, registered on first use."""
+    found = conn.execute(select(targets.c.id).where(targets.c.base_url == base_url)).scalar()
+    if found is not None:
+        return int(found)
+    try:
+        with conn.begin_nested():
+            return int(
+                conn.execute(
+                    insert(targets).values(base_url=base_url, created_at=now).returning(targets.c.id)
+                ).scalar_one()
+            )
+    except IntegrityError:  # registered by another process at the same moment
+        return int(conn.execute(select(targets.c.id).where(targets.c.base_url == base_url)).scalar_one())
+
+
+def find_target(conn: Connection, base_url: str) -> int | None:
+    found = conn.execute(select(targets.c.id).where(targets.c.base_url == base_url)).scalar()
+    return None if found is None else int(found)
+
+
+def all_targets(conn: Connection) -> list[tuple[int, str]]:
+    rows = conn.execute(select(targets.c.id, targets.c.base_url).order_by(targets.c.id))
+    return [(int(r.id), r.base_url) for r in rows]
+
+
+def touch_target(conn: Connection, target_id: int, now: datetime) -> None:
+    conn.execute(update(targets).where(targets.c.id == target_id).values(last_sync_at=now))
+
+
+# --- enqueueing ---------------------------------------------------------------------------
+
+
+def enqueue(
+    conn: Connection,
+    target_ids: Iterable[int],
+    kind: str,
+    group_keys: Iterable[str],
+    run_id: int | None,
+    now: datetime,
+) -> None:
+    """Pending rows for these groups on these targets; a group already pending stays one row."""
+    rows = [
+        {
+            "target_id": t,
+            "kind": kind,
+            "group_key": g,
+            "status": PENDING,
+            "run_id": run_id,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for t in target_ids
+        for g in group_keys
+    ]
+    if not rows:
+        return
+    statement = _insert(conn, outbox).on_conflict_do_nothing(
+        # the partial unique index's own predicate, as text: a bound value would not match it
+        index_elements=[outbox.c.target_id, outbox.c.group_key],
+        index_where=text(f"status = '{PENDING}'"),
+    )
+    conn.execute(statement, rows)
+
+
+def reconcile(conn: Connection, target_id: int, now: datetime) -> int:
+    """Enqueue every group holding a stored resource the target has not accepted in its
+    current form. Run before each sync: whatever was enqueued or not (a store filled
+    before the target was known, a crash between two writes), nothing is left behind."""
+    held = target_resources.alias("held")
+    group = case(
+        (resources.c.service_user_id.is_(None), resources.c.resource_type + literal("/") + resources.c.resource_id),
+        else_=resources.c.service_user_id,
+    )
+    kind = case((resources.c.service_user_id.is_(None), literal(SHARED)), else_=literal(SERVICE_USER))
+    stale = (
+        select(kind.label("kind"), group.label("group_key"))
+        .select_from(
+            resources.outerjoin(
+                held,
+                and_(
+                    held.c.target_id == target_id,
+                    held.c.resource_type == resources.c.resource_type,
+                    held.c.resource_id == resources.c.resource_id,
+                ),
+            )
+        )
+        .where(or_(held.c.synced_hash.is_(None), held.c.synced_hash != resources.c.content_hash))
+        .distinct()
+    )
+    found = [(r.kind, r.group_key) for r in conn.execute(stale)]
+    for kind_name in (SHARED, SERVICE_USER):
+        enqueue(conn, [target_id], kind_name, [g for k, g in found if k == kind_name], None, now)
+    return len(found)
+
+
+# --- claiming and settling ----------------------------------------------------------------
+
+
+def claim(
+    conn: Connection,
+    target_id: int,
+    kind: str,
+    now: datetime,
+    *,
+    skip_locked: bool,
+    exclude: Sequence[int] = (),
+    only: Sequence[int] | None = None,
+    limit: int = 1,
+) -> list[OutboxEntry]:
+    """The oldest pending rows of this kind that are due (at most ``limit``). With
+    ``skip_locked`` (PostgreSQL) they stay locked until ``conn``'s transaction ends;
+    ``exclude`` are rows this process is already sending (SQLite, where one process holds
+    the store) or has given up on for this run; ``only`` limits the choice to these rows."""
+    query = (
+        select(outbox)
+        .where(
+            outbox.c.target_id == target_id,
+            outbox.c.status == PENDING,
+            outbox.c.kind == kind,
+            outbox.c.next_attempt_at <= now,
+        )
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    if exclude:
+        query = query.where(outbox.c.id.not_in(list(exclude)))
+    if only is not None:
+        query = query.where(outbox.c.id.in_(list(only)))
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return [
+        OutboxEntry(
+            int(row["id"]),
+            row["target_id"],
+            row["kind"],
+            row["group_key"],
+            row["run_id"],
+            row["attempts"],
+            row["created_at"],
+        )
+        for row in conn.execute(query).mappings()
+    ]
+
+
+def next_due(
+    conn: Connection,
+    target_id: int,
+    kind: str,
+    exclude: Sequence[int] = (),
+    only: Sequence[int] | None = None,
+) -> datetime | None:
+    """When the soonest pending row of the target falls due (None: nothing pending)."""
+    query = select(func.min(outbox.c.next_attempt_at)).where(
+        outbox.c.target_id == target_id, outbox.c.status == PENDING, outbox.c.kind == kind
+    )
+    if exclude:
+        query = query.where(outbox.c.id.not_in(list(exclude)))
+    if only is not None:
+        query = query.where(outbox.c.id.in_(list(only)))
+    found = conn.execute(query).scalar()
+    return found if isinstance(found, datetime) else None
+
+
+def mark_done(conn: Connection, entry_id: int, now: datetime) -> None:
+    conn.execute(
+        update(outbox).where(outbox.c.id == entry_id).values(status=DONE, done_at=now, updated_at=now, last_error=None)
+    )
+
+
+def reschedule(conn: Connection, entry_id: int, due: datetime, error: str, now: datetime) -> None:
+    """The attempt failed in a way that says nothing about the data: try again after ``due``."""
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == entry_id)
+        .values(attempts=outbox.c.attempts + 1, next_attempt_at=due, last_error=error[:500], updated_at=now)
+    )
+
+
+def dead_letter(
+    conn: Connection,
+    entry: OutboxEntry,
+    http_status: int | None,
+    outcome: dict[str, Any],
+    sources: list[dict[str, Any]],
+    now: datetime,
+) -> None:
+    """The server refused the data: keep its answer and the rows it came from; the row
+    leaves the queue until someone retries it (``fhircare outbox retry``)."""
+    conn.execute(
+        update(outbox)
+        .where(outbox.c.id == entry.id)
+        .values(status=DEAD, attempts=outbox.c.attempts + 1, updated_at=now, last_error=f"HTTP {http_status}")
+    )
+    conn.execute(
+        insert(dead_letters).values(
+            outbox_id=entry.id,
+            target_id=entry.target_id,
+            group_key=entry.group_key,
+            http_status=http_status,
+            outcome=outcome,
+            sources=sources,
+            created_at=now,
+        )
+    )
+
+
+def retry_dead_letters(conn: Connection, target_id: int | None, ids: Sequence[int] | None, now: datetime) -> int:
+    """Put dead-lettered rows back in the queue (all of a target, or the given dead-letter
+    ids); their dead letters are kept, marked retried. Returns how many were requeued."""
+    query = select(dead_letters.c.id, dead_letters.c.outbox_id, outbox.c.target_id, outbox.c.kind, outbox.c.group_key)
+    query = query.join(outbox, outbox.c.id == dead_letters.c.outbox_id).where(
+        dead_letters.c.retried_at.is_(None), outbox.c.status == DEAD
+    )
+    if target_id is not None:
+        query = query.where(outbox.c.target_id == target_id)
+    if ids is not None:
+        query = query.where(dead_letters.c.id.in_(list(ids)))
+    found = list(conn.execute(query))
+    for row in found:
+        conn.execute(update(dead_letters).where(dead_letters.c.id == row.id).values(retried_at=now))
+        conn.execute(update(outbox).where(outbox.c.id == row.outbox_id).values(status=RETRIED, updated_at=now))
+        enqueue(conn, [row.target_id], row.kind, [row.group_key], None, now)
+    return len(found)
+
+
+def list_dead_letters(conn: Connection, target_id: int | None = None, *, include_retried: bool = False) -> list[Any]:
+    query = select(dead_letters, targets.c.base_url).join(targets, targets.c.id == dead_letters.c.target_id)
+    if target_id is not None:
+        query = query.where(dead_letters.c.target_id == target_id)
+    if not include_retried:
+        query = query.where(dead_letters.c.retried_at.is_(None))
+    return list(conn.execute(query.order_by(dead_letters.c.id)).mappings())
+
+
+def pending_shared(conn: Connection, target_id: int) -> dict[int, tuple[str, str]]:
+    """The pending shared rows of a target: outbox id → (type, id) of the resource."""
+    rows = conn.execute(
+        select(outbox.c.id, outbox.c.group_key).where(
+            outbox.c.target_id == target_id, outbox.c.status == PENDING, outbox.c.kind == SHARED
+        )
+    )
+    found = {}
+    for row in rows:
+        rtype, _, rid = row.group_key.partition("/")
+        found[int(row.id)] = (rtype, rid)
+    return found
+
+
+def status_counts(conn: Connection) -> dict[tuple[int, str, str], int]:
+    """Outbox rows by (target, kind, status)."""
+    rows = conn.execute(
+        select(outbox.c.target_id, outbox.c.kind, outbox.c.status, func.count()).group_by(
+            outbox.c.target_id, outbox.c.kind, outbox.c.status
+        )
+    )
+    return {(int(r[0]), r[1], r[2]): int(r[3]) for r in rows}
+
+
+# --- what a target holds ------------------------------------------------------------------
+
+
+_HELD_BY_IDS = select(
+    target_resources.c.resource_type,
+    target_resources.c.resource_id,
+    target_resources.c.server_id,
+    target_resources.c.server_version,
+    target_resources.c.etag,
+    target_resources.c.synced_hash,
+).where(
+    target_resources.c.target_id == bindparam("target"),
+    target_resources.c.resource_id.in_(bindparam("ids", expanding=True)),
+)
+
+
+def target_held(conn: Connection, target_id: int, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], TargetHeld]:
+    """What the target is known to hold for these resources (one query: fhircare's ids are
+    UUIDs, unique across types, so the type is checked on the rows, not in SQL)."""
+    wanted = set(keys)
+    ids = sorted({rid for _t, rid in wanted})
+    found: dict[tuple[str, str], TargetHeld] = {}
+    for start in range(0, len(ids), 900):
+        for r in conn.execute(_HELD_BY_IDS, {"target": target_id, "ids": ids[start : start + 900]}):
+            key = (r.resource_type, r.resource_id)
+            if key in wanted:
+                found[key] = TargetHeld(r.server_id, r.server_version, r.etag, r.synced_hash)
+    return found
+
+
+def record_held(conn: Connection, target_id: int, rows: list[dict[str, Any]], now: datetime) -> None:
+    """Remember what the target now holds: rows of resource_type, resource_id, server_id,
+    server_version, etag, last_modified, synced_hash."""
+    if not rows:
+        return
+    values = [{**r, "target_id": target_id, "synced_at": now} for r in rows]
+    statement = _insert(conn, target_resources)
+    statement = statement.on_conflict_do_update(
+        index_elements=[target_resources.c.target_id, target_resources.c.resource_type, target_resources.c.resource_id],
+        set_={
+            name: getattr(statement.excluded, name)
+            for name in ("server_id", "server_version", "etag", "last_modified", "synced_hash", "synced_at")
+        },
+    )
+    conn.execute(statement, values)
+
+
+def forget_held(conn: Connection, target_id: int, keys: Iterable[tuple[str, str]]) -> None:
+    """The target no longer holds these (deleted on the server): the next plan recreates them."""
+    for rtype, rid in keys:
+        conn.execute(
+            target_resources.delete().where(
+                target_resources.c.target_id == target_id,
+                target_resources.c.resource_type == rtype,
+                target_resources.c.resource_id == rid,
+            )
+        )
+
+
+def identifier_census(conn: Connection, target_id: int) -> list[tuple[str, str, int, int]]:
+    """Per (resource type, identifier system) of the stored resources: how many the store
+    holds and how many of those the target is known to hold."""
+    stored = dict(
+        ((r[0], r[1]), int(r[2]))
+        for r in conn.execute(
+            select(resources.c.resource_type, resources.c.identifier_system, func.count())
+            .where(resources.c.identifier_system.is_not(None))
+            .group_by(resources.c.resource_type, resources.c.identifier_system)
+        )
+    )
+    held = dict(
+        ((r[0], r[1]), int(r[2]))
+        for r in conn.execute(
+            select(resources.c.resource_type, resources.c.identifier_system, func.count())
+            .select_from(
+                resources.join(
+                    target_resources,
+                    and_(
+                        target_resources.c.target_id == target_id,
+                        target_resources.c.resource_type == resources.c.resource_type,
+                        target_resources.c.resource_id == resources.c.resource_id,
+                    ),
+                )
+            )
+            .where(resources.c.identifier_system.is_not(None))
+            .group_by(resources.c.resource_type, resources.c.identifier_system)
+        )
+    )
+    return [(rtype, system, count, held.get((rtype, system), 0)) for (rtype, system), count in sorted(stored.items())]

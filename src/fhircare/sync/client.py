@@ -1,0 +1,216 @@
+"""A small FHIR R4 client over httpx: the capability statement, transactions, reads and
+searches that the sync needs, with retries where a retry is safe.
+
+Retried (exponential backoff with jitter, ``Retry-After`` honoured): transport errors
+(connect, read timeout, reset), 429, 502, 503 and 504. Every request fhircare sends is
+idempotent by construction (conditional updates, updates by id, reads), so sending one
+again after a lost answer changes nothing. Nothing else is retried here: the caller
+decides what a 4xx or a 500 means.
+
+The transport is a seam: tests pass ``httpx.MockTransport`` or a transport that injects
+faults; production uses httpx's own.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import random
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+import orjson
+from tenacity import RetryCallState, Retrying, retry_if_exception, retry_if_result, stop_after_attempt
+
+import fhircare
+from fhircare.errors import TargetAuthError, TargetError
+from fhircare.mapping.fhir import Json
+
+FHIR_JSON = "application/fhir+json"
+#: answers that say "try again later" (the data was not judged)
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 5
+    base_seconds: float = 0.5
+    max_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A response: its status, its JSON body (None when it had none or was not JSON)."""
+
+    status: int
+    body: Json | None
+    headers: Mapping[str, str]
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def outcome(self) -> Json | None:
+        body = self.body
+        return body if body is not None and body.get("resourceType") == "OperationOutcome" else None
+
+
+def _retry_after(response: httpx.Response, cap: float) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        seconds = (when - datetime.now(UTC)).total_seconds()
+    return max(0.0, min(seconds, cap))
+
+
+def _last_outcome(state: RetryCallState) -> httpx.Response:
+    assert state.outcome is not None
+    response: httpx.Response = state.outcome.result()  # raises the last exception, if that is how it ended
+    return response
+
+
+def _transient(exc: BaseException) -> bool:
+    return isinstance(exc, httpx.TransportError)
+
+
+class FhirClient:
+    """One target FHIR server (see the module docstring)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: httpx.Auth | None = None,
+        timeout: float = 60.0,
+        connect_timeout: float = 10.0,
+        retry: RetryPolicy = RetryPolicy(),
+        transport: httpx.BaseTransport | None = None,
+        max_connections: int = 8,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry
+        self._sleep = sleep
+        self._http = httpx.Client(
+            base_url=self.base_url + "/",
+            auth=auth,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            transport=transport,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            headers={"Accept": FHIR_JSON, "User-Agent": f"fhircare/{fhircare.__version__}"},
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> FhirClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- sending, with retries -------------------------------------------------------------
+
+    def _wait(self, state: RetryCallState) -> float:
+        outcome = state.outcome
+        if outcome is not None and not outcome.failed:
+            response = outcome.result()
+            if isinstance(response, httpx.Response):
+                after = _retry_after(response, self.retry.max_seconds)
+                if after is not None:
+                    return after
+        backoff = min(self.retry.max_seconds, self.retry.base_seconds * 2 ** (state.attempt_number - 1))
+        return random.uniform(0, backoff)  # full jitter: workers that failed together spread out
+
+    def send(
+        self, method: str, url: str, *, content: bytes | None = None, headers: Mapping[str, str] | None = None
+    ) -> Answer:
+        """One request, retried on transport errors and 429/502/503/504; raises TargetError
+        when the retries are used up on a transport error (the last 5xx is returned)."""
+        request_headers = dict(headers or {})
+        if content is not None:
+            request_headers.setdefault("Content-Type", FHIR_JSON)
+        retrying = Retrying(
+            stop=stop_after_attempt(self.retry.max_attempts),
+            wait=self._wait,
+            retry=retry_if_exception(_transient) | retry_if_result(lambda r: r.status_code in RETRY_STATUSES),
+            sleep=self._sleep,
+            # retries used up: the last answer is returned, the last transport error raised
+            retry_error_callback=_last_outcome,
+        )
+        try:
+            response = retrying(self._http.request, method, url, content=content, headers=request_headers)
+        except httpx.TransportError as exc:
+            tries = self.retry.max_attempts
+            raise TargetError(
+                f"the target {self.base_url} did not answer ({type(exc).__name__}) after {tries} tries"
+            ) from None
+        return self._answer(response)
+
+    def _answer(self, response: httpx.Response) -> Answer:
+        if response.status_code == 401:
+            raise TargetAuthError(
+                f"the target {self.base_url} refused fhircare's credentials (401): check the token settings"
+            )
+        body: Json | None = None
+        if response.content:
+            try:
+                parsed = orjson.loads(response.content)
+            except orjson.JSONDecodeError:
+                parsed = None
+            body = parsed if isinstance(parsed, dict) else None
+        return Answer(response.status_code, body, response.headers)
+
+    # --- the interactions the sync uses ----------------------------------------------------
+
+    def capabilities(self) -> Json:
+        """``GET /metadata``: the server's CapabilityStatement."""
+        answer = self.send("GET", "metadata")
+        if answer.status == 403:
+            raise TargetAuthError(f"the target {self.base_url} refused to show its capabilities (403)")
+        body = answer.body
+        if not answer.ok or body is None or body.get("resourceType") != "CapabilityStatement":
+            what = f"HTTP {answer.status}" if not answer.ok else "an answer that is not a CapabilityStatement"
+            raise TargetError(f"{self.base_url} is not a FHIR server: GET {self.base_url}/metadata gave {what}")
+        return body
+
+    def transaction(self, bundle: bytes) -> Answer:
+        """POST a transaction; only the response entries' locations are needed back."""
+        return self.send("POST", "", content=bundle, headers={"Prefer": "return=minimal"})
+
+    def batch(self, bundle: bytes) -> Answer:
+        """POST a batch (searches: the answers are the point)."""
+        return self.send("POST", "", content=bundle)
+
+    def read(self, resource_type: str, resource_id: str) -> Answer:
+        return self.send("GET", f"{resource_type}/{resource_id}")
+
+    def search(self, resource_type: str, params: Mapping[str, str]) -> Iterator[Json]:
+        """Every resource a search finds, following ``next`` links (only to this server:
+        fhircare's credentials never go elsewhere)."""
+        url = f"{resource_type}?{httpx.QueryParams(dict(params))}" if params else resource_type
+        for _page in range(1000):
+            answer = self.send("GET", url)
+            if not answer.ok or answer.body is None:
+                raise TargetError(f"search {resource_type} on {self.base_url} failed: HTTP {answer.status}")
+            for entry in answer.body.get("entry") or []:
+                resource = entry.get("resource")
+                if isinstance(resource, dict) and resource.get("resourceType") == resource_type:
+                    yield resource
+            links = answer.body.get("link") or []
+            following = next((link.get("url") for link in links if link.get("relation") == "next"), None)
+            if not following:
+                return
+            if not str(following).startswith(self.base_url + "/") and "://" in str(following):
+                raise TargetError(f"search {resource_type}: the next page is on another server ({following})")
+            url = str(following)

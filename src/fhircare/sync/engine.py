@@ -1,0 +1,662 @@
+"""The sync engine: drains a target's outbox into the target FHIR server.
+
+For each outbox row it reads what the store holds and what the target is known to hold,
+plans one transaction (:mod:`fhircare.sync.plan`), sends it, and records the server's
+answer; the row is marked done in the same database transaction that records the answer,
+so a crash at any point leaves either "sent and recorded" or "to send again", and sending
+again changes nothing on the server.
+
+What each answer means:
+
+- 2xx with a transaction-response: recorded, done.
+- 409 / 412 (the server's version moved on, or an identifier matches two resources): the
+  resources are read again (by id, or searched by identifier) and the transaction planned
+  again, at most ``_REPLANS`` times; an identifier held by several resources is never
+  resolved by guessing: it goes to the dead letters with an OperationOutcome saying which.
+- another 4xx: the server judged the data: a dead letter with the server's
+  OperationOutcome and the extract rows the resources came from.
+- 429, 502, 503, 504 and transport errors: retried by the client with backoff; when
+  retries are used up, and on a 500 (a failure that says nothing about the data), the row
+  is tried again later in this sync, at most ``passes`` times, then left pending.
+- 401 after a fresh token, 403: the sync stops (exit 2): nothing can be sent.
+
+Shared resources (organisations, staff, roles, services) go first, level by level (a role
+after its practitioner and team), then service users; up to ``concurrency`` transactions
+are in flight at once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+import structlog
+from sqlalchemy import Connection, Engine, select
+
+from fhircare.errors import StoreError, TargetAuthError, TargetError
+from fhircare.store import outbox, records
+from fhircare.store.canonical import references
+from fhircare.store.db import writer
+from fhircare.store.outbox import OutboxEntry, TargetHeld
+from fhircare.store.schema import resources
+from fhircare.sync.capabilities import CapabilityCheck, check_capabilities
+from fhircare.sync.client import Answer, FhirClient
+from fhircare.sync.plan import (
+    Outgoing,
+    RunEvidence,
+    Transaction,
+    dependency_order,
+    escape_search_value,
+    plan_transaction,
+    search_batch,
+    select_outgoing,
+    shared_levels,
+)
+from fhircare.sync.responses import batch_search_results, transaction_results
+
+_log = structlog.get_logger("fhircare.sync")
+
+#: re-reads and re-plans of one row after 409/412, within one attempt
+_REPLANS = 3
+#: identity look-ups, transactions and re-plans one row may take in one attempt
+_MAX_ROUNDS = 50
+#: a row waiting for a shared resource another worker is sending is looked at again after
+_WAIT_SECONDS = 1.0
+_MAX_WAITS = 60
+#: this many rows in a row failing on transport errors: the target is down, stop
+_CIRCUIT_BREAKER = 8
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass
+class SyncSummary:
+    target: str
+    #: resources by (type, outcome): created, updated, ended, dead-lettered, failed
+    resources: Counter[tuple[str, str]] = field(default_factory=Counter)
+    #: outbox rows: sent, up-to-date, dead-lettered, failed, replanned
+    rows: Counter[str] = field(default_factory=Counter)
+    wall_seconds: float = 0.0
+    #: time spent waiting for the server's answers (summed over workers)
+    server_seconds: float = 0.0
+    #: CPU time of this process (fhircare's own work)
+    cpu_seconds: float = 0.0
+    software: str = ""
+
+    @property
+    def dead_lettered(self) -> int:
+        return self.rows["dead-lettered"]
+
+    @property
+    def failed(self) -> int:
+        return self.rows["failed"]
+
+    def as_json(self) -> dict[str, Any]:
+        by_type: dict[str, dict[str, int]] = {}
+        for (rtype, what), count in sorted(self.resources.items()):
+            by_type.setdefault(rtype, {})[what] = count
+        return {
+            "target": self.target,
+            "server": self.software,
+            "rows": dict(sorted(self.rows.items())),
+            "resources": by_type,
+            "wallSeconds": round(self.wall_seconds, 3),
+            "serverSeconds": round(self.server_seconds, 3),
+            "cpuSeconds": round(self.cpu_seconds, 3),
+        }
+
+
+class _Stop(Exception):
+    """A worker saw a failure that ends the whole sync (kept to re-raise in the caller)."""
+
+
+class SyncEngine:
+    """Drains one target's outbox (see the module docstring)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        client: FhirClient,
+        *,
+        concurrency: int = 4,
+        passes: int = 3,
+        retry_seconds: float = 5.0,
+        max_entries: int = 50,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.write = writer(engine)
+        self.client = client
+        self.concurrency = concurrency
+        self.passes = passes
+        self.retry_seconds = retry_seconds
+        #: entries per transaction, its Provenance included (some servers cap it: Medplum at 50)
+        self.max_entries = max(2, max_entries)
+        self.on_progress = on_progress
+        self.summary = SyncSummary(client.base_url)
+        self._row_locks = engine.dialect.name == "postgresql"
+        self._lock = threading.Lock()
+        self._inflight: set[int] = set()
+        #: rows claimed on SQLite and not yet handed to a worker (all of them in _inflight)
+        self._ready: deque[OutboxEntry] = deque()
+        self._attempts: Counter[int] = Counter()
+        self._waits: Counter[int] = Counter()
+        self._given_up: set[int] = set()
+        self._transport_failures = 0
+        self._stop = threading.Event()
+        self._fatal: BaseException | None = None
+        self._target_id = 0
+        #: (type, identifier system) pairs the target holds only what fhircare recorded
+        self._complete: set[tuple[str, str]] = set()
+        self._evidence: RunEvidence | None = None
+        self._done = 0
+        self._total = 0
+
+    # --- before sending -------------------------------------------------------------------
+
+    def check_target(self) -> CapabilityCheck:
+        """The target's capabilities against what the store will send; TargetError when
+        it cannot take it (every missing capability named)."""
+        with self.engine.connect() as conn:
+            types = sorted({r[0] for r in conn.execute(select(resources.c.resource_type).distinct())})
+        check = check_capabilities(self.client.capabilities(), types)
+        self.summary.software = check.software
+        if not check.usable:
+            raise TargetError(
+                f"the target {self.client.base_url} ({check.software}) cannot take what fhircare sends: it lacks "
+                + "; ".join(check.missing)
+            )
+        return check
+
+    def prepare(self) -> int:
+        """Register the target and queue everything it lacks; returns the rows pending."""
+        now = utcnow()
+        with self.write.begin() as conn:
+            self._target_id = outbox.ensure_target(conn, self.client.base_url, now)
+            outbox.reconcile(conn, self._target_id, now)
+            store = records.store_id(conn)
+            trust = records.trust_of_latest_run(conn)
+            pending = sum(
+                count
+                for (target, _kind, status), count in outbox.status_counts(conn).items()
+                if target == self._target_id and status == outbox.PENDING
+            )
+        trust_key = (trust["resource_type"], trust["resource_id"]) if trust else None
+        name = trust["name"] if trust else "the trust"
+        self._evidence = RunEvidence(None, store, trust_key, name, now)
+        self._total = pending
+        return pending
+
+    def _take_census(self) -> None:
+        """Which (type, identifier system) the target holds nothing of but what fhircare
+        recorded sending: for those, a resource the target is not known to hold is new,
+        and is created without asking the server first (one count per pair, instead of one
+        search per resource: a first load into an empty server asks nothing else). When
+        the counts differ (a crash between sending and recording, a change on the server),
+        every such resource is looked up by its identifier before it is sent."""
+        with self.engine.connect() as conn:
+            census = outbox.identifier_census(conn, self._target_id)
+        for rtype, system, stored, held in census:
+            if stored == held:
+                continue  # nothing of this pair left to resolve
+            url = f"{rtype}?identifier={quote(escape_search_value(system), safe='')}%7C&_summary=count"
+            answer = self.client.send("GET", url)
+            total = (answer.body or {}).get("total") if answer.ok else None
+            if isinstance(total, int) and total == held:
+                self._complete.add((rtype, system))
+        _log.info("census", pairs=len(census), complete=len(self._complete))
+
+    # --- the run --------------------------------------------------------------------------
+
+    def run(self) -> SyncSummary:
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            self.check_target()
+            self.prepare()
+            self._take_census()
+            self._send_shared()
+            self._drain(outbox.SERVICE_USER, None)
+            if self._fatal is not None:
+                raise self._fatal
+        finally:
+            self.summary.wall_seconds = time.perf_counter() - started
+            self.summary.cpu_seconds = time.process_time() - cpu
+        with self.write.begin() as conn:
+            outbox.touch_target(conn, self._target_id, utcnow())
+        return self.summary
+
+    def _send_shared(self) -> None:
+        with self.engine.connect() as conn:
+            pending = outbox.pending_shared(conn, self._target_id)
+            contents = {}
+            for key in pending.values():
+                found = records.stored_resource(conn, *key)
+                contents[key] = found.content if found is not None else b""
+        ids_by_key = {key: row_id for row_id, key in pending.items()}
+        for level in shared_levels(contents):
+            self._drain(outbox.SHARED, [ids_by_key[key] for key in level])
+            if self._fatal is not None:
+                return
+        # rows queued while this sync ran (a load beside it), in whatever order
+        self._drain(outbox.SHARED, None)
+
+    def _drain(self, kind: str, only: Sequence[int] | None) -> None:
+        if self._fatal is not None:
+            return
+        workers = max(1, min(self.concurrency, len(only) if only is not None else self.concurrency))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fhircare-sync") as pool:
+            futures = [pool.submit(self._worker, kind, only) for _ in range(workers)]
+            for future in futures:
+                future.result()
+
+    def _worker(self, kind: str, only: Sequence[int] | None) -> None:
+        try:
+            while not self._stop.is_set():
+                if self._step(kind, only):
+                    continue
+                if not self._wait_for_more(kind, only):
+                    return
+        except (TargetAuthError, StoreError, _Stop) as exc:
+            self._halt(exc)
+        except TargetError as exc:  # the target stopped answering altogether
+            self._halt(exc)
+
+    def _halt(self, exc: BaseException) -> None:
+        with self._lock:
+            if self._fatal is None:
+                self._fatal = exc
+        self._stop.set()
+
+    def _wait_for_more(self, kind: str, only: Sequence[int] | None) -> bool:
+        """Nothing claimable now: wait for a row that falls due, or say there is none."""
+        with self._lock:
+            busy = bool(self._inflight)
+            skip = list(self._inflight | self._given_up)
+        with self.engine.connect() as conn:
+            due = outbox.next_due(conn, self._target_id, kind, skip, only)
+        if due is None and not busy:
+            return False
+        delay = 0.2 if due is None else (_as_utc(due) - utcnow()).total_seconds()
+        self._stop.wait(min(max(delay, 0.05), 1.0))
+        return True
+
+    # --- one row --------------------------------------------------------------------------
+
+    def _step(self, kind: str, only: Sequence[int] | None) -> bool:
+        """Claim and process one row; False when none was claimable."""
+        if self._row_locks:
+            with self.engine.begin() as conn:
+                claimed = outbox.claim(
+                    conn, self._target_id, kind, utcnow(), skip_locked=True, exclude=list(self._given_up), only=only
+                )
+                if not claimed:
+                    return False
+                self._process(claimed[0], lambda: nullcontext(conn), lambda: nullcontext(conn))
+            return True
+        with self._lock:
+            if not self._ready:
+                # one process holds a SQLite store: claim a batch, hand it out from memory
+                skip = list(self._inflight | self._given_up)
+                with self.engine.connect() as conn:
+                    self._ready.extend(
+                        outbox.claim(
+                            conn, self._target_id, kind, utcnow(), skip_locked=False, exclude=skip, only=only, limit=32
+                        )
+                    )
+                self._inflight.update(e.id for e in self._ready)
+            if not self._ready:
+                return False
+            entry = self._ready.popleft()
+        try:
+            self._process(entry, self._reading, self._writing)
+        finally:
+            with self._lock:
+                self._inflight.discard(entry.id)
+        return True
+
+    @contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        with self.write.begin() as conn:
+            yield conn
+
+    def _process(
+        self,
+        entry: OutboxEntry,
+        reading: Callable[[], AbstractContextManager[Connection]],
+        writing: Callable[[], AbstractContextManager[Connection]],
+    ) -> None:
+        """Bring the target up to date with one row: resolve identities, then send the
+        row's changed resources in transactions of at most ``max_entries``; the row is
+        done when nothing of it is left to send."""
+        absent: set[tuple[str, str]] = set()
+        sent = replans = 0
+        for _round in range(_MAX_ROUNDS):
+            with reading() as conn:
+                group = self._group(conn, entry)
+                held = self._held(conn, group)
+            outgoing = select_outgoing(group, held)
+            if not outgoing:
+                with writing() as conn:
+                    outbox.mark_done(conn, entry.id, utcnow())
+                self._count_row(entry, "sent" if sent else "up-to-date")
+                return
+            unresolved = [
+                r
+                for r in outgoing
+                if r.key not in held
+                and r.key not in absent
+                and r.identifier is not None
+                and (r.resource_type, r.identifier[0]) not in self._complete
+            ]
+            if unresolved:
+                if not self._resolve(entry, unresolved, absent, outgoing, writing):
+                    return
+                continue
+            chunk = dependency_order(outgoing)[: self.max_entries - 1]
+            transaction = plan_transaction(
+                chunk,
+                held,
+                group_key=entry.group_key,
+                target_url=self.client.base_url,
+                evidence=self._evidence_for(entry),
+            )
+            if transaction.waiting_for:
+                self._wait_row(entry, transaction, writing)
+                return
+            answer = self._timed(self.client.transaction, transaction.bundle)
+            if answer is None:
+                self._retry_later(entry, "no answer", writing)
+                return
+            if answer.ok:
+                last = len(chunk) == len(outgoing)
+                if not self._record(transaction, answer, chunk, writing, done=entry.id if last else None):
+                    self._retry_later(entry, "an answer that is not a usable transaction-response", writing)
+                    return
+                sent += 1
+                if last:
+                    self._count_row(entry, "sent")
+                    return
+                continue
+            if answer.status in (409, 412) and replans < _REPLANS:
+                replans += 1
+                self._reread(transaction, writing)
+                self.summary.rows["replanned"] += 1
+                continue
+            if not self._settle_refusal(entry, answer, chunk, writing):
+                return
+        self._retry_later(entry, f"still not up to date after {_MAX_ROUNDS} rounds", writing)
+
+    def _settle_refusal(
+        self,
+        entry: OutboxEntry,
+        answer: Answer,
+        chunk: list[Outgoing],
+        writing: Callable[[], AbstractContextManager[Connection]],
+    ) -> bool:
+        """A refused transaction: retried later, dead-lettered, or the end of the sync."""
+        if answer.status == 403:
+            raise TargetAuthError(f"the target {self.client.base_url} forbids fhircare to write (403)")
+        if answer.status >= 500 or answer.status in (408, 429):
+            self._retry_later(entry, f"HTTP {answer.status}", writing)
+            return False
+        outcome = answer.outcome()
+        if answer.status in (409, 412):
+            outcome = _fhircare_outcome(
+                "conflict",
+                f"the target kept answering {answer.status} after {_REPLANS} re-reads: another system is changing"
+                " these resources at the same time",
+            )
+        self._dead_letter(entry, answer.status, outcome or _outcome(answer), chunk, writing)
+        return False
+
+    def _resolve(
+        self,
+        entry: OutboxEntry,
+        unresolved: list[Outgoing],
+        absent: set[tuple[str, str]],
+        outgoing: list[Outgoing],
+        writing: Callable[[], AbstractContextManager[Connection]],
+    ) -> bool:
+        """Ask the target who holds each identifier; False when the row was settled here
+        (no answer: retried later; an identifier held twice: dead-lettered)."""
+        answer = self._timed(self.client.batch, search_batch(unresolved))
+        found = batch_search_results(answer.body or {}, len(unresolved)) if answer is not None and answer.ok else None
+        if found is None:
+            reason = "no answer" if answer is None else f"identifier searches gave HTTP {answer.status}"
+            self._retry_later(entry, reason, writing)
+            return False
+        learned = []
+        for resource, matches in zip(unresolved, found, strict=True):
+            if len(matches) > 1:
+                assert resource.identifier is not None
+                system, value = resource.identifier
+                ids = ", ".join(sorted(str(m.get("id")) for m in matches))
+                text = (
+                    f"{resource.resource_type} with identifier {system}|{value} is held {len(matches)} times on the"
+                    f" target (ids {ids}): fhircare will not choose one; merge or remove the duplicates on the"
+                    " server, then run `fhircare outbox retry`"
+                )
+                self._dead_letter(entry, None, _fhircare_outcome("duplicate", text), outgoing, writing)
+                return False
+            if not matches:
+                absent.add(resource.key)
+                continue
+            meta = matches[0].get("meta") or {}
+            version = meta.get("versionId")
+            learned.append(
+                {
+                    "resource_type": resource.resource_type,
+                    "resource_id": resource.resource_id,
+                    "server_id": str(matches[0]["id"]),
+                    "server_version": version,
+                    "etag": f'W/"{version}"' if version else None,
+                    "last_modified": meta.get("lastUpdated"),
+                    # what the server holds is not known to be ours: still to send
+                    "synced_hash": "",
+                }
+            )
+        with writing() as conn:
+            outbox.record_held(conn, self._target_id, learned, utcnow())
+        return True
+
+    def _evidence_for(self, entry: OutboxEntry) -> RunEvidence | None:
+        base = self._evidence
+        if base is None:
+            return None
+        return RunEvidence(entry.run_id, base.store_id, base.trust, base.trust_name, _as_utc(entry.created_at))
+
+    def _group(self, conn: Connection, entry: OutboxEntry) -> list[Outgoing]:
+        if entry.kind == outbox.SHARED:
+            rtype, _, rid = entry.group_key.partition("/")
+            found = records.stored_resource(conn, rtype, rid)
+            stored = [found] if found is not None else []
+        else:
+            stored = records.service_user_resources(conn, entry.group_key)
+        return [
+            Outgoing(s.resource_type, s.resource_id, s.content, s.content_hash, s.identifier, s.origin) for s in stored
+        ]
+
+    def _held(self, conn: Connection, group: list[Outgoing]) -> dict[tuple[str, str], TargetHeld]:
+        keys = {r.key for r in group}
+        for resource in group:
+            keys.update(references(resource.content))
+        return outbox.target_held(conn, self._target_id, keys)
+
+    def _timed(self, call: Callable[[bytes], Answer], bundle: bytes) -> Answer | None:
+        started = time.perf_counter()
+        try:
+            answer = call(bundle)
+        except TargetAuthError:
+            raise
+        except TargetError:
+            with self._lock:
+                self._transport_failures += 1
+                down = self._transport_failures >= _CIRCUIT_BREAKER
+            if down:
+                raise TargetError(
+                    f"the target {self.client.base_url} stopped answering ({_CIRCUIT_BREAKER} transactions in a row"
+                    " got no answer): sync stopped; what was not sent stays in the outbox"
+                ) from None
+            return None
+        finally:
+            with self._lock:
+                self.summary.server_seconds += time.perf_counter() - started
+        with self._lock:
+            self._transport_failures = 0
+        return answer
+
+    # --- settling a row -------------------------------------------------------------------
+
+    def _record(
+        self,
+        transaction: Transaction,
+        answer: Answer,
+        sent: list[Outgoing],
+        writing: Callable[[], AbstractContextManager[Connection]],
+        *,
+        done: int | None,
+    ) -> bool:
+        """Remember what the target now holds and, when this was the row's last transaction
+        (``done``: its id), mark the row done in the same database transaction."""
+        types = [e.key[0] for e in transaction.entries]
+        results = transaction_results(answer.body or {}, types)
+        if results is None:
+            return False
+        by_key = {r.key: r for r in sent}
+        rows = []
+        for planned, result in zip(transaction.entries, results, strict=True):
+            if not planned.content_hash:
+                continue  # the transaction's own Provenance
+            rows.append(
+                {
+                    "resource_type": planned.key[0],
+                    "resource_id": planned.key[1],
+                    # every entry is an update by id: the id is the one in the request
+                    "server_id": result.server_id or planned.url.partition("/")[2],
+                    "server_version": result.version,
+                    "etag": result.etag,
+                    "last_modified": result.last_modified,
+                    "synced_hash": planned.content_hash,
+                }
+            )
+            ended = b'"code":"withdrawn"' in by_key[planned.key].content
+            what = "ended" if ended else ("created" if result.created else "updated")
+            with self._lock:
+                self.summary.resources[(planned.key[0], what)] += 1
+        with writing() as conn:
+            outbox.record_held(conn, self._target_id, rows, utcnow())
+            if done is not None:
+                outbox.mark_done(conn, done, utcnow())
+        return True
+
+    def _reread(self, transaction: Transaction, writing: Callable[[], AbstractContextManager[Connection]]) -> None:
+        """After 409/412: read again what the server holds for the transaction's resources
+        (its version now, or that it is gone) before planning again."""
+        with writing() as conn:
+            held = outbox.target_held(conn, self._target_id, [e.key for e in transaction.entries if e.content_hash])
+        learned: list[dict[str, Any]] = []
+        forgotten: list[tuple[str, str]] = []
+        for key, known in held.items():
+            current = self.client.read(key[0], known.server_id)
+            if current.status in (404, 410):
+                forgotten.append(key)
+            elif current.ok and current.body is not None:
+                meta = current.body.get("meta") or {}
+                version = meta.get("versionId")
+                learned.append(
+                    {
+                        "resource_type": key[0],
+                        "resource_id": key[1],
+                        "server_id": known.server_id,
+                        "server_version": version,
+                        "etag": current.headers.get("ETag") or (f'W/"{version}"' if version else None),
+                        "last_modified": meta.get("lastUpdated"),
+                        "synced_hash": "",  # the server's content is not ours: still to send
+                    }
+                )
+        with writing() as conn:
+            outbox.forget_held(conn, self._target_id, forgotten)
+            outbox.record_held(conn, self._target_id, learned, utcnow())
+        _log.info("re-read after conflict", learned=len(learned), gone=len(forgotten))
+
+    def _retry_later(
+        self, entry: OutboxEntry, reason: str, writing: Callable[[], AbstractContextManager[Connection]]
+    ) -> None:
+        with self._lock:
+            self._attempts[entry.id] += 1
+            attempts = self._attempts[entry.id]
+            if attempts >= self.passes:
+                self._given_up.add(entry.id)
+        delay = self.retry_seconds * 2 ** (attempts - 1)
+        now = utcnow()
+        with writing() as conn:
+            outbox.reschedule(conn, entry.id, now + timedelta(seconds=delay), reason, now)
+        _log.info("row failed", row=entry.id, reason=reason, attempt=attempts)
+        if attempts >= self.passes:
+            self._count_row(entry, "failed")
+
+    def _wait_row(
+        self, entry: OutboxEntry, transaction: Transaction, writing: Callable[[], AbstractContextManager[Connection]]
+    ) -> None:
+        with self._lock:
+            self._waits[entry.id] += 1
+            give_up = self._waits[entry.id] >= _MAX_WAITS
+            if give_up:
+                self._given_up.add(entry.id)
+        now = utcnow()
+        waiting = ", ".join(f"{t}/{i}" for t, i in transaction.waiting_for[:3])
+        with writing() as conn:
+            outbox.reschedule(conn, entry.id, now + timedelta(seconds=_WAIT_SECONDS), f"waiting for {waiting}", now)
+        if give_up:
+            self._count_row(entry, "failed")
+
+    def _dead_letter(
+        self,
+        entry: OutboxEntry,
+        status: int | None,
+        outcome: dict[str, Any],
+        outgoing: list[Outgoing],
+        writing: Callable[[], AbstractContextManager[Connection]],
+    ) -> None:
+        sources = [{"resourceType": r.resource_type, "id": r.resource_id, **(r.origin or {})} for r in outgoing]
+        with writing() as conn:
+            outbox.dead_letter(conn, entry, status, outcome, sources, utcnow())
+        for resource in outgoing:
+            self.summary.resources[(resource.resource_type, "dead-lettered")] += 1
+        _log.info("dead letter", row=entry.id, status=status)
+        self._count_row(entry, "dead-lettered")
+
+    def _count_row(self, entry: OutboxEntry, what: str) -> None:
+        with self._lock:
+            self.summary.rows[what] += 1
+            self._done += 1
+            done, total = self._done, max(self._total, self._done)
+        if self.on_progress is not None:
+            self.on_progress(done, total)
+
+
+def _outcome(answer: Answer) -> dict[str, Any]:
+    return _fhircare_outcome("processing", f"the target answered HTTP {answer.status} without an OperationOutcome")
+
+
+def _fhircare_outcome(code: str, text: str) -> dict[str, Any]:
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}

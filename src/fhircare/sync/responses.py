@@ -1,0 +1,94 @@
+"""What a transaction-response says about each entry: the server's id for the resource,
+its version, ETag and last-modified time. Pure.
+
+Servers differ (tests/fhir-server/README.md): HAPI fills ``response.location``
+(``Type/id/_history/version``) and ``etag``; others give only ``location``, or the
+resource itself. The id and version come from whichever is there, in that order.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from fhircare.mapping.fhir import Json
+
+_LOCATION = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([A-Za-z0-9\-.]{1,64}))?/?$")
+_ETAG = re.compile(r'^(?:W/)?"([^"]+)"$')
+
+
+@dataclass(frozen=True)
+class EntryResult:
+    status: int
+    server_id: str | None
+    version: str | None
+    etag: str | None
+    last_modified: str | None
+    outcome: Json | None = None
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    @property
+    def created(self) -> bool:
+        return self.status == 201
+
+
+def _status(text: str | None) -> int:
+    match = re.match(r"\s*(\d{3})", text or "")
+    return int(match.group(1)) if match else 0
+
+
+def entry_result(entry: Json, resource_type: str) -> EntryResult:
+    response = entry.get("response") or {}
+    status = _status(response.get("status"))
+    server_id = version = None
+    location = str(response.get("location") or "").split("?")[0]
+    match = _LOCATION.search(location)
+    if match and match.group(1) == resource_type:
+        server_id, version = match.group(2), match.group(3)
+    resource = entry.get("resource")
+    if isinstance(resource, dict) and resource.get("resourceType") == resource_type:
+        server_id = server_id or resource.get("id")
+        version = version or (resource.get("meta") or {}).get("versionId")
+    etag = response.get("etag")
+    if etag and version is None and (tag := _ETAG.match(str(etag))):
+        version = tag.group(1)
+    outcome = response.get("outcome") if isinstance(response.get("outcome"), dict) else None
+    return EntryResult(status, server_id, version, etag, response.get("lastModified"), outcome)
+
+
+def transaction_results(bundle: Json, resource_types: list[str]) -> list[EntryResult] | None:
+    """One result per request entry (by position), or None when the answer is not a
+    transaction-response with as many entries as the request had."""
+    if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "transaction-response":
+        return None
+    entries = bundle.get("entry") or []
+    if len(entries) != len(resource_types):
+        return None
+    return [entry_result(entry, rtype) for entry, rtype in zip(entries, resource_types, strict=True)]
+
+
+def batch_search_results(bundle: Json, count: int) -> list[list[Json]] | None:
+    """The resources each search of a batch found (by position; only the ``match`` entries
+    of each searchset), or None when the answer is not a batch-response of ``count``
+    entries each holding a searchset."""
+    if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "batch-response":
+        return None
+    entries = bundle.get("entry") or []
+    if len(entries) != count:
+        return None
+    found: list[list[Json]] = []
+    for entry in entries:
+        searchset = entry.get("resource")
+        if _status((entry.get("response") or {}).get("status")) != 200 or not isinstance(searchset, dict):
+            return None
+        found.append(
+            [
+                e["resource"]
+                for e in searchset.get("entry") or []
+                if isinstance(e.get("resource"), dict) and (e.get("search") or {}).get("mode", "match") == "match"
+            ]
+        )
+    return found
