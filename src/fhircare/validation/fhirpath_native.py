@@ -229,8 +229,13 @@ def _provenance_3(provenance: Any, env: Any) -> bool:
 
 
 def _dialog_1(response: Any, env: Any) -> bool:
-    if not (isinstance(response, dict) and response.get("status") in ("completed", "amended")):
+    if not isinstance(response, dict):
         return True
+    status = response.get("status")
+    if isinstance(status, str) and status not in ("completed", "amended"):
+        return True
+    # completed, or a status FHIRPath cannot compare (absent, not a string): `{} implies X`
+    # is true only when X is, so the count decides either way
     said = [i for i in _dicts(_path(response, "item")) if i.get("answer") or _extensions(i, _DATA_ABSENT_REASON)]
     return len(said) == 11
 

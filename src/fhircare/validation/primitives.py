@@ -13,6 +13,8 @@ import calendar
 import re
 from collections.abc import Callable
 
+from fhircare.validation.xhtml import active_content
+
 _YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
 _TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
@@ -220,6 +222,7 @@ def _check_string(value: str) -> str | None:
 
 
 _LEXICAL: dict[str, Callable[[str], str | None]] = {
+    "xhtml": active_content,
     "date": _check_date,
     "dateTime": _check_datetime,
     "instant": _check_instant,

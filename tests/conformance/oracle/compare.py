@@ -20,6 +20,7 @@ the table and every disagreement.
 from __future__ import annotations
 
 import copy
+import os
 import re
 import sys
 import tempfile
@@ -38,7 +39,7 @@ from tests.conformance.oracle.mutations import mutants
 REPO = Path(__file__).resolve().parents[3]
 PACKAGE = REPO / "profiles" / "package"
 UKCORE = REPO.parent / "shared" / "ukcore"
-MUTANTS = int(__import__("os").environ.get("ORACLE_MUTANTS", "2100"))
+MUTANTS = int(os.environ.get("ORACLE_MUTANTS", "2100"))
 SEED = 20261204
 BUNDLE_PATIENTS = 6
 _COMMENT = re.compile(r"/\*.*?\*/")
@@ -215,7 +216,11 @@ def main() -> int:
         workdir = Path(tmp)
         outcomes = run_all(workdir)
     verbose = "-v" in sys.argv
+    keep = Path(os.environ["ORACLE_KEEP"]) if os.environ.get("ORACLE_KEEP") else None
     for o in outcomes:
+        if keep is not None and not o.verdict_agrees:
+            keep.mkdir(parents=True, exist_ok=True)
+            (keep / f"{o.case.part}-{o.case.name}.json").write_bytes(orjson.dumps(o.case.resource))
         if o.java_crash is not None:
             print(f"[JAVA-CRASH] {o.case.part}/{o.case.name}: {o.java_crash[:200]}")
             continue
