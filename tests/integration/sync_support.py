@@ -117,12 +117,22 @@ class Comparison:
         )
 
 
-def compare_with_store(engine: Engine, base_url: str) -> Comparison:
+def compare_with_store(
+    engine: Engine, base_url: str, *, registered_as: str | None = None, excluding: frozenset[str] = frozenset()
+) -> Comparison:
     """Every stored resource must be on the server once, with the stored content; nothing
-    else may be there but the sync's own Provenance (one per distinct transaction)."""
+    else may be there but the sync's own Provenance (one per distinct transaction).
+    ``registered_as``: the URL the store knows the target by (a proxy in front of it);
+    ``excluding``: service users whose resources must not be there (dead-lettered)."""
     with engine.connect() as conn:
-        stored = {(r.resource_type, r.resource_id): r for r in conn.execute(select(resources))}
-        target = conn.execute(select(targets.c.id).where(targets.c.base_url == base_url)).scalar_one()
+        stored = {
+            (r.resource_type, r.resource_id): r
+            for r in conn.execute(select(resources))
+            if r.service_user_id not in excluding
+        }
+        target = conn.execute(
+            select(targets.c.id).where(targets.c.base_url == (registered_as or base_url))
+        ).scalar_one()
         held = {
             (r.resource_type, r.server_id): r.resource_id
             for r in conn.execute(select(target_resources).where(target_resources.c.target_id == target))
