@@ -90,10 +90,10 @@ def _variants() -> list[Case]:
     from tests.profiles.test_invalid_variants import VARIANTS
 
     cases = []
-    for i, variant in enumerate(VARIANTS):
+    for variant in VARIANTS:
         resource = copy.deepcopy(example(variant.example))
         variant.mutate(resource)
-        cases.append(Case("variants", f"{i:02d}-{variant.example}", resource))
+        cases.append(Case("variants", f"{variant.example}: {variant.breaks}", resource))
     return cases
 
 
