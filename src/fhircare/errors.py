@@ -165,6 +165,15 @@ class RecordError(InputError):
         self.field = field
 
 
+class LimitExceededError(InputError):
+    """An input is past one of the documented limits (file size, line size, JSON depth,
+    number size, archive members or unpacked size). The message names the limit, its
+    value and the FHIRCARE_ setting that raises it."""
+
+    issue_code = "too-costly"
+    http_status = 413
+
+
 class StoreError(FhircareError):
     """The record store cannot be opened, migrated or written."""
 

@@ -109,3 +109,33 @@ class Settings(BaseSettings):
     )
     target_key_id: str | None = Field(default=None, description="kid of the private key (JWT header).")
     target_scope: str | None = Field(default=None, description="Scopes to ask for, space-separated.")
+
+    # --- Limits of `fhircare validate` and `fhircare packages` (issue 14) -------------------
+    # Hostile or broken input stops at these with an error naming the limit and the file
+    # (exit code 2), instead of exhausting memory, disk or time. Raise one on purpose with
+    # its FHIRCARE_ variable, for example FHIRCARE_VALIDATE_MAX_FILE_BYTES=2000000000.
+    validate_max_file_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        gt=0,
+        description="Largest .json file validate reads (a file is one resource or Bundle, read whole).",
+    )
+    validate_max_line_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        gt=0,
+        description="Longest NDJSON line (one resource); NDJSON files themselves are streamed, any size.",
+    )
+    validate_max_json_depth: int = Field(
+        default=100, gt=0, description="Deepest nesting of JSON objects and arrays in one resource."
+    )
+    validate_max_number_digits: int = Field(
+        default=100, gt=0, description="Most digits in one JSON number (FHIR integers are 32-bit)."
+    )
+    package_max_members: int = Field(
+        default=50_000, gt=0, description="Most files and folders in a package archive (.tgz)."
+    )
+    package_max_unpacked_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        gt=0,
+        description="Largest total size of a package archive's files once unpacked.",
+    )
+    # -----------------------------------------------------------------------------------------

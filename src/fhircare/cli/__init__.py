@@ -38,10 +38,10 @@ app = typer.Typer(
         " FHIRCARE_PACKAGE_CACHE (default ~/.fhir/packages)."
     ),
     epilog=(
-        "Examples:\n\n"
-        f"  fhircare packages install {CORE_PACKAGE}\n\n"
-        "  fhircare packages list\n\n"
-        "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n\n"
+        "Examples:\n\n\b\n"
+        f"  fhircare packages install {CORE_PACKAGE}\n"
+        "  fhircare packages list\n"
+        "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n"
         "  fhircare map --extract extract/ --mapping mappings/rio-like.yaml --out out/\n\n"
         "  fhircare run --extract extract/ --mapping mappings/rio-like.yaml --target http://localhost:8080/fhir\n\n"
         "Exit codes: 0 ok, 1 failure reported, 2 usage or I/O problem."
@@ -49,13 +49,32 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    # plain help: paragraphs reflowed to the terminal, no <bool>/<list[Path]> placeholders
+    rich_markup_mode=None,
 )
 
 app.add_typer(packages_app, name="packages")
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("fhircare")
+        except PackageNotFoundError:
+            found = "unknown"
+        typer.echo(f"fhircare {found}")
+        raise typer.Exit(EXIT_OK)
+
+
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    show_version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print fhircare's version and exit."
+    ),
+) -> None:
     try:
         settings = Settings()
     except ValidationError as exc:
