@@ -175,7 +175,8 @@ class LayoutWriter:
         if reverse is None:
             reverse = {}
             for local, canonical in value_map.items():
-                reverse.setdefault(canonical, local)
+                if canonical is not None:
+                    reverse.setdefault(canonical, local)
             self._reverse[id(value_map)] = reverse
         local_code = reverse.get(code)
         if local_code is None:
@@ -201,7 +202,7 @@ class LayoutWriter:
 
     def _csv_line(self, plan: RecordPlan, cells: list[str]) -> str:
         buffer = io.StringIO()
-        options = plan.csv
+        options = plan.file_format
         csv.writer(buffer, delimiter=options.delimiter, quotechar=options.quotechar, lineterminator="\r\n").writerow(
             cells
         )
