@@ -208,9 +208,7 @@ class FileLoader:
                 return
         taken = False
         for number, plan in enumerate(plans):
-            if not _matches(row.values, plan.where):
-                continue
-            if any(is_missing(lookup(row.values, tuple(c.split("."))), plan.missing_values) for c in plan.when_filled):
+            if not takes(plan, row.values):
                 continue
             taken = True
             self.outcome.rows_read[plan.record_type.name] += 1
@@ -242,24 +240,7 @@ class FileLoader:
 
     def _convert(self, name: str, row: RawRow, plan: RecordPlan) -> None:
         rt = plan.record_type
-        data: dict[str, Any] = {}
-        found: list[tuple[str | None, str, str]] = []
-        for column in plan.columns:
-            try:
-                value = column.convert(column.raw(row.values))
-            except ConversionProblem as exc:
-                found.append((column.source, column.field.name, str(exc)))
-                continue
-            if value is None:
-                value = plan.defaults.get(column.field.name)
-            if value is None:
-                if column.field.required or (column.field.name == "service_user_id" and rt.top_level):
-                    found.append((column.source, column.field.name, "missing value"))
-                continue
-            data[column.field.name] = value
-        for field_name, default in plan.defaults.items():
-            if field_name not in data and default is not None:
-                data[field_name] = default
+        data, found = convert_row(plan, row.values)
         own_su = data.get("service_user_id")
         if own_su is not None and not rt.fields["service_user_id"].stored:
             del data["service_user_id"]
@@ -281,7 +262,7 @@ class FileLoader:
             if isinstance(parent_key, str) and id_problem(parent_key) is None:
                 parent = (rt.parent[0], parent_key)
         if rt.name == "dialog_assessment":
-            _shape_wide_ratings(data)
+            shape_wide_ratings(data)
         problems = [
             Problem(name, row.line, column, reason, target=target, record_type=rt.name, service_user_id=su)
             for column, target, reason in found
@@ -304,6 +285,42 @@ class FileLoader:
             problems=problems,
             source=plan.index,
         )
+
+
+def takes(plan: RecordPlan, values: dict[str, object]) -> bool:
+    """Whether a source takes a row (its ``where`` and ``when_filled``)."""
+    if not _matches(values, plan.where):
+        return False
+    return not any(is_missing(lookup(values, tuple(c.split("."))), plan.missing_values) for c in plan.when_filled)
+
+
+#: a problem of one row as (column as the trust wrote it, canonical field, reason)
+RowProblem = tuple[str | None, str, str]
+
+
+def convert_row(plan: RecordPlan, values: dict[str, object]) -> tuple[dict[str, Any], list[RowProblem]]:
+    """A row's canonical field values through one source (defaults filled in), and its
+    problems as (column, field, reason). Pure: the reader and synth's writer share it."""
+    rt = plan.record_type
+    data: dict[str, Any] = {}
+    found: list[RowProblem] = []
+    for column in plan.columns:
+        try:
+            value = column.convert(column.raw(values))
+        except ConversionProblem as exc:
+            found.append((column.source, column.field.name, str(exc)))
+            continue
+        if value is None:
+            value = plan.defaults.get(column.field.name)
+        if value is None:
+            if column.field.required or (column.field.name == "service_user_id" and rt.top_level):
+                found.append((column.source, column.field.name, "missing value"))
+            continue
+        data[column.field.name] = value
+    for field_name, default in plan.defaults.items():
+        if field_name not in data and default is not None:
+            data[field_name] = default
+    return data, found
 
 
 def _all_ids(row: RawRow) -> tuple[str, ...]:
@@ -356,7 +373,7 @@ def _casefold_hint(value: str, values: frozenset[str]) -> str:
     return f" (did you mean '{same[0]}'? values are compared exactly)" if same else ""
 
 
-def _shape_wide_ratings(data: dict[str, Any]) -> None:
+def shape_wide_ratings(data: dict[str, Any]) -> None:
     """``rating.<item>``, ``more_help.<item>``, ``not_rated_reason.<item>`` → ``ratings``."""
     per_item: dict[str, dict[str, Any]] = {}
     for name in [n for n in data if "." in n]:
