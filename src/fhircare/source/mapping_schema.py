@@ -82,13 +82,14 @@ class CsvOptions(_Strict):
 
 
 class CsvOverrides(_Strict):
-    """A file's own CSV options, each replacing the ``read.csv`` default it names."""
+    """A file's own CSV options, each replacing the ``read.csv`` default it names (an
+    empty preamble or trailer: this file has none)."""
 
     delimiter: str | None = Field(default=None, min_length=1, max_length=1)
     quotechar: str | None = Field(default=None, min_length=1, max_length=1)
     quoting: Literal["minimal", "none"] | None = None
-    preamble: str | None = Field(default=None, min_length=1)
-    trailer: str | None = Field(default=None, min_length=1)
+    preamble: str | None = None
+    trailer: str | None = None
 
 
 class ReadOptions(_Strict):

@@ -131,8 +131,22 @@ class Extract:
     def _load(self) -> None:
         loader = FileLoader(self._store, self._limits, self._outcome)
         present: set[str] = set()
-        for pattern, plans in self.mapping.files().items():
-            paths = sorted(p for p in self.folder.glob(pattern) if not p.is_dir())
+        files = self.mapping.files()
+        matched: dict[Path, list[str]] = {}
+        for pattern in files:
+            for path in sorted(self.folder.glob(pattern)):
+                if not path.is_dir():
+                    matched.setdefault(path, []).append(pattern)
+        for path, patterns in matched.items():
+            if len(patterns) > 1:
+                self.unusable = True
+                name = path.relative_to(self.folder).as_posix()
+                reason = f"matches the patterns {' and '.join(patterns)}: a file is read through one pattern only"
+                self.file_problems.append(Problem(name, None, None, reason))
+        for pattern, plans in files.items():
+            paths = [p for p, patterns in matched.items() if patterns == [pattern]]
+            if not paths and any(pattern in patterns for patterns in matched.values()):
+                continue  # its only file is reported above
             if not paths:
                 self._absent(pattern, plans)
                 continue
