@@ -48,7 +48,7 @@ def text_of(value: object) -> str | None:
     return None
 
 
-def _matches(values: dict[str, object], rule: dict[str, frozenset[str]]) -> bool:
+def matches_rule(values: dict[str, object], rule: dict[str, frozenset[str]]) -> bool:
     return all((text_of(lookup(values, tuple(k.split(".")))) or "") in v for k, v in rule.items())
 
 
@@ -289,7 +289,7 @@ class FileLoader:
 
 def takes(plan: RecordPlan, values: dict[str, object]) -> bool:
     """Whether a source takes a row (its ``where`` and ``when_filled``)."""
-    if not _matches(values, plan.where):
+    if not matches_rule(values, plan.where):
         return False
     return not any(is_missing(lookup(values, tuple(c.split("."))), plan.missing_values) for c in plan.when_filled)
 
@@ -344,7 +344,7 @@ def _all_ids(row: RawRow) -> tuple[str, ...]:
 
 
 def _ignored(values: dict[str, object], plans: list[RecordPlan]) -> bool:
-    return any(_matches(values, rule) for plan in plans for rule in plan.ignore_rows)
+    return any(matches_rule(values, rule) for plan in plans for rule in plan.ignore_rows)
 
 
 def _describe(plan: RecordPlan) -> str:
