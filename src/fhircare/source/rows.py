@@ -321,6 +321,7 @@ def _iter_csv(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) 
     if header is None:
         yield Problem(name, None, None, "is empty: a CSV file starts with a header line")
         return
+    stated: int | None = None
     if fmt.trailer is not None:
         matched, stated = fmt.trailer.match(held.text.rstrip("\r\n")) if held is not None else (False, None)
         if not matched:
@@ -334,13 +335,13 @@ def _iter_csv(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) 
                 f"does not end with its trailer line ({fmt.trailer.text!r}): the file may be incomplete",
             )
             return
-        expected_rows = stated if stated is not None else expected_rows
     elif held is not None:
         data_rows += 1
         yield _row(held, header, fmt, name)
-    if expected_rows is not None and expected_rows != data_rows:
-        reason = f"says it holds {expected_rows} rows but {data_rows} were found: the file may be incomplete"
-        yield Problem(name, None, None, reason)
+    for which, count in (("first", expected_rows), ("last", stated)):
+        if count is not None and count != data_rows:
+            found = f"{data_rows} were found: the file may be incomplete"
+            yield Problem(name, None, None, f"its {which} line says it holds {count} rows but {found}")
 
 
 def _row(record: _Record, header: list[str], fmt: FileFormat, name: str) -> RawRow | BrokenRow:
