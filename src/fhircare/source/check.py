@@ -109,7 +109,8 @@ def static_notes(mapping: TrustMapping) -> list[str]:
                     f"the file pattern {other!r} also matches files of {pattern!r} (such as {sample}):"
                     " a file matched by two patterns is refused"
                 )
-    unmapped = [name for name in RECORD_TYPES if name not in mapping.sources]
+    wide = any("." in c.field.name for plan in mapping.sources.get("dialog_assessment", ()) for c in plan.columns)
+    unmapped = [name for name in RECORD_TYPES if name not in mapping.sources and not (wide and name == "dialog_rating")]
     if unmapped:
         notes.append(f"record types this layout gives no records of: {', '.join(unmapped)}")
     return notes
