@@ -240,6 +240,11 @@ class Extract:
             if rt.parent is not None and row.parent_key is not None:
                 column = self.mapping.column_for(rt.name, rt.parent[1], row.file)
                 reason = f"refers to unknown {rt.parent[0]} {row.parent_key!r}"
+                cause = self.causes.get(rt.parent[0])
+                unreadable = self._store.blocked_record(rt.parent[0], row.parent_key)
+                if unreadable is not None:
+                    reason = f"refers to {rt.parent[0]} {row.parent_key!r}, whose row could not be read"
+                    cause = cause or str(replace(unreadable, caused_by=None))
                 yield Problem(
                     row.file,
                     row.line,
@@ -247,7 +252,7 @@ class Extract:
                     reason,
                     target=rt.parent[1],
                     record_type=rt.name,
-                    caused_by=self.causes.get(rt.parent[0]),
+                    caused_by=cause,
                 )
 
 

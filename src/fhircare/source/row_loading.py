@@ -156,9 +156,8 @@ class FileLoader:
                 source=plan.index,
             )
             named.add(value)
-        ids = [v for v in dict.fromkeys(candidates) if id_problem(v) is None and v not in named][:_MAX_CANDIDATES]
-        if named and not ids:
-            return
+        usable = [v for v in dict.fromkeys(candidates) if id_problem(v) is None][:_MAX_CANDIDATES]
+        ids = [v for v in usable if v not in named]
         found: list[tuple[str | None, tuple[str, str] | None]] = []
         for plan in owned:
             parent = plan.record_type.parent
@@ -166,7 +165,9 @@ class FileLoader:
                 found += [(v, None) for v in ids]
             else:
                 found += [(None, (parent[0], v)) for v in ids]
-        self.store.block(problem, list(dict.fromkeys(found)), needed=not named)
+        # what the line may have been: its children then point at it, not at nothing
+        keys = [(plan.record_type.name, v) for plan in owned for v in usable]
+        self.store.block(problem, list(dict.fromkeys(found)), needed=not named, keys=keys)
 
     def _raw_ids(self, values: dict[str, object], plans: list[RecordPlan]) -> list[tuple[RecordPlan, str]]:
         """The ids a row holds where the mapping says a record's service user id (or its

@@ -55,6 +55,7 @@ CREATE TABLE blocked (
     problem BLOB NOT NULL,
     needed INTEGER NOT NULL
 );
+CREATE TABLE blocked_keys (grp INTEGER NOT NULL, rtype TEXT NOT NULL, rkey TEXT NOT NULL);
 CREATE TABLE known (su TEXT PRIMARY KEY);
 """
 
@@ -151,7 +152,12 @@ class RowStore:
             self._flush()
 
     def block(
-        self, problem: Problem, candidates: list[tuple[str | None, tuple[str, str] | None]], *, needed: bool = True
+        self,
+        problem: Problem,
+        candidates: list[tuple[str | None, tuple[str, str] | None]],
+        *,
+        needed: bool = True,
+        keys: list[tuple[str, str]] | None = None,
     ) -> None:
         """A row that cannot be used, with every (service user id, parent) it might name:
         whoever one of them turns out to be is rejected with ``problem``. ``needed``: the
@@ -165,6 +171,10 @@ class RowStore:
             for su, parent in candidates
         ] or [(self._groups, problem.file, problem.line or 0, None, None, None, data, flag)]
         self.db.executemany("INSERT INTO blocked VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if keys:
+            self.db.executemany(
+                "INSERT INTO blocked_keys VALUES (?, ?, ?)", [(self._groups, rtype, key) for rtype, key in keys]
+            )
 
     def _flush(self) -> None:
         self.db.executemany(
@@ -204,6 +214,7 @@ class RowStore:
         )
         db.execute("DELETE FROM blocked WHERE su IS NOT NULL AND su NOT IN (SELECT su FROM known)")
         db.execute("CREATE INDEX blocked_su ON blocked (su)")
+        db.execute("CREATE INDEX blocked_keys_key ON blocked_keys (rtype, rkey)")
         db.execute("COMMIT")
 
     def service_users(self, directory_types: tuple[str, ...]) -> Iterator[str]:
@@ -227,6 +238,16 @@ class RowStore:
         """The problems of the rows that could not be used and might be ``su``'s."""
         cursor = self.db.execute("SELECT DISTINCT grp, problem FROM blocked WHERE su = ? ORDER BY grp", (su,))
         return [_problem(data) for _, data in cursor]
+
+    def blocked_record(self, rtype: str, key: str) -> Problem | None:
+        """The problem of a line that could not be read and may have been the record
+        ``rtype`` ``key`` (a parent its children cannot find)."""
+        found = self.db.execute(
+            "SELECT b.problem FROM blocked_keys k JOIN blocked b ON b.grp = k.grp"
+            " WHERE k.rtype = ? AND k.rkey = ? ORDER BY b.grp LIMIT 1",
+            (rtype, key),
+        ).fetchone()
+        return _problem(found[0]) if found is not None else None
 
     def unresolved_blocked(self) -> list[Problem]:
         """The rows that could not be used and name no service user of the extract."""
