@@ -62,7 +62,7 @@ def open_regular(path: Path) -> BinaryIO:
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
-            raise InputError(f"{path}: is {file_kind(mode)}; fhircare reads only regular files", file=path)
+            raise InputError(f"{path}: is {file_kind(mode)}; fhircare reads only regular files")
         flags = fcntl.fcntl(fd, fcntl.F_GETFL)
         fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~os.O_NONBLOCK)
     except BaseException:
@@ -77,7 +77,7 @@ def read_regular(path: Path, *, limit: int, setting: str) -> bytes:
     with open_regular(path) as handle:
         data = handle.read(limit + 1)
     if len(data) > limit:
-        raise LimitError(f"{path}: larger than {setting} ({limit} bytes)", file=path)
+        raise LimitError(f"{path}: larger than {setting} ({limit} bytes)")
     return data
 
 
@@ -91,7 +91,6 @@ def folder_lock(folder: Path) -> Iterator[None]:
         except BlockingIOError:
             raise OutputBusyError(
                 f"another fhircare run is writing to {folder}; wait for it to finish or choose another folder",
-                file=folder,
             ) from None
         yield
     finally:
@@ -161,9 +160,7 @@ class WorkFolder:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as exc:
             self.close()
-            raise OutputError(
-                f"cannot create a working folder in {self.parent}: {exc.strerror or exc}", file=self.parent
-            ) from None
+            raise OutputError(f"cannot create a working folder in {self.parent}: {exc.strerror or exc}") from None
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -186,7 +183,7 @@ def write_failure(path: Path, exc: OSError) -> OutputError:
         hint = " (free some space and run again)"
     elif exc.errno == errno.EFBIG:
         hint = " (a file size limit is set: see ulimit -f)"
-    return OutputError(f"cannot write {path}: {why}{hint}; nothing was left half-written", file=path)
+    return OutputError(f"cannot write {path}: {why}{hint}; nothing was left half-written")
 
 
 class OutputFile:

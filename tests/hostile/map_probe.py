@@ -1,8 +1,8 @@
 """Running fhircare in a child process under resource limits, as the hostile-input tests
 of ``fhircare map``, ``synth`` and ``mapping check`` do: memory is bounded with
 RLIMIT_AS and measured as the child's peak resident set (wait4), time with a timeout,
-disk with RLIMIT_FSIZE; a child can run as another user (``nobody``) so that permission
-checks hold even when the tests run as root."""
+disk with RLIMIT_FSIZE; a child can run without the capabilities that let root ignore
+file permissions, so that permission checks hold even when the tests run as root."""
 
 from __future__ import annotations
 
@@ -21,6 +21,19 @@ MAPPINGS = REPO / "mappings"
 #: the peak memory every probe must stay under (issue 14)
 PEAK_MB = 500
 NOBODY = 65534
+#: prctl(PR_CAPBSET_DROP, ...) and the capabilities that bypass file permissions
+_PR_CAPBSET_DROP = 24
+_DAC_CAPABILITIES = (1, 2, 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
+
+
+def _drop_permission_bypass() -> None:
+    """Root keeps its uid but loses the right to ignore file modes (from the next exec on)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    for capability in _DAC_CAPABILITIES:
+        if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "cannot drop a capability")
 
 
 @dataclass(frozen=True)
@@ -43,7 +56,7 @@ def fhircare(
     memory_mb: int = 4096,
     file_size: int | None = None,
     env: dict[str, str] | None = None,
-    user: int | None = None,
+    obey_permissions: bool = False,
     cwd: Path | None = None,
 ) -> Run:
     """``python -m fhircare ARGS`` in a child process, with its exit code, output, peak
@@ -53,9 +66,8 @@ def fhircare(
         resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
         if file_size is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-        if user is not None:
-            os.setgid(user)
-            os.setuid(user)
+        if obey_permissions and os.geteuid() == 0:
+            _drop_permission_bypass()
 
     environment = {
         **os.environ,

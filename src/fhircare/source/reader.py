@@ -264,8 +264,7 @@ def _caused(problem: Problem, root: str | None) -> Problem:
 
 def _store_failure(where: Path, exc: sqlite3.Error) -> OutputError:
     return OutputError(
-        f"cannot write the extract's working copy in {where}: {exc} (is the disk full, or a file size limit set?)",
-        file=where,
+        f"cannot write the extract's working copy in {where}: {exc} (is the disk full, or a file size limit set?)"
     )
 
 
