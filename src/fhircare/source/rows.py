@@ -117,8 +117,8 @@ class BrokenRow:
 
     problem: Problem
     candidates: tuple[str, ...]
-    #: the header paired with the cells there are, when the line could be split into
-    #: cells (too few or too many, or undecodable): its ids are likely where they belong
+    #: the header paired with the cells, when the line has the header's shape (only its
+    #: bytes are wrong): its ids are where the header says
     values: dict[str, object] | None = None
 
 
@@ -354,8 +354,10 @@ def _row(record: _Record, header: list[str], fmt: FileFormat, name: str) -> RawR
         problem = Problem(name, record.line, None, f"holds bytes that are not valid {fmt.encoding}")
         return BrokenRow(problem, _cells_of(record.text, fmt), values)
     if len(cells) != len(header):
+        # the cells are not where the header says (a stray delimiter, a cell lost): every
+        # value is a candidate, none is taken for its column
         problem = Problem(name, record.line, None, f"has {len(cells)} fields, the header has {len(header)}")
-        return BrokenRow(problem, _cells_of(record.text, fmt) + tuple(c.strip() for c in cells if c.strip()), values)
+        return BrokenRow(problem, _cells_of(record.text, fmt) + tuple(c.strip() for c in cells if c.strip()))
     return RawRow(record.line, dict(zip(header, cells, strict=True)))
 
 

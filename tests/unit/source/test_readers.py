@@ -201,9 +201,9 @@ def test_malformed_rows_are_charged_to_whoever_they_may_belong_to(tiny: Callable
     people = PEOPLE + '{"type": "OTHER", "client": "P2"}\n'
     read = tiny(plans__csv=plans, people__jsonl=people)
     assert read.accepted == {} and read.file_problems == [] and read.unattributed == []
-    # a short row still names its client: charged to them (rejecting is safe, half-reading is not)
+    # a short row still holds its client's id: charged to them (rejecting is safe, half-reading is not)
     assert problem_strings(read.rejected["P1"]) == [
-        "plans.csv:4: has 3 fields, the header has 8",
+        "plans.csv:4: has 3 fields, the header has 8 (a row of this service user's may be on this line)",
         "plans.csv:5: not valid CSV: an unbalanced quote starts on this line"
         " (a row of this service user's may be on this line)",
     ]
