@@ -72,13 +72,13 @@ def _reader(spec: ColumnSpec, markers: frozenset[str]) -> tuple[RawReader, tuple
     """How the raw value is read, the columns it reads, and how messages name them."""
     if spec.column is not None:
         path = _path(spec.column)
-        return (lambda values: lookup(dict(values), path)), (spec.column,), spec.column
+        return (lambda values: lookup(values, path)), (spec.column,), spec.column
     if spec.columns is not None:
         paths = [_path(c) for c in spec.columns]
         join = spec.join
 
         def several(values: Mapping[str, object]) -> object:
-            found = [lookup(dict(values), p) for p in paths]
+            found = [lookup(values, p) for p in paths]
             filled = [v for v in found if not is_missing(v, markers)]
             if join is None:
                 return filled[0] if filled else None
@@ -95,7 +95,7 @@ def _reader(spec: ColumnSpec, markers: frozenset[str]) -> tuple[RawReader, tuple
         for literal, name, _, _ in pieces:
             out.append(literal)
             if name is not None:
-                text = _text(lookup(dict(values), _path(name)))
+                text = _text(lookup(values, _path(name)))
                 if text is None or is_missing(text, markers):
                     return None
                 out.append(text)
@@ -165,7 +165,8 @@ def column_plan(
         source = f"{source} (part {column.part})"
     if hook is not None and column.hook is not None:
         read = _hooked(read, column.hook, hook)
-    return ColumnPlan(field_spec, source, options, make_converter(field_spec, options), columns, read, column)
+    simple = _path(column.column) if column.column is not None and column.split is None and hook is None else None
+    return ColumnPlan(field_spec, source, options, make_converter(field_spec, options), columns, read, column, simple)
 
 
 def value_options(

@@ -174,6 +174,8 @@ class ColumnPlan:
     columns: tuple[str, ...]
     raw: RawReader
     spec: ColumnSpec
+    #: the key path of a column read as it is (no parts, hooks or templates): read directly
+    simple_path: tuple[str, ...] | None = None
 
     @property
     def key_path(self) -> tuple[str, ...]:
@@ -190,8 +192,9 @@ class ColumnPlan:
             options,
             make_converter(field, options),
             (source,),
-            lambda values: lookup(dict(values), path),
+            lambda values: lookup(values, path),
             ColumnSpec(column=source),
+            path,
         )
 
 

@@ -306,8 +306,9 @@ def convert_row(plan: RecordPlan, values: dict[str, object]) -> tuple[dict[str, 
     data: dict[str, Any] = {}
     found: list[RowProblem] = []
     for column in plan.columns:
+        path = column.simple_path
         try:
-            value = column.convert(column.raw(values))
+            value = column.convert(lookup(values, path) if path is not None else column.raw(values))
         except ConversionProblem as exc:
             found.append((column.source, column.field.name, str(exc)))
             continue

@@ -19,7 +19,7 @@ from __future__ import annotations
 import csv
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Literal
@@ -397,15 +397,15 @@ def codec_is_utf8(encoding: str) -> bool:
     return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
 
 
-def lookup(values: dict[str, object], path: tuple[str, ...]) -> object:
+def lookup(values: Mapping[str, object], path: tuple[str, ...]) -> object:
     """A value by key path (nested JSON objects); None when absent. A CSV row is flat and
     its column names may contain dots, so the whole name is tried first."""
     if len(path) > 1:
         whole = ".".join(path)
         if whole in values:
             return values[whole]
-    current: object = values
-    for key in path:
+    current = values.get(path[0])
+    for key in path[1:]:
         if not isinstance(current, dict):
             return None
         current = current.get(key)
