@@ -107,6 +107,12 @@ class Settings(BaseSettings):
         default=2, ge=1, description="Extracts in a row a service user must be missing from before they are ended."
     )
     sync_concurrency: int = Field(default=4, ge=1, le=64, description="Transactions in flight at once per sync.")
+    sync_max_entries: int = Field(
+        default=50,
+        ge=2,
+        description="Entries per transaction, its Provenance included (servers cap it; Medplum at 50). A"
+        " service user with more changes is sent in several transactions, in reference order.",
+    )
     sync_timeout_seconds: float = Field(default=60.0, gt=0, description="Read timeout of one request to the target.")
     sync_connect_timeout_seconds: float = Field(default=10.0, gt=0)
     sync_max_attempts: int = Field(
@@ -119,6 +125,11 @@ class Settings(BaseSettings):
         ge=1,
         description="How often one sync tries an outbox row that failed without a verdict on its data (a 500,"
         " retries used up) before leaving it pending for the next sync.",
+    )
+    sync_pass_delay_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait before trying a failed outbox row again in the same sync (doubles each pass).",
     )
     target_token: str | None = Field(default=None, description="Bearer token for the target (static).")
     target_token_url: str | None = Field(default=None, description="OAuth2 token endpoint (client credentials).")

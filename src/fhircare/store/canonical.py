@@ -9,6 +9,7 @@ hash depend on the content alone, so "unchanged" is a byte comparison.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
@@ -106,10 +107,12 @@ def restamp(form: StoredForm, resource: Json) -> StoredForm:
     )
 
 
-def references(content: bytes) -> list[tuple[str, str]]:
+@functools.lru_cache(maxsize=1 << 16)
+def references(content: bytes) -> tuple[tuple[str, str], ...]:
     """The ``(type, id)`` of every reference a stored resource makes to another fhircare
-    resource, in order of appearance (duplicates kept)."""
-    return [(m.group(1).decode(), m.group(2).decode()) for m in _LOCAL_REFERENCE.finditer(content)]
+    resource, in order of appearance (duplicates kept). Remembered: a sync asks it of the
+    same content several times (what to send, in which order, what it needs)."""
+    return tuple((m.group(1).decode(), m.group(2).decode()) for m in _LOCAL_REFERENCE.finditer(content))
 
 
 def rewrite_references(content: bytes, replace: Mapping[tuple[str, str], str]) -> bytes:

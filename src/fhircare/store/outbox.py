@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, insert, literal, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, literal, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -168,11 +168,12 @@ def claim(
     skip_locked: bool,
     exclude: Sequence[int] = (),
     only: Sequence[int] | None = None,
-) -> OutboxEntry | None:
-    """The oldest pending row of this kind that is due, or None. With ``skip_locked``
-    (PostgreSQL) the row stays locked until ``conn``'s transaction ends; ``exclude`` are
-    rows this process is already sending (SQLite, where one process holds the store) or
-    has given up on for this run; ``only`` limits the choice to these rows."""
+    limit: int = 1,
+) -> list[OutboxEntry]:
+    """The oldest pending rows of this kind that are due (at most ``limit``). With
+    ``skip_locked`` (PostgreSQL) they stay locked until ``conn``'s transaction ends;
+    ``exclude`` are rows this process is already sending (SQLite, where one process holds
+    the store) or has given up on for this run; ``only`` limits the choice to these rows."""
     query = (
         select(outbox)
         .where(
@@ -182,7 +183,7 @@ def claim(
             outbox.c.next_attempt_at <= now,
         )
         .order_by(outbox.c.id)
-        .limit(1)
+        .limit(limit)
     )
     if exclude:
         query = query.where(outbox.c.id.not_in(list(exclude)))
@@ -190,18 +191,18 @@ def claim(
         query = query.where(outbox.c.id.in_(list(only)))
     if skip_locked:
         query = query.with_for_update(skip_locked=True)
-    row = conn.execute(query).mappings().first()
-    if row is None:
-        return None
-    return OutboxEntry(
-        int(row["id"]),
-        row["target_id"],
-        row["kind"],
-        row["group_key"],
-        row["run_id"],
-        row["attempts"],
-        row["created_at"],
-    )
+    return [
+        OutboxEntry(
+            int(row["id"]),
+            row["target_id"],
+            row["kind"],
+            row["group_key"],
+            row["run_id"],
+            row["attempts"],
+            row["created_at"],
+        )
+        for row in conn.execute(query).mappings()
+    ]
 
 
 def next_due(
@@ -308,6 +309,18 @@ def pending_shared(conn: Connection, target_id: int) -> dict[int, tuple[str, str
     return found
 
 
+def pending_rows(conn: Connection, target_id: int, group_keys: Sequence[str]) -> list[int]:
+    """The pending rows of these groups on a target."""
+    if not group_keys:
+        return []
+    rows = conn.execute(
+        select(outbox.c.id).where(
+            outbox.c.target_id == target_id, outbox.c.status == PENDING, outbox.c.group_key.in_(list(group_keys))
+        )
+    )
+    return [int(r.id) for r in rows]
+
+
 def status_counts(conn: Connection) -> dict[tuple[int, str, str], int]:
     """Outbox rows by (target, kind, status)."""
     rows = conn.execute(
@@ -321,27 +334,30 @@ def status_counts(conn: Connection) -> dict[tuple[int, str, str], int]:
 # --- what a target holds ------------------------------------------------------------------
 
 
+_HELD_BY_IDS = select(
+    target_resources.c.resource_type,
+    target_resources.c.resource_id,
+    target_resources.c.server_id,
+    target_resources.c.server_version,
+    target_resources.c.etag,
+    target_resources.c.synced_hash,
+).where(
+    target_resources.c.target_id == bindparam("target"),
+    target_resources.c.resource_id.in_(bindparam("ids", expanding=True)),
+)
+
+
 def target_held(conn: Connection, target_id: int, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], TargetHeld]:
-    wanted = list(keys)
+    """What the target is known to hold for these resources (one query: fhircare's ids are
+    UUIDs, unique across types, so the type is checked on the rows, not in SQL)."""
+    wanted = set(keys)
+    ids = sorted({rid for _t, rid in wanted})
     found: dict[tuple[str, str], TargetHeld] = {}
-    by_type: dict[str, list[str]] = {}
-    for rtype, rid in wanted:
-        by_type.setdefault(rtype, []).append(rid)
-    for rtype, ids in by_type.items():
-        for start in range(0, len(ids), 500):
-            rows = conn.execute(
-                select(target_resources).where(
-                    target_resources.c.target_id == target_id,
-                    target_resources.c.resource_type == rtype,
-                    target_resources.c.resource_id.in_(ids[start : start + 500]),
-                )
-            )
-            found.update(
-                {
-                    (r.resource_type, r.resource_id): TargetHeld(r.server_id, r.server_version, r.etag, r.synced_hash)
-                    for r in rows
-                }
-            )
+    for start in range(0, len(ids), 900):
+        for r in conn.execute(_HELD_BY_IDS, {"target": target_id, "ids": ids[start : start + 900]}):
+            key = (r.resource_type, r.resource_id)
+            if key in wanted:
+                found[key] = TargetHeld(r.server_id, r.server_version, r.etag, r.synced_hash)
     return found
 
 
@@ -372,3 +388,90 @@ def forget_held(conn: Connection, target_id: int, keys: Iterable[tuple[str, str]
                 target_resources.c.resource_id == rid,
             )
         )
+
+
+def identifier_census(conn: Connection, target_id: int) -> list[tuple[str, str, int, int]]:
+    """Per (resource type, identifier system) of the stored resources: how many the store
+    holds and how many of those the target is known to hold."""
+    stored = dict(
+        ((r[0], r[1]), int(r[2]))
+        for r in conn.execute(
+            select(resources.c.resource_type, resources.c.identifier_system, func.count())
+            .where(resources.c.identifier_system.is_not(None))
+            .group_by(resources.c.resource_type, resources.c.identifier_system)
+        )
+    )
+    held = dict(
+        ((r[0], r[1]), int(r[2]))
+        for r in conn.execute(
+            select(resources.c.resource_type, resources.c.identifier_system, func.count())
+            .select_from(
+                resources.join(
+                    target_resources,
+                    and_(
+                        target_resources.c.target_id == target_id,
+                        target_resources.c.resource_type == resources.c.resource_type,
+                        target_resources.c.resource_id == resources.c.resource_id,
+                    ),
+                )
+            )
+            .where(resources.c.identifier_system.is_not(None))
+            .group_by(resources.c.resource_type, resources.c.identifier_system)
+        )
+    )
+    return [(rtype, system, count, held.get((rtype, system), 0)) for (rtype, system), count in sorted(stored.items())]
+
+
+def service_user_with_held(
+    conn: Connection, target_id: int, service_user_id: str
+) -> tuple[list[Any], dict[tuple[str, str], TargetHeld]]:
+    """A service user's stored resources, and what the target holds of them, in one query."""
+    held_join = and_(
+        target_resources.c.target_id == target_id,
+        target_resources.c.resource_type == resources.c.resource_type,
+        target_resources.c.resource_id == resources.c.resource_id,
+    )
+    rows: list[Any] = list(
+        conn.execute(
+            select(
+                resources.c.resource_type,
+                resources.c.resource_id,
+                resources.c.content,
+                resources.c.content_hash,
+                resources.c.identifier_system,
+                resources.c.identifier_value,
+                resources.c.origin,
+                target_resources.c.server_id,
+                target_resources.c.server_version,
+                target_resources.c.etag,
+                target_resources.c.synced_hash,
+            )
+            .select_from(resources.outerjoin(target_resources, held_join))
+            .where(resources.c.service_user_id == service_user_id)
+            .order_by(resources.c.resource_type, resources.c.resource_id)
+        )
+    )
+    held = {
+        (r.resource_type, r.resource_id): TargetHeld(r.server_id, r.server_version, r.etag, r.synced_hash)
+        for r in rows
+        if r.server_id is not None
+    }
+    return rows, held
+
+
+def shared_held(conn: Connection, target_id: int) -> dict[tuple[str, str], TargetHeld]:
+    """What the target holds of every shared resource (few: the trust's directory)."""
+    rows = conn.execute(
+        select(target_resources)
+        .join(
+            resources,
+            and_(
+                resources.c.resource_type == target_resources.c.resource_type,
+                resources.c.resource_id == target_resources.c.resource_id,
+            ),
+        )
+        .where(target_resources.c.target_id == target_id, resources.c.service_user_id.is_(None))
+    )
+    return {
+        (r.resource_type, r.resource_id): TargetHeld(r.server_id, r.server_version, r.etag, r.synced_hash) for r in rows
+    }

@@ -185,7 +185,12 @@ class FhirClient:
         return body
 
     def transaction(self, bundle: bytes) -> Answer:
+        """POST a transaction; only the response entries' locations are needed back."""
         return self.send("POST", "", content=bundle, headers={"Prefer": "return=minimal"})
+
+    def batch(self, bundle: bytes) -> Answer:
+        """POST a batch (searches: the answers are the point)."""
+        return self.send("POST", "", content=bundle)
 
     def read(self, resource_type: str, resource_id: str) -> Answer:
         return self.send("GET", f"{resource_type}/{resource_id}")

@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import structlog
 from sqlalchemy import Connection, Engine, select
@@ -48,13 +49,25 @@ from fhircare.store.outbox import OutboxEntry, TargetHeld
 from fhircare.store.schema import resources
 from fhircare.sync.capabilities import CapabilityCheck, check_capabilities
 from fhircare.sync.client import Answer, FhirClient
-from fhircare.sync.plan import Outgoing, RunEvidence, Transaction, plan_transaction, select_outgoing, shared_levels
-from fhircare.sync.responses import EntryResult, transaction_results
+from fhircare.sync.plan import (
+    Outgoing,
+    RunEvidence,
+    Transaction,
+    dependency_order,
+    escape_search_value,
+    plan_transaction,
+    search_batch,
+    select_outgoing,
+    shared_levels,
+)
+from fhircare.sync.responses import batch_search_results, transaction_results
 
 _log = structlog.get_logger("fhircare.sync")
 
 #: re-reads and re-plans of one row after 409/412, within one attempt
 _REPLANS = 3
+#: identity look-ups, transactions and re-plans one row may take in one attempt
+_MAX_ROUNDS = 50
 #: a row waiting for a shared resource another worker is sending is looked at again after
 _WAIT_SECONDS = 1.0
 _MAX_WAITS = 60
@@ -122,6 +135,7 @@ class SyncEngine:
         concurrency: int = 4,
         passes: int = 3,
         retry_seconds: float = 5.0,
+        max_entries: int = 50,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.engine = engine
@@ -130,11 +144,15 @@ class SyncEngine:
         self.concurrency = concurrency
         self.passes = passes
         self.retry_seconds = retry_seconds
+        #: entries per transaction, its Provenance included (some servers cap it: Medplum at 50)
+        self.max_entries = max(2, max_entries)
         self.on_progress = on_progress
         self.summary = SyncSummary(client.base_url)
         self._row_locks = engine.dialect.name == "postgresql"
         self._lock = threading.Lock()
         self._inflight: set[int] = set()
+        #: rows claimed on SQLite and not yet handed to a worker (all of them in _inflight)
+        self._ready: deque[OutboxEntry] = deque()
         self._attempts: Counter[int] = Counter()
         self._waits: Counter[int] = Counter()
         self._given_up: set[int] = set()
@@ -142,6 +160,10 @@ class SyncEngine:
         self._stop = threading.Event()
         self._fatal: BaseException | None = None
         self._target_id = 0
+        #: (type, identifier system) pairs the target holds only what fhircare recorded
+        self._complete: set[tuple[str, str]] = set()
+        #: what the target holds of the shared resources, read once they are sent
+        self._shared_held: dict[tuple[str, str], TargetHeld] = {}
         self._evidence: RunEvidence | None = None
         self._done = 0
         self._total = 0
@@ -181,6 +203,25 @@ class SyncEngine:
         self._total = pending
         return pending
 
+    def _take_census(self) -> None:
+        """Which (type, identifier system) the target holds nothing of but what fhircare
+        recorded sending: for those, a resource the target is not known to hold is new,
+        and is created without asking the server first (one count per pair, instead of one
+        search per resource: a first load into an empty server asks nothing else). When
+        the counts differ (a crash between sending and recording, a change on the server),
+        every such resource is looked up by its identifier before it is sent."""
+        with self.engine.connect() as conn:
+            census = outbox.identifier_census(conn, self._target_id)
+        for rtype, system, stored, held in census:
+            if stored == held:
+                continue  # nothing of this pair left to resolve
+            url = f"{rtype}?identifier={quote(escape_search_value(system), safe='')}%7C&_summary=count"
+            answer = self.client.send("GET", url)
+            total = (answer.body or {}).get("total") if answer.ok else None
+            if isinstance(total, int) and total == held:
+                self._complete.add((rtype, system))
+        _log.info("census", pairs=len(census), complete=len(self._complete))
+
     # --- the run --------------------------------------------------------------------------
 
     def run(self) -> SyncSummary:
@@ -188,7 +229,10 @@ class SyncEngine:
         try:
             self.check_target()
             self.prepare()
+            self._take_census()
             self._send_shared()
+            with self.engine.connect() as conn:
+                self._shared_held = outbox.shared_held(conn, self._target_id)
             self._drain(outbox.SERVICE_USER, None)
             if self._fatal is not None:
                 raise self._fatal
@@ -260,20 +304,27 @@ class SyncEngine:
         """Claim and process one row; False when none was claimable."""
         if self._row_locks:
             with self.engine.begin() as conn:
-                entry = outbox.claim(
+                claimed = outbox.claim(
                     conn, self._target_id, kind, utcnow(), skip_locked=True, exclude=list(self._given_up), only=only
                 )
-                if entry is None:
+                if not claimed:
                     return False
-                self._process(entry, lambda: nullcontext(conn), lambda: nullcontext(conn))
+                self._process(claimed[0], lambda: nullcontext(conn), lambda: nullcontext(conn))
             return True
         with self._lock:
-            skip = list(self._inflight | self._given_up)
-            with self.engine.connect() as conn:
-                entry = outbox.claim(conn, self._target_id, kind, utcnow(), skip_locked=False, exclude=skip, only=only)
-            if entry is None:
+            if not self._ready:
+                # one process holds a SQLite store: claim a batch, hand it out from memory
+                skip = list(self._inflight | self._given_up)
+                with self.engine.connect() as conn:
+                    self._ready.extend(
+                        outbox.claim(
+                            conn, self._target_id, kind, utcnow(), skip_locked=False, exclude=skip, only=only, limit=32
+                        )
+                    )
+                self._inflight.update(e.id for e in self._ready)
+            if not self._ready:
                 return False
-            self._inflight.add(entry.id)
+            entry = self._ready.popleft()
         try:
             self._process(entry, self._reading, self._writing)
         finally:
@@ -297,18 +348,35 @@ class SyncEngine:
         reading: Callable[[], AbstractContextManager[Connection]],
         writing: Callable[[], AbstractContextManager[Connection]],
     ) -> None:
-        for _replan in range(_REPLANS + 1):
+        """Bring the target up to date with one row: resolve identities, then send the
+        row's changed resources in transactions of at most ``max_entries``; the row is
+        done when nothing of it is left to send."""
+        absent: set[tuple[str, str]] = set()
+        sent = replans = 0
+        for _round in range(_MAX_ROUNDS):
             with reading() as conn:
-                group = self._group(conn, entry)
-                held = self._held(conn, group)
+                group, held = self._group_and_held(conn, entry)
             outgoing = select_outgoing(group, held)
             if not outgoing:
                 with writing() as conn:
                     outbox.mark_done(conn, entry.id, utcnow())
-                self._count_row(entry, "up-to-date")
+                self._count_row(entry, "sent" if sent else "up-to-date")
                 return
+            unresolved = [
+                r
+                for r in outgoing
+                if r.key not in held
+                and r.key not in absent
+                and r.identifier is not None
+                and (r.resource_type, r.identifier[0]) not in self._complete
+            ]
+            if unresolved:
+                if not self._resolve(entry, unresolved, absent, outgoing, writing):
+                    return
+                continue
+            chunk = dependency_order(outgoing)[: self.max_entries - 1]
             transaction = plan_transaction(
-                outgoing,
+                chunk,
                 held,
                 group_key=entry.group_key,
                 target_url=self.client.base_url,
@@ -319,36 +387,103 @@ class SyncEngine:
                 return
             answer = self._timed(self.client.transaction, transaction.bundle)
             if answer is None:
-                self._retry_later(entry, "transport", writing)
+                self._retry_later(entry, "no answer", writing)
                 return
             if answer.ok:
-                if self._record(entry, transaction, answer, outgoing, writing):
+                last = len(chunk) == len(outgoing)
+                known = set(held)  # on the server before this transaction
+                if not self._record(transaction, answer, chunk, writing, known, done=entry.id if last else None):
+                    self._retry_later(entry, "an answer that is not a usable transaction-response", writing)
                     return
-                self._retry_later(entry, "an answer that is not a usable transaction-response", writing)
-                return
-            if answer.status in (409, 412):
-                if not self._reread(entry, transaction, answer, outgoing, writing):
+                sent += 1
+                if last:
+                    self._count_row(entry, "sent")
                     return
+                continue
+            if answer.status in (409, 412) and replans < _REPLANS:
+                replans += 1
+                self._reread(transaction, writing)
                 self.summary.rows["replanned"] += 1
                 continue
-            if answer.status == 403:
-                raise TargetAuthError(f"the target {self.client.base_url} forbids fhircare to write (403)")
-            if answer.status >= 500 or answer.status in (408, 429):
-                self._retry_later(entry, f"HTTP {answer.status}", writing)
+            if not self._settle_refusal(entry, answer, chunk, writing):
                 return
-            self._dead_letter(entry, answer.status, answer.outcome() or _outcome(answer), outgoing, writing)
-            return
-        self._dead_letter(
-            entry,
-            None,
-            _fhircare_outcome(
+        self._retry_later(entry, f"still not up to date after {_MAX_ROUNDS} rounds", writing)
+
+    def _settle_refusal(
+        self,
+        entry: OutboxEntry,
+        answer: Answer,
+        chunk: list[Outgoing],
+        writing: Callable[[], AbstractContextManager[Connection]],
+    ) -> bool:
+        """A refused transaction: retried later, dead-lettered, or the end of the sync."""
+        if answer.status == 403:
+            raise TargetAuthError(f"the target {self.client.base_url} forbids fhircare to write (403)")
+        if answer.status >= 500 or answer.status in (408, 429):
+            self._retry_later(entry, f"HTTP {answer.status}", writing)
+            return False
+        outcome = answer.outcome()
+        if answer.status in (409, 412):
+            outcome = _fhircare_outcome(
                 "conflict",
-                f"the target kept answering 409/412 after {_REPLANS} re-reads: another system is changing"
+                f"the target kept answering {answer.status} after {_REPLANS} re-reads: another system is changing"
                 " these resources at the same time",
-            ),
-            outgoing,
-            writing,
-        )
+            )
+        self._dead_letter(entry, answer.status, outcome or _outcome(answer), chunk, writing)
+        return False
+
+    def _resolve(
+        self,
+        entry: OutboxEntry,
+        unresolved: list[Outgoing],
+        absent: set[tuple[str, str]],
+        outgoing: list[Outgoing],
+        writing: Callable[[], AbstractContextManager[Connection]],
+    ) -> bool:
+        """Ask the target who holds each identifier; False when the row was settled here
+        (no answer: retried later; an identifier held twice: dead-lettered)."""
+        answer = self._timed(self.client.batch, search_batch(unresolved))
+        found = batch_search_results(answer.body or {}, len(unresolved)) if answer is not None and answer.ok else None
+        if found is None:
+            reason = "no answer" if answer is None else f"identifier searches gave HTTP {answer.status}"
+            self._retry_later(entry, reason, writing)
+            return False
+        learned = []
+        for resource, candidates in zip(unresolved, found, strict=True):
+            # a server may not honour FHIR's search escapes (Medplum splits "A,B" into A or B):
+            # only a resource that holds this very identifier is a match
+            matches = [m for m in candidates if _holds(m, resource.identifier)]
+            if len(matches) > 1:
+                assert resource.identifier is not None
+                system, value = resource.identifier
+                ids = ", ".join(sorted(str(m.get("id")) for m in matches))
+                text = (
+                    f"{resource.resource_type} with identifier {system}|{value} is held {len(matches)} times on the"
+                    f" target (ids {ids}): fhircare will not choose one; merge or remove the duplicates on the"
+                    " server, then run `fhircare outbox retry`"
+                )
+                self._dead_letter(entry, None, _fhircare_outcome("duplicate", text), outgoing, writing)
+                return False
+            if not matches:
+                absent.add(resource.key)
+                continue
+            meta = matches[0].get("meta") or {}
+            version = meta.get("versionId")
+            learned.append(
+                {
+                    "resource_type": resource.resource_type,
+                    "resource_id": resource.resource_id,
+                    "server_id": str(matches[0]["id"]),
+                    "server_version": version,
+                    "etag": f'W/"{version}"' if version else None,
+                    "last_modified": meta.get("lastUpdated"),
+                    # what the server holds is not known to be ours: still to send
+                    "synced_hash": "",
+                }
+            )
+        with writing() as conn:
+            outbox.record_held(conn, self._target_id, learned, utcnow())
+        return True
 
     def _evidence_for(self, entry: OutboxEntry) -> RunEvidence | None:
         base = self._evidence
@@ -356,22 +491,45 @@ class SyncEngine:
             return None
         return RunEvidence(entry.run_id, base.store_id, base.trust, base.trust_name, _as_utc(entry.created_at))
 
-    def _group(self, conn: Connection, entry: OutboxEntry) -> list[Outgoing]:
+    def _group_and_held(
+        self, conn: Connection, entry: OutboxEntry
+    ) -> tuple[list[Outgoing], dict[tuple[str, str], TargetHeld]]:
+        """The row's stored resources, and what the target holds of them and of everything
+        they refer to (the shared ones from memory: the directory is sent before anyone's
+        records, and stays put while they are)."""
         if entry.kind == outbox.SHARED:
             rtype, _, rid = entry.group_key.partition("/")
             found = records.stored_resource(conn, rtype, rid)
-            stored = [found] if found is not None else []
-        else:
-            stored = records.service_user_resources(conn, entry.group_key)
-        return [
-            Outgoing(s.resource_type, s.resource_id, s.content, s.content_hash, s.identifier, s.origin) for s in stored
+            group = (
+                [Outgoing(rtype, rid, found.content, found.content_hash, found.identifier, found.origin)]
+                if found is not None
+                else []
+            )
+            keys = {r.key for r in group} | {ref for r in group for ref in references(r.content)}
+            return group, outbox.target_held(conn, self._target_id, keys)
+        rows, held = outbox.service_user_with_held(conn, self._target_id, entry.group_key)
+        group = [
+            Outgoing(
+                r.resource_type,
+                r.resource_id,
+                r.content,
+                r.content_hash,
+                (r.identifier_system, r.identifier_value) if r.identifier_system else None,
+                r.origin,
+            )
+            for r in rows
         ]
-
-    def _held(self, conn: Connection, group: list[Outgoing]) -> dict[tuple[str, str], TargetHeld]:
-        keys = {r.key for r in group}
-        for resource in group:
-            keys.update(references(resource.content))
-        return outbox.target_held(conn, self._target_id, keys)
+        own = {r.key for r in group}
+        elsewhere = {ref for r in group for ref in references(r.content) if ref not in own}
+        with self._lock:
+            known = {ref: self._shared_held[ref] for ref in elsewhere if ref in self._shared_held}
+        missing = elsewhere - known.keys()
+        if missing:
+            found_now = outbox.target_held(conn, self._target_id, missing)
+            with self._lock:
+                self._shared_held.update(found_now)
+            known.update(found_now)
+        return group, {**held, **known}
 
     def _timed(self, call: Callable[[bytes], Answer], bundle: bytes) -> Answer | None:
         started = time.perf_counter()
@@ -400,144 +558,78 @@ class SyncEngine:
 
     def _record(
         self,
-        entry: OutboxEntry,
         transaction: Transaction,
         answer: Answer,
-        outgoing: list[Outgoing],
+        sent: list[Outgoing],
         writing: Callable[[], AbstractContextManager[Connection]],
+        known: set[tuple[str, str]],
+        *,
+        done: int | None,
     ) -> bool:
+        """Remember what the target now holds and, when this was the row's last transaction
+        (``done``: its id), mark the row done in the same database transaction."""
         types = [e.key[0] for e in transaction.entries]
         results = transaction_results(answer.body or {}, types)
         if results is None:
             return False
-        states = {r.key: r for r in outgoing}
+        by_key = {r.key: r for r in sent}
         rows = []
-        unknown: list[tuple[int, EntryResult]] = []
-        for index, (planned, result) in enumerate(zip(transaction.entries, results, strict=True)):
+        for planned, result in zip(transaction.entries, results, strict=True):
             if not planned.content_hash:
-                continue
-            if result.server_id is None:
-                unknown.append((index, result))
-                continue
+                continue  # the transaction's own Provenance
             rows.append(
                 {
                     "resource_type": planned.key[0],
                     "resource_id": planned.key[1],
-                    "server_id": result.server_id,
+                    # every entry is an update by id: the id is the one in the request
+                    "server_id": result.server_id or planned.url.partition("/")[2],
                     "server_version": result.version,
                     "etag": result.etag,
                     "last_modified": result.last_modified,
                     "synced_hash": planned.content_hash,
                 }
             )
-        for index, _result in unknown:
-            # no location in the answer: find the server's id by the identifier sent
-            found = self._find_by_identifier(states[transaction.entries[index].key])
-            if found is not None:
-                planned = transaction.entries[index]
-                rows.append({**found, "resource_type": planned.key[0], "resource_id": planned.key[1]})
-                rows[-1]["synced_hash"] = planned.content_hash
+            # counted from what fhircare knew, not the status: servers answer an update that
+            # creates with 200 (Medplum) or 201 (HAPI)
+            ended = b'"code":"withdrawn"' in by_key[planned.key].content
+            what = "ended" if ended else ("updated" if planned.key in known else "created")
+            with self._lock:
+                self.summary.resources[(planned.key[0], what)] += 1
         with writing() as conn:
             outbox.record_held(conn, self._target_id, rows, utcnow())
-            outbox.mark_done(conn, entry.id, utcnow())
-        for planned, result in zip(transaction.entries, results, strict=True):
-            if not planned.content_hash:
-                continue
-            stored = states[planned.key]
-            ended = b'"code":"withdrawn"' in stored.content
-            what = "ended" if ended else ("created" if result.created else "updated")
-            self.summary.resources[(planned.key[0], what)] += 1
-        self._count_row(entry, "sent")
+            if done is not None:
+                outbox.mark_done(conn, done, utcnow())
         return True
 
-    def _find_by_identifier(self, resource: Outgoing) -> dict[str, Any] | None:
-        if resource.identifier is None:
-            return None
-        system, value = resource.identifier
-        found = list(self.client.search(resource.resource_type, {"identifier": f"{system}|{value}"}))
-        if len(found) != 1:
-            return None
-        meta = found[0].get("meta") or {}
-        return {
-            "server_id": str(found[0]["id"]),
-            "server_version": meta.get("versionId"),
-            "etag": None,
-            "last_modified": meta.get("lastUpdated"),
-        }
-
-    def _reread(
-        self,
-        entry: OutboxEntry,
-        transaction: Transaction,
-        answer: Answer,
-        outgoing: list[Outgoing],
-        writing: Callable[[], AbstractContextManager[Connection]],
-    ) -> bool:
-        """Learn what the server holds now for the transaction's resources; False when
-        the row was settled here (a dead letter: an identifier held by several)."""
-        by_key = {r.key: r for r in outgoing}
+    def _reread(self, transaction: Transaction, writing: Callable[[], AbstractContextManager[Connection]]) -> None:
+        """After 409/412: read again what the server holds for the transaction's resources
+        (its version now, or that it is gone) before planning again."""
+        with writing() as conn:
+            held = outbox.target_held(conn, self._target_id, [e.key for e in transaction.entries if e.content_hash])
         learned: list[dict[str, Any]] = []
         forgotten: list[tuple[str, str]] = []
-        with writing() as conn:
-            held = outbox.target_held(conn, self._target_id, by_key)
-        for key, resource in by_key.items():
-            known = held.get(key)
-            if known is not None:
-                current = self.client.read(key[0], known.server_id)
-                if current.status in (404, 410):
-                    forgotten.append(key)
-                elif current.ok and current.body is not None:
-                    version = (current.body.get("meta") or {}).get("versionId")
-                    learned.append(
-                        {
-                            "resource_type": key[0],
-                            "resource_id": key[1],
-                            "server_id": known.server_id,
-                            "server_version": version,
-                            "etag": current.headers.get("ETag") or (f'W/"{version}"' if version else None),
-                            "last_modified": (current.body.get("meta") or {}).get("lastUpdated"),
-                            # the server's content is not ours: still to send
-                            "synced_hash": "",
-                        }
-                    )
-                continue
-            if resource.identifier is None:
-                continue
-            system, value = resource.identifier
-            matches = list(self.client.search(key[0], {"identifier": f"{system}|{value}"}))
-            if len(matches) > 1:
-                ids = ", ".join(sorted(str(m.get("id")) for m in matches))
-                self._dead_letter(
-                    entry,
-                    answer.status,
-                    _fhircare_outcome(
-                        "duplicate",
-                        f"{key[0]} with identifier {system}|{value} is held {len(matches)} times on the target"
-                        f" (ids {ids}): fhircare will not choose one; merge or remove the duplicates on the"
-                        " server, then run `fhircare outbox retry`",
-                    ),
-                    outgoing,
-                    writing,
-                )
-                return False
-            if len(matches) == 1:
-                meta = matches[0].get("meta") or {}
+        for key, known in held.items():
+            current = self.client.read(key[0], known.server_id)
+            if current.status in (404, 410):
+                forgotten.append(key)
+            elif current.ok and current.body is not None:
+                meta = current.body.get("meta") or {}
+                version = meta.get("versionId")
                 learned.append(
                     {
                         "resource_type": key[0],
                         "resource_id": key[1],
-                        "server_id": str(matches[0]["id"]),
-                        "server_version": meta.get("versionId"),
-                        "etag": f'W/"{meta["versionId"]}"' if meta.get("versionId") else None,
+                        "server_id": known.server_id,
+                        "server_version": version,
+                        "etag": current.headers.get("ETag") or (f'W/"{version}"' if version else None),
                         "last_modified": meta.get("lastUpdated"),
-                        "synced_hash": "",
+                        "synced_hash": "",  # the server's content is not ours: still to send
                     }
                 )
         with writing() as conn:
             outbox.forget_held(conn, self._target_id, forgotten)
             outbox.record_held(conn, self._target_id, learned, utcnow())
-        _log.info("re-read after conflict", row=entry.id, status=answer.status, learned=len(learned))
-        return True
+        _log.info("re-read after conflict", learned=len(learned), gone=len(forgotten))
 
     def _retry_later(
         self, entry: OutboxEntry, reason: str, writing: Callable[[], AbstractContextManager[Connection]]
@@ -558,13 +650,20 @@ class SyncEngine:
     def _wait_row(
         self, entry: OutboxEntry, transaction: Transaction, writing: Callable[[], AbstractContextManager[Connection]]
     ) -> None:
+        """The row needs a resource the target does not hold yet. Worth waiting for only while
+        another row that will send it is still pending and not given up (another worker, or
+        this one, is on it); otherwise the row fails for this sync and stays pending."""
+        keys = [f"{t}/{i}" for t, i in transaction.waiting_for]
+        with self.engine.connect() as conn:
+            coming = outbox.pending_rows(conn, self._target_id, keys)
         with self._lock:
             self._waits[entry.id] += 1
-            give_up = self._waits[entry.id] >= _MAX_WAITS
+            hopeless = not coming or all(row in self._given_up for row in coming)
+            give_up = hopeless or self._waits[entry.id] >= _MAX_WAITS
             if give_up:
                 self._given_up.add(entry.id)
         now = utcnow()
-        waiting = ", ".join(f"{t}/{i}" for t, i in transaction.waiting_for[:3])
+        waiting = ", ".join(keys[:3])
         with writing() as conn:
             outbox.reschedule(conn, entry.id, now + timedelta(seconds=_WAIT_SECONDS), f"waiting for {waiting}", now)
         if give_up:
@@ -593,6 +692,14 @@ class SyncEngine:
             done, total = self._done, max(self._total, self._done)
         if self.on_progress is not None:
             self.on_progress(done, total)
+
+
+def _holds(resource: dict[str, Any], identifier: tuple[str, str] | None) -> bool:
+    listed = resource.get("identifier") or []
+    return any(
+        isinstance(i, dict) and (i.get("system"), i.get("value")) == identifier
+        for i in (listed if isinstance(listed, list) else [listed])
+    )
 
 
 def _outcome(answer: Answer) -> dict[str, Any]:

@@ -1,22 +1,23 @@
 """What one outbox row becomes on the wire: a FHIR transaction Bundle. Pure.
 
-Each entry is decided from what the target is known to hold (see tests/fhir-server/
-README.md for what the servers do, and README "Sync" for the why):
+The sync never lets a server guess which resource is meant. Before a resource whose
+server id it does not know is sent, the sync asks the server who holds its business
+identifier (a batch of searches, :func:`identifier_search`): one match is that resource,
+none means it is new, two or more is a conflict fhircare never resolves by guessing (a
+dead letter naming the ids). Then every entry of the transaction is a plain update by id
+(README "Sync": why not conditional updates):
 
-- the target holds the resource (its id recorded from an earlier answer): ``PUT
-  <Type>/<server id>`` with ``ifMatch`` on the version recorded, so a change made on the
-  server since is never overwritten unseen (412 → re-read and re-plan);
-- the target is not known to hold it: a conditional update on the business identifier,
-  ``PUT <Type>?identifier=<system>|<value>`` (percent-encoded), with no ``id`` in the body:
-  the server updates the one resource holding that identifier, whatever its id, or creates
-  one; two resources holding it is a 412 that fhircare never resolves by guessing;
-- a resource with no identifier (Provenance): ``PUT Provenance/<fhircare's id>``
-  (update as create), so sending it twice leaves one.
+- the target holds the resource: ``PUT <Type>/<server id>`` with ``ifMatch`` on the version
+  recorded, so a change made on the server since is never overwritten unseen (412 →
+  re-read and re-plan);
+- the target does not: ``PUT <Type>/<fhircare id>`` (update as create), the same
+  deterministic id on every server and every retry, so sending it twice leaves one.
 
 References: to a resource in the same transaction by its ``urn:uuid:`` fullUrl, to any
-other by the server's id. A resource is only sent with everything it refers to already on
-the server or in the same transaction; when a shared resource it needs is not there yet,
-the row waits (:attr:`Transaction.waiting_for`).
+other by the server's id; entries are ordered so that a resource comes after those it
+refers to. A resource is only sent with everything it refers to already on the server or
+in the same transaction; when a shared resource it needs is not there yet, the row waits
+(:attr:`Transaction.waiting_for`).
 
 Every transaction carries a Provenance: the trust as custodian, the extract run as the
 entity, every resource of the transaction as a target. Its id and content depend only on
@@ -102,11 +103,44 @@ def escape_search_value(value: str) -> str:
     return value
 
 
-def conditional_url(resource_type: str, identifier: tuple[str, str]) -> str:
+def identifier_search(resource_type: str, identifier: tuple[str, str]) -> str:
     """``<Type>?identifier=<system>|<value>``: each part escaped for FHIR search, then every
     character that is not unreserved percent-encoded (values hold ``&``, ``#``, spaces)."""
     system, value = (quote(escape_search_value(part), safe="") for part in identifier)
     return f"{resource_type}?identifier={system}%7C{value}"
+
+
+def search_batch(resources: Sequence[Outgoing]) -> bytes:
+    """A batch of identifier searches, one per resource (each must have an identifier)."""
+    entries = [
+        orjson.dumps({"request": {"method": "GET", "url": identifier_search(r.resource_type, r.identifier)}})
+        for r in resources
+        if r.identifier is not None
+    ]
+    return b'{"resourceType":"Bundle","type":"batch","entry":[' + b",".join(entries) + b"]}"
+
+
+def dependency_order(outgoing: Sequence[Outgoing]) -> list[Outgoing]:
+    """``outgoing`` with each resource after the ones of the group it refers to (stable;
+    a cycle keeps the given order for what is in it)."""
+    keys = {r.key for r in outgoing}
+    needs = {r.key: [ref for ref in references(r.content) if ref in keys and ref != r.key] for r in outgoing}
+    by_key = {r.key: r for r in outgoing}
+    ordered: list[Outgoing] = []
+    state: dict[tuple[str, str], int] = {}
+
+    def visit(key: tuple[str, str]) -> None:
+        if state.get(key):
+            return  # placed, or on the path (a cycle)
+        state[key] = 1
+        for ref in needs[key]:
+            visit(ref)
+        state[key] = 2
+        ordered.append(by_key[key])
+
+    for resource in outgoing:
+        visit(resource.key)
+    return ordered
 
 
 def _etag(held: TargetHeld) -> str | None:
@@ -139,6 +173,7 @@ def plan_transaction(
 ) -> Transaction:
     """The transaction Bundle that brings the target up to date with ``outgoing``.
     ``held`` holds what the target holds for these resources and everything they refer to."""
+    outgoing = dependency_order(outgoing)
     in_transaction = {r.key for r in outgoing}
     replace: dict[tuple[str, str], str] = {}
     waiting: set[tuple[str, str]] = set()
@@ -162,10 +197,6 @@ def plan_transaction(
             body["id"] = found.server_id
             url, if_match = f"{resource.resource_type}/{found.server_id}", _etag(found)
             targets.append({"reference": url})
-        elif resource.identifier is not None:
-            body.pop("id", None)
-            url, if_match = conditional_url(resource.resource_type, resource.identifier), None
-            targets.append({"reference": f"urn:uuid:{resource.resource_id}"})
         else:
             url, if_match = f"{resource.resource_type}/{resource.resource_id}", None
             targets.append({"reference": f"urn:uuid:{resource.resource_id}"})

@@ -30,10 +30,6 @@ class EntryResult:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
-    @property
-    def created(self) -> bool:
-        return self.status == 201
-
 
 def _status(text: str | None) -> int:
     match = re.match(r"\s*(\d{3})", text or "")
@@ -68,3 +64,27 @@ def transaction_results(bundle: Json, resource_types: list[str]) -> list[EntryRe
     if len(entries) != len(resource_types):
         return None
     return [entry_result(entry, rtype) for entry, rtype in zip(entries, resource_types, strict=True)]
+
+
+def batch_search_results(bundle: Json, count: int) -> list[list[Json]] | None:
+    """The resources each search of a batch found (by position; only the ``match`` entries
+    of each searchset), or None when the answer is not a batch-response of ``count``
+    entries each holding a searchset."""
+    if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "batch-response":
+        return None
+    entries = bundle.get("entry") or []
+    if len(entries) != count:
+        return None
+    found: list[list[Json]] = []
+    for entry in entries:
+        searchset = entry.get("resource")
+        if _status((entry.get("response") or {}).get("status")) != 200 or not isinstance(searchset, dict):
+            return None
+        found.append(
+            [
+                e["resource"]
+                for e in searchset.get("entry") or []
+                if isinstance(e.get("resource"), dict) and (e.get("search") or {}).get("mode", "match") == "match"
+            ]
+        )
+    return found

@@ -16,7 +16,15 @@ from hypothesis import strategies as st
 
 from fhircare.store.canonical import content_hash, references, stored_forms
 from fhircare.store.outbox import TargetHeld
-from fhircare.sync.plan import Outgoing, RunEvidence, conditional_url, plan_transaction, select_outgoing, shared_levels
+from fhircare.sync.plan import (
+    Outgoing,
+    RunEvidence,
+    identifier_search,
+    plan_transaction,
+    search_batch,
+    select_outgoing,
+    shared_levels,
+)
 
 PATIENT_ID = "11111111-1111-5111-8111-111111111111"
 PLAN_ID = "22222222-2222-5222-8222-222222222222"
@@ -50,19 +58,26 @@ def entries(bundle: bytes) -> list[dict[str, object]]:
     return found
 
 
-def test_resources_the_target_does_not_hold_are_conditional_updates_without_an_id() -> None:
-    plan = plan_transaction([PATIENT, PLAN], ORG_HELD, group_key="P1", target_url="http://t/fhir", evidence=EVIDENCE)
-    patient, care_plan, provenance = entries(plan.bundle)
-    assert patient["request"] == {
-        "method": "PUT",
-        "url": "Patient?identifier=https%3A%2F%2Ffhir.fhircare.nhs.uk%2FId%2Ftrust%2Fclient%7CP%201%262%5C%2C3%5C%7C4",
-    }
-    assert "id" not in patient["resource"]  # type: ignore[operator]
+def test_resources_the_target_does_not_hold_are_created_under_fhircares_own_id() -> None:
+    plan = plan_transaction([PLAN, PATIENT], ORG_HELD, group_key="P1", target_url="http://t/fhir", evidence=EVIDENCE)
+    patient, care_plan, provenance = entries(plan.bundle)  # the patient first: the plan refers to it
+    assert patient["request"] == {"method": "PUT", "url": f"Patient/{PATIENT_ID}"}
+    assert patient["resource"]["id"] == PATIENT_ID  # type: ignore[index]
     assert patient["resource"]["managingOrganization"] == {"reference": "Organization/org-9"}  # type: ignore[index]
     assert care_plan["resource"]["subject"] == {"reference": f"urn:uuid:{PATIENT_ID}"}  # type: ignore[index]
     assert patient["fullUrl"] == f"urn:uuid:{PATIENT_ID}"
     assert provenance["request"]["url"].startswith("Provenance/")  # type: ignore[index]
     assert [e.key[0] for e in plan.entries] == ["Patient", "CarePlan", "Provenance"]
+
+
+def test_identity_searches_are_escaped_and_percent_encoded() -> None:
+    batch = orjson.loads(search_batch([PATIENT, PLAN]))
+    assert batch["type"] == "batch"
+    urls = [e["request"]["url"] for e in batch["entry"]]
+    assert urls == [
+        "Patient?identifier=https%3A%2F%2Ffhir.fhircare.nhs.uk%2FId%2Ftrust%2Fclient%7CP%201%262%5C%2C3%5C%7C4",
+        "CarePlan?identifier=https%3A%2F%2Ffhir.fhircare.nhs.uk%2FId%2Ftrust%2Fcare-plan%7CCP1",
+    ]
 
 
 def test_resources_the_target_holds_are_updated_by_its_id_with_if_match() -> None:
@@ -108,8 +123,8 @@ def test_only_what_the_target_lacks_is_selected_and_what_refers_to_a_recreated_r
 
 
 @given(st.text(min_size=1, max_size=30), st.text(min_size=1, max_size=30))
-def test_conditional_urls_decode_to_the_identifier(system: str, value: str) -> None:
-    url = conditional_url("CarePlan", (system, value))
+def test_identifier_searchs_decode_to_the_identifier(system: str, value: str) -> None:
+    url = identifier_search("CarePlan", (system, value))
     prefix = "CarePlan?identifier="
     assert url.startswith(prefix)
     query = url[len(prefix) :]
@@ -141,7 +156,7 @@ def test_shared_resources_come_in_levels_each_after_what_it_refers_to() -> None:
         person: b"{}",
     }
     assert shared_levels(contents) == [sorted([trust, person]), [team], [role]]
-    assert references(contents[role]) == [person, team]
+    assert references(contents[role]) == (person, team)
 
 
 @pytest.mark.parametrize("layout", ["rio-like"])
