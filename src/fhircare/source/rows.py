@@ -37,7 +37,8 @@ _UNDECODED = re.compile("[\udc80-\udcff]")
 _BOM = "\ufeff"
 #: of a line too long to read, this much is kept to tell whose row it was
 _PREFIX_KEPT = 4096
-_JSON_SCALARS = re.compile(r'"((?:[^"\\]|\\.){1,64})"|(?<![\w.])(-?\d{1,18})(?![\w.])')
+#: JSON strings (whole, however long, so that quotes never pair up wrongly) and numbers
+_JSON_SCALARS = re.compile(r'"((?:[^"\\]|\\.)*)"|(?<![\w.])(-?\d{1,18})(?![\w.])')
 _PLACEHOLDER = re.compile(r"\{(rows|\*)\}")
 
 
@@ -363,7 +364,7 @@ def _row(record: _Record, header: list[str], fmt: FileFormat, name: str) -> RawR
 
 def _json_candidates(text: str) -> tuple[str, ...]:
     found = (m[1] if m[1] is not None else m[2] for m in _JSON_SCALARS.finditer(text))
-    return tuple(dict.fromkeys(v for v in found if v and not _UNDECODED.search(v)))
+    return tuple(dict.fromkeys(v for v in found if v and len(v) <= 64 and not _UNDECODED.search(v)))
 
 
 def _iter_jsonl(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) -> Iterator[RawRow | BrokenRow]:

@@ -155,13 +155,23 @@ def test_not_a_mapping_at_all(write_mapping: Callable[[str], Path]) -> None:
 
 @pytest.mark.parametrize("name", LAYOUTS)
 def test_shipped_value_maps_cover_every_canonical_code(layouts: dict[str, TrustMapping], name: str) -> None:
-    """A shipped layout can carry any canonical record (what synth relies on)."""
-    for plan in layouts[name].records.values():
-        for column in plan.columns:
-            value_map, codes = column.options.value_map, column.field.codes
-            if value_map is not None and codes is not None:
-                missing = {m.value for m in codes} - set(value_map.values())
-                assert not missing, f"{name}: {plan.record_type.name}.{column.field.name} lacks {missing}"
+    """A shipped layout can carry any canonical record (what synth relies on): every code
+    of a field has a local code in some source of its record type (a source may take only
+    some, like the Welsh referral row that holds only a lead)."""
+    for rtype, plans in layouts[name].sources.items():
+        covered: dict[str, set[str]] = {}
+        mapped: dict[str, set[str]] = {}
+        for plan in plans:
+            for column in plan.columns:
+                value_map, codes = column.options.value_map, column.field.codes
+                if codes is None:
+                    continue
+                mapped.setdefault(column.field.name, {m.value for m in codes})
+                found = set(value_map.values()) if value_map is not None else mapped[column.field.name]
+                covered.setdefault(column.field.name, set()).update(v for v in found if v is not None)
+        for field, codes in mapped.items():
+            missing = codes - covered[field]
+            assert not missing, f"{name}: {rtype}.{field} lacks {missing}"
 
 
 # --- value maps written as FHIR ConceptMaps ----------------------------------------------

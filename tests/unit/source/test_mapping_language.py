@@ -59,7 +59,7 @@ def test_one_record_type_from_two_files_and_only_when_filled(welsh_extract: Path
     assert read.rejected == {} and read.file_problems == []
     members = [m for r in read.accepted.values() for m in r.care_team]
     from_referrals = [m for m in members if m.origin is not None and m.origin.file.startswith("WPAS_REFERRAL_")]
-    assert from_referrals and all(m.is_key_worker and m.end_date is None for m in from_referrals)
+    assert from_referrals and all(m.is_lead and m.end_date is None for m in from_referrals)
     assert any(m.origin is not None and m.origin.file.startswith("WPAS_CARE_TEAM_") for m in members)
     referrals = next(welsh_extract.glob("WPAS_REFERRAL_*")).read_text(encoding="cp1252").splitlines()
     header = referrals[1].split("\t")
