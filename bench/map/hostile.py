@@ -92,7 +92,7 @@ def probes(work: Path, extract: Path) -> list[tuple[str, int, Run]]:
         )
     )
     out.append(
-        ("disk full while writing (ulimit -f 1 MB)", 2, fhircare(*map_args(extract, work / "o-d2"), file_size=2**20))
+        ("disk full while writing (ulimit -f 8 MB)", 2, fhircare(*map_args(extract, work / "o-d2"), file_size=2**23))
     )
     theirs = work / "theirs"
     theirs.mkdir(mode=0o755)
