@@ -148,6 +148,28 @@ class ExtractError(InputError):
     """A trust extract cannot be read at all (no such folder, nothing matching)."""
 
 
+class LimitError(InputError):
+    """An input is larger than a configured limit allows (a row, a field, a mapping file,
+    YAML aliases, a ConceptMap): the message names the limit's setting and the file."""
+
+    issue_code = "too-costly"
+    http_status = 413
+
+
+class OutputError(InputError):
+    """fhircare cannot write where it was asked to: the disk is full, a file size limit is
+    set, permission is denied. Nothing half-written is left behind."""
+
+    issue_code = "exception"
+
+
+class OutputBusyError(InputError):
+    """Another fhircare process is writing to the same output folder."""
+
+    issue_code = "lock-error"
+    http_status = 409
+
+
 class RecordError(InputError):
     """One problem with one row of a trust extract, naming its file, line and field
     (the column or JSON key as the trust wrote it)."""

@@ -59,6 +59,37 @@ class Settings(BaseSettings):
     )
     log_level: str = "WARNING"
 
+    # --- limits of what fhircare map, synth, load and mapping check read -----------------
+    # Each bounds the memory or time one hostile or broken input can take. Reaching one is
+    # a clear error naming the setting and the file (a row: a problem on that row; a
+    # mapping file or ConceptMap: the file is refused). Raise one on purpose when a trust's
+    # extract needs it, e.g. FHIRCARE_EXTRACT_MAX_FIELD_BYTES=1048576.
+    extract_max_row_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Longest row of an extract file: one JSON line, or one CSV record with every line it spans.",
+    )
+    extract_max_field_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Longest single CSV cell of an extract file."
+    )
+    mapping_max_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest mapping file (YAML).")
+    mapping_max_aliases: int = Field(
+        default=50, ge=0, description="YAML aliases (*name) a mapping file may use; 0 refuses every alias."
+    )
+    mapping_max_nodes: int = Field(
+        default=200_000,
+        ge=100,
+        description="YAML nodes a mapping file may hold once its aliases are expanded (refuses alias bombs).",
+    )
+    concept_map_max_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest ConceptMap file a mapping file names."
+    )
+    mapping_allowed_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Folders besides the mapping file's own that paths in a mapping file (concept_maps) may"
+        " name, as a JSON list: FHIRCARE_MAPPING_ALLOWED_DIRS='[\"/srv/fhircare/maps\"]'.",
+    )
+
     # --- record store and sync (fhircare load / sync / run / outbox) ----------------------
     store_url: str = Field(
         default_factory=_default_store_url,

@@ -20,6 +20,7 @@ from fhircare.cli.common import (
     exit_code_for,
 )
 from fhircare.cli.map import MAP_EPILOG, map_command
+from fhircare.cli.mapping import mapping_app
 from fhircare.cli.outbox import outbox_app
 from fhircare.cli.packages import packages_app
 from fhircare.cli.sync import LOAD_EPILOG, RUN_EPILOG, SYNC_EPILOG, load_command, run_command, sync_command
@@ -42,7 +43,8 @@ app = typer.Typer(
         f"  fhircare packages install {CORE_PACKAGE}\n"
         "  fhircare packages list\n"
         "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n"
-        "  fhircare map --extract extract/ --mapping mappings/rio-like.yaml --out out/\n\n"
+        "  fhircare mapping check mappings/rio-like.yaml --extract extract/\n"
+        "  fhircare map --extract extract/ --mapping mappings/rio-like.yaml --out out/\n"
         "  fhircare run --extract extract/ --mapping mappings/rio-like.yaml --target http://localhost:8080/fhir\n\n"
         "Exit codes: 0 ok, 1 failure reported, 2 usage or I/O problem."
     ),
@@ -54,6 +56,7 @@ app = typer.Typer(
 )
 
 app.add_typer(packages_app, name="packages")
+app.add_typer(mapping_app, name="mapping")
 
 
 def _show_version(value: bool) -> None:
