@@ -1,0 +1,95 @@
+"""AuditEvents of the partner API, stored as FHIR JSON with the columns they are searched by."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, insert, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from fhircare.store.schema import audit_event_patients, audit_events
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: str
+    recorded_at: datetime
+    client_id: str | None
+    interaction: str
+    outcome: str
+    content: bytes
+    patients: tuple[str, ...]
+
+
+def write(conn: Connection, rows: Sequence[AuditRow]) -> None:
+    if not rows:
+        return
+    conn.execute(
+        insert(audit_events),
+        [
+            {
+                "id": r.id,
+                "recorded_at": r.recorded_at,
+                "client_id": r.client_id,
+                "interaction": r.interaction,
+                "outcome": r.outcome,
+                "content": r.content,
+            }
+            for r in rows
+        ],
+    )
+    links = [{"audit_id": r.id, "patient": p} for r in rows for p in dict.fromkeys(r.patients)]
+    if links:
+        conn.execute(insert(audit_event_patients), links)
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """AuditEvent search: every given criterion must hold."""
+
+    ids: tuple[str, ...] = ()
+    patient: str | None = None
+    client_id: str | None = None
+    outcome: tuple[str, ...] = ()
+    interaction: tuple[str, ...] = ()
+    recorded_from: datetime | None = None
+    recorded_to: datetime | None = None
+
+
+def _select(query: AuditQuery, *columns: Any) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.ids:
+        conditions.append(audit_events.c.id.in_(query.ids))
+    if query.patient is not None:
+        conditions.append(
+            audit_events.c.id.in_(
+                select(audit_event_patients.c.audit_id).where(audit_event_patients.c.patient == query.patient)
+            )
+        )
+    if query.client_id is not None:
+        conditions.append(audit_events.c.client_id == query.client_id)
+    if query.outcome:
+        conditions.append(audit_events.c.outcome.in_(query.outcome))
+    if query.interaction:
+        conditions.append(audit_events.c.interaction.in_(query.interaction))
+    if query.recorded_from is not None:
+        conditions.append(audit_events.c.recorded_at >= query.recorded_from)
+    if query.recorded_to is not None:
+        conditions.append(audit_events.c.recorded_at <= query.recorded_to)
+    return select(*columns).where(and_(True, *conditions))
+
+
+def search(conn: Connection, query: AuditQuery, *, after: str | None, limit: int) -> list[tuple[str, bytes]]:
+    """``(id, content)`` in id order, after the id ``after``."""
+    statement = _select(query, audit_events.c.id, audit_events.c.content)
+    if after is not None:
+        statement = statement.where(audit_events.c.id > after)
+    return [(str(r[0]), bytes(r[1])) for r in conn.execute(statement.order_by(audit_events.c.id).limit(limit))]
+
+
+def count(conn: Connection, query: AuditQuery) -> int:
+    found: int = conn.execute(_select(query, func.count())).scalar_one()
+    return found
