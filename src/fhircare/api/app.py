@@ -9,9 +9,10 @@ strings: they can hold an NHS number).
 
 from __future__ import annotations
 
+import itertools
+import secrets
 import time
 import traceback
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
@@ -29,7 +30,8 @@ from fhircare.api.audit import AuditInfo, AuditWriter
 from fhircare.api.auth import KeySets, TokenService
 from fhircare.api.bundles import fhir_response, outcome
 from fhircare.api.capability import profiles_by_type
-from fhircare.api.routes import add_routes, openapi_bearer
+from fhircare.api.openapi import openapi_document
+from fhircare.api.routes import add_routes
 from fhircare.api.service import FhirService
 from fhircare.errors import FhircareError
 from fhircare.settings import Settings
@@ -37,6 +39,9 @@ from fhircare.store import partners
 from fhircare.store.db import writer
 
 _log = structlog.get_logger("fhircare.api")
+#: request ids: a random part per process and a sequence (no OS randomness per request)
+_PROCESS = secrets.token_hex(6)
+_REQUESTS = itertools.count(1)
 
 
 class AuditedRequests:
@@ -51,7 +56,7 @@ class AuditedRequests:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        request_id = uuid.uuid4().hex
+        request_id = f"{_PROCESS}{next(_REQUESTS):012x}"
         client = scope.get("client")
         info = AuditInfo(request_id, scope["method"], scope["path"], address=client[0] if client else None)
         scope.setdefault("state", {})["audit"] = info
@@ -182,18 +187,14 @@ def create_app(
         finally:
             audit.stop()
 
-    app = FastAPI(
-        title="fhircare partner FHIR API",
-        version="R4 (4.0.1)",
-        description="Read-only FHIR R4 API over the fhircare record store. SMART Backend Services;"
-        " every request audited; a resource a partner may not see is answered as not found.",
-        docs_url=None,
-        redoc_url=None,
-        lifespan=lifespan,
+    title = "fhircare partner FHIR API"
+    description = (
+        "Read-only FHIR R4 API over the fhircare record store. SMART Backend Services; every request"
+        " audited; a resource a partner may not see is answered as not found."
     )
+    app = FastAPI(title=title, docs_url=None, redoc_url=None, lifespan=lifespan)
     _error_handlers(app)
     published = datetime.now(UTC).date().isoformat()
     add_routes(app, service, profiles_by_type(settings.profiles_package), published)
-    openapi_bearer(app)
-    audit.start()  # also when served without lifespan events (tests' transports)
+    app.openapi_schema = openapi_document(title, description)
     return AuditedRequests(app, audit)

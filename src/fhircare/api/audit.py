@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import queue
+import itertools
+import secrets
 import threading
 import time
-import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -69,15 +69,55 @@ class AuditInfo:
     address: str | None = None
 
 
+_PROCESS = secrets.token_hex(4)
+_SEQUENCE = itertools.count()
+
+
 def new_id() -> str:
-    """Ids in time order (so that paging through AuditEvents follows time)."""
-    return f"{time.time_ns() // 1000:014x}-{uuid.uuid4().hex[:16]}"
+    """Ids in time order (so that paging through AuditEvents follows time), unique across
+    processes (a random part per process) without asking the OS for randomness per event."""
+    return f"{time.time_ns() // 1000:014x}-{_PROCESS}-{next(_SEQUENCE) % 0x100000000:08x}"
 
 
 def _outcome(status: int) -> str:
     if status < 400:
         return "0"
     return "4" if status < 500 else "8"
+
+
+#: the fields of AuditInfo a stored AuditEvent keeps (compact: the FHIR form is rendered
+#: when an administrator reads it, not on every request)
+_KEPT = (
+    "request_id",
+    "method",
+    "path",
+    "interaction",
+    "resource_type",
+    "client_id",
+    "client_verified",
+    "organisation",
+    "purpose",
+    "query",
+    "patients",
+    "returned",
+    "requested",
+    "refusal",
+    "address",
+)
+
+
+def compact(info: AuditInfo, status: int) -> bytes:
+    """What is stored of one request's AuditEvent."""
+    return orjson.dumps([status, *(getattr(info, k) for k in _KEPT)])
+
+
+def from_compact(content: bytes, recorded: datetime, event_id: str) -> dict[str, Any]:
+    """The FHIR AuditEvent of a stored one."""
+    status, *values = orjson.loads(content)
+    fields = dict(zip(_KEPT, values, strict=True))
+    if fields["organisation"] is not None:
+        fields["organisation"] = tuple(fields["organisation"])
+    return audit_event(AuditInfo(**fields), int(status), recorded, event_id)
 
 
 def audit_event(info: AuditInfo, status: int, recorded: datetime, event_id: str) -> dict[str, Any]:
@@ -167,36 +207,38 @@ def audit_event(info: AuditInfo, status: int, recorded: datetime, event_id: str)
 
 
 class AuditWriter:
-    """Group commit of AuditEvents (see the module docstring)."""
+    """Group commit of AuditEvents (see the module docstring). Requests leave their events
+    in a list and wait; the first schedules a flush for when the event loop has run every
+    request that is ready, which writes all the events then waiting in one transaction and
+    lets their requests go on. The write runs on the event loop itself: a thread would
+    cost more than the write (the hand-over and the GIL), and no response may be sent
+    before its AuditEvent is stored anyway."""
 
-    def __init__(self, engine: Engine, *, batch: int = 500) -> None:
+    def __init__(self, engine: Engine, *, batch: int = 1000) -> None:
         self._engine = writer(engine)
         self._batch = batch
-        self._queue: queue.Queue[tuple[audit_store.AuditRow, asyncio.Future[None] | None] | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._waiting: list[tuple[audit_store.AuditRow, asyncio.Future[None]]] = []
+        self._scheduled = False
+        self._checkpoints = _Checkpoints(engine) if engine.dialect.name == "sqlite" else None
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="fhircare-audit", daemon=True)
-            self._thread.start()
+        if self._checkpoints is not None:
+            self._checkpoints.start()
 
     def stop(self) -> None:
-        if self._thread is not None:
-            self._queue.put(None)
-            self._thread.join(timeout=30)
-            self._thread = None
+        """Every request waits for its own event, so none is left waiting here."""
+        if self._checkpoints is not None:
+            self._checkpoints.stop()
 
     def row(self, info: AuditInfo, status: int) -> audit_store.AuditRow:
         recorded = datetime.now(UTC)
-        event_id = new_id()
-        event = audit_event(info, status, recorded, event_id)
         return audit_store.AuditRow(
-            id=event_id,
+            id=new_id(),
             recorded_at=recorded,
             client_id=info.client_id if info.client_verified else None,
             interaction=info.interaction,
-            outcome=event["outcome"],
-            content=orjson.dumps(event),
+            outcome=_outcome(status),
+            content=compact(info, status),
             patients=tuple(dict.fromkeys(info.patients)),
         )
 
@@ -204,40 +246,61 @@ class AuditWriter:
         """Store the AuditEvent of one request; returns once it is committed."""
         loop = asyncio.get_running_loop()
         done: asyncio.Future[None] = loop.create_future()
-        self._queue.put((self.row(info, status), done))
+        self._waiting.append((self.row(info, status), done))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush)
         await done
 
-    def record_now(self, info: AuditInfo, status: int) -> None:
-        """Store one AuditEvent from a worker thread, synchronously."""
-        with self._engine.begin() as conn:
-            audit_store.write(conn, [self.row(info, status)])
-
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                break
-            waiting = [first]
-            while len(waiting) < self._batch:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                waiting.append(item)
+    def _flush(self) -> None:
+        self._scheduled = False
+        while self._waiting:
+            batch, self._waiting = self._waiting[: self._batch], self._waiting[self._batch :]
             error: BaseException | None = None
             try:
                 with self._engine.begin() as conn:
-                    audit_store.write(conn, [row for row, _ in waiting])
+                    if self._checkpoints is not None:
+                        # this commit must not copy the WAL into the database on the event
+                        # loop: the checkpoint thread does that
+                        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+                    audit_store.write(conn, [row for row, _ in batch])
             except Exception as exc:  # every waiting request fails with it: nothing unaudited is sent
-                _log.error("audit write failed", error=type(exc).__name__, events=len(waiting))
+                _log.error("audit write failed", error=type(exc).__name__, events=len(batch))
                 error = exc
-            for _row, future in waiting:
-                if future is not None:
-                    future.get_loop().call_soon_threadsafe(_settle, future, error)
+            for _row, future in batch:
+                _settle(future, error)
+
+
+class _Checkpoints:
+    """SQLite: the WAL copied back into the database file once a second, off the event loop
+    (PASSIVE: never waits for readers or writers). Without it the commit that crosses
+    SQLite's automatic threshold would copy megabytes while every request waits."""
+
+    def __init__(self, engine: Engine, every_seconds: float = 1.0) -> None:
+        self._engine = engine
+        self._every = every_seconds
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self._thread is None:
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._run, name="fhircare-wal-checkpoint", daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stopping.set()
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self._every):
+            try:
+                with self._engine.connect() as conn:
+                    conn.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
+            except Exception as exc:  # a busy or failing checkpoint is tried again next time
+                _log.warning("WAL checkpoint failed", error=type(exc).__name__)
 
 
 def _settle(future: asyncio.Future[None], error: BaseException | None) -> None:

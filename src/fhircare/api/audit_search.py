@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from fhircare.api import bundles
 from fhircare.api import search as search_params
-from fhircare.api.audit import AuditInfo
-from fhircare.api.reads import Stored
+from fhircare.api.audit import AuditInfo, from_compact
+from fhircare.api.reads import Stored, utc
 from fhircare.api.service import Caller, FhirService
 from fhircare.errors import ForbiddenError, NotAcceptableError, NotFoundError, NotSupportedError, UsageError
 from fhircare.store import audit as audit_store
@@ -30,9 +30,10 @@ def _require_admin(service: FhirService, caller: Caller, interaction: str, audit
     service.require(caller, "AuditEvent", interaction, audit)
 
 
-def _stored(event_id: str, content: bytes) -> Stored:
-    recorded = datetime.fromisoformat(orjson.loads(content)["recorded"].replace("Z", "+00:00")).astimezone(UTC)
-    return Stored("AuditEvent", event_id, None, 1, recorded, content)
+def _event(event_id: str, recorded: datetime, content: bytes) -> tuple[Stored, Json]:
+    """An AuditEvent as stored, and its FHIR form."""
+    moment = utc(recorded)
+    return Stored("AuditEvent", event_id, None, 1, moment, content), from_compact(content, moment, event_id)
 
 
 def read(service: FhirService, engine: Engine, caller: Caller, rid: str, audit: AuditInfo) -> tuple[Stored, Json]:
@@ -42,9 +43,9 @@ def read(service: FhirService, engine: Engine, caller: Caller, rid: str, audit: 
         found = audit_store.search(conn, audit_store.AuditQuery(ids=(rid,)), after=None, limit=1)
     if not found:
         raise NotFoundError(f"AuditEvent/{rid} is not known")
-    stored = _stored(*found[0])
+    stored, event = _event(*found[0])
     audit.returned.append(stored.ref)
-    return stored, orjson.loads(stored.content)
+    return stored, event
 
 
 def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_store.AuditQuery, int, bool, str | None]:
@@ -114,7 +115,7 @@ def search(
             total = audit_store.count(conn, query)
             return bundles.searchset(service.base_url, "AuditEvent", params, [], [], next_page=None, total=total)
         rows = audit_store.search(conn, query, after=after, limit=count + 1)
-    shown = [(s, orjson.loads(s.content)) for s in (_stored(i, c) for i, c in rows[:count])]
+    shown = [(s, orjson.dumps(bundles.served(s, event))) for s, event in (_event(*row) for row in rows[:count])]
     audit.returned.extend(s.ref for s, _ in shown)
     next_page = search_params.encode_page(shown[-1][0].resource_id) if len(rows) > count and shown else None
     return bundles.searchset(service.base_url, "AuditEvent", params, shown, [], next_page=next_page, total=None)

@@ -38,9 +38,16 @@ def served(stored: Stored, visible: Json) -> Json:
 
 
 def fhir_response(
-    body: Json | None, status: int = 200, *, headers: Mapping[str, str] | None = None, pretty: bool = False
+    body: Json | bytes | None, status: int = 200, *, headers: Mapping[str, str] | None = None, pretty: bool = False
 ) -> Response:
-    content = b"" if body is None else orjson.dumps(body, option=orjson.OPT_INDENT_2 if pretty else 0)
+    """FHIR JSON; ``body`` may be JSON already (bytes), or hold some (``orjson.Fragment``)."""
+    if body is None:
+        content = b""
+    elif pretty:  # fragments are copied as they are: parse the whole to indent it all
+        whole = body if isinstance(body, bytes) else orjson.dumps(body)
+        content = orjson.dumps(orjson.loads(whole), option=orjson.OPT_INDENT_2)
+    else:
+        content = body if isinstance(body, bytes) else orjson.dumps(body)
     return Response(content=content, status_code=status, media_type=FHIR_JSON, headers=dict(headers or {}))
 
 
@@ -72,8 +79,8 @@ def searchset(
     base_url: str,
     path: str,
     given: Sequence[tuple[str, str]],
-    matches: Sequence[tuple[Stored, Json]],
-    includes: Sequence[tuple[Stored, Json]],
+    matches: Sequence[tuple[Stored, bytes]],
+    includes: Sequence[tuple[Stored, bytes]],
     *,
     next_page: str | None,
     total: int | None,
@@ -88,23 +95,25 @@ def searchset(
         bundle["total"] = total
     bundle["link"] = links
     entries = [
-        {"fullUrl": f"{base_url}/{s.ref}", "resource": served(s, v), "search": {"mode": "match"}} for s, v in matches
+        {"fullUrl": f"{base_url}/{s.ref}", "resource": orjson.Fragment(v), "search": {"mode": "match"}}
+        for s, v in matches
     ]
     entries += [
-        {"fullUrl": f"{base_url}/{s.ref}", "resource": served(s, v), "search": {"mode": "include"}} for s, v in includes
+        {"fullUrl": f"{base_url}/{s.ref}", "resource": orjson.Fragment(v), "search": {"mode": "include"}}
+        for s, v in includes
     ]
     if entries:
         bundle["entry"] = entries
     return bundle
 
 
-def history(base_url: str, path: str, versions: Sequence[tuple[Stored, Json]]) -> Json:
+def history(base_url: str, path: str, versions: Sequence[tuple[Stored, bytes]]) -> Json:
     entries = []
-    for stored, visible in versions:
+    for stored, sent in versions:
         entries.append(
             {
                 "fullUrl": f"{base_url}/{stored.ref}",
-                "resource": served(stored, visible),
+                "resource": orjson.Fragment(sent),
                 "request": {"method": "POST" if stored.version == 1 else "PUT", "url": stored.ref},
                 "response": {
                     "status": "201 Created" if stored.version == 1 else "200 OK",

@@ -43,6 +43,7 @@ from fhircare.api.policy_table import (
     Info,
     OrganisationType,
     Profile,
+    Rule,
     View,
 )
 from fhircare.api.record import (
@@ -121,8 +122,7 @@ def _data_matches(meaning: str, ref: str, key: str, resource: Json, record: Serv
     if ref == key:
         return True
     if meaning == "related":  # what the named resource refers to
-        named = record.resources.get(ref)
-        return named is not None and key in references_of(named)
+        return key in record.references.get(ref, frozenset())
     if meaning == "dependents":  # what refers to the named resource
         return ref in references_of(resource)
     return False
@@ -152,6 +152,16 @@ def _refused(resource: Json | None, viewer: Viewer, record: ServiceUserRecord, d
 
 
 def may_see_service_user(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
+    """Remembered on the record (which is replaced whenever the service user's record
+    changes) for this viewer and day."""
+    key = ("gate", viewer, day)
+    found = record.memo.get(key)
+    if found is None:
+        found = record.memo[key] = _gate(viewer, record, day)
+    return bool(found)
+
+
+def _gate(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
     gate = viewer.profile.gate
     if gate is Gate.NEVER or _refused(None, viewer, record, day):
         return False
@@ -269,14 +279,22 @@ def decide(viewer: Viewer, resource: Json, record: ServiceUserRecord | None, day
 
 
 def _granted(resource: Json, viewer: Viewer, record: ServiceUserRecord | None, day: date) -> set[View]:
-    found = kinds(resource, viewer, record)
     granted: set[View] = set()
-    for rule in RULES:
-        if viewer.organisation_type not in rule.organisation_types or rule.info not in found:
-            continue
-        if record is None:
-            if Basis.ALWAYS in rule.bases:
+    rules = _RULES_BY_TYPE[viewer.organisation_type]
+    for info in kinds(resource, viewer, record):
+        for rule in rules.get(info, ()):
+            if record is None:
+                if Basis.ALWAYS in rule.bases:
+                    granted.add(rule.view)
+            elif any(_holds(b, resource, viewer, record, day) for b in rule.bases):
                 granted.add(rule.view)
-        elif any(_holds(b, resource, viewer, record, day) for b in rule.bases):
-            granted.add(rule.view)
     return granted
+
+
+#: the rows of the table by organisation type and kind of information
+_RULES_BY_TYPE: dict[OrganisationType, dict[Info, list[Rule]]] = {}
+for _rule in RULES:
+    for _kind in _rule.organisation_types:
+        _RULES_BY_TYPE.setdefault(_kind, {}).setdefault(_rule.info, []).append(_rule)
+for _kind in OrganisationType:
+    _RULES_BY_TYPE.setdefault(_kind, {})

@@ -185,8 +185,11 @@ class ServiceUserRecord:
     involved_organisations: frozenset[str] = frozenset()
     #: ``RelatedPerson/<id>`` named as contacts by a crisis or contingency plan
     crisis_contacts: frozenset[str] = frozenset()
-    #: every stored resource of the service user, by ``Type/id`` (for ``data`` meanings)
-    resources: Mapping[str, Json] = field(default_factory=dict)
+    #: what each resource of the record refers to, by ``Type/id`` (for ``data`` meanings;
+    #: references only, not the resources: records are kept in memory by the thousand)
+    references: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: what the policy worked out from this record, remembered with it (``policy``)
+    memo: dict[Any, object] = field(default_factory=dict)
 
 
 def _is_crisis_plan(plan: Json, crisis_categories: frozenset[tuple[str | None, str]]) -> bool:
@@ -265,7 +268,7 @@ def build_record(
         not_involved=frozenset(not_involved),
         involved_organisations=frozenset(involved),
         crisis_contacts=frozenset(crisis - not_involved),
-        resources=by_ref,
+        references={ref: frozenset(references_of(resource)) for ref, resource in by_ref.items()},
     )
 
 

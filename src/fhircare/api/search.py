@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import orjson
-from sqlalchemy import and_, false, not_, or_, select
-from sqlalchemy.sql.elements import ColumnElement
 
 from fhircare.errors import NotAcceptableError, NotSupportedError, UsageError
-from fhircare.store.schema import resources, search_index
 from fhircare.store.search_index import EARLIEST, LATEST, REGISTRY, SearchParam, date_range, params_of
 
+#: a piece of SQL with ``?`` placeholders, and its values
+Sql = tuple[str, tuple[object, ...]]
 _PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb")
 _JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
 #: parameters that say how to answer, not what to find
@@ -47,7 +46,8 @@ class Include:
 @dataclass
 class SearchRequest:
     resource_type: str
-    conditions: list[ColumnElement[bool]] = field(default_factory=list)
+    #: SQL conditions on ``resources`` (``?`` placeholders) with their values, all to hold
+    conditions: list[Sql] = field(default_factory=list)
     includes: list[Include] = field(default_factory=list)
     revincludes: list[Include] = field(default_factory=list)
     count: int = 20
@@ -86,36 +86,42 @@ def _split_token(value: str) -> tuple[str | None, str | None]:
     return found.group(1), found.group(2) or None
 
 
-def _in_index(resource_type: str, param: str, match: ColumnElement[bool]) -> ColumnElement[bool]:
-    return resources.c.resource_id.in_(
-        select(search_index.c.resource_id).where(
-            search_index.c.resource_type == resource_type, search_index.c.param == param, match
-        )
+def _in_index(resource_type: str, param: str, match: Sql) -> Sql:
+    text, params = match
+    return (
+        f"resource_id IN (SELECT resource_id FROM search_index WHERE resource_type = ? AND param = ? AND ({text}))",
+        (resource_type, param, *params),
     )
 
 
-def _token(param: SearchParam, value: str) -> ColumnElement[bool]:
+def _any(parts: list[Sql]) -> Sql:
+    if not parts:
+        return "1 = 0", ()
+    return " OR ".join(f"({t})" for t, _ in parts), tuple(p for _, ps in parts for p in ps)
+
+
+def _token(param: SearchParam, value: str) -> Sql:
     system, code = _split_token(value)
     if system is None:
-        return search_index.c.value == code
+        return "value = ?", (code,)
     if code is None:
-        return search_index.c.system == system
+        return "system = ?", (system,)
     if system == "":
-        return and_(search_index.c.system.is_(None), search_index.c.value == code)
-    return and_(search_index.c.system == system, search_index.c.value == code)
+        return "system IS NULL AND value = ?", (code,)
+    return "system = ? AND value = ?", (system, code)
 
 
-def _reference(param: SearchParam, value: str, base_url: str) -> ColumnElement[bool]:
+def _reference(param: SearchParam, value: str, base_url: str) -> Sql:
     if value.startswith(base_url + "/"):
         value = value[len(base_url) + 1 :]
     if "/" in value:
         rtype, _, rid = value.partition("/")
         if rtype not in param.targets or not rid or "/" in rid:
             raise UsageError(f"{param.name}: {value!r} is not a reference to {' or '.join(param.targets)}")
-        return search_index.c.value == value
+        return "value = ?", (value,)
     if not value:
         raise UsageError(f"{param.name}: empty reference")
-    return or_(*(search_index.c.value == f"{t}/{value}" for t in param.targets))
+    return _any([("value = ?", (f"{t}/{value}",)) for t in param.targets])
 
 
 def prefixed_date(name: str, value: str) -> tuple[str, tuple[str, str]]:
@@ -129,40 +135,29 @@ def prefixed_date(name: str, value: str) -> tuple[str, tuple[str, str]]:
     return prefix, found
 
 
-def _date_match(
-    prefix: str, search: tuple[str, str], low: ColumnElement[str], high: ColumnElement[str]
-) -> ColumnElement[bool]:
-    """FHIR date search semantics between the searched range and the target's range."""
-    s_low, s_high = search
-    contained = and_(low >= s_low, high <= s_high)
+def _range_match(prefix: str, low: str, high: str, values: tuple[object, object]) -> Sql:
+    """FHIR date search semantics between the searched range (``values``: its low and high)
+    and the target's range (the columns ``low`` and ``high``)."""
+    s_low, s_high = values
+    contained = f"{low} >= ? AND {high} <= ?"
     return {
-        "eq": contained,
-        "ne": not_(contained),
-        "gt": high > s_high,
-        "lt": low < s_low,
-        "ge": or_(high > s_high, contained),
-        "le": or_(low < s_low, contained),
-        "sa": low > s_high,
-        "eb": high < s_low,
+        "eq": (contained, (s_low, s_high)),
+        "ne": (f"NOT ({contained})", (s_low, s_high)),
+        "gt": (f"{high} > ?", (s_high,)),
+        "lt": (f"{low} < ?", (s_low,)),
+        "ge": (f"{high} > ? OR ({contained})", (s_high, s_low, s_high)),
+        "le": (f"{low} < ? OR ({contained})", (s_low, s_low, s_high)),
+        "sa": (f"{low} > ?", (s_high,)),
+        "eb": (f"{high} < ?", (s_low,)),
     }[prefix]
 
 
-def _last_updated(value: str) -> ColumnElement[bool]:
+def _last_updated(value: str, timestamp: Callable[[datetime], object]) -> Sql:
     prefix, (s_low, s_high) = prefixed_date("_lastUpdated", value)
-    column = resources.c.updated_at
-    low = datetime.strptime(s_low, "%Y-%m-%dT%H:%M:%S.%f")
-    high = datetime.strptime(s_high, "%Y-%m-%dT%H:%M:%S.%f")
-    contained = and_(column >= low, column <= high)
-    return {
-        "eq": contained,
-        "ne": not_(contained),
-        "gt": column > high,
-        "lt": column < low,
-        "ge": column >= low,
-        "le": column <= high,
-        "sa": column > high,
-        "eb": column < low,
-    }[prefix]
+    low = datetime.strptime(s_low, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+    high = datetime.strptime(s_high, "%Y-%m-%dT%H:%M:%S.%f").replace(tzinfo=UTC)
+    # the last change is an instant: its range is itself
+    return _range_match(prefix, "updated_at", "updated_at", (timestamp(low), timestamp(high)))
 
 
 def _include(value: str, *, reverse: bool, resource_type: str) -> Include:
@@ -206,6 +201,7 @@ def parse(
     base_url: str,
     default_count: int,
     max_count: int,
+    timestamp: Callable[[datetime], object] = lambda moment: moment,
 ) -> SearchRequest:
     """Check a search's parameters and turn them into conditions (UsageError or
     NotSupportedError for the first that cannot be honoured)."""
@@ -243,9 +239,10 @@ def parse(
                 include = _include(value, reverse=name == "_revinclude", resource_type=resource_type)
                 (request.revincludes if name == "_revinclude" else request.includes).append(include)
         elif name == "_id":
-            request.conditions.append(resources.c.resource_id.in_(split_values(raw)))
+            ids = split_values(raw)
+            request.conditions.append((f"resource_id IN ({', '.join('?' * len(ids))})", tuple(ids)))
         elif name == "_lastUpdated":
-            request.conditions.append(or_(*(_last_updated(v) for v in split_values(raw))))
+            request.conditions.append(_any([_last_updated(v, timestamp) for v in split_values(raw)]))
         elif name in registered:
             request.conditions.append(_condition(registered[name], split_values(raw), base_url, resource_type))
         else:
@@ -254,29 +251,23 @@ def parse(
     return request
 
 
-def _condition(param: SearchParam, values: list[str], base_url: str, resource_type: str) -> ColumnElement[bool]:
+def _condition(param: SearchParam, values: list[str], base_url: str, resource_type: str) -> Sql:
     if any(v == "" for v in values):
         raise UsageError(f"{param.name}: empty value")
     if param.kind == "token":
-        return _in_index(resource_type, param.name, or_(*(_token(param, v) for v in values)))
+        return _in_index(resource_type, param.name, _any([_token(param, v) for v in values]))
     if param.kind == "reference":
-        return _in_index(resource_type, param.name, or_(*(_reference(param, v, base_url) for v in values)))
+        return _in_index(resource_type, param.name, _any([_reference(param, v, base_url) for v in values]))
     matches = []
     for value in values:
         prefix, found = prefixed_date(param.name, value)
         if prefix == "ne":
             # "not equal": no value of the parameter equals it (resources without one included)
-            inner = _in_index(
-                resource_type, param.name, _date_match("eq", found, search_index.c.low, search_index.c.high)
-            )
-            matches.append(not_(inner))
+            inner_text, inner = _in_index(resource_type, param.name, _range_match("eq", "low", "high", found))
+            matches.append((f"NOT ({inner_text})", inner))
         else:
-            matches.append(
-                _in_index(
-                    resource_type, param.name, _date_match(prefix, found, search_index.c.low, search_index.c.high)
-                )
-            )
-    return or_(*matches) if matches else false()
+            matches.append(_in_index(resource_type, param.name, _range_match(prefix, "low", "high", found)))
+    return _any(matches)
 
 
 __all__ = ["CONTROL", "EARLIEST", "LATEST", "REGISTRY", "Include", "SearchRequest", "encode_page", "parse"]

@@ -32,6 +32,8 @@ from fhircare.store.partners import Partner
 from fhircare.store.search_index import index_rows
 
 Json = dict[str, Any]
+#: decisions remembered per service user's record, at most
+_MEMO_SIZE = 256
 
 
 @dataclass(frozen=True)
@@ -59,15 +61,35 @@ class Decisions:
             self._records[service_user_id] = found
         return found
 
-    def visible(self, stored: Stored, content: bytes | None = None) -> Json | None:
+    def visible(self, stored: Stored) -> Json | None:
         """What the caller may see of a stored resource (None: nothing), noting its patient."""
-        resource = orjson.loads(content if content is not None else stored.content)
         record = None if stored.service_user_id is None else self.record(stored.service_user_id)
         if record is not None and record.patient_ref is not None:
             self.audit.patients.append(record.patient_ref)
-        return decide(self.caller.viewer, resource, record, self.day)
+        return decide(self.caller.viewer, orjson.loads(stored.content), record, self.day)
 
-    def returned(self, items: Sequence[tuple[Stored, Json]]) -> None:
+    def shown(self, stored: Stored) -> bytes | None:
+        """The resource as sent to the caller (JSON, with its version and last change), or
+        None. Remembered with the service user's record (which is replaced when anything in
+        it changes) for this caller, resource version and day: a partner that reads the same
+        records again costs a lookup, and the memory held is bytes, not parsed JSON."""
+        if stored.service_user_id is None:
+            visible = self.visible(stored)
+            return None if visible is None else orjson.dumps(bundles.served(stored, visible))
+        record = self.record(stored.service_user_id)
+        key = ("shown", self.caller.viewer, stored.ref, stored.version, self.day)
+        if key in record.memo:
+            if record.patient_ref is not None:
+                self.audit.patients.append(record.patient_ref)
+            return record.memo[key]  # type: ignore[return-value]
+        visible = self.visible(stored)
+        sent = None if visible is None else orjson.dumps(bundles.served(stored, visible))
+        if len(record.memo) >= _MEMO_SIZE:
+            record.memo.clear()
+        record.memo[key] = sent
+        return sent
+
+    def returned(self, items: Sequence[tuple[Stored, bytes]]) -> None:
         self.audit.returned.extend(s.ref for s, _v in items)
 
 
@@ -139,27 +161,27 @@ class FhirService:
 
     # --- read, vread, history ---------------------------------------------------------------
 
-    def read(self, caller: Caller, rtype: str, rid: str, audit: AuditInfo) -> tuple[Stored, Json]:
+    def read(self, caller: Caller, rtype: str, rid: str, audit: AuditInfo) -> tuple[Stored, bytes]:
         audit.interaction, audit.resource_type, audit.requested = "read", rtype, f"{rtype}/{rid}"
         self.require(caller, rtype, "read", audit)
         with self.engine.connect() as conn:
             stored = reads.current(conn, rtype, rid)
-            visible = None if stored is None else Decisions(self, conn, caller, audit).visible(stored)
+            visible = None if stored is None else Decisions(self, conn, caller, audit).shown(stored)
         if stored is None or visible is None:
             audit.refusal = "no such resource" if stored is None else "refused by the access policy"
             raise NotFoundError(f"{rtype}/{rid} is not known")
         audit.returned.append(stored.ref)
         return stored, visible
 
-    def vread(self, caller: Caller, rtype: str, rid: str, vid: str, audit: AuditInfo) -> tuple[Stored, Json]:
+    def vread(self, caller: Caller, rtype: str, rid: str, vid: str, audit: AuditInfo) -> tuple[Stored, bytes]:
         audit.interaction, audit.resource_type, audit.requested = "vread", rtype, f"{rtype}/{rid}"
         self.require(caller, rtype, "read", audit)
         with self.engine.connect() as conn:
             decisions = Decisions(self, conn, caller, audit)
             current = reads.current(conn, rtype, rid)
-            allowed = current is not None and decisions.visible(current) is not None
+            allowed = current is not None and decisions.shown(current) is not None
             found = reads.versions(conn, rtype, rid, int(vid)) if allowed and vid.isdigit() else []
-            visible = decisions.visible(found[0]) if found else None
+            visible = decisions.shown(found[0]) if found else None
         if not found or visible is None:
             audit.refusal = "no such version" if allowed else "no such resource, or refused by the access policy"
             raise NotFoundError(f"{rtype}/{rid}/_history/{vid} is not known")
@@ -172,10 +194,10 @@ class FhirService:
         with self.engine.connect() as conn:
             decisions = Decisions(self, conn, caller, audit)
             current = reads.current(conn, rtype, rid)
-            if current is None or decisions.visible(current) is None:
+            if current is None or decisions.shown(current) is None:
                 audit.refusal = "no such resource" if current is None else "refused by the access policy"
                 raise NotFoundError(f"{rtype}/{rid} is not known")
-            shown = [(v, seen) for v in reads.versions(conn, rtype, rid) if (seen := decisions.visible(v)) is not None]
+            shown = [(v, seen) for v in reads.versions(conn, rtype, rid) if (seen := decisions.shown(v)) is not None]
         audit.returned.extend(f"{s.ref}/_history/{s.version}" for s, _ in shown)
         return bundles.history(self.base_url, f"{rtype}/{rid}/_history", shown)
 
@@ -185,7 +207,12 @@ class FhirService:
         audit.interaction, audit.resource_type = "search-type", rtype
         self.require(caller, rtype, "search", audit)
         request = search_params.parse(
-            rtype, params, base_url=self.base_url, default_count=self.page_size, max_count=self.max_page_size
+            rtype,
+            params,
+            base_url=self.base_url,
+            default_count=self.page_size,
+            max_count=self.max_page_size,
+            timestamp=reads.timestamp_for(self.engine.dialect.name),
         )
         if not caller.viewer.profile.bulk_search and rtype not in DIRECTORY_TYPES and not request.names_patient:
             raise UsageError(
@@ -207,18 +234,18 @@ class FhirService:
 
     def _page(
         self, conn: Connection, decisions: Decisions, request: search_params.SearchRequest
-    ) -> tuple[list[tuple[Stored, Json]], bool]:
+    ) -> tuple[list[tuple[Stored, bytes]], bool]:
         """A page of visible matches, and whether there are more (scanning on past the
         ones the caller may not see; the cursor is always a resource it was given)."""
-        found: list[tuple[Stored, Json]] = []
+        found: list[tuple[Stored, bytes]] = []
         after = request.after
         batch = max(request.count + 1, 50)
         while True:
             rows = reads.candidates(conn, request.resource_type, request.conditions, after=after, limit=batch)
             for stored in rows:
-                visible = decisions.visible(stored)
-                if visible is not None:
-                    found.append((stored, visible))
+                sent = decisions.shown(stored)
+                if sent is not None:
+                    found.append((stored, sent))
                     if len(found) > request.count:
                         return found[: request.count], True
             if len(rows) < batch:
@@ -229,7 +256,7 @@ class FhirService:
         total, after = 0, request.after
         while True:
             rows = reads.candidates(conn, request.resource_type, request.conditions, after=after, limit=500)
-            total += sum(1 for stored in rows if decisions.visible(stored) is not None)
+            total += sum(1 for stored in rows if decisions.shown(stored) is not None)
             if len(rows) < 500:
                 return total
             after = rows[-1].resource_id
@@ -239,13 +266,14 @@ class FhirService:
         conn: Connection,
         decisions: Decisions,
         request: search_params.SearchRequest,
-        matches: list[tuple[Stored, Json]],
-    ) -> list[tuple[Stored, Json]]:
+        matches: list[tuple[Stored, bytes]],
+    ) -> list[tuple[Stored, bytes]]:
         seen = {s.ref for s, _ in matches}
         wanted: list[str] = []
         for include in request.includes:
-            for stored, visible in matches:
-                for row in index_rows(stored.resource_type, stored.resource_id, visible):
+            for stored, sent in matches:
+                # what the caller was shown refers to it (not what a narrowed view left out)
+                for row in index_rows(stored.resource_type, stored.resource_id, orjson.loads(sent)):
                     ref = row["value"]
                     if row["param"] == include.param.name and (
                         include.target is None or ref.startswith(include.target + "/")
@@ -253,11 +281,11 @@ class FhirService:
                         wanted.append(ref)
         for include in request.revincludes:
             wanted += reads.referring(conn, include.source_type, include.param.name, seen)
-        out: list[tuple[Stored, Json]] = []
+        out: list[tuple[Stored, bytes]] = []
         for stored in reads.by_refs(conn, (r for r in wanted if r not in seen)):
             if not self._may_read(decisions.caller, stored.resource_type):
                 continue
-            shown = decisions.visible(stored)
+            shown = decisions.shown(stored)
             if shown is not None and stored.ref not in seen:
                 seen.add(stored.ref)
                 out.append((stored, shown))
@@ -275,21 +303,21 @@ class FhirService:
         with self.engine.connect() as conn:
             decisions = Decisions(self, conn, caller, audit)
             patient = reads.current(conn, "Patient", rid)
-            if patient is None or patient.service_user_id is None or decisions.visible(patient) is None:
+            if patient is None or patient.service_user_id is None or decisions.shown(patient) is None:
                 audit.refusal = "no such patient" if patient is None else "refused by the access policy"
                 raise NotFoundError(f"Patient/{rid} is not known")
-            shown: list[tuple[Stored, Json]] = []
+            shown: list[tuple[Stored, bytes]] = []
             for stored in reads.of_service_user(conn, patient.service_user_id):
-                if self._may_read(caller, stored.resource_type) and (seen := decisions.visible(stored)) is not None:
+                if self._may_read(caller, stored.resource_type) and (seen := decisions.shown(stored)) is not None:
                     shown.append((stored, seen))
             directory = {
                 row["value"]
-                for stored, visible in shown
-                for row in index_rows(stored.resource_type, stored.resource_id, visible)
+                for stored, sent in shown
+                for row in index_rows(stored.resource_type, stored.resource_id, orjson.loads(sent))
                 if row["value"] and row["value"].split("/", 1)[0] in DIRECTORY_TYPES
             }
             for stored in reads.by_refs(conn, sorted(directory)):
-                if self._may_read(caller, stored.resource_type) and (seen := decisions.visible(stored)) is not None:
+                if self._may_read(caller, stored.resource_type) and (seen := decisions.shown(stored)) is not None:
                     shown.append((stored, seen))
         decisions.returned(shown)
         return bundles.searchset(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, insert, select
+from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from fhircare.store.schema import audit_event_patients, audit_events
@@ -25,25 +25,33 @@ class AuditRow:
 
 
 def write(conn: Connection, rows: Sequence[AuditRow]) -> None:
+    """Insert AuditEvents in the caller's transaction. Written with the driver's own
+    ``executemany``: the API stores one per request, and SQLAlchemy's per-row statement
+    handling would cost more than the database's insert does."""
     if not rows:
         return
-    conn.execute(
-        insert(audit_events),
-        [
-            {
-                "id": r.id,
-                "recorded_at": r.recorded_at,
-                "client_id": r.client_id,
-                "interaction": r.interaction,
-                "outcome": r.outcome,
-                "content": r.content,
-            }
-            for r in rows
-        ],
-    )
-    links = [{"audit_id": r.id, "patient": p} for r in rows for p in dict.fromkeys(r.patients)]
-    if links:
-        conn.execute(insert(audit_event_patients), links)
+    marker = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(
+            "INSERT INTO audit_events (id, recorded_at, client_id, interaction, outcome, content)"
+            f" VALUES ({', '.join([marker] * 6)})",
+            [(r.id, _timestamp(conn, r.recorded_at), r.client_id, r.interaction, r.outcome, r.content) for r in rows],
+        )
+        links = [(r.id, p) for r in rows for p in dict.fromkeys(r.patients)]
+        if links:
+            cursor.executemany(
+                f"INSERT INTO audit_event_patients (audit_id, patient) VALUES ({marker}, {marker})", links
+            )
+    finally:
+        cursor.close()
+
+
+def _timestamp(conn: Connection, moment: datetime) -> object:
+    """A timestamp as the dialect stores it (SQLAlchemy's SQLite form is naive UTC text)."""
+    if conn.dialect.name == "sqlite":
+        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return moment
 
 
 @dataclass(frozen=True)
@@ -82,12 +90,13 @@ def _select(query: AuditQuery, *columns: Any) -> Select[Any]:
     return select(*columns).where(and_(True, *conditions))
 
 
-def search(conn: Connection, query: AuditQuery, *, after: str | None, limit: int) -> list[tuple[str, bytes]]:
-    """``(id, content)`` in id order, after the id ``after``."""
-    statement = _select(query, audit_events.c.id, audit_events.c.content)
+def search(conn: Connection, query: AuditQuery, *, after: str | None, limit: int) -> list[tuple[str, datetime, bytes]]:
+    """``(id, recorded_at, content)`` in id order, after the id ``after``."""
+    statement = _select(query, audit_events.c.id, audit_events.c.recorded_at, audit_events.c.content)
     if after is not None:
         statement = statement.where(audit_events.c.id > after)
-    return [(str(r[0]), bytes(r[1])) for r in conn.execute(statement.order_by(audit_events.c.id).limit(limit))]
+    rows = conn.execute(statement.order_by(audit_events.c.id).limit(limit))
+    return [(str(r[0]), r[1], bytes(r[2])) for r in rows]
 
 
 def count(conn: Connection, query: AuditQuery) -> int:

@@ -257,7 +257,8 @@ client_assertions = Table(
     Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
 )
 
-#: an AuditEvent for every API request (and every token request), as FHIR JSON
+#: an AuditEvent for every API request (and every token request): what the request was and
+#: what it returned, compact (api/audit.py renders the FHIR AuditEvent when it is read)
 audit_events = Table(
     "audit_events",
     metadata,
