@@ -275,7 +275,7 @@ def main() -> None:
             f" wrk {args.connections} connections, {args.duration} s per run, {args.rounds} rounds",
             flush=True,
         )
-        for name, (base, pid, script) in scripts.items():  # warm-up: every resource read once
+        for base, pid, script in scripts.values():  # warm-up: every resource read once
             wrk(base, script, 5, args.connections, pid)
         results: dict[str, list[Figures]] = {name: [] for name in scripts}
         for round_no in range(args.rounds):
@@ -307,8 +307,9 @@ def main() -> None:
         throughput, p50, p99 = a.rps / b.rps, a.p50_ms / b.p50_ms, a.p99_ms / b.p99_ms
         ok = throughput >= TARGET_THROUGHPUT and p99 <= TARGET_P99
         met &= ok
+        verdict = "met" if ok else "NOT met"
         print(
-            f"{op:26} {throughput:8.2f}x {p50:6.2f}x {p99:6.2f}x   {b.cpu_us / a.cpu_us:8.2f}x   {'met' if ok else 'NOT met'}"
+            f"{op:26} {throughput:8.2f}x {p50:6.2f}x {p99:6.2f}x   {b.cpu_us / a.cpu_us:8.2f}x   {verdict}"
             f" (goal >= {TARGET_THROUGHPUT}x throughput, p99 <= {TARGET_P99}x)"
         )
     errors = sum(f.errors for figs in results.values() for f in figs)
