@@ -196,5 +196,6 @@ def create_app(
     _error_handlers(app)
     published = datetime.now(UTC).date().isoformat()
     add_routes(app, service, profiles_by_type(settings.profiles_package), published)
-    app.openapi_schema = openapi_document(title, description)
+    document = openapi_document(title, description)
+    app.openapi = lambda: document  # type: ignore[method-assign]
     return AuditedRequests(app, audit)

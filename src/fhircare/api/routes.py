@@ -51,7 +51,7 @@ def _checked(request: Request, allowed: frozenset[str] = _FORMAT_PARAMS) -> bool
     """Refuse parameters an interaction does not support and formats other than JSON; True
     when ``_pretty=true``."""
     _accepts_json(request)
-    if not request.url.query:
+    if not request.scope.get("query_string"):
         return False
     for key, value in request.query_params.multi_items():
         if key not in allowed:
@@ -105,7 +105,9 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
 
     async def read(request: Request) -> Response:
         info = _info(request)
+        info.interaction = "read"
         rtype, rid = _type(request), _id(request)
+        info.resource_type, info.requested = rtype, f"{rtype}/{rid}"
         pretty = _checked(request)
         who = service.caller(request.headers.get("authorization"), info)
         if rtype == AUDIT_EVENT:
@@ -120,7 +122,9 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
 
     async def vread(request: Request) -> Response:
         info = _info(request)
+        info.interaction = "vread"
         rtype, rid, vid = _type(request, audit_events=False), _id(request), _id(request, "vid", _VID)
+        info.resource_type, info.requested = rtype, f"{rtype}/{rid}"
         pretty = _checked(request)
         who = service.caller(request.headers.get("authorization"), info)
         stored, sent = service.vread(who, rtype, rid, vid, info)
@@ -128,7 +132,9 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
 
     async def history(request: Request) -> Response:
         info = _info(request)
+        info.interaction = "history-instance"
         rtype, rid = _type(request, audit_events=False), _id(request)
+        info.resource_type, info.requested = rtype, f"{rtype}/{rid}"
         pretty = _checked(request)
         who = service.caller(request.headers.get("authorization"), info)
         return bundles.fhir_response(service.history(who, rtype, rid, info), pretty=pretty)
@@ -143,8 +149,10 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
 
     async def _search(request: Request, params: list[tuple[str, str]]) -> Response:
         info = _info(request)
+        info.interaction = "search-type"
         rtype = _type(request)
-        info.query = request.url.query or "&".join(f"{k}={v}" for k, v in params) or None
+        info.resource_type = rtype
+        info.query = request.scope["query_string"].decode("latin-1") or "&".join(f"{k}={v}" for k, v in params) or None
         _accepts_json(request)
         who = service.caller(request.headers.get("authorization"), info)
         pretty = any(k == "_pretty" and v == "true" for k, v in params)
@@ -173,7 +181,9 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
 
     async def everything(request: Request) -> Response:
         info = _info(request)
+        info.interaction, info.resource_type = "operation", "Patient"
         rid = _id(request)
+        info.requested = f"Patient/{rid}"
         pretty = _checked(request)
         who = service.caller(request.headers.get("authorization"), info)
         bundle = await run_in_threadpool(service.everything, who, rid, info)
