@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         description="How often one sync tries an outbox row that failed without a verdict on its data (a 500,"
         " retries used up) before leaving it pending for the next sync.",
     )
+    sync_pass_delay_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="Wait before trying a failed outbox row again in the same sync (doubles each pass).",
+    )
     target_token: str | None = Field(default=None, description="Bearer token for the target (static).")
     target_token_url: str | None = Field(default=None, description="OAuth2 token endpoint (client credentials).")
     target_client_id: str | None = None

@@ -24,18 +24,22 @@ _OWN_META = ("profile", "security", "tag")
 
 
 def fetch_all(base_url: str, resource_type: str, *, client: httpx.Client | None = None) -> list[Json]:
-    """Every resource of a type on the server, following next links."""
+    """Every resource of a type on the server, following next links (or, for a server that
+    gives a total but no next link, its ``_offset``)."""
     http = client or httpx.Client(timeout=120)
-    url: str | None = f"{base_url.rstrip('/')}/{resource_type}?_count=500"
+    first = f"{base_url.rstrip('/')}/{resource_type}?_count=500"
+    url: str | None = first
     found: list[Json] = []
     while url:
         answer = http.get(url, headers={"Accept": "application/fhir+json"})
         answer.raise_for_status()
         bundle = answer.json()
-        found.extend(
-            e["resource"] for e in bundle.get("entry") or [] if e.get("search", {}).get("mode", "match") == "match"
-        )
+        entries = bundle.get("entry") or []
+        found.extend(e["resource"] for e in entries if e.get("search", {}).get("mode", "match") == "match")
         url = next((link["url"] for link in bundle.get("link") or [] if link.get("relation") == "next"), None)
+        total = bundle.get("total")
+        if url is None and entries and isinstance(total, int) and len(found) < total:
+            url = f"{first}&_offset={len(found)}"
     return found
 
 
@@ -113,12 +117,22 @@ class Comparison:
         )
 
 
-def compare_with_store(engine: Engine, base_url: str) -> Comparison:
+def compare_with_store(
+    engine: Engine, base_url: str, *, registered_as: str | None = None, excluding: frozenset[str] = frozenset()
+) -> Comparison:
     """Every stored resource must be on the server once, with the stored content; nothing
-    else may be there but the sync's own Provenance (one per distinct transaction)."""
+    else may be there but the sync's own Provenance (one per distinct transaction).
+    ``registered_as``: the URL the store knows the target by (a proxy in front of it);
+    ``excluding``: service users whose resources must not be there (dead-lettered)."""
     with engine.connect() as conn:
-        stored = {(r.resource_type, r.resource_id): r for r in conn.execute(select(resources))}
-        target = conn.execute(select(targets.c.id).where(targets.c.base_url == base_url)).scalar_one()
+        stored = {
+            (r.resource_type, r.resource_id): r
+            for r in conn.execute(select(resources))
+            if r.service_user_id not in excluding
+        }
+        target = conn.execute(
+            select(targets.c.id).where(targets.c.base_url == (registered_as or base_url))
+        ).scalar_one()
         held = {
             (r.resource_type, r.server_id): r.resource_id
             for r in conn.execute(select(target_resources).where(target_resources.c.target_id == target))

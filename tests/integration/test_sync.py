@@ -7,7 +7,9 @@ before each test that needs an empty server."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,9 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 def cli(*args: str, **env: str) -> Result:
-    return CliRunner().invoke(app, list(args), env=environment(**env), catch_exceptions=False)
+    """The command, run in an empty temporary folder (its default rejects file lands there)."""
+    with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+        return CliRunner().invoke(app, list(args), env=environment(**env), catch_exceptions=False)
 
 
 def summary(result: Result) -> dict[str, Any]:
@@ -321,3 +325,31 @@ def test_a_target_that_is_not_fhir_or_lacks_what_the_sync_needs_is_refused_clear
         assert unreachable.exit_code == 2 and "did not answer" in unreachable.output
     finally:
         server.shutdown()
+
+
+def test_credentials_the_target_refuses_stop_the_sync_with_a_clear_message(
+    fhir_server: Any, fault_proxy: Any, extract: Path, store: tuple[str, Engine]
+) -> None:
+    fhir_server.reset()
+    url, _engine = store
+    gateway = fault_proxy(fhir_server.base_url, rate=0.0, token="s3cret-token")
+    assert cli("load", "--extract", str(extract), "--mapping", str(MAPPING), "--store", url).exit_code == 0
+    refused = cli("sync", "--target", gateway.base_url, "--store", url, FHIRCARE_TARGET_TOKEN="expired-token")
+    assert refused.exit_code == 2
+    assert "refused fhircare's credentials (401)" in refused.output
+    assert "Traceback" not in refused.output
+    accepted = cli("sync", "--target", gateway.base_url, "--store", url, FHIRCARE_TARGET_TOKEN="s3cret-token")
+    assert accepted.exit_code == 0, accepted.output
+
+
+def test_a_store_written_by_a_newer_fhircare_is_refused_without_a_traceback(
+    store: tuple[str, Engine], extract: Path
+) -> None:
+    from sqlalchemy import text
+
+    url, engine = store
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_newer'"))
+    refused = cli("load", "--extract", str(extract), "--mapping", str(MAPPING), "--store", url)
+    assert refused.exit_code == 2
+    assert "written by a newer fhircare" in refused.output and "Traceback" not in refused.output

@@ -47,6 +47,8 @@ UKCORE_PROFILE = {
     "Questionnaire": "UKCore-Questionnaire",
     "QuestionnaireResponse": "UKCore-QuestionnaireResponse",
     "Observation": "UKCore-Observation",
+    "Flag": "UKCore-Flag",
+    "Communication": "UKCore-Communication",
 }
 
 FILES = example_files()

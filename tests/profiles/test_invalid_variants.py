@@ -86,6 +86,19 @@ def is_key_worker(participant: Any) -> bool:
     return any(c.get("code") == "key-worker" for role in participant["role"] for c in role.get("coding", []))
 
 
+def relabel(old: str, new: str) -> Callable[[Resource], None]:
+    """Every participant role coded ``old`` coded ``new`` instead."""
+
+    def mutate(r: Resource) -> None:
+        for participant in r["participant"]:
+            for role in participant["role"]:
+                for c in role.get("coding", []):
+                    if c.get("code") == old:
+                        c["code"] = new
+
+    return mutate
+
+
 def both(*mutations: Callable[[Resource], None]) -> Callable[[Resource], None]:
     def mutate(r: Resource) -> None:
         for m in mutations:
@@ -94,7 +107,7 @@ def both(*mutations: Callable[[Resource], None]) -> Callable[[Resource], None]:
     return mutate
 
 
-AWAITING = {"url": f"{SD}key-worker-awaiting-allocation", "valueDateTime": "2025-05-12"}
+AWAITING = {"url": f"{SD}lead-awaiting-allocation", "valueDateTime": "2025-05-12"}
 DIALOG_ITEM_8 = {"system": f"{CS}dialog-satisfaction", "code": "8"}
 
 VARIANTS = [
@@ -217,10 +230,24 @@ VARIANTS = [
     ),
     Variant(
         "CareTeam-example-care-team-awaiting-allocation",
-        "awaiting a key worker with no team manager as default contact",
-        keep(lambda p: p["role"][0]["coding"][0]["code"] != "team-manager", "participant"),
+        "awaiting a lead with no duty worker as default contact",
+        keep(lambda p: p["role"][0]["coding"][0]["code"] != "duty-worker", "participant"),
         "CareTeam",
         "fhircare-care-team-1",
+    ),
+    Variant(
+        "CareTeam-example-care-team",
+        "a current care co-ordinator beside the current key worker: two named leads",
+        both(relabel("key-worker", "care-coordinator"), drop("participant", 1, "period", "end")),
+        "CareTeam",
+        "fhircare-care-team-1",
+    ),
+    Variant(
+        "CareTeam-example-care-team",
+        "a lead by default who is not the team manager",
+        put([{"url": f"{SD}default-lead", "valueBoolean": True}], "participant", 0, "extension"),
+        "CareTeam",
+        "fhircare-care-team-2",
     ),
     Variant(
         "CareTeam-example-care-team",
@@ -337,6 +364,34 @@ VARIANTS = [
         "RelatedPerson",
         "fhircare-sec-1",
     ),
+    Variant(
+        "RelatedPerson-example-carer-confidential",
+        "carer-confidential without the NOPAT handling caveat",
+        keep(lambda s: s["code"] != "NOPAT", "meta", "security"),
+        "RelatedPerson",
+        "fhircare-sec-1",
+    ),
+    Variant(
+        "RelatedPerson-example-carer-parent",
+        "no confidentiality label on a resource of the service user's record",
+        drop("meta", "security"),
+        "RelatedPerson",
+        "fhircare-sec-2",
+    ),
+    Variant(
+        "RelatedPerson-example-not-involved",
+        "a person not to be involved published with a telephone number",
+        put([{"system": "phone", "value": "01632 960 104"}], "telecom"),
+        "RelatedPerson",
+        "fhircare-related-person-2",
+    ),
+    Variant(
+        "RelatedPerson-example-not-involved",
+        "a person not to be involved as an active contact",
+        put(True, "active"),
+        "RelatedPerson",
+        "fhircare-related-person-2",
+    ),
     # Consent
     Variant(
         "Consent-example-consent-partner-types",
@@ -354,10 +409,105 @@ VARIANTS = [
     ),
     Variant(
         "Consent-example-consent-carer",
+        "a permit that names neither class nor data (in FHIR: everything)",
+        both(drop("provision", "class"), drop("provision", "data")),
+        "Consent",
+        "fhircare-consent-2",
+    ),
+    Variant(
+        "Consent-example-consent-carer",
+        "a permit with no purpose",
+        drop("provision", "purpose"),
+        "Consent",
+        "fhircare-consent-3",
+    ),
+    Variant(
+        "Consent-example-consent-carer",
+        "no coded basis",
+        drop("policyRule"),
+        "Consent",
+        "Consent.policyRule: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "Consent-example-consent-best-interests",
+        "a best-interests decision without its capacity assessment",
+        drop("extension"),
+        "Consent",
+        "fhircare-consent-4",
+    ),
+    Variant(
+        "Consent-example-consent-carer",
+        "a basis that is not one of the consent bases",
+        put("presumed", "policyRule", "coding", 0, "code"),
+        "Consent.policyRule",
+        "Basis of a sharing decision",
+    ),
+    Variant(
+        "Consent-example-consent-carer",
         "scope other than patient privacy",
         put("treatment", "scope", "coding", 0, "code"),
         "Consent.scope",
         "does not match the pattern required by the profile",
+    ),
+    # CarePlan and Section 117
+    Variant(
+        "CarePlan-example-care-plan",
+        "Section 117 after-care without the category that marks it",
+        keep(lambda c: c["coding"][0]["code"] != "section-117-aftercare", "category"),
+        "CarePlan",
+        "fhircare-care-plan-5",
+    ),
+    # Flag
+    Variant(
+        "Flag-example-flag-do-not-involve",
+        "a do-not-involve flag labelled restricted, so hidden where the service user is shown",
+        put([{"system": "http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "code": "R"}], "meta", "security"),
+        "Flag",
+        "fhircare-flag-1",
+    ),
+    Variant(
+        "Flag-example-flag-do-not-involve",
+        "a do-not-involve flag that does not say whom it is about",
+        drop("extension"),
+        "Flag",
+        "fhircare-flag-1",
+    ),
+    Variant(
+        "Flag-example-flag-do-not-involve",
+        "no text for systems that show only text",
+        drop("code", "text"),
+        "Flag.code",
+        "Flag.code.text: minimum required = 1, but only found 0",
+    ),
+    # Capacity assessment
+    Variant(
+        "Observation-example-capacity-assessment",
+        "a global 'lacks capacity' with no decision named",
+        drop("component"),
+        "Observation",
+        "Observation.component: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "Observation-example-capacity-assessment",
+        "an outcome that is not has or lacks capacity",
+        put("capacity-decision", "valueCodeableConcept", "coding", 0, "code"),
+        "Observation.value.ofType(CodeableConcept)",
+        "Capacity: outcome",
+    ),
+    # What a carer told the team
+    Variant(
+        "Communication-example-carer-information",
+        "no carer as sender",
+        drop("sender"),
+        "Communication",
+        "Communication.sender: minimum required = 1, but only found 0",
+    ),
+    Variant(
+        "Communication-example-carer-information",
+        "withheld from the service user but without NOPAT",
+        keep(lambda s: s["code"] != "NOPAT", "meta", "security"),
+        "Communication",
+        "fhircare-sec-1",
     ),
     # Provenance
     Variant(

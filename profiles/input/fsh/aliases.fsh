@@ -19,6 +19,9 @@ Alias: $v3-DataOperation = http://terminology.hl7.org/CodeSystem/v3-DataOperatio
 Alias: $v3-ActPriority = http://terminology.hl7.org/CodeSystem/v3-ActPriority
 Alias: $data-absent-reason-cs = http://terminology.hl7.org/CodeSystem/data-absent-reason
 Alias: $ucum = http://unitsofmeasure.org
+Alias: $v3-ActReason = http://terminology.hl7.org/CodeSystem/v3-ActReason
+Alias: $resource-types = http://hl7.org/fhir/resource-types
+Alias: $flag-category = http://terminology.hl7.org/CodeSystem/flag-category
 
 // UK Core and NHS identifiers and code systems (referred to by URL only: UK Core is not a dependency)
 Alias: $nhs-number = https://fhir.nhs.uk/Id/nhs-number

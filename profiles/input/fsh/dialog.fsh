@@ -60,6 +60,7 @@ Id: fhircare-dialog-response
 Title: "fhircare DIALOG response"
 Description: "A service user's DIALOG ratings, tied to the DIALOG Questionnaire, with the timepoint (baseline, review, end of treatment) and the care plan it informs. Only the eleven DIALOG items may appear, each at most once; a completed response rates all eleven, or says for each unrated item why not (data-absent-reason)."
 * insert FhircareProfile
+* insert ServiceUserRecord
 * identifier 1..1 MS
 * identifier.system 1..1 MS
 * identifier.value 1..1 MS
@@ -141,6 +142,7 @@ Id: fhircare-dialog-score
 Title: "fhircare DIALOG score"
 Description: "A DIALOG mean score derived from one DIALOG response: subjective quality of life (mean of items 1-8) or treatment satisfaction (mean of items 9-11), on the 1-7 scale, computed from the rated items only. See profiles/README.md for why the scores are Observations and not calculated items."
 * insert FhircareProfile
+* insert ServiceUserRecord
 * insert BusinessIdentifier
 * extension contains DialogTimepointExtension named timepoint 1..1 MS
 * status MS

@@ -1,5 +1,6 @@
 // Examples: care teams, care plans (main plan and crisis plan) and goals for the synthetic
-// service user Alex Sample; a care team awaiting a key worker for Jamie Test.
+// service user Alex Sample; a care team awaiting a key worker for Jamie Test, the duty worker
+// covering.
 
 // A care team participant: role coding, member, start (and optionally end) of involvement.
 RuleSet: Participant(index, roleSystem, roleCode, member, start)
@@ -13,6 +14,7 @@ InstanceOf: FhircareCareTeam
 Usage: #example
 Title: "Alex Sample's care team, with a named key worker"
 * insert ExampleNarrative(Alex's care team. Key worker: Jordan Sample\, community mental health nurse\, since 1 September 2024 - before that Morgan Placeholder. Also: Dr Casey Specimen\, psychiatrist; Robin Example\, team manager; Taylor Dummy\, VCSE link worker; Synthetic Valley Council housing; Pat Sample\, carer; and Alex.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, careteam, SVT-CT-0001)
 * status = #active
 * name = "Alex Sample's care team"
@@ -41,9 +43,10 @@ Instance: example-care-team-awaiting-allocation
 InstanceOf: FhircareCareTeam
 Usage: #example
 Title: "Jamie Test's care team, awaiting a key worker"
-* insert ExampleNarrative(Jamie has been accepted by the North community mental health team and is waiting for a key worker since 12 May 2025. Until then contact Robin Example\, team manager\, or the duty worker on 01632 960 010.)
+* insert ExampleNarrative(Jamie has been accepted by the North community mental health team and is waiting for a key worker since 12 May 2025. Until then contact the team's duty worker on 01632 960 010.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, careteam, SVT-CT-0002)
-* extension[keyWorkerAwaitingAllocation].valueDateTime = "2025-05-12"
+* extension[leadAwaitingAllocation].valueDateTime = "2025-05-12"
 * status = #active
 * name = "Jamie Test's care team"
 * subject = Reference(example-patient-awaiting)
@@ -58,6 +61,7 @@ InstanceOf: FhircareGoal
 Usage: #example
 Title: "Goal: a flat of my own"
 * insert ExampleNarrative(Alex's goal: I want to move into a flat of my own by next summer.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, goal, SVT-G-0001)
 * lifecycleStatus = #active
 * category[0] = LifeArea#accommodation "Accommodation"
@@ -73,6 +77,7 @@ InstanceOf: FhircareGoal
 Usage: #example
 Title: "Goal: back to volunteering"
 * insert ExampleNarrative(Alex's goal: get back to volunteering two days a week.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, goal, SVT-G-0002)
 * lifecycleStatus = #active
 * achievementStatus = $goal-achievement#in-progress "In Progress"
@@ -95,6 +100,7 @@ InstanceOf: FhircareCarePlan
 Usage: #example
 Title: "Alex Sample's personalised care and support plan"
 * insert ExampleNarrative(Alex's care and support plan\, agreed on 1 February 2025 with Alex\, Pat and the team. Next review by 1 August 2025. Section 117 after-care since 15 January 2023.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, careplan, SVT-CP-0001)
 * extension[careCoordinationArrangement][0].extension[arrangement].valueCodeableConcept = CareCoordinationArrangement#key-worker-care-coordination "Care coordination with a named key worker"
 * extension[careCoordinationArrangement][0].extension[period].valuePeriod.start = "2024-09-01"
@@ -117,6 +123,7 @@ Title: "Alex Sample's personalised care and support plan"
 * intent = #plan
 * category[0] = $sct#2181441000000107 "Personalised Care and Support Plan"
 * category[1] = $sct#718347000 "Mental health care plan"
+* category[2] = CarePlanTypeLocal#section-117-aftercare "Care plan including Section 117 after-care"
 * title = "My care and support plan"
 * description = "What Alex wants to work on, who will do what and when we will look at it again."
 * subject = Reference(example-patient)
@@ -145,6 +152,7 @@ InstanceOf: FhircareCarePlan
 Usage: #example
 Title: "Alex Sample's crisis plan"
 * insert ExampleNarrative(Alex's crisis plan: what sets things off\, the early signs\, what helps\, who to call and how Pat can raise concerns.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, careplan, SVT-CP-0002)
 * extension[nextReview].valueDate = "2025-08-01"
 * status = #active

@@ -16,6 +16,7 @@ InstanceOf: FhircareDialogResponse
 Usage: #example
 Title: "Alex's DIALOG at the start of treatment"
 * insert ExampleNarrative(Alex rated DIALOG on 25 January 2025 at the start of treatment. Least satisfied with job situation - 2 - and wants more help with it and with mental health.)
+* insert RestrictedLabels
 * identifier.system = "https://fhir.fhircare.nhs.uk/Id/synthetic-valley-trust/dialog"
 * identifier.value = "SVT-D-0001"
 * extension[timepoint].valueCoding = DialogTimepoint#baseline "Baseline (start of treatment)"
@@ -45,6 +46,7 @@ InstanceOf: FhircareDialogResponse
 Usage: #example
 Title: "Alex's DIALOG at review, with one item not rated"
 * insert ExampleNarrative(Alex rated DIALOG at review on 20 May 2025 in an appointment with Jordan. Alex chose not to rate partner/family.)
+* insert RestrictedLabels
 * identifier.system = "https://fhir.fhircare.nhs.uk/Id/synthetic-valley-trust/dialog"
 * identifier.value = "SVT-D-0002"
 * extension[timepoint].valueCoding = DialogTimepoint#review "Review (during treatment)"
@@ -74,6 +76,7 @@ InstanceOf: FhircareDialogScore
 Usage: #example
 Title: "Alex's baseline DIALOG subjective quality of life"
 * insert ExampleNarrative(Subjective quality of life at baseline: 3.75 out of 7 - the mean of Alex's eight life-domain ratings on 25 January 2025.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, dialog-score, SVT-DS-0001)
 * extension[timepoint].valueCoding = DialogTimepoint#baseline "Baseline (start of treatment)"
 * status = #final
@@ -88,6 +91,7 @@ InstanceOf: FhircareDialogScore
 Usage: #example
 Title: "Alex's baseline DIALOG treatment satisfaction"
 * insert ExampleNarrative(Treatment satisfaction at baseline: 5 out of 7 - the mean of Alex's three treatment ratings on 25 January 2025.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, dialog-score, SVT-DS-0002)
 * extension[timepoint].valueCoding = DialogTimepoint#baseline "Baseline (start of treatment)"
 * status = #final

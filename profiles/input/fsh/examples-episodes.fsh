@@ -7,6 +7,7 @@ InstanceOf: FhircareEpisodeOfCare
 Usage: #example
 Title: "Alex Sample's episode with the North community mental health team"
 * insert ExampleNarrative(Alex's episode with the North community mental health team (community mental health\)\, active since 4 January 2021. Key worker: Jordan Sample. Care coordination with a named key worker since 1 September 2024; before that the Care Programme Approach.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, care-episode, SVT-EP-0001)
 * extension[careCoordinationArrangement][0].extension[arrangement].valueCodeableConcept = CareCoordinationArrangement#key-worker-care-coordination "Care coordination with a named key worker"
 * extension[careCoordinationArrangement][0].extension[period].valuePeriod.start = "2024-09-01"
@@ -26,6 +27,7 @@ InstanceOf: FhircareEpisodeOfCare
 Usage: #example
 Title: "Jamie Test, accepted by the community team and on its waiting list"
 * insert ExampleNarrative(Jamie was accepted by the North community mental health team on 12 May 2025 and is waiting for a key worker. The team's duty worker covers until then.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, care-episode, SVT-EP-0002)
 * status = #waitlist
 * type[0] = ServiceLine#community-mental-health "Community mental health"
@@ -39,6 +41,7 @@ InstanceOf: FhircareEncounter
 Usage: #example
 Title: "Alex Sample's admission under section 3, with section 17 leave"
 * insert ExampleNarrative(Alex was admitted to Oak ward on 1 December 2022 under section 3 of the Mental Health Act and discharged home on 15 January 2023\, as planned. Section 17 leave from 5 to 7 January 2023.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, inpatient-stay, SVT-IP-0001)
 * extension[legalStatus][0].extension[legalStatusContext].valueCodeableConcept = $ukcore-legal-status-context#admission "Admission"
 * extension[legalStatus][0].extension[legalStatusClassification].valueCodeableConcept = $ukcore-legal-status-england#03 "Formally detained under Mental Health Act Section 3"
@@ -62,6 +65,7 @@ InstanceOf: FhircareEncounter
 Usage: #example
 Title: "Alex Sample's temporary acute bed out of area"
 * insert ExampleNarrative(Alex was in a temporary acute bed at Distant Hills Hospital\, out of area\, from 20 to 30 November 2022. Not exempt from data collection: the key worker kept weekly contact with the ward.)
+* insert RestrictedLabels
 * insert TrustIdentifier(0, out-of-area-placement, SVT-OA-0001)
 * extension[outOfAreaPlacement].extension[placementType].valueCodeableConcept = PlacementType#acute-temporary "Temporary acute admission"
 * extension[outOfAreaPlacement].extension[exemptFromDataCollection].valueBoolean = false

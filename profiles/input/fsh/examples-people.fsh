@@ -7,6 +7,21 @@ RuleSet: ExampleNarrative(text)
 * text.status = #generated
 * text.div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>{text}</p></div>"
 
+// Security labels (profiles/README.md "What a reader may show to whom"): the service user's
+// identity is normal (N); the rest of their record restricted mental health information
+// (R, PSY); what a carer asked to keep from the service user also NOPAT and carer-confidential.
+RuleSet: IdentityLabel
+* meta.security[0] = $v3-Confidentiality#N "normal"
+
+RuleSet: RestrictedLabels
+* meta.security[0] = $v3-Confidentiality#R "restricted"
+* meta.security[1] = $v3-ActCode#PSY
+
+RuleSet: WithheldLabels
+* insert RestrictedLabels
+* meta.security[2] = $v3-ActCode#NOPAT
+* meta.security[3] = SecurityLabel#carer-confidential "Carer-provided, withhold from the service user"
+
 // The business identifier of the synthetic trust's record ({kind} = patient, careplan, ...).
 // SUSHI places named identifier slices first: insert this after them, at the next index.
 RuleSet: TrustIdentifier(index, kind, value)
@@ -18,6 +33,7 @@ InstanceOf: FhircarePatient
 Usage: #example
 Title: "Alex Sample, a service user with a verified NHS number"
 * insert ExampleNarrative(Alex Sample\, born 12 April 1985. NHS number 999 000 0018 (verified\).)
+* insert IdentityLabel
 * identifier[nhsNumber].value = "9990000018"
 * insert TrustIdentifier(1, patient, SVT-P-0001)
 * identifier[nhsNumber].extension[nhsNumberVerificationStatus].valueCodeableConcept = $ukcore-nhs-number-verification-england#01 "Number present and verified"
@@ -43,6 +59,7 @@ InstanceOf: FhircarePatient
 Usage: #example
 Title: "Jamie Test, accepted by the community team and awaiting a key worker"
 * insert ExampleNarrative(Jamie Test\, born 3 September 1999. NHS number 999 000 0026 (present but not traced\).)
+* insert IdentityLabel
 * identifier[nhsNumber].value = "9990000026"
 * insert TrustIdentifier(1, patient, SVT-P-0002)
 * identifier[nhsNumber].extension[nhsNumberVerificationStatus].valueCodeableConcept = $ukcore-nhs-number-verification-england#02 "Number present but not traced"

@@ -88,14 +88,30 @@ Context: CarePlan
 * extension[statement] ^short = "The statement, in plain language"
 * extension[statement].value[x] only string
 
-Extension: KeyWorkerAwaitingAllocationExtension
-Id: key-worker-awaiting-allocation
-Title: "Key worker awaiting allocation"
-Description: "The service user has been accepted but no key worker is allocated yet, since the given date; the team manager is the default contact (004 §3.4 \"they will have an open team referral but no named lead key worker\")."
+Extension: LeadAwaitingAllocationExtension
+Id: lead-awaiting-allocation
+Title: "Named lead awaiting allocation"
+Description: "The service user has been accepted but no named lead (key worker, care co-ordinator, ...) is allocated yet, since the given date; the team's duty worker is the default contact (004 §3.4 \"they will have an open team referral but no named lead key worker. The team would need to ensure access to a clinical duty worker (or similar system) within office hours\")."
 Context: CareTeam
 * insert ConformanceMetadata
 * value[x] only dateTime
-* valueDateTime ^short = "Since when the key worker has been awaited"
+* valueDateTime ^short = "Since when a named lead has been awaited"
+
+Extension: DefaultLeadExtension
+Id: default-lead
+Title: "Lead by default"
+Description: "This participant is the named lead by default, not by allocation: the receiving team's manager, because no key worker was identified at discharge from inpatient care (004 §3.11 \"If at the point of discharge from inpatient settings, no key worker has been identified, this role defaults to the manager of the receiving team.\"; requirements.md EC-02). Replaced when a lead is allocated."
+Context: CareTeam.participant
+* insert ConformanceMetadata
+* value[x] only boolean
+
+Extension: CapacityAssessmentExtension
+Id: capacity-assessment
+Title: "Capacity assessment behind a best-interests decision"
+Description: "The recorded mental capacity assessment that found the service user lacks capacity for this decision, on which a best-interests sharing decision rests (004 §5.7; requirements.md EC-40)."
+Context: Consent
+* insert ConformanceMetadata
+* value[x] only Reference(FhircareCapacityAssessment)
 
 Extension: YoungCarerExtension
 Id: young-carer

@@ -7,6 +7,7 @@ Id: fhircare-care-plan
 Title: "fhircare CarePlan (personalised care and support plan)"
 Description: "A mental health care plan following the sections of the PRSB Personalised Care and Support Plan v2.0: its type; the care coordination arrangement (optional, dated); goals with their life area; activities saying who performs them (service user, carer, service or partner organisation); the next review; Section 117 after-care; consent to share and when it was shared; author and contributors, the service user among them. Crisis and contingency plans are CarePlans of their own type, partOf the main plan, so that they can be shared on their own (001 ¶177)."
 * insert FhircareProfile
+* insert ServiceUserRecord
 * insert BusinessIdentifier
 * extension contains
     CareCoordinationArrangementExtension named careCoordinationArrangement 0..* MS and
@@ -52,7 +53,7 @@ Description: "A mental health care plan following the sections of the PRSB Perso
 * activity.detail.performer.type 1..1 MS
 * activity.detail.performer.type ^short = "Who performs it: Patient (the service user), RelatedPerson (a carer), PractitionerRole, CareTeam, HealthcareService or Organization (a partner)"
 * note MS
-* obeys fhircare-care-plan-1 and fhircare-care-plan-2 and fhircare-care-plan-3 and fhircare-care-plan-4
+* obeys fhircare-care-plan-1 and fhircare-care-plan-2 and fhircare-care-plan-3 and fhircare-care-plan-4 and fhircare-care-plan-5
 
 Invariant: fhircare-care-plan-1
 Description: "An active plan records its next review date or timeframe (000 §3.4.2, 004 Definitions)."
@@ -74,12 +75,18 @@ Description: "An activity performer's type says what kind of performer it is (Pa
 Severity: #error
 Expression: "activity.detail.performer.all((type = 'Patient' or type = 'RelatedPerson' or type = 'PractitionerRole' or type = 'Organization' or type = 'CareTeam' or type = 'HealthcareService') and (reference.empty() or reference.startsWith('urn:') or reference.startsWith('#') or reference.startsWith(type + '/') or reference.contains('/' + type + '/')))"
 
+Invariant: fhircare-care-plan-5
+Description: "A plan holds Section 117 after-care exactly when it is categorised as including it, so that readers and consents can find the after-care part by category (001 ¶165)."
+Severity: #error
+Expression: "extension('https://fhir.fhircare.nhs.uk/StructureDefinition/section-117-aftercare').exists() = category.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/care-plan-type' and code = 'section-117-aftercare').exists()"
+
 Profile: FhircareGoal
 Parent: Goal
 Id: fhircare-goal
 Title: "fhircare Goal"
 Description: "An outcome or recovery goal of a care plan, in the service user's own words (000 §3.3.2 \"personal goals for recovery\"), with the life area it belongs to: a Mental Health (Wales) Measure area and/or a DIALOG domain (001 ¶74, 004 §3.17)."
 * insert FhircareProfile
+* insert ServiceUserRecord
 * insert BusinessIdentifier
 * lifecycleStatus MS
 * achievementStatus MS

@@ -7,6 +7,7 @@ Id: fhircare-episode-of-care
 Title: "fhircare EpisodeOfCare (care coordination episode)"
 Description: "One team's involvement with the service user, an open team referral (requirements.md DE-034, DE-037, DE-040): its service line, its care coordination arrangement (optional and dated, never defaulted), its status (waitlist: accepted but nobody allocated yet, EC-01), the named key worker as care manager while this team holds that role (during a transfer it stays with the originating team, EC-10), and the episode it continues (EC-27)."
 * insert FhircareProfile
+* insert ServiceUserRecord
 * insert BusinessIdentifier
 * extension contains
     CareCoordinationArrangementExtension named careCoordinationArrangement 0..* MS and
@@ -43,6 +44,7 @@ Id: fhircare-encounter
 Title: "fhircare Encounter (inpatient stay or out-of-area placement)"
 Description: "An inpatient admission and, once it happened, the discharge (requirements.md DE-200..205), or an out-of-area placement (DE-207, EC-13): when, with which provider, on what Mental Health Act legal status (UK Core's LegalStatus extension), the estimated discharge date, leave of absence as on-leave periods (EC-18), and how the stay ended. Admissions and discharges are review triggers (001 ¶114) and start the follow-up clocks (72 hours, 5 working days), so partners need them as events of their own."
 * insert FhircareProfile
+* insert ServiceUserRecord
 * insert BusinessIdentifier
 * extension contains
     $UKCoreLegalStatus named legalStatus 0..* MS and

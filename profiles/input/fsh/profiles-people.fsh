@@ -9,6 +9,7 @@ Id: fhircare-patient
 Title: "fhircare Patient (service user)"
 Description: "The service user. UK Core Patient constraints carried: the NHS number identifier slice with its verification status extension. PRSB PCSP v2.0 'Person demographics' (mandatory): name and date of birth."
 * insert FhircareProfile
+* insert ServiceUserRecord
 * insert BusinessIdentifier
 * identifier ^slicing.discriminator.type = #value
 * identifier ^slicing.discriminator.path = "system"

@@ -38,15 +38,26 @@ RuleSet: Narrative
 * text.status = #generated
 
 // Carer-provided information withheld from the service user is labelled with the local
-// carer-confidential label, which always comes with confidentiality R (restricted).
+// carer-confidential label, which always comes with confidentiality R (restricted) and the
+// HL7 handling caveat NOPAT (no disclosure to the patient without the clinician's say).
 RuleSet: CarerConfidentialityLabel
 * meta.security MS
 * obeys fhircare-sec-1
 
 Invariant: fhircare-sec-1
-Description: "Information labelled carer-confidential (withhold from the service user) is also labelled confidentiality R (restricted)."
+Description: "Information labelled carer-confidential (withhold from the service user) is also labelled confidentiality R (restricted) and NOPAT (no disclosure to the patient, family or caregivers without the clinician's authorisation)."
 Severity: #error
-Expression: "meta.security.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/security-label' and code = 'carer-confidential').exists() implies meta.security.where(system = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality' and code = 'R').exists()"
+Expression: "meta.security.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/security-label' and code = 'carer-confidential').exists() implies (meta.security.where(system = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality' and code = 'R').exists() and meta.security.where(system = 'http://terminology.hl7.org/CodeSystem/v3-ActCode' and code = 'NOPAT').exists())"
+
+// A resource of one service user's record says how confidential it is, so that a reader can
+// decide what to show without fhircare (profiles/README.md "What a reader may show to whom").
+RuleSet: ServiceUserRecord
+* obeys fhircare-sec-2
+
+Invariant: fhircare-sec-2
+Description: "A resource of a service user's record carries exactly one confidentiality label (v3 Confidentiality): N for the service user's identity and the do-not-involve flag, R for their mental health information."
+Severity: #error
+Expression: "meta.security.where(system = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality').count() = 1"
 
 // What every fhircare profile has in common.
 RuleSet: FhircareProfile

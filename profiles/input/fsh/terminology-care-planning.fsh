@@ -27,6 +27,7 @@ Description: "Care plan types for which no SNOMED CT concept was found (standard
 * insert LocalCodeSystem
 * #welsh-care-and-treatment-plan "Care and Treatment Plan (Wales)" "The statutory Welsh plan. [001 ¶88] \"Care and treatment plans should be in writing and proportionate to the level of clinical need\""
 * #safety-plan "Safety plan" "[004 §3.4] \"if the service user has been accepted and immediate allocation is not possible, a safety plan will be co-produced by the service user and the assessing clinician\""
+* #section-117-aftercare "Care plan including Section 117 after-care" "A second category of the main plan while a Section 117 after-care entitlement applies: it marks the plan that holds the after-care part, for readers and consents (a local authority shares the duty). [001 ¶165] \"There is no requirement for separate CPA and after-care plans to be in place.\" [004 §3.15] \"the duty to provide after-care services exists until both the CCG (now ICB) and the local authority are satisfied that the patient no longer requires them\""
 
 ValueSet: CarePlanTypeVS
 Id: care-plan-type

@@ -7,16 +7,17 @@ Title: "Care team role"
 Description: "Care team roles with no SNOMED CT, SDS job role or UK Core code (standards.md §4.2 and §6 item 3): the coordination roles that fill 'the named person who coordinates care' slot, kept distinct because each carries its own meaning (002 ¶13: do not rebadge care co-ordinators as key workers), and MDT disciplines for which standards.md gives no SNOMED CT code."
 * insert LocalCodeSystem
 * #coordination-role "Coordination role" "Grouping: roles filling the named-lead slot and its cover. [002 ¶13] \"services should not respond to this Statement by simply rebadging care co-ordinators as key workers\""
-  * #key-worker "Key worker" "The named key worker (post-CPA, every service user). [004 §3.5] \"All service users will have a named key worker.\" [004 Definitions] \"The key worker is someone who can form a therapeutic alliance with the person, and whom the person trusts and connects with.\""
-  * #care-coordinator "Care co-ordinator" "Legacy in England (CPA), statutory in Wales. [000 §3.1.8] \"A named care co-ordinator (CPA) or lead clinician (Care Support) must be identified and recorded on RIO.\" [001 ¶136] \"each service user must therefore have a care coordinator\""
-  * #lead-clinician "Lead clinician" "Legacy (Care Support). [000 Glossary] \"A professional member of staff (who is registered as such with their appropriate governing body) who oversees and monitors the care of the service user whilst under Care Support.\""
-  * #lead-professional "Lead professional" "Legacy (old CPA, straightforward needs). [004 Definitions] \"the lead professional has 'the responsibility for facilitating the delivery of care to the service user who has been identified as having straightforward needs and has contact with only one agency\""
-  * #temporary-care-coordinator "Temporary care co-ordinator" "[000 §3.2.2] \"will act as a temporary care co-ordinator whilst this assessment takes place\""
-  * #named-nurse "Named nurse" "Inpatient. [000 §3.3.6] \"the care co-ordinator/lead clinician/named nurse should ensure that the key components are incorporated into the care plan\""
+  * #lead-role "Named lead role" "Grouping: the roles that fill the named-lead slot themselves. Whichever the service user's arrangement uses is the lead (key worker post-CPA; care co-ordinator under CPA and in Wales; lead clinician under Care Support), recorded as it is and never relabelled. [004 §3.5] \"All service users will have a named key worker.\" [001 ¶136] \"each service user must therefore have a care coordinator\" [000 §3.1.8] \"A named care co-ordinator (CPA) or lead clinician (Care Support) must be identified and recorded on RIO.\""
+    * #key-worker "Key worker" "The named key worker (post-CPA, every service user). [004 §3.5] \"All service users will have a named key worker.\" [004 Definitions] \"The key worker is someone who can form a therapeutic alliance with the person, and whom the person trusts and connects with.\""
+    * #care-coordinator "Care co-ordinator" "Legacy in England (CPA), statutory in Wales. [000 §3.1.8] \"A named care co-ordinator (CPA) or lead clinician (Care Support) must be identified and recorded on RIO.\" [001 ¶136] \"each service user must therefore have a care coordinator\""
+    * #lead-clinician "Lead clinician" "Legacy (Care Support). [000 Glossary] \"A professional member of staff (who is registered as such with their appropriate governing body) who oversees and monitors the care of the service user whilst under Care Support.\""
+    * #lead-professional "Lead professional" "Legacy (old CPA, straightforward needs). [004 Definitions] \"the lead professional has 'the responsibility for facilitating the delivery of care to the service user who has been identified as having straightforward needs and has contact with only one agency\""
+    * #temporary-care-coordinator "Temporary care co-ordinator" "[000 §3.2.2] \"will act as a temporary care co-ordinator whilst this assessment takes place\""
+    * #named-nurse "Named nurse" "Inpatient. [000 §3.3.6] \"the care co-ordinator/lead clinician/named nurse should ensure that the key components are incorporated into the care plan\""
+    * #tcp-case-manager "TCP case manager" "Learning disability and autism, out of area. [004 §3.6] \"Learning Disability and Autism services now have an allocated TCP Case Manager for this role\""
   * #nominated-delegate "Nominated delegate" "[000 §3.8.1] \"It is expected that the care co-ordinator, or nominated delegate, will liaise with such services\""
-  * #team-manager "Team manager (default contact)" "The manager of the team: default contact while a key worker is awaited, and default key worker at inpatient discharge. [004 §3.11] \"If at the point of discharge from inpatient settings, no key worker has been identified, this role defaults to the manager of the receiving team.\""
-  * #duty-worker "Duty worker" "Team-level cover. [004 §3.4] \"The team would need to ensure access to a clinical duty worker (or similar system) within office hours to respond to queries from anyone who rings up for support.\""
-  * #tcp-case-manager "TCP case manager" "Learning disability and autism, out of area. [004 §3.6] \"Learning Disability and Autism services now have an allocated TCP Case Manager for this role\""
+  * #team-manager "Team manager" "The manager of the team; with the lead role and the default-lead marker, the lead by default at inpatient discharge. [004 §3.11] \"If at the point of discharge from inpatient settings, no key worker has been identified, this role defaults to the manager of the receiving team.\""
+  * #duty-worker "Duty worker" "Team-level cover, and the default contact while a lead is awaited. [004 §3.4] \"The team would need to ensure access to a clinical duty worker (or similar system) within office hours to respond to queries from anyone who rings up for support.\""
   * #responsible-clinician "Responsible clinician" "Mental Health Act 1983. [001 Annex 1] \"the approved clinician with overall responsibility for the patient's case\""
 * #mdt-discipline "MDT discipline" "Grouping: MDT disciplines with no SNOMED CT code in standards.md. [002 ¶13] \"(eg nursing, social care, occupational therapy, employment/vocational support, housing, substance use, VCSE)\""
   * #occupational-therapy "Occupational therapy" "[000 Glossary] \"Psychiatrists, Mental Health Nurses, Psychologists, Occupational Therapists, etc.\""
@@ -30,6 +31,7 @@ Description: "Care team roles with no SNOMED CT, SDS job role or UK Core code (s
   * #financial-wellbeing "Financial wellbeing" "[003 MPFT] \"they have a financial wellbeing person\""
   * #vcse-link-worker "VCSE link worker" "[003 H&W] \"The link workers from the VCSE providers are fully integrated within the NMHTs\""
 * insert Grouping(#coordination-role)
+* insert Grouping(#coordination-role #lead-role)
 * insert Grouping(#mdt-discipline)
 
 ValueSet: CoordinationRoleVS
@@ -38,6 +40,14 @@ Title: "Coordination role"
 Description: "Roles filling, or covering, the named-lead slot of a care team."
 * insert ConformanceMetadata
 * include codes from system CareTeamRole where concept descendent-of #coordination-role
+* exclude CareTeamRole#lead-role
+
+ValueSet: LeadRoleVS
+Id: lead-role
+Title: "Named lead role"
+Description: "The roles that fill the named-lead slot of a care team: exactly one current participant of an active care team holds one of them, or a lead is awaited (fhircare-care-team-1). Key worker, care co-ordinator, lead clinician, lead professional, temporary care co-ordinator, named nurse, TCP case manager."
+* insert ConformanceMetadata
+* include codes from system CareTeamRole where concept descendent-of #lead-role
 
 ValueSet: MdtDisciplineVS
 Id: mdt-discipline

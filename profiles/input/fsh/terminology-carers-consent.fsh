@@ -3,9 +3,9 @@
 CodeSystem: SecurityLabel
 Id: security-label
 Title: "fhircare security label"
-Description: "Handling labels the adapter enforces beyond the HL7 confidentiality codes. No HL7 label has the exact meaning (v3-ActCode NOPAT also withholds from family and caregivers), so a local code is used (requirements.md DD-17)."
+Description: "Why information is labelled beyond the HL7 codes it always carries. HL7 v3 ActCode NOPAT (no disclosure to patient, family or caregivers without the clinician's authorisation; the label GP Connect uses to keep information off patient-facing services) says how to handle it; this code says why, and what it does not restrict (requirements.md DD-17)."
 * insert LocalCodeSystem
-* #carer-confidential "Carer-provided, withhold from the service user" "Information a carer gave and asked not to be passed on to the service user: it never reaches the service user (copies of plans, letters, portal and patient-held record feeds, service-user-invited viewers) or other partners. Always used with confidentiality R. [004 §3.14] \"If a carer requests that information they share with staff is not passed on to the service user, this request must be respected – subject to Information sharing and Consent guidance\""
+* #carer-confidential "Carer-provided, withhold from the service user" "Information a carer gave and asked not to be passed on to the service user. It never reaches the service user or any patient-facing output (copies of plans, letters, portal and patient-held record feeds, viewers the service user invites), but it is NOT hidden from the clinicians and partners who need it to keep the service user safe: the request is only that the service user is not told. Always with confidentiality R and NOPAT. [004 §3.14] \"If a carer requests that information they share with staff is not passed on to the service user, this request must be respected – subject to Information sharing and Consent guidance\""
 
 ValueSet: SecurityLabelVS
 Id: security-label

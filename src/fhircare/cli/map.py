@@ -142,6 +142,7 @@ def map_command(
     Every service user's records are read through the mapping file, checked against each
     other, mapped to fhircare's profiles (Patient, CareTeam, EpisodeOfCare, CarePlans with
     Goals, DIALOG QuestionnaireResponses and scores, RelatedPersons, Consents, Encounters,
+    do-not-involve Flags, capacity assessment Observations, carers' Communications,
     Provenance, and the Practitioners, PractitionerRoles and Organizations they refer to)
     and validated. Nothing of a service user with any problem is written.
     """

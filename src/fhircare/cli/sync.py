@@ -351,7 +351,15 @@ def _sync(settings: Settings, engine: Engine, target: str, concurrency: int | No
             if bar is not None:
                 bar.update(task, completed=done, total=total)
 
-        sync = SyncEngine(engine, client, concurrency=workers, passes=settings.sync_passes, on_progress=progress)
+        sync = SyncEngine(
+            engine,
+            client,
+            concurrency=workers,
+            passes=settings.sync_passes,
+            retry_seconds=settings.sync_pass_delay_seconds,
+            max_entries=settings.sync_max_entries,
+            on_progress=progress,
+        )
         return sync.run()
 
 

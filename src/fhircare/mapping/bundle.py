@@ -14,16 +14,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
+from fhircare.mapping.capacity import capacity_assessment
 from fhircare.mapping.care_plan import care_plan, goal, plan_author
 from fhircare.mapping.care_team import care_team
-from fhircare.mapping.consent import carer_information_provenance, consent, decision_provenance, plan_agreed_provenance
+from fhircare.mapping.carer_information import carer_communication
+from fhircare.mapping.consent import consent
 from fhircare.mapping.context import MappingContext, business_identifier
 from fhircare.mapping.dialog import dialog_care_plan, dialog_response, dialog_scores
 from fhircare.mapping.episodes import episode_of_care, inpatient_encounter, placement_encounter
 from fhircare.mapping.fhir import Json
+from fhircare.mapping.flags import do_not_involve_flag, nearest_relative_flag, not_involved
 from fhircare.mapping.narrative import natural_key
 from fhircare.mapping.organisations import partner_organization, team_organization, trust_organization
 from fhircare.mapping.people import patient, practitioner, practitioner_role, related_person
+from fhircare.mapping.provenance import carer_information_provenance, decision_provenance, plan_agreed_provenance
 from fhircare.mapping.refs import Refs
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.common import SourceRecord
@@ -46,8 +50,9 @@ class MappedBundle:
 
 def _resources(record: ServiceUserRecord, refs: Refs) -> Iterator[tuple[Json, SourceRecord]]:
     """Every resource of the bundle with the record it comes from, in a stable order: who
-    and where first, then the service user, their people, decisions, team, plans,
-    DIALOG and the evidence."""
+    and where first, then the service user and the flags on them, their people, capacity
+    assessments, decisions, team, plans, DIALOG, what carers told the team and the
+    evidence."""
     su = record.service_user
     yield trust_organization(refs.context), su
     for org in sorted(record.organisations, key=lambda o: natural_key(o.organisation_id)):
@@ -58,8 +63,15 @@ def _resources(record: ServiceUserRecord, refs: Refs) -> Iterator[tuple[Json, So
         yield practitioner(staff, refs), staff
         yield practitioner_role(staff, refs), staff
     yield patient(record, refs), su
+    for person in not_involved(record):
+        yield do_not_involve_flag(person, record, refs), person
+        conflict = nearest_relative_flag(person, record, refs)
+        if conflict is not None:
+            yield conflict, person
     for contact in sorted(record.contacts, key=lambda c: natural_key(c.contact_id)):
         yield related_person(contact, record, refs), contact
+    for capacity in sorted(record.capacity_assessments, key=lambda a: natural_key(a.capacity_assessment_id)):
+        yield capacity_assessment(capacity, refs), capacity
     decisions = sorted(record.consents, key=lambda c: natural_key(c.consent_id))
     for decision in decisions:
         yield consent(decision, refs), decision
@@ -93,6 +105,7 @@ def _resources(record: ServiceUserRecord, refs: Refs) -> Iterator[tuple[Json, So
         if evidence is not None:
             yield evidence, decision
     for information in sorted(record.carer_information, key=lambda i: natural_key(i.carer_information_id)):
+        yield carer_communication(information, refs), information
         yield carer_information_provenance(information, refs), information
 
 

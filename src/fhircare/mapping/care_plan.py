@@ -12,17 +12,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from fhircare.mapping.care_team import awaited_role, current_leads, default_contacts, member_name, role_words
 from fhircare.mapping.context import ResourceKey
 from fhircare.mapping.fhir import (
+    CODE_SYSTEM,
     STRUCTURE_DEFINITION,
     Json,
+    about_service_user,
     coding,
     complex_extension,
     concept,
     concept_of,
     extension,
     fhir_datetime,
-    meta,
     period,
     prune,
 )
@@ -40,6 +42,8 @@ from fhircare.source.movement import Section117Entitlement
 _GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 #: every main plan is also a mental health care plan (SNOMED CT 718347000)
 _MENTAL_HEALTH_CARE_PLAN = coding(SNOMED, "718347000")
+#: a plan that includes Section 117 after-care (001 ¶165: no separate after-care plan)
+SECTION_117_CATEGORY = coding(CODE_SYSTEM + "care-plan-type", "section-117-aftercare")
 
 
 # --- what a plan's extensions are made of ---------------------------------------------
@@ -223,6 +227,7 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
     if review is not None:
         when = long_date(date.fromisoformat(review[1])) if review[0] == "valueDate" else review[1]
         paragraphs.append(sentence(f"Next review: {when}"))
+    paragraphs.append(named_contact(record, refs))
     if not plan.is_sub_plan:
         for a in arrangements_for(plan.episode_id, record):
             until = f" to {long_date(a.end_date)}" if a.end_date else ""
@@ -249,6 +254,26 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
             )
         )
     return paragraphs
+
+
+def named_contact(record: ServiceUserRecord, refs: Refs) -> str:
+    """Whom to contact about the plan: the named lead, in their own role ([001 ¶150] "The
+    name and contact details of the care coordinator should be known and available to the
+    service user."), or while one is awaited the team's duty worker (004 §3.4)."""
+    as_of = refs.context.as_of
+    leads = current_leads(record, as_of)
+    if leads:
+        lead = leads[0]
+        assert lead.member_id is not None  # a lead is a member of staff (the source model says so)
+        phone = refs.staff[lead.member_id].phone or refs.teams[lead.team_id].phone
+        call = f", on {phone}" if phone else ""
+        by_default = " (by default, until one is allocated)" if lead.defaulted else ""
+        return sentence(f"Named contact: {member_name(lead, refs)}, {role_words(lead)}{by_default}{call}")
+    duty = default_contacts(record, as_of)
+    team = refs.teams[duty[0].team_id] if duty else None
+    call = f" on {team.phone}" if team and team.phone else ""
+    awaited = label(awaited_role(record, as_of))
+    return sentence(f"Named contact: the team's duty worker{call}, until a {awaited} is allocated")
 
 
 def _need_heading(need: CarePlanNeed) -> str:
@@ -278,6 +303,9 @@ def care_plan(plan: CarePlan, record: ServiceUserRecord, refs: Refs, *, has_care
     categories = [concept_of(plan.plan_type)]
     if plan.plan_type in (CarePlanType.PCSP, CarePlanType.WELSH_CTP):
         categories.append(concept(_MENTAL_HEALTH_CARE_PLAN))
+    if not plan.is_sub_plan and section_117_for(plan, record) is not None:
+        # marks the Section 117 after-care part for readers and consents (fhircare-care-plan-5)
+        categories.append(concept(SECTION_117_CATEGORY))
     goals = sorted(
         (g for g in record.goals if g.care_plan_id == plan.care_plan_id), key=lambda g: natural_key(g.goal_id)
     )
@@ -293,7 +321,7 @@ def care_plan(plan: CarePlan, record: ServiceUserRecord, refs: Refs, *, has_care
         {
             "resourceType": "CarePlan",
             "id": key.id,
-            "meta": meta("fhircare-care-plan"),
+            "meta": about_service_user("fhircare-care-plan"),
             "text": narrative(*_plan_paragraphs(plan, record, refs), items=items),
             "extension": _plan_extensions(plan, record, refs),
             "identifier": [key.identifier],
@@ -326,7 +354,7 @@ def goal(item: Goal, record: ServiceUserRecord, refs: Refs) -> Json:
         {
             "resourceType": "Goal",
             "id": key.id,
-            "meta": meta("fhircare-goal"),
+            "meta": about_service_user("fhircare-goal"),
             "text": narrative(
                 sentence(f"{record.service_user.given_name}'s goal: {item.description}"),
                 target,

@@ -1,80 +1,216 @@
-"""Sharing decisions (fhircare-consent) and the record-keeping evidence behind them and
-behind plans (fhircare-provenance).
+"""Sharing decisions (fhircare-consent) that say exactly what they permit.
 
-One Consent per decision (DD-16): the service user's permit or refusal to disclose to a
-named carer, a named organisation or every partner of some types, optionally scoped to
-one plan; or a carer's own decision about having their details recorded. R4 Consent has
-no note, so the rationale of a refusal or an override is a Provenance (004 §3.14).
+One Consent per decision (DD-16). Its provision is coded so that a reader can decide
+from the resource alone what it covers, and its narrative is written from that coding,
+never alongside it:
+
+- what: ``provision.class`` (resource types, or fhircare profiles for DIALOG), narrowed
+  by ``provision.code`` (CarePlan categories: crisis, contingency and safety plans; plans
+  with Section 117 after-care) and ``provision.data`` (one plan with what it refers to
+  and the plans part of it; a carer's own record). Class, code and data are all required
+  to match; several values of one are alternatives;
+- to whom: ``provision.actor`` (role IRCP) or the partner organisation types;
+- why: ``provision.purpose`` (v3 ActReason: SUPNWK for carers and family, COC for
+  organisations, ETREAT as well for the crisis plan);
+- on what basis: ``policyRule`` (fhircare consent-basis: the person's own decision, best
+  interests after the capacity assessment linked by the ``capacity-assessment``
+  extension, a legal duty, or an override for risk whose rationale is a Provenance);
+- for how long: ``provision.period``.
+
+A refusal that records nothing in particular covers everything: it has no class, code
+or data. A permit always names its class.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from dataclasses import dataclass
 
+from fhircare.mapping.care_plan import SECTION_117_CATEGORY
 from fhircare.mapping.context import ResourceKey
 from fhircare.mapping.fhir import (
-    CODE_SYSTEM,
     STRUCTURE_DEFINITION,
     Json,
+    about_service_user,
     code,
     coding,
     concept,
     extension,
     fhir_datetime,
-    meta,
     period,
+    profile_url,
     prune,
 )
 from fhircare.mapping.labels import label
 from fhircare.mapping.narrative import listing, long_date, narrative, sentence
 from fhircare.mapping.people import who
 from fhircare.mapping.refs import Refs
-from fhircare.source.care_plan import CarePlan
-from fhircare.source.carers import CarerInformation, ConsentDecision
-from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, PerformerKind
+from fhircare.source.carers import ConsentDecision
+from fhircare.source.codes import CarePlanType, ConsentBasis, PartnerOrganisationType
+from fhircare.source.local_codes import (
+    ConsentDecider,
+    ConsentDecisionType,
+    ConsentKind,
+    LegalBasis,
+    PerformerKind,
+    SharedInformation,
+)
 
 _CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 _ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
+_ACT_REASON = "http://terminology.hl7.org/CodeSystem/v3-ActReason"
 _PARTICIPATION = "http://terminology.hl7.org/CodeSystem/v3-ParticipationType"
 _CONSENT_ACTION = "http://terminology.hl7.org/CodeSystem/consentaction"
-_DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
-_PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
-_RECORD_ACTIVITY = CODE_SYSTEM + "record-activity"
+RESOURCE_TYPES = "http://hl7.org/fhir/resource-types"
+#: a profile named as a class of information (the R4 ConsentContentClass pattern)
+URI = "urn:ietf:rfc:3986"
 
 #: a recipient of disclosure (v3 ParticipationType IRCP), as the profile fixes it
 _RECIPIENT_ROLE = concept(coding(_PARTICIPATION, "IRCP"))
 
+_LEGAL_BASIS = {
+    LegalBasis.SECTION_117: ConsentBasis.SECTION_117,
+    LegalBasis.CARE_ACT: ConsentBasis.CARE_ACT,
+    LegalBasis.CARERS_ASSESSMENT: ConsentBasis.CARERS_ASSESSMENT,
+}
 
-def _performer(decision: ConsentDecision, refs: Refs) -> ResourceKey:
-    if decision.decided_by is ConsentDecider.CONTACT:
-        assert decision.decided_by_contact_id is not None
-        return refs.contact(decision.decided_by_contact_id)
+#: the CarePlan categories of crisis, contingency and safety plans (care-plan-type)
+CRISIS_PLAN_CATEGORIES: tuple[Json, ...] = (
+    code(CarePlanType.CRISIS_PLAN),
+    code(CarePlanType.CONTINGENCY_PLAN),
+    code(CarePlanType.SAFETY_PLAN),
+)
+
+
+def basis(decision: ConsentDecision) -> ConsentBasis:
+    """Why the decision is lawful: a legal duty, an override for risk, a best-interests
+    decision, or the person's own decision."""
+    if decision.legal_basis is not None:
+        return _LEGAL_BASIS[decision.legal_basis]
+    if decision.override:
+        return ConsentBasis.RISK_OVERRIDE
     if decision.decided_by is ConsentDecider.BEST_INTERESTS:
-        assert decision.decided_by_staff_id is not None  # the source model requires it
-        return refs.practitioner_role(decision.decided_by_staff_id)
-    return refs.patient
+        return ConsentBasis.BEST_INTERESTS
+    return ConsentBasis.EXPLICIT_CONSENT
 
 
-def _provision(decision: ConsentDecision, refs: Refs) -> Json:
+@dataclass(frozen=True)
+class Coverage:
+    """What a provision covers: classes (resource types or profiles), CarePlan category
+    codes and data references (meaning, key), with the words for each."""
+
+    classes: tuple[Json, ...] = ()
+    codes: tuple[Json, ...] = ()
+    data: tuple[tuple[str, ResourceKey], ...] = ()
+    #: what is covered in words, ``{su}`` standing for the service user's name
+    words: str = "any information about {su}"
+
+
+def _types(*names: str) -> tuple[Json, ...]:
+    return tuple(coding(RESOURCE_TYPES, n) for n in names)
+
+
+def _profiles(*names: str) -> tuple[Json, ...]:
+    return tuple(coding(URI, profile_url(n)) for n in names)
+
+
+def coverage(decision: ConsentDecision, refs: Refs) -> Coverage:
+    """What the decision covers, coded."""
+    scope = decision.scope
+    plan = decision.care_plan_id
+    if scope is None:
+        return Coverage()
+    if scope is SharedInformation.CARER_DETAILS:
+        carer = decision.decided_by_contact_id
+        assert carer is not None  # the source model requires the carer's own decision
+        return Coverage(
+            _types("RelatedPerson"),
+            data=(("instance", refs.contact(carer)),),
+            words="their own details as {su}'s carer",
+        )
+    if scope is SharedInformation.DIALOG:
+        return Coverage(
+            _profiles("fhircare-dialog-response", "fhircare-dialog-score"), words="{su}'s DIALOG ratings and scores"
+        )
+    if scope is SharedInformation.SECTION_117:
+        return Coverage(
+            _types("CarePlan"),
+            (SECTION_117_CATEGORY,),
+            words="{su}'s care plans that include Section 117 after-care",
+        )
+    if scope is SharedInformation.CRISIS_PLAN:
+        data = (("dependents", refs.care_plan(plan)),) if plan else ()
+        of = " of this care plan" if plan else ""
+        return Coverage(
+            _types("CarePlan"),
+            CRISIS_PLAN_CATEGORIES,
+            data,
+            words=f"{{su}}'s crisis, contingency and safety plans{of}",
+        )
+    if plan is not None:
+        key = refs.care_plan(plan)
+        return Coverage(
+            _types("CarePlan", "Goal", "CareTeam"),
+            data=(("related", key), ("dependents", key)),
+            words="{su}'s care plan, with its goals and care team and the plans that are part of it",
+        )
+    return Coverage(_types("CarePlan", "Goal", "CareTeam"), words="{su}'s care plans, goals and care team")
+
+
+def purposes(decision: ConsentDecision) -> tuple[str, ...]:
+    """What the recipient may use it for (v3 ActReason purposes of use)."""
+    if decision.decision is ConsentDecisionType.DENY:
+        return ()
     if decision.kind is ConsentKind.COLLECTION:
-        # a carer's decision about the trust keeping a record of their own details
-        assert decision.decided_by_contact_id is not None
-        actors = [{"role": _RECIPIENT_ROLE, "reference": refs.trust.reference()}]
-        data = [{"meaning": "instance", "reference": refs.contact(decision.decided_by_contact_id).reference()}]
-        action = "collect"
-    else:
-        actors = []
-        if decision.recipient_contact_id is not None:
-            actors.append(
-                {"role": _RECIPIENT_ROLE, "reference": refs.contact(decision.recipient_contact_id).reference()}
-            )
-        if decision.recipient_organisation_id is not None:
-            recipient = refs.organisation(decision.recipient_organisation_id)
-            actors.append({"role": _RECIPIENT_ROLE, "reference": recipient.reference()})
-        # a plan and the plans that are part of it ("related")
-        plan = decision.care_plan_id
-        data = [{"meaning": "related", "reference": refs.care_plan(plan).reference()}] if plan else []
-        action = "disclose"
+        return ("COC",)
+    first = "SUPNWK" if decision.recipient_contact_id is not None else "COC"
+    return (first, "ETREAT") if decision.scope is SharedInformation.CRISIS_PLAN else (first,)
+
+
+_PURPOSE_WORDS = {
+    "SUPNWK": "so that they can support {su}",
+    "COC": "to coordinate {su}'s care",
+    "ETREAT": "for urgent care in a crisis",
+}
+_BASIS_WORDS = {
+    ConsentBasis.EXPLICIT_CONSENT: "",
+    ConsentBasis.BEST_INTERESTS: "in {su}'s best interests, as {su} lacks capacity to decide this",
+    ConsentBasis.SECTION_117: "under the duty to provide Section 117 after-care (Mental Health Act 1983)",
+    ConsentBasis.CARE_ACT: "under the local authority's duties for care and support (Care Act 2014)",
+    ConsentBasis.CARERS_ASSESSMENT: "for the local authority's assessment of their needs as a carer",
+    ConsentBasis.RISK_OVERRIDE: "without {su}'s agreement, because of a risk to safety",
+}
+
+
+def purpose_words(codes: tuple[str, ...], su: str) -> str:
+    return " and ".join(_PURPOSE_WORDS[c].format(su=su) for c in codes)
+
+
+def basis_words(value: ConsentBasis, su: str) -> str:
+    return _BASIS_WORDS[value].format(su=su)
+
+
+def _recipients(decision: ConsentDecision, refs: Refs) -> tuple[list[Json], str]:
+    """The actors (IRCP) and who they are in words."""
+    if decision.kind is ConsentKind.COLLECTION:
+        return [{"role": _RECIPIENT_ROLE, "reference": refs.trust.reference()}], refs.context.trust_name
+    if decision.recipient_contact_id is not None:
+        person = who(PerformerKind.CARER, decision.recipient_contact_id, refs)
+        return [{"role": _RECIPIENT_ROLE, "reference": refs.contact(decision.recipient_contact_id).reference()}], person
+    if decision.recipient_organisation_id is not None:
+        organisation = refs.organisation(decision.recipient_organisation_id)
+        words = who(PerformerKind.PARTNER_ORGANISATION, decision.recipient_organisation_id, refs)
+        return [{"role": _RECIPIENT_ROLE, "reference": organisation.reference()}], words
+    return [], "every " + listing(partner_type_words(t) for t in decision.recipient_partner_types)
+
+
+def partner_type_words(kind: PartnerOrganisationType) -> str:
+    """``GP practice`` (without its article)."""
+    return label(kind).removeprefix("a ").removeprefix("an ")
+
+
+def _provision(decision: ConsentDecision, refs: Refs, covered: Coverage) -> Json:
+    actors, _ = _recipients(decision, refs)
+    action = "collect" if decision.kind is ConsentKind.COLLECTION else "disclose"
     types = [
         extension(STRUCTURE_DEFINITION + "partner-organisation-type", valueCodeableConcept=concept(code(t)))
         for t in decision.recipient_partner_types
@@ -86,173 +222,89 @@ def _provision(decision: ConsentDecision, refs: Refs) -> Json:
             "period": period(decision.decided_at.date(), decision.end_date),
             "actor": actors,
             "action": [concept(coding(_CONSENT_ACTION, action))],
-            "data": data,
+            "purpose": [coding(_ACT_REASON, p) for p in purposes(decision)],
+            "class": list(covered.classes),
+            "code": [concept(c) for c in covered.codes],
+            "data": [{"meaning": meaning, "reference": key.reference()} for meaning, key in covered.data],
         }
     )
 
 
-def _recipient_words(decision: ConsentDecision, refs: Refs) -> str:
-    if decision.recipient_contact_id is not None:
-        return who(PerformerKind.CARER, decision.recipient_contact_id, refs)
-    if decision.recipient_organisation_id is not None:
-        return who(PerformerKind.PARTNER_ORGANISATION, decision.recipient_organisation_id, refs)
-    return listing(label(t).removeprefix("a ").removeprefix("an ") + "s" for t in decision.recipient_partner_types)
-
-
-def _consent_words(decision: ConsentDecision, refs: Refs) -> str:
-    when = long_date(decision.decided_at)
-    su = refs.record.service_user.given_name
-    if decision.kind is ConsentKind.COLLECTION:
-        carer = who(PerformerKind.CARER, decision.decided_by_contact_id, refs)
-        verb = "agreed" if decision.decision is ConsentDecisionType.PERMIT else "did not agree"
-        return sentence(f"On {when} {carer} {verb} that the trust may keep a record of their details as {su}'s carer")
-    decider = (
-        su
-        if decision.decided_by is ConsentDecider.SERVICE_USER
-        else who(
-            PerformerKind.CARER if decision.decided_by is ConsentDecider.CONTACT else PerformerKind.STAFF,
-            decision.decided_by_contact_id or decision.decided_by_staff_id,
-            refs,
+def _decider(decision: ConsentDecision, refs: Refs) -> tuple[ResourceKey, str]:
+    if decision.decided_by is ConsentDecider.CONTACT:
+        assert decision.decided_by_contact_id is not None
+        return refs.contact(decision.decided_by_contact_id), who(
+            PerformerKind.CARER, decision.decided_by_contact_id, refs
         )
-    )
-    what = "their care plans" if decision.care_plan_id is None else "this care plan"
-    verb = "agreed that" if decision.decision is ConsentDecisionType.PERMIT else "did not agree that"
-    best = " in their best interests" if decision.decided_by is ConsentDecider.BEST_INTERESTS else ""
-    until = f", until {long_date(decision.end_date)}" if decision.end_date else ""
-    return sentence(
-        f"On {when} {decider} {verb} {what} may be shared with {_recipient_words(decision, refs)}{best}{until}"
-    )
+    if decision.decided_by in (ConsentDecider.BEST_INTERESTS, ConsentDecider.STAFF):
+        assert decision.decided_by_staff_id is not None  # the source model requires it
+        return refs.practitioner_role(decision.decided_by_staff_id), who(
+            PerformerKind.STAFF, decision.decided_by_staff_id, refs
+        )
+    return refs.patient, refs.record.service_user.given_name
+
+
+def _words(decision: ConsentDecision, refs: Refs, covered: Coverage) -> list[str]:
+    """The decision in plain words, from exactly what the provision codes."""
+    su = refs.record.service_user.given_name
+    when = long_date(decision.decided_at)
+    _, decider = _decider(decision, refs)
+    _, to_whom = _recipients(decision, refs)
+    what = covered.words.format(su=su)
+    permit = decision.decision is ConsentDecisionType.PERMIT
+    if decision.kind is ConsentKind.COLLECTION:
+        verb = "agreed" if permit else "did not agree"
+        first = f"On {when} {decider} {verb} that {to_whom} may keep a record of {what}"
+    elif not permit:
+        verb = "is not to be shared" if covered.classes else "is to be shared"
+        what = what if covered.classes else f"no information about {su}"
+        first = f"On {when} {decider} decided that {what} {verb} with {to_whom}"
+    elif decision.decided_by in (ConsentDecider.SERVICE_USER, ConsentDecider.CONTACT):
+        first = f"On {when} {decider} agreed that {what} may be shared with {to_whom}"
+    else:
+        first = f"On {when} {decider} decided that {what} may be shared with {to_whom}"
+    why = purpose_words(purposes(decision), su)
+    on = basis_words(basis(decision), su)
+    until = f"until {long_date(decision.end_date)}" if decision.end_date else "with no end date"
+    return [
+        sentence(", ".join(p for p in (first, why, on) if p)),
+        sentence(f"From {long_date(decision.decided_at)}, {until}"),
+    ]
 
 
 def consent(decision: ConsentDecision, refs: Refs) -> Json:
     key = refs.consent(decision.consent_id)
     ended = decision.end_date is not None and decision.end_date < refs.context.as_of
     category = "ICOL" if decision.kind is ConsentKind.COLLECTION else "IDSCL"
-    return {
-        "resourceType": "Consent",
-        "id": key.id,
-        "meta": meta("fhircare-consent"),
-        "text": narrative(_consent_words(decision, refs)),
-        "identifier": [key.identifier],
-        "status": "inactive" if ended else "active",
-        "scope": concept(coding(_CONSENT_SCOPE, "patient-privacy")),
-        "category": [concept(coding(_ACT_CODE, category))],
-        "patient": refs.patient.reference(),
-        "dateTime": fhir_datetime(decision.decided_at),
-        "performer": [_performer(decision, refs).reference()],
-        "organization": [refs.trust.reference()],
-        "policy": [{"uri": refs.context.consent_policy_uri}],
-        "provision": _provision(decision, refs),
-    }
-
-
-# --- Provenance ---------------------------------------------------------------------
-
-
-def _agent(kind: str, who_key: ResourceKey, on_behalf_of: ResourceKey | None = None) -> Json:
+    covered = coverage(decision, refs)
+    performer, _ = _decider(decision, refs)
+    capacity = decision.capacity_assessment_id
     return prune(
         {
-            "type": concept(coding(_PARTICIPANT_TYPE, kind)),
-            "who": who_key.reference(),
-            "onBehalfOf": on_behalf_of.reference() if on_behalf_of else None,
-        }
-    )
-
-
-def _provenance(
-    key: ResourceKey,
-    *,
-    activity: str,
-    target: ResourceKey,
-    occurred: datetime | date,
-    recorded: datetime,
-    agents: list[Json],
-    words: str,
-    reason: str | None = None,
-    carer_confidential: bool = False,
-) -> Json:
-    return prune(
-        {
-            "resourceType": "Provenance",
+            "resourceType": "Consent",
             "id": key.id,
-            "meta": meta("fhircare-provenance", carer_confidential=carer_confidential),
-            "text": narrative(words),
-            "target": [target.reference()],
-            "occurredDateTime": fhir_datetime(occurred),
-            "recorded": fhir_datetime(recorded),
-            "reason": [{"text": reason}] if reason else None,
-            "activity": concept(coding(_DATA_OPERATION, "CREATE"), coding(_RECORD_ACTIVITY, activity)),
-            "agent": agents,
+            "meta": about_service_user("fhircare-consent"),
+            "text": narrative(*_words(decision, refs, covered)),
+            "extension": (
+                [
+                    extension(
+                        STRUCTURE_DEFINITION + "capacity-assessment",
+                        valueReference=refs.capacity_assessment(capacity).reference(),
+                    )
+                ]
+                if capacity
+                else None
+            ),
+            "identifier": [key.identifier],
+            "status": "inactive" if ended else "active",
+            "scope": concept(coding(_CONSENT_SCOPE, "patient-privacy")),
+            "category": [concept(coding(_ACT_CODE, category))],
+            "patient": refs.patient.reference(),
+            "dateTime": fhir_datetime(decision.decided_at),
+            "performer": [performer.reference()],
+            "organization": [refs.trust.reference()],
+            "policy": [{"uri": refs.context.consent_policy_uri}],
+            "policyRule": concept(code(basis(decision))),
+            "provision": _provision(decision, refs, covered),
         }
-    )
-
-
-def decision_provenance(decision: ConsentDecision, refs: Refs) -> Json | None:
-    """The rationale of a confidence broken or of a refusal (004 §3.14), if there is one."""
-    if decision.rationale is None:
-        return None
-    if decision.override:
-        activity, what = "confidentiality-override", "Confidence broken"
-    elif decision.decision is ConsentDecisionType.DENY:
-        activity, what = "consent-refusal", "Refusal"
-    else:
-        return None
-    target = refs.consent(decision.consent_id)
-    return _provenance(
-        refs.context.key("Provenance", "provenance", f"{activity}|{decision.consent_id}"),
-        activity=activity,
-        target=target,
-        occurred=decision.decided_at,
-        recorded=decision.decided_at,
-        agents=[_agent("author", refs.trust)],
-        words=sentence(f"{what} recorded with its rationale on {long_date(decision.decided_at)}"),
-        reason=decision.rationale,
-    )
-
-
-def carer_information_provenance(information: CarerInformation, refs: Refs) -> Json:
-    """What a carer told the team, whoever's permission (IS-12); labelled when the carer
-    asked that it is not passed to the service user (IS-13)."""
-    carer = refs.contact(information.contact_id)
-    agents = [_agent("informant", carer)]
-    if information.recorded_by_staff_id is not None:
-        agents.append(_agent("author", refs.practitioner_role(information.recorded_by_staff_id), refs.trust))
-    else:
-        agents.append(_agent("author", refs.trust))
-    su = refs.record.service_user.given_name
-    withheld = f" They asked that this is not passed on to {su}." if information.withhold_from_service_user else ""
-    words = (
-        f"On {long_date(information.received_at)} {who(PerformerKind.CARER, information.contact_id, refs)}"
-        f" told the team: {information.summary}{withheld}"
-    )
-    return _provenance(
-        refs.context.key("Provenance", "carer_information", information.carer_information_id),
-        activity="carer-provided-information",
-        target=carer,
-        occurred=information.received_at,
-        recorded=information.received_at,
-        agents=agents,
-        words=words,
-        carer_confidential=information.withhold_from_service_user,
-    )
-
-
-def plan_agreed_provenance(plan: CarePlan, author: ResourceKey, refs: Refs) -> Json | None:
-    """The plan was agreed (001 ¶90), with the service user when they took part."""
-    if plan.agreed_on is None:
-        return None
-    agents = [_agent("author", author)]
-    if plan.service_user_contributed:
-        agents.append(_agent("attester", refs.patient))
-    # the day is all the record says: recorded as the start of that day, trust time
-    recorded = datetime.combine(plan.agreed_on, time(0), tzinfo=refs.context.timezone)
-    with_whom = f" with {refs.record.service_user.given_name}" if plan.service_user_contributed else ""
-    return _provenance(
-        refs.context.key("Provenance", "plan_agreed", plan.care_plan_id),
-        activity="plan-agreed",
-        target=refs.care_plan(plan.care_plan_id),
-        occurred=plan.agreed_on,
-        recorded=recorded,
-        agents=agents,
-        words=sentence(f"{label(plan.plan_type).capitalize()} agreed on {long_date(plan.agreed_on)}{with_whom}"),
     )

@@ -17,23 +17,32 @@ from dataclasses import dataclass
 from datetime import date
 
 from fhircare.mapping.care_plan import next_review
-from fhircare.mapping.care_team import OPEN_EPISODE, awaiting_since, care_team_status, current_key_workers
+from fhircare.mapping.care_team import (
+    OPEN_EPISODE,
+    awaiting_since,
+    care_team_status,
+    current_leads,
+    default_contacts,
+    role_words,
+)
 from fhircare.mapping.dialog import dialog_care_plan
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_plan import CarePlan
-from fhircare.source.care_team import Organisation
+from fhircare.source.care_team import CareTeamMember, Organisation
 from fhircare.source.carers import ConsentDecision
 from fhircare.source.codes import (
     CarePlanStatus,
     CarePlanType,
-    CoordinationRole,
     CrisisContingencyContent,
 )
 from fhircare.source.codes import PartnerOrganisationType as OrgType
 from fhircare.source.common import SourceRecord
 from fhircare.source.local_codes import (
+    CapacityDecision,
+    CapacityOutcome,
     ConsentDecisionType,
     ConsentKind,
+    LegalBasis,
     MemberKind,
     PerformerKind,
 )
@@ -82,20 +91,22 @@ def check_consistency(record: ServiceUserRecord, as_of: date) -> list[Inconsiste
         *_goals(record),
         *_shares(record),
         *_carers(record),
+        *_consents(record),
         *_dialog(record),
         *_section_117(record),
     ]
 
 
 def _care_team(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
-    """One named key worker at a time, or an explicit wait with a default contact (004 §3.4, §3.11)."""
-    key_workers = current_key_workers(record, as_of)
-    for extra in key_workers[1:]:
+    """One named lead at a time, in whatever lead role, or an explicit wait with the duty
+    worker as default contact (004 §3.4); a default lead only as 004 §3.11 allows."""
+    leads = current_leads(record, as_of)
+    for extra in leads[1:]:
         yield Inconsistency(
             extra,
             "coordination_role",
-            f"a second current key worker (membership {key_workers[0].membership_id} is current too):"
-            " the care team has one named key worker at a time",
+            f"a second current named lead (membership {leads[0].membership_id}, {role_words(leads[0])}, is"
+            " current too): the care team has one named lead at a time",
         )
     for member in record.care_team:
         if member.member_kind is MemberKind.CONTACT and member.member_id is not None:
@@ -106,29 +117,48 @@ def _care_team(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency
                     "member_id",
                     f"names contact {contact.contact_id}, whom the service user does not want involved",
                 )
-    if key_workers or care_team_status(record) != "active" or not (record.care_team or record.episodes):
+        if member.defaulted:
+            yield from _default_lead(record, member)
+    if leads or care_team_status(record) != "active" or not (record.care_team or record.episodes):
         return
     waiting = awaiting_since(record)
-    # the open episode that should have the key worker (or the one waiting) is to blame
+    # the open episode that should have the lead (or the one waiting) is to blame
     open_episodes = [e for e in record.episodes if e.status in OPEN_EPISODE]
     blame: SourceRecord = next(iter(open_episodes or record.episodes), record.service_user)
     if waiting is None:
         yield Inconsistency(
             blame,
             "key_worker_awaiting_since",
-            f"no current key worker on {as_of.isoformat()} and no open episode waiting for one to be allocated"
-            " (004 §3.5: every service user has a named key worker)",
+            f"no current named lead on {as_of.isoformat()} and no open episode waiting for one to be allocated"
+            " (every service user has a named key worker or care co-ordinator: 004 §3.5, 001 ¶136)",
         )
         return
-    managers = [
-        m for m in record.care_team if m.coordination_role is CoordinationRole.TEAM_MANAGER and m.current_on(as_of)
-    ]
-    if not managers:
+    if not default_contacts(record, as_of):
         yield Inconsistency(
             blame,
             "key_worker_awaiting_since",
-            "waiting for a key worker, but no current care team member is the team manager"
-            " to be the default contact (004 §3.11)",
+            "waiting for a named lead, but no current care team member is the duty worker"
+            " to be the default contact (004 §3.4)",
+        )
+
+
+def _default_lead(record: ServiceUserRecord, member: CareTeamMember) -> Iterator[Inconsistency]:
+    """The receiving team's manager is the lead by default only at inpatient discharge."""
+    team = next(t for t in record.teams if t.team_id == member.team_id)
+    if team.manager_staff_id is not None and team.manager_staff_id != member.member_id:
+        yield Inconsistency(
+            member,
+            "member_id",
+            f"a default lead is the manager of the receiving team (004 §3.11), and {team.team_id}'s manager"
+            f" is {team.manager_staff_id}",
+        )
+    discharges = [s.discharged_at.date() for s in record.inpatient_stays if s.discharged_at is not None]
+    if not any(day <= member.start_date for day in discharges):
+        yield Inconsistency(
+            member,
+            "defaulted",
+            "the team manager is the lead by default only when no lead was identified at an inpatient"
+            " discharge (004 §3.11), and no discharge comes before this",
         )
 
 
@@ -190,10 +220,18 @@ def _actions(record: ServiceUserRecord) -> Iterator[Inconsistency]:
 
 
 def _goals(record: ServiceUserRecord) -> Iterator[Inconsistency]:
+    not_involved = {c.contact_id for c in record.contacts if c.do_not_involve}
     for goal in record.goals:
         if goal.expressed_by in (PerformerKind.TEAM, PerformerKind.PARTNER_ORGANISATION):
             yield Inconsistency(
                 goal, "expressed_by", "a goal is expressed by the service user, a carer or a member of staff (DE-053)"
+            )
+        if goal.expressed_by is PerformerKind.CARER and goal.expressed_by_id in not_involved:
+            yield Inconsistency(
+                goal,
+                "expressed_by_id",
+                f"names contact {goal.expressed_by_id} as having a say in the plan, whom the service user does not"
+                " want involved",
             )
 
 
@@ -256,6 +294,75 @@ def _carers(record: ServiceUserRecord) -> Iterator[Inconsistency]:
                     f"contact {contact.contact_id} refused to have their details recorded (consent"
                     f" {consent.consent_id}) but the record holds their {', '.join(held).replace('_', ' ')}",
                 )
+
+
+#: who may receive under each legal duty (IS-03: prescribed by legislation)
+_DUTY_HOLDERS = {
+    LegalBasis.SECTION_117: (OrgType.LOCAL_AUTHORITY, *_HEALTH_BODIES),
+    LegalBasis.CARE_ACT: (OrgType.LOCAL_AUTHORITY,),
+    LegalBasis.CARERS_ASSESSMENT: (OrgType.LOCAL_AUTHORITY,),
+}
+
+
+def _consents(record: ServiceUserRecord) -> Iterator[Inconsistency]:
+    """A consent says only what the records support: nobody not to be involved receives;
+    a best-interests decision rests on an assessment that found the service user lacks
+    capacity for this decision, made before it (004 §5.7, EC-40); a legal duty is owed to
+    the bodies that hold it, for a service user it applies to."""
+    not_involved = {c.contact_id for c in record.contacts if c.do_not_involve}
+    kinds = {o.organisation_id: o.kind for o in record.organisations}
+    for consent in record.consents:
+        permit = consent.decision is ConsentDecisionType.PERMIT and consent.kind is ConsentKind.DISCLOSURE
+        if permit and consent.recipient_contact_id in not_involved:
+            yield Inconsistency(
+                consent,
+                "recipient_contact_id",
+                f"permits sharing with contact {consent.recipient_contact_id}, whom the service user does not want"
+                " involved",
+            )
+        if consent.capacity_assessment_id is not None:
+            yield from _best_interests(record, consent, consent.capacity_assessment_id)
+        if consent.legal_basis is not None:
+            holders = _DUTY_HOLDERS[consent.legal_basis]
+            recipients = list(consent.recipient_partner_types)
+            if consent.recipient_organisation_id is not None:
+                recipients.append(kinds[consent.recipient_organisation_id])
+            if not recipients or any(kind not in holders for kind in recipients):
+                yield Inconsistency(
+                    consent,
+                    "legal_basis",
+                    f"the {consent.legal_basis.value} duty is owed to "
+                    + " or ".join(k.value for k in holders)
+                    + ", not to every recipient named",
+                )
+            day = consent.decided_at.date()
+            if consent.legal_basis is LegalBasis.SECTION_117 and not any(s.current_on(day) for s in record.section_117):
+                yield Inconsistency(
+                    consent, "legal_basis", "no Section 117 after-care entitlement applies on the day of the decision"
+                )
+
+
+def _best_interests(record: ServiceUserRecord, consent: ConsentDecision, assessment_id: str) -> Iterator[Inconsistency]:
+    assessment = record.capacity_assessment(assessment_id)
+    assert assessment is not None  # the reader resolves every reference
+    if assessment.decision is not CapacityDecision.INFORMATION_SHARING:
+        yield Inconsistency(
+            consent,
+            "capacity_assessment_id",
+            f"a best-interests sharing decision rests on an assessment of capacity to decide about sharing"
+            f" information, and {assessment_id} assessed {assessment.decision.value}",
+        )
+    if assessment.outcome is not CapacityOutcome.LACKS_CAPACITY:
+        yield Inconsistency(
+            consent,
+            "capacity_assessment_id",
+            f"assessment {assessment_id} found capacity: the decision is the service user's own,"
+            " not a best-interests one",
+        )
+    if assessment.assessed_on > consent.decided_at.date():
+        yield Inconsistency(
+            consent, "capacity_assessment_id", f"assessment {assessment_id} was made after the decision"
+        )
 
 
 def _dialog(record: ServiceUserRecord) -> Iterator[Inconsistency]:

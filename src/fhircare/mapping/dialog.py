@@ -17,12 +17,12 @@ from fhircare.mapping.fhir import (
     CODE_SYSTEM,
     STRUCTURE_DEFINITION,
     Json,
+    about_service_user,
     code,
     coding,
     concept,
     extension,
     fhir_datetime,
-    meta,
     prune,
 )
 from fhircare.mapping.labels import label
@@ -135,7 +135,7 @@ def dialog_response(assessment: DialogAssessment, plan: CarePlan, refs: Refs) ->
         {
             "resourceType": "QuestionnaireResponse",
             "id": key.id,
-            "meta": meta("fhircare-dialog-response"),
+            "meta": about_service_user("fhircare-dialog-response"),
             "text": narrative(*_response_words(assessment, refs)),
             "extension": [extension(STRUCTURE_DEFINITION + "dialog-timepoint", valueCoding=code(assessment.timepoint))],
             "identifier": key.identifier,
@@ -167,7 +167,7 @@ def dialog_scores(assessment: DialogAssessment, refs: Refs) -> list[Json]:
             {
                 "resourceType": "Observation",
                 "id": key.id,
-                "meta": meta("fhircare-dialog-score"),
+                "meta": about_service_user("fhircare-dialog-score"),
                 "text": narrative(
                     sentence(
                         f"{su}'s DIALOG {words} ({label(assessment.timepoint)}) on {long_date(rated_at(assessment))}:"

@@ -82,7 +82,7 @@ def _care_team(resource: Json, day: date) -> None:
 
 def _only_awaiting(resource: Json) -> bool:
     """An ended team waits for nobody: the awaiting-allocation marker goes with it."""
-    return all(str(e.get("url", "")).endswith("key-worker-awaiting-allocation") for e in resource.get("extension", []))
+    return all(str(e.get("url", "")).endswith("lead-awaiting-allocation") for e in resource.get("extension", []))
 
 
 def _related_person(resource: Json, day: date) -> None:

@@ -1,8 +1,9 @@
 """Care coordination episodes (fhircare-episode-of-care) and stays away from home: inpatient
 admissions and out-of-area placements (fhircare-encounter).
 
-An episode is one team's involvement; its care manager is the key worker while this
-team holds that role, so during a transfer the lead stays on the originating episode
+An episode is one team's involvement; its care manager is the named lead (key worker,
+care co-ordinator, lead clinician, ... as recorded) while this team holds that role, so
+during a transfer the lead stays on the originating episode
 until the transfer is complete (EC-10), and an episode on the waiting list has none
 (EC-01). Admissions, discharges and placements are events partners act on (reviews,
 72-hour and 5-working-day follow-up), so each is an Encounter of its own.
@@ -13,16 +14,17 @@ from __future__ import annotations
 from datetime import date
 
 from fhircare.mapping.care_plan import arrangement_extensions, arrangements_for
+from fhircare.mapping.care_team import awaited_role, role_words
 from fhircare.mapping.fhir import (
     STRUCTURE_DEFINITION,
     Json,
+    about_service_user,
     code,
     coding,
     complex_extension,
     concept,
     concept_of,
     extension,
-    meta,
     period,
     prune,
 )
@@ -67,14 +69,16 @@ _LEGAL_STATUS_CODES: dict[Jurisdiction, dict[LegalStatusKind, str]] = {
 _PRIORITY = {AdmissionMethod.PLANNED: "EL", AdmissionMethod.EMERGENCY: "EM", AdmissionMethod.MHA_DETENTION: "EM"}
 
 
-def _episode_key_worker(episode: CareEpisode, record: ServiceUserRecord, day: date) -> CareTeamMember | None:
-    """The key worker this episode's team provides on ``day`` (none while waiting)."""
+def episode_lead(episode: CareEpisode, record: ServiceUserRecord, day: date) -> CareTeamMember | None:
+    """The named lead (in whatever lead role) this episode's team provides on ``day``:
+    its care manager. None while waiting (EC-01), and None when the records name more
+    than one (the consistency rules reject that)."""
     if episode.status is EpisodeStatus.WAITLIST:
         return None
     found = [
         m
         for m in record.care_team
-        if m.is_key_worker
+        if m.is_lead
         and m.current_on(day)
         and (m.episode_id == episode.episode_id or (m.episode_id is None and m.team_id == episode.team_id))
     ]
@@ -101,7 +105,7 @@ def _transfer(transfer: TeamTransfer, refs: Refs) -> Json:
 def episode_of_care(episode: CareEpisode, record: ServiceUserRecord, refs: Refs, *, has_care_team: bool) -> Json:
     key = refs.episode(episode.episode_id)
     day = min(refs.context.as_of, episode.end_date) if episode.end_date else refs.context.as_of
-    lead = _episode_key_worker(episode, record, day)
+    lead = episode_lead(episode, record, day)
     transfers = sorted(
         (t for t in record.transfers if t.from_episode_id == episode.episode_id), key=lambda t: t.transfer_id
     )
@@ -121,10 +125,14 @@ def episode_of_care(episode: CareEpisode, record: ServiceUserRecord, refs: Refs,
     since = f"from {long_date(episode.start_date)}{until}"
     words = [sentence(f"{su}'s episode with the {team} ({service}), {_status_words(episode)}, {since}")]
     if lead is not None:
-        words.append(sentence(f"Key worker: {who(PerformerKind.STAFF, lead.member_id, refs)}"))
+        default = " (by default, the receiving team's manager)" if lead.defaulted else ""
+        words.append(
+            sentence(f"{role_words(lead).capitalize()}{default}: {who(PerformerKind.STAFF, lead.member_id, refs)}")
+        )
     elif episode.status is EpisodeStatus.WAITLIST and episode.key_worker_awaiting_since:
         waiting = long_date(episode.key_worker_awaiting_since)
-        words.append(f"Waiting for a key worker since {waiting}; the team's duty worker covers until then.")
+        awaited = label(awaited_role(record, refs.context.as_of))
+        words.append(f"Waiting for a {awaited} since {waiting}; the team's duty worker covers until then.")
     for transfer in transfers:
         to = refs.teams[transfer.to_team_id].name
         done = (
@@ -137,7 +145,7 @@ def episode_of_care(episode: CareEpisode, record: ServiceUserRecord, refs: Refs,
         {
             "resourceType": "EpisodeOfCare",
             "id": key.id,
-            "meta": meta("fhircare-episode-of-care"),
+            "meta": about_service_user("fhircare-episode-of-care"),
             "text": narrative(*words),
             "extension": extensions,
             "identifier": [key.identifier],
@@ -225,7 +233,7 @@ def inpatient_encounter(stay: InpatientStay, record: ServiceUserRecord, refs: Re
         {
             "resourceType": "Encounter",
             "id": key.id,
-            "meta": meta("fhircare-encounter"),
+            "meta": about_service_user("fhircare-encounter"),
             "text": narrative(*_stay_words(stay, record, refs)),
             "extension": [e for e in extensions if e is not None],
             "identifier": [key.identifier],
@@ -287,7 +295,7 @@ def placement_encounter(placement: OutOfAreaPlacement, record: ServiceUserRecord
         {
             "resourceType": "Encounter",
             "id": key.id,
-            "meta": meta("fhircare-encounter"),
+            "meta": about_service_user("fhircare-encounter"),
             "text": narrative(
                 sentence(
                     f"{record.service_user.given_name} is placed out of area at {provider.name}"

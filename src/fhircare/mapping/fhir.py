@@ -22,6 +22,7 @@ STRUCTURE_DEFINITION = f"{CANONICAL}/StructureDefinition/"
 CODE_SYSTEM = f"{CANONICAL}/CodeSystem/"
 
 V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 SECURITY_LABEL = CODE_SYSTEM + "security-label"
 
 
@@ -89,13 +90,40 @@ def complex_extension(url: str, parts: Iterable[tuple[str, str, Any]]) -> Json:
     return {"url": url, "extension": [{"url": u, key: v} for u, key, v in parts if v is not None]}
 
 
-def meta(profile: str, *, carer_confidential: bool = False) -> Json:
-    """``meta`` claiming a fhircare profile; carer-provided information withheld from the
-    service user is labelled carer-confidential and restricted (fhircare-sec-1, IS-13)."""
+#: ``meta.security`` of the service user's identity (Patient) and of the do-not-involve
+#: flag: normal (v3 Confidentiality N), shown wherever the service user is shown at all
+IDENTITY_LABELS: tuple[Json, ...] = ({"system": V3_CONFIDENTIALITY, "code": "N"},)
+#: every other resource about one service user: restricted (R) mental health information
+#: (v3 ActCode PSY), shared only as the service user's consent, a legal duty or an override
+#: allows (profiles/README.md "What a reader may show to whom")
+RESTRICTED_LABELS: tuple[Json, ...] = (
+    {"system": V3_CONFIDENTIALITY, "code": "R"},
+    {"system": V3_ACT_CODE, "code": "PSY"},
+)
+#: what a carer told the team and asked to be kept from the service user (004 §3.14,
+#: DD-17): restricted, never disclosed to the patient or their family without the
+#: clinician's authorisation (v3 ActCode NOPAT, the label GP Connect uses to keep
+#: information off patient-facing services), and why (fhircare carer-confidential)
+WITHHELD_FROM_SERVICE_USER_LABELS: tuple[Json, ...] = (
+    *RESTRICTED_LABELS,
+    {"system": V3_ACT_CODE, "code": "NOPAT"},
+    {"system": SECURITY_LABEL, "code": "carer-confidential"},
+)
+
+
+def meta(profile: str, security: tuple[Json, ...] = ()) -> Json:
+    """``meta`` claiming a fhircare profile, with its security labels (none for the
+    directory: the trust, teams, partners and staff are shared, not anyone's record)."""
     out: Json = {"profile": [profile_url(profile)]}
-    if carer_confidential:
-        out["security"] = [coding(V3_CONFIDENTIALITY, "R"), coding(SECURITY_LABEL, "carer-confidential")]
+    if security:
+        out["security"] = [dict(label) for label in security]
     return out
+
+
+def about_service_user(profile: str, *, withheld: bool = False) -> Json:
+    """``meta`` of a resource of one service user's record: restricted, and withheld from
+    the service user too when a carer asked for that (IS-13)."""
+    return meta(profile, WITHHELD_FROM_SERVICE_USER_LABELS if withheld else RESTRICTED_LABELS)
 
 
 def prune(obj: Json) -> Json:

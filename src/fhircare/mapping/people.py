@@ -4,8 +4,10 @@ carers and other significant people (RelatedPerson)."""
 from __future__ import annotations
 
 from fhircare.mapping.fhir import (
+    IDENTITY_LABELS,
     STRUCTURE_DEFINITION,
     Json,
+    about_service_user,
     code,
     coding,
     complex_extension,
@@ -23,6 +25,7 @@ from fhircare.mapping.refs import Refs
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_team import StaffMember
 from fhircare.source.carers import Contact
+from fhircare.source.codes import ContactRole
 from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, PerformerKind
 
 NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
@@ -96,7 +99,7 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
         {
             "resourceType": "Patient",
             "id": refs.patient.id,
-            "meta": meta("fhircare-patient"),
+            "meta": meta("fhircare-patient", IDENTITY_LABELS),
             "text": text,
             "identifier": identifiers,
             "active": True,
@@ -244,9 +247,18 @@ def related_person(contact: Contact, record: ServiceUserRecord, refs: Refs) -> J
     if contact.young_carer:
         paragraphs.append("A young carer.")
     paragraphs += [sentence(f"Carer's assessment {a.status.value} on {long_date(a.status_date)}") for a in assessments]
-    if contact.do_not_involve and contact.do_not_involve_recorded_at is not None:
+    not_involved = contact.do_not_involve and contact.do_not_involve_recorded_at is not None
+    if not_involved and contact.do_not_involve_recorded_at is not None:
         recorded = long_date(contact.do_not_involve_recorded_at)
-        paragraphs.append(f"{su_name} does not want this person involved in their care (recorded on {recorded}).")
+        paragraphs.append(
+            f"{su_name} does not want this person involved in their care (recorded on {recorded}):"
+            " do not contact them about it or share information with them."
+        )
+        if ContactRole.NEAREST_RELATIVE in contact.roles:
+            paragraphs.append(
+                "They are the nearest relative under the Mental Health Act 1983, who has rights in law:"
+                " the care team must decide how those rights are met."
+            )
     if contact.withhold_from_service_user:
         paragraphs.append(f"They asked that what they tell the team is not passed on to {su_name}.")
     relationships = [concept_of(contact.relationship), *(concept_of(r) for r in contact.roles)]
@@ -254,15 +266,17 @@ def related_person(contact: Contact, record: ServiceUserRecord, refs: Refs) -> J
         {
             "resourceType": "RelatedPerson",
             "id": key.id,
-            "meta": meta("fhircare-related-person", carer_confidential=contact.withhold_from_service_user),
+            "meta": about_service_user("fhircare-related-person", withheld=contact.withhold_from_service_user),
             "text": narrative(*paragraphs),
             "extension": extensions,
             "identifier": [key.identifier],
-            "active": contact.active,
+            # a person not to be involved is never an active contact and no number of
+            # theirs leaves the trust (EC-44, fhircare-related-person-2)
+            "active": contact.active and not not_involved,
             "patient": refs.patient.reference(),
             "relationship": relationships,
             "name": None if anonymous else [_name(contact.family_name or "", [contact.given_name], None)],
-            "telecom": None if anonymous else phone(contact.phone, "home"),
+            "telecom": None if anonymous or not_involved else phone(contact.phone, "home"),
             "birthDate": None if anonymous or contact.birth_date is None else contact.birth_date.isoformat(),
         }
     )

@@ -88,6 +88,16 @@ class Refs:
     def encounter(self, kind: str, local_id: str) -> ResourceKey:
         return self.context.key("Encounter", kind, local_id)
 
+    def flag(self, code: str, contact_id: str) -> ResourceKey:
+        """A flag about one contact (``do-not-involve``, ``nearest-relative-not-involved``)."""
+        return self.context.key("Flag", f"flag_{code.replace('-', '_')}", contact_id)
+
+    def capacity_assessment(self, capacity_assessment_id: str) -> ResourceKey:
+        return self.context.key("Observation", "capacity_assessment", capacity_assessment_id)
+
+    def carer_information(self, carer_information_id: str) -> ResourceKey:
+        return self.context.key("Communication", "carer_information", carer_information_id)
+
     # --- who does or receives something -----------------------------------------------
 
     def performer(self, kind: PerformerKind, local_id: str | None) -> ResourceKey:

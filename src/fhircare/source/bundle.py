@@ -87,6 +87,9 @@ class ServiceUserRecord(SourceModel):
     def organisation(self, organisation_id: str) -> Organisation | None:
         return next((o for o in self.organisations if o.organisation_id == organisation_id), None)
 
-    def key_workers_on(self, day: date) -> tuple[CareTeamMember, ...]:
-        """The care team's key workers whose period includes ``day``."""
-        return tuple(m for m in self.care_team if m.is_key_worker and m.current_on(day))
+    def leads_on(self, day: date) -> tuple[CareTeamMember, ...]:
+        """The care team's named leads (in any lead role) whose period includes ``day``."""
+        return tuple(m for m in self.care_team if m.is_lead and m.current_on(day))
+
+    def capacity_assessment(self, capacity_assessment_id: str) -> CapacityAssessment | None:
+        return next((a for a in self.capacity_assessments if a.capacity_assessment_id == capacity_assessment_id), None)

@@ -26,10 +26,12 @@ SdsJobRole = Annotated[str, StringConstraints(pattern=r"^R[0-9]{4}$")]
 class CareTeamMember(SourceRecord):
     """One participant of a service user's care team over a period (DE-110..131): a member
     of staff, a partner organisation, a carer or other contact, or the service user. The
-    named lead has ``coordination_role`` ``key-worker`` (or a legacy role, EC-09); carers
-    and the service user take part without a staff role; a change
-    of key worker is a closed period and a new one, never an overwrite (EC-06).
-    ``defaulted`` marks a team manager standing in as the default lead (EC-02)."""
+    named lead has the lead role the service user's arrangement uses (``key-worker``,
+    ``care-coordinator``, ``lead-clinician``, ...: :attr:`CoordinationRole.is_lead`), never
+    relabelled (002 ¶13, EC-09); carers and the service user take part without a staff
+    role; a change of lead is a closed period and a new one, never an overwrite (EC-06).
+    ``defaulted`` marks the receiving team's manager standing in as the lead because none
+    was identified at inpatient discharge (004 §3.11, EC-02)."""
 
     membership_id: LocalId
     service_user_id: LocalId
@@ -53,13 +55,20 @@ class CareTeamMember(SourceRecord):
             raise field_error("coordination_role", "or discipline is required for staff, teams and organisations")
         if (self.member_kind is MemberKind.SERVICE_USER) != (self.member_id is None):
             raise field_error("member_id", "is required unless the member is the service user")
-        if self.defaulted and self.coordination_role is not CoordinationRole.KEY_WORKER:
-            raise field_error("defaulted", "only applies to a key worker")
+        if self.is_lead and self.member_kind is not MemberKind.STAFF:
+            raise field_error("member_kind", "a named lead is a member of staff (001 ¶150: a named person)")
+        if self.defaulted and not self.is_lead:
+            raise field_error("defaulted", "only applies to a lead role (key worker, care co-ordinator, ...)")
         return self
 
     @property
     def is_key_worker(self) -> bool:
         return self.coordination_role is CoordinationRole.KEY_WORKER
+
+    @property
+    def is_lead(self) -> bool:
+        """Fills the named-lead slot (in whichever role the arrangement uses)."""
+        return self.coordination_role is not None and self.coordination_role.is_lead
 
     def current_on(self, day: date) -> bool:
         return self.start_date <= day and (self.end_date is None or day <= self.end_date)

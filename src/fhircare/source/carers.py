@@ -16,7 +16,13 @@ from pydantic import Field, model_validator
 
 from fhircare.source.codes import CarersAssessmentStatus, ContactRole, PartnerOrganisationType, Relationship
 from fhircare.source.common import Instant, Label, LocalId, Phone, SourceRecord, Text, field_error
-from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind
+from fhircare.source.local_codes import (
+    ConsentDecider,
+    ConsentDecisionType,
+    ConsentKind,
+    LegalBasis,
+    SharedInformation,
+)
 
 
 class Contact(SourceRecord):
@@ -33,7 +39,8 @@ class Contact(SourceRecord):
     young_carer: bool = False
     phone: Phone | None = None
     active: bool = True
-    #: the service user does not want this person involved (DE-173), since when
+    #: the service user does not want this person involved (DE-173), since when: never
+    #: published as a contact (no telephone number leaves the trust, EC-44)
     do_not_involve: bool = False
     do_not_involve_recorded_at: Instant | None = None
     #: the carer asked that what they share is not passed to the service user (IS-13)
@@ -49,6 +56,8 @@ class Contact(SourceRecord):
             raise field_error("do_not_involve_recorded_at", "goes with do_not_involve (both or neither)")
         if self.do_not_involve and ContactRole.CARER in self.roles:
             raise field_error("do_not_involve", "contradicts the carer role")
+        if self.do_not_involve and ContactRole.EMERGENCY_CONTACT in self.roles:
+            raise field_error("do_not_involve", "contradicts the emergency contact role (004 §3.14)")
         if self.given_name is not None and self.family_name is None:
             raise field_error("family_name", "is required with a given name")
         return self
@@ -86,10 +95,14 @@ class CarerInformation(SourceRecord):
 
 
 class ConsentDecision(SourceRecord):
-    """One sharing decision (DD-16): who decided, permit or deny, about disclosing to whom
-    (a contact, a named organisation, or every partner of some types), optionally scoped to
-    one plan; or a carer's consent to have their own details recorded (``collection``).
-    A refusal or an override records its rationale (DE-175)."""
+    """One sharing decision (DD-16): who decided, permit or deny, about disclosing what
+    (``shares``: every care plan, the crisis plan only, DIALOG, the Section 117 after-care
+    plan, a carer's own details; optionally one plan and the plans part of it) to whom (a
+    contact, a named organisation, or every partner of some types); or a carer's consent
+    to have their own details recorded (``collection``). The basis is the decider's own
+    decision, a best-interests decision after a recorded capacity assessment
+    (``capacity_assessment_id``), a ``legal_basis``, or an ``override`` for risk; a
+    refusal or an override records its rationale (DE-175)."""
 
     consent_id: LocalId
     service_user_id: LocalId
@@ -98,23 +111,38 @@ class ConsentDecision(SourceRecord):
     decided_at: Instant
     decided_by: ConsentDecider
     decided_by_contact_id: LocalId | None = None
-    #: who took a best-interests decision for a service user who lacks capacity for it
+    #: who decided for the service user in their best interests, or under a legal duty or
+    #: for risk (``decided_by`` best-interests or staff)
     decided_by_staff_id: LocalId | None = None
     recipient_contact_id: LocalId | None = None
     recipient_organisation_id: LocalId | None = None
     recipient_partner_types: tuple[PartnerOrganisationType, ...] = ()
+    #: what is shared (one kind of information per decision, DD-16). A permit that records
+    #: none covers every care plan; a refusal that records none covers everything
+    shares: SharedInformation | None = None
     care_plan_id: LocalId | None = None
     end_date: date | None = None
-    #: confidence broken for risk, safety or capacity reasons (IS-07, EC-48)
+    #: confidence broken for risk or safety (IS-07, EC-48), by a member of staff
     override: bool = False
+    legal_basis: LegalBasis | None = None
+    #: the assessment that found the service user lacks capacity for this decision (EC-40)
+    capacity_assessment_id: LocalId | None = None
     rationale: Text | None = Field(default=None)
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        by_staff = (ConsentDecider.BEST_INTERESTS, ConsentDecider.STAFF)
         if (self.decided_by is ConsentDecider.CONTACT) != (self.decided_by_contact_id is not None):
             raise field_error("decided_by_contact_id", "is required exactly when a contact decided")
-        if (self.decided_by is ConsentDecider.BEST_INTERESTS) != (self.decided_by_staff_id is not None):
-            raise field_error("decided_by_staff_id", "is required exactly when the decision is a best-interests one")
+        if (self.decided_by in by_staff) != (self.decided_by_staff_id is not None):
+            raise field_error(
+                "decided_by_staff_id", "is required exactly when staff decided (best interests, legal duty or risk)"
+            )
+        if (self.decided_by is ConsentDecider.BEST_INTERESTS) != (self.capacity_assessment_id is not None):
+            raise field_error(
+                "capacity_assessment_id",
+                "is required exactly when the decision is a best-interests one (a recorded capacity assessment)",
+            )
         recipients = sum(
             (
                 self.recipient_contact_id is not None,
@@ -129,8 +157,17 @@ class ConsentDecision(SourceRecord):
             )
         if self.kind is ConsentKind.COLLECTION and (recipients or self.decided_by is not ConsentDecider.CONTACT):
             raise field_error("decided_by", "a collection decision is the contact's own, with no recipient")
+        if self.kind is ConsentKind.COLLECTION and self.shares not in (None, SharedInformation.CARER_DETAILS):
+            raise field_error("shares", "a collection decision is about the contact's own details only")
         if len(set(self.recipient_partner_types)) != len(self.recipient_partner_types):
             raise field_error("recipient_partner_types", "lists a type twice")
+        if self.care_plan_id is not None and self.scope not in (
+            SharedInformation.CARE_PLANS,
+            SharedInformation.CRISIS_PLAN,
+            None,
+        ):
+            raise field_error("care_plan_id", f"names a plan, but the decision is about {self.scope}")
+        self._check_basis()
         needs_reason = self.override or (
             self.decision is ConsentDecisionType.DENY and self.decided_by is ConsentDecider.SERVICE_USER
         )
@@ -139,3 +176,43 @@ class ConsentDecision(SourceRecord):
         if self.end_date is not None and self.end_date < self.decided_at.date():
             raise field_error("end_date", "is before the decision")
         return self
+
+    def _check_basis(self) -> None:
+        carer_details = self.shares is SharedInformation.CARER_DETAILS
+        disclosure = self.kind is ConsentKind.DISCLOSURE
+        if disclosure and carer_details != (self.decided_by is ConsentDecider.CONTACT):
+            raise field_error(
+                "shares", "a contact decides about disclosing their own details (carer-details), and only that"
+            )
+        if self.decided_by is ConsentDecider.STAFF and not (self.override or self.legal_basis):
+            raise field_error(
+                "decided_by", "staff decide alone only under a legal duty or to break confidence for risk"
+            )
+        if self.override and (self.decided_by is not ConsentDecider.STAFF or self.decision is ConsentDecisionType.DENY):
+            raise field_error("override", "confidence is broken by a member of staff, to disclose (004 §3.14)")
+        if self.legal_basis is None:
+            return
+        if self.override or self.kind is not ConsentKind.DISCLOSURE or self.decision is not ConsentDecisionType.PERMIT:
+            raise field_error("legal_basis", "applies to a disclosure made under that duty, not an override")
+        if self.recipient_contact_id is not None:
+            raise field_error("legal_basis", "a legal duty is owed to a public body, not to a person")
+        if self.legal_basis is LegalBasis.CARERS_ASSESSMENT:
+            if not carer_details or self.decided_by is not ConsentDecider.CONTACT:
+                raise field_error(
+                    "legal_basis", "a carer's assessment referral shares the carer's own details, on their decision"
+                )
+        elif self.decided_by is not ConsentDecider.STAFF:
+            raise field_error("decided_by", "a disclosure under a legal duty is decided by a member of staff")
+        if self.legal_basis is LegalBasis.SECTION_117 and self.shares is not SharedInformation.SECTION_117:
+            raise field_error("shares", "a Section 117 disclosure shares the Section 117 after-care plan")
+
+    @property
+    def scope(self) -> SharedInformation | None:
+        """What the decision covers: as recorded; a contact's own details for a collection
+        decision; every care plan for a permit that records nothing; None (everything)
+        for a refusal that records nothing."""
+        if self.kind is ConsentKind.COLLECTION:
+            return SharedInformation.CARER_DETAILS
+        if self.shares is None and self.decision is ConsentDecisionType.PERMIT:
+            return SharedInformation.CARE_PLANS
+        return self.shares

@@ -139,6 +139,28 @@ class CoordinationRole(StrEnum):
     TCP_CASE_MANAGER = "tcp-case-manager"
     RESPONSIBLE_CLINICIAN = "responsible-clinician"
 
+    @property
+    def is_lead(self) -> bool:
+        """A role that fills the named-lead slot itself (DE-110..117, DE-128): whichever
+        one the service user's care coordination arrangement uses, never relabelled
+        (002 ¶13). The nominated delegate, team manager, duty worker and responsible
+        clinician cover or support the lead but are not it."""
+        return self in LEAD_ROLES
+
+
+#: the roles that fill the named-lead slot of a care team (care-team-role ``lead-role``)
+LEAD_ROLES = frozenset(
+    {
+        CoordinationRole.KEY_WORKER,
+        CoordinationRole.CARE_COORDINATOR,
+        CoordinationRole.LEAD_CLINICIAN,
+        CoordinationRole.LEAD_PROFESSIONAL,
+        CoordinationRole.TEMPORARY_CARE_COORDINATOR,
+        CoordinationRole.NAMED_NURSE,
+        CoordinationRole.TCP_CASE_MANAGER,
+    }
+)
+
 
 class Discipline(StrEnum):
     """MDT disciplines: SNOMED CT where standards.md gives a code, care-team-role otherwise."""
@@ -178,6 +200,19 @@ class PartnerOrganisationType(StrEnum):
     CRIMINAL_JUSTICE = "criminal-justice"
     ADVOCACY = "advocacy"
     CARE_PROVIDER = "care-provider"
+
+
+class ConsentBasis(StrEnum):
+    """Why a disclosure is lawful (Consent.policyRule, fhircare ``consent-basis``): the
+    person's own decision, a best-interests decision after a recorded capacity assessment,
+    a legal duty of a local authority or health body, or confidence broken for risk."""
+
+    EXPLICIT_CONSENT = "explicit-consent"
+    BEST_INTERESTS = "best-interests"
+    SECTION_117 = "legal-duty-section-117"
+    CARE_ACT = "legal-duty-care-act"
+    CARERS_ASSESSMENT = "legal-duty-carers-assessment"
+    RISK_OVERRIDE = "risk-override"
 
 
 class CarersAssessmentStatus(StrEnum):
@@ -353,6 +388,7 @@ _SYSTEMS: dict[type[StrEnum], str] = {
     CoordinationRole: FHIRCARE_CS + "care-team-role",
     PartnerOrganisationType: FHIRCARE_CS + "partner-organisation-type",
     CarersAssessmentStatus: FHIRCARE_CS + "carers-assessment-status",
+    ConsentBasis: FHIRCARE_CS + "consent-basis",
     Relationship: V3_ROLE_CODE,
     ServiceLine: FHIRCARE_CS + "service-line",
     PlacementType: FHIRCARE_CS + "placement-type",

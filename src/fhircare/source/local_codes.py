@@ -119,9 +119,39 @@ class ConsentDecisionType(StrEnum):
 
 
 class ConsentDecider(StrEnum):
+    """Who took a sharing decision: the service user, a contact (about their own details),
+    a member of staff in the service user's best interests (they lack capacity for the
+    decision), or a member of staff under a legal duty or breaking confidence for risk."""
+
     SERVICE_USER = "service-user"
     CONTACT = "contact"
     BEST_INTERESTS = "best-interests"
+    STAFF = "staff"
+
+
+class SharedInformation(StrEnum):
+    """What a disclosure decision covers (DD-16, EC-47: consent may cover only part of
+    the record): all care plans with their goals and care team, only the crisis,
+    contingency and safety plans, DIALOG ratings and scores, the Section 117 after-care
+    plan, or a carer's own details (for a carer's assessment)."""
+
+    CARE_PLANS = "care-plans"
+    CRISIS_PLAN = "crisis-plan"
+    DIALOG = "dialog"
+    SECTION_117 = "section-117-aftercare"
+    CARER_DETAILS = "carer-details"
+
+
+class LegalBasis(StrEnum):
+    """A duty in law that makes a disclosure to a public body lawful without the service
+    user's consent (IS-03: "prescribed circumstances regulated by legislation"):
+    Section 117 after-care (jointly with the ICB or local health board), the local
+    authority's Care Act 2014 (Wales: Social Services and Well-being Act 2014) duties, and
+    its duty to offer carers an assessment (004 §3.14)."""
+
+    SECTION_117 = "section-117"
+    CARE_ACT = "care-act"
+    CARERS_ASSESSMENT = "carers-assessment"
 
 
 class MemberKind(StrEnum):

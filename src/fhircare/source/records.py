@@ -284,6 +284,7 @@ RECORD_TYPES: dict[str, RecordType] = {
                 Ref("recipient_contact_id", "contact"),
                 Ref("recipient_organisation_id", "organisation"),
                 Ref("care_plan_id", "care_plan"),
+                Ref("capacity_assessment_id", "capacity_assessment"),
             ),
         ),
         RecordType(

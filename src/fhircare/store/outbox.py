@@ -309,6 +309,18 @@ def pending_shared(conn: Connection, target_id: int) -> dict[int, tuple[str, str
     return found
 
 
+def pending_rows(conn: Connection, target_id: int, group_keys: Sequence[str]) -> list[int]:
+    """The pending rows of these groups on a target."""
+    if not group_keys:
+        return []
+    rows = conn.execute(
+        select(outbox.c.id).where(
+            outbox.c.target_id == target_id, outbox.c.status == PENDING, outbox.c.group_key.in_(list(group_keys))
+        )
+    )
+    return [int(r.id) for r in rows]
+
+
 def status_counts(conn: Connection) -> dict[tuple[int, str, str], int]:
     """Outbox rows by (target, kind, status)."""
     rows = conn.execute(
@@ -408,3 +420,58 @@ def identifier_census(conn: Connection, target_id: int) -> list[tuple[str, str, 
         )
     )
     return [(rtype, system, count, held.get((rtype, system), 0)) for (rtype, system), count in sorted(stored.items())]
+
+
+def service_user_with_held(
+    conn: Connection, target_id: int, service_user_id: str
+) -> tuple[list[Any], dict[tuple[str, str], TargetHeld]]:
+    """A service user's stored resources, and what the target holds of them, in one query."""
+    held_join = and_(
+        target_resources.c.target_id == target_id,
+        target_resources.c.resource_type == resources.c.resource_type,
+        target_resources.c.resource_id == resources.c.resource_id,
+    )
+    rows: list[Any] = list(
+        conn.execute(
+            select(
+                resources.c.resource_type,
+                resources.c.resource_id,
+                resources.c.content,
+                resources.c.content_hash,
+                resources.c.identifier_system,
+                resources.c.identifier_value,
+                resources.c.origin,
+                target_resources.c.server_id,
+                target_resources.c.server_version,
+                target_resources.c.etag,
+                target_resources.c.synced_hash,
+            )
+            .select_from(resources.outerjoin(target_resources, held_join))
+            .where(resources.c.service_user_id == service_user_id)
+            .order_by(resources.c.resource_type, resources.c.resource_id)
+        )
+    )
+    held = {
+        (r.resource_type, r.resource_id): TargetHeld(r.server_id, r.server_version, r.etag, r.synced_hash)
+        for r in rows
+        if r.server_id is not None
+    }
+    return rows, held
+
+
+def shared_held(conn: Connection, target_id: int) -> dict[tuple[str, str], TargetHeld]:
+    """What the target holds of every shared resource (few: the trust's directory)."""
+    rows = conn.execute(
+        select(target_resources)
+        .join(
+            resources,
+            and_(
+                resources.c.resource_type == target_resources.c.resource_type,
+                resources.c.resource_id == target_resources.c.resource_id,
+            ),
+        )
+        .where(target_resources.c.target_id == target_id, resources.c.service_user_id.is_(None))
+    )
+    return {
+        (r.resource_type, r.resource_id): TargetHeld(r.server_id, r.server_version, r.etag, r.synced_hash) for r in rows
+    }

@@ -162,6 +162,8 @@ class SyncEngine:
         self._target_id = 0
         #: (type, identifier system) pairs the target holds only what fhircare recorded
         self._complete: set[tuple[str, str]] = set()
+        #: what the target holds of the shared resources, read once they are sent
+        self._shared_held: dict[tuple[str, str], TargetHeld] = {}
         self._evidence: RunEvidence | None = None
         self._done = 0
         self._total = 0
@@ -229,6 +231,8 @@ class SyncEngine:
             self.prepare()
             self._take_census()
             self._send_shared()
+            with self.engine.connect() as conn:
+                self._shared_held = outbox.shared_held(conn, self._target_id)
             self._drain(outbox.SERVICE_USER, None)
             if self._fatal is not None:
                 raise self._fatal
@@ -351,8 +355,7 @@ class SyncEngine:
         sent = replans = 0
         for _round in range(_MAX_ROUNDS):
             with reading() as conn:
-                group = self._group(conn, entry)
-                held = self._held(conn, group)
+                group, held = self._group_and_held(conn, entry)
             outgoing = select_outgoing(group, held)
             if not outgoing:
                 with writing() as conn:
@@ -388,7 +391,8 @@ class SyncEngine:
                 return
             if answer.ok:
                 last = len(chunk) == len(outgoing)
-                if not self._record(transaction, answer, chunk, writing, done=entry.id if last else None):
+                known = set(held)  # on the server before this transaction
+                if not self._record(transaction, answer, chunk, writing, known, done=entry.id if last else None):
                     self._retry_later(entry, "an answer that is not a usable transaction-response", writing)
                     return
                 sent += 1
@@ -445,7 +449,10 @@ class SyncEngine:
             self._retry_later(entry, reason, writing)
             return False
         learned = []
-        for resource, matches in zip(unresolved, found, strict=True):
+        for resource, candidates in zip(unresolved, found, strict=True):
+            # a server may not honour FHIR's search escapes (Medplum splits "A,B" into A or B):
+            # only a resource that holds this very identifier is a match
+            matches = [m for m in candidates if _holds(m, resource.identifier)]
             if len(matches) > 1:
                 assert resource.identifier is not None
                 system, value = resource.identifier
@@ -484,22 +491,45 @@ class SyncEngine:
             return None
         return RunEvidence(entry.run_id, base.store_id, base.trust, base.trust_name, _as_utc(entry.created_at))
 
-    def _group(self, conn: Connection, entry: OutboxEntry) -> list[Outgoing]:
+    def _group_and_held(
+        self, conn: Connection, entry: OutboxEntry
+    ) -> tuple[list[Outgoing], dict[tuple[str, str], TargetHeld]]:
+        """The row's stored resources, and what the target holds of them and of everything
+        they refer to (the shared ones from memory: the directory is sent before anyone's
+        records, and stays put while they are)."""
         if entry.kind == outbox.SHARED:
             rtype, _, rid = entry.group_key.partition("/")
             found = records.stored_resource(conn, rtype, rid)
-            stored = [found] if found is not None else []
-        else:
-            stored = records.service_user_resources(conn, entry.group_key)
-        return [
-            Outgoing(s.resource_type, s.resource_id, s.content, s.content_hash, s.identifier, s.origin) for s in stored
+            group = (
+                [Outgoing(rtype, rid, found.content, found.content_hash, found.identifier, found.origin)]
+                if found is not None
+                else []
+            )
+            keys = {r.key for r in group} | {ref for r in group for ref in references(r.content)}
+            return group, outbox.target_held(conn, self._target_id, keys)
+        rows, held = outbox.service_user_with_held(conn, self._target_id, entry.group_key)
+        group = [
+            Outgoing(
+                r.resource_type,
+                r.resource_id,
+                r.content,
+                r.content_hash,
+                (r.identifier_system, r.identifier_value) if r.identifier_system else None,
+                r.origin,
+            )
+            for r in rows
         ]
-
-    def _held(self, conn: Connection, group: list[Outgoing]) -> dict[tuple[str, str], TargetHeld]:
-        keys = {r.key for r in group}
-        for resource in group:
-            keys.update(references(resource.content))
-        return outbox.target_held(conn, self._target_id, keys)
+        own = {r.key for r in group}
+        elsewhere = {ref for r in group for ref in references(r.content) if ref not in own}
+        with self._lock:
+            known = {ref: self._shared_held[ref] for ref in elsewhere if ref in self._shared_held}
+        missing = elsewhere - known.keys()
+        if missing:
+            found_now = outbox.target_held(conn, self._target_id, missing)
+            with self._lock:
+                self._shared_held.update(found_now)
+            known.update(found_now)
+        return group, {**held, **known}
 
     def _timed(self, call: Callable[[bytes], Answer], bundle: bytes) -> Answer | None:
         started = time.perf_counter()
@@ -532,6 +562,7 @@ class SyncEngine:
         answer: Answer,
         sent: list[Outgoing],
         writing: Callable[[], AbstractContextManager[Connection]],
+        known: set[tuple[str, str]],
         *,
         done: int | None,
     ) -> bool:
@@ -558,8 +589,10 @@ class SyncEngine:
                     "synced_hash": planned.content_hash,
                 }
             )
+            # counted from what fhircare knew, not the status: servers answer an update that
+            # creates with 200 (Medplum) or 201 (HAPI)
             ended = b'"code":"withdrawn"' in by_key[planned.key].content
-            what = "ended" if ended else ("created" if result.created else "updated")
+            what = "ended" if ended else ("updated" if planned.key in known else "created")
             with self._lock:
                 self.summary.resources[(planned.key[0], what)] += 1
         with writing() as conn:
@@ -617,13 +650,20 @@ class SyncEngine:
     def _wait_row(
         self, entry: OutboxEntry, transaction: Transaction, writing: Callable[[], AbstractContextManager[Connection]]
     ) -> None:
+        """The row needs a resource the target does not hold yet. Worth waiting for only while
+        another row that will send it is still pending and not given up (another worker, or
+        this one, is on it); otherwise the row fails for this sync and stays pending."""
+        keys = [f"{t}/{i}" for t, i in transaction.waiting_for]
+        with self.engine.connect() as conn:
+            coming = outbox.pending_rows(conn, self._target_id, keys)
         with self._lock:
             self._waits[entry.id] += 1
-            give_up = self._waits[entry.id] >= _MAX_WAITS
+            hopeless = not coming or all(row in self._given_up for row in coming)
+            give_up = hopeless or self._waits[entry.id] >= _MAX_WAITS
             if give_up:
                 self._given_up.add(entry.id)
         now = utcnow()
-        waiting = ", ".join(f"{t}/{i}" for t, i in transaction.waiting_for[:3])
+        waiting = ", ".join(keys[:3])
         with writing() as conn:
             outbox.reschedule(conn, entry.id, now + timedelta(seconds=_WAIT_SECONDS), f"waiting for {waiting}", now)
         if give_up:
@@ -652,6 +692,14 @@ class SyncEngine:
             done, total = self._done, max(self._total, self._done)
         if self.on_progress is not None:
             self.on_progress(done, total)
+
+
+def _holds(resource: dict[str, Any], identifier: tuple[str, str] | None) -> bool:
+    listed = resource.get("identifier") or []
+    return any(
+        isinstance(i, dict) and (i.get("system"), i.get("value")) == identifier
+        for i in (listed if isinstance(listed, list) else [listed])
+    )
 
 
 def _outcome(answer: Answer) -> dict[str, Any]:

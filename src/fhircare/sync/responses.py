@@ -30,10 +30,6 @@ class EntryResult:
     def ok(self) -> bool:
         return 200 <= self.status < 300
 
-    @property
-    def created(self) -> bool:
-        return self.status == 201
-
 
 def _status(text: str | None) -> int:
     match = re.match(r"\s*(\d{3})", text or "")

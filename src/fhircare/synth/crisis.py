@@ -16,7 +16,7 @@ from fhircare.synth.draft import Draft
 
 
 def add_crisis_plans(draft: Draft, main: CarePlan, advance_statement: bool) -> None:
-    assert draft.key_worker is not None
+    assert draft.lead is not None
     rng = draft.rng
     carers = [c for c in draft.carers if not c.is_anonymous]
     crisis = draft.new_plan(
@@ -68,7 +68,7 @@ def add_crisis_plans(draft: Draft, main: CarePlan, advance_statement: bool) -> N
     draft.new_action(
         crisis,
         PerformerKind.STAFF,
-        draft.key_worker.staff_id,
+        draft.lead.staff_id,
         "Weekdays 9 to 5 call the key worker; out of hours the 24-hour crisis line.",
         content=content.CRISIS_CONTACT,
     )
@@ -114,7 +114,7 @@ def add_crisis_plans(draft: Draft, main: CarePlan, advance_statement: bool) -> N
         draft.new_action(
             contingency,
             PerformerKind.STAFF,
-            draft.key_worker.staff_id,
+            draft.lead.staff_id,
             "Call the key worker.",
             content=content.CRISIS_CONTACT,
         )

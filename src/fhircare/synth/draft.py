@@ -33,7 +33,8 @@ class Draft:
     #: every record made so far (service user first), in the order made
     records: list[BaseModel] = field(default_factory=list)
     episode: CareEpisode | None = None
-    key_worker: StaffMember | None = None
+    #: the named lead (key worker, care co-ordinator, lead clinician, ...) now
+    lead: StaffMember | None = None
     #: the plan DIALOG and sharing refer to (the main plan, or the safety plan while waiting)
     main_plan_id: str | None = None
     carers: list[Contact] = field(default_factory=list)
@@ -80,6 +81,7 @@ class Draft:
         discipline: Discipline | None = None,
         end: date | None = None,
         episode: CareEpisode | None = None,
+        defaulted: bool = False,
     ) -> None:
         """A care team participant of ``episode`` (default: the main episode)."""
         episode = episode or self.episode
@@ -96,6 +98,7 @@ class Draft:
                 discipline=discipline,
                 start_date=start,
                 end_date=end,
+                defaulted=defaulted,
             )
         )
 
@@ -111,7 +114,7 @@ class Draft:
         """An active, agreed plan of the main episode, written by the key worker (or, before
         one is allocated, by a member of the team)."""
         assert self.episode is not None
-        author = self.key_worker or self.directory.pick(self.rng, self.episode.team_id)
+        author = self.lead or self.directory.pick(self.rng, self.episode.team_id)
         plan = CarePlan.model_validate(
             {
                 "care_plan_id": self.new_id("CP"),

@@ -20,19 +20,25 @@ from fhircare.source.dialog import DialogAssessment, DialogRating
 from fhircare.source.episode import CareEpisode
 from fhircare.source.local_codes import (
     AdmissionMethod,
+    ConsentDecider,
+    ConsentDecisionType,
+    ConsentKind,
     DialogCompletionMethod,
     DialogNotAppropriateReason,
     DialogStatus,
     Jurisdiction,
     LeaveKind,
+    LegalBasis,
     LegalStatusKind,
     MemberKind,
     PerformerKind,
     PlacementType,
+    SharedInformation,
     TransferStatus,
 )
 from fhircare.source.movement import InpatientStay, Leave, OutOfAreaPlacement, Section117Entitlement, TeamTransfer
 from fhircare.source.service_user import LegalStatus
+from fhircare.synth.carers import add_consent
 from fhircare.synth.directory import (
     COMMUNITY_TEAMS,
     INPATIENT_TEAM,
@@ -81,7 +87,7 @@ def _rated(draft: Draft, timepoint: DialogTimepoint, offered: datetime) -> None:
         score = min(7, max(1, round(rng.gauss(4.2, 1.4))))
         ratings.append(DialogRating(item=item, rating=score, more_help=score <= 3 if draft.chance(0.8) else None))
     method = rng.choice(list(DialogCompletionMethod))
-    assisted = method is DialogCompletionMethod.IN_APPOINTMENT and draft.key_worker is not None
+    assisted = method is DialogCompletionMethod.IN_APPOINTMENT and draft.lead is not None
     completed = offered + timedelta(minutes=rng.randint(5, 60 * 24 * 3))
     if completed.date() > draft.as_of:
         completed = offered + timedelta(minutes=5)
@@ -94,7 +100,7 @@ def _rated(draft: Draft, timepoint: DialogTimepoint, offered: datetime) -> None:
         completed_at=completed,
         completion_method=method,
         author_kind=PerformerKind.STAFF if assisted else PerformerKind.SERVICE_USER,
-        author_staff_id=draft.key_worker.staff_id if assisted and draft.key_worker else None,
+        author_staff_id=draft.lead.staff_id if assisted and draft.lead else None,
     )
 
 
@@ -121,6 +127,8 @@ def _dialog_record(
 def add_movements(draft: Draft) -> None:
     if draft.scenario == EdgeCase.INPATIENT_ADMISSION_AND_DISCHARGE:
         _admission(draft)
+    elif draft.scenario == EdgeCase.DEFAULT_LEAD_AT_DISCHARGE:
+        _informal_stay(draft)
     elif draft.scenario == EdgeCase.OUT_OF_AREA_PLACEMENT:
         start = draft.day(draft.rng.randint(40, 300))
         draft.add(
@@ -181,6 +189,7 @@ def _admission(draft: Draft) -> None:
             gp_informed=draft.chance(0.5),
         )
     )
+    local_authority = "ORG-LA2" if draft.welsh else "ORG-LA1"
     draft.add(
         Section117Entitlement(
             section_117_id=draft.new_id("S117-"),
@@ -188,7 +197,41 @@ def _admission(draft: Draft) -> None:
             detention_section=MhaSection.S3,
             start_date=discharged.date(),
             health_body_organisation_id="ORG-LHB" if draft.welsh else "ORG-ICB",
-            local_authority_organisation_id="ORG-LA2" if draft.welsh else "ORG-LA1",
+            local_authority_organisation_id=local_authority,
+        )
+    )
+    assert draft.lead is not None
+    add_consent(  # the local authority shares the after-care duty (004 §3.15): its own basis, no consent needed
+        draft,
+        ConsentKind.DISCLOSURE,
+        ConsentDecisionType.PERMIT,
+        ConsentDecider.STAFF,
+        discharged.date(),
+        decided_by_staff_id=draft.lead.staff_id,
+        recipient_organisation_id=local_authority,
+        shares=SharedInformation.SECTION_117,
+        legal_basis=LegalBasis.SECTION_117,
+    )
+
+
+def _informal_stay(draft: Draft) -> None:
+    """EC-02: an informal admission, discharged to the community team the day its episode
+    starts, with no key worker identified (the team manager is the lead by default)."""
+    rng, episode = draft.rng, draft.episode
+    assert episode is not None
+    discharged = draft.at(episode.start_date, hour=rng.randint(10, 15))
+    admitted = draft.at(episode.start_date - timedelta(days=rng.randint(14, 45)), hour=rng.randint(9, 20))
+    draft.add(
+        InpatientStay(
+            stay_id=draft.new_id("IP"),
+            service_user_id=draft.su_id,
+            ward=draft.directory.teams[INPATIENT_TEAM].name,
+            admitted_at=admitted,
+            admission_method=AdmissionMethod.EMERGENCY,
+            legal_status_on_admission=LegalStatusKind.INFORMAL,
+            discharged_at=discharged,
+            discharge_disposition=DischargeDisposition.HOME,
+            discharge_planned=True,
         )
     )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+import fhircare.synth.names as names
 from fhircare.source.assemble import directory_closure, directory_refs, make_bundle
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.codes import (
@@ -32,7 +33,6 @@ from fhircare.source.local_codes import (
 )
 from fhircare.source.records import record_type_of
 from fhircare.source.service_user import CapacityAssessment, ServiceUser
-from fhircare.synth import names
 from fhircare.synth.carers import add_contacts
 from fhircare.synth.directory import (
     COMMUNITY_TEAMS,
@@ -111,8 +111,9 @@ def _service_user(draft: Draft, nhs: str) -> None:
 def _episode(draft: Draft) -> None:
     rng = draft.rng
     team_id = WELSH_TEAM if draft.welsh else rng.choice(COMMUNITY_TEAMS)
-    waiting = draft.scenario == EdgeCase.NO_KEY_WORKER_YET
-    start = draft.day(rng.randint(5, 40)) if waiting else draft.day(rng.randint(200, 2000))
+    waiting = draft.scenario == EdgeCase.NO_LEAD_YET
+    discharged = draft.scenario == EdgeCase.DEFAULT_LEAD_AT_DISCHARGE  # referred at discharge from a ward
+    start = draft.day(rng.randint(5, 40)) if waiting or discharged else draft.day(rng.randint(200, 2000))
     team = draft.directory.teams[team_id]
     assert team.service_line is not None
     draft.episode = CareEpisode(
@@ -131,6 +132,8 @@ def _episode(draft: Draft) -> None:
         return
     if draft.welsh:
         level = rng.choice((CareCoordinationArrangement.WALES_STANDARD, CareCoordinationArrangement.WALES_ENHANCED))
+    elif discharged:  # 004 §3.11 is a post-CPA trust's rule: the default is a key worker
+        level = CareCoordinationArrangement.KEY_WORKER
     else:
         level = rng.choices(
             (
@@ -141,7 +144,7 @@ def _episode(draft: Draft) -> None:
             (5, 3, 2),
         )[0]
     since = start
-    if level is CareCoordinationArrangement.KEY_WORKER and draft.chance(0.4):  # stepped off CPA (EC-31)
+    if level is CareCoordinationArrangement.KEY_WORKER and not discharged and draft.chance(0.4):  # off CPA (EC-31)
         since = draft.between(start + timedelta(days=30), draft.day(20))
         _arrangement(draft, CareCoordinationArrangement.CPA, start, since - timedelta(days=1))
     _arrangement(draft, level, since, None)
@@ -162,42 +165,68 @@ def _arrangement(draft: Draft, level: CareCoordinationArrangement, start: date, 
     )
 
 
+#: the lead role each arrangement uses (002 ¶13: never rebadged; DE-110..112, 001 ¶136)
+LEAD_ROLE = {
+    CareCoordinationArrangement.KEY_WORKER: CoordinationRole.KEY_WORKER,
+    CareCoordinationArrangement.CPA: CoordinationRole.CARE_COORDINATOR,
+    CareCoordinationArrangement.CARE_SUPPORT: CoordinationRole.LEAD_CLINICIAN,
+    CareCoordinationArrangement.WALES_STANDARD: CoordinationRole.CARE_COORDINATOR,
+    CareCoordinationArrangement.WALES_ENHANCED: CoordinationRole.CARE_COORDINATOR,
+}
+
+
+def _lead_periods(draft: Draft, change: date | None) -> list[tuple[bool, CoordinationRole, date, date | None]]:
+    """(after the change of person?, role, start, end) for each stretch of one lead: the
+    role follows the arrangement in force (a step off CPA starts a key worker period,
+    often for the same person as care co-ordinator before, 002 ¶12), the person changes
+    on ``change`` (EC-06)."""
+    arrangements = sorted(
+        (a for a in draft.records if isinstance(a, CareArrangement)), key=lambda a: (a.start_date, a.arrangement_id)
+    )
+    bounds = sorted({a.start_date for a in arrangements} | ({change} if change else set()))
+    periods: list[tuple[bool, CoordinationRole, date, date | None]] = []
+    for index, start in enumerate(bounds):
+        end = bounds[index + 1] - timedelta(days=1) if index + 1 < len(bounds) else None
+        level = next(a.arrangement for a in reversed(arrangements) if a.start_date <= start)
+        periods.append((change is not None and start >= change, LEAD_ROLE[level], start, end))
+    return periods
+
+
 def _care_team(draft: Draft) -> None:
     rng, episode, directory = draft.rng, draft.episode, draft.directory
     assert episode is not None
     team_id = episode.team_id
     manager = directory.manager(team_id)
-    if draft.scenario == EdgeCase.NO_KEY_WORKER_YET:  # EC-01: team manager and duty worker cover
+    if draft.scenario == EdgeCase.NO_LEAD_YET:  # EC-01: the duty worker covers; the manager oversees
         draft.add_member(MemberKind.STAFF, manager.staff_id, episode.start_date, role=CoordinationRole.TEAM_MANAGER)
         draft.add_member(MemberKind.TEAM, team_id, episode.start_date, role=CoordinationRole.DUTY_WORKER)
         return
-    nurses = (Discipline.COMMUNITY_MENTAL_HEALTH_NURSE, Discipline.SOCIAL_WORK, Discipline.OCCUPATIONAL_THERAPY)
-    key_worker = directory.pick(rng, team_id, *nurses)
-    since = episode.start_date
-    if draft.scenario == EdgeCase.KEY_WORKER_CHANGE:  # EC-06: the old period closed, never overwritten
-        previous = directory.pick(rng, team_id, *nurses)
-        while previous.staff_id == key_worker.staff_id:
-            previous = directory.pick(rng, team_id, *nurses)
-        since = draft.between(episode.start_date + timedelta(days=60), draft.day(10))
+    if draft.scenario == EdgeCase.DEFAULT_LEAD_AT_DISCHARGE:  # EC-02: no key worker identified at discharge
         draft.add_member(
             MemberKind.STAFF,
-            previous.staff_id,
+            manager.staff_id,
             episode.start_date,
             role=CoordinationRole.KEY_WORKER,
-            discipline=previous.discipline,
-            end=since - timedelta(days=1),
+            discipline=manager.discipline,
+            defaulted=True,
         )
-    draft.add_member(
-        MemberKind.STAFF,
-        key_worker.staff_id,
-        since,
-        role=CoordinationRole.KEY_WORKER,
-        discipline=key_worker.discipline,
-    )
-    draft.key_worker = key_worker
+        draft.lead = manager
+    else:
+        nurses = (Discipline.COMMUNITY_MENTAL_HEALTH_NURSE, Discipline.SOCIAL_WORK, Discipline.OCCUPATIONAL_THERAPY)
+        lead = directory.pick(rng, team_id, *nurses)
+        previous = lead
+        change = None
+        if draft.scenario == EdgeCase.LEAD_CHANGE:  # EC-06: the old period closed, never overwritten
+            while previous.staff_id == lead.staff_id:
+                previous = directory.pick(rng, team_id, *nurses)
+            change = draft.between(episode.start_date + timedelta(days=60), draft.day(10))
+        for after_change, role, start, end in _lead_periods(draft, change):
+            person = lead if after_change or change is None else previous
+            draft.add_member(MemberKind.STAFF, person.staff_id, start, role=role, discipline=person.discipline, end=end)
+        draft.lead = lead
+        draft.add_member(MemberKind.STAFF, manager.staff_id, episode.start_date, role=CoordinationRole.TEAM_MANAGER)
     psychiatrist = directory.pick(rng, team_id, Discipline.PSYCHIATRIST)
     draft.add_member(MemberKind.STAFF, psychiatrist.staff_id, episode.start_date, discipline=Discipline.PSYCHIATRIST)
-    draft.add_member(MemberKind.STAFF, manager.staff_id, episode.start_date, role=CoordinationRole.TEAM_MANAGER)
     if draft.chance(0.4):
         other = directory.pick(rng, team_id, Discipline.PEER_SUPPORT, Discipline.CLINICAL_PSYCHOLOGIST)
         draft.add_member(
@@ -223,6 +252,6 @@ def _capacity(draft: Draft) -> None:
             decision=draft.rng.choice(list(CapacityDecision)),
             outcome=CapacityOutcome.HAS_CAPACITY if draft.chance(0.8) else CapacityOutcome.LACKS_CAPACITY,
             assessed_on=draft.day(draft.rng.randint(1, 120)),
-            assessor_staff_id=draft.key_worker.staff_id if draft.key_worker else None,
+            assessor_staff_id=draft.lead.staff_id if draft.lead else None,
         )
     )

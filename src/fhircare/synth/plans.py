@@ -25,6 +25,7 @@ from fhircare.source.local_codes import (
     ReviewRequester,
     ReviewType,
 )
+from fhircare.synth.carers import vcse_consents
 from fhircare.synth.crisis import add_crisis_plans, add_safety_plan
 from fhircare.synth.directory import VCSE
 from fhircare.synth.draft import Draft
@@ -67,11 +68,11 @@ _REVIEW_TYPES = {
 
 
 def add_plans(draft: Draft) -> None:
-    if draft.scenario == EdgeCase.NO_KEY_WORKER_YET:
+    if draft.scenario == EdgeCase.NO_LEAD_YET:
         add_safety_plan(draft)
         return
-    episode, key_worker = draft.episode, draft.key_worker
-    assert episode is not None and key_worker is not None
+    episode, lead = draft.episode, draft.lead
+    assert episode is not None and lead is not None
     rng = draft.rng
     level = next(a.arrangement for a in draft.records if isinstance(a, CareArrangement) and a.end_date is None)
     if draft.welsh:
@@ -155,7 +156,7 @@ def add_plans(draft: Draft) -> None:
     draft.new_action(
         main,
         PerformerKind.STAFF,
-        key_worker.staff_id,
+        lead.staff_id,
         "Visit every two weeks and review how the medication is going.",
         frequency="Every two weeks",
     )
@@ -192,10 +193,11 @@ def add_plans(draft: Draft) -> None:
                 completed=True,
                 outcome="Plan updated: goals reviewed and the crisis plan checked.",
                 next_review_date=review_date,
-                reviewer_staff_id=key_worker.staff_id,
+                reviewer_staff_id=lead.staff_id,
             )
         )
     add_crisis_plans(draft, main, made)
+    vcse_consents(draft, main)
     _shares(draft, main)
 
 

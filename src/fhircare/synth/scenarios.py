@@ -8,13 +8,13 @@ from datetime import date
 from enum import StrEnum
 
 from fhircare.source.bundle import ServiceUserRecord
-from fhircare.source.codes import EpisodeStatus
+from fhircare.source.codes import ContactRole, CoordinationRole, EpisodeStatus
 from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, DialogStatus, Jurisdiction
 
 
 class EdgeCase(StrEnum):
-    NO_KEY_WORKER_YET = "no-key-worker-yet"  # EC-01
-    KEY_WORKER_CHANGE = "key-worker-change"  # EC-06
+    NO_LEAD_YET = "no-lead-yet"  # EC-01
+    LEAD_CHANGE = "lead-change"  # EC-06
     TRANSFER_BETWEEN_TEAMS = "transfer-between-teams"  # EC-10
     OUT_OF_AREA_PLACEMENT = "out-of-area-placement"  # EC-13
     YOUNG_CARER = "young-carer"  # EC-42
@@ -24,21 +24,30 @@ class EdgeCase(StrEnum):
     WELSH_SERVICE_USER = "welsh-service-user"  # EC-17, DE-003
     INPATIENT_ADMISSION_AND_DISCHARGE = "inpatient-admission-and-discharge"  # DE-200..205
     SECTION_117 = "section-117"  # DE-007
+    DEFAULT_LEAD_AT_DISCHARGE = "default-lead-at-discharge"  # EC-02
+    NEAREST_RELATIVE_NOT_INVOLVED = "nearest-relative-not-involved"  # EC-44
+    BEST_INTERESTS_SHARING = "best-interests-sharing"  # EC-40
+    CARE_COORDINATOR_LEAD = "care-coordinator-lead"  # DE-111, 002 ¶13 (CPA and Wales; by arrangement)
 
 
 #: the scenario each service user follows, by index modulo the length: every block of
-#: this many consecutive service users covers every edge case; "typical" covers none
+#: this many consecutive service users covers every edge case; "typical" covers none of
+#: its own (its lead role still follows its arrangement: key worker, care co-ordinator or
+#: lead clinician)
 SCENARIOS: tuple[str, ...] = (
-    EdgeCase.NO_KEY_WORKER_YET,
-    EdgeCase.KEY_WORKER_CHANGE,
+    EdgeCase.NO_LEAD_YET,
+    EdgeCase.LEAD_CHANGE,
     EdgeCase.TRANSFER_BETWEEN_TEAMS,
     EdgeCase.OUT_OF_AREA_PLACEMENT,
     EdgeCase.YOUNG_CARER,
     EdgeCase.CARER_REFUSING_CONSENT,
     EdgeCase.SERVICE_USER_REFUSING_CARER_INVOLVEMENT,
     EdgeCase.DIALOG_DECLINED,
-    EdgeCase.WELSH_SERVICE_USER,
+    EdgeCase.WELSH_SERVICE_USER,  # a statutory care co-ordinator (001 ¶136)
     EdgeCase.INPATIENT_ADMISSION_AND_DISCHARGE,  # with Section 117 after-care
+    EdgeCase.DEFAULT_LEAD_AT_DISCHARGE,
+    EdgeCase.NEAREST_RELATIVE_NOT_INVOLVED,
+    EdgeCase.BEST_INTERESTS_SHARING,
     "typical",
 )
 
@@ -46,14 +55,19 @@ SCENARIOS: tuple[str, ...] = (
 def edge_cases(record: ServiceUserRecord, as_of: date) -> frozenset[EdgeCase]:
     """The edge cases a service user's records show."""
     found: set[EdgeCase] = set()
-    current_key_workers = record.key_workers_on(as_of)
+    current_leads = record.leads_on(as_of)
     if any(e.status is EpisodeStatus.WAITLIST and e.key_worker_awaiting_since for e in record.episodes) and not (
-        current_key_workers
+        current_leads
     ):
-        found.add(EdgeCase.NO_KEY_WORKER_YET)
-    key_workers = [m for m in record.care_team if m.is_key_worker]
-    if current_key_workers and any(m.end_date is not None and m.end_date < as_of for m in key_workers):
-        found.add(EdgeCase.KEY_WORKER_CHANGE)
+        found.add(EdgeCase.NO_LEAD_YET)
+    leads = [m for m in record.care_team if m.is_lead]
+    ended_people = {m.member_id for m in leads if m.end_date is not None and m.end_date < as_of}
+    if current_leads and ended_people - {m.member_id for m in current_leads}:
+        found.add(EdgeCase.LEAD_CHANGE)
+    if any(m.defaulted for m in current_leads):
+        found.add(EdgeCase.DEFAULT_LEAD_AT_DISCHARGE)
+    if any(m.coordination_role is CoordinationRole.CARE_COORDINATOR for m in current_leads):
+        found.add(EdgeCase.CARE_COORDINATOR_LEAD)
     if record.transfers:
         found.add(EdgeCase.TRANSFER_BETWEEN_TEAMS)
     if record.out_of_area_placements:
@@ -74,6 +88,10 @@ def edge_cases(record: ServiceUserRecord, as_of: date) -> frozenset[EdgeCase]:
     }
     if any(c.do_not_involve and c.contact_id in refused for c in record.contacts):
         found.add(EdgeCase.SERVICE_USER_REFUSING_CARER_INVOLVEMENT)
+    if any(c.do_not_involve and ContactRole.NEAREST_RELATIVE in c.roles for c in record.contacts):
+        found.add(EdgeCase.NEAREST_RELATIVE_NOT_INVOLVED)
+    if any(c.decided_by is ConsentDecider.BEST_INTERESTS for c in record.consents):
+        found.add(EdgeCase.BEST_INTERESTS_SHARING)
     if any(d.status is DialogStatus.DECLINED for d in record.dialog_assessments):
         found.add(EdgeCase.DIALOG_DECLINED)
     if any(e.jurisdiction is Jurisdiction.WALES for e in record.episodes):

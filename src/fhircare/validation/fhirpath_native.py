@@ -26,6 +26,7 @@ _SD = "https://fhir.fhircare.nhs.uk/StructureDefinition/"
 _CS = "https://fhir.fhircare.nhs.uk/CodeSystem/"
 _SNOMED = "http://snomed.info/sct"
 _V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
+_V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 _PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
 _UKCORE_RELATIONSHIP = "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdditionalPersonRelationshipRole"
 _DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
@@ -73,6 +74,13 @@ def _on_or_before(earlier: Any, later: str) -> bool:
     return order is not None and order <= 0
 
 
+def _status_implies(resource: Any, statuses: tuple[str, ...], then: bool) -> bool:
+    """``(status = a or status = b) implies then``: an absent status (FHIRPath empty)
+    leaves ``then`` to decide, as it does when the status is one of ``statuses``."""
+    found = _path(resource, "status")
+    return then if not found or (len(found) == 1 and found[0] in statuses) else True
+
+
 # --- Bundle -----------------------------------------------------------------------------
 
 
@@ -112,7 +120,11 @@ def _sec_1(resource: Any, env: Any) -> bool:
     labels = _path(resource, "meta", "security")
     if not _has_coding(labels, _CS + "security-label", ("carer-confidential",)):
         return True
-    return _has_coding(labels, _V3_CONFIDENTIALITY, ("R",))
+    return _has_coding(labels, _V3_CONFIDENTIALITY, ("R",)) and _has_coding(labels, _V3_ACT_CODE, ("NOPAT",))
+
+
+def _sec_2(resource: Any, env: Any) -> bool:
+    return sum(1 for c in _dicts(_path(resource, "meta", "security")) if c.get("system") == _V3_CONFIDENTIALITY) == 1
 
 
 def _current(participant: dict[str, Any], today: str) -> bool:
@@ -121,22 +133,43 @@ def _current(participant: dict[str, Any], today: str) -> bool:
     return bool(start) and _on_or_before(start[0], today) and (not end or _on_or_before(today, end[0]))
 
 
+#: the named-lead roles (care-team-role lead-role) and the roles that mark cover or default
+_LEAD_ROLES = (
+    "key-worker",
+    "care-coordinator",
+    "lead-clinician",
+    "lead-professional",
+    "temporary-care-coordinator",
+    "named-nurse",
+    "tcp-case-manager",
+)
+
+
+def _has_role(participant: dict[str, Any], codes: tuple[str, ...]) -> bool:
+    return _has_coding(_path(participant, "role", "coding"), _CS + "care-team-role", codes)
+
+
 def _care_team_1(team: Any, env: Any) -> bool:
     if not isinstance(team, dict):
         return False
-    if "status" in team and team["status"] != "active":
+    if _path(team, "status") not in ([], ["active"]):
         return True
     today = date.today().isoformat()
     current = [p for p in _dicts(_path(team, "participant")) if _current(p, today)]
-
-    def with_role(code: str) -> list[dict[str, Any]]:
-        return [p for p in current if _has_coding(_path(p, "role", "coding"), _CS + "care-team-role", (code,))]
-
-    awaiting = bool(_extensions(team, _SD + "key-worker-awaiting-allocation"))
-    key_workers = with_role("key-worker")
-    return (len(key_workers) == 1 and not awaiting) or (
-        not key_workers and awaiting and bool(with_role("team-manager"))
+    awaiting = bool(_extensions(team, _SD + "lead-awaiting-allocation"))
+    leads = [p for p in current if _has_role(p, _LEAD_ROLES)]
+    return (len(leads) == 1 and not awaiting) or (
+        not leads and awaiting and any(_has_role(p, ("duty-worker",)) for p in current)
     )
+
+
+def _care_team_2(team: Any, env: Any) -> bool:
+    defaults = [
+        p
+        for p in _dicts(_path(team, "participant"))
+        if any(e.get("valueBoolean") is True for e in _extensions(p, _SD + "default-lead"))
+    ]
+    return all(_has_role(p, _LEAD_ROLES) and _has_role(p, ("team-manager",)) for p in defaults)
 
 
 def _nhs_number_1(identifier: Any, env: Any) -> bool:
@@ -148,9 +181,7 @@ def _nhs_number_1(identifier: Any, env: Any) -> bool:
 
 
 def _care_plan_1(plan: Any, env: Any) -> bool:
-    return not (isinstance(plan, dict) and plan.get("status") == "active") or bool(
-        _extensions(plan, _SD + "next-review")
-    )
+    return _status_implies(plan, ("active",), bool(_extensions(plan, _SD + "next-review")))
 
 
 def _care_plan_2(plan: Any, env: Any) -> bool:
@@ -198,6 +229,45 @@ def _related_person_1(person: Any, env: Any) -> bool:
     return _has_coding(_path(person, "relationship", "coding"), _UKCORE_RELATIONSHIP, ("Carer",))
 
 
+def _related_person_2(person: Any, env: Any) -> bool:
+    if not _extensions(person, _SD + "do-not-involve"):
+        return True
+    return not _path(person, "telecom") and isinstance(person, dict) and person.get("active") is False
+
+
+def _permit_implies(consent: Any, then: bool) -> bool:
+    """``provision.type = 'permit' implies then``: an absent type leaves ``then`` to decide."""
+    kinds = _path(consent, "provision", "type")
+    return then if not kinds or kinds == ["permit"] else True
+
+
+def _consent_2(consent: Any, env: Any) -> bool:
+    named = bool(_path(consent, "provision", "class") or _path(consent, "provision", "data"))
+    return _permit_implies(consent, named)
+
+
+def _consent_3(consent: Any, env: Any) -> bool:
+    said = bool(_path(consent, "provision", "purpose") and _path(consent, "provision", "period", "start"))
+    return _permit_implies(consent, said)
+
+
+def _consent_4(consent: Any, env: Any) -> bool:
+    best = _has_coding(_path(consent, "policyRule", "coding"), _CS + "consent-basis", ("best-interests",))
+    return best == bool(_extensions(consent, _SD + "capacity-assessment"))
+
+
+def _care_plan_5(plan: Any, env: Any) -> bool:
+    marked = _has_coding(_path(plan, "category", "coding"), _CS + "care-plan-type", ("section-117-aftercare",))
+    return bool(_extensions(plan, _SD + "section-117-aftercare")) == marked
+
+
+def _flag_1(flag: Any, env: Any) -> bool:
+    if not _has_coding(_path(flag, "code", "coding"), _CS + "flag-code", ("do-not-involve",)):
+        return True
+    normal = _has_coding(_path(flag, "meta", "security"), _V3_CONFIDENTIALITY, ("N",))
+    return normal and bool(_extensions(flag, "http://hl7.org/fhir/StructureDefinition/flag-detail"))
+
+
 def _consent_1(consent: Any, env: Any) -> bool:
     provision = _path(consent, "provision")
     return bool(_path(consent, "provision", "actor")) or any(
@@ -229,14 +299,13 @@ def _provenance_3(provenance: Any, env: Any) -> bool:
 
 
 def _dialog_1(response: Any, env: Any) -> bool:
-    if not (isinstance(response, dict) and response.get("status") in ("completed", "amended")):
-        return True
-    said = [i for i in _dicts(_path(response, "item")) if i.get("answer") or _extensions(i, _DATA_ABSENT_REASON)]
-    return len(said) == 11
+    said = [i for i in _dicts(_path(response, "item")) if _path(i, "answer") or _extensions(i, _DATA_ABSENT_REASON)]
+    return _status_implies(response, ("completed", "amended"), len(said) == 11)
 
 
 def _dialog_3(response: Any, env: Any) -> bool:
-    return all(not i.get("answer") or not _extensions(i, _DATA_ABSENT_REASON) for i in _dicts(_path(response, "item")))
+    items = _dicts(_path(response, "item"))
+    return all(not _path(i, "answer") or not _extensions(i, _DATA_ABSENT_REASON) for i in items)
 
 
 #: (invariant key, digest of its expression) → native check
@@ -244,15 +313,23 @@ NATIVE_BY_DIGEST: dict[tuple[str, str], Check] = {
     ("bdl-3", "f44acf8942c6d60c"): _bdl_3,
     ("bdl-4", "0db0a1cb5b23b1ba"): _bdl_4,
     ("bdl-7", "089204edce52713f"): _bdl_7,
-    ("fhircare-sec-1", "f015639fc535026f"): _sec_1,
-    ("fhircare-care-team-1", "a3a73f9aea38f0ad"): _care_team_1,
+    ("fhircare-sec-1", "4627884edf582ce9"): _sec_1,
+    ("fhircare-sec-2", "ab6b9d623497b16b"): _sec_2,
+    ("fhircare-care-team-1", "456c0184599e16b3"): _care_team_1,
+    ("fhircare-care-team-2", "9677f6e69a26ca75"): _care_team_2,
     ("fhircare-nhs-number-1", "d9c47411e3b3112f"): _nhs_number_1,
     ("fhircare-care-plan-1", "e303d33b5b173c28"): _care_plan_1,
     ("fhircare-care-plan-2", "71fb389e24803783"): _care_plan_2,
     ("fhircare-care-plan-3", "5d8ecc4b3c557a92"): _care_plan_3,
     ("fhircare-care-plan-4", "bb87a2d249078393"): _care_plan_4,
+    ("fhircare-care-plan-5", "f10a58866c8db801"): _care_plan_5,
     ("fhircare-related-person-1", "fdeb36c40e6db9b6"): _related_person_1,
+    ("fhircare-related-person-2", "6d420c747dff563a"): _related_person_2,
     ("fhircare-consent-1", "5980d1059e91059b"): _consent_1,
+    ("fhircare-consent-2", "c9151d61f970b11b"): _consent_2,
+    ("fhircare-consent-3", "65f3c54cfaa0e6e0"): _consent_3,
+    ("fhircare-consent-4", "3fd38407104b8e73"): _consent_4,
+    ("fhircare-flag-1", "76e302789ceaa3bc"): _flag_1,
     ("fhircare-provenance-1", "1ae4fa044d58114f"): _provenance_1,
     ("fhircare-provenance-2", "9c12b5826c5e16df"): _provenance_2,
     ("fhircare-provenance-3", "e2217372e9a5f143"): _provenance_3,

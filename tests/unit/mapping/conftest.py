@@ -15,7 +15,7 @@ from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.mapping_file import TrustMapping, load_mapping
 from fhircare.source.reader import read_extract
 from fhircare.source.results import Accepted
-from fhircare.synth import synthesise
+from fhircare.synth import SCENARIOS, synthesise
 from fhircare.validation.api import Validator
 from fhircare.validation.issues import ValidationResult
 
@@ -25,7 +25,7 @@ UKCORE = REPO.parent / "shared" / "ukcore" / "package"
 UKCORE_GLOBAL = REPO / "profiles" / "ukcore-global"
 LAYOUTS = ("rio-like", "systmone-like")
 #: two blocks of scenarios: every edge case twice
-PATIENTS = 22
+PATIENTS = 2 * len(SCENARIOS)
 SEED = 5
 #: the day the synthetic extracts are mapped as of (their extract date is 2025-06-30)
 AS_OF = date(2025, 7, 1)

@@ -12,8 +12,22 @@ import pytest
 
 from fhircare.mapping import Inconsistency, check_consistency
 from fhircare.source.bundle import ServiceUserRecord
-from fhircare.source.codes import CarePlanType, CoordinationRole, CrisisContingencyContent, EpisodeStatus
-from fhircare.source.local_codes import ConsentDecisionType, ConsentKind, MemberKind, PerformerKind
+from fhircare.source.codes import (
+    CarePlanType,
+    CoordinationRole,
+    CrisisContingencyContent,
+    EpisodeStatus,
+    PartnerOrganisationType,
+)
+from fhircare.source.local_codes import (
+    CapacityDecision,
+    CapacityOutcome,
+    ConsentDecisionType,
+    ConsentKind,
+    LegalBasis,
+    MemberKind,
+    PerformerKind,
+)
 from tests.unit.mapping.conftest import AS_OF, MappedRun
 
 
@@ -40,29 +54,55 @@ def test_synthetic_records_are_consistent(run: MappedRun) -> None:
     assert {su: check_consistency(r, AS_OF) for su, r in run.records.items() if check_consistency(r, AS_OF)} == {}
 
 
-def test_a_second_current_key_worker(run: MappedRun) -> None:
-    record = _find(run, lambda r: bool(r.key_workers_on(AS_OF)))
+def test_a_second_current_lead(run: MappedRun) -> None:
+    record = _find(run, lambda r: bool(r.leads_on(AS_OF)))
     manager = next(m for m in record.care_team if m.coordination_role is CoordinationRole.TEAM_MANAGER)
     broken = _replace(
         record, "care_team", manager, manager.model_copy(update={"coordination_role": CoordinationRole.KEY_WORKER})
     )
     found = _only(check_consistency(broken, AS_OF))
-    assert found.field == "coordination_role" and "second current key worker" in found.reason
+    assert found.field == "coordination_role" and "second current named lead" in found.reason
 
 
-def test_no_key_worker_and_nobody_waiting(run: MappedRun) -> None:
-    record = _find(run, lambda r: bool(r.key_workers_on(AS_OF)))
-    # the key worker is still a member, but no longer as key worker
-    team = tuple(m.model_copy(update={"coordination_role": None}) if m.is_key_worker else m for m in record.care_team)
+def test_a_care_coordinator_beside_a_key_worker_is_two_leads(run: MappedRun) -> None:
+    """Any two lead roles at once are two leads, whatever their names (002 ¶13)."""
+    record = _find(run, lambda r: any(m.is_key_worker for m in r.leads_on(AS_OF)))
+    manager = next(m for m in record.care_team if m.coordination_role is CoordinationRole.TEAM_MANAGER)
+    changed = manager.model_copy(update={"coordination_role": CoordinationRole.CARE_COORDINATOR})
+    found = _only(check_consistency(_replace(record, "care_team", manager, changed), AS_OF))
+    assert found.record is changed and "second current named lead" in found.reason
+
+
+def test_no_lead_and_nobody_waiting(run: MappedRun) -> None:
+    record = _find(run, lambda r: bool(r.leads_on(AS_OF)))
+    # the lead is still a member, but no longer in a lead role
+    team = tuple(m.model_copy(update={"coordination_role": None}) if m.is_lead else m for m in record.care_team)
     found = _only(check_consistency(record.model_copy(update={"care_team": team}), AS_OF))
-    assert found.field == "key_worker_awaiting_since" and "no current key worker" in found.reason
+    assert found.field == "key_worker_awaiting_since" and "no current named lead" in found.reason
 
 
-def test_waiting_without_a_team_manager(run: MappedRun) -> None:
+def test_waiting_without_a_duty_worker(run: MappedRun) -> None:
+    """004 §3.4: while a lead is awaited the duty worker is the default contact."""
     record = _find(run, lambda r: any(e.status is EpisodeStatus.WAITLIST for e in r.episodes))
-    team = tuple(m for m in record.care_team if m.coordination_role is not CoordinationRole.TEAM_MANAGER)
+    team = tuple(m for m in record.care_team if m.coordination_role is not CoordinationRole.DUTY_WORKER)
     found = _only(check_consistency(record.model_copy(update={"care_team": team}), AS_OF))
-    assert "team manager" in found.reason
+    assert "duty worker" in found.reason and "004 §3.4" in found.reason
+
+
+def test_a_default_lead_who_is_not_the_team_manager(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(m.defaulted for m in r.care_team))
+    lead = next(m for m in record.care_team if m.defaulted)
+    team = next(t for t in record.teams if t.team_id == lead.team_id)
+    changed = team.model_copy(update={"manager_staff_id": "S-SOMEONE-ELSE"})
+    found = _only(check_consistency(_replace(record, "teams", team, changed), AS_OF))
+    assert found.record is lead and found.field == "member_id" and "manager of the receiving team" in found.reason
+
+
+def test_a_default_lead_with_no_inpatient_discharge(run: MappedRun) -> None:
+    """004 §3.11: the team manager is the lead by default only at inpatient discharge."""
+    record = _find(run, lambda r: any(m.defaulted for m in r.care_team))
+    found = _only(check_consistency(record.model_copy(update={"inpatient_stays": ()}), AS_OF))
+    assert found.field == "defaulted" and "004 §3.11" in found.reason
 
 
 def test_a_member_the_service_user_does_not_want_involved(run: MappedRun) -> None:
@@ -195,3 +235,59 @@ def test_staff_with_nothing_to_say_what_they_do(run: MappedRun) -> None:
     changed = staff.model_copy(update={"discipline": None, "sds_job_role": None})
     found = _only(check_consistency(_replace(record, "staff", staff, changed), AS_OF))
     assert found.field == "discipline"
+
+
+def test_a_goal_from_a_person_not_to_be_involved(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(c.do_not_involve for c in r.contacts) and bool(r.goals))
+    person = next(c for c in record.contacts if c.do_not_involve)
+    goal = record.goals[0]
+    changed = goal.model_copy(update={"expressed_by": PerformerKind.CARER, "expressed_by_id": person.contact_id})
+    found = _only(check_consistency(_replace(record, "goals", goal, changed), AS_OF))
+    assert found.field == "expressed_by_id" and "does not" in found.reason
+
+
+def test_a_permit_to_share_with_a_person_not_to_be_involved(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(c.do_not_involve for c in r.contacts))
+    refusal = next(c for c in record.consents if c.decision is ConsentDecisionType.DENY and c.recipient_contact_id)
+    permit = refusal.model_copy(update={"decision": ConsentDecisionType.PERMIT})
+    found = _only(check_consistency(_replace(record, "consents", refusal, permit), AS_OF))
+    assert found.record is permit and found.field == "recipient_contact_id"
+
+
+def _best_interests(run: MappedRun) -> tuple[ServiceUserRecord, Any, Any]:
+    record = _find(run, lambda r: any(c.capacity_assessment_id for c in r.consents))
+    consent = next(c for c in record.consents if c.capacity_assessment_id)
+    assessment = record.capacity_assessment(consent.capacity_assessment_id)
+    return record, consent, assessment
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"decision": CapacityDecision.ACCOMMODATION}, "assessed accommodation"),
+        ({"outcome": CapacityOutcome.HAS_CAPACITY}, "found capacity"),
+        ({"assessed_on": AS_OF}, "made after the decision"),
+    ],
+)
+def test_a_best_interests_decision_on_the_wrong_assessment(run: MappedRun, change: dict[str, Any], reason: str) -> None:
+    """EC-40, 004 §5.7: best interests only on an assessment that found the service user
+    lacks capacity to decide about sharing, made before the decision."""
+    record, consent, assessment = _best_interests(run)
+    changed = assessment.model_copy(update=change)
+    found = _only(check_consistency(_replace(record, "capacity_assessments", assessment, changed), AS_OF))
+    assert found.record is consent and found.field == "capacity_assessment_id" and reason in found.reason
+
+
+def test_a_legal_duty_owed_to_someone_else(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(c.legal_basis is LegalBasis.SECTION_117 for c in r.consents))
+    duty = next(c for c in record.consents if c.legal_basis is LegalBasis.SECTION_117)
+    gp = next(o.organisation_id for o in record.organisations if o.kind is PartnerOrganisationType.GP_PRACTICE)
+    changed = duty.model_copy(update={"recipient_organisation_id": gp})
+    found = _only(check_consistency(_replace(record, "consents", duty, changed), AS_OF))
+    assert found.field == "legal_basis" and "owed to" in found.reason
+
+
+def test_a_section_117_duty_with_no_entitlement(run: MappedRun) -> None:
+    record = _find(run, lambda r: any(c.legal_basis is LegalBasis.SECTION_117 for c in r.consents))
+    found = _only(check_consistency(record.model_copy(update={"section_117": ()}), AS_OF))
+    assert found.field == "legal_basis" and "no Section 117" in found.reason

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from fhircare.source.codes import DialogItem, EpisodeStatus
+from fhircare.source.codes import CoordinationRole, DialogItem, EpisodeStatus
 from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, DialogStatus
 from fhircare.synth import DEFAULT_AS_OF, EdgeCase, edge_cases
 from tests.unit.mapping.conftest import LAYOUTS, MappedRun
-from tests.unit.mapping.fhir_helpers import CS, SNOMED, Bundle, codes, extensions, has_code, part
+from tests.unit.mapping.fhir_helpers import CS, SD, SNOMED, Bundle, codes, extensions, has_code, part
 
 ROLE = CS + "care-team-role"
+V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 UKCORE_LEGAL_STATUS = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-LegalStatus"
 
 
@@ -23,41 +24,89 @@ def _cases(run: MappedRun, case: EdgeCase) -> list[str]:
     return found
 
 
-def _key_worker_participants(team: dict[str, object]) -> list[dict[str, object]]:
-    return [p for p in team["participant"] if has_code(p["role"], ROLE, "key-worker")]  # type: ignore[index,union-attr]
+LEAD_ROLES = tuple(r.value for r in CoordinationRole if r.is_lead)
+
+
+def _lead_participants(team: dict[str, object]) -> list[dict[str, object]]:
+    return [p for p in team["participant"] if any(has_code(p["role"], ROLE, r) for r in LEAD_ROLES)]  # type: ignore[index,union-attr]
+
+
+def _current_lead(team: dict[str, object]) -> dict[str, object]:
+    [lead] = [p for p in _lead_participants(team) if "end" not in p["period"]]  # type: ignore[index,operator]
+    return lead
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_no_key_worker_yet(mapped_runs: dict[str, MappedRun], layout: str) -> None:
-    """EC-01: waiting for a key worker, team manager as default contact, a safety plan."""
+def test_no_lead_yet(mapped_runs: dict[str, MappedRun], layout: str) -> None:
+    """EC-01: waiting for a named lead, the duty worker as default contact (004 §3.4), a safety plan."""
     run = mapped_runs[layout]
-    for su in _cases(run, EdgeCase.NO_KEY_WORKER_YET):
+    for su in _cases(run, EdgeCase.NO_LEAD_YET):
         record, bundle = run.records[su], Bundle(run.bundles[su])
         team = bundle.one("CareTeam")
-        [waiting] = extensions(team, "key-worker-awaiting-allocation")
+        [waiting] = extensions(team, "lead-awaiting-allocation")
         since = min(e.key_worker_awaiting_since for e in record.episodes if e.status is EpisodeStatus.WAITLIST)
         assert waiting["valueDateTime"] == since.isoformat()
-        assert not [p for p in _key_worker_participants(team) if "end" not in p["period"]]
-        managers = [p for p in team["participant"] if has_code(p["role"], ROLE, "team-manager")]
-        assert managers and bundle.resolve(managers[0]["member"])["resourceType"] == "PractitionerRole"
+        assert not [p for p in _lead_participants(team) if "end" not in p["period"]]
+        duty = [p for p in team["participant"] if has_code(p["role"], ROLE, "duty-worker")]
+        assert duty and "duty worker" in team["text"]["div"]
         plans = bundle.all("CarePlan")
         assert any(has_code(p["category"], CS + "care-plan-type", "safety-plan") for p in plans)
+        assert all("Named contact: the team's duty worker" in p["text"]["div"] for p in plans)
         waitlist = [e for e in bundle.all("EpisodeOfCare") if e["status"] == "waitlist"]
         assert waitlist and all("careManager" not in e for e in waitlist)
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_key_worker_change(mapped_runs: dict[str, MappedRun], layout: str) -> None:
-    """EC-06: the earlier key worker keeps a closed period; one current key worker."""
+def test_lead_change(mapped_runs: dict[str, MappedRun], layout: str) -> None:
+    """EC-06: the earlier lead keeps a closed period; one current lead."""
     run = mapped_runs[layout]
-    for su in _cases(run, EdgeCase.KEY_WORKER_CHANGE):
+    for su in _cases(run, EdgeCase.LEAD_CHANGE):
         team = Bundle(run.bundles[su]).one("CareTeam")
-        key_workers = _key_worker_participants(team)
-        current = [p for p in key_workers if "end" not in p["period"]]
-        ended = [p for p in key_workers if "end" in p["period"]]
-        assert len(current) == 1 and ended
-        assert all(p["period"]["end"] < current[0]["period"]["start"] for p in ended)
-        assert not extensions(team, "key-worker-awaiting-allocation")
+        leads = _lead_participants(team)
+        current = _current_lead(team)
+        ended = [p for p in leads if "end" in p["period"]]  # type: ignore[operator]
+        assert ended and all(p["period"]["end"] < current["period"]["start"] for p in ended)  # type: ignore[index]
+        assert not extensions(team, "lead-awaiting-allocation")
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_care_coordinator_lead(mapped_runs: dict[str, MappedRun], layout: str) -> None:
+    """DE-111, 002 ¶13: a care co-ordinator lead (CPA, Wales) maps as a care co-ordinator,
+    is the care manager of their episode and the plan's named contact, never rebadged."""
+    run = mapped_runs[layout]
+    for su in _cases(run, EdgeCase.CARE_COORDINATOR_LEAD):
+        record, bundle = run.records[su], Bundle(run.bundles[su])
+        leads = record.leads_on(DEFAULT_AS_OF)
+        [member] = [m for m in leads if m.coordination_role is CoordinationRole.CARE_COORDINATOR]
+        team = bundle.one("CareTeam")
+        lead = _current_lead(team)
+        assert has_code(lead["role"], ROLE, "care-coordinator") and not has_code(lead["role"], ROLE, "key-worker")  # type: ignore[arg-type]
+        role = bundle.resolve(lead["member"])  # type: ignore[arg-type]
+        episode = bundle.identified("EpisodeOfCare", member.episode_id)  # type: ignore[arg-type]
+        assert bundle.resolve(episode["careManager"]) is role
+        assert "Care co-ordinator:" in team["text"]["div"] and "Key worker" not in team["text"]["div"]
+        main = [p for p in bundle.all("CarePlan") if "partOf" not in p]
+        assert all(", care co-ordinator" in p["text"]["div"] for p in main)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_default_lead_at_discharge(mapped_runs: dict[str, MappedRun], layout: str) -> None:
+    """EC-02, 004 §3.11: the receiving team's manager is the lead by default, marked so,
+    after an inpatient discharge, and is the episode's care manager."""
+    run = mapped_runs[layout]
+    for su in _cases(run, EdgeCase.DEFAULT_LEAD_AT_DISCHARGE):
+        record, bundle = run.records[su], Bundle(run.bundles[su])
+        team = bundle.one("CareTeam")
+        lead = _current_lead(team)
+        assert extensions(lead, "default-lead") == [{"url": SD + "default-lead", "valueBoolean": True}]
+        assert has_code(lead["role"], ROLE, "team-manager")  # type: ignore[arg-type]
+        [member] = [m for m in record.care_team if m.defaulted]
+        manager = next(t.manager_staff_id for t in record.teams if t.team_id == member.team_id)
+        role = bundle.resolve(lead["member"])  # type: ignore[arg-type]
+        assert role is bundle.identified("PractitionerRole", manager)  # type: ignore[arg-type]
+        [episode] = [e for e in bundle.all("EpisodeOfCare") if e.get("careManager")]
+        assert bundle.resolve(episode["careManager"]) is role
+        assert "by default" in team["text"]["div"]
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -72,7 +121,7 @@ def test_transfer_between_teams(mapped_runs: dict[str, MappedRun], layout: str) 
         managing = {bundle.resolve(ref)["name"] for ref in team["managingOrganization"]}
         names = {t.team_id: t.name for t in record.teams}
         assert managing == {names[origin.team_id], names[transfer.to_team_id]}
-        [lead] = [p for p in _key_worker_participants(team) if "end" not in p["period"]]
+        lead = _current_lead(team)
         role = bundle.resolve(lead["member"])
         assert bundle.resolve(role["organization"])["name"] == names[origin.team_id]
         # the originating episode keeps the key worker and says where the transfer is
@@ -149,6 +198,59 @@ def test_service_user_refusing_carer_involvement(mapped_runs: dict[str, MappedRu
         for plan in bundle.all("CarePlan"):
             for share in extensions(plan, "plan-shared"):
                 assert bundle.resolve(part(share, "recipient")) is not person
+        _never_a_contact(bundle, person, consent)
+
+
+def _never_a_contact(bundle: Bundle, person: dict[str, object], deny: dict[str, object] | None) -> None:
+    """EC-44: not an active contact, no telecom, and a do-not-involve Flag on the Patient
+    that names them, labelled so that it shows wherever the service user does."""
+    assert person["active"] is False and "telecom" not in person
+    flags = [f for f in bundle.all("Flag") if has_code([f["code"]], CS + "flag-code", "do-not-involve")]
+    [flag] = [f for f in flags if any(bundle.resolve(e["valueReference"]) is person for e in f["extension"])]
+    assert bundle.resolve(flag["subject"]) is bundle.one("Patient")
+    assert flag["meta"]["security"] == [{"system": V3_CONFIDENTIALITY, "code": "N"}]
+    name = person["name"][0]["family"]  # type: ignore[index]
+    assert name in flag["code"]["text"] and flag["status"] == "active"
+    if deny is not None:
+        assert any(bundle.resolve(e["valueReference"]) is deny for e in flag["extension"])
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_nearest_relative_not_involved(mapped_runs: dict[str, MappedRun], layout: str) -> None:
+    """EC-44: a nearest relative the service user does not want involved keeps the statutory
+    role (never dropped), is never a contact, and a decision is flagged for people to make."""
+    run = mapped_runs[layout]
+    for su in _cases(run, EdgeCase.NEAREST_RELATIVE_NOT_INVOLVED):
+        record, bundle = run.records[su], Bundle(run.bundles[su])
+        [contact] = [c for c in record.contacts if c.do_not_involve]
+        assert contact.phone is not None  # the extract has the number; FHIR must not
+        person = bundle.identified("RelatedPerson", contact.contact_id)
+        assert has_code(person["relationship"], CS + "related-person-role", "nearest-relative")
+        _never_a_contact(bundle, person, None)
+        flags = bundle.all("Flag")
+        [decision] = [f for f in flags if has_code([f["code"]], CS + "flag-code", "nearest-relative-not-involved")]
+        assert any(bundle.resolve(e["valueReference"]) is person for e in decision["extension"])
+        assert decision["meta"]["security"][0]["code"] == "R"
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_best_interests_sharing(mapped_runs: dict[str, MappedRun], layout: str) -> None:
+    """EC-40, 004 §5.7: a best-interests sharing decision says so in policyRule and links
+    the decision-specific capacity assessment (an Observation) it rests on."""
+    run = mapped_runs[layout]
+    for su in _cases(run, EdgeCase.BEST_INTERESTS_SHARING):
+        record, bundle = run.records[su], Bundle(run.bundles[su])
+        for decision in (c for c in record.consents if c.capacity_assessment_id):
+            consent = bundle.identified("Consent", decision.consent_id)
+            assert codes(consent["policyRule"]) == {(CS + "consent-basis", "best-interests")}
+            [link] = extensions(consent, "capacity-assessment")
+            assessment = bundle.resolve(link["valueReference"])
+            assert assessment is bundle.identified("Observation", decision.capacity_assessment_id)  # type: ignore[arg-type]
+            assert codes(assessment["valueCodeableConcept"]) == {(CS + "mental-capacity", "lacks-capacity")}
+            [component] = assessment["component"]
+            assert codes(component["valueCodeableConcept"]) == {(CS + "mental-capacity", "information-sharing")}
+            assert bundle.resolve(consent["performer"][0])["resourceType"] == "PractitionerRole"
+            assert "best interests" in consent["text"]["div"]
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -231,7 +333,7 @@ def test_out_of_area_placement(mapped_runs: dict[str, MappedRun], layout: str) -
             assert bundle.resolve(stay["serviceProvider"])["name"] == provider.name
             assert stay["period"]["start"] == placement.start_date.isoformat()
             assert stay["status"] == ("in-progress" if placement.end_date is None else "finished")
-        assert [p for p in _key_worker_participants(bundle.one("CareTeam")) if "end" not in p["period"]]
+        assert _current_lead(bundle.one("CareTeam"))
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

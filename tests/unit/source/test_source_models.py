@@ -29,8 +29,10 @@ from fhircare.source.local_codes import (
     ConsentKind,
     DialogCompletionMethod,
     DialogStatus,
+    LegalBasis,
     MemberKind,
     PerformerKind,
+    SharedInformation,
 )
 from fhircare.source.movement import Section117Entitlement
 
@@ -205,3 +207,84 @@ def test_times_in_the_repeated_autumn_hour_compare_by_instant() -> None:
     )
     assert a == b and hash(a) == hash(b)
     assert a.received_at.utcoffset() == b.received_at.utcoffset()
+
+
+def test_every_lead_role_is_a_lead_and_a_lead_is_a_person() -> None:
+    """The named lead is whichever lead role the arrangement uses; cover roles are not leads."""
+    leads = {r for r in CoordinationRole if r.is_lead}
+    assert leads == {
+        CoordinationRole.KEY_WORKER, CoordinationRole.CARE_COORDINATOR, CoordinationRole.LEAD_CLINICIAN,
+        CoordinationRole.LEAD_PROFESSIONAL, CoordinationRole.TEMPORARY_CARE_COORDINATOR, CoordinationRole.NAMED_NURSE,
+        CoordinationRole.TCP_CASE_MANAGER,
+    }  # fmt: skip
+    base = {"membership_id": "M1", "service_user_id": "P1", "team_id": "T1", "start_date": date(2025, 1, 1)}
+    care_coordinator = CareTeamMember.model_validate(
+        base
+        | {"member_kind": MemberKind.STAFF, "member_id": "S1", "coordination_role": CoordinationRole.CARE_COORDINATOR}
+    )
+    assert care_coordinator.is_lead and not care_coordinator.is_key_worker
+    with pytest.raises(ValidationError) as exc:  # a team cannot be the named lead (001 ¶150)
+        CareTeamMember.model_validate(
+            base | {"member_kind": MemberKind.TEAM, "member_id": "T1", "coordination_role": CoordinationRole.KEY_WORKER}
+        )
+    assert "member_kind" in rule_errors(exc)
+    with pytest.raises(ValidationError) as exc:  # only a lead is a lead by default
+        CareTeamMember.model_validate(
+            base
+            | {"member_kind": MemberKind.STAFF, "member_id": "S1", "coordination_role": CoordinationRole.TEAM_MANAGER}
+            | {"defaulted": True}
+        )
+    assert "defaulted" in rule_errors(exc)
+
+
+def test_a_person_not_to_be_involved_is_no_emergency_contact() -> None:
+    base = {"contact_id": "C1", "service_user_id": "P1", "relationship": Relationship.FATHER}
+    not_involved = base | {"do_not_involve": True, "do_not_involve_recorded_at": WHEN}
+    Contact.model_validate(not_involved | {"roles": (ContactRole.NEAREST_RELATIVE, ContactRole.NEXT_OF_KIN)})
+    with pytest.raises(ValidationError, match="emergency contact"):
+        Contact.model_validate(not_involved | {"roles": (ContactRole.EMERGENCY_CONTACT,)})
+
+
+def test_what_a_consent_covers_and_its_basis() -> None:
+    base = {
+        "consent_id": "CN1", "service_user_id": "P1", "kind": ConsentKind.DISCLOSURE,
+        "decision": ConsentDecisionType.PERMIT, "decided_at": WHEN,
+    }  # fmt: skip
+    own = base | {"decided_by": ConsentDecider.SERVICE_USER, "recipient_contact_id": "C1"}
+    assert ConsentDecision.model_validate(own).scope is SharedInformation.CARE_PLANS  # a permit that says nothing
+    refusal = own | {"decision": ConsentDecisionType.DENY, "rationale": "x"}
+    assert ConsentDecision.model_validate(refusal).scope is None  # a refusal that says nothing: everything
+    with pytest.raises(ValidationError, match="names a plan"):
+        ConsentDecision.model_validate(own | {"shares": SharedInformation.DIALOG, "care_plan_id": "CP1"})
+    with pytest.raises(ValidationError, match="capacity_assessment_id"):  # best interests rest on an assessment
+        ConsentDecision.model_validate(own | {"decided_by": ConsentDecider.BEST_INTERESTS, "decided_by_staff_id": "S1"})
+    best = own | {
+        "decided_by": ConsentDecider.BEST_INTERESTS,
+        "decided_by_staff_id": "S1",
+        "capacity_assessment_id": "MC1",
+    }
+    ConsentDecision.model_validate(best)
+    staff = base | {"decided_by": ConsentDecider.STAFF, "decided_by_staff_id": "S1", "recipient_organisation_id": "LA"}
+    with pytest.raises(ValidationError, match="legal duty or to break confidence"):
+        ConsentDecision.model_validate(staff)
+    with pytest.raises(ValidationError, match="Section 117"):
+        ConsentDecision.model_validate(staff | {"legal_basis": LegalBasis.SECTION_117})
+    ConsentDecision.model_validate(
+        staff | {"legal_basis": LegalBasis.SECTION_117, "shares": SharedInformation.SECTION_117}
+    )
+    with pytest.raises(ValidationError, match="owed to a public body"):
+        ConsentDecision.model_validate(own | {"legal_basis": LegalBasis.CARE_ACT, "decided_by": ConsentDecider.STAFF,
+                                              "decided_by_staff_id": "S1"})  # fmt: skip
+    with pytest.raises(ValidationError, match="override"):  # confidence is broken by staff, never by a refusal
+        ConsentDecision.model_validate(refusal | {"override": True})
+    ConsentDecision.model_validate(staff | {"override": True, "rationale": "Risk to life."})
+    carer = base | {
+        "decided_by": ConsentDecider.CONTACT,
+        "decided_by_contact_id": "C1",
+        "recipient_organisation_id": "LA",
+    }
+    with pytest.raises(ValidationError, match="only that"):  # a carer decides about their own details only
+        ConsentDecision.model_validate(carer)
+    ConsentDecision.model_validate(
+        carer | {"shares": SharedInformation.CARER_DETAILS, "legal_basis": LegalBasis.CARERS_ASSESSMENT}
+    )

@@ -44,9 +44,11 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> Extracted:
     return Extracted(folder, mapping, records)
 
 
-@pytest.fixture
-def engine(tmp_path: Path) -> Iterator[Engine]:
-    found = open_store_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A fresh store, on SQLite and on PostgreSQL (CI runs both)."""
+    url = request.getfixturevalue("pg_url") if request.param == "postgresql" else f"sqlite:///{tmp_path / 's.sqlite'}"
+    found = open_store_engine(url)
     yield found
     found.dispose()
 

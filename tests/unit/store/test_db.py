@@ -18,8 +18,12 @@ from fhircare.store.locks import LOAD, RUN, SYNC, store_lock
 from fhircare.store.schema import metadata
 
 
-def test_the_migrations_create_exactly_the_schema_the_code_uses(tmp_path: Path) -> None:
-    engine = open_store_engine(f"sqlite:///{tmp_path / 's.sqlite'}")
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_migrations_create_exactly_the_schema_the_code_uses(
+    tmp_path: Path, dialect: str, request: pytest.FixtureRequest
+) -> None:
+    url = request.getfixturevalue("pg_url") if dialect == "postgresql" else f"sqlite:///{tmp_path / 's.sqlite'}"
+    engine = open_store_engine(url)
     with engine.connect() as conn:
         differences = compare_metadata(MigrationContext.configure(conn), metadata)
         assert differences == []
