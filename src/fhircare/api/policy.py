@@ -11,9 +11,8 @@ Order of decision:
    nothing else; very restricted information (v3 V) is never disclosed; information a
    carer asked to keep from the service user never reaches a patient-facing reader; a
    person the service user does not want involved never appears as a contact;
-2. the gate: may this partner see this service user at all (``policy_table.GATES``), and
-   has the service user refused them everything (only a legal duty or an override for
-   risk opens what a refusal closed);
+2. the gate: may this partner see this service user at all (``policy_table.PROFILES``),
+   and has the service user refused them everything (a refusal always wins);
 3. the table: the kinds of information the resource holds, and the rows that grant one
    of them to this partner's organisation type on a basis that holds;
 4. the view: the widest view granted, with people not to be involved removed.
@@ -32,7 +31,6 @@ from fhircare.api.policy_table import (
     DIALOG_SCORE_PROFILE,
     DO_NOT_INVOLVE_FLAG_CODE,
     NEVER_DISCLOSED,
-    OVERRIDING,
     PATIENT_FACING,
     PROFILES,
     RULES,
@@ -48,6 +46,7 @@ from fhircare.api.policy_table import (
 )
 from fhircare.api.record import (
     CARERS_ASSESSMENT_EXTENSION,
+    SECTION_117_EXTENSION,
     V2_CONTACT_ROLE,
     Provision,
     ServiceUserRecord,
@@ -133,19 +132,12 @@ def _permits(viewer: Viewer, record: ServiceUserRecord, day: date) -> list[Provi
 
 
 def _refused(resource: Json | None, viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
-    """An applicable refusal covers the resource (None: refuses everything) and no legal
-    duty or override for risk permits it."""
+    """An applicable refusal covers the resource (None: a refusal of everything). A refusal
+    wins over any permit (profiles/README.md "What a reader may show to whom")."""
     refusals = [p for p in record.provisions if not p.permit and applies(p, viewer, record, day)]
     if resource is None:
-        refusals = [p for p in refusals if p.names_nothing]
-    else:
-        refusals = [p for p in refusals if covers(p, resource, record)]
-    if not refusals:
-        return False
-    overrides = [p for p in _permits(viewer, record, day) if p.basis in OVERRIDING]
-    if resource is None:
-        return not overrides
-    return not any(covers(p, resource, record) for p in overrides)
+        return any(p.names_nothing for p in refusals)
+    return any(covers(p, resource, record) for p in refusals)
 
 
 # --- the gate -----------------------------------------------------------------------------
@@ -170,8 +162,10 @@ def _gate(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
     if gate is Gate.REGISTERED:
         return bool(record.general_practitioners & viewer.organisations)
     permitted = bool(_permits(viewer, record, day))
-    if gate is Gate.INVOLVED_OR_PERMITTED:
-        return permitted or _involved(viewer, record)
+    if gate is Gate.MANAGING_OR_PERMITTED:
+        return permitted or bool(record.managing_organisations & viewer.organisations)
+    if gate is Gate.PERMITTED_OR_SECTION_117:
+        return permitted or bool(record.section_117_responsible & viewer.organisations)
     return permitted
 
 
@@ -216,6 +210,7 @@ def kinds(resource: Json, viewer: Viewer, record: ServiceUserRecord | None) -> s
         "Consent": Info.CONSENT,
         "Condition": Info.CONDITION,
         "DocumentReference": Info.DOCUMENT,
+        "Communication": Info.CARER_INFORMATION,
     }
     return {simple[rtype]} if rtype in simple else set()
 
@@ -239,14 +234,29 @@ def _assessed_by(resource: Json, viewer: Viewer) -> bool:
 def _holds(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
     if basis in (Basis.ALWAYS, Basis.GATE, Basis.OWN_RECORD):
         return True  # the gate was passed before any row is read
+    if _refused(resource, viewer, record, day):
+        return False
     if basis is Basis.DIRECT_CARE:
-        return not _refused(resource, viewer, record, day)
+        return True
+    if basis is Basis.SECTION_117_RESPONSIBLE:
+        return bool(_responsible(resource) & viewer.organisations)
     permits = [p for p in _permits(viewer, record, day) if covers(p, resource, record)]
     if basis is Basis.CONSENT:
-        if any(p.basis in OVERRIDING & CONSENTED for p in permits):
-            return True
-        return any(p.basis in CONSENTED for p in permits) and not _refused(resource, viewer, record, day)
+        return any(p.basis in CONSENTED for p in permits)
     return any(p.basis == basis.value for p in permits)
+
+
+def _responsible(resource: Json) -> set[str]:
+    """The bodies a plan names responsible for its Section 117 after-care."""
+    return {
+        ref
+        for ext in resource.get("extension", ())
+        if isinstance(ext, dict) and ext.get("url") == SECTION_117_EXTENSION
+        for part in ext.get("extension", ())
+        if isinstance(part, dict)
+        and part.get("url") == "responsibleOrganisation"
+        and (ref := local_reference(part.get("valueReference"))) is not None
+    }
 
 
 # --- the decision ---------------------------------------------------------------------------

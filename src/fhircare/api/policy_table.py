@@ -12,13 +12,20 @@ Bases (how a disclosure is lawful):
 - ``gate``: the partner may see this service user at all (:data:`GATES`) — identity and
   the do-not-involve banner, which whoever sees the service user must see;
 - ``direct-care``: the partner's role in the service user's direct care, unless the
-  service user refused this disclosure (a refusal is overridden only by a legal duty or a
-  recorded override for risk);
+  service user refused this disclosure;
 - ``consent``: a permit Consent for this partner covers the resource (the service user's
-  own decision, a best-interests decision, or an override for risk), and no refusal does;
+  own decision, a best-interests decision on a recorded capacity assessment, or an
+  override for risk), and no refusal does;
 - ``legal-duty-…``: a permit Consent on that legal basis (Section 117 after-care, the
-  Care Act, carers' assessments) covers the resource; a refusal does not stop a duty;
+  Care Act, carers' assessments) covers the resource, and no refusal does;
+- ``section-117-responsible``: the partner is named responsible for the service user's
+  Section 117 after-care (the plan's ``section-117-aftercare`` extension), and no refusal
+  covers the plan;
 - ``own-record``: the service user's own access to their record (their app).
+
+A refusal (a deny Consent covering the resource for this partner) always wins over a
+permit, as profiles/README.md "What a reader may show to whom" states; an override for risk
+or a legal duty opens only what no active refusal covers.
 
 Views: ``whole`` resource; ``own-actions`` (a plan with only the actions the partner
 performs); ``crisis-contacts`` (a crisis plan with only its crisis contacts);
@@ -74,6 +81,8 @@ class Info(StrEnum):
     FLAG = "flag"
     CONDITION = "condition"
     DOCUMENT = "document"
+    #: what a carer told the team (Communication, category carer-information)
+    CARER_INFORMATION = "carer-information"
     DIRECTORY = "directory"
 
 
@@ -86,14 +95,11 @@ class Basis(StrEnum):
     LEGAL_SECTION_117 = "legal-duty-section-117"
     LEGAL_CARE_ACT = "legal-duty-care-act"
     LEGAL_CARERS_ASSESSMENT = "legal-duty-carers-assessment"
+    SECTION_117_RESPONSIBLE = "section-117-responsible"
 
 
 #: consent-basis codes of a decision the person (or someone for them) made
 CONSENTED = frozenset({"explicit-consent", "best-interests", "risk-override"})
-#: consent-basis codes that permit even against a refusal
-OVERRIDING = frozenset(
-    {"risk-override", "legal-duty-section-117", "legal-duty-care-act", "legal-duty-carers-assessment"}
-)
 
 
 class View(StrEnum):
@@ -110,10 +116,13 @@ class Gate(StrEnum):
     REGISTERED = "registered"
     #: anyone the partner names (urgent care: whoever presents in crisis; searches must name a patient)
     NAMED = "named"
-    #: the partner is involved in the care, or a permit Consent names it
-    INVOLVED_OR_PERMITTED = "involved-or-permitted"
+    #: the partner manages the care team (CareTeam.managingOrganization part of it), or a
+    #: permit Consent names it
+    MANAGING_OR_PERMITTED = "managing-or-permitted"
     #: a permit Consent names the partner (or its type, when it is involved in the care)
     PERMITTED = "permitted"
+    #: as PERMITTED, or the partner is responsible for the Section 117 after-care
+    PERMITTED_OR_SECTION_117 = "permitted-or-section-117"
     NEVER = "never"
 
 
@@ -136,9 +145,9 @@ class Profile:
 PROFILES: dict[OrganisationType, Profile] = {
     _O.GP: Profile(Gate.REGISTERED, ("TREAT", "COC"), frozenset({"gp-practice"}), True),
     _O.VCSE: Profile(Gate.PERMITTED, ("COC",), frozenset({"vcse"}), True),
-    _O.LOCAL_AUTHORITY: Profile(Gate.PERMITTED, ("COC",), frozenset({"local-authority"}), True),
+    _O.LOCAL_AUTHORITY: Profile(Gate.PERMITTED_OR_SECTION_117, ("COC",), frozenset({"local-authority"}), True),
     _O.NHS_TRUST: Profile(
-        Gate.INVOLVED_OR_PERMITTED, ("TREAT", "COC"), frozenset({"nhs-mental-health-trust", "other-provider"}), True
+        Gate.MANAGING_OR_PERMITTED, ("TREAT", "COC"), frozenset({"nhs-mental-health-trust", "other-provider"}), True
     ),
     _O.URGENT_CARE: Profile(Gate.NAMED, ("ETREAT", "TREAT"), frozenset(), False),
     _O.SERVICE_USER_APP: Profile(Gate.PERMITTED, ("PATRQT",), frozenset(), True),
@@ -206,6 +215,7 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, W),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
+            (Info.FLAG, _D, W),
             (Info.CARE_PLAN, _D, W),
             (Info.CRISIS_PLAN, _D, W),
             (Info.SECTION_117_PLAN, _D, W),
@@ -215,6 +225,7 @@ RULES: tuple[Rule, ...] = (
             (Info.EPISODE, _D, W),
             (Info.ENCOUNTER, _D, W),
             (Info.DIALOG_SUMMARY, _D, W),
+            (Info.CARER_INFORMATION, _D, W),
         ],
     ),
     # Urgent care: the crisis plan, its contacts and the lead's contact (IS-18, P-03)
@@ -223,6 +234,7 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, W),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
+            (Info.FLAG, _D, W),
             (Info.CRISIS_PLAN, _D, W),
             (Info.CRISIS_CONTACT, _D, W),
             (Info.CARE_TEAM, _D, View.LEAD_CONTACT),
@@ -250,12 +262,18 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, W),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
-            (Info.SECTION_117_PLAN, (Basis.LEGAL_SECTION_117, Basis.CONSENT), W),
+            (Info.SECTION_117_PLAN, (Basis.LEGAL_SECTION_117, Basis.SECTION_117_RESPONSIBLE, Basis.CONSENT), W),
             (Info.CARE_PLAN, (Basis.LEGAL_CARE_ACT, Basis.CONSENT), View.OWN_ACTIONS),
             (Info.CARERS_ASSESSMENT, (Basis.LEGAL_CARERS_ASSESSMENT, Basis.CONSENT), W),
             (
                 Info.CARE_TEAM,
-                (Basis.LEGAL_SECTION_117, Basis.LEGAL_CARE_ACT, Basis.LEGAL_CARERS_ASSESSMENT, Basis.CONSENT),
+                (
+                    Basis.LEGAL_SECTION_117,
+                    Basis.SECTION_117_RESPONSIBLE,
+                    Basis.LEGAL_CARE_ACT,
+                    Basis.LEGAL_CARERS_ASSESSMENT,
+                    Basis.CONSENT,
+                ),
                 View.LEAD_CONTACT,
             ),
         ],
@@ -287,6 +305,7 @@ RULES: tuple[Rule, ...] = (
                     Info.FLAG,
                     Info.CONDITION,
                     Info.DOCUMENT,
+                    Info.CARER_INFORMATION,
                 )
             ],
         ],
@@ -314,6 +333,9 @@ RULES: tuple[Rule, ...] = (
                 Info.CONSENT,
                 Info.CONDITION,
                 Info.DOCUMENT,
+                Info.OBSERVATION,
+                Info.FLAG,
+                Info.CARER_INFORMATION,
             )
         ],
     ),

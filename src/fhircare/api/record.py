@@ -34,6 +34,8 @@ DO_NOT_INVOLVE_EXTENSION = SD + "do-not-involve"
 PARTNER_TYPE_EXTENSION = SD + "partner-organisation-type"
 CARERS_ASSESSMENT_EXTENSION = SD + "carers-assessment"
 DEFAULT_LEAD_EXTENSION = SD + "default-lead"
+SECTION_117_EXTENSION = SD + "section-117-aftercare"
+CAPACITY_ASSESSMENT_EXTENSION = SD + "capacity-assessment"
 FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
 FLAG_CODE = CS + "flag-code"
 CONSENT_BASIS = CS + "consent-basis"
@@ -160,6 +162,8 @@ def provisions(consent: Json) -> list[Provision]:
     top = _provision(consent_id, consent["provision"], basis or EXPLICIT_CONSENT, None)
     if top is None:
         return []
+    if top.permit and top.basis == "best-interests" and not _extensions(consent, CAPACITY_ASSESSMENT_EXTENSION):
+        return []  # a best-interests decision stands only on a recorded capacity assessment
     found = [top]
     for nested in consent["provision"].get("provision", ()):
         if isinstance(nested, dict) and nested.get("type") == "deny":
@@ -183,8 +187,12 @@ class ServiceUserRecord:
     #: every organisation involved in the care: team members, managing teams, action
     #: performers, episode and encounter providers, carers' assessors
     involved_organisations: frozenset[str] = frozenset()
-    #: ``RelatedPerson/<id>`` named as contacts by a crisis or contingency plan
+    #: ``RelatedPerson/<id>`` who are the crisis contacts of a crisis or contingency plan
     crisis_contacts: frozenset[str] = frozenset()
+    #: the teams managing the care team (``CareTeam.managingOrganization``)
+    managing_organisations: frozenset[str] = frozenset()
+    #: the bodies responsible for Section 117 after-care (the plans' ``section-117-aftercare``)
+    section_117_responsible: frozenset[str] = frozenset()
     #: what each resource of the record refers to, by ``Type/id`` (for ``data`` meanings;
     #: references only, not the resources: records are kept in memory by the thousand)
     references: Mapping[str, frozenset[str]] = field(default_factory=dict)
@@ -208,6 +216,8 @@ def build_record(
     not_involved: set[str] = set()
     involved: set[str] = set()
     crisis: set[str] = set()
+    managing: set[str] = set()
+    section_117: set[str] = set()
     patient_ref = None
 
     def organisation(value: Any) -> None:
@@ -244,14 +254,24 @@ def build_record(
                 organisation(participant.get("onBehalfOf"))
             for team in resource.get("managingOrganization", ()):
                 organisation(team)
+                if (team_ref := local_reference(team)) is not None:
+                    managing.add(team_ref)
         elif rtype == "CarePlan":
             is_crisis = _is_crisis_plan(resource, crisis_categories)
             for activity in resource.get("activity", ()):
-                for performer in (activity.get("detail") or {}).get("performer", ()):
+                detail = activity.get("detail") or {}
+                contact = (CRISIS_CONTENT, "crisis-contact") in codings(detail.get("code"))
+                for performer in detail.get("performer", ()):
                     organisation(performer)
                     target = local_reference(performer)
-                    if is_crisis and target is not None and target.startswith("RelatedPerson/"):
+                    if is_crisis and contact and target is not None and target.startswith("RelatedPerson/"):
                         crisis.add(target)
+            for entitlement in _extensions(resource, SECTION_117_EXTENSION):
+                for part in entitlement.get("extension", ()):
+                    if isinstance(part, dict) and part.get("url") == "responsibleOrganisation":
+                        responsible = local_reference(part.get("valueReference"))
+                        if responsible is not None:
+                            section_117.add(responsible)
         elif rtype == "EpisodeOfCare":
             organisation(resource.get("managingOrganization"))
         elif rtype == "Encounter":
@@ -268,6 +288,8 @@ def build_record(
         not_involved=frozenset(not_involved),
         involved_organisations=frozenset(involved),
         crisis_contacts=frozenset(crisis - not_involved),
+        managing_organisations=frozenset(managing),
+        section_117_responsible=frozenset(section_117),
         references={ref: frozenset(references_of(resource)) for ref, resource in by_ref.items()},
     )
 

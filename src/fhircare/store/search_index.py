@@ -175,6 +175,14 @@ REGISTRY: dict[str, tuple[SearchParam, ...]] = {
         _p("code", "token", "code", "What the flag says (do not involve, ...)"),
         _p("date", "date", "period", "When the flag applies"),
     ),
+    "Communication": (
+        _IDENTIFIER,
+        *_subject(),
+        _p("status", "token", "status", "preparation | in-progress | completed | ..."),
+        _p("category", "token", "category", "The kind of communication (carer-information)"),
+        _p("sent", "date", "sent", "When it was sent"),
+        _p("sender", "reference", "sender", "Who sent it (a carer)", "RelatedPerson Practitioner PractitionerRole"),
+    ),
     "HealthcareService": (
         _IDENTIFIER,
         _p("active", "token", "active", "Whether the service is in use"),

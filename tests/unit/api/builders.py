@@ -104,10 +104,11 @@ def participant(member: str, role: str, end: str | None = None) -> Json:
     return out
 
 
-def care_team(*participants: Json) -> Json:
+def care_team(*participants: Json, managed_by: str = TRUST_TEAM) -> Json:
     return {
         "resourceType": "CareTeam",
         "id": "team",
+        "managingOrganization": [ref(managed_by)],
         "text": {"status": "generated", "div": "<div>the whole team</div>"},
         "status": "active",
         "subject": ref(PATIENT),
@@ -248,8 +249,10 @@ def consent(
 
 
 def record(*resources: Json) -> ServiceUserRecord:
-    return build_record(
-        "SU1",
-        [patient(), *resources] if not any(r["resourceType"] == "Patient" for r in resources) else list(resources),
-        CRISIS_CATEGORIES,
-    )
+    """The facts of a record holding ``resources``, with a Patient and a care team managed
+    by the trust's team unless given."""
+    given = {r["resourceType"] for r in resources}
+    defaults = [patient()] if "Patient" not in given else []
+    if "CareTeam" not in given:
+        defaults.append(care_team(participant(LEAD, "key-worker")))
+    return build_record("SU1", [*defaults, *resources], CRISIS_CATEGORIES)

@@ -26,6 +26,7 @@ from tests.unit.api.builders import (
     MAIN_PLAN,
     NOPAT,
     PATIENT,
+    SD,
     SECTION_117,
     TODAY,
     VERY_RESTRICTED,
@@ -124,6 +125,13 @@ def _plan(e: Entropy, pid: str) -> Json:
 
 
 def _consent(e: Entropy, cid: str) -> Json:
+    found = _decision(e, cid)
+    if e.flag():  # a capacity assessment behind it (what makes a best-interests decision stand)
+        found["extension"] = [{"url": SD + "capacity-assessment", "valueReference": {"reference": "Observation/c"}}]
+    return found
+
+
+def _decision(e: Entropy, cid: str) -> Json:
     return consent(
         cid,
         permit=e.flag(),
@@ -176,6 +184,7 @@ def scenario_from(data: bytes) -> Scenario:
         "id": "team",
         "meta": {"security": _labels(e)},
         "text": {"status": "generated", "div": "<div>whole team</div>"},
+        "managingOrganization": [{"reference": e.pick([ME, OTHER])}],
         "subject": {"reference": PATIENT},
         "participant": [
             participant(e.pick(members), e.pick(roles), e.pick([None, "2024-01-01"])) for _ in range(e.count(4))
@@ -254,7 +263,9 @@ class Oracle:
 
     def _involved(self) -> bool:
         orgs = {self.patient["managingOrganization"]["reference"], self.patient["generalPractitioner"][0]["reference"]}
-        orgs |= {p["member"]["reference"] for p in self.by_ref["CareTeam/team"]["participant"]}
+        team = self.by_ref["CareTeam/team"]
+        orgs |= {p["member"]["reference"] for p in team["participant"]}
+        orgs |= {t["reference"] for t in team.get("managingOrganization", ())}
         for r in self.by_ref.values():
             if r["resourceType"] == "CarePlan":
                 orgs |= {pf["reference"] for a in r["activity"] for pf in a["detail"]["performer"]}
@@ -307,24 +318,25 @@ class Oracle:
         return next(iter(_codes([c["policyRule"]])), "explicit-consent") if "policyRule" in c else "explicit-consent"
 
     def permits(self, r: Json | None, bases: set[str]) -> bool:
+        """A permit for this partner, on one of these bases, covers it (a best-interests
+        decision counts only with its capacity assessment)."""
         return any(
             c["provision"]["type"] == "permit"
             and self._for_me(c)
             and self._basis(c) in bases
+            and (self._basis(c) != "best-interests" or "capacity-assessment" in str(c.get("extension")))
             and (r is None or self._covers(c, r))
             for c in self.decisions
         )
 
     def refused(self, r: Json | None) -> bool:
-        overriding = {"risk-override", "legal-duty-section-117", "legal-duty-care-act", "legal-duty-carers-assessment"}
-        refusals = [
-            c
-            for c in self.decisions
-            if c["provision"]["type"] == "deny"
+        """A refusal for this partner covers it (None: a refusal of everything): it always wins."""
+        return any(
+            c["provision"]["type"] == "deny"
             and self._for_me(c)
             and (self._covers(c, r) if r is not None else not ({"class", "code", "data"} & set(c["provision"])))
-        ]
-        return bool(refusals) and not self.permits(r, overriding)
+            for c in self.decisions
+        )
 
     def gate(self) -> bool:
         if self.refused(None):
@@ -334,7 +346,8 @@ class Oracle:
         if self.kind is O.URGENT_CARE:
             return True
         if self.kind is O.NHS_TRUST:
-            return self.involved or self.permits(
+            managing = {t["reference"] for t in self.by_ref["CareTeam/team"].get("managingOrganization", ())}
+            return ME in managing or self.permits(
                 None,
                 {
                     "explicit-consent",
@@ -414,6 +427,7 @@ class Oracle:
             for r in self.by_ref.values()
             if r["resourceType"] == "CarePlan" and "736253002" in _codes(r.get("category"))
             for a in r["activity"]
+            if "crisis-contact" in _codes([a["detail"].get("code", {})])
             for p in a["detail"]["performer"]
         }
 

@@ -17,8 +17,10 @@ from fhircare.api.policy_table import OrganisationType as O
 from tests.unit.api.builders import (
     CARER,
     CARER_CONFIDENTIAL,
+    CONFIDENTIAL_R,
     COUNCIL,
     CRISIS,
+    CS,
     GP_PRACTICE,
     LEAD,
     MAIN_PLAN,
@@ -28,8 +30,10 @@ from tests.unit.api.builders import (
     OTHER_VCSE,
     PATIENT,
     PSYCHIATRIST,
+    SD,
     SECTION_117,
     TODAY,
+    TRUST_TEAM,
     VCSE_ORG,
     VERY_RESTRICTED,
     VIEWERS,
@@ -84,6 +88,38 @@ EMERGENCY = related_person("emergency", emergency=True)
 ESTRANGED = related_person("estranged", not_involved=True)
 ASSESSED = related_person("assessed", assessed_by=COUNCIL)
 WITHHELD_CARER = related_person("carer", NOPAT, CARER_CONFIDENTIAL)
+
+S117_RESPONSIBLE = {
+    **care_plan("s117r", SECTION_117, [activity(LEAD)]),
+    "extension": [
+        {
+            "url": SD + "section-117-aftercare",
+            "extension": [
+                {"url": "responsibleOrganisation", "valueReference": {"reference": "Organization/icb"}},
+                {"url": "responsibleOrganisation", "valueReference": {"reference": COUNCIL}},
+            ],
+        }
+    ],
+}
+#: a team of the trust performs an action but the care team is managed elsewhere
+PERFORMED_BY_TRUST = care_plan("elsewhere", MAIN_PLAN, [activity(TRUST_TEAM)])
+NEAREST_RELATIVE_FLAG = {
+    "resourceType": "Flag",
+    "id": "nr",
+    "meta": {"security": [CONFIDENTIAL_R]},
+    "status": "active",
+    "code": {"coding": [{"system": CS + "flag-code", "code": "nearest-relative-not-involved"}]},
+    "subject": {"reference": PATIENT},
+}
+CARER_TOLD = {
+    "resourceType": "Communication",
+    "id": "told",
+    "meta": {"security": [CONFIDENTIAL_R, NOPAT, CARER_CONFIDENTIAL]},
+    "status": "completed",
+    "category": [{"coding": [{"system": CS + "communication-category", "code": "carer-information"}]}],
+    "subject": {"reference": PATIENT},
+    "sender": {"reference": CARER},
+}
 
 PLANS = ("CarePlan", "Goal", "CareTeam")
 ENCOUNTER = {"resourceType": "Encounter", "id": "adm", "status": "finished", "subject": {"reference": PATIENT}}
@@ -169,14 +205,14 @@ ROWS = [
         "whole",
     ),
     Row(
-        "an override for risk opens what a refusal closed",
+        "a refusal wins over an override for risk",
         O.GP,
         (
             consent("no", permit=False, actors=(GP_PRACTICE,), classes=("CarePlan",)),
             consent("risk", actors=(GP_PRACTICE,), classes=("CarePlan",), basis="risk-override"),
         ),
         MAIN,
-        "whole",
+        None,
     ),
     Row("very restricted is never disclosed", O.GP, (), care_plan("v", MAIN_PLAN, [], VERY_RESTRICTED), None),
     Row("carer-confidential still reaches the gp for safety", O.GP, (CRISIS_PLAN,), WITHHELD_CARER, "whole"),
@@ -309,7 +345,7 @@ ROWS = [
         "whole",
     ),
     Row(
-        "a refusal does not stop a legal duty",
+        "a refusal wins over a legal duty too",
         O.LOCAL_AUTHORITY,
         (
             consent(
@@ -318,7 +354,7 @@ ROWS = [
             consent("no", permit=False, actors=(COUNCIL,)),
         ),
         S117_PLAN,
-        "whole",
+        None,
     ),
     Row(
         "la sees its own Care Act actions",
@@ -372,7 +408,7 @@ ROWS = [
     Row(
         "an uninvolved trust sees nothing",
         O.NHS_TRUST,
-        ({"resourceType": "Patient", "id": "p1", "managingOrganization": {"reference": "Organization/elsewhere"}},),
+        (care_team(participant(LEAD, "key-worker"), managed_by="Organization/elsewhere"),),
         MAIN,
         None,
     ),
@@ -411,6 +447,68 @@ ROWS = [
         O.SERVICE_USER_APP,
         (consent("app", actors=("Organization/app",)),),
         ESTRANGED,
+        None,
+    ),
+    Row(
+        "an override for risk permits where nothing was refused",
+        O.VCSE,
+        (consent("risk", actors=(VCSE_ORG,), classes=PLANS, basis="risk-override"),),
+        MAIN,
+        only_activities("peer support group"),
+    ),
+    Row(
+        "best interests without a capacity assessment permits nothing",
+        O.VCSE,
+        (consent("bi", actors=(VCSE_ORG,), classes=PLANS, basis="best-interests"),),
+        patient(),
+        None,
+    ),
+    Row(
+        "best interests on a capacity assessment permits",
+        O.VCSE,
+        (
+            {
+                **consent("bi", actors=(VCSE_ORG,), classes=PLANS, basis="best-interests"),
+                "extension": [
+                    {"url": SD + "capacity-assessment", "valueReference": {"reference": "Observation/capacity"}}
+                ],
+            },
+        ),
+        MAIN,
+        only_activities("peer support group"),
+    ),
+    Row(
+        "the la responsible for section 117 sees the after-care plan", O.LOCAL_AUTHORITY, (), S117_RESPONSIBLE, "whole"
+    ),
+    Row(
+        "the la responsible for section 117 sees the patient",
+        O.LOCAL_AUTHORITY,
+        (S117_RESPONSIBLE,),
+        patient(),
+        "whole",
+    ),
+    Row(
+        "the la responsible for section 117 does not see the rest of the plan",
+        O.LOCAL_AUTHORITY,
+        (S117_RESPONSIBLE,),
+        NO_VCSE_ACTIONS,
+        None,
+    ),
+    Row(
+        "a trust merely performing an action sees nothing",
+        O.NHS_TRUST,
+        (care_team(participant(LEAD, "key-worker"), managed_by="Organization/elsewhere"),),
+        PERFORMED_BY_TRUST,
+        None,
+    ),
+    Row("gp sees the nearest-relative flag", O.GP, (), NEAREST_RELATIVE_FLAG, "whole"),
+    Row("gp sees what carers told the team, for safety", O.GP, (), CARER_TOLD, "whole"),
+    Row("vcse never sees what carers told the team", O.VCSE, (VCSE_CARE_PLANS,), CARER_TOLD, None),
+    Row(
+        "the app never sees what a carer asked to keep from them",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",)),),
+        CARER_TOLD,
         None,
     ),
     # --- the administrator reads AuditEvents only
