@@ -30,9 +30,7 @@ def test_a_changed_consent_is_seen_by_the_next_decision(engine: Engine, extracte
                 )
             )
         ]
-    rid, su, consent = next(
-        c for c in consents if c[2]["status"] == "active" and c[2]["provision"]["type"] == "permit"
-    )
+    rid, su, consent = next(c for c in consents if c[2]["status"] == "active" and c[2]["provision"]["type"] == "permit")
     cache = RecordCache()
     with engine.connect() as conn:
         before = cache.get(conn, su)
