@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from fhircare.store import audit as audit_store
 from fhircare.store.db import writer
@@ -220,6 +220,8 @@ class AuditWriter:
         self._waiting: list[tuple[audit_store.AuditRow, asyncio.Future[None]]] = []
         self._scheduled = False
         self._checkpoints = _Checkpoints(engine) if engine.dialect.name == "sqlite" else None
+        #: SQLite connections (by id) already told not to checkpoint on commit
+        self._configured: set[int] = set()
 
     def start(self) -> None:
         if self._checkpoints is not None:
@@ -252,6 +254,14 @@ class AuditWriter:
             loop.call_soon(self._flush)
         await done
 
+    def _no_autocheckpoint(self, conn: Connection) -> None:
+        """This connection's commits must not copy the WAL into the database on the event
+        loop (the checkpoint thread does that): set once per SQLite connection."""
+        raw = conn.connection.driver_connection
+        if id(raw) not in self._configured:
+            conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            self._configured.add(id(raw))
+
     def _flush(self) -> None:
         self._scheduled = False
         while self._waiting:
@@ -260,9 +270,7 @@ class AuditWriter:
             try:
                 with self._engine.begin() as conn:
                     if self._checkpoints is not None:
-                        # this commit must not copy the WAL into the database on the event
-                        # loop: the checkpoint thread does that
-                        conn.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+                        self._no_autocheckpoint(conn)
                     audit_store.write(conn, [row for row, _ in batch])
             except Exception as exc:  # every waiting request fails with it: nothing unaudited is sent
                 _log.error("audit write failed", error=type(exc).__name__, events=len(batch))
