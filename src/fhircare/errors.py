@@ -148,6 +148,28 @@ class ExtractError(InputError):
     """A trust extract cannot be read at all (no such folder, nothing matching)."""
 
 
+class LimitError(InputError):
+    """An input is larger than a configured limit allows (a row, a field, a mapping file,
+    YAML aliases, a ConceptMap): the message names the limit's setting and the file."""
+
+    issue_code = "too-costly"
+    http_status = 413
+
+
+class OutputError(InputError):
+    """fhircare cannot write where it was asked to: the disk is full, a file size limit is
+    set, permission is denied. Nothing half-written is left behind."""
+
+    issue_code = "exception"
+
+
+class OutputBusyError(InputError):
+    """Another fhircare process is writing to the same output folder."""
+
+    issue_code = "lock-error"
+    http_status = 409
+
+
 class RecordError(InputError):
     """One problem with one row of a trust extract, naming its file, line and field
     (the column or JSON key as the trust wrote it)."""
@@ -163,6 +185,15 @@ class RecordError(InputError):
         super().__init__(f"{field}: {message}" if field else message, file=file, line=line)
         self.reason = message
         self.field = field
+
+
+class LimitExceededError(InputError):
+    """An input is past one of the documented limits (file size, line size, JSON depth,
+    number size, archive members or unpacked size). The message names the limit, its
+    value and the FHIRCARE_ setting that raises it."""
+
+    issue_code = "too-costly"
+    http_status = 413
 
 
 class StoreError(FhircareError):
