@@ -228,3 +228,46 @@ class TargetAuthError(TargetError):
     """The target (or its token endpoint) refused fhircare's credentials."""
 
     issue_code = "security"
+
+
+# --- the partner FHIR API -------------------------------------------------------------------
+
+
+class AuthenticationError(FhircareError):
+    """No usable access token (missing, expired, forged, for another audience, revoked)."""
+
+    issue_code = "login"
+    http_status = 401
+
+
+class ForbiddenError(FhircareError):
+    """The token's scopes do not allow this interaction on this resource type."""
+
+    issue_code = "forbidden"
+    http_status = 403
+
+
+class NotFoundError(FhircareError):
+    """No such resource — or one the caller may not see: the two are never told apart."""
+
+    issue_code = "not-found"
+    http_status = 404
+
+
+class NotSupportedError(InputError):
+    """A search parameter, modifier, operation or format the API does not support: refused,
+    never ignored."""
+
+    issue_code = "not-supported"
+
+
+class MethodNotAllowedError(NotSupportedError):
+    """The API reads only: creating, updating and deleting are not allowed."""
+
+    http_status = 405
+
+
+class NotAcceptableError(NotSupportedError):
+    """A response format other than FHIR JSON was asked for."""
+
+    http_status = 406

@@ -141,6 +141,25 @@ class Settings(BaseSettings):
     target_key_id: str | None = Field(default=None, description="kid of the private key (JWT header).")
     target_scope: str | None = Field(default=None, description="Scopes to ask for, space-separated.")
 
+    # --- the partner FHIR API (fhircare serve, fhircare partners) ---------------------------
+    api_base_url: str | None = Field(
+        default=None,
+        description="The API's public base URL (partners' client assertions name {base}/auth/token);"
+        " default http://HOST:PORT of fhircare serve.",
+    )
+    api_token_lifetime_seconds: int = Field(
+        default=300, ge=30, le=3600, description="How long an access token the API issues is valid."
+    )
+    api_token_key: str | None = Field(
+        default=None,
+        description="Key to sign access tokens with (HS256); default one made once and kept in the store.",
+    )
+    api_partner_cache_seconds: float = Field(
+        default=5.0, ge=0, le=60, description="How long the API remembers a partner's registration (removal delay)."
+    )
+    api_page_size: int = Field(default=20, ge=1, le=1000, description="Search results per page without _count.")
+    api_max_page_size: int = Field(default=100, ge=1, le=1000, description="The largest _count honoured.")
+
     # --- Limits of `fhircare validate` and `fhircare packages` (issue 14) -------------------
     # Hostile or broken input stops at these with an error naming the limit and the file
     # (exit code 2), instead of exhausting memory, disk or time. Raise one on purpose with

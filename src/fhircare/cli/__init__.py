@@ -23,6 +23,8 @@ from fhircare.cli.map import MAP_EPILOG, map_command
 from fhircare.cli.mapping import mapping_app
 from fhircare.cli.outbox import outbox_app
 from fhircare.cli.packages import packages_app
+from fhircare.cli.partners import partners_app
+from fhircare.cli.serve import SERVE_EPILOG, serve_command
 from fhircare.cli.sync import LOAD_EPILOG, RUN_EPILOG, SYNC_EPILOG, load_command, run_command, sync_command
 from fhircare.cli.synth import SYNTH_EPILOG, synth_command
 from fhircare.cli.validate import FILE_EXTENSION_URL, VALIDATE_EPILOG, validate_command
@@ -96,6 +98,8 @@ app.command("load", epilog=LOAD_EPILOG)(load_command)
 app.command("sync", epilog=SYNC_EPILOG)(sync_command)
 app.command("run", epilog=RUN_EPILOG)(run_command)
 app.add_typer(outbox_app, name="outbox")
+app.command("serve", epilog=SERVE_EPILOG)(serve_command)
+app.add_typer(partners_app, name="partners")
 
 
 def main() -> None:
