@@ -51,23 +51,18 @@ def is_sync_provenance(resource: Json) -> bool:
 
 
 def _strip_meta(resource: Json) -> Json:
+    """Only fhircare's own meta, its labels and tags in a set order (a label list is a set:
+    HAPI sorts it)."""
     out = copy.deepcopy(resource)
     meta = {k: v for k, v in (out.get("meta") or {}).items() if k in _OWN_META}
+    for key in ("security", "tag"):
+        if isinstance(meta.get(key), list):
+            meta[key] = sorted(meta[key], key=lambda c: (str(c.get("system")), str(c.get("code"))))
     if meta:
         out["meta"] = meta
     else:
         out.pop("meta", None)
     return out
-
-
-def _labels_sorted(resource: Json) -> Json:
-    """meta.security and meta.tag are sets; HAPI FHIR returns them in an order of its own."""
-    meta = resource.get("meta")
-    if isinstance(meta, dict):
-        for name in ("security", "tag"):
-            if isinstance(meta.get(name), list):
-                meta[name] = sorted(meta[name], key=lambda coding: orjson.dumps(coding, option=orjson.OPT_SORT_KEYS))
-    return resource
 
 
 def _local_form(resource: Json, our_ids: dict[tuple[str, str], str]) -> bytes:
@@ -179,11 +174,10 @@ def compare_with_store(
             seen.add(key)
             result.found[rtype] += 1
             local = _local_form(resource, held)
-            # compared as values: a server in JavaScript (Medplum) writes the decimal 5.0 as 5,
-            # and HAPI returns meta.security and meta.tag (sets) in an order of its own
-            if content_hash(local) != stored[key].content_hash and _labels_sorted(
-                orjson.loads(local)
-            ) != _labels_sorted(orjson.loads(stored[key].content)):
+            # compared as values: a server in JavaScript (Medplum) writes the decimal 5.0 as 5
+            if content_hash(local) != stored[key].content_hash and orjson.loads(local) != orjson.loads(
+                _local_form(orjson.loads(stored[key].content), {})
+            ):
                 result.different.append(f"{rtype}/{ours}")
         result.duplicated_identifiers.extend(i for i, n in identifiers.items() if n > 1)
     result.missing = sorted(f"{t}/{i}" for t, i in stored if (t, i) not in seen)

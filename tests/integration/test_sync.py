@@ -353,3 +353,31 @@ def test_a_store_written_by_a_newer_fhircare_is_refused_without_a_traceback(
     refused = cli("load", "--extract", str(extract), "--mapping", str(MAPPING), "--store", url)
     assert refused.exit_code == 2
     assert "written by a newer fhircare" in refused.output and "Traceback" not in refused.output
+
+
+def test_a_service_user_gone_from_two_extracts_is_ended_on_the_shared_record(
+    fhir_server: Any, extract: Path, store: tuple[str, Engine], tmp_path: Path
+) -> None:
+    fhir_server.reset()
+    url, engine = store
+    assert run(extract, url, fhir_server.base_url).exit_code == 0
+    fewer = tmp_path / "fewer"
+    synthesise(load_mapping(MAPPING), fewer, patients=PATIENTS - 1, seed=21)  # the same, less the last
+    gone = f"P{PATIENTS:06d}"
+    once = summary(run(fewer, url, fhir_server.base_url))
+    assert once["load"]["serviceUsers"].get("missing") == 1 and once["sync"]["rows"] == {}
+    twice = run(fewer, url, fhir_server.base_url)
+    assert twice.exit_code == 0, twice.output
+    body = summary(twice)
+    assert body["load"]["serviceUsers"]["ended"] == 1
+    assert body["sync"]["rows"] == {"sent": 1}
+    [patient] = [p for p in fetch_all(fhir_server.base_url, "Patient") if p["identifier"][-1]["value"] == gone]
+    assert patient["active"] is False
+    plans = [
+        p for p in fetch_all(fhir_server.base_url, "CarePlan") if p["subject"]["reference"].endswith(patient["id"])
+    ]
+    assert plans and all(p["status"] in ("revoked", "completed") for p in plans)
+    assert all(any(t.get("code") == "withdrawn" for t in p.get("meta", {}).get("tag", [])) for p in plans), (
+        "each ended resource says why"
+    )
+    assert_exact(engine, fhir_server.base_url)

@@ -1,0 +1,82 @@
+"""`fhircare load` as a trust's overnight job meets it: rejected service users reported
+(file, line, field) with exit 1 and their last good records kept; an unusable extract
+(a file the mapping needs is missing) changes nothing, ends no one, and exits 2."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import orjson
+from sqlalchemy import select
+from typer.testing import CliRunner, Result
+
+from fhircare.cli import app
+from fhircare.settings import Settings
+from fhircare.source.mapping_file import load_mapping
+from fhircare.store.db import open_store_engine
+from fhircare.store.schema import resources
+from fhircare.synth import synthesise
+from tests.unit.store.conftest import MAPPING
+
+
+def load(extract: Path, store: str, rejects: Path, *options: str) -> Result:
+    env = {
+        "FHIRCARE_PACKAGE_CACHE": os.environ.get("FHIRCARE_PACKAGE_CACHE") or str(Settings().package_cache),
+        "FHIRCARE_PACKAGE_REGISTRY_URL": "",
+        "COLUMNS": "200",
+    }
+    args = ["load", "--extract", str(extract), "--mapping", str(MAPPING), "--store", store, "--rejects", str(rejects)]
+    return CliRunner().invoke(app, [*args, "--as-of", "2025-07-01", *options], env=env)
+
+
+def test_rejected_service_users_are_reported_and_keep_what_the_store_held(tmp_path: Path) -> None:
+    mapping = load_mapping(MAPPING)
+    clean, faulty = tmp_path / "clean", tmp_path / "faulty"
+    synthesise(mapping, clean, patients=24, seed=3)
+    synthesise(mapping, faulty, patients=24, seed=3, with_errors=True)
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    rejects = tmp_path / "rejects.jsonl"
+    first = load(clean, store, rejects)
+    assert first.exit_code == 0, first.output
+    engine = open_store_engine(store)
+    with engine.connect() as conn:
+        before = {(r.resource_type, r.resource_id): r.content_hash for r in conn.execute(select(resources))}
+    second = load(faulty, store, rejects, "--format", "json")
+    assert second.exit_code == 1, second.output
+    summary = orjson.loads(second.stdout)["load"]
+    rejected = sum(v for k, v in summary["serviceUsers"].items() if k.startswith("rejected"))
+    assert rejected >= 1
+    lines = [orjson.loads(line) for line in rejects.read_bytes().splitlines()]
+    assert lines and all(line["file"] and "reason" in line and "stage" in line for line in lines)
+    who = {line["service_user_id"] for line in lines if line.get("service_user_id")}
+    with engine.connect() as conn:
+        after = {
+            (r.resource_type, r.resource_id): (r.content_hash, r.service_user_id, r.state)
+            for r in conn.execute(select(resources))
+        }
+    for key, (digest, su, state) in after.items():
+        if su in who:
+            assert digest == before[key] and state == "current", "a rejected service user's records stay as they were"
+    assert summary["missing"] == 0 and not summary["serviceUsers"].get("ended")
+
+
+def test_an_unusable_extract_changes_nothing_and_ends_no_one(tmp_path: Path) -> None:
+    mapping = load_mapping(MAPPING)
+    extract = tmp_path / "extract"
+    synthesise(mapping, extract, patients=12, seed=4)
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    rejects = tmp_path / "rejects.jsonl"
+    assert load(extract, store, rejects).exit_code == 0
+    engine = open_store_engine(store)
+    with engine.connect() as conn:
+        before = {(r.resource_type, r.resource_id): r.content_hash for r in conn.execute(select(resources))}
+    [clients] = extract.glob("RiO_Clients_*.csv")
+    clients.unlink()
+    broken = load(extract, store, rejects, "--confirm-removals")
+    assert broken.exit_code == 2
+    assert "cannot be used" in broken.output
+    with engine.connect() as conn:
+        after = {(r.resource_type, r.resource_id): r.content_hash for r in conn.execute(select(resources))}
+        states = {r.state for r in conn.execute(select(resources.c.state))}
+    assert after == before and states == {"current"}
