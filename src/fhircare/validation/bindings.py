@@ -111,7 +111,7 @@ class BindingChecker:
             return
         membership = self.terminology.code_in_system(system, code)
         if membership is Membership.NOT_IN:
-            sink.error("code-invalid", loc, f"Unknown code '{code}' in the CodeSystem '{system}'")
+            sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
         elif membership is Membership.IN and isinstance(coding.get("display"), str):
             problem = self.terminology.display_problem(system, code, coding["display"])
             if problem:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any
 
 from fhircare.validation.issues import IssueSink
@@ -26,8 +27,37 @@ def check_attachment(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
         )
 
 
+_RFC_4122 = ("https://tools.ietf.org/html/rfc4122",)  # the HL7 validator checks https only
+_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def check_identifier(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
-    """An identifier's system names a namespace: an absolute URI, never a local one."""
+    """An identifier's system names a namespace: an absolute URI, never a local one; and the
+    two IETF systems say what the value is (a URI; a UUID), as the HL7 validator checks."""
     system = value.get("system")
-    if isinstance(system, str) and system and ":" not in system:
+    if not isinstance(system, str) or not system:
+        return
+    if ":" not in system:
         sink.error("invalid", loc, "Identifier.system must be an absolute reference, not a local reference")
+        return
+    identifier = value.get("value")
+    if not isinstance(identifier, str):
+        return
+    if system == "urn:ietf:rfc:3986" and not _URI_SCHEME.match(identifier):
+        sink.error(
+            "invalid",
+            loc,
+            f"if identifier.system is 'urn:ietf:rfc:3986', then the identifier.value must be a full URI "
+            f"(e.g. start with a scheme), not '{identifier}'",
+        )
+    elif system in _RFC_4122:
+        if _UUID.fullmatch(identifier):
+            sink.warning(
+                "invalid",
+                loc,
+                f"The URL '{system}' should not be used with the UUID '{identifier}': "
+                "use the system 'urn:ietf:rfc:3986' and the value 'urn:uuid:' + the UUID",
+            )
+        else:
+            sink.error("invalid", loc, f"The URL '{system}' is not correct for the identifier '{identifier}'")

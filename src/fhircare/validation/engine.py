@@ -24,6 +24,7 @@ from fhircare.validation.datatypes import check_attachment, check_identifier
 from fhircare.validation.entry_memo import EntryMemo
 from fhircare.validation.extensions import check_extension
 from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
+from fhircare.validation.implied_profiles import implied_profiles
 from fhircare.validation.issues import IssueSink, ValidationResult
 from fhircare.validation.primitives import (
     CHOICE_SUFFIXES,
@@ -42,7 +43,7 @@ from fhircare.validation.questionnaire_answers import AnswerServices
 from fhircare.validation.reference_checks import check_reference
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.rules import check_value_rules, run_invariants
-from fhircare.validation.structure import Constraint, ElementNode, StructureModel
+from fhircare.validation.structure import URL_TYPES, Constraint, ElementNode, StructureModel
 from fhircare.validation.terminology import Terminology
 from fhircare.validation.walk import Frame, Walk
 
@@ -264,6 +265,9 @@ class Validator:
                     wanted.append((p, True))
         wanted += [(p, True) for p in self.context.global_profiles.get(rt, ())]
         wanted += [(p, False) for p in profiles]
+        if rt == "Observation" and claimed:
+            # vital signs: the specification makes the core profile apply (see implied_profiles)
+            wanted += [(p, False) for p in implied_profiles(resource) if all(p != url for url, _ in wanted)]
         return wanted
 
     # -- complex values --------------------------------------------------------
@@ -303,6 +307,7 @@ class Validator:
         keys = owner._keys if owner._keys is not None else owner.json_keys()
         sink = w.sink
         item = self.item
+        lenient = self.allow_example_urls
         general: dict[ElementNode, list[tuple[str, str | None]]] | None = None
         for key in obj:
             hit = keys.get(key)
@@ -317,7 +322,7 @@ class Validator:
             elif child.simple and not (child.primitive and child.ext_key in obj):
                 # the common case, inline: one property, one type, no slicing
                 raw = obj[key]
-                lexical = child.lexical_check
+                lexical = child.lexical_lenient if lenient else child.lexical_check
                 if child.is_array:
                     if type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
                         base = f"{loc}.{key}"
@@ -473,7 +478,7 @@ class Validator:
                 )
                 return
             problem = check(value)
-            if problem is None and type_code == "url" and not self.allow_example_urls:
+            if problem is None and node.checks_example_urls and type_code in URL_TYPES and not self.allow_example_urls:
                 problem = example_url_problem(value)
             if problem:
                 w.sink.error("invalid", loc, problem)
@@ -484,6 +489,12 @@ class Validator:
                     f"value is longer than permitted maximum length of {node.max_length}",
                 )
         if isinstance(ext, dict) and not w.profile:
+            if not ext:
+                w.sink.error("structure", loc, "Object must have some content")
+            elif "value" in ext:
+                # '_birthDate': {"value": ...} is not the primitive's value (that lives in
+                # 'birthDate'); a reader that took it as one would read a value nobody sent
+                w.sink.error("structure", loc, "The property 'value' is invalid")
             type_model = self.type_model(type_code)
             if type_model is not None:
                 host_walk = Walk(w.sink, w.frame, False, w.walked, (node.path, type_code))

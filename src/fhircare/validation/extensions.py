@@ -13,9 +13,25 @@ from fhircare.validation.walk import Walk
 if TYPE_CHECKING:
     from fhircare.validation.services import WalkServices
 
-#: unknown extensions under these bases are reported as warnings: the HL7 extension
-#: pack is not available offline, so we cannot know them, but they are not bogus
-_HL7_BASES = ("http://hl7.org/fhir/StructureDefinition/", "http://hl7.org/fhir/")
+#: HL7's own extension space. An extension there that no loaded package defines is an
+#: error, as any unknown extension is: the HL7 validator (7.0.6) rejects it too, having
+#: exempted only ``http://hl7.org/fhir/tools/StructureDefinition/*`` and
+#: ``structuredefinition-expression`` from its "not allowed here" rule and then rejecting
+#: their url as one that does not resolve in HL7's space. The extension pack
+#: (hl7.fhir.uv.extensions.r4) defines most of them: the message says how to load it.
+_HL7_BASE = "http://hl7.org/fhir/"
+_CORE = "http://hl7.org/fhir/StructureDefinition/"
+#: places the R4 core package itself uses three of its extensions outside the contexts their
+#: definitions state (a publication slip the HL7 validator accepts: the core
+#: StructureDefinitions must validate): extension url → element paths or types also allowed
+_CORE_PLACEMENTS: dict[str, frozenset[str]] = {
+    # on ElementDefinition.type, though its context says ElementDefinition.type.code
+    _CORE + "structuredefinition-fhir-type": frozenset({"ElementDefinition.type"}),
+    # on primitive types' value elements (ElementDefinition.type); its context says ElementDefinition
+    _CORE + "regex": frozenset({"ElementDefinition.type"}),
+    # on the root element of each normative type; its context says StructureDefinition
+    _CORE + "structuredefinition-normative-version": frozenset({"ElementDefinition"}),
+}
 
 
 def _host(validator: WalkServices, node: ElementNode, w: Walk) -> tuple[str, set[str]]:
@@ -36,6 +52,9 @@ _R5_ONLY_TYPES = frozenset({"CanonicalResource", "MetadataResource", "DataType",
 
 def context_allows(model: StructureModel, host_path: str, host_types: set[str]) -> bool:
     if not model.context:
+        return True
+    also = _CORE_PLACEMENTS.get(model.url)
+    if also is not None and (host_path in also or not also.isdisjoint(host_types)):
         return True
     for ctx in model.context:
         kind, expression = ctx.get("type"), ctx.get("expression", "")
@@ -76,6 +95,9 @@ def check_extension(validator: WalkServices, value: dict[str, Any], node: Elemen
         if not node.path.startswith("Extension.") and not w.profile:
             # only the parts of a complex extension have local names
             w.sink.error("structure", loc, "Extension.url must be an absolute URL")
+        elif not w.profile and node.slices and url not in _part_urls(node):
+            # a part the complex extension does not define: nothing says what it means
+            w.sink.error("structure", loc, f"Sub-extension url '{url}' is not defined by the Extension {node.sd_url}")
         return  # a complex extension's part: the slice that defines it is walked instead
     if "|" in url and not w.profile:
         w.sink.error("structure", loc, "The extension URL must not contain a version")
@@ -87,21 +109,19 @@ def check_extension(validator: WalkServices, value: dict[str, Any], node: Elemen
         if w.profile:
             w.sink.error("not-found", loc, f"Unable to resolve the profile reference '{definition_url}'")
             return
-        is_modifier = node.name == "modifierExtension"
-        if url.startswith(_HL7_BASES) and not is_modifier:
-            w.sink.warning(
-                "not-supported",
-                loc,
-                f"The extension {url} is not known to this validator (no extension package offline); "
-                "its content was not checked",
+        text = f"The extension {url} could not be found so is not allowed here"
+        if url.startswith(_HL7_BASE):
+            text += (
+                " (HL7 extensions outside R4 core are defined by the extension pack"
+                " hl7.fhir.uv.extensions.r4: load it with --ig to use them)"
             )
-        else:
-            w.sink.error("structure", loc, f"The extension {url} could not be found so is not allowed here")
+        w.sink.error("structure", loc, text)
         base = validator.context.type_model("Extension")
         if base is not None:
             validator.walk_object(value, base.root, "Extension", loc, Walk(w.sink, w.frame, False, w.walked))
         return
     if not w.profile:
+        _check_modifier_use(model, url, node, loc, w)
         host, host_types = _host(validator, node, w)
         if not context_allows(model, host, host_types):
             allowed = ", ".join(str(c.get("expression")) for c in model.context)
@@ -120,6 +140,30 @@ def check_extension(validator: WalkServices, value: dict[str, Any], node: Elemen
     validator.walk_object(value, model.root, "Extension", loc, ext_walk)
     if model.root.has_value_rules:
         check_value_rules(validator, value, model.root, "Extension", loc, ext_walk)
+
+
+def _part_urls(node: ElementNode) -> set[str]:
+    """The urls of the parts a complex extension defines (its Extension.extension slices)."""
+    urls = set()
+    for part in node.slices:
+        url = part.children.get("url")
+        if url is not None and isinstance(url.fixed, str):
+            urls.add(url.fixed)
+    return urls
+
+
+def _check_modifier_use(model: StructureModel, url: str, node: ElementNode, loc: str, w: Walk) -> None:
+    """A modifier extension belongs in modifierExtension, any other in extension: one that
+    changes the meaning of its element must not be missed by a reader that ignores extensions
+    (and one that does not must not make readers refuse the resource)."""
+    used_as_modifier = node.name == "modifierExtension"
+    if model.root.is_modifier and not used_as_modifier:
+        w.sink.error(
+            "structure", loc, f"The Extension '{url}' must not be used as an extension (it's a modifierExtension)"
+        )
+    elif used_as_modifier and not model.root.is_modifier:
+        text = f"The Extension '{url}' must not be used as a modifierExtension (it's a regular extension)"
+        w.sink.error("structure", loc, text)
 
 
 def _host_types(validator: WalkServices, host_path: str) -> set[str]:

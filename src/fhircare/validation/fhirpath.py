@@ -21,7 +21,7 @@ from fhirpathpy.models import models
 
 from fhircare.validation.fhirpath_compiler import Unsupported, compile_simple
 from fhircare.validation.fhirpath_native import NATIVE_BY_DIGEST, digest
-from fhircare.validation.xhtml import check_narrative_div
+from fhircare.validation.xhtml import NO_CONTENT, check_narrative_div
 
 _R4 = models["r4"]
 
@@ -175,8 +175,15 @@ def _ref_1(value: Any, env: EvalEnv) -> bool:
     return ref[1:] in {r.get("id") for r in _contained(root)}
 
 
-def _txt(value: Any, env: EvalEnv) -> bool:
-    return check_narrative_div(value) is None if isinstance(value, str) else True
+def _txt_1(value: Any, env: EvalEnv) -> bool:
+    """Only the allowed XHTML (empty narrative is txt-2's error)."""
+    return not isinstance(value, str) or check_narrative_div(value) in (None, NO_CONTENT)
+
+
+def _txt_2(value: Any, env: EvalEnv) -> bool:
+    """Some non-whitespace content: judged only of narrative that is otherwise acceptable
+    (malformed or forbidden XHTML is txt-1's error, reported once, as the HL7 validator does)."""
+    return not isinstance(value, str) or check_narrative_div(value) != NO_CONTENT
 
 
 def _per_1(value: Any, env: EvalEnv) -> bool:
@@ -205,7 +212,26 @@ def _ctm_1(value: Any, env: EvalEnv) -> bool:
     return target is None or target.get("resourceType") == "Practitioner"
 
 
+def _que_12(value: Any, env: EvalEnv) -> bool:
+    """R4's que-12 says "more than one enableWhen needs enableBehavior" but its expression
+    counts "> 2": the text's rule is the one meant (R5 and the HL7 validator apply it), so
+    two conditions without enableBehavior fail here too (see the README, Validation)."""
+    if not isinstance(value, dict):
+        return True
+    conditions = value.get("enableWhen")
+    return not (isinstance(conditions, list) and len(conditions) > 1) or "enableBehavior" in value
+
+
+def _que_7(value: Any, env: EvalEnv) -> bool:
+    """An 'exists' condition answers with a boolean (answerBoolean), whatever its value."""
+    if not isinstance(value, dict) or value.get("operator") != "exists":
+        return True
+    return "answerBoolean" in value
+
+
 NATIVE: dict[tuple[str, str], Callable[[Any, EvalEnv], bool]] = {
+    ("que-12", "enableWhen.count() > 2 implies enableBehavior.exists()"): _que_12,
+    ("que-7", "operator = 'exists' implies (answer is Boolean)"): _que_7,
     (
         "ctm-1",
         "onBehalfOf.exists() implies (member.resolve().iif(empty(), true, ofType(Practitioner).exists()))",
@@ -221,8 +247,8 @@ NATIVE: dict[tuple[str, str], Callable[[Any, EvalEnv], bool]] = {
         "reference.startsWith('#').not() or (reference.substring(1).trace('url') in "
         "%rootResource.contained.id.trace('ids'))",
     ): _ref_1,
-    ("txt-1", "htmlChecks()"): _txt,
-    ("txt-2", "htmlChecks()"): _txt,
+    ("txt-1", "htmlChecks()"): _txt_1,
+    ("txt-2", "htmlChecks()"): _txt_2,
     ("per-1", "start.hasValue().not() or end.hasValue().not() or (start <= end)"): _per_1,
 }
 #: dom-3's expression is long and only ever means "contained resources are referenced"

@@ -188,7 +188,8 @@ def _check_uri(value: str) -> str | None:
     return None
 
 
-_EXAMPLE_URL = re.compile(r"https?://([^/]*\.)?(example\.org|acme\.com)(/|:|$)")
+#: example.org and acme.com (with any subdomain) and example.com itself, as the HL7 validator has them
+_EXAMPLE_URL = re.compile(r"https?://(([^/]*\.)?(example\.org|acme\.com)|example\.com)(/|:|$)")
 
 
 def example_url_problem(value: str) -> str | None:

@@ -15,6 +15,7 @@ from fhircare.validation.values import (
     matches_pattern,
     quantity_in_unit,
 )
+from fhircare.validation.xhtml import check_narrative_div
 
 if TYPE_CHECKING:
     from fhircare.validation.services import WalkServices
@@ -131,4 +132,6 @@ def run_invariants(validator: WalkServices, value: Any, node: ElementNode, type_
             continue
         severity: Severity = "error" if c.severity == "error" else "warning"
         suffix = "" if c.from_core or not c.source else f" (defined in {c.source})"
+        if c.key == "txt-1" and isinstance(value, str):
+            suffix += f": {check_narrative_div(value)}"  # which rule the narrative breaks
         w.sink.add(severity, "invariant", loc, f"Constraint failed: {c.key}: '{c.human}'{suffix}", c.key)

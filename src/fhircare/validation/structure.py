@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhircare.validation.primitives import PRIMITIVE_CHECKS
+from fhircare.validation.primitives import PRIMITIVE_CHECKS, example_url_problem
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_TYPES = {
@@ -27,6 +27,25 @@ SYSTEM_TYPES = {
 CORE_SD_PREFIX = "http://hl7.org/fhir/StructureDefinition/"
 BEST_PRACTICE_EXT = "http://hl7.org/fhir/StructureDefinition/elementdefinition-bestpractice"
 ELE_1 = "hasValue() or (children().count() > id.count())"
+#: types whose values may be example URLs (example.org, ...), an error in real data
+URL_TYPES = frozenset({"url", "uri", "canonical"})
+#: where the HL7 validator lets example URLs be: a Bundle entry's fullUrl, and an extension's
+#: url (extensions.py reports that one itself); a canonical resource's own url is added in
+#: build_model (the path differs per resource type)
+_EXAMPLES_ALLOWED_AT = frozenset({"Bundle.entry.fullUrl", "Extension.url"})
+_STRICT: dict[Callable[[object], str | None], Callable[[object], str | None]] = {}
+
+
+def _with_example_rule(check: Callable[[object], str | None]) -> Callable[[object], str | None]:
+    """``check`` followed by the example-URL rule (one function per check, shared by nodes)."""
+    found = _STRICT.get(check)
+    if found is None:
+
+        def strict(value: object) -> str | None:
+            return check(value) or (example_url_problem(value) if type(value) is str else None)
+
+        found = _STRICT[check] = strict
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +133,12 @@ class ElementNode:
     single_type: str | None = field(init=False)
     primitive: bool = field(init=False)
     simple: bool = field(init=False)
+    #: the lexical check the walk runs inline, the example-URL rule included where it applies
     lexical_check: Callable[[object], str | None] | None = field(init=False)
+    #: the same without the example-URL rule (for a validator that allows example URLs)
+    lexical_lenient: Callable[[object], str | None] | None = field(init=False)
+    #: is an example URL (example.org, acme.com) in this element's value an error?
+    checks_example_urls: bool = field(init=False)
     keys_in_json: tuple[str, ...] = field(init=False)
     ext_key: str = field(init=False)
     #: in a profile: does this element say anything the base definition does not?
@@ -151,15 +175,8 @@ class ElementNode:
         self.single_type = self.type_codes[0] if len(self.type_codes) == 1 else None
         #: values may carry a sibling '_name' object (primitive extensions)
         self.primitive = any(c[:1].islower() for c in self.type_codes)
-        #: a primitive with nothing to check but its lexical form: checked inline by the walk
-        self.lexical_check = (
-            PRIMITIVE_CHECKS.get(self.single_type)
-            if self.single_type
-            and self.single_type != "url"  # url values also face the example-URL rule
-            and not self.has_value_rules
-            and self.max_length is None
-            else None
-        )
+        self.checks_example_urls = not URL_TYPES.isdisjoint(self.type_codes) and self.path not in _EXAMPLES_ALLOWED_AT
+        self.set_lexical_checks()
         self.has_type_profiles = any(t.profiles for t in self.types)
         #: the sibling key that carries a primitive's id and extensions
         self.ext_key = "_" + self.name
@@ -171,6 +188,18 @@ class ElementNode:
             )
         else:
             self.keys_in_json = (self.name, "_" + self.name)
+
+    def set_lexical_checks(self) -> None:
+        """A primitive with nothing to check but its lexical form (and, for URLs, the
+        example-URL rule) is checked inline by the walk."""
+        plain = (
+            PRIMITIVE_CHECKS.get(self.single_type)
+            if self.single_type and not self.has_value_rules and self.max_length is None
+            else None
+        )
+        self.lexical_lenient = plain
+        strict = plain is not None and self.checks_example_urls and self.single_type in URL_TYPES
+        self.lexical_check = _with_example_rule(plain) if plain is not None and strict else plain
 
     def relevant_children(self) -> list[ElementNode]:
         """In a profile: the children that say more than the base (see mark_profile_relevance)."""
@@ -363,6 +392,12 @@ def build_model(sd: dict[str, Any], is_core_source: Callable[[str], bool] = lamb
             parent.children[last] = node
     if root is None:
         raise ValueError(f"StructureDefinition {url} has an empty snapshot")
+    own_url = by_id.get(f"{sd.get('type')}.url") if sd.get("kind") == "resource" else None
+    if own_url is not None and own_url.checks_example_urls:
+        # a canonical resource's own url names it: example.org is fine there (the HL7
+        # validator does not check it either)
+        own_url.checks_example_urls = False
+        own_url.set_lexical_checks()
     return StructureModel(
         url=url,
         version=version,

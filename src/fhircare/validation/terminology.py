@@ -11,6 +11,7 @@ never as silently valid.
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +64,8 @@ class _CodeSystemIndex:
     displays: dict[str, set[str]] = field(default_factory=dict)
     #: code → its display as the code system gives it (for messages)
     display_of: dict[str, str] = field(default_factory=dict)
+    #: codes the system defines by a pattern rather than one by one (see _PATTERN_CODE)
+    patterns: tuple[re.Pattern[str], ...] = ()
 
     def descendants(self, code: str) -> set[str]:
         found: set[str] = set()
@@ -73,6 +76,12 @@ class _CodeSystemIndex:
                     found.add(child)
                     stack.append(child)
         return found
+
+
+#: a concept that stands for a family of codes: capitals, then lower-case x's, one per
+#: letter to fill in. v2-0203 defines "NNxxx": a national person identifier, xxx being the
+#: ISO 3166 alpha-3 country code (NNGBR); HL7's own code system lists no NNGBR concept.
+_PATTERN_CODE = re.compile(r"([A-Z]+)(x{3,})")
 
 
 def _walk_concepts(
@@ -118,8 +127,14 @@ class Terminology:
                 for prop in concept.get("property", ()):
                     if prop.get("code") in ("parent", "subsumedBy") and "valueCode" in prop:
                         children.setdefault(prop["valueCode"], set()).add(code)
+            patterns = tuple(
+                re.compile(re.escape(m.group(1)) + f"[A-Z]{{{len(m.group(2))}}}")
+                for m in (_PATTERN_CODE.fullmatch(c) for c in codes)
+                if m is not None
+            )
             index = _CodeSystemIndex(
                 url=url,
+                patterns=patterns,
                 complete=cs.get("content", "complete") == "complete",
                 codes=codes,
                 children=children,
@@ -136,6 +151,8 @@ class Terminology:
         if cs is None or not cs.complete:
             return Membership.UNKNOWN
         if code in cs.codes:
+            return Membership.IN
+        if cs.patterns and any(p.fullmatch(code) for p in cs.patterns):
             return Membership.IN
         if not cs.case_sensitive and code.lower() in {c.lower() for c in cs.codes}:
             return Membership.IN

@@ -122,6 +122,7 @@ ALLOWED_ATTRIBUTES = frozenset(
         "ismap",
     ]
 )
+NO_CONTENT = "The narrative SHALL have some non-whitespace content"
 _ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _XML_ENTITIES = {"lt", "gt", "amp", "quot", "apos"}
 #: attributes of the allowed elements whose value is a URL a reader's browser would follow
@@ -204,5 +205,5 @@ def _check(div: str) -> str | None:
         ):
             has_content = True
     if not has_content:
-        return "The narrative SHALL have some non-whitespace content"
+        return NO_CONTENT
     return None

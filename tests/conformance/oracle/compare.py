@@ -198,8 +198,13 @@ def explained(outcome: Outcome, classes: list[dict[str, str]]) -> bool:
         return True
     side = "ours" if outcome.ours_errors else "java"
     texts = outcome.ours_texts if side == "ours" else outcome.java_texts
-    patterns = [re.compile(c["pattern"]) for c in classes if c["side"] == side]
-    return bool(texts) and all(any(p.search(t) for p in patterns) for t in texts)
+    causes = [re.compile(c["pattern"]) for c in classes if c["side"] == side and not c.get("consequence")]
+    # a consequence class explains an error only beside one a cause class explains (a
+    # Bundle entry that fails its profile for a documented reason fails the target profile
+    # of every reference to it as well)
+    consequences = [re.compile(c["pattern"]) for c in classes if c["side"] == side and c.get("consequence")]
+    caused = [t for t in texts if any(p.search(t) for p in causes)]
+    return bool(caused) and all(t in caused or any(p.search(t) for p in consequences) for t in texts)
 
 
 def table(scores: dict[str, tuple[int, int, int]]) -> str:

@@ -31,7 +31,7 @@ VALID = {"resourceType": "Patient", "id": "p1", "gender": "female"}
 INVALID = {"resourceType": "Patient", "id": "p2", "name": [{"family": 42}]}
 WARNS = {
     "resourceType": "Patient",
-    "maritalStatus": {"coding": [{"system": "http://example.org/x", "code": "z"}]},
+    "maritalStatus": {"coding": [{"system": "https://terminology.trust.nhs.uk/x", "code": "z"}]},
 }
 PROFILE_URL = "http://example.org/fhir/StructureDefinition/GenderedPatient"
 GENDERED_PATIENT = {

@@ -51,7 +51,8 @@ def test_invalid_resource_gives_issues_with_expressions(core_validator: Validato
 def test_issues_come_errors_first() -> None:
     resource = {
         **INVALID,
-        "extension": [{"url": "http://hl7.org/fhir/StructureDefinition/not-in-core", "valueString": "x"}],
+        # a claimed profile that is not loaded: a warning
+        "meta": {"profile": ["https://fhir.trust.nhs.uk/StructureDefinition/not-loaded"]},
     }
     outcome = validate(resource)
     severities = [i.severity for i in outcome.issue]

@@ -277,14 +277,12 @@ def test_unknown_non_hl7_extension_is_an_error(core_validator: Validator) -> Non
     assert "could not be found" in issue.text
 
 
-def test_unknown_hl7_extension_is_a_warning(core_validator: Validator) -> None:
+def test_unknown_hl7_extension_is_an_error_that_names_the_extension_pack(core_validator: Validator) -> None:
     url = CORE + "patient-notInCore"
     resource = {"resourceType": "Patient", "text": NARRATIVE, "extension": [{"url": url, "valueString": "a"}]}
-    issues = run(core_validator, resource)
-    assert errors(issues) == []
-    issue = only(issues, "warning")
+    issue = only(run(core_validator, resource))
     assert issue.expression == "Patient.extension[0]"
-    assert url in issue.text
+    assert url in issue.text and "hl7.fhir.uv.extensions.r4" in issue.text
 
 
 def test_extension_with_both_value_and_extensions(core_validator: Validator) -> None:
@@ -335,7 +333,7 @@ def test_period_start_after_end(core_validator: Validator) -> None:
 
 # --- profiles -------------------------------------------------------------------------------------------
 
-PROFILE = "http://example.org/fhir/StructureDefinition/TestPatient"
+PROFILE = "https://fhir.fhircare.test/StructureDefinition/TestPatient"
 
 
 def _test_profile() -> dict[str, Any]:
@@ -492,7 +490,7 @@ def test_profile_only_invariant(profiled: EngineValidator) -> None:
 
 
 def test_claimed_unknown_profile_is_a_warning(core_validator: Validator) -> None:
-    url = "http://example.org/fhir/StructureDefinition/Unknown"
+    url = "https://fhir.fhircare.test/StructureDefinition/Unknown"
     issues = run(core_validator, {"resourceType": "Patient", "text": NARRATIVE, "meta": {"profile": [url]}})
     issue = only(issues, "warning")
     assert errors(issues) == []
@@ -501,7 +499,7 @@ def test_claimed_unknown_profile_is_a_warning(core_validator: Validator) -> None
 
 
 def test_requested_unknown_profile_is_an_error(core_validator: Validator) -> None:
-    url = "http://example.org/fhir/StructureDefinition/Unknown"
+    url = "https://fhir.fhircare.test/StructureDefinition/Unknown"
     issue = only(run(core_validator, {"resourceType": "Patient"}, [url]))
     assert (issue.expression, issue.code) == ("Patient", "not-found")
     assert url in issue.text

@@ -263,4 +263,4 @@ def test_required_binding_of_a_plain_code_to_snomed(validator: EngineValidator) 
 def test_unknown_code_in_a_loaded_code_system_is_an_error(validator: EngineValidator) -> None:
     issues = validator.validate(observation({"system": CS, "code": "bogus"})).issues
     unknown = [i for i in issues if i.text == f"Unknown code 'bogus' in the CodeSystem '{CS}'"]
-    assert [(i.severity, i.expression) for i in unknown] == [("error", "Observation.code.coding[0]")]
+    assert [(i.severity, i.expression) for i in unknown] == [("error", "Observation.code.coding[0].code")]

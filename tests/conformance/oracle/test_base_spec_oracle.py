@@ -1,0 +1,51 @@
+"""The base-specification cases of tests/unit/validation/base_spec_cases.py, asked of the HL7
+validator: its verdict must be the one the unit tests hold fhircare to, and where it finds
+errors, at the same locations; except the cases marked ``deviates`` (the reason is there),
+where it must still differ (else the mark is stale)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import orjson
+import pytest
+
+from fhircare.settings import Settings
+from tests.conformance.oracle.java import JavaOracle, missing_tools
+from tests.unit.validation.base_spec_cases import CASES, Case, resource_of
+
+_COMMENT = re.compile(r"/\*.*?\*/")
+#: the HL7 validator names an extension by its url in the location; fhircare does not
+_EXTENSION_URL = re.compile(r"\[url='[^']*'\]")
+
+pytestmark = [
+    pytest.mark.conformance,
+    pytest.mark.skipif(missing_tools() is not None, reason=f"HL7 validator oracle: {missing_tools()}"),
+]
+
+
+@pytest.fixture(scope="module")
+def java() -> Iterator[JavaOracle]:
+    with JavaOracle([], Settings().package_cache.expanduser()) as oracle:
+        yield oracle
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_the_hl7_validator_agrees(case: Case, java: JavaOracle, tmp_path: Path) -> None:
+    path = tmp_path / "resource.json"
+    path.write_bytes(orjson.dumps(resource_of(case)))
+    issues = java.validate(path)
+    assert not isinstance(issues, str), issues
+    errors = [i for i in issues if i.is_error]
+    texts = [f"{i.location}: {i.message}" for i in errors]
+    if case.deviates is not None:
+        assert bool(errors) != bool(case.errors), f"now agrees: remove the deviation of '{case.name}'"
+        return
+    assert bool(errors) == bool(case.errors), texts
+    found = {_EXTENSION_URL.sub("", _COMMENT.sub("", i.location)) for i in errors}
+    # where fhircare finds an error, so does the HL7 validator, there or inside (it may name an
+    # unknown extension's url rather than the extension)
+    missing = [loc for loc in case.errors if not any(f == loc or f.startswith(loc + ".") for f in found)]
+    assert not missing, texts

@@ -1,0 +1,309 @@
+"""The base-specification rules of issue 12, item 2: one small resource per rule, with the
+errors fhircare must report (location → a fragment of the text), or none. Shared by the unit
+tests (test_base_spec.py) and the oracle test (tests/conformance/oracle/test_base_spec_oracle.py),
+which asks the HL7 validator about the same resources: its verdict must be the same, except
+the cases marked ``deviates`` (fhircare is stricter on purpose; the reason is given).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+CORE = "http://hl7.org/fhir/StructureDefinition/"
+CORE_PACKAGE = Path.home() / ".fhir" / "packages" / "hl7.fhir.r4.core#4.0.1" / "package"
+NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>A person</p></div>'}
+V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
+UUID = "6e4c669f-4089-502e-b1f4-aa4632e504b4"
+Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    resource: Resource
+    #: location → a fragment of the error text there (empty: the resource has no error)
+    errors: dict[str, str] = field(default_factory=dict)
+    #: why the HL7 validator's verdict differs (None: it agrees)
+    deviates: str | None = None
+
+
+def _patient(**extra: Any) -> Resource:
+    return {"resourceType": "Patient", "id": "p1", "text": NARRATIVE, **extra}
+
+
+def _observation(reference: str) -> Resource:
+    return {
+        "resourceType": "Observation",
+        "id": "o1",
+        "text": NARRATIVE,
+        "status": "final",
+        "code": {"text": "mood"},
+        "subject": {"reference": reference},
+    }
+
+
+def _nutrition_order(**extra: Any) -> Resource:
+    return {
+        "resourceType": "NutritionOrder",
+        "id": "n1",
+        "text": NARRATIVE,
+        "status": "active",
+        "intent": "order",
+        "patient": {"reference": "Patient/1"},
+        "dateTime": "2025-01-01",
+        "oralDiet": {"type": [{"text": "soft"}]},
+        **extra,
+    }
+
+
+def _identifier_type(code: str) -> Resource:
+    return _patient(identifier=[{"type": {"coding": [{"system": V2_0203, "code": code}]}, "value": "1"}])
+
+
+def _questionnaire(**item: Any) -> Resource:
+    return {
+        "resourceType": "Questionnaire",
+        "id": "q1",
+        "text": NARRATIVE,
+        "name": "Q1",
+        "status": "active",
+        "item": [{"linkId": "a", "type": "boolean"}, {"linkId": "b", "type": "string", **item}],
+    }
+
+
+def _when(operator: str, answer: bool) -> Resource:
+    return {"question": "a", "operator": operator, "answerBoolean": answer}
+
+
+def core_structure_definition(name: str) -> Resource:
+    data = orjson.loads((CORE_PACKAGE / f"StructureDefinition-{name}.json").read_bytes())
+    assert isinstance(data, dict)
+    return data
+
+
+def _heart_rate(**changes: Any) -> Resource:
+    observation: Resource = {
+        "resourceType": "Observation",
+        "id": "hr1",
+        "text": NARRATIVE,
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}
+                ]
+            }
+        ],
+        "code": {"coding": [{"system": "http://loinc.org", "code": "8867-4", "display": "Heart rate"}]},
+        "subject": {"reference": "Patient/1"},
+        "effectiveDateTime": "2025-01-01T10:00:00Z",
+        "performer": [{"reference": "Practitioner/1"}],
+        "valueQuantity": {"value": 72, "unit": "beats/minute", "system": "http://unitsofmeasure.org", "code": "/min"},
+    }
+    observation.update(changes)
+    return {k: v for k, v in observation.items() if v is not None}
+
+
+DO_NOT_PERFORM = CORE + "request-doNotPerform"
+BIRTH_PLACE = CORE + "patient-birthPlace"
+
+CASES: list[Case] = [
+    # a modifier extension used as a plain extension, and the reverse
+    Case(
+        "modifier-extension-as-extension",
+        _nutrition_order(extension=[{"url": DO_NOT_PERFORM, "valueBoolean": True}]),
+        {"NutritionOrder.extension[0]": "must not be used as an extension (it's a modifierExtension)"},
+    ),
+    Case(
+        "modifier-extension-as-modifier",
+        _nutrition_order(modifierExtension=[{"url": DO_NOT_PERFORM, "valueBoolean": True}]),
+    ),
+    Case(
+        "extension-as-modifier-extension",
+        _patient(modifierExtension=[{"url": BIRTH_PLACE, "valueAddress": {"city": "Leeds"}}]),
+        {"Patient.modifierExtension[0]": "must not be used as a modifierExtension (it's a regular extension)"},
+    ),
+    # references: an unknown resource type, a malformed URL
+    Case(
+        "reference-to-an-unknown-resource-type",
+        _observation("Chicken/1"),
+        {"Observation.subject": "The type 'Chicken' implied by the reference URL Chicken/1 is not a valid Target"},
+        deviates="the HL7 validator checks the type only of references it resolves (deviations.json, classes)",
+    ),
+    Case(
+        "reference-with-a-malformed-url",
+        _observation("ht sdtps://fhir.trust.nhs.uk/Patient/1"),
+        {"Observation.subject": "is not a valid reference"},
+    ),
+    # XHTML named entities are not defined in FHIR's XHTML (no DTD)
+    Case(
+        "narrative-with-nbsp",
+        _patient(text={"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">a&nbsp;b</div>'}),
+        {"Patient.text.div": "entity '&nbsp;'"},
+    ),
+    Case(
+        "narrative-with-reg",
+        _patient(text={"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">a&reg;b</div>'}),
+        {"Patient.text.div": "entity '&reg;'"},
+    ),
+    Case(
+        "narrative-with-xml-and-numeric-entities",
+        _patient(
+            text={"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">a&amp;b&#160;&lt;</div>'}
+        ),
+    ),
+    # a primitive's '_name' object carrying a 'value'
+    Case(
+        "underscore-element-with-a-value",
+        _patient(birthDate="2000-01-01", _birthDate={"value": "2001-01-01"}),
+        {"Patient.birthDate": "The property 'value' is invalid"},
+    ),
+    Case(
+        "underscore-element-empty",
+        _patient(gender="female", _gender={}),
+        {"Patient.gender": "Object must have some content"},
+    ),
+    Case(
+        "complex-extension-with-an-undefined-part",
+        _patient(
+            extension=[
+                {
+                    "url": CORE + "patient-nationality",
+                    "extension": [
+                        {"url": "code", "valueCodeableConcept": {"text": "British"}},
+                        {"url": "xxxx", "valueString": "y"},
+                    ],
+                }
+            ]
+        ),
+        {"Patient.extension[0].extension[1]": "Sub-extension url 'xxxx' is not defined"},
+    ),
+    Case("underscore-element-with-an-id", _patient(birthDate="2000-01-01", _birthDate={"id": "b1"})),
+    # fhir_comments (DSTU2 JSON) is no property of R4
+    Case(
+        "fhir-comments",
+        _patient(fhir_comments=["a comment"], name=[{"family": "Smith", "fhir_comments": ["x"]}]),
+        {
+            "Patient": "Unrecognized property 'fhir_comments'",
+            "Patient.name[0]": "Unrecognized property 'fhir_comments'",
+        },
+    ),
+    # que-12 as its text says: more than one enableWhen needs enableBehavior
+    Case(
+        "que-12-two-conditions-without-enable-behavior",
+        _questionnaire(enableWhen=[_when("=", True), _when("exists", True)]),
+        {"Questionnaire.item[1]": "que-12"},
+    ),
+    Case(
+        "que-12-two-conditions-with-enable-behavior",
+        _questionnaire(enableWhen=[_when("=", True), _when("exists", True)], enableBehavior="any"),
+    ),
+    Case("que-12-one-condition", _questionnaire(enableWhen=[_when("exists", False)])),
+    # the core StructureDefinitions validate (structuredefinition-fhir-type on ElementDefinition.type,
+    # regex on primitive value elements, normative-version on root elements)
+    Case("core-structure-definition-patient", core_structure_definition("Patient")),
+    Case("core-structure-definition-base64binary", core_structure_definition("base64Binary")),
+    Case("core-structure-definition-address", core_structure_definition("Address")),
+    Case(
+        "fhir-type-extension-elsewhere",
+        _patient(extension=[{"url": CORE + "structuredefinition-fhir-type", "valueUrl": "string"}]),
+        {"Patient": "is not allowed to be used at this point"},
+    ),
+    # v2-0203 defines NNxxx by pattern: NN and an ISO 3166 alpha-3 country code
+    Case("identifier-type-nn-country", _identifier_type("NNGBR")),
+    Case(
+        "identifier-type-nn-alone",
+        _identifier_type("NN"),
+        {"Patient.identifier[0].type.coding[0].code": "Unknown code 'NN'"},
+    ),
+    Case(
+        "identifier-type-unknown",
+        _identifier_type("ZZTOP"),
+        {"Patient.identifier[0].type.coding[0].code": "Unknown code 'ZZTOP'"},
+    ),
+    # unknown extensions in HL7's space are errors (the extension pack is not loaded)
+    Case(
+        "unknown-hl7-extension",
+        _patient(extension=[{"url": CORE + "patient-notInCore", "valueString": "x"}]),
+        {"Patient.extension[0]": "could not be found so is not allowed here"},
+    ),
+    Case(
+        "extension-pack-extension-without-the-pack",
+        _patient(extension=[{"url": CORE + "patient-sexParameterForClinicalUse", "valueString": "x"}]),
+        {"Patient.extension[0]": "hl7.fhir.uv.extensions.r4"},
+    ),
+    Case(
+        "unknown-hl7-tools-extension",
+        _patient(extension=[{"url": "http://hl7.org/fhir/tools/StructureDefinition/not-a-tool", "valueString": "x"}]),
+        {"Patient.extension[0]": "could not be found"},
+    ),
+    # identifiers whose IETF system says what the value is
+    Case(
+        "identifier-rfc3986-not-a-uri",
+        _patient(identifier=[{"system": "urn:ietf:rfc:3986", "value": UUID}]),
+        {"Patient.identifier[0]": "must be a full URI"},
+    ),
+    Case("identifier-rfc3986-uri", _patient(identifier=[{"system": "urn:ietf:rfc:3986", "value": f"urn:uuid:{UUID}"}])),
+    Case(
+        "identifier-rfc4122-not-a-uuid",
+        _patient(identifier=[{"system": "https://tools.ietf.org/html/rfc4122", "value": "abc"}]),
+        {"Patient.identifier[0]": "is not correct for the identifier 'abc'"},
+    ),
+    Case(
+        "identifier-rfc4122-uuid",
+        _patient(identifier=[{"system": "https://tools.ietf.org/html/rfc4122", "value": UUID}]),
+    ),
+    # a vital signs code makes the core vital signs profile apply (R4, Vital Signs)
+    Case("vital-signs-heart-rate", _heart_rate()),
+    Case(
+        "vital-signs-heart-rate-without-category",
+        _heart_rate(category=None),
+        {"Observation": "Observation.category: minimum required = 1"},
+    ),
+    # example URLs in uri and canonical values, but not in a Bundle's fullUrl nor a canonical resource's url
+    Case(
+        "example-url-in-identifier-system",
+        _patient(identifier=[{"system": "http://example.org/ids", "value": "1"}]),
+        {"Patient.identifier[0].system": "Example URLs are not allowed"},
+    ),
+    Case(
+        "example-url-in-a-canonical",
+        {
+            "resourceType": "QuestionnaireResponse",
+            "id": "r1",
+            "text": NARRATIVE,
+            "status": "in-progress",
+            "questionnaire": "https://example.com/base/Questionnaire/q1",
+        },
+        {"QuestionnaireResponse.questionnaire": "Example URLs are not allowed"},
+    ),
+    Case(
+        "example-url-as-a-value-set-url",
+        {
+            "resourceType": "ValueSet",
+            "id": "v1",
+            "text": NARRATIVE,
+            "name": "V1",
+            "url": "http://example.org/vs",
+            "status": "draft",
+        },
+    ),
+    Case(
+        "example-url-as-a-full-url",
+        {
+            "resourceType": "Bundle",
+            "id": "b1",
+            "type": "collection",
+            "entry": [{"fullUrl": "http://example.org/fhir/Patient/1", "resource": {**_patient(), "id": "1"}}],
+        },
+    ),
+]
+
+
+def resource_of(case: Case) -> Resource:
+    return copy.deepcopy(case.resource)

@@ -1,0 +1,21 @@
+"""Issue 12, item 2: the base-specification rules of base_spec_cases.py, each case's errors
+exactly (locations, and a fragment of each text). The oracle test asks the HL7 validator
+about the same cases."""
+
+from __future__ import annotations
+
+import pytest
+
+from fhircare.validation.api import Validator
+from tests.unit.validation.base_spec_cases import CASES, Case, resource_of
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_base_spec_rule(case: Case, core_validator: Validator) -> None:
+    errors = core_validator.validate(resource_of(case)).errors
+    found: dict[str, list[str]] = {}
+    for issue in errors:
+        found.setdefault(issue.expression, []).append(issue.text)
+    assert set(found) == set(case.errors), [f"{i.expression}: {i.text}" for i in errors]
+    for location, fragment in case.errors.items():
+        assert any(fragment in text for text in found[location]), found[location]
