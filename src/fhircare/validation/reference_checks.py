@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from fhircare.errors import DefinitionError
@@ -11,6 +12,9 @@ from fhircare.validation.structure import ElementNode
 if TYPE_CHECKING:
     from fhircare.validation.services import WalkServices
     from fhircare.validation.walk import Walk
+
+
+_HAS_SPACE = re.compile(r"\s").search
 
 
 def _allowed_types(validator: WalkServices, node: ElementNode) -> set[str]:
@@ -35,7 +39,7 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     ref = value.get("reference")
     if not isinstance(ref, str):
         return
-    if not ref or any(c.isspace() for c in ref):
+    if not ref or _HAS_SPACE(ref):
         w.sink.error("invalid", loc, f"The reference '{ref}' is not a valid reference")
         return
     parsed = parse_reference(ref)

@@ -151,6 +151,12 @@ def _element_at(slice_node: ElementNode, path: str, services: SliceServices) -> 
         if seg == "$this" or node is None:
             continue
         nxt = _child(node, seg, services)
+        if nxt is not None and nxt.slices and fixed is None and pattern is None:
+            # through a sliced element (bp's code.coding, sliced to one required coding
+            # that fixes system and code): the one slice every instance must have says it
+            required = [s for s in nxt.slices if s.min > 0]
+            if len(required) == 1:
+                nxt = required[0]
         fixed = fixed.get(seg) if isinstance(fixed, dict) else None
         pattern = pattern.get(seg) if isinstance(pattern, dict) else None
         if isinstance(pattern, list) and pattern:

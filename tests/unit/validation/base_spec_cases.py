@@ -109,6 +109,28 @@ def _heart_rate(**changes: Any) -> Resource:
     return {k: v for k, v in observation.items() if v is not None}
 
 
+def _bp_component(snomed: str, loinc: str, value: int) -> Resource:
+    return {
+        "code": {
+            "coding": [
+                {"system": "http://snomed.info/sct", "code": snomed},
+                {"system": "http://loinc.org", "code": loinc},
+            ]
+        },
+        "valueQuantity": {"value": value, "unit": "mmHg", "system": "http://unitsofmeasure.org", "code": "mm[Hg]"},
+    }
+
+
+def _blood_pressure(*components: Resource) -> Resource:
+    return _heart_rate(
+        code={"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+        valueQuantity=None,
+        component=list(components),
+    )
+
+
+SYSTOLIC = _bp_component("72313002", "8480-6", 142)
+DIASTOLIC = _bp_component("1091811000000102", "8462-4", 94)
 DO_NOT_PERFORM = CORE + "request-doNotPerform"
 BIRTH_PLACE = CORE + "patient-birthPlace"
 
@@ -264,6 +286,14 @@ CASES: list[Case] = [
         "vital-signs-heart-rate-without-category",
         _heart_rate(category=None),
         {"Observation": "Observation.category: minimum required = 1"},
+    ),
+    # bp slices component by code.coding.code: the value is fixed in the one coding slice
+    # each component must have (code.coding:SBPCode), found through that slice
+    Case("vital-signs-blood-pressure", _blood_pressure(SYSTOLIC, DIASTOLIC)),
+    Case(
+        "vital-signs-blood-pressure-without-diastolic",
+        _blood_pressure(SYSTOLIC),
+        {"Observation": "Slice 'Observation.component:DiastolicBP': a matching slice is required"},
     ),
     # example URLs in uri and canonical values, but not in a Bundle's fullUrl nor a canonical resource's url
     Case(
