@@ -83,3 +83,15 @@ def ukcore_validator() -> Validator:
     if not UKCORE.is_dir():
         pytest.skip(f"UK Core reference copy not found at {UKCORE}")
     return Validator.create(igs=[UKCORE, UKCORE_GLOBAL])
+
+
+@pytest.fixture(scope="session")
+def extracts_500(tmp_path_factory: pytest.TempPathFactory, layouts: dict[str, TrustMapping]) -> dict[str, MappedRun]:
+    """500 synthetic service users in each layout (same seed), read back and mapped: the
+    extract the done-when measures of issues 9 and 10 are taken on."""
+    runs = {}
+    for name, mapping in layouts.items():
+        folder = tmp_path_factory.mktemp(f"extract-500-{name}")
+        synthesise(mapping, folder, patients=500, seed=9)
+        runs[name] = map_folder(folder, mapping)
+    return runs
