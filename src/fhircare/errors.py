@@ -148,6 +148,28 @@ class ExtractError(InputError):
     """A trust extract cannot be read at all (no such folder, nothing matching)."""
 
 
+class LimitError(InputError):
+    """An input is larger than a configured limit allows (a row, a field, a mapping file,
+    YAML aliases, a ConceptMap): the message names the limit's setting and the file."""
+
+    issue_code = "too-costly"
+    http_status = 413
+
+
+class OutputError(InputError):
+    """fhircare cannot write where it was asked to: the disk is full, a file size limit is
+    set, permission is denied. Nothing half-written is left behind."""
+
+    issue_code = "exception"
+
+
+class OutputBusyError(InputError):
+    """Another fhircare process is writing to the same output folder."""
+
+    issue_code = "lock-error"
+    http_status = 409
+
+
 class RecordError(InputError):
     """One problem with one row of a trust extract, naming its file, line and field
     (the column or JSON key as the trust wrote it)."""
@@ -163,6 +185,15 @@ class RecordError(InputError):
         super().__init__(f"{field}: {message}" if field else message, file=file, line=line)
         self.reason = message
         self.field = field
+
+
+class LimitExceededError(InputError):
+    """An input is past one of the documented limits (file size, line size, JSON depth,
+    number size, archive members or unpacked size). The message names the limit, its
+    value and the FHIRCARE_ setting that raises it."""
+
+    issue_code = "too-costly"
+    http_status = 413
 
 
 class StoreError(FhircareError):
@@ -197,3 +228,46 @@ class TargetAuthError(TargetError):
     """The target (or its token endpoint) refused fhircare's credentials."""
 
     issue_code = "security"
+
+
+# --- the partner FHIR API -------------------------------------------------------------------
+
+
+class AuthenticationError(FhircareError):
+    """No usable access token (missing, expired, forged, for another audience, revoked)."""
+
+    issue_code = "login"
+    http_status = 401
+
+
+class ForbiddenError(FhircareError):
+    """The token's scopes do not allow this interaction on this resource type."""
+
+    issue_code = "forbidden"
+    http_status = 403
+
+
+class NotFoundError(FhircareError):
+    """No such resource — or one the caller may not see: the two are never told apart."""
+
+    issue_code = "not-found"
+    http_status = 404
+
+
+class NotSupportedError(InputError):
+    """A search parameter, modifier, operation or format the API does not support: refused,
+    never ignored."""
+
+    issue_code = "not-supported"
+
+
+class MethodNotAllowedError(NotSupportedError):
+    """The API reads only: creating, updating and deleting are not allowed."""
+
+    http_status = 405
+
+
+class NotAcceptableError(NotSupportedError):
+    """A response format other than FHIR JSON was asked for."""
+
+    http_status = 406

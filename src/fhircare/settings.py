@@ -59,6 +59,37 @@ class Settings(BaseSettings):
     )
     log_level: str = "WARNING"
 
+    # --- limits of what fhircare map, synth, load and mapping check read -----------------
+    # Each bounds the memory or time one hostile or broken input can take. Reaching one is
+    # a clear error naming the setting and the file (a row: a problem on that row; a
+    # mapping file or ConceptMap: the file is refused). Raise one on purpose when a trust's
+    # extract needs it, e.g. FHIRCARE_EXTRACT_MAX_FIELD_BYTES=1048576.
+    extract_max_row_bytes: int = Field(
+        default=4 * 1024 * 1024,
+        ge=1024,
+        description="Longest row of an extract file: one JSON line, or one CSV record with every line it spans.",
+    )
+    extract_max_field_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Longest single CSV cell of an extract file."
+    )
+    mapping_max_bytes: int = Field(default=1024 * 1024, ge=1024, description="Largest mapping file (YAML).")
+    mapping_max_aliases: int = Field(
+        default=50, ge=0, description="YAML aliases (*name) a mapping file may use; 0 refuses every alias."
+    )
+    mapping_max_nodes: int = Field(
+        default=200_000,
+        ge=100,
+        description="YAML nodes a mapping file may hold once its aliases are expanded (refuses alias bombs).",
+    )
+    concept_map_max_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=1024, description="Largest ConceptMap file a mapping file names."
+    )
+    mapping_allowed_dirs: list[Path] = Field(
+        default_factory=list,
+        description="Folders besides the mapping file's own that paths in a mapping file (concept_maps) may"
+        " name, as a JSON list: FHIRCARE_MAPPING_ALLOWED_DIRS='[\"/srv/fhircare/maps\"]'.",
+    )
+
     # --- record store and sync (fhircare load / sync / run / outbox) ----------------------
     store_url: str = Field(
         default_factory=_default_store_url,
@@ -109,3 +140,52 @@ class Settings(BaseSettings):
     )
     target_key_id: str | None = Field(default=None, description="kid of the private key (JWT header).")
     target_scope: str | None = Field(default=None, description="Scopes to ask for, space-separated.")
+
+    # --- the partner FHIR API (fhircare serve, fhircare partners) ---------------------------
+    api_base_url: str | None = Field(
+        default=None,
+        description="The API's public base URL (partners' client assertions name {base}/auth/token);"
+        " default http://HOST:PORT of fhircare serve.",
+    )
+    api_token_lifetime_seconds: int = Field(
+        default=300, ge=30, le=3600, description="How long an access token the API issues is valid."
+    )
+    api_token_key: str | None = Field(
+        default=None,
+        description="Key to sign access tokens with (HS256); default one made once and kept in the store.",
+    )
+    api_partner_cache_seconds: float = Field(
+        default=5.0, ge=0, le=60, description="How long the API remembers a partner's registration (removal delay)."
+    )
+    api_page_size: int = Field(default=20, ge=1, le=1000, description="Search results per page without _count.")
+    api_max_page_size: int = Field(default=100, ge=1, le=1000, description="The largest _count honoured.")
+
+    # --- Limits of `fhircare validate` and `fhircare packages` (issue 14) -------------------
+    # Hostile or broken input stops at these with an error naming the limit and the file
+    # (exit code 2), instead of exhausting memory, disk or time. Raise one on purpose with
+    # its FHIRCARE_ variable, for example FHIRCARE_VALIDATE_MAX_FILE_BYTES=2000000000.
+    validate_max_file_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        gt=0,
+        description="Largest .json file validate reads (a file is one resource or Bundle, read whole).",
+    )
+    validate_max_line_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        gt=0,
+        description="Longest NDJSON line (one resource); NDJSON files themselves are streamed, any size.",
+    )
+    validate_max_json_depth: int = Field(
+        default=100, gt=0, description="Deepest nesting of JSON objects and arrays in one resource."
+    )
+    validate_max_number_digits: int = Field(
+        default=100, gt=0, description="Most digits in one JSON number (FHIR integers are 32-bit)."
+    )
+    package_max_members: int = Field(
+        default=50_000, gt=0, description="Most files and folders in a package archive (.tgz)."
+    )
+    package_max_unpacked_bytes: int = Field(
+        default=1024 * 1024 * 1024,
+        gt=0,
+        description="Largest total size of a package archive's files once unpacked.",
+    )
+    # -----------------------------------------------------------------------------------------

@@ -51,8 +51,13 @@ def is_sync_provenance(resource: Json) -> bool:
 
 
 def _strip_meta(resource: Json) -> Json:
+    """Only fhircare's own meta, its labels and tags in a set order (a label list is a set:
+    HAPI sorts it)."""
     out = copy.deepcopy(resource)
     meta = {k: v for k, v in (out.get("meta") or {}).items() if k in _OWN_META}
+    for key in ("security", "tag"):
+        if isinstance(meta.get(key), list):
+            meta[key] = sorted(meta[key], key=lambda c: (str(c.get("system")), str(c.get("code"))))
     if meta:
         out["meta"] = meta
     else:
@@ -171,7 +176,7 @@ def compare_with_store(
             local = _local_form(resource, held)
             # compared as values: a server in JavaScript (Medplum) writes the decimal 5.0 as 5
             if content_hash(local) != stored[key].content_hash and orjson.loads(local) != orjson.loads(
-                stored[key].content
+                _local_form(orjson.loads(stored[key].content), {})
             ):
                 result.different.append(f"{rtype}/{ours}")
         result.duplicated_identifiers.extend(i for i, n in identifiers.items() if n > 1)

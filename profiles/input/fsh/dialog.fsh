@@ -52,6 +52,12 @@ Description: "DIALOG: eleven self-rated satisfaction items (8 life domains, 3 tr
 // One slice of the response per DIALOG item, matched by linkId.
 RuleSet: DialogAnswerSlice(slice, linkId)
 * item[{slice}].linkId = "{linkId}" (exactly)
+// sliced per item, so that the more-help slice always has its linkId to match on (a
+// generic slice without one cannot be evaluated: the HL7 validator reports an error)
+* item[{slice}].answer.item ^slicing.discriminator.type = #value
+* item[{slice}].answer.item ^slicing.discriminator.path = "linkId"
+* item[{slice}].answer.item ^slicing.rules = #closed
+* item[{slice}].answer.item contains moreHelp 0..1 MS
 * item[{slice}].answer.item[moreHelp].linkId = "{linkId}-more-help" (exactly)
 
 Profile: FhircareDialogResponse
@@ -102,10 +108,6 @@ Description: "A service user's DIALOG ratings, tied to the DIALOG Questionnaire,
 * item.answer.valueCoding.extension contains http://hl7.org/fhir/StructureDefinition/ordinalValue named ordinalValue 0..1 MS
 * item.answer.valueCoding.display 1..1 MS
 * item.answer.item 0..1 MS
-* item.answer.item ^slicing.discriminator.type = #value
-* item.answer.item ^slicing.discriminator.path = "linkId"
-* item.answer.item ^slicing.rules = #closed
-* item.answer.item contains moreHelp 0..1 MS
 * item.answer.item.answer 0..1 MS
 * item.answer.item.answer.value[x] 1..1 MS
 * item.answer.item.answer.value[x] only boolean

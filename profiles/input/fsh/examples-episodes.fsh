@@ -85,5 +85,5 @@ Title: "Distant Hills Hospital (out-of-area provider)"
 * identifier[odsOrganisationCode].value = "ZZP01"
 * active = true
 * type[0].coding[0] = $organization-type#prov "Healthcare Provider"
-* type[0].coding[1] = PartnerOrganisationType#other-provider "Other provider (out-of-area, independent)"
+* type[0].coding[1] = PartnerOrganisationType#other-provider "Other NHS trust or independent provider"
 * name = "Distant Hills Hospital"

@@ -20,8 +20,11 @@ from fhircare.cli.common import (
     exit_code_for,
 )
 from fhircare.cli.map import MAP_EPILOG, map_command
+from fhircare.cli.mapping import mapping_app
 from fhircare.cli.outbox import outbox_app
 from fhircare.cli.packages import packages_app
+from fhircare.cli.partners import partners_app
+from fhircare.cli.serve import SERVE_EPILOG, serve_command
 from fhircare.cli.sync import LOAD_EPILOG, RUN_EPILOG, SYNC_EPILOG, load_command, run_command, sync_command
 from fhircare.cli.synth import SYNTH_EPILOG, synth_command
 from fhircare.cli.validate import FILE_EXTENSION_URL, VALIDATE_EPILOG, validate_command
@@ -38,24 +41,45 @@ app = typer.Typer(
         " FHIRCARE_PACKAGE_CACHE (default ~/.fhir/packages)."
     ),
     epilog=(
-        "Examples:\n\n"
-        f"  fhircare packages install {CORE_PACKAGE}\n\n"
-        "  fhircare packages list\n\n"
-        "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n\n"
-        "  fhircare map --extract extract/ --mapping mappings/rio-like.yaml --out out/\n\n"
+        "Examples:\n\n\b\n"
+        f"  fhircare packages install {CORE_PACKAGE}\n"
+        "  fhircare packages list\n"
+        "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n"
+        "  fhircare mapping check mappings/rio-like.yaml --extract extract/\n"
+        "  fhircare map --extract extract/ --mapping mappings/rio-like.yaml --out out/\n"
         "  fhircare run --extract extract/ --mapping mappings/rio-like.yaml --target http://localhost:8080/fhir\n\n"
         "Exit codes: 0 ok, 1 failure reported, 2 usage or I/O problem."
     ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    # plain help: paragraphs reflowed to the terminal, no <bool>/<list[Path]> placeholders
+    rich_markup_mode=None,
 )
 
 app.add_typer(packages_app, name="packages")
+app.add_typer(mapping_app, name="mapping")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("fhircare")
+        except PackageNotFoundError:
+            found = "unknown"
+        typer.echo(f"fhircare {found}")
+        raise typer.Exit(EXIT_OK)
 
 
 @app.callback()
-def _root(ctx: typer.Context) -> None:
+def _root(
+    ctx: typer.Context,
+    show_version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print fhircare's version and exit."
+    ),
+) -> None:
     try:
         settings = Settings()
     except ValidationError as exc:
@@ -74,6 +98,8 @@ app.command("load", epilog=LOAD_EPILOG)(load_command)
 app.command("sync", epilog=SYNC_EPILOG)(sync_command)
 app.command("run", epilog=RUN_EPILOG)(run_command)
 app.add_typer(outbox_app, name="outbox")
+app.command("serve", epilog=SERVE_EPILOG)(serve_command)
+app.add_typer(partners_app, name="partners")
 
 
 def main() -> None:

@@ -14,7 +14,15 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from fhircare.errors import DefinitionError, FhircareError, InputError, PackageError, StoreError, TargetError
+from fhircare.errors import (
+    DefinitionError,
+    FhircareError,
+    InputError,
+    MappingFileError,
+    PackageError,
+    StoreError,
+    TargetError,
+)
 from fhircare.settings import Settings
 from fhircare.validation.packages import CORE_PACKAGE, PackageCache
 
@@ -84,14 +92,40 @@ def _fail(message: str, code: int) -> NoReturn:
 
 @contextlib.contextmanager
 def _errors_reported() -> Iterator[None]:
-    """Report a FhircareError or OSError as one line on stderr and exit with its code."""
+    """Report a FhircareError or OSError as one line on stderr (a mapping file's every
+    problem, one per line) and exit with its code."""
     try:
         yield
+    except MappingFileError as exc:
+        console = _stderr()
+        for line in exc.lines():
+            console.print(Text.assemble(("error: ", "bold red"), line))
+        raise typer.Exit(exit_code_for(exc)) from None
     except FhircareError as exc:
         _fail(str(exc), exit_code_for(exc))
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         _fail(f"{exc.strerror or type(exc).__name__}{where}", exit_code_for(exc))
+
+
+@contextlib.contextmanager
+def no_traceback(what: str) -> Iterator[None]:
+    """An error fhircare did not foresee ends the command with one clear line and exit
+    code 2, never a traceback. The debug log names where it happened (file and line of
+    fhircare's code), never the exception's message, which could quote personal data."""
+    try:
+        yield
+    except (typer.Exit, typer.Abort, KeyboardInterrupt, SystemExit, FhircareError, OSError):
+        raise  # foreseen: _errors_reported (outside this block) reports them
+    except MemoryError:
+        _fail(f"{what} ran out of memory", EXIT_USAGE)
+    except Exception as exc:
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = [f"{Path(f.filename).name}:{f.lineno}" for f in frames[-3:]]
+        structlog.get_logger("fhircare").debug("internal error", error=type(exc).__name__, at=where)
+        _fail(f"{what} stopped on an internal error ({type(exc).__name__}); please report it", EXIT_USAGE)
 
 
 def build_validator(igs: list[Path], settings: Settings) -> Validator:

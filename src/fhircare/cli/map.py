@@ -1,12 +1,17 @@
 """``fhircare map``: a trust extract, through its mapping file, to FHIR transaction bundles.
 
-Writes two files into the output folder, each complete or not at all (written beside
-and renamed into place at the end, so a crash never leaves a half-written file behind):
+Writes two files into the output folder, each complete or not at all:
 
 - ``bundles.ndjson``: one transaction Bundle per line, one per mapped service user;
 - ``rejects.jsonl``: one problem per line (file, line, field, reason, ...), for the
   trust to correct at source. It can quote a mis-mapped value: it is a report for the
   trust, never a log.
+
+While it runs, the command holds a lock on the output folder (a second run into it is
+refused at once) and keeps every working file — the extract's row store, the outputs
+being written — in a private folder inside it (mode 0700), removed when it ends; one a
+killed run left behind is removed by the next run. Outputs are fsync'd and renamed into
+place (mode 0600: they hold personal data).
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import structlog
 import typer
@@ -35,13 +40,19 @@ from fhircare.cli.common import (
     _stderr,
     _stdout,
     build_validator,
+    no_traceback,
     progress_bar,
 )
 from fhircare.errors import UsageError
+from fhircare.workspace import OutputFile, WorkFolder, folder_lock, terminate_cleanly
 
 if TYPE_CHECKING:
+    from fhircare.mapping.context import MappingContext
     from fhircare.mapping.run import MapOutcome
+    from fhircare.source.mapping_schema import TrustMapping
+    from fhircare.source.reader import Extract
     from fhircare.source.results import Problem
+    from fhircare.validation.api import Validator
 
 BUNDLES = "bundles.ndjson"
 REJECTS = "rejects.jsonl"
@@ -59,11 +70,16 @@ MAP_EPILOG = (
     " entry a conditional update on its business identifier, so sending a bundle twice"
     f" changes nothing. OUT/{REJECTS}: one problem per line, as JSON with file, line, field"
     " (the column or key as the trust wrote it), reason, service_user_id and stage (read,"
-    " consistency or validation). A service user with any problem is rejected whole: nothing"
-    " of theirs is in the bundles.\n\n"
-    "Exit codes: 0 every service user mapped; 1 some were rejected (see the rejects file);"
-    " 2 the input is unusable (no such folder, a wrong mapping file, a file the mapping needs"
-    " is missing or unreadable) or the arguments are wrong."
+    " consistency, validation or internal). A service user with any problem is rejected whole: nothing"
+    " of theirs is in the bundles. A problem that follows from another (a missing file or column)"
+    " names it as caused_by; the cause is printed on stderr first.\n\n"
+    "One run at a time per output folder: a second is refused at once. Working files stay in a"
+    " private folder inside OUT and are removed at the end (or by the next run after a crash).\n\n"
+    "Exit codes: 0 every service user mapped; 1 some were rejected or some rows have problems (see"
+    " the rejects file); 2 the input is unusable (no such folder, a wrong mapping file, a file or"
+    " column the mapping needs is missing or unreadable, a line that names no service user, a limit"
+    " reached) or the arguments are wrong, or the output cannot be written (disk full, permission"
+    " denied, another run holds the output folder)."
 )
 
 _log = structlog.get_logger("fhircare.map")
@@ -76,6 +92,11 @@ class _Tally:
     rejected: Counter[str] = field(default_factory=Counter)
     resources: Counter[str] = field(default_factory=Counter)
     other_problems: int = 0
+    #: problems that follow from a root cause, by the cause
+    follow_ons: Counter[str] = field(default_factory=Counter)
+    ignored: dict[str, int] = field(default_factory=dict)
+    absent_optional: list[str] = field(default_factory=list)
+    causes: list[str] = field(default_factory=list)
 
     @property
     def rejected_total(self) -> int:
@@ -147,14 +168,16 @@ def map_command(
     and validated. Nothing of a service user with any problem is written.
     """
     from fhircare.mapping.context import MappingContext
-    from fhircare.mapping.run import map_results
+    from fhircare.source.limits import ReadLimits
     from fhircare.source.mapping_file import load_mapping
     from fhircare.source.reader import read_extract
 
     settings = _settings(ctx)
-    with _errors_reported():
+    limits = ReadLimits.from_settings(settings)
+    tally = _Tally()
+    with _errors_reported(), no_traceback("fhircare map"), terminate_cleanly():
         day = _as_of(as_of)
-        mapping = load_mapping(mapping_file)
+        mapping = load_mapping(mapping_file, limits=limits)
         validator = None
         if validate:
             validator = build_validator(list(igs or []), settings)
@@ -162,30 +185,62 @@ def map_command(
             raise UsageError("--ig needs validation: leave out --no-validate")
         context = MappingContext.from_mapping(mapping, as_of=day)
         out_dir.mkdir(parents=True, exist_ok=True)
-        tally = _Tally()
         with (
+            folder_lock(out_dir),
+            WorkFolder(out_dir) as work,
             _long_lived_objects_frozen(),
-            _Output(out_dir / BUNDLES) as bundles,
-            _Output(out_dir / REJECTS) as rejects,
+            OutputFile(out_dir / BUNDLES, work) as bundles,
+            OutputFile(out_dir / REJECTS, work) as rejects,
             _progress() as progress,
-            read_extract(extract, mapping, on_rows=progress.rows) as source,
+            read_extract(extract, mapping, workdir=work.path, on_rows=progress.rows, limits=limits) as source,
         ):
             for problem in [*source.file_problems, *source.directory_problems, *source.unattributed_problems()]:
-                _write_problem(rejects.handle, problem, "read")
+                _write_problem(rejects, problem, "read", tally)
                 tally.other_problems += 1
             progress.start_mapping(source.service_user_count())
-            for outcome in map_results(source, mapping, context, validator):
-                _record(outcome, tally, bundles.handle, rejects.handle)
+            for outcome in _outcomes(source, mapping, context, validator):
+                _record(outcome, tally, bundles, rejects)
                 progress.advance()
             unusable = source.unusable
+            tally.causes = list(dict.fromkeys(str(p) for p in source.file_problems))
+            tally.ignored = dict(source.ignored)
+            tally.absent_optional = [str(p) for p in source.absent_optional]
     _log.info("mapped", read=tally.read, mapped=tally.mapped, rejected=tally.rejected_total)
     _print_summary(tally, out_dir)
-    if unusable:
+    _print_causes(tally, out_dir)
+    if unusable or (tally.causes and tally.mapped == 0):
         _stderr().print(
             Text.assemble(("error: ", "bold red"), f"the extract cannot be used as it is (see {out_dir / REJECTS})")
         )
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FAILURE if tally.rejected_total or tally.other_problems else EXIT_OK)
+
+
+def _outcomes(
+    source: Extract, mapping: TrustMapping, context: MappingContext, validator: Validator | None
+) -> Iterator[MapOutcome]:
+    """Every service user's outcome; a fault of fhircare's while mapping one is a
+    rejection of that one (stage "internal"), and the others are still mapped."""
+    from fhircare.mapping.run import MapOutcome, map_results
+    from fhircare.source.results import Problem
+
+    for result in source:
+        try:
+            yield from map_results([result], mapping, context, validator)
+        except Exception as exc:
+            reason = f"internal error while mapping this service user ({type(exc).__name__}); please report it"
+            problem = Problem("", None, None, reason, service_user_id=result.service_user_id)
+            yield MapOutcome(result.service_user_id, None, (problem,), "internal")  # type: ignore[arg-type]
+
+
+def _print_causes(tally: _Tally, out_dir: Path) -> None:
+    """Root causes first, once each, on stderr: a missing file or column, a line that
+    names no one; with how many problems follow from each."""
+    console = _stderr()
+    for cause in tally.causes:
+        follow = tally.follow_ons.get(cause, 0)
+        more = f" ({follow} problems follow from it, see {out_dir / REJECTS})" if follow else ""
+        console.print(Text.assemble(("error: ", "bold red"), cause, more))
 
 
 def _as_of(text: str | None) -> date:
@@ -197,7 +252,7 @@ def _as_of(text: str | None) -> date:
         raise UsageError(f"--as-of {text}: not a date (YYYY-MM-DD)") from None
 
 
-def _record(outcome: MapOutcome, tally: _Tally, bundles: IO[bytes], rejects: IO[bytes]) -> None:
+def _record(outcome: MapOutcome, tally: _Tally, bundles: OutputFile, rejects: OutputFile) -> None:
     import orjson
 
     tally.read += 1
@@ -208,43 +263,21 @@ def _record(outcome: MapOutcome, tally: _Tally, bundles: IO[bytes], rejects: IO[
         return
     tally.rejected[outcome.stage or "read"] += 1
     for problem in outcome.problems:
-        _write_problem(rejects, problem, outcome.stage or "read", outcome.service_user_id)
+        _write_problem(rejects, problem, outcome.stage or "read", tally, outcome.service_user_id)
 
 
-def _write_problem(rejects: IO[bytes], problem: Problem, stage: str, service_user_id: str | None = None) -> None:
+def _write_problem(
+    rejects: OutputFile, problem: Problem, stage: str, tally: _Tally, service_user_id: str | None = None
+) -> None:
     """One line of the rejects report; every problem of a rejected service user names them."""
     import orjson
 
     line = problem.to_dict()
     if service_user_id is not None:
         line.setdefault("service_user_id", service_user_id)
+    if problem.caused_by is not None:
+        tally.follow_ons[problem.caused_by] += 1
     rejects.write(orjson.dumps({**line, "stage": stage}) + b"\n")
-
-
-class _Output:
-    """A file written beside its final name and renamed into place only when complete."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.partial = path.with_name(f".{path.name}.partial")
-        self._handle: IO[bytes] | None = None
-
-    @property
-    def handle(self) -> IO[bytes]:
-        assert self._handle is not None
-        return self._handle
-
-    def __enter__(self) -> _Output:
-        self._handle = self.partial.open("wb")
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *_: Any) -> None:
-        assert self._handle is not None
-        self._handle.close()
-        if kind is None:
-            self.partial.replace(self.path)
-        else:
-            self.partial.unlink(missing_ok=True)
 
 
 class _Progress:
@@ -299,11 +332,16 @@ def _print_summary(tally: _Tally, out_dir: Path) -> None:
     table.add_column("count", justify="right")
     table.add_row("service users read", str(tally.read))
     table.add_row(Text("mapped", style="green"), str(tally.mapped))
-    for stage in ("read", "consistency", "validation"):
+    for stage in ("read", "consistency", "validation", "internal"):
         count = tally.rejected[stage]
-        table.add_row(Text(f"rejected ({stage})", style="red" if count else ""), str(count))
+        if stage != "internal" or count:
+            table.add_row(Text(f"rejected ({stage})", style="red" if count else ""), str(count))
     table.add_row(Text("other problems", style="red" if tally.other_problems else ""), str(tally.other_problems))
+    for name, count in sorted(tally.ignored.items()):
+        table.add_row(Text(f"rows ignored by ignore_rows ({name})"), str(count))
     out.print(table)
+    for note in tally.absent_optional:
+        out.print(Text(f"Optional file absent: {note}."))
     resources = Table(title=Text("Resources written"), title_justify="left")
     resources.add_column("resource type")
     resources.add_column("count", justify="right")

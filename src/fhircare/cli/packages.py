@@ -18,12 +18,13 @@ packages_app = typer.Typer(
         " (<cache>/<name>#<version>/package/, the layout SUSHI and the HL7 validator share)."
     ),
     epilog=(
-        "Examples:\n\n"
-        f"  fhircare packages install {CORE_PACKAGE}\n\n"
-        "  fhircare packages install fhir.r4.ukcore.stu2#2.0.1 --from ./ukcore.tgz\n\n"
+        "Examples:\n\n\b\n"
+        f"  fhircare packages install {CORE_PACKAGE}\n"
+        "  fhircare packages install fhir.r4.ukcore.stu2#2.0.1 --from ./fhir.r4.ukcore.stu2-2.0.1.tgz\n"
         "  fhircare packages list"
     ),
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 

@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -29,16 +29,18 @@ from fhircare.cli.common import (
     _stderr,
     _stdout,
     build_validator,
+    no_traceback,
     progress_bar,
 )
 from fhircare.errors import UsageError
 from fhircare.settings import Settings
+from fhircare.workspace import terminate_cleanly
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from fhircare.source.results import Problem
-    from fhircare.store.load import LoadSummary
+    from fhircare.store.load import ExtractReport, LoadSummary
     from fhircare.sync.engine import SyncSummary
 
 
@@ -160,22 +162,6 @@ def open_engine(settings: Settings, store: str | None, *, pool_size: int = 5) ->
 # --- load ---------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _rejects_file(path: Path) -> Iterator[IO[bytes]]:
-    """The rejects report, written beside its name and renamed into place when complete."""
-    partial = path.with_name(f".{path.name}.partial")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = partial.open("wb")
-    try:
-        yield handle
-    except BaseException:
-        handle.close()
-        partial.unlink(missing_ok=True)
-        raise
-    handle.close()
-    partial.replace(path)
-
-
 def _load(
     settings: Settings,
     engine: Engine,
@@ -187,17 +173,20 @@ def _load(
     confirm_removals: bool,
     rejects_path: Path,
     quiet_progress: bool,
-) -> tuple[LoadSummary, bool]:
+) -> tuple[LoadSummary, ExtractReport]:
     from fhircare.cli.map import _as_of
     from fhircare.mapping.context import MappingContext
+    from fhircare.source.limits import ReadLimits
     from fhircare.source.mapping_file import load_mapping
     from fhircare.store.fingerprint import file_sha256, run_fingerprint
     from fhircare.store.load import LoadRequest, RemovalPolicy, load_extract
+    from fhircare.workspace import OutputFile, WorkFolder
 
     if not extract.is_dir():
         raise UsageError(f"--extract {extract}: no such folder")
     day = _as_of(as_of)
-    mapping = load_mapping(mapping_file)
+    limits = ReadLimits.from_settings(settings)
+    mapping = load_mapping(mapping_file, limits=limits)
     validator = build_validator(igs, settings)
     request = LoadRequest(
         extract_dir=extract,
@@ -213,7 +202,12 @@ def _load(
         ),
         removal=RemovalPolicy(settings.removal_threshold, settings.removal_runs, confirm_removals),
     )
-    with _rejects_file(rejects_path) as rejects, _bar(quiet_progress) as bar:
+    rejects_path.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        WorkFolder(rejects_path.parent) as work,
+        OutputFile(rejects_path, work) as rejects,
+        _bar(quiet_progress) as bar,
+    ):
         task = bar.add_task("Loading service users", total=None) if bar is not None else None
 
         def problem(found: Problem, stage: str) -> None:
@@ -223,6 +217,8 @@ def _load(
             engine,
             request,
             validator,
+            workdir=work.path,
+            limits=limits,
             on_problem=problem,
             on_total=(lambda total: bar.update(task, total=total)) if bar is not None else None,
             on_service_user=(lambda: bar.advance(task)) if bar is not None else None,
@@ -262,12 +258,18 @@ def _load_table(summary: LoadSummary) -> list[Table]:
     return [people, resources]
 
 
-def _print_load(summary: LoadSummary, rejects: Path) -> None:
+def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> None:
     out = _stdout()
     for table in _load_table(summary):
         out.print(table)
+    for name, count in sorted(report.ignored.items()):
+        out.print(Text(f"{count} rows of {name} ignored by a rule of the mapping file."))
+    for absent in report.absent_optional:
+        out.print(Text(f"Optional file absent: {absent}"))
     if summary.rejected:
         out.print(Text(f"Problems are listed in {rejects}, one per line."))
+    for cause in report.causes:  # root causes first-class, on stderr
+        _stderr().print(Text.assemble(("cause: ", "bold red"), cause))
     if summary.removals_refused:
         _stderr().print(
             Text.assemble(
@@ -279,8 +281,8 @@ def _print_load(summary: LoadSummary, rejects: Path) -> None:
         )
 
 
-def _load_exit(summary: LoadSummary, usable: bool) -> int:
-    if not usable:
+def _load_exit(summary: LoadSummary, report: ExtractReport) -> int:
+    if not report.usable:
         return EXIT_USAGE
     return EXIT_FAILURE if summary.rejected or summary.removals_refused else EXIT_OK
 
@@ -298,9 +300,9 @@ def load_command(
 ) -> None:
     """Read, map and validate an extract, and store what changed (queued for every target)."""
     settings = _settings(ctx)
-    with _errors_reported():
+    with _errors_reported(), no_traceback("fhircare load"), terminate_cleanly():
         engine = open_engine(settings, store)
-        summary, usable = _load(
+        summary, report = _load(
             settings,
             engine,
             extract=extract,
@@ -312,12 +314,12 @@ def load_command(
             quiet_progress=output_format is SummaryFormat.json,
         )
     if output_format is SummaryFormat.json:
-        _print_json({"load": summary.as_json(), "usable": usable})
+        _print_json({"load": summary.as_json(), "usable": report.usable, "causes": report.causes})
     else:
-        _print_load(summary, rejects)
-    if not usable:
+        _print_load(summary, report, rejects)
+    if not report.usable:
         _stderr().print(Text.assemble(("error: ", "bold red"), f"the extract cannot be used as it is (see {rejects})"))
-    raise typer.Exit(_load_exit(summary, usable))
+    raise typer.Exit(_load_exit(summary, report))
 
 
 # --- sync ---------------------------------------------------------------------------------
@@ -410,7 +412,7 @@ def sync_command(
 ) -> None:
     """Send the store's pending changes to a target FHIR R4 server (the shared care record)."""
     settings = _settings(ctx)
-    with _errors_reported():
+    with _errors_reported(), no_traceback("fhircare sync"), terminate_cleanly():
         engine = open_engine(settings, store, pool_size=(concurrency or settings.sync_concurrency) + 2)
         summary = _sync(settings, engine, target, concurrency, output_format is SummaryFormat.json)
     if output_format is SummaryFormat.json:
@@ -442,11 +444,11 @@ def run_command(
 
     settings = _settings(ctx)
     quiet = output_format is SummaryFormat.json
-    with _errors_reported():
+    with _errors_reported(), no_traceback("fhircare run"), terminate_cleanly():
         engine = open_engine(settings, store, pool_size=(concurrency or settings.sync_concurrency) + 2)
         # held across both halves: a second run on this store is refused at once
         with store_lock(engine, RUN):
-            summary, usable = _load(
+            summary, report = _load(
                 settings,
                 engine,
                 extract=extract,
@@ -457,19 +459,19 @@ def run_command(
                 rejects_path=rejects,
                 quiet_progress=quiet,
             )
-            synced = _sync(settings, engine, target, concurrency, quiet) if usable else None
+            synced = _sync(settings, engine, target, concurrency, quiet) if report.usable else None
     if quiet:
-        body: dict[str, Any] = {"load": summary.as_json(), "usable": usable}
+        body: dict[str, Any] = {"load": summary.as_json(), "usable": report.usable, "causes": report.causes}
         if synced is not None:
             body["sync"] = synced.as_json()
         _print_json(body)
     else:
-        _print_load(summary, rejects)
+        _print_load(summary, report, rejects)
         if synced is not None:
             for table in _sync_tables(synced):
                 _stdout().print(table)
-    if not usable:
+    if not report.usable:
         _stderr().print(Text.assemble(("error: ", "bold red"), f"the extract cannot be used as it is (see {rejects})"))
         raise typer.Exit(EXIT_USAGE)
     assert synced is not None
-    raise typer.Exit(max(_load_exit(summary, usable), _sync_exit(synced)))
+    raise typer.Exit(max(_load_exit(summary, report), _sync_exit(synced)))

@@ -1,4 +1,4 @@
-"""``fhircare synth``: write a synthetic trust extract in one of the shipped layouts."""
+"""``fhircare synth``: write a synthetic trust extract in any layout a mapping file describes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from fhircare.cli.common import _errors_reported, _settings, _stdout, progress_bar
+from fhircare.cli.common import _errors_reported, _settings, _stdout, no_traceback, progress_bar
 from fhircare.errors import UsageError
 from fhircare.settings import Settings
 
@@ -24,13 +24,18 @@ SYNTH_EPILOG = (
     "Examples:\n\n"
     "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n\n"
     "  fhircare synth --patients 100 --seed 1 --layout systmone-like --with-errors extract-bad/\n\n"
+    "  fhircare synth --patients 100 --mapping my-trust.yaml extract/\n\n"
     "The same arguments always give byte-identical files. Every 11 consecutive service users"
     " cover each edge case (no key worker yet, key worker change, transfer between teams,"
     " out-of-area placement, young carer, carer refusing consent, service user refusing carer"
     " involvement, DIALOG declined, a Welsh service user, inpatient admission and discharge with"
     " Section 117). OUT_DIR/synth-manifest.json lists the files, which service users show which"
     " edge case, and each bad row --with-errors wrote (file, line, column).\n\n"
-    "Exit codes: 0 written; 2 bad arguments, an unknown layout or a mapping file that cannot be used."
+    "Any layout a mapping file can read can be written: each record is written only where reading"
+    " it back gives the same record, so a layout that cannot carry a value (a code with no local code,"
+    " a character its encoding lacks) is an error naming it, never a wrong file.\n\n"
+    "Exit codes: 0 written; 2 bad arguments, an unknown layout, a mapping file that cannot be used,"
+    " a layout that cannot carry the records, or an output that cannot be written."
 )
 
 
@@ -57,14 +62,23 @@ def synth_command(
         ),
     ],
     layout: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--layout",
             metavar="NAME",
             help="A shipped layout: the mapping file mappings/NAME.yaml.",
             show_default=False,
         ),
-    ],
+    ] = None,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            metavar="FILE",
+            help="Any mapping file (instead of --layout).",
+            show_default=False,
+        ),
+    ] = None,
     patients: Annotated[int, typer.Option("--patients", metavar="N", min=1, help="Number of service users.")] = 100,
     seed: Annotated[int, typer.Option("--seed", metavar="S", help="Random seed: same seed, same extract.")] = 0,
     as_of: Annotated[
@@ -82,28 +96,36 @@ def synth_command(
 
     No real personal data: names from small built-in lists, NHS numbers from the 999 test range.
     """
+    from fhircare.source.limits import ReadLimits
     from fhircare.source.mapping_file import load_mapping
     from fhircare.synth import synthesise
+    from fhircare.synth.writer import LayoutError
 
     settings = _settings(ctx)
-    with _errors_reported():
+    with _errors_reported(), no_traceback("fhircare synth"):
         try:
             extract_date = date.fromisoformat(as_of)
         except ValueError:
             raise UsageError(f"--as-of {as_of}: not a date (YYYY-MM-DD)") from None
-        mapping = load_mapping(layout_path(settings, layout))
-        with _progress(patients) as advance:
-            summary = synthesise(
-                mapping,
-                out_dir,
-                patients=patients,
-                seed=seed,
-                as_of=extract_date,
-                with_errors=with_errors,
-                on_progress=advance,
-            )
+        if (layout is None) == (mapping_file is None):
+            raise UsageError("give either --layout NAME or --mapping FILE")
+        path = mapping_file if mapping_file is not None else layout_path(settings, str(layout))
+        mapping = load_mapping(path, limits=ReadLimits.from_settings(settings))
+        try:
+            with _progress(patients) as advance:
+                summary = synthesise(
+                    mapping,
+                    out_dir,
+                    patients=patients,
+                    seed=seed,
+                    as_of=extract_date,
+                    with_errors=with_errors,
+                    on_progress=advance,
+                )
+        except LayoutError as exc:
+            raise UsageError(f"{path}: {exc}") from None
     out = _stdout()
-    table = Table(title=Text(f"{layout} extract in {out_dir}"), title_justify="left")
+    table = Table(title=Text(f"{mapping.name} extract in {out_dir}"), title_justify="left")
     table.add_column("file")
     table.add_column("rows", justify="right")
     for name, rows in summary.files.items():

@@ -17,6 +17,7 @@ from datetime import date, tzinfo
 from functools import cached_property
 
 from fhircare.mapping.fhir import Json
+from fhircare.source.codes import PartnerOrganisationType
 from fhircare.source.mapping_schema import TrustMapping
 
 #: the namespace of every fhircare resource id (uuid5 of the project's canonical URL)
@@ -88,6 +89,8 @@ class MappingContext:
     timezone: tzinfo
     as_of: date
     identifier_systems: Mapping[str, str]
+    #: what kind of organisation the trust is (a local health board in Wales)
+    trust_kind: PartnerOrganisationType = PartnerOrganisationType.NHS_MENTAL_HEALTH_TRUST
 
     @classmethod
     def from_mapping(cls, mapping: TrustMapping, *, as_of: date) -> MappingContext:
@@ -100,6 +103,7 @@ class MappingContext:
             timezone=mapping.timezone,
             as_of=as_of,
             identifier_systems=dict(trust.identifier_systems),
+            trust_kind=PartnerOrganisationType(trust.organisation_type),
         )
 
     def system(self, kind: str) -> str:

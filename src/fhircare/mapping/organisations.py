@@ -41,12 +41,12 @@ def trust_organization(context: MappingContext) -> Json:
         "id": key.id,
         "meta": meta(_PROFILE),
         "text": narrative(
-            sentence(f"{context.trust_name} (ODS code {context.trust_ods_code}), an NHS mental health trust"),
+            sentence(f"{context.trust_name} (ODS code {context.trust_ods_code}), {label(context.trust_kind)}"),
             status=GENERATED,
         ),
         "identifier": [key.identifier],
         "active": True,
-        "type": _types(PartnerOrganisationType.NHS_MENTAL_HEALTH_TRUST, "prov"),
+        "type": _types(context.trust_kind, _HL7_TYPE.get(context.trust_kind, "prov")),
         "name": context.trust_name,
     }
 
@@ -55,7 +55,7 @@ def team_organization(team: Team, refs: Refs) -> Json:
     """A team, as an Organization that is part of the trust or of a partner."""
     key = refs.team(team.team_id)
     if team.organisation_id is None:
-        owner_name, kind = refs.context.trust_name, PartnerOrganisationType.NHS_MENTAL_HEALTH_TRUST
+        owner_name, kind = refs.context.trust_name, refs.context.trust_kind
     else:
         owner = refs.organisations[team.organisation_id]
         owner_name, kind = owner.name, owner.kind

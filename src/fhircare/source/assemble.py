@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import Any
 
 import orjson
@@ -59,8 +60,9 @@ class Directory:
         self.bad: dict[tuple[str, str], str] = {}
         self.problems: list[Problem] = []
         rows: list[StoredRow] = [row for rtype in DIRECTORY_TYPES for row in store.directory_rows(rtype)]
-        for row in rows:
+        for row in merge_parts(mapping, rows):
             self._build(row)
+        self._check_ods_codes()
         changed = True
         while changed:  # an entry that refers to a rejected one is rejected in turn
             changed = False
@@ -85,7 +87,7 @@ class Directory:
             return
         where = f"{row.file}:{row.line}"
         if row.duplicate_places is not None:
-            column = _column(self.mapping, rt, rt.key[0])
+            column = _column(self.mapping, rt, rt.key[0], row.file)
             self.problems.append(
                 Problem(
                     row.file, row.line, column, f"duplicate {rt.name} id {row.key!r} (rows at {row.duplicate_places})"
@@ -100,11 +102,39 @@ class Directory:
         else:
             self.entries[(row.rtype, row.key)] = built
 
+    def _check_ods_codes(self) -> None:
+        """Organisations are identified by their ODS code (one FHIR Organization each):
+        two that share one, or one with the trust's own, cannot both be that
+        Organization, so each is rejected with a reason naming the other."""
+        by_code: dict[str, list[tuple[str, BaseModel]]] = defaultdict(list)
+        for (rtype, key), model in self.entries.items():
+            code = getattr(model, "ods_code", None) if rtype == "organisation" else None
+            if isinstance(code, str):
+                by_code[code].append((key, model))
+        trust_code = self.mapping.trust.ods_code
+        for code, holders in by_code.items():
+            if code == trust_code:
+                for key, model in holders:
+                    reason = (
+                        f"has the ODS code {code} of the trust itself (trust.ods_code in the mapping file):"
+                        " organisations are identified by their ODS code, and the trust is not a partner"
+                    )
+                    self._reject("organisation", key, model, "ods_code", reason)
+            elif len(holders) > 1:
+                for key, model in holders:
+                    others = ", ".join(f"{other!r} ({_where(m)})" for other, m in holders if other != key)
+                    reason = (
+                        f"shares the ODS code {code} with organisation {others}: organisations are identified by"
+                        " their ODS code, so each needs its own (or list the organisation once)"
+                    )
+                    self._reject("organisation", key, model, "ods_code", reason)
+
     def _reject(self, rtype: str, key: str, model: BaseModel, field: str, reason: str) -> None:
         rt = RECORD_TYPES[rtype]
         origin = getattr(model, "origin", None)
         file, line = (origin.file, origin.line) if origin is not None else ("", None)
-        self.problems.append(Problem(file, line, _column(self.mapping, rt, field), reason, target=field))
+        column = _column(self.mapping, rt, field, file)
+        self.problems.append(Problem(file, line, column, reason, target=field, record_type=rtype))
         self.entries.pop((rtype, key), None)
         self.bad[(rtype, key)] = f"{file}:{line}"
 
@@ -149,11 +179,65 @@ def refs_of(rt: RecordType, model: BaseModel) -> Iterable[tuple[str, str, str]]:
                 yield target, value, ref.id_field
 
 
-def _column(mapping: TrustMapping, rt: RecordType, field: str | None) -> str | None:
-    plan = mapping.records.get(rt.name)
-    if plan is None or field is None:
+def _column(mapping: TrustMapping, rt: RecordType, field: str | None, file: str | None = None) -> str | None:
+    if field is None:
         return None
-    return plan.column_for(field)
+    return mapping.column_for(rt.name, field, file)
+
+
+def _where(model: BaseModel) -> str:
+    origin = getattr(model, "origin", None)
+    return f"{origin.file}:{origin.line}" if origin is not None else "?"
+
+
+def merge_parts(mapping: TrustMapping, rows: list[StoredRow]) -> list[StoredRow]:
+    """Rows of one record from several sources (the same id in each) as one row: their
+    fields together, the first row's place. A field two parts give differently is a
+    problem on the later part."""
+    groups: dict[tuple[str, str], list[StoredRow]] = {}
+    out: list[StoredRow | tuple[str, str]] = []
+    for row in rows:
+        if row.key is None or row.duplicate_places is not None or row.data is None:
+            out.append(row)
+            continue
+        ident = (row.rtype, row.key)
+        if ident not in groups:
+            groups[ident] = []
+            out.append(ident)
+        groups[ident].append(row)
+    merged: list[StoredRow] = []
+    for item in out:
+        if isinstance(item, StoredRow):
+            merged.append(item)
+            continue
+        parts = groups[item]
+        first = parts[0]
+        if len(parts) == 1:
+            merged.append(first)
+            continue
+        data: dict[str, object] = dict(first.data or {})
+        found: list[Problem] = [p for part in parts for p in part.problems]
+        rt = RECORD_TYPES[first.rtype]
+        for part in parts[1:]:
+            for name, value in (part.data or {}).items():
+                if name in data and data[name] != value:
+                    column = _column(mapping, rt, name, part.file)
+                    reason = f"gives {name} differently from the row at {first.file}:{first.line} (one record)"
+                    found.append(
+                        Problem(
+                            part.file,
+                            part.line,
+                            column,
+                            reason,
+                            target=name,
+                            record_type=rt.name,
+                            service_user_id=part.su,
+                        )
+                    )
+                else:
+                    data[name] = value
+        merged.append(replace(first, data=data, problems=tuple(found)))
+    return merged
 
 
 def build_record(
@@ -174,7 +258,7 @@ def build_record(
 def _attribute(mapping: TrustMapping, rt: RecordType, row: StoredRow, payload: dict[str, Any], error: Any) -> Problem:
     field, reason = describe_error(error)
     loc = error["loc"]
-    file, line, column = row.file, row.line, _column(mapping, rt, field)
+    file, line, column = row.file, row.line, _column(mapping, rt, field, row.file)
     if loc and loc[0] == "ratings" and len(loc) >= 2 and isinstance(loc[1], int):
         rating = payload["ratings"][loc[1]]
         sub = str(loc[2]) if len(loc) > 2 else "rating"
@@ -183,28 +267,35 @@ def _attribute(mapping: TrustMapping, rt: RecordType, row: StoredRow, payload: d
         item = rating.get("item")
         if "origin" in rating:  # a row of its own (long form)
             file, line = rating["origin"]["file"], rating["origin"]["line"]
-            column = _column(mapping, RECORD_TYPES["dialog_rating"], sub)
+            column = _column(mapping, RECORD_TYPES["dialog_rating"], sub, file)
         else:
-            column = _column(mapping, rt, f"{sub}.{item}")
+            column = _column(mapping, rt, f"{sub}.{item}", file)
         field = f"{sub}.{item}"
     return Problem(file, line, column, reason, target=field, record_type=rt.name, service_user_id=row.su)
 
 
 class Assembler:
-    def __init__(self, mapping: TrustMapping, store: RowStore, directory: Directory) -> None:
+    def __init__(
+        self,
+        mapping: TrustMapping,
+        store: RowStore,
+        directory: Directory,
+        causes: Mapping[str, str] | None = None,
+    ) -> None:
         self.mapping = mapping
         self.store = store
         self.directory = directory
+        #: record type → why it has no records (a missing file or column): a reference to
+        #: one of its records follows from that
+        self.causes = causes or {}
 
     def assemble(self, su: str) -> ReadResult:
         rows = self.store.rows_for(su)
         problems: list[Problem] = []
-        for file, line in self.store.blocked_for(su):
-            problems.append(
-                Problem(
-                    file, line, None, "this service user's rows in this file could not be read (see the file's problem)"
-                )
-            )
+        for blocked in self.store.blocked_for(su):
+            note = "" if blocked.caused_by else " (a row of this service user's may be on this line)"
+            problems.append(replace(blocked, reason=blocked.reason + note, service_user_id=su))
+        rows = merge_parts(self.mapping, rows)
         for row in rows:
             problems.extend(row.problems)
         by_type: dict[str, list[StoredRow]] = defaultdict(list)
@@ -227,7 +318,7 @@ class Assembler:
                 problems.append(
                     self._problem(
                         row,
-                        _column(self.mapping, rt, rt.key[-1]),
+                        _column(self.mapping, rt, rt.key[-1], row.file),
                         f"duplicate {rt.name} {what} {row.key!r} (rows at {row.duplicate_places})",
                     )
                 )
@@ -236,7 +327,7 @@ class Assembler:
                 problems.append(
                     self._problem(
                         row,
-                        _column(self.mapping, rt, "service_user_id"),
+                        _column(self.mapping, rt, "service_user_id", row.file),
                         f"names service user {row.own_su!r} but its {parent_type} belongs to {row.parent_su!r}",
                     )
                 )
@@ -258,15 +349,17 @@ class Assembler:
                 else:
                     reason = f"refers to unknown {target} {value!r}"
                 origin = getattr(model, "origin", None)
+                file = origin.file if origin else ""
                 problems.append(
                     Problem(
-                        origin.file if origin else "",
+                        file,
                         origin.line if origin else None,
-                        _column(self.mapping, rt, field),
+                        _column(self.mapping, rt, field, file),
                         reason,
                         target=field,
                         record_type=rt.name,
                         service_user_id=su,
+                        caused_by=self.causes.get(target),
                     )
                 )
         if problems:
@@ -306,9 +399,9 @@ class Assembler:
 
     def _su_column(self, row: StoredRow) -> str | None:
         rt = RECORD_TYPES[row.rtype]
-        column = _column(self.mapping, rt, "service_user_id")
+        column = _column(self.mapping, rt, "service_user_id", row.file)
         if column is None and rt.parent is not None:
-            column = _column(self.mapping, rt, rt.parent[1])
+            column = _column(self.mapping, rt, rt.parent[1], row.file)
         return column
 
     def _problem(self, row: StoredRow, field: str | None, reason: str) -> Problem:

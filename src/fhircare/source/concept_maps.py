@@ -13,16 +13,25 @@ from typing import Any
 
 import orjson
 
+from fhircare.errors import InputError
+from fhircare.source.limits import ReadLimits, setting_name
+from fhircare.workspace import read_regular
+
 #: a local code may be read as a target that means the same or covers more
 _COVERING = frozenset({"equivalent", "equal", "wider", "subsumes"})
 
 Issue = tuple[str, str]  # (key path below the map's entry, reason)
 
 
-def read_concept_map(path: Path) -> tuple[dict[str, str], list[Issue]]:
-    """The value map a ConceptMap file gives (source code → target code), and its problems."""
+def read_concept_map(path: Path, limits: ReadLimits | None = None) -> tuple[dict[str, str], list[Issue]]:
+    """The value map a ConceptMap file gives (source code → target code), and its problems.
+    The file must be a regular file within the size limit."""
+    limits = limits or ReadLimits()
     try:
-        resource: Any = orjson.loads(path.read_bytes())
+        data = read_regular(path, limit=limits.concept_map_max_bytes, setting=setting_name("concept_map_max_bytes"))
+        resource: Any = orjson.loads(data)
+    except InputError as exc:
+        return {}, [("", exc.message)]
     except OSError as exc:
         return {}, [("", f"cannot read {path}: {exc.strerror or type(exc).__name__}")]
     except orjson.JSONDecodeError as exc:

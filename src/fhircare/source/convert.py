@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from enum import StrEnum
+from functools import lru_cache
 
 from fhircare.source.records import FieldSpec
 
@@ -21,9 +22,33 @@ from fhircare.source.records import FieldSpec
 JsonValue = str | int | bool | list[str] | None
 Converter = Callable[[object], JsonValue]
 
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_DMY = re.compile(r"^(\d{2})/(\d{2})/(\d{4})$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MAX_QUOTED = 40
+
+#: what each strptime directive must match, exactly (strptime alone reads "202512" as
+#: 2025-1-2 for %Y%m%d); ``%-d`` and the like allow one digit where strftime drops a zero
+_DIRECTIVES = {
+    "d": r"\d{2}",
+    "m": r"\d{2}",
+    "Y": r"\d{4}",
+    "y": r"\d{2}",
+    "H": r"\d{2}",
+    "I": r"\d{2}",
+    "M": r"\d{2}",
+    "S": r"\d{2}",
+    "j": r"\d{3}",
+    "f": r"\d{1,6}",
+    "p": r"(?:AM|PM|am|pm)",
+    "b": r"[A-Za-z]{3}",
+    "B": r"[A-Za-z]{3,9}",
+    "a": r"[A-Za-z]{3}",
+    "A": r"[A-Za-z]{6,9}",
+    "z": r"(?:Z|[+-]\d{2}:?\d{2})",
+    "%": "%",
+}
+_UNPADDED = frozenset("dmHIMSj")
+_DIRECTIVE = re.compile(r"%(-?)(.)")
 
 
 class ConversionProblem(ValueError):
@@ -40,9 +65,13 @@ class ValueOptions:
     list_separator: str
     true_values: frozenset[str]
     false_values: frozenset[str]
-    #: local code → canonical code, or None to expect canonical codes
-    value_map: Mapping[str, str] | None = None
+    #: local value → canonical value (None: missing), or None to expect canonical values
+    value_map: Mapping[str, str | None] | None = None
     value_map_name: str | None = None
+    #: what a value the map does not list becomes: a problem, itself, or missing
+    unmapped: str = "error"
+    #: cell values that mean missing besides a blank cell ("NULL", "\\N", ...)
+    missing_values: frozenset[str] = frozenset()
 
 
 def quoted(value: str) -> str:
@@ -51,12 +80,29 @@ def quoted(value: str) -> str:
     return repr(text)
 
 
-def is_missing(raw: object) -> bool:
+def is_missing(raw: object, markers: frozenset[str] = frozenset()) -> bool:
     if raw is None:
         return True
     if isinstance(raw, str):
-        return not raw.strip()
+        text = raw.strip()
+        return not text or text in markers
     return isinstance(raw, list) and not raw
+
+
+@lru_cache(maxsize=256)
+def strict_format(fmt: str) -> tuple[re.Pattern[str], str]:
+    """The regular expression a value in ``fmt`` must match exactly, and the format to
+    give strptime (``%-d`` is ``%d`` to it). ValueError for a directive fhircare does not read."""
+    pattern, last = [], 0
+    for match in _DIRECTIVE.finditer(fmt):
+        pattern.append(re.escape(fmt[last : match.start()]))
+        unpadded, letter = match[1] == "-", match[2]
+        if letter not in _DIRECTIVES or (unpadded and letter not in _UNPADDED):
+            raise ValueError(f"the directive %{match[1]}{letter} is not one fhircare reads")
+        pattern.append(r"\d{1,2}" if unpadded and letter != "j" else r"\d{1,3}" if unpadded else _DIRECTIVES[letter])
+        last = match.end()
+    pattern.append(re.escape(fmt[last:]))
+    return re.compile("".join(pattern)), fmt.replace("%-", "%")
 
 
 def _scalar_text(raw: object) -> str:
@@ -91,16 +137,24 @@ def parse_date(text: str, formats: Sequence[str]) -> date:
                 if match:
                     return date(int(match[3]), int(match[2]), int(match[1]))
                 continue
-            return datetime.strptime(text, fmt).date()
+            return _strptime(text, fmt).date()
         except ValueError:
             continue
     raise ConversionProblem(f"not a date in the format {_formats(formats)}")
 
 
+def _strptime(text: str, fmt: str) -> datetime:
+    """strptime, but only for text that matches the format exactly (ValueError else)."""
+    pattern, plain = strict_format(fmt)
+    if pattern.fullmatch(text) is None:
+        raise ValueError("does not match the format exactly")
+    return datetime.strptime(text, plain)
+
+
 def parse_datetime(text: str, formats: Sequence[str], zone: tzinfo) -> datetime:
     for fmt in formats:
         try:
-            parsed = datetime.strptime(text, fmt)
+            parsed = _strptime(text, fmt)
         except ValueError:
             continue
         return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
@@ -111,16 +165,7 @@ def _formats(formats: Sequence[str]) -> str:
     return " or ".join(formats)
 
 
-def _code(text: str, codes: type[StrEnum], options: ValueOptions) -> str:
-    if options.value_map is not None:
-        found = options.value_map.get(text)
-        if found is None:
-            known = ", ".join(sorted(options.value_map)[:12])
-            more = ", ..." if len(options.value_map) > 12 else ""
-            raise ConversionProblem(
-                f"unknown code {quoted(text)} (value map '{options.value_map_name}' has: {known}{more})"
-            )
-        return found
+def _code(text: str, codes: type[StrEnum]) -> str:
     try:
         return codes(text).value
     except ValueError:
@@ -129,20 +174,43 @@ def _code(text: str, codes: type[StrEnum], options: ValueOptions) -> str:
         raise ConversionProblem(f"unknown code {quoted(text)} (expected one of: {known}{more})") from None
 
 
+def _through_map(text: str, options: ValueOptions) -> str | None:
+    """A value through the column's value map (None: it means missing)."""
+    value_map = options.value_map
+    if value_map is None:
+        return text
+    if text in value_map:
+        return value_map[text]
+    if options.unmapped == "keep":
+        return text
+    if options.unmapped == "missing":
+        return None
+    known = ", ".join(sorted(value_map)[:12])
+    more = ", ..." if len(value_map) > 12 else ""
+    raise ConversionProblem(f"unknown code {quoted(text)} (value map '{options.value_map_name}' has: {known}{more})")
+
+
 def make_converter(spec: FieldSpec, options: ValueOptions) -> Converter:
     """The converter of one mapped column (missing values come back as None)."""
     kind = spec.kind
+    markers = options.missing_values
 
     def convert(raw: object) -> JsonValue:
-        if is_missing(raw):
+        if is_missing(raw, markers):
             return None
         if kind == "codes":
             return _codes(raw)
         if kind == "bool":
             return _bool(raw)
+        text: str | None
         if kind == "int":
-            return _int(raw)
-        text = _scalar_text(raw)
+            if isinstance(raw, int) and not isinstance(raw, bool) and options.value_map is None:
+                return raw
+            text = _through_map(_scalar_text(raw), options)
+            return None if text is None else _int(text)
+        text = _through_map(_scalar_text(raw), options)
+        if text is None or not text.strip():
+            return None
         if kind == "text":
             return text
         if kind == "date":
@@ -150,7 +218,7 @@ def make_converter(spec: FieldSpec, options: ValueOptions) -> Converter:
         if kind == "datetime":
             return parse_datetime(text, options.datetime_formats, options.timezone).isoformat()
         assert spec.codes is not None
-        return _code(text, spec.codes, options)
+        return _code(text, spec.codes)
 
     def _codes(raw: object) -> list[str] | None:
         assert spec.codes is not None
@@ -158,17 +226,23 @@ def make_converter(spec: FieldSpec, options: ValueOptions) -> Converter:
             parts = [_scalar_text(item) for item in raw]
         else:
             parts = _scalar_text(raw).split(options.list_separator)
-        values = [_code(part.strip(), spec.codes, options) for part in parts if part.strip()]
+        values = []
+        for part in parts:
+            text = _through_map(part.strip(), options) if part.strip() else None
+            if text is not None:
+                values.append(_code(text, spec.codes))
         return values or None
 
-    def _bool(raw: object) -> bool:
-        if isinstance(raw, bool):
+    def _bool(raw: object) -> bool | None:
+        if isinstance(raw, bool) and options.value_map is None:
             return raw
-        text = _scalar_text(raw)
+        text = _scalar_text(raw) if not isinstance(raw, bool) else str(raw).lower()
         if options.value_map is not None:
-            mapped = options.value_map.get(text)
+            mapped = _through_map(text, options)
             if mapped is None:
-                raise ConversionProblem(f"unknown code {quoted(text)} (value map '{options.value_map_name}')")
+                return None
+            if mapped not in ("true", "false"):
+                raise ConversionProblem(f"not a yes/no value after the value map ({quoted(mapped)})")
             return mapped == "true"
         folded = text.casefold()
         if folded in options.true_values:
@@ -179,10 +253,8 @@ def make_converter(spec: FieldSpec, options: ValueOptions) -> Converter:
         no = "/".join(sorted(options.false_values))
         raise ConversionProblem(f"not a yes/no value (expected {yes} or {no})")
 
-    def _int(raw: object) -> int:
-        if isinstance(raw, int) and not isinstance(raw, bool):
-            return raw
-        text = raw.strip() if isinstance(raw, str) else ""
+    def _int(text: str) -> int:
+        text = text.strip()
         if text.isascii() and text.lstrip("+-").isdigit() and len(text) <= 18:
             return int(text)
         raise ConversionProblem("not a whole number")

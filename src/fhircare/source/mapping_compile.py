@@ -4,25 +4,32 @@ formats, required fields, shared files), and the plans they give."""
 from __future__ import annotations
 
 import codecs
-import difflib
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, tzinfo
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fhircare.errors import MappingFileError
+from fhircare.source.codes import PartnerOrganisationType
 from fhircare.source.convert import ConversionProblem, JsonValue, ValueOptions, make_converter
+from fhircare.source.mapping_columns import column_plan, format_problem, suggest, target_problem, value_options
 from fhircare.source.mapping_schema import (
     ColumnPlan,
     ColumnSpec,
+    CsvOptions,
     MappingDocument,
     RecordPlan,
     RecordTypeSpec,
     TrustMapping,
 )
 from fhircare.source.records import RECORD_TYPES, FieldSpec, RecordType
+from fhircare.source.rows import FileFormat, LineTemplate
+
+__all__ = ["Issue", "MappingCompiler", "line_of", "suggest"]
 
 Issue = tuple[str, int | None, str]
+#: the characters every extract encoding must write as ASCII does (line ends, delimiters)
+_ASCII_PROBE = "\n\r\t ,;|\"'{}[]:0123456789ABCXYZabcxyz-_."
 
 
 def line_of(lines: dict[tuple[str, ...], int], path: tuple[str, ...]) -> int | None:
@@ -30,25 +37,6 @@ def line_of(lines: dict[tuple[str, ...], int], path: tuple[str, ...]) -> int | N
     while path and path not in lines:
         path = path[:-1]
     return lines.get(path)
-
-
-def suggest(word: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def _format_problem(fmt: str, kind: str) -> str | None:
-    """Why a strftime/strptime format cannot read a date (or date and time), or None."""
-    sample = datetime(2024, 3, 9, 14, 5, 7, tzinfo=UTC)
-    try:
-        parsed = datetime.strptime(sample.strftime(fmt), fmt)
-    except ValueError as exc:
-        return f"not a usable date format: {exc}"
-    if parsed.date() != sample.date():
-        return "does not hold a full date (day, month and year)"
-    if kind == "datetime" and (parsed.hour, parsed.minute) != (14, 5):
-        return "does not hold a time (hours and minutes)"
-    return None
 
 
 class MappingCompiler:
@@ -70,26 +58,39 @@ class MappingCompiler:
             self.timezone = ZoneInfo(doc.trust.timezone)
         except (ZoneInfoNotFoundError, ValueError):
             self.issue(("trust", "timezone"), f"unknown time zone '{doc.trust.timezone}'")
+        kinds = [m.value for m in PartnerOrganisationType]
+        if doc.trust.organisation_type not in kinds:
+            self.issue(
+                ("trust", "organisation_type"),
+                f"'{doc.trust.organisation_type}' is not a partner organisation type code"
+                + suggest(doc.trust.organisation_type, kinds),
+            )
         for name in doc.trust.identifier_systems:
             if name not in RECORD_TYPES:
                 self.issue(("trust", "identifier_systems", name), f"unknown record type '{name}'")
         self._check_encoding(("read", "encoding"), doc.read.encoding)
+        self._check_csv(("read", "csv"), doc.read.csv)
         for key in ("date_formats", "datetime_formats"):
             for index, fmt in enumerate(getattr(doc.read, key)):
                 self._check_format(("read", key, str(index)), fmt, "date" if key == "date_formats" else "datetime")
         if "service_user" not in doc.record_types:
             self.issue(("record_types",), "the service_user record type is required")
-        records: dict[str, RecordPlan] = {}
-        for name, spec in doc.record_types.items():
+        sources: dict[str, tuple[RecordPlan, ...]] = {}
+        for name, specs in doc.record_types.items():
             where = ("record_types", name)
             record_type = RECORD_TYPES.get(name)
             if record_type is None:
                 self.issue(where, f"unknown record type '{name}'" + suggest(name, list(RECORD_TYPES)))
                 continue
-            plan = self._plan(where, record_type, spec)
-            if plan is not None:
-                records[name] = plan
-        self._check_shared_files(records)
+            listed = (*where, "0") in self.lines
+            plans = []
+            for index, spec in enumerate(specs):
+                plan = self._plan((*where, str(index)) if listed else where, record_type, spec, index)
+                if plan is not None:
+                    plans.append(plan)
+            if len(plans) == len(specs):
+                sources[name] = tuple(plans)
+        self._check_shared_files(sources)
         if self.issues:
             raise MappingFileError(self.path, self.issues)
         return TrustMapping(
@@ -100,44 +101,89 @@ class MappingCompiler:
             read=doc.read,
             timezone=self.timezone,
             value_maps=doc.value_maps,
-            records=records,
+            sources=sources,
         )
+
+    def _reporter(self, at: tuple[str, ...]) -> Callable[[tuple[str, ...], str], None]:
+        def report(sub: tuple[str, ...], why: str) -> None:
+            self.issue((*at, *sub), why)
+
+        return report
 
     def _check_encoding(self, where: tuple[str, ...], encoding: str) -> None:
         try:
             codecs.lookup(encoding)
         except LookupError:
             self.issue(where, f"unknown encoding '{encoding}'")
+            return
+        try:
+            ascii_compatible = _ASCII_PROBE.encode(encoding).removeprefix(codecs.BOM_UTF8) == _ASCII_PROBE.encode()
+        except (UnicodeError, LookupError):
+            ascii_compatible = False
+        if not ascii_compatible:
+            self.issue(where, f"'{encoding}' is not an encoding fhircare reads line by line (use utf-8, cp1252, ...)")
+
+    def _check_csv(self, where: tuple[str, ...], options: CsvOptions) -> None:
+        if options.delimiter in ("\r", "\n") or options.delimiter == options.quotechar:
+            self.issue((*where, "delimiter"), "cannot be a line end or the quote character")
+        for key in ("preamble", "trailer"):
+            text = getattr(options, key)
+            if text is not None and ("\n" in text or "\r" in text):
+                self.issue((*where, key), "is one line (no line ends)")
 
     def _check_format(self, where: tuple[str, ...], fmt: str, kind: str) -> bool:
-        problem = _format_problem(fmt, kind)
+        problem = format_problem(fmt, kind)
         if problem is not None:
             self.issue(where, f"'{fmt}' {problem}")
         return problem is None
 
-    def _plan(self, where: tuple[str, ...], record_type: RecordType, spec: RecordTypeSpec) -> RecordPlan | None:
+    def _file_format(self, where: tuple[str, ...], spec: RecordTypeSpec, encoding: str) -> FileFormat:
+        base = self.doc.read.csv
+        overrides = spec.csv.model_dump(exclude_none=True) if spec.csv is not None else {}
+        options = base.model_copy(update=overrides)
+        if spec.csv is not None:
+            if spec.format != "csv":
+                self.issue((*where, "csv"), "CSV options apply to csv files")
+            self._check_csv((*where, "csv"), options)
+        return FileFormat(
+            format=spec.format,
+            encoding=encoding,
+            delimiter=options.delimiter,
+            quotechar=options.quotechar,
+            quoting=options.quoting,
+            preamble=LineTemplate(options.preamble) if options.preamble and spec.format == "csv" else None,
+            trailer=LineTemplate(options.trailer) if options.trailer and spec.format == "csv" else None,
+        )
+
+    def _plan(
+        self, where: tuple[str, ...], record_type: RecordType, spec: RecordTypeSpec, index: int
+    ) -> RecordPlan | None:
         start = len(self.issues)
         pattern = PurePosixPath(spec.file)
         if pattern.is_absolute() or ".." in pattern.parts or "\\" in spec.file:
             self.issue((*where, "file"), "must be a pattern relative to the extract folder")
         if spec.encoding is not None:
             self._check_encoding((*where, "encoding"), spec.encoding)
+        encoding = spec.encoding or self.doc.read.encoding
+        file_format = self._file_format(where, spec, encoding)
         for key in ("date_formats", "datetime_formats"):
-            for index, fmt in enumerate(getattr(spec, key) or []):
-                self._check_format((*where, key, str(index)), fmt, "date" if key == "date_formats" else "datetime")
+            for i, fmt in enumerate(getattr(spec, key) or []):
+                self._check_format((*where, key, str(i)), fmt, "date" if key == "date_formats" else "datetime")
         fields = record_type.fields
         columns: list[ColumnPlan] = []
         for field_name, column in spec.columns.items():
+            at = (*where, "columns", field_name)
             field_spec = fields.get(field_name)
             if field_spec is None:
-                self.issue(
-                    (*where, "columns", field_name),
-                    f"unknown field '{field_name}' of {record_type.name}" + suggest(field_name, list(fields)),
-                )
+                hint = suggest(field_name, list(fields))
+                self.issue(at, f"unknown field '{field_name}' of {record_type.name}{hint}")
                 continue
-            options = self._options((*where, "columns", field_name), field_spec, spec, column)
-            if options is not None:
-                columns.append(ColumnPlan.make(field_spec, column.column, options))
+            options = self._options(at, field_spec, spec, column)
+            if options is None:
+                continue
+            plan = column_plan(self._reporter(at), field_spec, spec, column, options)
+            if plan is not None:
+                columns.append(plan)
         defaults = self._defaults(where, record_type, spec)
         mapped = {c.field.name for c in columns}
         for field_spec in fields.values():
@@ -155,24 +201,28 @@ class MappingCompiler:
             return None
         return RecordPlan(
             record_type=record_type,
+            index=index,
             file=spec.file,
             format=spec.format,
             optional=spec.optional,
-            encoding=spec.encoding or self.doc.read.encoding,
-            csv=self.doc.read.csv,
-            where={k: frozenset([v] if isinstance(v, str) else v) for k, v in spec.where.items()},
+            encoding=encoding,
+            file_format=file_format,
+            where={k: frozenset(v) for k, v in spec.where.items()},
+            when_filled=tuple(spec.when_filled),
+            ignore_rows=tuple({k: frozenset(v) for k, v in rule.items()} for rule in spec.ignore_rows),
             columns=tuple(columns),
             defaults=defaults,
+            missing_values=frozenset(m.strip() for m in (spec.missing_values or self.doc.read.missing_values)),
         )
 
     def _options(
         self, where: tuple[str, ...], field_spec: FieldSpec, spec: RecordTypeSpec, column: ColumnSpec | None
     ) -> ValueOptions | None:
-        read = self.doc.read
-        value_map, map_name = None, None
+        value_map: dict[str, str | None] | None = None
+        map_name = None
         if column is not None and column.value_map is not None:
-            if field_spec.kind not in ("code", "codes", "bool"):
-                self.issue((*where, "value_map"), f"value maps apply to code and yes/no fields, not {field_spec.kind}")
+            if field_spec.kind in ("date", "datetime"):
+                self.issue((*where, "value_map"), f"value maps do not apply to {field_spec.kind} fields (use formats)")
                 return None
             if isinstance(column.value_map, str):
                 map_name = column.value_map
@@ -197,33 +247,14 @@ class MappingCompiler:
                 self._check_format((*where, "formats", str(i)), f, field_spec.kind) for i, f in enumerate(formats)
             ):
                 return None
-        return ValueOptions(
-            date_formats=tuple(
-                (formats if field_spec.kind == "date" else None) or spec.date_formats or read.date_formats
-            ),
-            datetime_formats=tuple(
-                (formats if field_spec.kind == "datetime" else None) or spec.datetime_formats or read.datetime_formats
-            ),
-            timezone=self.timezone,
-            list_separator=(column.separator if column is not None else None) or read.list_separator,
-            true_values=frozenset(v.casefold() for v in read.true_values),
-            false_values=frozenset(v.casefold() for v in read.false_values),
-            value_map=value_map,
-            value_map_name=map_name,
-        )
+        return value_options(self.doc.read, spec, field_spec, column, value_map, map_name, self.timezone)
 
-    def _check_targets(self, where: tuple[str, ...], field_spec: FieldSpec, value_map: dict[str, str]) -> bool:
+    def _check_targets(self, where: tuple[str, ...], field_spec: FieldSpec, value_map: dict[str, str | None]) -> bool:
         ok = True
         for local, target in value_map.items():
-            if field_spec.kind == "bool":
-                valid = target in ("true", "false")
-                expected = "true or false"
-            else:
-                assert field_spec.codes is not None
-                valid = target in {m.value for m in field_spec.codes}
-                expected = f"a {field_spec.name} code" + suggest(target, [m.value for m in field_spec.codes])
-            if not valid:
-                self.issue((*where, local), f"'{target}' is not {expected}")
+            problem = target_problem(field_spec, target)
+            if problem is not None:
+                self.issue((*where, local), problem)
                 ok = False
         return ok
 
@@ -238,14 +269,11 @@ class MappingCompiler:
                     + suggest(field_name, list(record_type.fields)),
                 )
                 continue
-            options = self._options((*where, "defaults", field_name), field_spec, spec, None)
-            if options is None:
-                continue
             canonical = ValueOptions(
                 date_formats=("%Y-%m-%d",),
                 datetime_formats=("%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"),
-                timezone=options.timezone,
-                list_separator=options.list_separator,
+                timezone=self.timezone,
+                list_separator=self.doc.read.list_separator,
                 true_values=frozenset({"true"}),
                 false_values=frozenset({"false"}),
             )
@@ -255,18 +283,19 @@ class MappingCompiler:
                 self.issue((*where, "defaults", field_name), f"{exc} (defaults are canonical values)")
         return out
 
-    def _check_shared_files(self, records: dict[str, RecordPlan]) -> None:
+    def _check_shared_files(self, sources: dict[str, tuple[RecordPlan, ...]]) -> None:
         by_file: dict[str, list[RecordPlan]] = {}
-        for plan in records.values():
-            by_file.setdefault(plan.file, []).append(plan)
-        for plans in by_file.values():
-            first = plans[0]
-            for other in plans[1:]:
-                where = ("record_types", other.record_type.name, "format")
-                same: Callable[[RecordPlan], object]
-                for attribute, same in (("format", lambda p: p.format), ("encoding", lambda p: p.encoding)):
-                    if same(other) != same(first):
+        for plans in sources.values():
+            for plan in plans:
+                by_file.setdefault(plan.file, []).append(plan)
+        for shared in by_file.values():
+            first = shared[0]
+            for other in shared[1:]:
+                for attribute in ("format", "encoding", "file_format"):
+                    if getattr(other, attribute) != getattr(first, attribute):
+                        what = "CSV options" if attribute == "file_format" else attribute
                         self.issue(
-                            (*where[:-1], attribute),
-                            f"shares {other.file} with {first.record_type.name} but its {attribute} differs",
+                            ("record_types", other.record_type.name),
+                            f"shares {other.file} with {first.record_type.name} but its {what} differ",
                         )
+                        break

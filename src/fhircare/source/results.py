@@ -24,6 +24,9 @@ class Problem:
     target: str | None = None
     record_type: str | None = None
     service_user_id: str | None = None
+    #: the root cause this problem follows from (a missing file, a missing column), as
+    #: its own problem reads; None for a problem of its own
+    caused_by: str | None = None
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
@@ -39,7 +42,7 @@ class Problem:
     def to_dict(self) -> dict[str, Any]:
         """The JSON form of a rejects report line."""
         out: dict[str, Any] = {"file": self.file, "line": self.line, "field": self.field, "reason": self.reason}
-        for key in ("target", "record_type", "service_user_id"):
+        for key in ("target", "record_type", "service_user_id", "caused_by"):
             value = getattr(self, key)
             if value is not None:
                 out[key] = value

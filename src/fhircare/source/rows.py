@@ -2,28 +2,99 @@
 
 Whatever the bytes, these yield rows or :class:`~fhircare.source.results.Problem`s and
 never raise: undecodable bytes, malformed CSV or JSON, a line that is not a JSON object,
-a row with more or fewer cells than the header are each a problem on that line, and the
-file goes on. A file that cannot be opened, or is empty, is one problem for the file.
+a row with more or fewer cells than the header, a row longer than the row limit are each
+a :class:`BrokenRow` on their line, and the file goes on. A file that cannot be opened,
+is not a regular file, is empty, or lacks its declared trailer line is one problem for
+the whole file (``line`` None).
+
+A broken row carries every value its line seems to hold (``candidates``), so the reader
+can reject whoever it might belong to: rejecting a service user by mistake is safe,
+half-reading one is not. A CSV record that fails after spanning several lines (an
+unbalanced quote swallows the lines after it) costs only its first line: the lines
+after it are read again on their own.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Literal
 
 import orjson
 
-from fhircare.source.mapping_file import CsvOptions
+from fhircare.errors import InputError
+from fhircare.source.limits import ReadLimits, setting_name
 from fhircare.source.results import Problem
+from fhircare.workspace import open_regular
 
 #: beyond this many problems in one file, stop reading it (one more problem says so)
 MAX_PROBLEMS_PER_FILE = 1000
 _UNDECODED = re.compile("[\udc80-\udcff]")
 _BOM = "\ufeff"
+#: of a line too long to read, this much is kept to tell whose row it was
+_PREFIX_KEPT = 4096
+#: JSON strings (whole, however long, so that quotes never pair up wrongly) and numbers
+_JSON_SCALARS = re.compile(r'"((?:[^"\\]|\\.)*)"|(?<![\w.])(-?\d{1,18})(?![\w.])')
+_PLACEHOLDER = re.compile(r"\{(rows|\*)\}")
+
+
+class LineTemplate:
+    """A header-count line before the column header or a trailer line after the last
+    row, as a mapping file writes it: literal text with ``{rows}`` (the number of data
+    rows, checked) and ``{*}`` (any text; synth writes the extract date there)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        pattern, last, counted = [], 0, False
+        for match in _PLACEHOLDER.finditer(text):
+            pattern.append(re.escape(text[last : match.start()]))
+            if match[1] == "rows" and not counted:
+                pattern.append(r"(?P<rows>\d{1,18})")
+                counted = True
+            else:
+                pattern.append(r"\d{1,18}" if match[1] == "rows" else ".*?")
+            last = match.end()
+        pattern.append(re.escape(text[last:]))
+        self._regex = re.compile("".join(pattern), re.DOTALL)
+        self.counts_rows = "{rows}" in text
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LineTemplate) and other.text == self.text
+
+    def __hash__(self) -> int:
+        return hash(self.text)
+
+    def __repr__(self) -> str:
+        return f"LineTemplate({self.text!r})"
+
+    def match(self, line: str) -> tuple[bool, int | None]:
+        """Whether ``line`` (without its line ending) is this line, and the row count it states."""
+        found = self._regex.fullmatch(line)
+        if found is None:
+            return False, None
+        rows = found.groupdict().get("rows")
+        return True, int(rows) if rows is not None else None
+
+    def render(self, rows: int, stamp: str) -> str:
+        return self.text.replace("{rows}", str(rows)).replace("{*}", stamp)
+
+
+@dataclass(frozen=True)
+class FileFormat:
+    """How one extract file is read."""
+
+    format: Literal["csv", "jsonl"]
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    quotechar: str = '"'
+    #: "minimal": the quote character quotes cells (RFC 4180); "none": it is a plain character
+    quoting: Literal["minimal", "none"] = "minimal"
+    preamble: LineTemplate | None = None
+    trailer: LineTemplate | None = None
 
 
 @dataclass(frozen=True)
@@ -41,114 +112,301 @@ class RawRow:
 
 @dataclass(frozen=True)
 class BrokenRow:
-    """A CSV row that cannot be read as it is (wrong number of cells, undecodable bytes).
-    ``values`` pairs the header with the cells there are, only to guess whose row it was:
-    rejecting a service user by mistake is safe, half-reading one is not."""
+    """A line that cannot be read as a row. ``candidates``: every value the line seems to
+    hold (its cells split naively, or the JSON strings and numbers in it), only to tell
+    whose row it might have been."""
 
     problem: Problem
-    values: dict[str, object]
+    candidates: tuple[str, ...]
+    #: the header paired with the cells, when the line has the header's shape (only its
+    #: bytes are wrong): its ids are where the header says
+    values: dict[str, object] | None = None
 
 
-def iter_rows(
-    path: Path, name: str, fmt: str, encoding: str, options: CsvOptions
-) -> Iterator[Header | RawRow | BrokenRow | Problem]:
+Item = Header | RawRow | BrokenRow | Problem
+
+
+class _TooLong(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _physical_lines(handle: BinaryIO, limit: int) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, bytes, too long): a line longer than ``limit`` is read past, not held."""
+    number = 0
+    while True:
+        raw = handle.readline(limit + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            while True:
+                chunk = handle.readline(65536)
+                if not chunk or chunk.endswith(b"\n"):
+                    break
+            yield number, raw[:_PREFIX_KEPT], True
+            continue
+        yield number, raw, False
+
+
+def iter_rows(path: Path, name: str, fmt: FileFormat, limits: ReadLimits | None = None) -> Iterator[Item]:
     """The rows of one file (``name``: its path as reports show it)."""
-    source = _iter_csv(path, name, encoding, options) if fmt == "csv" else _iter_jsonl(path, name, encoding)
+    limits = limits or ReadLimits()
     problems = 0
     try:
-        for item in source:
-            if isinstance(item, BrokenRow) or (isinstance(item, Problem) and item.line is not None):
-                problems += 1
-                if problems > MAX_PROBLEMS_PER_FILE:
-                    yield Problem(name, None, None, f"stopped reading after {MAX_PROBLEMS_PER_FILE} problems")
-                    return
-            yield item
+        handle = open_regular(path)
+    except InputError as exc:
+        yield Problem(name, None, None, exc.message.removeprefix(f"{path}: "))
+        return
     except OSError as exc:
         yield Problem(name, None, None, f"cannot be read: {exc.strerror or type(exc).__name__}")
+        return
+    with handle:
+        source = _iter_csv(handle, name, fmt, limits) if fmt.format == "csv" else _iter_jsonl(handle, name, fmt, limits)
+        try:
+            for item in source:
+                if isinstance(item, BrokenRow):
+                    problems += 1
+                    if problems > MAX_PROBLEMS_PER_FILE:
+                        yield Problem(name, None, None, f"stopped reading after {MAX_PROBLEMS_PER_FILE} problems")
+                        return
+                yield item
+        except OSError as exc:
+            yield Problem(name, None, None, f"cannot be read: {exc.strerror or type(exc).__name__}")
 
 
-def _iter_csv(
-    path: Path, name: str, encoding: str, options: CsvOptions
-) -> Iterator[Header | RawRow | BrokenRow | Problem]:
-    with path.open("rb") as binary:
-        text = io.TextIOWrapper(binary, encoding=encoding, errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter=options.delimiter, quotechar=options.quotechar, strict=True)
-        header: list[str] | None = None
-        previous_end = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                if header is None:
-                    yield Problem(name, None, None, f"the header line is not valid CSV: {exc}")
-                    return
-                yield Problem(name, previous_end + 1, None, f"not valid CSV: {exc}")
-                previous_end = reader.line_num
-                continue
-            line, previous_end = previous_end + 1, reader.line_num
-            if not cells or (len(cells) == 1 and not cells[0].strip()):
-                continue
-            if any(_UNDECODED.search(cell) for cell in cells):
-                if header is None:
-                    yield Problem(name, None, None, f"the header line holds bytes that are not valid {encoding}")
-                    return
-                problem = Problem(name, line, None, f"holds bytes that are not valid {encoding}")
-                yield BrokenRow(problem, dict(zip(header, cells, strict=False)))
-                continue
-            if header is None:
-                header = [cell.strip() for cell in cells]
-                header[0] = header[0].removeprefix(_BOM)
-                duplicates = sorted({c for c in header if header.count(c) > 1})
-                if duplicates:
-                    yield Problem(name, None, None, f"the header line names a column twice: {', '.join(duplicates)}")
-                    return
-                yield Header(tuple(header))
-                continue
-            if len(cells) != len(header):
-                problem = Problem(name, line, None, f"has {len(cells)} fields, the header has {len(header)}")
-                yield BrokenRow(problem, dict(zip(header, cells, strict=False)))
-                continue
-            yield RawRow(line, dict(zip(header, cells, strict=True)))
+def _decode(raw: bytes, encoding: str) -> str:
+    return raw.decode(encoding, errors="surrogateescape")
+
+
+def _too_long(limits: ReadLimits) -> str:
+    return f"is longer than {setting_name('extract_max_row_bytes')} ({limits.extract_max_row_bytes} bytes)"
+
+
+class _LineSource:
+    """The decoded lines of a CSV file for csv.reader, remembering the lines of the record
+    being read so that a failed one can be read again from its second line."""
+
+    def __init__(self, lines: Iterator[tuple[int, bytes, bool]], encoding: str, limit: int) -> None:
+        self._lines = lines
+        self._encoding = encoding
+        self._limit = limit
+        self._pending: deque[tuple[int, str, bool]] = deque()
+        self.taken: list[tuple[int, str, bool]] = []
+        self._size = 0
+
+    def __iter__(self) -> _LineSource:
+        return self
+
+    def __next__(self) -> str:
+        if self._pending:
+            item = self._pending.popleft()
+        else:
+            number, raw, too_long = next(self._lines)
+            item = (number, _decode(raw, self._encoding), too_long)
+        self.taken.append(item)
+        self._size += len(item[1])
+        if item[2] or self._size > self._limit:
+            raise _TooLong(self.taken[0][0])
+        return item[1]
+
+    def start(self) -> None:
+        self.taken = []
+        self._size = 0
+
+    def read_again_after_first(self) -> None:
+        """Put back every line the current record took but its first."""
+        self._pending.extendleft(reversed(self.taken[1:]))
+
+
+def _cells_of(text: str, fmt: FileFormat) -> tuple[str, ...]:
+    """A line's cells split on the delimiter alone, quotes taken off: whose row it was."""
+    cells = (cell.strip().strip(fmt.quotechar).strip() for cell in text.rstrip("\r\n").split(fmt.delimiter))
+    return tuple(dict.fromkeys(cell for cell in cells if cell and not _UNDECODED.search(cell)))
+
+
+@dataclass(frozen=True)
+class _Record:
+    line: int
+    text: str
+    cells: list[str] | None
+    reason: str | None = None
+
+
+def _csv_records(lines: _LineSource, fmt: FileFormat, limits: ReadLimits, width: list[int]) -> Iterator[_Record]:
+    """The records of a CSV file; ``width[0]`` is the header's number of columns once it
+    is known (0 before): a record that spans several lines and lacks that shape is taken
+    for an unbalanced quote, and the lines after its first are read again."""
+
+    def reader() -> Iterator[list[str]]:
+        if fmt.quoting == "none":
+            return csv.reader(lines, delimiter=fmt.delimiter, quoting=csv.QUOTE_NONE, strict=True)
+        return csv.reader(lines, delimiter=fmt.delimiter, quotechar=fmt.quotechar, strict=True)
+
+    csv.field_size_limit(limits.extract_max_field_bytes)
+    rows = reader()
+    while True:
+        lines.start()
+        try:
+            cells = next(rows)
+        except StopIteration:
+            return
+        except (csv.Error, _TooLong) as exc:
+            first = lines.taken[0] if lines.taken else None
+            if first is None:
+                return
+            if isinstance(exc, _TooLong):
+                reason = _too_long(limits)
+            elif "field larger than field limit" in str(exc):
+                limit = setting_name("extract_max_field_bytes")
+                reason = f"holds a cell longer than {limit} ({limits.extract_max_field_bytes} bytes)"
+            elif fmt.quoting != "none" and fmt.quotechar in first[1]:
+                reason = "not valid CSV: an unbalanced quote starts on this line"
+            else:
+                reason = f"not valid CSV: {exc}"
+            if len(lines.taken) > 1:
+                lines.read_again_after_first()
+            rows = reader()
+            yield _Record(first[0], first[1], None, reason)
+            continue
+        first = lines.taken[0]
+        if len(lines.taken) > 1 and width[0] and len(cells) != width[0]:
+            lines.read_again_after_first()
+            rows = reader()
+            yield _Record(first[0], first[1], None, "not valid CSV: an unbalanced quote starts on this line")
+            continue
+        yield _Record(first[0], first[1], cells)
+
+
+def _iter_csv(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) -> Iterator[Item]:
+    encoding = fmt.encoding
+    lines = _LineSource(_physical_lines(handle, limits.extract_max_row_bytes), encoding, limits.extract_max_row_bytes)
+    expected_rows: int | None = None
+    if fmt.preamble is not None:
+        try:
+            first = next(lines)
+        except (StopIteration, _TooLong):
+            yield Problem(name, None, None, f"is empty or lacks its first line ({fmt.preamble.text!r})")
+            return
+        matched, expected_rows = fmt.preamble.match(first.rstrip("\r\n").removeprefix(_BOM))
+        if not matched:
+            yield Problem(name, None, None, f"its first line is not the line the mapping names ({fmt.preamble.text!r})")
+            return
+    header: list[str] | None = None
+    held: _Record | None = None  # one record held back: it may be the trailer
+    data_rows = 0
+    width = [0]
+    for record in _csv_records(lines, fmt, limits, width):
+        if record.cells is not None and (not record.cells or (len(record.cells) == 1 and not record.cells[0].strip())):
+            continue
         if header is None:
-            yield Problem(name, None, None, "is empty: a CSV file starts with a header line")
+            if record.cells is None:
+                yield Problem(name, None, None, f"the header line cannot be read: {record.reason}")
+                return
+            if any(_UNDECODED.search(cell) for cell in record.cells):
+                yield Problem(name, None, None, f"the header line holds bytes that are not valid {encoding}")
+                return
+            header = [cell.strip() for cell in record.cells]
+            header[0] = header[0].removeprefix(_BOM)
+            duplicates = sorted({c for c in header if header.count(c) > 1})
+            if duplicates:
+                yield Problem(name, None, None, f"the header line names a column twice: {', '.join(duplicates)}")
+                return
+            width[0] = len(header)
+            yield Header(tuple(header))
+            continue
+        if held is not None:
+            data_rows += 1
+            yield _row(held, header, fmt, name)
+        held = record
+    if header is None:
+        yield Problem(name, None, None, "is empty: a CSV file starts with a header line")
+        return
+    stated: int | None = None
+    if fmt.trailer is not None:
+        matched, stated = fmt.trailer.match(held.text.rstrip("\r\n")) if held is not None else (False, None)
+        if not matched:
+            if held is not None:
+                data_rows += 1
+                yield _row(held, header, fmt, name)
+            yield Problem(
+                name,
+                None,
+                None,
+                f"does not end with its trailer line ({fmt.trailer.text!r}): the file may be incomplete",
+            )
+            return
+    elif held is not None:
+        data_rows += 1
+        yield _row(held, header, fmt, name)
+    for which, count in (("first", expected_rows), ("last", stated)):
+        if count is not None and count != data_rows:
+            found = f"{data_rows} were found: the file may be incomplete"
+            yield Problem(name, None, None, f"its {which} line says it holds {count} rows but {found}")
 
 
-def _iter_jsonl(path: Path, name: str, encoding: str) -> Iterator[RawRow | Problem]:
-    utf8 = codec_is_utf8(encoding)
-    with path.open("rb") as binary:
-        for number, raw in enumerate(binary, start=1):
-            data = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw
-            if not data.strip():
-                continue
-            try:
-                value = orjson.loads(data) if utf8 else orjson.loads(data.decode(encoding))
-            except UnicodeDecodeError:
-                yield Problem(name, number, None, f"holds bytes that are not valid {encoding}")
-                continue
-            except orjson.JSONDecodeError as exc:
-                yield Problem(name, number, None, f"not valid JSON: {exc.msg}")
-                continue
-            if not isinstance(value, dict):
-                yield Problem(name, number, None, "is not a JSON object")
-                continue
-            yield RawRow(number, value)
+def _row(record: _Record, header: list[str], fmt: FileFormat, name: str) -> RawRow | BrokenRow:
+    cells = record.cells
+    if cells is None:
+        assert record.reason is not None
+        return BrokenRow(Problem(name, record.line, None, record.reason), _cells_of(record.text, fmt))
+    values: dict[str, object] = dict(zip(header, cells, strict=False))
+    if any(_UNDECODED.search(cell) for cell in cells):
+        problem = Problem(name, record.line, None, f"holds bytes that are not valid {fmt.encoding}")
+        return BrokenRow(problem, _cells_of(record.text, fmt), values)
+    if len(cells) != len(header):
+        # the cells are not where the header says (a stray delimiter, a cell lost): every
+        # value is a candidate, none is taken for its column
+        problem = Problem(name, record.line, None, f"has {len(cells)} fields, the header has {len(header)}")
+        return BrokenRow(problem, _cells_of(record.text, fmt) + tuple(c.strip() for c in cells if c.strip()))
+    return RawRow(record.line, dict(zip(header, cells, strict=True)))
+
+
+def _json_candidates(text: str) -> tuple[str, ...]:
+    found = (m[1] if m[1] is not None else m[2] for m in _JSON_SCALARS.finditer(text))
+    return tuple(dict.fromkeys(v for v in found if v and len(v) <= 64 and not _UNDECODED.search(v)))
+
+
+def _iter_jsonl(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) -> Iterator[RawRow | BrokenRow]:
+    utf8 = codec_is_utf8(fmt.encoding)
+    for number, raw, too_long in _physical_lines(handle, limits.extract_max_row_bytes):
+        data = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw
+        if too_long:
+            text = _decode(data, "utf-8" if utf8 else fmt.encoding)
+            yield BrokenRow(Problem(name, number, None, _too_long(limits)), _json_candidates(text))
+            continue
+        if not data.strip():
+            continue
+        try:
+            value = orjson.loads(data) if utf8 else orjson.loads(data.decode(fmt.encoding))
+        except UnicodeDecodeError:
+            problem = Problem(name, number, None, f"holds bytes that are not valid {fmt.encoding}")
+            yield BrokenRow(problem, _json_candidates(_decode(data, "utf-8" if utf8 else fmt.encoding)))
+            continue
+        except orjson.JSONDecodeError as exc:
+            problem = Problem(name, number, None, f"not valid JSON: {exc.msg}")
+            yield BrokenRow(problem, _json_candidates(_decode(data, "utf-8" if utf8 else fmt.encoding)))
+            continue
+        if not isinstance(value, dict):
+            problem = Problem(name, number, None, "is not a JSON object")
+            yield BrokenRow(problem, _json_candidates(_decode(data, "utf-8" if utf8 else fmt.encoding)))
+            continue
+        yield RawRow(number, value)
 
 
 def codec_is_utf8(encoding: str) -> bool:
     return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
 
 
-def lookup(values: dict[str, object], path: tuple[str, ...]) -> object:
+def lookup(values: Mapping[str, object], path: tuple[str, ...]) -> object:
     """A value by key path (nested JSON objects); None when absent. A CSV row is flat and
     its column names may contain dots, so the whole name is tried first."""
     if len(path) > 1:
         whole = ".".join(path)
         if whole in values:
             return values[whole]
-    current: object = values
-    for key in path:
+    current = values.get(path[0])
+    for key in path[1:]:
         if not isinstance(current, dict):
             return None
         current = current.get(key)

@@ -7,7 +7,14 @@ service user would push a sort onto every trust and still leave child rows unatt
 So each converted row is appended here once (streaming), parents are resolved and
 duplicate ids found with indexed SQL, and service users are then read back one at a
 time. Memory stays bounded by one service user's rows; disk use is about the size of the
-extract. The file lives in a temporary folder and is deleted when the reader closes.
+extract. The file lives in the run's private work folder (mode 0700) and is deleted when
+the reader closes; SQLite's own temporary files are unlinked as soon as they are opened.
+
+A line that cannot be read is stored as a *blocked group*: one row per id it might
+hold (as its service user's id, or as its parent's), with its problem. After loading,
+every service user one of those ids turns out to name is rejected with that problem;
+a group that names no service user at all means some service user may be missing a
+row, and the reader rejects everyone (:meth:`RowStore.unresolved_blocked`).
 """
 
 from __future__ import annotations
@@ -34,10 +41,22 @@ CREATE TABLE rows (
     file TEXT NOT NULL,
     line INTEGER NOT NULL,
     data BLOB,
-    problems BLOB
+    problems BLOB,
+    source INTEGER NOT NULL
 );
 CREATE TABLE dups (rtype TEXT NOT NULL, rkey TEXT NOT NULL, places TEXT NOT NULL, PRIMARY KEY (rtype, rkey));
-CREATE TABLE blocked (file TEXT NOT NULL, su TEXT, line INTEGER NOT NULL, parent_type TEXT, parent_key TEXT);
+CREATE TABLE blocked (
+    grp INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    line INTEGER NOT NULL,
+    su TEXT,
+    parent_type TEXT,
+    parent_key TEXT,
+    problem BLOB NOT NULL,
+    needed INTEGER NOT NULL
+);
+CREATE TABLE blocked_keys (grp INTEGER NOT NULL, rtype TEXT NOT NULL, rkey TEXT NOT NULL);
+CREATE TABLE known (su TEXT PRIMARY KEY);
 """
 
 #: rows sent to SQLite per executemany
@@ -58,15 +77,23 @@ class StoredRow:
     data: dict[str, object] | None
     problems: tuple[Problem, ...]
     duplicate_places: str | None = None
+    #: which source of its record type the row came from (rows of one id from several
+    #: sources are parts of one record)
+    source: int = 0
 
 
 _COLUMNS = (
-    "r.rtype, r.rkey, r.su, r.own_su, r.parent_type, r.parent_key, r.parent_su, r.file, r.line, r.data, r.problems"
+    "r.rtype, r.rkey, r.su, r.own_su, r.parent_type, r.parent_key, r.parent_su, r.file, r.line, r.data, r.problems,"
+    " r.source"
 )
 
 
+def _problem(data: bytes) -> Problem:
+    return Problem(**orjson.loads(data))
+
+
 def _row(values: tuple[object, ...], duplicate: object = None) -> StoredRow:
-    rtype, key, su, own_su, parent_type, parent_key, parent_su, file, line, data, problems = values
+    rtype, key, su, own_su, parent_type, parent_key, parent_su, file, line, data, problems, source = values
     return StoredRow(
         rtype=str(rtype),
         key=None if key is None else str(key),
@@ -80,6 +107,7 @@ def _row(values: tuple[object, ...], duplicate: object = None) -> StoredRow:
         data=orjson.loads(data) if isinstance(data, bytes) else None,
         problems=tuple(Problem(**p) for p in orjson.loads(problems)) if isinstance(problems, bytes) else (),
         duplicate_places=None if duplicate is None else str(duplicate),
+        source=int(str(source)),
     )
 
 
@@ -89,6 +117,7 @@ class RowStore:
         self.db.executescript("PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA temp_store=FILE;")
         self.db.executescript(_SCHEMA)
         self._pending: list[tuple[object, ...]] = []
+        self._groups = 0
         self.db.execute("BEGIN")
 
     def add(
@@ -102,6 +131,7 @@ class RowStore:
         line: int,
         data: dict[str, object] | None,
         problems: list[Problem],
+        source: int = 0,
     ) -> None:
         self._pending.append(
             (
@@ -115,29 +145,48 @@ class RowStore:
                 line,
                 orjson.dumps(data) if data is not None else None,
                 orjson.dumps([p.__dict__ for p in problems]) if problems else None,
+                source,
             )
         )
         if len(self._pending) >= _BATCH:
             self._flush()
 
-    def block(self, file: str, su: str | None, line: int, parent: tuple[str, str] | None) -> None:
-        """A row of an unreadable file: it still says whose records are incomplete
-        (its own service user id, or its parent's)."""
-        self.db.execute(
-            "INSERT INTO blocked VALUES (?, ?, ?, ?, ?)",
-            (file, su, line, parent[0] if parent else None, parent[1] if parent else None),
-        )
+    def block(
+        self,
+        problem: Problem,
+        candidates: list[tuple[str | None, tuple[str, str] | None]],
+        *,
+        needed: bool = True,
+        keys: list[tuple[str, str]] | None = None,
+    ) -> None:
+        """A row that cannot be used, with every (service user id, parent) it might name:
+        whoever one of them turns out to be is rejected with ``problem``. ``needed``: the
+        row is charged to no one else, so if none of them is a service user, some
+        service user may be missing a row."""
+        self._groups += 1
+        data = orjson.dumps(problem.__dict__)
+        flag = int(needed)
+        rows = [
+            (self._groups, problem.file, problem.line or 0, su, *(parent or (None, None)), data, flag)
+            for su, parent in candidates
+        ] or [(self._groups, problem.file, problem.line or 0, None, None, None, data, flag)]
+        self.db.executemany("INSERT INTO blocked VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        if keys:
+            self.db.executemany(
+                "INSERT INTO blocked_keys VALUES (?, ?, ?)", [(self._groups, rtype, key) for rtype, key in keys]
+            )
 
     def _flush(self) -> None:
         self.db.executemany(
-            "INSERT INTO rows (rtype, rkey, su, own_su, parent_type, parent_key, file, line, data, problems)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO rows (rtype, rkey, su, own_su, parent_type, parent_key, file, line, data, problems, source)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self._pending,
         )
         self._pending.clear()
 
-    def finish(self, parent_depth: int) -> None:
-        """Index, give child rows their parent's service user, find duplicate ids."""
+    def finish(self, parent_depth: int, directory_types: tuple[str, ...]) -> None:
+        """Index, give child rows their parent's service user, find duplicate ids (the
+        same id twice from one source: from two sources it is one record in parts)."""
         self._flush()
         db = self.db
         db.execute("CREATE INDEX rows_key ON rows (rtype, rkey)")
@@ -155,32 +204,27 @@ class RowStore:
         )
         db.execute(
             "INSERT INTO dups SELECT rtype, rkey, group_concat(file || ':' || line, ', ')"
-            " FROM rows WHERE rkey IS NOT NULL GROUP BY rtype, rkey HAVING count(*) > 1"
+            " FROM rows WHERE rkey IS NOT NULL GROUP BY rtype, rkey HAVING count(*) > count(DISTINCT source)"
         )
         db.execute("CREATE INDEX rows_su ON rows (su)")
+        marks = ",".join("?" * len(directory_types))
+        db.execute(
+            f"INSERT INTO known SELECT DISTINCT su FROM rows WHERE su IS NOT NULL AND rtype NOT IN ({marks})",
+            directory_types,
+        )
+        db.execute("DELETE FROM blocked WHERE su IS NOT NULL AND su NOT IN (SELECT su FROM known)")
         db.execute("CREATE INDEX blocked_su ON blocked (su)")
+        db.execute("CREATE INDEX blocked_keys_key ON blocked_keys (rtype, rkey)")
         db.execute("COMMIT")
 
     def service_users(self, directory_types: tuple[str, ...]) -> Iterator[str]:
         """Every service user id that rows name, in order (one query, streamed)."""
-        marks = ",".join("?" * len(directory_types))
-        cursor = self.db.execute(
-            f"SELECT DISTINCT su FROM rows WHERE su IS NOT NULL AND rtype NOT IN ({marks})"
-            " UNION SELECT DISTINCT su FROM blocked WHERE su IS NOT NULL ORDER BY 1",
-            directory_types,
-        )
-        for (su,) in cursor:
+        for (su,) in self.db.execute("SELECT su FROM known ORDER BY su"):
             yield str(su)
 
     def service_user_count(self, directory_types: tuple[str, ...]) -> int:
         """How many service users :meth:`service_users` gives."""
-        marks = ",".join("?" * len(directory_types))
-        row = self.db.execute(
-            f"SELECT count(*) FROM (SELECT su FROM rows WHERE su IS NOT NULL AND rtype NOT IN ({marks})"
-            " UNION SELECT su FROM blocked WHERE su IS NOT NULL)",
-            directory_types,
-        ).fetchone()
-        return int(row[0])
+        return int(self.db.execute("SELECT count(*) FROM known").fetchone()[0])
 
     def rows_for(self, su: str) -> list[StoredRow]:
         cursor = self.db.execute(
@@ -190,14 +234,28 @@ class RowStore:
         )
         return [_row(values[:-1], values[-1]) for values in cursor]
 
-    def blocked_for(self, su: str) -> list[tuple[str, int]]:
-        """The unreadable files holding rows of ``su``, each with its first such line."""
-        cursor = self.db.execute("SELECT file, min(line) FROM blocked WHERE su = ? GROUP BY file ORDER BY file", (su,))
-        return [(str(f), int(line)) for f, line in cursor]
+    def blocked_for(self, su: str) -> list[Problem]:
+        """The problems of the rows that could not be used and might be ``su``'s."""
+        cursor = self.db.execute("SELECT DISTINCT grp, problem FROM blocked WHERE su = ? ORDER BY grp", (su,))
+        return [_problem(data) for _, data in cursor]
 
-    def unattributed_blocked(self) -> bool:
-        """Whether an unreadable file has rows whose service user cannot be told."""
-        return self.db.execute("SELECT 1 FROM blocked WHERE su IS NULL LIMIT 1").fetchone() is not None
+    def blocked_record(self, rtype: str, key: str) -> Problem | None:
+        """The problem of a line that could not be read and may have been the record
+        ``rtype`` ``key`` (a parent its children cannot find)."""
+        found = self.db.execute(
+            "SELECT b.problem FROM blocked_keys k JOIN blocked b ON b.grp = k.grp"
+            " WHERE k.rtype = ? AND k.rkey = ? ORDER BY b.grp LIMIT 1",
+            (rtype, key),
+        ).fetchone()
+        return _problem(found[0]) if found is not None else None
+
+    def unresolved_blocked(self) -> list[Problem]:
+        """The rows that could not be used and name no service user of the extract."""
+        cursor = self.db.execute(
+            "SELECT min(problem) FROM blocked WHERE needed = 1 GROUP BY grp"
+            " HAVING count(CASE WHEN su IS NOT NULL THEN 1 END) = 0 ORDER BY grp"
+        )
+        return [_problem(data) for (data,) in cursor]
 
     def unattributed(self, directory_types: tuple[str, ...]) -> Iterator[StoredRow]:
         """Rows that belong to no known service user and are not directory entries."""

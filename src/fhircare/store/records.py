@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
+from fhircare.store import search_index
 from fhircare.store.changes import Change, Held, Planned, State
 from fhircare.store.schema import extract_runs, resource_versions, resources, service_users, store_meta
 
@@ -251,6 +252,12 @@ def write_changes(conn: Connection, planned: Iterable[Planned], run_id: int, now
                 conn.execute(keyed, rows)
     if history:
         conn.execute(insert(resource_versions), history)
+        # the partner API's search index changes with the resources, in this transaction
+        search_index.reindex(
+            conn,
+            [(h["resource_type"], h["resource_id"], h["content"]) for h in history],
+            fresh=[(c["resource_type"], c["resource_id"]) for c in creates],
+        )
 
 
 def counts_by_type(conn: Connection) -> Mapping[tuple[str, str], int]:

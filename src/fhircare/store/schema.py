@@ -203,3 +203,81 @@ dead_letters = Table(
     Column("retried_at", DateTime(timezone=True)),
     UniqueConstraint("outbox_id"),
 )
+
+# --- the partner FHIR API (fhircare serve): search index, partners, audit ----------------
+# Written by store/search_index.py (in the same transaction as every resource write),
+# store/partners.py and store/audit.py; created by migration 0002.
+
+#: one row per value a search parameter takes in a current resource (store/search_index.py):
+#: tokens (``system``, ``value``), references (``value`` = ``Type/id``) and dates (``low`` to
+#: ``high``, UTC, as sortable text with open ends written as the earliest or latest instant)
+search_index = Table(
+    "search_index",
+    metadata,
+    Column("resource_type", _TYPE, nullable=False),
+    Column("resource_id", _ID, nullable=False),
+    Column("param", String(64), nullable=False),
+    Column("system", Text),
+    Column("value", Text),
+    Column("low", String(32)),
+    Column("high", String(32)),
+)
+Index("ix_search_index_value", search_index.c.resource_type, search_index.c.param, search_index.c.value)
+Index("ix_search_index_dates", search_index.c.resource_type, search_index.c.param, search_index.c.low)
+Index("ix_search_index_resource", search_index.c.resource_type, search_index.c.resource_id)
+
+#: partner organisations registered to read over the API (fhircare partners add)
+partners = Table(
+    "partners",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("ods_code", String(32), nullable=False),
+    #: ``system|value`` of the Organization the trust's extract knows the partner by, when
+    #: that is not its ODS code (a VCSE partner without one)
+    Column("organization_identifier", Text),
+    #: gp | vcse | local-authority | nhs-trust | urgent-care | service-user-app | admin
+    Column("organisation_type", String(32), nullable=False),
+    #: the registered public keys (a JWKS), or where to fetch them
+    Column("jwks", JSON),
+    Column("jwks_url", Text),
+    #: the SMART system scopes the partner may be granted, space-separated
+    Column("scopes", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("removed_at", DateTime(timezone=True)),
+)
+
+#: client assertions already used (SMART Backend Services: a ``jti`` is never accepted
+#: twice); kept until they expire
+client_assertions = Table(
+    "client_assertions",
+    metadata,
+    Column("client_id", String(64), primary_key=True),
+    Column("jti", String(256), primary_key=True),
+    Column("expires_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+#: an AuditEvent for every API request (and every token request): what the request was and
+#: what it returned, compact (api/audit.py renders the FHIR AuditEvent when it is read)
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, index=True),
+    #: NULL when the caller could not be identified (a forged or unreadable token)
+    Column("client_id", String(64), index=True),
+    #: restful-interaction code (read, search-type, ...) or "token"
+    Column("interaction", String(32), nullable=False),
+    #: AuditEvent.outcome: 0 success, 4 minor failure (refused, not found), 8 serious, 12 major
+    Column("outcome", String(4), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+)
+
+#: the patients an AuditEvent names (``Patient/<id>``), for AuditEvent?patient=
+audit_event_patients = Table(
+    "audit_event_patients",
+    metadata,
+    Column("audit_id", String(64), ForeignKey("audit_events.id"), primary_key=True),
+    Column("patient", String(80), primary_key=True),
+    Index("ix_audit_event_patients_patient", "patient"),
+)

@@ -1,10 +1,15 @@
 """Writing canonical records as an extract in a mapping file's layout: the readers'
-inverse. Each field goes to its column in the first of its date formats, through the
-reverse of its value map; fields the layout has no column for must equal the layout's
-default, so that reading the extract back gives exactly the records written.
+inverse, for any layout a mapping file can describe.
 
-Files are named by their pattern with ``*`` replaced by the extract date stamp, and
-written as rows come (streaming); each write returns the file and line it went to.
+Each record goes to the first of its record type's sources that can carry it whole —
+proved by reading the row back (:mod:`fhircare.synth.render`) — or, when none can, is
+split across several sources (DIALOG "more help" on a row of its own), which the reader
+merges back by id. A row of a file several sources read is shared when the layout puts
+records side by side (the current lead on the referral row): a record joins an existing
+row of its service user when the row, read whole, then gives exactly the records placed
+on it plus this one. Files are named by their pattern with ``*`` replaced by the extract
+date stamp; a service user's rows are written together, and each write returns the file
+and line it went to.
 """
 
 from __future__ import annotations
@@ -13,8 +18,6 @@ import csv
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
@@ -22,17 +25,19 @@ import orjson
 from pydantic import BaseModel
 
 from fhircare.source.dialog import DialogAssessment, DialogRating
-from fhircare.source.mapping_file import ColumnPlan, RecordPlan, TrustMapping
-from fhircare.source.records import DIALOG_WIDE_FIELDS
+from fhircare.source.mapping_file import RecordPlan, TrustMapping
+from fhircare.source.row_loading import convert_row, takes
 from fhircare.source.rows import codec_is_utf8
+from fhircare.synth.render import WIDE, Renderer, Unwritable, ValueOf, canonical_json, same
+
+__all__ = ["LayoutError", "LayoutWriter", "RowEdit", "Written", "canonical_json"]
 
 #: a change made to one row before it is written (fault injection); returns the column
 RowEdit = Callable[[dict[str, Any], RecordPlan], str]
-_WIDE = {spec.name for spec in DIALOG_WIDE_FIELDS}
 
 
 class LayoutError(ValueError):
-    """The layout cannot carry a record as it is (a missing column or code)."""
+    """The layout cannot carry a record as it is (a missing column or code, ...)."""
 
 
 @dataclass(frozen=True)
@@ -43,24 +48,26 @@ class Written:
 
 
 @dataclass
+class _Row:
+    cells: dict[str, Any]
+    #: (source, what the source must read from the row) for each record placed on it
+    placed: list[tuple[RecordPlan, dict[str, object]]]
+    line: int
+
+
+@dataclass
 class _OutFile:
     name: str
     plans: list[RecordPlan]
     handle: IO[bytes]
+    path: Path
     columns: list[str] = field(default_factory=list)
+    #: lines reserved so far (preamble, header, rows placed)
     lines: int = 0
     rows: int = 0
-
-
-def canonical_json(value: object) -> object:
-    """A field value in the JSON form defaults are held in."""
-    if isinstance(value, StrEnum):
-        return value.value
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return [canonical_json(v) for v in value]
-    return value
+    pending: list[_Row] = field(default_factory=list)
+    #: the body is written apart and the preamble (which counts rows) put before it at the end
+    deferred: bool = False
 
 
 class LayoutWriter:
@@ -69,8 +76,8 @@ class LayoutWriter:
         self.out_dir = out_dir
         self.stamp = stamp
         self._files: dict[str, _OutFile] = {}
-        self._reverse: dict[int, dict[str, str]] = {}
-        self._unmapped_cache: dict[str, list[tuple[str, object]]] = {}
+        self._renderer = Renderer(mapping.read.true_values[0], mapping.read.false_values[0])
+        self._group: str | None = None
 
     def file_name(self, pattern: str) -> str:
         if any(char in pattern for char in "?[]"):
@@ -81,106 +88,119 @@ class LayoutWriter:
 
     def write(self, rtype: str, model: BaseModel, su_id: str | None, edit: RowEdit | None = None) -> list[Written]:
         """Write one record (and, for DIALOG in long form, its ratings' rows)."""
-        plan = self.mapping.records.get(rtype)
-        if plan is None:
+        if su_id != self._group:
+            self.flush()
+            self._group = su_id
+        plans = self.mapping.sources.get(rtype)
+        if not plans:
             raise LayoutError(f"the layout has no record type {rtype}")
-        out = [self._write_row(plan, self._row(plan, lambda name: self._value(model, name, su_id)), edit)]
-        if isinstance(model, DialogAssessment) and model.ratings and not self._has_wide(plan):
-            rating_plan = self.mapping.records.get("dialog_rating")
-            if rating_plan is None:
+
+        def value_of(name: str) -> object:
+            return _value(model, name, su_id)
+
+        out = [self._place(rtype, plans, value_of, edit)]
+        if isinstance(model, DialogAssessment) and model.ratings and not _has_wide(plans):
+            rating_plans = self.mapping.sources.get("dialog_rating")
+            if not rating_plans:
                 raise LayoutError("the layout has neither DIALOG rating columns nor a dialog_rating record type")
             for rating in model.ratings:
-                values = self._row(rating_plan, _rating_values(rating, model, su_id))
-                out.append(self._write_row(rating_plan, values, None))
+                out.append(self._place("dialog_rating", rating_plans, _rating_values(rating, model, su_id), None))
         return out
 
-    def _has_wide(self, plan: RecordPlan) -> bool:
-        return any(c.field.name in _WIDE for c in plan.columns)
+    def _place(self, rtype: str, plans: tuple[RecordPlan, ...], value_of: ValueOf, edit: RowEdit | None) -> Written:
+        reasons = []
+        for plan in plans:
+            try:
+                self._check_unmapped(plan, value_of)
+                cells = self._renderer.render(plan, value_of)
+                expected = {c.field.name: canonical_json(value_of(c.field.name)) for c in plan.columns}
+                return self._put(plan, cells, expected, edit)
+            except Unwritable as exc:
+                reasons.append(f"{plan.file}: {exc}")
+        if len(plans) > 1:
+            try:
+                return self._put_in_parts(plans, value_of)
+            except Unwritable as exc:
+                reasons.append(f"in parts: {exc}")
+        raise LayoutError(f"{rtype}: the layout cannot carry this record ({'; '.join(reasons)})")
 
-    def _value(self, model: BaseModel, name: str, su_id: str | None) -> object:
-        if name == "service_user_id" and not hasattr(model, name):
-            return su_id
-        if name in _WIDE:
-            assert isinstance(model, DialogAssessment)
-            part, item = name.split(".", 1)
-            rating = next((r for r in model.ratings if r.item.value == item), None)
-            return getattr(rating, part) if rating is not None else None
-        return getattr(model, name)
+    def _check_unmapped(self, plan: RecordPlan, value_of: ValueOf) -> None:
+        """Fields the source has no column for must be what reading gives without one."""
+        rt, mapped = plan.record_type, {c.field.name for c in plan.columns}
+        for name, spec in rt.fields.items():
+            if name in mapped or not spec.stored or name in WIDE:
+                continue
+            if not _same_as_absent(plan, name, value_of(name)):
+                raise Unwritable(f"no column for {name} and its value is not the default")
 
-    def _unmapped(self, plan: RecordPlan) -> list[tuple[str, object]]:
-        """The stored fields the layout has no column for, each with the value it reads as."""
-        found = self._unmapped_cache.get(plan.record_type.name)
-        if found is None:
-            rt, mapped = plan.record_type, {c.field.name for c in plan.columns}
-            found = []
-            for name, spec in rt.fields.items():
-                if name in mapped or not spec.stored or name in _WIDE:
-                    continue
-                expected: object = plan.defaults.get(name)
-                if expected is None and name in rt.model.model_fields:
-                    expected = canonical_json(rt.model.model_fields[name].default)
-                found.append((name, expected))
-            self._unmapped_cache[plan.record_type.name] = found
-        return found
+    def _put_in_parts(self, plans: tuple[RecordPlan, ...], value_of: ValueOf) -> Written:
+        """A record split across its sources, each part carrying what the earlier ones
+        did not (the reader merges parts of one id)."""
+        rt = plans[0].record_type
+        always = {*rt.key, "service_user_id", *(rt.parent[1:] if rt.parent else ())}
+        remaining = {
+            name
+            for name, spec in rt.fields.items()
+            if spec.stored and name not in always and not _same_as_absent(plans[0], name, value_of(name), model=True)
+        }
+        first: Written | None = None
+        merged: dict[str, object] = {}
+        for plan in plans:
+            mapped = {c.field.name for c in plan.columns}
+            share = remaining & mapped
+            if not share:
+                continue
+            cells = self._renderer.render(plan, value_of, fields=share | always)
+            expected = {name: canonical_json(value_of(name)) for name in share | (always & mapped)}
+            written = self._put(plan, cells, expected, None)
+            first = first or written
+            data, _ = convert_row(plan, cells)
+            for name, value in data.items():
+                if name in merged and merged[name] != value:
+                    raise Unwritable(f"the parts would give {name} twice")
+                merged[name] = value
+            remaining -= share
+        if remaining or first is None:
+            raise Unwritable(f"no source has a column for {', '.join(sorted(remaining)) or 'it'}")
+        return first
 
-    def _row(self, plan: RecordPlan, value_of: Callable[[str], object]) -> dict[str, Any]:
-        for name, expected in self._unmapped(plan):
-            value = canonical_json(value_of(name))
-            if value != expected:
-                raise LayoutError(
-                    f"{plan.record_type.name}.{name}: the layout has no column for it and its default is not {value!r}"
-                )
-        row: dict[str, Any] = {}
-        for column in plan.columns:
-            row[column.source] = self._render(plan, column, value_of(column.field.name))
-        for key, values in plan.where.items():
-            row[key] = sorted(values)[0]
-        return row
+    def _put(
+        self, plan: RecordPlan, cells: dict[str, Any], expected: dict[str, object], edit: RowEdit | None
+    ) -> Written:
+        """The row goes on a new line if it reads as this record alone, else on a row of
+        the same service user it completes."""
+        out = self._file(plan)
+        row = _Row(dict(cells), [(plan, expected)], 0)
+        if self._reads_as_placed(out, row):
+            out.lines += 1
+            row.line = out.lines
+            out.pending.append(row)
+            return Written(out.name, row.line, edit(row.cells, plan) if edit is not None else None)
+        for existing in out.pending:
+            merged = dict(existing.cells)
+            if any(key in merged and merged[key] != value for key, value in cells.items()):
+                continue
+            merged.update(cells)
+            candidate = _Row(merged, [*existing.placed, (plan, expected)], existing.line)
+            if self._reads_as_placed(out, candidate):
+                existing.cells, existing.placed = candidate.cells, candidate.placed
+                return Written(out.name, existing.line, edit(existing.cells, plan) if edit is not None else None)
+        raise Unwritable("the row would also be read as another record, and no row of this service user takes it")
 
-    def _render(self, plan: RecordPlan, column: ColumnPlan, value: object) -> Any:
-        if value is None or value == ():
-            return None
-        options, kind, csv_format = column.options, column.field.kind, plan.format == "csv"
-        if kind == "codes":
-            assert isinstance(value, tuple)
-            codes = [self._code(column, v) for v in value]
-            return options.list_separator.join(codes) if csv_format else codes
-        if kind == "code":
-            return self._code(column, value)
-        if kind == "bool":
-            if options.value_map is not None:
-                return self._code(column, "true" if value else "false")
-            if not csv_format:
-                return value
-            read = self.mapping.read
-            return read.true_values[0] if value else read.false_values[0]
-        if kind == "int":
-            return str(value) if csv_format else value
-        if kind == "date":
-            assert isinstance(value, date)
-            return value.strftime(options.date_formats[0])
-        if kind == "datetime":
-            assert isinstance(value, datetime)
-            fmt = options.datetime_formats[0]
-            local = value.astimezone(options.timezone)
-            return local.strftime(fmt) if "%z" in fmt else local.replace(tzinfo=None).strftime(fmt)
-        return value
-
-    def _code(self, column: ColumnPlan, value: object) -> str:
-        code = value.value if isinstance(value, StrEnum) else str(value)
-        value_map = column.options.value_map
-        if value_map is None:
-            return code
-        reverse = self._reverse.get(id(value_map))
-        if reverse is None:
-            reverse = {}
-            for local, canonical in value_map.items():
-                reverse.setdefault(canonical, local)
-            self._reverse[id(value_map)] = reverse
-        local_code = reverse.get(code)
-        if local_code is None:
-            raise LayoutError(f"value map '{column.options.value_map_name}' has no local code for {code!r}")
-        return local_code
+    def _reads_as_placed(self, out: _OutFile, row: _Row) -> bool:
+        """Whether reading the row through every source of its file gives exactly the
+        records placed on it."""
+        placed = {id(plan): expected for plan, expected in row.placed}
+        for plan in out.plans:
+            taken = takes(plan, row.cells)
+            if taken != (id(plan) in placed):
+                return False
+            if taken:
+                try:
+                    self._renderer.check(plan, row.cells, placed[id(plan)])
+                except Unwritable:
+                    return False
+        return True
 
     # --- files ----------------------------------------------------------------------------
 
@@ -192,53 +212,106 @@ class LayoutWriter:
         path = self.out_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
         plans = self.mapping.files()[plan.file]
-        out = _OutFile(name, plans, path.open("wb"))
+        fmt = plan.file_format
+        deferred = fmt.preamble is not None and fmt.preamble.counts_rows
+        target = path.with_name(f".{path.name}.body") if deferred else path
+        out = _OutFile(name, plans, target.open("wb"), path, deferred=deferred)
         if plan.format == "csv":
-            out.columns = list(dict.fromkeys(c for p in plans for c in [*(x.source for x in p.columns), *p.where]))
-            self._emit(out, self._csv_line(plan, out.columns), bom=plan.encoding.lower() in ("utf-8-sig", "utf_8_sig"))
+            out.columns = list(dict.fromkeys(c for p in plans for c in p.columns_read()))
+            if fmt.preamble is not None:
+                out.lines += 1
+                if not deferred:
+                    self._emit(out, fmt.preamble.render(0, self.stamp) + "\r\n", bom=True)
+            out.lines += 1
+            if not deferred:
+                self._emit(out, self._csv_line(plan, out.columns), bom=fmt.preamble is None)
         self._files[plan.file] = out
         return out
 
     def _csv_line(self, plan: RecordPlan, cells: list[str]) -> str:
         buffer = io.StringIO()
-        options = plan.csv
-        csv.writer(buffer, delimiter=options.delimiter, quotechar=options.quotechar, lineterminator="\r\n").writerow(
-            cells
-        )
+        fmt = plan.file_format
+        if fmt.quoting == "none":
+            writer = csv.writer(buffer, delimiter=fmt.delimiter, quoting=csv.QUOTE_NONE, lineterminator="\r\n")
+        else:
+            writer = csv.writer(buffer, delimiter=fmt.delimiter, quotechar=fmt.quotechar, lineterminator="\r\n")
+        writer.writerow(cells)
         return buffer.getvalue()
 
-    def _emit(self, out: _OutFile, text: str, bom: bool = False) -> None:
+    def _encode(self, out: _OutFile, text: str, bom: bool = False) -> bytes:
         encoding = out.plans[0].encoding
         data = text.encode("utf-8" if codec_is_utf8(encoding) else encoding)
-        if bom:
+        if bom and encoding.lower().replace("_", "-") == "utf-8-sig":
             data = b"\xef\xbb\xbf" + data
-        out.handle.write(data)
-        out.lines += text.count("\n")
+        return data
 
-    def _write_row(self, plan: RecordPlan, row: dict[str, Any], edit: RowEdit | None) -> Written:
-        out = self._file(plan)
-        column = edit(row, plan) if edit is not None else None
-        line = out.lines + 1
-        if plan.format == "csv":
-            cells = ["" if row.get(c) is None else str(row[c]) for c in out.columns]
-            self._emit(out, self._csv_line(plan, cells))
-        else:
-            self._emit(out, orjson.dumps(_nest(row), option=orjson.OPT_SORT_KEYS).decode() + "\n")
-        out.rows += 1
-        return Written(out.name, line, column)
+    def _emit(self, out: _OutFile, text: str, bom: bool = False) -> None:
+        out.handle.write(self._encode(out, text, bom))
+
+    def flush(self) -> None:
+        """Write the rows held for the current service user (or the directory)."""
+        for out in self._files.values():
+            plan = out.plans[0]
+            for row in out.pending:
+                if plan.format == "csv":
+                    cells = ["" if row.cells.get(c) is None else str(row.cells[c]) for c in out.columns]
+                    self._emit(out, self._csv_line(plan, cells))
+                else:
+                    self._emit(out, orjson.dumps(_nest(row.cells), option=orjson.OPT_SORT_KEYS).decode() + "\n")
+                out.rows += 1
+            out.pending.clear()
 
     def counts(self) -> dict[str, int]:
         """Rows written per file (every file of the layout, empty ones included)."""
         return {out.name: out.rows for out in sorted(self._files.values(), key=lambda o: o.name)}
 
     def close(self) -> None:
+        self.flush()
         for plans in self.mapping.files().values():
             self._file(plans[0])  # every file exists, if only with its header
         for out in self._files.values():
+            fmt = out.plans[0].file_format
+            if fmt.trailer is not None:
+                self._emit(out, fmt.trailer.render(out.rows, self.stamp) + "\r\n")
             out.handle.close()
+            if out.deferred:
+                assert fmt.preamble is not None
+                body = out.handle.name
+                with out.path.open("wb") as final:
+                    final.write(self._encode(out, fmt.preamble.render(out.rows, self.stamp) + "\r\n", bom=True))
+                    final.write(self._encode(out, self._csv_line(out.plans[0], out.columns)))
+                    final.write(Path(str(body)).read_bytes())
+                Path(str(body)).unlink()
 
 
-def _rating_values(rating: DialogRating, parent: DialogAssessment, su_id: str | None) -> Callable[[str], object]:
+def _has_wide(plans: tuple[RecordPlan, ...]) -> bool:
+    return any(c.field.name in WIDE for plan in plans for c in plan.columns)
+
+
+def _value(model: BaseModel, name: str, su_id: str | None) -> object:
+    if name == "service_user_id" and not hasattr(model, name):
+        return su_id
+    if name in WIDE:
+        assert isinstance(model, DialogAssessment)
+        part, item = name.split(".", 1)
+        rating = next((r for r in model.ratings if r.item.value == item), None)
+        return getattr(rating, part) if rating is not None else None
+    return getattr(model, name)
+
+
+def _same_as_absent(plan: RecordPlan, name: str, value: object, model: bool = False) -> bool:
+    """Whether a field's value is what reading gives when nothing carries it."""
+    rt = plan.record_type
+    expected: object = None if model else plan.defaults.get(name)
+    if expected is None and name in rt.model.model_fields:
+        expected = canonical_json(rt.model.model_fields[name].default)
+    found = canonical_json(value)
+    if expected in ((), []):
+        expected = None
+    return same(rt.fields[name], expected, found) if found is not None and expected is not None else expected == found
+
+
+def _rating_values(rating: DialogRating, parent: DialogAssessment, su_id: str | None) -> ValueOf:
     """The field values of one rating's own row (long form)."""
 
     def value(name: str) -> object:
@@ -246,7 +319,7 @@ def _rating_values(rating: DialogRating, parent: DialogAssessment, su_id: str | 
             return parent.dialog_assessment_id
         if name == "service_user_id":
             return su_id
-        return getattr(rating, name)
+        return getattr(rating, name, None)
 
     return value
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import tarfile
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,31 +9,30 @@ from typing import Any
 import orjson
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 
-from fhircare.errors import DefinitionError, InputError
+from fhircare.errors import DefinitionError, InputError, PackageError
 from fhircare.settings import Settings
-from fhircare.validation import engine
+from fhircare.validation.archives import ArchiveLimits, unpack_ig
 from fhircare.validation.context import DefinitionContext
+from fhircare.validation.engine import Validator as _Walker
 from fhircare.validation.packages import CORE_PACKAGE, PackageCache
 
 
-def _ig_folder(ig: Path) -> Path:
-    """A folder of conformance resources for an IG given as folder, package root or .tgz."""
+def _ig_folder(ig: Path, limits: ArchiveLimits | None = None) -> Path:
+    """A folder of conformance resources for an IG given as folder, package root or .tgz
+    (a .tgz is unpacked, within the archive limits, into a private folder of this run)."""
     if ig.is_dir():
         return ig / "package" if (ig / "package").is_dir() else ig
     if ig.is_file() and ig.name.endswith((".tgz", ".tar.gz")):
-        digest = hashlib.sha256(ig.read_bytes()).hexdigest()[:16]
-        target = Path(tempfile.gettempdir()) / f"fhircare-ig-{digest}"
-        if not (target / "package").is_dir():
-            try:
-                with tarfile.open(ig, "r:gz") as tar:
-                    tar.extractall(target, filter="data")
-            except (tarfile.TarError, OSError) as exc:
-                raise DefinitionError(f"Cannot unpack {ig}: {exc}", file=ig) from exc
-        return target / "package" if (target / "package").is_dir() else target
+        try:
+            return unpack_ig(ig, limits)
+        except PackageError as exc:
+            raise DefinitionError(f"Cannot unpack {ig}: {exc.message}", file=ig) from exc
+        except OSError as exc:
+            raise DefinitionError(f"Cannot unpack {ig}: {exc.strerror or exc}", file=ig) from exc
     raise InputError(f"No such IG folder or .tgz: {ig}", file=ig)
 
 
-class Validator(engine.Validator):
+class Validator(_Walker):
     """A validator over the core R4 package plus any IG folders or packages."""
 
     @classmethod
@@ -55,7 +51,7 @@ class Validator(engine.Validator):
             # fhircare's own profiles: the contract its output is validated against
             context.add_folder(settings.profiles_package)
         for ig in igs:
-            context.add_folder(_ig_folder(Path(ig)))
+            context.add_folder(_ig_folder(Path(ig), ArchiveLimits.from_settings(settings)))
         return cls(context)
 
 

@@ -109,5 +109,10 @@ class BindingChecker:
         system, code = coding.get("system"), coding.get("code")
         if not isinstance(system, str) or not isinstance(code, str):
             return
-        if self.terminology.code_in_system(system, code) is Membership.NOT_IN:
+        membership = self.terminology.code_in_system(system, code)
+        if membership is Membership.NOT_IN:
             sink.error("code-invalid", loc, f"Unknown code '{code}' in the CodeSystem '{system}'")
+        elif membership is Membership.IN and isinstance(coding.get("display"), str):
+            problem = self.terminology.display_problem(system, code, coding["display"])
+            if problem:
+                sink.error("code-invalid", f"{loc}.display", problem)

@@ -25,7 +25,8 @@ from fhircare.validation.structure import (
     mark_profile_relevance,
 )
 
-_INDEXED_TYPES = {"StructureDefinition", "ValueSet", "CodeSystem"}
+#: Questionnaires too: a QuestionnaireResponse is checked against the one it names
+_INDEXED_TYPES = {"StructureDefinition", "ValueSet", "CodeSystem", "Questionnaire"}
 
 
 @dataclass(slots=True)
@@ -117,7 +118,7 @@ class DefinitionContext:
             return
         if resource.get("resourceType") not in _INDEXED_TYPES or not isinstance(url, str):
             raise DefinitionError(
-                "Only StructureDefinition, ValueSet and CodeSystem resources with a url can be loaded"
+                "Only StructureDefinition, ValueSet, CodeSystem and Questionnaire resources with a url can be loaded"
             )
         self._add(
             _Candidate(
@@ -176,6 +177,19 @@ class DefinitionContext:
 
     def code_system(self, canonical: str) -> dict[str, Any] | None:
         return self.fetch(canonical, "CodeSystem")
+
+    def questionnaire(self, canonical: str) -> dict[str, Any] | None:
+        """The Questionnaire a response names; with ``|version``, only that version (another
+        version's items would give wrong answers about this response)."""
+        url, version = split_canonical(canonical)
+        if version is not None and not any(
+            c.resource_type == "Questionnaire" and c.version == version for c in self._by_url.get(url, ())
+        ):
+            return None
+        try:
+            return self.fetch(canonical, "Questionnaire")
+        except DefinitionError:
+            return None
 
     # -- structure definitions ------------------------------------------------
     def structure_definition(self, canonical: str) -> dict[str, Any] | None:

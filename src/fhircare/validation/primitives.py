@@ -13,6 +13,8 @@ import calendar
 import re
 from collections.abc import Callable
 
+from fhircare.validation.xhtml import active_content
+
 _YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
 _TZ = r"(Z|(\+|-)((0[0-9]|1[0-3]):[0-5][0-9]|14:00))"
 _TIME = r"([01][0-9]|2[0-3]):[0-5][0-9]:([0-5][0-9]|60)(\.[0-9]+)?"
@@ -163,7 +165,13 @@ def _check_id(value: str) -> str | None:
 
 
 def _check_oid(value: str) -> str | None:
-    return None if OID_RE.fullmatch(value) else f"OIDs must start with urn:oid: and be valid ({value})"
+    if not OID_RE.fullmatch(value):
+        return f"OIDs must start with urn:oid: and be valid ({value})"
+    digits = value[8:]
+    # as the HL7 validator has it: roots this short are almost never real namespaces
+    if digits.rfind(".") < 4 and not digits.startswith("1.3"):
+        return f"OIDs must be valid ({digits})"
+    return None
 
 
 def _check_uuid(value: str) -> str | None:
@@ -214,6 +222,7 @@ def _check_string(value: str) -> str | None:
 
 
 _LEXICAL: dict[str, Callable[[str], str | None]] = {
+    "xhtml": active_content,
     "date": _check_date,
     "dateTime": _check_datetime,
     "instant": _check_instant,
@@ -258,6 +267,8 @@ def check_primitive(type_code: str, value: object) -> str | None:
         return None
     if not isinstance(value, str):
         return f"Error parsing JSON: the primitive value must be a string (found {_json_kind(value)})"
+    if not value:
+        return "@value cannot be empty"  # of any primitive written as a JSON string
     if len(value) > MAX_STRING_BYTES // 4 and len(value.encode()) > MAX_STRING_BYTES and type_code != "base64Binary":
         return "value is longer than permitted maximum length of 1 MB (1048576 bytes)"
     check = _LEXICAL.get(type_code)
@@ -313,7 +324,7 @@ def _checker(type_code: str) -> Callable[[object], str | None]:
     if lexical is None:
 
         def check_text(value: object) -> str | None:
-            if type(value) is str and len(value) < 4096:
+            if type(value) is str and 0 < len(value) < 4096:
                 return None
             return check_primitive(type_code, value)
 

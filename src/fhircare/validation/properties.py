@@ -14,14 +14,14 @@ from fhircare.validation.structure import ElementNode
 from fhircare.validation.walk import Walk
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator
+    from fhircare.validation.services import WalkServices
 
 #: (value, sibling '_name' object, type code, location)
 Item = tuple[Any, Any, str | None, str]
 
 
 def unusual_key(
-    validator: Validator,
+    validator: WalkServices,
     obj: dict[str, Any],
     key: str,
     owner: ElementNode,
@@ -32,8 +32,6 @@ def unusual_key(
 ) -> tuple[ElementNode, str | None, str] | None:
     """A key no child declares: resourceType, a choice of an undeclared type, or unknown."""
     if key == "resourceType" and owner is node and node.path == type_code:
-        return None
-    if key == "fhir_comments":
         return None
     name = key[1:] if key[:1] == "_" else key
     for child in owner.children.values():
@@ -50,7 +48,7 @@ def unusual_key(
 
 
 def walk_property(
-    validator: Validator,
+    validator: WalkServices,
     obj: dict[str, Any],
     child: ElementNode,
     found: list[tuple[str, str | None]],

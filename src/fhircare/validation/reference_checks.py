@@ -9,11 +9,11 @@ from fhircare.validation.references import parse_reference
 from fhircare.validation.structure import ElementNode
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator
+    from fhircare.validation.services import WalkServices
     from fhircare.validation.walk import Walk
 
 
-def _allowed_types(validator: Validator, node: ElementNode) -> set[str]:
+def _allowed_types(validator: WalkServices, node: ElementNode) -> set[str]:
     cached = validator.reference_targets.get(node)
     if cached is not None:
         return cached
@@ -31,9 +31,12 @@ def _allowed_types(validator: Validator, node: ElementNode) -> set[str]:
     return allowed
 
 
-def check_reference(validator: Validator, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
+def check_reference(validator: WalkServices, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
     ref = value.get("reference")
     if not isinstance(ref, str):
+        return
+    if not ref or any(c.isspace() for c in ref):
+        w.sink.error("invalid", loc, f"The reference '{ref}' is not a valid reference")
         return
     parsed = parse_reference(ref)
     target: dict[str, Any] | None = None
@@ -84,7 +87,7 @@ def check_reference(validator: Validator, value: dict[str, Any], node: ElementNo
         )
 
 
-def _target_profiles(validator: Validator, node: ElementNode, target: dict[str, Any]) -> list[str]:
+def _target_profiles(validator: WalkServices, node: ElementNode, target: dict[str, Any]) -> list[str]:
     """Profiles (not base resource types) this element requires of a target of that type."""
     rt = target.get("resourceType")
     key = (node, rt if isinstance(rt, str) else "")
@@ -94,7 +97,7 @@ def _target_profiles(validator: Validator, node: ElementNode, target: dict[str, 
     return found
 
 
-def _find_target_profiles(validator: Validator, node: ElementNode, rt: Any) -> list[str]:
+def _find_target_profiles(validator: WalkServices, node: ElementNode, rt: Any) -> list[str]:
     out = []
     for t in node.types:
         for url in t.target_profiles:

@@ -17,11 +17,13 @@ from fhircare.validation.values import (
 )
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator
+    from fhircare.validation.services import WalkServices
     from fhircare.validation.walk import Walk
 
 
-def check_value_rules(validator: Validator, value: Any, node: ElementNode, type_code: str, loc: str, w: Walk) -> None:
+def check_value_rules(
+    validator: WalkServices, value: Any, node: ElementNode, type_code: str, loc: str, w: Walk
+) -> None:
     if node.fixed is not None and not equals_fixed(value, node.fixed):
         _fixed_failed(value, node, loc, w)
     if node.pattern is not None and not matches_pattern(value, node.pattern):
@@ -96,7 +98,7 @@ def _bound(value: Any, bound: tuple[str, Any], type_code: str, loc: str, w: Walk
         )
 
 
-def run_invariants(validator: Validator, value: Any, node: ElementNode, type_path: str, loc: str, w: Walk) -> None:
+def run_invariants(validator: WalkServices, value: Any, node: ElementNode, type_path: str, loc: str, w: Walk) -> None:
     for c in node.invariants:
         if w.profile and c.from_core:
             continue  # the base walk evaluated it here already

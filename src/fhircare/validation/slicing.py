@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fhircare.validation.issues import IssueSink
@@ -25,7 +25,7 @@ _EXT_FN = re.compile(r"extension\('([^']*)'\)")
 _OFTYPE_FN = re.compile(r"ofType\(([^)]*)\)")
 
 if TYPE_CHECKING:
-    from fhircare.validation.engine import Validator
+    from fhircare.validation.services import WalkServices
 
 #: (value, type code when known)
 Item = tuple[Any, str | None]
@@ -48,6 +48,9 @@ class SliceServices:
     expected: dict[tuple[ElementNode, str], tuple[ElementNode | None, Any, Any]]
     #: sliced element → its slices by the string each fixes, when that is how it slices
     indexes: dict[ElementNode, dict[str, int] | None]
+    #: (slice, discriminator path) met in this walk that a value cannot be matched against:
+    #: the slice fixes nothing there (no fixed or pattern value, no required binding)
+    unevaluable: list[tuple[ElementNode, str]] = field(default_factory=list)
 
 
 def navigate(items: list[Item], path: str, services: SliceServices) -> list[Item]:
@@ -191,9 +194,15 @@ def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator
             return any(
                 services.in_value_set(v, t or (element.type_codes[0] if element.types else None), vs) for v, t in values
             )
-        # the slice does not constrain this discriminator (type/subtype slicing where
-        # the subtype is not given for every slice): it does not rule the item out
-        return True
+        if element is None or not element.primitive or slice_node.has_type_profiles:
+            # the slice does not constrain this discriminator (type/subtype slicing where
+            # the subtype is not given for every slice), or one its type profile would give
+            # (a profile not loaded): it does not rule the item out
+            return True
+        # a primitive with nothing to compare it with: the HL7 validator calls the slicing
+        # unevaluable (an error in the profile, reported on the instance); no match
+        services.unevaluable.append((slice_node, d.path))
+        return False
     if d.type == "exists":
         if element is None:
             return False
@@ -271,7 +280,7 @@ def assign(items: list[Item], sliced: ElementNode, services: SliceServices) -> l
     return out
 
 
-def services_for(validator: Validator, w: Walk) -> SliceServices:
+def services_for(validator: WalkServices, w: Walk) -> SliceServices:
     """What slicing needs, bound to one walk (its bundle, its contained resources)."""
 
     def model_root(url: str) -> ElementNode | None:
@@ -311,7 +320,7 @@ def services_for(validator: Validator, w: Walk) -> SliceServices:
 
 
 def check_slices(
-    validator: Validator,
+    validator: WalkServices,
     items: list[tuple[Any, Any, str | None, str]],
     child: ElementNode,
     loc: str,
@@ -330,6 +339,18 @@ def check_slices(
         typed.append((value, type_code))
     chosen = assign(typed, child, services)
     source = child.sd_url
+    unevaluated: set[int] = set()
+    if services.unevaluable:
+        for n, ((_, _, _, item_loc), c) in enumerate(zip(items, chosen, strict=True)):
+            for s, path in dict.fromkeys(services.unevaluable):
+                if c is None or child.slices.index(s) < child.slices.index(c):
+                    unevaluated.add(n)
+                    w.sink.error(
+                        "processing",
+                        item_loc,
+                        f"Slicing cannot be evaluated: Could not match discriminator ({path}) for slice "
+                        f"{child.path}:{s.slice_name} in profile {source}",
+                    )
     for s in child.slices:
         n = sum(1 for c in chosen if c is s)
         name = f"{child.path}:{s.slice_name}"
@@ -357,7 +378,9 @@ def check_slices(
         )
     if slicing.rules in ("closed", "openAtEnd"):
         seen_unmatched = False
-        for c, (_, _, _, item_loc) in zip(chosen, items, strict=True):
+        for n, (c, (_, _, _, item_loc)) in enumerate(zip(chosen, items, strict=True)):
+            if n in unevaluated:
+                continue  # already reported: its slice could not be worked out
             if c is None and slicing.rules == "closed":
                 w.sink.error(
                     "structure",

@@ -59,6 +59,10 @@ class _CodeSystemIndex:
     codes: set[str]
     children: dict[str, set[str]]
     case_sensitive: bool = True
+    #: code → its display and designations, lower-cased (what a Coding's display may say)
+    displays: dict[str, set[str]] = field(default_factory=dict)
+    #: code → its display as the code system gives it (for messages)
+    display_of: dict[str, str] = field(default_factory=dict)
 
     def descendants(self, code: str) -> set[str]:
         found: set[str] = set()
@@ -100,8 +104,15 @@ class Terminology:
         if cs is not None:
             codes: set[str] = set()
             children: dict[str, set[str]] = {}
+            displays: dict[str, set[str]] = {}
+            display_of: dict[str, str] = {}
             for code, parent, concept in _walk_concepts(cs.get("concept", ()), None):
                 codes.add(code)
+                names = {d.get("value") for d in concept.get("designation", ()) if isinstance(d, dict)}
+                if isinstance(concept.get("display"), str):
+                    names.add(concept["display"])
+                    display_of[code] = concept["display"]
+                displays[code] = {" ".join(n.split()).lower() for n in names if isinstance(n, str)}
                 if parent:
                     children.setdefault(parent, set()).add(code)
                 for prop in concept.get("property", ()):
@@ -113,6 +124,8 @@ class Terminology:
                 codes=codes,
                 children=children,
                 case_sensitive=cs.get("caseSensitive", True) is not False,
+                displays=displays,
+                display_of=display_of,
             )
         self._code_systems[url] = index
         return index
@@ -127,6 +140,19 @@ class Terminology:
         if not cs.case_sensitive and code.lower() in {c.lower() for c in cs.codes}:
             return Membership.IN
         return Membership.NOT_IN
+
+    def display_problem(self, system: str, code: str, display: str) -> str | None:
+        """Why ``display`` is not a display of ``system#code`` (None when it is, or unknown)."""
+        cs = self.code_system(system)
+        if cs is None or not cs.complete:
+            return None
+        allowed = cs.displays.get(code)
+        if not allowed or " ".join(display.split()).lower() in allowed:
+            return None
+        return (
+            f"Wrong Display Name '{display}' for {system}#{code}. "
+            f"Valid display is '{cs.display_of.get(code, sorted(allowed)[0])}'"
+        )
 
     # -- value sets ----------------------------------------------------------
     def expand(self, canonical: str) -> Expansion | None:

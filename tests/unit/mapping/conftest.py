@@ -1,4 +1,4 @@
-"""Fixtures for the mapping tests: synthetic extracts read back in both shipped layouts,
+"""Fixtures for the mapping tests: synthetic extracts read back in every shipped layout,
 the mapping context, and validators over fhircare's profiles (and UK Core)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from fhircare.mapping import MappingContext, check_consistency, map_service_user
 from fhircare.mapping.bundle import MappedBundle
 from fhircare.source.bundle import ServiceUserRecord
-from fhircare.source.mapping_file import TrustMapping, load_mapping
+from fhircare.source.mapping_file import TrustMapping, load_mapping, shipped_layouts
 from fhircare.source.reader import read_extract
 from fhircare.source.results import Accepted
 from fhircare.synth import SCENARIOS, synthesise
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[3]
 MAPPINGS = REPO / "mappings"
 UKCORE = REPO.parent / "shared" / "ukcore" / "package"
 UKCORE_GLOBAL = REPO / "profiles" / "ukcore-global"
-LAYOUTS = ("rio-like", "systmone-like")
+LAYOUTS = tuple(shipped_layouts(MAPPINGS))
 #: two blocks of scenarios: every edge case twice
 PATIENTS = 2 * len(SCENARIOS)
 SEED = 5

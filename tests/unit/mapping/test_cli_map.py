@@ -15,10 +15,13 @@ from typer.testing import CliRunner, Result
 from fhircare.cli import app
 from fhircare.cli.map import BUNDLES, REJECTS
 from fhircare.settings import Settings
-from fhircare.source.mapping_file import TrustMapping
+from fhircare.source.mapping_file import load_mapping, shipped_layouts
 from fhircare.synth import MANIFEST, synthesise
 from fhircare.validation.api import Validator
-from tests.unit.mapping.conftest import LAYOUTS, MAPPINGS, UKCORE, UKCORE_GLOBAL, errors
+from tests.unit.mapping.conftest import MAPPINGS, UKCORE, UKCORE_GLOBAL, errors
+
+#: every shipped layout (mappings/*.yaml)
+LAYOUTS = tuple(shipped_layouts(MAPPINGS))
 
 PATIENTS = 24
 SEED = 3
@@ -40,7 +43,8 @@ def read_lines(path: Path) -> list[dict[str, object]]:
 
 
 @pytest.fixture(scope="module")
-def extracts(tmp_path_factory: pytest.TempPathFactory, layouts: dict[str, TrustMapping]) -> dict[str, Path]:
+def extracts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    layouts = {name: load_mapping(MAPPINGS / f"{name}.yaml") for name in LAYOUTS}
     found = {}
     for layout in LAYOUTS:
         for errors_too in (False, True):

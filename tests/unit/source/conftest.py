@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from fhircare.source.bundle import ServiceUserRecord
-from fhircare.source.mapping_file import TrustMapping, load_mapping
+from fhircare.source.mapping_file import TrustMapping, load_mapping, shipped_layouts
 from fhircare.source.reader import read_extract
 from fhircare.source.results import Accepted, Problem, ReadResult, Rejected
 from fhircare.synth import SynthSummary, synthesise
 
 MAPPINGS = Path(__file__).resolve().parents[3] / "mappings"
-LAYOUTS = ("rio-like", "systmone-like")
+#: every shipped layout (mappings/*.yaml)
+LAYOUTS = tuple(shipped_layouts(MAPPINGS))
 #: one block of scenarios and then some: every edge case, twice for most
 PATIENTS = 24
 SEED = 11

@@ -3,12 +3,14 @@ naming the file, the key path and the line."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from fhircare.errors import MappingFileError
+from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_file import TrustMapping, load_mapping
 from tests.unit.source.conftest import LAYOUTS, MAPPINGS
 
@@ -95,9 +97,9 @@ def test_unknown_field_names_the_key_path_line_and_a_suggestion(write_mapping: C
             "does not hold a full date",
         ),
         (
-            ("      family_name: SURNAME", "      family_name: {column: SURNAME, value_map: gender}"),
-            "record_types.service_user.columns.family_name.value_map",
-            "value maps apply to code and yes/no fields",
+            ("      birth_date: DOB", "      birth_date: {column: DOB, value_map: gender}"),
+            "record_types.service_user.columns.birth_date.value_map",
+            "value maps do not apply to date fields",
         ),
         (
             ("    format: csv\n    columns:\n      care_plan_id", "    format: xml\n    columns:\n      care_plan_id"),
@@ -153,13 +155,23 @@ def test_not_a_mapping_at_all(write_mapping: Callable[[str], Path]) -> None:
 
 @pytest.mark.parametrize("name", LAYOUTS)
 def test_shipped_value_maps_cover_every_canonical_code(layouts: dict[str, TrustMapping], name: str) -> None:
-    """A shipped layout can carry any canonical record (what synth relies on)."""
-    for plan in layouts[name].records.values():
-        for column in plan.columns:
-            value_map, codes = column.options.value_map, column.field.codes
-            if value_map is not None and codes is not None:
-                missing = {m.value for m in codes} - set(value_map.values())
-                assert not missing, f"{name}: {plan.record_type.name}.{column.field.name} lacks {missing}"
+    """A shipped layout can carry any canonical record (what synth relies on): every code
+    of a field has a local code in some source of its record type (a source may take only
+    some, like the Welsh referral row that holds only a lead)."""
+    for rtype, plans in layouts[name].sources.items():
+        covered: dict[str, set[str]] = {}
+        mapped: dict[str, set[str]] = {}
+        for plan in plans:
+            for column in plan.columns:
+                value_map, codes = column.options.value_map, column.field.codes
+                if codes is None:
+                    continue
+                mapped.setdefault(column.field.name, {m.value for m in codes})
+                found = set(value_map.values()) if value_map is not None else mapped[column.field.name]
+                covered.setdefault(column.field.name, set()).update(v for v in found if v is not None)
+        for field, codes in mapped.items():
+            missing = codes - covered[field]
+            assert not missing, f"{name}: {rtype}.{field} lacks {missing}"
 
 
 # --- value maps written as FHIR ConceptMaps ----------------------------------------------
@@ -168,14 +180,16 @@ WELSH_ROWS = MAPPINGS.parent / "profiles" / "package" / "ConceptMap-welsh-policy
 
 
 def _with_concept_map(write_mapping: Callable[[str], Path], concept_map: str) -> Path:
-    """The RiO-like mapping, its goals' life areas read through a ConceptMap."""
+    """The RiO-like mapping with a ConceptMap (a path relative to the mapping file)."""
     text = (MAPPINGS / "rio-like.yaml").read_text(encoding="utf-8")
     text = text.replace("\nvalue_maps:\n", f"\nconcept_maps:\n  welsh_rows: {concept_map}\nvalue_maps:\n", 1)
     return write_mapping(text)
 
 
-def test_a_concept_map_is_a_value_map(write_mapping: Callable[[str], Path]) -> None:
-    path = _with_concept_map(write_mapping, str(WELSH_ROWS))
+def test_a_concept_map_is_a_value_map(write_mapping: Callable[[str], Path], tmp_path: Path) -> None:
+    (tmp_path / "maps").mkdir()
+    shutil.copy(WELSH_ROWS, tmp_path / "maps" / WELSH_ROWS.name)
+    path = _with_concept_map(write_mapping, f"maps/{WELSH_ROWS.name}")
     mapping = load_mapping(path)
     assert mapping.value_maps["welsh_rows"]["training-and-education"] == "education-and-training"
     assert mapping.value_maps["welsh_rows"]["other-treatment"] == "medical-and-other-treatment"  # wider
@@ -188,10 +202,25 @@ def test_a_concept_map_that_cannot_be_used_names_its_key(write_mapping: Callable
         ' "equivalence": "narrower"}]}]}]}'
     )
     with pytest.raises(MappingFileError) as caught:
-        load_mapping(_with_concept_map(write_mapping, str(broken)))
+        load_mapping(_with_concept_map(write_mapping, broken.name))
     [line] = caught.value.lines()
     assert "concept_maps.welsh_rows (group[0].element[0])" in line and "code 'A' has no target that covers it" in line
+    shutil.copy(MAPPINGS.parent / "profiles" / "package" / "package.json", tmp_path / "package.json")
     with pytest.raises(MappingFileError, match="is not a FHIR ConceptMap"):
-        load_mapping(_with_concept_map(write_mapping, str(MAPPINGS.parent / "profiles" / "package" / "package.json")))
+        load_mapping(_with_concept_map(write_mapping, "package.json"))
+    (tmp_path / "notes.md").write_text("# not JSON\n")
     with pytest.raises(MappingFileError, match="is not JSON"):
-        load_mapping(_with_concept_map(write_mapping, str(MAPPINGS / "README.md")))
+        load_mapping(_with_concept_map(write_mapping, "notes.md"))
+
+
+def test_a_concept_map_outside_the_mapping_folder_is_refused_unless_allowed(
+    write_mapping: Callable[[str], Path],
+) -> None:
+    """A mapping file cannot make fhircare read any file on the machine (issue 14)."""
+    path = _with_concept_map(write_mapping, str(WELSH_ROWS))
+    with pytest.raises(MappingFileError, match=r"is outside the mapping file.s folder .*FHIRCARE_MAPPING_ALLOWED_DIRS"):
+        load_mapping(path)
+    allowed = ReadLimits(mapping_allowed_dirs=(WELSH_ROWS.parent,))
+    assert "welsh_rows" in load_mapping(path, limits=allowed).value_maps
+    with pytest.raises(MappingFileError, match="outside the mapping file's folder"):
+        load_mapping(_with_concept_map(write_mapping, "../../../../../../../etc/passwd"))

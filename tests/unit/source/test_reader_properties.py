@@ -18,9 +18,11 @@ from fhircare.source.mapping_file import TrustMapping
 from fhircare.source.results import Accepted, Rejected
 from fhircare.source.service_user import ServiceUser
 from fhircare.synth import synthesise
-from fhircare.synth.writer import LayoutWriter
+from fhircare.synth.writer import LayoutError, LayoutWriter
 from tests.unit.source.conftest import read_all
 
+#: layouts that can carry any valid record (the Welsh PAS layout cannot: cp1252, split forenames)
+LOSSLESS = ("rio-like", "systmone-like")
 #: what a name or free text may hold: letters of any script, digits, punctuation, spaces
 _CHARACTERS = st.characters(categories=("L", "M", "N", "P", "S", "Zs"))
 labels = st.text(_CHARACTERS, min_size=1, max_size=40).map(str.strip).filter(bool)
@@ -62,7 +64,14 @@ def test_any_valid_row_maps_into_the_model(layouts: dict[str, TrustMapping], dat
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             writer = LayoutWriter(mapping, folder, "1")
-            writer.write("service_user", su, su.service_user_id)
+            try:
+                writer.write("service_user", su, su.service_user_id)
+            except LayoutError:
+                # a layout may be unable to carry a value (a space in a given name where
+                # forenames are split on spaces, a character cp1252 lacks): refused, never
+                # written wrong. The two lossless layouts carry every valid record.
+                assert mapping.name not in LOSSLESS
+                continue
             writer.close()
             read = read_all(folder, mapping)
             assert read.accepted[su.service_user_id].service_user == su, mapping.name

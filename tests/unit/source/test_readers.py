@@ -152,9 +152,8 @@ def test_a_missing_column_is_one_problem_for_the_file_and_rejects_only_those_aff
         "goals.csv: lacks column(s) STATUS that the mapping reads for goal: none of its rows can be read"
     ]
     assert set(read.accepted) == {"P2"}
-    assert problem_strings(read.rejected["P1"]) == [
-        "goals.csv:2: this service user's rows in this file could not be read (see the file's problem)"
-    ]
+    assert problem_strings(read.rejected["P1"]) == ["goals.csv:2: this row could not be read (see the file's problem)"]
+    assert read.rejected["P1"][0].caused_by == str(read.file_problems[0])
 
 
 def test_a_missing_file_makes_the_extract_unusable(tiny: Callable[..., ReadBack]) -> None:
@@ -197,18 +196,31 @@ def test_duplicate_ids_reject_every_service_user_involved(tiny: Callable[..., Re
     assert f"plans.csv:3: {expected}" in problem_strings(read.rejected["P2"])
 
 
-def test_malformed_rows_are_problems_on_their_line(tiny: Callable[..., ReadBack]) -> None:
+def test_malformed_rows_are_charged_to_whoever_they_may_belong_to(tiny: Callable[..., ReadBack]) -> None:
     plans = PLANS + "CP7,P1,pcsp\n" + '"CP8,P1\n'
-    people = PEOPLE + "{not json\n" + "[1, 2]\n" + '{"type": "OTHER", "client": "P2"}\n'
+    people = PEOPLE + '{"type": "OTHER", "client": "P2"}\n'
     read = tiny(plans__csv=plans, people__jsonl=people)
-    # a short row still names its client: charged to them (rejecting is safe, half-reading is not)
-    assert "plans.csv:4: has 3 fields, the header has 8" in problem_strings(read.rejected["P1"])
-    found = problem_strings(read.unattributed)
-    assert found[0] == "plans.csv:5: not valid CSV: unexpected end of data"  # an unclosed quote
-    assert any(p.startswith("people.jsonl:2: not valid JSON") for p in found)
-    assert "people.jsonl:3: is not a JSON object" in found
-    # a row no record type claims is reported, and its service user is not half-read
-    assert any("people.jsonl:4: matches no record type" in p for p in problem_strings(read.rejected["P2"]))
+    assert read.accepted == {} and read.file_problems == [] and read.unattributed == []
+    # a short row still holds its client's id: charged to them (rejecting is safe, half-reading is not)
+    assert problem_strings(read.rejected["P1"]) == [
+        "plans.csv:4: has 3 fields, the header has 8 (a row of this service user's may be on this line)",
+        "plans.csv:5: not valid CSV: an unbalanced quote starts on this line"
+        " (a row of this service user's may be on this line)",
+    ]
+    # a row of a value no record type lists is reported, and its service user is not half-read
+    [other] = read.rejected["P2"]
+    assert str(other).startswith("people.jsonl:2: type: 'OTHER' is not a value the mapping lists for this file")
+
+
+def test_a_line_that_names_no_one_makes_the_extract_unusable(tiny: Callable[..., ReadBack]) -> None:
+    """Whose row a line was cannot be told: any service user may be missing a row, so
+    none is read (the root cause is named, once, as a problem of the whole extract)."""
+    read = tiny(people__jsonl=PEOPLE + "{not json\n" + "[1, 2]\n")
+    assert read.accepted == {} and set(read.rejected) == {"P1", "P2"}
+    found = problem_strings(read.file_problems)
+    assert found[0].startswith("people.jsonl:2: not valid JSON") and "every service user is rejected" in found[0]
+    assert found[1].startswith("people.jsonl:3: is not a JSON object")
+    assert all(p.caused_by == found[0] for p in read.rejected["P2"])
 
 
 def test_undecodable_bytes_and_byte_order_marks(tiny: Callable[..., ReadBack]) -> None:

@@ -155,10 +155,11 @@ def test_a_missing_path_is_a_problem_and_the_others_are_still_read(tmp_path: Pat
 def test_an_unreadable_file_is_a_problem(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path / "p.json", PATIENT)
 
-    def refuse(self: Path) -> bytes:
+    def refuse(self: Path, *args: object, **kwargs: object) -> bytes:
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    # root reads a chmod 000 file anyway: refuse the open itself
+    monkeypatch.setattr(Path, "open", refuse)
     [item] = iter_inputs([path])
 
     assert isinstance(item, InputProblem)

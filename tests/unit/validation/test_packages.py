@@ -21,6 +21,7 @@ from structlog.testing import capture_logs
 from fhircare.errors import InputError, PackageError, PackageIntegrityError, UsageError
 from fhircare.settings import Settings
 from fhircare.validation import package_index
+from fhircare.validation.cache_lock import LOCK_NAME
 from fhircare.validation.packages import (
     CORE_PACKAGE,
     CORE_WHEEL_SOURCE,
@@ -51,7 +52,8 @@ def make_cache(tmp_path: Path, **kwargs: Any) -> PackageCache:
 
 
 def cache_leftovers(cache: PackageCache) -> list[str]:
-    return sorted(p.name for p in cache.root.iterdir()) if cache.root.exists() else []
+    # the install lock stays (an empty file); everything else a run leaves is counted
+    return sorted(p.name for p in cache.root.iterdir() if p.name != LOCK_NAME) if cache.root.exists() else []
 
 
 # --- PackageRef ---------------------------------------------------------------------

@@ -56,9 +56,15 @@ def test_every_time_of_day_is_a_valid_time(moment: time, spec: str) -> None:
     assert check_primitive("time", moment.isoformat(timespec=spec)) is None
 
 
-@given(st.binary(max_size=64))
+@given(st.binary(min_size=1, max_size=64))
 def test_encoded_bytes_are_valid_base64(data: bytes) -> None:
     assert check_primitive("base64Binary", base64.b64encode(data).decode()) is None
+
+
+@pytest.mark.parametrize("type_code", ["string", "code", "uri", "id", "base64Binary", "date", "markdown"])
+def test_no_primitive_is_an_empty_string(type_code: str) -> None:
+    # FHIR JSON: a primitive is absent or has a value; "" is neither (the HL7 validator agrees)
+    assert check_primitive(type_code, "") is not None
 
 
 # --- invalid values produce a message ---------------------------------------------------

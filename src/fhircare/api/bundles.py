@@ -1,0 +1,133 @@
+"""FHIR JSON out: a resource as served (its version and last change in ``meta``), Bundles
+(searchset and history) with paging links that keep every parameter, OperationOutcomes,
+and the response that carries them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from starlette.responses import Response
+
+from fhircare.api.reads import Stored
+
+Json = dict[str, Any]
+FHIR_JSON = "application/fhir+json"
+
+
+def instant(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def etag(version: int) -> str:
+    return f'W/"{version}"'
+
+
+def served(stored: Stored, visible: Json) -> Json:
+    """The resource as sent: what the caller may see, with its version and last change."""
+    out = dict(visible)
+    meta = dict(out.get("meta") or {})
+    meta["versionId"] = str(stored.version)
+    meta["lastUpdated"] = instant(stored.updated_at)
+    out["meta"] = meta
+    return out
+
+
+def fhir_response(
+    body: Json | bytes | None, status: int = 200, *, headers: Mapping[str, str] | None = None, pretty: bool = False
+) -> Response:
+    """FHIR JSON; ``body`` may be JSON already (bytes), or hold some (``orjson.Fragment``)."""
+    if body is None:
+        content = b""
+    elif pretty:  # fragments are copied as they are: parse the whole to indent it all
+        whole = body if isinstance(body, bytes) else orjson.dumps(body)
+        content = orjson.dumps(orjson.loads(whole), option=orjson.OPT_INDENT_2)
+    else:
+        content = body if isinstance(body, bytes) else orjson.dumps(body)
+    return Response(content=content, status_code=status, media_type=FHIR_JSON, headers=dict(headers or {}))
+
+
+def resource_headers(stored: Stored) -> dict[str, str]:
+    return {"ETag": etag(stored.version), "Last-Modified": format_datetime(stored.updated_at, usegmt=True)}
+
+
+def matches_etag(header: str | None, version: int) -> bool:
+    """If-None-Match names this version (weak or strong, or ``*``)."""
+    if not header:
+        return False
+    wanted = {f'"{version}"', f'W/"{version}"'}
+    return any(tag.strip() in wanted or tag.strip() == "*" for tag in header.split(","))
+
+
+def outcome(severity: str, code: str, text: str, expression: str | None = None) -> Json:
+    issue: Json = {"severity": severity, "code": code, "details": {"text": text}}
+    if expression:
+        issue["expression"] = [expression]
+    return {"resourceType": "OperationOutcome", "issue": [issue]}
+
+
+def link(base_url: str, path: str, params: Sequence[tuple[str, str]]) -> str:
+    query = urlencode(list(params), safe="|:/,")
+    return f"{base_url}/{path}" + (f"?{query}" if query else "")
+
+
+def searchset(
+    base_url: str,
+    path: str,
+    given: Sequence[tuple[str, str]],
+    matches: Sequence[tuple[Stored, bytes]],
+    includes: Sequence[tuple[Stored, bytes]],
+    *,
+    next_page: str | None,
+    total: int | None,
+) -> Json:
+    """A searchset Bundle; ``next`` keeps every parameter given, with the next page's token."""
+    links = [{"relation": "self", "url": link(base_url, path, given)}]
+    if next_page is not None:
+        kept = [(k, v) for k, v in given if k != "_page"]
+        links.append({"relation": "next", "url": link(base_url, path, [*kept, ("_page", next_page)])})
+    bundle: Json = {"resourceType": "Bundle", "type": "searchset"}
+    if total is not None:
+        bundle["total"] = total
+    bundle["link"] = links
+    entries = [
+        {"fullUrl": f"{base_url}/{s.ref}", "resource": orjson.Fragment(v), "search": {"mode": "match"}}
+        for s, v in matches
+    ]
+    entries += [
+        {"fullUrl": f"{base_url}/{s.ref}", "resource": orjson.Fragment(v), "search": {"mode": "include"}}
+        for s, v in includes
+    ]
+    if entries:
+        bundle["entry"] = entries
+    return bundle
+
+
+def history(base_url: str, path: str, versions: Sequence[tuple[Stored, bytes]]) -> Json:
+    entries = []
+    for stored, sent in versions:
+        entries.append(
+            {
+                "fullUrl": f"{base_url}/{stored.ref}",
+                "resource": orjson.Fragment(sent),
+                "request": {"method": "POST" if stored.version == 1 else "PUT", "url": stored.ref},
+                "response": {
+                    "status": "201 Created" if stored.version == 1 else "200 OK",
+                    "etag": etag(stored.version),
+                    "lastModified": instant(stored.updated_at),
+                },
+            }
+        )
+    bundle: Json = {
+        "resourceType": "Bundle",
+        "type": "history",
+        "total": len(entries),
+        "link": [{"relation": "self", "url": f"{base_url}/{path}"}],
+    }
+    if entries:
+        bundle["entry"] = entries
+    return bundle

@@ -1,0 +1,310 @@
+"""The access policy engine: applies the table of ``policy_table`` to one resource for one
+partner, from what the service user's record says (``record``).
+
+:func:`decide` answers with the resource as the partner may see it (whole, or a view of
+it) or None. None is the only refusal there is: the API answers it exactly as it answers
+a resource that does not exist, so a refusal never tells a partner that a record exists.
+
+Order of decision:
+
+1. hard rules: an AuditEvent is for the administrator only and the administrator reads
+   nothing else; very restricted information (v3 V) is never disclosed; information a
+   carer asked to keep from the service user never reaches a patient-facing reader; a
+   person the service user does not want involved never appears as a contact;
+2. the gate: may this partner see this service user at all (``policy_table.PROFILES``),
+   and has the service user refused them everything (a refusal always wins);
+3. the table: the kinds of information the resource holds, and the rows that grant one
+   of them to this partner's organisation type on a basis that holds;
+4. the view: the widest view granted, with people not to be involved removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fhircare.api import views
+from fhircare.api.policy_table import (
+    CONSENTED,
+    CRISIS_CATEGORIES,
+    DIALOG_SCORE_PROFILE,
+    DO_NOT_INVOLVE_FLAG_CODE,
+    NEVER_DISCLOSED,
+    PATIENT_FACING,
+    PROFILES,
+    RULES,
+    SECTION_117_CATEGORIES,
+    WITHHELD_FROM_SERVICE_USER,
+    Basis,
+    Gate,
+    Info,
+    OrganisationType,
+    Profile,
+    Rule,
+    View,
+)
+from fhircare.api.record import (
+    CARERS_ASSESSMENT_EXTENSION,
+    SECTION_117_EXTENSION,
+    V2_CONTACT_ROLE,
+    Provision,
+    ServiceUserRecord,
+    codings,
+    references_of,
+)
+from fhircare.store.search_index import local_reference
+
+Json = dict[str, Any]
+
+DIRECTORY_TYPES = frozenset({"Organization", "Practitioner", "PractitionerRole", "HealthcareService", "Location"})
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """A registered partner, as the policy sees it."""
+
+    client_id: str
+    organisation_type: OrganisationType
+    #: ``Organization/<id>`` of the partner in the store (and of the teams part of it)
+    organisations: frozenset[str]
+
+    @property
+    def profile(self) -> Profile:
+        return PROFILES[self.organisation_type]
+
+
+# --- consent provisions -----------------------------------------------------------------
+
+
+def _involved(viewer: Viewer, record: ServiceUserRecord) -> bool:
+    return bool(viewer.organisations & (record.involved_organisations | record.general_practitioners))
+
+
+def applies(provision: Provision, viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
+    """The provision is in force and is about this partner and its purposes. A refusal
+    naming no one refuses everyone; a permit naming no one permits no one; a permit to
+    every partner of a type counts only for one involved in the care."""
+    if not provision.in_force(day):
+        return False
+    if provision.purposes and not provision.purposes & set(viewer.profile.purposes):
+        return False
+    if provision.names_no_recipient:
+        return not provision.permit
+    if provision.actors & viewer.organisations:
+        return True
+    if provision.partner_types & viewer.profile.partner_codes:
+        return not provision.permit or _involved(viewer, record)
+    return False
+
+
+def covers(provision: Provision, resource: Json, record: ServiceUserRecord) -> bool:
+    """The provision covers the resource: its class, code and data all match (each one
+    given). A refusal that names nothing covers everything; a permit that names nothing
+    covers nothing (never widen a permit on a guess)."""
+    if provision.names_nothing:
+        return not provision.permit
+    rtype = resource.get("resourceType")
+    if provision.classes:
+        profiles = set((resource.get("meta") or {}).get("profile", ()))
+        if rtype not in provision.classes and not profiles & provision.classes:
+            return False
+    if provision.codes and not codings(resource.get("category")) & provision.codes:
+        return False
+    if provision.data:
+        key = f"{rtype}/{resource.get('id')}"
+        return any(_data_matches(meaning, ref, key, resource, record) for meaning, ref in provision.data)
+    return True
+
+
+def _data_matches(meaning: str, ref: str, key: str, resource: Json, record: ServiceUserRecord) -> bool:
+    if ref == key:
+        return True
+    if meaning == "related":  # what the named resource refers to
+        return key in record.references.get(ref, frozenset())
+    if meaning == "dependents":  # what refers to the named resource
+        return ref in references_of(resource)
+    return False
+
+
+def _permits(viewer: Viewer, record: ServiceUserRecord, day: date) -> list[Provision]:
+    return [p for p in record.provisions if p.permit and applies(p, viewer, record, day)]
+
+
+def _refused(resource: Json | None, viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
+    """An applicable refusal covers the resource (None: a refusal of everything). A refusal
+    wins over any permit (profiles/README.md "What a reader may show to whom")."""
+    refusals = [p for p in record.provisions if not p.permit and applies(p, viewer, record, day)]
+    if resource is None:
+        return any(p.names_nothing for p in refusals)
+    return any(covers(p, resource, record) for p in refusals)
+
+
+# --- the gate -----------------------------------------------------------------------------
+
+
+def may_see_service_user(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
+    """Remembered on the record (which is replaced whenever the service user's record
+    changes) for this viewer and day."""
+    key = ("gate", viewer, day)
+    found = record.memo.get(key)
+    if found is None:
+        found = record.memo[key] = _gate(viewer, record, day)
+    return bool(found)
+
+
+def _gate(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
+    gate = viewer.profile.gate
+    if gate is Gate.NEVER or _refused(None, viewer, record, day):
+        return False
+    if gate is Gate.NAMED:
+        return True
+    if gate is Gate.REGISTERED:
+        return bool(record.general_practitioners & viewer.organisations)
+    permitted = bool(_permits(viewer, record, day))
+    if gate is Gate.MANAGING_OR_PERMITTED:
+        return permitted or bool(record.managing_organisations & viewer.organisations)
+    if gate is Gate.PERMITTED_OR_SECTION_117:
+        return permitted or bool(record.section_117_responsible & viewer.organisations)
+    return permitted
+
+
+# --- kinds of information -----------------------------------------------------------------
+
+
+def _labels(resource: Json) -> frozenset[tuple[str | None, str]]:
+    return codings((resource.get("meta") or {}).get("security", ()))
+
+
+def kinds(resource: Json, viewer: Viewer, record: ServiceUserRecord | None) -> set[Info]:
+    """The kinds of information a resource holds, as the table tells them apart."""
+    rtype = resource.get("resourceType")
+    if rtype in DIRECTORY_TYPES:
+        return {Info.DIRECTORY}
+    if rtype == "CarePlan":
+        categories = codings(resource.get("category"))
+        if categories & CRISIS_CATEGORIES:
+            return {Info.CRISIS_PLAN}
+        return {Info.CARE_PLAN, *((Info.SECTION_117_PLAN,) if categories & SECTION_117_CATEGORIES else ())}
+    if rtype == "RelatedPerson":
+        found = {Info.CONTACT}
+        key = f"RelatedPerson/{resource.get('id')}"
+        roles = codings(resource.get("relationship"))
+        if (record is not None and key in record.crisis_contacts) or (V2_CONTACT_ROLE, "C") in roles:
+            found.add(Info.CRISIS_CONTACT)
+        if _assessed_by(resource, viewer):
+            found.add(Info.CARERS_ASSESSMENT)
+        return found
+    if rtype == "Observation":
+        profiles = (resource.get("meta") or {}).get("profile", ())
+        return {Info.DIALOG_SUMMARY if DIALOG_SCORE_PROFILE in profiles else Info.OBSERVATION}
+    if rtype == "Flag":
+        return {Info.DO_NOT_INVOLVE_FLAG if DO_NOT_INVOLVE_FLAG_CODE in codings(resource.get("code")) else Info.FLAG}
+    simple = {
+        "Patient": Info.IDENTITY,
+        "Goal": Info.GOAL,
+        "CareTeam": Info.CARE_TEAM,
+        "QuestionnaireResponse": Info.DIALOG_RESPONSE,
+        "EpisodeOfCare": Info.EPISODE,
+        "Encounter": Info.ENCOUNTER,
+        "Consent": Info.CONSENT,
+        "Condition": Info.CONDITION,
+        "DocumentReference": Info.DOCUMENT,
+        "Communication": Info.CARER_INFORMATION,
+    }
+    return {simple[rtype]} if rtype in simple else set()
+
+
+def _assessed_by(resource: Json, viewer: Viewer) -> bool:
+    for ext in resource.get("extension", ()):
+        if isinstance(ext, dict) and ext.get("url") == CARERS_ASSESSMENT_EXTENSION:
+            for part in ext.get("extension", ()):
+                if (
+                    isinstance(part, dict)
+                    and part.get("url") == "assessingOrganisation"
+                    and local_reference(part.get("valueReference")) in viewer.organisations
+                ):
+                    return True
+    return False
+
+
+# --- bases --------------------------------------------------------------------------------
+
+
+def _holds(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
+    if basis in (Basis.ALWAYS, Basis.GATE, Basis.OWN_RECORD):
+        return True  # the gate was passed before any row is read
+    if _refused(resource, viewer, record, day):
+        return False
+    if basis is Basis.DIRECT_CARE:
+        return True
+    if basis is Basis.SECTION_117_RESPONSIBLE:
+        return bool(_responsible(resource) & viewer.organisations)
+    permits = [p for p in _permits(viewer, record, day) if covers(p, resource, record)]
+    if basis is Basis.CONSENT:
+        return any(p.basis in CONSENTED for p in permits)
+    return any(p.basis == basis.value for p in permits)
+
+
+def _responsible(resource: Json) -> set[str]:
+    """The bodies a plan names responsible for its Section 117 after-care."""
+    return {
+        ref
+        for ext in resource.get("extension", ())
+        if isinstance(ext, dict) and ext.get("url") == SECTION_117_EXTENSION
+        for part in ext.get("extension", ())
+        if isinstance(part, dict)
+        and part.get("url") == "responsibleOrganisation"
+        and (ref := local_reference(part.get("valueReference"))) is not None
+    }
+
+
+# --- the decision ---------------------------------------------------------------------------
+
+
+def decide(viewer: Viewer, resource: Json, record: ServiceUserRecord | None, day: date) -> Json | None:
+    """The resource as ``viewer`` may see it, or None (see the module docstring).
+    ``record`` is the service user's record the resource belongs to (None for the
+    directory, which belongs to no one)."""
+    rtype = resource.get("resourceType")
+    admin = viewer.organisation_type is OrganisationType.ADMIN
+    if rtype == "AuditEvent" or admin:
+        return resource if rtype == "AuditEvent" and admin else None
+    labels = _labels(resource)
+    if labels & NEVER_DISCLOSED:
+        return None
+    if viewer.organisation_type in PATIENT_FACING and labels & WITHHELD_FROM_SERVICE_USER:
+        return None
+    if record is None:
+        granted = _granted(resource, viewer, None, day)
+    else:
+        if rtype == "RelatedPerson" and f"RelatedPerson/{resource.get('id')}" in record.not_involved:
+            return None
+        if not may_see_service_user(viewer, record, day):
+            return None
+        granted = _granted(resource, viewer, record, day)
+    if not granted:
+        return None
+    return views.apply(resource, granted, viewer.organisations, record, day)
+
+
+def _granted(resource: Json, viewer: Viewer, record: ServiceUserRecord | None, day: date) -> set[View]:
+    granted: set[View] = set()
+    rules = _RULES_BY_TYPE[viewer.organisation_type]
+    for info in kinds(resource, viewer, record):
+        for rule in rules.get(info, ()):
+            if record is None:
+                if Basis.ALWAYS in rule.bases:
+                    granted.add(rule.view)
+            elif any(_holds(b, resource, viewer, record, day) for b in rule.bases):
+                granted.add(rule.view)
+    return granted
+
+
+#: the rows of the table by organisation type and kind of information
+_RULES_BY_TYPE: dict[OrganisationType, dict[Info, list[Rule]]] = {}
+for _rule in RULES:
+    for _kind in _rule.organisation_types:
+        _RULES_BY_TYPE.setdefault(_kind, {}).setdefault(_rule.info, []).append(_rule)
+for _kind in OrganisationType:
+    _RULES_BY_TYPE.setdefault(_kind, {})

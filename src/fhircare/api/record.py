@@ -1,0 +1,317 @@
+"""What the access policy needs to know about one service user's record, read from the
+stored resources: their coded consent provisions, the people they do not want involved,
+the organisations involved in their care, their crisis contacts and their named lead.
+
+Read the way profiles/README.md ("What a reader may show to whom") says a reader should:
+
+- a Consent's provision says what it covers (``class``: resource types or profiles;
+  ``code``: CarePlan categories; ``data``: references with their meaning), to whom
+  (``actor`` references, or the ``partner-organisation-type`` extension), for what
+  (``purpose``), when (``period``) and on what basis (``policyRule``, fhircare
+  consent-basis). Only ``active`` Consents count; a ``collect`` decision (a carer agreeing
+  that the trust keeps their details) discloses nothing;
+- a person not to be involved is a RelatedPerson carrying the ``do-not-involve``
+  extension, named by a do-not-involve Flag's ``flag-detail``, or the actor of an active
+  refusal that covers everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from fhircare.store.search_index import local_reference
+
+Json = dict[str, Any]
+
+CANONICAL = "https://fhir.fhircare.nhs.uk"
+SD = CANONICAL + "/StructureDefinition/"
+CS = CANONICAL + "/CodeSystem/"
+RESOURCE_TYPES = "http://hl7.org/fhir/resource-types"
+DO_NOT_INVOLVE_EXTENSION = SD + "do-not-involve"
+PARTNER_TYPE_EXTENSION = SD + "partner-organisation-type"
+CARERS_ASSESSMENT_EXTENSION = SD + "carers-assessment"
+DEFAULT_LEAD_EXTENSION = SD + "default-lead"
+SECTION_117_EXTENSION = SD + "section-117-aftercare"
+CAPACITY_ASSESSMENT_EXTENSION = SD + "capacity-assessment"
+FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
+FLAG_CODE = CS + "flag-code"
+CONSENT_BASIS = CS + "consent-basis"
+CARE_TEAM_ROLE = CS + "care-team-role"
+CRISIS_CONTENT = CS + "crisis-contingency-content"
+#: HL7 v2 table 0131 contact role "C" (emergency contact)
+V2_CONTACT_ROLE = "http://terminology.hl7.org/CodeSystem/v2-0131"
+
+EXPLICIT_CONSENT = "explicit-consent"
+
+
+@dataclass(frozen=True)
+class Provision:
+    """One disclosure decision, as coded."""
+
+    consent_id: str
+    permit: bool
+    #: fhircare consent-basis code (explicit-consent when the Consent names none)
+    basis: str
+    #: ``Organization/<id>`` or ``RelatedPerson/<id>`` references of the recipients
+    actors: frozenset[str]
+    #: partner-organisation-type codes of the recipients (every partner of that type)
+    partner_types: frozenset[str]
+    start: date | None
+    end: date | None
+    #: v3 ActReason codes it may be used for (empty: any)
+    purposes: frozenset[str]
+    #: resource types (``CarePlan``) and profile URLs it covers
+    classes: frozenset[str]
+    #: CarePlan category codings ``(system, code)`` it covers
+    codes: frozenset[tuple[str | None, str]]
+    #: ``(meaning, Type/id)`` of the data it covers
+    data: tuple[tuple[str, str], ...]
+
+    @property
+    def names_nothing(self) -> bool:
+        return not (self.classes or self.codes or self.data)
+
+    @property
+    def names_no_recipient(self) -> bool:
+        return not (self.actors or self.partner_types)
+
+    def in_force(self, day: date) -> bool:
+        return (self.start is None or self.start <= day) and (self.end is None or day <= self.end)
+
+
+def _codings(value: Any) -> Iterable[tuple[str | None, str]]:
+    """``(system, code)`` of a CodeableConcept, a Coding or a list of either."""
+    if isinstance(value, list):
+        for item in value:
+            yield from _codings(item)
+    elif isinstance(value, dict):
+        if "coding" in value:
+            yield from _codings(value["coding"])
+        elif isinstance(value.get("code"), str):
+            yield value.get("system"), value["code"]
+
+
+def codings(value: Any) -> frozenset[tuple[str | None, str]]:
+    return frozenset(_codings(value))
+
+
+def _day(value: Any) -> date | None:
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _extensions(resource: Json, url: str) -> list[Json]:
+    return [e for e in resource.get("extension", ()) if isinstance(e, dict) and e.get("url") == url]
+
+
+def _provision(consent_id: str, node: Json, basis: str, inherited_actors: frozenset[str] | None) -> Provision | None:
+    actions = {code for _s, code in codings(node.get("action"))}
+    if actions and "disclose" not in actions and "access" not in actions:
+        return None  # a decision about collecting (keeping) data discloses nothing
+    period = node.get("period") or {}
+    actors = frozenset(
+        ref
+        for actor in node.get("actor", ())
+        if isinstance(actor, dict) and (ref := local_reference(actor.get("reference"))) is not None
+    )
+    if not actors and inherited_actors is not None:
+        actors = inherited_actors
+    classes = set()
+    for item in node.get("class", ()):
+        if isinstance(item, dict) and isinstance(item.get("code"), str):
+            classes.add(item["code"])
+    data = tuple(
+        (str(item.get("meaning", "instance")), ref)
+        for item in node.get("data", ())
+        if isinstance(item, dict) and (ref := local_reference(item.get("reference"))) is not None
+    )
+    return Provision(
+        consent_id=consent_id,
+        permit=node.get("type") == "permit",
+        basis=basis,
+        actors=actors,
+        partner_types=frozenset(
+            code
+            for ext in _extensions(node, PARTNER_TYPE_EXTENSION)
+            for _s, code in codings(ext.get("valueCodeableConcept"))
+        ),
+        start=_day(period.get("start")),
+        end=_day(period.get("end")),
+        purposes=frozenset(code for _s, code in codings(node.get("purpose"))),
+        classes=frozenset(classes),
+        codes=codings(node.get("code")),
+        data=data,
+    )
+
+
+def provisions(consent: Json) -> list[Provision]:
+    """The disclosure provisions of one Consent (none unless it is active). A nested
+    provision is an exception to its parent: a nested refusal is kept (with the parent's
+    recipients when it names none); a nested permit is not (never widen on a guess)."""
+    if consent.get("status") != "active" or not isinstance(consent.get("provision"), dict):
+        return []
+    basis = next((code for system, code in codings(consent.get("policyRule")) if system == CONSENT_BASIS), None)
+    consent_id = f"Consent/{consent.get('id')}"
+    top = _provision(consent_id, consent["provision"], basis or EXPLICIT_CONSENT, None)
+    if top is None:
+        return []
+    if top.permit and top.basis == "best-interests" and not _extensions(consent, CAPACITY_ASSESSMENT_EXTENSION):
+        return []  # a best-interests decision stands only on a recorded capacity assessment
+    found = [top]
+    for nested in consent["provision"].get("provision", ()):
+        if isinstance(nested, dict) and nested.get("type") == "deny":
+            inner = _provision(consent_id, nested, top.basis, top.actors)
+            if inner is not None:
+                found.append(inner)
+    return found
+
+
+@dataclass
+class ServiceUserRecord:
+    """The facts of one service user's record the policy decides with."""
+
+    service_user_id: str
+    patient_ref: str | None = None
+    #: the registered GP practice(s): ``Organization/<id>``
+    general_practitioners: frozenset[str] = frozenset()
+    provisions: tuple[Provision, ...] = ()
+    #: ``RelatedPerson/<id>`` of everyone the service user does not want involved
+    not_involved: frozenset[str] = frozenset()
+    #: every organisation involved in the care: team members, managing teams, action
+    #: performers, episode and encounter providers, carers' assessors
+    involved_organisations: frozenset[str] = frozenset()
+    #: ``RelatedPerson/<id>`` who are the crisis contacts of a crisis or contingency plan
+    crisis_contacts: frozenset[str] = frozenset()
+    #: the teams managing the care team (``CareTeam.managingOrganization``)
+    managing_organisations: frozenset[str] = frozenset()
+    #: the bodies responsible for Section 117 after-care (the plans' ``section-117-aftercare``)
+    section_117_responsible: frozenset[str] = frozenset()
+    #: what each resource of the record refers to, by ``Type/id`` (for ``data`` meanings;
+    #: references only, not the resources: records are kept in memory by the thousand)
+    references: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: what the policy worked out from this record, remembered with it (``policy``)
+    memo: dict[Any, object] = field(default_factory=dict)
+
+
+def _is_crisis_plan(plan: Json, crisis_categories: frozenset[tuple[str | None, str]]) -> bool:
+    return bool(codings(plan.get("category")) & crisis_categories)
+
+
+def build_record(
+    service_user_id: str,
+    stored: Iterable[Json],
+    crisis_categories: frozenset[tuple[str | None, str]],
+) -> ServiceUserRecord:
+    """The facts of one service user's record from their stored resources."""
+    by_ref: dict[str, Json] = {}
+    found: list[Provision] = []
+    gps: set[str] = set()
+    not_involved: set[str] = set()
+    involved: set[str] = set()
+    crisis: set[str] = set()
+    managing: set[str] = set()
+    section_117: set[str] = set()
+    patient_ref = None
+
+    def organisation(value: Any) -> None:
+        ref = local_reference(value)
+        if ref is not None and ref.startswith("Organization/"):
+            involved.add(ref)
+
+    for resource in stored:
+        rtype = resource.get("resourceType")
+        ref = f"{rtype}/{resource.get('id')}"
+        by_ref[ref] = resource
+        if rtype == "Patient":
+            patient_ref = ref
+            gps.update(r for g in resource.get("generalPractitioner", ()) if (r := local_reference(g)))
+            organisation(resource.get("managingOrganization"))
+        elif rtype == "Consent":
+            found.extend(provisions(resource))
+        elif rtype == "RelatedPerson":
+            if _extensions(resource, DO_NOT_INVOLVE_EXTENSION):
+                not_involved.add(ref)
+            for assessment in _extensions(resource, CARERS_ASSESSMENT_EXTENSION):
+                for part in assessment.get("extension", ()):
+                    if isinstance(part, dict) and part.get("url") == "assessingOrganisation":
+                        organisation(part.get("valueReference"))
+        elif rtype == "Flag" and (CS + "flag-code", "do-not-involve") in codings(resource.get("code")):
+            if resource.get("status", "active") == "active":
+                for detail in _extensions(resource, FLAG_DETAIL):
+                    target = local_reference(detail.get("valueReference"))
+                    if target is not None and target.startswith("RelatedPerson/"):
+                        not_involved.add(target)
+        elif rtype == "CareTeam":
+            for participant in resource.get("participant", ()):
+                organisation(participant.get("member"))
+                organisation(participant.get("onBehalfOf"))
+            for team in resource.get("managingOrganization", ()):
+                organisation(team)
+                if (team_ref := local_reference(team)) is not None:
+                    managing.add(team_ref)
+        elif rtype == "CarePlan":
+            is_crisis = _is_crisis_plan(resource, crisis_categories)
+            for activity in resource.get("activity", ()):
+                detail = activity.get("detail") or {}
+                contact = (CRISIS_CONTENT, "crisis-contact") in codings(detail.get("code"))
+                for performer in detail.get("performer", ()):
+                    organisation(performer)
+                    target = local_reference(performer)
+                    if is_crisis and contact and target is not None and target.startswith("RelatedPerson/"):
+                        crisis.add(target)
+            for entitlement in _extensions(resource, SECTION_117_EXTENSION):
+                for part in entitlement.get("extension", ()):
+                    if isinstance(part, dict) and part.get("url") == "responsibleOrganisation":
+                        responsible = local_reference(part.get("valueReference"))
+                        if responsible is not None:
+                            section_117.add(responsible)
+        elif rtype == "EpisodeOfCare":
+            organisation(resource.get("managingOrganization"))
+        elif rtype == "Encounter":
+            organisation(resource.get("serviceProvider"))
+    for provision in found:
+        # a refusal of everything to a person: that person is not to be involved
+        if not provision.permit and provision.names_nothing:
+            not_involved.update(a for a in provision.actors if a.startswith("RelatedPerson/"))
+    return ServiceUserRecord(
+        service_user_id=service_user_id,
+        patient_ref=patient_ref,
+        general_practitioners=frozenset(gps),
+        provisions=tuple(found),
+        not_involved=frozenset(not_involved),
+        involved_organisations=frozenset(involved),
+        crisis_contacts=frozenset(crisis - not_involved),
+        managing_organisations=frozenset(managing),
+        section_117_responsible=frozenset(section_117),
+        references={ref: frozenset(references_of(resource)) for ref, resource in by_ref.items()},
+    )
+
+
+def references_of(resource: Json) -> set[str]:
+    """Every local reference a resource makes (``Type/id``)."""
+    out: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            ref = local_reference(node)
+            if ref is not None:
+                out.add(ref)
+            for value in node.values():
+                if isinstance(value, dict | list):
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(resource)
+    return out
+
+
+Lookup = Callable[[str], Json | None]

@@ -1,0 +1,352 @@
+"""The FHIR interactions of the partner API, each deciding every resource it might return
+with the access policy (``policy.decide``) and noting for its AuditEvent which patients
+it concerned and what it returned.
+
+A resource the caller may not see is answered exactly as one that does not exist (404 for
+a read, vread or history; absent from a search, an include or ``$everything``); what was
+refused is recorded in the AuditEvent for the administrator, never sent to the caller.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine
+
+from fhircare.api import bundles, reads
+from fhircare.api import search as search_params
+from fhircare.api.audit import AuditInfo
+from fhircare.api.auth import AccessToken, TokenService
+from fhircare.api.policy import DIRECTORY_TYPES, Viewer, decide
+from fhircare.api.policy_table import OrganisationType
+from fhircare.api.reads import RecordCache, Stored
+from fhircare.api.record import ServiceUserRecord
+from fhircare.errors import ForbiddenError, NotFoundError, UsageError
+from fhircare.store.partners import Partner
+from fhircare.store.search_index import index_rows
+
+Json = dict[str, Any]
+#: decisions remembered per service user's record, at most
+_MEMO_SIZE = 256
+
+
+@dataclass(frozen=True)
+class Caller:
+    token: AccessToken
+    partner: Partner
+    viewer: Viewer
+
+
+class Decisions:
+    """The policy's decisions for one request, with each service user's record read once."""
+
+    def __init__(self, service: FhirService, conn: Connection, caller: Caller, audit: AuditInfo) -> None:
+        self.service = service
+        self.conn = conn
+        self.caller = caller
+        self.audit = audit
+        self.day = service.today()
+        self._records: dict[str, ServiceUserRecord] = {}
+
+    def record(self, service_user_id: str) -> ServiceUserRecord:
+        found = self._records.get(service_user_id)
+        if found is None:
+            found = self.service.records.get(self.conn, service_user_id)
+            self._records[service_user_id] = found
+        return found
+
+    def visible(self, stored: Stored) -> Json | None:
+        """What the caller may see of a stored resource (None: nothing), noting its patient."""
+        record = None if stored.service_user_id is None else self.record(stored.service_user_id)
+        if record is not None and record.patient_ref is not None:
+            self.audit.patients.append(record.patient_ref)
+        return decide(self.caller.viewer, orjson.loads(stored.content), record, self.day)
+
+    def shown(self, stored: Stored) -> bytes | None:
+        """The resource as sent to the caller (JSON, with its version and last change), or
+        None. Remembered with the service user's record (which is replaced when anything in
+        it changes) for this caller, resource version and day: a partner that reads the same
+        records again costs a lookup, and the memory held is bytes, not parsed JSON."""
+        if stored.service_user_id is None:
+            visible = self.visible(stored)
+            return None if visible is None else orjson.dumps(bundles.served(stored, visible))
+        record = self.record(stored.service_user_id)
+        key = ("shown", self.caller.viewer, stored.ref, stored.version, self.day)
+        if key in record.memo:
+            if record.patient_ref is not None:
+                self.audit.patients.append(record.patient_ref)
+            return record.memo[key]  # type: ignore[return-value]
+        visible = self.visible(stored)
+        sent = None if visible is None else orjson.dumps(bundles.served(stored, visible))
+        if len(record.memo) >= _MEMO_SIZE:
+            record.memo.clear()
+        record.memo[key] = sent
+        return sent
+
+    def returned(self, items: Sequence[tuple[Stored, bytes]]) -> None:
+        self.audit.returned.extend(s.ref for s, _v in items)
+
+
+class FhirService:
+    def __init__(
+        self,
+        engine: Engine,
+        tokens: TokenService,
+        *,
+        base_url: str,
+        page_size: int,
+        max_page_size: int,
+        partner_cache_seconds: float,
+        validator_factory: Callable[[], Any],
+        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+    ) -> None:
+        self.engine = engine
+        self.tokens = tokens
+        self.base_url = base_url
+        self.page_size = page_size
+        self.max_page_size = max_page_size
+        self.records = RecordCache()
+        self.today = today
+        self._viewer_ttl = partner_cache_seconds
+        self._viewers: dict[str, tuple[float, Viewer]] = {}
+        self._validator_factory = validator_factory
+        self._validator: Any = None
+        self._validator_lock = threading.Lock()
+
+    # --- who is asking --------------------------------------------------------------------
+
+    def caller(self, authorization: str | None, audit: AuditInfo) -> Caller:
+        from fhircare.errors import AuthenticationError
+
+        if not authorization or not authorization.lower().startswith("bearer "):
+            raise AuthenticationError("an access token is required (Authorization: Bearer ...)")
+        token_text = authorization[7:].strip()
+        try:
+            token = self.tokens.verify(token_text)
+        except AuthenticationError as exc:
+            audit.client_id = self.tokens.unverified_client(token_text)
+            audit.refusal = exc.message
+            raise
+        partner = self.tokens.partner(token.client_id)
+        assert partner is not None  # verify() checked it is registered
+        audit.client_id, audit.client_verified = token.client_id, True
+        audit.organisation = (partner.name, partner.ods_code)
+        kind = OrganisationType(partner.organisation_type)
+        viewer = self._viewer(partner, kind)
+        audit.purpose = viewer.profile.purposes[0]
+        return Caller(token, partner, viewer)
+
+    def _viewer(self, partner: Partner, kind: OrganisationType) -> Viewer:
+        now = time.monotonic()
+        cached = self._viewers.get(partner.client_id)
+        if cached is not None and now - cached[0] < self._viewer_ttl:
+            return cached[1]
+        with self.engine.connect() as conn:
+            organisations = reads.organisations_of(conn, partner.ods_code, partner.organization_identifier)
+        viewer = Viewer(partner.client_id, kind, organisations)
+        self._viewers[partner.client_id] = (now, viewer)
+        return viewer
+
+    @staticmethod
+    def require(caller: Caller, resource_type: str, interaction: str, audit: AuditInfo) -> None:
+        if not caller.token.grants.allows(resource_type, interaction):
+            audit.refusal = f"no scope for {interaction} of {resource_type}"
+            raise ForbiddenError(f"the access token's scopes do not allow {interaction} of {resource_type}")
+
+    # --- read, vread, history ---------------------------------------------------------------
+
+    def read(self, caller: Caller, rtype: str, rid: str, audit: AuditInfo) -> tuple[Stored, bytes]:
+        audit.interaction, audit.resource_type, audit.requested = "read", rtype, f"{rtype}/{rid}"
+        self.require(caller, rtype, "read", audit)
+        with self.engine.connect() as conn:
+            stored = reads.current(conn, rtype, rid)
+            visible = None if stored is None else Decisions(self, conn, caller, audit).shown(stored)
+        if stored is None or visible is None:
+            audit.refusal = "no such resource" if stored is None else "refused by the access policy"
+            raise NotFoundError(f"{rtype}/{rid} is not known")
+        audit.returned.append(stored.ref)
+        return stored, visible
+
+    def vread(self, caller: Caller, rtype: str, rid: str, vid: str, audit: AuditInfo) -> tuple[Stored, bytes]:
+        audit.interaction, audit.resource_type, audit.requested = "vread", rtype, f"{rtype}/{rid}"
+        self.require(caller, rtype, "read", audit)
+        with self.engine.connect() as conn:
+            decisions = Decisions(self, conn, caller, audit)
+            current = reads.current(conn, rtype, rid)
+            allowed = current is not None and decisions.shown(current) is not None
+            found = reads.versions(conn, rtype, rid, int(vid)) if allowed and vid.isdigit() else []
+            visible = decisions.shown(found[0]) if found else None
+        if not found or visible is None:
+            audit.refusal = "no such version" if allowed else "no such resource, or refused by the access policy"
+            raise NotFoundError(f"{rtype}/{rid}/_history/{vid} is not known")
+        audit.returned.append(f"{found[0].ref}/_history/{vid}")
+        return found[0], visible
+
+    def history(self, caller: Caller, rtype: str, rid: str, audit: AuditInfo) -> Json:
+        audit.interaction, audit.resource_type, audit.requested = "history-instance", rtype, f"{rtype}/{rid}"
+        self.require(caller, rtype, "read", audit)
+        with self.engine.connect() as conn:
+            decisions = Decisions(self, conn, caller, audit)
+            current = reads.current(conn, rtype, rid)
+            if current is None or decisions.shown(current) is None:
+                audit.refusal = "no such resource" if current is None else "refused by the access policy"
+                raise NotFoundError(f"{rtype}/{rid} is not known")
+            shown = [(v, seen) for v in reads.versions(conn, rtype, rid) if (seen := decisions.shown(v)) is not None]
+        audit.returned.extend(f"{s.ref}/_history/{s.version}" for s, _ in shown)
+        return bundles.history(self.base_url, f"{rtype}/{rid}/_history", shown)
+
+    # --- search -------------------------------------------------------------------------------
+
+    def search(self, caller: Caller, rtype: str, params: Sequence[tuple[str, str]], audit: AuditInfo) -> Json:
+        audit.interaction, audit.resource_type = "search-type", rtype
+        self.require(caller, rtype, "search", audit)
+        request = search_params.parse(
+            rtype,
+            params,
+            base_url=self.base_url,
+            default_count=self.page_size,
+            max_count=self.max_page_size,
+            timestamp=reads.timestamp_for(self.engine.dialect.name),
+        )
+        if not caller.viewer.profile.bulk_search and rtype not in DIRECTORY_TYPES and not request.names_patient:
+            raise UsageError(
+                f"searches of {rtype} by this client must name the patient (patient, subject, identifier or _id)"
+            )
+        with self.engine.connect() as conn:
+            decisions = Decisions(self, conn, caller, audit)
+            if request.summary_count or request.count == 0:
+                total = self._count(conn, decisions, request)
+                return bundles.searchset(self.base_url, rtype, request.given, [], [], next_page=None, total=total)
+            matches, more = self._page(conn, decisions, request)
+            includes = self._includes(conn, decisions, request, matches)
+        decisions.returned(matches)
+        decisions.returned(includes)
+        next_page = search_params.encode_page(matches[-1][0].resource_id) if more and matches else None
+        return bundles.searchset(
+            self.base_url, rtype, request.given, matches, includes, next_page=next_page, total=None
+        )
+
+    def _page(
+        self, conn: Connection, decisions: Decisions, request: search_params.SearchRequest
+    ) -> tuple[list[tuple[Stored, bytes]], bool]:
+        """A page of visible matches, and whether there are more (scanning on past the
+        ones the caller may not see; the cursor is always a resource it was given)."""
+        found: list[tuple[Stored, bytes]] = []
+        after = request.after
+        batch = max(request.count + 1, 50)
+        while True:
+            rows = reads.candidates(conn, request.resource_type, request.conditions, after=after, limit=batch)
+            for stored in rows:
+                sent = decisions.shown(stored)
+                if sent is not None:
+                    found.append((stored, sent))
+                    if len(found) > request.count:
+                        return found[: request.count], True
+            if len(rows) < batch:
+                return found, False
+            after = rows[-1].resource_id
+
+    def _count(self, conn: Connection, decisions: Decisions, request: search_params.SearchRequest) -> int:
+        total, after = 0, request.after
+        while True:
+            rows = reads.candidates(conn, request.resource_type, request.conditions, after=after, limit=500)
+            total += sum(1 for stored in rows if decisions.shown(stored) is not None)
+            if len(rows) < 500:
+                return total
+            after = rows[-1].resource_id
+
+    def _includes(
+        self,
+        conn: Connection,
+        decisions: Decisions,
+        request: search_params.SearchRequest,
+        matches: list[tuple[Stored, bytes]],
+    ) -> list[tuple[Stored, bytes]]:
+        seen = {s.ref for s, _ in matches}
+        wanted: list[str] = []
+        for include in request.includes:
+            for stored, sent in matches:
+                # what the caller was shown refers to it (not what a narrowed view left out)
+                for row in index_rows(stored.resource_type, stored.resource_id, orjson.loads(sent)):
+                    ref = row["value"]
+                    if row["param"] == include.param.name and (
+                        include.target is None or ref.startswith(include.target + "/")
+                    ):
+                        wanted.append(ref)
+        for include in request.revincludes:
+            wanted += reads.referring(conn, include.source_type, include.param.name, seen)
+        out: list[tuple[Stored, bytes]] = []
+        for stored in reads.by_refs(conn, (r for r in wanted if r not in seen)):
+            if not self._may_read(decisions.caller, stored.resource_type):
+                continue
+            shown = decisions.shown(stored)
+            if shown is not None and stored.ref not in seen:
+                seen.add(stored.ref)
+                out.append((stored, shown))
+        return out
+
+    @staticmethod
+    def _may_read(caller: Caller, rtype: str) -> bool:
+        return caller.token.grants.allows(rtype, "read")
+
+    # --- Patient/$everything -------------------------------------------------------------------
+
+    def everything(self, caller: Caller, rid: str, audit: AuditInfo) -> Json:
+        audit.interaction, audit.resource_type, audit.requested = "operation", "Patient", f"Patient/{rid}"
+        self.require(caller, "Patient", "read", audit)
+        with self.engine.connect() as conn:
+            decisions = Decisions(self, conn, caller, audit)
+            patient = reads.current(conn, "Patient", rid)
+            if patient is None or patient.service_user_id is None or decisions.shown(patient) is None:
+                audit.refusal = "no such patient" if patient is None else "refused by the access policy"
+                raise NotFoundError(f"Patient/{rid} is not known")
+            shown: list[tuple[Stored, bytes]] = []
+            for stored in reads.of_service_user(conn, patient.service_user_id):
+                if self._may_read(caller, stored.resource_type) and (seen := decisions.shown(stored)) is not None:
+                    shown.append((stored, seen))
+            directory = {
+                row["value"]
+                for stored, sent in shown
+                for row in index_rows(stored.resource_type, stored.resource_id, orjson.loads(sent))
+                if row["value"] and row["value"].split("/", 1)[0] in DIRECTORY_TYPES
+            }
+            for stored in reads.by_refs(conn, sorted(directory)):
+                if self._may_read(caller, stored.resource_type) and (seen := decisions.shown(stored)) is not None:
+                    shown.append((stored, seen))
+        decisions.returned(shown)
+        return bundles.searchset(
+            self.base_url, f"Patient/{rid}/$everything", [], shown, [], next_page=None, total=len(shown)
+        )
+
+    # --- $validate -----------------------------------------------------------------------------
+
+    def validate(self, rtype: str, body: bytes, profile: str | None) -> Json:
+        try:
+            resource = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise UsageError("the body is not JSON") from None
+        if isinstance(resource, dict) and resource.get("resourceType") == "Parameters":
+            found = [
+                p.get("resource")
+                for p in resource.get("parameter", ())
+                if isinstance(p, dict) and p.get("name") == "resource"
+            ]
+            if len(found) != 1:
+                raise UsageError("Parameters must hold one parameter named resource")
+            resource = found[0]
+        if not isinstance(resource, dict) or resource.get("resourceType") != rtype:
+            raise UsageError(f"the body must be a {rtype} (or Parameters holding one)")
+        with self._validator_lock:
+            if self._validator is None:
+                self._validator = self._validator_factory()
+            result = self._validator.validate(resource, [profile] if profile else [])
+        outcome: Json = result.to_operation_outcome()
+        if not outcome.get("issue"):
+            outcome["issue"] = [{"severity": "information", "code": "informational", "details": {"text": "No issues"}}]
+        return outcome

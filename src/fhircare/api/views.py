@@ -1,0 +1,136 @@
+"""Views of a resource narrower than the whole (``policy_table.View``), and the removal of
+people the service user does not want involved from whatever is shown.
+
+A narrowed resource keeps only the elements its view lists (never "everything but"), its
+narrative is replaced (the stored one describes the whole resource), and it is labelled
+REDACTED (v3 ObservationValue) so that a reader knows it is not the whole record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from fhircare.api.policy_table import DEFAULT_CONTACT_ROLES, LEAD_ROLES, View
+from fhircare.api.record import CRISIS_CONTENT, DEFAULT_LEAD_EXTENSION, SD, ServiceUserRecord, codings
+from fhircare.store.search_index import local_reference
+
+Json = dict[str, Any]
+
+REDACTED = {"system": "http://terminology.hl7.org/CodeSystem/v3-ObservationValue", "code": "REDACTED"}
+_NARRATIVE = {
+    "status": "generated",
+    "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Only the part of this record that is shared with your'
+    " organisation is shown.</p></div>",
+}
+#: the elements a narrowed CarePlan or CareTeam keeps
+_KEPT = {
+    "CarePlan": (
+        "resourceType",
+        "id",
+        "meta",
+        "identifier",
+        "status",
+        "intent",
+        "category",
+        "title",
+        "subject",
+        "period",
+    ),
+    "CareTeam": (
+        "resourceType",
+        "id",
+        "meta",
+        "identifier",
+        "status",
+        "category",
+        "name",
+        "subject",
+        "period",
+        "managingOrganization",
+        "telecom",
+    ),
+}
+_AWAITING = (SD + "lead-awaiting-allocation", SD + "key-worker-awaiting-allocation")
+
+
+def _performers(activity: Json) -> set[str]:
+    detail = activity.get("detail") or {}
+    return {r for p in detail.get("performer", ()) if (r := local_reference(p)) is not None}
+
+
+def _is_crisis_contact(activity: Json) -> bool:
+    return (CRISIS_CONTENT, "crisis-contact") in codings((activity.get("detail") or {}).get("code"))
+
+
+def _current(participant: Json, day: date) -> bool:
+    end = (participant.get("period") or {}).get("end")
+    return not isinstance(end, str) or end[:10] >= day.isoformat()
+
+
+def _is_lead(participant: Json, awaiting: bool) -> bool:
+    roles = codings(participant.get("role"))
+    if roles & LEAD_ROLES:
+        return True
+    if any(isinstance(e, dict) and e.get("url") == DEFAULT_LEAD_EXTENSION for e in participant.get("extension", ())):
+        return True
+    return awaiting and bool(roles & DEFAULT_CONTACT_ROLES)
+
+
+def _narrowed(resource: Json, field: str, kept: list[Json], *, whole: bool = False) -> Json:
+    """``resource`` with ``field`` holding only ``kept``: every other element too when
+    ``whole`` (a person not to be involved removed), else only those its view keeps."""
+    out = dict(resource) if whole else {k: resource[k] for k in _KEPT[resource["resourceType"]] if k in resource}
+    meta = dict(out.get("meta") or {})
+    meta["security"] = [*meta.get("security", ()), REDACTED]
+    out["meta"] = meta
+    out["text"] = _NARRATIVE
+    out[field] = kept
+    return out
+
+
+def _filter(resource: Json, field: str, keep: Callable[[Json], bool]) -> tuple[list[Json], bool]:
+    items = [i for i in resource.get(field, ()) if isinstance(i, dict)]
+    kept = [i for i in items if keep(i)]
+    return kept, len(kept) != len(items)
+
+
+def apply(
+    resource: Json, granted: Iterable[View], organisations: frozenset[str], record: ServiceUserRecord | None, day: date
+) -> Json | None:
+    """The resource in the widest view granted (None when that view leaves nothing)."""
+    views = set(granted)
+    rtype = resource.get("resourceType")
+    not_involved = record.not_involved if record is not None else frozenset()
+    if rtype == "CarePlan":
+
+        def keep_activity(activity: Json) -> bool:
+            performers = _performers(activity)
+            if performers & not_involved:
+                return False
+            if View.WHOLE in views:
+                return True
+            own = View.OWN_ACTIONS in views and bool(performers & organisations)
+            return own or (View.CRISIS_CONTACTS in views and _is_crisis_contact(activity))
+
+        kept, changed = _filter(resource, "activity", keep_activity)
+        if View.WHOLE in views:
+            return _narrowed(resource, "activity", kept, whole=True) if changed else resource
+        return _narrowed(resource, "activity", kept) if kept else None
+    if rtype == "CareTeam":
+        awaiting = any(isinstance(e, dict) and e.get("url") in _AWAITING for e in resource.get("extension", ()))
+
+        def keep_member(participant: Json) -> bool:
+            member = local_reference(participant.get("member"))
+            if member in not_involved:
+                return False
+            if View.WHOLE in views:
+                return True
+            return _current(participant, day) and (member in organisations or _is_lead(participant, awaiting))
+
+        kept, changed = _filter(resource, "participant", keep_member)
+        if View.WHOLE in views:
+            return _narrowed(resource, "participant", kept, whole=True) if changed else resource
+        return _narrowed(resource, "participant", kept)
+    return resource if View.WHOLE in views else None

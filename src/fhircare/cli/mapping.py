@@ -1,0 +1,163 @@
+"""``fhircare mapping check``: a mapping file checked (and an extract profiled through it)
+before anything is mapped."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from fhircare.cli.common import EXIT_FAILURE, EXIT_OK, _errors_reported, _settings, _stdout, no_traceback
+
+if TYPE_CHECKING:
+    from fhircare.source.check import ExtractProfile
+    from fhircare.source.mapping_schema import TrustMapping
+    from fhircare.synth.probe import FieldUse
+
+MAPPING_CHECK_EPILOG = (
+    "Examples:\n\n"
+    "  fhircare mapping check mappings/rio-like.yaml\n\n"
+    "  fhircare mapping check mappings/my-trust.yaml --extract extract/\n\n"
+    "  fhircare mapping check mappings/my-trust.yaml --extract extract/ --json\n\n"
+    "Checks the file completely (every problem shown, each with its line and key path: unknown keys"
+    " with a did-you-mean, keys given twice, codes that are not in fhircare's code systems, formats,"
+    " values maps) and names the fields it reads that fhircare's FHIR mapping does not carry (found by"
+    " trying: a change to them changes no bundle). With --extract, reads the extract through it and"
+    " reports, per column, how many values mapped, were missing, fell outside every value map (with"
+    " the codes) or could not be read; per file, rows read, ignored by ignore_rows, unreadable or taken"
+    " by no record type, and the columns no record type reads.\n\n"
+    "Exit codes: 0 the file is usable (and the extract reads cleanly); 1 the extract has values or rows"
+    " that would be rejected, or a file the mapping needs is missing; 2 the mapping file cannot be used."
+)
+
+mapping_app = typer.Typer(help="Trust mapping files (mappings/README.md).", no_args_is_help=True)
+
+
+@mapping_app.command("check", epilog=MAPPING_CHECK_EPILOG)
+def check_command(
+    ctx: typer.Context,
+    mapping_file: Annotated[Path, typer.Argument(metavar="FILE", help="The mapping file.", show_default=False)],
+    extract: Annotated[
+        Path | None,
+        typer.Option("--extract", metavar="DIR", help="Also read this extract through it.", show_default=False),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="The report as one JSON object on stdout.")] = False,
+) -> None:
+    """Check a mapping file, and profile an extract through it, before mapping anything."""
+    from fhircare.errors import ExtractError
+    from fhircare.source.check import profile_extract, static_notes
+    from fhircare.source.limits import ReadLimits
+    from fhircare.source.mapping_file import load_mapping
+    from fhircare.synth.probe import field_use
+
+    settings = _settings(ctx)
+    limits = ReadLimits.from_settings(settings)
+    with _errors_reported(), no_traceback("fhircare mapping check"):
+        mapping = load_mapping(mapping_file, limits=limits)
+        notes = static_notes(mapping)
+        dropped = _not_carried(mapping, field_use(mapping))
+        profile = None
+        if extract is not None:
+            if not extract.is_dir():
+                raise ExtractError(f"no such extract folder: {extract}")
+            profile = profile_extract(extract, mapping, limits)
+    if as_json:
+        report: dict[str, Any] = {
+            "mapping": str(mapping_file),
+            "record_types": len(mapping.sources),
+            "sources": len(mapping.plans()),
+            "notes": notes,
+            "not_carried": dropped,
+            "extract": profile.to_dict() if profile is not None else None,
+        }
+        typer.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
+    else:
+        _print(mapping_file, mapping, notes, dropped, profile)
+    raise typer.Exit(EXIT_FAILURE if profile is not None and profile.has_problems else EXIT_OK)
+
+
+def _not_carried(mapping: TrustMapping, use: FieldUse) -> list[dict[str, Any]]:
+    """Per record type, the fields the file reads that no bundle would show."""
+    out: list[dict[str, Any]] = []
+    for name, plans in mapping.sources.items():
+        rt = plans[0].record_type
+        read = {c.field.name: c.source for plan in plans for c in plan.columns}
+        verdicts = {f: use.carries(name, f) for f in read}
+        lost = [f for f, carried in verdicts.items() if carried is False and f not in rt.key]
+        nothing = all(v is not True for v in verdicts.values())
+        if nothing:
+            out.append({"record_type": name, "fields": sorted(read), "whole_record_type": True})
+        elif lost:
+            out.append(
+                {
+                    "record_type": name,
+                    "fields": sorted(lost),
+                    "columns": [read[f] for f in sorted(lost)],
+                    "whole_record_type": False,
+                }
+            )
+    return out
+
+
+def _print(
+    path: Path,
+    mapping: TrustMapping,
+    notes: list[str],
+    dropped: list[dict[str, Any]],
+    profile: ExtractProfile | None,
+) -> None:
+    out = _stdout()
+    files = len(mapping.files())
+    out.print(
+        Text(f"{path}: usable ({len(mapping.sources)} record types, {len(mapping.plans())} sources, {files} files).")
+    )
+    for note in notes:
+        out.print(Text(f"note: {note}"))
+    for entry in dropped:
+        if entry["whole_record_type"]:
+            out.print(
+                Text(f"not carried to FHIR: {entry['record_type']} records (none of their fields reach a bundle)")
+            )
+        else:
+            pairs = ", ".join(f"{f} ({c})" for f, c in zip(entry["fields"], entry["columns"], strict=True))
+            out.print(Text(f"not carried to FHIR: {entry['record_type']}: {pairs}"))
+    if profile is None:
+        return
+    for missing in profile.missing_files:
+        out.print(Text(f"missing: no file matches {missing}", style="red"))
+    for absent in profile.absent_optional:
+        out.print(Text(f"absent (optional): {absent}"))
+    table = Table(title=Text("Files"), title_justify="left")
+    for column in ("file", "rows", "ignored", "unreadable", "no record type", "columns not read", "problems"):
+        table.add_column(column, justify="right" if column in ("rows", "ignored", "unreadable") else "left")
+    for found in profile.files:
+        table.add_row(
+            Text(found.name),
+            str(found.rows),
+            str(found.ignored),
+            Text(str(found.unreadable), style="red" if found.unreadable else ""),
+            Text(str(found.unclaimed), style="red" if found.unclaimed else ""),
+            Text(", ".join(found.columns_not_read)),
+            Text("; ".join(found.problems), style="red"),
+        )
+    out.print(table)
+    columns = Table(title=Text("Columns"), title_justify="left")
+    for column in ("record type", "field", "column", "mapped", "missing", "outside value map", "invalid"):
+        columns.add_column(column, justify="right" if column in ("mapped", "missing", "invalid") else "left")
+    for stats in profile.columns:
+        codes = ", ".join(repr(c) for c in stats.unknown_codes.most_common(5))
+        outside = f"{stats.outside_map}" + (f" ({codes})" if codes else "")
+        columns.add_row(
+            stats.record_type + (f" [{stats.source + 1}]" if len(mapping.sources[stats.record_type]) > 1 else ""),
+            stats.field,
+            Text(stats.column),
+            str(stats.mapped),
+            str(stats.missing),
+            Text(outside, style="red" if stats.outside_map else ""),
+            Text(str(stats.invalid), style="red" if stats.invalid else ""),
+        )
+    out.print(columns)

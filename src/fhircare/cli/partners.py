@@ -1,0 +1,205 @@
+"""``fhircare partners add | list | remove`` (the partners the API serves, kept in the record
+store), and two helpers for a partner's developer: ``keygen`` (a key pair and its JWKS)
+and ``assertion`` (a signed client assertion for the token endpoint)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import orjson
+import typer
+from rich.table import Table
+
+from fhircare.cli.common import EXIT_OK, _errors_reported, _settings, _stdout
+from fhircare.cli.sync import FormatOption, StoreOption, SummaryFormat, _print_json, open_engine
+from fhircare.errors import UsageError
+
+partners_app = typer.Typer(
+    help="Register, list and remove the partner organisations that read over the FHIR API.",
+    epilog=(
+        "Examples:\n\n"
+        "  fhircare partners keygen --out gp-key.pem --jwks gp.jwks.json\n\n"
+        "  fhircare partners add --name 'Synthetic Lane Surgery' --ods ZZ9001 --type gp"
+        " --jwks gp.jwks.json --scopes 'system/*.rs' --format json\n\n"
+        "  fhircare partners list\n\n"
+        "  fhircare partners remove 0b0d...\n\n"
+        "Types: gp, vcse, local-authority, nhs-trust, urgent-care, service-user-app, and admin (reads"
+        " AuditEvents only, with system/AuditEvent.rs).\n\n"
+        "Exit codes: 0 done; 2 bad arguments, an unusable key set or store, an unknown client id."
+    ),
+    no_args_is_help=True,
+)
+
+
+def _organisation_types() -> list[str]:
+    from fhircare.api.policy_table import OrganisationType
+
+    return [t.value for t in OrganisationType]
+
+
+def _load_jwks(source: str) -> tuple[dict[str, object] | None, str | None]:
+    """A key set from a file, or a URL (fetched once now, to refuse one that cannot work)."""
+    from fhircare.api.keys import check_jwks, read_jwks_file
+
+    if source.startswith(("https://", "http://")):
+        try:
+            response = httpx.get(source, timeout=10.0)
+            response.raise_for_status()
+            check_jwks(response.json(), source)
+        except (httpx.HTTPError, ValueError) as exc:
+            raise UsageError(f"--jwks {source}: cannot fetch a key set ({type(exc).__name__})") from None
+        return None, source
+    return read_jwks_file(Path(source)), None
+
+
+@partners_app.command("add")
+def add_command(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option("--name", help="The organisation's name.", show_default=False)],
+    ods: Annotated[str, typer.Option("--ods", metavar="CODE", help="Its ODS code.", show_default=False)],
+    organisation_type: Annotated[
+        str,
+        typer.Option(
+            "--type",
+            metavar="TYPE",
+            help="gp, vcse, local-authority, nhs-trust, urgent-care, service-user-app or admin.",
+            show_default=False,
+        ),
+    ],
+    jwks: Annotated[
+        str,
+        typer.Option(
+            "--jwks", metavar="FILE_OR_URL", help="Its public key set (JWKS file or https URL).", show_default=False
+        ),
+    ],
+    scopes: Annotated[
+        str,
+        typer.Option(
+            "--scopes",
+            help="SMART system scopes it may be granted, space-separated (system/*.rs, system/CarePlan.read, ...).",
+            show_default=False,
+        ),
+    ],
+    identifier: Annotated[
+        str | None,
+        typer.Option(
+            "--identifier",
+            metavar="SYSTEM|VALUE",
+            help="How the trust's extract identifies the organisation when not by ODS code (a VCSE partner).",
+            show_default=False,
+        ),
+    ] = None,
+    store: StoreOption = None,
+    output_format: FormatOption = SummaryFormat.text,
+) -> None:
+    """Register a partner; prints the client_id it is given."""
+    from fhircare.api.policy_table import OrganisationType
+    from fhircare.api.scopes import check_registration
+    from fhircare.store import partners
+    from fhircare.store.db import writer
+    from fhircare.store.search_index import REGISTRY
+
+    settings = _settings(ctx)
+    with _errors_reported():
+        if organisation_type not in _organisation_types():
+            raise UsageError(f"--type {organisation_type}: use one of {', '.join(_organisation_types())}")
+        if identifier is not None and "|" not in identifier:
+            raise UsageError("--identifier: give it as SYSTEM|VALUE")
+        granted = check_registration(scopes.split(), REGISTRY, admin=organisation_type == OrganisationType.ADMIN.value)
+        key_set, key_url = _load_jwks(jwks)
+        engine = open_engine(settings, store)
+        with writer(engine).begin() as conn:
+            client_id = partners.add(
+                conn,
+                name=name,
+                ods_code=ods,
+                organisation_type=organisation_type,
+                scopes=granted,
+                jwks=key_set,
+                jwks_url=key_url,
+                organization_identifier=identifier,
+                now=datetime.now(UTC),
+            )
+    if output_format is SummaryFormat.json:
+        _print_json({"client_id": client_id, "name": name, "type": organisation_type, "scopes": " ".join(granted)})
+    else:
+        _stdout().print(client_id)
+
+
+@partners_app.command("list")
+def list_command(
+    ctx: typer.Context,
+    removed: Annotated[bool, typer.Option("--removed", help="Include removed partners.")] = False,
+    store: StoreOption = None,
+    output_format: FormatOption = SummaryFormat.text,
+) -> None:
+    """The registered partners."""
+    from fhircare.store import partners
+
+    settings = _settings(ctx)
+    with _errors_reported():
+        engine = open_engine(settings, store)
+        with engine.connect() as conn:
+            found = [p.summary() for p in partners.listed(conn, include_removed=removed)]
+    if output_format is SummaryFormat.json:
+        _print_json({"partners": found})
+        raise typer.Exit(EXIT_OK)
+    table = Table("client_id", "name", "ODS", "type", "scopes", "removed")
+    for p in found:
+        table.add_row(p["client_id"], p["name"], p["ods_code"], p["type"], p["scopes"], p["removed_at"] or "")
+    _stdout().print(table)
+
+
+@partners_app.command("remove")
+def remove_command(
+    ctx: typer.Context,
+    client_id: Annotated[str, typer.Argument(metavar="CLIENT_ID", show_default=False)],
+    store: StoreOption = None,
+) -> None:
+    """Remove a partner: it gets no new token, and its tokens stop working within seconds."""
+    from fhircare.store import partners
+    from fhircare.store.db import writer
+
+    settings = _settings(ctx)
+    with _errors_reported():
+        engine = open_engine(settings, store)
+        with writer(engine).begin() as conn:
+            if not partners.remove(conn, client_id, datetime.now(UTC)):
+                raise UsageError(f"{client_id}: no registered partner has this client id")
+    _stdout().print(f"removed {client_id}")
+
+
+@partners_app.command("keygen")
+def keygen_command(
+    out: Annotated[Path, typer.Option("--out", metavar="FILE", help="The private key (PEM) to write.")],
+    jwks_out: Annotated[Path, typer.Option("--jwks", metavar="FILE", help="Its public key set (JWKS) to write.")],
+    algorithm: Annotated[str, typer.Option("--alg", help="ES384 or RS384.")] = "ES384",
+) -> None:
+    """Make a partner's key pair: the private key stays with the partner, the JWKS is what
+    `partners add --jwks` registers."""
+    from fhircare.api.keys import generate
+
+    with _errors_reported():
+        pem, key_set = generate(algorithm)
+        out.write_bytes(pem)
+        out.chmod(0o600)
+        jwks_out.write_bytes(orjson.dumps(key_set, option=orjson.OPT_INDENT_2) + b"\n")
+    _stdout().print(f"wrote {out} (private, keep it) and {jwks_out} (register it)")
+
+
+@partners_app.command("assertion")
+def assertion_command(
+    client_id: Annotated[str, typer.Option("--client-id", show_default=False)],
+    key: Annotated[Path, typer.Option("--key", metavar="FILE", help="The partner's private key (PEM).")],
+    token_url: Annotated[str, typer.Option("--token-url", metavar="URL", show_default=False)],
+    key_id: Annotated[str | None, typer.Option("--kid", help="The key's kid (from its JWKS).")] = None,
+) -> None:
+    """Print a signed client assertion (private_key_jwt, five minutes) for the token endpoint."""
+    from fhircare.api.keys import client_assertion
+
+    with _errors_reported():
+        sys.stdout.write(client_assertion(key.read_bytes(), client_id, token_url, key_id=key_id) + "\n")

@@ -1,0 +1,198 @@
+"""What ``fhircare mapping check`` finds before anything is mapped.
+
+:func:`static_notes` looks at a loaded mapping file alone (file patterns that overlap,
+record types no source gives); :func:`profile_extract` reads an extract through it and
+counts, per column, how many values were mapped, missing, outside every value map or
+otherwise unreadable, and per file the rows read, ignored, unreadable or taken by no
+record type, and the columns no source reads. Nothing is stored: one pass, row by row.
+Values are never shown, except codes that fall outside a value map (codes, not data).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections import Counter
+from dataclasses import dataclass
+from dataclasses import field as default
+from pathlib import Path
+
+from fhircare.source.convert import ConversionProblem, is_missing
+from fhircare.source.limits import ReadLimits
+from fhircare.source.mapping_schema import ColumnPlan, RecordPlan, TrustMapping
+from fhircare.source.records import RECORD_TYPES
+from fhircare.source.results import Problem
+from fhircare.source.row_loading import matches_rule, takes
+from fhircare.source.rows import BrokenRow, Header, RawRow, iter_rows
+
+#: codes outside a value map shown per column
+_SHOWN_CODES = 5
+_UNKNOWN_CODE = re.compile(r"unknown code (['\"])(.*?)\1")
+
+
+@dataclass
+class ColumnStats:
+    record_type: str
+    source: int
+    field: str
+    column: str
+    mapped: int = 0
+    missing: int = 0
+    outside_map: int = 0
+    invalid: int = 0
+    unknown_codes: Counter[str] = default(default_factory=Counter)
+    reasons: Counter[str] = default(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "record_type": self.record_type,
+            "source": self.source,
+            "field": self.field,
+            "column": self.column,
+            "mapped": self.mapped,
+            "missing": self.missing,
+            "outside_value_map": self.outside_map,
+            "invalid": self.invalid,
+            "unknown_codes": dict(self.unknown_codes.most_common(_SHOWN_CODES)),
+            "reasons": dict(self.reasons.most_common(3)),
+        }
+
+
+@dataclass
+class FileStats:
+    name: str
+    pattern: str
+    rows: int = 0
+    ignored: int = 0
+    unreadable: int = 0
+    unclaimed: int = 0
+    columns_not_read: list[str] = default(default_factory=list)
+    problems: list[str] = default(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class ExtractProfile:
+    files: list[FileStats] = default(default_factory=list)
+    columns: list[ColumnStats] = default(default_factory=list)
+    missing_files: list[str] = default(default_factory=list)
+    absent_optional: list[str] = default(default_factory=list)
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(
+            self.missing_files
+            or any(f.unreadable or f.unclaimed or f.problems for f in self.files)
+            or any(c.outside_map or c.invalid for c in self.columns)
+        )
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "files": [f.to_dict() for f in self.files],
+            "columns": [c.to_dict() for c in self.columns],
+            "missing_files": self.missing_files,
+            "absent_optional": self.absent_optional,
+        }
+
+
+def static_notes(mapping: TrustMapping) -> list[str]:
+    """Things worth knowing about a mapping file that loads."""
+    notes = []
+    patterns = list(mapping.files())
+    for pattern in patterns:
+        sample = pattern.replace("*", "20250630")
+        for other in patterns:
+            if other != pattern and fnmatch.fnmatchcase(sample, other):
+                notes.append(
+                    f"the file pattern {other!r} also matches files of {pattern!r} (such as {sample}):"
+                    " a file matched by two patterns is refused"
+                )
+    wide = any("." in c.field.name for plan in mapping.sources.get("dialog_assessment", ()) for c in plan.columns)
+    unmapped = [name for name in RECORD_TYPES if name not in mapping.sources and not (wide and name == "dialog_rating")]
+    if unmapped:
+        notes.append(f"record types this layout gives no records of: {', '.join(unmapped)}")
+    return notes
+
+
+def profile_extract(folder: Path, mapping: TrustMapping, limits: ReadLimits | None = None) -> ExtractProfile:
+    profile = ExtractProfile()
+    stats: dict[tuple[int, str], ColumnStats] = {}
+    for pattern, plans in mapping.files().items():
+        paths = sorted(p for p in folder.glob(pattern) if not p.is_dir())
+        if not paths:
+            for plan in plans:
+                target = profile.absent_optional if plan.optional else profile.missing_files
+                note = f"{pattern} ({plan.record_type.name})"
+                if note not in target:
+                    target.append(note)
+            continue
+        for path in paths:
+            name = path.relative_to(folder).as_posix()
+            profile.files.append(_profile_file(path, name, pattern, plans, stats, limits))
+    profile.columns = list(stats.values())
+    return profile
+
+
+def _profile_file(
+    path: Path,
+    name: str,
+    pattern: str,
+    plans: list[RecordPlan],
+    stats: dict[tuple[int, str], ColumnStats],
+    limits: ReadLimits | None,
+) -> FileStats:
+    found = FileStats(name, pattern)
+    for item in iter_rows(path, name, plans[0].file_format, limits):
+        if isinstance(item, Header):
+            read = {column for plan in plans for column in plan.columns_read()}
+            found.columns_not_read = [c for c in item.columns if c not in read]
+            missing = sorted({c for plan in plans for c in plan.columns_read()} - set(item.columns))
+            if missing:
+                found.problems.append(f"lacks column(s) {', '.join(missing)}")
+        elif isinstance(item, BrokenRow):
+            found.unreadable += 1
+        elif isinstance(item, RawRow):
+            found.rows += 1
+            taken = [plan for plan in plans if takes(plan, item.values)]
+            if not taken:
+                if any(matches_rule(item.values, rule) for plan in plans for rule in plan.ignore_rows):
+                    found.ignored += 1
+                else:
+                    found.unclaimed += 1
+            for plan in taken:
+                for column in plan.columns:
+                    _count(stats, plan, column, item.values)
+        elif isinstance(item, Problem):
+            found.problems.append(item.reason)
+    return found
+
+
+def _count(
+    stats: dict[tuple[int, str], ColumnStats], plan: RecordPlan, column: ColumnPlan, values: dict[str, object]
+) -> None:
+    key = (id(plan), column.field.name)
+    entry = stats.get(key)
+    if entry is None:
+        entry = stats[key] = ColumnStats(plan.record_type.name, plan.index, column.field.name, column.source)
+    try:
+        raw = column.raw(values)
+        if is_missing(raw, column.options.missing_values):
+            entry.missing += 1
+            return
+        value = column.convert(raw)
+    except ConversionProblem as exc:
+        reason = str(exc)
+        code = _UNKNOWN_CODE.match(reason)
+        if code is not None:
+            entry.outside_map += 1
+            entry.unknown_codes[code[2]] += 1
+        else:
+            entry.invalid += 1
+            entry.reasons[reason] += 1
+        return
+    if value is None:
+        entry.missing += 1
+    else:
+        entry.mapped += 1

@@ -1,0 +1,385 @@
+"""Loading one extract file's rows into the row store: which sources take each row,
+converting it, and what happens to a row that cannot be used.
+
+Every row ends in exactly one of three places: converted into the store (one record per
+source that takes it, with any problems), counted as ignored by a rule the mapping
+states (``ignore_rows``), or stored as a *blocked group* that rejects whoever it might
+belong to (see :mod:`fhircare.source.store`). Nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from fhircare.source.common import LocalId
+from fhircare.source.convert import ConversionProblem, is_missing, quoted
+from fhircare.source.limits import ReadLimits
+from fhircare.source.mapping_columns import suggest
+from fhircare.source.mapping_schema import RecordPlan
+from fhircare.source.results import Problem
+from fhircare.source.rows import BrokenRow, Header, RawRow, iter_rows, lookup
+from fhircare.source.store import RowStore
+
+_KEY_SEPARATOR = "\x1f"
+_ID_CHECK: TypeAdapter[str] = TypeAdapter(LocalId)
+#: a line's values beyond this many are not tried as ids
+_MAX_CANDIDATES = 64
+
+
+def id_problem(value: str) -> str | None:
+    try:
+        _ID_CHECK.validate_python(value)
+    except ValidationError:
+        return "is not a usable id (printable ASCII, at most 64 characters)"
+    return None
+
+
+def text_of(value: object) -> str | None:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def matches_rule(values: dict[str, object], rule: dict[str, frozenset[str]]) -> bool:
+    return all((text_of(lookup(values, tuple(k.split(".")))) or "") in v for k, v in rule.items())
+
+
+@dataclass
+class FileOutcome:
+    """What loading gave besides stored rows: problems with whole files, rows counted as
+    ignored, record types none of whose rows could be read (a missing column)."""
+
+    file_problems: list[Problem] = field(default_factory=list)
+    ignored: Counter[str] = field(default_factory=Counter)
+    rows_read: Counter[str] = field(default_factory=Counter)
+    blocked_types: dict[str, Problem] = field(default_factory=dict)
+
+
+class FileLoader:
+    def __init__(self, store: RowStore, limits: ReadLimits, outcome: FileOutcome) -> None:
+        self.store = store
+        self.limits = limits
+        self.outcome = outcome
+
+    def load(self, path: Path, name: str, plans: list[RecordPlan], on_rows: Callable[[int], None] | None) -> None:
+        blocked: set[int] = set()
+        listed = _listed_where_values(plans)
+        count = 0
+        for item in iter_rows(path, name, plans[0].file_format, self.limits):
+            if isinstance(item, Header):
+                blocked = self._check_header(name, item, plans)
+            elif isinstance(item, BrokenRow):
+                definite = self._raw_ids(item.values, plans) if item.values is not None else None
+                self._unusable(item.problem, plans, definite=definite, candidates=item.candidates)
+            elif isinstance(item, RawRow):
+                self._load_row(name, item, plans, blocked, listed)
+                count += 1
+                if on_rows is not None and count % 1000 == 0:
+                    on_rows(1000)
+            else:
+                self.outcome.file_problems.append(item)
+        if on_rows is not None:
+            on_rows(count % 1000)
+
+    def _check_header(self, name: str, header: Header, plans: list[RecordPlan]) -> set[int]:
+        """Sources whose columns are not all in the header (one problem each)."""
+        blocked = set()
+        present = set(header.columns)
+        for number, plan in enumerate(plans):
+            missing = [column for column in plan.columns_read() if column not in present]
+            if not missing:
+                continue
+            blocked.add(number)
+            hints = "".join(suggest(m, list(header.columns)) for m in missing[:1])
+            problem = Problem(
+                name,
+                None,
+                None,
+                f"lacks column(s) {', '.join(missing)}{hints} that the mapping reads for"
+                f" {plan.record_type.name}: none of its rows can be read",
+                record_type=plan.record_type.name,
+            )
+            self.outcome.file_problems.append(problem)
+            self.outcome.blocked_types.setdefault(plan.record_type.name, problem)
+        return blocked
+
+    # --- rows that cannot be used -----------------------------------------------------
+
+    def _unusable(
+        self,
+        problem: Problem,
+        plans: list[RecordPlan],
+        *,
+        definite: list[tuple[RecordPlan, str]] | None = None,
+        candidates: tuple[str, ...] = (),
+    ) -> None:
+        """A row that cannot be used. A directory row is the directory's problem (anyone
+        who refers to the entry is rejected). Any other is charged to the service user
+        (or parent record) its id columns name (``definite``, when its cells could be
+        told apart), and rejects whoever else any of its values may name (``candidates``):
+        rejecting a service user by mistake is safe, half-reading one is not."""
+        owned = [p for p in plans if not p.record_type.directory]
+        if not owned:
+            self.store.add(
+                rtype=plans[0].record_type.name,
+                key=None,
+                own_su=None,
+                parent=None,
+                file=problem.file,
+                line=problem.line or 1,
+                data=None,
+                problems=[problem],
+            )
+            return
+        named: set[str] = set()
+        for plan, value in definite or []:
+            if id_problem(value) is not None or plan.record_type.directory:
+                continue
+            parent = plan.record_type.parent
+            self.store.add(
+                rtype=plan.record_type.name,
+                key=None,
+                own_su=value if parent is None else None,
+                parent=(parent[0], value) if parent is not None else None,
+                file=problem.file,
+                line=problem.line or 1,
+                data=None,
+                problems=[problem],
+                source=plan.index,
+            )
+            named.add(value)
+        usable = [v for v in dict.fromkeys(candidates) if id_problem(v) is None][:_MAX_CANDIDATES]
+        ids = [v for v in usable if v not in named]
+        found: list[tuple[str | None, tuple[str, str] | None]] = []
+        for plan in owned:
+            parent = plan.record_type.parent
+            if parent is None:
+                found += [(v, None) for v in ids]
+            else:
+                found += [(None, (parent[0], v)) for v in ids]
+        # what the line may have been: its children then point at it, not at nothing
+        keys = [(plan.record_type.name, v) for plan in owned for v in usable]
+        self.store.block(problem, list(dict.fromkeys(found)), needed=not named, keys=keys)
+
+    def _raw_ids(self, values: dict[str, object], plans: list[RecordPlan]) -> list[tuple[RecordPlan, str]]:
+        """The ids a row holds where the mapping says a record's service user id (or its
+        parent's id) is, with the source that says so."""
+        found = []
+        for plan in plans:
+            rt = plan.record_type
+            field_name = rt.parent[1] if rt.parent is not None else "service_user_id"
+            column = next((c for c in plan.columns if c.field.name == field_name), None)
+            if column is None:
+                continue
+            try:
+                value = text_of(column.raw(values))
+            except ConversionProblem:
+                continue
+            if value:
+                found.append((plan, value))
+        return found
+
+    # --- rows -----------------------------------------------------------------------------
+
+    def _load_row(
+        self,
+        name: str,
+        row: RawRow,
+        plans: list[RecordPlan],
+        blocked: set[int],
+        listed: dict[str, frozenset[str]],
+    ) -> None:
+        for column, values in listed.items():
+            value = text_of(lookup(row.values, tuple(column.split(".")))) or ""
+            if value and value not in values and not _ignored(row.values, plans):
+                hint = _casefold_hint(value, values) or suggest(value, sorted(values))
+                reason = (
+                    f"{quoted(value)} is not a value the mapping lists for this file"
+                    f" ({', '.join(sorted(values))}){hint}: list it, or skip such rows with ignore_rows"
+                )
+                self._unreadable_row(Problem(name, row.line, column, reason), row, plans)
+                return
+        taken = False
+        for number, plan in enumerate(plans):
+            if not takes(plan, row.values):
+                continue
+            taken = True
+            self.outcome.rows_read[plan.record_type.name] += 1
+            if number in blocked:
+                problem = Problem(
+                    name,
+                    row.line,
+                    None,
+                    "this row could not be read (see the file's problem)",
+                    caused_by=str(self.outcome.blocked_types.get(plan.record_type.name, "")) or None,
+                )
+                self._unreadable_row(problem, row, [plan])
+            else:
+                self._convert(name, row, plan)
+        if taken:
+            return
+        if _ignored(row.values, plans):
+            self.outcome.ignored[name] += 1
+            return
+        where = "; ".join(f"{p.record_type.name}: {_describe(p)}" for p in plans)
+        problem = Problem(name, row.line, None, f"matches no record type of this file ({where})")
+        self._unreadable_row(problem, row, plans)
+
+    def _unreadable_row(self, problem: Problem, row: RawRow, plans: list[RecordPlan]) -> None:
+        """A row read whole but not usable: its id columns say whose it is (every value
+        of it is tried only when they name no one)."""
+        definite = self._raw_ids(row.values, plans)
+        self._unusable(problem, plans, definite=definite, candidates=() if definite else _all_ids(row))
+
+    def _convert(self, name: str, row: RawRow, plan: RecordPlan) -> None:
+        rt = plan.record_type
+        data, found = convert_row(plan, row.values)
+        own_su = data.get("service_user_id")
+        if own_su is not None and not rt.fields["service_user_id"].stored:
+            del data["service_user_id"]
+        su = str(own_su) if isinstance(own_su, str) and id_problem(own_su) is None else None
+        if isinstance(own_su, str) and su is None:
+            found.append((plan.column_for("service_user_id"), "service_user_id", "is not a usable id"))
+        key_parts = [data.get(k) for k in rt.key]
+        key: str | None = None
+        if all(isinstance(part, str) for part in key_parts):
+            key = _KEY_SEPARATOR.join(str(p) for p in key_parts)
+            for field_name, part in zip(rt.key, key_parts, strict=True):
+                reason = id_problem(str(part)) if field_name.endswith("_id") else None
+                if reason is not None:
+                    found.append((plan.column_for(field_name), field_name, reason))
+                    key = None
+        parent = None
+        if rt.parent is not None:
+            parent_key = data.get(rt.parent[1])
+            if isinstance(parent_key, str) and id_problem(parent_key) is None:
+                parent = (rt.parent[0], parent_key)
+        if rt.name == "dialog_assessment":
+            shape_wide_ratings(data)
+        problems = [
+            Problem(name, row.line, column, reason, target=target, record_type=rt.name, service_user_id=su)
+            for column, target, reason in found
+        ]
+        if not rt.directory and su is None and parent is None:
+            # whose row this is cannot be told: it rejects whoever it might be of
+            reason = "; ".join(f"{p.field}: {p.reason}" if p.field else p.reason for p in problems)
+            what = plan.column_for(rt.parent[1] if rt.parent else "service_user_id")
+            problem = Problem(name, row.line, what, reason or "names no service user", record_type=rt.name)
+            self._unusable(problem, [plan], candidates=_all_ids(row))
+            return
+        self.store.add(
+            rtype=rt.name,
+            key=key,
+            own_su=None if rt.directory else su,
+            parent=parent,
+            file=name,
+            line=row.line,
+            data=dict(data),
+            problems=problems,
+            source=plan.index,
+        )
+
+
+def takes(plan: RecordPlan, values: dict[str, object]) -> bool:
+    """Whether a source takes a row (its ``where`` and ``when_filled``)."""
+    if not matches_rule(values, plan.where):
+        return False
+    return not any(is_missing(lookup(values, tuple(c.split("."))), plan.missing_values) for c in plan.when_filled)
+
+
+#: a problem of one row as (column as the trust wrote it, canonical field, reason)
+RowProblem = tuple[str | None, str, str]
+
+
+def convert_row(plan: RecordPlan, values: dict[str, object]) -> tuple[dict[str, Any], list[RowProblem]]:
+    """A row's canonical field values through one source (defaults filled in), and its
+    problems as (column, field, reason). Pure: the reader and synth's writer share it."""
+    rt = plan.record_type
+    data: dict[str, Any] = {}
+    found: list[RowProblem] = []
+    for column in plan.columns:
+        path = column.simple_path
+        try:
+            value = column.convert(lookup(values, path) if path is not None else column.raw(values))
+        except ConversionProblem as exc:
+            found.append((column.source, column.field.name, str(exc)))
+            continue
+        if value is None:
+            value = plan.defaults.get(column.field.name)
+        if value is None:
+            if column.field.required or (column.field.name == "service_user_id" and rt.top_level):
+                found.append((column.source, column.field.name, "missing value"))
+            continue
+        data[column.field.name] = value
+    for field_name, default in plan.defaults.items():
+        if field_name not in data and default is not None:
+            data[field_name] = default
+    return data, found
+
+
+def _all_ids(row: RawRow) -> tuple[str, ...]:
+    """Every value of a row, to try as the id of whoever it belongs to."""
+    out: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+        else:
+            text = text_of(value)
+            if text:
+                out.append(text)
+
+    walk(row.values)
+    return tuple(out)
+
+
+def _ignored(values: dict[str, object], plans: list[RecordPlan]) -> bool:
+    return any(matches_rule(values, rule) for plan in plans for rule in plan.ignore_rows)
+
+
+def _describe(plan: RecordPlan) -> str:
+    parts = [f"{k} in {sorted(v)}" for k, v in plan.where.items()]
+    parts += [f"{c} filled" for c in plan.when_filled]
+    return ", ".join(parts) or "any row"
+
+
+def _listed_where_values(plans: list[RecordPlan]) -> dict[str, frozenset[str]]:
+    """For each column a ``where`` of this file tests, every value some source lists:
+    a row with another value in it is reported, never silently left to the others."""
+    out: dict[str, set[str]] = {}
+    for plan in plans:
+        for column, values in plan.where.items():
+            out.setdefault(column, set()).update(values)
+    for plan in plans:
+        for rule in plan.ignore_rows:
+            for column, values in rule.items():
+                if column in out:
+                    out[column].update(values)
+    return {column: frozenset(values) for column, values in out.items()}
+
+
+def _casefold_hint(value: str, values: frozenset[str]) -> str:
+    same = [v for v in values if v.casefold() == value.casefold()]
+    return f" (did you mean '{same[0]}'? values are compared exactly)" if same else ""
+
+
+def shape_wide_ratings(data: dict[str, Any]) -> None:
+    """``rating.<item>``, ``more_help.<item>``, ``not_rated_reason.<item>`` → ``ratings``."""
+    per_item: dict[str, dict[str, Any]] = {}
+    for name in [n for n in data if "." in n]:
+        field_name, item = name.split(".", 1)
+        per_item.setdefault(item, {"item": item})[field_name] = data.pop(name)
+    if per_item:
+        data["ratings"] = list(per_item.values())

@@ -1,0 +1,104 @@
+"""AuditEvents of the partner API, stored as FHIR JSON with the columns they are searched by."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy.sql.elements import ColumnElement
+
+from fhircare.store.schema import audit_event_patients, audit_events
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: str
+    recorded_at: datetime
+    client_id: str | None
+    interaction: str
+    outcome: str
+    content: bytes
+    patients: tuple[str, ...]
+
+
+def write(conn: Connection, rows: Sequence[AuditRow]) -> None:
+    """Insert AuditEvents in the caller's transaction. Written with the driver's own
+    ``executemany``: the API stores one per request, and SQLAlchemy's per-row statement
+    handling would cost more than the database's insert does."""
+    if not rows:
+        return
+    marker = "%s" if conn.dialect.paramstyle in ("format", "pyformat") else "?"
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(
+            "INSERT INTO audit_events (id, recorded_at, client_id, interaction, outcome, content)"
+            f" VALUES ({', '.join([marker] * 6)})",
+            [(r.id, _timestamp(conn, r.recorded_at), r.client_id, r.interaction, r.outcome, r.content) for r in rows],
+        )
+        links = [(r.id, p) for r in rows for p in dict.fromkeys(r.patients)]
+        if links:
+            cursor.executemany(
+                f"INSERT INTO audit_event_patients (audit_id, patient) VALUES ({marker}, {marker})", links
+            )
+    finally:
+        cursor.close()
+
+
+def _timestamp(conn: Connection, moment: datetime) -> object:
+    """A timestamp as the dialect stores it (SQLAlchemy's SQLite form is naive UTC text)."""
+    if conn.dialect.name == "sqlite":
+        return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+    return moment
+
+
+@dataclass(frozen=True)
+class AuditQuery:
+    """AuditEvent search: every given criterion must hold."""
+
+    ids: tuple[str, ...] = ()
+    patient: str | None = None
+    client_id: str | None = None
+    outcome: tuple[str, ...] = ()
+    interaction: tuple[str, ...] = ()
+    recorded_from: datetime | None = None
+    recorded_to: datetime | None = None
+
+
+def _select(query: AuditQuery, *columns: Any) -> Select[Any]:
+    conditions: list[ColumnElement[bool]] = []
+    if query.ids:
+        conditions.append(audit_events.c.id.in_(query.ids))
+    if query.patient is not None:
+        conditions.append(
+            audit_events.c.id.in_(
+                select(audit_event_patients.c.audit_id).where(audit_event_patients.c.patient == query.patient)
+            )
+        )
+    if query.client_id is not None:
+        conditions.append(audit_events.c.client_id == query.client_id)
+    if query.outcome:
+        conditions.append(audit_events.c.outcome.in_(query.outcome))
+    if query.interaction:
+        conditions.append(audit_events.c.interaction.in_(query.interaction))
+    if query.recorded_from is not None:
+        conditions.append(audit_events.c.recorded_at >= query.recorded_from)
+    if query.recorded_to is not None:
+        conditions.append(audit_events.c.recorded_at <= query.recorded_to)
+    return select(*columns).where(and_(True, *conditions))
+
+
+def search(conn: Connection, query: AuditQuery, *, after: str | None, limit: int) -> list[tuple[str, datetime, bytes]]:
+    """``(id, recorded_at, content)`` in id order, after the id ``after``."""
+    statement = _select(query, audit_events.c.id, audit_events.c.recorded_at, audit_events.c.content)
+    if after is not None:
+        statement = statement.where(audit_events.c.id > after)
+    rows = conn.execute(statement.order_by(audit_events.c.id).limit(limit))
+    return [(str(r[0]), r[1], bytes(r[2])) for r in rows]
+
+
+def count(conn: Connection, query: AuditQuery) -> int:
+    found: int = conn.execute(_select(query, func.count())).scalar_one()
+    return found

@@ -1,0 +1,92 @@
+"""The application's edges, in process: an unexpected failure becomes a 500 OperationOutcome
+carrying a request id and never the exception's text, and is still audited; unknown paths
+and methods answer with OperationOutcomes; AuditEvents are stored compact and read back as
+FHIR."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from fhircare.api.app import create_app
+from fhircare.api.audit import AuditInfo, from_compact
+from fhircare.api.service import FhirService
+from fhircare.settings import Settings
+from fhircare.store.db import open_store_engine
+from fhircare.store.schema import audit_events
+
+
+def _call(app: Any, method: str, path: str, **kwargs: Any) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api") as client:
+            return await client.request(method, path, **kwargs)
+
+    return asyncio.run(go())
+
+
+@pytest.fixture
+def app_and_store(tmp_path: Path) -> tuple[Any, Any]:
+    engine = open_store_engine(f"sqlite:///{tmp_path / 's.sqlite'}")
+    return create_app(Settings(), engine, base_url="http://api", validator_factory=lambda: None), engine
+
+
+def test_an_unexpected_failure_is_a_500_with_a_request_id_and_no_exception_text(
+    app_and_store: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, engine = app_and_store
+
+    def broken(self: FhirService, authorization: str | None, audit: AuditInfo) -> None:
+        raise RuntimeError("Jane Doe 9990237654 secret")
+
+    monkeypatch.setattr(FhirService, "caller", broken)
+    response = _call(app, "GET", "/CarePlan/abc", headers={"Authorization": "Bearer x"})
+    assert response.status_code == 500
+    body = response.json()
+    assert body["resourceType"] == "OperationOutcome"
+    request_id = response.headers["x-request-id"]
+    assert request_id in body["issue"][0]["details"]["text"]
+    assert "9990237654" not in response.text and "Jane" not in response.text and "RuntimeError" not in response.text
+    with engine.connect() as conn:
+        rows = conn.execute(audit_events.select()).all()
+    assert [(r.interaction, r.outcome) for r in rows] == [("read", "8")]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [
+        ("GET", "/nothing/here/at/all", 404, "not-found"),
+        ("DELETE", "/CarePlan/abc", 405, "not-supported"),
+        ("PUT", "/CarePlan/abc", 405, "not-supported"),
+        ("POST", "/CarePlan", 405, "not-supported"),
+        ("GET", "/CarePlan/abc", 401, "login"),
+        ("GET", "/Unknown/abc", 404, "not-found"),
+        ("GET", "/CarePlan/bad%20id", 400, "invalid"),
+    ],
+)
+def test_every_error_is_an_operation_outcome(
+    app_and_store: tuple[Any, Any], method: str, path: str, status: int, code: str
+) -> None:
+    app, _ = app_and_store
+    response = _call(app, method, path)
+    assert response.status_code == status
+    assert response.json()["issue"][0]["code"] == code
+
+
+def test_audit_events_are_stored_compact_and_read_as_fhir() -> None:
+    from datetime import UTC, datetime
+
+    from fhircare.api.audit import compact
+
+    info = AuditInfo("r1", "GET", "/CarePlan", interaction="search-type", resource_type="CarePlan")
+    info.client_id, info.client_verified, info.organisation, info.purpose = "c", True, ("GP", "ZZ9001"), "TREAT"
+    info.patients, info.returned, info.query = ["Patient/p"], ["CarePlan/a", "CarePlan/b"], "patient=p"
+    event = from_compact(compact(info, 200), datetime(2026, 1, 2, tzinfo=UTC), "e1")
+    assert event["resourceType"] == "AuditEvent" and event["id"] == "e1"
+    assert event["outcome"] == "0" and event["subtype"][0]["code"] == "search-type"
+    assert event["agent"][0]["who"]["identifier"]["value"] == "c"
+    assert {e["what"]["reference"] for e in event["entity"] if "what" in e} == {"Patient/p", "CarePlan/a", "CarePlan/b"}
+    assert any(e.get("query") for e in event["entity"])

@@ -1,0 +1,539 @@
+"""The access policy as a table: for each organisation type, hand-built records and what the
+partner must (and must not) be shown. One row per rule of issue 13 and requirements §3-§4.
+
+``expect`` is ``None`` (refused: answered as not found), ``"whole"`` (the resource as
+stored) or a predicate on the narrowed view that is shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from fhircare.api.policy import decide
+from fhircare.api.policy_table import OrganisationType as O
+from tests.unit.api.builders import (
+    CARER,
+    CARER_CONFIDENTIAL,
+    CONFIDENTIAL_R,
+    COUNCIL,
+    CRISIS,
+    CS,
+    GP_PRACTICE,
+    LEAD,
+    MAIN_PLAN,
+    NOPAT,
+    NOT_INVOLVED,
+    OTHER_GP,
+    OTHER_VCSE,
+    PATIENT,
+    PSYCHIATRIST,
+    SD,
+    SECTION_117,
+    TODAY,
+    TRUST_TEAM,
+    VCSE_ORG,
+    VERY_RESTRICTED,
+    VIEWERS,
+    activity,
+    care_plan,
+    care_team,
+    consent,
+    dialog_response,
+    dialog_score,
+    do_not_involve_flag,
+    participant,
+    patient,
+    record,
+    related_person,
+)
+
+Json = dict[str, Any]
+Expect = None | str | Callable[[Json], bool]
+
+MAIN = care_plan(
+    "cp1",
+    MAIN_PLAN,
+    [
+        activity(PATIENT),
+        activity(VCSE_ORG, text="peer support group"),
+        activity(COUNCIL, text="housing"),
+        activity(LEAD),
+    ],
+)
+NO_VCSE_ACTIONS = care_plan("cp2", MAIN_PLAN, [activity(PATIENT), activity(LEAD)])
+CRISIS_PLAN = care_plan(
+    "crisis",
+    CRISIS,
+    [
+        activity(PATIENT, "trigger"),
+        activity(LEAD, "crisis-contact", "call the key worker"),
+        activity(CARER, "crisis-contact"),
+    ],
+)
+CRISIS_NAMING_NOT_INVOLVED = care_plan(
+    "crisis2", CRISIS, [activity(LEAD, "crisis-contact"), activity(NOT_INVOLVED, "crisis-contact")]
+)
+S117_PLAN = care_plan("s117", SECTION_117, [activity(COUNCIL, text="supported housing"), activity(LEAD)])
+TEAM = care_team(
+    participant(LEAD, "key-worker"),
+    participant("PractitionerRole/old-lead", "key-worker", end="2024-06-01"),
+    participant(PSYCHIATRIST, "psychiatrist"),
+    participant(VCSE_ORG, "vcse-link-worker"),
+)
+CARER_RP = related_person("carer")
+EMERGENCY = related_person("emergency", emergency=True)
+ESTRANGED = related_person("estranged", not_involved=True)
+ASSESSED = related_person("assessed", assessed_by=COUNCIL)
+WITHHELD_CARER = related_person("carer", NOPAT, CARER_CONFIDENTIAL)
+
+S117_RESPONSIBLE = {
+    **care_plan("s117r", SECTION_117, [activity(LEAD)]),
+    "extension": [
+        {
+            "url": SD + "section-117-aftercare",
+            "extension": [
+                {"url": "responsibleOrganisation", "valueReference": {"reference": "Organization/icb"}},
+                {"url": "responsibleOrganisation", "valueReference": {"reference": COUNCIL}},
+            ],
+        }
+    ],
+}
+#: a team of the trust performs an action but the care team is managed elsewhere
+PERFORMED_BY_TRUST = care_plan("elsewhere", MAIN_PLAN, [activity(TRUST_TEAM)])
+NEAREST_RELATIVE_FLAG = {
+    "resourceType": "Flag",
+    "id": "nr",
+    "meta": {"security": [CONFIDENTIAL_R]},
+    "status": "active",
+    "code": {"coding": [{"system": CS + "flag-code", "code": "nearest-relative-not-involved"}]},
+    "subject": {"reference": PATIENT},
+}
+CARER_TOLD = {
+    "resourceType": "Communication",
+    "id": "told",
+    "meta": {"security": [CONFIDENTIAL_R, NOPAT, CARER_CONFIDENTIAL]},
+    "status": "completed",
+    "category": [{"coding": [{"system": CS + "communication-category", "code": "carer-information"}]}],
+    "subject": {"reference": PATIENT},
+    "sender": {"reference": CARER},
+}
+
+PLANS = ("CarePlan", "Goal", "CareTeam")
+ENCOUNTER = {"resourceType": "Encounter", "id": "adm", "status": "finished", "subject": {"reference": PATIENT}}
+EPISODE = {"resourceType": "EpisodeOfCare", "id": "ep", "status": "active", "patient": {"reference": PATIENT}}
+DIRECTORY_ROLE = {"resourceType": "PractitionerRole", "id": "lead", "telecom": [{"system": "phone", "value": "01632"}]}
+
+
+def only_activities(*texts: str) -> Callable[[Json], bool]:
+    def check(shown: Json) -> bool:
+        redacted = any(s.get("code") == "REDACTED" for s in shown["meta"]["security"])
+        kept = sorted(a["detail"]["description"] for a in shown.get("activity", ()))
+        return (
+            redacted and kept == sorted(texts) and "description" not in shown and "everything" not in str(shown["text"])
+        )
+
+    return check
+
+
+def only_members(*refs: str) -> Callable[[Json], bool]:
+    def check(shown: Json) -> bool:
+        kept = sorted(p["member"]["reference"] for p in shown["participant"])
+        return kept == sorted(refs) and "the whole team" not in str(shown["text"])
+
+    return check
+
+
+def without_not_involved(shown: Json) -> bool:
+    return NOT_INVOLVED not in str(shown["activity"]) and any(
+        s.get("code") == "REDACTED" for s in shown["meta"]["security"]
+    )
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    viewer: O
+    resources: tuple[Json, ...]
+    target: Json
+    expect: Expect
+
+
+VCSE_CARE_PLANS = consent("c-vcse", actors=(VCSE_ORG,), classes=PLANS, purposes=("COC",))
+VCSE_CRISIS = consent("c-vcse-crisis", actors=(VCSE_ORG,), classes=("CarePlan",), codes=(CRISIS,))
+
+ROWS = [
+    # --- GP: the plan, the care team with the lead, crisis contacts, legal status, DIALOG summary
+    Row("gp sees its registered patient", O.GP, (), patient(), "whole"),
+    Row("gp sees the plan", O.GP, (), MAIN, "whole"),
+    Row("gp sees the crisis plan", O.GP, (CRISIS_PLAN,), CRISIS_PLAN, "whole"),
+    Row("gp sees the care team", O.GP, (), TEAM, "whole"),
+    Row("gp sees a crisis contact", O.GP, (CRISIS_PLAN,), CARER_RP, "whole"),
+    Row("gp sees an emergency contact", O.GP, (), EMERGENCY, "whole"),
+    Row("gp does not see other carers", O.GP, (), CARER_RP, None),
+    Row("gp sees the legal status (encounter)", O.GP, (), ENCOUNTER, "whole"),
+    Row("gp sees the episode", O.GP, (), EPISODE, "whole"),
+    Row("gp sees the DIALOG summary", O.GP, (), dialog_score(), "whole"),
+    Row("gp does not see DIALOG answers", O.GP, (), dialog_response(), None),
+    Row("gp does not see consents", O.GP, (), consent("c1"), None),
+    Row("gp sees the do-not-involve flag", O.GP, (ESTRANGED,), do_not_involve_flag(), "whole"),
+    Row("gp never sees a do-not-involve person", O.GP, (CRISIS_NAMING_NOT_INVOLVED, ESTRANGED), ESTRANGED, None),
+    Row(
+        "a do-not-involve person is removed from a crisis plan",
+        O.GP,
+        (CRISIS_NAMING_NOT_INVOLVED, do_not_involve_flag()),
+        CRISIS_NAMING_NOT_INVOLVED,
+        without_not_involved,
+    ),
+    Row("another practice's patient is not seen", O.GP, (patient(OTHER_GP),), MAIN, None),
+    Row("another practice's patient is not found", O.GP, (patient(OTHER_GP),), patient(OTHER_GP), None),
+    Row("a refusal of everything hides the patient", O.GP, (consent("no", permit=False, basis=None),), patient(), None),
+    Row(
+        "a refusal of plans to the gp hides plans",
+        O.GP,
+        (consent("no", permit=False, actors=(GP_PRACTICE,), classes=("CarePlan",)),),
+        MAIN,
+        None,
+    ),
+    Row(
+        "a refusal of plans leaves the care team",
+        O.GP,
+        (consent("no", permit=False, actors=(GP_PRACTICE,), classes=("CarePlan",)),),
+        TEAM,
+        "whole",
+    ),
+    Row(
+        "a refusal wins over an override for risk",
+        O.GP,
+        (
+            consent("no", permit=False, actors=(GP_PRACTICE,), classes=("CarePlan",)),
+            consent("risk", actors=(GP_PRACTICE,), classes=("CarePlan",), basis="risk-override"),
+        ),
+        MAIN,
+        None,
+    ),
+    Row("very restricted is never disclosed", O.GP, (), care_plan("v", MAIN_PLAN, [], VERY_RESTRICTED), None),
+    Row("carer-confidential still reaches the gp for safety", O.GP, (CRISIS_PLAN,), WITHHELD_CARER, "whole"),
+    Row("the directory is no one's record", O.GP, (), DIRECTORY_ROLE, "whole"),
+    # --- VCSE: only with consent naming it; its own actions, the lead's contact, crisis contacts
+    Row("vcse without consent sees no one", O.VCSE, (), patient(), None),
+    Row("vcse without consent sees no plan", O.VCSE, (), MAIN, None),
+    Row("vcse with consent sees the patient", O.VCSE, (VCSE_CARE_PLANS,), patient(), "whole"),
+    Row("vcse sees only its own actions", O.VCSE, (VCSE_CARE_PLANS,), MAIN, only_activities("peer support group")),
+    Row("a plan without its actions is not shown", O.VCSE, (VCSE_CARE_PLANS,), NO_VCSE_ACTIONS, None),
+    Row(
+        "vcse sees the lead and itself only",
+        O.VCSE,
+        (VCSE_CARE_PLANS,),
+        TEAM,
+        only_members(LEAD, VCSE_ORG),
+    ),
+    Row(
+        "consent to another vcse is not consent to this one",
+        O.VCSE,
+        (consent("x", actors=(OTHER_VCSE,), classes=PLANS),),
+        MAIN,
+        None,
+    ),
+    Row(
+        "consent to every vcse counts for one in the care team",
+        O.VCSE,
+        (TEAM, consent("t", partner_types=("vcse",), classes=PLANS)),
+        MAIN,
+        only_activities("peer support group"),
+    ),
+    Row(
+        "consent to every vcse does not count for one outside the care",
+        O.VCSE,
+        (consent("t", partner_types=("vcse",), classes=PLANS),),
+        NO_VCSE_ACTIONS,
+        None,
+    ),
+    Row(
+        "crisis consent shows the crisis contacts",
+        O.VCSE,
+        (VCSE_CRISIS,),
+        CRISIS_PLAN,
+        only_activities("call the key worker", "an action"),
+    ),
+    Row("crisis consent does not show the main plan", O.VCSE, (VCSE_CRISIS,), MAIN, None),
+    Row("vcse never sees carers", O.VCSE, (VCSE_CARE_PLANS, CRISIS_PLAN), CARER_RP, None),
+    Row(
+        "vcse sees DIALOG when the consent covers it",
+        O.VCSE,
+        (
+            consent(
+                "d",
+                actors=(VCSE_ORG,),
+                classes=("https://fhir.fhircare.nhs.uk/StructureDefinition/fhircare-dialog-response",),
+            ),
+        ),
+        dialog_response(),
+        "whole",
+    ),
+    Row("vcse does not see DIALOG a plan consent does not cover", O.VCSE, (VCSE_CARE_PLANS,), dialog_response(), None),
+    Row(
+        "an ended consent permits nothing",
+        O.VCSE,
+        (consent("e", actors=(VCSE_ORG,), classes=PLANS, end="2025-01-01"),),
+        MAIN,
+        None,
+    ),
+    Row(
+        "a future consent permits nothing",
+        O.VCSE,
+        (consent("f", actors=(VCSE_ORG,), classes=PLANS, start="2026-01-01"),),
+        MAIN,
+        None,
+    ),
+    Row(
+        "an inactive consent permits nothing",
+        O.VCSE,
+        (consent("i", actors=(VCSE_ORG,), classes=PLANS, status="inactive"),),
+        MAIN,
+        None,
+    ),
+    Row(
+        "a consent for another purpose permits nothing",
+        O.VCSE,
+        (consent("p", actors=(VCSE_ORG,), classes=PLANS, purposes=("ETREAT",)),),
+        MAIN,
+        None,
+    ),
+    Row(
+        "a refusal wins over consent",
+        O.VCSE,
+        (VCSE_CARE_PLANS, consent("no", permit=False, actors=(VCSE_ORG,), classes=("CarePlan",))),
+        MAIN,
+        None,
+    ),
+    Row("a permit naming nothing covers nothing", O.VCSE, (consent("n", actors=(VCSE_ORG,)),), MAIN, None),
+    Row(
+        "a permit naming nothing still names the partner",
+        O.VCSE,
+        (consent("n", actors=(VCSE_ORG,)),),
+        patient(),
+        "whole",
+    ),
+    Row(
+        "a decision to collect discloses nothing",
+        O.VCSE,
+        (consent("k", actors=(VCSE_ORG,), classes=PLANS, action="collect"),),
+        patient(),
+        None,
+    ),
+    Row(
+        "data limits a consent to one plan",
+        O.VCSE,
+        (consent("one", actors=(VCSE_ORG,), classes=("CarePlan",), data=(("instance", "CarePlan/other"),)),),
+        MAIN,
+        None,
+    ),
+    # --- local authority: Section 117, Care Act parts, carers' assessments, on their legal basis
+    Row("la without a basis sees no one", O.LOCAL_AUTHORITY, (), S117_PLAN, None),
+    Row(
+        "la sees section 117 after-care on its legal duty",
+        O.LOCAL_AUTHORITY,
+        (
+            consent(
+                "s117", actors=(COUNCIL,), classes=("CarePlan",), codes=(SECTION_117,), basis="legal-duty-section-117"
+            ),
+        ),
+        S117_PLAN,
+        "whole",
+    ),
+    Row(
+        "a refusal wins over a legal duty too",
+        O.LOCAL_AUTHORITY,
+        (
+            consent(
+                "s117", actors=(COUNCIL,), classes=("CarePlan",), codes=(SECTION_117,), basis="legal-duty-section-117"
+            ),
+            consent("no", permit=False, actors=(COUNCIL,)),
+        ),
+        S117_PLAN,
+        None,
+    ),
+    Row(
+        "la sees its own Care Act actions",
+        O.LOCAL_AUTHORITY,
+        (consent("ca", actors=(COUNCIL,), classes=("CarePlan",), basis="legal-duty-care-act"),),
+        MAIN,
+        only_activities("housing"),
+    ),
+    Row(
+        "a care act duty does not open section 117 plans",
+        O.LOCAL_AUTHORITY,
+        (consent("ca", actors=(COUNCIL,), classes=("CarePlan",), codes=(MAIN_PLAN,), basis="legal-duty-care-act"),),
+        S117_PLAN,
+        None,
+    ),
+    Row(
+        "la sees the carer it assesses",
+        O.LOCAL_AUTHORITY,
+        (consent("cr", actors=(COUNCIL,), classes=("RelatedPerson",), basis="legal-duty-carers-assessment"),),
+        ASSESSED,
+        "whole",
+    ),
+    Row(
+        "la does not see carers it does not assess",
+        O.LOCAL_AUTHORITY,
+        (consent("cr", actors=(COUNCIL,), classes=("RelatedPerson",), basis="legal-duty-carers-assessment"),),
+        CARER_RP,
+        None,
+    ),
+    Row(
+        "la does not see DIALOG",
+        O.LOCAL_AUTHORITY,
+        (consent("all", actors=(COUNCIL,), classes=("QuestionnaireResponse",)),),
+        dialog_response(),
+        None,
+    ),
+    # --- urgent care: the crisis plan
+    Row("urgent care sees anyone's crisis plan", O.URGENT_CARE, (patient(OTHER_GP),), CRISIS_PLAN, "whole"),
+    Row("urgent care does not see the main plan", O.URGENT_CARE, (), MAIN, None),
+    Row("urgent care sees a crisis contact", O.URGENT_CARE, (CRISIS_PLAN,), CARER_RP, "whole"),
+    Row("urgent care sees the lead's contact", O.URGENT_CARE, (), TEAM, only_members(LEAD)),
+    Row("urgent care sees the do-not-involve flag", O.URGENT_CARE, (), do_not_involve_flag(), "whole"),
+    Row("urgent care does not see DIALOG", O.URGENT_CARE, (), dialog_score(), None),
+    Row(
+        "urgent care never sees a do-not-involve person", O.URGENT_CARE, (CRISIS_NAMING_NOT_INVOLVED,), ESTRANGED, None
+    ),
+    # --- another NHS trust involved in the care
+    Row("an involved trust sees the plan", O.NHS_TRUST, (), MAIN, "whole"),
+    Row("an involved trust sees consents", O.NHS_TRUST, (), consent("c1"), "whole"),
+    Row("an involved trust sees carers' information", O.NHS_TRUST, (), WITHHELD_CARER, "whole"),
+    Row(
+        "an uninvolved trust sees nothing",
+        O.NHS_TRUST,
+        (care_team(participant(LEAD, "key-worker"), managed_by="Organization/elsewhere"),),
+        MAIN,
+        None,
+    ),
+    # --- the service user's app: their record, never what a carer asked to keep from them
+    Row(
+        "the app sees an enrolled service user's plan",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",), purposes=("PATRQT",)),),
+        MAIN,
+        "whole",
+    ),
+    Row("the app sees no one not enrolled", O.SERVICE_USER_APP, (), MAIN, None),
+    Row(
+        "the app never sees what a carer withheld",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",)),),
+        WITHHELD_CARER,
+        None,
+    ),
+    Row(
+        "the app never sees a carer-confidential label",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",)),),
+        dialog_response(CARER_CONFIDENTIAL),
+        None,
+    ),
+    Row(
+        "the app sees a carer who withheld nothing",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",)),),
+        CARER_RP,
+        "whole",
+    ),
+    Row(
+        "the app never sees a do-not-involve person",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",)),),
+        ESTRANGED,
+        None,
+    ),
+    Row(
+        "an override for risk permits where nothing was refused",
+        O.VCSE,
+        (consent("risk", actors=(VCSE_ORG,), classes=PLANS, basis="risk-override"),),
+        MAIN,
+        only_activities("peer support group"),
+    ),
+    Row(
+        "best interests without a capacity assessment permits nothing",
+        O.VCSE,
+        (consent("bi", actors=(VCSE_ORG,), classes=PLANS, basis="best-interests"),),
+        patient(),
+        None,
+    ),
+    Row(
+        "best interests on a capacity assessment permits",
+        O.VCSE,
+        (
+            {
+                **consent("bi", actors=(VCSE_ORG,), classes=PLANS, basis="best-interests"),
+                "extension": [
+                    {"url": SD + "capacity-assessment", "valueReference": {"reference": "Observation/capacity"}}
+                ],
+            },
+        ),
+        MAIN,
+        only_activities("peer support group"),
+    ),
+    Row(
+        "the la responsible for section 117 sees the after-care plan", O.LOCAL_AUTHORITY, (), S117_RESPONSIBLE, "whole"
+    ),
+    Row(
+        "the la responsible for section 117 sees the patient",
+        O.LOCAL_AUTHORITY,
+        (S117_RESPONSIBLE,),
+        patient(),
+        "whole",
+    ),
+    Row(
+        "the la responsible for section 117 does not see the rest of the plan",
+        O.LOCAL_AUTHORITY,
+        (S117_RESPONSIBLE,),
+        NO_VCSE_ACTIONS,
+        None,
+    ),
+    Row(
+        "a trust merely performing an action sees nothing",
+        O.NHS_TRUST,
+        (care_team(participant(LEAD, "key-worker"), managed_by="Organization/elsewhere"),),
+        PERFORMED_BY_TRUST,
+        None,
+    ),
+    Row("gp sees the nearest-relative flag", O.GP, (), NEAREST_RELATIVE_FLAG, "whole"),
+    Row("gp sees what carers told the team, for safety", O.GP, (), CARER_TOLD, "whole"),
+    Row("vcse never sees what carers told the team", O.VCSE, (VCSE_CARE_PLANS,), CARER_TOLD, None),
+    Row(
+        "the app never sees what a carer asked to keep from them",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",)),),
+        CARER_TOLD,
+        None,
+    ),
+    # --- the administrator reads AuditEvents only
+    Row("the administrator reads no record", O.ADMIN, (), MAIN, None),
+    Row("the administrator reads no directory", O.ADMIN, (), DIRECTORY_ROLE, None),
+    Row("the administrator reads AuditEvents", O.ADMIN, (), {"resourceType": "AuditEvent", "id": "a"}, "whole"),
+    Row("nobody else reads AuditEvents", O.NHS_TRUST, (), {"resourceType": "AuditEvent", "id": "a"}, None),
+]
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[r.name for r in ROWS])
+def test_the_policy_table(row: Row) -> None:
+    shared = row.target["resourceType"] in ("PractitionerRole", "AuditEvent")
+    resources = [
+        r for r in row.resources if r["resourceType"] != row.target["resourceType"] or r["id"] != row.target["id"]
+    ]
+    facts = None if shared else record(*resources, row.target)
+    shown = decide(VIEWERS[row.viewer], row.target, facts, TODAY)
+    if row.expect is None:
+        assert shown is None
+    elif row.expect == "whole":
+        assert shown == row.target
+    else:
+        assert shown is not None and callable(row.expect) and row.expect(shown), shown
+
+
+def test_every_organisation_type_has_rows() -> None:
+    assert {r.viewer for r in ROWS} == set(O)

@@ -1,0 +1,54 @@
+"""The policy's view of a service user's record is remembered only while every resource it
+is read from is unchanged: a consent withdrawn by a load in another process is seen by the
+very next request (no stale decision)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import orjson
+from sqlalchemy import Engine, select, update
+
+from fhircare.api.policy import Viewer, decide
+from fhircare.api.policy_table import OrganisationType
+from fhircare.api.reads import RecordCache
+from fhircare.store.canonical import content_hash
+from fhircare.store.schema import resources
+from tests.unit.store.conftest import Extracted, load
+from tests.unit.store.conftest import engine as engine  # the store fixtures
+from tests.unit.store.conftest import extracted as extracted
+
+
+def test_a_changed_consent_is_seen_by_the_next_decision(engine: Engine, extracted: Extracted) -> None:
+    load(engine, extracted, list(extracted.records.values()))
+    with engine.connect() as conn:
+        consents = [
+            (r.resource_id, r.service_user_id, orjson.loads(r.content))
+            for r in conn.execute(
+                select(resources.c.resource_id, resources.c.service_user_id, resources.c.content).where(
+                    resources.c.resource_type == "Consent"
+                )
+            )
+        ]
+    rid, su, consent = next(c for c in consents if c[2]["status"] == "active" and c[2]["provision"]["type"] == "permit")
+    cache = RecordCache()
+    with engine.connect() as conn:
+        before = cache.get(conn, su)
+        assert cache.get(conn, su) is before  # unchanged: remembered
+    assert any(p.consent_id == f"Consent/{rid}" for p in before.provisions)
+    consent["status"] = "inactive"  # withdrawn
+    content = orjson.dumps(consent, option=orjson.OPT_SORT_KEYS)
+    with engine.begin() as conn:
+        conn.execute(
+            update(resources)
+            .where(resources.c.resource_type == "Consent", resources.c.resource_id == rid)
+            .values(content=content, content_hash=content_hash(content))
+        )
+    with engine.connect() as conn:
+        after = cache.get(conn, su)
+    assert after is not before
+    assert not any(p.consent_id == f"Consent/{rid}" for p in after.provisions)
+    assert before.memo is not after.memo  # decisions remembered with the old record go with it
+    viewer = Viewer("v", OrganisationType.VCSE, frozenset())
+    patient = {"resourceType": "Patient", "id": "x"}
+    assert decide(viewer, patient, after, date(2025, 7, 1)) is None

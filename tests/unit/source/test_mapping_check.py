@@ -1,0 +1,100 @@
+"""``fhircare mapping check``: reports on every shipped layout; names what a layout reads
+but fhircare does not carry to FHIR (a learning-disability flag, issue 11 item 2); with an
+extract, counts per column what mapped, was missing or fell outside every value map."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import orjson
+import pytest
+from typer.testing import CliRunner, Result
+
+from fhircare.cli import app
+from tests.unit.source.conftest import LAYOUTS, MAPPINGS, SynthRun
+
+
+def check(*args: str) -> Result:
+    return CliRunner().invoke(app, ["mapping", "check", *args], env={"COLUMNS": "200"})
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_shipped_layout_checks_clean_against_its_own_extract(
+    clean_runs: dict[str, SynthRun], layout: str
+) -> None:
+    run = clean_runs[layout]
+    result = check(str(MAPPINGS / f"{layout}.yaml"), "--extract", str(run.folder), "--json")
+    assert result.exit_code == 0, result.output
+    report = orjson.loads(result.stdout)
+    extract = report["extract"]
+    assert extract["missing_files"] == []
+    assert all(f["unreadable"] == 0 and f["unclaimed"] == 0 and f["problems"] == [] for f in extract["files"])
+    assert all(c["outside_value_map"] == 0 and c["invalid"] == 0 for c in extract["columns"])
+    assert sum(c["mapped"] for c in extract["columns"]) > 1000
+    # the flag is read, and fhircare's FHIR mapping does not carry it: said, not dropped unseen
+    service_user = next(e for e in report["not_carried"] if e["record_type"] == "service_user")
+    assert "learning_disability" in service_user["fields"]
+
+
+def test_the_text_report_names_the_layout_and_what_is_not_carried() -> None:
+    result = check(str(MAPPINGS / "rio-like.yaml"))
+    assert result.exit_code == 0, result.output
+    assert "rio-like.yaml: usable (32 record types" in result.stdout
+    assert "not carried to FHIR: service_user:" in result.stdout and "learning_disability (LD_FLAG)" in result.stdout
+
+
+def test_values_outside_a_value_map_are_counted_with_their_codes(
+    clean_runs: dict[str, SynthRun], tmp_path: Path
+) -> None:
+    run = clean_runs["rio-like"]
+    folder = tmp_path / "extract"
+    shutil.copytree(run.folder, folder)
+    clients = next(folder.glob("RiO_Clients_*.csv"))
+    lines = clients.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    gender, ld = header.index("GENDER"), header.index("LD_FLAG")
+    for number in (1, 2, 3):
+        cells = lines[number].split(",")
+        cells[gender], cells[ld] = "Fem", "maybe"
+        lines[number] = ",".join(cells)
+    clients.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    result = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder), "--json")
+    assert result.exit_code == 1
+    columns = {(c["record_type"], c["field"]): c for c in orjson.loads(result.stdout)["extract"]["columns"]}
+    assert columns[("service_user", "gender")]["outside_value_map"] == 3
+    assert columns[("service_user", "gender")]["unknown_codes"] == {"Fem": 3}
+    assert columns[("service_user", "learning_disability")]["invalid"] == 3
+    assert columns[("service_user", "learning_disability")]["unknown_codes"] == {}  # not a code: not shown
+
+
+def test_a_missing_file_and_unread_columns(clean_runs: dict[str, SynthRun], tmp_path: Path) -> None:
+    folder = tmp_path / "extract"
+    shutil.copytree(clean_runs["rio-like"].folder, folder)
+    next(folder.glob("RiO_CareTeam_*.csv")).unlink()
+    teams = next(folder.glob("RiO_Teams_*.csv"))
+    lines = teams.read_text().splitlines()
+    teams.write_text("\n".join([lines[0] + ",EXTRA", *(line + ",x" for line in lines[1:])]) + "\n")
+    result = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder), "--json")
+    assert result.exit_code == 1
+    report = orjson.loads(result.stdout)["extract"]
+    assert report["missing_files"] == ["RiO_CareTeam_*.csv (care_team_member)"]
+    assert next(f for f in report["files"] if f["name"] == teams.name)["columns_not_read"] == ["EXTRA"]
+
+
+def test_a_broken_mapping_file_shows_every_problem(tmp_path: Path) -> None:
+    text = (
+        (MAPPINGS / "rio-like.yaml").read_text().replace("start_date:", "start_dat:", 1).replace("M: male", "M: mael")
+    )
+    (tmp_path / "bad.yaml").write_text(text)
+    result = check(str(tmp_path / "bad.yaml"))
+    assert result.exit_code == 2
+    assert "unknown field 'start_dat'" in result.stderr and "'mael' is not a gender code" in result.stderr
+
+
+def test_overlapping_file_patterns_are_noted(tmp_path: Path) -> None:
+    text = (MAPPINGS / "rio-like.yaml").read_text().replace('"RiO_CarePlan_Goals_*.csv"', '"RiO_CarePlan*.csv"')
+    (tmp_path / "overlap.yaml").write_text(text)
+    result = check(str(tmp_path / "overlap.yaml"))
+    assert result.exit_code == 0
+    assert "note: the file pattern 'RiO_CarePlan*.csv' also matches files of 'RiO_CarePlans_*.csv'" in result.stdout

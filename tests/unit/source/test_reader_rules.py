@@ -1,0 +1,234 @@
+"""Issue 11 items 1, 2, 3 and 5: nothing is half-read or silently dropped. A line that
+cannot be read rejects whoever it may belong to; a value no ``where`` lists is reported;
+a YAML key given twice is refused; missing-value markers are the mapping file's to say;
+a date that does not match its format exactly is a problem naming file, line and column."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from fhircare.errors import MappingFileError
+from fhircare.source.mapping_file import load_mapping
+from tests.unit.source.conftest import ReadBack, read_all
+
+LAYOUT = """\
+description: a tab-separated test layout
+trust:
+  name: Test Health Board
+  ods_code: ZZT8
+  identifier_system_base: https://fhir.example.nhs.uk/Id/test
+  consent_policy_uri: https://fhir.example.nhs.uk/policy
+read:
+  encoding: cp1252
+  csv: {delimiter: "\\t", quoting: QUOTING}
+  date_formats: ["%Y%m%d"]
+  datetime_formats: ["%Y%m%d%H%M"]
+  missing_values: MISSING
+value_maps:
+  sex: {"1": male, "2": female}
+record_types:
+  service_user:
+    file: patients.txt
+    format: csv
+    columns:
+      service_user_id: ID
+      nhs_number: NHS
+      family_name: SURNAME
+      given_name: FORENAME
+      other_given_names: MIDDLE
+      birth_date: DOB
+      gender: {column: SEX, value_map: sex}
+    defaults: {nhs_number_status: "01"}
+  care_plan:
+    file: plans.txt
+    format: csv
+    where: {KIND: [CTP, SAFE]}
+    columns:
+      care_plan_id: PLAN
+      service_user_id: ID
+      plan_type: {column: KIND, value_map: {CTP: welsh-care-and-treatment-plan, SAFE: safety-plan}}
+      version: VERSION
+      status: STATUS
+      created_on: CREATED
+      start_date: CREATED
+      service_user_contributed: {column: CONTRIBUTED, value_map: {"1": "true", "0": "false"}}
+  care_plan_action:
+    file: actions.txt
+    format: csv
+    optional: true
+    columns:
+      action_id: ACTION
+      care_plan_id: PLAN
+      description: TEXT
+      performer_kind: WHO
+      status: STATUS
+      content: SECTION
+"""
+PATIENTS = (
+    "ID\tNHS\tSURNAME\tFORENAME\tMIDDLE\tDOB\tSEX\n"
+    "P1\t9990000018\tSample\tOwen\t\t19850412\t1\n"
+    "P2\t9990000026\tTest\tJamie\t\t19990903\t2\n"
+    "P3\t9990000034\tExample\tSam\t\t19700101\t2\n"
+)
+PLANS = (
+    "PLAN\tID\tKIND\tVERSION\tSTATUS\tCREATED\tCONTRIBUTED\n"
+    "CP1\tP1\tSAFE\t1\tactive\t20250201\t1\n"
+    "CP2\tP2\tCTP\t1\tactive\t20250512\t1\n"
+    "CP3\tP3\tCTP\t1\tactive\t20250513\t1\n"
+)
+ACTIONS = (
+    "ACTION\tPLAN\tTEXT\tWHO\tSTATUS\tSECTION\n"
+    "A1\tCP1\tCall the crisis team\tservice-user\tin-progress\tcrisis-action\n"
+    "A2\tCP1\tStops eating and sleeping\tservice-user\tin-progress\ttrigger\n"
+    "A3\tCP2\tWalk with a friend\tservice-user\tin-progress\twhat-helps\n"
+    "A4\tCP3\tPhone my sister\tservice-user\tin-progress\tcrisis-action\n"
+)
+
+
+@pytest.fixture
+def extract(tmp_path: Path) -> Callable[..., ReadBack]:
+    def run(quoting: str = "minimal", missing: str = "[]", **files: str) -> ReadBack:
+        layout = LAYOUT.replace("QUOTING", quoting).replace("MISSING", missing)
+        mapping_path = tmp_path / "layout.yaml"
+        mapping_path.write_text(layout, encoding="utf-8")
+        mapping = load_mapping(mapping_path)
+        folder = tmp_path / "extract"
+        folder.mkdir(exist_ok=True)
+        contents = {"patients.txt": PATIENTS, "plans.txt": PLANS, "actions.txt": ACTIONS}
+        contents |= {name.replace("__", "."): value for name, value in files.items()}
+        for name, text in contents.items():
+            (folder / name).write_bytes(text.encode("cp1252"))
+        return read_all(folder, mapping)
+
+    return run
+
+
+def strings(problems: object) -> list[str]:
+    return [str(p) for p in problems]  # type: ignore[attr-defined]
+
+
+# --- item 1: a half-read service user ----------------------------------------------------
+
+
+def test_a_quote_opening_a_tab_separated_cell_half_reads_no_one(extract: Callable[..., ReadBack]) -> None:
+    """Issue 11 item 1: a text cell starting with a double quote (with quoting on) made its
+    line unreadable, charged to nobody, and the service user was mapped without that row
+    (a crisis trigger lost). Now the line is charged to its service user, the lines after
+    it are read again on their own, and the line the quote starts on is named."""
+    actions = ACTIONS.replace("Stops eating", '"Stops eating')
+    read = extract(actions__txt=actions)
+    assert set(read.accepted) == {"P2", "P3"}  # the lines after the quote were not swallowed
+    assert read.file_problems == [] and read.unattributed == []
+    [problem] = read.rejected["P1"]
+    assert str(problem).startswith("actions.txt:3: not valid CSV: an unbalanced quote starts on this line")
+    assert [a.action_id for a in read.accepted["P2"].actions] == ["A3"]
+
+
+def test_with_quoting_off_the_quote_is_just_text(extract: Callable[..., ReadBack]) -> None:
+    """A PAS export that never quotes says so (csv.quoting: none): the quote is data."""
+    read = extract(quoting="none", actions__txt=ACTIONS.replace("Stops eating", '"Stops eating'))
+    assert set(read.accepted) == {"P1", "P2", "P3"}
+    assert read.accepted["P1"].actions[1].description == '"Stops eating and sleeping'
+
+
+def test_a_line_whose_owner_cannot_be_told_rejects_everyone(extract: Callable[..., ReadBack]) -> None:
+    actions = ACTIONS + "\t\t\n"[:-1] + "garbage without tabs\n"
+    read = extract(actions__txt=actions)
+    assert read.accepted == {}
+    assert any("whose row it is cannot be told" in p for p in strings(read.file_problems))
+
+
+# --- item 2: silent drops ------------------------------------------------------------------
+
+
+def test_a_value_no_where_lists_is_reported_with_a_suggestion(extract: Callable[..., ReadBack]) -> None:
+    """Issue 11 item 2: `Ctp` where `CTP` was listed produced nothing, silently."""
+    read = extract(plans__txt=PLANS.replace("CP2\tP2\tCTP", "CP2\tP2\tCtp"))
+    assert set(read.accepted) == {"P1", "P3"}
+    [problem] = [p for p in read.rejected["P2"] if p.line == 3]
+    assert problem.field == "KIND"
+    assert "'Ctp' is not a value the mapping lists for this file (CTP, SAFE)" in problem.reason
+    assert "did you mean 'CTP'?" in problem.reason
+
+
+def test_ignore_rows_counts_rows_on_purpose(extract: Callable[..., ReadBack], tmp_path: Path) -> None:
+    text = LAYOUT.replace(
+        "    where: {KIND: [CTP, SAFE]}\n", "    where: {KIND: [CTP, SAFE]}\n    ignore_rows: [{KIND: OLD}]\n"
+    )
+    (tmp_path / "ignore.yaml").write_text(text.replace("QUOTING", "minimal").replace("MISSING", "[]"))
+    mapping = load_mapping(tmp_path / "ignore.yaml")
+    read_first = extract()  # writes the extract folder
+    assert read_first.rejected == {}
+    folder = tmp_path / "extract"
+    (folder / "plans.txt").write_text(PLANS + "CP9\tP1\tOLD\t1\tactive\t20200101\t1\n", encoding="cp1252")
+    from fhircare.source.reader import read_extract
+
+    with read_extract(folder, mapping) as source:
+        results = list(source)
+        assert source.ignored == {"plans.txt": 1}
+    assert all(type(r).__name__ == "Accepted" for r in results)
+
+
+def test_a_key_given_twice_is_refused(tmp_path: Path) -> None:
+    """Issue 11 item 2: YAML keeps the last of two equal keys; a mapping file must not."""
+    text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]")
+    text = text.replace("      family_name: SURNAME\n", "      family_name: SURNAME\n      family_name: FAMILY\n")
+    (tmp_path / "twice.yaml").write_text(text)
+    with pytest.raises(MappingFileError) as caught:
+        load_mapping(tmp_path / "twice.yaml")
+    [line] = caught.value.lines()
+    assert "twice.yaml:23: record_types.service_user.columns.family_name: the key 'family_name' is given twice" in line
+    assert "(first on line 22)" in line
+
+
+# --- item 3: missing values -----------------------------------------------------------------
+
+
+def test_missing_value_markers_are_the_mapping_files_to_say(extract: Callable[..., ReadBack]) -> None:
+    """Issue 11 item 3: NULL, \\N and N/A became data (given names ["Owen", "NULL"])."""
+    patients = PATIENTS.replace("\tOwen\t\t", "\tOwen\tNULL\t").replace("\tJamie\t\t", "\tJamie\t\\N\t")
+    patients = patients.replace("\tSam\t\t", "\tSam\tN/A\t")
+    as_data = extract(patients__txt=patients)
+    assert as_data.accepted["P1"].service_user.other_given_names == "NULL"  # undeclared: it is text
+    read = extract(missing='["NULL", "\\\\N", "N/A"]', patients__txt=patients)
+    assert [read.accepted[s].service_user.other_given_names for s in ("P1", "P2", "P3")] == [None, None, None]
+
+
+def test_a_missing_marker_in_a_required_field_is_a_missing_value(extract: Callable[..., ReadBack]) -> None:
+    read = extract(missing='["NULL"]', patients__txt=PATIENTS.replace("\tSample\t", "\tNULL\t"))
+    assert strings(read.rejected["P1"]) == ["patients.txt:2: SURNAME: missing value"]
+
+
+# --- item 5: loose dates ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [("202512", "six digits were read as 2025-01-02"), ("2025123", "seven as 2025-12-03"), ("2025-12-01", "ISO")],
+)
+def test_a_date_must_match_its_format_exactly(extract: Callable[..., ReadBack], written: str, why: str) -> None:
+    read = extract(patients__txt=PATIENTS.replace("19850412", written))
+    assert strings(read.rejected["P1"]) == ["patients.txt:2: DOB: not a date in the format %Y%m%d"], why
+    assert set(read.accepted) == {"P2", "P3"}
+
+
+def test_minute_60_is_not_a_time() -> None:
+    from zoneinfo import ZoneInfo
+
+    from fhircare.source.convert import ConversionProblem, parse_datetime
+
+    assert parse_datetime("202501011505", ["%Y%m%d%H%M"], ZoneInfo("Europe/London")).minute == 5
+    with pytest.raises(ConversionProblem, match="not a date and time in the format %Y%m%d%H%M"):
+        parse_datetime("202501011560", ["%Y%m%d%H%M"], ZoneInfo("Europe/London"))
+    with pytest.raises(ConversionProblem):
+        parse_datetime("20250101156", ["%Y%m%d%H%M"], ZoneInfo("Europe/London"))
+
+
+def test_a_format_fhircare_cannot_read_exactly_is_a_mapping_file_problem(tmp_path: Path) -> None:
+    text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]").replace('["%Y%m%d"]', '["%Y%m%d %Z"]')
+    (tmp_path / "zone.yaml").write_text(text)
+    with pytest.raises(MappingFileError, match=r"read\.date_formats\.0: '%Y%m%d %Z' not a usable date format"):
+        load_mapping(tmp_path / "zone.yaml")
