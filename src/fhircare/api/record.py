@@ -191,7 +191,8 @@ class ServiceUserRecord:
     crisis_contacts: frozenset[str] = frozenset()
     #: the teams managing the care team (``CareTeam.managingOrganization``)
     managing_organisations: frozenset[str] = frozenset()
-    #: the bodies responsible for Section 117 after-care (the plans' ``section-117-aftercare``)
+    #: the bodies responsible for Section 117 after-care (``section-117-aftercare`` on the
+    #: plans and on the entitlement Flag)
     section_117_responsible: frozenset[str] = frozenset()
     #: what each resource of the record refers to, by ``Type/id`` (for ``data`` meanings;
     #: references only, not the resources: records are kept in memory by the thousand)
@@ -202,6 +203,18 @@ class ServiceUserRecord:
 
 def _is_crisis_plan(plan: Json, crisis_categories: frozenset[tuple[str | None, str]]) -> bool:
     return bool(codings(plan.get("category")) & crisis_categories)
+
+
+def _responsible_bodies(resource: Json) -> set[str]:
+    """The bodies a ``section-117-aftercare`` extension names responsible."""
+    found = set()
+    for entitlement in _extensions(resource, SECTION_117_EXTENSION):
+        for part in entitlement.get("extension", ()):
+            if isinstance(part, dict) and part.get("url") == "responsibleOrganisation":
+                responsible = local_reference(part.get("valueReference"))
+                if responsible is not None:
+                    found.add(responsible)
+    return found
 
 
 def build_record(
@@ -242,6 +255,11 @@ def build_record(
                 for part in assessment.get("extension", ()):
                     if isinstance(part, dict) and part.get("url") == "assessingOrganisation":
                         organisation(part.get("valueReference"))
+        elif rtype == "Flag" and (CS + "flag-code", "section-117-aftercare") in codings(resource.get("code")):
+            # the entitlement on the service user (issue 10) names the responsible bodies too,
+            # while it lasts
+            if resource.get("status", "active") == "active":
+                section_117.update(_responsible_bodies(resource))
         elif rtype == "Flag" and (CS + "flag-code", "do-not-involve") in codings(resource.get("code")):
             if resource.get("status", "active") == "active":
                 for detail in _extensions(resource, FLAG_DETAIL):
@@ -266,12 +284,7 @@ def build_record(
                     target = local_reference(performer)
                     if is_crisis and contact and target is not None and target.startswith("RelatedPerson/"):
                         crisis.add(target)
-            for entitlement in _extensions(resource, SECTION_117_EXTENSION):
-                for part in entitlement.get("extension", ()):
-                    if isinstance(part, dict) and part.get("url") == "responsibleOrganisation":
-                        responsible = local_reference(part.get("valueReference"))
-                        if responsible is not None:
-                            section_117.add(responsible)
+            section_117.update(_responsible_bodies(resource))
         elif rtype == "EpisodeOfCare":
             organisation(resource.get("managingOrganization"))
         elif rtype == "Encounter":
