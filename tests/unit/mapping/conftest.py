@@ -3,6 +3,7 @@ the mapping context, and validators over fhircare's profiles (and UK Core)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -85,13 +86,29 @@ def ukcore_validator() -> Validator:
     return Validator.create(igs=[UKCORE, UKCORE_GLOBAL])
 
 
+#: service users per layout in issue 10's done-when measures (test_partners_need.py): a
+#: modest count here; ``FHIRCARE_MEASURE_PATIENTS=500`` takes the figures the issue names
+MEASURE_PATIENTS = int(os.environ.get("FHIRCARE_MEASURE_PATIENTS", "150"))
+
+
 @pytest.fixture(scope="session")
-def extracts_500(tmp_path_factory: pytest.TempPathFactory, layouts: dict[str, TrustMapping]) -> dict[str, MappedRun]:
-    """500 synthetic service users in each layout (same seed), read back and mapped: the
-    extract the done-when measures of issues 9 and 10 are taken on."""
+def measured_extracts(
+    tmp_path_factory: pytest.TempPathFactory, layouts: dict[str, TrustMapping]
+) -> dict[str, MappedRun]:
+    """``MEASURE_PATIENTS`` synthetic service users in each layout (same seed), read back and
+    mapped: the extracts issue 10's done-when measures are taken on."""
     runs = {}
     for name, mapping in layouts.items():
-        folder = tmp_path_factory.mktemp(f"extract-500-{name}")
-        synthesise(mapping, folder, patients=500, seed=9)
+        folder = tmp_path_factory.mktemp(f"measured-{name}")
+        synthesise(mapping, folder, patients=MEASURE_PATIENTS, seed=9)
         runs[name] = map_folder(folder, mapping)
     return runs
+
+
+@pytest.fixture(scope="session")
+def extract_500(tmp_path_factory: pytest.TempPathFactory, layouts: dict[str, TrustMapping]) -> MappedRun:
+    """500 synthetic service users in the rio-like layout, read back and mapped: the extract
+    issue 9's done-when measures are taken on."""
+    folder = tmp_path_factory.mktemp("safe-500")
+    synthesise(layouts["rio-like"], folder, patients=500, seed=9)
+    return map_folder(folder, layouts["rio-like"])

@@ -1,5 +1,7 @@
-"""Issue 10's done-when measures, on 500 synthetic service users in each shipped layout
-(``fhircare synth --patients 500`` + mapping), each printed with its figure:
+"""Issue 10's done-when measures, on synthetic service users in each shipped layout
+(``fhircare synth`` + mapping, as ``fhircare map`` does it), each printed with its figure.
+The count is modest here (``MEASURE_PATIENTS``); the issue's 500 is taken with
+``FHIRCARE_MEASURE_PATIENTS=500 python -m pytest -s tests/unit/mapping/test_partners_need.py``:
 
 - every coding has a display (checked against the terminology: test_displays.py);
 - every active crisis plan references at least one contact available 24 hours a day, 7
@@ -11,8 +13,7 @@
 - every review in the extract is an Encounter of the plan it reviewed;
 - every Mental Health Act status (other than informal) and Section 117 entitlement is a
   Flag on the service user;
-and the bundles validate with zero errors against fhircare's profiles and UK Core (on two
-blocks of scenarios here; ``fhircare map --ig`` on 500 for the report).
+and the bundles validate with zero errors against fhircare's profiles and UK Core.
 """
 
 from __future__ import annotations
@@ -24,11 +25,15 @@ import pytest
 from fhircare.mapping.dialog import ITEM_CODES
 from fhircare.source.local_codes import DialogStatus, LegalStatusKind
 from fhircare.validation.api import Validator
-from tests.unit.mapping.conftest import LAYOUTS, MappedRun, errors
+from tests.unit.mapping.conftest import LAYOUTS, MEASURE_PATIENTS, MappedRun, errors
 from tests.unit.mapping.fhir_helpers import CS, SD, SNOMED, Bundle, extensions, has_code
 from tests.unit.mapping.test_displays import codings, problems
 
 WEEK = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+#: the floors below, as shares of the service users measured (at 500: 131,543 codings,
+#: 500 active crisis plans, 89 offers not completed, 556 completed DIALOGs, 418 reviews,
+#: 116 Mental Health Act statuses, 50 Section 117 entitlements)
+N = MEASURE_PATIENTS
 
 
 def around_the_clock(service: dict[str, Any]) -> bool:
@@ -54,18 +59,18 @@ def contacts_24_7(plan: dict[str, Any], bundle: Bundle) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_every_coding_has_a_display(extracts_500: dict[str, MappedRun], layout: str) -> None:
-    resources = [r for b in extracts_500[layout].bundles.values() for r in b.resources]
+def test_every_coding_has_a_display(measured_extracts: dict[str, MappedRun], layout: str) -> None:
+    resources = [r for b in measured_extracts[layout].bundles.values() for r in b.resources]
     walked = sum(len(codings(r)) for r in resources)
     print(f"\n{layout}: {walked} codings walked, {sum(problems(resources).values())} without the terminology's display")
-    assert walked > 100_000 and problems(resources) == {}
+    assert walked > 200 * N and problems(resources) == {}
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_every_active_crisis_plan_names_a_contact_available_24_7(
-    extracts_500: dict[str, MappedRun], layout: str
+    measured_extracts: dict[str, MappedRun], layout: str
 ) -> None:
-    run = extracts_500[layout]
+    run = measured_extracts[layout]
     counted = covered = 0
     for mapped in run.bundles.values():
         bundle = Bundle(mapped)
@@ -78,12 +83,12 @@ def test_every_active_crisis_plan_names_a_contact_available_24_7(
             counted += 1
             covered += bool(contacts_24_7(plan, bundle))
     print(f"\n{layout}: {covered} of {counted} active crisis and safety plans name a contact available 24/7")
-    assert counted >= 450 and covered == counted
+    assert counted >= 0.9 * N and covered == counted
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_no_declined_dialog_is_completed(extracts_500: dict[str, MappedRun], layout: str) -> None:
-    run = extracts_500[layout]
+def test_no_declined_dialog_is_completed(measured_extracts: dict[str, MappedRun], layout: str) -> None:
+    run = measured_extracts[layout]
     offers = completed = 0
     for su, record in run.records.items():
         bundle = Bundle(run.bundles[su])
@@ -102,12 +107,12 @@ def test_no_declined_dialog_is_completed(extracts_500: dict[str, MappedRun], lay
             assert task["status"] == ("rejected" if assessment.status is DialogStatus.DECLINED else "cancelled")
             assert task["statusReason"]["coding"][0]["system"] == CS + "dialog-not-completed-reason"
     print(f"\n{layout}: {offers} DIALOG offers declined or not appropriate, {completed} of them a completed response")
-    assert offers >= 500 // 15 and completed == 0
+    assert offers >= N // 15 and completed == 0
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_every_completed_dialog_has_eleven_item_scores(extracts_500: dict[str, MappedRun], layout: str) -> None:
-    run = extracts_500[layout]
+def test_every_completed_dialog_has_eleven_item_scores(measured_extracts: dict[str, MappedRun], layout: str) -> None:
+    run = measured_extracts[layout]
     responses = missing_reasons = 0
     for mapped in run.bundles.values():
         bundle = Bundle(mapped)
@@ -126,12 +131,12 @@ def test_every_completed_dialog_has_eleven_item_scores(extracts_500: dict[str, M
     print(
         f"\n{layout}: {responses} completed DIALOGs, each with 11 item scores ({missing_reasons} items with a reason)"
     )
-    assert responses > 400 and missing_reasons > 0
+    assert responses > 0.8 * N and missing_reasons > 0
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_every_review_is_an_encounter(extracts_500: dict[str, MappedRun], layout: str) -> None:
-    run = extracts_500[layout]
+def test_every_review_is_an_encounter(measured_extracts: dict[str, MappedRun], layout: str) -> None:
+    run = measured_extracts[layout]
     reviews = 0
     for su, record in run.records.items():
         bundle = Bundle(run.bundles[su])
@@ -142,12 +147,12 @@ def test_every_review_is_an_encounter(extracts_500: dict[str, MappedRun], layout
             [reviewed] = extensions(encounter, "reviewed-plan")
             assert bundle.resolve(reviewed["valueReference"]) is bundle.identified("CarePlan", review.care_plan_id)
     print(f"\n{layout}: {reviews} reviews in the extract, {reviews} Encounters")
-    assert reviews > 300
+    assert reviews > 0.6 * N
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
-def test_legal_status_and_section_117_on_the_service_user(extracts_500: dict[str, MappedRun], layout: str) -> None:
-    run = extracts_500[layout]
+def test_legal_status_and_section_117_on_the_service_user(measured_extracts: dict[str, MappedRun], layout: str) -> None:
+    run = measured_extracts[layout]
     statuses = entitlements = 0
     for su, record in run.records.items():
         bundle = Bundle(run.bundles[su])
@@ -164,12 +169,15 @@ def test_legal_status_and_section_117_on_the_service_user(extracts_500: dict[str
             )
             assert bundle.resolve(flag["subject"]) is patient
     print(f"\n{layout}: {statuses} Mental Health Act statuses and {entitlements} Section 117 entitlements, all Flags")
-    assert statuses > 50 and entitlements > 30
+    assert statuses > N / 10 and entitlements > N / 20
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_bundles_validate_against_the_profiles_and_ukcore(
-    mapped_runs: dict[str, MappedRun], layout: str, ukcore_validator: Validator
+    measured_extracts: dict[str, MappedRun], layout: str, ukcore_validator: Validator
 ) -> None:
-    for mapped in mapped_runs[layout].bundles.values():
-        assert errors(ukcore_validator.validate(mapped.bundle)) == [], mapped.service_user_id
+    run = measured_extracts[layout]
+    failing = {su: errors(ukcore_validator.validate(m.bundle)) for su, m in run.bundles.items()}
+    failing = {su: found for su, found in failing.items() if found}
+    print(f"\n{layout}: {len(run.bundles)} bundles, {len(failing)} with errors against the profiles and UK Core")
+    assert len(run.bundles) == len(run.records) == N and failing == {}

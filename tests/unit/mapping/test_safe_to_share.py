@@ -286,11 +286,6 @@ def test_carer_information_withheld_from_the_service_user_is_labelled_data(
 # --- a 500-user synthetic extract ------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def extract_500(extracts_500: dict[str, MappedRun]) -> MappedRun:
-    return extracts_500["rio-like"]
-
-
 #: what each coverage says in the narrative, decided from the coded provision alone
 _PLANS = {"CarePlan", "Goal", "CareTeam"}
 _CRISIS = {"736253002", "325691000000100", "safety-plan"}
