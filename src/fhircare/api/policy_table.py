@@ -164,7 +164,14 @@ PROFILES: dict[OrganisationType, Profile] = {
     _O.NHS_TRUST: Profile(
         Gate.MANAGING_OR_PERMITTED, ("TREAT", "COC"), frozenset({"nhs-mental-health-trust", "other-provider"}), True
     ),
-    _O.URGENT_CARE: Profile(Gate.NAMED, ("ETREAT", "TREAT"), frozenset(), False),
+    # a Consent names urgent care by the partner-organisation-type codes under urgent-care
+    # (value set urgent-care-organisation-type): a refusal to them is honoured
+    _O.URGENT_CARE: Profile(
+        Gate.NAMED,
+        ("ETREAT", "TREAT"),
+        frozenset({"urgent-care", "ambulance-service", "nhs-111-provider", "emergency-department", "police"}),
+        False,
+    ),
     _O.SERVICE_USER_APP: Profile(Gate.PERMITTED, ("PATRQT",), frozenset(), True),
     _O.ADMIN: Profile(Gate.NEVER, ("HOPERAT",), frozenset(), True),
 }

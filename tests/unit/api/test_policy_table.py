@@ -574,6 +574,13 @@ ROWS = [
     Row("urgent care sees triggers and warning signs", O.URGENT_CARE, (), TRIGGER, "whole"),
     Row("urgent care sees the advance statement", O.URGENT_CARE, (), ADVANCE_STATEMENT, "whole"),
     Row("urgent care sees the legal status flags", O.URGENT_CARE, (), S117_ENTITLEMENT, "whole"),
+    Row(
+        "a refusal to urgent care services hides the crisis plan",
+        O.URGENT_CARE,
+        (consent("no", permit=False, partner_types=("ambulance-service",), classes=("CarePlan",)),),
+        CRISIS_PLAN,
+        None,
+    ),
     Row("urgent care does not see needs", O.URGENT_CARE, (), NEED, None),
     Row("urgent care does not see the risk assessment", O.URGENT_CARE, (), RISK, None),
     Row("urgent care does not see medication", O.URGENT_CARE, (), DEPOT, None),
