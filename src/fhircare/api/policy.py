@@ -199,6 +199,11 @@ def kinds(resource: Json, viewer: Viewer, record: ServiceUserRecord | None) -> s
     profiled = {PROFILE_KINDS[p] for p in _profiles(resource) if p in PROFILE_KINDS}
     if profiled:
         return profiled
+    if rtype in ("RiskAssessment", "MedicationStatement"):
+        own = Info.RISK if rtype == "RiskAssessment" else Info.MEDICATION
+        pointed = record is not None and f"{rtype}/{resource.get('id')}" in record.crisis_supporting
+        # the risk assessment and medication a crisis plan points to are part of it (IS-18)
+        return {own, Info.CRISIS_INFORMATION} if pointed else {own}
     if rtype == "Flag":
         code = codings(resource.get("code"))
         if DO_NOT_INVOLVE_FLAG_CODE in code:
@@ -216,8 +221,6 @@ def kinds(resource: Json, viewer: Viewer, record: ServiceUserRecord | None) -> s
         "Condition": Info.CONDITION,
         "DocumentReference": Info.DOCUMENT,
         "Communication": Info.CARER_INFORMATION,
-        "RiskAssessment": Info.RISK,
-        "MedicationStatement": Info.MEDICATION,
     }
     return {simple[rtype]} if rtype in simple else set()
 

@@ -84,7 +84,8 @@ class Info(StrEnum):
     #: what a carer told the team (Communication, category carer-information)
     CARER_INFORMATION = "carer-information"
     #: what the crisis plan points to: triggers, early warning signs, what helps, the
-    #: advance statement, and the pointer an urgent-care system finds the plan by
+    #: advance statement, the risk assessment and medication a crisis plan names
+    #: (supportingInfo), and the pointer an urgent-care system finds the plan by
     CRISIS_INFORMATION = "crisis-information"
     #: needs and unmet needs the plan addresses (Condition, profile fhircare-need)
     NEED = "need"
@@ -265,8 +266,9 @@ RULES: tuple[Rule, ...] = (
             (Info.CARER_INFORMATION, _D, W),
             # issue 10: what the plan addresses and points to, its reviews, and medication
             # the practice must know about (depot, clozapine, lithium: [004 §3.12] "any
-            # additional such as depot administration is handed over"). Not the risk
-            # assessment: §3.2 gives it to receiving trusts, prisons and carers, not the GP
+            # additional such as depot administration is handed over"). The risk assessment
+            # only as far as the crisis plan points to it: §3.2 gives risk assessments to
+            # receiving trusts, prisons and carers, and the GP crisis and relapse advice
             (Info.NEED, _D, W),
             (Info.ABOUT_ME, _D, W),
             (Info.CRISIS_INFORMATION, _D, W),
@@ -284,9 +286,10 @@ RULES: tuple[Rule, ...] = (
             (Info.CRISIS_PLAN, _D, W),
             (Info.CRISIS_CONTACT, _D, W),
             (Info.CARE_TEAM, _D, View.LEAD_CONTACT),
-            # what the crisis plan points to, and the pointer that finds it (issue 10);
-            # "crisis and contingency component only" (IS-18): no risk assessment, no
-            # medication, no needs (Q-15 is open)
+            # what the crisis plan points to (the risk assessment and medication too, when
+            # it names them), and the pointer that finds it (issue 10); "crisis and
+            # contingency component only" (IS-18): nothing the crisis plan does not point
+            # to, no needs, no reviews (Q-15 is open)
             (Info.CRISIS_INFORMATION, _D, W),
         ],
     ),

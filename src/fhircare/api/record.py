@@ -189,6 +189,9 @@ class ServiceUserRecord:
     involved_organisations: frozenset[str] = frozenset()
     #: ``RelatedPerson/<id>`` who are the crisis contacts of a crisis or contingency plan
     crisis_contacts: frozenset[str] = frozenset()
+    #: what a crisis, contingency or safety plan points to (``supportingInfo``): part of
+    #: the crisis component (IS-18), such as the risk assessment and medication it names
+    crisis_supporting: frozenset[str] = frozenset()
     #: the teams managing the care team (``CareTeam.managingOrganization``)
     managing_organisations: frozenset[str] = frozenset()
     #: the bodies responsible for Section 117 after-care (``section-117-aftercare`` on the
@@ -229,6 +232,7 @@ def build_record(
     not_involved: set[str] = set()
     involved: set[str] = set()
     crisis: set[str] = set()
+    crisis_supporting: set[str] = set()
     managing: set[str] = set()
     section_117: set[str] = set()
     patient_ref = None
@@ -276,6 +280,10 @@ def build_record(
                     managing.add(team_ref)
         elif rtype == "CarePlan":
             is_crisis = _is_crisis_plan(resource, crisis_categories)
+            if is_crisis:
+                crisis_supporting.update(
+                    r for info in resource.get("supportingInfo", ()) if (r := local_reference(info)) is not None
+                )
             for activity in resource.get("activity", ()):
                 detail = activity.get("detail") or {}
                 contact = (CRISIS_CONTENT, "crisis-contact") in codings(detail.get("code"))
@@ -301,6 +309,7 @@ def build_record(
         not_involved=frozenset(not_involved),
         involved_organisations=frozenset(involved),
         crisis_contacts=frozenset(crisis - not_involved),
+        crisis_supporting=frozenset(crisis_supporting),
         managing_organisations=frozenset(managing),
         section_117_responsible=frozenset(section_117),
         references={ref: frozenset(references_of(resource)) for ref, resource in by_ref.items()},

@@ -144,6 +144,10 @@ RISK = profiled("RiskAssessment", "risk", "fhircare-risk-assessment", status="fi
 DEPOT = profiled("MedicationStatement", "depot", "fhircare-medication-statement", status="active")
 DIALOG_ITEM = profiled("Observation", "item", "fhircare-dialog-item", status="final")
 DIALOG_DECLINED = profiled("Task", "declined", "fhircare-dialog-offer", status="rejected")
+CRISIS_POINTING = {
+    **care_plan("crisis3", CRISIS, [activity(LEAD, "crisis-contact")]),
+    "supportingInfo": [{"reference": "RiskAssessment/risk"}, {"reference": "MedicationStatement/depot"}],
+}
 S117_ENTITLEMENT = {
     "resourceType": "Flag",
     "id": "s117flag",
@@ -584,6 +588,16 @@ ROWS = [
     Row("urgent care does not see needs", O.URGENT_CARE, (), NEED, None),
     Row("urgent care does not see the risk assessment", O.URGENT_CARE, (), RISK, None),
     Row("urgent care does not see medication", O.URGENT_CARE, (), DEPOT, None),
+    Row("urgent care sees the risk assessment the crisis plan names", O.URGENT_CARE, (CRISIS_POINTING,), RISK, "whole"),
+    Row("urgent care sees the medication the crisis plan names", O.URGENT_CARE, (CRISIS_POINTING,), DEPOT, "whole"),
+    Row("gp sees the risk assessment the crisis plan names", O.GP, (CRISIS_POINTING,), RISK, "whole"),
+    Row(
+        "a refusal of risk assessments to urgent care wins",
+        O.URGENT_CARE,
+        (CRISIS_POINTING, consent("no", permit=False, actors=("Organization/ucc",), classes=("RiskAssessment",))),
+        RISK,
+        None,
+    ),
     Row("urgent care does not see reviews", O.URGENT_CARE, (), REVIEW, None),
     Row("urgent care does not see an unprofiled observation", O.URGENT_CARE, (), UNPROFILED_TRIGGER, None),
     Row("vcse with a plan consent does not see crisis information", O.VCSE, (VCSE_CARE_PLANS,), TRIGGER, None),
