@@ -31,7 +31,8 @@ from tests.profiles.conftest import (
     read_json,
 )
 
-#: the UK Core profile each resource type must also conform to (UK Core has no Goal profile)
+#: the UK Core profile each resource type must also conform to (UK Core has no Goal or
+#: RiskAssessment profile)
 UKCORE_PROFILE = {
     "Patient": "UKCore-Patient",
     "Practitioner": "UKCore-Practitioner",
@@ -49,6 +50,11 @@ UKCORE_PROFILE = {
     "Observation": "UKCore-Observation",
     "Flag": "UKCore-Flag",
     "Communication": "UKCore-Communication",
+    "Condition": "UKCore-Condition",
+    "DocumentReference": "UKCore-DocumentReference",
+    "HealthcareService": "UKCore-HealthcareService",
+    "MedicationStatement": "UKCore-MedicationStatement",
+    "Task": "UKCore-Task",
 }
 
 FILES = example_files()

@@ -17,6 +17,7 @@ import pytest
 
 from fhircare.validation.api import Validator
 from tests.profiles.conftest import CANONICAL, example, package_profiles
+from tests.profiles.invalid_variants_partners import PARTNER_VARIANTS
 
 Resource = dict[str, Any]
 
@@ -648,6 +649,10 @@ VARIANTS = [
         "Encounter.serviceProvider: minimum required = 1, but only found 0",
     ),
 ]
+
+
+# issue 10: crisis contacts, needs, reviews, risk, medication, DIALOG as MHSDS records it
+VARIANTS += [Variant(*v) for v in PARTNER_VARIANTS]
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=[f"{v.example}: {v.breaks}" for v in VARIANTS])

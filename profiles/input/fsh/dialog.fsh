@@ -5,10 +5,10 @@ Alias: $dialog = https://fhir.fhircare.nhs.uk/Questionnaire/dialog
 Alias: $data-absent-reason = http://hl7.org/fhir/StructureDefinition/data-absent-reason
 
 // One DIALOG item: rating (1-7) with an optional nested "more help?" question.
-RuleSet: DialogQuestion(index, prefix, linkId, sctCode, subject)
+RuleSet: DialogQuestion(index, prefix, linkId, sctCode, question)
 * item[{index}].linkId = "{linkId}"
 * item[{index}].prefix = "{prefix}"
-* item[{index}].text = "How satisfied are you with your {subject}?"
+* item[{index}].text = "{question}"
 * item[{index}].code = $sct#{sctCode}
 * item[{index}].type = #choice
 * item[{index}].required = false
@@ -26,7 +26,7 @@ Usage: #definition
 Title: "DIALOG"
 Description: "DIALOG: eleven self-rated satisfaction items (8 life domains, 3 treatment aspects)."
 * url = $dialog
-* version = "0.1.0"
+* version = "0.2.0"
 * name = "DIALOG"
 * title = "DIALOG"
 * status = #draft
@@ -35,19 +35,19 @@ Description: "DIALOG: eleven self-rated satisfaction items (8 life domains, 3 tr
 * date = "2025-01-01"
 * publisher = "fhircare project"
 * jurisdiction = urn:iso:std:iso:3166#GB "United Kingdom of Great Britain and Northern Ireland"
-* description = "DIALOG asks the service user to rate their satisfaction with eight life domains and three treatment aspects from 1 (totally dissatisfied) to 7 (totally satisfied) (004 §3.17), each optionally followed by whether they would like more help with it (DIALOG+, outside the policies). Items are in source order (MHSDS item numbers: friendships is item 6, partner/family item 7) and coded with the UK SNOMED CT concept MHSDS uses for each item score (standards.md §4.3); match items by linkId or code, never by position."
+* description = "DIALOG asks the service user to rate their satisfaction with eight life domains and three treatment aspects from 1 (totally dissatisfied) to 7 (totally satisfied) (004 §3.17), each optionally followed by whether they would like more help with it (DIALOG+, outside the policies). Items are in source order (MHSDS item numbers: friendships is item 6, partner/family item 7) and coded with the UK SNOMED CT concept MHSDS uses for each item score (standards.md §4.3); match items by linkId or code, never by position. The wording is the instrument's as MHSDS names its item scores (item 10: the practical help you receive; item 11: consultations with mental health professionals); each rating carries its ordinal value (ordinalValue) so that scores are computed from the answers."
 * purpose = "Routine outcome measurement linked to the care plan (004 §3.3 \"should be linked to routine outcome measurement (DIALOG) or a suitable alternative\")."
-* insert DialogQuestion(0, 1, dialog-mental-health, 1037651000000100, mental health)
-* insert DialogQuestion(1, 2, dialog-physical-health, 1037661000000102, physical health)
-* insert DialogQuestion(2, 3, dialog-job-situation, 1037671000000109, job situation)
-* insert DialogQuestion(3, 4, dialog-accommodation, 1037681000000106, accommodation)
-* insert DialogQuestion(4, 5, dialog-leisure-activities, 1037691000000108, leisure activities)
-* insert DialogQuestion(5, 6, dialog-friendships, 1037701000000108, friendships)
-* insert DialogQuestion(6, 7, dialog-partner-family, 1037711000000105, partner/family)
-* insert DialogQuestion(7, 8, dialog-personal-safety, 1037721000000104, personal safety)
-* insert DialogQuestion(8, 9, dialog-medication, 1037731000000102, medication)
-* insert DialogQuestion(9, 10, dialog-practical-help, 1037741000000106, practical help)
-* insert DialogQuestion(10, 11, dialog-meetings, 1037751000000109, meetings with mental health professionals)
+* insert DialogQuestion(0, 1, dialog-mental-health, 1037651000000100, How satisfied are you with your mental health?)
+* insert DialogQuestion(1, 2, dialog-physical-health, 1037661000000102, How satisfied are you with your physical health?)
+* insert DialogQuestion(2, 3, dialog-job-situation, 1037671000000109, How satisfied are you with your job situation?)
+* insert DialogQuestion(3, 4, dialog-accommodation, 1037681000000106, How satisfied are you with your accommodation?)
+* insert DialogQuestion(4, 5, dialog-leisure-activities, 1037691000000108, How satisfied are you with your leisure activities?)
+* insert DialogQuestion(5, 6, dialog-friendships, 1037701000000108, How satisfied are you with your friendships?)
+* insert DialogQuestion(6, 7, dialog-partner-family, 1037711000000105, How satisfied are you with your partner/family?)
+* insert DialogQuestion(7, 8, dialog-personal-safety, 1037721000000104, How satisfied are you with your personal safety?)
+* insert DialogQuestion(8, 9, dialog-medication, 1037731000000102, How satisfied are you with your medication?)
+* insert DialogQuestion(9, 10, dialog-practical-help, 1037741000000106, How satisfied are you with the practical help you receive?)
+* insert DialogQuestion(10, 11, dialog-meetings, 1037751000000109, How satisfied are you with consultations with mental health professionals?)
 
 // One slice of the response per DIALOG item, matched by linkId.
 RuleSet: DialogAnswerSlice(slice, linkId)
@@ -105,6 +105,8 @@ Description: "A service user's DIALOG ratings, tied to the DIALOG Questionnaire,
 * item.answer.value[x] 1..1 MS
 * item.answer.value[x] only Coding
 * item.answer.valueCoding from DialogSatisfactionVS (required)
+* item.answer.valueCoding.extension contains http://hl7.org/fhir/StructureDefinition/ordinalValue named ordinalValue 0..1 MS
+* item.answer.valueCoding.display 1..1 MS
 * item.answer.item 0..1 MS
 * item.answer.item.answer 0..1 MS
 * item.answer.item.answer.value[x] 1..1 MS
@@ -169,3 +171,73 @@ Description: "A DIALOG mean score derived from one DIALOG response: subjective q
 * derivedFrom only Reference(FhircareDialogResponse)
 * dataAbsentReason 0..0
 * component 0..0
+
+Profile: FhircareDialogItem
+Parent: Observation
+Id: fhircare-dialog-item
+Title: "fhircare DIALOG item score"
+Description: "One DIALOG item as MHSDS records it: the item's UK SNOMED CT score concept (standards.md §4.3) with the integer rating 1-7, or why the item was not rated, derived from the DIALOG response; the DIALOG+ \"more help\" answer as a component. Every completed DIALOG has eleven, one per item, so that per-item change and paired scores can be counted by code (M-08), and a plan goal can name the item it came from (Goal.addresses, DE-154)."
+* insert FhircareProfile
+* insert ServiceUserRecord
+* insert BusinessIdentifier
+* extension contains DialogTimepointExtension named timepoint 1..1 MS
+* status MS
+* category 1..1 MS
+* category = $observation-category#survey
+* code MS
+* code from DialogItemVS (required)
+* subject 1..1 MS
+* subject only Reference(FhircarePatient)
+* effective[x] 1..1 MS
+* effective[x] only dateTime
+* value[x] MS
+* value[x] only integer
+* valueInteger ^minValueInteger = 1
+* valueInteger ^maxValueInteger = 7
+* dataAbsentReason MS
+* derivedFrom 1..1 MS
+* derivedFrom only Reference(FhircareDialogResponse)
+* component 0..1 MS
+* component.code = DialogItemDetail#more-help-wanted
+* component.value[x] 1..1 MS
+* component.value[x] only boolean
+* obeys fhircare-dialog-item-1
+
+Invariant: fhircare-dialog-item-1
+Description: "An item has a rating 1-7 or the reason it was not rated, not both."
+Severity: #error
+Expression: "value.exists() xor dataAbsentReason.exists()"
+
+Profile: FhircareDialogOffer
+Parent: Task
+Id: fhircare-dialog-offer
+Title: "fhircare DIALOG offer not rated"
+Description: "DIALOG offered but not rated: the service user chose not to (status rejected), or it was not appropriate (status cancelled: an organic condition, lacking the capacity to understand the tool, too unwell), with the reason as statusReason. Never a completed QuestionnaireResponse: an offer that was not rated is not a DIALOG, and counting it as one would inflate completion and paired-score counts; 'not applicable' is not non-compliance (EC-60, DE-153; requirements.md DD-15)."
+* insert FhircareProfile
+* insert ServiceUserRecord
+* insert BusinessIdentifier
+* extension contains DialogTimepointExtension named timepoint 1..1 MS
+* basedOn 1..1 MS
+* basedOn only Reference(FhircareCarePlan)
+* status MS
+* statusReason 1..1 MS
+* statusReason from DialogNotCompletedReasonVS (required)
+* intent = #order
+* code 1..1 MS
+* code = CareTask#offer-dialog
+* for 1..1 MS
+* for only Reference(FhircarePatient)
+* authoredOn 1..1 MS
+* requester MS
+* requester only Reference(FhircarePractitionerRole or FhircareOrganization)
+* owner MS
+* owner only Reference(FhircarePatient or FhircarePractitionerRole or FhircareOrganization)
+* input 1..1 MS
+* input.type = CareTask#questionnaire
+* input.value[x] only canonical
+* obeys fhircare-dialog-offer-1
+
+Invariant: fhircare-dialog-offer-1
+Description: "An offer of DIALOG that was not rated was declined (rejected) or not appropriate (cancelled); ratings given are a QuestionnaireResponse, never this Task."
+Severity: #error
+Expression: "status = 'rejected' or status = 'cancelled'"

@@ -87,6 +87,7 @@ Title: "Goal: back to volunteering"
 * subject = Reference(example-patient)
 * startDate = "2025-02-01"
 * expressedBy = Reference(example-patient)
+* addresses[0] = Reference(example-dialog-item-job)
 
 // A plan activity: what, who performs it (and what kind of performer), status.
 RuleSet: Activity(index, performer, performerType, status, description)
@@ -119,6 +120,7 @@ Title: "Alex Sample's personalised care and support plan"
 * extension[planShared][1].extension[recipient].valueReference = Reference(example-carer-parent)
 * extension[planShared][1].extension[date].valueDateTime = "2025-02-03"
 * extension[planShared][1].extension[consent].valueReference = Reference(example-consent-carer)
+* extension[namedLead].valueReference = Reference(example-role-key-worker)
 * status = #active
 * intent = #plan
 * category[0] = $sct#2181441000000107 "Personalised Care and Support Plan"
@@ -135,6 +137,18 @@ Title: "Alex Sample's personalised care and support plan"
 * contributor[2] = Reference(example-role-psychiatrist)
 * contributor[3] = Reference(example-vcse)
 * careTeam = Reference(example-care-team)
+* addresses[0] = Reference(example-need-housing)
+* addresses[1] = Reference(example-need-unmet)
+* supportingInfo[0] = Reference(example-about-me-strength)
+* supportingInfo[0].type = "Observation"
+* supportingInfo[1] = Reference(example-about-me-what-matters)
+* supportingInfo[1].type = "Observation"
+* supportingInfo[2] = Reference(example-advance-statement)
+* supportingInfo[2].type = "Observation"
+* supportingInfo[3] = Reference(example-risk-assessment)
+* supportingInfo[3].type = "RiskAssessment"
+* supportingInfo[4] = Reference(example-medication-depot)
+* supportingInfo[4].type = "MedicationStatement"
 * goal[0] = Reference(example-goal-housing)
 * goal[1] = Reference(example-goal-work)
 * insert Activity(0, example-patient, Patient, in-progress, Keep a short mood diary and bring it to appointments.)
@@ -167,15 +181,26 @@ Title: "Alex Sample's crisis plan"
 * contributor[1] = Reference(example-carer-parent)
 * partOf = Reference(example-care-plan)
 * careTeam = Reference(example-care-team)
-* insert Activity(0, example-patient, Patient, in-progress, The anniversary of my gran's death in March.)
-* activity[0].detail.code = CrisisContingencyContent#trigger "Trigger"
-* insert Activity(1, example-carer-parent, RelatedPerson, in-progress, I stop sleeping and stop answering my phone - Pat usually notices first.)
-* activity[1].detail.code = CrisisContingencyContent#early-warning-sign "Early warning sign"
-* insert Activity(2, example-patient, Patient, in-progress, Walking the dog and talking to Pat.)
-* activity[2].detail.code = CrisisContingencyContent#what-helps "What helps (coping strategy)"
-* insert Activity(3, example-role-key-worker, PractitionerRole, in-progress, Weekdays 9am to 5pm call Jordan on 01632 960 011. Out of hours call the 24-hour crisis line on 01632 960 999.)
-* activity[3].detail.code = CrisisContingencyContent#crisis-contact "Who to contact and how"
-* insert Activity(4, example-carer-parent, RelatedPerson, in-progress, If Pat is worried she calls the duty worker on 01632 960 010 and can ask for an early review.)
-* activity[4].detail.code = CrisisContingencyContent#carer-concern-route "How carers raise concerns"
-* insert Activity(5, example-patient, Patient, completed, Alex made an advance statement on 2 November 2024: no home visits without a phone call first.)
-* activity[5].detail.code = CrisisContingencyContent#advance-statement "Advance statement"
+* supportingInfo[0] = Reference(example-trigger)
+* supportingInfo[0].type = "Observation"
+* supportingInfo[1] = Reference(example-early-warning-sign)
+* supportingInfo[1].type = "Observation"
+* supportingInfo[2] = Reference(example-what-helps)
+* supportingInfo[2].type = "Observation"
+* supportingInfo[3] = Reference(example-advance-statement)
+* supportingInfo[3].type = "Observation"
+* supportingInfo[4] = Reference(example-risk-assessment)
+* supportingInfo[4].type = "RiskAssessment"
+* insert Activity(0, example-role-key-worker, PractitionerRole, in-progress, Weekdays 9am to 5pm: call Jordan on 01632 960 011.)
+* activity[0].detail.code = CrisisContingencyContent#crisis-contact "Who to contact and how"
+* activity[0].extension[contactWhen].valueCodeableConcept = ContactWhen#office-hours "In office hours"
+* insert Activity(1, example-crisis-line, HealthcareService, in-progress, Evenings\, nights\, weekends and bank holidays: the 24-hour crisis line on 01632 960 999.)
+* activity[1].detail.code = CrisisContingencyContent#crisis-contact "Who to contact and how"
+* activity[1].extension[contactWhen].valueCodeableConcept = ContactWhen#out-of-hours "Out of hours"
+* insert Activity(2, example-crisis-cafe, HealthcareService, in-progress, Somewhere to go in the evening: the crisis cafe\, 6pm to 11:30pm.)
+* activity[2].detail.code = CrisisContingencyContent#crisis-contact "Who to contact and how"
+* activity[2].extension[contactWhen].valueCodeableConcept = ContactWhen#out-of-hours "Out of hours"
+* insert Activity(3, example-carer-parent, RelatedPerson, in-progress, If Pat is worried she calls the duty worker on 01632 960 010 and can ask for an early review.)
+* activity[3].detail.code = CrisisContingencyContent#carer-concern-route "How carers raise concerns"
+* insert Activity(4, example-patient, Patient, completed, Alex made an advance statement on 2 November 2024: no home visits without a phone call first.)
+* activity[4].detail.code = CrisisContingencyContent#advance-statement "Advance statement"

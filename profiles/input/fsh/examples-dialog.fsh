@@ -2,9 +2,10 @@
 // and the two mean scores derived from the baseline.
 
 // One rated DIALOG item (slice name, linkId, rating 1-7).
-RuleSet: Rated(slice, linkId, rating)
+RuleSet: Rated(slice, linkId, rating, display)
 * item[{slice}].linkId = "{linkId}"
-* item[{slice}].answer[0].valueCoding = DialogSatisfaction#{rating}
+* item[{slice}].answer[0].valueCoding = DialogSatisfaction#{rating} "{display}"
+* item[{slice}].answer[0].valueCoding.extension[ordinalValue].valueDecimal = {rating}
 
 // The service user would like more help with this item.
 RuleSet: MoreHelp(slice, linkId)
@@ -20,26 +21,26 @@ Title: "Alex's DIALOG at the start of treatment"
 * identifier.system = "https://fhir.fhircare.nhs.uk/Id/synthetic-valley-trust/dialog"
 * identifier.value = "SVT-D-0001"
 * extension[timepoint].valueCoding = DialogTimepoint#baseline "Baseline (start of treatment)"
-* questionnaire = "https://fhir.fhircare.nhs.uk/Questionnaire/dialog|0.1.0"
+* questionnaire = "https://fhir.fhircare.nhs.uk/Questionnaire/dialog|0.2.0"
 * basedOn = Reference(example-care-plan)
 * status = #completed
 * subject = Reference(example-patient)
 * authored = "2025-01-25T10:00:00Z"
 * author = Reference(example-patient)
 * source = Reference(example-patient)
-* insert Rated(mentalHealth, dialog-mental-health, 3)
+* insert Rated(mentalHealth, dialog-mental-health, 3, 3)
 * insert MoreHelp(mentalHealth, dialog-mental-health)
-* insert Rated(physicalHealth, dialog-physical-health, 4)
-* insert Rated(jobSituation, dialog-job-situation, 2)
+* insert Rated(physicalHealth, dialog-physical-health, 4, 4 - midpoint)
+* insert Rated(jobSituation, dialog-job-situation, 2, 2)
 * insert MoreHelp(jobSituation, dialog-job-situation)
-* insert Rated(accommodation, dialog-accommodation, 3)
-* insert Rated(leisureActivities, dialog-leisure-activities, 4)
-* insert Rated(friendships, dialog-friendships, 5)
-* insert Rated(partnerFamily, dialog-partner-family, 4)
-* insert Rated(personalSafety, dialog-personal-safety, 5)
-* insert Rated(medication, dialog-medication, 5)
-* insert Rated(practicalHelp, dialog-practical-help, 4)
-* insert Rated(meetings, dialog-meetings, 6)
+* insert Rated(accommodation, dialog-accommodation, 3, 3)
+* insert Rated(leisureActivities, dialog-leisure-activities, 4, 4 - midpoint)
+* insert Rated(friendships, dialog-friendships, 5, 5)
+* insert Rated(partnerFamily, dialog-partner-family, 4, 4 - midpoint)
+* insert Rated(personalSafety, dialog-personal-safety, 5, 5)
+* insert Rated(medication, dialog-medication, 5, 5)
+* insert Rated(practicalHelp, dialog-practical-help, 4, 4 - midpoint)
+* insert Rated(meetings, dialog-meetings, 6, 6)
 
 Instance: example-dialog-review
 InstanceOf: FhircareDialogResponse
@@ -50,26 +51,26 @@ Title: "Alex's DIALOG at review, with one item not rated"
 * identifier.system = "https://fhir.fhircare.nhs.uk/Id/synthetic-valley-trust/dialog"
 * identifier.value = "SVT-D-0002"
 * extension[timepoint].valueCoding = DialogTimepoint#review "Review (during treatment)"
-* questionnaire = "https://fhir.fhircare.nhs.uk/Questionnaire/dialog|0.1.0"
+* questionnaire = "https://fhir.fhircare.nhs.uk/Questionnaire/dialog|0.2.0"
 * basedOn = Reference(example-care-plan)
 * status = #completed
 * subject = Reference(example-patient)
 * authored = "2025-05-20T15:00:00Z"
 * author = Reference(example-role-key-worker)
 * source = Reference(example-patient)
-* insert Rated(mentalHealth, dialog-mental-health, 4)
-* insert Rated(physicalHealth, dialog-physical-health, 4)
-* insert Rated(jobSituation, dialog-job-situation, 3)
+* insert Rated(mentalHealth, dialog-mental-health, 4, 4 - midpoint)
+* insert Rated(physicalHealth, dialog-physical-health, 4, 4 - midpoint)
+* insert Rated(jobSituation, dialog-job-situation, 3, 3)
 * insert MoreHelp(jobSituation, dialog-job-situation)
-* insert Rated(accommodation, dialog-accommodation, 3)
-* insert Rated(leisureActivities, dialog-leisure-activities, 5)
-* insert Rated(friendships, dialog-friendships, 5)
+* insert Rated(accommodation, dialog-accommodation, 3, 3)
+* insert Rated(leisureActivities, dialog-leisure-activities, 5, 5)
+* insert Rated(friendships, dialog-friendships, 5, 5)
 * item[partnerFamily].linkId = "dialog-partner-family"
 * item[partnerFamily].extension[notRatedReason].valueCode = #asked-declined
-* insert Rated(personalSafety, dialog-personal-safety, 6)
-* insert Rated(medication, dialog-medication, 5)
-* insert Rated(practicalHelp, dialog-practical-help, 5)
-* insert Rated(meetings, dialog-meetings, 6)
+* insert Rated(personalSafety, dialog-personal-safety, 6, 6)
+* insert Rated(medication, dialog-medication, 5, 5)
+* insert Rated(practicalHelp, dialog-practical-help, 5, 5)
+* insert Rated(meetings, dialog-meetings, 6, 6)
 
 Instance: example-dialog-score-quality-of-life
 InstanceOf: FhircareDialogScore

@@ -28,13 +28,14 @@ Context: CarePlan
 Extension: Section117AftercareExtension
 Id: section-117-aftercare
 Title: "Section 117 after-care"
-Description: "The service user's entitlement to after-care under section 117 of the Mental Health Act 1983, planned within the same care plan (001 ¶165 \"There is no requirement for separate CPA and after-care plans to be in place.\"). The entitlement ends only when both the health body and the local authority agree (004 §3.15)."
-Context: CarePlan
+Description: "The service user's entitlement to after-care under section 117 of the Mental Health Act 1983: on the patient-level Flag, whatever plan is open (EC-25), and on the plan that holds the after-care part (001 ¶165 \"There is no requirement for separate CPA and after-care plans to be in place.\"). The entitlement ends only when both the health body and the local authority agree (004 §3.15): endAgreedBy names each that has."
+Context: CarePlan, Flag
 * insert ConformanceMetadata
 * extension contains
     period 1..1 MS and
     detentionSection 0..1 MS and
-    responsibleOrganisation 0..* MS
+    responsibleOrganisation 0..* MS and
+    endAgreedBy 0..2 MS
 * extension[period] ^short = "From leaving hospital to the agreed end"
 * extension[period].value[x] only Period
 * extension[period].valuePeriod.start 1..1
@@ -43,6 +44,8 @@ Context: CarePlan
 * extension[detentionSection].valueCodeableConcept from MentalHealthActSectionVS (required)
 * extension[responsibleOrganisation] ^short = "The ICB / local health board and the local authority responsible"
 * extension[responsibleOrganisation].value[x] only Reference(FhircareOrganization)
+* extension[endAgreedBy] ^short = "A responsible body that has agreed the after-care can end (both must, R-48)"
+* extension[endAgreedBy].value[x] only Reference(FhircareOrganization)
 
 Extension: Section117ActivityExtension
 Id: section-117-activity
@@ -161,7 +164,7 @@ Extension: DialogTimepointExtension
 Id: dialog-timepoint
 Title: "DIALOG timepoint"
 Description: "When in the treatment episode DIALOG was rated (baseline, review, end of treatment), so that paired scores can be formed (004 §3.17)."
-Context: QuestionnaireResponse, Observation
+Context: QuestionnaireResponse, Observation, Task
 * insert ConformanceMetadata
 * value[x] only Coding
 * valueCoding from DialogTimepointVS (required)
@@ -214,3 +217,101 @@ Context: EpisodeOfCare
 * extension[status].valueCode from http://hl7.org/fhir/ValueSet/task-status (required)
 * extension[requested].value[x] only date
 * extension[completed].value[x] only date
+
+Extension: ContactWhenExtension
+Id: contact-when
+Title: "When to use this crisis contact"
+Description: "When a crisis, contingency or safety plan says to use this contact: in office hours, out of hours or at any time ([000 App 2] \"Ensuring that the service user knows how to contact them and whom to contact in their absence and who to contact out of hours or in a crisis\"). The contact's own availableTime says when it answers."
+Context: CarePlan.activity
+* insert ConformanceMetadata
+* value[x] only CodeableConcept
+* valueCodeableConcept from ContactWhenVS (required)
+
+Extension: NamedLeadExtension
+Id: named-lead
+Title: "Named lead"
+Description: "The named person who coordinates the service user's care, in whatever lead role (key worker, care co-ordinator, lead clinician): marked on the plan itself ([001 ¶150] \"The name and contact details of the care coordinator should be known and available to the service user. Such information should be clearly marked on the care and treatment plan\"). Their role is in the care team."
+Context: CarePlan
+* insert ConformanceMetadata
+* value[x] only Reference(FhircarePractitionerRole)
+
+Extension: CtpAreaExtension
+Id: ctp-area
+Title: "Welsh Care and Treatment Plan area"
+Description: "One of the eight areas of a Welsh Care and Treatment Plan (Mental Health (Wales) Measure 2010 s.18): whether it was considered, whether action is needed, and the outcome. Considered with no action needed (the person manages it) is not the same as never considered (EC-76; [001 ¶77] \"it is sufficient simply to state that they will continue to maintain their tenancy\")."
+Context: CarePlan
+* insert ConformanceMetadata
+* extension contains
+    area 1..1 MS and
+    considered 1..1 MS and
+    actionNeeded 0..1 MS and
+    outcome 0..1 MS
+* extension[area].value[x] only CodeableConcept
+* extension[area].valueCodeableConcept from WelshMeasureAreaVS (required)
+* extension[considered].value[x] only boolean
+* extension[actionNeeded] ^short = "False: considered, and no action needed (self-managed)"
+* extension[actionNeeded].value[x] only boolean
+* extension[outcome].value[x] only string
+
+Extension: NeedStatusExtension
+Id: need-status
+Title: "Need status"
+Description: "Whether the plan meets an assessed need, and why not when it does not ([001 ¶83] \"Any unmet needs should be clearly identified and recorded on the care and treatment plans.\"; requirements.md DD-02)."
+Context: Condition
+* insert ConformanceMetadata
+* extension contains
+    status 1..1 MS and
+    unmetReason 0..1 MS
+* extension[status].value[x] only CodeableConcept
+* extension[status].valueCodeableConcept from NeedStatusVS (required)
+* extension[unmetReason] ^short = "Why the need is not met (no resource, waiting list, ...)"
+* extension[unmetReason].value[x] only string
+
+Extension: AttendedExtension
+Id: attended
+Title: "Attended"
+Description: "Whether the service user (on the Encounter) or a participant (on Encounter.participant) took part in a review they were invited to ([004 §3.16] \"It is important that efforts to contact all involved are captured\"; [000 §3.4.4] a review involves the service user \"unless the service user is unwilling or unable to be involved\")."
+Context: Encounter, Encounter.participant
+* insert ConformanceMetadata
+* value[x] only boolean
+
+Extension: OnBehalfOfServiceUserExtension
+Id: on-behalf-of-service-user
+Title: "On behalf of the service user"
+Description: "The participant took part to speak for the service user ([004 §3.16] \"through a nominated advocate or carer\"; EC-52)."
+Context: Encounter.participant
+* insert ConformanceMetadata
+* value[x] only boolean
+
+Extension: ReviewedPlanExtension
+Id: reviewed-plan
+Title: "Care plan reviewed"
+Description: "The care plan (version) a review was of. R4 Encounter has no element that refers to a CarePlan."
+Context: Encounter
+* insert ConformanceMetadata
+* value[x] only Reference(FhircareCarePlan)
+
+Extension: ReviewOutcomeExtension
+Id: review-outcome
+Title: "Review outcome"
+Description: "What the review decided ([000 §3.4.6] \"There will be a clearly documented summary of the review process, including any decisions made\"). R4 Encounter has no outcome element."
+Context: Encounter
+* insert ConformanceMetadata
+* value[x] only string
+
+Extension: MedicationAlertExtension
+Id: medication-alert
+Title: "Medication a partner must know about"
+Description: "Why a partner must know about this medicine: a depot injection, clozapine, lithium."
+Context: MedicationStatement
+* insert ConformanceMetadata
+* value[x] only CodeableConcept
+* valueCodeableConcept from MedicationAlertVS (required)
+
+Extension: NextDoseDueExtension
+Id: next-dose-due
+Title: "Next dose due"
+Description: "When the next dose of a depot injection is due: a missed dose matters to everyone caring for the person ([004 §3.12] \"any additional such as depot administration is handed over\")."
+Context: MedicationStatement
+* insert ConformanceMetadata
+* value[x] only date

@@ -15,7 +15,9 @@ Description: "A mental health care plan following the sections of the PRSB Perso
     Section117AftercareExtension named section117Aftercare 0..1 MS and
     ConsentToShareExtension named consentToShare 0..* MS and
     PlanSharedExtension named planShared 0..* MS and
-    PlanningExceptionExtension named planningException 0..* MS
+    PlanningExceptionExtension named planningException 0..* MS and
+    NamedLeadExtension named namedLead 0..1 MS and
+    CtpAreaExtension named ctpArea 0..8 MS
 * status MS
 * intent MS
 * category 1..* MS
@@ -36,11 +38,16 @@ Description: "A mental health care plan following the sections of the PRSB Perso
 * partOf only Reference(FhircareCarePlan)
 * replaces MS
 * replaces only Reference(FhircareCarePlan)
+* addresses MS
+* addresses only Reference(FhircareNeed)
 * supportingInfo MS
+* supportingInfo ^short = "What to look out for and what helps, the advance statement, about me, the risk assessment, medication"
 * goal MS
 * goal only Reference(FhircareGoal)
 * activity MS
-* activity.extension contains Section117ActivityExtension named section117 0..1 MS
+* activity.extension contains
+    Section117ActivityExtension named section117 0..1 MS and
+    ContactWhenExtension named contactWhen 0..1 MS
 * activity.detail MS
 * activity.detail.code MS
 * activity.detail.status MS
@@ -53,7 +60,7 @@ Description: "A mental health care plan following the sections of the PRSB Perso
 * activity.detail.performer.type 1..1 MS
 * activity.detail.performer.type ^short = "Who performs it: Patient (the service user), RelatedPerson (a carer), PractitionerRole, CareTeam, HealthcareService or Organization (a partner)"
 * note MS
-* obeys fhircare-care-plan-1 and fhircare-care-plan-2 and fhircare-care-plan-3 and fhircare-care-plan-4 and fhircare-care-plan-5
+* obeys fhircare-care-plan-1 and fhircare-care-plan-2 and fhircare-care-plan-3 and fhircare-care-plan-4 and fhircare-care-plan-5 and fhircare-care-plan-6 and fhircare-care-plan-7
 
 Invariant: fhircare-care-plan-1
 Description: "An active plan records its next review date or timeframe (000 §3.4.2, 004 Definitions)."
@@ -66,9 +73,19 @@ Severity: #error
 Expression: "contributor.where(reference = %resource.subject.reference).exists() or extension('https://fhir.fhircare.nhs.uk/StructureDefinition/planning-exception').extension('type').value.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/planning-exception' and (code = 'service-user-declined' or code = 'service-user-unable')).exists()"
 
 Invariant: fhircare-care-plan-3
-Description: "A crisis or contingency plan says who to contact and how, and what to look out for (triggers or early warning signs) (000 §3.3.11, 001 ¶86)."
+Description: "A crisis or contingency plan says who to contact and how (an activity), and points to what to look out for (triggers or early warning signs: Observations in supportingInfo) (000 §3.3.11, 001 ¶86)."
 Severity: #error
-Expression: "category.coding.where(system = 'http://snomed.info/sct' and (code = '736253002' or code = '325691000000100')).exists() implies (activity.detail.code.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/crisis-contingency-content' and code = 'crisis-contact').exists() and activity.detail.code.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/crisis-contingency-content' and (code = 'trigger' or code = 'early-warning-sign')).exists())"
+Expression: "category.coding.where(system = 'http://snomed.info/sct' and (code = '736253002' or code = '325691000000100')).exists() implies (activity.detail.code.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/crisis-contingency-content' and code = 'crisis-contact').exists() and supportingInfo.where(type = 'Observation').exists())"
+
+Invariant: fhircare-care-plan-6
+Description: "An active crisis or safety plan names a service to contact out of hours or at any time (a HealthcareService that says when it answers): [000 §3.3.11] \"information about 24 hour access to services\"."
+Severity: #error
+Expression: "(status = 'active' and category.coding.where((system = 'http://snomed.info/sct' and code = '736253002') or (system = 'https://fhir.fhircare.nhs.uk/CodeSystem/care-plan-type' and code = 'safety-plan')).exists()) implies activity.where(detail.code.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/crisis-contingency-content' and code = 'crisis-contact').exists() and detail.performer.where(type = 'HealthcareService').exists() and extension('https://fhir.fhircare.nhs.uk/StructureDefinition/contact-when').value.coding.where(code = 'out-of-hours' or code = 'any-time').exists()).exists()"
+
+Invariant: fhircare-care-plan-7
+Description: "An active Welsh Care and Treatment Plan names the care coordinator and records each of the eight areas once, considered or not (001 ¶150, EC-76)."
+Severity: #error
+Expression: "(status = 'active' and category.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/care-plan-type' and code = 'welsh-care-and-treatment-plan').exists()) implies (extension('https://fhir.fhircare.nhs.uk/StructureDefinition/named-lead').exists() and extension.where(url = 'https://fhir.fhircare.nhs.uk/StructureDefinition/ctp-area').count() = 8 and extension.where(url = 'https://fhir.fhircare.nhs.uk/StructureDefinition/ctp-area').extension('area').value.coding.code.distinct().count() = 8)"
 
 Invariant: fhircare-care-plan-4
 Description: "An activity performer's type says what kind of performer it is (Patient, RelatedPerson, PractitionerRole, Organization, CareTeam or HealthcareService) and agrees with the reference."
@@ -103,4 +120,6 @@ Description: "An outcome or recovery goal of a care plan, in the service user's 
 * expressedBy MS
 * expressedBy only Reference(FhircarePatient or FhircareRelatedPerson or FhircarePractitionerRole)
 * addresses MS
+* addresses only Reference(FhircareDialogItem or FhircareNeed)
+* addresses ^short = "The DIALOG item whose \"more help\" answer led to this goal (DE-154), or the need it meets"
 * outcomeReference MS

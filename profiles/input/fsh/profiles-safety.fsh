@@ -4,12 +4,14 @@
 Profile: FhircareFlag
 Parent: Flag
 Id: fhircare-flag
-Title: "fhircare Flag (do not involve; nearest relative decision needed)"
-Description: "A warning on the service user that GP, urgent-care and shared-record systems show with the patient. do-not-involve: a person the service user does not want involved in their care is not to be contacted about it or told anything (004 §3.14); labelled normal (v3 Confidentiality N) so that whoever sees the service user sees it, the person named in code.text and linked (with the refusal) by the core flag-detail extension. nearest-relative-not-involved: that person is the nearest relative under the Mental Health Act 1983, so a decision is needed (requirements.md EC-44)."
+Title: "fhircare Flag (do not involve; nearest relative decision needed; Mental Health Act status; Section 117 after-care)"
+Description: "A warning on the service user that GP, urgent-care and shared-record systems show with the patient. do-not-involve: a person the service user does not want involved in their care is not to be contacted about it or told anything (004 §3.14); labelled normal (v3 Confidentiality N) so that whoever sees the service user sees it, the person named in code.text and linked (with the refusal) by the core flag-detail extension. nearest-relative-not-involved: that person is the nearest relative under the Mental Health Act 1983, so a decision is needed (requirements.md EC-44). Mental Health Act status (detained, community treatment order, guardianship, conditional discharge) and Section 117 after-care: on the service user, whatever plan is open, for as long as they apply (DD-06, DD-07, EC-25); a status with a UK Core legal status classification code carries it too."
 * insert FhircareProfile
 * insert BusinessIdentifier
 * insert ServiceUserRecord
-* extension contains http://hl7.org/fhir/StructureDefinition/flag-detail named detail 0..* MS
+* extension contains
+    http://hl7.org/fhir/StructureDefinition/flag-detail named detail 0..* MS and
+    Section117AftercareExtension named section117Aftercare 0..1 MS
 * status MS
 * category 1..* MS
 * code MS
@@ -22,12 +24,17 @@ Description: "A warning on the service user that GP, urgent-care and shared-reco
 * period.start 1..1 MS
 * author 1..1 MS
 * author only Reference(FhircareOrganization or FhircarePractitionerRole)
-* obeys fhircare-flag-1
+* obeys fhircare-flag-1 and fhircare-flag-2
 
 Invariant: fhircare-flag-1
 Description: "A do-not-involve flag is labelled normal (v3 Confidentiality N), so that it is shown wherever the service user is, and links the person it is about (flag-detail)."
 Severity: #error
 Expression: "code.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/flag-code' and code = 'do-not-involve').exists() implies (meta.security.where(system = 'http://terminology.hl7.org/CodeSystem/v3-Confidentiality' and code = 'N').exists() and extension('http://hl7.org/fhir/StructureDefinition/flag-detail').exists())"
+
+Invariant: fhircare-flag-2
+Description: "A Section 117 after-care flag carries the entitlement (period, detention section, the responsible bodies), and only that flag does."
+Severity: #error
+Expression: "extension('https://fhir.fhircare.nhs.uk/StructureDefinition/section-117-aftercare').exists() = code.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/flag-code' and code = 'section-117-aftercare').exists()"
 
 Profile: FhircareCapacityAssessment
 Parent: Observation

@@ -32,10 +32,14 @@ RuleSet: BusinessIdentifier
 * identifier.system 1..1 MS
 * identifier.value 1..1 MS
 
-// Every resource carries generated, plain-language narrative (DESIGN.md "Narrative").
+// Every resource carries plain-language narrative (DESIGN.md "Narrative"), and says truly
+// where it comes from: generated (wholly from the resource's core elements), extensions (and
+// from its extensions), additional (it also says what the resource's data does not hold, such
+// as a named contact's telephone number): a reader may rely on the data alone only for the
+// first two.
 RuleSet: Narrative
 * text 1..1 MS
-* text.status = #generated
+* text.status from FhircareNarrativeStatusVS (required)
 
 // Carer-provided information withheld from the service user is labelled with the local
 // carer-confidential label, which always comes with confidentiality R (restricted) and the

@@ -103,3 +103,12 @@ Title: "Record lifecycle"
 Description: "Why fhircare changed a resource it had sent to the shared care record: the trust's extract no longer holds it, so it was ended (a plan revoked or completed, a care team inactive, a carer no longer active), never deleted. Carried in meta.tag, with a sentence in the narrative."
 * insert LocalCodeSystem
 * #withdrawn "No longer in the trust's record" "The trust's extract no longer holds this record; fhircare ended it rather than deleting it, so that nothing vanishes silently from the shared record. [002 ¶16] \"In digitised form they should be live, easily available and accessible\""
+
+ValueSet: FhircareNarrativeStatusVS
+Id: narrative-status
+Title: "Narrative status (fhircare)"
+Description: "How a fhircare resource's narrative relates to its data: generated (wholly from its core elements), extensions (and from its extensions), additional (it also holds information not in its data). Never empty."
+* insert ConformanceMetadata
+* http://hl7.org/fhir/narrative-status#generated "Generated"
+* http://hl7.org/fhir/narrative-status#extensions "Extensions"
+* http://hl7.org/fhir/narrative-status#additional "Additional"

@@ -65,6 +65,7 @@ Description: "Disciplines of multidisciplinary team members: SNOMED CT occupatio
 * $sct#445451001 "Nurse case manager"
 * $sct#453881000000109 "Doctor approved by the Secretary of State under section 12 of the Mental Health Act 1983 (England and Wales)"
 * $sct#62247001 "General practitioner"
+* $sct#429577009 "Patient advocate"
 * include codes from system CareTeamRole where concept descendent-of #mdt-discipline
 
 ValueSet: CareTeamParticipantRoleVS
@@ -115,6 +116,11 @@ Description: "The kinds of organisation that exchange the care coordination reco
 * #criminal-justice "Criminal justice agency (including probation)" "[001 ¶57] \"criminal justice agencies can provide support to the risk assessment process and should be consulted as part of a holistic assessment\""
 * #advocacy "Advocacy service" "[000 §2.13] \"Service users will be provided with information about advocacy services.\""
 * #care-provider "Post-discharge care provider" "Care companies, supported housing, residential and nursing care. [004 App 1] \"Where a care company has been identified to continue with care after discharge\""
+* #urgent-care "Urgent and emergency care" "An organisation that needs the crisis and contingency plan out of hours although it is not in the care team; every code under this one is urgent care to a reader. [001 ¶177] \"It may be appropriate for the crisis and contingency component of an individual's care and treatment plan to be held on an IT system in such a way as to enable practitioners from other teams (and other agencies) not directly providing day to day support to access this in a crisis.\""
+  * #ambulance-service "Ambulance service" "[003 MPFT] \"The Crisis Response teams and Emergency services will deal with crisis calls.\""
+  * #nhs-111-provider "NHS 111 provider" "[000 App 2] \"who to contact out of hours or in a crisis\""
+  * #emergency-department "Emergency department (with liaison psychiatry)" "[003 CNWL] \"their inpatient wards and Home Treatment, Urgent Care and Psychiatric Liaison Teams achieved Stage 1 of the National Triangle of Care accreditation award\""
+  * #police "Police" "[003 MPFT] \"The Crisis Response teams and Emergency services will deal with crisis calls.\""
 
 ValueSet: PartnerOrganisationTypeVS
 Id: partner-organisation-type
@@ -122,3 +128,10 @@ Title: "Partner organisation type"
 Description: "All partner organisation types."
 * insert ConformanceMetadata
 * include codes from system PartnerOrganisationType
+
+ValueSet: UrgentCareOrganisationTypeVS
+Id: urgent-care-organisation-type
+Title: "Urgent and emergency care organisation type"
+Description: "The partner organisation types a reader treats as urgent care (is-a urgent-care): they may see the crisis plan and its contacts out of hours (IS-18)."
+* insert ConformanceMetadata
+* include codes from system PartnerOrganisationType where concept is-a #urgent-care

@@ -14,6 +14,14 @@ Description: "The DIALOG 1-7 satisfaction scale. The code is the rating. The pol
 * #6 "6" "Sixth point of the scale, between the midpoint (4) and totally satisfied (7). [004 §3.17] \"rate their satisfaction from 1 (totally dissatisfied) to 7 (totally satisfied)\""
 * #7 "7 - totally satisfied" "[004 §3.17] \"rate their satisfaction from 1 (totally dissatisfied) to 7 (totally satisfied)\""
 
+* insert Ordinal(#1, 1)
+* insert Ordinal(#2, 2)
+* insert Ordinal(#3, 3)
+* insert Ordinal(#4, 4)
+* insert Ordinal(#5, 5)
+* insert Ordinal(#6, 6)
+* insert Ordinal(#7, 7)
+
 ValueSet: DialogSatisfactionVS
 Id: dialog-satisfaction
 Title: "DIALOG satisfaction rating"
@@ -51,3 +59,8 @@ Title: "DIALOG derived score"
 Description: "Both DIALOG mean scores."
 * insert ConformanceMetadata
 * include codes from system DialogScore
+
+// Each rating's ordinal value, so that scores are computed from the coded answers
+RuleSet: Ordinal(code, value)
+* {code} ^extension[0].url = "http://hl7.org/fhir/StructureDefinition/ordinalValue"
+* {code} ^extension[0].valueDecimal = {value}

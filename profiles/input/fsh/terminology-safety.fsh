@@ -29,14 +29,23 @@ Title: "fhircare flag"
 Description: "What a flag on the service user warns of. Shown by GP, urgent-care and shared-record systems with the patient, so the text of Flag.code names the person."
 * insert LocalCodeSystem
 * #do-not-involve "Do not involve or contact (at the service user's request)" "A person the service user does not want involved in their care: not to be contacted about it or told anything of it. [004 §3.14] \"staff must also record on the Electronic Patient Record (SystemOne) any people identified that service user's do not want involved in their care\""
+* #section-117-aftercare "Entitled to Section 117 after-care" "The entitlement itself, on the service user whatever plan is open: it ends only when both the health body and the local authority agree. [004 §3.15] \"the duty to provide after-care services exists until both the CCG (now ICB) and the local authority are satisfied that the patient no longer requires them\" [001 ¶163] \"This section applies to patients who are detained under sections 3, 37, 45A, 47 or 48 of the 1983 Act and then cease to be detained and leave hospital.\""
+* #mental-health-act-status "Mental Health Act status" "Grouping: a status under the Mental Health Act 1983 that applies to the service user. [000 App 3] \"Current inpatient or subject to Supervised Community Treatment Order or Guardianship under section 7 of the mental health act.\""
+  * #detained "Detained under the Mental Health Act" "[001 ¶163] \"This section applies to patients who are detained under sections 3, 37, 45A, 47 or 48 of the 1983 Act and then cease to be detained and leave hospital.\""
+  * #community-treatment-order "Community treatment order" "Supervised community treatment: the responsible clinician can recall them to hospital. [000 §3.2.6] \"All service users who are subject to a Community Treatment Order (CTO) must be on CPA and allocated a care co-ordinator.\""
+  * #guardianship "Guardianship" "[000 App 3] \"Current inpatient or subject to Supervised Community Treatment Order or Guardianship under section 7 of the mental health act.\""
+  * #conditional-discharge "Conditionally discharged" "Discharged from a restricted hospital order on conditions; can be recalled. [001 ¶119] \"For service users already subject to the 1983 Act who are on leave of absence under section 17, supervised community treatment, or conditionally discharged, urgent consideration may need to be given to revoking leave\""
 * #nearest-relative-not-involved "Nearest relative not to be involved: decision needed" "The person the service user does not want involved is their nearest relative, who has rights in law the service user's wish alone does not remove: the care team decides how they are met. [001 Annex 1] \"A person defined by section 26 of the Mental Health Act 1983 who has certain rights and powers under the Act in respect of a patient for whom they are the nearest relative\" [001 ¶68] \"subject to the service user's wishes, his or her nearest relative\""
+
+* insert Grouping(#mental-health-act-status)
 
 ValueSet: FlagCodeVS
 Id: flag-code
 Title: "fhircare flag"
-Description: "All fhircare flags."
+Description: "All fhircare flags (the Mental Health Act grouping excluded); a Mental Health Act status also carries UK Core's legal status classification where it has a code."
 * insert ConformanceMetadata
 * include codes from system FlagCode
+* exclude FlagCode#mental-health-act-status
 
 CodeSystem: CommunicationCategory
 Id: communication-category

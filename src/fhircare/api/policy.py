@@ -28,13 +28,14 @@ from fhircare.api import views
 from fhircare.api.policy_table import (
     CONSENTED,
     CRISIS_CATEGORIES,
-    DIALOG_SCORE_PROFILE,
     DO_NOT_INVOLVE_FLAG_CODE,
     NEVER_DISCLOSED,
     PATIENT_FACING,
+    PROFILE_KINDS,
     PROFILES,
     RULES,
     SECTION_117_CATEGORIES,
+    SECTION_117_FLAG_CODE,
     WITHHELD_FROM_SERVICE_USER,
     Basis,
     Gate,
@@ -195,12 +196,21 @@ def kinds(resource: Json, viewer: Viewer, record: ServiceUserRecord | None) -> s
         if _assessed_by(resource, viewer):
             found.add(Info.CARERS_ASSESSMENT)
         return found
-    if rtype == "Observation":
-        profiles = (resource.get("meta") or {}).get("profile", ())
-        return {Info.DIALOG_SUMMARY if DIALOG_SCORE_PROFILE in profiles else Info.OBSERVATION}
+    profiled = {PROFILE_KINDS[p] for p in _profiles(resource) if p in PROFILE_KINDS}
+    if profiled:
+        return profiled
+    if rtype in ("RiskAssessment", "MedicationStatement"):
+        own = Info.RISK if rtype == "RiskAssessment" else Info.MEDICATION
+        pointed = record is not None and f"{rtype}/{resource.get('id')}" in record.crisis_supporting
+        # the risk assessment and medication a crisis plan points to are part of it (IS-18)
+        return {own, Info.CRISIS_INFORMATION} if pointed else {own}
     if rtype == "Flag":
-        return {Info.DO_NOT_INVOLVE_FLAG if DO_NOT_INVOLVE_FLAG_CODE in codings(resource.get("code")) else Info.FLAG}
+        code = codings(resource.get("code"))
+        if DO_NOT_INVOLVE_FLAG_CODE in code:
+            return {Info.DO_NOT_INVOLVE_FLAG}
+        return {Info.FLAG, *((Info.SECTION_117_ENTITLEMENT,) if SECTION_117_FLAG_CODE in code else ())}
     simple = {
+        "Observation": Info.OBSERVATION,
         "Patient": Info.IDENTITY,
         "Goal": Info.GOAL,
         "CareTeam": Info.CARE_TEAM,
@@ -213,6 +223,11 @@ def kinds(resource: Json, viewer: Viewer, record: ServiceUserRecord | None) -> s
         "Communication": Info.CARER_INFORMATION,
     }
     return {simple[rtype]} if rtype in simple else set()
+
+
+def _profiles(resource: Json) -> list[str]:
+    found = (resource.get("meta") or {}).get("profile", ())
+    return [p for p in found if isinstance(p, str)] if isinstance(found, list) else []
 
 
 def _assessed_by(resource: Json, viewer: Viewer) -> bool:

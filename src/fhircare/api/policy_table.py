@@ -83,6 +83,22 @@ class Info(StrEnum):
     DOCUMENT = "document"
     #: what a carer told the team (Communication, category carer-information)
     CARER_INFORMATION = "carer-information"
+    #: what the crisis plan points to: triggers, early warning signs, what helps, the
+    #: advance statement, the risk assessment and medication a crisis plan names
+    #: (supportingInfo), and the pointer an urgent-care system finds the plan by
+    CRISIS_INFORMATION = "crisis-information"
+    #: needs and unmet needs the plan addresses (Condition, profile fhircare-need)
+    NEED = "need"
+    #: the service user's strengths and what matters to them (Observation, fhircare-about-me)
+    ABOUT_ME = "about-me"
+    #: a review of the plan: date, who took part, outcome (Encounter, fhircare-care-plan-review)
+    REVIEW = "review"
+    #: the latest risk assessment and its management plan (RiskAssessment)
+    RISK = "risk"
+    #: medication a partner must know about: depot, clozapine, lithium (MedicationStatement)
+    MEDICATION = "medication"
+    #: the Section 117 after-care entitlement on the service user (Flag, as well as FLAG)
+    SECTION_117_ENTITLEMENT = "section-117-entitlement"
     DIRECTORY = "directory"
 
 
@@ -149,7 +165,14 @@ PROFILES: dict[OrganisationType, Profile] = {
     _O.NHS_TRUST: Profile(
         Gate.MANAGING_OR_PERMITTED, ("TREAT", "COC"), frozenset({"nhs-mental-health-trust", "other-provider"}), True
     ),
-    _O.URGENT_CARE: Profile(Gate.NAMED, ("ETREAT", "TREAT"), frozenset(), False),
+    # a Consent names urgent care by the partner-organisation-type codes under urgent-care
+    # (value set urgent-care-organisation-type): a refusal to them is honoured
+    _O.URGENT_CARE: Profile(
+        Gate.NAMED,
+        ("ETREAT", "TREAT"),
+        frozenset({"urgent-care", "ambulance-service", "nhs-111-provider", "emergency-department", "police"}),
+        False,
+    ),
     _O.SERVICE_USER_APP: Profile(Gate.PERMITTED, ("PATRQT",), frozenset(), True),
     _O.ADMIN: Profile(Gate.NEVER, ("HOPERAT",), frozenset(), True),
 }
@@ -167,7 +190,22 @@ CRISIS_CATEGORIES: frozenset[tuple[str | None, str]] = frozenset(
 SECTION_117_CATEGORIES: frozenset[tuple[str | None, str]] = frozenset(
     {(CS + "care-plan-type", "section-117-aftercare")}
 )
-DIALOG_SCORE_PROFILE = "https://fhir.fhircare.nhs.uk/StructureDefinition/fhircare-dialog-score"
+_SD = "https://fhir.fhircare.nhs.uk/StructureDefinition/"
+DIALOG_SCORE_PROFILE = _SD + "fhircare-dialog-score"
+#: profiles that mark a resource as a kind of its own (issue 10); a resource of the same type
+#: without one of them is the type's general kind, which no reader sees more widely
+PROFILE_KINDS: dict[str, Info] = {
+    _SD + "fhircare-crisis-plan-information": Info.CRISIS_INFORMATION,
+    _SD + "fhircare-advance-statement": Info.CRISIS_INFORMATION,
+    _SD + "fhircare-crisis-plan-pointer": Info.CRISIS_INFORMATION,
+    _SD + "fhircare-need": Info.NEED,
+    _SD + "fhircare-about-me": Info.ABOUT_ME,
+    _SD + "fhircare-care-plan-review": Info.REVIEW,
+    _SD + "fhircare-dialog-item": Info.DIALOG_RESPONSE,
+    _SD + "fhircare-dialog-offer": Info.DIALOG_RESPONSE,
+    DIALOG_SCORE_PROFILE: Info.DIALOG_SUMMARY,
+}
+SECTION_117_FLAG_CODE = (CS + "flag-code", "section-117-aftercare")
 DO_NOT_INVOLVE_FLAG_CODE = (CS + "flag-code", "do-not-involve")
 
 #: care-team-role codes of the named lead, whichever the arrangement uses (never relabelled)
@@ -226,6 +264,16 @@ RULES: tuple[Rule, ...] = (
             (Info.ENCOUNTER, _D, W),
             (Info.DIALOG_SUMMARY, _D, W),
             (Info.CARER_INFORMATION, _D, W),
+            # issue 10: what the plan addresses and points to, its reviews, and medication
+            # the practice must know about (depot, clozapine, lithium: [004 §3.12] "any
+            # additional such as depot administration is handed over"). The risk assessment
+            # only as far as the crisis plan points to it: §3.2 gives risk assessments to
+            # receiving trusts, prisons and carers, and the GP crisis and relapse advice
+            (Info.NEED, _D, W),
+            (Info.ABOUT_ME, _D, W),
+            (Info.CRISIS_INFORMATION, _D, W),
+            (Info.REVIEW, _D, W),
+            (Info.MEDICATION, _D, W),
         ],
     ),
     # Urgent care: the crisis plan, its contacts and the lead's contact (IS-18, P-03)
@@ -238,6 +286,11 @@ RULES: tuple[Rule, ...] = (
             (Info.CRISIS_PLAN, _D, W),
             (Info.CRISIS_CONTACT, _D, W),
             (Info.CARE_TEAM, _D, View.LEAD_CONTACT),
+            # what the crisis plan points to (the risk assessment and medication too, when
+            # it names them), and the pointer that finds it (issue 10); "crisis and
+            # contingency component only" (IS-18): nothing the crisis plan does not point
+            # to, no needs, no reviews (Q-15 is open)
+            (Info.CRISIS_INFORMATION, _D, W),
         ],
     ),
     # VCSE: only with consent, only what it needs: its own actions, the lead's contact,
@@ -265,6 +318,12 @@ RULES: tuple[Rule, ...] = (
             (Info.SECTION_117_PLAN, (Basis.LEGAL_SECTION_117, Basis.SECTION_117_RESPONSIBLE, Basis.CONSENT), W),
             (Info.CARE_PLAN, (Basis.LEGAL_CARE_ACT, Basis.CONSENT), View.OWN_ACTIONS),
             (Info.CARERS_ASSESSMENT, (Basis.LEGAL_CARERS_ASSESSMENT, Basis.CONSENT), W),
+            # the entitlement itself, on the service user (issue 10), for a body responsible
+            (
+                Info.SECTION_117_ENTITLEMENT,
+                (Basis.LEGAL_SECTION_117, Basis.SECTION_117_RESPONSIBLE, Basis.CONSENT),
+                W,
+            ),
             (
                 Info.CARE_TEAM,
                 (
@@ -306,6 +365,13 @@ RULES: tuple[Rule, ...] = (
                     Info.CONDITION,
                     Info.DOCUMENT,
                     Info.CARER_INFORMATION,
+                    Info.CRISIS_INFORMATION,
+                    Info.NEED,
+                    Info.ABOUT_ME,
+                    Info.REVIEW,
+                    Info.RISK,
+                    Info.MEDICATION,
+                    Info.SECTION_117_ENTITLEMENT,
                 )
             ],
         ],
@@ -336,6 +402,13 @@ RULES: tuple[Rule, ...] = (
                 Info.OBSERVATION,
                 Info.FLAG,
                 Info.CARER_INFORMATION,
+                Info.CRISIS_INFORMATION,
+                Info.NEED,
+                Info.ABOUT_ME,
+                Info.REVIEW,
+                Info.RISK,
+                Info.MEDICATION,
+                Info.SECTION_117_ENTITLEMENT,
             )
         ],
     ),

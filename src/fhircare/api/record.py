@@ -189,9 +189,13 @@ class ServiceUserRecord:
     involved_organisations: frozenset[str] = frozenset()
     #: ``RelatedPerson/<id>`` who are the crisis contacts of a crisis or contingency plan
     crisis_contacts: frozenset[str] = frozenset()
+    #: what a crisis, contingency or safety plan points to (``supportingInfo``): part of
+    #: the crisis component (IS-18), such as the risk assessment and medication it names
+    crisis_supporting: frozenset[str] = frozenset()
     #: the teams managing the care team (``CareTeam.managingOrganization``)
     managing_organisations: frozenset[str] = frozenset()
-    #: the bodies responsible for Section 117 after-care (the plans' ``section-117-aftercare``)
+    #: the bodies responsible for Section 117 after-care (``section-117-aftercare`` on the
+    #: plans and on the entitlement Flag)
     section_117_responsible: frozenset[str] = frozenset()
     #: what each resource of the record refers to, by ``Type/id`` (for ``data`` meanings;
     #: references only, not the resources: records are kept in memory by the thousand)
@@ -202,6 +206,18 @@ class ServiceUserRecord:
 
 def _is_crisis_plan(plan: Json, crisis_categories: frozenset[tuple[str | None, str]]) -> bool:
     return bool(codings(plan.get("category")) & crisis_categories)
+
+
+def _responsible_bodies(resource: Json) -> set[str]:
+    """The bodies a ``section-117-aftercare`` extension names responsible."""
+    found = set()
+    for entitlement in _extensions(resource, SECTION_117_EXTENSION):
+        for part in entitlement.get("extension", ()):
+            if isinstance(part, dict) and part.get("url") == "responsibleOrganisation":
+                responsible = local_reference(part.get("valueReference"))
+                if responsible is not None:
+                    found.add(responsible)
+    return found
 
 
 def build_record(
@@ -216,6 +232,7 @@ def build_record(
     not_involved: set[str] = set()
     involved: set[str] = set()
     crisis: set[str] = set()
+    crisis_supporting: set[str] = set()
     managing: set[str] = set()
     section_117: set[str] = set()
     patient_ref = None
@@ -242,6 +259,11 @@ def build_record(
                 for part in assessment.get("extension", ()):
                     if isinstance(part, dict) and part.get("url") == "assessingOrganisation":
                         organisation(part.get("valueReference"))
+        elif rtype == "Flag" and (CS + "flag-code", "section-117-aftercare") in codings(resource.get("code")):
+            # the entitlement on the service user (issue 10) names the responsible bodies too,
+            # while it lasts
+            if resource.get("status", "active") == "active":
+                section_117.update(_responsible_bodies(resource))
         elif rtype == "Flag" and (CS + "flag-code", "do-not-involve") in codings(resource.get("code")):
             if resource.get("status", "active") == "active":
                 for detail in _extensions(resource, FLAG_DETAIL):
@@ -258,6 +280,10 @@ def build_record(
                     managing.add(team_ref)
         elif rtype == "CarePlan":
             is_crisis = _is_crisis_plan(resource, crisis_categories)
+            if is_crisis:
+                crisis_supporting.update(
+                    r for info in resource.get("supportingInfo", ()) if (r := local_reference(info)) is not None
+                )
             for activity in resource.get("activity", ()):
                 detail = activity.get("detail") or {}
                 contact = (CRISIS_CONTENT, "crisis-contact") in codings(detail.get("code"))
@@ -266,12 +292,7 @@ def build_record(
                     target = local_reference(performer)
                     if is_crisis and contact and target is not None and target.startswith("RelatedPerson/"):
                         crisis.add(target)
-            for entitlement in _extensions(resource, SECTION_117_EXTENSION):
-                for part in entitlement.get("extension", ()):
-                    if isinstance(part, dict) and part.get("url") == "responsibleOrganisation":
-                        responsible = local_reference(part.get("valueReference"))
-                        if responsible is not None:
-                            section_117.add(responsible)
+            section_117.update(_responsible_bodies(resource))
         elif rtype == "EpisodeOfCare":
             organisation(resource.get("managingOrganization"))
         elif rtype == "Encounter":
@@ -288,6 +309,7 @@ def build_record(
         not_involved=frozenset(not_involved),
         involved_organisations=frozenset(involved),
         crisis_contacts=frozenset(crisis - not_involved),
+        crisis_supporting=frozenset(crisis_supporting),
         managing_organisations=frozenset(managing),
         section_117_responsible=frozenset(section_117),
         references={ref: frozenset(references_of(resource)) for ref, resource in by_ref.items()},

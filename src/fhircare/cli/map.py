@@ -162,10 +162,13 @@ def map_command(
 
     Every service user's records are read through the mapping file, checked against each
     other, mapped to fhircare's profiles (Patient, CareTeam, EpisodeOfCare, CarePlans with
-    Goals, DIALOG QuestionnaireResponses and scores, RelatedPersons, Consents, Encounters,
-    do-not-involve Flags, capacity assessment Observations, carers' Communications,
-    Provenance, and the Practitioners, PractitionerRoles and Organizations they refer to)
-    and validated. Nothing of a service user with any problem is written.
+    Goals, the needs they address and what they point to, DIALOG QuestionnaireResponses
+    with item and summary scores and offers not rated, RelatedPersons, Consents, Encounters
+    and reviews, Flags for do-not-involve, legal status and Section 117, capacity
+    assessments, risk assessments, medication, the crisis plan pointer, carers'
+    Communications, Provenance, and the Practitioners, PractitionerRoles, Organizations and
+    crisis services they refer to) and validated. Nothing of a service user with any
+    problem is written.
     """
     from fhircare.mapping.context import MappingContext
     from fhircare.source.limits import ReadLimits

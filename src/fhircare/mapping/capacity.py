@@ -7,7 +7,7 @@ ensure that a mental capacity assessment is completed and recorded.")."""
 from __future__ import annotations
 
 from fhircare.mapping.fhir import CODE_SYSTEM, Json, about_service_user, coding, concept, prune
-from fhircare.mapping.narrative import long_date, narrative, sentence
+from fhircare.mapping.narrative import GENERATED, long_date, narrative, sentence
 from fhircare.mapping.people import who
 from fhircare.mapping.refs import Refs
 from fhircare.source.local_codes import CapacityDecision, CapacityOutcome, PerformerKind
@@ -47,6 +47,7 @@ def capacity_assessment(assessment: CapacityAssessment, refs: Refs) -> Json:
                 ),
                 "This assessment is about that one decision only.",
                 assessment.note,
+                status=GENERATED,
             ),
             "identifier": [key.identifier],
             "status": "final",

@@ -1,173 +1,64 @@
 """Care plans (fhircare-care-plan) and their goals (fhircare-goal).
 
 A plan follows the PRSB Personalised Care and Support Plan: its type, the care
-coordination arrangement (dated, never defaulted), goals with their life areas, actions
-saying who does them (service user, carer, service or partner), the next review,
-Section 117 after-care, and the consents and copies that govern who has it. Crisis,
-contingency and safety plans are plans of their own, ``partOf`` the main plan (DD-13).
+coordination arrangement (dated, never defaulted), the needs it addresses (Conditions,
+met or not), goals with their life areas, actions saying who does them (service user,
+carer, service or partner), the next review, Section 117 after-care, the version it
+replaces, what it points to (strengths and what matters, the advance statement, the risk
+assessment, medication partners must know about), and the consents and copies that
+govern who has it. Crisis, contingency and safety plans are plans of their own,
+``partOf`` the main plan (DD-13): what to look out for and what helps are information
+they point to, not actions; their contacts are the activities, each saying when to use
+it, a service among them that answers out of hours.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from fhircare.mapping.care_team import awaited_role, current_leads, default_contacts, member_name, role_words
+from fhircare.mapping.clinical import latest_risk_assessment, partner_medications
 from fhircare.mapping.context import ResourceKey
+from fhircare.mapping.crisis import advance_statement_plan
 from fhircare.mapping.fhir import (
-    CODE_SYSTEM,
+    SNOMED_CT,
     STRUCTURE_DEFINITION,
     Json,
     about_service_user,
+    code,
     coding,
-    complex_extension,
     concept,
     concept_of,
     extension,
-    fhir_datetime,
     period,
     prune,
 )
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import long_date, narrative, natural_key, sentence
+from fhircare.mapping.narrative import ADDITIONAL, GENERATED, long_date, narrative, natural_key, sentence
+from fhircare.mapping.needs import need_words
 from fhircare.mapping.people import who
+from fhircare.mapping.plan_extensions import (
+    SECTION_117_CATEGORY,
+    arrangements_for,
+    ctp_areas_of,
+    next_review,
+    plan_extensions,
+    section_117_for,
+)
 from fhircare.mapping.refs import Refs
+from fhircare.mapping.services import service_words
 from fhircare.source.bundle import ServiceUserRecord
-from fhircare.source.care_plan import CarePlan, CarePlanAction, CarePlanNeed, Goal
-from fhircare.source.codes import SNOMED, CarePlanType
-from fhircare.source.episode import CareArrangement
-from fhircare.source.local_codes import ConsentKind, NeedStatus
-from fhircare.source.movement import Section117Entitlement
+from fhircare.source.care_plan import CarePlan, CarePlanAction, Goal
+from fhircare.source.codes import CarePlanType, ContactWhen, CrisisContingencyContent
+from fhircare.source.local_codes import PerformerKind
 
 _GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
 #: every main plan is also a mental health care plan (SNOMED CT 718347000)
-_MENTAL_HEALTH_CARE_PLAN = coding(SNOMED, "718347000")
-#: a plan that includes Section 117 after-care (001 ¶165: no separate after-care plan)
-SECTION_117_CATEGORY = coding(CODE_SYSTEM + "care-plan-type", "section-117-aftercare")
+_MENTAL_HEALTH_CARE_PLAN = coding(SNOMED_CT, "718347000")
+#: plans a crisis-time reader needs: they point to the risk assessment and medication too
+_CRISIS_TIME = (CarePlanType.CRISIS_PLAN, CarePlanType.SAFETY_PLAN)
 
-
-# --- what a plan's extensions are made of ---------------------------------------------
-
-
-def next_review(plan: CarePlan, record: ServiceUserRecord) -> tuple[str, Any] | None:
-    """(value key, value) of the plan's next review: its date, else its timeframe in
-    words (EC-73), else the next date its latest completed review set."""
-    if plan.next_review_date is not None:
-        return "valueDate", plan.next_review_date.isoformat()
-    if plan.next_review_timeframe is not None:
-        return "valueString", plan.next_review_timeframe
-    reviews = [r for r in record.reviews if r.care_plan_id == plan.care_plan_id and r.completed and r.next_review_date]
-    if reviews:
-        latest = max(reviews, key=lambda r: (r.review_date, r.review_id))
-        assert latest.next_review_date is not None
-        return "valueDate", latest.next_review_date.isoformat()
-    return None
-
-
-def section_117_for(plan: CarePlan, record: ServiceUserRecord) -> Section117Entitlement | None:
-    """The Section 117 entitlement the plan's period overlaps (the latest, if several)."""
-    overlapping = [
-        s
-        for s in record.section_117
-        if (plan.end_date is None or s.start_date <= plan.end_date)
-        and (s.end_date is None or s.end_date >= plan.start_date)
-    ]
-    return max(overlapping, key=lambda s: (s.start_date, s.section_117_id)) if overlapping else None
-
-
-def arrangements_for(episode_id: str | None, record: ServiceUserRecord) -> list[CareArrangement]:
-    """The arrangements of an episode (and those recorded for no episode in particular);
-    all of them when the plan or episode is not tied to one. Oldest first."""
-    chosen = [a for a in record.arrangements if episode_id is None or a.episode_id in (None, episode_id)]
-    return sorted(chosen, key=lambda a: (a.start_date, a.arrangement_id))
-
-
-def arrangement_extensions(arrangements: list[CareArrangement]) -> list[Json]:
-    return [
-        complex_extension(
-            STRUCTURE_DEFINITION + "care-coordination-arrangement",
-            (
-                ("arrangement", "valueCodeableConcept", concept_of(a.arrangement)),
-                ("period", "valuePeriod", period(a.start_date, a.end_date)),
-            ),
-        )
-        for a in arrangements
-    ]
-
-
-def _section_117(entitlement: Section117Entitlement, refs: Refs) -> Json:
-    return complex_extension(
-        STRUCTURE_DEFINITION + "section-117-aftercare",
-        (
-            ("period", "valuePeriod", period(entitlement.start_date, entitlement.end_date)),
-            ("detentionSection", "valueCodeableConcept", concept_of(entitlement.detention_section)),
-            (
-                "responsibleOrganisation",
-                "valueReference",
-                refs.organisation(entitlement.health_body_organisation_id).reference(),
-            ),
-            (
-                "responsibleOrganisation",
-                "valueReference",
-                refs.organisation(entitlement.local_authority_organisation_id).reference(),
-            ),
-        ),
-    )
-
-
-def governing_consents(plan: CarePlan, record: ServiceUserRecord) -> list[str]:
-    """The disclosure decisions that govern who may have this plan: those about it (or
-    about the main plan it is part of) and those about every plan."""
-    scope = {None, plan.care_plan_id, plan.parent_care_plan_id}
-    chosen = [c for c in record.consents if c.kind is ConsentKind.DISCLOSURE and c.care_plan_id in scope]
-    return [c.consent_id for c in sorted(chosen, key=lambda c: (c.decided_at, c.consent_id))]
-
-
-def _plan_extensions(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> list[Json]:
-    extensions = [] if plan.is_sub_plan else arrangement_extensions(arrangements_for(plan.episode_id, record))
-    review = next_review(plan, record)
-    if review is not None:
-        extensions.append(extension(STRUCTURE_DEFINITION + "next-review", **{review[0]: review[1]}))
-    entitlement = None if plan.is_sub_plan else section_117_for(plan, record)
-    if entitlement is not None:
-        extensions.append(_section_117(entitlement, refs))
-    for consent_id in governing_consents(plan, record):
-        extensions.append(
-            extension(STRUCTURE_DEFINITION + "consent-to-share", valueReference=refs.consent(consent_id).reference())
-        )
-    shares = sorted(
-        (s for s in record.plan_shares if s.care_plan_id == plan.care_plan_id), key=lambda s: (s.shared_at, s.share_id)
-    )
-    for share in shares:
-        extensions.append(
-            complex_extension(
-                STRUCTURE_DEFINITION + "plan-shared",
-                (
-                    (
-                        "recipient",
-                        "valueReference",
-                        refs.performer(share.recipient_kind, share.recipient_id).reference(),
-                    ),
-                    ("date", "valueDateTime", fhir_datetime(share.shared_at)),
-                    (
-                        "consent",
-                        "valueReference",
-                        refs.consent(share.consent_id).reference() if share.consent_id else None,
-                    ),
-                ),
-            )
-        )
-    if plan.planning_exception is not None:
-        extensions.append(
-            complex_extension(
-                STRUCTURE_DEFINITION + "planning-exception",
-                (
-                    ("type", "valueCodeableConcept", concept_of(plan.planning_exception)),
-                    ("statement", "valueString", plan.planning_exception_statement),
-                ),
-            )
-        )
-    return extensions
+__all__ = ["SECTION_117_CATEGORY", "care_plan", "goal", "named_contact", "plan_author", "supporting_info"]
 
 
 # --- activities ---------------------------------------------------------------------
@@ -198,16 +89,50 @@ def _activity(action: CarePlanAction, refs: Refs) -> Json:
     scheduled = _scheduled(action)
     if scheduled is not None:
         detail[scheduled[0]] = scheduled[1]
-    return prune(
-        {
-            "extension": (
-                [extension(STRUCTURE_DEFINITION + "section-117-activity", valueBoolean=True)]
-                if action.section_117
-                else None
-            ),
-            "detail": prune(detail),
-        }
+    extensions = []
+    if action.section_117:
+        extensions.append(extension(STRUCTURE_DEFINITION + "section-117-activity", valueBoolean=True))
+    if action.contact_when is not None:
+        extensions.append(
+            extension(STRUCTURE_DEFINITION + "contact-when", valueCodeableConcept=concept(code(action.contact_when)))
+        )
+    return prune({"extension": extensions, "detail": prune(detail)})
+
+
+def plan_actions(plan: CarePlan, record: ServiceUserRecord) -> list[CarePlanAction]:
+    """The plan's actions (what to look out for and what helps are not actions)."""
+    chosen = [a for a in record.actions if a.care_plan_id == plan.care_plan_id and not a.is_look_out_for]
+    return sorted(chosen, key=lambda a: natural_key(a.action_id))
+
+
+def look_out_for(plan: CarePlan, record: ServiceUserRecord) -> list[CarePlanAction]:
+    """Its triggers, early warning signs and what helps (Observations the plan points to)."""
+    chosen = [a for a in record.actions if a.care_plan_id == plan.care_plan_id and a.is_look_out_for]
+    return sorted(chosen, key=lambda a: natural_key(a.action_id))
+
+
+# --- what the plan points to ------------------------------------------------------------
+
+
+def supporting_info(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> list[ResourceKey]:
+    """What the plan points to, in the order a reader needs it: what to look out for and
+    what helps, what the service user says about themselves, the advance statement, and
+    (for the main plan and a crisis or safety plan) the latest risk assessment and the
+    medication a partner must know about."""
+    keys = [refs.crisis_information(a.action_id) for a in look_out_for(plan, record)]
+    statements = sorted(
+        (s for s in record.statements if s.care_plan_id == plan.care_plan_id), key=lambda s: natural_key(s.statement_id)
     )
+    keys += [refs.statement(s.statement_id) for s in statements]
+    holder = advance_statement_plan(plan, record)
+    if holder is not None:
+        keys.append(refs.advance_statement(holder.care_plan_id))
+    if not plan.is_sub_plan or plan.plan_type in _CRISIS_TIME:
+        risk = latest_risk_assessment(record)
+        if risk is not None:
+            keys.append(refs.risk_assessment(risk.risk_assessment_id))
+        keys += [refs.medication(m.medication_id) for m in partner_medications(record)]
+    return keys
 
 
 # --- narrative ------------------------------------------------------------------------
@@ -223,6 +148,9 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
     paragraphs: list[str | None] = [
         sentence(f"{su}'s {label(plan.plan_type)} (version {plan.version}), {status}, {since}{agreed}")
     ]
+    if plan.replaces_care_plan_id is not None:
+        old = refs.care_plans[plan.replaces_care_plan_id]
+        paragraphs.append(sentence(f"It replaces version {old.version}, from {long_date(old.start_date)}"))
     review = next_review(plan, record)
     if review is not None:
         when = long_date(date.fromisoformat(review[1])) if review[0] == "valueDate" else review[1]
@@ -244,9 +172,10 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
             )
     if plan.planning_exception_statement:
         paragraphs.append(plan.planning_exception_statement)
-    if plan.advance_statement_made_on is not None:
-        summary = f": {plan.advance_statement_summary}" if plan.advance_statement_summary else ""
-        paragraphs.append(sentence(f"Advance statement made on {long_date(plan.advance_statement_made_on)}{summary}"))
+    holder = advance_statement_plan(plan, record)
+    if holder is not None and holder.advance_statement_made_on is not None:
+        summary = f": {holder.advance_statement_summary}" if holder.advance_statement_summary else ""
+        paragraphs.append(sentence(f"Advance statement made on {long_date(holder.advance_statement_made_on)}{summary}"))
     elif plan.advance_statement_offered_on is not None:
         paragraphs.append(
             sentence(
@@ -276,13 +205,33 @@ def named_contact(record: ServiceUserRecord, refs: Refs) -> str:
     return sentence(f"Named contact: the team's duty worker{call}, until a {awaited} is allocated")
 
 
-def _need_heading(need: CarePlanNeed) -> str:
-    return f"Need ({label(need.life_area)})" if need.life_area else "Need"
+def _action_words(action: CarePlanAction, refs: Refs) -> str:
+    if action.performer_kind is PerformerKind.SERVICE:
+        assert action.performer_id is not None
+        return f"{action.description} ({service_words(refs.services[action.performer_id])})"
+    return f"{action.description} ({who(action.performer_kind, action.performer_id, refs)})"
 
 
-def _need_words(need_status: NeedStatus, reason: str | None) -> str:
-    words = {NeedStatus.MET: "met", NeedStatus.PARTLY_MET: "partly met", NeedStatus.UNMET: "not met"}[need_status]
-    return words + (f" ({reason})" if reason else "")
+def _items(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> list[str]:
+    needs = sorted(
+        (n for n in record.needs if n.care_plan_id == plan.care_plan_id), key=lambda n: natural_key(n.need_id)
+    )
+    items = [need_words(n) for n in needs]
+    items += [f"{label(a.content).capitalize()}: {a.description}" for a in look_out_for(plan, record) if a.content]
+    # whom to contact first, in the order of the day (office hours, out of hours, any time)
+    order = {ContactWhen.OFFICE_HOURS: 0, ContactWhen.OUT_OF_HOURS: 1, ContactWhen.ANY_TIME: 2, None: 3}
+    actions = sorted(
+        plan_actions(plan, record),
+        key=lambda a: (a.content is not CrisisContingencyContent.CRISIS_CONTACT, order[a.contact_when]),
+    )
+    items += [_action_words(a, refs) for a in actions]
+    for area in ctp_areas_of(plan, record):
+        if not area.considered:
+            items.append(f"{label(area.area).capitalize()}: not yet considered")
+        else:
+            action = "action needed" if area.action_needed else "considered, no action needed"
+            items.append(f"{label(area.area).capitalize()} ({action}): {area.outcome}")
+    return items
 
 
 # --- resources ------------------------------------------------------------------------
@@ -309,21 +258,19 @@ def care_plan(plan: CarePlan, record: ServiceUserRecord, refs: Refs, *, has_care
     goals = sorted(
         (g for g in record.goals if g.care_plan_id == plan.care_plan_id), key=lambda g: natural_key(g.goal_id)
     )
-    actions = sorted(
-        (a for a in record.actions if a.care_plan_id == plan.care_plan_id), key=lambda a: natural_key(a.action_id)
-    )
     needs = sorted(
         (n for n in record.needs if n.care_plan_id == plan.care_plan_id), key=lambda n: natural_key(n.need_id)
     )
-    items = [f"{_need_heading(n)}: {n.description} — {_need_words(n.status, n.unmet_reason)}" for n in needs]
-    items += [f"{a.description} ({who(a.performer_kind, a.performer_id, refs)})" for a in actions]
     return prune(
         {
             "resourceType": "CarePlan",
             "id": key.id,
             "meta": about_service_user("fhircare-care-plan"),
-            "text": narrative(*_plan_paragraphs(plan, record, refs), items=items),
-            "extension": _plan_extensions(plan, record, refs),
+            # the named contact's number and the contacts' hours are other resources'
+            "text": narrative(
+                *_plan_paragraphs(plan, record, refs), items=_items(plan, record, refs), status=ADDITIONAL
+            ),
+            "extension": plan_extensions(plan, record, refs),
             "identifier": [key.identifier],
             "status": plan.status.value,
             "intent": "plan",
@@ -336,9 +283,16 @@ def care_plan(plan: CarePlan, record: ServiceUserRecord, refs: Refs, *, has_care
             "author": author.reference(),
             "contributor": [c.reference() for c in dict.fromkeys(contributors)],
             "careTeam": [refs.care_team.reference()] if has_care_team else None,
+            "replaces": [refs.care_plan(plan.replaces_care_plan_id).reference()]
+            if plan.replaces_care_plan_id
+            else None,
             "partOf": [refs.care_plan(plan.parent_care_plan_id).reference()] if plan.parent_care_plan_id else None,
+            "addresses": [refs.need(n.need_id).reference() for n in needs],
+            "supportingInfo": [
+                {"reference": k.full_url, "type": k.resource_type} for k in supporting_info(plan, record, refs)
+            ],
             "goal": [refs.goal(g.goal_id).reference() for g in goals],
-            "activity": [_activity(a, refs) for a in actions],
+            "activity": [_activity(a, refs) for a in plan_actions(plan, record)],
         }
     )
 
@@ -347,9 +301,12 @@ def goal(item: Goal, record: ServiceUserRecord, refs: Refs) -> Json:
     key = refs.goal(item.goal_id)
     areas = "; ".join(label(a) for a in item.life_areas)
     target = sentence(f"Aiming for {long_date(item.target_date)}") if item.target_date else None
-    achievement = (
-        {"coding": [coding(_GOAL_ACHIEVEMENT, item.achievement_status.value)]} if item.achievement_status else None
-    )
+    achievement = concept(coding(_GOAL_ACHIEVEMENT, item.achievement_status.value)) if item.achievement_status else None
+    came_from = None
+    addresses = None
+    if item.dialog_assessment_id is not None and item.dialog_item is not None:
+        came_from = sentence(f"It came from wanting more help with {label(item.dialog_item)} in DIALOG")
+        addresses = [refs.dialog_item(item.dialog_assessment_id, item.dialog_item.value).reference()]
     return prune(
         {
             "resourceType": "Goal",
@@ -359,6 +316,8 @@ def goal(item: Goal, record: ServiceUserRecord, refs: Refs) -> Json:
                 sentence(f"{record.service_user.given_name}'s goal: {item.description}"),
                 target,
                 sentence(f"Life areas: {areas}"),
+                came_from,
+                status=GENERATED,
             ),
             "identifier": [key.identifier],
             "lifecycleStatus": item.lifecycle_status.value,
@@ -369,5 +328,6 @@ def goal(item: Goal, record: ServiceUserRecord, refs: Refs) -> Json:
             "startDate": item.start_date.isoformat() if item.start_date else None,
             "target": [{"dueDate": item.target_date.isoformat()}] if item.target_date else None,
             "expressedBy": refs.performer(item.expressed_by, item.expressed_by_id).reference(),
+            "addresses": addresses,
         }
     )

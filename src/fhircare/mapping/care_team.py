@@ -29,7 +29,7 @@ from fhircare.mapping.fhir import (
     prune,
 )
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import long_date, narrative, sentence
+from fhircare.mapping.narrative import ADDITIONAL, EXTENSIONS, GENERATED, long_date, narrative, sentence
 from fhircare.mapping.people import full_name, who
 from fhircare.mapping.refs import MEMBER_AS_PERFORMER, Refs
 from fhircare.source.bundle import ServiceUserRecord
@@ -191,7 +191,13 @@ def care_team(record: ServiceUserRecord, refs: Refs) -> Json | None:
             "resourceType": "CareTeam",
             "id": refs.care_team.id,
             "meta": about_service_user("fhircare-care-team"),
-            "text": narrative(f"{su.given_name}'s care team ({status}).", lead, items=others),
+            # the role awaited comes from the arrangement (another record); a default lead is an extension
+            "text": narrative(
+                f"{su.given_name}'s care team ({status}).",
+                lead,
+                items=others,
+                status=ADDITIONAL if waiting else EXTENSIONS if any(m.defaulted for m in members) else GENERATED,
+            ),
             "extension": (
                 [extension(STRUCTURE_DEFINITION + "lead-awaiting-allocation", valueDateTime=waiting.isoformat())]
                 if waiting is not None

@@ -13,7 +13,7 @@ who need it for safety — the request is only that the service user is not told
 from __future__ import annotations
 
 from fhircare.mapping.fhir import CODE_SYSTEM, Json, about_service_user, coding, concept, fhir_datetime
-from fhircare.mapping.narrative import long_date, narrative, sentence
+from fhircare.mapping.narrative import GENERATED, long_date, narrative, sentence
 from fhircare.mapping.people import who
 from fhircare.mapping.refs import Refs
 from fhircare.source.carers import CarerInformation
@@ -42,6 +42,7 @@ def carer_communication(information: CarerInformation, refs: Refs) -> Json:
             sentence(f"On {long_date(information.received_at)} {carer} told the team about {su}"),
             information.summary,
             withheld,
+            status=GENERATED,
         ),
         "identifier": [key.identifier],
         "status": "completed",

@@ -41,7 +41,7 @@ from fhircare.mapping.fhir import (
     prune,
 )
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import listing, long_date, narrative, sentence
+from fhircare.mapping.narrative import GENERATED, listing, long_date, narrative, sentence
 from fhircare.mapping.people import who
 from fhircare.mapping.refs import Refs
 from fhircare.source.carers import ConsentDecision
@@ -284,7 +284,8 @@ def consent(decision: ConsentDecision, refs: Refs) -> Json:
             "resourceType": "Consent",
             "id": key.id,
             "meta": about_service_user("fhircare-consent"),
-            "text": narrative(*_words(decision, refs, covered)),
+            # written from exactly what the provision codes (test_safe_to_share compares them)
+            "text": narrative(*_words(decision, refs, covered), status=GENERATED),
             "extension": (
                 [
                     extension(

@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from fhircare.mapping.care_plan import next_review
 from fhircare.mapping.care_team import (
     OPEN_EPISODE,
     awaiting_since,
@@ -26,6 +25,8 @@ from fhircare.mapping.care_team import (
     role_words,
 )
 from fhircare.mapping.dialog import dialog_care_plan
+from fhircare.mapping.partner_rules import issue_10_rules
+from fhircare.mapping.plan_extensions import next_review
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_plan import CarePlan
 from fhircare.source.care_team import CareTeamMember, Organisation
@@ -94,6 +95,7 @@ def check_consistency(record: ServiceUserRecord, as_of: date) -> list[Inconsiste
         *_consents(record),
         *_dialog(record),
         *_section_117(record),
+        *(Inconsistency(b.record, b.field, b.reason) for b in issue_10_rules(record, as_of)),
     ]
 
 
@@ -222,7 +224,7 @@ def _actions(record: ServiceUserRecord) -> Iterator[Inconsistency]:
 def _goals(record: ServiceUserRecord) -> Iterator[Inconsistency]:
     not_involved = {c.contact_id for c in record.contacts if c.do_not_involve}
     for goal in record.goals:
-        if goal.expressed_by in (PerformerKind.TEAM, PerformerKind.PARTNER_ORGANISATION):
+        if goal.expressed_by in (PerformerKind.TEAM, PerformerKind.PARTNER_ORGANISATION, PerformerKind.SERVICE):
             yield Inconsistency(
                 goal, "expressed_by", "a goal is expressed by the service user, a carer or a member of staff (DE-053)"
             )

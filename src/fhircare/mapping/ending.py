@@ -16,6 +16,12 @@ The rules, one per resource type (README "Sync to a shared care record" lists th
 - Encounter: ``unknown`` while it was open (the trust no longer says how it went),
   ``cancelled`` when only planned.
 - Flag: ``inactive``, period ended. Condition: clinicalStatus ``inactive``.
+- Task: an open one ``cancelled``; a DIALOG offer not rated (rejected or cancelled) stays
+  as it was: what happened stays true.
+- RiskAssessment, MedicationStatement: status ``unknown``: the trust no longer says whether
+  the assessment stands or the medicine is taken (nothing is claimed to have stopped).
+- DocumentReference (the crisis plan pointer): ``superseded``: urgent care no longer finds
+  it as the current plan.
 - Patient: ``active`` false (only when the whole service user is ended).
 - Anything else (QuestionnaireResponse, Observation, Provenance, ...): a record of what
   happened stays true; it is tagged as withdrawn from the trust's extract.
@@ -127,6 +133,34 @@ def _condition(resource: Json, day: date) -> None:
     }
 
 
+_OPEN_TASK = {"draft", "requested", "received", "accepted", "ready", "in-progress", "on-hold"}
+
+
+def _task(resource: Json, day: date) -> None:
+    if resource.get("status") in _OPEN_TASK:
+        resource["status"] = "cancelled"
+
+
+def _unknown(resource: Json, day: date) -> None:
+    if resource.get("status") != "entered-in-error":
+        resource["status"] = "unknown"
+
+
+def _medication(resource: Json, day: date) -> None:
+    _unknown(resource, day)
+    # when the next dose is due is no longer known either (fhircare-medication-statement-1)
+    kept = [e for e in resource.get("extension") or [] if not str(e.get("url", "")).endswith("/next-dose-due")]
+    if kept:
+        resource["extension"] = kept
+    else:
+        resource.pop("extension", None)
+
+
+def _document_reference(resource: Json, day: date) -> None:
+    if resource.get("status") == "current":
+        resource["status"] = "superseded"
+
+
 def _patient(resource: Json, day: date) -> None:
     resource["active"] = False
 
@@ -141,6 +175,10 @@ _RULES: dict[str, Callable[[Json, date], None]] = {
     "Encounter": _encounter,
     "Flag": _flag,
     "Condition": _condition,
+    "Task": _task,
+    "RiskAssessment": _unknown,
+    "MedicationStatement": _medication,
+    "DocumentReference": _document_reference,
     "Patient": _patient,
 }
 

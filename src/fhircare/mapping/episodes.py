@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from fhircare.mapping.care_plan import arrangement_extensions, arrangements_for
 from fhircare.mapping.care_team import awaited_role, role_words
 from fhircare.mapping.fhir import (
     STRUCTURE_DEFINITION,
@@ -29,8 +28,10 @@ from fhircare.mapping.fhir import (
     prune,
 )
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import long_date, narrative, sentence
+from fhircare.mapping.legal import LEGAL_STATUS_SYSTEM, legal_status_code
+from fhircare.mapping.narrative import ADDITIONAL, EXTENSIONS, GENERATED, long_date, narrative, sentence
 from fhircare.mapping.people import who
+from fhircare.mapping.plan_extensions import arrangement_extensions, arrangements_for
 from fhircare.mapping.refs import Refs
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_team import CareTeamMember
@@ -42,30 +43,8 @@ from fhircare.source.movement import InpatientStay, OutOfAreaPlacement, TeamTran
 _ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 _ACT_PRIORITY = "http://terminology.hl7.org/CodeSystem/v3-ActPriority"
 _DISCHARGE_DISPOSITION = "http://terminology.hl7.org/CodeSystem/discharge-disposition"
-_UKCORE = "https://fhir.hl7.org.uk/"
-_LEGAL_STATUS = _UKCORE + "StructureDefinition/Extension-UKCore-LegalStatus"
-_LEGAL_STATUS_CONTEXT = _UKCORE + "CodeSystem/UKCore-LegalStatusContext"
-_LEGAL_STATUS_SYSTEM = {
-    Jurisdiction.ENGLAND: _UKCORE + "CodeSystem/UKCore-LegalStatusClassificationEngland",
-    Jurisdiction.WALES: _UKCORE + "CodeSystem/UKCore-LegalStatusClassificationWales",
-}
-#: UK Core legal status classification codes; England and Wales number some differently
-#: (35 is guardianship in England, a community treatment order in Wales). Statuses with
-#: no code in a list (conditional discharge; a CTO in England) are told in the narrative.
-_SHARED_LEGAL_STATUS_CODES = {
-    LegalStatusKind.INFORMAL: "01", LegalStatusKind.S2: "02", LegalStatusKind.S3: "03", LegalStatusKind.S4: "04",
-    LegalStatusKind.S5: "05", LegalStatusKind.S35: "07", LegalStatusKind.S36: "08", LegalStatusKind.S37_41: "09",
-    LegalStatusKind.S37: "10", LegalStatusKind.S38: "12", LegalStatusKind.S47: "16", LegalStatusKind.S48: "18",
-    LegalStatusKind.S135: "19", LegalStatusKind.S136: "20",
-}  # fmt: skip
-_LEGAL_STATUS_CODES: dict[Jurisdiction, dict[LegalStatusKind, str]] = {
-    Jurisdiction.ENGLAND: {
-        **_SHARED_LEGAL_STATUS_CODES,
-        LegalStatusKind.S45A: "37",
-        LegalStatusKind.GUARDIANSHIP: "35",
-    },
-    Jurisdiction.WALES: {**_SHARED_LEGAL_STATUS_CODES, LegalStatusKind.S45A: "34", LegalStatusKind.CTO: "35"},
-}
+_LEGAL_STATUS = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-LegalStatus"
+_LEGAL_STATUS_CONTEXT = "https://fhir.hl7.org.uk/CodeSystem/UKCore-LegalStatusContext"
 _PRIORITY = {AdmissionMethod.PLANNED: "EL", AdmissionMethod.EMERGENCY: "EM", AdmissionMethod.MHA_DETENTION: "EM"}
 
 
@@ -146,7 +125,11 @@ def episode_of_care(episode: CareEpisode, record: ServiceUserRecord, refs: Refs,
             "resourceType": "EpisodeOfCare",
             "id": key.id,
             "meta": about_service_user("fhircare-episode-of-care"),
-            "text": narrative(*words),
+            # the lead's role is the care team's, the role awaited the arrangement's
+            "text": narrative(
+                *words,
+                status=ADDITIONAL if len(words) > 1 + len(transfers) else EXTENSIONS if transfers else GENERATED,
+            ),
             "extension": extensions,
             "identifier": [key.identifier],
             "status": episode.status.value,
@@ -172,7 +155,7 @@ def _status_words(episode: CareEpisode) -> str:
 
 
 def _legal_status(kind: LegalStatusKind, context: str, jurisdiction: Jurisdiction) -> Json | None:
-    found = _LEGAL_STATUS_CODES[jurisdiction].get(kind)
+    found = legal_status_code(kind, jurisdiction)
     if found is None:
         return None
     return complex_extension(
@@ -182,7 +165,7 @@ def _legal_status(kind: LegalStatusKind, context: str, jurisdiction: Jurisdictio
             (
                 "legalStatusClassification",
                 "valueCodeableConcept",
-                concept(coding(_LEGAL_STATUS_SYSTEM[jurisdiction], found)),
+                concept(coding(LEGAL_STATUS_SYSTEM[jurisdiction], found)),
             ),
         ),
     )
@@ -234,7 +217,13 @@ def inpatient_encounter(stay: InpatientStay, record: ServiceUserRecord, refs: Re
             "resourceType": "Encounter",
             "id": key.id,
             "meta": about_service_user("fhircare-encounter"),
-            "text": narrative(*_stay_words(stay, record, refs)),
+            # how the discharge went and whether the GP was told are not elements of the Encounter
+            "text": narrative(
+                *_stay_words(stay, record, refs),
+                status=ADDITIONAL
+                if stay.discharged_at is not None or any(lv.gp_informed for lv in leave)
+                else EXTENSIONS,
+            ),
             "extension": [e for e in extensions if e is not None],
             "identifier": [key.identifier],
             "status": status,
@@ -302,6 +291,7 @@ def placement_encounter(placement: OutOfAreaPlacement, record: ServiceUserRecord
                     f" ({label(placement.placement_type)}) from {long_date(placement.start_date)}{until}"
                 ),
                 sentence(f"The trust records them as {exempt}"),
+                status=EXTENSIONS,
             ),
             "extension": [
                 complex_extension(

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from fhircare.mapping.display_table import DISPLAYS
 from fhircare.source.codes import coding as canonical_coding
 
 #: one FHIR JSON object
@@ -21,6 +22,7 @@ CANONICAL = "https://fhir.fhircare.nhs.uk"
 STRUCTURE_DEFINITION = f"{CANONICAL}/StructureDefinition/"
 CODE_SYSTEM = f"{CANONICAL}/CodeSystem/"
 
+SNOMED_CT = "http://snomed.info/sct"
 V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 SECURITY_LABEL = CODE_SYSTEM + "security-label"
@@ -31,16 +33,25 @@ def profile_url(name: str) -> str:
     return STRUCTURE_DEFINITION + name
 
 
+def display(system: str, value: str) -> str | None:
+    """The display of a code, as its code system (or, for SNOMED CT, fhircare's value sets)
+    gives it; None for a code the terminology has no display for."""
+    return DISPLAYS.get(system, {}).get(value)
+
+
 def code(member: StrEnum) -> Json:
-    """The Coding of a canonical code of the source model."""
+    """The Coding of a canonical code of the source model, with its display."""
     found = canonical_coding(member)
-    return {"system": found.system, "code": found.code}
+    return coding(found.system, found.code)
 
 
-def coding(system: str, value: str, display: str | None = None) -> Json:
+def coding(system: str, value: str, shown: str | None = None) -> Json:
+    """A Coding with its display: ``shown``, else the terminology's (so that generic
+    viewers show words, not bare codes)."""
     out: Json = {"system": system, "code": value}
-    if display is not None:
-        out["display"] = display
+    words = shown if shown is not None else display(system, value)
+    if words is not None:
+        out["display"] = words
     return out
 
 
@@ -92,13 +103,13 @@ def complex_extension(url: str, parts: Iterable[tuple[str, str, Any]]) -> Json:
 
 #: ``meta.security`` of the service user's identity (Patient) and of the do-not-involve
 #: flag: normal (v3 Confidentiality N), shown wherever the service user is shown at all
-IDENTITY_LABELS: tuple[Json, ...] = ({"system": V3_CONFIDENTIALITY, "code": "N"},)
+IDENTITY_LABELS: tuple[Json, ...] = (coding(V3_CONFIDENTIALITY, "N"),)
 #: every other resource about one service user: restricted (R) mental health information
 #: (v3 ActCode PSY), shared only as the service user's consent, a legal duty or an override
 #: allows (profiles/README.md "What a reader may show to whom")
 RESTRICTED_LABELS: tuple[Json, ...] = (
-    {"system": V3_CONFIDENTIALITY, "code": "R"},
-    {"system": V3_ACT_CODE, "code": "PSY"},
+    coding(V3_CONFIDENTIALITY, "R"),
+    coding(V3_ACT_CODE, "PSY"),
 )
 #: what a carer told the team and asked to be kept from the service user (004 §3.14,
 #: DD-17): restricted, never disclosed to the patient or their family without the
@@ -106,8 +117,8 @@ RESTRICTED_LABELS: tuple[Json, ...] = (
 #: information off patient-facing services), and why (fhircare carer-confidential)
 WITHHELD_FROM_SERVICE_USER_LABELS: tuple[Json, ...] = (
     *RESTRICTED_LABELS,
-    {"system": V3_ACT_CODE, "code": "NOPAT"},
-    {"system": SECURITY_LABEL, "code": "carer-confidential"},
+    coding(V3_ACT_CODE, "NOPAT"),
+    coding(SECURITY_LABEL, "carer-confidential"),
 )
 
 

@@ -28,7 +28,7 @@ from fhircare.mapping.fhir import (
     prune,
 )
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import long_date, narrative, sentence
+from fhircare.mapping.narrative import GENERATED, long_date, narrative, sentence
 from fhircare.mapping.people import do_not_involve_consent, full_name
 from fhircare.mapping.refs import Refs
 from fhircare.source.bundle import ServiceUserRecord
@@ -79,6 +79,7 @@ def do_not_involve_flag(contact: Contact, record: ServiceUserRecord, refs: Refs)
             "text": narrative(
                 sentence(f"{shown}, and share no information with them"),
                 sentence(f"{su} asked for this; recorded on {recorded}"),
+                status=GENERATED,
             ),
             "extension": _details(contact, record, refs),
             "identifier": [key.identifier],
@@ -112,6 +113,7 @@ def nearest_relative_flag(contact: Contact, record: ServiceUserRecord, refs: Ref
                 sentence(shown),
                 "The care team must decide, with an approved mental health professional where the Act is used,"
                 " how the nearest relative's rights are met; nothing here resolves it.",
+                status=GENERATED,
             ),
             "extension": _details(contact, record, refs),
             "identifier": [key.identifier],

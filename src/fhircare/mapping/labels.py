@@ -15,10 +15,13 @@ from fhircare.source.codes import (
     CarePlanType,
     ContactRole,
     CoordinationRole,
+    CrisisContingencyContent,
+    DataAbsentReason,
     DialogItem,
     Discipline,
     PartnerOrganisationType,
     Relationship,
+    UrgentCareServiceType,
 )
 
 _WORDS = re.compile(r"^[a-z]+(-[a-z0-9]+)*$")
@@ -69,7 +72,21 @@ _LABELS: dict[StrEnum, str] = {
     Relationship.ROOMMATE: "housemate",
     Relationship.SIGNIFICANT_OTHER: "significant other",
     DialogItem.PARTNER_FAMILY: "partner or family",
-    DialogItem.MEETINGS: "meetings with mental health professionals",
+    DialogItem.MEETINGS: "consultations with mental health professionals",
+    DataAbsentReason.ASKED_DECLINED: "chose not to rate it",
+    DataAbsentReason.ASKED_UNKNOWN: "did not know",
+    DataAbsentReason.NOT_ASKED: "not asked",
+    DataAbsentReason.NOT_APPLICABLE: "not applicable",
+    DataAbsentReason.UNKNOWN: "reason not known",
+    CrisisContingencyContent.WHAT_HELPS: "what helps",
+    PartnerOrganisationType.URGENT_CARE: "an urgent and emergency care service",
+    PartnerOrganisationType.AMBULANCE_SERVICE: "an ambulance service",
+    PartnerOrganisationType.NHS_111: "an NHS 111 provider",
+    PartnerOrganisationType.EMERGENCY_DEPARTMENT: "an emergency department",
+    PartnerOrganisationType.POLICE: "a police force",
+    UrgentCareServiceType.NHS_111_MENTAL_HEALTH: "NHS 111 mental health option",
+    UrgentCareServiceType.EMERGENCY_SERVICES: "emergency services (999)",
+    Discipline.ADVOCATE: "advocate",
 }
 
 

@@ -23,13 +23,23 @@ _MONTHS = (
 )  # fmt: skip
 
 
-def narrative(*paragraphs: str | None, items: Iterable[str] = ()) -> Json:
-    """``text`` with status generated: one <p> per paragraph (None skipped), then a list."""
+#: how a narrative relates to its resource's data (Narrative.status): wholly from its core
+#: elements; from them and its extensions; or it says more than the data holds (a named
+#: contact's number, a team's name the resource only refers to). A reader may rely on the
+#: data alone only for the first two, so a builder says "additional" whenever in doubt.
+GENERATED = "generated"
+EXTENSIONS = "extensions"
+ADDITIONAL = "additional"
+
+
+def narrative(*paragraphs: str | None, items: Iterable[str] = (), status: str) -> Json:
+    """``text``: one <p> per paragraph (None skipped), then a list; ``status`` says
+    truly where the words come from (GENERATED, EXTENSIONS or ADDITIONAL)."""
     body = "".join(f"<p>{escape(p, quote=False)}</p>" for p in paragraphs if p)
     listed = [f"<li>{escape(i, quote=False)}</li>" for i in items]
     if listed:
         body += f"<ul>{''.join(listed)}</ul>"
-    return {"status": "generated", "div": f'<div xmlns="{_XHTML}">{body or "<p>No details recorded.</p>"}</div>'}
+    return {"status": status, "div": f'<div xmlns="{_XHTML}">{body or "<p>No details recorded.</p>"}</div>'}
 
 
 def long_date(value: date | datetime) -> str:

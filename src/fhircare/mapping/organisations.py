@@ -9,7 +9,7 @@ from __future__ import annotations
 from fhircare.mapping.context import MappingContext
 from fhircare.mapping.fhir import Json, code, coding, concept, meta, phone, prune
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import narrative, sentence
+from fhircare.mapping.narrative import ADDITIONAL, GENERATED, narrative, sentence
 from fhircare.mapping.refs import Refs
 from fhircare.source.care_team import Organisation, Team
 from fhircare.source.codes import PartnerOrganisationType
@@ -41,7 +41,8 @@ def trust_organization(context: MappingContext) -> Json:
         "id": key.id,
         "meta": meta(_PROFILE),
         "text": narrative(
-            sentence(f"{context.trust_name} (ODS code {context.trust_ods_code}), {label(context.trust_kind)}")
+            sentence(f"{context.trust_name} (ODS code {context.trust_ods_code}), {label(context.trust_kind)}"),
+            status=GENERATED,
         ),
         "identifier": [key.identifier],
         "active": True,
@@ -65,7 +66,11 @@ def team_organization(team: Team, refs: Refs) -> Json:
             "resourceType": "Organization",
             "id": key.id,
             "meta": meta(_PROFILE),
-            "text": narrative(sentence(f"{team.name}{service}, part of {owner_name}.{contact}")),
+            # the service line is not an element of the Organization
+            "text": narrative(
+                sentence(f"{team.name}{service}, part of {owner_name}.{contact}"),
+                status=ADDITIONAL if team.service_line else GENERATED,
+            ),
             "identifier": [key.identifier],
             "active": True,
             "type": [concept(coding(_ORGANIZATION_TYPE, "team"), code(kind))],
@@ -89,7 +94,7 @@ def partner_organization(organisation: Organisation, refs: Refs) -> Json:
             "resourceType": "Organization",
             "id": key.id,
             "meta": meta(_PROFILE),
-            "text": narrative(sentence(f"{organisation.name}{ods}, {label(organisation.kind)}")),
+            "text": narrative(sentence(f"{organisation.name}{ods}, {label(organisation.kind)}"), status=GENERATED),
             "identifier": identifiers,
             "active": organisation.active,
             "type": _types(organisation.kind, _HL7_TYPE.get(organisation.kind)),

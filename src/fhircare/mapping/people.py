@@ -13,6 +13,7 @@ from fhircare.mapping.fhir import (
     complex_extension,
     concept,
     concept_of,
+    display,
     extension,
     fhir_datetime,
     meta,
@@ -20,7 +21,7 @@ from fhircare.mapping.fhir import (
     prune,
 )
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import listing, long_date, narrative, sentence
+from fhircare.mapping.narrative import ADDITIONAL, EXTENSIONS, GENERATED, listing, long_date, narrative, sentence
 from fhircare.mapping.refs import Refs
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_team import StaffMember
@@ -39,7 +40,6 @@ _REGISTERS = (
     ("hcpc_number", "https://fhir.hl7.org.uk/Id/hcpc-number"),
 )
 _BCP47 = "urn:ietf:bcp:47"
-_LANGUAGES = {"cy": "Welsh", "en": "English"}
 
 
 def _name(family: str, given: list[str | None], title: str | None, use: str | None = None) -> Json:
@@ -61,6 +61,9 @@ def who(kind: PerformerKind, local_id: str | None, refs: Refs) -> str:
         return refs.teams[local_id].name
     if kind is PerformerKind.PARTNER_ORGANISATION:
         return refs.organisations[local_id].name
+    if kind is PerformerKind.SERVICE:
+        service = refs.services[local_id]
+        return f"{service.name} ({service.phone})"
     contact = refs.contacts[local_id]
     return "a carer" if contact.is_anonymous else full_name(contact.given_name, contact.family_name)
 
@@ -85,8 +88,9 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
         }
     )
     gp = refs.organisations.get(su.gp_practice_id) if su.gp_practice_id else None
-    language = _LANGUAGES.get(su.preferred_language or "", su.preferred_language)
+    language = display(_BCP47, su.preferred_language) or su.preferred_language if su.preferred_language else None
     needs = [label(n) for n in su.communication_needs]
+    # the interpreter and other communication needs are not elements of the Patient
     text = narrative(
         sentence(f"{full_name(su.given_name, su.family_name, su.title)}, born {long_date(su.birth_date)}"),
         f"NHS number {_spaced_nhs_number(su.nhs_number)}." if su.nhs_number else "No NHS number recorded.",
@@ -94,6 +98,7 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
         sentence(f"Prefers to communicate in {language}") if language else None,
         "Needs an interpreter." if su.interpreter_required else None,
         sentence(f"Communication needs: {listing(needs)}") if needs else None,
+        status=ADDITIONAL if needs or su.interpreter_required else GENERATED,
     )
     return prune(
         {
@@ -133,7 +138,8 @@ def practitioner(staff: StaffMember, refs: Refs) -> Json:
         "resourceType": "Practitioner",
         "id": key.id,
         "meta": meta("fhircare-practitioner"),
-        "text": narrative(sentence(f"{name}, {_what_they_do(staff)}")),
+        # what they do is their role's, not the Practitioner's
+        "text": narrative(sentence(f"{name}, {_what_they_do(staff)}"), status=ADDITIONAL),
         "identifier": identifiers,
         "name": [_name(staff.family_name, [staff.given_name], staff.title)],
     }
@@ -162,7 +168,7 @@ def practitioner_role(staff: StaffMember, refs: Refs) -> Json:
             "resourceType": "PractitionerRole",
             "id": key.id,
             "meta": meta("fhircare-practitioner-role"),
-            "text": narrative(sentence(f"{name}, {_what_they_do(staff)}, {team.name}.{call}")),
+            "text": narrative(sentence(f"{name}, {_what_they_do(staff)}, {team.name}.{call}"), status=GENERATED),
             "identifier": identifiers,
             "active": True,
             "practitioner": refs.practitioner(staff.staff_id).reference(),
@@ -267,7 +273,8 @@ def related_person(contact: Contact, record: ServiceUserRecord, refs: Refs) -> J
             "resourceType": "RelatedPerson",
             "id": key.id,
             "meta": about_service_user("fhircare-related-person", withheld=contact.withhold_from_service_user),
-            "text": narrative(*paragraphs),
+            # an anonymous carer's refusal is a Consent's; the markers are extensions
+            "text": narrative(*paragraphs, status=ADDITIONAL if anonymous else EXTENSIONS if extensions else GENERATED),
             "extension": extensions,
             "identifier": [key.identifier],
             # a person not to be involved is never an active contact and no number of

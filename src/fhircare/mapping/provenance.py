@@ -9,7 +9,7 @@ from datetime import date, datetime, time
 from fhircare.mapping.context import ResourceKey
 from fhircare.mapping.fhir import CODE_SYSTEM, Json, about_service_user, coding, concept, fhir_datetime, prune
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import long_date, narrative, sentence
+from fhircare.mapping.narrative import GENERATED, long_date, narrative, sentence
 from fhircare.mapping.people import who
 from fhircare.mapping.refs import Refs
 from fhircare.source.care_plan import CarePlan
@@ -48,7 +48,7 @@ def _provenance(
             "resourceType": "Provenance",
             "id": key.id,
             "meta": about_service_user("fhircare-provenance", withheld=withheld),
-            "text": narrative(words),
+            "text": narrative(words, status=GENERATED),
             "target": [target.reference()],
             "occurredDateTime": fhir_datetime(occurred),
             "recorded": fhir_datetime(recorded),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fhircare.mapping.context import ODS_ORGANISATION_CODE, MappingContext, ResourceKey
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_plan import CarePlan, Goal
-from fhircare.source.care_team import Organisation, StaffMember, Team
+from fhircare.source.care_team import Organisation, Service, StaffMember, Team
 from fhircare.source.carers import ConsentDecision, Contact
 from fhircare.source.local_codes import MemberKind, PerformerKind
 
@@ -33,6 +33,7 @@ class Refs:
         self.staff: dict[str, StaffMember] = {s.staff_id: s for s in record.staff}
         self.teams: dict[str, Team] = {t.team_id: t for t in record.teams}
         self.organisations: dict[str, Organisation] = {o.organisation_id: o for o in record.organisations}
+        self.services: dict[str, Service] = {s.service_id: s for s in record.services}
         self.contacts: dict[str, Contact] = {c.contact_id: c for c in record.contacts}
         self.care_plans: dict[str, CarePlan] = {p.care_plan_id: p for p in record.care_plans}
         self.goals: dict[str, Goal] = {g.goal_id: g for g in record.goals}
@@ -60,6 +61,18 @@ class Refs:
         if org.ods_code is not None:
             return ResourceKey("Organization", ODS_ORGANISATION_CODE, org.ods_code)
         return self.context.key("Organization", "organisation", organisation_id)
+
+    def service(self, service_id: str) -> ResourceKey:
+        """A crisis or urgent care contact (shared: the same in every bundle)."""
+        return self.context.key("HealthcareService", "service", service_id)
+
+    def service_provider(self, service: Service) -> ResourceKey:
+        """Who provides a service: a partner, else the team's organisation, else the trust."""
+        if service.organisation_id is not None:
+            return self.organisation(service.organisation_id)
+        if service.team_id is not None:
+            return self.team_parent(self.teams[service.team_id])
+        return self.trust
 
     def team_parent(self, team: Team) -> ResourceKey:
         """The organisation a team belongs to: a partner, or the trust itself."""
@@ -98,6 +111,45 @@ class Refs:
     def carer_information(self, carer_information_id: str) -> ResourceKey:
         return self.context.key("Communication", "carer_information", carer_information_id)
 
+    def need(self, need_id: str) -> ResourceKey:
+        return self.context.key("Condition", "care_plan_need", need_id)
+
+    def statement(self, statement_id: str) -> ResourceKey:
+        return self.context.key("Observation", "plan_statement", statement_id)
+
+    def crisis_information(self, action_id: str) -> ResourceKey:
+        """A trigger, early warning sign or what helps (a crisis plan's content row)."""
+        return self.context.key("Observation", "crisis_plan_information", action_id)
+
+    def advance_statement(self, care_plan_id: str) -> ResourceKey:
+        return self.context.key("Observation", "advance_statement", care_plan_id)
+
+    def crisis_plan_pointer(self, care_plan_id: str) -> ResourceKey:
+        return self.context.key("DocumentReference", "crisis_plan_pointer", care_plan_id)
+
+    def review(self, review_id: str) -> ResourceKey:
+        return self.context.key("Encounter", "care_plan_review", review_id)
+
+    def legal_status(self, legal_status_id: str) -> ResourceKey:
+        return self.context.key("Flag", "legal_status", legal_status_id)
+
+    def section_117(self, section_117_id: str) -> ResourceKey:
+        return self.context.key("Flag", "section_117", section_117_id)
+
+    def risk_assessment(self, risk_assessment_id: str) -> ResourceKey:
+        return self.context.key("RiskAssessment", "risk_assessment", risk_assessment_id)
+
+    def medication(self, medication_id: str) -> ResourceKey:
+        return self.context.key("MedicationStatement", "medication", medication_id)
+
+    def dialog_item(self, dialog_assessment_id: str, item: str) -> ResourceKey:
+        """One DIALOG item's score (``item``: its linkId)."""
+        return self.context.key("Observation", "dialog_item", f"{dialog_assessment_id}-{item}")
+
+    def dialog_offer(self, dialog_assessment_id: str) -> ResourceKey:
+        """An offer of DIALOG that was not rated (a Task, never a response)."""
+        return self.context.key("Task", "dialog_assessment", dialog_assessment_id)
+
     # --- who does or receives something -----------------------------------------------
 
     def performer(self, kind: PerformerKind, local_id: str | None) -> ResourceKey:
@@ -111,6 +163,8 @@ class Refs:
             return self.practitioner_role(local_id)
         if kind is PerformerKind.TEAM:
             return self.team(local_id)
+        if kind is PerformerKind.SERVICE:
+            return self.service(local_id)
         return self.organisation(local_id)
 
     def member(self, kind: MemberKind, local_id: str | None) -> ResourceKey:

@@ -13,9 +13,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
-from fhircare.source.care_plan import CarePlan, CarePlanAction, CarePlanNeed, CarePlanReview, Goal, PlanShare
-from fhircare.source.care_team import CareTeamMember, Organisation, StaffMember, Team
+from fhircare.source.care_plan import (
+    CarePlan,
+    CarePlanAction,
+    CarePlanNeed,
+    CarePlanReview,
+    CtpArea,
+    Goal,
+    PlanShare,
+    PlanStatement,
+    ReviewParticipant,
+)
+from fhircare.source.care_team import CareTeamMember, Organisation, Service, StaffMember, Team
 from fhircare.source.carers import CarerInformation, CarersAssessment, ConsentDecision, Contact
+from fhircare.source.clinical import Medication, RiskAssessment, RiskFactor
 from fhircare.source.common import SourceModel, SourceRecord
 from fhircare.source.dialog import DialogAssessment
 from fhircare.source.episode import CareArrangement, CareEpisode
@@ -34,7 +45,10 @@ class ServiceUserRecord(SourceModel):
     needs: tuple[CarePlanNeed, ...] = ()
     goals: tuple[Goal, ...] = ()
     actions: tuple[CarePlanAction, ...] = ()
+    statements: tuple[PlanStatement, ...] = ()
+    ctp_areas: tuple[CtpArea, ...] = ()
     reviews: tuple[CarePlanReview, ...] = ()
+    review_participants: tuple[ReviewParticipant, ...] = ()
     plan_shares: tuple[PlanShare, ...] = ()
     care_team: tuple[CareTeamMember, ...] = ()
     contacts: tuple[Contact, ...] = ()
@@ -46,10 +60,14 @@ class ServiceUserRecord(SourceModel):
     leave: tuple[Leave, ...] = ()
     out_of_area_placements: tuple[OutOfAreaPlacement, ...] = ()
     section_117: tuple[Section117Entitlement, ...] = ()
+    risk_assessments: tuple[RiskAssessment, ...] = ()
+    risk_factors: tuple[RiskFactor, ...] = ()
+    medications: tuple[Medication, ...] = ()
     #: directory entries the records above refer to
     staff: tuple[StaffMember, ...] = ()
     teams: tuple[Team, ...] = ()
     organisations: tuple[Organisation, ...] = ()
+    services: tuple[Service, ...] = ()
 
     @property
     def service_user_id(self) -> str:
@@ -86,6 +104,9 @@ class ServiceUserRecord(SourceModel):
 
     def organisation(self, organisation_id: str) -> Organisation | None:
         return next((o for o in self.organisations if o.organisation_id == organisation_id), None)
+
+    def service(self, service_id: str) -> Service | None:
+        return next((s for s in self.services if s.service_id == service_id), None)
 
     def leads_on(self, day: date) -> tuple[CareTeamMember, ...]:
         """The care team's named leads (in any lead role) whose period includes ``day``."""

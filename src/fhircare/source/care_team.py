@@ -12,8 +12,8 @@ from typing import Annotated, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from fhircare.source.codes import CoordinationRole, Discipline, PartnerOrganisationType
-from fhircare.source.common import Label, LocalId, OdsCode, Phone, SourceRecord, field_error
+from fhircare.source.codes import CoordinationRole, Discipline, PartnerOrganisationType, UrgentCareServiceType, Weekday
+from fhircare.source.common import ClockTime, Label, LocalId, OdsCode, Phone, ServicePhone, SourceRecord, field_error
 from fhircare.source.local_codes import MemberKind, ServiceLine
 
 SdsUserId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
@@ -116,3 +116,50 @@ class Organisation(SourceRecord):
     ods_code: OdsCode | None = None
     phone: Phone | None = None
     active: bool = Field(default=True)
+
+
+class Service(SourceRecord):
+    """A service to contact in a crisis or at short notice (DE-059, DE-078): the trust's
+    24-hour crisis line, home treatment, NHS 111's mental health option, a crisis
+    sanctuary, emergency services. Directory data, the same for everyone who uses it. It
+    says when it can be reached: around the clock, or on some days between two times (all
+    day when no times are given), with any closure ([000 §3.3.11] "information about 24
+    hour access to services")."""
+
+    service_id: LocalId
+    name: Label
+    service_type: UrgentCareServiceType
+    #: who provides it (None: the trust itself)
+    organisation_id: LocalId | None = None
+    #: the team that answers it, where it is one of the trust's or a partner's teams
+    team_id: LocalId | None = None
+    phone: ServicePhone
+    available_24_7: bool
+    days: tuple[Weekday, ...] = ()
+    opens_at: ClockTime | None = None
+    closes_at: ClockTime | None = None
+    #: when it is closed, in words ("closed on 25 December"), and the dates if known
+    not_available: Label | None = None
+    not_available_from: date | None = None
+    not_available_to: date | None = None
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        hours = bool(self.days) or self.opens_at is not None or self.closes_at is not None
+        if self.available_24_7 and hours:
+            raise field_error("days", "a service available 24 hours a day, 7 days a week has no opening days or times")
+        if not self.available_24_7 and not self.days:
+            raise field_error("days", "are required unless the service is available 24 hours a day, 7 days a week")
+        if len(set(self.days)) != len(self.days):
+            raise field_error("days", "lists a day twice")
+        if (self.opens_at is None) != (self.closes_at is None):
+            raise field_error("closes_at", "goes with opens_at (both, or neither for all day)")
+        if self.opens_at is not None and self.closes_at is not None and self.closes_at <= self.opens_at:
+            raise field_error("closes_at", "is not after opens_at (hours that run past midnight: two services)")
+        dated = self.not_available_from is not None or self.not_available_to is not None
+        if dated and self.not_available is None:
+            raise field_error("not_available", "says in words when the service is closed, with the dates")
+        if self.not_available_from and self.not_available_to and self.not_available_to < self.not_available_from:
+            raise field_error("not_available_to", "is before not_available_from")
+        return self

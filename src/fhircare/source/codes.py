@@ -13,7 +13,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
-from fhircare.source.local_codes import PlacementType, ServiceLine
+from fhircare.source.local_codes import NeedStatus, PlacementType, ReviewRequester, ReviewType, ServiceLine
 
 FHIRCARE_CS = "https://fhir.fhircare.nhs.uk/CodeSystem/"
 SNOMED = "http://snomed.info/sct"
@@ -186,6 +186,8 @@ class Discipline(StrEnum):
     SUBSTANCE_USE = "substance-use"
     FINANCIAL_WELLBEING = "financial-wellbeing"
     VCSE_LINK_WORKER = "vcse-link-worker"
+    #: an advocate (IMHA, IMCA or general advocacy), at an advocacy service (DE-125)
+    ADVOCATE = "advocate"
 
 
 class PartnerOrganisationType(StrEnum):
@@ -200,6 +202,103 @@ class PartnerOrganisationType(StrEnum):
     CRIMINAL_JUSTICE = "criminal-justice"
     ADVOCACY = "advocacy"
     CARE_PROVIDER = "care-provider"
+    #: urgent and emergency care (IS-18: the crisis plan out of hours, by teams that are
+    #: not the care team); the kinds below are all ``urgent-care`` to a reader
+    URGENT_CARE = "urgent-care"
+    AMBULANCE_SERVICE = "ambulance-service"
+    NHS_111 = "nhs-111-provider"
+    EMERGENCY_DEPARTMENT = "emergency-department"
+    POLICE = "police"
+
+    @property
+    def is_urgent_care(self) -> bool:
+        return self in URGENT_CARE_TYPES
+
+
+#: the partner types a reader treats as urgent care (is-a ``urgent-care``)
+URGENT_CARE_TYPES = frozenset(
+    {
+        PartnerOrganisationType.URGENT_CARE,
+        PartnerOrganisationType.AMBULANCE_SERVICE,
+        PartnerOrganisationType.NHS_111,
+        PartnerOrganisationType.EMERGENCY_DEPARTMENT,
+        PartnerOrganisationType.POLICE,
+    }
+)
+
+
+class UrgentCareServiceType(StrEnum):
+    """What a crisis or contingency contact is (HealthcareService.type, fhircare
+    ``urgent-care-service-type``)."""
+
+    CRISIS_LINE = "mental-health-crisis-line"
+    CRISIS_HOME_TREATMENT = "crisis-resolution-home-treatment"
+    NHS_111_MENTAL_HEALTH = "nhs-111-mental-health"
+    LIAISON_PSYCHIATRY = "liaison-psychiatry"
+    CRISIS_SANCTUARY = "crisis-sanctuary"
+    EMERGENCY_SERVICES = "emergency-services"
+    DUTY_WORKER = "duty-worker-line"
+
+
+class ContactWhen(StrEnum):
+    """When a crisis plan says to use a contact (fhircare ``contact-when``): [000 App 2]
+    "whom to contact in their absence and who to contact out of hours or in a crisis"."""
+
+    OFFICE_HOURS = "office-hours"
+    OUT_OF_HOURS = "out-of-hours"
+    ANY_TIME = "any-time"
+
+
+class Weekday(StrEnum):
+    """FHIR days-of-week."""
+
+    MONDAY = "mon"
+    TUESDAY = "tue"
+    WEDNESDAY = "wed"
+    THURSDAY = "thu"
+    FRIDAY = "fri"
+    SATURDAY = "sat"
+    SUNDAY = "sun"
+
+
+class RiskDomain(StrEnum):
+    """The kinds of risk a risk assessment considers, one prediction each (DD-11: never a
+    single "high risk" label; fhircare ``risk-domain``)."""
+
+    HARM_TO_SELF = "harm-to-self"
+    SUICIDE = "suicide"
+    HARM_TO_OTHERS = "harm-to-others"
+    HARM_FROM_OTHERS = "harm-from-others"
+    SELF_NEGLECT = "self-neglect"
+    SUBSTANCE_USE = "substance-use"
+    SOCIAL_VULNERABILITY = "social-vulnerability"
+
+
+class RiskLikelihood(StrEnum):
+    """FHIR risk-probability, used only where the assessor recorded one."""
+
+    NEGLIGIBLE = "negligible"
+    LOW = "low"
+    MODERATE = "moderate"
+    HIGH = "high"
+
+
+class MedicationAlert(StrEnum):
+    """Medication a partner must know about (fhircare ``medication-alert``)."""
+
+    DEPOT_INJECTION = "depot-injection"
+    CLOZAPINE = "clozapine"
+    LITHIUM = "lithium"
+
+
+class MedicationStatus(StrEnum):
+    """FHIR MedicationStatement.status."""
+
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    ON_HOLD = "on-hold"
+    INTENDED = "intended"
 
 
 class ConsentBasis(StrEnum):
@@ -364,6 +463,16 @@ class DischargeDisposition(StrEnum):
     OTHER = "oth"
 
 
+class DialogNotCompletedReason(StrEnum):
+    """Why a DIALOG offer was not rated (fhircare ``dialog-not-completed-reason``): the
+    service user's choice, or DIALOG not appropriate for them (EC-60)."""
+
+    DECLINED = "declined"
+    ORGANIC_CONDITION = "organic-condition"
+    LACKS_CAPACITY = "lacks-capacity-to-understand"
+    TOO_UNWELL = "too-unwell"
+
+
 class DataAbsentReason(StrEnum):
     """Why one DIALOG item was not rated (the data-absent-reason codes the profile allows)."""
 
@@ -393,40 +502,56 @@ _SYSTEMS: dict[type[StrEnum], str] = {
     ServiceLine: FHIRCARE_CS + "service-line",
     PlacementType: FHIRCARE_CS + "placement-type",
     NhsNumberStatus: UKCORE_NHS_NUMBER_STATUS,
+    UrgentCareServiceType: FHIRCARE_CS + "urgent-care-service-type",
+    ContactWhen: FHIRCARE_CS + "contact-when",
+    RiskDomain: FHIRCARE_CS + "risk-domain",
+    RiskLikelihood: "http://terminology.hl7.org/CodeSystem/risk-probability",
+    MedicationAlert: FHIRCARE_CS + "medication-alert",
+    DialogNotCompletedReason: FHIRCARE_CS + "dialog-not-completed-reason",
+    NeedStatus: FHIRCARE_CS + "need-status",
+    ReviewType: FHIRCARE_CS + "review-type",
+    ReviewRequester: FHIRCARE_CS + "review-requester",
 }
 
 #: members of mixed-system enums, each with its own coding
-_CODINGS: dict[StrEnum, Coding] = {
-    CarePlanType.PCSP: Coding(SNOMED, "2181441000000107"),
-    CarePlanType.MENTAL_HEALTH_CARE_PLAN: Coding(SNOMED, "718347000"),
-    CarePlanType.CRISIS_PLAN: Coding(SNOMED, "736253002"),
-    CarePlanType.CONTINGENCY_PLAN: Coding(SNOMED, "325691000000100"),
-    CarePlanType.WELSH_CTP: Coding(FHIRCARE_CS + "care-plan-type", "welsh-care-and-treatment-plan"),
-    CarePlanType.SAFETY_PLAN: Coding(FHIRCARE_CS + "care-plan-type", "safety-plan"),
-    Discipline.MENTAL_HEALTH_NURSE: Coding(SNOMED, "224563006"),
-    Discipline.COMMUNITY_MENTAL_HEALTH_NURSE: Coding(SNOMED, "224564000"),
-    Discipline.PSYCHIATRIST: Coding(SNOMED, "80584001"),
-    Discipline.PSYCHOLOGIST: Coding(SNOMED, "59944000"),
-    Discipline.CLINICAL_PSYCHOLOGIST: Coding(SNOMED, "310191001"),
-    Discipline.COUNSELLOR: Coding(SNOMED, "310190000"),
-    Discipline.PSYCHOTHERAPIST: Coding(SNOMED, "224588003"),
-    Discipline.CASE_MANAGER: Coding(SNOMED, "768832004"),
-    Discipline.NURSE_CASE_MANAGER: Coding(SNOMED, "445451001"),
-    Discipline.SECTION_12_DOCTOR: Coding(SNOMED, "453881000000109"),
-    Discipline.GENERAL_PRACTITIONER: Coding(SNOMED, "62247001"),
-    ContactRole.CARER: Coding(UKCORE_RELATIONSHIP, "Carer"),
-    ContactRole.NEXT_OF_KIN: Coding(V2_0131, "N"),
-    ContactRole.EMERGENCY_CONTACT: Coding(V2_0131, "C"),
-    ContactRole.NEAREST_RELATIVE: Coding(FHIRCARE_CS + "related-person-role", "nearest-relative"),
-    ContactRole.NOMINATED_REPRESENTATIVE: Coding(FHIRCARE_CS + "related-person-role", "nominated-representative"),
-}
-for _member in Discipline:  # the disciplines without a SNOMED CT code are care-team-role codes
-    _CODINGS.setdefault(_member, Coding(FHIRCARE_CS + "care-team-role", _member.value))
+_MIXED: list[tuple[StrEnum, Coding]] = [
+    (CarePlanType.PCSP, Coding(SNOMED, "2181441000000107")),
+    (CarePlanType.MENTAL_HEALTH_CARE_PLAN, Coding(SNOMED, "718347000")),
+    (CarePlanType.CRISIS_PLAN, Coding(SNOMED, "736253002")),
+    (CarePlanType.CONTINGENCY_PLAN, Coding(SNOMED, "325691000000100")),
+    (CarePlanType.WELSH_CTP, Coding(FHIRCARE_CS + "care-plan-type", "welsh-care-and-treatment-plan")),
+    (CarePlanType.SAFETY_PLAN, Coding(FHIRCARE_CS + "care-plan-type", "safety-plan")),
+    (Discipline.MENTAL_HEALTH_NURSE, Coding(SNOMED, "224563006")),
+    (Discipline.COMMUNITY_MENTAL_HEALTH_NURSE, Coding(SNOMED, "224564000")),
+    (Discipline.PSYCHIATRIST, Coding(SNOMED, "80584001")),
+    (Discipline.PSYCHOLOGIST, Coding(SNOMED, "59944000")),
+    (Discipline.CLINICAL_PSYCHOLOGIST, Coding(SNOMED, "310191001")),
+    (Discipline.COUNSELLOR, Coding(SNOMED, "310190000")),
+    (Discipline.PSYCHOTHERAPIST, Coding(SNOMED, "224588003")),
+    (Discipline.CASE_MANAGER, Coding(SNOMED, "768832004")),
+    (Discipline.NURSE_CASE_MANAGER, Coding(SNOMED, "445451001")),
+    (Discipline.SECTION_12_DOCTOR, Coding(SNOMED, "453881000000109")),
+    (Discipline.GENERAL_PRACTITIONER, Coding(SNOMED, "62247001")),
+    (Discipline.ADVOCATE, Coding(SNOMED, "429577009")),
+    (ContactRole.CARER, Coding(UKCORE_RELATIONSHIP, "Carer")),
+    (ContactRole.NEXT_OF_KIN, Coding(V2_0131, "N")),
+    (ContactRole.EMERGENCY_CONTACT, Coding(V2_0131, "C")),
+    (ContactRole.NEAREST_RELATIVE, Coding(FHIRCARE_CS + "related-person-role", "nearest-relative")),
+    (ContactRole.NOMINATED_REPRESENTATIVE, Coding(FHIRCARE_CS + "related-person-role", "nominated-representative")),
+]
+_MIXED += [  # the disciplines without a SNOMED CT code are care-team-role codes
+    (m, Coding(FHIRCARE_CS + "care-team-role", m.value))
+    for m in Discipline
+    if (Discipline, m.value) not in {(type(d), d.value) for d, _ in _MIXED}
+]
+#: keyed by enum and value: members of different enums with the same value (a StrEnum is
+#: equal to its string) are different codes (``substance-use`` the discipline, the risk)
+_CODINGS: dict[tuple[type[StrEnum], str], Coding] = {(type(m), m.value): c for m, c in _MIXED}
 
 
 def coding(member: StrEnum) -> Coding:
     """The FHIR system and code of a canonical code (KeyError for purely local codes)."""
-    found = _CODINGS.get(member)
+    found = _CODINGS.get((type(member), member.value))
     if found is not None:
         return found
     return Coding(_SYSTEMS[type(member)], member.value)

@@ -67,6 +67,10 @@ NhsNumber = Annotated[str, AfterValidator(_check_nhs_number)]
 OdsCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3,10}$")]
 #: a UK telephone number as written: digits, spaces and a leading +
 Phone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ]{5,19}$")]
+#: a service's telephone number: as Phone, or a short national number (111, 999, 116 123)
+ServicePhone = Annotated[str, StringConstraints(pattern=r"^\+?[0-9][0-9 ]{2,19}$")]
+#: a time of day on the 24-hour clock, ``HH:MM``
+ClockTime = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 #: a BCP-47 language tag such as ``en``, ``cy`` or ``en-GB``
 LanguageTag = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
 

@@ -40,6 +40,8 @@ class PerformerKind(StrEnum):
     STAFF = "staff"
     TEAM = "team"
     PARTNER_ORGANISATION = "partner-organisation"
+    #: a service to contact (a crisis line, home treatment, NHS 111): crisis contacts
+    SERVICE = "service"
 
 
 class NeedStatus(StrEnum):
@@ -48,6 +50,14 @@ class NeedStatus(StrEnum):
     MET = "met"
     PARTLY_MET = "partly-met"
     UNMET = "unmet"
+
+
+class PlanStatementKind(StrEnum):
+    """What the service user says about themselves in the plan (DE-019; PRSB About Me):
+    their strengths, and what matters most to them."""
+
+    STRENGTH = "strength"
+    WHAT_MATTERS = "what-matters-to-me"
 
 
 class ReviewType(StrEnum):

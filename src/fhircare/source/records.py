@@ -20,9 +20,20 @@ from typing import Literal
 from pydantic import AwareDatetime, BaseModel
 
 from fhircare.source.bundle import ServiceUserRecord
-from fhircare.source.care_plan import CarePlan, CarePlanAction, CarePlanNeed, CarePlanReview, Goal, PlanShare
-from fhircare.source.care_team import CareTeamMember, Organisation, StaffMember, Team
+from fhircare.source.care_plan import (
+    CarePlan,
+    CarePlanAction,
+    CarePlanNeed,
+    CarePlanReview,
+    CtpArea,
+    Goal,
+    PlanShare,
+    PlanStatement,
+    ReviewParticipant,
+)
+from fhircare.source.care_team import CareTeamMember, Organisation, Service, StaffMember, Team
 from fhircare.source.carers import CarerInformation, CarersAssessment, ConsentDecision, Contact
+from fhircare.source.clinical import Medication, RiskAssessment, RiskFactor
 from fhircare.source.codes import DataAbsentReason, DialogItem
 from fhircare.source.dialog import DialogAssessment, DialogRating
 from fhircare.source.episode import CareArrangement, CareEpisode
@@ -139,6 +150,7 @@ _PERFORMER_TARGETS = {
     PerformerKind.STAFF.value: "staff",
     PerformerKind.TEAM.value: "team",
     PerformerKind.PARTNER_ORGANISATION.value: "organisation",
+    PerformerKind.SERVICE.value: "service",
 }
 _MEMBER_TARGETS = {
     MemberKind.STAFF.value: "staff",
@@ -210,6 +222,7 @@ RECORD_TYPES: dict[str, RecordType] = {
                 Ref("episode_id", "care_episode"),
                 Ref("author_staff_id", "staff"),
                 Ref("parent_care_plan_id", "care_plan"),
+                Ref("replaces_care_plan_id", "care_plan"),
             ),
         ),
         RecordType("care_plan_need", CarePlanNeed, ("need_id",), "needs", parent=("care_plan", "care_plan_id")),
@@ -219,8 +232,20 @@ RECORD_TYPES: dict[str, RecordType] = {
             ("goal_id",),
             "goals",
             parent=("care_plan", "care_plan_id"),
+            refs=(
+                KindRef("expressed_by", "expressed_by_id", _PERFORMER_TARGETS),
+                Ref("dialog_assessment_id", "dialog_assessment"),
+            ),
+        ),
+        RecordType(
+            "plan_statement",
+            PlanStatement,
+            ("statement_id",),
+            "statements",
+            parent=("care_plan", "care_plan_id"),
             refs=(KindRef("expressed_by", "expressed_by_id", _PERFORMER_TARGETS),),
         ),
+        RecordType("ctp_area", CtpArea, ("ctp_area_id",), "ctp_areas", parent=("care_plan", "care_plan_id")),
         RecordType(
             "care_plan_action",
             CarePlanAction,
@@ -236,6 +261,14 @@ RECORD_TYPES: dict[str, RecordType] = {
             "reviews",
             parent=("care_plan", "care_plan_id"),
             refs=(Ref("reviewer_staff_id", "staff"),),
+        ),
+        RecordType(
+            "review_participant",
+            ReviewParticipant,
+            ("review_participant_id",),
+            "review_participants",
+            parent=("care_plan_review", "review_id"),
+            refs=(KindRef("participant_kind", "participant_id", _PERFORMER_TARGETS),),
         ),
         RecordType(
             "plan_share",
@@ -333,6 +366,27 @@ RECORD_TYPES: dict[str, RecordType] = {
             ),
         ),
         RecordType(
+            "risk_assessment",
+            RiskAssessment,
+            ("risk_assessment_id",),
+            "risk_assessments",
+            refs=(Ref("assessor_staff_id", "staff"),),
+        ),
+        RecordType(
+            "risk_factor",
+            RiskFactor,
+            ("risk_factor_id",),
+            "risk_factors",
+            parent=("risk_assessment", "risk_assessment_id"),
+        ),
+        RecordType(
+            "medication",
+            Medication,
+            ("medication_id",),
+            "medications",
+            refs=(Ref("prescriber_staff_id", "staff"),),
+        ),
+        RecordType(
             "staff",
             StaffMember,
             ("staff_id",),
@@ -349,6 +403,14 @@ RECORD_TYPES: dict[str, RecordType] = {
             refs=(Ref("organisation_id", "organisation"), Ref("manager_staff_id", "staff")),
         ),
         RecordType("organisation", Organisation, ("organisation_id",), "organisations", directory=True),
+        RecordType(
+            "service",
+            Service,
+            ("service_id",),
+            "services",
+            directory=True,
+            refs=(Ref("organisation_id", "organisation"), Ref("team_id", "team")),
+        ),
     )
 }
 

@@ -14,8 +14,8 @@ from functools import cached_property
 
 from pydantic import BaseModel
 
-from fhircare.source.care_team import Organisation, StaffMember, Team
-from fhircare.source.codes import Discipline, PartnerOrganisationType
+from fhircare.source.care_team import Organisation, Service, StaffMember, Team
+from fhircare.source.codes import Discipline, PartnerOrganisationType, UrgentCareServiceType, Weekday
 from fhircare.source.local_codes import ServiceLine
 from fhircare.source.records import record_type_of
 from fhircare.synth.names import family_name, given_name, landline
@@ -50,6 +50,60 @@ _ORGANISATIONS = (
     ("ORG-OAP2", "Far Moor Clinic", PartnerOrganisationType.OTHER_PROVIDER, "ZZP02"),
     ("ORG-ADV", "Synthetic Valley Advocacy", PartnerOrganisationType.ADVOCACY, None),
 )
+#: urgent and emergency care partners (made with their own random stream, so that adding
+#: them left every other name and number of the directory as it was)
+_URGENT_CARE = (
+    ("ORG-AMB", "Synthetic Valley Ambulance Service NHS Trust", PartnerOrganisationType.AMBULANCE_SERVICE, "ZZAMB1"),
+    ("ORG-111", "Synthetic Valley NHS 111", PartnerOrganisationType.NHS_111, "ZZ1111"),
+    ("ORG-ED", "Synthetic Valley General Hospital", PartnerOrganisationType.EMERGENCY_DEPARTMENT, "ZZED1"),
+    ("ORG-POL", "Synthetic Valley Police", PartnerOrganisationType.POLICE, None),
+)
+#: the advocacy service's team of independent advocates (IMHA, IMCA)
+ADVOCACY_TEAM = "T-ADV"
+_EVERY_DAY = tuple(Weekday)
+_WEEKDAYS = tuple(Weekday)[:5]
+#: crisis and contingency contacts: id, name, type, provider (None: the trust), team,
+#: phone (None: a made-up landline), 24/7, days, opens, closes, when closed
+_SERVICES: tuple[
+    tuple[
+        str,
+        str,
+        UrgentCareServiceType,
+        str | None,
+        str | None,
+        str | None,
+        bool,
+        tuple[Weekday, ...],
+        str | None,
+        str | None,
+        str | None,
+    ],
+    ...,
+] = (
+    ("SV-CRISIS-LINE", "Synthetic Valley 24-hour mental health crisis line", UrgentCareServiceType.CRISIS_LINE,
+     None, "T-CRHT", None, True, (), None, None, None),
+    ("SV-CRHT", "Crisis resolution and home treatment team", UrgentCareServiceType.CRISIS_HOME_TREATMENT,
+     None, "T-CRHT", None, True, (), None, None, None),
+    ("SV-111", "NHS 111, option 2 for mental health", UrgentCareServiceType.NHS_111_MENTAL_HEALTH,
+     "ORG-111", None, "111", True, (), None, None, None),
+    ("SV-999", "Emergency services (999) if life is in immediate danger", UrgentCareServiceType.EMERGENCY_SERVICES,
+     "ORG-AMB", None, "999", True, (), None, None, None),
+    ("SV-LIAISON", "Liaison psychiatry, Synthetic Valley General Hospital", UrgentCareServiceType.LIAISON_PSYCHIATRY,
+     "ORG-ED", None, None, True, (), None, None, None),
+    ("SV-SANCTUARY", "The Evening Sanctuary (crisis cafe)", UrgentCareServiceType.CRISIS_SANCTUARY,
+     "ORG-VCSE1", None, None, False, _EVERY_DAY, "18:00", "23:30", "Closed on 25 and 26 December"),
+    ("SV-BORDER-LINE", "Border 24-hour mental health support line (Wales)", UrgentCareServiceType.CRISIS_LINE,
+     "ORG-LHB", None, None, True, (), None, None, None),
+)  # fmt: skip
+#: each community team's duty worker line: office hours only (004 §3.4)
+DUTY_LINES = {
+    "T-NORTH": "SV-DUTY-NORTH",
+    "T-SOUTH": "SV-DUTY-SOUTH",
+    "T-EIP": "SV-DUTY-EIP",
+    "T-BORDER": "SV-DUTY-BORDER",
+}
+CRISIS_LINE = "SV-CRISIS-LINE"
+WELSH_CRISIS_LINE = "SV-BORDER-LINE"
 ENGLISH_GPS = ("ORG-GP1", "ORG-GP2", "ORG-GP3", "ORG-GP4")
 WELSH_GP = "ORG-GP5"
 VCSE = ("ORG-VCSE1", "ORG-VCSE2")
@@ -72,6 +126,7 @@ class TrustDirectory:
     teams: dict[str, Team] = field(default_factory=dict)
     organisations: dict[str, Organisation] = field(default_factory=dict)
     staff: dict[str, StaffMember] = field(default_factory=dict)
+    services: dict[str, Service] = field(default_factory=dict)
     #: team id → discipline → staff ids
     by_team: dict[str, dict[Discipline, list[str]]] = field(default_factory=dict)
 
@@ -97,12 +152,13 @@ class TrustDirectory:
             out[(rt.name, str(getattr(entry, rt.key[0])))] = entry
         return out
 
-    def records(self) -> list[StaffMember | Team | Organisation]:
-        """Every entry: organisations, then teams, then staff (each in id order)."""
+    def records(self) -> list[StaffMember | Team | Organisation | Service]:
+        """Every entry: organisations, teams, staff, then services (each in id order)."""
         return [
             *(self.organisations[k] for k in sorted(self.organisations)),
             *(self.teams[k] for k in sorted(self.teams)),
             *(self.staff[k] for k in sorted(self.staff)),
+            *(self.services[k] for k in sorted(self.services)),
         ]
 
 
@@ -131,7 +187,66 @@ def build_directory(seed: int, patients: int) -> TrustDirectory:
         directory.teams[team_id] = Team(
             team_id=team_id, name=team_name, service_line=line, phone=landline(rng), manager_staff_id=manager_id
         )
+    _urgent_care(directory, seed, number)
     return directory
+
+
+def _urgent_care(directory: TrustDirectory, seed: int, number: int) -> None:
+    """Urgent-care partners, the advocacy team and the services crisis plans name."""
+    rng = random.Random(f"fhircare-synth-urgent-care:{seed}")
+    for org_id, name, kind, ods in _URGENT_CARE:
+        directory.organisations[org_id] = Organisation(
+            organisation_id=org_id, name=name, kind=kind, ods_code=ods, phone=landline(rng)
+        )
+    advocates = []
+    for _ in range(2):
+        number += 1
+        staff_id = f"S{number:05d}"
+        directory.staff[staff_id] = StaffMember(
+            staff_id=staff_id,
+            family_name=family_name(rng),
+            given_name=given_name(rng, "any"),
+            team_id=ADVOCACY_TEAM,
+            discipline=Discipline.ADVOCATE,
+            phone=landline(rng),
+        )
+        advocates.append(staff_id)
+    directory.by_team[ADVOCACY_TEAM] = {Discipline.ADVOCATE: advocates}
+    directory.teams[ADVOCACY_TEAM] = Team(
+        team_id=ADVOCACY_TEAM,
+        name="Independent mental health and mental capacity advocates",
+        organisation_id="ORG-ADV",
+        phone=landline(rng),
+    )
+    for service_id, name, service_type, provider, runs, phone, always, days, opens, closes, closed in _SERVICES:
+        directory.services[service_id] = Service(
+            service_id=service_id,
+            name=name,
+            service_type=service_type,
+            organisation_id=provider,
+            team_id=runs,
+            phone=phone or landline(rng),
+            available_24_7=always,
+            days=days,
+            opens_at=opens,
+            closes_at=closes,
+            not_available=closed,
+        )
+    for team_id, service_id in DUTY_LINES.items():
+        team = directory.teams[team_id]
+        assert team.phone is not None
+        directory.services[service_id] = Service(
+            service_id=service_id,
+            name=f"{team.name}: duty worker",
+            service_type=UrgentCareServiceType.DUTY_WORKER,
+            team_id=team_id,
+            phone=team.phone,
+            available_24_7=False,
+            days=_WEEKDAYS,
+            opens_at="09:00",
+            closes_at="17:00",
+            not_available="Closed on bank holidays",
+        )
 
 
 def _staff(

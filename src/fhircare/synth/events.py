@@ -1,37 +1,29 @@
-"""Synthetic DIALOG offers and ratings, and movements: an admission under section 3
-with leave, discharge and Section 117 after-care; an out-of-area placement; a transfer
-between teams."""
+"""Synthetic movements: an admission under section 3 with leave, discharge, a community
+treatment order and Section 117 after-care; an out-of-area placement; a transfer between
+teams."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from fhircare.source.care_team import StaffMember
 from fhircare.source.codes import (
-    DataAbsentReason,
-    DialogItem,
-    DialogTimepoint,
     DischargeDisposition,
     Discipline,
     EpisodeStatus,
     MhaSection,
 )
-from fhircare.source.dialog import DialogAssessment, DialogRating
 from fhircare.source.episode import CareEpisode
 from fhircare.source.local_codes import (
     AdmissionMethod,
     ConsentDecider,
     ConsentDecisionType,
     ConsentKind,
-    DialogCompletionMethod,
-    DialogNotAppropriateReason,
-    DialogStatus,
     Jurisdiction,
     LeaveKind,
     LegalBasis,
     LegalStatusKind,
     MemberKind,
-    PerformerKind,
     PlacementType,
     SharedInformation,
     TransferStatus,
@@ -46,82 +38,6 @@ from fhircare.synth.directory import (
 )
 from fhircare.synth.draft import Draft
 from fhircare.synth.scenarios import EdgeCase
-
-
-def add_dialog(draft: Draft) -> None:
-    rng, episode = draft.rng, draft.episode
-    assert episode is not None
-    offered = draft.at(draft.between(episode.start_date, draft.day(1)))
-    if draft.scenario == EdgeCase.DIALOG_DECLINED:
-        _dialog_record(
-            draft,
-            DialogTimepoint.BASELINE,
-            DialogStatus.DECLINED,
-            offered,
-            declined_reason="Did not want to fill in a questionnaire at the moment.",
-        )
-        return
-    if draft.chance(0.05):
-        _dialog_record(
-            draft,
-            DialogTimepoint.BASELINE,
-            DialogStatus.NOT_APPROPRIATE,
-            offered,
-            not_appropriate_reason=rng.choice(list(DialogNotAppropriateReason)),
-        )
-        return
-    _rated(draft, DialogTimepoint.BASELINE, offered)
-    later = offered.date() + timedelta(days=90)
-    if later < draft.as_of and draft.chance(0.5):
-        _rated(draft, DialogTimepoint.REVIEW, draft.at(draft.between(later, draft.day(1))))
-
-
-def _rated(draft: Draft, timepoint: DialogTimepoint, offered: datetime) -> None:
-    rng = draft.rng
-    ratings = []
-    skipped = rng.choice(list(DialogItem)) if draft.chance(0.1) else None
-    for item in DialogItem:
-        if item is skipped:
-            ratings.append(DialogRating(item=item, not_rated_reason=DataAbsentReason.ASKED_DECLINED))
-            continue
-        score = min(7, max(1, round(rng.gauss(4.2, 1.4))))
-        ratings.append(DialogRating(item=item, rating=score, more_help=score <= 3 if draft.chance(0.8) else None))
-    method = rng.choice(list(DialogCompletionMethod))
-    assisted = method is DialogCompletionMethod.IN_APPOINTMENT and draft.lead is not None
-    completed = offered + timedelta(minutes=rng.randint(5, 60 * 24 * 3))
-    if completed.date() > draft.as_of:
-        completed = offered + timedelta(minutes=5)
-    _dialog_record(
-        draft,
-        timepoint,
-        DialogStatus.COMPLETED,
-        offered,
-        ratings=tuple(ratings),
-        completed_at=completed,
-        completion_method=method,
-        author_kind=PerformerKind.STAFF if assisted else PerformerKind.SERVICE_USER,
-        author_staff_id=draft.lead.staff_id if assisted and draft.lead else None,
-    )
-
-
-def _dialog_record(
-    draft: Draft, timepoint: DialogTimepoint, status: DialogStatus, offered: datetime, **fields: object
-) -> None:
-    assert draft.episode is not None
-    draft.add(
-        DialogAssessment.model_validate(
-            {
-                "dialog_assessment_id": draft.new_id("DG"),
-                "service_user_id": draft.su_id,
-                "care_plan_id": draft.main_plan_id,
-                "episode_id": draft.episode.episode_id,
-                "timepoint": timepoint,
-                "status": status,
-                "offered_at": offered,
-                **fields,
-            }
-        )
-    )
 
 
 def add_movements(draft: Draft) -> None:

@@ -34,6 +34,8 @@ from fhircare.source.local_codes import (
 from fhircare.source.records import record_type_of
 from fhircare.source.service_user import CapacityAssessment, ServiceUser
 from fhircare.synth.carers import add_contacts
+from fhircare.synth.clinical import add_clinical, add_community_legal_status
+from fhircare.synth.dialog import add_dialog
 from fhircare.synth.directory import (
     COMMUNITY_TEAMS,
     ENGLISH_GPS,
@@ -43,7 +45,7 @@ from fhircare.synth.directory import (
     TrustDirectory,
 )
 from fhircare.synth.draft import Draft
-from fhircare.synth.events import add_dialog, add_movements
+from fhircare.synth.events import add_movements
 from fhircare.synth.plans import add_plans
 from fhircare.synth.scenarios import SCENARIOS, EdgeCase
 
@@ -60,6 +62,8 @@ def make_service_user(index: int, seed: int, as_of: date, directory: TrustDirect
     add_plans(draft)
     add_dialog(draft)
     add_movements(draft)
+    add_community_legal_status(draft)
+    add_clinical(draft)
     if draft.chance(0.1):
         _capacity(draft)
     typed = [(record_type_of(m), m) for m in draft.records]

@@ -1,16 +1,18 @@
-"""Synthetic care plans: the main plan with needs, goals, actions, reviews and copies
-shared; its crisis plan (and, in Wales, a separate contingency plan, 001 ¶86); or, for
+"""Synthetic care plans: the main plan with needs, goals, actions, what the person says
+about themselves, the Welsh areas, reviews and copies shared, and the version it
+replaced; its crisis plan (and, in Wales, a separate contingency plan, 001 ¶86); or, for
 someone still waiting for a key worker, the safety plan made at assessment (004 §3.4)."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
-from fhircare.source.care_plan import CarePlan, CarePlanNeed, CarePlanReview, Goal, PlanShare
+from fhircare.source.care_plan import MEASURE_AREAS, CarePlan, CarePlanNeed, CtpArea, Goal, PlanShare, PlanStatement
 from fhircare.source.carers import ConsentDecision
 from fhircare.source.codes import (
     ActivityStatus,
     CareCoordinationArrangement,
+    CarePlanStatus,
     CarePlanType,
     GoalAchievement,
     GoalLifecycleStatus,
@@ -19,16 +21,15 @@ from fhircare.source.codes import (
 )
 from fhircare.source.episode import CareArrangement
 from fhircare.source.local_codes import (
-    ContactMode,
     NeedStatus,
     PerformerKind,
-    ReviewRequester,
-    ReviewType,
+    PlanStatementKind,
 )
 from fhircare.synth.carers import vcse_consents
 from fhircare.synth.crisis import add_crisis_plans, add_safety_plan
 from fhircare.synth.directory import VCSE
 from fhircare.synth.draft import Draft
+from fhircare.synth.reviews import add_reviews
 from fhircare.synth.scenarios import EdgeCase
 
 #: goal in the person's words, Welsh Measure area, DIALOG domain
@@ -58,13 +59,35 @@ _NEEDS = (
     ("Regular physical health checks with the GP.", LifeArea.PERSONAL_CARE),
     ("Meaningful daytime activity.", LifeArea.WORK_AND_OCCUPATION),
 )
-_REVIEW_TYPES = {
-    CareCoordinationArrangement.CPA: ReviewType.CPA_REVIEW,
-    CareCoordinationArrangement.CARE_SUPPORT: ReviewType.CARE_SUPPORT_REVIEW,
-    CareCoordinationArrangement.KEY_WORKER: ReviewType.CARE_COORDINATION_REVIEW,
-    CareCoordinationArrangement.WALES_STANDARD: ReviewType.CTP_REVIEW,
-    CareCoordinationArrangement.WALES_ENHANCED: ReviewType.CTP_REVIEW,
+_STRENGTHS = (
+    "I am a good listener and my friends come to me for advice.",
+    "I have kept my allotment going for ten years.",
+    "I am honest about how I am feeling when I trust someone.",
+    "I can cook for my family and I enjoy it.",
+)
+_WHAT_MATTERS = (
+    "Seeing my children every weekend.",
+    "Keeping my flat and my cat.",
+    "Getting back to work in the garden centre.",
+    "Being treated as a person, not a diagnosis.",
+)
+#: Welsh Measure area → (action needed?, outcome) for a Care and Treatment Plan (001 ¶77)
+_CTP_OUTCOMES = {
+    LifeArea.FINANCE_AND_MONEY: "Welfare rights advice booked to sort out the benefits claim.",
+    LifeArea.ACCOMMODATION: "Rents a flat that suits them and manages it well: will continue to maintain the tenancy.",
+    LifeArea.PERSONAL_CARE: "Annual physical health check with the GP; support to stop smoking.",
+    LifeArea.EDUCATION_AND_TRAINING: "Not looking for a course at the moment; to be asked again at the next review.",
+    LifeArea.WORK_AND_OCCUPATION: "Referral to the employment support service.",
+    LifeArea.PARENTING_OR_CARING: "No caring responsibilities; sees their sister weekly and wants to keep to that.",
+    LifeArea.SOCIAL_CULTURAL_SPIRITUAL: "Goes to the chapel choir on Thursdays: no support needed.",
+    LifeArea.MEDICAL_AND_OTHER_TREATMENT: "Medication reviewed every three months; psychology referral made.",
 }
+_CTP_SELF_MANAGED = (
+    LifeArea.ACCOMMODATION,
+    LifeArea.EDUCATION_AND_TRAINING,
+    LifeArea.PARENTING_OR_CARING,
+    LifeArea.SOCIAL_CULTURAL_SPIRITUAL,
+)
 
 
 def add_plans(draft: Draft) -> None:
@@ -87,13 +110,16 @@ def add_plans(draft: Draft) -> None:
     contributed = draft.chance(0.92)
     offered = draft.chance(0.6)
     made = offered and draft.chance(0.4)
+    version = 2 if draft.scenario == EdgeCase.LEAD_CHANGE else rng.randint(1, 3)
+    previous = _previous_version(draft, plan_type, title, created, version) if version > 1 else None
     main = draft.new_plan(
         plan_type,
         title,
         created,
         review_date,
         timeframe,
-        version=rng.randint(1, 3),
+        version=version,
+        replaces_care_plan_id=previous.care_plan_id if previous else None,
         description="What I want to work on, who will do what, and when we will look at it again.",
         service_user_contributed=contributed,
         planning_exception=None if contributed else PlanningException.SERVICE_USER_DECLINED,
@@ -105,8 +131,10 @@ def add_plans(draft: Draft) -> None:
         advance_statement_summary="No home visits without a phone call first." if made else None,
     )
     draft.main_plan_id = main.care_plan_id
-    for text, area in rng.sample(_NEEDS, rng.randint(1, 3)):
-        unmet = draft.chance(0.15)
+    needs = rng.sample(_NEEDS, rng.randint(1, 3))
+    for index, (text, area) in enumerate(needs):
+        # 001 ¶83: in Wales an unmet need is always recorded where there is one
+        unmet = (draft.welsh and index == 0) or draft.chance(0.15)
         draft.add(
             CarePlanNeed(
                 need_id=draft.new_id("ND"),
@@ -172,33 +200,68 @@ def add_plans(draft: Draft) -> None:
         )
     if draft.chance(0.3):
         draft.new_action(main, PerformerKind.TEAM, episode.team_id, "Duty worker available in office hours.")
-    if main.version > 1:
-        draft.add(
-            CarePlanReview(
-                review_id=draft.new_id("RV"),
-                care_plan_id=main.care_plan_id,
-                review_type=_REVIEW_TYPES[level],
-                review_date=created,
-                requested_by=rng.choice(
-                    (
-                        ReviewRequester.SCHEDULED,
-                        ReviewRequester.SCHEDULED,
-                        ReviewRequester.SERVICE_USER,
-                        ReviewRequester.CARER,
-                    )
-                ),
-                mode=rng.choice((ContactMode.FACE_TO_FACE, ContactMode.TELEPHONE, ContactMode.VIDEO)),
-                service_user_attended=contributed,
-                carer_attended=bool(named_carers) and draft.chance(0.5),
-                completed=True,
-                outcome="Plan updated: goals reviewed and the crisis plan checked.",
-                next_review_date=review_date,
-                reviewer_staff_id=lead.staff_id,
-            )
-        )
+    _statements(draft, main)
+    if draft.welsh:
+        _ctp_areas(draft, main)
+    add_reviews(draft, main, level, previous)
     add_crisis_plans(draft, main, made)
     vcse_consents(draft, main)
     _shares(draft, main)
+
+
+def _previous_version(draft: Draft, plan_type: CarePlanType, title: str, created: date, version: int) -> CarePlan:
+    """The version the main plan replaced at its review: completed the day before."""
+    assert draft.episode is not None
+    start = max(draft.episode.start_date, created - timedelta(days=draft.rng.randint(120, 400)))
+    start = min(start, created - timedelta(days=1))
+    return draft.new_plan(
+        plan_type,
+        title,
+        start,
+        None,
+        None,
+        version=version - 1,
+        status=CarePlanStatus.COMPLETED,
+        end_date=created - timedelta(days=1),
+        description="What I wanted to work on before the last review.",
+    )
+
+
+def _statements(draft: Draft, main: CarePlan) -> None:
+    """Strengths and what matters most, in the person's words (DE-019, PRSB About Me)."""
+    if not draft.chance(0.8):
+        return
+    rng = draft.rng
+    for kind, texts, count in (
+        (PlanStatementKind.STRENGTH, _STRENGTHS, rng.randint(1, 2)),
+        (PlanStatementKind.WHAT_MATTERS, _WHAT_MATTERS, 1),
+    ):
+        for text in rng.sample(texts, count):
+            draft.add(
+                PlanStatement(
+                    statement_id=draft.new_id("ST"),
+                    care_plan_id=main.care_plan_id,
+                    kind=kind,
+                    description=text,
+                )
+            )
+
+
+def _ctp_areas(draft: Draft, main: CarePlan) -> None:
+    """The eight areas of a Welsh plan, each considered (EC-76), one now and then not yet."""
+    skipped = draft.rng.choice(MEASURE_AREAS) if draft.chance(0.3) else None
+    for area in MEASURE_AREAS:
+        considered = area is not skipped
+        draft.add(
+            CtpArea(
+                ctp_area_id=draft.new_id("AR"),
+                care_plan_id=main.care_plan_id,
+                area=area,
+                considered=considered,
+                action_needed=(area not in _CTP_SELF_MANAGED) if considered else None,
+                outcome=_CTP_OUTCOMES[area] if considered else None,
+            )
+        )
 
 
 def _shares(draft: Draft, main: CarePlan) -> None:

@@ -120,7 +120,10 @@ def _probe(context: MappingContext, count: int) -> FieldUse:
                 continue
             seen = [getattr(holder, field_name) for _, holder in holders[name]]
             tried = 0
-            for index, holder in holders[name]:
+            # records that hold a value first: a field filled only where another field is
+            # (an advance statement's summary, a declined DIALOG's reason) shows in those
+            filled = sorted(holders[name], key=lambda held: getattr(held[1], field_name) is None)
+            for index, holder in filled:
                 if tried >= _TRIES or (name, field_name) in carried:
                     break
                 value = getattr(holder, field_name)

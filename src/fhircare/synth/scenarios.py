@@ -9,7 +9,15 @@ from enum import StrEnum
 
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.codes import ContactRole, CoordinationRole, EpisodeStatus
-from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, DialogStatus, Jurisdiction
+from fhircare.source.local_codes import (
+    ConsentDecider,
+    ConsentDecisionType,
+    ConsentKind,
+    DialogStatus,
+    Jurisdiction,
+    LegalStatusKind,
+    NeedStatus,
+)
 
 
 class EdgeCase(StrEnum):
@@ -28,6 +36,14 @@ class EdgeCase(StrEnum):
     NEAREST_RELATIVE_NOT_INVOLVED = "nearest-relative-not-involved"  # EC-44
     BEST_INTERESTS_SHARING = "best-interests-sharing"  # EC-40
     CARE_COORDINATOR_LEAD = "care-coordinator-lead"  # DE-111, 002 ¶13 (CPA and Wales; by arrangement)
+    COMMUNITY_LEGAL_STATUS = "community-legal-status"  # DE-006, DD-06: CTO, guardianship, conditional discharge
+    DIALOG_NOT_APPROPRIATE = "dialog-not-appropriate"  # EC-60
+    UNMET_NEED = "unmet-need"  # DE-052, EC-75
+    CTP_AREA_SELF_MANAGED = "ctp-area-self-managed"  # EC-76
+    REVIEW_BY_REPRESENTATIVE = "review-by-representative"  # EC-52, EC-53
+    PLAN_VERSION_REPLACED = "plan-version-replaced"  # DD-13 (replaces)
+    MORE_HELP_GOAL = "more-help-goal"  # DE-154 (DIALOG+)
+    MEDICATION_ALERT = "medication-alert"  # DE-070 (depot, clozapine, lithium)
 
 
 #: the scenario each service user follows, by index modulo the length: every block of
@@ -47,8 +63,13 @@ SCENARIOS: tuple[str, ...] = (
     EdgeCase.INPATIENT_ADMISSION_AND_DISCHARGE,  # with Section 117 after-care
     EdgeCase.DEFAULT_LEAD_AT_DISCHARGE,
     EdgeCase.NEAREST_RELATIVE_NOT_INVOLVED,
-    EdgeCase.BEST_INTERESTS_SHARING,
-    "typical",
+    EdgeCase.BEST_INTERESTS_SHARING,  # DIALOG not appropriate; a review by a representative
+    EdgeCase.COMMUNITY_LEGAL_STATUS,  # guardianship or conditional discharge, clozapine
+    "typical",  # a goal from a DIALOG "more help" answer
+)
+#: Mental Health Act statuses that apply in the community (DD-06)
+COMMUNITY_STATUSES = frozenset(
+    {LegalStatusKind.CTO, LegalStatusKind.GUARDIANSHIP, LegalStatusKind.CONDITIONAL_DISCHARGE}
 )
 
 
@@ -100,4 +121,26 @@ def edge_cases(record: ServiceUserRecord, as_of: date) -> frozenset[EdgeCase]:
         found.add(EdgeCase.INPATIENT_ADMISSION_AND_DISCHARGE)
     if record.section_117:
         found.add(EdgeCase.SECTION_117)
+    found |= _issue_10_cases(record)
     return frozenset(found)
+
+
+def _issue_10_cases(record: ServiceUserRecord) -> set[EdgeCase]:
+    found: set[EdgeCase] = set()
+    if any(s.status in COMMUNITY_STATUSES for s in record.legal_statuses):
+        found.add(EdgeCase.COMMUNITY_LEGAL_STATUS)
+    if any(d.status is DialogStatus.NOT_APPROPRIATE for d in record.dialog_assessments):
+        found.add(EdgeCase.DIALOG_NOT_APPROPRIATE)
+    if any(n.status is NeedStatus.UNMET for n in record.needs):
+        found.add(EdgeCase.UNMET_NEED)
+    if any(a.considered and a.action_needed is False for a in record.ctp_areas):
+        found.add(EdgeCase.CTP_AREA_SELF_MANAGED)
+    if any(p.on_behalf_of_service_user and p.attended for p in record.review_participants):
+        found.add(EdgeCase.REVIEW_BY_REPRESENTATIVE)
+    if any(p.replaces_care_plan_id for p in record.care_plans):
+        found.add(EdgeCase.PLAN_VERSION_REPLACED)
+    if any(g.dialog_assessment_id for g in record.goals):
+        found.add(EdgeCase.MORE_HELP_GOAL)
+    if any(m.alert is not None for m in record.medications):
+        found.add(EdgeCase.MEDICATION_ALERT)
+    return found

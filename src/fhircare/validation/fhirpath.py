@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from fhirpathpy import compile as fp_compile
@@ -229,9 +230,20 @@ def _que_7(value: Any, env: EvalEnv) -> bool:
     return "answerBoolean" in value
 
 
+def _ras_2(value: Any, env: EvalEnv) -> bool:
+    """A probability given as a decimal is at most 100. With no decimal probability ``is``
+    is false, as in the HL7 validator, and the implication holds (fhirpathpy gives empty
+    for ``is`` on nothing, which would fail every prediction without a probability)."""
+    probability = value.get("probabilityDecimal") if isinstance(value, dict) else None
+    if isinstance(probability, bool) or not isinstance(probability, int | float | Decimal):
+        return True
+    return probability <= 100
+
+
 NATIVE: dict[tuple[str, str], Callable[[Any, EvalEnv], bool]] = {
     ("que-12", "enableWhen.count() > 2 implies enableBehavior.exists()"): _que_12,
     ("que-7", "operator = 'exists' implies (answer is Boolean)"): _que_7,
+    ("ras-2", "probability is decimal implies (probability as decimal) <= 100"): _ras_2,
     (
         "ctm-1",
         "onBehalfOf.exists() implies (member.resolve().iif(empty(), true, ofType(Practitioner).exists()))",

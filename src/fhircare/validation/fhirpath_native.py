@@ -198,13 +198,13 @@ def _care_plan_2(plan: Any, env: Any) -> bool:
 
 
 def _care_plan_3(plan: Any, env: Any) -> bool:
+    """A crisis or contingency plan has a crisis contact and points to an Observation
+    (what to look out for: issue 10 moved triggers and early warning signs there)."""
     if not _has_coding(_path(plan, "category", "coding"), _SNOMED, ("736253002", "325691000000100")):
         return True
     contents = _path(plan, "activity", "detail", "code", "coding")
-    system = _CS + "crisis-contingency-content"
-    return _has_coding(contents, system, ("crisis-contact",)) and _has_coding(
-        contents, system, ("trigger", "early-warning-sign")
-    )
+    pointed = any(info.get("type") == "Observation" for info in _dicts(_path(plan, "supportingInfo")))
+    return _has_coding(contents, _CS + "crisis-contingency-content", ("crisis-contact",)) and pointed
 
 
 def _performer_typed(performer: dict[str, Any]) -> bool:
@@ -320,7 +320,7 @@ NATIVE_BY_DIGEST: dict[tuple[str, str], Check] = {
     ("fhircare-nhs-number-1", "d9c47411e3b3112f"): _nhs_number_1,
     ("fhircare-care-plan-1", "e303d33b5b173c28"): _care_plan_1,
     ("fhircare-care-plan-2", "71fb389e24803783"): _care_plan_2,
-    ("fhircare-care-plan-3", "5d8ecc4b3c557a92"): _care_plan_3,
+    ("fhircare-care-plan-3", "7616b801e9d7c0f9"): _care_plan_3,
     ("fhircare-care-plan-4", "bb87a2d249078393"): _care_plan_4,
     ("fhircare-care-plan-5", "f10a58866c8db801"): _care_plan_5,
     ("fhircare-related-person-1", "fdeb36c40e6db9b6"): _related_person_1,

@@ -121,6 +121,51 @@ CARER_TOLD = {
     "sender": {"reference": CARER},
 }
 
+
+def profiled(rtype: str, rid: str, profile: str, **elements: Any) -> Json:
+    """A resource of one service user's record marked by its profile (issue 10's kinds)."""
+    subject = "patient" if rtype == "Consent" else ("for" if rtype == "Task" else "subject")
+    return {
+        "resourceType": rtype,
+        "id": rid,
+        "meta": {"profile": [SD + profile], "security": [CONFIDENTIAL_R]},
+        subject: {"reference": PATIENT},
+        **elements,
+    }
+
+
+TRIGGER = profiled("Observation", "trigger", "fhircare-crisis-plan-information", status="final")
+ADVANCE_STATEMENT = profiled("Observation", "advance", "fhircare-advance-statement", status="final")
+POINTER = profiled("DocumentReference", "pointer", "fhircare-crisis-plan-pointer", status="current")
+NEED = profiled("Condition", "need", "fhircare-need")
+STRENGTH = profiled("Observation", "strength", "fhircare-about-me", status="final")
+REVIEW = profiled("Encounter", "review", "fhircare-care-plan-review", status="finished")
+RISK = profiled("RiskAssessment", "risk", "fhircare-risk-assessment", status="final")
+DEPOT = profiled("MedicationStatement", "depot", "fhircare-medication-statement", status="active")
+DIALOG_ITEM = profiled("Observation", "item", "fhircare-dialog-item", status="final")
+DIALOG_DECLINED = profiled("Task", "declined", "fhircare-dialog-offer", status="rejected")
+CRISIS_POINTING = {
+    **care_plan("crisis3", CRISIS, [activity(LEAD, "crisis-contact")]),
+    "supportingInfo": [{"reference": "RiskAssessment/risk"}, {"reference": "MedicationStatement/depot"}],
+}
+S117_ENTITLEMENT = {
+    "resourceType": "Flag",
+    "id": "s117flag",
+    "meta": {"security": [CONFIDENTIAL_R]},
+    "status": "active",
+    "code": {"coding": [{"system": CS + "flag-code", "code": "section-117-aftercare"}]},
+    "subject": {"reference": PATIENT},
+    "extension": [
+        {
+            "url": SD + "section-117-aftercare",
+            "extension": [{"url": "responsibleOrganisation", "valueReference": {"reference": COUNCIL}}],
+        }
+    ],
+}
+S117_ENDED = {**S117_ENTITLEMENT, "id": "s117ended", "status": "inactive"}
+#: an Observation of none of the profiles the policy tells apart: the general kind
+UNPROFILED_TRIGGER = {**TRIGGER, "id": "bare", "meta": {"security": [CONFIDENTIAL_R]}}
+
 PLANS = ("CarePlan", "Goal", "CareTeam")
 ENCOUNTER = {"resourceType": "Encounter", "id": "adm", "status": "finished", "subject": {"reference": PATIENT}}
 EPISODE = {"resourceType": "EpisodeOfCare", "id": "ep", "status": "active", "patient": {"reference": PATIENT}}
@@ -511,6 +556,85 @@ ROWS = [
         CARER_TOLD,
         None,
     ),
+    # --- issue 10: what partners need to act on the plan, each kind to whom it is given
+    Row("gp sees what the crisis plan points to", O.GP, (), TRIGGER, "whole"),
+    Row("gp sees the advance statement", O.GP, (), ADVANCE_STATEMENT, "whole"),
+    Row("gp sees the needs the plan addresses", O.GP, (), NEED, "whole"),
+    Row("gp sees the service user's strengths", O.GP, (), STRENGTH, "whole"),
+    Row("gp sees the plan's reviews", O.GP, (), REVIEW, "whole"),
+    Row("gp sees medication it must know about", O.GP, (), DEPOT, "whole"),
+    Row("gp sees the section 117 entitlement", O.GP, (), S117_ENTITLEMENT, "whole"),
+    Row("gp does not see the risk assessment", O.GP, (), RISK, None),
+    Row("gp does not see DIALOG item scores", O.GP, (), DIALOG_ITEM, None),
+    Row("gp does not see a declined DIALOG offer", O.GP, (), DIALOG_DECLINED, None),
+    Row(
+        "a refusal of observations to the gp hides crisis information",
+        O.GP,
+        (consent("no", permit=False, actors=(GP_PRACTICE,), classes=("Observation",)),),
+        TRIGGER,
+        None,
+    ),
+    Row("urgent care finds the crisis plan pointer", O.URGENT_CARE, (patient(OTHER_GP),), POINTER, "whole"),
+    Row("urgent care sees triggers and warning signs", O.URGENT_CARE, (), TRIGGER, "whole"),
+    Row("urgent care sees the advance statement", O.URGENT_CARE, (), ADVANCE_STATEMENT, "whole"),
+    Row("urgent care sees the legal status flags", O.URGENT_CARE, (), S117_ENTITLEMENT, "whole"),
+    Row(
+        "a refusal to urgent care services hides the crisis plan",
+        O.URGENT_CARE,
+        (consent("no", permit=False, partner_types=("ambulance-service",), classes=("CarePlan",)),),
+        CRISIS_PLAN,
+        None,
+    ),
+    Row("urgent care does not see needs", O.URGENT_CARE, (), NEED, None),
+    Row("urgent care does not see the risk assessment", O.URGENT_CARE, (), RISK, None),
+    Row("urgent care does not see medication", O.URGENT_CARE, (), DEPOT, None),
+    Row("urgent care sees the risk assessment the crisis plan names", O.URGENT_CARE, (CRISIS_POINTING,), RISK, "whole"),
+    Row("urgent care sees the medication the crisis plan names", O.URGENT_CARE, (CRISIS_POINTING,), DEPOT, "whole"),
+    Row("gp sees the risk assessment the crisis plan names", O.GP, (CRISIS_POINTING,), RISK, "whole"),
+    Row(
+        "a refusal of risk assessments to urgent care wins",
+        O.URGENT_CARE,
+        (CRISIS_POINTING, consent("no", permit=False, actors=("Organization/ucc",), classes=("RiskAssessment",))),
+        RISK,
+        None,
+    ),
+    Row("urgent care does not see reviews", O.URGENT_CARE, (), REVIEW, None),
+    Row("urgent care does not see an unprofiled observation", O.URGENT_CARE, (), UNPROFILED_TRIGGER, None),
+    Row("vcse with a plan consent does not see crisis information", O.VCSE, (VCSE_CARE_PLANS,), TRIGGER, None),
+    Row("vcse with a crisis consent does not see triggers", O.VCSE, (VCSE_CRISIS,), TRIGGER, None),
+    Row(
+        "vcse sees DIALOG item scores when the consent covers them",
+        O.VCSE,
+        (consent("d", actors=(VCSE_ORG,), classes=("Observation",)),),
+        DIALOG_ITEM,
+        "whole",
+    ),
+    Row("vcse never sees risk", O.VCSE, (consent("all", actors=(VCSE_ORG,), classes=("RiskAssessment",)),), RISK, None),
+    Row("the la responsible sees the section 117 entitlement", O.LOCAL_AUTHORITY, (), S117_ENTITLEMENT, "whole"),
+    Row(
+        "the entitlement alone lets the la responsible see the patient",
+        O.LOCAL_AUTHORITY,
+        (S117_ENTITLEMENT,),
+        patient(),
+        "whole",
+    ),
+    Row("an ended entitlement does not open the patient", O.LOCAL_AUTHORITY, (S117_ENDED,), patient(), None),
+    Row("la does not see medication", O.LOCAL_AUTHORITY, (S117_ENTITLEMENT,), DEPOT, None),
+    Row("la does not see other flags", O.LOCAL_AUTHORITY, (S117_ENTITLEMENT,), NEAREST_RELATIVE_FLAG, None),
+    *[
+        Row(f"an involved trust sees {r['resourceType']}/{r['id']}", O.NHS_TRUST, (), r, "whole")
+        for r in (TRIGGER, POINTER, NEED, STRENGTH, REVIEW, RISK, DEPOT, DIALOG_ITEM, DIALOG_DECLINED)
+    ],
+    *[
+        Row(
+            f"the app sees {r['resourceType']}/{r['id']}",
+            O.SERVICE_USER_APP,
+            (consent("app", actors=("Organization/app",)),),
+            r,
+            "whole",
+        )
+        for r in (TRIGGER, ADVANCE_STATEMENT, POINTER, NEED, STRENGTH, REVIEW, RISK, DEPOT, DIALOG_ITEM)
+    ],
     # --- the administrator reads AuditEvents only
     Row("the administrator reads no record", O.ADMIN, (), MAIN, None),
     Row("the administrator reads no directory", O.ADMIN, (), DIRECTORY_ROLE, None),

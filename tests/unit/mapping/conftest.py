@@ -1,8 +1,9 @@
-"""Fixtures for the mapping tests: synthetic extracts read back in both shipped layouts,
+"""Fixtures for the mapping tests: synthetic extracts read back in every shipped layout,
 the mapping context, and validators over fhircare's profiles (and UK Core)."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from fhircare.mapping import MappingContext, check_consistency, map_service_user
 from fhircare.mapping.bundle import MappedBundle
 from fhircare.source.bundle import ServiceUserRecord
-from fhircare.source.mapping_file import TrustMapping, load_mapping
+from fhircare.source.mapping_file import TrustMapping, load_mapping, shipped_layouts
 from fhircare.source.reader import read_extract
 from fhircare.source.results import Accepted
 from fhircare.synth import SCENARIOS, synthesise
@@ -23,7 +24,7 @@ REPO = Path(__file__).resolve().parents[3]
 MAPPINGS = REPO / "mappings"
 UKCORE = REPO.parent / "shared" / "ukcore" / "package"
 UKCORE_GLOBAL = REPO / "profiles" / "ukcore-global"
-LAYOUTS = ("rio-like", "systmone-like")
+LAYOUTS = tuple(shipped_layouts(MAPPINGS))
 #: two blocks of scenarios: every edge case twice
 PATIENTS = 2 * len(SCENARIOS)
 SEED = 5
@@ -83,3 +84,31 @@ def ukcore_validator() -> Validator:
     if not UKCORE.is_dir():
         pytest.skip(f"UK Core reference copy not found at {UKCORE}")
     return Validator.create(igs=[UKCORE, UKCORE_GLOBAL])
+
+
+#: service users per layout in issue 10's done-when measures (test_partners_need.py): a
+#: modest count here; ``FHIRCARE_MEASURE_PATIENTS=500`` takes the figures the issue names
+MEASURE_PATIENTS = int(os.environ.get("FHIRCARE_MEASURE_PATIENTS", "150"))
+
+
+@pytest.fixture(scope="session")
+def measured_extracts(
+    tmp_path_factory: pytest.TempPathFactory, layouts: dict[str, TrustMapping]
+) -> dict[str, MappedRun]:
+    """``MEASURE_PATIENTS`` synthetic service users in each layout (same seed), read back and
+    mapped: the extracts issue 10's done-when measures are taken on."""
+    runs = {}
+    for name, mapping in layouts.items():
+        folder = tmp_path_factory.mktemp(f"measured-{name}")
+        synthesise(mapping, folder, patients=MEASURE_PATIENTS, seed=9)
+        runs[name] = map_folder(folder, mapping)
+    return runs
+
+
+@pytest.fixture(scope="session")
+def extract_500(tmp_path_factory: pytest.TempPathFactory, layouts: dict[str, TrustMapping]) -> MappedRun:
+    """500 synthetic service users in the rio-like layout, read back and mapped: the extract
+    issue 9's done-when measures are taken on."""
+    folder = tmp_path_factory.mktemp("safe-500")
+    synthesise(layouts["rio-like"], folder, patients=500, seed=9)
+    return map_folder(folder, layouts["rio-like"])

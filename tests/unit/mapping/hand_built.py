@@ -13,13 +13,14 @@ from pydantic import BaseModel
 
 from fhircare.source.assemble import make_bundle
 from fhircare.source.bundle import ServiceUserRecord
-from fhircare.source.care_plan import CarePlan, CarePlanAction
-from fhircare.source.care_team import CareTeamMember, Organisation, StaffMember, Team
+from fhircare.source.care_plan import MEASURE_AREAS, CarePlan, CarePlanAction, CtpArea
+from fhircare.source.care_team import CareTeamMember, Organisation, Service, StaffMember, Team
 from fhircare.source.codes import (
     ActivityStatus,
     CareCoordinationArrangement,
     CarePlanStatus,
     CarePlanType,
+    ContactWhen,
     CoordinationRole,
     CrisisContingencyContent,
     Discipline,
@@ -27,6 +28,7 @@ from fhircare.source.codes import (
     Gender,
     NhsNumberStatus,
     PartnerOrganisationType,
+    UrgentCareServiceType,
 )
 from fhircare.source.episode import CareArrangement, CareEpisode
 from fhircare.source.local_codes import Jurisdiction, MemberKind, PerformerKind, ServiceLine
@@ -44,6 +46,8 @@ GP = "HB-GP"
 LOCAL_AUTHORITY = "HB-LA"
 ICB = "HB-ICB"
 VCSE = "HB-VCSE"
+CRISIS_LINE = "HB-LINE"
+CRISIS_LINE_PHONE = "01632 960 799"
 START = date(2024, 1, 8)
 
 
@@ -66,6 +70,8 @@ def directory() -> list[BaseModel]:
                     discipline=Discipline.SOCIAL_WORK),
         StaffMember(staff_id=PSYCHIATRIST, family_name="Doctor", given_name="Dee", team_id=TEAM,
                     discipline=Discipline.PSYCHIATRIST),
+        Service(service_id=CRISIS_LINE, name="Hand Built 24-hour crisis line",
+                service_type=UrgentCareServiceType.CRISIS_LINE, phone=CRISIS_LINE_PHONE, available_24_7=True),
     ]  # fmt: skip
 
 
@@ -99,9 +105,14 @@ def member(n: int, kind: MemberKind, member_id: str | None, **fields: object) ->
 
 
 def _plans(*, welsh: bool, contact_lead: bool) -> list[BaseModel]:
+    """The main plan and its crisis plan; while a lead is awaited, the safety plan made at
+    assessment (004 §3.4; in Wales no Care and Treatment Plan exists before a care
+    coordinator does, who writes it: 001 ¶136)."""
+    waiting = not contact_lead
+    plan_type = CarePlanType.SAFETY_PLAN if waiting else CarePlanType.WELSH_CTP if welsh else CarePlanType.PCSP
     main = CarePlan(
         care_plan_id="HB-CP1", service_user_id=SU, episode_id="HB-EP1",
-        plan_type=CarePlanType.WELSH_CTP if welsh else CarePlanType.PCSP, version=1,
+        plan_type=plan_type, version=1,
         status=CarePlanStatus.ACTIVE, created_on=START, start_date=START, agreed_on=START,
         author_staff_id=LEAD if contact_lead else MANAGER, next_review_date=date(2025, 9, 1),
         service_user_contributed=True,
@@ -109,16 +120,26 @@ def _plans(*, welsh: bool, contact_lead: bool) -> list[BaseModel]:
     crisis = main.model_copy(
         update={"care_plan_id": "HB-CP2", "plan_type": CarePlanType.CRISIS_PLAN, "parent_care_plan_id": "HB-CP1"}
     )
+    crisis_id = "HB-CP1" if waiting else "HB-CP2"
     who = (PerformerKind.STAFF, LEAD) if contact_lead else (PerformerKind.TEAM, TEAM)
     actions = [
-        CarePlanAction(action_id="HB-AC1", care_plan_id="HB-CP2", description="Not sleeping.",
+        CarePlanAction(action_id="HB-AC1", care_plan_id=crisis_id, description="Not sleeping.",
                        performer_kind=PerformerKind.SERVICE_USER, status=ActivityStatus.IN_PROGRESS,
                        content=CrisisContingencyContent.TRIGGER),
-        CarePlanAction(action_id="HB-AC2", care_plan_id="HB-CP2", description="Call the named lead or the crisis line.",
+        CarePlanAction(action_id="HB-AC2", care_plan_id=crisis_id, description="Weekdays: call the named lead.",
                        performer_kind=who[0], performer_id=who[1], status=ActivityStatus.IN_PROGRESS,
-                       content=CrisisContingencyContent.CRISIS_CONTACT),
+                       content=CrisisContingencyContent.CRISIS_CONTACT, contact_when=ContactWhen.OFFICE_HOURS),
+        CarePlanAction(action_id="HB-AC3", care_plan_id=crisis_id, description="Out of hours: the crisis line.",
+                       performer_kind=PerformerKind.SERVICE, performer_id=CRISIS_LINE,
+                       status=ActivityStatus.IN_PROGRESS, content=CrisisContingencyContent.CRISIS_CONTACT,
+                       contact_when=ContactWhen.OUT_OF_HOURS),
     ]  # fmt: skip
-    return [main, crisis, *actions]
+    areas = [
+        CtpArea(ctp_area_id=f"HB-AR{n}", care_plan_id="HB-CP1", area=area, considered=True, action_needed=n % 2 == 0,
+                outcome="Discussed and agreed.")
+        for n, area in enumerate(MEASURE_AREAS)
+    ] if welsh and not waiting else []  # fmt: skip
+    return [main, *([] if waiting else [crisis]), *actions, *areas]
 
 
 def record(

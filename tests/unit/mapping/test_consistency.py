@@ -14,6 +14,7 @@ from fhircare.mapping import Inconsistency, check_consistency
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.codes import (
     CarePlanType,
+    ContactWhen,
     CoordinationRole,
     CrisisContingencyContent,
     EpisodeStatus,
@@ -150,8 +151,52 @@ def test_an_active_plan_without_a_next_review(run: MappedRun) -> None:
 def test_a_crisis_plan_without_whom_to_contact(run: MappedRun) -> None:
     record = _find(run, lambda r: any(p.plan_type is CarePlanType.CRISIS_PLAN for p in r.care_plans))
     actions = tuple(a for a in record.actions if a.content is not CrisisContingencyContent.CRISIS_CONTACT)
+    found = check_consistency(record.model_copy(update={"actions": actions}), AS_OF)
+    # nobody to contact at all, and so nobody around the clock either
+    assert {i.field for i in found} == {"plan_type"}
+    assert any("crisis-contact" in i.reason for i in found) and any("24 hours" in i.reason for i in found)
+
+
+def _around_the_clock(record: ServiceUserRecord) -> Any:
+    """The active crisis plan's out-of-hours contact that answers 24/7 (a service)."""
+    services = {v.service_id: v for v in record.services}
+    plans = {p.care_plan_id for p in record.care_plans if p.plan_type is CarePlanType.CRISIS_PLAN}
+    return next(
+        a
+        for a in record.actions
+        if a.care_plan_id in plans
+        and a.performer_kind is PerformerKind.SERVICE
+        and a.contact_when in (ContactWhen.OUT_OF_HOURS, ContactWhen.ANY_TIME)
+        and services[a.performer_id or ""].available_24_7
+    )
+
+
+def _has_crisis_plan(record: ServiceUserRecord) -> bool:
+    return any(p.plan_type is CarePlanType.CRISIS_PLAN and p.status.value == "active" for p in record.care_plans)
+
+
+def test_a_crisis_plan_whose_24_hour_contact_is_for_office_hours_only(run: MappedRun) -> None:
+    """H08: a 24-hour line named only for office hours leaves nobody to call at night."""
+    record = _find(run, _has_crisis_plan)
+    plans = {p.care_plan_id for p in record.care_plans if p.plan_type is CarePlanType.CRISIS_PLAN}
+    actions = tuple(
+        a.model_copy(update={"contact_when": ContactWhen.OFFICE_HOURS})
+        if a.care_plan_id in plans and a.contact_when is not None
+        else a
+        for a in record.actions
+    )
     found = _only(check_consistency(record.model_copy(update={"actions": actions}), AS_OF))
-    assert found.field == "plan_type" and "crisis-contact" in found.reason
+    assert found.field == "plan_type" and "24 hours a day" in found.reason
+
+
+def test_a_crisis_contact_that_is_no_longer_running(run: MappedRun) -> None:
+    """H08: a closed service is never published as whom to call."""
+    record = _find(run, _has_crisis_plan)
+    action = _around_the_clock(record)
+    service = next(v for v in record.services if v.service_id == action.performer_id)
+    closed = service.model_copy(update={"active": False})
+    found = check_consistency(_replace(record, "services", service, closed), AS_OF)
+    assert any(i.record is action and i.field == "performer_id" and "no longer running" in i.reason for i in found)
 
 
 def test_a_goal_expressed_by_a_team(run: MappedRun) -> None:

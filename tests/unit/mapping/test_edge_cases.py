@@ -4,9 +4,12 @@ both layouts."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
-from fhircare.source.codes import CoordinationRole, DialogItem, EpisodeStatus
+from fhircare.source.care_plan import MEASURE_AREAS
+from fhircare.source.codes import CoordinationRole, EpisodeStatus
 from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, DialogStatus
 from fhircare.synth import DEFAULT_AS_OF, EdgeCase, edge_cases
 from tests.unit.mapping.conftest import LAYOUTS, MappedRun
@@ -208,7 +211,7 @@ def _never_a_contact(bundle: Bundle, person: dict[str, object], deny: dict[str, 
     flags = [f for f in bundle.all("Flag") if has_code([f["code"]], CS + "flag-code", "do-not-involve")]
     [flag] = [f for f in flags if any(bundle.resolve(e["valueReference"]) is person for e in f["extension"])]
     assert bundle.resolve(flag["subject"]) is bundle.one("Patient")
-    assert flag["meta"]["security"] == [{"system": V3_CONFIDENTIALITY, "code": "N"}]
+    assert flag["meta"]["security"] == [{"system": V3_CONFIDENTIALITY, "code": "N", "display": "normal"}]
     name = person["name"][0]["family"]  # type: ignore[index]
     assert name in flag["code"]["text"] and flag["status"] == "active"
     if deny is not None:
@@ -255,19 +258,25 @@ def test_best_interests_sharing(mapped_runs: dict[str, MappedRun], layout: str) 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_dialog_declined(mapped_runs: dict[str, MappedRun], layout: str) -> None:
-    """DE-153: the offer is recorded, every item asked and declined, and no score made."""
+    """DE-153, EC-60: a declined offer is a Task, rejected with its reason: never a
+    completed response, no item score, no mean score (they would inflate completion and
+    paired-score counts)."""
     run = mapped_runs[layout]
     for su in _cases(run, EdgeCase.DIALOG_DECLINED):
         record, bundle = run.records[su], Bundle(run.bundles[su])
         for declined in (d for d in record.dialog_assessments if d.status is DialogStatus.DECLINED):
-            response = bundle.identified("QuestionnaireResponse", declined.dialog_assessment_id)
-            assert response["status"] == "completed"
-            assert [i["linkId"] for i in response["item"]] == [item.value for item in DialogItem]
-            reasons = {e["valueCode"] for i in response["item"] for e in i["extension"]}
-            assert reasons == {"asked-declined"} and not any("answer" in i for i in response["item"])
-            scores = [o for o in bundle.all("Observation") if bundle.resolve(o["derivedFrom"][0]) is response]
-            assert scores == []
-            assert declined.declined_reason in response["text"]["div"]  # type: ignore[operator]
+            assert not bundle.all("QuestionnaireResponse")
+            offer = bundle.identified("Task", declined.dialog_assessment_id)
+            assert offer["status"] == "rejected"
+            assert codes(offer["statusReason"]) == {(CS + "dialog-not-completed-reason", "declined")}
+            assert offer["statusReason"]["text"] == declined.declined_reason
+            assert bundle.resolve(offer["for"]) is bundle.one("Patient")
+            assert offer["input"][0]["valueCanonical"].startswith("https://fhir.fhircare.nhs.uk/Questionnaire/dialog|")
+            assert not [
+                o
+                for o in bundle.all("Observation")
+                if o["meta"]["profile"][0].endswith(("dialog-item", "dialog-score"))
+            ]
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -279,15 +288,33 @@ def test_welsh_service_user(mapped_runs: dict[str, MappedRun], layout: str) -> N
         bundle = Bundle(run.bundles[su])
         patient = bundle.one("Patient")
         assert patient["communication"] == [
-            {"language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "cy"}]}, "preferred": True}
+            {
+                "language": {"coding": [{"system": "urn:ietf:bcp:47", "code": "cy", "display": "Welsh"}]},
+                "preferred": True,
+            }
         ]
         plans = bundle.all("CarePlan")
-        [main] = [p for p in plans if has_code(p["category"], CS + "care-plan-type", "welsh-care-and-treatment-plan")]
+        [main] = [
+            p
+            for p in plans
+            if has_code(p["category"], CS + "care-plan-type", "welsh-care-and-treatment-plan")
+            and p["status"] == "active"
+        ]
         arrangements = [part(e, "arrangement") for e in extensions(main, "care-coordination-arrangement")]
         assert arrangements and all(next(iter(codes(a)))[1].startswith("wales-") for a in arrangements)
         for sub_type in ("736253002", "325691000000100"):  # crisis plan, contingency plan
             [sub] = [p for p in plans if has_code(p["category"], SNOMED, sub_type)]
             assert bundle.resolve(sub["partOf"][0]) is main
+        # the care coordinator is named on the plan (001 ¶150), and it is the care team's
+        [named] = extensions(main, "named-lead")
+        lead = _current_lead(bundle.one("CareTeam"))
+        assert bundle.resolve(named["valueReference"]) is bundle.resolve(lead["member"])  # type: ignore[arg-type]
+        assert has_code(lead["role"], ROLE, "care-coordinator")  # type: ignore[arg-type]
+        # each of the eight areas once, considered or not, with the outcome (EC-76)
+        areas = extensions(main, "ctp-area")
+        assert sorted(next(iter(codes(part(a, "area"))))[1] for a in areas) == sorted(a.value for a in MEASURE_AREAS)
+        for area in areas:
+            assert (part(area, "outcome") is not None) is part(area, "considered")
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
@@ -297,10 +324,14 @@ def test_section_117(mapped_runs: dict[str, MappedRun], layout: str) -> None:
     for su in _cases(run, EdgeCase.SECTION_117):
         record, bundle = run.records[su], Bundle(run.bundles[su])
         [entitlement] = record.section_117
-        stay = next(s for s in record.inpatient_stays if s.discharged_at is not None)
-        assert stay.discharged_at is not None and entitlement.start_date == stay.discharged_at.date()
-        main_plans = [p for p in bundle.all("CarePlan") if "partOf" not in p]
+        left = [s.discharged_at.date() for s in record.inpatient_stays if s.discharged_at is not None]
+        left += [ls.end_date + timedelta(days=1) for ls in record.legal_statuses if ls.end_date is not None]
+        assert entitlement.start_date in left  # from leaving hospital (001 ¶163)
+        main_plans = [p for p in bundle.all("CarePlan") if "partOf" not in p and p["status"] == "active"]
         [after_care] = [e for p in main_plans for e in extensions(p, "section-117-aftercare")]
+        # and on the service user, whatever plan is open (EC-25)
+        [flag] = [f for f in bundle.all("Flag") if has_code([f["code"]], CS + "flag-code", "section-117-aftercare")]
+        assert extensions(flag, "section-117-aftercare") == [after_care] and flag["status"] == "active"
         assert part(after_care, "period") == {"start": entitlement.start_date.isoformat()}
         assert codes(part(after_care, "detentionSection")) == {
             (CS + "mha-section", entitlement.detention_section.value)
@@ -364,5 +395,8 @@ def test_inpatient_admission_and_discharge(mapped_runs: dict[str, MappedRun], la
 
 
 def test_every_edge_case_is_tested() -> None:
-    tested = {name.removeprefix("test_").replace("_", "-") for name in globals() if name.startswith("test_")}
+    from tests.unit.mapping import test_edge_cases_partners as partners  # issue 10's edge cases
+
+    names = [*globals(), *vars(partners)]
+    tested = {name.removeprefix("test_").replace("_", "-") for name in names if name.startswith("test_")}
     assert {case.value for case in EdgeCase} - tested == set()

@@ -31,17 +31,17 @@ from fhircare.source.codes import (
 )
 from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, LegalBasis, SharedInformation
 from fhircare.source.mapping_file import TrustMapping
-from fhircare.synth import synthesise
+from fhircare.synth import SCENARIOS
 from fhircare.validation.api import Validator
 from tests.unit.mapping import hand_built as hb
-from tests.unit.mapping.conftest import AS_OF, MappedRun, errors, map_folder
+from tests.unit.mapping.conftest import AS_OF, MappedRun, errors
 from tests.unit.mapping.fhir_helpers import CS, SD, Bundle, codes, extensions, has_code
 
 V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 ROLE = CS + "care-team-role"
 LEAD_ROLES = {r.value for r in CoordinationRole if r.is_lead}
-DIRECTORY_TYPES = {"Organization", "Practitioner", "PractitionerRole"}
+DIRECTORY_TYPES = {"Organization", "Practitioner", "PractitionerRole", "HealthcareService", "Location"}
 
 #: (regime, arrangement, the lead role it uses)
 REGIMES = [
@@ -286,13 +286,6 @@ def test_carer_information_withheld_from_the_service_user_is_labelled_data(
 # --- a 500-user synthetic extract ------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def extract_500(tmp_path_factory: pytest.TempPathFactory, layouts: dict[str, TrustMapping]) -> MappedRun:
-    folder = tmp_path_factory.mktemp("safe-500")
-    synthesise(layouts["rio-like"], folder, patients=500, seed=9)
-    return map_folder(folder, layouts["rio-like"])
-
-
 #: what each coverage says in the narrative, decided from the coded provision alone
 _PLANS = {"CarePlan", "Goal", "CareTeam"}
 _CRISIS = {"736253002", "325691000000100", "safety-plan"}
@@ -408,7 +401,7 @@ def test_no_bundle_holds_a_telecom_of_a_person_not_to_be_involved(extract_500: M
     telecom of theirs is in their bundle, and their number is in no string of it (telecom,
     narrative, ...) unless someone else in that bundle has the same number."""
     people = [(su, c) for su, r in extract_500.records.items() for c in r.contacts if c.do_not_involve]
-    assert len(people) >= 2 * (500 // 14) and all(c.phone for _, c in people)
+    assert len(people) >= 2 * (500 // len(SCENARIOS)) and all(c.phone for _, c in people)
     for su, contact in people:
         bundle = Bundle(extract_500.bundles[su])
         person = bundle.identified("RelatedPerson", contact.contact_id)

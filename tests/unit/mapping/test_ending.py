@@ -1,0 +1,64 @@
+"""Ending what the extract no longer holds (mapping/ending.py): every resource fhircare
+makes, of every type, still validates against its profile (and base R4) once ended, so the
+shared record can take it; and each type is ended as its rule says."""
+
+from __future__ import annotations
+
+import copy
+from datetime import date
+from typing import Any
+
+import pytest
+
+from fhircare.mapping.ending import end_resource, is_withdrawn
+from fhircare.validation.api import Validator
+from tests.unit.mapping.conftest import LAYOUTS, MappedRun, errors
+
+DAY = date(2025, 7, 2)
+
+
+def _ended_bundle(bundle: dict[str, Any]) -> dict[str, Any]:
+    ended = copy.deepcopy(bundle)
+    for entry in ended["entry"]:
+        entry["resource"] = end_resource(entry["resource"], DAY)
+    return ended
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_ended_resource_validates(
+    mapped_runs: dict[str, MappedRun], layout: str, profiles_validator: Validator
+) -> None:
+    types: set[str] = set()
+    for mapped in mapped_runs[layout].bundles.values():
+        ended = _ended_bundle(mapped.bundle)
+        assert errors(profiles_validator.validate(ended)) == [], mapped.service_user_id
+        types |= {e["resource"]["resourceType"] for e in ended["entry"]}
+        assert all(is_withdrawn(e["resource"]) for e in ended["entry"])
+    assert {"Task", "RiskAssessment", "MedicationStatement", "DocumentReference", "Condition", "Flag"} <= types
+
+
+def _first(run: MappedRun, resource_type: str, test: Any = lambda r: True) -> dict[str, Any]:
+    return next(
+        r for mapped in run.bundles.values() for r in mapped.resources if r["resourceType"] == resource_type and test(r)
+    )
+
+
+def test_each_new_type_ends_as_its_rule_says(mapped_runs: dict[str, MappedRun]) -> None:
+    run = mapped_runs["rio-like"]
+    pointer = end_resource(_first(run, "DocumentReference", lambda r: r["status"] == "current"), DAY)
+    assert pointer["status"] == "superseded"  # urgent care no longer finds it as the current plan
+    risk = end_resource(_first(run, "RiskAssessment"), DAY)
+    assert risk["status"] == "unknown"
+    depot = _first(
+        run, "MedicationStatement", lambda r: any(e["url"].endswith("next-dose-due") for e in r.get("extension", []))
+    )
+    ended = end_resource(depot, DAY)
+    assert ended["status"] == "unknown" and not any(
+        e["url"].endswith("next-dose-due") for e in ended.get("extension", [])
+    )
+    offer = _first(run, "Task")
+    assert end_resource(offer, DAY)["status"] == offer["status"]  # a declined offer stays declined
+    need = end_resource(_first(run, "Condition"), DAY)
+    assert need["clinicalStatus"]["coding"][0]["code"] == "inactive"
+    legal = end_resource(_first(run, "Flag", lambda r: r["status"] == "active" and "section117" not in str(r)), DAY)
+    assert legal["status"] == "inactive" and legal["period"]["end"] == DAY.isoformat()
