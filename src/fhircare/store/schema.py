@@ -121,6 +121,17 @@ resources = Table(
     Column("origin", JSON),
 )
 
+# What a sync asks of every stored resource (is it up to date on the target, who holds its
+# identifier system) without reading its content: a covering index (migration 0003).
+Index(
+    "ix_resources_sync",
+    resources.c.resource_type,
+    resources.c.identifier_system,
+    resources.c.resource_id,
+    resources.c.content_hash,
+    resources.c.service_user_id,
+)
+
 resource_versions = Table(
     "resource_versions",
     metadata,
