@@ -164,8 +164,8 @@ def _read_datetime(text: str, fmt: str) -> datetime:
     match = fast.fullmatch(text)
     if match is None:
         raise ValueError("does not match the format exactly")
-    parts = [int(part) for part in match.groups()]
-    return datetime(parts[2], parts[1], parts[0], *parts[3:])
+    day, month, year, hour, minute, *second = (int(part) for part in match.groups())
+    return datetime(year, month, day, hour, minute, second[0] if second else 0)
 
 
 def parse_datetime(text: str, formats: Sequence[str], zone: tzinfo) -> datetime:
