@@ -20,7 +20,8 @@ from fhircare.mapping.context import MappingContext
 from fhircare.source.assemble import Assembler
 from fhircare.source.mapping_file import load_mapping
 from fhircare.source.results import ReadResult
-from fhircare.store.load import LoadRequest, LoadSummary, load_extract
+from fhircare.store.load import LoadRequest, LoadSummary
+from fhircare.store.reading import load_extract
 from fhircare.synth import synthesise
 from tests.unit.store.conftest import AS_OF, MAPPING
 
