@@ -273,24 +273,24 @@ def main() -> None:
             "--rejects", str(work / "rejects.jsonl"), env=env,
         )  # fmt: skip
         resources = sum(sum(v.values()) for v in loaded["load"]["resources"].values())
-        for server in servers:
+        print(f"\nbench/sync: {args.patients} service users, {resources} resources, concurrency {args.concurrency}")
+        print(f"  load (read, map, validate, store):  {load_s:8.1f} s", flush=True)
+        seed = 9
+        for server in servers:  # one server after another, each reported when done
             print(f"full sync to {server.name} ...", file=sys.stderr)
             full_sync(server, store, env, args.concurrency, figures[server.name])
-        seed = 9
-        for _round in range(args.rounds):
-            for server in servers:
+            for _round in range(args.rounds):
                 print(f"incremental run against {server.name} ...", file=sys.stderr)
                 incremental(server, extract, work, env, args, seed, figures[server.name])
                 seed += 1
+            server.stop()
+            report(args.patients, resources, load_s, figures[server.name])
+            sys.stdout.flush()
     finally:
         for server in servers:
             server.stop()
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"\nbench/sync: {args.patients} service users, {resources} resources, concurrency {args.concurrency}")
-    print(f"  load (read, map, validate, store):  {load_s:8.1f} s")
-    for server in servers:
-        report(args.patients, resources, load_s, figures[server.name])
 
 
 if __name__ == "__main__":
