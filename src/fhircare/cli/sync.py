@@ -1,7 +1,7 @@
 """``fhircare load``, ``fhircare sync`` and ``fhircare run``: an extract into the record
 store, the store's outbox to a target FHIR server, or both.
 
-Thin: options are parsed here, the work is done by :mod:`fhircare.store.load` and
+Thin: options are parsed here, the work is done by :mod:`fhircare.store.reading` and
 :mod:`fhircare.sync.engine`, and their summaries are printed as tables (or, with
 ``--format json``, as one JSON object on stdout).
 """
@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from fhircare.source.results import Problem
-    from fhircare.store.load import ExtractReport, LoadSummary
+    from fhircare.store.load import LoadSummary
+    from fhircare.store.reading import ExtractReport
     from fhircare.sync.engine import SyncSummary
 
 
@@ -179,7 +180,8 @@ def _load(
     from fhircare.source.limits import ReadLimits
     from fhircare.source.mapping_file import load_mapping
     from fhircare.store.fingerprint import file_sha256, run_fingerprint
-    from fhircare.store.load import LoadRequest, RemovalPolicy, load_extract
+    from fhircare.store.load import LoadRequest, RemovalPolicy
+    from fhircare.store.reading import load_extract
     from fhircare.workspace import OutputFile, WorkFolder
 
     if not extract.is_dir():

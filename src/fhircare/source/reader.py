@@ -26,8 +26,9 @@ file or column (references to records that could not be read) name it as their c
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
@@ -201,12 +202,18 @@ class Extract:
 
     def __iter__(self) -> Iterator[ReadResult]:
         """Each service user in id order: Accepted, or Rejected with every problem."""
+        return self.results()
+
+    def results(self, skip: Container[str] = ()) -> Iterator[ReadResult]:
+        """As iterating, without the service users in ``skip`` (not even assembled)."""
         if self._directory is None:
             raise RuntimeError("an Extract is read inside `with read_extract(...) as extract:`")
         assembler = Assembler(self.mapping, self._store, self._directory, self.causes)
         root = str(self.file_problems[0]) if self.file_problems else None
         try:
             for su in self._store.service_users(DIRECTORY_TYPES):
+                if su in skip:
+                    continue
                 try:
                     result = assembler.assemble(su)
                 except sqlite3.Error:
@@ -222,6 +229,22 @@ class Extract:
                     yield Rejected(su, tuple(_caused(p, root) for p in problems))
                 else:
                     yield result
+        except sqlite3.Error as exc:
+            raise _store_failure(self._work.parent, exc) from None
+
+    def row_digests(self) -> Iterator[tuple[str, bytes | None]]:
+        """Per service user, in id order: a digest of everything their result is made of
+        (their rows and the trust directory's, but not where the rows stand in the files),
+        so equal digests give equal results; None when it cannot vouch for that (the extract
+        is unusable, or a line that could not be read may be theirs). A load compares them
+        with the last load's to skip unchanged service users (store/fingerprint.py)."""
+        if self._directory is None:
+            raise RuntimeError("an Extract is read inside `with read_extract(...) as extract:`")
+        directory = self._store.directory_digest(DIRECTORY_TYPES)
+        try:
+            for su, rows in self._store.service_user_digests():
+                trusted = rows is not None and not self.unusable
+                yield su, hashlib.sha256(directory + rows).digest() if trusted and rows is not None else None
         except sqlite3.Error as exc:
             raise _store_failure(self._work.parent, exc) from None
 

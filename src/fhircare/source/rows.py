@@ -350,8 +350,8 @@ def _row(record: _Record, header: list[str], fmt: FileFormat, name: str) -> RawR
     if cells is None:
         assert record.reason is not None
         return BrokenRow(Problem(name, record.line, None, record.reason), _cells_of(record.text, fmt))
-    values: dict[str, object] = dict(zip(header, cells, strict=False))
-    if any(_UNDECODED.search(cell) for cell in cells):
+    if _UNDECODED.search("".join(cells)):  # one search: joining makes no undecoded byte
+        values: dict[str, object] = dict(zip(header, cells, strict=False))
         problem = Problem(name, record.line, None, f"holds bytes that are not valid {fmt.encoding}")
         return BrokenRow(problem, _cells_of(record.text, fmt), values)
     if len(cells) != len(header):

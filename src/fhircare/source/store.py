@@ -19,6 +19,7 @@ row, and the reader rejects everyone (:meth:`RowStore.unresolved_blocked`).
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,6 +86,15 @@ class StoredRow:
 _COLUMNS = (
     "r.rtype, r.rkey, r.su, r.own_su, r.parent_type, r.parent_key, r.parent_su, r.file, r.line, r.data, r.problems,"
     " r.source"
+)
+
+
+#: what a row's digest covers besides its data: all but where it stands (seq, file, line)
+#: and what follows from its data and type (its key, its parent's key); problems as stored
+#: (their text names the line, which only makes a digest differ more often)
+_DIGESTED = (
+    "quote(r.rtype) || ',' || r.source || ',' || quote(r.own_su) || ',' || quote(r.parent_su) || ','"
+    " || quote(r.problems) || ',' || ifnull(length(r.data), -1) || ';'"
 )
 
 
@@ -233,6 +243,49 @@ class RowStore:
             (su,),
         )
         return [_row(values[:-1], values[-1]) for values in cursor]
+
+    def directory_digest(self, directory_types: tuple[str, ...]) -> bytes:
+        """A digest of the directory rows (staff, teams, organisations): everything
+        assembling reads of them but where they stand (file, line)."""
+        marks = ",".join("?" * len(directory_types))
+        digest = hashlib.sha256()
+        for described, data, duplicate in self.db.execute(
+            f"SELECT {_DIGESTED}, r.data, d.places IS NOT NULL FROM rows r"
+            f" LEFT JOIN dups d ON d.rtype = r.rtype AND d.rkey = r.rkey WHERE r.rtype IN ({marks}) ORDER BY r.seq",
+            directory_types,
+        ):
+            digest.update(f"{described}{duplicate};".encode())
+            digest.update(data or b"")
+        return digest.digest()
+
+    def service_user_digests(self) -> Iterator[tuple[str, bytes | None]]:
+        """A digest of each service user's rows, in the order of :meth:`service_users`
+        (None when a line that could not be read may be theirs, or an id of theirs is
+        duplicated: they are rejected anyway): everything assembling reads of them but
+        where they stand (file, line). One query, streamed."""
+        known = {str(su) for (su,) in self.db.execute("SELECT su FROM known")}
+        untrusted = {str(su) for (su,) in self.db.execute("SELECT DISTINCT su FROM blocked WHERE su IS NOT NULL")}
+        untrusted.update(
+            str(su)
+            for (su,) in self.db.execute(
+                "SELECT DISTINCT r.su FROM dups d JOIN rows r ON r.rtype = d.rtype AND r.rkey = d.rkey"
+                " WHERE r.su IS NOT NULL"
+            )
+        )
+        rows = self.db.execute(
+            f"SELECT r.su, {_DIGESTED}, r.data FROM rows r WHERE r.su IS NOT NULL ORDER BY r.su, r.seq"
+        )
+        current: str | None = None
+        digest = hashlib.sha256()
+        for su, described, data in rows:
+            if su != current:
+                if current is not None and current in known:
+                    yield current, None if current in untrusted else digest.digest()
+                current, digest = su, hashlib.sha256()
+            digest.update(described.encode())
+            digest.update(data or b"")
+        if current is not None and current in known:
+            yield current, None if current in untrusted else digest.digest()
 
     def blocked_for(self, su: str) -> list[Problem]:
         """The problems of the rows that could not be used and might be ``su``'s."""

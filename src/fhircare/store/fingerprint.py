@@ -5,6 +5,16 @@ extract is mapped as of and fhircare's own code and profiles; validation adds th
 implementation guides loaded. A service user whose records hash to the fingerprint the
 store kept from the last load, under the same run fingerprint, is not mapped again: that
 is what makes a daily load of a large, mostly unchanged extract quick.
+
+Two fingerprints are kept per service user. The *rows* fingerprint hashes the extract rows
+their records are read from, and the trust directory's rows (staff, teams, organisations),
+as the reader grouped them, before any record is built (``Extract.row_digests``): when it
+is what the store kept, the service user is not even read into records. The *records*
+fingerprint hashes the records read (``model_dump_json``, the directory entries they refer
+to included): when a directory row changed, every service user's rows fingerprint differs,
+their records are read again, and only those whose records changed are mapped again. Where
+a row stands in its file (file name, line) is in neither: the next day's extract, with new
+file names and rows in new places, still matches.
 """
 
 from __future__ import annotations
@@ -68,3 +78,7 @@ def file_sha256(path: Path) -> str:
 
 def service_user_fingerprint(record_json: bytes, run: str) -> str:
     return hashlib.sha256(run.encode() + b"\n" + record_json).hexdigest()
+
+
+def rows_fingerprint(row_digest: bytes, run: str) -> str:
+    return hashlib.sha256(run.encode() + b"\n" + row_digest).hexdigest()

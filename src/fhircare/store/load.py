@@ -18,7 +18,7 @@ is reported, never ended.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,14 +32,13 @@ import fhircare
 from fhircare.mapping.bundle import MappedBundle
 from fhircare.mapping.context import MappingContext
 from fhircare.mapping.run import MapOutcome, map_results
-from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_schema import TrustMapping
 from fhircare.source.results import Accepted, Problem, ReadResult
 from fhircare.store import outbox, records
 from fhircare.store.canonical import StoredForm, stored_forms
 from fhircare.store.changes import Change, Held, Planned, plan_gone, plan_mapped
 from fhircare.store.db import writer
-from fhircare.store.fingerprint import file_sha256, service_user_fingerprint
+from fhircare.store.fingerprint import file_sha256, rows_fingerprint, service_user_fingerprint
 from fhircare.validation.engine import Validator
 
 _log = structlog.get_logger("fhircare.load")
@@ -146,6 +145,10 @@ class Loader:
         self._targets: list[int] = []
         self._states: dict[str, records.ServiceUserState] = {}
         self._seen: set[str] = set()
+        #: rows fingerprints of the service users still to read (see unchanged_rows)
+        self._rows: dict[str, str] = {}
+        #: rows fingerprints of service users whose records were found unchanged, to store
+        self._rows_to_record: dict[str, str] = {}
 
     # --- the run ------------------------------------------------------------------------
 
@@ -172,12 +175,33 @@ class Loader:
             _log.info("interrupted runs found", count=interrupted)
         return self.summary.run_id
 
+    def unchanged_rows(self, digests: Iterable[tuple[str, bytes | None]]) -> set[str]:
+        """The service users whose extract rows are as they were at the last load that
+        mapped them (``digests``: ``Extract.row_digests``): counted read and unchanged here,
+        they need not be read at all. The others' rows fingerprints are kept for
+        :meth:`load_one`."""
+        unchanged = set()
+        for su, digest in digests:
+            if digest is None:
+                continue
+            found = rows_fingerprint(digest, self.request.run_fingerprint)
+            state = self._states.get(su)
+            if state is not None and state.status == "present" and state.rows_fingerprint == found:
+                unchanged.add(su)
+            else:
+                self._rows[su] = found
+        self._seen.update(unchanged)
+        self.summary.service_users["read"] += len(unchanged)
+        self.summary.service_users["unchanged"] += len(unchanged)
+        return unchanged
+
     def load_one(self, result: ReadResult) -> None:
         """Store one service user the reader gives."""
         su = result.service_user_id
         self._seen.add(su)
         self.summary.service_users["read"] += 1
         fingerprint = None
+        rows = self._rows.pop(su, None)
         if isinstance(result, Accepted):
             fingerprint = service_user_fingerprint(
                 result.record.model_dump_json().encode(), self.request.run_fingerprint
@@ -185,6 +209,8 @@ class Loader:
             state = self._states.get(su)
             if state is not None and state.status == "present" and state.fingerprint == fingerprint:
                 self.summary.service_users["unchanged"] += 1
+                if rows is not None and rows != state.rows_fingerprint:
+                    self._remember_rows(su, rows)
                 return
         try:
             outcome = next(map_results([result], self.request.mapping, self.request.context, self.validator))
@@ -195,10 +221,28 @@ class Loader:
             self._reject(outcome)
             return
         assert fingerprint is not None
-        self._store_mapped(su, outcome.mapped, fingerprint)
+        self._store_mapped(su, outcome.mapped, fingerprint, rows)
+
+    def _remember_rows(self, su: str, rows: str) -> None:
+        """The rows fingerprint of a service user whose records were found unchanged though
+        their rows were not (a directory row changed): stored in batches."""
+        self._rows_to_record[su] = rows
+        if len(self._rows_to_record) >= 500:
+            self._store_rows_fingerprints()
+
+    def _store_rows_fingerprints(self) -> None:
+        if not self._rows_to_record:
+            return
+        with self.write.begin() as conn:
+            records.record_rows_fingerprints(conn, self._rows_to_record)
+        for su, rows in self._rows_to_record.items():
+            state = self._states[su]
+            self._states[su] = records.ServiceUserState(su, state.status, state.fingerprint, state.missing_runs, rows)
+        self._rows_to_record.clear()
 
     def finish(self, *, complete: bool) -> LoadSummary:
         """Decide on missing service users (only after a complete read) and close the run."""
+        self._store_rows_fingerprints()
         if complete:
             self._removals()
         now = _utcnow()
@@ -223,7 +267,7 @@ class Loader:
                 outcome.service_user_id, "rejected", None, 0
             )
 
-    def _store_mapped(self, su: str, mapped: MappedBundle, fingerprint: str) -> None:
+    def _store_mapped(self, su: str, mapped: MappedBundle, fingerprint: str, rows: str | None = None) -> None:
         origins = [
             {"file": s.origin.file, "line": s.origin.line} if s.origin is not None else None for s in mapped.sources
         ]
@@ -242,8 +286,10 @@ class Loader:
                 return
             records.write_changes(conn, planned, self.summary.run_id, _utcnow())
             self._enqueue(conn, su, planned)
-            records.record_seen(conn, su, fingerprint, self.summary.run_id, known=su in self._states)
-        self._after_commit(su, planned, fingerprint)
+            records.record_seen(
+                conn, su, fingerprint, self.summary.run_id, known=su in self._states, rows_fingerprint=rows
+            )
+        self._after_commit(su, planned, fingerprint, rows)
 
     def _dedupe_shared(self, shared: list[StoredForm]) -> list[StoredForm]:
         """Shared resources already stored by this run are not written again; one that a
@@ -293,7 +339,7 @@ class Loader:
         shared_keys = [f"{p.form.resource_type}/{p.form.resource_id}" for p in changed if p.form.is_shared]
         outbox.enqueue(conn, self._targets, outbox.SHARED, shared_keys, self.summary.run_id, now)
 
-    def _after_commit(self, su: str, planned: list[Planned], fingerprint: str) -> None:
+    def _after_commit(self, su: str, planned: list[Planned], fingerprint: str, rows: str | None) -> None:
         """Keep the in-memory views in step with what was committed, and count."""
         changed_own = False
         for item in planned:
@@ -313,7 +359,7 @@ class Loader:
             elif item.writes:
                 changed_own = True
         self.summary.service_users["changed" if changed_own else "unchanged"] += 1
-        self._states[su] = records.ServiceUserState(su, "present", fingerprint, 0)
+        self._states[su] = records.ServiceUserState(su, "present", fingerprint, 0, rows)
 
     # --- service users the extract no longer holds ----------------------------------------
 
@@ -349,63 +395,3 @@ class Loader:
         for item in planned:
             self.summary.resources[(item.form.resource_type, item.change.value)] += 1
         self.summary.service_users["ended"] += 1
-
-
-@dataclass
-class ExtractReport:
-    """What reading the extract found beyond each service user: root causes (a missing file
-    or column: the first thing to fix), rows a rule of the mapping file ignored, optional
-    files that were absent."""
-
-    usable: bool = False
-    causes: list[str] = field(default_factory=list)
-    ignored: dict[str, int] = field(default_factory=dict)
-    absent_optional: list[str] = field(default_factory=list)
-
-
-def load_extract(
-    engine: Engine,
-    request: LoadRequest,
-    validator: Validator | None,
-    *,
-    workdir: Path | None = None,
-    limits: ReadLimits | None = None,
-    on_problem: Callable[[Problem, str], None] = lambda _p, _s: None,
-    on_rows: Callable[[int], None] | None = None,
-    on_total: Callable[[int], None] | None = None,
-    on_service_user: Callable[[], None] | None = None,
-) -> tuple[LoadSummary, ExtractReport]:
-    """Load one extract (holding the store's load lock). Returns the summary and what
-    reading found; an unusable extract (a file the mapping needs is missing or unreadable)
-    changes nothing the store holds and ends no one."""
-    from fhircare.source.reader import read_extract
-    from fhircare.store.locks import LOAD, store_lock
-
-    report = ExtractReport()
-    with store_lock(engine, LOAD):
-        loader = Loader(engine, request, validator, on_problem=on_problem)
-        loader.start()
-        complete = False
-        try:
-            with read_extract(
-                request.extract_dir, request.mapping, workdir=workdir, on_rows=on_rows, limits=limits
-            ) as source:
-                for problem in [*source.file_problems, *source.directory_problems]:
-                    on_problem(problem, "read")
-                if on_total is not None:
-                    on_total(source.service_user_count())
-                if not source.unusable:
-                    for result in source:
-                        loader.load_one(result)
-                        if on_service_user is not None:
-                            on_service_user()
-                for problem in source.unattributed_problems():
-                    on_problem(problem, "read")
-                complete = not source.unusable
-                report.causes = list(dict.fromkeys(str(p) for p in source.file_problems))
-                report.ignored = dict(source.ignored)
-                report.absent_optional = [str(p) for p in source.absent_optional]
-        finally:
-            summary = loader.finish(complete=complete)
-    report.usable = complete
-    return summary, report

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, literal, or_, select, text, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -125,18 +125,29 @@ def enqueue(
     conn.execute(statement, rows)
 
 
-def reconcile(conn: Connection, target_id: int, now: datetime) -> int:
+@dataclass(frozen=True)
+class Reconciled:
+    #: groups found not up to date on the target (queued unless already pending)
+    queued: int
+    #: (resource type, identifier system) of stored resources the target is not known to
+    #: hold at all: only for those must the sync find out who holds an identifier
+    unheld: frozenset[tuple[str, str]]
+
+
+def reconcile(conn: Connection, target_id: int, now: datetime) -> Reconciled:
     """Enqueue every group holding a stored resource the target has not accepted in its
     current form. Run before each sync: whatever was enqueued or not (a store filled
-    before the target was known, a crash between two writes), nothing is left behind."""
+    before the target was known, a crash between two writes), nothing is left behind.
+    One pass over the stored resources (a covering index: their content is not read)."""
     held = target_resources.alias("held")
-    group = case(
-        (resources.c.service_user_id.is_(None), resources.c.resource_type + literal("/") + resources.c.resource_id),
-        else_=resources.c.service_user_id,
-    )
-    kind = case((resources.c.service_user_id.is_(None), literal(SHARED)), else_=literal(SERVICE_USER))
     stale = (
-        select(kind.label("kind"), group.label("group_key"))
+        select(
+            resources.c.service_user_id,
+            resources.c.resource_type,
+            resources.c.resource_id,
+            resources.c.identifier_system,
+            held.c.resource_id.is_(None).label("unheld"),
+        )
         .select_from(
             resources.outerjoin(
                 held,
@@ -148,12 +159,20 @@ def reconcile(conn: Connection, target_id: int, now: datetime) -> int:
             )
         )
         .where(or_(held.c.synced_hash.is_(None), held.c.synced_hash != resources.c.content_hash))
-        .distinct()
     )
-    found = [(r.kind, r.group_key) for r in conn.execute(stale)]
-    for kind_name in (SHARED, SERVICE_USER):
-        enqueue(conn, [target_id], kind_name, [g for k, g in found if k == kind_name], None, now)
-    return len(found)
+    shared: set[str] = set()
+    own: set[str] = set()
+    unheld: set[tuple[str, str]] = set()
+    for row in conn.execute(stale):
+        if row.service_user_id is None:
+            shared.add(f"{row.resource_type}/{row.resource_id}")
+        else:
+            own.add(row.service_user_id)
+        if row.unheld and row.identifier_system is not None:
+            unheld.add((row.resource_type, row.identifier_system))
+    enqueue(conn, [target_id], SHARED, sorted(shared), None, now)
+    enqueue(conn, [target_id], SERVICE_USER, sorted(own), None, now)
+    return Reconciled(len(shared) + len(own), frozenset(unheld))
 
 
 # --- claiming and settling ----------------------------------------------------------------
@@ -390,21 +409,17 @@ def forget_held(conn: Connection, target_id: int, keys: Iterable[tuple[str, str]
         )
 
 
-def identifier_census(conn: Connection, target_id: int) -> list[tuple[str, str, int, int]]:
-    """Per (resource type, identifier system) of the stored resources: how many the store
-    holds and how many of those the target is known to hold."""
-    stored = dict(
-        ((r[0], r[1]), int(r[2]))
-        for r in conn.execute(
-            select(resources.c.resource_type, resources.c.identifier_system, func.count())
-            .where(resources.c.identifier_system.is_not(None))
-            .group_by(resources.c.resource_type, resources.c.identifier_system)
-        )
-    )
-    held = dict(
-        ((r[0], r[1]), int(r[2]))
-        for r in conn.execute(
-            select(resources.c.resource_type, resources.c.identifier_system, func.count())
+def identifier_census(
+    conn: Connection, target_id: int, pairs: Iterable[tuple[str, str]]
+) -> list[tuple[str, str, int, int]]:
+    """Per (resource type, identifier system) asked for: how many the store holds and how
+    many of those the target is known to hold (index range scans, one pair at a time)."""
+    found = []
+    for rtype, system in sorted(set(pairs)):
+        of_pair = and_(resources.c.resource_type == rtype, resources.c.identifier_system == system)
+        stored = conn.execute(select(func.count()).select_from(resources).where(of_pair)).scalar_one()
+        held = conn.execute(
+            select(func.count())
             .select_from(
                 resources.join(
                     target_resources,
@@ -415,11 +430,10 @@ def identifier_census(conn: Connection, target_id: int) -> list[tuple[str, str, 
                     ),
                 )
             )
-            .where(resources.c.identifier_system.is_not(None))
-            .group_by(resources.c.resource_type, resources.c.identifier_system)
-        )
-    )
-    return [(rtype, system, count, held.get((rtype, system), 0)) for (rtype, system), count in sorted(stored.items())]
+            .where(of_pair)
+        ).scalar_one()
+        found.append((rtype, system, int(stored), int(held)))
+    return found
 
 
 def service_user_with_held(
@@ -461,17 +475,7 @@ def service_user_with_held(
 
 def shared_held(conn: Connection, target_id: int) -> dict[tuple[str, str], TargetHeld]:
     """What the target holds of every shared resource (few: the trust's directory)."""
-    rows = conn.execute(
-        select(target_resources)
-        .join(
-            resources,
-            and_(
-                resources.c.resource_type == target_resources.c.resource_type,
-                resources.c.resource_id == target_resources.c.resource_id,
-            ),
-        )
-        .where(target_resources.c.target_id == target_id, resources.c.service_user_id.is_(None))
+    keys = conn.execute(
+        select(resources.c.resource_type, resources.c.resource_id).where(resources.c.service_user_id.is_(None))
     )
-    return {
-        (r.resource_type, r.resource_id): TargetHeld(r.server_id, r.server_version, r.etag, r.synced_hash) for r in rows
-    }
+    return target_held(conn, target_id, [(r.resource_type, r.resource_id) for r in keys])

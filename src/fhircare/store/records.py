@@ -24,6 +24,8 @@ class ServiceUserState:
     status: str
     fingerprint: str | None
     missing_runs: int
+    #: the fingerprint of the extract rows the records were read from (store.fingerprint)
+    rows_fingerprint: str | None = None
 
 
 # --- extract runs ---------------------------------------------------------------------
@@ -88,16 +90,28 @@ def service_user_states(conn: Connection) -> dict[str, ServiceUserState]:
             service_users.c.status,
             service_users.c.fingerprint,
             service_users.c.missing_runs,
+            service_users.c.rows_fingerprint,
         )
     )
     return {
-        r.service_user_id: ServiceUserState(r.service_user_id, r.status, r.fingerprint, r.missing_runs) for r in rows
+        r.service_user_id: ServiceUserState(
+            r.service_user_id, r.status, r.fingerprint, r.missing_runs, r.rows_fingerprint
+        )
+        for r in rows
     }
 
 
-def record_seen(conn: Connection, su: str, fingerprint: str, run_id: int, known: bool) -> None:
+def record_seen(
+    conn: Connection, su: str, fingerprint: str, run_id: int, known: bool, rows_fingerprint: str | None = None
+) -> None:
     """The service user was in this extract and mapped."""
-    values = {"status": "present", "fingerprint": fingerprint, "last_seen_run": run_id, "missing_runs": 0}
+    values = {
+        "status": "present",
+        "fingerprint": fingerprint,
+        "rows_fingerprint": rows_fingerprint,
+        "last_seen_run": run_id,
+        "missing_runs": 0,
+    }
     if known:
         conn.execute(update(service_users).where(service_users.c.service_user_id == su).values(**values))
     else:
@@ -111,7 +125,7 @@ def record_rejected(conn: Connection, su: str, run_id: int, known: bool) -> None
         conn.execute(
             update(service_users)
             .where(service_users.c.service_user_id == su)
-            .values(rejected_run=run_id, last_seen_run=run_id, missing_runs=0, fingerprint=None)
+            .values(rejected_run=run_id, last_seen_run=run_id, missing_runs=0, fingerprint=None, rows_fingerprint=None)
         )
     else:
         conn.execute(
@@ -135,8 +149,20 @@ def record_ended(conn: Connection, su: str, run_id: int) -> None:
     conn.execute(
         update(service_users)
         .where(service_users.c.service_user_id == su)
-        .values(status="ended", ended_run=run_id, fingerprint=None)
+        .values(status="ended", ended_run=run_id, fingerprint=None, rows_fingerprint=None)
     )
+
+
+def record_rows_fingerprints(conn: Connection, fingerprints: Mapping[str, str]) -> None:
+    """Service users whose records were found as they were (their rows were not): the
+    fingerprint of their rows now, so that the next load need not read them."""
+    if fingerprints:
+        conn.execute(
+            update(service_users)
+            .where(service_users.c.service_user_id == bindparam("su"))
+            .values(rows_fingerprint=bindparam("rows")),
+            [{"su": su, "rows": rows} for su, rows in fingerprints.items()],
+        )
 
 
 # --- resources ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ reads and writes through, and a test checks that the migrated schema equals it.
 - ``extract_runs``: one row per ``fhircare load`` (when, which files with their hashes,
   the counts), so every stored version says which extract it came from.
 - ``service_users``: each service user the store has seen, whether the last extract held
-  them, and the fingerprint of what they were mapped from (to skip unchanged ones).
+  them, and the fingerprints of what they were read and mapped from (to skip unchanged ones).
 - ``resources``: the current version of every mapped resource: canonical JSON, its
   sha256, the business identifier, the service user it belongs to (NULL for resources
   many service users share: organisations, staff, their roles, services).
@@ -89,6 +89,9 @@ service_users = Table(
     Column("status", String(16), nullable=False),
     #: what the records were mapped from (source record, mapping file, code, as-of day)
     Column("fingerprint", String(64)),
+    #: what the records were read from: the extract rows (and the trust directory's), the
+    #: mapping file, code, as-of day; equal rows are not even read into records again
+    Column("rows_fingerprint", String(64)),
     Column("first_seen_run", Integer, ForeignKey("extract_runs.id"), nullable=False),
     Column("last_seen_run", Integer, ForeignKey("extract_runs.id")),
     #: extracts in a row that did not hold this service user
@@ -116,6 +119,17 @@ resources = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     #: the extract row this version was made from: {"file", "line"} (for reports)
     Column("origin", JSON),
+)
+
+# What a sync asks of every stored resource (is it up to date on the target, who holds its
+# identifier system) without reading its content: a covering index (migration 0003).
+Index(
+    "ix_resources_sync",
+    resources.c.resource_type,
+    resources.c.identifier_system,
+    resources.c.resource_id,
+    resources.c.content_hash,
+    resources.c.service_user_id,
 )
 
 resource_versions = Table(

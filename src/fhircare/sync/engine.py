@@ -162,6 +162,8 @@ class SyncEngine:
         self._target_id = 0
         #: (type, identifier system) pairs the target holds only what fhircare recorded
         self._complete: set[tuple[str, str]] = set()
+        #: (type, identifier system) pairs of stored resources the target is not known to hold
+        self._unheld: frozenset[tuple[str, str]] = frozenset()
         #: what the target holds of the shared resources, read once they are sent
         self._shared_held: dict[tuple[str, str], TargetHeld] = {}
         self._evidence: RunEvidence | None = None
@@ -189,7 +191,7 @@ class SyncEngine:
         now = utcnow()
         with self.write.begin() as conn:
             self._target_id = outbox.ensure_target(conn, self.client.base_url, now)
-            outbox.reconcile(conn, self._target_id, now)
+            self._unheld = outbox.reconcile(conn, self._target_id, now).unheld
             store = records.store_id(conn)
             trust = records.trust_of_latest_run(conn)
             pending = sum(
@@ -209,9 +211,13 @@ class SyncEngine:
         and is created without asking the server first (one count per pair, instead of one
         search per resource: a first load into an empty server asks nothing else). When
         the counts differ (a crash between sending and recording, a change on the server),
-        every such resource is looked up by its identifier before it is sent."""
+        every such resource is looked up by its identifier before it is sent. Only the pairs
+        of resources the target is not known to hold at all are counted: a daily sync that
+        only updates asks nothing."""
+        if not self._unheld:
+            return
         with self.engine.connect() as conn:
-            census = outbox.identifier_census(conn, self._target_id)
+            census = outbox.identifier_census(conn, self._target_id, self._unheld)
         for rtype, system, stored, held in census:
             if stored == held:
                 continue  # nothing of this pair left to resolve

@@ -191,10 +191,13 @@ def plan_transaction(
     bundle_entries: list[bytes] = []
     targets: list[Json] = []
     for resource in outgoing:
-        body = orjson.loads(rewrite_references(resource.content, replace))
+        body = rewrite_references(resource.content, replace)
         found = held.get(resource.key)
         if found is not None:
-            body["id"] = found.server_id
+            if found.server_id != resource.resource_id:  # held under the server's own id
+                parsed = orjson.loads(body)
+                parsed["id"] = found.server_id
+                body = orjson.dumps(parsed)
             url, if_match = f"{resource.resource_type}/{found.server_id}", _etag(found)
             targets.append({"reference": url})
         else:
@@ -204,8 +207,15 @@ def plan_transaction(
         if if_match:
             request["ifMatch"] = if_match
         entries.append(PlannedEntry(resource.key, resource.content_hash, "PUT", url, if_match, resource.origin))
+        # the stored canonical JSON goes in as it is (not parsed and written again)
         bundle_entries.append(
-            orjson.dumps({"fullUrl": f"urn:uuid:{resource.resource_id}", "resource": body, "request": request})
+            b'{"fullUrl":'
+            + orjson.dumps(f"urn:uuid:{resource.resource_id}")
+            + b',"resource":'
+            + body
+            + b',"request":'
+            + orjson.dumps(request)
+            + b"}"
         )
     if evidence is not None and outgoing:
         provenance = sync_provenance(

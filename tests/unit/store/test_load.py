@@ -257,7 +257,7 @@ def test_changes_are_queued_for_every_known_target_and_a_new_target_gets_everyth
     now = datetime.now(UTC)
     with writer(engine).begin() as conn:
         first = outbox.ensure_target(conn, "http://first.example/fhir", now)
-        queued = outbox.reconcile(conn, first, now)
+        queued = outbox.reconcile(conn, first, now).queued
     shared = sum(1 for (_t, _i), r in stored(engine).items() if r["service_user_id"] is None)
     assert queued == len(records) + shared
 
