@@ -64,9 +64,16 @@ class BindingChecker:
                 f"ValueSet {vs} not found by the validator, so the code cannot be checked",
             )
             return
-        results = [(s, c, self.terminology.check(vs, s, c)[0]) for s, c in codings]
-        if any(m is Membership.IN for _, _, m in results):
-            return
+        # the expansion in hand answers each coding (Terminology.check would look it up
+        # again per coding); any coding in the value set settles it
+        contains = exp.contains
+        memberships = []
+        for s, c in codings:
+            membership = contains(s, c)
+            if membership is Membership.IN:
+                return
+            memberships.append(membership)
+        results = [(s, c, m) for (s, c), m in zip(codings, memberships, strict=True)]
         if all(m is Membership.UNKNOWN for _, _, m in results):
             shown = ", ".join(f"{s}#{c}" if s else c for s, c, _ in results)
             sink.warning(

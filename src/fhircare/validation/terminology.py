@@ -41,8 +41,9 @@ class Expansion:
 
     def contains(self, system: str | None, code: str) -> Membership:
         if system is None:
-            if any(code in codes for codes in self.codes.values()):
-                return Membership.UNKNOWN if self.uncertain_systems else Membership.IN
+            for codes in self.codes.values():  # a plain loop: this runs for every bound code
+                if code in codes:
+                    return Membership.UNKNOWN if self.uncertain_systems else Membership.IN
             return Membership.UNKNOWN if self.unknown_systems else Membership.NOT_IN
         if code in self.codes.get(system, ()):
             if system in self.uncertain_systems or "*" in self.uncertain_systems:
