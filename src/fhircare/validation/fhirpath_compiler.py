@@ -395,6 +395,12 @@ def _short_circuit(dominant: bool, left: Fn, right: Fn) -> Fn:
 
 
 def _comparable(value: Any) -> Any:
+    # the usual cases first, without the round trip through str(): an int converts to
+    # Decimal exactly, and a Decimal (a literal) is already what the round trip would give
+    if type(value) is int:
+        return Decimal(value)
+    if type(value) is Decimal:
+        return value
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float | Decimal):
