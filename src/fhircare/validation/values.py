@@ -40,6 +40,8 @@ def equals_fixed(value: Any, fixed: Any) -> bool:
 
 def matches_pattern(value: Any, pattern: Any) -> bool:
     """Pattern match: the value has at least what the pattern has (FHIR pattern[x])."""
+    if type(pattern) is str:  # the usual leaf (a system, a code): equal or not
+        return bool(value == pattern)
     if isinstance(pattern, dict):
         if not isinstance(value, dict):
             return False
