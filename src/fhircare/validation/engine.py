@@ -438,7 +438,10 @@ class Validator:
                 check_attachment(value, loc, w.sink)
             elif type_code == "Identifier":
                 check_identifier(value, loc, w.sink)
-            elif type_code in ("Coding", "CodeableConcept"):
+            elif type_code == "Coding":
+                # a CodeableConcept's codings are each checked here, as the walk of the
+                # CodeableConcept reaches them (at the same locations): checking them again
+                # from the CodeableConcept only found the same issues, which the sink drops
                 self.bindings.check_codes(value, type_code, loc, w.sink)
         if node.has_value_rules and (not profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
