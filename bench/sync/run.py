@@ -96,19 +96,33 @@ def bare_replay(store_url: str, target: str, concurrency: int) -> tuple[float, i
         chunk = ordered[start : start + 49]
         first_bundles.append(plan_transaction(chunk, sent, group_key="s", target_url=target, evidence=evidence).bundle)
         sent.update({r.key: _held(r.resource_id) for r in chunk})
-    bundles = []
+    # each service user's transactions, split as the sync engine splits them (a service user
+    # with more resources than one transaction holds takes several, sent one after another)
+    per_user: list[list[bytes]] = []
     for group in groups:
-        outgoing = [Outgoing(s.resource_type, s.resource_id, s.content, s.content_hash, s.identifier) for s in group]
-        bundles.append(plan_transaction(outgoing, sent, group_key="su", target_url=target, evidence=evidence).bundle)
+        outgoing = dependency_order(
+            [Outgoing(s.resource_type, s.resource_id, s.content, s.content_hash, s.identifier) for s in group]
+        )
+        held = dict(sent)
+        chunks = []
+        for start in range(0, len(outgoing), 49):
+            chunk = outgoing[start : start + 49]
+            chunks.append(plan_transaction(chunk, held, group_key="su", target_url=target, evidence=evidence).bundle)
+            held.update({r.key: _held(r.resource_id) for r in chunk})
+        per_user.append(chunks)
     client = httpx.Client(timeout=300, limits=httpx.Limits(max_connections=concurrency))
     headers = {"Content-Type": "application/fhir+json", "Prefer": "return=minimal"}
+
+    def send_user(chunks: list[bytes]) -> None:
+        for bundle in chunks:
+            client.post(f"{target}/", content=bundle, headers=headers).raise_for_status()
+
     started = time.perf_counter()
     for bundle in first_bundles:
         client.post(f"{target}/", content=bundle, headers=headers).raise_for_status()
     with ThreadPoolExecutor(concurrency) as pool:
-        for answer in pool.map(lambda b: client.post(f"{target}/", content=b, headers=headers), bundles):
-            answer.raise_for_status()
-    return time.perf_counter() - started, len(first_bundles) + len(bundles)
+        list(pool.map(send_user, per_user))
+    return time.perf_counter() - started, len(first_bundles) + sum(len(chunks) for chunks in per_user)
 
 
 def _held(server_id: str) -> Any:

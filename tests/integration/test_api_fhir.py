@@ -72,7 +72,18 @@ def test_etag_and_if_none_match(api: Api) -> None:
 
 
 def test_everything_is_what_the_caller_may_see(api: Api) -> None:
-    patient_id, _ = _registered_patient(api)
+    # a service user registered with the GP partner who has a DIALOG rating on record (the
+    # GP must not see it; the trust must)
+    db = api.db()
+    rated = {
+        str(value).rsplit("/", 1)[-1]
+        for (value,) in db.execute(
+            "SELECT value FROM search_index WHERE resource_type='QuestionnaireResponse' AND param='patient'"
+        )
+    }
+    registered = api.get("Patient", api.token("gp"), params={"_count": "100"}).json()["entry"]
+    gp_patients = [p["resource"]["id"] for p in registered]
+    patient_id = next(p for p in gp_patients if p in rated)
     by_gp = api.get(f"Patient/{patient_id}/$everything", api.token("gp")).json()
     by_trust = api.get(f"Patient/{patient_id}/$everything", api.token("trust")).json()
     gp_types = {e["resource"]["resourceType"] for e in by_gp["entry"]}

@@ -372,7 +372,7 @@ def _sync_tables(summary: SyncSummary) -> list[Table]:
     rows.add_column("what")
     rows.add_column("count", justify="right")
     labels = {
-        "sent": "transactions sent",
+        "sent": "outbox rows sent (a service user or shared records each)",
         "up-to-date": "already up to date",
         "replanned": "re-planned after a conflict",
         "dead-lettered": "dead-lettered",
@@ -382,6 +382,8 @@ def _sync_tables(summary: SyncSummary) -> list[Table]:
         count = summary.rows.get(key, 0)
         style = "red" if key in ("dead-lettered", "failed") and count else ""
         rows.add_row(Text(label, style=style), str(count))
+        if key == "sent":
+            rows.add_row("transactions committed", str(summary.transactions))
     server = summary.server_seconds
     rows.add_row(
         "seconds (wall / fhircare CPU / waiting on the server)",

@@ -90,6 +90,9 @@ class SyncSummary:
     resources: Counter[tuple[str, str]] = field(default_factory=Counter)
     #: outbox rows: sent, up-to-date, dead-lettered, failed, replanned
     rows: Counter[str] = field(default_factory=Counter)
+    #: transactions the target committed (a row of more than ``max_entries`` resources takes
+    #: several, each with its own Provenance)
+    transactions: int = 0
     wall_seconds: float = 0.0
     #: time spent waiting for the server's answers (summed over workers)
     server_seconds: float = 0.0
@@ -113,6 +116,7 @@ class SyncSummary:
             "target": self.target,
             "server": self.software,
             "rows": dict(sorted(self.rows.items())),
+            "transactions": self.transactions,
             "resources": by_type,
             "wallSeconds": round(self.wall_seconds, 3),
             "serverSeconds": round(self.server_seconds, 3),
@@ -402,6 +406,8 @@ class SyncEngine:
                     self._retry_later(entry, "an answer that is not a usable transaction-response", writing)
                     return
                 sent += 1
+                with self._lock:
+                    self.summary.transactions += 1
                 if last:
                     self._count_row(entry, "sent")
                     return
