@@ -228,6 +228,14 @@ def test_a_resource_the_server_refuses_is_dead_lettered_with_its_outcome_and_ret
     assert letter.group_key == row.service_user_id
     assert letter.http_status and 400 <= letter.http_status < 500
     assert letter.outcome["resourceType"] == "OperationOutcome"
+    # the next sync does not send the same refused data again, yet still fails: the record
+    # is not on the target until someone fixes it
+    unchanged = cli("sync", "--target", fhir_server.base_url, "--store", url, "--format", "json")
+    assert unchanged.exit_code == 1, unchanged.output
+    assert not summary(unchanged)["sync"]["rows"].get("dead-lettered")
+    assert summary(unchanged)["sync"]["openDeadLetters"] == 1
+    with engine.connect() as conn:
+        assert len(conn.execute(select(dead_letters)).all()) == 1
     with engine.begin() as conn:
         conn.execute(
             update(resources)
@@ -238,6 +246,7 @@ def test_a_resource_the_server_refuses_is_dead_lettered_with_its_outcome_and_ret
     assert retried.exit_code == 0 and "Requeued 1" in retried.output
     again = cli("sync", "--target", fhir_server.base_url, "--store", url, "--format", "json")
     assert again.exit_code == 0, again.output
+    assert summary(again)["sync"]["openDeadLetters"] == 0
     with engine.connect() as conn:
         pending = conn.execute(select(outbox).where(outbox.c.status == "pending")).all()
     assert not pending

@@ -52,7 +52,8 @@ class SummaryFormat(StrEnum):
 
 EXIT_CODES = (
     "Exit codes: 0 everything loaded and synced; 1 some service users were rejected, some rows were"
-    " dead-lettered or could not be sent yet, or removals were refused (see the summary); 2 unusable input"
+    " dead-lettered (now or before, and not fixed since) or could not be sent yet, or removals were refused"
+    " (see the summary); 2 unusable input"
     " (a missing folder or file, a wrong mapping file, a store written by a newer fhircare, a store another"
     " load is using) or an unusable target (unreachable, not FHIR R4, lacking transactions or conditional"
     " update, refusing fhircare's credentials)."
@@ -384,6 +385,11 @@ def _sync_tables(summary: SyncSummary) -> list[Table]:
         rows.add_row(Text(label, style=style), str(count))
         if key == "sent":
             rows.add_row("transactions committed", str(summary.transactions))
+    style = "red" if summary.open_dead_letters else ""
+    rows.add_row(
+        Text("open dead letters (not on the target: fhircare outbox dead-letters)", style=style),
+        str(summary.open_dead_letters),
+    )
     server = summary.server_seconds
     rows.add_row(
         "seconds (wall / fhircare CPU / waiting on the server)",
@@ -404,7 +410,9 @@ def _sync_tables(summary: SyncSummary) -> list[Table]:
 
 
 def _sync_exit(summary: SyncSummary) -> int:
-    return EXIT_FAILURE if summary.dead_lettered or summary.failed else EXIT_OK
+    # a refusal left open fails every sync until it is fixed: an overnight job must not
+    # report success while a service user's records are missing from the shared record
+    return EXIT_FAILURE if summary.dead_lettered or summary.failed or summary.open_dead_letters else EXIT_OK
 
 
 def sync_command(

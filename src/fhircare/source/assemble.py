@@ -21,6 +21,7 @@ from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.mapping_file import TrustMapping
 from fhircare.source.records import RECORD_TYPES, KindRef, RecordType, Ref, record_type_of
 from fhircare.source.results import Accepted, Problem, ReadResult, Rejected
+from fhircare.source.row_loading import complete_row
 from fhircare.source.store import RowStore, StoredRow
 
 DIRECTORY_TYPES = tuple(name for name, rt in RECORD_TYPES.items() if rt.directory)
@@ -290,7 +291,7 @@ class Assembler:
         self.causes = causes or {}
 
     def assemble(self, su: str) -> ReadResult:
-        rows = self.store.rows_for(su)
+        rows = [complete_row(self.mapping.sources[row.rtype][row.source], row) for row in self.store.rows_for(su)]
         problems: list[Problem] = []
         for blocked in self.store.blocked_for(su):
             note = "" if blocked.caused_by else " (a row of this service user's may be on this line)"

@@ -40,7 +40,7 @@ from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_file import RecordPlan, TrustMapping
 from fhircare.source.records import RECORD_TYPES
 from fhircare.source.results import Problem, ReadResult, Rejected
-from fhircare.source.row_loading import FileLoader, FileOutcome
+from fhircare.source.row_loading import FileLoader, FileOutcome, complete_row
 from fhircare.source.store import RowStore
 from fhircare.workspace import WorkFolder
 
@@ -255,7 +255,8 @@ class Extract:
     def unattributed_problems(self) -> Iterator[Problem]:
         """Problems of rows that name no known service user (and are not directory rows):
         a child row whose parent does not exist."""
-        for row in self._store.unattributed(DIRECTORY_TYPES):
+        for stored in self._store.unattributed(DIRECTORY_TYPES):
+            row = complete_row(self.mapping.sources[stored.rtype][stored.source], stored)
             if row.problems:
                 yield from row.problems
                 continue

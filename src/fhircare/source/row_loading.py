@@ -1,19 +1,28 @@
 """Loading one extract file's rows into the row store: which sources take each row,
 converting it, and what happens to a row that cannot be used.
 
-Every row ends in exactly one of three places: converted into the store (one record per
-source that takes it, with any problems), counted as ignored by a rule the mapping
-states (``ignore_rows``), or stored as a *blocked group* that rejects whoever it might
-belong to (see :mod:`fhircare.source.store`). Nothing is dropped silently.
+Every row ends in exactly one of three places: in the store (one record per source that
+takes it, with any problems), counted as ignored by a rule the mapping states
+(``ignore_rows``), or stored as a *blocked group* that rejects whoever it might belong to
+(see :mod:`fhircare.source.store`). Nothing is dropped silently.
+
+A service user's row is stored as the values its source reads, with only the fields that
+say whose row it is (service user, own id, parent id) converted now; the rest is converted
+when the service user is assembled (:func:`complete_row`). Why: a daily load of a mostly
+unchanged extract compares each service user's rows with the last load's before anything
+else (store/fingerprint.py) and skips the unchanged, so converting every cell of every row
+up front was most of the work of a load that changes 1% of service users. Directory rows
+(staff, teams, organisations) are converted at once: the directory is built from them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -21,10 +30,10 @@ from fhircare.source.common import LocalId
 from fhircare.source.convert import ConversionProblem, is_missing, quoted
 from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_columns import suggest
-from fhircare.source.mapping_schema import RecordPlan
+from fhircare.source.mapping_schema import ColumnPlan, RecordPlan
 from fhircare.source.results import Problem
 from fhircare.source.rows import BrokenRow, Header, RawRow, iter_rows, lookup
-from fhircare.source.store import RowStore
+from fhircare.source.store import RowStore, StoredRow
 
 _KEY_SEPARATOR = "\x1f"
 _ID_CHECK: TypeAdapter[str] = TypeAdapter(LocalId)
@@ -32,6 +41,7 @@ _ID_CHECK: TypeAdapter[str] = TypeAdapter(LocalId)
 _MAX_CANDIDATES = 64
 
 
+@lru_cache(maxsize=1 << 16)
 def id_problem(value: str) -> str | None:
     try:
         _ID_CHECK.validate_python(value)
@@ -241,7 +251,8 @@ class FileLoader:
 
     def _convert(self, name: str, row: RawRow, plan: RecordPlan) -> None:
         rt = plan.record_type
-        data, found = convert_row(plan, row.values)
+        deferred = not rt.directory
+        data, found = convert_row(plan, row.values, only=identity_fields(plan) if deferred else None)
         own_su = data.get("service_user_id")
         if own_su is not None and not rt.fields["service_user_id"].stored:
             del data["service_user_id"]
@@ -262,8 +273,12 @@ class FileLoader:
             parent_key = data.get(rt.parent[1])
             if isinstance(parent_key, str) and id_problem(parent_key) is None:
                 parent = (rt.parent[0], parent_key)
-        if rt.name == "dialog_assessment":
+        if rt.name == "dialog_assessment" and not deferred:
             shape_wide_ratings(data)
+        if not rt.directory and su is None and parent is None:
+            # the whole row's problems, to say why it names no one (rare: converted twice)
+            identity = identity_fields(plan)
+            found += [f for f in convert_row(plan, row.values)[1] if f[1] not in identity]
         problems = [
             Problem(name, row.line, column, reason, target=target, record_type=rt.name, service_user_id=su)
             for column, target, reason in found
@@ -282,7 +297,7 @@ class FileLoader:
             parent=parent,
             file=name,
             line=row.line,
-            data=dict(data),
+            data=values_read(plan, row.values) if deferred else dict(data),
             problems=problems,
             source=plan.index,
         )
@@ -299,13 +314,17 @@ def takes(plan: RecordPlan, values: dict[str, object]) -> bool:
 RowProblem = tuple[str | None, str, str]
 
 
-def convert_row(plan: RecordPlan, values: dict[str, object]) -> tuple[dict[str, Any], list[RowProblem]]:
+def convert_row(
+    plan: RecordPlan, values: dict[str, object], *, only: frozenset[str] | None = None
+) -> tuple[dict[str, Any], list[RowProblem]]:
     """A row's canonical field values through one source (defaults filled in), and its
-    problems as (column, field, reason). Pure: the reader and synth's writer share it."""
+    problems as (column, field, reason); ``only`` these fields when given. Pure: the
+    reader and synth's writer share it."""
     rt = plan.record_type
     data: dict[str, Any] = {}
     found: list[RowProblem] = []
-    for column in plan.columns:
+    columns = plan.columns if only is None else _columns_for(plan, only)
+    for column in columns:
         path = column.simple_path
         try:
             value = column.convert(lookup(values, path) if path is not None else column.raw(values))
@@ -320,9 +339,69 @@ def convert_row(plan: RecordPlan, values: dict[str, object]) -> tuple[dict[str, 
             continue
         data[column.field.name] = value
     for field_name, default in plan.defaults.items():
-        if field_name not in data and default is not None:
+        if field_name not in data and default is not None and (only is None or field_name in only):
             data[field_name] = default
     return data, found
+
+
+def identity_fields(plan: RecordPlan) -> frozenset[str]:
+    """The fields that say whose a row is and which record it is: converted as the row is
+    loaded (the rest waits for :func:`complete_row`)."""
+    rt = plan.record_type
+    parent = (rt.parent[1],) if rt.parent is not None else ()
+    return _per_plan(plan, "identity", lambda: frozenset({"service_user_id", *rt.key, *parent}))
+
+
+def values_read(plan: RecordPlan, values: dict[str, object]) -> dict[str, object]:
+    """The row's values that its source reads (by top-level column or key): what the row
+    store keeps of a service user's row, and what the row's digest covers, so a column the
+    mapping does not read (an extract timestamp, say) never makes a row look changed."""
+    wanted = _top_level_columns(plan)
+    return {key: value for key, value in values.items() if key in wanted}
+
+
+def _top_level_columns(plan: RecordPlan) -> frozenset[str]:
+    return _per_plan(plan, "columns", lambda: frozenset(name.split(".", 1)[0] for name in plan.columns_read()))
+
+
+def _columns_for(plan: RecordPlan, fields: frozenset[str]) -> tuple[ColumnPlan, ...]:
+    return _per_plan(plan, fields, lambda: tuple(c for c in plan.columns if c.field.name in fields))
+
+
+#: (what, id of a plan) → (the plan, kept so that its id is not reused; the value)
+_PLAN_CACHE: dict[tuple[Hashable, int], tuple[RecordPlan, Any]] = {}
+_T = TypeVar("_T")
+
+
+def _per_plan(plan: RecordPlan, what: Hashable, compute: Callable[[], _T]) -> _T:
+    """A value worked out once per plan (plans hold dicts, so they cannot be cache keys)."""
+    found = _PLAN_CACHE.get((what, id(plan)))
+    if found is None or found[0] is not plan:
+        found = _PLAN_CACHE[(what, id(plan))] = (plan, compute())
+    value: _T = found[1]
+    return value
+
+
+def complete_row(plan: RecordPlan, row: StoredRow) -> StoredRow:
+    """A service user's stored row with every field converted (it was stored as the values
+    read, its identity fields checked: see the module docstring). Problems of the identity
+    fields were found as it was loaded; the others are added here, exactly as converting
+    the whole row at load time would have found them."""
+    rt = plan.record_type
+    if rt.directory or row.data is None:
+        return row
+    data, found = convert_row(plan, row.data)
+    identity = identity_fields(plan)
+    if "service_user_id" in data and not rt.fields["service_user_id"].stored:
+        del data["service_user_id"]
+    if rt.name == "dialog_assessment":
+        shape_wide_ratings(data)
+    problems = [
+        Problem(row.file, row.line, column, reason, target=target, record_type=rt.name, service_user_id=row.own_su)
+        for column, target, reason in found
+        if target not in identity
+    ]
+    return replace(row, data=data, problems=(*row.problems, *problems))
 
 
 def _all_ids(row: RawRow) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, func, insert, or_, select, text, update
@@ -170,9 +170,54 @@ def reconcile(conn: Connection, target_id: int, now: datetime) -> Reconciled:
             own.add(row.service_user_id)
         if row.unheld and row.identifier_system is not None:
             unheld.add((row.resource_type, row.identifier_system))
+    parked = _parked(conn, target_id, shared | own)
+    shared -= parked
+    own -= parked
     enqueue(conn, [target_id], SHARED, sorted(shared), None, now)
     enqueue(conn, [target_id], SERVICE_USER, sorted(own), None, now)
     return Reconciled(len(shared) + len(own), frozenset(unheld))
+
+
+def _parked(conn: Connection, target_id: int, groups: set[str]) -> set[str]:
+    """Groups the target refused and nobody has retried, unchanged since: the target has
+    not accepted them, but sending the same data again would only be refused again (and
+    write a second dead letter for every sync). They go back in the queue when the data
+    changes (a load queues them) or someone runs ``fhircare outbox retry``."""
+    if not groups:
+        return set()
+    refused = {
+        row.group_key: row.refused_at
+        for row in conn.execute(
+            select(dead_letters.c.group_key, func.max(dead_letters.c.created_at).label("refused_at"))
+            .where(dead_letters.c.target_id == target_id, dead_letters.c.retried_at.is_(None))
+            .group_by(dead_letters.c.group_key)
+        )
+        if row.group_key in groups
+    }
+    if not refused:
+        return set()
+    own_changes = select(resources.c.service_user_id.label("group_key"), func.max(resources.c.updated_at).label("at"))
+    own_changes = own_changes.where(resources.c.service_user_id.in_(list(refused))).group_by(
+        resources.c.service_user_id
+    )
+    changed_at = {row.group_key: row.at for row in conn.execute(own_changes)}
+    shared_keys = [key.split("/", 1) for key in refused if "/" in key]
+    for rtype, rid in shared_keys:
+        at = conn.execute(
+            select(resources.c.updated_at).where(resources.c.resource_type == rtype, resources.c.resource_id == rid)
+        ).scalar()
+        if at is not None:
+            changed_at[f"{rtype}/{rid}"] = at
+    return {
+        key
+        for key, refused_at in refused.items()
+        if key not in changed_at or _aware(changed_at[key]) <= _aware(refused_at)
+    }
+
+
+def _aware(value: datetime) -> datetime:
+    """SQLite gives back naive datetimes for what was written in UTC."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 # --- claiming and settling ----------------------------------------------------------------
@@ -244,8 +289,26 @@ def next_due(
 
 
 def mark_done(conn: Connection, entry_id: int, now: datetime) -> None:
+    """The target holds the row's group as stored: done, and whatever the target refused of
+    this group before is no longer outstanding (its dead letters are closed, kept)."""
     conn.execute(
         update(outbox).where(outbox.c.id == entry_id).values(status=DONE, done_at=now, updated_at=now, last_error=None)
+    )
+    row = conn.execute(select(outbox.c.target_id, outbox.c.group_key).where(outbox.c.id == entry_id)).one()
+    _close_dead_letters(conn, row.target_id, row.group_key, now)
+
+
+def _close_dead_letters(conn: Connection, target_id: int, group_key: str, now: datetime) -> None:
+    """Mark a group's open dead letters on a target as dealt with: the group was sent again
+    (accepted, or refused anew with a newer dead letter), so they are history, not work."""
+    conn.execute(
+        update(dead_letters)
+        .where(
+            dead_letters.c.target_id == target_id,
+            dead_letters.c.group_key == group_key,
+            dead_letters.c.retried_at.is_(None),
+        )
+        .values(retried_at=now)
     )
 
 
@@ -273,6 +336,7 @@ def dead_letter(
         .where(outbox.c.id == entry.id)
         .values(status=DEAD, attempts=outbox.c.attempts + 1, updated_at=now, last_error=f"HTTP {http_status}")
     )
+    _close_dead_letters(conn, entry.target_id, entry.group_key, now)
     conn.execute(
         insert(dead_letters).values(
             outbox_id=entry.id,

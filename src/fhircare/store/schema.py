@@ -214,6 +214,8 @@ dead_letters = Table(
     #: [{"resourceType", "id", "file", "line"}]: the extract rows the refused resources came from
     Column("sources", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    #: when it stopped being outstanding: retried (`fhircare outbox retry`), or its group sent
+    #: again (accepted, or refused anew with a newer dead letter); NULL while it is still open
     Column("retried_at", DateTime(timezone=True)),
     UniqueConstraint("outbox_id"),
 )

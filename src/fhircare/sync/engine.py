@@ -99,6 +99,9 @@ class SyncSummary:
     #: CPU time of this process (fhircare's own work)
     cpu_seconds: float = 0.0
     software: str = ""
+    #: the target's dead letters still open after this sync (refused before and not fixed
+    #: since, or refused now): records the shared care record does not hold
+    open_dead_letters: int = 0
 
     @property
     def dead_lettered(self) -> int:
@@ -117,6 +120,7 @@ class SyncSummary:
             "server": self.software,
             "rows": dict(sorted(self.rows.items())),
             "transactions": self.transactions,
+            "openDeadLetters": self.open_dead_letters,
             "resources": by_type,
             "wallSeconds": round(self.wall_seconds, 3),
             "serverSeconds": round(self.server_seconds, 3),
@@ -251,6 +255,7 @@ class SyncEngine:
             self.summary.cpu_seconds = time.process_time() - cpu
         with self.write.begin() as conn:
             outbox.touch_target(conn, self._target_id, utcnow())
+            self.summary.open_dead_letters = len(outbox.list_dead_letters(conn, self._target_id))
         return self.summary
 
     def _send_shared(self) -> None:

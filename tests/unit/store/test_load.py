@@ -272,6 +272,83 @@ def test_changes_are_queued_for_every_known_target_and_a_new_target_gets_everyth
     assert len([k for k in pending if k[0] == "service-user"]) == len(records)
 
 
+def test_a_refused_service_user_is_not_queued_again_until_their_data_changes_or_someone_retries(
+    engine: Engine, extracted: Extracted
+) -> None:
+    """Each sync reconciles the store with the target; a group the target refused must not
+    be resent (and dead-lettered again) by every sync after, yet must go back in the queue
+    when a load changes it or an operator retries it."""
+    from datetime import UTC, datetime, timedelta
+
+    records = dict(extracted.records)
+    load(engine, extracted, list(records.values()))
+    su = sorted(records)[2]
+    now = datetime.now(UTC)
+    with writer(engine).begin() as conn:
+        target = outbox.ensure_target(conn, "http://target.example/fhir", now)
+        outbox.reconcile(conn, target, now)
+        [entry] = [
+            e
+            for e in outbox.claim(conn, target, outbox.SERVICE_USER, now, skip_locked=False, limit=10_000)
+            if e.group_key == su
+        ]
+        outbox.dead_letter(conn, entry, 400, {"resourceType": "OperationOutcome"}, [], now + timedelta(seconds=1))
+
+    def pending_for(group: str) -> int:
+        with engine.connect() as conn:
+            return len(
+                conn.execute(
+                    select(outbox_table.c.id).where(
+                        outbox_table.c.group_key == group, outbox_table.c.status == "pending"
+                    )
+                ).all()
+            )
+
+    with writer(engine).begin() as conn:
+        outbox.reconcile(conn, target, now + timedelta(seconds=2))
+    assert pending_for(su) == 0, "an unchanged refused service user waits for a retry"
+    assert pending_for(sorted(records)[1]) == 1, "the others stay queued"
+
+    records[su] = renamed(records[su])
+    load(engine, extracted, list(records.values()))
+    assert pending_for(su) == 1, "changed data is sent again"
+    with writer(engine).begin() as conn:
+        [entry] = [
+            e
+            for e in outbox.claim(conn, target, outbox.SERVICE_USER, datetime.now(UTC), skip_locked=False, limit=10_000)
+            if e.group_key == su
+        ]
+        outbox.dead_letter(
+            conn, entry, 400, {"resourceType": "OperationOutcome"}, [], datetime.now(UTC) + timedelta(seconds=1)
+        )
+        outbox.reconcile(conn, target, datetime.now(UTC) + timedelta(seconds=2))
+    assert pending_for(su) == 0
+    with writer(engine).begin() as conn:
+        assert outbox.retry_dead_letters(conn, target, None, datetime.now(UTC)) == 1
+        outbox.reconcile(conn, target, datetime.now(UTC))
+    assert pending_for(su) == 1, "a retried group is queued once"
+    with writer(engine).begin() as conn:
+        [entry] = [
+            e
+            for e in outbox.claim(conn, target, outbox.SERVICE_USER, datetime.now(UTC), skip_locked=False, limit=10_000)
+            if e.group_key == su
+        ]
+        outbox.dead_letter(conn, entry, 400, {"resourceType": "OperationOutcome"}, [], datetime.now(UTC))
+        assert len(outbox.list_dead_letters(conn, target)) == 1, "a newer refusal supersedes the older letters"
+    records[su] = records[su].model_copy(
+        update={"service_user": records[su].service_user.model_copy(update={"other_given_names": "Again"})}
+    )
+    load(engine, extracted, list(records.values()))
+    with writer(engine).begin() as conn:
+        [entry] = [
+            e
+            for e in outbox.claim(conn, target, outbox.SERVICE_USER, datetime.now(UTC), skip_locked=False, limit=10_000)
+            if e.group_key == su
+        ]
+        outbox.mark_done(conn, entry.id, datetime.now(UTC))
+        assert outbox.list_dead_letters(conn, target) == [], "accepted at last: nothing outstanding"
+
+
 def test_ended_and_carried_over_resources_are_validated_before_they_are_stored(
     engine: Engine, extracted: Extracted, core_validator: Validator
 ) -> None:
