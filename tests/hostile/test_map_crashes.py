@@ -29,6 +29,9 @@ def extract(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def start(extract: Path, out: Path, tmp: Path) -> subprocess.Popen[bytes]:
     args = ["map", "--extract", str(extract), "--mapping", str(MAPPINGS / "rio-like.yaml"), "--out", str(out)]
     environment = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(REPO / "src"), "COLUMNS": "200"}
+    # files read by worker processes: they must die with the run (they once outlived it,
+    # idle, holding its output pipes open)
+    environment["FHIRCARE_READ_WORKERS"] = "2"
     return subprocess.Popen(
         [sys.executable, "-m", "fhircare", *args, "--no-validate", "--as-of", "2025-07-01"],
         stdout=subprocess.PIPE,
@@ -54,7 +57,7 @@ def test_kill_9_leaves_nothing_after_the_next_run(extract: Path, tmp_path: Path)
             time.sleep(0.02)
         time.sleep(rng.uniform(0.0, 1.5))
         process.send_signal(signal.SIGKILL)
-        process.communicate()
+        process.communicate(timeout=30)  # the pipes close only when no worker holds them
         if trial == 0:
             left = [p for p in out.iterdir() if p.name.startswith(".fhircare-work-")]
             if left:  # what a killed run leaves: private to its user

@@ -40,7 +40,8 @@ from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_file import RecordPlan, TrustMapping
 from fhircare.source.records import RECORD_TYPES
 from fhircare.source.results import Problem, ReadResult, Rejected
-from fhircare.source.row_loading import FileLoader, FileOutcome, complete_row
+from fhircare.source.file_workers import FileJob, load_files
+from fhircare.source.row_loading import FileOutcome, complete_row
 from fhircare.source.store import RowStore
 from fhircare.workspace import WorkFolder
 
@@ -130,7 +131,6 @@ class Extract:
     # --- loading -----------------------------------------------------------------------
 
     def _load(self) -> None:
-        loader = FileLoader(self._store, self._limits, self._outcome)
         present: set[str] = set()
         files = self.mapping.files()
         matched: dict[Path, list[str]] = {}
@@ -144,6 +144,7 @@ class Extract:
                 name = path.relative_to(self.folder).as_posix()
                 reason = f"matches the patterns {' and '.join(patterns)}: a file is read through one pattern only"
                 self.file_problems.append(Problem(name, None, None, reason))
+        jobs: list[FileJob] = []
         for pattern, plans in files.items():
             paths = [p for p, patterns in matched.items() if patterns == [pattern]]
             if not paths and any(pattern in patterns for patterns in matched.values()):
@@ -152,15 +153,15 @@ class Extract:
                 self._absent(pattern, plans)
                 continue
             present.update(p.record_type.name for p in plans)
-            for path in paths:
-                name = path.relative_to(self.folder).as_posix()
-                before = len(self._outcome.file_problems)
-                loader.load(path, name, plans, self._on_rows)
-                for problem in self._outcome.file_problems[before:]:
-                    if problem.record_type is None:  # the whole file, not one record type's columns
-                        self.unusable = True
-                        for plan in plans:
-                            self.causes.setdefault(plan.record_type.name, str(problem))
+            jobs += [FileJob(path, path.relative_to(self.folder).as_posix(), plans) for path in paths]
+        before = len(self._outcome.file_problems)
+        for job in load_files(jobs, self._store, self._outcome, self._work.path, self._limits, self._on_rows):
+            for problem in self._outcome.file_problems[before:]:
+                if problem.record_type is None:  # the whole file, not one record type's columns
+                    self.unusable = True
+                    for plan in job.plans:
+                        self.causes.setdefault(plan.record_type.name, str(problem))
+            before = len(self._outcome.file_problems)
         for name, problem in self._outcome.blocked_types.items():
             self.causes.setdefault(name, str(problem))
         for plan in self.mapping.plans():  # a record type with no file at all

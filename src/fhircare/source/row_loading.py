@@ -80,7 +80,7 @@ class FileLoader:
         self.outcome = outcome
 
     def load(self, path: Path, name: str, plans: list[RecordPlan], on_rows: Callable[[int], None] | None) -> None:
-        blocked: set[int] = set()
+        blocked: dict[int, Problem] = {}
         listed = _listed_where_values(plans)
         count = 0
         for item in iter_rows(path, name, plans[0].file_format, self.limits):
@@ -99,15 +99,14 @@ class FileLoader:
         if on_rows is not None:
             on_rows(count % 1000)
 
-    def _check_header(self, name: str, header: Header, plans: list[RecordPlan]) -> set[int]:
-        """Sources whose columns are not all in the header (one problem each)."""
-        blocked = set()
+    def _check_header(self, name: str, header: Header, plans: list[RecordPlan]) -> dict[int, Problem]:
+        """Sources whose columns are not all in the header (one problem each), with it."""
+        blocked = {}
         present = set(header.columns)
         for number, plan in enumerate(plans):
             missing = [column for column in plan.columns_read() if column not in present]
             if not missing:
                 continue
-            blocked.add(number)
             hints = "".join(suggest(m, list(header.columns)) for m in missing[:1])
             problem = Problem(
                 name,
@@ -119,6 +118,7 @@ class FileLoader:
             )
             self.outcome.file_problems.append(problem)
             self.outcome.blocked_types.setdefault(plan.record_type.name, problem)
+            blocked[number] = problem
         return blocked
 
     # --- rows that cannot be used -----------------------------------------------------
@@ -204,7 +204,7 @@ class FileLoader:
         name: str,
         row: RawRow,
         plans: list[RecordPlan],
-        blocked: set[int],
+        blocked: dict[int, Problem],
         listed: dict[str, frozenset[str]],
     ) -> None:
         for column, values in listed.items():
@@ -229,7 +229,7 @@ class FileLoader:
                     row.line,
                     None,
                     "this row could not be read (see the file's problem)",
-                    caused_by=str(self.outcome.blocked_types.get(plan.record_type.name, "")) or None,
+                    caused_by=str(blocked[number]),
                 )
                 self._unreadable_row(problem, row, [plan])
             else:
@@ -251,56 +251,98 @@ class FileLoader:
 
     def _convert(self, name: str, row: RawRow, plan: RecordPlan) -> None:
         rt = plan.record_type
-        deferred = not rt.directory
-        data, found = convert_row(plan, row.values, only=identity_fields(plan) if deferred else None)
+        shape = _shape(plan)
+        deferred = shape.deferred
+        data, found = _convert_columns(plan, shape.identity_columns, row.values, shape.identity)
         own_su = data.get("service_user_id")
-        if own_su is not None and not rt.fields["service_user_id"].stored:
+        if own_su is not None and not shape.su_stored:
             del data["service_user_id"]
-        su = str(own_su) if isinstance(own_su, str) and id_problem(own_su) is None else None
+        su = own_su if isinstance(own_su, str) and id_problem(own_su) is None else None
         if isinstance(own_su, str) and su is None:
             found.append((plan.column_for("service_user_id"), "service_user_id", "is not a usable id"))
-        key_parts = [data.get(k) for k in rt.key]
         key: str | None = None
+        key_parts = [data.get(k) for k in rt.key]
         if all(isinstance(part, str) for part in key_parts):
-            key = _KEY_SEPARATOR.join(str(p) for p in key_parts)
-            for field_name, part in zip(rt.key, key_parts, strict=True):
-                reason = id_problem(str(part)) if field_name.endswith("_id") else None
+            key = _KEY_SEPARATOR.join(key_parts)  # type: ignore[arg-type]
+            for field_name, part, checked in zip(rt.key, key_parts, shape.key_ids, strict=True):
+                reason = id_problem(part) if checked else None  # type: ignore[arg-type]
                 if reason is not None:
                     found.append((plan.column_for(field_name), field_name, reason))
                     key = None
         parent = None
-        if rt.parent is not None:
-            parent_key = data.get(rt.parent[1])
+        if shape.parent is not None:
+            parent_key = data.get(shape.parent[1])
             if isinstance(parent_key, str) and id_problem(parent_key) is None:
-                parent = (rt.parent[0], parent_key)
+                parent = (shape.parent[0], parent_key)
         if rt.name == "dialog_assessment" and not deferred:
             shape_wide_ratings(data)
-        if not rt.directory and su is None and parent is None:
+        if deferred and su is None and parent is None:
             # the whole row's problems, to say why it names no one (rare: converted twice)
-            identity = identity_fields(plan)
-            found += [f for f in convert_row(plan, row.values)[1] if f[1] not in identity]
+            found += [f for f in convert_row(plan, row.values)[1] if f[1] not in shape.identity]
         problems = [
             Problem(name, row.line, column, reason, target=target, record_type=rt.name, service_user_id=su)
             for column, target, reason in found
         ]
-        if not rt.directory and su is None and parent is None:
+        if deferred and su is None and parent is None:
             # whose row this is cannot be told: it rejects whoever it might be of
             reason = "; ".join(f"{p.field}: {p.reason}" if p.field else p.reason for p in problems)
-            what = plan.column_for(rt.parent[1] if rt.parent else "service_user_id")
+            what = plan.column_for(shape.parent[1] if shape.parent else "service_user_id")
             problem = Problem(name, row.line, what, reason or "names no service user", record_type=rt.name)
             self._unusable(problem, [plan], candidates=_all_ids(row))
             return
+        if deferred:
+            wanted = shape.top_level_columns
+            stored = {column: value for column, value in row.values.items() if column in wanted}
+        else:
+            stored = data
         self.store.add(
             rtype=rt.name,
             key=key,
-            own_su=None if rt.directory else su,
+            own_su=None if not deferred else su,
             parent=parent,
             file=name,
             line=row.line,
-            data=values_read(plan, row.values) if deferred else dict(data),
+            data=stored,
             problems=problems,
             source=plan.index,
         )
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What loading a row through one source needs of its plan, worked out once (a daily
+    load runs :meth:`FileLoader._convert` for every row of the extract)."""
+
+    #: converted later (a service user's row) or now (a directory row: every field)
+    deferred: bool
+    #: the fields converted as the row is loaded, and the columns that read them
+    identity: frozenset[str] | None
+    identity_columns: tuple[ColumnPlan, ...]
+    #: the columns of the row that the source reads (what is stored of a deferred row)
+    top_level_columns: frozenset[str]
+    su_stored: bool
+    #: per key field: whether it must be a usable id
+    key_ids: tuple[bool, ...]
+    parent: tuple[str, str] | None
+
+    @classmethod
+    def of(cls, plan: RecordPlan) -> _Shape:
+        rt = plan.record_type
+        deferred = not rt.directory
+        identity = identity_fields(plan) if deferred else None
+        return cls(
+            deferred=deferred,
+            identity=identity,
+            identity_columns=_columns_for(plan, identity) if identity is not None else plan.columns,
+            top_level_columns=_top_level_columns(plan),
+            su_stored="service_user_id" not in rt.fields or rt.fields["service_user_id"].stored,
+            key_ids=tuple(name.endswith("_id") for name in rt.key),
+            parent=rt.parent,
+        )
+
+
+def _shape(plan: RecordPlan) -> _Shape:
+    return _per_plan(plan, _Shape, lambda: _Shape.of(plan))
 
 
 def takes(plan: RecordPlan, values: dict[str, object]) -> bool:
@@ -320,10 +362,15 @@ def convert_row(
     """A row's canonical field values through one source (defaults filled in), and its
     problems as (column, field, reason); ``only`` these fields when given. Pure: the
     reader and synth's writer share it."""
+    return _convert_columns(plan, plan.columns if only is None else _columns_for(plan, only), values, only)
+
+
+def _convert_columns(
+    plan: RecordPlan, columns: tuple[ColumnPlan, ...], values: dict[str, object], only: frozenset[str] | None
+) -> tuple[dict[str, Any], list[RowProblem]]:
     rt = plan.record_type
     data: dict[str, Any] = {}
     found: list[RowProblem] = []
-    columns = plan.columns if only is None else _columns_for(plan, only)
     for column in columns:
         path = column.simple_path
         try:

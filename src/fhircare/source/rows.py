@@ -189,7 +189,9 @@ class _LineSource:
 
     def __init__(self, lines: Iterator[tuple[int, bytes, bool]], encoding: str, limit: int) -> None:
         self._lines = lines
-        self._encoding = encoding
+        # utf-8-sig's decoder is written in Python (slow per line): lines are decoded as
+        # utf-8 and a BOM is taken off the first line (as utf-8-sig would, for any utf-8)
+        self._encoding = "utf-8" if codec_is_utf8(encoding) else encoding
         self._limit = limit
         self._pending: deque[tuple[int, str, bool]] = deque()
         self.taken: list[tuple[int, str, bool]] = []
@@ -203,7 +205,8 @@ class _LineSource:
             item = self._pending.popleft()
         else:
             number, raw, too_long = next(self._lines)
-            item = (number, _decode(raw, self._encoding), too_long)
+            text = _decode(raw, self._encoding)
+            item = (number, text.removeprefix(_BOM) if number == 1 else text, too_long)
         self.taken.append(item)
         self._size += len(item[1])
         if item[2] or self._size > self._limit:

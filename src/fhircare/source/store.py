@@ -43,7 +43,8 @@ CREATE TABLE rows (
     line INTEGER NOT NULL,
     data BLOB,
     problems BLOB,
-    source INTEGER NOT NULL
+    source INTEGER NOT NULL,
+    rhash BLOB NOT NULL
 );
 CREATE TABLE dups (rtype TEXT NOT NULL, rkey TEXT NOT NULL, places TEXT NOT NULL, PRIMARY KEY (rtype, rkey));
 CREATE TABLE blocked (
@@ -89,13 +90,15 @@ _COLUMNS = (
 )
 
 
-#: what a row's digest covers besides its data: all but where it stands (seq, file, line)
-#: and what follows from its data and type (its key, its parent's key); problems as stored
-#: (their text names the line, which only makes a digest differ more often)
-_DIGESTED = (
-    "quote(r.rtype) || ',' || r.source || ',' || quote(r.own_su) || ',' || quote(r.parent_su) || ','"
-    " || quote(r.problems) || ',' || ifnull(length(r.data), -1) || ';'"
-)
+def _row_hash(rtype: str, source: int, own_su: str | None, problems: bytes | None, data: bytes | None) -> bytes:
+    """What a row's digest covers, hashed as the row is added (in the process that loads
+    its file): all but where it stands (seq, file, line) and what follows from its data and
+    type (its key, its parent's key). Problems as stored (their text names the line, which
+    only makes a digest differ more often). JSON never holds a raw NUL, nor is it "-"."""
+    head = orjson.dumps([rtype, source, own_su])
+    # 128 bits: for telling a changed row from an unchanged one, not against an adversary
+    # (the rows are the trust's own); small, since every row of the extract keeps one
+    return hashlib.blake2b(b"\0".join((head, problems or b"-", data or b"-")), digest_size=16).digest()
 
 
 def _problem(data: bytes) -> Problem:
@@ -143,6 +146,8 @@ class RowStore:
         problems: list[Problem],
         source: int = 0,
     ) -> None:
+        stored = orjson.dumps(data) if data is not None else None
+        found = orjson.dumps([p.__dict__ for p in problems]) if problems else None
         self._pending.append(
             (
                 rtype,
@@ -153,9 +158,10 @@ class RowStore:
                 parent[1] if parent else None,
                 file,
                 line,
-                orjson.dumps(data) if data is not None else None,
-                orjson.dumps([p.__dict__ for p in problems]) if problems else None,
+                stored,
+                found,
                 source,
+                _row_hash(rtype, source, own_su, found, stored),
             )
         )
         if len(self._pending) >= _BATCH:
@@ -186,10 +192,42 @@ class RowStore:
                 "INSERT INTO blocked_keys VALUES (?, ?, ?)", [(self._groups, rtype, key) for rtype, key in keys]
             )
 
+    def commit(self) -> None:
+        """Write what is pending and commit (a part file: :mod:`fhircare.source.file_workers`)."""
+        self._flush()
+        self.db.execute("COMMIT")
+
+    def merge(self, part: Path) -> int:
+        """Append a part file's rows and blocked groups (one file's, loaded by another
+        process) as if they had been added here: rows after the rows already held, in the
+        part's order; group numbers after this store's. Returns the rows appended."""
+        self._flush()
+        db = self.db
+        db.execute("ATTACH DATABASE ? AS part", (str(part),))
+        try:
+            columns = "rtype, rkey, su, own_su, parent_type, parent_key, file, line, data, problems, source, rhash"
+            appended = db.execute(f"INSERT INTO rows ({columns}) SELECT {columns} FROM part.rows ORDER BY seq").rowcount
+            offset = self._groups
+            db.execute(
+                "INSERT INTO blocked SELECT grp + ?, file, line, su, parent_type, parent_key, problem, needed"
+                " FROM part.blocked ORDER BY rowid",
+                (offset,),
+            )
+            db.execute(
+                "INSERT INTO blocked_keys SELECT grp + ?, rtype, rkey FROM part.blocked_keys ORDER BY rowid", (offset,)
+            )
+            groups = db.execute("SELECT max(grp) FROM part.blocked").fetchone()[0]
+            self._groups = offset + int(groups or 0)
+        finally:
+            db.execute("COMMIT")  # DETACH is refused inside a transaction
+            db.execute("DETACH DATABASE part")
+            db.execute("BEGIN")
+        return int(appended)
+
     def _flush(self) -> None:
         self.db.executemany(
-            "INSERT INTO rows (rtype, rkey, su, own_su, parent_type, parent_key, file, line, data, problems, source)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO rows (rtype, rkey, su, own_su, parent_type, parent_key, file, line, data, problems, source,"
+            " rhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             self._pending,
         )
         self._pending.clear()
@@ -212,9 +250,13 @@ class RowStore:
             " AND p.rkey = blocked.parent_key AND p.su IS NOT NULL ORDER BY p.seq LIMIT 1)"
             " WHERE su IS NULL AND parent_type IS NOT NULL"
         )
+        # ids held by more than one row first (from the index alone), then which of those
+        # come twice from one source: reading every row's source and place was slow
         db.execute(
-            "INSERT INTO dups SELECT rtype, rkey, group_concat(file || ':' || line, ', ')"
-            " FROM rows WHERE rkey IS NOT NULL GROUP BY rtype, rkey HAVING count(*) > count(DISTINCT source)"
+            "INSERT INTO dups SELECT r.rtype, r.rkey, group_concat(r.file || ':' || r.line, ', ')"
+            " FROM (SELECT rtype, rkey FROM rows WHERE rkey IS NOT NULL GROUP BY rtype, rkey HAVING count(*) > 1) c"
+            " JOIN rows r ON r.rtype = c.rtype AND r.rkey = c.rkey"
+            " GROUP BY r.rtype, r.rkey HAVING count(*) > count(DISTINCT r.source)"
         )
         db.execute("CREATE INDEX rows_su ON rows (su)")
         marks = ",".join("?" * len(directory_types))
@@ -249,13 +291,12 @@ class RowStore:
         assembling reads of them but where they stand (file, line)."""
         marks = ",".join("?" * len(directory_types))
         digest = hashlib.sha256()
-        for described, data, duplicate in self.db.execute(
-            f"SELECT {_DIGESTED}, r.data, d.places IS NOT NULL FROM rows r"
+        for row_hash, duplicate in self.db.execute(
+            f"SELECT r.rhash, d.places IS NOT NULL FROM rows r"
             f" LEFT JOIN dups d ON d.rtype = r.rtype AND d.rkey = r.rkey WHERE r.rtype IN ({marks}) ORDER BY r.seq",
             directory_types,
         ):
-            digest.update(f"{described}{duplicate};".encode())
-            digest.update(data or b"")
+            digest.update(row_hash + (b"d" if duplicate else b"-"))
         return digest.digest()
 
     def service_user_digests(self) -> Iterator[tuple[str, bytes | None]]:
@@ -272,20 +313,19 @@ class RowStore:
                 " WHERE r.su IS NOT NULL"
             )
         )
-        rows = self.db.execute(
-            f"SELECT r.su, {_DIGESTED}, r.data FROM rows r WHERE r.su IS NOT NULL ORDER BY r.su, r.seq"
-        )
+        rows = self.db.execute("SELECT su, parent_su, rhash FROM rows WHERE su IS NOT NULL ORDER BY su, seq")
         current: str | None = None
-        digest = hashlib.sha256()
-        for su, described, data in rows:
+        parts: list[bytes] = []
+        for su, parent_su, row_hash in rows:
             if su != current:
                 if current is not None and current in known:
-                    yield current, None if current in untrusted else digest.digest()
-                current, digest = su, hashlib.sha256()
-            digest.update(described.encode())
-            digest.update(data or b"")
+                    yield current, None if current in untrusted else hashlib.sha256(b"".join(parts)).digest()
+                current, parts = su, []
+            # the row's own hash and whose child it was found to be (a parent's service user)
+            parts.append(row_hash)
+            parts.append(b"-" if parent_su is None else orjson.dumps(parent_su))
         if current is not None and current in known:
-            yield current, None if current in untrusted else digest.digest()
+            yield current, None if current in untrusted else hashlib.sha256(b"".join(parts)).digest()
 
     def blocked_for(self, su: str) -> list[Problem]:
         """The problems of the rows that could not be used and might be ``su``'s."""
