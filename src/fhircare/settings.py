@@ -58,12 +58,13 @@ class Settings(BaseSettings):
         description="Folder of trust mapping files (<name>.yaml) that --layout names refer to.",
     )
     log_level: str = "WARNING"
-    read_workers: int = Field(
+    workers: int = Field(
         default=0,
         ge=0,
         le=64,
-        description="Processes that read an extract's files side by side: 0 picks one per CPU (at most 4)"
-        " when the extract is over 1 MiB; 1 reads in the run's own process.",
+        description="Processes that read an extract's files, and map and validate its service users, side by"
+        " side: 0 picks one per CPU (at most 4) when there is enough work to share; 1 works in the run's own"
+        " process.",
     )
 
     # --- limits of what fhircare map, synth, load and mapping check read -----------------

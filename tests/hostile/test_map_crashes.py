@@ -31,7 +31,7 @@ def start(extract: Path, out: Path, tmp: Path) -> subprocess.Popen[bytes]:
     environment = {**os.environ, "TMPDIR": str(tmp), "PYTHONPATH": str(REPO / "src"), "COLUMNS": "200"}
     # files read by worker processes: they must die with the run (they once outlived it,
     # idle, holding its output pipes open)
-    environment["FHIRCARE_READ_WORKERS"] = "2"
+    environment["FHIRCARE_WORKERS"] = "2"
     return subprocess.Popen(
         [sys.executable, "-m", "fhircare", *args, "--no-validate", "--as-of", "2025-07-01"],
         stdout=subprocess.PIPE,

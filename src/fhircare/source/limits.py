@@ -31,9 +31,10 @@ class ReadLimits:
     concept_map_max_bytes: int = _default("concept_map_max_bytes")
     #: folders besides the mapping file's own that its paths may name
     mapping_allowed_dirs: tuple[Path, ...] = field(default=())
-    #: processes reading an extract's files side by side (0: chosen by size and CPUs;
-    #: see fhircare.source.file_workers): not a limit of input, but read once with them
-    read_workers: int = _default("read_workers")
+    #: processes that read an extract's files (and map its service users) side by side
+    #: (0: chosen by the work and the CPUs; fhircare.forked): not a limit of input, but
+    #: a bound on what a run takes, read once with the limits
+    workers: int = _default("workers")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReadLimits:
@@ -45,7 +46,7 @@ class ReadLimits:
             mapping_max_nodes=settings.mapping_max_nodes,
             concept_map_max_bytes=settings.concept_map_max_bytes,
             mapping_allowed_dirs=tuple(settings.mapping_allowed_dirs),
-            read_workers=settings.read_workers,
+            workers=settings.workers,
         )
 
 

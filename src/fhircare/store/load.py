@@ -91,6 +91,18 @@ class LoadSummary:
 
 
 @dataclass(frozen=True)
+class PendingServiceUser:
+    """A service user read and found changed, to be mapped: their reading, and the
+    fingerprints to store with them once mapped."""
+
+    result: ReadResult
+    #: of their records (None: rejected while reading)
+    fingerprint: str | None
+    #: of their extract rows (None: not known)
+    rows: str | None
+
+
+@dataclass(frozen=True)
 class LoadRequest:
     extract_dir: Path
     mapping_file: Path
@@ -197,6 +209,15 @@ class Loader:
 
     def load_one(self, result: ReadResult) -> None:
         """Store one service user the reader gives."""
+        pending = self.before_mapping(result)
+        if pending is not None:
+            self.store_one(pending, self.map_one(pending.result))
+
+    def before_mapping(self, result: ReadResult) -> PendingServiceUser | None:
+        """The first step of :meth:`load_one`: None when the service user is done with
+        (their records are as stored: counted unchanged), else what mapping them needs.
+        Mapping (:meth:`map_one`, pure) may then run in another process; the results are
+        stored (:meth:`store_one`) in the reader's order."""
         su = result.service_user_id
         self._seen.add(su)
         self.summary.service_users["read"] += 1
@@ -211,17 +232,25 @@ class Loader:
                 self.summary.service_users["unchanged"] += 1
                 if rows is not None and rows != state.rows_fingerprint:
                     self._remember_rows(su, rows)
-                return
+                return None
+        return PendingServiceUser(result, fingerprint, rows)
+
+    def map_one(self, result: ReadResult) -> MapOutcome:
+        """Map and validate one service user (pure: nothing is stored)."""
+        su = result.service_user_id
         try:
-            outcome = next(map_results([result], self.request.mapping, self.request.context, self.validator))
+            return next(map_results([result], self.request.mapping, self.request.context, self.validator))
         except Exception as exc:  # a fault of fhircare's rejects this one service user, not the run
             reason = f"internal error while mapping this service user ({type(exc).__name__}); please report it"
-            outcome = MapOutcome(su, None, (Problem("", None, None, reason, service_user_id=su),), "internal")  # type: ignore[arg-type]
+            return MapOutcome(su, None, (Problem("", None, None, reason, service_user_id=su),), "internal")  # type: ignore[arg-type]
+
+    def store_one(self, pending: PendingServiceUser, outcome: MapOutcome) -> None:
+        """Store what mapping one service user gave (the last step of :meth:`load_one`)."""
         if outcome.mapped is None:
             self._reject(outcome)
             return
-        assert fingerprint is not None
-        self._store_mapped(su, outcome.mapped, fingerprint, rows)
+        assert pending.fingerprint is not None
+        self._store_mapped(outcome.service_user_id, outcome.mapped, pending.fingerprint, pending.rows)
 
     def _remember_rows(self, su: str, rows: str) -> None:
         """The rows fingerprint of a service user whose records were found unchanged though

@@ -3,12 +3,16 @@
 
 Service users whose extract rows hash as at the last load are skipped before they are
 read into records (``Loader.unchanged_rows``); the others are read, mapped and stored one
-at a time.
+at a time, in the reader's order. Mapping and validating (pure, and most of the work of a
+changed service user) runs in forked worker processes (:mod:`fhircare.forked`) a few
+service users ahead of storing, when there are enough of them to share.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +20,10 @@ from sqlalchemy import Engine
 
 from fhircare.source.limits import ReadLimits
 from fhircare.source.results import Problem
-from fhircare.store.load import Loader, LoadRequest, LoadSummary
+from fhircare.forked import auto_workers, forked_pool, run_task
+from fhircare.mapping.run import MapOutcome
+from fhircare.source.results import ReadResult
+from fhircare.store.load import Loader, LoadRequest, LoadSummary, PendingServiceUser
 from fhircare.validation.engine import Validator
 
 
@@ -68,8 +75,9 @@ def load_extract(
                     if on_service_user is not None:
                         for _ in unchanged:
                             on_service_user()
-                    for result in source.results(skip=unchanged):
-                        loader.load_one(result)
+                    to_read = source.service_user_count() - len(unchanged)
+                    workers = _mapping_workers(limits or ReadLimits(), to_read)
+                    for _ in _load_changed(loader, source.results(skip=unchanged), workers):
                         if on_service_user is not None:
                             on_service_user()
                 for problem in source.unattributed_problems():
@@ -82,3 +90,47 @@ def load_extract(
             summary = loader.finish(complete=complete)
     report.usable = complete
     return summary, report
+
+
+#: with the workers setting at 0, fewer service users to map than this are mapped in the
+#: run's own process (starting workers costs about as much as mapping a few)
+PARALLEL_FROM_SERVICE_USERS = 8
+#: service users mapped ahead of storing, per worker
+_AHEAD_PER_WORKER = 4
+
+
+def _mapping_workers(limits: ReadLimits, to_map: int) -> int:
+    if not limits.workers and to_map < PARALLEL_FROM_SERVICE_USERS:
+        return 1
+    return auto_workers(limits.workers, to_map)
+
+
+def _load_changed(loader: Loader, results: Iterable[ReadResult], workers: int) -> Iterator[None]:
+    """Every result loaded (mapped and stored, or found unchanged), in order; yields once
+    per service user. With workers, mapping runs in them a few service users ahead."""
+    if workers == 1:
+        for result in results:
+            loader.load_one(result)
+            yield None
+        return
+    with forked_pool(workers, loader.map_one) as pool:
+        window: deque[tuple[PendingServiceUser | None, Future[MapOutcome] | None]] = deque()
+        for result in results:
+            pending = loader.before_mapping(result)
+            window.append((pending, pool.submit(run_task, pending.result) if pending is not None else None))
+            while len(window) > workers * _AHEAD_PER_WORKER:
+                yield _store(loader, *window.popleft())
+        while window:
+            yield _store(loader, *window.popleft())
+
+
+def _store(loader: Loader, pending: PendingServiceUser | None, mapping: Future[MapOutcome] | None) -> None:
+    if pending is not None and mapping is not None:
+        loader.store_one(pending, _outcome(loader, pending, mapping))
+
+
+def _outcome(loader: Loader, pending: PendingServiceUser, mapping: Future[MapOutcome]) -> MapOutcome:
+    try:
+        return mapping.result()
+    except Exception:  # a worker that died, or a result that could not come back: map it here
+        return loader.map_one(pending.result)

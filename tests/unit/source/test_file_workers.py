@@ -23,7 +23,7 @@ LAYOUTS = ("rio-like", "systmone-like", "welsh-pas-like")
 
 def everything_read(extract: Path, mapping_file: Path, workers: int) -> dict[str, Any]:
     mapping = load_mapping(mapping_file)
-    with read_extract(extract, mapping, limits=ReadLimits(read_workers=workers)) as source:
+    with read_extract(extract, mapping, limits=ReadLimits(workers=workers)) as source:
         return {
             "results": [repr(result) for result in source.results()],
             "digests": list(source.row_digests()),
@@ -81,8 +81,8 @@ def test_how_many_workers(tmp_path: Path) -> None:
     small.write_bytes(b"x\n")
     large.write_bytes(b"x" * PARALLEL_FROM_BYTES)
     jobs = [FileJob(small, "small.csv", []), FileJob(large, "large.csv", [])]
-    assert worker_count(jobs[:1], ReadLimits(read_workers=8)) == 1  # one file: nothing to share
+    assert worker_count(jobs[:1], ReadLimits(workers=8)) == 1  # one file: nothing to share
     assert worker_count([jobs[0], jobs[0]], ReadLimits()) == 1  # small: not worth a process
-    assert worker_count(jobs, ReadLimits(read_workers=1)) == 1
-    assert worker_count(jobs, ReadLimits(read_workers=8)) == 2  # never more than the files
+    assert worker_count(jobs, ReadLimits(workers=1)) == 1
+    assert worker_count(jobs, ReadLimits(workers=8)) == 2  # never more than the files
     assert 1 <= worker_count(jobs, ReadLimits()) <= 2

@@ -124,7 +124,9 @@ def _damage(resource: Any, choices: st.DataObject, depth: int = 0) -> Any:
         if action == "drop" or depth > 6:
             del resource[key]
         elif action == "blank":
-            resource[key] = choices.draw(st.sampled_from(("", "active", "Patient", 0, [], {})))
+            # a number, but not 0 or 1: fhirpathpy compares with Python's ==, so for it 0 = false
+            # and 1 = true (a wrong type is never equal in FHIRPath; the natives say so)
+            resource[key] = choices.draw(st.sampled_from(("", "active", "Patient", 7, [], {})))
         else:
             resource[key] = _damage(resource[key], choices, depth + 1)
     elif isinstance(resource, list) and resource:
