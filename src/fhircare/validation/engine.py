@@ -43,6 +43,7 @@ from fhircare.validation.questionnaire_answers import AnswerServices
 from fhircare.validation.reference_checks import check_reference
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.rules import check_value_rules, run_invariants
+from fhircare.validation.services import InvariantPlan
 from fhircare.validation.structure import URL_TYPES, Constraint, ElementNode, StructureModel
 from fhircare.validation.terminology import Terminology
 from fhircare.validation.walk import Frame, Walk
@@ -79,6 +80,9 @@ class Validator:
         self.target_profiles: dict[tuple[ElementNode, str], list[str]] = {}
         #: each invariant's evaluator, chosen once (native, compiled or interpreted)
         self.invariant_checks: dict[Constraint, Callable[[Any, str, EvalEnv], bool]] = {}
+        #: each element's invariants with their evaluators, for base and profile walks
+        self.invariant_plans: dict[ElementNode, InvariantPlan] = {}
+        self.profile_invariant_plans: dict[ElementNode, InvariantPlan] = {}
         #: what a QuestionnaireResponse's check needs: its Questionnaire, value sets, types
         self.questionnaires = QuestionnaireServices(
             answers=AnswerServices(

@@ -194,7 +194,9 @@ _EXAMPLE_URL = re.compile(r"https?://(([^/]*\.)?(example\.org|acme\.com)|example
 
 def example_url_problem(value: str) -> str | None:
     """Example URLs (example.org, acme.com) cannot be resolved by anyone: not for real data."""
-    if _EXAMPLE_URL.match(value):
+    # every URL the expression matches holds "example." or "acme.com": most URLs are
+    # settled by the substring test, without the regex
+    if ("example." in value or "acme.com" in value) and _EXAMPLE_URL.match(value):
         return f"Example URLs are not allowed in this context ({value})"
     return None
 
