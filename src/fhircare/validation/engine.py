@@ -44,7 +44,15 @@ from fhircare.validation.reference_checks import check_reference
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.rules import check_value_rules, run_invariants
 from fhircare.validation.services import InvariantPlan
-from fhircare.validation.structure import URL_TYPES, Constraint, ElementNode, StructureModel
+from fhircare.validation.structure import (
+    ARRAY,
+    EXT_KEY,
+    SINGLE,
+    URL_TYPES,
+    Constraint,
+    ElementNode,
+    StructureModel,
+)
 from fhircare.validation.terminology import Terminology
 from fhircare.validation.walk import Frame, Walk
 
@@ -294,7 +302,7 @@ class Validator:
                     return
                 if w.profile and not node.has_type_profiles:
                     return  # the base walk checked this datatype's content already
-                type_model = self.type_model(type_code)
+                type_model = self._type_models.get(type_code) or self.type_model(type_code)
                 if type_model is None:
                     w.sink.error("structure", loc, f"Unknown type '{type_code}'")
                     return
@@ -308,43 +316,48 @@ class Validator:
             self._walk_profile_object(obj, owner, loc, w)
             return
         # from here on: the base walk (profile walks took the branch above)
-        keys = owner._keys if owner._keys is not None else owner.json_keys()
+        lenient = self.allow_example_urls
+        keys = (owner._plan_lenient if lenient else owner._plan) or owner.key_plan(lenient)
         sink = w.sink
         item = self.item
-        lenient = self.allow_example_urls
         general: dict[ElementNode, list[tuple[str, str | None]]] | None = None
         for key in obj:
-            hit = keys.get(key)
-            if hit is None:
+            step = keys.get(key)
+            if step is None:
                 hit = unusual_key(self, obj, key, owner, node, type_code, loc, w)
                 if hit is None:
                     continue
-            child, t, value_key = hit
-            if key != value_key:
-                if value_key in obj:
-                    continue  # a primitive's '_name': walked with its value
-            elif child.simple and not (child.primitive and child.ext_key in obj):
-                # the common case, inline: one property, one type, no slicing
-                raw = obj[key]
-                lexical = child.lexical_lenient if lenient else child.lexical_check
-                if child.is_array:
-                    if type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
-                        base = f"{loc}.{key}"
-                        for i, value in enumerate(raw):
-                            if lexical is not None and type(value) is str:
-                                if problem := lexical(value):
-                                    sink.error("invalid", f"{base}[{i}]", problem)
+                child, t, value_key = hit  # a choice of an undeclared type: the general case
+            else:
+                child, t, value_key, shape, ext_key, lexical, quick = step
+                if shape is SINGLE or shape is ARRAY:
+                    if ext_key is None or ext_key not in obj:
+                        # the common case, inline: one property, one type, no slicing
+                        raw = obj[key]
+                        if shape is ARRAY:
+                            if type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
+                                base = f"{loc}.{key}"
+                                for i, value in enumerate(raw):
+                                    if lexical is not None and type(value) is str:
+                                        if quick is not None and len(value) < 4096 and quick(value):
+                                            continue  # well formed: the check would say so
+                                        if problem := lexical(value):
+                                            sink.error("invalid", f"{base}[{i}]", problem)
+                                    else:
+                                        item(value, None, child, t, f"{base}[{i}]", w)
+                                continue
+                        elif raw is not None and type(raw) is not list:
+                            if lexical is not None and type(raw) is not dict:
+                                # a primitive whose only rule is its lexical form (most of them)
+                                if quick is not None and type(raw) is str and len(raw) < 4096 and quick(raw):
+                                    continue
+                                if problem := lexical(raw):
+                                    sink.error("invalid", f"{loc}.{key}", problem)
                             else:
-                                item(value, None, child, t, f"{base}[{i}]", w)
-                        continue
-                elif raw is not None and type(raw) is not list:
-                    if lexical is not None and type(raw) is not dict:
-                        # a primitive whose only rule is its lexical form (most of them)
-                        if problem := lexical(raw):
-                            sink.error("invalid", f"{loc}.{key}", problem)
-                    else:
-                        item(raw, None, child, t, f"{loc}.{key}", w)
-                    continue
+                                item(raw, None, child, t, f"{loc}.{key}", w)
+                            continue
+                elif shape is EXT_KEY and value_key in obj:
+                    continue  # a primitive's '_name': walked with its value
             if general is None:
                 general = {}
             general.setdefault(child, []).append((value_key, t))

@@ -113,19 +113,24 @@ def _contained(value: Any) -> list[dict[str, Any]]:
     return [r for r in c if isinstance(r, dict)] if isinstance(c, list) else []
 
 
+# dom-2, dom-4, dom-5: most resources contain nothing, and hold at once
+
+
 def _dom_2(value: Any, env: EvalEnv) -> bool:
-    return not any(r.get("contained") for r in _contained(value))
+    contained = _contained(value)
+    return not contained or not any(r.get("contained") for r in contained)
 
 
 def _dom_4(value: Any, env: EvalEnv) -> bool:
-    return not any(
-        isinstance(r.get("meta"), dict) and ("versionId" in r["meta"] or "lastUpdated" in r["meta"])
-        for r in _contained(value)
+    contained = _contained(value)
+    return not contained or not any(
+        isinstance(r.get("meta"), dict) and ("versionId" in r["meta"] or "lastUpdated" in r["meta"]) for r in contained
     )
 
 
 def _dom_5(value: Any, env: EvalEnv) -> bool:
-    return not any(isinstance(r.get("meta"), dict) and r["meta"].get("security") for r in _contained(value))
+    contained = _contained(value)
+    return not contained or not any(isinstance(r.get("meta"), dict) and r["meta"].get("security") for r in contained)
 
 
 def _dom_6(value: Any, env: EvalEnv) -> bool:
@@ -324,7 +329,10 @@ class FhirPathEngine:
 
         def compiled(focus: Any, type_path: str, env: EvalEnv) -> bool:
             try:
-                return _truthy(simple([focus]))
+                result = simple([focus])
+                if len(result) == 1 and result[0] is True:
+                    return True  # what _truthy says of it, without the call
+                return _truthy(result)
             except Unsupported:  # this value needs the interpreter (dates, quantities, ...)
                 return interpreted(focus, type_path, env)
 

@@ -82,6 +82,13 @@ def _compile(node: dict[str, Any]) -> Fn:
             return choice
         left = _compile(kids[0])
         right = _invocation(kids[1])
+        name = _member_name(kids[0])
+        if name is not None and right is _exists:
+            # ``detail.exists()``, ``period.empty()``: the commonest terms of all, as one
+            # closure rather than three calls (member, then function, then the pair)
+            return lambda items: [bool(_member(items, name))]
+        if name is not None and right is _empty:
+            return lambda items: [not _member(items, name)]
         return lambda items: right(left(items))
     if kind in ("AndExpression", "OrExpression", "XorExpression", "ImpliesExpression"):
         return _logic(kind, _op(node), _deferred(kids[0]), _deferred(kids[1]))
@@ -97,6 +104,19 @@ def _compile(node: dict[str, Any]) -> Fn:
         left, right = _compile(kids[0]), _compile(kids[1])
         return lambda items: _distinct(left(items) + right(items))
     raise Unsupported(kind)
+
+
+def _member_name(node: dict[str, Any]) -> str | None:
+    """The name when ``node`` is a bare member path of one step (``detail``), else None."""
+    if node.get("type") != "TermExpression":
+        return None
+    term = _kids(node)[0]
+    if term.get("type") != "InvocationTerm":
+        return None
+    invocation = _kids(term)[0]
+    if invocation.get("type") != "MemberInvocation":
+        return None
+    return str(_kids(invocation)[0].get("text", "")).strip("`")
 
 
 def _deferred(node: dict[str, Any]) -> Fn:
@@ -208,6 +228,14 @@ def _criteria_function(name: str, params: dict[str, Any]) -> Fn:
 
 
 def _member(items: Items, name: str) -> Items:
+    if len(items) == 1:
+        item = items[0]
+        if type(item) is dict and name in item:
+            # the usual case (one object that holds the element), without the loop below
+            value = item[name]
+            if isinstance(value, list):
+                return [v for v in value if v is not None]
+            return [] if value is None else [value]
     out: Items = []
     for item in items:
         if not isinstance(item, dict):
@@ -383,7 +411,14 @@ def _short_circuit(dominant: bool, left: Fn, right: Fn) -> Fn:
     both known and not deciding gives the other value, otherwise empty."""
 
     def evaluate(items: Items) -> Items:
-        a = _singleton_bool(left(items))
+        # _singleton_bool written out for each side: this runs on most invariants
+        a_items = left(items)
+        if not a_items:
+            a = None
+        elif len(a_items) > 1:
+            raise Unsupported("boolean of a collection")
+        else:
+            a = a_items[0] if isinstance(a_items[0], bool) else True
         if a is dominant:
             return [dominant]
         b = _singleton_bool(right(items))

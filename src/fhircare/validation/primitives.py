@@ -364,3 +364,10 @@ PRIMITIVE_CHECKS: dict[str, Callable[[object], str | None]] = {t: _checker(t) fo
 PRIMITIVE_CHECKS["string"] = _string_check
 PRIMITIVE_CHECKS["markdown"] = _string_check
 PRIMITIVE_CHECKS["boolean"] = _boolean_check
+
+#: type code → a test, callable from C, that a JSON string shorter than 4096 characters
+#: passes its type's check in PRIMITIVE_CHECKS (returns None) — the check's own first
+#: test, so the walk can settle the common well-formed value without calling the check
+QUICK_CHECKS: dict[str, Callable[[str], object]] = {t: p.fullmatch for t, p in _FAST_PATTERNS.items()}
+QUICK_CHECKS["string"] = bool  # any non-empty string is a well-formed string
+QUICK_CHECKS["markdown"] = bool

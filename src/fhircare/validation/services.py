@@ -18,8 +18,9 @@ from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
 from fhircare.validation.structure import Constraint, ElementNode, StructureModel
 from fhircare.validation.walk import Frame, Walk
 
-#: an element's invariants as one walk evaluates them: (constraint, evaluator) in order
-InvariantPlan = tuple[tuple[Constraint, Callable[[Any, str, EvalEnv], bool]], ...]
+#: an element's invariants as one walk evaluates them, in order: (constraint, evaluator,
+#: native?), a native evaluator taking (focus, env), any other (focus, type path, env)
+InvariantPlan = tuple[tuple[Constraint, Callable[..., bool], bool], ...]
 
 
 class WalkServices(Protocol):

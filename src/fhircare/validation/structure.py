@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhircare.validation.primitives import PRIMITIVE_CHECKS, example_url_problem
+from fhircare.validation.primitives import PRIMITIVE_CHECKS, QUICK_CHECKS, example_url_problem
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_TYPES = {
@@ -92,6 +92,24 @@ class Binding:
     value_set: str | None
 
 
+#: how the base walk takes a JSON property (``KeyStep`` shapes)
+EXT_KEY = 0  # a primitive's '_name' object: walked with its value
+GENERAL = 1  # a choice, a slicing or a cardinality one value can break: walk_property
+SINGLE = 2  # one value of one type, inline
+ARRAY = 3  # an array of values of one type, inline
+#: (child, type code, value key, shape, the child's '_name' key if it is a primitive,
+#: lexical check, quick check): one JSON property as the walk takes it
+KeyStep = tuple[
+    "ElementNode",
+    str | None,
+    str,
+    int,
+    str | None,
+    Callable[[object], str | None] | None,
+    Callable[[str], object] | None,
+]
+
+
 @dataclass(slots=True, eq=False)
 class ElementNode:
     id: str
@@ -119,6 +137,9 @@ class ElementNode:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     #: JSON property name → (child, type code or None); built lazily by ``json_keys``
     _keys: dict[str, tuple[ElementNode, str | None, str]] | None = field(default=None, repr=False)
+    #: the same with what the walk does with each property, built lazily by ``key_plan``
+    _plan: dict[str, KeyStep] | None = field(default=None, repr=False)
+    _plan_lenient: dict[str, KeyStep] | None = field(default=None, repr=False)
     _required: list[ElementNode] | None = field(default=None, repr=False)
     _relevant: list[ElementNode] | None = field(default=None, repr=False)
     is_choice: bool = field(init=False)
@@ -137,6 +158,10 @@ class ElementNode:
     lexical_check: Callable[[object], str | None] | None = field(init=False)
     #: the same without the example-URL rule (for a validator that allows example URLs)
     lexical_lenient: Callable[[object], str | None] | None = field(init=False)
+    #: a C-level test that a string (under 4096 characters) passes lexical_check /
+    #: lexical_lenient, so the walk need not call them (see primitives.QUICK_CHECKS)
+    quick_check: Callable[[str], object] | None = field(init=False)
+    quick_lenient: Callable[[str], object] | None = field(init=False)
     #: is an example URL (example.org, acme.com) in this element's value an error?
     checks_example_urls: bool = field(init=False)
     keys_in_json: tuple[str, ...] = field(init=False)
@@ -200,6 +225,9 @@ class ElementNode:
         self.lexical_lenient = plain
         strict = plain is not None and self.checks_example_urls and self.single_type in URL_TYPES
         self.lexical_check = _with_example_rule(plain) if plain is not None and strict else plain
+        quick = QUICK_CHECKS.get(self.single_type) if plain is not None and self.single_type else None
+        self.quick_lenient = quick
+        self.quick_check = None if strict else quick  # the example-URL rule needs the full check
 
     def relevant_children(self) -> list[ElementNode]:
         """In a profile: the children that say more than the base (see mark_profile_relevance)."""
@@ -234,6 +262,36 @@ class ElementNode:
                         keys["_" + child.name] = (child, child.single_type, child.name)
             self._keys = keys
         return self._keys
+
+    def key_plan(self, lenient: bool) -> dict[str, KeyStep]:
+        """Each JSON property of ``json_keys`` → what the base walk does with it, worked
+        out once per element rather than on every object (see ``KeyStep``). Built on the
+        first walk, when the model is complete (build_model may still change a child's
+        lexical checks)."""
+        plan = self._plan_lenient if lenient else self._plan
+        if plan is None:
+            plan = {}
+            for key, (child, type_code, value_key) in self.json_keys().items():
+                if key != value_key:
+                    shape = EXT_KEY
+                elif not child.simple:
+                    shape = GENERAL
+                else:
+                    shape = ARRAY if child.is_array else SINGLE
+                plan[key] = (
+                    child,
+                    type_code,
+                    value_key,
+                    shape,
+                    child.ext_key if child.primitive else None,
+                    child.lexical_lenient if lenient else child.lexical_check,
+                    child.quick_lenient if lenient else child.quick_check,
+                )
+            if lenient:
+                self._plan_lenient = plan
+            else:
+                self._plan = plan
+        return plan
 
     def max_text(self) -> str:
         return "*" if self.max < 0 else str(self.max)
