@@ -116,10 +116,13 @@ class BindingChecker:
         system, code = coding.get("system"), coding.get("code")
         if not isinstance(system, str) or not isinstance(code, str):
             return
-        membership = self.terminology.code_in_system(system, code)
+        terminology = self.terminology
+        if terminology.code_system(system) is None:
+            return  # a code system we do not hold (SNOMED CT, ...): UNKNOWN, nothing to say
+        membership = terminology.code_in_system(system, code)
         if membership is Membership.NOT_IN:
             sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
         elif membership is Membership.IN and isinstance(coding.get("display"), str):
-            problem = self.terminology.display_problem(system, code, coding["display"])
+            problem = terminology.display_problem(system, code, coding["display"])
             if problem:
                 sink.error("code-invalid", f"{loc}.display", problem)

@@ -57,6 +57,8 @@ from fhircare.validation.terminology import Terminology
 from fhircare.validation.walk import Frame, Walk
 
 _RESOURCE_TYPES = ("Resource", "DomainResource")
+#: datatypes with rules of their own that item() checks (one test for all the others)
+_RULED_TYPES = frozenset({"Attachment", "Identifier", "Coding"})
 
 
 class Validator:
@@ -449,9 +451,12 @@ class Validator:
         elif not profile or node.children or node.has_type_profiles:
             self.walk_object(value, node, type_code, loc, w)
         if not profile:
-            if node.ele1 is not None and (len(value) == 0 or (len(value) == 1 and "id" in value)):
+            # ele-1: no content but an id (most values have two properties or more)
+            if len(value) < 2 and node.ele1 is not None and (not value or "id" in value):
                 w.sink.error("invariant", loc, f"Constraint failed: ele-1: '{node.ele1.human}'", "ele-1")
-            if type_code == "Attachment":
+            if type_code not in _RULED_TYPES:
+                pass
+            elif type_code == "Attachment":
                 check_attachment(value, loc, w.sink)
             elif type_code == "Identifier":
                 check_identifier(value, loc, w.sink)

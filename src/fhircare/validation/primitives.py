@@ -371,3 +371,9 @@ PRIMITIVE_CHECKS["boolean"] = _boolean_check
 QUICK_CHECKS: dict[str, Callable[[str], object]] = {t: p.fullmatch for t, p in _FAST_PATTERNS.items()}
 QUICK_CHECKS["string"] = bool  # any non-empty string is a well-formed string
 QUICK_CHECKS["markdown"] = bool
+#: the same for URL types where example URLs are errors: the type's expression behind a
+#: lookahead refusing what example_url_problem refuses (its expression, anchored the same)
+QUICK_CHECKS_NO_EXAMPLES: dict[str, Callable[[str], object]] = {
+    t: re.compile(f"(?!{_EXAMPLE_URL.pattern})(?:{_FAST_PATTERNS[t].pattern})").fullmatch
+    for t in ("uri", "url", "canonical")
+}

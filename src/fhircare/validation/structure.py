@@ -12,7 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhircare.validation.primitives import PRIMITIVE_CHECKS, QUICK_CHECKS, example_url_problem
+from fhircare.validation.primitives import (
+    PRIMITIVE_CHECKS,
+    QUICK_CHECKS,
+    QUICK_CHECKS_NO_EXAMPLES,
+    example_url_problem,
+)
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_TYPES = {
@@ -227,7 +232,7 @@ class ElementNode:
         self.lexical_check = _with_example_rule(plain) if plain is not None and strict else plain
         quick = QUICK_CHECKS.get(self.single_type) if plain is not None and self.single_type else None
         self.quick_lenient = quick
-        self.quick_check = None if strict else quick  # the example-URL rule needs the full check
+        self.quick_check = QUICK_CHECKS_NO_EXAMPLES.get(self.single_type or "") if strict else quick
 
     def relevant_children(self) -> list[ElementNode]:
         """In a profile: the children that say more than the base (see mark_profile_relevance)."""
