@@ -320,10 +320,19 @@ class Validator:
         # from here on: the base walk (profile walks took the branch above)
         lenient = self.allow_example_urls
         keys = (owner._plan_lenient if lenient else owner._plan) or owner.key_plan(lenient)
+        quick_keys = owner._quick_lenient if lenient else owner._quick
+        if quick_keys is None:
+            quick_keys = owner.quick_keys(lenient)
         sink = w.sink
         item = self.item
         general: dict[ElementNode, list[tuple[str, str | None]]] | None = None
         for key in obj:
+            fast = quick_keys.get(key)
+            if fast is not None:
+                # the commonest case of all: one well-formed primitive, no '_name' beside it
+                raw = obj[key]
+                if type(raw) is str and len(raw) < 4096 and fast[0](raw) and fast[1] not in obj:
+                    continue
             step = keys.get(key)
             if step is None:
                 hit = unusual_key(self, obj, key, owner, node, type_code, loc, w)

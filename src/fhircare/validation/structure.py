@@ -145,6 +145,9 @@ class ElementNode:
     #: the same with what the walk does with each property, built lazily by ``key_plan``
     _plan: dict[str, KeyStep] | None = field(default=None, repr=False)
     _plan_lenient: dict[str, KeyStep] | None = field(default=None, repr=False)
+    #: the plan's single primitives with a quick check: property → (quick check, '_name')
+    _quick: dict[str, tuple[Callable[[str], object], str]] | None = field(default=None, repr=False)
+    _quick_lenient: dict[str, tuple[Callable[[str], object], str]] | None = field(default=None, repr=False)
     _required: list[ElementNode] | None = field(default=None, repr=False)
     _relevant: list[ElementNode] | None = field(default=None, repr=False)
     is_choice: bool = field(init=False)
@@ -292,11 +295,27 @@ class ElementNode:
                     child.lexical_lenient if lenient else child.lexical_check,
                     child.quick_lenient if lenient else child.quick_check,
                 )
+            # one primitive value, well formed, with no '_name' beside it: nothing more to
+            # check, and the commonest property of all (see the walk's first test)
+            quick = {
+                key: (step[6], step[4])
+                for key, step in plan.items()
+                if step[3] is SINGLE and step[6] is not None and step[4] is not None
+            }
             if lenient:
-                self._plan_lenient = plan
+                self._plan_lenient, self._quick_lenient = plan, quick
             else:
-                self._plan = plan
+                self._plan, self._quick = plan, quick
         return plan
+
+    def quick_keys(self, lenient: bool) -> dict[str, tuple[Callable[[str], object], str]]:
+        """The properties whose well-formed value the walk settles first (see key_plan)."""
+        found = self._quick_lenient if lenient else self._quick
+        if found is None:
+            self.key_plan(lenient)
+            found = self._quick_lenient if lenient else self._quick
+            assert found is not None
+        return found
 
     def max_text(self) -> str:
         return "*" if self.max < 0 else str(self.max)
