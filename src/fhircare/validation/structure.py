@@ -551,10 +551,13 @@ def mark_profile_relevance(
             relevant = True
         node.profile_relevant = relevant or base_node is None or _says_more(node, base_node)
         node.narrows_targets = base_node is None or not _same_types(node, base_node)
+        # nothing below it relevant either (no children, or none that says more): a value
+        # that meets the cardinality needs no profile walk of its own. A walk of its
+        # content would find nothing the base walk has not reported (the sink keeps one of
+        # each issue), and no rule of the profile below it to check
         node.cardinality_only = bool(
             base_node is not None
-            and not node.children
-            and not node.slices
+            and not relevant
             and node.slicing is None
             and not node.has_type_profiles
             and _same_types(node, base_node)
