@@ -15,6 +15,7 @@ differ from the interpreter's.
 from __future__ import annotations
 
 import contextvars
+import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
@@ -464,25 +465,34 @@ def _equality(op: str, left: Fn, right: Fn) -> Fn:
     return evaluate
 
 
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
 def _inequality(op: str, left: Fn, right: Fn) -> Fn:
+    order = _ORDER.get(op)
+
     def evaluate(items: Items) -> Items:
         a, b = left(items), right(items)
         if not a or not b:
             return []
         if len(a) > 1 or len(b) > 1:
             raise Unsupported("comparison of collections")
-        x, y = _comparable(a[0]), _comparable(b[0])
+        x, y = a[0], b[0]
+        if type(x) is int and (type(y) is Decimal or type(y) is int) and order is not None:
+            # an integer against a number literal (``period >= 0``): Python compares an
+            # int with an int or a Decimal exactly, as the two Decimals below would
+            return [order(x, y)]
+        x, y = _comparable(x), _comparable(y)
         if type(x) is not type(y) or isinstance(x, bool):
             raise Unsupported("mixed comparison")
-        if op == "<":
-            return [x < y]
-        if op == "<=":
-            return [x <= y]
-        if op == ">":
-            return [x > y]
-        if op == ">=":
-            return [x >= y]
-        raise Unsupported(op)
+        if order is None:
+            raise Unsupported(op)
+        return [order(x, y)]
 
     return evaluate
 
