@@ -48,6 +48,12 @@ class BindingChecker:
             unknown = unknown or membership is Membership.UNKNOWN
         return None if unknown else False
 
+    def settles(self, code: str, binding: Binding | None) -> bool:
+        """Is this code (no system) plainly in the binding's value set, so that check()
+        would have nothing to say? False whenever it might: the caller then checks."""
+        exp = self.terminology.expand(binding.value_set) if binding is not None and binding.value_set else None
+        return exp is not None and exp.contains(None, code) is Membership.IN
+
     def check(self, value: Any, type_code: str, binding: Binding, loc: str, sink: IssueSink, profile: bool) -> None:
         if binding.strength not in ("required", "extensible") or type_code not in _CODED_TYPES:
             return

@@ -29,6 +29,7 @@ from fhircare.validation.issues import IssueSink, ValidationResult
 from fhircare.validation.primitives import (
     CHOICE_SUFFIXES,
     PRIMITIVE_CHECKS,
+    QUICK_CHECKS,
     check_resource_id,
     choice_type,
     example_url_problem,
@@ -57,6 +58,8 @@ from fhircare.validation.terminology import Terminology
 from fhircare.validation.walk import Frame, Walk
 
 _RESOURCE_TYPES = ("Resource", "DomainResource")
+#: a code's own lexical check passes when this does (see primitives.QUICK_CHECKS)
+_CODE_WELL_FORMED = QUICK_CHECKS["code"]
 #: datatypes with rules of their own that item() checks (one test for all the others)
 _RULED_TYPES = frozenset({"Attachment", "Identifier", "Coding"})
 
@@ -364,6 +367,14 @@ class Validator:
                                     continue
                                 if problem := lexical(raw):
                                     sink.error("invalid", f"{loc}.{key}", problem)
+                            elif (
+                                child.bound_code
+                                and type(raw) is str
+                                and len(raw) < 4096
+                                and _CODE_WELL_FORMED(raw)
+                                and self.bindings.settles(raw, child.binding)
+                            ):
+                                pass  # a well-formed code in its value set: nothing to report
                             else:
                                 item(raw, None, child, t, f"{loc}.{key}", w)
                             continue

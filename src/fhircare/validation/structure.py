@@ -185,6 +185,9 @@ class ElementNode:
     cardinality_only: bool = False
     #: does a type of this element name a profile (so a profile walk goes into it)?
     has_type_profiles: bool = field(init=False)
+    #: a code whose only rule is a required or extensible binding (status, use, ...):
+    #: the walk settles a well-formed code in the value set without the general path
+    bound_code: bool = field(init=False)
 
     def __post_init__(self) -> None:
         # read on every visit of the walk: computed once here, not per access
@@ -206,6 +209,18 @@ class ElementNode:
             or self.invariants
         )
         self.single_type = self.type_codes[0] if len(self.type_codes) == 1 else None
+        self.bound_code = bool(
+            self.single_type == "code"
+            and self.binding is not None
+            and self.binding.strength in ("required", "extensible")
+            and self.binding.value_set
+            and self.fixed is None
+            and self.pattern is None
+            and self.min_value is None
+            and self.max_value is None
+            and not self.invariants
+            and self.max_length is None
+        )
         #: values may carry a sibling '_name' object (primitive extensions)
         self.primitive = any(c[:1].islower() for c in self.type_codes)
         self.checks_example_urls = not URL_TYPES.isdisjoint(self.type_codes) and self.path not in _EXAMPLES_ALLOWED_AT
