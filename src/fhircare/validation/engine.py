@@ -33,6 +33,7 @@ from fhircare.validation.primitives import (
     check_resource_id,
     choice_type,
     example_url_problem,
+    well_formed,
 )
 from fhircare.validation.properties import unusual_key, walk_property
 from fhircare.validation.questionnaire import (
@@ -393,6 +394,16 @@ class Validator:
                     walk_property(self, obj, child, [], loc, w)
         if general:
             for child, found in general.items():
+                if child.plain_choice and len(found) == 1:
+                    # one value of a choice (valueInteger, startDate...), well formed, no
+                    # '_name' beside it: all walk_property would do is find nothing wrong
+                    value_key, t = found[0]
+                    if (
+                        t in child.type_codes  # not a type the choice does not allow
+                        and "_" + value_key not in obj
+                        and well_formed(t, obj.get(value_key))
+                    ):
+                        continue
                 walk_property(self, obj, child, found, loc, w)
 
     def _walk_profile_object(self, obj: dict[str, Any], owner: ElementNode, loc: str, w: Walk) -> None:

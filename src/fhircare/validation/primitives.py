@@ -371,6 +371,24 @@ PRIMITIVE_CHECKS["boolean"] = _boolean_check
 QUICK_CHECKS: dict[str, Callable[[str], object]] = {t: p.fullmatch for t, p in _FAST_PATTERNS.items()}
 QUICK_CHECKS["string"] = bool  # any non-empty string is a well-formed string
 QUICK_CHECKS["markdown"] = bool
+
+
+def well_formed(type_code: str, value: object) -> bool:
+    """True only when PRIMITIVE_CHECKS[type_code] would find nothing wrong with ``value``
+    (False says nothing: the check then decides). Strings of the quick-checked types,
+    booleans and 32-bit integers; URL types are left out (the example-URL rule is not here)."""
+    if type(value) is str:
+        quick = QUICK_CHECKS.get(type_code)
+        return quick is not None and type_code not in _URL_TYPES and len(value) < 4096 and bool(quick(value))
+    if type(value) is bool:
+        return type_code == "boolean"
+    if type(value) is int:
+        return type_code == "integer" and INT32_MIN <= value <= INT32_MAX
+    return False
+
+
+_URL_TYPES = frozenset({"uri", "url", "canonical"})
+
 #: the same for URL types where example URLs are errors: the type's expression behind a
 #: lookahead refusing what example_url_problem refuses (its expression, anchored the same)
 QUICK_CHECKS_NO_EXAMPLES: dict[str, Callable[[str], object]] = {

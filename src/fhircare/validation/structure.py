@@ -188,6 +188,7 @@ class ElementNode:
     #: a code whose only rule is a required or extensible binding (status, use, ...):
     #: the walk settles a well-formed code in the value set without the general path
     bound_code: bool = field(init=False)
+    plain_choice: bool = field(init=False)
 
     def __post_init__(self) -> None:
         # read on every visit of the walk: computed once here, not per access
@@ -230,6 +231,17 @@ class ElementNode:
         self.ext_key = "_" + self.name
         #: no choice, no slicing, cardinality a single value cannot break: walked inline
         self.simple = not self.is_choice and self.slicing is None and self.min < 2 and self.max != 0
+        #: a choice with no rule but its type's lexical form, one value at most: a single
+        #: well-formed primitive value needs no general walk (see Validator.walk_object)
+        self.plain_choice = bool(
+            self.is_choice
+            and self.slicing is None
+            and self.min < 2
+            and self.max != 0
+            and not self.is_array
+            and not self.has_value_rules
+            and self.max_length is None
+        )
         if self.is_choice:
             self.keys_in_json = tuple(
                 f"{p}{self.json_name}{t[:1].upper()}{t[1:]}" for t in self.type_codes for p in ("", "_")
