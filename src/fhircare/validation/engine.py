@@ -23,7 +23,7 @@ from fhircare.validation.context import DefinitionContext
 from fhircare.validation.datatypes import check_attachment, check_identifier
 from fhircare.validation.entry_memo import EntryMemo
 from fhircare.validation.extensions import check_extension
-from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
+from fhircare.validation.fhirpath import REF_1, EvalEnv, FhirPathEngine
 from fhircare.validation.implied_profiles import implied_profiles
 from fhircare.validation.issues import IssueSink, ValidationResult
 from fhircare.validation.primitives import (
@@ -42,7 +42,7 @@ from fhircare.validation.questionnaire import (
     check_questionnaire_response,
 )
 from fhircare.validation.questionnaire_answers import AnswerServices
-from fhircare.validation.reference_checks import check_reference
+from fhircare.validation.reference_checks import check_reference, plain_reference
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.rules import check_value_rules, run_invariants
 from fhircare.validation.services import InvariantPlan
@@ -80,6 +80,7 @@ class Validator:
         self.bindings = BindingChecker(self.terminology)
         self._type_models: dict[str, StructureModel | None] = {}
         self._resource_kinds: dict[str, bool] = {}  # type code → is it a resource type?
+        self._reference_plain: bool | None = None  # see _reference_is_plain
         self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
         #: (id of a resource, profile) → conforms, for the validation under way
         self._conformance: dict[tuple[int, str], bool] = {}
@@ -477,6 +478,14 @@ class Validator:
             self._inner_resource(value, node, loc, w)
             return
         profile = w.profile
+        if (
+            type_code == "Reference"
+            and not profile
+            and not node.content_reference
+            and (self._reference_plain if self._reference_plain is not None else self._reference_is_plain())
+            and plain_reference(self, value, node, w)
+        ):
+            return  # a plain reference the walk below would find nothing wrong with
         if type_code == "Extension" and not node.children:
             check_extension(self, value, node, loc, w)
         elif not profile or node.children or node.has_type_profiles:
@@ -500,6 +509,24 @@ class Validator:
             check_value_rules(self, value, node, type_code, loc, w)
         if type_code == "Reference" and (not profile or node.narrows_targets):
             check_reference(self, value, node, loc, w)
+
+    def _reference_is_plain(self) -> bool:
+        """Does walking a Reference's own content find nothing in a value holding only a
+        non-empty ``reference`` and ``display`` of under 4096 characters? True for R4's
+        Reference (two strings, no required element, ref-1 only, which holds of a reference
+        not starting with '#'); worked out once from the definitions actually loaded."""
+        model = self.type_model("Reference")
+        plain = False
+        if model is not None:
+            root = model.root
+            quick = root.quick_keys(self.allow_example_urls)
+            plain = (
+                all(quick.get(k, (None, ""))[0] is bool for k in ("reference", "display"))
+                and not root.required_children()
+                and all(self.fhirpath.native(c.key, c.expression) is REF_1 for c in root.invariants)
+            )
+        self._reference_plain = plain
+        return plain
 
     def _type_of(self, value: Any, node: ElementNode, loc: str, w: Walk) -> str | None:
         if node.single_type is not None:

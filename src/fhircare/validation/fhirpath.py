@@ -268,6 +268,8 @@ NATIVE: dict[tuple[str, str], Callable[[Any, EvalEnv], bool]] = {
     ("txt-2", "htmlChecks()"): _txt_2,
     ("per-1", "start.hasValue().not() or end.hasValue().not() or (start <= end)"): _per_1,
 }
+#: ref-1 as the walk may rely on it: it holds for any reference not starting with '#'
+REF_1 = _ref_1
 #: dom-3's expression is long and only ever means "contained resources are referenced"
 NATIVE_BY_KEY_PREFIX = {"dom-3": _dom_3}
 
