@@ -19,6 +19,7 @@ import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 from typing import Any
 
 from fhirpathpy.parser import parse
@@ -84,12 +85,10 @@ def _compile(node: dict[str, Any]) -> Fn:
         left = _compile(kids[0])
         right = _invocation(kids[1])
         name = _member_name(kids[0])
-        if name is not None and right is _exists:
+        if name is not None and (right is _exists or right is _empty):
             # ``detail.exists()``, ``period.empty()``: the commonest terms of all, as one
             # closure rather than three calls (member, then function, then the pair)
-            return lambda items: [bool(_member(items, name))]
-        if name is not None and right is _empty:
-            return lambda items: [not _member(items, name)]
+            return _existence(name, negated=right is _empty)
         return lambda items: right(left(items))
     if kind in ("AndExpression", "OrExpression", "XorExpression", "ImpliesExpression"):
         return _logic(kind, _op(node), _deferred(kids[0]), _deferred(kids[1]))
@@ -105,6 +104,36 @@ def _compile(node: dict[str, Any]) -> Fn:
         left, right = _compile(kids[0]), _compile(kids[1])
         return lambda items: _distinct(left(items) + right(items))
     raise Unsupported(kind)
+
+
+def _member_exists(items: Items, name: str) -> bool:
+    """``bool(_member(items, name))``, without building the list in the usual cases: one
+    object that holds the element, or one in which no property so much as starts with
+    its name (so no choice element can be meant either)."""
+    if len(items) == 1:
+        item = items[0]
+        if type(item) is dict:
+            if name in item:
+                value = item[name]
+                if isinstance(value, list):
+                    return bool(value) and (None not in value or any(v is not None for v in value))
+                return value is not None
+            if name != "value" and not any(map(str.startswith, item, repeat(name))):
+                return False
+    return bool(_member(items, name))
+
+
+def _existence(name: str, *, negated: bool) -> Fn:
+    """``name.exists()`` (or ``name.empty()``, negated): always one boolean. The closure
+    carries the test as plain Python (``exists_of``, ``negated``) for and/or to use
+    without the list round trip (see _short_circuit)."""
+
+    def evaluate(items: Items) -> Items:
+        return [_member_exists(items, name) is not negated]
+
+    evaluate.exists_of = name  # type: ignore[attr-defined]
+    evaluate.negated = negated  # type: ignore[attr-defined]
+    return evaluate
 
 
 def _member_name(node: dict[str, Any]) -> str | None:
@@ -410,6 +439,20 @@ def _logic(kind: str, op: str, left: Fn, right: Fn) -> Fn:
 def _short_circuit(dominant: bool, left: Fn, right: Fn) -> Fn:
     """``and`` (dominant false) and ``or`` (dominant true): either side deciding wins,
     both known and not deciding gives the other value, otherwise empty."""
+    left_name, right_name = getattr(left, "exists_of", None), getattr(right, "exists_of", None)
+    if left_name is not None and right_name is not None:
+        # ``detail.empty() or reference.empty()``: two existence tests, each always a
+        # boolean (never empty), combined as booleans
+        left_negated, right_negated = left.negated, right.negated  # type: ignore[attr-defined]
+
+        def existences(items: Items) -> Items:
+            if (_member_exists(items, left_name) is not left_negated) is dominant:
+                return [dominant]
+            if (_member_exists(items, right_name) is not right_negated) is dominant:
+                return [dominant]
+            return [not dominant]
+
+        return existences
 
     def evaluate(items: Items) -> Items:
         # _singleton_bool written out for each side: this runs on most invariants
