@@ -111,24 +111,20 @@ class BindingChecker:
     def check_codes(self, value: Any, type_code: str, loc: str, sink: IssueSink) -> None:
         """Codes claimed from a code system we hold in full must exist in it."""
         if type_code == "Coding":
-            self._check_coding(value, loc, sink)
+            self.check_coding(value, loc, sink)
         elif type_code == "CodeableConcept" and isinstance(value, dict):
             for i, c in enumerate(value.get("coding", ()) if isinstance(value.get("coding"), list) else ()):
-                self._check_coding(c, f"{loc}.coding[{i}]", sink)
+                self.check_coding(c, f"{loc}.coding[{i}]", sink)
 
-    def _check_coding(self, coding: Any, loc: str, sink: IssueSink) -> None:
+    def check_coding(self, coding: Any, loc: str, sink: IssueSink) -> None:
+        """One Coding's code (and display) against its code system, when we hold it."""
         if not isinstance(coding, dict):
             return
         system, code = coding.get("system"), coding.get("code")
         if not isinstance(system, str) or not isinstance(code, str):
             return
-        terminology = self.terminology
-        if terminology.code_system(system) is None:
-            return  # a code system we do not hold (SNOMED CT, ...): UNKNOWN, nothing to say
-        membership = terminology.code_in_system(system, code)
+        membership, problem = self.terminology.coding_problem(system, code, coding.get("display"))
         if membership is Membership.NOT_IN:
             sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
-        elif membership is Membership.IN and isinstance(coding.get("display"), str):
-            problem = terminology.display_problem(system, code, coding["display"])
-            if problem:
-                sink.error("code-invalid", f"{loc}.display", problem)
+        elif problem:
+            sink.error("code-invalid", f"{loc}.display", problem)

@@ -504,7 +504,7 @@ class Validator:
                 # a CodeableConcept's codings are each checked here, as the walk of the
                 # CodeableConcept reaches them (at the same locations): checking them again
                 # from the CodeableConcept only found the same issues, which the sink drops
-                self.bindings.check_codes(value, type_code, loc, w.sink)
+                self.bindings.check_coding(value, loc, w.sink)
         if node.has_value_rules and (not profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
         if type_code == "Reference" and (not profile or node.narrows_targets):

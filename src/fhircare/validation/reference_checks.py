@@ -18,9 +18,7 @@ _HAS_SPACE = re.compile(r"\s").search
 
 
 def _allowed_types(validator: WalkServices, node: ElementNode) -> set[str]:
-    cached = validator.reference_targets.get(node)
-    if cached is not None:
-        return cached
+    """(Callers look in validator.reference_targets first: this runs once per element.)"""
     allowed: set[str] = set()
     for t in node.types:
         if t.code != "Reference":
@@ -56,7 +54,9 @@ def plain_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     parsed = parse_reference(ref)
     if parsed.kind != "relative" and parsed.kind != "absolute":
         return False
-    allowed = _allowed_types(validator, node)
+    allowed = validator.reference_targets.get(node)
+    if allowed is None:
+        allowed = _allowed_types(validator, node)
     return not allowed or "Resource" in allowed or parsed.type in allowed
 
 
@@ -103,7 +103,9 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     if found_type is None:
         declared = value.get("type")
         found_type = declared if isinstance(declared, str) else None
-    allowed = _allowed_types(validator, node)
+    allowed = validator.reference_targets.get(node)
+    if allowed is None:
+        allowed = _allowed_types(validator, node)
     if not found_type or not allowed or "Resource" in allowed:
         return
     if found_type not in allowed:
