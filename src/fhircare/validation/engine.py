@@ -395,17 +395,8 @@ class Validator:
                     walk_property(self, obj, child, [], loc, w)
         if general:
             for child, found in general.items():
-                if child.plain_choice and len(found) == 1:
-                    # one value of a choice (valueInteger, startDate...), well formed, no
-                    # '_name' beside it: all walk_property would do is find nothing wrong
-                    value_key, t = found[0]
-                    if (
-                        t in child.type_codes  # not a type the choice does not allow
-                        and "_" + value_key not in obj
-                        and well_formed(t, obj.get(value_key))
-                    ):
-                        continue
-                walk_property(self, obj, child, found, loc, w)
+                if not (child.single_choice and len(found) == 1 and self._one_choice(obj, child, found[0], loc, w)):
+                    walk_property(self, obj, child, found, loc, w)
 
     def _walk_profile_object(self, obj: dict[str, Any], owner: ElementNode, loc: str, w: Walk) -> None:
         """A profile walk looks only at the elements the profile says something about.
@@ -443,8 +434,26 @@ class Validator:
                 found = [(child.name, child.single_type)]
             else:
                 found = []
+            if len(found) == 1 and child.single_choice and self._one_choice(obj, child, found[0], loc, w):
+                continue
             if found or child.min > 0 or child.slicing is not None:
                 walk_property(self, obj, child, found, loc, w)
+
+    def _one_choice(
+        self, obj: dict[str, Any], child: ElementNode, found: tuple[str, str | None], loc: str, w: Walk
+    ) -> bool:
+        """The one value of a single choice (valueQuantity, startDate, authorReference...)
+        with no '_name' beside it, walked as walk_property would walk it (one item, at
+        '….ofType(T)'), or left when a well-formed primitive needs nothing; False when
+        walk_property must take it (arrays, '_name', a type the choice does not allow)."""
+        value_key, t = found
+        if t not in child.type_codes or "_" + value_key in obj:
+            return False
+        raw = obj.get(value_key)
+        if type(raw) is dict:
+            self.item(raw, None, child, t, f"{loc}.{child.json_name}.ofType({t})", w)
+            return True
+        return child.plain_choice and well_formed(t, raw)
 
     # -- one value -----------------------------------------------------------------
     def item(self, value: Any, ext: Any, node: ElementNode, type_code: str | None, loc: str, w: Walk) -> None:

@@ -188,6 +188,7 @@ class ElementNode:
     #: a code whose only rule is a required or extensible binding (status, use, ...):
     #: the walk settles a well-formed code in the value set without the general path
     bound_code: bool = field(init=False)
+    single_choice: bool = field(init=False)
     plain_choice: bool = field(init=False)
 
     def __post_init__(self) -> None:
@@ -231,17 +232,14 @@ class ElementNode:
         self.ext_key = "_" + self.name
         #: no choice, no slicing, cardinality a single value cannot break: walked inline
         self.simple = not self.is_choice and self.slicing is None and self.min < 2 and self.max != 0
-        #: a choice with no rule but its type's lexical form, one value at most: a single
-        #: well-formed primitive value needs no general walk (see Validator.walk_object)
-        self.plain_choice = bool(
-            self.is_choice
-            and self.slicing is None
-            and self.min < 2
-            and self.max != 0
-            and not self.is_array
-            and not self.has_value_rules
-            and self.max_length is None
+        #: a choice of one value at most, not sliced: its one value needs none of
+        #: walk_property's array, cardinality and slice handling (see Validator._one_choice)
+        self.single_choice = bool(
+            self.is_choice and self.slicing is None and self.min < 2 and self.max != 0 and not self.is_array
         )
+        #: ... with no rule but its type's lexical form: a well-formed primitive value of
+        #: it needs no walk at all
+        self.plain_choice = self.single_choice and not self.has_value_rules and self.max_length is None
         if self.is_choice:
             self.keys_in_json = tuple(
                 f"{p}{self.json_name}{t[:1].upper()}{t[1:]}" for t in self.type_codes for p in ("", "_")
