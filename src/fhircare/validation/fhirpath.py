@@ -104,7 +104,11 @@ def _ext_1(value: Any, env: EvalEnv) -> bool:
     if not isinstance(value, dict):
         return True
     has_ext = bool(value.get("extension"))
-    has_value = any(k.startswith("value") and len(k) > 5 and k[5].isupper() for k in value)
+    has_value = False
+    for k in value:  # a plain loop: this runs on every extension
+        if k.startswith("value") and len(k) > 5 and k[5].isupper():
+            has_value = True
+            break
     return has_ext != has_value
 
 
