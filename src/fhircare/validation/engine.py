@@ -404,7 +404,7 @@ class Validator:
         Unknown properties and everything the base definition says were reported by the
         base walk; here each relevant child finds its own properties in the object.
         """
-        for child in owner.relevant_children():
+        for child in owner._relevant if owner._relevant is not None else owner.relevant_children():
             if child.is_choice:
                 base = child.json_name
                 n = len(base)
@@ -420,14 +420,23 @@ class Validator:
                     if child.min <= count and (child.max < 0 or count <= child.max):
                         continue  # the only thing the profile adds here is met
                 if child.simple and child.ext_key not in obj:
-                    # one property, one type, no slicing: each value straight to item()
+                    # one property, one type, no slicing: each value straight to item(), or
+                    # a backbone element's object straight to its own profile walk (all
+                    # item() and walk_object() would do with it in a profile walk)
+                    backbone = child.profile_backbone
                     if not child.is_array and type(raw) is not list and raw is not None:
-                        self.item(raw, None, child, child.single_type, f"{loc}.{child.name}", w)
+                        if backbone and type(raw) is dict:
+                            self._walk_profile_object(raw, child, f"{loc}.{child.name}", w)
+                        else:
+                            self.item(raw, None, child, child.single_type, f"{loc}.{child.name}", w)
                         continue
                     if child.is_array and type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
                         base = f"{loc}.{child.name}"
                         for i, value in enumerate(raw):
-                            self.item(value, None, child, child.single_type, f"{base}[{i}]", w)
+                            if backbone and type(value) is dict:
+                                self._walk_profile_object(value, child, f"{base}[{i}]", w)
+                            else:
+                                self.item(value, None, child, child.single_type, f"{base}[{i}]", w)
                         continue
                 found = [(child.name, child.single_type)]
             elif child.ext_key in obj:

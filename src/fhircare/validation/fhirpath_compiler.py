@@ -176,7 +176,7 @@ def _invocation(node: dict[str, Any]) -> Fn:
             raise Unsupported("type-qualified path")
         return lambda items: _member(items, name)
     if kind == "ThisInvocation":
-        return lambda items: items
+        return _identity  # the shared function: _inequality recognises ``$this``
     if kind == "FunctionInvocation":
         functn = kids[0]
         fkids = _kids(functn)
@@ -331,7 +331,12 @@ def _literal(node: dict[str, Any]) -> Fn:
         return lambda items: []
     else:
         raise Unsupported(str(kind))
-    return lambda items: [value]
+
+    def constant(items: Items) -> Items:
+        return [value]
+
+    constant.constant = value  # type: ignore[attr-defined]  # for _inequality
+    return constant
 
 
 # -- functions -------------------------------------------------------------------
@@ -518,6 +523,8 @@ _ORDER: dict[str, Callable[[Any, Any], bool]] = {
 
 def _inequality(op: str, left: Fn, right: Fn) -> Fn:
     order = _ORDER.get(op)
+    if left is _identity and hasattr(right, "constant"):
+        return _this_against(op, right.constant)
 
     def evaluate(items: Items) -> Items:
         a, b = left(items), right(items)
@@ -536,6 +543,28 @@ def _inequality(op: str, left: Fn, right: Fn) -> Fn:
         if order is None:
             raise Unsupported(op)
         return [order(x, y)]
+
+    return evaluate
+
+
+def _this_against(op: str, y: Any) -> Fn:
+    """``$this >= 1``: _inequality's evaluate with the right side known (one literal)."""
+    order = _ORDER.get(op)
+
+    def evaluate(items: Items) -> Items:
+        if not items:
+            return []
+        if len(items) > 1:
+            raise Unsupported("comparison of collections")
+        x = items[0]
+        if type(x) is int and (type(y) is Decimal or type(y) is int) and order is not None:
+            return [order(x, y)]
+        a, b = _comparable(x), _comparable(y)
+        if type(a) is not type(b) or isinstance(a, bool):
+            raise Unsupported("mixed comparison")
+        if order is None:
+            raise Unsupported(op)
+        return [order(a, b)]
 
     return evaluate
 

@@ -183,6 +183,9 @@ class ElementNode:
     profile_rules: bool = True
     #: in a profile: only the cardinality differs from the base (min 1 where it was 0, ...)
     cardinality_only: bool = False
+    #: in a profile: a backbone element (with children) whose value a profile walk takes
+    #: straight to its children: no rule of its own beyond the base's to check on it
+    profile_backbone: bool = False
     #: does a type of this element name a profile (so a profile walk goes into it)?
     has_type_profiles: bool = field(init=False)
     #: a code whose only rule is a required or extensible binding (status, use, ...):
@@ -604,6 +607,11 @@ def mark_profile_relevance(
                 or (node.binding != base_node.binding and node.has_value_rules)
                 or any(not c.from_core for c in node.invariants)
             )
+        node.profile_backbone = bool(
+            node.children
+            and node.single_type in ("BackboneElement", "Element")
+            and not (node.has_value_rules and node.profile_rules)
+        )
         return node.profile_relevant
 
     visit(model.root, base.root)
