@@ -48,6 +48,12 @@ class BindingChecker:
             unknown = unknown or membership is Membership.UNKNOWN
         return None if unknown else False
 
+    def settles(self, code: str, binding: Binding | None) -> bool:
+        """Is this code (no system) plainly in the binding's value set, so that check()
+        would have nothing to say? False whenever it might: the caller then checks."""
+        exp = self.terminology.expand(binding.value_set) if binding is not None and binding.value_set else None
+        return exp is not None and exp.contains(None, code) is Membership.IN
+
     def check(self, value: Any, type_code: str, binding: Binding, loc: str, sink: IssueSink, profile: bool) -> None:
         if binding.strength not in ("required", "extensible") or type_code not in _CODED_TYPES:
             return
@@ -105,21 +111,20 @@ class BindingChecker:
     def check_codes(self, value: Any, type_code: str, loc: str, sink: IssueSink) -> None:
         """Codes claimed from a code system we hold in full must exist in it."""
         if type_code == "Coding":
-            self._check_coding(value, loc, sink)
+            self.check_coding(value, loc, sink)
         elif type_code == "CodeableConcept" and isinstance(value, dict):
             for i, c in enumerate(value.get("coding", ()) if isinstance(value.get("coding"), list) else ()):
-                self._check_coding(c, f"{loc}.coding[{i}]", sink)
+                self.check_coding(c, f"{loc}.coding[{i}]", sink)
 
-    def _check_coding(self, coding: Any, loc: str, sink: IssueSink) -> None:
+    def check_coding(self, coding: Any, loc: str, sink: IssueSink) -> None:
+        """One Coding's code (and display) against its code system, when we hold it."""
         if not isinstance(coding, dict):
             return
         system, code = coding.get("system"), coding.get("code")
         if not isinstance(system, str) or not isinstance(code, str):
             return
-        membership = self.terminology.code_in_system(system, code)
+        membership, problem = self.terminology.coding_problem(system, code, coding.get("display"))
         if membership is Membership.NOT_IN:
             sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
-        elif membership is Membership.IN and isinstance(coding.get("display"), str):
-            problem = self.terminology.display_problem(system, code, coding["display"])
-            if problem:
-                sink.error("code-invalid", f"{loc}.display", problem)
+        elif problem:
+            sink.error("code-invalid", f"{loc}.display", problem)

@@ -23,15 +23,17 @@ from fhircare.validation.context import DefinitionContext
 from fhircare.validation.datatypes import check_attachment, check_identifier
 from fhircare.validation.entry_memo import EntryMemo
 from fhircare.validation.extensions import check_extension
-from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
+from fhircare.validation.fhirpath import REF_1, EvalEnv, FhirPathEngine
 from fhircare.validation.implied_profiles import implied_profiles
 from fhircare.validation.issues import IssueSink, ValidationResult
 from fhircare.validation.primitives import (
     CHOICE_SUFFIXES,
     PRIMITIVE_CHECKS,
+    QUICK_CHECKS,
     check_resource_id,
     choice_type,
     example_url_problem,
+    well_formed,
 )
 from fhircare.validation.properties import unusual_key, walk_property
 from fhircare.validation.questionnaire import (
@@ -40,14 +42,27 @@ from fhircare.validation.questionnaire import (
     check_questionnaire_response,
 )
 from fhircare.validation.questionnaire_answers import AnswerServices
-from fhircare.validation.reference_checks import check_reference
+from fhircare.validation.reference_checks import check_reference, plain_reference
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.rules import check_value_rules, run_invariants
-from fhircare.validation.structure import URL_TYPES, Constraint, ElementNode, StructureModel
+from fhircare.validation.services import InvariantPlan
+from fhircare.validation.structure import (
+    ARRAY,
+    EXT_KEY,
+    SINGLE,
+    URL_TYPES,
+    Constraint,
+    ElementNode,
+    StructureModel,
+)
 from fhircare.validation.terminology import Terminology
 from fhircare.validation.walk import Frame, Walk
 
 _RESOURCE_TYPES = ("Resource", "DomainResource")
+#: a code's own lexical check passes when this does (see primitives.QUICK_CHECKS)
+_CODE_WELL_FORMED = QUICK_CHECKS["code"]
+#: datatypes with rules of their own that item() checks (one test for all the others)
+_RULED_TYPES = frozenset({"Attachment", "Identifier", "Coding"})
 
 
 class Validator:
@@ -65,6 +80,7 @@ class Validator:
         self.bindings = BindingChecker(self.terminology)
         self._type_models: dict[str, StructureModel | None] = {}
         self._resource_kinds: dict[str, bool] = {}  # type code → is it a resource type?
+        self._reference_plain: bool | None = None  # see _reference_is_plain
         self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
         #: (id of a resource, profile) → conforms, for the validation under way
         self._conformance: dict[tuple[int, str], bool] = {}
@@ -79,6 +95,9 @@ class Validator:
         self.target_profiles: dict[tuple[ElementNode, str], list[str]] = {}
         #: each invariant's evaluator, chosen once (native, compiled or interpreted)
         self.invariant_checks: dict[Constraint, Callable[[Any, str, EvalEnv], bool]] = {}
+        #: each element's invariants with their evaluators, for base and profile walks
+        self.invariant_plans: dict[ElementNode, InvariantPlan] = {}
+        self.profile_invariant_plans: dict[ElementNode, InvariantPlan] = {}
         #: what a QuestionnaireResponse's check needs: its Questionnaire, value sets, types
         self.questionnaires = QuestionnaireServices(
             answers=AnswerServices(
@@ -290,7 +309,7 @@ class Validator:
                     return
                 if w.profile and not node.has_type_profiles:
                     return  # the base walk checked this datatype's content already
-                type_model = self.type_model(type_code)
+                type_model = self._type_models.get(type_code) or self.type_model(type_code)
                 if type_model is None:
                     w.sink.error("structure", loc, f"Unknown type '{type_code}'")
                     return
@@ -304,43 +323,65 @@ class Validator:
             self._walk_profile_object(obj, owner, loc, w)
             return
         # from here on: the base walk (profile walks took the branch above)
-        keys = owner._keys if owner._keys is not None else owner.json_keys()
+        lenient = self.allow_example_urls
+        keys = (owner._plan_lenient if lenient else owner._plan) or owner.key_plan(lenient)
+        quick_keys = owner._quick_lenient if lenient else owner._quick
+        if quick_keys is None:
+            quick_keys = owner.quick_keys(lenient)
         sink = w.sink
         item = self.item
-        lenient = self.allow_example_urls
         general: dict[ElementNode, list[tuple[str, str | None]]] | None = None
         for key in obj:
-            hit = keys.get(key)
-            if hit is None:
+            fast = quick_keys.get(key)
+            if fast is not None:
+                # the commonest case of all: one well-formed primitive, no '_name' beside it
+                raw = obj[key]
+                if type(raw) is str and len(raw) < 4096 and fast[0](raw) and fast[1] not in obj:
+                    continue
+            step = keys.get(key)
+            if step is None:
                 hit = unusual_key(self, obj, key, owner, node, type_code, loc, w)
                 if hit is None:
                     continue
-            child, t, value_key = hit
-            if key != value_key:
-                if value_key in obj:
-                    continue  # a primitive's '_name': walked with its value
-            elif child.simple and not (child.primitive and child.ext_key in obj):
-                # the common case, inline: one property, one type, no slicing
-                raw = obj[key]
-                lexical = child.lexical_lenient if lenient else child.lexical_check
-                if child.is_array:
-                    if type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
-                        base = f"{loc}.{key}"
-                        for i, value in enumerate(raw):
-                            if lexical is not None and type(value) is str:
-                                if problem := lexical(value):
-                                    sink.error("invalid", f"{base}[{i}]", problem)
+                child, t, value_key = hit  # a choice of an undeclared type: the general case
+            else:
+                child, t, value_key, shape, ext_key, lexical, quick = step
+                if shape is SINGLE or shape is ARRAY:
+                    if ext_key is None or ext_key not in obj:
+                        # the common case, inline: one property, one type, no slicing
+                        raw = obj[key]
+                        if shape is ARRAY:
+                            if type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
+                                base = f"{loc}.{key}"
+                                for i, value in enumerate(raw):
+                                    if lexical is not None and type(value) is str:
+                                        if quick is not None and len(value) < 4096 and quick(value):
+                                            continue  # well formed: the check would say so
+                                        if problem := lexical(value):
+                                            sink.error("invalid", f"{base}[{i}]", problem)
+                                    else:
+                                        item(value, None, child, t, f"{base}[{i}]", w)
+                                continue
+                        elif raw is not None and type(raw) is not list:
+                            if lexical is not None and type(raw) is not dict:
+                                # a primitive whose only rule is its lexical form (most of them)
+                                if quick is not None and type(raw) is str and len(raw) < 4096 and quick(raw):
+                                    continue
+                                if problem := lexical(raw):
+                                    sink.error("invalid", f"{loc}.{key}", problem)
+                            elif (
+                                child.bound_code
+                                and type(raw) is str
+                                and len(raw) < 4096
+                                and _CODE_WELL_FORMED(raw)
+                                and self.bindings.settles(raw, child.binding)
+                            ):
+                                pass  # a well-formed code in its value set: nothing to report
                             else:
-                                item(value, None, child, t, f"{base}[{i}]", w)
-                        continue
-                elif raw is not None and type(raw) is not list:
-                    if lexical is not None and type(raw) is not dict:
-                        # a primitive whose only rule is its lexical form (most of them)
-                        if problem := lexical(raw):
-                            sink.error("invalid", f"{loc}.{key}", problem)
-                    else:
-                        item(raw, None, child, t, f"{loc}.{key}", w)
-                    continue
+                                item(raw, None, child, t, f"{loc}.{key}", w)
+                            continue
+                elif shape is EXT_KEY and value_key in obj:
+                    continue  # a primitive's '_name': walked with its value
             if general is None:
                 general = {}
             general.setdefault(child, []).append((value_key, t))
@@ -354,7 +395,8 @@ class Validator:
                     walk_property(self, obj, child, [], loc, w)
         if general:
             for child, found in general.items():
-                walk_property(self, obj, child, found, loc, w)
+                if not (child.single_choice and len(found) == 1 and self._one_choice(obj, child, found[0], loc, w)):
+                    walk_property(self, obj, child, found, loc, w)
 
     def _walk_profile_object(self, obj: dict[str, Any], owner: ElementNode, loc: str, w: Walk) -> None:
         """A profile walk looks only at the elements the profile says something about.
@@ -362,7 +404,7 @@ class Validator:
         Unknown properties and everything the base definition says were reported by the
         base walk; here each relevant child finds its own properties in the object.
         """
-        for child in owner.relevant_children():
+        for child in owner._relevant if owner._relevant is not None else owner.relevant_children():
             if child.is_choice:
                 base = child.json_name
                 n = len(base)
@@ -378,22 +420,49 @@ class Validator:
                     if child.min <= count and (child.max < 0 or count <= child.max):
                         continue  # the only thing the profile adds here is met
                 if child.simple and child.ext_key not in obj:
-                    # one property, one type, no slicing: each value straight to item()
+                    # one property, one type, no slicing: each value straight to item(), or
+                    # a backbone element's object straight to its own profile walk (all
+                    # item() and walk_object() would do with it in a profile walk)
+                    backbone = child.profile_backbone
                     if not child.is_array and type(raw) is not list and raw is not None:
-                        self.item(raw, None, child, child.single_type, f"{loc}.{child.name}", w)
+                        if backbone and type(raw) is dict:
+                            self._walk_profile_object(raw, child, f"{loc}.{child.name}", w)
+                        else:
+                            self.item(raw, None, child, child.single_type, f"{loc}.{child.name}", w)
                         continue
                     if child.is_array and type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
                         base = f"{loc}.{child.name}"
                         for i, value in enumerate(raw):
-                            self.item(value, None, child, child.single_type, f"{base}[{i}]", w)
+                            if backbone and type(value) is dict:
+                                self._walk_profile_object(value, child, f"{base}[{i}]", w)
+                            else:
+                                self.item(value, None, child, child.single_type, f"{base}[{i}]", w)
                         continue
                 found = [(child.name, child.single_type)]
             elif child.ext_key in obj:
                 found = [(child.name, child.single_type)]
             else:
                 found = []
+            if len(found) == 1 and child.single_choice and self._one_choice(obj, child, found[0], loc, w):
+                continue
             if found or child.min > 0 or child.slicing is not None:
                 walk_property(self, obj, child, found, loc, w)
+
+    def _one_choice(
+        self, obj: dict[str, Any], child: ElementNode, found: tuple[str, str | None], loc: str, w: Walk
+    ) -> bool:
+        """The one value of a single choice (valueQuantity, startDate, authorReference...)
+        with no '_name' beside it, walked as walk_property would walk it (one item, at
+        '….ofType(T)'), or left when a well-formed primitive needs nothing; False when
+        walk_property must take it (arrays, '_name', a type the choice does not allow)."""
+        value_key, t = found
+        if t not in child.type_codes or "_" + value_key in obj:
+            return False
+        raw = obj.get(value_key)
+        if type(raw) is dict:
+            self.item(raw, None, child, t, f"{loc}.{child.json_name}.ofType({t})", w)
+            return True
+        return child.plain_choice and well_formed(t, raw)
 
     # -- one value -----------------------------------------------------------------
     def item(self, value: Any, ext: Any, node: ElementNode, type_code: str | None, loc: str, w: Walk) -> None:
@@ -427,14 +496,25 @@ class Validator:
             self._inner_resource(value, node, loc, w)
             return
         profile = w.profile
+        if (
+            type_code == "Reference"
+            and not profile
+            and not node.content_reference
+            and (self._reference_plain if self._reference_plain is not None else self._reference_is_plain())
+            and plain_reference(self, value, node, w)
+        ):
+            return  # a plain reference the walk below would find nothing wrong with
         if type_code == "Extension" and not node.children:
             check_extension(self, value, node, loc, w)
         elif not profile or node.children or node.has_type_profiles:
             self.walk_object(value, node, type_code, loc, w)
         if not profile:
-            if node.ele1 is not None and (len(value) == 0 or (len(value) == 1 and "id" in value)):
+            # ele-1: no content but an id (most values have two properties or more)
+            if len(value) < 2 and node.ele1 is not None and (not value or "id" in value):
                 w.sink.error("invariant", loc, f"Constraint failed: ele-1: '{node.ele1.human}'", "ele-1")
-            if type_code == "Attachment":
+            if type_code not in _RULED_TYPES:
+                pass
+            elif type_code == "Attachment":
                 check_attachment(value, loc, w.sink)
             elif type_code == "Identifier":
                 check_identifier(value, loc, w.sink)
@@ -442,11 +522,29 @@ class Validator:
                 # a CodeableConcept's codings are each checked here, as the walk of the
                 # CodeableConcept reaches them (at the same locations): checking them again
                 # from the CodeableConcept only found the same issues, which the sink drops
-                self.bindings.check_codes(value, type_code, loc, w.sink)
+                self.bindings.check_coding(value, loc, w.sink)
         if node.has_value_rules and (not profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
         if type_code == "Reference" and (not profile or node.narrows_targets):
             check_reference(self, value, node, loc, w)
+
+    def _reference_is_plain(self) -> bool:
+        """Does walking a Reference's own content find nothing in a value holding only a
+        non-empty ``reference`` and ``display`` of under 4096 characters? True for R4's
+        Reference (two strings, no required element, ref-1 only, which holds of a reference
+        not starting with '#'); worked out once from the definitions actually loaded."""
+        model = self.type_model("Reference")
+        plain = False
+        if model is not None:
+            root = model.root
+            quick = root.quick_keys(self.allow_example_urls)
+            plain = (
+                all(quick.get(k, (None, ""))[0] is bool for k in ("reference", "display"))
+                and not root.required_children()
+                and all(self.fhirpath.native(c.key, c.expression) is REF_1 for c in root.invariants)
+            )
+        self._reference_plain = plain
+        return plain
 
     def _type_of(self, value: Any, node: ElementNode, loc: str, w: Walk) -> str | None:
         if node.single_type is not None:

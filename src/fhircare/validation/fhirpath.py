@@ -104,7 +104,11 @@ def _ext_1(value: Any, env: EvalEnv) -> bool:
     if not isinstance(value, dict):
         return True
     has_ext = bool(value.get("extension"))
-    has_value = any(k.startswith("value") and len(k) > 5 and k[5].isupper() for k in value)
+    has_value = False
+    for k in value:  # a plain loop: this runs on every extension
+        if k.startswith("value") and len(k) > 5 and k[5].isupper():
+            has_value = True
+            break
     return has_ext != has_value
 
 
@@ -113,19 +117,24 @@ def _contained(value: Any) -> list[dict[str, Any]]:
     return [r for r in c if isinstance(r, dict)] if isinstance(c, list) else []
 
 
+# dom-2, dom-4, dom-5: most resources contain nothing, and hold at once
+
+
 def _dom_2(value: Any, env: EvalEnv) -> bool:
-    return not any(r.get("contained") for r in _contained(value))
+    contained = _contained(value)
+    return not contained or not any(r.get("contained") for r in contained)
 
 
 def _dom_4(value: Any, env: EvalEnv) -> bool:
-    return not any(
-        isinstance(r.get("meta"), dict) and ("versionId" in r["meta"] or "lastUpdated" in r["meta"])
-        for r in _contained(value)
+    contained = _contained(value)
+    return not contained or not any(
+        isinstance(r.get("meta"), dict) and ("versionId" in r["meta"] or "lastUpdated" in r["meta"]) for r in contained
     )
 
 
 def _dom_5(value: Any, env: EvalEnv) -> bool:
-    return not any(isinstance(r.get("meta"), dict) and r["meta"].get("security") for r in _contained(value))
+    contained = _contained(value)
+    return not contained or not any(isinstance(r.get("meta"), dict) and r["meta"].get("security") for r in contained)
 
 
 def _dom_6(value: Any, env: EvalEnv) -> bool:
@@ -263,6 +272,8 @@ NATIVE: dict[tuple[str, str], Callable[[Any, EvalEnv], bool]] = {
     ("txt-2", "htmlChecks()"): _txt_2,
     ("per-1", "start.hasValue().not() or end.hasValue().not() or (start <= end)"): _per_1,
 }
+#: ref-1 as the walk may rely on it: it holds for any reference not starting with '#'
+REF_1 = _ref_1
 #: dom-3's expression is long and only ever means "contained resources are referenced"
 NATIVE_BY_KEY_PREFIX = {"dom-3": _dom_3}
 
@@ -324,7 +335,10 @@ class FhirPathEngine:
 
         def compiled(focus: Any, type_path: str, env: EvalEnv) -> bool:
             try:
-                return _truthy(simple([focus]))
+                result = simple([focus])
+                if len(result) == 1 and result[0] is True:
+                    return True  # what _truthy says of it, without the call
+                return _truthy(result)
             except Unsupported:  # this value needs the interpreter (dates, quantities, ...)
                 return interpreted(focus, type_path, env)
 

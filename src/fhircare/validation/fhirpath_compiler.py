@@ -15,9 +15,11 @@ differ from the interpreter's.
 from __future__ import annotations
 
 import contextvars
+import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 from typing import Any
 
 from fhirpathpy.parser import parse
@@ -82,6 +84,11 @@ def _compile(node: dict[str, Any]) -> Fn:
             return choice
         left = _compile(kids[0])
         right = _invocation(kids[1])
+        name = _member_name(kids[0])
+        if name is not None and (right is _exists or right is _empty):
+            # ``detail.exists()``, ``period.empty()``: the commonest terms of all, as one
+            # closure rather than three calls (member, then function, then the pair)
+            return _existence(name, negated=right is _empty)
         return lambda items: right(left(items))
     if kind in ("AndExpression", "OrExpression", "XorExpression", "ImpliesExpression"):
         return _logic(kind, _op(node), _deferred(kids[0]), _deferred(kids[1]))
@@ -97,6 +104,49 @@ def _compile(node: dict[str, Any]) -> Fn:
         left, right = _compile(kids[0]), _compile(kids[1])
         return lambda items: _distinct(left(items) + right(items))
     raise Unsupported(kind)
+
+
+def _member_exists(items: Items, name: str) -> bool:
+    """``bool(_member(items, name))``, without building the list in the usual cases: one
+    object that holds the element, or one in which no property so much as starts with
+    its name (so no choice element can be meant either)."""
+    if len(items) == 1:
+        item = items[0]
+        if type(item) is dict:
+            if name in item:
+                value = item[name]
+                if isinstance(value, list):
+                    return bool(value) and (None not in value or any(v is not None for v in value))
+                return value is not None
+            if name != "value" and not any(map(str.startswith, item, repeat(name))):
+                return False
+    return bool(_member(items, name))
+
+
+def _existence(name: str, *, negated: bool) -> Fn:
+    """``name.exists()`` (or ``name.empty()``, negated): always one boolean. The closure
+    carries the test as plain Python (``exists_of``, ``negated``) for and/or to use
+    without the list round trip (see _short_circuit)."""
+
+    def evaluate(items: Items) -> Items:
+        return [_member_exists(items, name) is not negated]
+
+    evaluate.exists_of = name  # type: ignore[attr-defined]
+    evaluate.negated = negated  # type: ignore[attr-defined]
+    return evaluate
+
+
+def _member_name(node: dict[str, Any]) -> str | None:
+    """The name when ``node`` is a bare member path of one step (``detail``), else None."""
+    if node.get("type") != "TermExpression":
+        return None
+    term = _kids(node)[0]
+    if term.get("type") != "InvocationTerm":
+        return None
+    invocation = _kids(term)[0]
+    if invocation.get("type") != "MemberInvocation":
+        return None
+    return str(_kids(invocation)[0].get("text", "")).strip("`")
 
 
 def _deferred(node: dict[str, Any]) -> Fn:
@@ -126,7 +176,7 @@ def _invocation(node: dict[str, Any]) -> Fn:
             raise Unsupported("type-qualified path")
         return lambda items: _member(items, name)
     if kind == "ThisInvocation":
-        return lambda items: items
+        return _identity  # the shared function: _inequality recognises ``$this``
     if kind == "FunctionInvocation":
         functn = kids[0]
         fkids = _kids(functn)
@@ -208,6 +258,14 @@ def _criteria_function(name: str, params: dict[str, Any]) -> Fn:
 
 
 def _member(items: Items, name: str) -> Items:
+    if len(items) == 1:
+        item = items[0]
+        if type(item) is dict and name in item:
+            # the usual case (one object that holds the element), without the loop below
+            value = item[name]
+            if isinstance(value, list):
+                return [v for v in value if v is not None]
+            return [] if value is None else [value]
     out: Items = []
     for item in items:
         if not isinstance(item, dict):
@@ -273,7 +331,12 @@ def _literal(node: dict[str, Any]) -> Fn:
         return lambda items: []
     else:
         raise Unsupported(str(kind))
-    return lambda items: [value]
+
+    def constant(items: Items) -> Items:
+        return [value]
+
+    constant.constant = value  # type: ignore[attr-defined]  # for _inequality
+    return constant
 
 
 # -- functions -------------------------------------------------------------------
@@ -381,9 +444,30 @@ def _logic(kind: str, op: str, left: Fn, right: Fn) -> Fn:
 def _short_circuit(dominant: bool, left: Fn, right: Fn) -> Fn:
     """``and`` (dominant false) and ``or`` (dominant true): either side deciding wins,
     both known and not deciding gives the other value, otherwise empty."""
+    left_name, right_name = getattr(left, "exists_of", None), getattr(right, "exists_of", None)
+    if left_name is not None and right_name is not None:
+        # ``detail.empty() or reference.empty()``: two existence tests, each always a
+        # boolean (never empty), combined as booleans
+        left_negated, right_negated = left.negated, right.negated  # type: ignore[attr-defined]
+
+        def existences(items: Items) -> Items:
+            if (_member_exists(items, left_name) is not left_negated) is dominant:
+                return [dominant]
+            if (_member_exists(items, right_name) is not right_negated) is dominant:
+                return [dominant]
+            return [not dominant]
+
+        return existences
 
     def evaluate(items: Items) -> Items:
-        a = _singleton_bool(left(items))
+        # _singleton_bool written out for each side: this runs on most invariants
+        a_items = left(items)
+        if not a_items:
+            a = None
+        elif len(a_items) > 1:
+            raise Unsupported("boolean of a collection")
+        else:
+            a = a_items[0] if isinstance(a_items[0], bool) else True
         if a is dominant:
             return [dominant]
         b = _singleton_bool(right(items))
@@ -429,25 +513,58 @@ def _equality(op: str, left: Fn, right: Fn) -> Fn:
     return evaluate
 
 
+_ORDER: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
 def _inequality(op: str, left: Fn, right: Fn) -> Fn:
+    order = _ORDER.get(op)
+    if left is _identity and hasattr(right, "constant"):
+        return _this_against(op, right.constant)
+
     def evaluate(items: Items) -> Items:
         a, b = left(items), right(items)
         if not a or not b:
             return []
         if len(a) > 1 or len(b) > 1:
             raise Unsupported("comparison of collections")
-        x, y = _comparable(a[0]), _comparable(b[0])
+        x, y = a[0], b[0]
+        if type(x) is int and (type(y) is Decimal or type(y) is int) and order is not None:
+            # an integer against a number literal (``period >= 0``): Python compares an
+            # int with an int or a Decimal exactly, as the two Decimals below would
+            return [order(x, y)]
+        x, y = _comparable(x), _comparable(y)
         if type(x) is not type(y) or isinstance(x, bool):
             raise Unsupported("mixed comparison")
-        if op == "<":
-            return [x < y]
-        if op == "<=":
-            return [x <= y]
-        if op == ">":
-            return [x > y]
-        if op == ">=":
-            return [x >= y]
-        raise Unsupported(op)
+        if order is None:
+            raise Unsupported(op)
+        return [order(x, y)]
+
+    return evaluate
+
+
+def _this_against(op: str, y: Any) -> Fn:
+    """``$this >= 1``: _inequality's evaluate with the right side known (one literal)."""
+    order = _ORDER.get(op)
+
+    def evaluate(items: Items) -> Items:
+        if not items:
+            return []
+        if len(items) > 1:
+            raise Unsupported("comparison of collections")
+        x = items[0]
+        if type(x) is int and (type(y) is Decimal or type(y) is int) and order is not None:
+            return [order(x, y)]
+        a, b = _comparable(x), _comparable(y)
+        if type(a) is not type(b) or isinstance(a, bool):
+            raise Unsupported("mixed comparison")
+        if order is None:
+            raise Unsupported(op)
+        return [order(a, b)]
 
     return evaluate
 

@@ -103,7 +103,7 @@ def walk_property(
             loc,
             f"{child.path}: max allowed = {child.max}, but found {count} (from {child.sd_url})",
         )
-    if child.is_choice and len({t for _, _, t, _ in items}) > 1:
+    if child.is_choice and count > 1 and len({t for _, _, t, _ in items}) > 1:
         w.sink.error("structure", loc, f"Only one {child.json_name}[x] may be present")
     if child.slicing is not None and child.slices:
         chosen = check_slices(validator, items, child, loc, w)

@@ -18,9 +18,7 @@ _HAS_SPACE = re.compile(r"\s").search
 
 
 def _allowed_types(validator: WalkServices, node: ElementNode) -> set[str]:
-    cached = validator.reference_targets.get(node)
-    if cached is not None:
-        return cached
+    """(Callers look in validator.reference_targets first: this runs once per element.)"""
     allowed: set[str] = set()
     for t in node.types:
         if t.code != "Reference":
@@ -33,6 +31,33 @@ def _allowed_types(validator: WalkServices, node: ElementNode) -> set[str]:
                 allowed.add("Resource")
     validator.reference_targets[node] = allowed
     return allowed
+
+
+def plain_reference(validator: WalkServices, value: dict[str, Any], node: ElementNode, w: Walk) -> bool:
+    """True when a base walk of this Reference value would report nothing: the commonest
+    reference of all, ``{"reference": "Patient/p1", "display": "..."}`` outside a Bundle,
+    to a type the element allows. False whenever anything may be amiss: the walk then
+    checks it the usual way. (The caller knows that R4's Reference datatype itself has
+    nothing to say of one or two plain strings: see Validator._reference_is_plain.)"""
+    if w.frame.bundle is not None or node.children or node.has_type_profiles or node.has_value_rules:
+        return False
+    n = len(value)
+    if n == 2:
+        display = value.get("display")
+        if type(display) is not str or not 0 < len(display) < 4096:
+            return False
+    elif n != 1:
+        return False
+    ref = value.get("reference")
+    if type(ref) is not str or not 0 < len(ref) < 4096 or ref[0] == "#" or _HAS_SPACE(ref):
+        return False
+    parsed = parse_reference(ref)
+    if parsed.kind != "relative" and parsed.kind != "absolute":
+        return False
+    allowed = validator.reference_targets.get(node)
+    if allowed is None:
+        allowed = _allowed_types(validator, node)
+    return not allowed or "Resource" in allowed or parsed.type in allowed
 
 
 def check_reference(validator: WalkServices, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
@@ -78,7 +103,9 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     if found_type is None:
         declared = value.get("type")
         found_type = declared if isinstance(declared, str) else None
-    allowed = _allowed_types(validator, node)
+    allowed = validator.reference_targets.get(node)
+    if allowed is None:
+        allowed = _allowed_types(validator, node)
     if not found_type or not allowed or "Resource" in allowed:
         return
     if found_type not in allowed:

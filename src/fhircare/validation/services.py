@@ -18,6 +18,10 @@ from fhircare.validation.fhirpath import EvalEnv, FhirPathEngine
 from fhircare.validation.structure import Constraint, ElementNode, StructureModel
 from fhircare.validation.walk import Frame, Walk
 
+#: an element's invariants as one walk evaluates them, in order: (constraint, evaluator,
+#: native?), a native evaluator taking (focus, env), any other (focus, type path, env)
+InvariantPlan = tuple[tuple[Constraint, Callable[..., bool], bool], ...]
+
 
 class WalkServices(Protocol):
     """The validator as its helpers see it."""
@@ -28,6 +32,9 @@ class WalkServices(Protocol):
     allow_example_urls: bool
     #: each invariant's evaluator, chosen once (native, compiled or interpreted)
     invariant_checks: dict[Constraint, Callable[[Any, str, EvalEnv], bool]]
+    #: element → its invariants for the base walk, and for a profile walk (see rules.py)
+    invariant_plans: dict[ElementNode, InvariantPlan]
+    profile_invariant_plans: dict[ElementNode, InvariantPlan]
     #: Reference element → resource types it may point at
     reference_targets: dict[ElementNode, set[str]]
     #: (Reference element, target resource type) → profiles the target must meet

@@ -12,7 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from fhircare.validation.primitives import PRIMITIVE_CHECKS, example_url_problem
+from fhircare.validation.primitives import (
+    PRIMITIVE_CHECKS,
+    QUICK_CHECKS,
+    QUICK_CHECKS_NO_EXAMPLES,
+    example_url_problem,
+)
 
 FHIR_TYPE_EXT = "http://hl7.org/fhir/StructureDefinition/structuredefinition-fhir-type"
 SYSTEM_TYPES = {
@@ -92,6 +97,24 @@ class Binding:
     value_set: str | None
 
 
+#: how the base walk takes a JSON property (``KeyStep`` shapes)
+EXT_KEY = 0  # a primitive's '_name' object: walked with its value
+GENERAL = 1  # a choice, a slicing or a cardinality one value can break: walk_property
+SINGLE = 2  # one value of one type, inline
+ARRAY = 3  # an array of values of one type, inline
+#: (child, type code, value key, shape, the child's '_name' key if it is a primitive,
+#: lexical check, quick check): one JSON property as the walk takes it
+KeyStep = tuple[
+    "ElementNode",
+    str | None,
+    str,
+    int,
+    str | None,
+    Callable[[object], str | None] | None,
+    Callable[[str], object] | None,
+]
+
+
 @dataclass(slots=True, eq=False)
 class ElementNode:
     id: str
@@ -119,6 +142,12 @@ class ElementNode:
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     #: JSON property name → (child, type code or None); built lazily by ``json_keys``
     _keys: dict[str, tuple[ElementNode, str | None, str]] | None = field(default=None, repr=False)
+    #: the same with what the walk does with each property, built lazily by ``key_plan``
+    _plan: dict[str, KeyStep] | None = field(default=None, repr=False)
+    _plan_lenient: dict[str, KeyStep] | None = field(default=None, repr=False)
+    #: the plan's single primitives with a quick check: property → (quick check, '_name')
+    _quick: dict[str, tuple[Callable[[str], object], str]] | None = field(default=None, repr=False)
+    _quick_lenient: dict[str, tuple[Callable[[str], object], str]] | None = field(default=None, repr=False)
     _required: list[ElementNode] | None = field(default=None, repr=False)
     _relevant: list[ElementNode] | None = field(default=None, repr=False)
     is_choice: bool = field(init=False)
@@ -137,6 +166,10 @@ class ElementNode:
     lexical_check: Callable[[object], str | None] | None = field(init=False)
     #: the same without the example-URL rule (for a validator that allows example URLs)
     lexical_lenient: Callable[[object], str | None] | None = field(init=False)
+    #: a C-level test that a string (under 4096 characters) passes lexical_check /
+    #: lexical_lenient, so the walk need not call them (see primitives.QUICK_CHECKS)
+    quick_check: Callable[[str], object] | None = field(init=False)
+    quick_lenient: Callable[[str], object] | None = field(init=False)
     #: is an example URL (example.org, acme.com) in this element's value an error?
     checks_example_urls: bool = field(init=False)
     keys_in_json: tuple[str, ...] = field(init=False)
@@ -150,8 +183,16 @@ class ElementNode:
     profile_rules: bool = True
     #: in a profile: only the cardinality differs from the base (min 1 where it was 0, ...)
     cardinality_only: bool = False
+    #: in a profile: a backbone element (with children) whose value a profile walk takes
+    #: straight to its children: no rule of its own beyond the base's to check on it
+    profile_backbone: bool = False
     #: does a type of this element name a profile (so a profile walk goes into it)?
     has_type_profiles: bool = field(init=False)
+    #: a code whose only rule is a required or extensible binding (status, use, ...):
+    #: the walk settles a well-formed code in the value set without the general path
+    bound_code: bool = field(init=False)
+    single_choice: bool = field(init=False)
+    plain_choice: bool = field(init=False)
 
     def __post_init__(self) -> None:
         # read on every visit of the walk: computed once here, not per access
@@ -173,6 +214,18 @@ class ElementNode:
             or self.invariants
         )
         self.single_type = self.type_codes[0] if len(self.type_codes) == 1 else None
+        self.bound_code = bool(
+            self.single_type == "code"
+            and self.binding is not None
+            and self.binding.strength in ("required", "extensible")
+            and self.binding.value_set
+            and self.fixed is None
+            and self.pattern is None
+            and self.min_value is None
+            and self.max_value is None
+            and not self.invariants
+            and self.max_length is None
+        )
         #: values may carry a sibling '_name' object (primitive extensions)
         self.primitive = any(c[:1].islower() for c in self.type_codes)
         self.checks_example_urls = not URL_TYPES.isdisjoint(self.type_codes) and self.path not in _EXAMPLES_ALLOWED_AT
@@ -182,6 +235,14 @@ class ElementNode:
         self.ext_key = "_" + self.name
         #: no choice, no slicing, cardinality a single value cannot break: walked inline
         self.simple = not self.is_choice and self.slicing is None and self.min < 2 and self.max != 0
+        #: a choice of one value at most, not sliced: its one value needs none of
+        #: walk_property's array, cardinality and slice handling (see Validator._one_choice)
+        self.single_choice = bool(
+            self.is_choice and self.slicing is None and self.min < 2 and self.max != 0 and not self.is_array
+        )
+        #: ... with no rule but its type's lexical form: a well-formed primitive value of
+        #: it needs no walk at all
+        self.plain_choice = self.single_choice and not self.has_value_rules and self.max_length is None
         if self.is_choice:
             self.keys_in_json = tuple(
                 f"{p}{self.json_name}{t[:1].upper()}{t[1:]}" for t in self.type_codes for p in ("", "_")
@@ -200,6 +261,9 @@ class ElementNode:
         self.lexical_lenient = plain
         strict = plain is not None and self.checks_example_urls and self.single_type in URL_TYPES
         self.lexical_check = _with_example_rule(plain) if plain is not None and strict else plain
+        quick = QUICK_CHECKS.get(self.single_type) if plain is not None and self.single_type else None
+        self.quick_lenient = quick
+        self.quick_check = QUICK_CHECKS_NO_EXAMPLES.get(self.single_type or "") if strict else quick
 
     def relevant_children(self) -> list[ElementNode]:
         """In a profile: the children that say more than the base (see mark_profile_relevance)."""
@@ -234,6 +298,52 @@ class ElementNode:
                         keys["_" + child.name] = (child, child.single_type, child.name)
             self._keys = keys
         return self._keys
+
+    def key_plan(self, lenient: bool) -> dict[str, KeyStep]:
+        """Each JSON property of ``json_keys`` → what the base walk does with it, worked
+        out once per element rather than on every object (see ``KeyStep``). Built on the
+        first walk, when the model is complete (build_model may still change a child's
+        lexical checks)."""
+        plan = self._plan_lenient if lenient else self._plan
+        if plan is None:
+            plan = {}
+            for key, (child, type_code, value_key) in self.json_keys().items():
+                if key != value_key:
+                    shape = EXT_KEY
+                elif not child.simple:
+                    shape = GENERAL
+                else:
+                    shape = ARRAY if child.is_array else SINGLE
+                plan[key] = (
+                    child,
+                    type_code,
+                    value_key,
+                    shape,
+                    child.ext_key if child.primitive else None,
+                    child.lexical_lenient if lenient else child.lexical_check,
+                    child.quick_lenient if lenient else child.quick_check,
+                )
+            # one primitive value, well formed, with no '_name' beside it: nothing more to
+            # check, and the commonest property of all (see the walk's first test)
+            quick = {
+                key: (step[6], step[4])
+                for key, step in plan.items()
+                if step[3] is SINGLE and step[6] is not None and step[4] is not None
+            }
+            if lenient:
+                self._plan_lenient, self._quick_lenient = plan, quick
+            else:
+                self._plan, self._quick = plan, quick
+        return plan
+
+    def quick_keys(self, lenient: bool) -> dict[str, tuple[Callable[[str], object], str]]:
+        """The properties whose well-formed value the walk settles first (see key_plan)."""
+        found = self._quick_lenient if lenient else self._quick
+        if found is None:
+            self.key_plan(lenient)
+            found = self._quick_lenient if lenient else self._quick
+            assert found is not None
+        return found
 
     def max_text(self) -> str:
         return "*" if self.max < 0 else str(self.max)
@@ -469,10 +579,13 @@ def mark_profile_relevance(
             relevant = True
         node.profile_relevant = relevant or base_node is None or _says_more(node, base_node)
         node.narrows_targets = base_node is None or not _same_types(node, base_node)
+        # nothing below it relevant either (no children, or none that says more): a value
+        # that meets the cardinality needs no profile walk of its own. A walk of its
+        # content would find nothing the base walk has not reported (the sink keeps one of
+        # each issue), and no rule of the profile below it to check
         node.cardinality_only = bool(
             base_node is not None
-            and not node.children
-            and not node.slices
+            and not relevant
             and node.slicing is None
             and not node.has_type_profiles
             and _same_types(node, base_node)
@@ -494,6 +607,11 @@ def mark_profile_relevance(
                 or (node.binding != base_node.binding and node.has_value_rules)
                 or any(not c.from_core for c in node.invariants)
             )
+        node.profile_backbone = bool(
+            node.children
+            and node.single_type in ("BackboneElement", "Element")
+            and not (node.has_value_rules and node.profile_rules)
+        )
         return node.profile_relevant
 
     visit(model.root, base.root)

@@ -146,11 +146,26 @@ class Terminology:
         self._code_systems[url] = index
         return index
 
+    def coding_problem(self, system: str, code: str, display: Any) -> tuple[Membership, str | None]:
+        """code_in_system, and display_problem for a code the system defines when the
+        display is a string, with one look-up of the code system (this runs per Coding)."""
+        cs = self.code_system(system)
+        if cs is None or not cs.complete:
+            return Membership.UNKNOWN, None
+        membership = Membership.IN if code in cs.codes else self._membership(cs, code)
+        if membership is not Membership.IN or not isinstance(display, str):
+            return membership, None
+        return membership, self._display_problem(cs, system, code, display)
+
     def code_in_system(self, system: str, code: str) -> Membership:
         """Is ``code`` defined by ``system``? UNKNOWN when we do not hold it in full."""
         cs = self.code_system(system)
         if cs is None or not cs.complete:
             return Membership.UNKNOWN
+        return self._membership(cs, code)
+
+    @staticmethod
+    def _membership(cs: _CodeSystemIndex, code: str) -> Membership:
         if code in cs.codes:
             return Membership.IN
         if cs.patterns and any(p.fullmatch(code) for p in cs.patterns):
@@ -164,6 +179,10 @@ class Terminology:
         cs = self.code_system(system)
         if cs is None or not cs.complete:
             return None
+        return self._display_problem(cs, system, code, display)
+
+    @staticmethod
+    def _display_problem(cs: _CodeSystemIndex, system: str, code: str, display: str) -> str | None:
         allowed = cs.displays.get(code)
         if not allowed or " ".join(display.split()).lower() in allowed:
             return None
