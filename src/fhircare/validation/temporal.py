@@ -22,7 +22,10 @@ def _parse(value: str) -> tuple[tuple[int, ...], datetime | None]:
 
 
 def compare_datetimes(a: str, b: str) -> int | None:
-    """-1, 0 or 1; None when precision makes the order undecidable (FHIRPath's empty)."""
+    """-1, 0 or 1; None when precision makes the order undecidable (FHIRPath's empty), or
+    when either is not a string (a wrong JSON type, reported by the structural checks)."""
+    if not isinstance(a, str) or not isinstance(b, str):
+        return None
     try:
         pa, ma = _parse(a)
         pb, mb = _parse(b)
