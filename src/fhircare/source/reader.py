@@ -36,11 +36,11 @@ from typing import Self
 
 from fhircare.errors import ExtractError, OutputError
 from fhircare.source.assemble import DIRECTORY_TYPES, Assembler, Directory
+from fhircare.source.file_workers import FileJob, load_files
 from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_file import RecordPlan, TrustMapping
 from fhircare.source.records import RECORD_TYPES
 from fhircare.source.results import Problem, ReadResult, Rejected
-from fhircare.source.file_workers import FileJob, load_files
 from fhircare.source.row_loading import FileOutcome, complete_row
 from fhircare.source.store import RowStore
 from fhircare.workspace import WorkFolder

@@ -265,7 +265,7 @@ class FileLoader:
         if all(isinstance(part, str) for part in key_parts):
             key = _KEY_SEPARATOR.join(key_parts)  # type: ignore[arg-type]
             for field_name, part, checked in zip(rt.key, key_parts, shape.key_ids, strict=True):
-                reason = id_problem(part) if checked else None  # type: ignore[arg-type]
+                reason = id_problem(str(part)) if checked else None
                 if reason is not None:
                     found.append((plan.column_for(field_name), field_name, reason))
                     key = None
@@ -276,7 +276,7 @@ class FileLoader:
                 parent = (shape.parent[0], parent_key)
         if rt.name == "dialog_assessment" and not deferred:
             shape_wide_ratings(data)
-        if deferred and su is None and parent is None:
+        if shape.identity is not None and su is None and parent is None:
             # the whole row's problems, to say why it names no one (rare: converted twice)
             found += [f for f in convert_row(plan, row.values)[1] if f[1] not in shape.identity]
         problems = [

@@ -18,11 +18,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from fhircare.source.limits import ReadLimits
-from fhircare.source.results import Problem
 from fhircare.forked import auto_workers, forked_pool, run_task
 from fhircare.mapping.run import MapOutcome
-from fhircare.source.results import ReadResult
+from fhircare.source.limits import ReadLimits
+from fhircare.source.results import Problem, ReadResult
 from fhircare.store.load import Loader, LoadRequest, LoadSummary, PendingServiceUser
 from fhircare.validation.engine import Validator
 
@@ -119,9 +118,11 @@ def _load_changed(loader: Loader, results: Iterable[ReadResult], workers: int) -
             pending = loader.before_mapping(result)
             window.append((pending, pool.submit(run_task, pending.result) if pending is not None else None))
             while len(window) > workers * _AHEAD_PER_WORKER:
-                yield _store(loader, *window.popleft())
+                _store(loader, *window.popleft())
+                yield None
         while window:
-            yield _store(loader, *window.popleft())
+            _store(loader, *window.popleft())
+            yield None
 
 
 def _store(loader: Loader, pending: PendingServiceUser | None, mapping: Future[MapOutcome] | None) -> None:

@@ -21,7 +21,8 @@ from fhircare.store import outbox as outbox_rows
 from fhircare.store.db import open_store_engine
 from fhircare.store.load import LoadRequest
 from fhircare.store.reading import load_extract
-from fhircare.store.schema import outbox, resource_versions, resources
+from fhircare.store.schema import outbox, resources
+from fhircare.store.schema import resource_versions as versions
 from fhircare.synth import synthesise
 from fhircare.validation.api import Validator
 from tests.unit.store.conftest import AS_OF, MAPPING
@@ -60,9 +61,9 @@ def stored(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             "history": [
                 tuple(r)
                 for r in conn.execute(
-                    select(resource_versions.c.resource_type, resource_versions.c.resource_id, resource_versions.c.version)
-                    .order_by(resource_versions.c.resource_type, resource_versions.c.resource_id)
-                    .order_by(resource_versions.c.version)
+                    select(versions.c.resource_type, versions.c.resource_id, versions.c.version)
+                    .order_by(versions.c.resource_type, versions.c.resource_id)
+                    .order_by(versions.c.version)
                 )
             ],
             "outbox": [tuple(r) for r in conn.execute(select(outbox.c.kind, outbox.c.group_key).order_by(outbox.c.id))],
@@ -93,7 +94,9 @@ def test_workers_store_exactly_what_one_process_stores(
 
     # a daily load: a few service users' addresses changed
     [clients] = folder.glob("RiO_Clients_*.csv")
-    rewrite(clients, lambda rows: [{**r, "ADDRESS_LINE_1": "1 New Road"} if i % 7 == 0 else r for i, r in enumerate(rows)])
+    rewrite(
+        clients, lambda rows: [{**r, "ADDRESS_LINE_1": "1 New Road"} if i % 7 == 0 else r for i, r in enumerate(rows)]
+    )
     again = {w: load(engine, folder, core_validator, w) for w, engine in engines.items()}
     assert again[1] == again[2]
     assert again[1][0]["serviceUsers"].get("changed", 0) >= 3
