@@ -290,19 +290,14 @@ class FileLoader:
             problem = Problem(name, row.line, what, reason or "names no service user", record_type=rt.name)
             self._unusable(problem, [plan], candidates=_all_ids(row))
             return
-        if deferred:
-            wanted = shape.top_level_columns
-            stored = {column: value for column, value in row.values.items() if column in wanted}
-        else:
-            stored = data
         self.store.add(
             rtype=rt.name,
             key=key,
-            own_su=None if not deferred else su,
+            own_su=su if deferred else None,
             parent=parent,
             file=name,
             line=row.line,
-            data=stored,
+            data=values_read(plan, row.values) if deferred else data,
             problems=problems,
             source=plan.index,
         )
@@ -313,28 +308,27 @@ class _Shape:
     """What loading a row through one source needs of its plan, worked out once (a daily
     load runs :meth:`FileLoader._convert` for every row of the extract)."""
 
-    #: converted later (a service user's row) or now (a directory row: every field)
-    deferred: bool
-    #: the fields converted as the row is loaded, and the columns that read them
+    #: the fields converted as the row is loaded (None: a directory row, every field now),
+    #: and the columns that read them
     identity: frozenset[str] | None
     identity_columns: tuple[ColumnPlan, ...]
-    #: the columns of the row that the source reads (what is stored of a deferred row)
-    top_level_columns: frozenset[str]
     su_stored: bool
     #: per key field: whether it must be a usable id
     key_ids: tuple[bool, ...]
     parent: tuple[str, str] | None
 
+    @property
+    def deferred(self) -> bool:
+        """The rest of the row is converted when its service user is assembled."""
+        return self.identity is not None
+
     @classmethod
     def of(cls, plan: RecordPlan) -> _Shape:
         rt = plan.record_type
-        deferred = not rt.directory
-        identity = identity_fields(plan) if deferred else None
+        identity = None if rt.directory else identity_fields(plan)
         return cls(
-            deferred=deferred,
             identity=identity,
             identity_columns=_columns_for(plan, identity) if identity is not None else plan.columns,
-            top_level_columns=_top_level_columns(plan),
             su_stored="service_user_id" not in rt.fields or rt.fields["service_user_id"].stored,
             key_ids=tuple(name.endswith("_id") for name in rt.key),
             parent=rt.parent,

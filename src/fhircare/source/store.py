@@ -197,16 +197,16 @@ class RowStore:
         self._flush()
         self.db.execute("COMMIT")
 
-    def merge(self, part: Path) -> int:
+    def merge(self, part: Path) -> None:
         """Append a part file's rows and blocked groups (one file's, loaded by another
         process) as if they had been added here: rows after the rows already held, in the
-        part's order; group numbers after this store's. Returns the rows appended."""
+        part's order; group numbers after this store's."""
         self._flush()
         db = self.db
         db.execute("ATTACH DATABASE ? AS part", (str(part),))
         try:
             columns = "rtype, rkey, su, own_su, parent_type, parent_key, file, line, data, problems, source, rhash"
-            appended = db.execute(f"INSERT INTO rows ({columns}) SELECT {columns} FROM part.rows ORDER BY seq").rowcount
+            db.execute(f"INSERT INTO rows ({columns}) SELECT {columns} FROM part.rows ORDER BY seq")
             offset = self._groups
             db.execute(
                 "INSERT INTO blocked SELECT grp + ?, file, line, su, parent_type, parent_key, problem, needed"
@@ -222,7 +222,6 @@ class RowStore:
             db.execute("COMMIT")  # DETACH is refused inside a transaction
             db.execute("DETACH DATABASE part")
             db.execute("BEGIN")
-        return int(appended)
 
     def _flush(self) -> None:
         self.db.executemany(

@@ -67,15 +67,15 @@ def load_extract(
             ) as source:
                 for problem in [*source.file_problems, *source.directory_problems]:
                     on_problem(problem, "read")
+                total = source.service_user_count()
                 if on_total is not None:
-                    on_total(source.service_user_count())
+                    on_total(total)
                 if not source.unusable:
                     unchanged = loader.unchanged_rows(source.row_digests())
                     if on_service_user is not None:
                         for _ in unchanged:
                             on_service_user()
-                    to_read = source.service_user_count() - len(unchanged)
-                    workers = _mapping_workers(limits or ReadLimits(), to_read)
+                    workers = _mapping_workers(limits or ReadLimits(), total - len(unchanged))
                     for _ in _load_changed(loader, source.results(skip=unchanged), workers):
                         if on_service_user is not None:
                             on_service_user()

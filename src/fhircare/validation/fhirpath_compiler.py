@@ -532,19 +532,24 @@ def _inequality(op: str, left: Fn, right: Fn) -> Fn:
             return []
         if len(a) > 1 or len(b) > 1:
             raise Unsupported("comparison of collections")
-        x, y = a[0], b[0]
-        if type(x) is int and (type(y) is Decimal or type(y) is int) and order is not None:
-            # an integer against a number literal (``period >= 0``): Python compares an
-            # int with an int or a Decimal exactly, as the two Decimals below would
-            return [order(x, y)]
-        x, y = _comparable(x), _comparable(y)
-        if type(x) is not type(y) or isinstance(x, bool):
-            raise Unsupported("mixed comparison")
-        if order is None:
-            raise Unsupported(op)
-        return [order(x, y)]
+        return _ordered(op, order, a[0], b[0])
 
     return evaluate
+
+
+def _ordered(op: str, order: Callable[[Any, Any], bool] | None, x: Any, y: Any) -> Items:
+    """One value against another by ``op`` (``order``: its comparison, None when the
+    operator is not an ordering)."""
+    if type(x) is int and (type(y) is Decimal or type(y) is int) and order is not None:
+        # an integer against a number literal (``period >= 0``): Python compares an int
+        # with an int or a Decimal exactly, as the two Decimals below would
+        return [order(x, y)]
+    a, b = _comparable(x), _comparable(y)
+    if type(a) is not type(b) or isinstance(a, bool):
+        raise Unsupported("mixed comparison")
+    if order is None:
+        raise Unsupported(op)
+    return [order(a, b)]
 
 
 def _this_against(op: str, y: Any) -> Fn:
@@ -556,15 +561,7 @@ def _this_against(op: str, y: Any) -> Fn:
             return []
         if len(items) > 1:
             raise Unsupported("comparison of collections")
-        x = items[0]
-        if type(x) is int and (type(y) is Decimal or type(y) is int) and order is not None:
-            return [order(x, y)]
-        a, b = _comparable(x), _comparable(y)
-        if type(a) is not type(b) or isinstance(a, bool):
-            raise Unsupported("mixed comparison")
-        if order is None:
-            raise Unsupported(op)
-        return [order(a, b)]
+        return _ordered(op, order, items[0], y)
 
     return evaluate
 
