@@ -626,6 +626,14 @@ VARIANTS = [
         "EpisodeOfCare",
         "EpisodeOfCare.type: minimum required = 1, but only found 0",
     ),
+    Variant(
+        "EpisodeOfCare-example-episode",
+        "a care coordination arrangement that ends before it starts",
+        put({"start": "2024-08-31", "end": "2021-01-04"}, "extension", 1, "extension", 1, "valuePeriod"),
+        # the extension's snapshot lists Period's children, not Period's own invariant per-1
+        "EpisodeOfCare.extension[1].extension[1].value.ofType(Period)",
+        "per-1",
+    ),
     # Encounter
     Variant(
         "Encounter-example-inpatient-stay",

@@ -11,21 +11,39 @@ from fhircare.validation.terminology import Expansion, Membership, Terminology
 _CODED_TYPES = ("code", "Coding", "CodeableConcept", "Quantity", "string", "uri")
 
 
-def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str]]:
-    """(system, code) pairs a coded value carries."""
+def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | None]]:
+    """(system, code) pairs a coded value carries. A CodeableConcept's coding with a system
+    and no code, or a code and no system, is one too: it names no member of any value set
+    (a value set's members are codes *of a system*), so it does not meet a required binding
+    (as the HL7 validator finds; a Coding of its own without a code is not checked, as there)."""
     if isinstance(value, str):
         return [(None, value)]
     if not isinstance(value, dict):
         return []
     if type_code == "CodeableConcept" or (type_code is None and "coding" in value):
-        return [
-            (c.get("system"), c["code"])
-            for c in value.get("coding", ())
-            if isinstance(c, dict) and isinstance(c.get("code"), str)
-        ]
+        codings = value.get("coding")
+        pairs = [_pair(c) for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+        return [p for p in pairs if p != (None, None)]
     if isinstance(value.get("code"), str):
         return [(value.get("system"), value["code"])]
     return []
+
+
+def _pair(coding: dict[str, Any]) -> tuple[str | None, str | None]:
+    system, code = coding.get("system"), coding.get("code")
+    return (system if isinstance(system, str) else None, code if isinstance(code, str) else None)
+
+
+def _membership(exp: Expansion, system: str | None, code: str | None, type_code: str | None) -> Membership:
+    """Is (system, code) in the expansion? A CodeableConcept's coding lacking either is in none."""
+    if code is None or (system is None and type_code == "CodeableConcept"):
+        return Membership.NOT_IN
+    return exp.contains(system, code)
+
+
+def _shown(system: str | None, code: str | None) -> str:
+    """A coding as the HL7 validator shows it: system#code, a missing part as null."""
+    return f"{system if system is not None else 'null'}#{code if code is not None else 'null'}"
 
 
 def _label(exp: Expansion | None, url: str) -> str:
@@ -41,7 +59,10 @@ class BindingChecker:
     def in_value_set(self, value: Any, type_code: str | None, value_set: str) -> bool | None:
         """Is any coding of ``value`` in the value set? None when it cannot be told offline."""
         unknown = False
+        concept = isinstance(value, dict) and "coding" in value  # its codings need their system
         for system, code in _codings(value, type_code):
+            if code is None or (system is None and concept):
+                continue  # in no value set
             membership, _ = self.terminology.check(value_set, system, code)
             if membership is Membership.IN:
                 return True
@@ -72,16 +93,15 @@ class BindingChecker:
             return
         # the expansion in hand answers each coding (Terminology.check would look it up
         # again per coding); any coding in the value set settles it
-        contains = exp.contains
         memberships = []
         for s, c in codings:
-            membership = contains(s, c)
+            membership = _membership(exp, s, c, type_code)
             if membership is Membership.IN:
                 return
             memberships.append(membership)
         results = [(s, c, m) for (s, c), m in zip(codings, memberships, strict=True)]
         if all(m is Membership.UNKNOWN for _, _, m in results):
-            shown = ", ".join(f"{s}#{c}" if s else c for s, c, _ in results)
+            shown = ", ".join(f"{s}#{c}" if s else str(c) for s, c, _ in results)
             sink.warning(
                 "not-supported",
                 loc,
@@ -93,7 +113,7 @@ class BindingChecker:
         severity: Severity = "error" if required else "warning"
         must = "is required" if required else "should come from this value set unless it has no suitable code"
         if type_code == "CodeableConcept":
-            codes = ", ".join(f"{s}#{c}" for s, c, _ in results)
+            codes = ", ".join(_shown(s, c) for s, c, _ in results)
             text = (
                 f"None of the codings provided are in the value set {_label(exp, vs)}, "
                 f"and a coding {must}) (codes = {codes})"
@@ -105,7 +125,7 @@ class BindingChecker:
             )
         else:
             s, c, _ = results[0]
-            text = f"The code provided ({s}#{c}) was not found in the value set {_label(exp, vs)}"
+            text = f"The code provided ({_shown(s, c)}) was not found in the value set {_label(exp, vs)}"
         sink.add(severity, "code-invalid", loc, text)
 
     def check_codes(self, value: Any, type_code: str, loc: str, sink: IssueSink) -> None:

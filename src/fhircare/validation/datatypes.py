@@ -32,6 +32,16 @@ _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
+def check_code_system(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
+    """The system of a Coding's or a Quantity's code is an absolute URI: a local name
+    ('snomed', 'units') says nothing about which code system is meant. Checked where the
+    HL7 validator checks it: a Coding of its own and a Quantity, each with a code (the
+    codings of a CodeableConcept are not: the caller leaves them out)."""
+    system = value.get("system")
+    if isinstance(system, str) and system and isinstance(value.get("code"), str) and not _URI_SCHEME.match(system):
+        sink.error("code-invalid", loc, "Coding.system must be an absolute reference, not a local reference")
+
+
 def check_identifier(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
     """An identifier's system names a namespace: an absolute URI, never a local one; and the
     two IETF systems say what the value is (a URI; a UUID), as the HL7 validator checks."""

@@ -20,7 +20,7 @@ from fhircare.errors import DefinitionError, UnknownProfileError
 from fhircare.validation.bindings import BindingChecker
 from fhircare.validation.bundles import check_bundle
 from fhircare.validation.context import DefinitionContext
-from fhircare.validation.datatypes import check_attachment, check_identifier
+from fhircare.validation.datatypes import check_attachment, check_code_system, check_identifier
 from fhircare.validation.entry_memo import EntryMemo
 from fhircare.validation.extensions import check_extension
 from fhircare.validation.fhirpath import REF_1, EvalEnv, FhirPathEngine
@@ -59,10 +59,12 @@ from fhircare.validation.terminology import Terminology
 from fhircare.validation.walk import Frame, Walk
 
 _RESOURCE_TYPES = ("Resource", "DomainResource")
+#: element types whose children are defined in place, with no definition of their own
+_NO_TYPE_ROOT = frozenset({"BackboneElement", "Element", *_RESOURCE_TYPES})
 #: a code's own lexical check passes when this does (see primitives.QUICK_CHECKS)
 _CODE_WELL_FORMED = QUICK_CHECKS["code"]
 #: datatypes with rules of their own that item() checks (one test for all the others)
-_RULED_TYPES = frozenset({"Attachment", "Identifier", "Coding"})
+_RULED_TYPES = frozenset({"Attachment", "Identifier", "Coding", "Quantity"})
 
 
 class Validator:
@@ -98,6 +100,9 @@ class Validator:
         #: each element's invariants with their evaluators, for base and profile walks
         self.invariant_plans: dict[ElementNode, InvariantPlan] = {}
         self.profile_invariant_plans: dict[ElementNode, InvariantPlan] = {}
+        #: (element with children, its type) → the type's root, whose invariants a walk of
+        #: the element evaluates too (see _expanded_type_root)
+        self._expanded_type_roots: dict[tuple[ElementNode, str], ElementNode | None] = {}
         #: what a QuestionnaireResponse's check needs: its Questionnaire, value sets, types
         self.questionnaires = QuestionnaireServices(
             answers=AnswerServices(
@@ -304,6 +309,10 @@ class Validator:
                 target = base_model.by_id.get(ref_id) if base_model else None
                 if target is not None:
                     owner = target
+                    if target.invariants:
+                        # the element it stands for carries the invariants (rqg-1 on every
+                        # RequestGroup.action.action, que-* on every nested Questionnaire.item)
+                        run_invariants(self, obj, target, target.path, loc, w)
             if not owner.children:
                 if type_code in _RESOURCE_TYPES:
                     return
@@ -319,6 +328,10 @@ class Validator:
                     w = Walk(w.sink, w.frame, w.profile, w.walked, (node.path, type_code))
                 if owner.invariants and not w.profile:
                     run_invariants(self, obj, owner, type_code, loc, w)
+        elif not w.profile and type_code not in _NO_TYPE_ROOT:
+            type_root = self._expanded_type_root(node, type_code)
+            if type_root is not None:
+                run_invariants(self, obj, type_root, type_code, loc, w)
         if w.profile:
             self._walk_profile_object(obj, owner, loc, w)
             return
@@ -397,6 +410,27 @@ class Validator:
             for child, found in general.items():
                 if not (child.single_choice and len(found) == 1 and self._one_choice(obj, child, found[0], loc, w)):
                     walk_property(self, obj, child, found, loc, w)
+
+    def _expanded_type_root(self, node: ElementNode, type_code: str) -> ElementNode | None:
+        """The root of ``type_code``'s own definition, when its invariants must be evaluated
+        on a value walked against ``node``'s children: a definition that lists a datatype's
+        children (a complex extension's valuePeriod, expanded in its snapshot) does not
+        repeat the datatype's invariants on the element, and per-1 must still hold there, as
+        the HL7 validator finds. None when there is nothing more to evaluate: a resource (its
+        own walk evaluates its root's invariants), or invariants the element already carries."""
+        key = (node, type_code)
+        try:
+            return self._expanded_type_roots[key]
+        except KeyError:
+            pass
+        model = self.type_model(type_code)
+        root = None
+        if model is not None and model.kind != "resource" and model.root is not node and model.root.invariants:
+            carried = {c.key for c in node.invariants}
+            if not any(c.key in carried for c in model.root.invariants):
+                root = model.root
+        self._expanded_type_roots[key] = root
+        return root
 
     def _walk_profile_object(self, obj: dict[str, Any], owner: ElementNode, loc: str, w: Walk) -> None:
         """A profile walk looks only at the elements the profile says something about.
@@ -522,7 +556,11 @@ class Validator:
                 # a CodeableConcept's codings are each checked here, as the walk of the
                 # CodeableConcept reaches them (at the same locations): checking them again
                 # from the CodeableConcept only found the same issues, which the sink drops
+                if not node.path.endswith(".coding"):  # CodeableConcept.coding: see check_code_system
+                    check_code_system(value, loc, w.sink)
                 self.bindings.check_coding(value, loc, w.sink)
+            elif type_code == "Quantity":
+                check_code_system(value, loc, w.sink)
         if node.has_value_rules and (not profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
         if type_code == "Reference" and (not profile or node.narrows_targets):

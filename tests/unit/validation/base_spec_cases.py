@@ -297,6 +297,58 @@ CASES: list[Case] = [
     ),
     # example URLs in uri and canonical values, but not in a Bundle's fullUrl nor a canonical resource's url
     Case(
+        "local-code-system-in-a-coding",
+        _patient(meta={"security": [{"system": "confidentiality", "code": "R"}]}),
+        {"Patient.meta.security[0]": "Coding.system must be an absolute reference"},
+    ),
+    Case(
+        # the HL7 validator judges a CodeableConcept's codings by their code system (unknown
+        # here: a warning), not by the form of its URL
+        "local-code-system-in-a-codeable-concept",
+        _observation("Patient/1") | {"code": {"coding": [{"system": "snomed", "code": "285854004"}]}},
+    ),
+    Case(
+        "local-code-system-in-a-quantity",
+        _observation("Patient/1") | {"valueQuantity": {"value": 1, "system": "units", "code": "mg"}},
+        {"Observation.value.ofType(Quantity)": "Coding.system must be an absolute reference"},
+    ),
+    Case(
+        "a-required-coding-without-its-system",
+        {
+            "resourceType": "AllergyIntolerance",
+            "id": "a1",
+            "text": NARRATIVE,
+            "clinicalStatus": {"coding": [{"code": "active"}]},
+            "patient": {"reference": "Patient/1"},
+        },
+        {"AllergyIntolerance.clinicalStatus": "None of the codings provided are in the value set"},
+    ),
+    Case(
+        "a-required-coding-without-its-code",
+        {
+            "resourceType": "AllergyIntolerance",
+            "id": "a1",
+            "text": NARRATIVE,
+            "clinicalStatus": {
+                "coding": [{"system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-clinical"}]
+            },
+            "patient": {"reference": "Patient/1"},
+        },
+        {"AllergyIntolerance.clinicalStatus": "None of the codings provided are in the value set"},
+    ),
+    Case(
+        "an-invariant-on-a-nested-element-by-content-reference",
+        {
+            "resourceType": "RequestGroup",
+            "id": "g1",
+            "text": NARRATIVE,
+            "status": "active",
+            "intent": "order",
+            "action": [{"action": [{"title": "neither a resource nor actions"}]}],
+        },
+        {"RequestGroup.action[0].action[0]": "rqg-1"},
+    ),
+    Case(
         "example-url-in-identifier-system",
         _patient(identifier=[{"system": "http://example.org/ids", "value": "1"}]),
         {"Patient.identifier[0].system": "Example URLs are not allowed"},
