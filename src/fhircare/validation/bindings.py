@@ -6,7 +6,7 @@ from typing import Any
 
 from fhircare.validation.issues import IssueSink, Severity
 from fhircare.validation.structure import Binding
-from fhircare.validation.terminology import Expansion, Membership, Terminology
+from fhircare.validation.terminology import IN, NOT_IN, UNKNOWN, Expansion, Terminology
 
 _CODED_TYPES = ("code", "Coding", "CodeableConcept", "Quantity", "string", "uri")
 
@@ -43,16 +43,16 @@ class BindingChecker:
         unknown = False
         for system, code in _codings(value, type_code):
             membership, _ = self.terminology.check(value_set, system, code)
-            if membership is Membership.IN:
+            if membership is IN:
                 return True
-            unknown = unknown or membership is Membership.UNKNOWN
+            unknown = unknown or membership is UNKNOWN
         return None if unknown else False
 
     def settles(self, code: str, binding: Binding | None) -> bool:
         """Is this code (no system) plainly in the binding's value set, so that check()
         would have nothing to say? False whenever it might: the caller then checks."""
         exp = self.terminology.expand(binding.value_set) if binding is not None and binding.value_set else None
-        return exp is not None and exp.contains(None, code) is Membership.IN
+        return exp is not None and exp.contains(None, code) is IN
 
     def check(self, value: Any, type_code: str, binding: Binding, loc: str, sink: IssueSink, profile: bool) -> None:
         if binding.strength not in ("required", "extensible") or type_code not in _CODED_TYPES:
@@ -76,11 +76,11 @@ class BindingChecker:
         memberships = []
         for s, c in codings:
             membership = contains(s, c)
-            if membership is Membership.IN:
+            if membership is IN:
                 return
             memberships.append(membership)
         results = [(s, c, m) for (s, c), m in zip(codings, memberships, strict=True)]
-        if all(m is Membership.UNKNOWN for _, _, m in results):
+        if all(m is UNKNOWN for _, _, m in results):
             shown = ", ".join(f"{s}#{c}" if s else c for s, c, _ in results)
             sink.warning(
                 "not-supported",
@@ -124,7 +124,7 @@ class BindingChecker:
         if not isinstance(system, str) or not isinstance(code, str):
             return
         membership, problem = self.terminology.coding_problem(system, code, coding.get("display"))
-        if membership is Membership.NOT_IN:
+        if membership is NOT_IN:
             sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
         elif problem:
             sink.error("code-invalid", f"{loc}.display", problem)
