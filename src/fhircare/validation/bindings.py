@@ -6,7 +6,7 @@ from typing import Any
 
 from fhircare.validation.issues import IssueSink, Severity
 from fhircare.validation.structure import Binding
-from fhircare.validation.terminology import Expansion, Membership, Terminology
+from fhircare.validation.terminology import IN, NOT_IN, UNKNOWN, Expansion, Membership, Terminology
 
 _CODED_TYPES = ("code", "Coding", "CodeableConcept", "Quantity", "string", "uri")
 
@@ -37,7 +37,7 @@ def _pair(coding: dict[str, Any]) -> tuple[str | None, str | None]:
 def _membership(exp: Expansion, system: str | None, code: str | None, type_code: str | None) -> Membership:
     """Is (system, code) in the expansion? A CodeableConcept's coding lacking either is in none."""
     if code is None or (system is None and type_code == "CodeableConcept"):
-        return Membership.NOT_IN
+        return NOT_IN
     return exp.contains(system, code)
 
 
@@ -64,16 +64,16 @@ class BindingChecker:
             if code is None or (system is None and concept):
                 continue  # in no value set
             membership, _ = self.terminology.check(value_set, system, code)
-            if membership is Membership.IN:
+            if membership is IN:
                 return True
-            unknown = unknown or membership is Membership.UNKNOWN
+            unknown = unknown or membership is UNKNOWN
         return None if unknown else False
 
     def settles(self, code: str, binding: Binding | None) -> bool:
         """Is this code (no system) plainly in the binding's value set, so that check()
         would have nothing to say? False whenever it might: the caller then checks."""
         exp = self.terminology.expand(binding.value_set) if binding is not None and binding.value_set else None
-        return exp is not None and exp.contains(None, code) is Membership.IN
+        return exp is not None and exp.contains(None, code) is IN
 
     def check(self, value: Any, type_code: str, binding: Binding, loc: str, sink: IssueSink, profile: bool) -> None:
         if binding.strength not in ("required", "extensible") or type_code not in _CODED_TYPES:
@@ -96,11 +96,11 @@ class BindingChecker:
         memberships = []
         for s, c in codings:
             membership = _membership(exp, s, c, type_code)
-            if membership is Membership.IN:
+            if membership is IN:
                 return
             memberships.append(membership)
         results = [(s, c, m) for (s, c), m in zip(codings, memberships, strict=True)]
-        if all(m is Membership.UNKNOWN for _, _, m in results):
+        if all(m is UNKNOWN for _, _, m in results):
             shown = ", ".join(f"{s}#{c}" if s else str(c) for s, c, _ in results)
             sink.warning(
                 "not-supported",
@@ -144,7 +144,7 @@ class BindingChecker:
         if not isinstance(system, str) or not isinstance(code, str):
             return
         membership, problem = self.terminology.coding_problem(system, code, coding.get("display"))
-        if membership is Membership.NOT_IN:
+        if membership is NOT_IN:
             sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
         elif problem:
             sink.error("code-invalid", f"{loc}.display", problem)

@@ -22,6 +22,7 @@ from fhirpathpy.models import models
 
 from fhircare.validation.fhirpath_compiler import Unsupported, compile_simple
 from fhircare.validation.fhirpath_native import NATIVE_BY_DIGEST, digest
+from fhircare.validation.temporal import compare_datetimes
 from fhircare.validation.xhtml import NO_CONTENT, check_narrative_div
 
 _R4 = models["r4"]
@@ -202,8 +203,6 @@ def _per_1(value: Any, env: EvalEnv) -> bool:
     start, end = value.get("start"), value.get("end")
     if not isinstance(start, str) or not isinstance(end, str):
         return True
-    from fhircare.validation.temporal import compare_datetimes
-
     order = compare_datetimes(start, end)
     # FHIRPath: mixed precision (2023-06-21 vs 2023-06-21T06:20Z) compares as empty,
     # and an invariant that is not true fails (as in the HL7 validator)

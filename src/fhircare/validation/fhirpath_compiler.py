@@ -19,7 +19,6 @@ import operator
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from itertools import repeat
 from typing import Any
 
 from fhirpathpy.parser import parse
@@ -118,8 +117,12 @@ def _member_exists(items: Items, name: str) -> bool:
                 if isinstance(value, list):
                     return bool(value) and (None not in value or any(v is not None for v in value))
                 return value is not None
-            if name != "value" and not any(map(str.startswith, item, repeat(name))):
-                return False
+            if name != "value":
+                for key in item:  # a plain loop: quicker than any() on an element's few keys
+                    if key.startswith(name):
+                        break  # a choice element, perhaps (onsetDateTime for onset): see _member
+                else:
+                    return False
     return bool(_member(items, name))
 
 
@@ -264,7 +267,7 @@ def _member(items: Items, name: str) -> Items:
             # the usual case (one object that holds the element), without the loop below
             value = item[name]
             if isinstance(value, list):
-                return [v for v in value if v is not None]
+                return _present(value)
             return [] if value is None else [value]
     out: Items = []
     for item in items:
@@ -273,7 +276,7 @@ def _member(items: Items, name: str) -> Items:
         if name in item:
             value = item[name]
             if isinstance(value, list):
-                out.extend(v for v in value if v is not None)
+                out.extend(_present(value))
             elif value is not None:
                 out.append(value)
             continue
@@ -290,6 +293,14 @@ def _member(items: Items, name: str) -> Items:
                 # Only the type model can tell: leave it to the interpreter
                 raise Unsupported("possible choice element")
     return out
+
+
+def _present(values: list[Any]) -> Items:
+    """A JSON array's values without its nulls (a copy: callers may extend it)."""
+    # a null is rare (a primitive array whose '_name' carries an extension at its place):
+    # the C-level test and copy beat a comprehension, most of all on the arrays of
+    # repeating elements (``item.answer`` across a questionnaire's items)
+    return [v for v in values if v is not None] if None in values else values.copy()
 
 
 _ESCAPES = {

@@ -9,6 +9,7 @@ types; ``profile`` asks whether the item conforms to the slice's profile;
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,8 +32,11 @@ if TYPE_CHECKING:
 Item = tuple[Any, str | None]
 
 
-def split_path(path: str) -> list[str]:
-    return _SEGMENT.findall(path)
+@functools.lru_cache(maxsize=1024)
+def split_path(path: str) -> tuple[str, ...]:
+    """A discriminator path's segments (remembered: a profile's few paths are followed for
+    every repetition of the elements it slices)."""
+    return tuple(_SEGMENT.findall(path))
 
 
 @dataclass(slots=True)

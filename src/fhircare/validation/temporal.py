@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+#: a full date, in ASCII digits (int() reads other scripts' digits too, which do not sort as these)
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}").fullmatch
 
 
 def _parse(value: str) -> tuple[tuple[int, ...], datetime | None]:
@@ -26,6 +30,10 @@ def compare_datetimes(a: str, b: str) -> int | None:
     when either is not a string (a wrong JSON type, reported by the structural checks)."""
     if not isinstance(a, str) or not isinstance(b, str):
         return None
+    if _FULL_DATE(a) and _FULL_DATE(b):
+        # the commonest pair (a period's start and end dates): fixed-width digits compare as
+        # text exactly as the (year, month, day) numbers below would
+        return 0 if a == b else (-1 if a < b else 1)
     try:
         pa, ma = _parse(a)
         pb, mb = _parse(b)

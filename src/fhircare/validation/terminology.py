@@ -26,6 +26,12 @@ class Membership(enum.Enum):
     UNKNOWN = "unknown"
 
 
+# Python 3.11 looks an Enum member up through its metaclass, some 100 ns each time (a
+# module-level name takes a few): membership is answered for every coded value, so the
+# members go by these names here and in bindings
+IN, NOT_IN, UNKNOWN = Membership.IN, Membership.NOT_IN, Membership.UNKNOWN
+
+
 @dataclass(slots=True)
 class Expansion:
     codes: dict[str, set[str]] = field(default_factory=dict)  # system → codes
@@ -43,15 +49,15 @@ class Expansion:
         if system is None:
             for codes in self.codes.values():  # a plain loop: this runs for every bound code
                 if code in codes:
-                    return Membership.UNKNOWN if self.uncertain_systems else Membership.IN
-            return Membership.UNKNOWN if self.unknown_systems else Membership.NOT_IN
+                    return UNKNOWN if self.uncertain_systems else IN
+            return UNKNOWN if self.unknown_systems else NOT_IN
         if code in self.codes.get(system, ()):
             if system in self.uncertain_systems or "*" in self.uncertain_systems:
-                return Membership.UNKNOWN
-            return Membership.IN
+                return UNKNOWN
+            return IN
         if system in self.unknown_systems or "*" in self.unknown_systems:
-            return Membership.UNKNOWN
-        return Membership.NOT_IN
+            return UNKNOWN
+        return NOT_IN
 
 
 @dataclass(slots=True)
@@ -151,9 +157,9 @@ class Terminology:
         display is a string, with one look-up of the code system (this runs per Coding)."""
         cs = self.code_system(system)
         if cs is None or not cs.complete:
-            return Membership.UNKNOWN, None
-        membership = Membership.IN if code in cs.codes else self._membership(cs, code)
-        if membership is not Membership.IN or not isinstance(display, str):
+            return UNKNOWN, None
+        membership = IN if code in cs.codes else self._membership(cs, code)
+        if membership is not IN or not isinstance(display, str):
             return membership, None
         return membership, self._display_problem(cs, system, code, display)
 
@@ -161,18 +167,18 @@ class Terminology:
         """Is ``code`` defined by ``system``? UNKNOWN when we do not hold it in full."""
         cs = self.code_system(system)
         if cs is None or not cs.complete:
-            return Membership.UNKNOWN
+            return UNKNOWN
         return self._membership(cs, code)
 
     @staticmethod
     def _membership(cs: _CodeSystemIndex, code: str) -> Membership:
         if code in cs.codes:
-            return Membership.IN
+            return IN
         if cs.patterns and any(p.fullmatch(code) for p in cs.patterns):
-            return Membership.IN
+            return IN
         if not cs.case_sensitive and code.lower() in {c.lower() for c in cs.codes}:
-            return Membership.IN
-        return Membership.NOT_IN
+            return IN
+        return NOT_IN
 
     def display_problem(self, system: str, code: str, display: str) -> str | None:
         """Why ``display`` is not a display of ``system#code`` (None when it is, or unknown)."""
@@ -296,5 +302,5 @@ class Terminology:
     def check(self, canonical: str, system: str | None, code: str) -> tuple[Membership, Expansion | None]:
         exp = self.expand(canonical)
         if exp is None:
-            return Membership.UNKNOWN, None
+            return UNKNOWN, None
         return exp.contains(system, code), exp

@@ -42,15 +42,25 @@ def matches_pattern(value: Any, pattern: Any) -> bool:
     """Pattern match: the value has at least what the pattern has (FHIR pattern[x])."""
     if type(pattern) is str:  # the usual leaf (a system, a code): equal or not
         return bool(value == pattern)
+    # plain loops, not all()/any() over generators: slicing asks this of every repetition
     if isinstance(pattern, dict):
         if not isinstance(value, dict):
             return False
-        return all(k in value and matches_pattern(value[k], v) for k, v in pattern.items())
+        for k, v in pattern.items():  # noqa: SIM110 (the loop is the point: see above)
+            if k not in value or not matches_pattern(value[k], v):
+                return False
+        return True
     if isinstance(pattern, list):
         if not isinstance(value, list):
             return False
         # every pattern item must be matched by some instance item
-        return all(any(matches_pattern(item, p) for item in value) for p in pattern)
+        for p in pattern:
+            for item in value:
+                if matches_pattern(item, p):
+                    break
+            else:
+                return False
+        return True
     if isinstance(pattern, int | float) and not isinstance(pattern, bool):
         a, b = _num(value), _num(pattern)
         return a is not None and a == b
