@@ -29,6 +29,7 @@ def check_attachment(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
 
 _RFC_4122 = ("https://tools.ietf.org/html/rfc4122",)  # the HL7 validator checks https only
 _URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_COMMON_SCHEMES = ("http:", "https:", "urn:")
 _UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
 
@@ -38,7 +39,9 @@ def check_code_system(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
     HL7 validator checks it: a Coding of its own and a Quantity, each with a code (the
     codings of a CodeableConcept are not: the caller leaves them out)."""
     system = value.get("system")
-    if isinstance(system, str) and system and isinstance(value.get("code"), str) and not _URI_SCHEME.match(system):
+    if type(system) is not str or system.startswith(_COMMON_SCHEMES):
+        return  # the common case, settled without the pattern
+    if system and isinstance(value.get("code"), str) and not _URI_SCHEME.match(system):
         sink.error("code-invalid", loc, "Coding.system must be an absolute reference, not a local reference")
 
 

@@ -1,5 +1,6 @@
 """Native Python for invariants that run on every bundle fhircare makes: the Bundle
-invariants bdl-3, bdl-4 and bdl-7, and the invariants of fhircare's own profiles.
+invariants bdl-3, bdl-4 and bdl-7, qrs-1 (on every item of every DIALOG response, nested
+ones too), and the invariants of fhircare's own profiles.
 
 fhirpathpy takes milliseconds over these (the care team rule alone is ten), which is
 most of the cost of validating a mapped bundle. Each native is registered under the
@@ -308,11 +309,23 @@ def _dialog_3(response: Any, env: Any) -> bool:
     return all(not _path(i, "answer") or not _extensions(i, _DATA_ABSENT_REASON) for i in items)
 
 
+def _present(obj: dict[str, Any], name: str) -> bool:
+    """``name.exists()`` on a JSON object."""
+    value = obj.get(name)
+    return value is not None and value != []
+
+
+def _qrs_1(item: Any, env: Any) -> bool:
+    """A response item holds answers or nested items, not both."""
+    return not (isinstance(item, dict) and _present(item, "answer") and _present(item, "item"))
+
+
 #: (invariant key, digest of its expression) → native check
 NATIVE_BY_DIGEST: dict[tuple[str, str], Check] = {
     ("bdl-3", "f44acf8942c6d60c"): _bdl_3,
     ("bdl-4", "0db0a1cb5b23b1ba"): _bdl_4,
     ("bdl-7", "089204edce52713f"): _bdl_7,
+    ("qrs-1", "c61822534274d537"): _qrs_1,
     ("fhircare-sec-1", "4627884edf582ce9"): _sec_1,
     ("fhircare-sec-2", "ab6b9d623497b16b"): _sec_2,
     ("fhircare-care-team-1", "456c0184599e16b3"): _care_team_1,

@@ -27,10 +27,15 @@ GOLDEN = REPO / "tests" / "unit" / "mapping" / "golden" / "expected"
 
 
 def _constraints() -> dict[str, tuple[str, str]]:
-    """invariant key → (expression, path it sits on), from the core Bundle and our package."""
+    """invariant key → (expression, path it sits on), from the core Bundle and
+    QuestionnaireResponse and our package."""
     core = PackageCache.from_settings(Settings()).ensure(CORE_PACKAGE)
     found: dict[str, tuple[str, str]] = {}
-    files = [core / "StructureDefinition-Bundle.json", *sorted(PACKAGE.glob("StructureDefinition-*.json"))]
+    files = [
+        core / "StructureDefinition-Bundle.json",
+        core / "StructureDefinition-QuestionnaireResponse.json",
+        *sorted(PACKAGE.glob("StructureDefinition-*.json")),
+    ]
     for path in files:
         sd = orjson.loads(path.read_bytes())
         for element in sd.get("snapshot", sd.get("differential", {})).get("element", ()):
