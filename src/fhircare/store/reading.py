@@ -113,20 +113,22 @@ def _load_changed(loader: Loader, results: Iterable[ReadResult], workers: int) -
             yield None
         return
     with forked_pool(workers, loader.map_one) as pool:
-        window: deque[tuple[PendingServiceUser | None, Future[MapOutcome] | None]] = deque()
+        # per service user read: what to store once mapped (None: found unchanged)
+        window: deque[tuple[PendingServiceUser, Future[MapOutcome]] | None] = deque()
         for result in results:
             pending = loader.before_mapping(result)
-            window.append((pending, pool.submit(run_task, pending.result) if pending is not None else None))
+            window.append((pending, pool.submit(run_task, pending.result)) if pending is not None else None)
             while len(window) > workers * _AHEAD_PER_WORKER:
-                _store(loader, *window.popleft())
+                _store(loader, window.popleft())
                 yield None
         while window:
-            _store(loader, *window.popleft())
+            _store(loader, window.popleft())
             yield None
 
 
-def _store(loader: Loader, pending: PendingServiceUser | None, mapping: Future[MapOutcome] | None) -> None:
-    if pending is not None and mapping is not None:
+def _store(loader: Loader, mapped: tuple[PendingServiceUser, Future[MapOutcome]] | None) -> None:
+    if mapped is not None:
+        pending, mapping = mapped
         loader.store_one(pending, _outcome(loader, pending, mapping))
 
 

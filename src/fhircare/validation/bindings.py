@@ -6,7 +6,7 @@ from typing import Any
 
 from fhircare.validation.issues import IssueSink, Severity
 from fhircare.validation.structure import Binding
-from fhircare.validation.terminology import IN, NOT_IN, UNKNOWN, Expansion, Membership, Terminology
+from fhircare.validation.terminology import IN, NOT_IN, UNKNOWN, Expansion, Terminology
 
 _CODED_TYPES = ("code", "Coding", "CodeableConcept", "Quantity", "string", "uri")
 
@@ -20,7 +20,7 @@ def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | 
         return [(None, value)]
     if not isinstance(value, dict):
         return []
-    if type_code == "CodeableConcept" or (type_code is None and "coding" in value):
+    if _is_concept(value, type_code):
         codings = value.get("coding")
         pairs = [_pair(c) for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
         return [p for p in pairs if p != (None, None)]
@@ -34,11 +34,9 @@ def _pair(coding: dict[str, Any]) -> tuple[str | None, str | None]:
     return (system if isinstance(system, str) else None, code if isinstance(code, str) else None)
 
 
-def _membership(exp: Expansion, system: str | None, code: str | None, type_code: str | None) -> Membership:
-    """Is (system, code) in the expansion? A CodeableConcept's coding lacking either is in none."""
-    if code is None or (system is None and type_code == "CodeableConcept"):
-        return NOT_IN
-    return exp.contains(system, code)
+def _is_concept(value: Any, type_code: str | None) -> bool:
+    """Is the coded value a CodeableConcept (named so, or, unnamed, carrying codings)?"""
+    return type_code == "CodeableConcept" or (type_code is None and isinstance(value, dict) and "coding" in value)
 
 
 def _shown(system: str | None, code: str | None) -> str:
@@ -59,10 +57,10 @@ class BindingChecker:
     def in_value_set(self, value: Any, type_code: str | None, value_set: str) -> bool | None:
         """Is any coding of ``value`` in the value set? None when it cannot be told offline."""
         unknown = False
-        concept = isinstance(value, dict) and "coding" in value  # its codings need their system
+        concept = _is_concept(value, type_code)
         for system, code in _codings(value, type_code):
-            if code is None or (system is None and concept):
-                continue  # in no value set
+            if code is None or (concept and system is None):
+                continue  # in no value set (see _codings)
             membership, _ = self.terminology.check(value_set, system, code)
             if membership is IN:
                 return True
@@ -93,9 +91,10 @@ class BindingChecker:
             return
         # the expansion in hand answers each coding (Terminology.check would look it up
         # again per coding); any coding in the value set settles it
+        concept = _is_concept(value, type_code)
         memberships = []
         for s, c in codings:
-            membership = _membership(exp, s, c, type_code)
+            membership = NOT_IN if c is None or (concept and s is None) else exp.contains(s, c)
             if membership is IN:
                 return
             memberships.append(membership)

@@ -81,15 +81,14 @@ public final class Oracle {
       engine.getIgLoader().loadIg(engine.getIgs(), engine.getBinaries(), ig, false);
     }
     engine.setAnyExtensionsAllowed(false);
-    // references are REST references on a FHIR server (the shared care record): the type a
-    // relative URL names (Observation/1) is checked against the element's target types even
-    // when the target is not at hand, as fhircare does (the command line's
-    // -assumeValidRestReferences)
-    engine.setAssumeValidRestReferences(true);
     // as the validator's own command line sets it up: its stand-alone fetcher, full
-    // validation, and references to resources outside the one validated not followed but
-    // their type checked where the URL gives it (fhircare's rule: it sees one resource or
-    // Bundle at a time, so it can check Patient/1's type but not that Patient/1 exists)
+    // validation, references to resources outside the one validated not followed, and
+    // relative references taken as REST URLs on a FHIR server (-assumeValidRestReferences:
+    // the shared care record is one), so the type Observation/1 names is checked against the
+    // element's targets though the target is not at hand. That is fhircare's rule: it sees
+    // one resource or Bundle at a time, so it can check Patient/1's type but not that
+    // Patient/1 exists.
+    engine.setAssumeValidRestReferences(true);
     StandAloneValidatorFetcher fetcher = new StandAloneValidatorFetcher(engine.getPcm(), engine.getContext(), engine);
     engine.setFetcher(fetcher);
     engine.getContext().setLocator(fetcher);
