@@ -25,14 +25,27 @@ from typing import Any
 
 import orjson
 
+from fhircare.errors import PackageError
+from fhircare.settings import Settings
 from fhircare.validation.api import _ig_folder
 from fhircare.validation.context import DefinitionContext
 from fhircare.validation.engine import Validator
+from fhircare.validation.packages import PackageCache, PackageRef
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO.parent / "shared" / "conformance" / "fhir-test-cases"
 LOADABLE = ("StructureDefinition", "ValueSet", "CodeSystem", "ImplementationGuide")
 _COMMENT = re.compile(r"/\*.*?\*/")
+
+#: The HL7 test harness validates with the HL7 extension pack loaded: its recorded outcomes
+#: accept the pack's extensions (organization-brand, endpoint-fhir-version, ...). fhircare
+#: reports an HL7 extension that no loaded package defines, so it is given the pack here
+#: as a user would give it (--ig). The one R4 build of the pack an npm registry serves;
+#: .ci/run installs it (see EXTENSION_PACK_HOWTO).
+EXTENSION_PACK = PackageRef("hl7.fhir.uv.extensions.r4", "5.3.0-ballot-tc1")
+EXTENSION_PACK_HOWTO = (
+    f"FHIRCARE_PACKAGE_REGISTRY_URL=https://registry.npmjs.org fhircare packages install {EXTENSION_PACK}"
+)
 
 
 @dataclass
@@ -162,9 +175,19 @@ def run_case(case: dict[str, Any], base_context: DefinitionContext) -> CaseResul
     return CaseResult(name, module, checks)
 
 
+def with_extension_pack(base_context: DefinitionContext) -> DefinitionContext:
+    cache = PackageCache.from_settings(Settings())
+    if not cache.is_installed(EXTENSION_PACK):
+        raise PackageError(f"the HL7 peer suite needs {EXTENSION_PACK} in the package cache: {EXTENSION_PACK_HOWTO}")
+    context = base_context.overlay()
+    context.add_folder(cache.path_for(EXTENSION_PACK))
+    return context
+
+
 def run_suite(base_context: DefinitionContext) -> list[CaseResult]:
     manifest = _load("manifest.json")
-    return [run_case(case, base_context) for case in manifest["test-cases"]]
+    context = with_extension_pack(base_context)
+    return [run_case(case, context) for case in manifest["test-cases"]]
 
 
 def score_table(results: list[CaseResult]) -> str:

@@ -70,14 +70,31 @@ class BindingChecker:
     def settles(self, code: str, binding: Binding | None) -> bool:
         """Is this code (no system) plainly in the binding's value set, so that check()
         would have nothing to say? False whenever it might: the caller then checks."""
-        exp = self.terminology.expand(binding.value_set) if binding is not None and binding.value_set else None
+        if binding is None or not binding.value_set or binding.additional:
+            return False
+        exp = self.terminology.expand(binding.value_set)
         return exp is not None and exp.contains(None, code) is IN
 
     def check(self, value: Any, type_code: str, binding: Binding, loc: str, sink: IssueSink, profile: bool) -> None:
-        if binding.strength not in ("required", "extensible") or type_code not in _CODED_TYPES:
+        if type_code not in _CODED_TYPES:
             return
-        vs = binding.value_set
-        assert vs is not None
+        if binding.strength in ("required", "extensible") and binding.value_set:
+            self._check(value, type_code, binding.value_set, binding.strength == "required", loc, sink, "")
+        for extra in binding.additional:
+            assert extra.value_set is not None
+            self._check(
+                value,
+                type_code,
+                extra.value_set,
+                extra.strength == "required",
+                loc,
+                sink,
+                " specified in an additional binding",
+            )
+
+    def _check(
+        self, value: Any, type_code: str, vs: str, required: bool, loc: str, sink: IssueSink, which: str
+    ) -> None:
         codings = _codings(value, type_code)
         if not codings:
             return
@@ -108,23 +125,24 @@ class BindingChecker:
                 "the code system is not available offline",
             )
             return
-        required = binding.strength == "required"
         severity: Severity = "error" if required else "warning"
         must = "is required" if required else "should come from this value set unless it has no suitable code"
+        if which:
+            must = "from this value set " + must
         if type_code == "CodeableConcept":
             codes = ", ".join(_shown(s, c) for s, c, _ in results)
             text = (
-                f"None of the codings provided are in the value set {_label(exp, vs)}, "
+                f"None of the codings provided are in the value set {_label(exp, vs)}{which}, "
                 f"and a coding {must}) (codes = {codes})"
             )
         elif type_code in ("code", "string", "uri"):
             text = (
                 f"The value provided ('{results[0][1]}') was not found in the value set "
-                f"{_label(exp, vs)}, and a code {must}"
+                f"{_label(exp, vs)}{which}, and a code {must}"
             )
         else:
             s, c, _ = results[0]
-            text = f"The code provided ({_shown(s, c)}) was not found in the value set {_label(exp, vs)}"
+            text = f"The code provided ({_shown(s, c)}) was not found in the value set {_label(exp, vs)}{which}"
         sink.add(severity, "code-invalid", loc, text)
 
     def check_codes(self, value: Any, type_code: str, loc: str, sink: IssueSink) -> None:

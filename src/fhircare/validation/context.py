@@ -15,6 +15,7 @@ from typing import Any
 import orjson
 
 from fhircare.errors import DefinitionError, UnknownProfileError
+from fhircare.validation.errata import corrected
 from fhircare.validation.package_index import index_folder
 from fhircare.validation.snapshot import generate_snapshot
 from fhircare.validation.structure import (
@@ -200,6 +201,7 @@ class DefinitionContext:
         sd = self.fetch(canonical, "StructureDefinition")
         if sd is None:
             return None
+        sd = corrected(sd)
         if not sd.get("snapshot", {}).get("element"):
             sd = self._with_snapshot(sd)
         self._snapshots[url] = sd

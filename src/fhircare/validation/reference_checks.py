@@ -39,7 +39,13 @@ def plain_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     to a type the element allows. False whenever anything may be amiss: the walk then
     checks it the usual way. (The caller knows that R4's Reference datatype itself has
     nothing to say of one or two plain strings: see Validator._reference_is_plain.)"""
-    if w.frame.bundle is not None or node.children or node.has_type_profiles or node.has_value_rules:
+    if (
+        w.frame.bundle is not None
+        or node.children
+        or node.has_type_profiles
+        or node.has_value_rules
+        or node.aggregation
+    ):
         return False
     n = len(value)
     if n == 2:
@@ -91,6 +97,8 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
             w.sink.error("structure", loc, f"Unable to resolve resource with reference '{ref}'")
         elif w.frame.bundle.type == "document" and parsed.kind in ("relative", "urn"):
             w.sink.error("structure", loc, f"Can't find '{ref}' in the bundle")
+    if node.aggregation:
+        _check_aggregation(node.aggregation, ref, target, loc, w)
     profiles = _target_profiles(validator, node, target) if isinstance(target, dict) else []
     if profiles and isinstance(target, dict) and not any(validator.conforms(target, p, w.frame) for p in profiles):
         shown = ", ".join(profiles)
@@ -106,6 +114,8 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     allowed = validator.reference_targets.get(node)
     if allowed is None:
         allowed = _allowed_types(validator, node)
+    if isinstance(target, dict) and "Resource" in allowed:
+        _check_unknown_target_profiles(validator, node, target, ref, loc, w)
     if not found_type or not allowed or "Resource" in allowed:
         return
     if found_type not in allowed:
@@ -115,6 +125,54 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
             loc,
             f"The type '{found_type}' implied by the reference URL {ref} is not a valid Target "
             f"for this element (must be one of [{shown}])",
+        )
+
+
+def _check_aggregation(modes: tuple[str, ...], ref: str, target: Any, loc: str, w: Walk) -> None:
+    """ElementDefinition.type.aggregation: where the target must be held. 'contained' and
+    'bundled' ask for it inside this resource or in the same Bundle; 'referenced' allows it
+    anywhere else. (R4 applies 'bundled' outside a Bundle too, as the HL7 validator does.)"""
+    if target is None:
+        if "referenced" not in modes:
+            w.sink.error("required", loc, f"Bundled or contained reference not found within the bundle/resource {ref}")
+        return
+    held = "contained" if ref.startswith("#") else "bundled"
+    allowed = held in modes or (held == "bundled" and "referenced" in modes)
+    if not allowed:
+        w.sink.error(
+            "structure",
+            loc,
+            f"Reference is {held} which isn't supported by the specified aggregation mode(s) for the reference"
+            f" ({', '.join(modes)})",
+        )
+
+
+def _check_unknown_target_profiles(
+    validator: WalkServices, node: ElementNode, target: dict[str, Any], ref: str, loc: str, w: Walk
+) -> None:
+    """A resolved target (contained, or in the Bundle) of an element whose target profiles
+    fhircare does not all hold: whether the target meets them cannot be known, which is an
+    error (as in the HL7 validator) rather than a silent pass; and the target must still be
+    of a type one of the profiles it does hold allows. Unresolved references are left
+    alone: nothing is known of their target."""
+    targets = [url for t in node.types if t.code == "Reference" for url in t.target_profiles]
+    models = [(url, validator.profile_model(url)) for url in targets]
+    known = {m.type for _, m in models if m is not None}
+    if "Resource" in known:
+        return  # Reference(Any): every target type is allowed
+    unknown = [url for url, m in models if m is None]
+    for url in unknown:
+        w.sink.error(
+            "not-found",
+            loc,
+            f"Unable to resolve the profile reference '{url}' (a target profile of this reference:"
+            " load the package that defines it with --ig)",
+        )
+    found_type = target.get("resourceType")
+    if unknown and found_type not in known:
+        shown = ", ".join(sorted(known))
+        w.sink.error(
+            "structure", loc, f"Invalid Resource target type. Found {found_type}, but expected one of ([{shown}])"
         )
 
 

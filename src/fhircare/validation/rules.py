@@ -33,7 +33,7 @@ def check_value_rules(
             loc,
             f"The value does not match the pattern required by the profile {node.sd_url} ({node.id})",
         )
-    if node.binding is not None and node.binding.value_set:
+    if node.binding is not None and (node.binding.value_set or node.binding.additional):
         validator.bindings.check(value, type_code, node.binding, loc, w.sink, w.profile)
     if node.min_value is not None:
         _bound(value, node.min_value, type_code, loc, w, minimum=True)

@@ -58,6 +58,8 @@ class TypeRef:
     code: str
     profiles: tuple[str, ...] = ()
     target_profiles: tuple[str, ...] = ()
+    #: how a Reference's target may be held: contained, bundled, referenced (empty: any)
+    aggregation: tuple[str, ...] = ()
 
     @property
     def target_types(self) -> tuple[str, ...]:
@@ -95,6 +97,46 @@ class Slicing:
 class Binding:
     strength: str
     value_set: str | None
+    #: additional bindings (R5's, carried in R4 by an extension), as bindings of the
+    #: strength their purpose asks for: required or extensible
+    additional: tuple[Binding, ...] = ()
+
+    @property
+    def is_rule(self) -> bool:
+        """Is anything checked of a value (example and preferred bindings are no rule)?"""
+        return self.strength in ("required", "extensible") or bool(self.additional)
+
+
+#: R5's additional bindings in R4: the cross-version extension and the HL7 tooling one
+_ADDITIONAL_BINDING = (
+    "http://hl7.org/fhir/5.0/StructureDefinition/extension-ElementDefinition.binding.additional",
+    "http://hl7.org/fhir/tools/StructureDefinition/additional-binding",
+)
+#: an additional binding's purpose → the strength it is checked with: the value must be in
+#: a 'maximum' (or 'required') value set, should be in an 'extensible' or 'current' one;
+#: the other purposes (minimum, preferred, ui, starter, component) ask nothing of a value
+_ADDITIONAL_STRENGTH = {
+    "required": "required",
+    "maximum": "required",
+    "extensible": "extensible",
+    "current": "extensible",
+}
+
+
+def _additional_bindings(binding: dict[str, Any]) -> tuple[Binding, ...]:
+    out = []
+    for ext in binding.get("extension", ()):
+        if not isinstance(ext, dict) or ext.get("url") not in _ADDITIONAL_BINDING:
+            continue
+        parts = {e.get("url"): e for e in ext.get("extension", ()) if isinstance(e, dict)}
+        purpose = parts.get("purpose", {}).get("valueCode")
+        value_set = parts.get("valueSet", {}).get("valueCanonical")
+        strength = _ADDITIONAL_STRENGTH.get(purpose) if isinstance(purpose, str) else None
+        if strength and isinstance(value_set, str) and not parts.get("usage"):
+            # with a usage context the binding applies only where that context holds,
+            # which an instance alone does not say: left unchecked
+            out.append(Binding(strength, value_set))
+    return tuple(out)
 
 
 #: how the base walk takes a JSON property (``KeyStep`` shapes)
@@ -188,6 +230,8 @@ class ElementNode:
     profile_backbone: bool = False
     #: does a type of this element name a profile (so a profile walk goes into it)?
     has_type_profiles: bool = field(init=False)
+    #: a Reference's aggregation modes (empty when the definition names none)
+    aggregation: tuple[str, ...] = field(init=False)
     #: a code whose only rule is a required or extensible binding (status, use, ...):
     #: the walk settles a well-formed code in the value set without the general path
     bound_code: bool = field(init=False)
@@ -208,7 +252,7 @@ class ElementNode:
             self.fixed is not None
             or self.pattern is not None
             # example and preferred bindings are not checked: they are no rule
-            or (self.binding is not None and self.binding.strength in ("required", "extensible"))
+            or (self.binding is not None and self.binding.is_rule)
             or self.min_value is not None
             or self.max_value is not None
             or self.invariants
@@ -219,6 +263,7 @@ class ElementNode:
             and self.binding is not None
             and self.binding.strength in ("required", "extensible")
             and self.binding.value_set
+            and not self.binding.additional
             and self.fixed is None
             and self.pattern is None
             and self.min_value is None
@@ -231,6 +276,7 @@ class ElementNode:
         self.checks_example_urls = not URL_TYPES.isdisjoint(self.type_codes) and self.path not in _EXAMPLES_ALLOWED_AT
         self.set_lexical_checks()
         self.has_type_profiles = any(t.profiles for t in self.types)
+        self.aggregation = next((t.aggregation for t in self.types if t.code == "Reference" and t.aggregation), ())
         #: the sibling key that carries a primitive's id and extensions
         self.ext_key = "_" + self.name
         #: no choice, no slicing, cardinality a single value cannot break: walked inline
@@ -411,6 +457,7 @@ def compile_element(element: dict[str, Any], sd_url: str, is_core_source: Callab
             code=_type_code(t),
             profiles=tuple(t.get("profile", ())),
             target_profiles=tuple(t.get("targetProfile", ())),
+            aggregation=tuple(t.get("aggregation", ())),
         )
         for t in element.get("type", ())
     )
@@ -443,7 +490,7 @@ def compile_element(element: dict[str, Any], sd_url: str, is_core_source: Callab
     binding = None
     if "binding" in element:
         b = element["binding"]
-        binding = Binding(b.get("strength", "example"), b.get("valueSet"))
+        binding = Binding(b.get("strength", "example"), b.get("valueSet"), _additional_bindings(b))
     fixed = _prefixed(element, "fixed")
     pattern = _prefixed(element, "pattern")
     base = element.get("base") or {}

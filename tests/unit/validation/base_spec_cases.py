@@ -129,6 +129,31 @@ def _blood_pressure(*components: Resource) -> Resource:
     )
 
 
+def _oxygen_saturation_with_flow_rate() -> Resource:
+    flow_rate = {
+        "code": {"coding": [{"system": "http://loinc.org", "code": "3151-8", "display": "Inhaled oxygen flow rate"}]},
+        "valueQuantity": {"value": 6, "unit": "liters/min", "system": "http://unitsofmeasure.org", "code": "L/min"},
+    }
+    return _heart_rate(
+        code={"coding": [{"system": "http://loinc.org", "code": "2708-6"}]},
+        valueQuantity={"value": 95, "unit": "%", "system": "http://unitsofmeasure.org", "code": "%"},
+        component=[flow_rate],
+    )
+
+
+def _appointment(status: str, **extra: Any) -> Resource:
+    return {
+        "resourceType": "Appointment",
+        "id": "a1",
+        "text": NARRATIVE,
+        "status": status,
+        "start": "2025-01-01T10:00:00Z",
+        "end": "2025-01-01T11:00:00Z",
+        "participant": [{"actor": {"reference": "Patient/1"}, "status": "accepted"}],
+        **extra,
+    }
+
+
 SYSTOLIC = _bp_component("72313002", "8480-6", 142)
 DIASTOLIC = _bp_component("1091811000000102", "8462-4", 94)
 DO_NOT_PERFORM = CORE + "request-doNotPerform"
@@ -295,6 +320,17 @@ CASES: list[Case] = [
         _blood_pressure(SYSTOLIC),
         {"Observation": "Slice 'Observation.component:DiastolicBP': a matching slice is required"},
     ),
+    # R4's vital signs profiles bind every component value to the common vital signs units,
+    # a published error both validators mend (extensible): an inhaled oxygen flow rate in
+    # L/min beside an oxygen saturation is a warning, not an error
+    Case("vital-signs-component-in-other-units", _oxygen_saturation_with_flow_rate()),
+    # an invariant written from its resource's type name (app-4: Appointment.status ...)
+    Case(
+        "invariant-written-from-the-type-name",
+        _appointment("booked", cancelationReason={"text": "clinic closed"}),
+        {"Appointment": "app-4"},
+    ),
+    Case("invariant-written-from-the-type-name-holds", _appointment("cancelled", cancelationReason={"text": "x"})),
     # example URLs in uri and canonical values, but not in a Bundle's fullUrl nor a canonical resource's url
     Case(
         "local-code-system-in-a-coding",

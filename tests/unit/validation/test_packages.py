@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 import os
@@ -247,6 +248,58 @@ def test_registry_failure_without_another_source(
     message = str(caught.value)
     assert reason in message
     assert "fhircare packages install example.fhir.pkg#1.0.0 --from PATH_TO.tgz" in message
+    assert cache_leftovers(cache) == []
+
+
+def npm_registry(body: bytes, dist: dict[str, Any]) -> tuple[httpx.MockTransport, list[str]]:
+    """An npm registry: the version's document at /name/version, the tarball where it says."""
+    seen: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path == "/example.fhir.pkg/1.0.0":
+            return httpx.Response(200, json={"name": REF.name, "version": REF.version, "dist": dist})
+        if request.url.path == "/example.fhir.pkg/-/example.fhir.pkg-1.0.0.tgz":
+            return httpx.Response(200, content=body)
+        return httpx.Response(404)
+
+    return httpx.MockTransport(answer), seen
+
+
+TARBALL = "https://npm.test/example.fhir.pkg/-/example.fhir.pkg-1.0.0.tgz"
+
+
+@pytest.mark.parametrize("digest", ["integrity", "shasum"])
+def test_installs_from_an_npm_registry_checking_the_digest(tmp_path: Path, fake_packages: Any, digest: str) -> None:
+    body = fake_packages.tgz().read_bytes()
+    dist = (
+        {"tarball": TARBALL, "integrity": "sha512-" + base64.b64encode(hashlib.sha512(body).digest()).decode()}
+        if digest == "integrity"
+        else {"tarball": TARBALL, "shasum": hashlib.sha1(body).hexdigest()}
+    )
+    transport, seen = npm_registry(body, dist)
+    cache = make_cache(tmp_path, registry_url="https://npm.test", transport=transport)
+    assert cache.install(REF).resource_count == 3
+    assert seen == ["https://npm.test/example.fhir.pkg/1.0.0", TARBALL]
+
+
+def test_npm_tarball_that_does_not_match_its_digest_is_refused(tmp_path: Path, fake_packages: Any) -> None:
+    body = fake_packages.tgz().read_bytes()
+    other = "sha512-" + base64.b64encode(hashlib.sha512(b"another package").digest()).decode()
+    transport, _ = npm_registry(body, {"tarball": TARBALL, "integrity": other})
+    cache = make_cache(tmp_path, registry_url="https://npm.test", transport=transport)
+    with pytest.raises(PackageIntegrityError, match="refusing to install it"):
+        cache.install(REF)
+    assert not cache.is_installed(REF)
+    assert cache_leftovers(cache) == []
+
+
+def test_npm_document_without_a_digest_is_refused(tmp_path: Path, fake_packages: Any) -> None:
+    transport, seen = npm_registry(fake_packages.tgz().read_bytes(), {"tarball": TARBALL})
+    cache = make_cache(tmp_path, registry_url="https://npm.test", transport=transport)
+    with pytest.raises(PackageError, match="without a digest"):
+        cache.install(REF)
+    assert seen == ["https://npm.test/example.fhir.pkg/1.0.0"]  # the tarball is never fetched
     assert cache_leftovers(cache) == []
 
 
