@@ -54,3 +54,46 @@ def test_every_named_test_exists() -> None:
         if (f"{file}::{name}{case}" not in collected if case else f"{file}::{name}" not in functions)
     ]
     assert missing == []
+
+
+SEVERITIES = ("Minor", "Significant", "Considerable", "Major", "Catastrophic")
+LIKELIHOODS = ("Very high", "High", "Medium", "Low", "Very low")
+_RATING = re.compile(r"\*\*Severity\*\* (\w+)\. \*\*Likelihood\*\* ([\w ]+?)\b[ .(].*?\*\*Initial risk\*\* (\d)", re.S)
+_RESIDUAL = re.compile(r"\*\*Residual risk\.\*\* (Very low|Low|Medium|High|Very high) likelihood.*?\*\*(\d)\*\*", re.S)
+
+
+def _matrix(text: str) -> dict[tuple[str, str], int]:
+    """The log's own risk matrix: (likelihood, severity) → risk."""
+    matrix = {}
+    for likelihood in LIKELIHOODS:
+        row = re.search(rf"^\| {likelihood} \|((?: \d \|){{5}})$", text, re.M)
+        assert row, f"no matrix row for {likelihood}"
+        for severity, risk in zip(SEVERITIES, row.group(1).split("|"), strict=False):
+            matrix[(likelihood, severity)] = int(risk)
+    return matrix
+
+
+def test_every_risk_is_read_from_the_matrix() -> None:
+    """A residual risk is what the matrix says of its likelihood and severity (never less:
+    a lower figure would tell the Clinical Safety Officer the risk is smaller than it is);
+    an initial risk may be rated above it, conservatively, never below; the summary table
+    repeats the sections' figures."""
+    text = LOG.read_text(encoding="utf-8")
+    matrix = _matrix(text)
+    sections = re.split(HAZARD, text)[1:]
+    summary = {
+        m.group(1): (int(m.group(2)), int(m.group(3)))
+        for m in re.finditer(r"^\| (H\d\d) \| .*? \| (\d) \| (\d) \| ", text, re.M)
+    }
+    for name, body in zip(sections[::2], sections[1::2], strict=True):
+        rating = _RATING.search(body)
+        residual = _RESIDUAL.search(body)
+        assert rating and residual, f"{name}: severity, likelihood and risks not found"
+        severity, likelihood, initial = rating.group(1), rating.group(2), int(rating.group(3))
+        tail = body[residual.start() : residual.end()]
+        residual_severity = next(s for s in SEVERITIES if s in tail)
+        assert initial >= matrix[(likelihood, severity)], f"{name}: initial risk below the matrix"
+        expected = matrix[(residual.group(1), residual_severity)]
+        written = int(residual.group(2))
+        assert written == expected, f"{name}: residual risk {written}, the matrix says {expected}"
+        assert summary.get(name) == (initial, expected), f"{name}: the summary table says {summary.get(name)}"
