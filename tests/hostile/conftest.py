@@ -1,13 +1,10 @@
 """Hostile input against the fhircare command, each probe bounded: a subprocess with an
 address-space limit (so a runaway is killed, not the machine), a timeout, and its peak
-memory read back from the kernel (``os.wait4``)."""
+memory read back from the kernel (``os.wait4``, in a small launcher: see bounded.py)."""
 
 from __future__ import annotations
 
 import os
-import resource
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from fhircare.settings import Settings
+from tests.hostile.bounded import run_bounded
 
 #: every probe must stay under this peak resident memory
 PEAK_MB = 500
@@ -35,10 +33,6 @@ class Run:
         return self.stdout + self.stderr
 
 
-def _limits() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (ADDRESS_SPACE, ADDRESS_SPACE))
-
-
 def fhircare(
     *args: str, cwd: Path, env: dict[str, str] | None = None, timeout: float = 120, file_limit: int | None = None
 ) -> Run:
@@ -51,32 +45,28 @@ def fhircare(
         **(env or {}),
     }
 
-    def limits() -> None:
-        _limits()
-        if file_limit is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_limit, file_limit))
-
     out, err = cwd / "stdout.txt", cwd / "stderr.txt"
     started = time.monotonic()
     with out.open("wb") as o, err.open("wb") as e:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fhircare", *args], stdout=o, stderr=e, env=environment, cwd=cwd, preexec_fn=limits
+        ended = run_bounded(
+            list(args),
+            memory_bytes=ADDRESS_SPACE,
+            file_size=file_limit,
+            drop_permission_bypass=False,
+            env=environment,
+            cwd=cwd,
+            stdout=o,
+            stderr=e,
+            timeout=timeout,
+            report=cwd / ".peak-kb",
         )
-        deadline = started + timeout
-        while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                process.kill()
-                process.wait()
-                pytest.fail(f"fhircare {' '.join(args)} ran past {timeout} s")
-            time.sleep(0.05)
+    if ended.code is None:
+        pytest.fail(f"fhircare {' '.join(args)} ran past {timeout} s")
     return Run(
-        code=os.waitstatus_to_exitcode(status),
+        code=ended.code,
         stdout=out.read_text(errors="replace"),
         stderr=err.read_text(errors="replace"),
-        peak_mb=usage.ru_maxrss / 1024,
+        peak_mb=ended.peak_mb,
         seconds=time.monotonic() - started,
     )
 

@@ -7,33 +7,18 @@ file permissions, so that permission checks hold even when the tests run as root
 from __future__ import annotations
 
 import os
-import resource
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.hostile.bounded import run_bounded
 
 REPO = Path(__file__).resolve().parents[2]
 MAPPINGS = REPO / "mappings"
 #: the peak memory every probe must stay under (issue 14)
 PEAK_MB = 500
 NOBODY = 65534
-#: prctl(PR_CAPBSET_DROP, ...) and the capabilities that bypass file permissions
-_PR_CAPBSET_DROP = 24
-_DAC_CAPABILITIES = (1, 2, 3)  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH, CAP_FOWNER
-
-
-def _drop_permission_bypass() -> None:
-    """Root keeps its uid but loses the right to ignore file modes (from the next exec on)."""
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    for capability in _DAC_CAPABILITIES:
-        if libc.prctl(_PR_CAPBSET_DROP, capability, 0, 0, 0) != 0:
-            raise OSError(ctypes.get_errno(), "cannot drop a capability")
 
 
 @dataclass(frozen=True)
@@ -62,13 +47,6 @@ def fhircare(
     """``python -m fhircare ARGS`` in a child process, with its exit code, output, peak
     memory (MB) and time."""
 
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (memory_mb * 2**20, memory_mb * 2**20))
-        if file_size is not None:
-            resource.setrlimit(resource.RLIMIT_FSIZE, (file_size, file_size))
-        if obey_permissions and os.geteuid() == 0:
-            _drop_permission_bypass()
-
     environment = {
         **os.environ,
         "COLUMNS": "200",
@@ -76,37 +54,30 @@ def fhircare(
         "PYTHONPATH": str(REPO / "src"),
         **(env or {}),
     }
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, tempfile.TemporaryDirectory() as scratch:
         started = time.monotonic()
-        process = subprocess.Popen(
-            [sys.executable, "-m", "fhircare", *args],
-            stdout=out,
-            stderr=err,
-            preexec_fn=limit,
+        ended = run_bounded(
+            list(args),
+            memory_bytes=memory_mb * 2**20,
+            file_size=file_size,
+            drop_permission_bypass=obey_permissions,
             env=environment,
             cwd=cwd,
+            stdout=out,
+            stderr=err,
+            timeout=timeout,
+            report=Path(scratch) / "peak-kb",
         )
-        timed_out = threading.Event()
-
-        def kill() -> None:
-            timed_out.set()
-            process.kill()
-
-        timer = threading.Timer(timeout, kill)
-        timer.start()
-        _, status, usage = os.wait4(process.pid, 0)
-        timer.cancel()
-        process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.monotonic() - started
         out.seek(0)
         err.seek(0)
         return Run(
-            process.returncode,
+            -9 if ended.code is None else ended.code,
             out.read().decode(errors="replace"),
             err.read().decode(errors="replace"),
-            usage.ru_maxrss / 1024,
+            ended.peak_mb,
             seconds,
-            timed_out.is_set(),
+            ended.code is None,
         )
 
 

@@ -131,8 +131,12 @@ class Validator:
             self._conformance.clear()
         return ValidationResult(issues=sink.issues, source=source)
 
-    def conforms(self, resource: dict[str, Any], profile: str, outer: Frame | None = None) -> bool:
-        """Does the resource meet the profile? (``outer``: the Bundle it sits in, if any)
+    def conforms(
+        self, resource: dict[str, Any], profile: str, outer: Frame | None = None, *, contained: bool = False
+    ) -> bool:
+        """Does the resource meet the profile? (``outer``: the Bundle it sits in, if any;
+        ``contained``: it is a contained resource of ``outer``'s, whose ``#`` references
+        resolve among its container's contained resources)
 
         Answered once per resource and profile in one validation: in a bundle where
         thirty resources refer to the same Patient, its target profile is checked once,
@@ -151,7 +155,7 @@ class Validator:
         try:
             sink = IssueSink()
             loc = str(resource.get("resourceType", "$this"))
-            self.resource(resource, loc, outer, sink, [profile], claimed=False)
+            self.resource(resource, loc, outer, sink, [profile], claimed=False, contained=contained)
         finally:
             self._conform_depth -= 1
         answer = self._conformance[key] = not any(i.is_error for i in sink.issues)

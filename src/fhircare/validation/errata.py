@@ -53,7 +53,9 @@ def _vital_signs_component_units_extensible(sd: dict[str, Any]) -> dict[str, Any
 
 
 def _extensible_units(element: Any) -> Any:
-    binding = element.get("binding") if isinstance(element, dict) else None
+    if not isinstance(element, dict):
+        return element
+    binding = element.get("binding")
     if (
         element.get("path") == "Observation.component.value[x]"
         and isinstance(binding, dict)

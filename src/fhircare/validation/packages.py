@@ -249,12 +249,17 @@ class PackageCache:
     def _fetch_from_registry(self, ref: PackageRef, dest: Path) -> None:
         """``{registry}/{name}/{version}``: the FHIR package registry answers with the .tgz;
         an npm registry (registry.npmjs.org, a company's npm mirror) with the version's
-        document, whose ``dist`` names the tarball and its digest, checked here."""
-        self._download(f"{self.registry_url}/{ref.name}/{ref.version}", dest)
+        document, whose ``dist`` names the tarball and its digest, checked here. The digest
+        is only as good as the document: neither it nor the tarball may come over plain
+        http when the registry was asked over https (redirects included)."""
+        registry = f"{self.registry_url}/{ref.name}/{ref.version}"
+        self._download(registry, dest)
         with dest.open("rb") as data:
             if data.read(2) == b"\x1f\x8b":
                 return
         tarball, digest = _npm_dist(dest.read_bytes())
+        if registry.startswith("https://") and not tarball.startswith("https://"):
+            raise PackageIntegrityError(f"the registry names a tarball over plain http ({tarball}): refusing it")
         self._download(tarball, dest)
         with dest.open("rb") as data:
             if data.read(2) != b"\x1f\x8b":
@@ -274,6 +279,8 @@ class PackageCache:
             ):
                 if response.status_code != 200:
                     raise PackageError(f"HTTP {response.status_code}")
+                if url.startswith("https://") and response.url.scheme != "https":
+                    raise PackageIntegrityError(f"{url} was redirected to plain http: refusing it")
                 with dest.open("wb") as out:
                     for chunk in response.iter_bytes():
                         out.write(chunk)
@@ -373,10 +380,15 @@ def _npm_dist(document: bytes) -> tuple[str, _Digest]:
     tarball = dist.get("tarball") if isinstance(dist, dict) else None
     if not isinstance(tarball, str) or not tarball.startswith(("https://", "http://")):
         raise PackageError("the answer is not a .tgz package")
+    # Subresource Integrity: one or more "algorithm-base64[?options]", space separated
     integrity = dist.get("integrity")
-    if isinstance(integrity, str) and integrity.startswith("sha512-"):
+    sha512 = next(
+        (t for t in integrity.split() if t.startswith("sha512-")) if isinstance(integrity, str) else iter(()), None
+    )
+    if sha512 is not None:
+        encoded = sha512[len("sha512-") :].split("?", 1)[0]
         try:
-            expected = base64.b64decode(integrity[len("sha512-") :], validate=True).hex()
+            expected = base64.b64decode(encoded, validate=True).hex()
         except binascii.Error as exc:
             raise PackageError(f"the registry's integrity {integrity!r} is not base64") from exc
         return tarball, _Digest("sha512", expected)

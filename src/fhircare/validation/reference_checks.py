@@ -100,7 +100,12 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     if node.aggregation:
         _check_aggregation(node.aggregation, ref, target, loc, w)
     profiles = _target_profiles(validator, node, target) if isinstance(target, dict) else []
-    if profiles and isinstance(target, dict) and not any(validator.conforms(target, p, w.frame) for p in profiles):
+    contained = parsed.kind == "contained"
+    if (
+        profiles
+        and isinstance(target, dict)
+        and not any(validator.conforms(target, p, w.frame, contained=contained) for p in profiles)
+    ):
         shown = ", ".join(profiles)
         w.sink.error(
             "structure",
@@ -162,12 +167,14 @@ def _check_unknown_target_profiles(
         return  # Reference(Any): every target type is allowed
     unknown = [url for url, m in models if m is None]
     for url in unknown:
-        w.sink.error(
-            "not-found",
-            loc,
-            f"Unable to resolve the profile reference '{url}' (a target profile of this reference:"
-            " load the package that defines it with --ig)",
-        )
+        if validator.context.has(url):  # loaded, but its definition cannot be used
+            text = f"The target profile '{url}' of this reference cannot be used (see the errors on its definition)"
+        else:
+            text = (
+                f"Unable to resolve the profile reference '{url}' (a target profile of this reference:"
+                " load the package that defines it with --ig)"
+            )
+        w.sink.error("not-found", loc, text)
     found_type = target.get("resourceType")
     if unknown and found_type not in known:
         shown = ", ".join(sorted(known))

@@ -113,22 +113,28 @@ _ADDITIONAL_BINDING = (
     "http://hl7.org/fhir/tools/StructureDefinition/additional-binding",
 )
 #: an additional binding's purpose → the strength it is checked with: the value must be in
-#: a 'maximum' (or 'required') value set, should be in an 'extensible' or 'current' one;
-#: the other purposes (minimum, preferred, ui, starter, component) ask nothing of a value
-_ADDITIONAL_STRENGTH = {
-    "required": "required",
-    "maximum": "required",
-    "extensible": "extensible",
-    "current": "extensible",
-}
+#: a 'maximum' (or 'required') value set, should be in an 'extensible' one; the other
+#: purposes (current, minimum, preferred, ui, starter, component) ask nothing of a value
+#: here, as in the HL7 validator ('current' says what new data should use, not a rule on
+#: data already recorded)
+_ADDITIONAL_STRENGTH = {"required": "required", "maximum": "required", "extensible": "extensible"}
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    """The strings of a JSON array (a definition's malformed value gives none)."""
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _additional_bindings(binding: dict[str, Any]) -> tuple[Binding, ...]:
     out = []
-    for ext in binding.get("extension", ()):
+    for ext in _list(binding.get("extension")):
         if not isinstance(ext, dict) or ext.get("url") not in _ADDITIONAL_BINDING:
             continue
-        parts = {e.get("url"): e for e in ext.get("extension", ()) if isinstance(e, dict)}
+        parts = {e.get("url"): e for e in _list(ext.get("extension")) if isinstance(e, dict)}
         purpose = parts.get("purpose", {}).get("valueCode")
         value_set = parts.get("valueSet", {}).get("valueCanonical")
         strength = _ADDITIONAL_STRENGTH.get(purpose) if isinstance(purpose, str) else None
@@ -457,7 +463,7 @@ def compile_element(element: dict[str, Any], sd_url: str, is_core_source: Callab
             code=_type_code(t),
             profiles=tuple(t.get("profile", ())),
             target_profiles=tuple(t.get("targetProfile", ())),
-            aggregation=tuple(t.get("aggregation", ())),
+            aggregation=_strings(t.get("aggregation")),
         )
         for t in element.get("type", ())
     )

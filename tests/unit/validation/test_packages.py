@@ -283,6 +283,46 @@ def test_installs_from_an_npm_registry_checking_the_digest(tmp_path: Path, fake_
     assert seen == ["https://npm.test/example.fhir.pkg/1.0.0", TARBALL]
 
 
+def test_npm_integrity_with_several_hashes_and_options(tmp_path: Path, fake_packages: Any) -> None:
+    body = fake_packages.tgz().read_bytes()
+    sha512 = base64.b64encode(hashlib.sha512(body).digest()).decode()
+    integrity = f"sha1-{base64.b64encode(hashlib.sha1(body).digest()).decode()} sha512-{sha512}?opt"
+    transport, _ = npm_registry(body, {"tarball": TARBALL, "integrity": integrity})
+    cache = make_cache(tmp_path, registry_url="https://npm.test", transport=transport)
+    assert cache.install(REF).resource_count == 3
+
+
+def test_npm_tarball_over_plain_http_is_refused(tmp_path: Path, fake_packages: Any) -> None:
+    body = fake_packages.tgz().read_bytes()
+    plain = TARBALL.replace("https://", "http://")
+    transport, seen = npm_registry(body, {"tarball": plain, "shasum": hashlib.sha1(body).hexdigest()})
+    cache = make_cache(tmp_path, registry_url="https://npm.test", transport=transport)
+    with pytest.raises(PackageIntegrityError, match="plain http"):
+        cache.install(REF)
+    assert plain not in seen
+    assert cache_leftovers(cache) == []
+
+
+def test_a_redirect_from_https_to_plain_http_is_refused(tmp_path: Path, fake_packages: Any) -> None:
+    # the version document names the tarball and its digest: over http, both could be anyone's
+    body = fake_packages.tgz().read_bytes()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            return httpx.Response(302, headers={"Location": "http://evil.test/doc"})
+        dist = {"tarball": "http://evil.test/t.tgz", "shasum": hashlib.sha1(body).hexdigest()}
+        return (
+            httpx.Response(200, json={"dist": dist})
+            if request.url.path == "/doc"
+            else httpx.Response(200, content=body)
+        )
+
+    cache = make_cache(tmp_path, registry_url="https://npm.test", transport=httpx.MockTransport(answer))
+    with pytest.raises(PackageIntegrityError, match="redirected to plain http"):
+        cache.install(REF)
+    assert not cache.is_installed(REF)
+
+
 def test_npm_tarball_that_does_not_match_its_digest_is_refused(tmp_path: Path, fake_packages: Any) -> None:
     body = fake_packages.tgz().read_bytes()
     other = "sha512-" + base64.b64encode(hashlib.sha512(b"another package").digest()).decode()

@@ -16,6 +16,7 @@ from fhircare.validation.issues import Issue
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
 PROFILE = "https://fhir.fhircare.test/StructureDefinition/TestOrganization"
+PARENT = "https://fhir.fhircare.test/StructureDefinition/TestParentOrganization"
 NOT_LOADED = "https://fhir.fhircare.test/StructureDefinition/NotLoadedEndpoint"
 ORG_TYPE = "http://terminology.hl7.org/CodeSystem/organization-type"
 PROVIDERS = "https://fhir.fhircare.test/ValueSet/providers"
@@ -67,9 +68,7 @@ def _profile(purpose: str) -> dict[str, Any]:
                 {
                     "id": "Organization.partOf",
                     "path": "Organization.partOf",
-                    "type": [
-                        {"code": "Reference", "targetProfile": [CORE + "Organization"], "aggregation": ["contained"]}
-                    ],
+                    "type": [{"code": "Reference", "targetProfile": [PARENT], "aggregation": ["contained"]}],
                 },
                 {
                     "id": "Organization.endpoint",
@@ -80,6 +79,19 @@ def _profile(purpose: str) -> dict[str, Any]:
         },
     }
 
+
+PARENT_PROFILE = {
+    "resourceType": "StructureDefinition",
+    "url": PARENT,
+    "name": "TestParentOrganization",
+    "status": "draft",
+    "kind": "resource",
+    "abstract": False,
+    "type": "Organization",
+    "baseDefinition": CORE + "Organization",
+    "derivation": "constraint",
+    "differential": {"element": [{"id": "Organization.name", "path": "Organization.name", "min": 1}]},
+}
 
 PROVIDERS_VS = {
     "resourceType": "ValueSet",
@@ -95,6 +107,7 @@ PROVIDERS_VS = {
 def validator(core_validator: Validator) -> EngineValidator:
     ctx = core_validator.context.overlay()
     ctx.add_resource(PROVIDERS_VS)
+    ctx.add_resource(PARENT_PROFILE)
     for purpose in ("maximum", "extensible", "minimum"):
         ctx.add_resource(_profile(purpose))
     return EngineValidator(ctx)
@@ -221,3 +234,42 @@ def test_a_profile_invariant_written_from_the_type_name_is_evaluated(validator: 
     found = errors(validator, organization(name=None, identifier=[{"system": "https://trust.test/ids", "value": "1"}]))
     assert [e for e, _ in found] == ["Organization"]
     assert "to-1" in found[0][1]
+
+
+def test_a_contained_target_that_breaks_its_target_profile(validator: EngineValidator) -> None:
+    parent = {"resourceType": "Organization", "id": "parent", "identifier": [{"value": "1"}]}
+    found = errors(validator, organization(contained=[parent], partOf={"reference": "#parent"}))
+    assert [e for e, _ in found] == ["Organization.partOf"]
+    assert "does not conform to the target profile" in found[0][1]
+
+
+def test_a_contained_target_is_judged_with_its_container(validator: EngineValidator) -> None:
+    # the contained parent names a sibling contained resource (#icb): to meet partOf's target
+    # profile it must be checked where '#icb' resolves, inside its container
+    icb = {"resourceType": "Organization", "id": "icb", "name": "An ICB"}
+    parent = {"resourceType": "Organization", "id": "parent", "name": "A trust group", "partOf": {"reference": "#icb"}}
+    assert errors(validator, organization(contained=[parent, icb], partOf={"reference": "#parent"})) == []
+
+
+@pytest.mark.parametrize(
+    ("aggregation", "binding_extension"),
+    [([None], None), ("referenced", [{"url": ADDITIONAL, "extension": None}]), (None, [None, 3])],
+)
+def test_malformed_aggregation_and_additional_bindings_do_not_break_validation(
+    core_validator: Validator, aggregation: Any, binding_extension: Any
+) -> None:
+    profile = _profile("maximum")
+    profile["url"] = f"{PROFILE}-malformed"
+    elements = profile["differential"]["element"]
+    elements[3]["type"][0]["aggregation"] = aggregation
+    elements[1]["binding"]["extension"] = binding_extension
+    ctx = core_validator.context.overlay()
+    ctx.add_resource(PROVIDERS_VS)
+    ctx.add_resource(PARENT_PROFILE)
+    ctx.add_resource(profile)
+    bundle = in_bundle(
+        organization(meta={"profile": [f"{PROFILE}-malformed"]}, endpoint=[{"reference": "Endpoint/e1"}]), ENDPOINT
+    )
+    found = errors(EngineValidator(ctx), bundle)
+    # no crash; the malformed parts say nothing, the target profile not loaded still does
+    assert {t.split(" (")[0] for _, t in found} >= {f"Unable to resolve the profile reference '{NOT_LOADED}'"}
