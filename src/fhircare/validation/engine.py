@@ -90,6 +90,8 @@ class Validator:
         self.entry_memo = EntryMemo()
         #: Reference element → resource types it may point at (target profiles resolved)
         self.reference_targets: dict[ElementNode, set[str]] = {}
+        #: Reference element → (its target profiles it cannot use, the types of the rest)
+        self.unusable_targets: dict[ElementNode, tuple[tuple[str, ...], frozenset[str]]] = {}
         #: what each slice expects at each discriminator path (see slicing.py)
         self.slice_expectations: dict[tuple[ElementNode, str], tuple[ElementNode | None, Any, Any]] = {}
         self.slice_indexes: dict[ElementNode, dict[str, int] | None] = {}

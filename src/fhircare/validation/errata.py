@@ -40,15 +40,11 @@ def _vital_signs_component_units_extensible(sd: dict[str, Any]) -> dict[str, Any
     UCUM units, so a component such as an inhaled oxygen flow rate in L/min could never
     be valid. The binding was meant for the units of a quantity; the HL7 validator backs
     it off to extensible (a code outside it is a warning), and so does fhircare."""
-
-    def mend(elements: list[Any]) -> list[Any]:
-        return [_extensible_units(e) for e in elements]
-
     out = dict(sd)
     for part in ("snapshot", "differential"):
         section = sd.get(part)
         if isinstance(section, dict) and isinstance(section.get("element"), list):
-            out[part] = {**section, "element": mend(section["element"])}
+            out[part] = {**section, "element": [_extensible_units(e) for e in section["element"]]}
     return out
 
 

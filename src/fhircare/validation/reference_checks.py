@@ -18,8 +18,10 @@ _HAS_SPACE = re.compile(r"\s").search
 
 
 def _allowed_types(validator: WalkServices, node: ElementNode) -> set[str]:
-    """(Callers look in validator.reference_targets first: this runs once per element.)"""
+    """(Callers look in validator.reference_targets first: this runs once per element.)
+    The target profiles fhircare cannot use are noted in validator.unusable_targets."""
     allowed: set[str] = set()
+    unusable: list[str] = []
     for t in node.types:
         if t.code != "Reference":
             continue
@@ -27,8 +29,14 @@ def _allowed_types(validator: WalkServices, node: ElementNode) -> set[str]:
             try:
                 allowed.add(validator.context.model(target).type)
             except DefinitionError:
-                # a target profile we do not hold: its type cannot be known offline
-                allowed.add("Resource")
+                unusable.append(target)
+    if unusable:
+        # their types cannot be known offline: any target type passes the type check, and
+        # a resolved target is reported (_check_unusable_target_profiles) unless the element
+        # allows any resource anyway
+        if "Resource" not in allowed:
+            validator.unusable_targets[node] = (tuple(unusable), frozenset(allowed))
+        allowed.add("Resource")
     validator.reference_targets[node] = allowed
     return allowed
 
@@ -97,10 +105,10 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
             w.sink.error("structure", loc, f"Unable to resolve resource with reference '{ref}'")
         elif w.frame.bundle.type == "document" and parsed.kind in ("relative", "urn"):
             w.sink.error("structure", loc, f"Can't find '{ref}' in the bundle")
-    if node.aggregation:
-        _check_aggregation(node.aggregation, ref, target, loc, w)
-    profiles = _target_profiles(validator, node, target) if isinstance(target, dict) else []
     contained = parsed.kind == "contained"
+    if node.aggregation:
+        _check_aggregation(node.aggregation, ref, target, contained, loc, w)
+    profiles = _target_profiles(validator, node, target) if isinstance(target, dict) else []
     if (
         profiles
         and isinstance(target, dict)
@@ -119,8 +127,8 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     allowed = validator.reference_targets.get(node)
     if allowed is None:
         allowed = _allowed_types(validator, node)
-    if isinstance(target, dict) and "Resource" in allowed:
-        _check_unknown_target_profiles(validator, node, target, ref, loc, w)
+    if isinstance(target, dict) and node in validator.unusable_targets:
+        _check_unusable_target_profiles(validator, node, target, loc, w)
     if not found_type or not allowed or "Resource" in allowed:
         return
     if found_type not in allowed:
@@ -133,7 +141,7 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
         )
 
 
-def _check_aggregation(modes: tuple[str, ...], ref: str, target: Any, loc: str, w: Walk) -> None:
+def _check_aggregation(modes: tuple[str, ...], ref: str, target: Any, contained: bool, loc: str, w: Walk) -> None:
     """ElementDefinition.type.aggregation: where the target must be held. 'contained' and
     'bundled' ask for it inside this resource or in the same Bundle; 'referenced' allows it
     anywhere else. (R4 applies 'bundled' outside a Bundle too, as the HL7 validator does.)"""
@@ -141,7 +149,7 @@ def _check_aggregation(modes: tuple[str, ...], ref: str, target: Any, loc: str, 
         if "referenced" not in modes:
             w.sink.error("required", loc, f"Bundled or contained reference not found within the bundle/resource {ref}")
         return
-    held = "contained" if ref.startswith("#") else "bundled"
+    held = "contained" if contained else "bundled"
     allowed = held in modes or (held == "bundled" and "referenced" in modes)
     if not allowed:
         w.sink.error(
@@ -152,21 +160,16 @@ def _check_aggregation(modes: tuple[str, ...], ref: str, target: Any, loc: str, 
         )
 
 
-def _check_unknown_target_profiles(
-    validator: WalkServices, node: ElementNode, target: dict[str, Any], ref: str, loc: str, w: Walk
+def _check_unusable_target_profiles(
+    validator: WalkServices, node: ElementNode, target: dict[str, Any], loc: str, w: Walk
 ) -> None:
     """A resolved target (contained, or in the Bundle) of an element whose target profiles
     fhircare does not all hold: whether the target meets them cannot be known, which is an
     error (as in the HL7 validator) rather than a silent pass; and the target must still be
     of a type one of the profiles it does hold allows. Unresolved references are left
     alone: nothing is known of their target."""
-    targets = [url for t in node.types if t.code == "Reference" for url in t.target_profiles]
-    models = [(url, validator.profile_model(url)) for url in targets]
-    known = {m.type for _, m in models if m is not None}
-    if "Resource" in known:
-        return  # Reference(Any): every target type is allowed
-    unknown = [url for url, m in models if m is None]
-    for url in unknown:
+    unusable, known = validator.unusable_targets[node]
+    for url in unusable:
         if validator.context.has(url):  # loaded, but its definition cannot be used
             text = f"The target profile '{url}' of this reference cannot be used (see the errors on its definition)"
         else:
@@ -176,7 +179,7 @@ def _check_unknown_target_profiles(
             )
         w.sink.error("not-found", loc, text)
     found_type = target.get("resourceType")
-    if unknown and found_type not in known:
+    if found_type not in known:
         shown = ", ".join(sorted(known))
         w.sink.error(
             "structure", loc, f"Invalid Resource target type. Found {found_type}, but expected one of ([{shown}])"

@@ -37,6 +37,8 @@ class WalkServices(Protocol):
     profile_invariant_plans: dict[ElementNode, InvariantPlan]
     #: Reference element → resource types it may point at
     reference_targets: dict[ElementNode, set[str]]
+    #: Reference element → (its target profiles fhircare cannot use, the types of the rest)
+    unusable_targets: dict[ElementNode, tuple[tuple[str, ...], frozenset[str]]]
     #: (Reference element, target resource type) → profiles the target must meet
     target_profiles: dict[tuple[ElementNode, str], list[str]]
     slice_expectations: dict[tuple[ElementNode, str], tuple[ElementNode | None, Any, Any]]

@@ -125,16 +125,17 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a JSON array (a definition's malformed value gives none)."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _additional_bindings(binding: dict[str, Any]) -> tuple[Binding, ...]:
     out = []
-    for ext in _list(binding.get("extension")):
-        if not isinstance(ext, dict) or ext.get("url") not in _ADDITIONAL_BINDING:
+    for ext in _dicts(binding.get("extension")):
+        if ext.get("url") not in _ADDITIONAL_BINDING:
             continue
-        parts = {e.get("url"): e for e in _list(ext.get("extension")) if isinstance(e, dict)}
+        parts = {e.get("url"): e for e in _dicts(ext.get("extension"))}
         purpose = parts.get("purpose", {}).get("valueCode")
         value_set = parts.get("valueSet", {}).get("valueCanonical")
         strength = _ADDITIONAL_STRENGTH.get(purpose) if isinstance(purpose, str) else None

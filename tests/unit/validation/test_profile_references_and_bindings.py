@@ -31,67 +31,64 @@ def _additional(purpose: str) -> dict[str, Any]:
     }
 
 
-def _profile(purpose: str) -> dict[str, Any]:
+def _organization_profile(url: str, name: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "resourceType": "StructureDefinition",
-        "url": f"{PROFILE}-{purpose}",
-        "name": "TestOrganization",
+        "url": url,
+        "name": name,
         "status": "draft",
         "kind": "resource",
         "abstract": False,
         "type": "Organization",
         "baseDefinition": CORE + "Organization",
         "derivation": "constraint",
-        "differential": {
-            "element": [
-                {
-                    "id": "Organization",
-                    "path": "Organization",
-                    "constraint": [
-                        {
-                            "key": "to-1",
-                            "severity": "error",
-                            "human": "An organisation is named",
-                            "expression": "Organization.name.exists()",
-                        }
-                    ],
-                },
-                {
-                    "id": "Organization.type",
-                    "path": "Organization.type",
-                    "binding": {
-                        "strength": "example",
-                        "valueSet": "http://hl7.org/fhir/ValueSet/organization-type",
-                        "extension": [_additional(purpose)],
-                    },
-                },
-                {
-                    "id": "Organization.partOf",
-                    "path": "Organization.partOf",
-                    "type": [{"code": "Reference", "targetProfile": [PARENT], "aggregation": ["contained"]}],
-                },
-                {
-                    "id": "Organization.endpoint",
-                    "path": "Organization.endpoint",
-                    "type": [{"code": "Reference", "targetProfile": [NOT_LOADED], "aggregation": ["bundled"]}],
-                },
-            ]
-        },
+        "differential": {"element": elements},
     }
 
 
-PARENT_PROFILE = {
-    "resourceType": "StructureDefinition",
-    "url": PARENT,
-    "name": "TestParentOrganization",
-    "status": "draft",
-    "kind": "resource",
-    "abstract": False,
-    "type": "Organization",
-    "baseDefinition": CORE + "Organization",
-    "derivation": "constraint",
-    "differential": {"element": [{"id": "Organization.name", "path": "Organization.name", "min": 1}]},
-}
+def _profile(purpose: str) -> dict[str, Any]:
+    return _organization_profile(
+        f"{PROFILE}-{purpose}",
+        "TestOrganization",
+        [
+            {
+                "id": "Organization",
+                "path": "Organization",
+                "constraint": [
+                    {
+                        "key": "to-1",
+                        "severity": "error",
+                        "human": "An organisation is named",
+                        "expression": "Organization.name.exists()",
+                    }
+                ],
+            },
+            {
+                "id": "Organization.type",
+                "path": "Organization.type",
+                "binding": {
+                    "strength": "example",
+                    "valueSet": "http://hl7.org/fhir/ValueSet/organization-type",
+                    "extension": [_additional(purpose)],
+                },
+            },
+            {
+                "id": "Organization.partOf",
+                "path": "Organization.partOf",
+                "type": [{"code": "Reference", "targetProfile": [PARENT], "aggregation": ["contained"]}],
+            },
+            {
+                "id": "Organization.endpoint",
+                "path": "Organization.endpoint",
+                "type": [{"code": "Reference", "targetProfile": [NOT_LOADED], "aggregation": ["bundled"]}],
+            },
+        ],
+    )
+
+
+PARENT_PROFILE = _organization_profile(
+    PARENT, "TestParentOrganization", [{"id": "Organization.name", "path": "Organization.name", "min": 1}]
+)
 
 PROVIDERS_VS = {
     "resourceType": "ValueSet",
