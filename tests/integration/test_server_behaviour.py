@@ -4,6 +4,7 @@ the sync copes with. Plain httpx requests, no fhircare code."""
 
 from __future__ import annotations
 
+import socket
 import uuid
 from typing import Any
 
@@ -193,3 +194,16 @@ def _quote(text: str) -> str:
     from urllib.parse import quote
 
     return quote(text, safe="")
+
+
+def test_a_client_that_stalls_mid_request_holds_up_nobody_else(server: Any) -> None:
+    """A killed sync whose connection a proxy keeps open leaves half a request on the
+    server; the fault trials rest on the server answering everyone else meanwhile."""
+    url = httpx.URL(server.base_url)
+    with socket.create_connection((url.host, url.port)) as stalled:
+        stalled.sendall(
+            f"POST {url.path}/ HTTP/1.1\r\nHost: {url.host}\r\nContent-Type: application/fhir+json\r\n"
+            'Content-Length: 500\r\n\r\n{"resourceType": "Bundle"'.encode()
+        )
+        answer = httpx.get(f"{server.base_url}/metadata", headers=FHIR_JSON, timeout=10)
+    assert answer.status_code == 200

@@ -5,7 +5,7 @@
 // server (see README.md), each marked "wrapper:" below:
 //   - GET /metadata: a CapabilityStatement (the router has none);
 //   - Location and ETag headers on single-resource answers;
-//   - one request at a time, and transactions all-or-nothing (the in-memory repository has no
+//   - one request at a time (each whole before it queues), and transactions all-or-nothing (the in-memory repository has no
 //     isolation and no rollback; a database under Medplum's real server gives both);
 //   - POST /$reset (tests only): empties the repository.
 //
@@ -121,9 +121,7 @@ function send(res, status, body, headers = {}) {
   res.end(body === undefined ? undefined : JSON.stringify(body));
 }
 
-async function handle(req, res) {
-  const chunks = [];
-  for await (const chunk of req) chunks.push(chunk);
+async function handle(req, res, chunks) {
   const url = new URL(req.url, 'http://localhost');
   if (!url.pathname.startsWith(base)) return send(res, 404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] });
   const path = url.pathname.slice(base.length) || '/';
@@ -152,11 +150,20 @@ async function handle(req, res) {
   send(res, status, resource ?? outcome, headers);
 }
 
-// wrapper: one request at a time (the in-memory repository has no isolation of its own)
+// wrapper: one request at a time (the in-memory repository has no isolation of its own).
+// A request joins the queue once its body has arrived: read inside the queue, one client
+// that sends half a body and stalls (a killed client whose connection a proxy keeps open)
+// held every other request until its connection closed.
 let queue = Promise.resolve();
-const server = http.createServer((req, res) => {
+const server = http.createServer(async (req, res) => {
+  const chunks = [];
+  try {
+    for await (const chunk of req) chunks.push(chunk);
+  } catch {
+    return; // the client went away mid-body: nothing to answer
+  }
   queue = queue
-    .then(() => handle(req, res))
+    .then(() => handle(req, res, chunks))
     .catch((error) => {
       console.error('request failed:', error?.message ?? error);
       if (!res.headersSent) send(res, 500, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception' }] });
