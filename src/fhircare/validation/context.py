@@ -219,13 +219,13 @@ class DefinitionContext:
             base = self.structure_definition(base_url)
             if base is None:
                 raise UnknownProfileError(f"Profile {url} is based on {base_url}, which is not in any loaded package")
-            elements, problems = generate_snapshot(sd, base, self._resolve_type)
+            elements, problems = generate_snapshot(sd, base, self.resolve_type)
         finally:
             self._in_progress.discard(url)
         self._snapshot_problems[url] = problems
         return {**sd, "snapshot": {"element": elements}}
 
-    def _resolve_type(self, code_or_url: str) -> dict[str, Any] | None:
+    def resolve_type(self, code_or_url: str) -> dict[str, Any] | None:
         if "/" not in code_or_url:
             code_or_url = CORE_SD_PREFIX + code_or_url
         try:

@@ -55,6 +55,7 @@ from fhircare.validation.structure import (
     ElementNode,
     StructureModel,
 )
+from fhircare.validation.structure_definitions import DefinitionServices, check_structure_definition
 from fhircare.validation.terminology import Terminology
 from fhircare.validation.walk import Frame, Walk
 
@@ -116,6 +117,12 @@ class Validator:
             ),
             find=context.questionnaire,
         )
+        #: what a StructureDefinition's check as a profile needs: its base, types
+        self.definitions = DefinitionServices(
+            structure_definition=context.structure_definition,
+            resolve_type=context.resolve_type,
+            type_root=self._type_root,
+        )
 
     # -- public --------------------------------------------------------------
     def validate(self, resource: Any, profiles: Sequence[str] = (), *, source: str | None = None) -> ValidationResult:
@@ -170,6 +177,10 @@ class Validator:
         except KeyError:
             found = self._type_models[code] = self.context.type_model(code)
             return found
+
+    def _type_root(self, code: str) -> ElementNode | None:
+        model = self.type_model(code)
+        return model.root if model is not None else None
 
     def profile_model(self, url: str) -> StructureModel | None:
         try:
@@ -249,6 +260,10 @@ class Validator:
             if profile_model.type != rt:
                 sink.error("invalid", loc, f"The profile {url} is for {profile_model.type}, not {rt}")
                 continue
+            for _, problem in self.context.snapshot_problems(url):
+                # the profile's author meant a rule fhircare cannot place: say so, or the
+                # resource would seem to meet a constraint that was never checked
+                sink.warning("incomplete", loc, f"The profile {url} is not checked in full: {problem}")
             if profile_model.url != model.url:
                 profile_walk = Walk(sink, frame, True, walk.walked)
                 self.walk_object(resource, profile_model.root, rt, loc, profile_walk)
@@ -260,6 +275,8 @@ class Validator:
             check_questionnaire_response(resource, loc, sink, self.questionnaires)
         elif rt == "Questionnaire":
             check_questionnaire(resource, loc, sink)
+        elif rt == "StructureDefinition":
+            check_structure_definition(resource, loc, sink, self.definitions)
         if entry:
             self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
         if memo_key is not None:

@@ -103,31 +103,57 @@ class _Builder:
 
     def _renamed_choice(self, parent_id: str, name: str) -> int | None:
         """``valueQuantity`` → the ``value[x]`` element, restricted to Quantity."""
+        found = self._choice_named(parent_id, name)
+        if found is None:
+            return None
+        pos, type_entry = found
+        self.elements[pos]["type"] = [type_entry]
+        return pos
+
+    def _choice_named(self, parent_id: str, name: str) -> tuple[int, dict[str, Any]] | None:
+        """The choice element a renamed choice (``valueQuantity``) stands for, with the
+        type entry its name picks; None when ``name`` is an element of its own."""
+        if f"{parent_id}.{name}" in self.index or "[" in name:
+            return None
         for i in range(len(name) - 1, 0, -1):
             if name[i].isupper():
                 base, type_name = name[:i], name[i:]
-                choice_id = f"{parent_id}.{base}[x]"
-                pos = self.index.get(choice_id)
+                pos = self.index.get(f"{parent_id}.{base}[x]")
                 if pos is None:
                     continue
-                element = self.elements[pos]
-                for t in element.get("type", ()):
+                for t in self.elements[pos].get("type", ()):
                     code = t.get("code", "")
                     if code[:1].upper() + code[1:] == type_name:
-                        element["type"] = [t]
-                        return pos
+                        return pos, t
         return None
 
     def _new_slice(self, parent_id: str, name: str, slice_name: str) -> int | None:
+        parent_pos = self.ensure(parent_id)
+        if parent_pos is not None:
+            parent_id = self.elements[parent_pos]["id"]
+            self._unfold(parent_pos)
         sliced_id = f"{parent_id}.{name}"
+        choice = self._choice_named(parent_id, name)
+        if choice is not None:
+            # a type slice written with the renamed choice (Extension.valueBoolean:valueBoolean,
+            # as R4 extension definitions do): a slice of value[x] held to that one type; the
+            # choice itself keeps all its types for the other slices
+            choice_pos, type_entry = choice
+            slice_pos = self._new_slice(parent_id, self.elements[choice_pos]["id"].rsplit(".", 1)[1], slice_name)
+            if slice_pos is not None:
+                self.elements[slice_pos]["type"] = [type_entry]
+            return slice_pos
         pos = self.ensure(sliced_id)
         if pos is None:
             return None
+        slice_id = f"{self.elements[pos]['id']}:{slice_name}"
+        if slice_id in self.index:
+            return self.index[slice_id]
+        sliced_id = self.elements[pos]["id"]
         end = self._end_of(pos)
         sliced = self.elements[pos]
         # the sliced element and its own descendants, not its other slices
         family = [sliced] + [e for e in self.elements[pos + 1 : end] if e["id"].startswith(sliced_id + ".")]
-        slice_id = f"{sliced_id}:{slice_name}"
         copies = _rename(family, sliced_id, slice_id, sliced["path"], sliced["path"])
         copies[0].pop("slicing", None)
         copies[0]["sliceName"] = slice_name

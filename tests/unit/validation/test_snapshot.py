@@ -161,6 +161,38 @@ def test_children_of_a_renamed_choice_are_placed(resolve: Resolver) -> None:
     assert [e["min"] for e in units] == [1]
 
 
+def test_type_slices_named_by_the_renamed_choice_keep_every_type_on_the_choice(resolve: Resolver) -> None:
+    # as R4 extension definitions write them (hl7 address-official): one slice per type
+    sd = profile(
+        "Observation",
+        {
+            "id": "Observation.valueBoolean:valueBoolean",
+            "path": "Observation.valueBoolean",
+            "sliceName": "valueBoolean",
+        },
+        {
+            "id": "Observation.valueCodeableConcept:valueCodeableConcept",
+            "path": "Observation.valueCodeableConcept",
+            "sliceName": "valueCodeableConcept",
+            "min": 1,
+        },
+        {
+            "id": "Observation.valueCodeableConcept:valueCodeableConcept.text",
+            "path": "Observation.valueCodeableConcept.text",
+            "min": 1,
+        },
+    )
+    by_id, ids, problems = snapshot(resolve, sd)
+    assert problems == []
+    assert len(by_id["Observation.value[x]"]["type"]) > 2
+    assert [t["code"] for t in by_id["Observation.value[x]:valueBoolean"]["type"]] == ["boolean"]
+    concept = by_id["Observation.value[x]:valueCodeableConcept"]
+    assert [t["code"] for t in concept["type"]] == ["CodeableConcept"]
+    assert concept["min"] == 1
+    assert by_id["Observation.value[x]:valueCodeableConcept.text"]["min"] == 1
+    assert ids.index("Observation.value[x]:valueBoolean") < ids.index("Observation.value[x]:valueCodeableConcept")
+
+
 def test_unfolding_a_datatype_child(resolve: Resolver) -> None:
     by_id, ids, problems = snapshot(
         resolve,

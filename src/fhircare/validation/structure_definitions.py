@@ -1,0 +1,216 @@
+"""A StructureDefinition being validated, read as the profile it defines.
+
+Validated as a resource, a profile can be perfectly formed and still not mean what its
+author thinks: a differential element that matches nothing in the base (``Patient.gendr``)
+is dropped from the snapshot, so the constraint it carries is never checked; a slice that
+declares a slicing of its own other than the one in force changes how items are matched;
+a discriminator path that names nothing the sliced element has matches no item, or every
+item. The HL7 validator reports each of these when it validates the profile, and so does
+fhircare, with the HL7 validator's texts and locations:
+
+* the snapshot generated from the differential, and every differential element it could
+  not place (``differential.element[n]``);
+* a slice that redefines the slicing declared on the element it slices (on the profile);
+* each discriminator path, against the types of the sliced element where the element
+  names them (as the HL7 validator, it does not guess the types of an element that names
+  none): a path through elements, ``extension('url')``, ``ofType()`` and ``resolve()``.
+
+Only constraints (``derivation = constraint``) are read this way: a specialisation
+defines a type, and its base is checked as fhircare's own model of the type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fhircare.errors import DefinitionError
+from fhircare.validation.issues import IssueSink
+from fhircare.validation.slicing import split_path
+from fhircare.validation.snapshot import TypeResolver, generate_snapshot
+from fhircare.validation.structure import ElementNode
+
+_CONTAINER_TYPES = ("BackboneElement", "Element")
+
+
+@dataclass(slots=True)
+class DefinitionServices:
+    #: a StructureDefinition with its snapshot, by canonical URL (None: not loaded)
+    structure_definition: Callable[[str], dict[str, Any] | None]
+    #: what the snapshot generator resolves types and type profiles with
+    resolve_type: TypeResolver
+    #: a type's (or resource's) root element, by type code (None: no such type)
+    type_root: Callable[[str], ElementNode | None]
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _elements(sd: dict[str, Any], part: str) -> list[dict[str, Any]]:
+    holder = sd.get(part)
+    return _dicts(holder.get("element")) if isinstance(holder, dict) else []
+
+
+def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, services: DefinitionServices) -> None:
+    if sd.get("derivation") != "constraint" or not isinstance(sd.get("type"), str):
+        return
+    differential = _elements(sd, "differential")
+    base_url = sd.get("baseDefinition")
+    base = None
+    if isinstance(base_url, str):
+        try:
+            base = services.structure_definition(base_url)
+        except DefinitionError:
+            base = None  # a base that cannot be read is reported where the profile is used
+    if base is not None and differential and all(isinstance(e.get("path"), str) for e in differential):
+        _, problems = generate_snapshot(sd, base, services.resolve_type)
+        for index, text in problems:
+            sink.error("value", f"{loc}.differential.element[{index}]", text)
+        _check_slicing_kept(differential, loc, sink)
+    for part in ("differential", "snapshot"):
+        for index, element in enumerate(_elements(sd, part)):
+            _check_discriminators(sd["type"], element, f"{loc}.{part}.element[{index}]", sink, services)
+
+
+# -- a slice may not declare a slicing other than the one in force ------------------
+
+
+def _slicing_text(slicing: dict[str, Any]) -> str:
+    """The slicing as the HL7 validator writes it: ``unordered/open [value=url]``."""
+    ordered = slicing.get("ordered")
+    order = "??" if not isinstance(ordered, bool) else ("ordered" if ordered else "unordered")
+    rules = slicing.get("rules") if isinstance(slicing.get("rules"), str) else "??"
+    discriminators = ", ".join(
+        f"{d.get('type', '??')}={d.get('path', '??')}" for d in _dicts(slicing.get("discriminator"))
+    )
+    return f"{order}/{rules} [{discriminators}]"
+
+
+def _same_slicing(declared: dict[str, Any], again: dict[str, Any]) -> bool:
+    """As the HL7 validator compares them: what the slice says must be what is in force
+    (ordered and rules only where the slice says them; the discriminators always)."""
+    for key in ("ordered", "rules"):
+        if key in again and again.get(key) != declared.get(key):
+            return False
+    return _dicts(declared.get("discriminator")) == _dicts(again.get("discriminator"))
+
+
+def _check_slicing_kept(differential: list[dict[str, Any]], loc: str, sink: IssueSink) -> None:
+    by_id = {e["id"]: e for e in differential if isinstance(e.get("id"), str)}
+    for element in differential:
+        element_id, slicing, slice_name = element.get("id"), element.get("slicing"), element.get("sliceName")
+        if not (isinstance(element_id, str) and isinstance(slicing, dict) and isinstance(slice_name, str)):
+            continue
+        if "/" in slice_name or not element_id.endswith(f":{slice_name}"):
+            continue  # a reslice declares the slicing of its own slices
+        sliced = by_id.get(element_id[: -len(slice_name) - 1])
+        declared = sliced.get("slicing") if sliced is not None else None
+        if isinstance(declared, dict) and not _same_slicing(declared, slicing):
+            sink.error(
+                "business-rule",
+                loc,
+                f"The element at {sliced['id']} defines the slicing {_slicing_text(declared)} but then an element in "  # type: ignore[index]
+                f"the slicing {element_id} tries to redefine the slicing to {_slicing_text(slicing)}",
+            )
+
+
+# -- discriminator paths --------------------------------------------------------------
+
+
+def _check_discriminators(
+    profile_type: str, element: dict[str, Any], loc: str, sink: IssueSink, services: DefinitionServices
+) -> None:
+    slicing = element.get("slicing")
+    path = element.get("path")
+    if not isinstance(slicing, dict) or not isinstance(path, str):
+        return
+    starts = _sliced_element_types(profile_type, element, services)
+    if not starts:
+        return  # the element names no type fhircare can follow: nothing to judge by
+    for index, discriminator in enumerate(_dicts(slicing.get("discriminator"))):
+        expression = discriminator.get("path")
+        if isinstance(expression, str) and not _names_something(starts, expression, services):
+            sink.error(
+                "invalid",
+                f"{loc}.slicing.discriminator[{index}]",
+                f"The discriminator path '{expression}' does not appear to be valid for the element "
+                f"that is being sliced '{path}'",
+            )
+
+
+def _sliced_element_types(
+    profile_type: str, element: dict[str, Any], services: DefinitionServices
+) -> list[ElementNode]:
+    """Where a discriminator path starts: the type the sliced element names (its own
+    children, for a backbone element), as the HL7 validator reads it."""
+    path = element["path"]
+    if "." not in path:
+        root = services.type_root(profile_type)
+        return [root] if root is not None else []
+    starts: list[ElementNode] = []
+    for entry in _dicts(element.get("type")):
+        code = entry.get("code")
+        if not isinstance(code, str):
+            continue
+        node = _element_in_type(profile_type, path, services) if code in _CONTAINER_TYPES else services.type_root(code)
+        if node is None:
+            return []  # a type fhircare does not hold: do not guess
+        starts.append(node)
+    return starts
+
+
+def _element_in_type(profile_type: str, path: str, services: DefinitionServices) -> ElementNode | None:
+    node = services.type_root(profile_type)
+    for name in path.split(".")[1:]:
+        if node is None:
+            return None
+        node = _children(node, services).get(name)
+    return node
+
+
+def _children(node: ElementNode, services: DefinitionServices) -> dict[str, ElementNode]:
+    if node.children:
+        return node.children
+    if len(node.types) == 1:
+        root = services.type_root(node.types[0].code)
+        if root is not None:
+            return root.children
+    return {}
+
+
+def _names_something(starts: list[ElementNode], expression: str, services: DefinitionServices) -> bool:
+    """Does the discriminator path lead anywhere from any of the starting types? A step
+    fhircare cannot follow statically (resolve(), an unknown function, a type it does not
+    hold, a content reference) ends the check with 'yes'."""
+    current = starts
+    for segment in split_path(expression.strip()):
+        segment = segment.strip()
+        if segment == "$this":
+            continue
+        if segment.startswith("extension(") or segment.startswith("ofType(") or segment.startswith("as("):
+            inner = segment[segment.index("(") + 1 : -1].strip()
+            if segment.startswith("extension("):
+                inner = "Extension"
+            root = services.type_root(inner)
+            if root is None:
+                return True
+            current = [root]
+            continue
+        if "(" in segment or not segment.isidentifier():
+            return True  # resolve() and anything else fhircare does not follow statically
+        found: list[ElementNode] = []
+        for node in current:
+            if node.content_reference and not node.children:
+                return True
+            kids = _children(node, services)
+            child = kids.get(segment) or kids.get(f"{segment}[x]")
+            if child is None and not kids and node.types and not node.children:
+                return True  # a type whose children fhircare does not hold
+            if child is not None:
+                found.append(child)
+        if not found:
+            return False
+        current = found
+    return True

@@ -1,0 +1,205 @@
+"""A StructureDefinition validated as the profile it defines (structure_definitions.py),
+and a profile whose differential cannot be placed, used to validate a resource.
+
+The HL7 validator's texts and locations (its peer-suite case StructureDefinition-Slice23
+gives the three kinds of error together); each kind is pinned here on a small profile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from fhircare.settings import Settings
+from fhircare.validation.api import Validator
+from fhircare.validation.engine import Validator as EngineValidator
+from fhircare.validation.issues import IssueSink
+from fhircare.validation.packages import CORE_PACKAGE, PackageCache
+from fhircare.validation.structure_definitions import check_structure_definition
+
+CORE = "http://hl7.org/fhir/StructureDefinition/"
+URL = "https://fhir.fhircare.test/StructureDefinition/"
+UKCORE = Path(__file__).resolve().parents[4] / "shared" / "ukcore" / "package"
+
+
+def _profile(type_name: str, elements: list[dict[str, Any]], name: str = "TestProfile") -> dict[str, Any]:
+    return {
+        "resourceType": "StructureDefinition",
+        "url": URL + name,
+        "name": name,
+        "status": "draft",
+        "fhirVersion": "4.0.1",
+        "kind": "resource",
+        "abstract": False,
+        "type": type_name,
+        "baseDefinition": CORE + type_name,
+        "derivation": "constraint",
+        "differential": {"element": elements},
+    }
+
+
+def _sliced(path: str, discriminator: str, types: list[str] | None = None) -> dict[str, Any]:
+    element: dict[str, Any] = {
+        "id": path,
+        "path": path,
+        "slicing": {"discriminator": [{"type": "value", "path": discriminator}], "rules": "open"},
+    }
+    if types is not None:
+        element["type"] = [{"code": t} for t in types]
+    return element
+
+
+def _errors(validator: Validator | EngineValidator, resource: dict[str, Any], *profiles: str) -> list[tuple[str, str]]:
+    result = validator.validate(resource, list(profiles))
+    return [(i.expression, i.text) for i in result.issues if i.is_error]
+
+
+@pytest.mark.parametrize(
+    ("path", "types", "discriminator"),
+    [
+        ("Patient.identifier", ["Identifier"], "system"),
+        ("Patient.identifier", ["Identifier"], "type.coding.code"),
+        ("Observation.component", ["BackboneElement"], "code.coding.code"),
+        ("Observation.component", ["BackboneElement"], "value.ofType(Quantity).code"),
+        ("Observation.component", ["BackboneElement"], "value"),
+        ("Patient.extension", ["Extension"], "url"),
+        ("Patient.extension", ["Extension"], "extension('https://x.test/e').value"),
+        ("Observation.subject", ["Reference"], "resolve()"),
+        ("Observation.subject", ["Reference"], "reference"),
+        ("Patient.identifier", ["Identifier"], "$this"),
+        ("Patient.identifier", None, "no-such-thing"),  # no types named: nothing to judge by
+    ],
+)
+def test_a_discriminator_path_the_sliced_element_has_is_accepted(
+    core_validator: Validator, path: str, types: list[str] | None, discriminator: str
+) -> None:
+    sd = _profile(path.split(".")[0], [_sliced(path, discriminator, types)])
+    assert _errors(core_validator, sd) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "types", "discriminator"),
+    [
+        ("Patient.identifier", ["Identifier"], "sytem"),
+        ("Observation.component", ["BackboneElement"], "code.codings.code"),
+        ("Observation.component", ["BackboneElement"], "value.ofType(Quantity).units"),
+        ("Patient.extension", ["Extension"], "type"),
+    ],
+)
+def test_a_discriminator_path_that_names_nothing_is_an_error_on_the_discriminator(
+    core_validator: Validator, path: str, types: list[str], discriminator: str
+) -> None:
+    sd = _profile(path.split(".")[0], [_sliced(path, discriminator, types)])
+    assert _errors(core_validator, sd) == [
+        (
+            "StructureDefinition.differential.element[0].slicing.discriminator[0]",
+            f"The discriminator path '{discriminator}' does not appear to be valid for the element "
+            f"that is being sliced '{path}'",
+        )
+    ]
+
+
+def test_the_snapshot_of_a_profile_is_checked_as_well_as_its_differential(core_validator: Validator) -> None:
+    sd = _profile("Patient", [{"id": "Patient", "path": "Patient"}])
+    sd["snapshot"] = {
+        "element": [{"id": "Patient", "path": "Patient"}, _sliced("Patient.identifier", "sytem", ["Identifier"])]
+    }
+    slicing_errors = [where for where, text in _errors(core_validator, sd) if "discriminator path" in text]
+    assert slicing_errors == ["StructureDefinition.snapshot.element[1].slicing.discriminator[0]"]
+
+
+def test_a_differential_element_that_matches_nothing_is_an_error_where_it_is(core_validator: Validator) -> None:
+    sd = _profile(
+        "Patient",
+        [
+            {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1},
+            {"id": "Patient.gendr", "path": "Patient.gendr", "min": 1},
+        ],
+    )
+    assert _errors(core_validator, sd) == [
+        (
+            "StructureDefinition.differential.element[1]",
+            "No match found for Patient.gendr in the generated snapshot: check that the path and definitions "
+            "are legal in the differential (including order)",
+        )
+    ]
+
+
+def test_a_slice_that_redefines_the_slicing_in_force_is_an_error_on_the_profile(core_validator: Validator) -> None:
+    sliced = _sliced("Patient.identifier", "system", ["Identifier"])
+    sliced["slicing"]["ordered"] = False
+    again = {
+        "id": "Patient.identifier:nhs",
+        "path": "Patient.identifier",
+        "sliceName": "nhs",
+        "slicing": {"discriminator": [{"type": "value", "path": "value"}], "rules": "open"},
+    }
+    assert _errors(core_validator, _profile("Patient", [sliced, again])) == [
+        (
+            "StructureDefinition",
+            "The element at Patient.identifier defines the slicing unordered/open [value=system] but then an "
+            "element in the slicing Patient.identifier:nhs tries to redefine the slicing to ??/open [value=value]",
+        )
+    ]
+
+
+def test_a_slice_that_repeats_the_slicing_in_force_is_accepted(core_validator: Validator) -> None:
+    sliced = _sliced("Patient.identifier", "system", ["Identifier"])
+    again = {**sliced, "id": "Patient.identifier:nhs", "sliceName": "nhs"}
+    assert _errors(core_validator, _profile("Patient", [sliced, again])) == []
+
+
+def _profile_folders() -> list[Path]:
+    settings = Settings()
+    folders = [PackageCache.from_settings(settings).ensure(CORE_PACKAGE)]
+    if settings.profiles_package is not None:
+        folders.append(settings.profiles_package)
+    if UKCORE.is_dir():
+        folders.append(UKCORE)
+    return folders
+
+
+def test_every_profile_fhircare_holds_is_a_valid_profile(core_validator: Validator) -> None:
+    # fhircare's own profiles, the core package's constraints (vital signs, ...) and UK
+    # Core's: the HL7 validator accepts them all, so the checks of a profile must too
+    ctx = core_validator.context.overlay()
+    if UKCORE.is_dir():
+        ctx.add_folder(UKCORE)
+    validator = EngineValidator(ctx)
+    checked = 0
+    for folder in _profile_folders():
+        for file in sorted(folder.glob("StructureDefinition-*.json")):
+            sd = orjson.loads(file.read_bytes())
+            if sd.get("derivation") != "constraint":
+                continue
+            checked += 1
+            sink = IssueSink()
+            check_structure_definition(sd, "StructureDefinition", sink, validator.definitions)
+            assert [(i.expression, i.text) for i in sink.issues] == [], file.name
+    assert checked > 40
+
+
+def test_a_profile_used_with_an_element_that_matches_nothing_warns_that_it_is_not_checked_in_full(
+    core_validator: Validator,
+) -> None:
+    # the rule on the misspelt element is never checked: the resource must not seem to meet it
+    sd = _profile(
+        "Patient",
+        [
+            {"id": "Patient.gendr", "path": "Patient.gendr", "min": 1},
+            {"id": "Patient.active", "path": "Patient.active", "min": 1},
+        ],
+        name="Misspelt",
+    )
+    ctx = core_validator.context.overlay()
+    ctx.add_resource(sd)
+    result = EngineValidator(ctx).validate({"resourceType": "Patient", "active": True}, [sd["url"]])
+    warnings = [(i.expression, i.text) for i in result.issues if i.severity == "warning"]
+    assert (
+        "Patient",
+        f"The profile {sd['url']} is not checked in full: No match found for Patient.gendr in the generated "
+        "snapshot: check that the path and definitions are legal in the differential (including order)",
+    ) in warnings
+    assert not any(i.is_error for i in result.issues)
