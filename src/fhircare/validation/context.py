@@ -219,11 +219,11 @@ class DefinitionContext:
             base = self.structure_definition(base_url)
             if base is None:
                 raise UnknownProfileError(f"Profile {url} is based on {base_url}, which is not in any loaded package")
-            elements, problems = generate_snapshot(sd, base, self.resolve_type)
+            generated = generate_snapshot(sd, base, self.resolve_type)
         finally:
             self._in_progress.discard(url)
-        self._snapshot_problems[url] = problems
-        return {**sd, "snapshot": {"element": elements}}
+        self._snapshot_problems[url] = generated.unplaced
+        return {**sd, "snapshot": {"element": generated.elements}}
 
     def resolve_type(self, code_or_url: str) -> dict[str, Any] | None:
         if "/" not in code_or_url:
@@ -234,6 +234,8 @@ class DefinitionContext:
             return None
 
     def snapshot_problems(self, canonical: str) -> list[tuple[int, str]]:
+        """The differential elements of a profile generated here that match nothing in its
+        base (diff index, text): constraints its snapshot does not hold."""
         self.structure_definition(canonical)
         return self._snapshot_problems.get(split_canonical(canonical)[0], [])
 

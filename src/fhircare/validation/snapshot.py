@@ -14,13 +14,14 @@ needs a snapshot. This follows the FHIR rules closely enough for validation:
   ``value[x]`` to that type.
 
 Anything that cannot be placed is reported, as the reference validator does, and
-the rest of the snapshot is still built.
+the rest of the snapshot is still built. Differential elements listed out of the base's
+order are placed, and reported apart (the reference validator does not place them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 Element = dict[str, Any]
 #: resolves a type code or profile URL to a StructureDefinition that has a snapshot
@@ -29,8 +30,21 @@ TypeResolver = Callable[[str], dict[str, Any] | None]
 _MERGE_SKIP = {"id", "path", "base"}
 
 
-class SnapshotProblem(Exception):
-    pass
+_NO_MATCH = (
+    "No match found for {id} in the generated snapshot: check that the path and definitions are legal in the "
+    "differential (including order)"
+)
+
+
+class GeneratedSnapshot(NamedTuple):
+    elements: list[Element]
+    #: differential elements that match nothing in the base: (index, text); their
+    #: constraints are not in the snapshot
+    unplaced: list[tuple[int, str]]
+    #: differential elements listed out of the base's order: (index, text). fhircare
+    #: places them; the HL7 validator, which walks base and differential together, does
+    #: not (and says so with the same text)
+    out_of_order: list[tuple[int, str]]
 
 
 def _rename(elements: list[Element], old_id: str, new_id: str, old_path: str, new_path: str) -> list[Element]:
@@ -264,10 +278,9 @@ def _attribute_constraints(elements: list[Element], source: str) -> None:
             e["constraint"] = [c if "source" in c else {**c, "source": source} for c in constraints]
 
 
-def generate_snapshot(
-    sd: dict[str, Any], base_sd: dict[str, Any], resolve: TypeResolver
-) -> tuple[list[Element], list[tuple[int, str]]]:
-    """Return the snapshot elements for ``sd`` and the problems met (diff index, text)."""
+def generate_snapshot(sd: dict[str, Any], base_sd: dict[str, Any], resolve: TypeResolver) -> GeneratedSnapshot:
+    """The snapshot elements for ``sd``, with the differential elements that could not be
+    placed and those listed out of order."""
     base_elements = base_sd["snapshot"]["element"]
     builder = _Builder(base_elements, resolve, str(sd.get("url", "")))
     _attribute_constraints(builder.elements, str(base_sd.get("url", "")))
@@ -277,16 +290,27 @@ def generate_snapshot(
         builder.elements = _rename(builder.elements, root["id"], own_type, root["path"], own_type)
         builder._reindex()
     differential = (sd.get("differential") or {}).get("element") or []
+    placed: list[tuple[int, str, str]] = []  # (diff index, its id, the snapshot id it went to)
     for n, (diff, diff_id) in enumerate(zip(differential, _diff_ids(differential), strict=True)):
         pos = builder.ensure(diff_id)
         if pos is None:
-            builder.problems.append(
-                (
-                    n,
-                    f"No match found for {diff_id} in the generated snapshot: check that the "
-                    "path and definitions are legal in the differential (including order)",
-                )
-            )
+            builder.problems.append((n, _NO_MATCH.format(id=diff_id)))
             continue
+        placed.append((n, diff_id, builder.elements[pos]["id"]))
         builder.merge(pos, diff)
-    return builder.elements, builder.problems
+    return GeneratedSnapshot(builder.elements, builder.problems, _out_of_order(placed, builder.elements))
+
+
+def _out_of_order(placed: list[tuple[int, str, str]], elements: list[Element]) -> list[tuple[int, str]]:
+    """Differential elements that come before, in the differential, one that the snapshot
+    puts ahead of them. Walking base and differential together (as the HL7 validator
+    does), once an element is matched the ones listed before it are never reached."""
+    position = {e["id"]: i for i, e in enumerate(elements)}
+    cursor = 0
+    found = []
+    for n, diff_id, _ in sorted(placed, key=lambda p: (position[p[2]], p[0])):
+        if n < cursor:
+            found.append((n, _NO_MATCH.format(id=diff_id)))
+        else:
+            cursor = n + 1
+    return sorted(found)

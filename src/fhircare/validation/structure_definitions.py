@@ -65,13 +65,132 @@ def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, se
         except DefinitionError:
             base = None  # a base that cannot be read is reported where the profile is used
     if base is not None and differential and all(isinstance(e.get("path"), str) for e in differential):
-        _, problems = generate_snapshot(sd, base, services.resolve_type)
-        for index, text in problems:
-            sink.error("value", f"{loc}.differential.element[{index}]", text)
+        generated = generate_snapshot(sd, base, services.resolve_type)
+        _report_unmatched(sd, differential, sorted(generated.unplaced + generated.out_of_order), loc, sink)
         _check_slicing_kept(differential, loc, sink)
     for part in ("differential", "snapshot"):
         for index, element in enumerate(_elements(sd, part)):
-            _check_discriminators(sd["type"], element, f"{loc}.{part}.element[{index}]", sink, services)
+            where = f"{loc}.{part}.element[{index}]"
+            _check_discriminators(sd["type"], element, where, sink, services)
+            _check_constraints_fit_types(element, where, sink, services)
+
+
+def _report_unmatched(
+    sd: dict[str, Any], differential: list[dict[str, Any]], unmatched: list[tuple[int, str]], loc: str, sink: IssueSink
+) -> None:
+    """Each differential element the snapshot does not place (or places only because
+    fhircare forgives the order) on itself, and all of them once on the profile."""
+    if not unmatched:
+        return
+    for index, text in unmatched:
+        if isinstance(differential[index].get("id"), str):
+            sink.error("value", f"{loc}.differential.element[{index}]", text)
+    named = ", ".join(
+        f"id: {differential[i]['id']}"
+        if isinstance(differential[i].get("id"), str)
+        else f"path: {differential[i]['path']}"
+        for i, _ in unmatched
+    )
+    count = len(unmatched)
+    sink.error(
+        "value",
+        loc,
+        f"The profile {sd.get('url')} has {count} {'element' if count == 1 else 'elements'} in the differential "
+        f"({named}) that don't have a matching element in the snapshot: check that the path and definitions are "
+        "legal in the differential (including order)",
+    )
+
+
+# -- a constraint only some types can carry -----------------------------------------
+
+#: what each type can be constrained by (the HL7 validator's table of type
+#: characteristics; a type not named here can carry none of these)
+_CHARACTERISTICS: dict[str, frozenset[str]] = {
+    code: frozenset(kinds.split())
+    for code, kinds in {
+        "integer": "range length",
+        "integer64": "range length",
+        "decimal": "range continuous length",
+        "base64Binary": "size",
+        "instant": "range continuous length",
+        "string": "length bind",
+        "uri": "length bind",
+        "date": "range length",
+        "dateTime": "range continuous length",
+        "time": "range continuous length",
+        "canonical": "length",
+        "code": "length bind",
+        "id": "length",
+        "markdown": "length",
+        "oid": "length bind",
+        "positiveInt": "range length",
+        "unsignedInt": "range length",
+        "url": "length bind",
+        "uuid": "length bind",
+        "Age": "range continuous bind",
+        "Attachment": "size",
+        "CodeableConcept": "bind",
+        "CodeableReference": "bind",
+        "Coding": "bind",
+        "Count": "range",
+        "Distance": "range continuous bind",
+        "Duration": "range continuous bind",
+        "Money": "range continuous",
+        "Quantity": "range continuous bind",
+        "Range": "bind",
+        "Extension": "bind",
+        "MoneyQuantity": "range continuous bind",
+        "SimpleQuantity": "range continuous bind",
+    }.items()
+}
+_EXT_MIN_LENGTH = "http://hl7.org/fhir/StructureDefinition/minLength"
+_EXT_MAX_DECIMALS = "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces"
+_EXT_MAX_SIZE = "http://hl7.org/fhir/StructureDefinition/maxSize"
+
+
+def _constraints_asked(element: dict[str, Any]) -> list[tuple[str, str]]:
+    """(what the HL7 validator calls it, the characteristic it needs) for each constraint
+    the element carries that only some types can."""
+    extensions = {e.get("url") for e in _dicts(element.get("extension"))}
+    asked = []
+    if "binding" in element:
+        asked.append(("Binding", "bind"))
+    if "maxLength" in element:
+        asked.append(("MaxLength", "length"))
+    if _EXT_MIN_LENGTH in extensions:
+        asked.append(("MinLength Extension", "length"))
+    if any(k.startswith("minValue") for k in element):
+        asked.append(("MinValue", "range"))
+    if any(k.startswith("maxValue") for k in element):
+        asked.append(("MaxValue", "range"))
+    if _EXT_MAX_DECIMALS in extensions:
+        asked.append(("Max Decimal Places Extension", "continuous"))
+    if _EXT_MAX_SIZE in extensions:
+        asked.append(("Max Size", "size"))
+    return asked
+
+
+def _check_constraints_fit_types(
+    element: dict[str, Any], loc: str, sink: IssueSink, services: DefinitionServices
+) -> None:
+    """A binding on a date, a maxLength on a Reference: a constraint no type of the element
+    can carry means nothing, so its author's intent is never checked."""
+    asked = _constraints_asked(element)
+    if not asked:
+        return
+    codes = [t["code"] for t in _dicts(element.get("type")) if isinstance(t.get("code"), str)]
+    known = [c for c in codes if services.type_root(c) is not None]
+    if not known:
+        return  # no type named, or none fhircare holds: nothing to judge by
+    can = frozenset().union(*(_CHARACTERISTICS.get(c, frozenset()) for c in known))
+    for what, needed in asked:
+        if needed not in can:
+            sink.error(
+                "business-rule",
+                loc,
+                f"This element has a {what} but the types [{', '.join(codes)}] do not make this kind of "
+                "constraint relevant",
+            )
 
 
 # -- a slice may not declare a slicing other than the one in force ------------------

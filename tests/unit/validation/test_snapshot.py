@@ -44,7 +44,7 @@ def profile(type_name: str, *elements: dict[str, Any], url: str = "http://exampl
 def snapshot(resolve: Resolver, sd: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[str], list]:
     base = resolve(sd["baseDefinition"])
     assert base is not None
-    elements, problems = generate_snapshot(sd, base, resolve)
+    elements, problems, _ = generate_snapshot(sd, base, resolve)
     ids = [e["id"] for e in elements]
     assert len(ids) == len(set(ids)), "element ids must be unique"
     return {e["id"]: e for e in elements}, ids, problems
@@ -271,6 +271,26 @@ def test_unmatched_differential_element_is_reported_with_its_index(resolve: Reso
     assert "Patient.favouriteColour" in text
     # the rest of the differential is still applied
     assert by_id["Patient.gender"]["min"] == 1
+    assert by_id["Patient.birthDate"]["min"] == 1
+
+
+def test_elements_out_of_the_base_order_are_placed_and_reported_apart(resolve: Resolver) -> None:
+    base = resolve(CORE_SD_PREFIX + "Patient")
+    assert base is not None
+    sd = profile(
+        "Patient",
+        {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1},
+        {"id": "Patient.name", "path": "Patient.name", "min": 1},
+        {"id": "Patient.name.family", "path": "Patient.name.family", "min": 1},
+        {"id": "Patient.gender", "path": "Patient.gender", "min": 1},
+        {"id": "Patient.address", "path": "Patient.address", "min": 1},
+    )
+    generated = generate_snapshot(sd, base, resolve)
+    assert generated.unplaced == []
+    # name (and its family) and gender come before birthDate in Patient: once they are
+    # reached, birthDate, listed first, is behind; address, after all of them, is fine
+    assert [i for i, _ in generated.out_of_order] == [0]
+    by_id = {e["id"]: e for e in generated.elements}
     assert by_id["Patient.birthDate"]["min"] == 1
 
 

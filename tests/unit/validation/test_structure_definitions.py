@@ -110,6 +110,19 @@ def test_the_snapshot_of_a_profile_is_checked_as_well_as_its_differential(core_v
     assert slicing_errors == ["StructureDefinition.snapshot.element[1].slicing.discriminator[0]"]
 
 
+NO_MATCH = (
+    "No match found for {} in the generated snapshot: check that the path and definitions are legal in the "
+    "differential (including order)"
+)
+
+
+def _summary(url: str, named: str) -> str:
+    return (
+        f"The profile {url} has 1 element in the differential ({named}) that don't have a matching element in the "
+        "snapshot: check that the path and definitions are legal in the differential (including order)"
+    )
+
+
 def test_a_differential_element_that_matches_nothing_is_an_error_where_it_is(core_validator: Validator) -> None:
     sd = _profile(
         "Patient",
@@ -119,12 +132,95 @@ def test_a_differential_element_that_matches_nothing_is_an_error_where_it_is(cor
         ],
     )
     assert _errors(core_validator, sd) == [
-        (
-            "StructureDefinition.differential.element[1]",
-            "No match found for Patient.gendr in the generated snapshot: check that the path and definitions "
-            "are legal in the differential (including order)",
-        )
+        ("StructureDefinition.differential.element[1]", NO_MATCH.format("Patient.gendr")),
+        ("StructureDefinition", _summary(sd["url"], "id: Patient.gendr")),
     ]
+
+
+def test_a_differential_element_out_of_the_base_order_is_an_error_where_it_is(core_validator: Validator) -> None:
+    # birthDate comes after identifier in Patient: walking the base and the differential
+    # together, the HL7 validator never reaches it (peer-suite case ai8)
+    sd = _profile(
+        "Patient",
+        [
+            {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1},
+            {"id": "Patient.identifier", "path": "Patient.identifier", "min": 1},
+        ],
+    )
+    assert _errors(core_validator, sd) == [
+        ("StructureDefinition.differential.element[0]", NO_MATCH.format("Patient.birthDate")),
+        ("StructureDefinition", _summary(sd["url"], "id: Patient.birthDate")),
+    ]
+
+
+def test_a_profile_listed_out_of_order_is_still_applied_in_full(core_validator: Validator) -> None:
+    # fhircare places what the HL7 validator would drop: the rule is checked, no warning
+    sd = _profile(
+        "Patient",
+        [
+            {"id": "Patient.birthDate", "path": "Patient.birthDate", "min": 1},
+            {"id": "Patient.identifier", "path": "Patient.identifier", "min": 1},
+        ],
+        name="OutOfOrder",
+    )
+    ctx = core_validator.context.overlay()
+    ctx.add_resource(sd)
+    result = EngineValidator(ctx).validate({"resourceType": "Patient", "identifier": [{"value": "1"}]}, [sd["url"]])
+    assert [i.text for i in result.issues if i.is_error] == [
+        f"Patient.birthDate: minimum required = 1, but only found 0 (from {sd['url']})"
+    ]
+    assert [i for i in result.issues if "not checked in full" in i.text] == []
+
+
+@pytest.mark.parametrize(
+    ("types", "constraint", "what"),
+    [
+        (["date"], {"binding": {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/x"}}, "Binding"),
+        (["Reference"], {"maxLength": 10}, "MaxLength"),
+        (["string"], {"minValueInteger": 1}, "MinValue"),
+        (["Identifier"], {"maxValueDate": "2020-01-01"}, "MaxValue"),
+        (
+            ["integer"],
+            {"extension": [{"url": "http://hl7.org/fhir/StructureDefinition/maxDecimalPlaces", "valueInteger": 2}]},
+            "Max Decimal Places Extension",
+        ),
+    ],
+)
+def test_a_constraint_no_type_of_the_element_can_carry_is_an_error_on_the_element(
+    core_validator: Validator, types: list[str], constraint: dict[str, Any], what: str
+) -> None:
+    element = {
+        "id": "Patient.birthDate",
+        "path": "Patient.birthDate",
+        "type": [{"code": t} for t in types],
+        **constraint,
+    }
+    assert (
+        "StructureDefinition.differential.element[0]",
+        f"This element has a {what} but the types [{', '.join(types)}] do not make this kind of constraint relevant",
+    ) in _errors(core_validator, _profile("Patient", [element]))
+
+
+@pytest.mark.parametrize(
+    ("types", "constraint"),
+    [
+        (["code"], {"binding": {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/x"}}),
+        (
+            ["date", "CodeableConcept"],
+            {"binding": {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/x"}},
+        ),
+        (["string"], {"maxLength": 10}),
+        (["date"], {"minValueDate": "2020-01-01"}),
+        ([], {"binding": {"strength": "required", "valueSet": "http://hl7.org/fhir/ValueSet/x"}}),
+    ],
+)
+def test_a_constraint_a_type_of_the_element_can_carry_is_accepted(
+    core_validator: Validator, types: list[str], constraint: dict[str, Any]
+) -> None:
+    element = {"id": "Patient.birthDate", "path": "Patient.birthDate", **constraint}
+    if types:
+        element["type"] = [{"code": t} for t in types]
+    assert [e for e in _errors(core_validator, _profile("Patient", [element])) if "relevant" in e[1]] == []
 
 
 def test_a_slice_that_redefines_the_slicing_in_force_is_an_error_on_the_profile(core_validator: Validator) -> None:
