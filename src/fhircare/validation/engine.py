@@ -58,6 +58,7 @@ from fhircare.validation.structure import (
 from fhircare.validation.structure_definitions import DefinitionServices, check_structure_definition
 from fhircare.validation.terminology import Terminology
 from fhircare.validation.walk import Frame, Walk
+from fhircare.validation.xhtml import unresolved_links
 
 _RESOURCE_TYPES = ("Resource", "DomainResource")
 #: element types whose children are defined in place, with no definition of their own
@@ -644,6 +645,11 @@ class Validator:
                 problem = example_url_problem(value)
             if problem:
                 w.sink.error("invalid", loc, problem)
+            elif type_code == "xhtml" and "#" in value:
+                # a link into the resource that leads nowhere: a reader of the plan clicks
+                # through to nothing (or, in a document, to another entry's section)
+                for unresolved in unresolved_links(value, loc, w.frame.own_anchors, w.frame.bundle_anchors):
+                    w.sink.error("invalid", loc, unresolved)
             if node.max_length is not None and isinstance(value, str) and len(value) > node.max_length:
                 w.sink.error(
                     "invalid",

@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from fhircare.validation.xhtml import Anchors
+
 _RESTFUL = re.compile(
     r"^(?:(?P<base>.*/))?(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/(?P<version>[A-Za-z0-9\-.]{1,64}))?$"
 )
@@ -62,6 +64,17 @@ class BundleIndex:
     by_type_id: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     #: id() of each entry's resource → that entry's fullUrl (the walk reaches the resource, not the entry)
     full_url_of: dict[int, str] = field(default_factory=dict)
+    #: the Bundle itself (None for the resources of a Parameters)
+    source: dict[str, Any] | None = None
+    _anchors: Anchors | None = None
+
+    def anchors(self) -> Anchors | None:
+        """What a '#fragment' link in an entry's narrative can point at in the whole Bundle."""
+        if self.source is None:
+            return None
+        if self._anchors is None:
+            self._anchors = Anchors.of(self.source)
+        return self._anchors
 
     @classmethod
     def of_parameters(cls, parameters: dict[str, Any]) -> BundleIndex:
@@ -81,7 +94,7 @@ class BundleIndex:
 
     @classmethod
     def of(cls, bundle: dict[str, Any]) -> BundleIndex:
-        index = cls(type=bundle.get("type") if isinstance(bundle.get("type"), str) else None)
+        index = cls(type=bundle.get("type") if isinstance(bundle.get("type"), str) else None, source=bundle)
         for entry in bundle.get("entry", ()) if isinstance(bundle.get("entry"), list) else ():
             if not isinstance(entry, dict):
                 continue

@@ -220,9 +220,16 @@ def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator
             return not values
         return bool(values) if element.min > 0 else True
     if d.type == "type":
-        if element is None or not element.types:
+        if element is None:
             return False
-        wanted = set(element.type_codes)
+        if element.types:
+            wanted = set(element.type_codes)
+        elif "." not in element.path:
+            # reached through resolve(): the root of the target's definition, whose type is
+            # the resource it defines (a slice of references to a Device)
+            wanted = {element.path}
+        else:
+            return False
         return any(t in wanted for _, t in values)
     if d.type == "profile":
         if element is None:

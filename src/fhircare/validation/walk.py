@@ -8,6 +8,7 @@ from typing import Any
 from fhircare.validation.fhirpath import EvalEnv
 from fhircare.validation.issues import IssueSink
 from fhircare.validation.references import BundleIndex
+from fhircare.validation.xhtml import Anchors
 
 
 @dataclass(slots=True)
@@ -19,6 +20,16 @@ class Frame:
     bundle: BundleIndex | None = None
     full_url: str | None = None
     env: EvalEnv | None = None  # built on the first invariant that needs it
+    #: what a narrative's '#fragment' link can point at here (built on the first such link)
+    anchors: Anchors | None = None
+
+    def own_anchors(self) -> Anchors:
+        if self.anchors is None:
+            self.anchors = Anchors.of(self.resource)
+        return self.anchors
+
+    def bundle_anchors(self) -> Anchors | None:
+        return self.bundle.anchors() if self.bundle is not None else None
 
 
 @dataclass(slots=True)

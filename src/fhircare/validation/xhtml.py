@@ -6,6 +6,10 @@ import functools
 import html
 import re
 import xml.etree.ElementTree as ET
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _NS_PREFIX = "{" + XHTML_NS + "}"
@@ -207,3 +211,107 @@ def _check(div: str) -> str | None:
     if not has_content:
         return NO_CONTENT
     return None
+
+
+# -- links into the resource ('#fragment') ----------------------------------------------
+
+_FRAGMENT_LINK = re.compile(r"""\b(?:href|src)\s*=\s*["']#""", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def fragment_links(div: str) -> tuple[tuple[str, str, str, str], ...]:
+    """The links and images of a narrative that point inside the resource (``#id``):
+    (``a`` or ``img``, the fragment, where it sits as the HL7 validator writes it, the
+    link's text). Empty for a narrative with none, or one that is not well-formed (an
+    error of its own)."""
+    if not _FRAGMENT_LINK.search(div):
+        return ()
+    try:
+        root = ET.fromstring(div)
+    except ET.ParseError:
+        return ()
+    found: list[tuple[str, str, str, str]] = []
+
+    def visit(el: ET.Element, xpath: str) -> None:
+        local = el.tag[len(_NS_PREFIX) :] if isinstance(el.tag, str) and el.tag.startswith(_NS_PREFIX) else ""
+        href = el.get("href") if local == "a" else None
+        if href is not None and href.startswith("#") and href != "#":
+            text = " ".join("".join(el.itertext()).split())
+            found.append(("a", href[1:], xpath, text))
+        src = el.get("src") if local == "img" else None
+        if src is not None and src.startswith("#"):
+            found.append(("img", src[1:], "img", ""))
+        for child in el:
+            name = child.tag[len(_NS_PREFIX) :] if isinstance(child.tag, str) else ""
+            visit(child, f"{xpath}/{name}")
+
+    visit(root, "div")
+    return tuple(found)
+
+
+@functools.lru_cache(maxsize=1024)
+def _narrative_anchors(div: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``id`` attributes of a narrative, and the ``name`` of its ``a`` elements."""
+    try:
+        root = ET.fromstring(div)
+    except ET.ParseError:
+        return (), ()
+    ids = tuple(el.get("id", "") for el in root.iter() if el.get("id") is not None)
+    names = tuple(el.get("name", "") for el in root.iter(_NS_PREFIX + "a") if el.get("name") is not None)
+    return ids, names
+
+
+@dataclass(slots=True)
+class Anchors:
+    """What a ``#fragment`` can point at in a resource (or a Bundle): the ``id`` of any of
+    its elements, and the ids and ``a`` names of its narratives, counted."""
+
+    ids: Counter[str]
+    names: Counter[str]
+
+    @classmethod
+    def of(cls, resource: Any) -> Anchors:
+        anchors = cls(Counter(), Counter())
+        stack = [resource]
+        while stack:
+            value = stack.pop()
+            if isinstance(value, dict):
+                for key, item in value.items():
+                    if key == "id" and isinstance(item, str):
+                        anchors.ids[item] += 1
+                    elif key == "div" and isinstance(item, str):
+                        ids, names = _narrative_anchors(item)
+                        anchors.ids.update(ids)
+                        anchors.names.update(names)
+                    elif isinstance(item, dict | list):
+                        stack.append(item)
+            elif isinstance(value, list):
+                stack.extend(value)
+        return anchors
+
+    def count(self, fragment: str, *, names: bool = True) -> int:
+        return self.ids[fragment] + (self.names[fragment] if names else 0)
+
+
+def unresolved_links(
+    div: str, path: str, here: Callable[[], Anchors], in_bundle: Callable[[], Anchors | None]
+) -> list[str]:
+    """Why each ``#fragment`` link or image of the narrative points at nothing, as the HL7
+    validator says it. A link may point anywhere in the resource (``here``), or, found
+    nowhere there, anywhere in the Bundle it sits in; an image only inside the resource.
+    The anchors are asked for only when the narrative has such a link."""
+    links = fragment_links(div)
+    if not links:
+        return []
+    anchors = here()
+    problems = []
+    for kind, fragment, xpath, text in links:
+        if kind == "img":
+            if anchors.count(fragment, names=False) == 0:
+                problems.append(f"Image source '#{fragment}' at '{path}/img' does not resolve")
+            continue
+        if anchors.count(fragment) == 0:
+            bundle = in_bundle()
+            if bundle is None or bundle.count(fragment) == 0:
+                problems.append(f"Hyperlink '#{fragment}' at '{xpath}' for '{text}' does not resolve")
+    return problems

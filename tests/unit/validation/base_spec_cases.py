@@ -19,6 +19,7 @@ CORE_PACKAGE = Path.home() / ".fhir" / "packages" / "hl7.fhir.r4.core#4.0.1" / "
 NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>A person</p></div>'}
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
 UUID = "6e4c669f-4089-502e-b1f4-aa4632e504b4"
+OTHER_UUID = "0e4c669f-4089-502e-b1f4-aa4632e504b4"
 Resource = dict[str, Any]
 
 
@@ -30,6 +31,11 @@ class Case:
     errors: dict[str, str] = field(default_factory=dict)
     #: why the HL7 validator's verdict differs (None: it agrees)
     deviates: str | None = None
+
+
+def _linking(inner: str) -> dict[str, str]:
+    """A narrative holding ``inner`` in a paragraph."""
+    return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{inner}</p></div>'}
 
 
 def _patient(**extra: Any) -> Resource:
@@ -418,6 +424,52 @@ CASES: list[Case] = [
             "id": "b1",
             "type": "collection",
             "entry": [{"fullUrl": "http://example.org/fhir/Patient/1", "resource": {**_patient(), "id": "1"}}],
+        },
+    ),
+    # a narrative's link into the resource ('#fragment') must lead somewhere: an element id,
+    # a narrative id or a narrative <a name>, in the resource or else in its Bundle
+    Case(
+        "narrative-link-to-nothing",
+        _patient(text=_linking('<a href="#nowhere">the plan</a>')),
+        {"Patient.text.div": "Hyperlink '#nowhere' at 'div/p/a' for 'the plan' does not resolve"},
+    ),
+    Case(
+        "narrative-link-to-a-contained-resource-and-named-anchors",
+        _patient(
+            text=_linking(
+                '<a name="top"/><span id="s1">a</span><a href="#c1">GP</a> <a href="#s1">s</a> <a href="#top">t</a>'
+                ' <a href="#k1">contact</a>'
+            ),
+            contained=[{"resourceType": "Practitioner", "id": "c1", "name": [{"text": "A GP"}]}],
+            generalPractitioner=[{"reference": "#c1"}],
+            contact=[{"id": "k1", "name": {"text": "A carer"}}],
+        ),
+    ),
+    Case(
+        "narrative-image-from-nothing",
+        _patient(text=_linking('<img src="#logo" alt="logo"/>')),
+        {"Patient.text.div": "Image source '#logo' at 'Patient.text.div/img' does not resolve"},
+    ),
+    Case(
+        "narrative-link-to-another-entry-of-its-bundle",
+        {
+            "resourceType": "Bundle",
+            "id": "b2",
+            "type": "collection",
+            "entry": [
+                {
+                    "fullUrl": f"urn:uuid:{UUID}",
+                    "resource": {**_patient(text=_linking('<a href="#o1-code">mood</a>')), "id": UUID},
+                },
+                {
+                    "fullUrl": f"urn:uuid:{OTHER_UUID}",
+                    "resource": {
+                        **_observation(f"urn:uuid:{UUID}"),
+                        "id": OTHER_UUID,
+                        "code": {"id": "o1-code", "text": "mood"},
+                    },
+                },
+            ],
         },
     ),
 ]

@@ -270,3 +270,73 @@ def test_malformed_aggregation_and_additional_bindings_do_not_break_validation(
     found = errors(EngineValidator(ctx), bundle)
     # no crash; the malformed parts say nothing, the target profile not loaded still does
     assert {t.split(" (")[0] for _, t in found} >= {f"Unable to resolve the profile reference '{NOT_LOADED}'"}
+
+
+APPOINTMENT_PROFILE = "https://fhir.fhircare.test/StructureDefinition/TestAppointment"
+
+
+@pytest.fixture(scope="module")
+def appointment_validator(core_validator: Validator) -> EngineValidator:
+    # the peer suite's ab-list-slicing: references sliced by the type of what they point at
+    ctx = core_validator.context.overlay()
+    ctx.add_resource(
+        {
+            "resourceType": "StructureDefinition",
+            "url": APPOINTMENT_PROFILE,
+            "name": "TestAppointment",
+            "status": "draft",
+            "kind": "resource",
+            "abstract": False,
+            "type": "Appointment",
+            "baseDefinition": CORE + "Appointment",
+            "derivation": "constraint",
+            "differential": {
+                "element": [
+                    {"id": "Appointment", "path": "Appointment"},
+                    {
+                        "id": "Appointment.supportingInformation",
+                        "path": "Appointment.supportingInformation",
+                        "slicing": {"discriminator": [{"type": "type", "path": "$this.resolve()"}], "rules": "closed"},
+                    },
+                    {
+                        "id": "Appointment.supportingInformation:device",
+                        "path": "Appointment.supportingInformation",
+                        "sliceName": "device",
+                        "max": "1",
+                        "type": [{"code": "Reference", "targetProfile": [CORE + "Device"]}],
+                    },
+                ]
+            },
+        }
+    )
+    return EngineValidator(ctx)
+
+
+def _appointment(contained: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "resourceType": "Appointment",
+        "id": "a1",
+        "text": NARRATIVE,
+        "contained": [contained],
+        "status": "proposed",
+        "supportingInformation": [{"reference": f"#{contained['id']}"}],
+        "participant": [{"actor": {"display": "Fred"}, "status": "accepted"}],
+    }
+
+
+def test_a_reference_sliced_by_the_type_it_resolves_to_matches_its_slice(
+    appointment_validator: EngineValidator,
+) -> None:
+    device = {"resourceType": "Device", "id": "d1", "deviceName": [{"name": "pump", "type": "user-friendly-name"}]}
+    result = appointment_validator.validate(_appointment(device), [APPOINTMENT_PROFILE])
+    assert [i.text for i in result.issues if i.is_error] == []
+
+
+def test_a_reference_to_another_type_matches_no_slice_of_the_closed_slicing(
+    appointment_validator: EngineValidator,
+) -> None:
+    location = {"resourceType": "Location", "id": "l1", "name": "Ward 3"}
+    result = appointment_validator.validate(_appointment(location), [APPOINTMENT_PROFILE])
+    assert [(i.expression, "does not match any known slice" in i.text) for i in result.issues if i.is_error] == [
+        ("Appointment.supportingInformation[0]", True)
+    ]
