@@ -110,6 +110,10 @@ def _ext_1(value: Any, env: EvalEnv) -> bool:
         if k.startswith("value") and len(k) > 5 and k[5].isupper():
             has_value = True
             break
+        # a value with extensions only ('_valueString': {...}) exists too, as in FHIRPath
+        if k.startswith("_value") and len(k) > 6 and k[6].isupper():
+            has_value = True
+            break
     return has_ext != has_value
 
 

@@ -164,6 +164,11 @@ SYSTOLIC = _bp_component("72313002", "8480-6", 142)
 DIASTOLIC = _bp_component("1091811000000102", "8462-4", 94)
 DO_NOT_PERFORM = CORE + "request-doNotPerform"
 BIRTH_PLACE = CORE + "patient-birthPlace"
+MAIDEN_NAME = CORE + "patient-mothersMaidenName"
+_TRANSLATION = {
+    "url": CORE + "translation",
+    "extension": [{"url": "lang", "valueCode": "cy"}, {"url": "content", "valueString": "Nodyn"}],
+}
 
 CASES: list[Case] = [
     # a modifier extension used as a plain extension, and the reverse
@@ -425,6 +430,24 @@ CASES: list[Case] = [
             "type": "collection",
             "entry": [{"fullUrl": "http://example.org/fhir/Patient/1", "resource": {**_patient(), "id": "1"}}],
         },
+    ),
+    # ext-1: a value that carries only extensions ('_valueString') is a value
+    Case(
+        "extension-whose-value-has-only-extensions",
+        _patient(extension=[{"url": MAIDEN_NAME, "_valueString": {"extension": [_TRANSLATION]}}]),
+    ),
+    Case(
+        "extension-with-extensions-and-a-value-that-has-only-extensions",
+        _patient(
+            extension=[
+                {
+                    "url": MAIDEN_NAME,
+                    "extension": [{"url": "x", "valueString": "y"}],
+                    "_valueString": {"extension": [_TRANSLATION]},
+                }
+            ]
+        ),
+        {"Patient.extension[0]": "ext-1"},
     ),
     # a narrative's link into the resource ('#fragment') must lead somewhere: an element id,
     # a narrative id or a narrative <a name>, in the resource or else in its Bundle
