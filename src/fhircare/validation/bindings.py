@@ -153,6 +153,17 @@ class BindingChecker:
             for i, c in enumerate(value.get("coding", ()) if isinstance(value.get("coding"), list) else ()):
                 self.check_coding(c, f"{loc}.coding[{i}]", sink)
 
+    def check_quantity_code(self, quantity: dict[str, Any], loc: str, sink: IssueSink) -> None:
+        """A Quantity's code claimed from a code system we hold in full must exist in it
+        (a dose per tablet from v3-orderableDrugForm: 'TAB', not 'Tab')."""
+        system, code = quantity.get("system"), quantity.get("code")
+        if (
+            isinstance(system, str)
+            and isinstance(code, str)
+            and self.terminology.code_in_system(system, code) is NOT_IN
+        ):
+            sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
+
     def check_coding(self, coding: Any, loc: str, sink: IssueSink) -> None:
         """One Coding's code (and display) against its code system, when we hold it."""
         if not isinstance(coding, dict):

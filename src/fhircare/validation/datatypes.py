@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from typing import Any
 
@@ -11,20 +12,34 @@ from fhircare.validation.issues import IssueSink
 
 
 def check_attachment(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
-    """A stated ``size`` must be the size of the base64 ``data`` it describes."""
-    data, size = value.get("data"), value.get("size")
-    if not isinstance(data, str) or not isinstance(size, int) or isinstance(size, bool):
+    """A stated ``size`` must be the size of the base64 ``data`` it describes, and a stated
+    ``hash`` its SHA-1 (base64): a letter or plan whose content was changed after it was
+    hashed, or whose hash belongs to another document, says so."""
+    data, size, stated_hash = value.get("data"), value.get("size"), value.get("hash")
+    checks_size = isinstance(size, int) and not isinstance(size, bool)
+    if not isinstance(data, str) or not (checks_size or isinstance(stated_hash, str)):
         return
-    try:
-        actual = len(base64.b64decode("".join(data.split()), validate=True))
-    except (binascii.Error, ValueError):
+    content = _base64(data)
+    if content is None:
         return  # the base64 check on data reports this
-    if actual != size:
-        sink.error(
-            "value",
-            loc,
-            f"Stated Attachment Size {size} does not match actual attachment size {actual}",
-        )
+    if checks_size and len(content) != size:
+        sink.error("value", loc, f"Stated Attachment Size {size} does not match actual attachment size {len(content)}")
+    if isinstance(stated_hash, str):
+        digest = hashlib.sha1(content).digest()  # SHA-1: what R4 says Attachment.hash is
+        if _base64(stated_hash) != digest:
+            sink.error(
+                "structure",
+                loc,
+                f"The hash of the data did not match the data (stated: '{stated_hash}', "
+                f"actual: '{base64.b64encode(digest).decode()}')",
+            )
+
+
+def _base64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode("".join(text.split()), validate=True)
+    except (binascii.Error, ValueError):
+        return None
 
 
 _RFC_4122 = ("https://tools.ietf.org/html/rfc4122",)  # the HL7 validator checks https only

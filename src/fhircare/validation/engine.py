@@ -585,6 +585,7 @@ class Validator:
                 self.bindings.check_coding(value, loc, w.sink)
             elif type_code == "Quantity":
                 check_code_system(value, loc, w.sink)
+                self.bindings.check_quantity_code(value, loc, w.sink)
         if node.has_value_rules and (not profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
         if type_code == "Reference" and (not profile or node.narrows_targets):

@@ -7,7 +7,9 @@ the cases marked ``deviates`` (fhircare is stricter on purpose; the reason is gi
 
 from __future__ import annotations
 
+import base64
 import copy
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,29 @@ class Case:
 def _linking(inner: str) -> dict[str, str]:
     """A narrative holding ``inner`` in a paragraph."""
     return {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml"><p>{inner}</p></div>'}
+
+
+def _tablets(code: str) -> dict[str, Any]:
+    return {
+        "value": 2,
+        "unit": "tablets",
+        "system": "http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm",
+        "code": code,
+    }
+
+
+LETTER = base64.b64encode(b"Care plan letter").decode()
+LETTER_SHA1 = base64.b64encode(hashlib.sha1(b"Care plan letter").digest()).decode()
+
+
+def _document_reference(stated_hash: str) -> Resource:
+    return {
+        "resourceType": "DocumentReference",
+        "id": "d1",
+        "text": NARRATIVE,
+        "status": "current",
+        "content": [{"attachment": {"contentType": "text/plain", "data": LETTER, "hash": stated_hash}}],
+    }
 
 
 def _patient(**extra: Any) -> Resource:
@@ -430,6 +455,22 @@ CASES: list[Case] = [
             "type": "collection",
             "entry": [{"fullUrl": "http://example.org/fhir/Patient/1", "resource": {**_patient(), "id": "1"}}],
         },
+    ),
+    # a Quantity's code from a code system held in full must be one of its codes
+    Case(
+        "quantity-with-a-code-its-code-system-does-not-define",
+        {**_observation("Patient/1"), "valueQuantity": _tablets("Tab")},
+        {"Observation.value.ofType(Quantity).code": "Unknown code 'Tab' in the CodeSystem"},
+    ),
+    Case(
+        "quantity-with-a-code-its-code-system-defines", {**_observation("Patient/1"), "valueQuantity": _tablets("TAB")}
+    ),
+    # an Attachment's hash is the SHA-1 of its data (base64)
+    Case("attachment-whose-hash-is-its-data", _document_reference(LETTER_SHA1)),
+    Case(
+        "attachment-whose-hash-is-another",
+        _document_reference("2jmj7l5rSw0yVb/vlWAYkK/YBwk="),
+        {"DocumentReference.content[0].attachment": "The hash of the data did not match the data"},
     ),
     # ext-1: a value that carries only extensions ('_valueString') is a value
     Case(
