@@ -19,6 +19,7 @@ from typing import Any
 from fhircare.errors import DefinitionError, UnknownProfileError
 from fhircare.validation.bindings import BindingChecker
 from fhircare.validation.bundles import check_bundle
+from fhircare.validation.concept_maps import check_concept_map
 from fhircare.validation.context import DefinitionContext
 from fhircare.validation.datatypes import check_attachment, check_code_system, check_identifier
 from fhircare.validation.entry_memo import EntryMemo
@@ -278,6 +279,8 @@ class Validator:
             check_questionnaire(resource, loc, sink)
         elif rt == "StructureDefinition":
             check_structure_definition(resource, loc, sink, self.definitions)
+        elif rt == "ConceptMap":
+            check_concept_map(resource, loc, sink, self.terminology)
         if entry:
             self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
         if memo_key is not None:

@@ -73,6 +73,7 @@ class _CodeSystemIndex:
     display_of: dict[str, str] = field(default_factory=dict)
     #: codes the system defines by a pattern rather than one by one (see _PATTERN_CODE)
     patterns: tuple[re.Pattern[str], ...] = ()
+    version: str | None = None
 
     def descendants(self, code: str) -> set[str]:
         found: set[str] = set()
@@ -148,6 +149,7 @@ class Terminology:
                 case_sensitive=cs.get("caseSensitive", True) is not False,
                 displays=displays,
                 display_of=display_of,
+                version=cs["version"] if isinstance(cs.get("version"), str) else None,
             )
         self._code_systems[url] = index
         return index

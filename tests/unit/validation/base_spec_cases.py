@@ -63,6 +63,23 @@ def _document_reference(stated_hash: str) -> Resource:
     }
 
 
+def _concept_map(source_code: str, target_code: str) -> Resource:
+    return {
+        "resourceType": "ConceptMap",
+        "id": "m1",
+        "text": NARRATIVE,
+        "url": "https://fhir.fhircare.test/ConceptMap/m1",
+        "status": "draft",
+        "group": [
+            {
+                "source": "http://hl7.org/fhir/administrative-gender",
+                "target": "http://hl7.org/fhir/request-status",
+                "element": [{"code": source_code, "target": [{"code": target_code, "equivalence": "equivalent"}]}],
+            }
+        ],
+    }
+
+
 def _patient(**extra: Any) -> Resource:
     return {"resourceType": "Patient", "id": "p1", "text": NARRATIVE, **extra}
 
@@ -471,6 +488,18 @@ CASES: list[Case] = [
         "attachment-whose-hash-is-another",
         _document_reference("2jmj7l5rSw0yVb/vlWAYkK/YBwk="),
         {"DocumentReference.content[0].attachment": "The hash of the data did not match the data"},
+    ),
+    # a ConceptMap's codes must be codes of the code systems (and value set) it maps between
+    Case("concept-map-between-codes-that-exist", _concept_map("male", "active")),
+    Case(
+        "concept-map-from-a-code-its-source-does-not-define",
+        _concept_map("M", "active"),
+        {"ConceptMap.group[0].element[0].code": "The source code 'M' is not valid in the code system"},
+    ),
+    Case(
+        "concept-map-to-a-code-its-target-does-not-define",
+        _concept_map("male", "cancelled"),
+        {"ConceptMap.group[0].element[0].target[0].code": "The target code 'cancelled' is not valid in the code"},
     ),
     # ext-1: a value that carries only extensions ('_valueString') is a value
     Case(
