@@ -394,7 +394,7 @@ class Validator:
                             if type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
                                 base = f"{loc}.{key}"
                                 for i, value in enumerate(raw):
-                                    if lexical is not None and type(value) is str:
+                                    if lexical is not None and type(value) is str and value[:1] != "#":
                                         if quick is not None and len(value) < 4096 and quick(value):
                                             continue  # well formed: the check would say so
                                         if problem := lexical(value):
@@ -403,8 +403,13 @@ class Validator:
                                         item(value, None, child, t, f"{base}[{i}]", w)
                                 continue
                         elif raw is not None and type(raw) is not list:
-                            if lexical is not None and type(raw) is not dict:
-                                # a primitive whose only rule is its lexical form (most of them)
+                            if (
+                                lexical is not None
+                                and type(raw) is not dict
+                                and (type(raw) is not str or raw[:1] != "#")
+                            ):
+                                # a primitive whose only rule is its lexical form (most of them;
+                                # a '#id' canonical is walked: its target must be there)
                                 if quick is not None and type(raw) is str and len(raw) < 4096 and quick(raw):
                                     continue
                                 if problem := lexical(raw):
@@ -654,6 +659,13 @@ class Validator:
                 # through to nothing (or, in a document, to another entry's section)
                 for unresolved in unresolved_links(value, loc, w.frame.own_anchors, w.frame.bundle_anchors):
                     w.sink.error("invalid", loc, unresolved)
+            elif type_code == "canonical" and value.startswith("#"):
+                # a contained definition (a Questionnaire's answer value set) that is not there
+                bundle = w.frame.bundle_anchors()
+                if w.frame.root_anchors().count(value[1:]) == 0 and (bundle is None or bundle.count(value[1:]) == 0):
+                    w.sink.error(
+                        "invalid", loc, f"The URL value '{value}' is invalid because there is no matching target"
+                    )
             if node.max_length is not None and isinstance(value, str) and len(value) > node.max_length:
                 w.sink.error(
                     "invalid",

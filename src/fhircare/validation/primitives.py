@@ -356,7 +356,8 @@ _FAST_PATTERNS = {
     "dateTime": re.compile(rf"(19|20)[0-9][0-9](-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8])(T{_TIME}{_TZ})?)?)?"),
     "uri": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
     "url": re.compile(r"(?!urn:(oid|uuid):)[^\s]+"),
-    "canonical": re.compile(r"(?!urn:(oid|uuid):)[^\s#]*[:][^\s]*|#[^\s]*"),
+    # not '#id': a contained definition must be there, which the walk checks (engine)
+    "canonical": re.compile(r"(?!urn:(oid|uuid):)[^\s#]*[:][^\s]*"),
 }
 
 #: type code → check of a value of that primitive type (None when acceptable)

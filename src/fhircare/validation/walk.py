@@ -28,6 +28,11 @@ class Frame:
             self.anchors = Anchors.of(self.resource)
         return self.anchors
 
+    def root_anchors(self) -> Anchors:
+        """What a '#id' canonical can point at: the container's contained resources and
+        elements (a contained resource's '#id' points into its container)."""
+        return self.own_anchors() if self.root is self.resource else Anchors.of(self.root)
+
     def bundle_anchors(self) -> Anchors | None:
         return self.bundle.anchors() if self.bundle is not None else None
 

@@ -80,6 +80,25 @@ def _concept_map(source_code: str, target_code: str) -> Resource:
     }
 
 
+def _questionnaire_with_options(answer_value_set: str) -> Resource:
+    return {
+        "resourceType": "Questionnaire",
+        "id": "q1",
+        "text": NARRATIVE,
+        "name": "Reasons",
+        "status": "draft",
+        "contained": [
+            {
+                "resourceType": "ValueSet",
+                "id": "reasons",
+                "status": "draft",
+                "compose": {"include": [{"system": "http://hl7.org/fhir/administrative-gender"}]},
+            }
+        ],
+        "item": [{"linkId": "1", "text": "Why", "type": "choice", "answerValueSet": answer_value_set}],
+    }
+
+
 def _patient(**extra: Any) -> Resource:
     return {"resourceType": "Patient", "id": "p1", "text": NARRATIVE, **extra}
 
@@ -500,6 +519,17 @@ CASES: list[Case] = [
         "concept-map-to-a-code-its-target-does-not-define",
         _concept_map("male", "cancelled"),
         {"ConceptMap.group[0].element[0].target[0].code": "The target code 'cancelled' is not valid in the code"},
+    ),
+    # a canonical '#id' names a contained definition: it must be there
+    Case("canonical-to-a-contained-value-set", _questionnaire_with_options("#reasons")),
+    Case(
+        "canonical-to-a-contained-value-set-that-is-not-there",
+        {k: v for k, v in _questionnaire_with_options("#missing").items() if k != "contained"},
+        {
+            "Questionnaire.item[0].answerValueSet": (
+                "The URL value '#missing' is invalid because there is no matching target"
+            )
+        },
     ),
     # ext-1: a value that carries only extensions ('_valueString') is a value
     Case(
