@@ -244,11 +244,32 @@ class _Builder:
                 target[key] = value
 
 
+def differential_elements(sd: dict[str, Any]) -> list[Any]:
+    """The differential's element list as it stands (its indexes are the ones reported)."""
+    differential = sd.get("differential")
+    elements = differential.get("element") if isinstance(differential, dict) else None
+    return elements if isinstance(elements, list) else []
+
+
+def _well_formed(e: Any) -> bool:
+    """Can the element be placed at all (a string path; id and sliceName strings if given)?"""
+    return (
+        isinstance(e, dict)
+        and isinstance(e.get("path"), str)
+        and isinstance(e.get("id", ""), str)
+        and isinstance(e.get("sliceName", ""), str)
+    )
+
+
 def _diff_ids(differential: list[Element]) -> list[str]:
-    """Ids for differential elements, deriving them from path + sliceName where absent."""
+    """Ids for differential elements, deriving them from path + sliceName where absent
+    ('' for an element that is not well formed: it is placed nowhere)."""
     ids: list[str] = []
     slice_context: dict[str, str] = {}  # path → id prefix of the slice in force there
     for e in differential:
+        if not _well_formed(e):
+            ids.append("")
+            continue
         if e.get("id"):
             ids.append(e["id"])
             continue
@@ -289,10 +310,10 @@ def generate_snapshot(sd: dict[str, Any], base_sd: dict[str, Any], resolve: Type
     if root["path"] != own_type:
         builder.elements = _rename(builder.elements, root["id"], own_type, root["path"], own_type)
         builder._reindex()
-    differential = (sd.get("differential") or {}).get("element") or []
+    differential = differential_elements(sd)
     placed: list[tuple[int, str, str]] = []  # (diff index, its id, the snapshot id it went to)
     for n, (diff, diff_id) in enumerate(zip(differential, _diff_ids(differential), strict=True)):
-        pos = builder.ensure(diff_id)
+        pos = builder.ensure(diff_id) if diff_id else None
         if pos is None:
             builder.problems.append((n, _NO_MATCH.format(id=diff_id)))
             continue

@@ -28,7 +28,7 @@ from typing import Any
 from fhircare.errors import DefinitionError
 from fhircare.validation.issues import IssueSink
 from fhircare.validation.slicing import split_path
-from fhircare.validation.snapshot import TypeResolver, generate_snapshot
+from fhircare.validation.snapshot import TypeResolver, differential_elements, generate_snapshot
 from fhircare.validation.structure import ElementNode
 
 _CONTAINER_TYPES = ("BackboneElement", "Element")
@@ -56,7 +56,7 @@ def _elements(sd: dict[str, Any], part: str) -> list[dict[str, Any]]:
 def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, services: DefinitionServices) -> None:
     if sd.get("derivation") != "constraint" or not isinstance(sd.get("type"), str):
         return
-    differential = _elements(sd, "differential")
+    differential = differential_elements(sd)
     base_url = sd.get("baseDefinition")
     base = None
     if isinstance(base_url, str):
@@ -64,10 +64,10 @@ def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, se
             base = services.structure_definition(base_url)
         except DefinitionError:
             base = None  # a base that cannot be read is reported where the profile is used
-    if base is not None and differential and all(isinstance(e.get("path"), str) for e in differential):
+    if base is not None and differential:
         generated = generate_snapshot(sd, base, services.resolve_type)
         _report_unmatched(sd, differential, sorted(generated.unplaced + generated.out_of_order), loc, sink)
-        _check_slicing_kept(differential, loc, sink)
+        _check_slicing_kept(_dicts(differential), loc, sink)
     for part in ("differential", "snapshot"):
         for index, element in enumerate(_elements(sd, part)):
             where = f"{loc}.{part}.element[{index}]"
@@ -76,19 +76,20 @@ def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, se
 
 
 def _report_unmatched(
-    sd: dict[str, Any], differential: list[dict[str, Any]], unmatched: list[tuple[int, str]], loc: str, sink: IssueSink
+    sd: dict[str, Any], differential: list[Any], unmatched: list[tuple[int, str]], loc: str, sink: IssueSink
 ) -> None:
     """Each differential element the snapshot does not place (or places only because
     fhircare forgives the order) on itself, and all of them once on the profile."""
     if not unmatched:
         return
+    ids = {i: e.get("id") if isinstance(e, dict) else None for i, e in enumerate(differential)}
     for index, text in unmatched:
-        if isinstance(differential[index].get("id"), str):
+        if isinstance(ids[index], str):
             sink.error("value", f"{loc}.differential.element[{index}]", text)
     named = ", ".join(
-        f"id: {differential[i]['id']}"
-        if isinstance(differential[i].get("id"), str)
-        else f"path: {differential[i]['path']}"
+        f"id: {ids[i]}"
+        if isinstance(ids[i], str)
+        else f"path: {differential[i].get('path') if isinstance(differential[i], dict) else None}"
         for i, _ in unmatched
     )
     count = len(unmatched)

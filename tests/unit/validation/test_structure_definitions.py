@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from fhircare.settings import Settings
 from fhircare.validation.api import Validator
@@ -299,3 +301,47 @@ def test_a_profile_used_with_an_element_that_matches_nothing_warns_that_it_is_no
         "snapshot: check that the path and definitions are legal in the differential (including order)",
     ) in warnings
     assert not any(i.is_error for i in result.issues)
+
+
+_JUNK = st.one_of(
+    st.none(),
+    st.integers(),
+    st.booleans(),
+    st.sampled_from(["", ".", ":", "Patient..x", "Patient.identifier", "Patient.identifier:nhs", "$this", "resolve()"]),
+    st.sampled_from(
+        ["value.ofType(Quantity).code", "extension('x').value", "Patient.name.given:g", "Observation.code"]
+    ),
+    st.text(max_size=30),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=5), st.integers(), max_size=2),
+)
+_SLICING = st.fixed_dictionaries(
+    {},
+    optional={
+        "discriminator": st.one_of(_JUNK, st.lists(st.fixed_dictionaries({"type": _JUNK, "path": _JUNK}), max_size=2)),
+        "rules": _JUNK,
+        "ordered": _JUNK,
+    },
+)
+_ELEMENT = st.fixed_dictionaries(
+    {"path": st.one_of(st.sampled_from(["Patient.identifier", "Patient.extension", "Patient"]), _JUNK)},
+    optional={
+        "id": _JUNK,
+        "sliceName": _JUNK,
+        "slicing": st.one_of(_SLICING, _JUNK),
+        "type": st.one_of(_JUNK, st.lists(st.fixed_dictionaries({"code": _JUNK}), max_size=2)),
+        "binding": _JUNK,
+        "maxLength": _JUNK,
+        "minValueInteger": _JUNK,
+    },
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(elements=st.lists(st.one_of(_ELEMENT, _JUNK), min_size=1, max_size=5))
+def test_a_profile_of_any_shape_is_reported_on_never_crashes(core_validator: Validator, elements: list[Any]) -> None:
+    # a hand-written profile handed to `fhircare validate` may be anything: each problem is an
+    # issue, and the walk always finishes
+    sd = _profile("Patient", elements)
+    result = core_validator.validate(sd)
+    assert all(i.expression.startswith("StructureDefinition") for i in result.issues)
