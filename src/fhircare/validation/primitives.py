@@ -30,7 +30,10 @@ UUID_RE = re.compile(r"urn:uuid:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 URI_RE = re.compile(r"\S*")
 _BASE64_CHARS = re.compile(r"[A-Za-z0-9+/=\s]*")
 
-MAX_STRING_BYTES = 1024 * 1024
+#: R4: "strings SHALL NOT exceed 1MB (1024*1024 characters) in size" (string, and markdown,
+#: a string that may hold markdown; not a narrative's XHTML, nor base64 data)
+MAX_STRING_CHARACTERS = 1024 * 1024
+_LENGTH_LIMITED = frozenset({"string", "markdown"})
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 
 #: JSON shape of each primitive: "string", "boolean", "integer" or "number"
@@ -272,8 +275,8 @@ def check_primitive(type_code: str, value: object) -> str | None:
         return f"Error parsing JSON: the primitive value must be a string (found {_json_kind(value)})"
     if not value:
         return "@value cannot be empty"  # of any primitive written as a JSON string
-    if len(value) > MAX_STRING_BYTES // 4 and len(value.encode()) > MAX_STRING_BYTES and type_code != "base64Binary":
-        return "value is longer than permitted maximum length of 1 MB (1048576 bytes)"
+    if len(value) > MAX_STRING_CHARACTERS and type_code in _LENGTH_LIMITED:
+        return "value is longer than permitted maximum length of 1 MB (1048576 characters)"
     check = _LEXICAL.get(type_code)
     return check(value) if check else None
 

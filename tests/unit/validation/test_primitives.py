@@ -67,6 +67,18 @@ def test_no_primitive_is_an_empty_string(type_code: str) -> None:
     assert check_primitive(type_code, "") is not None
 
 
+@pytest.mark.parametrize(("type_code", "limited"), [("string", True), ("markdown", True), ("xhtml", False)])
+def test_strings_are_limited_to_one_mebi_characters_but_narrative_is_not(type_code: str, limited: bool) -> None:
+    # R4: strings SHALL NOT exceed 1024*1024 characters; a narrative (xhtml) is no string:
+    # the HL7 validator accepts the R4 example ValueSet c80-doc-typecodes, whose narrative
+    # is 1.3 MB. Characters, not bytes: 'é' is one character
+    at_limit = "é" * (1024 * 1024)
+    assert check_primitive(type_code, at_limit) is None or type_code == "xhtml"
+    over = at_limit + "é"
+    problem = check_primitive(type_code, over)
+    assert (problem is not None and "1 MB" in problem) is limited
+
+
 # --- invalid values produce a message ---------------------------------------------------
 
 years = st.integers(1, 9999).map(lambda y: f"{y:04d}")
