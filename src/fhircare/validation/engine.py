@@ -58,6 +58,7 @@ from fhircare.validation.structure import (
 )
 from fhircare.validation.structure_definitions import DefinitionServices, check_structure_definition
 from fhircare.validation.terminology import Terminology
+from fhircare.validation.value_sets import check_value_set
 from fhircare.validation.walk import Frame, Walk
 from fhircare.validation.xhtml import unresolved_links
 
@@ -281,6 +282,8 @@ class Validator:
             check_structure_definition(resource, loc, sink, self.definitions)
         elif rt == "ConceptMap":
             check_concept_map(resource, loc, sink, self.terminology)
+        elif rt == "ValueSet":
+            check_value_set(resource, loc, sink)
         if entry:
             self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
         if memo_key is not None:

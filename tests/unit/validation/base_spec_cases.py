@@ -99,6 +99,21 @@ def _questionnaire_with_options(answer_value_set: str) -> Resource:
     }
 
 
+def _value_set(system: str, version: str | None = None) -> Resource:
+    include: dict[str, Any] = {"system": system, "concept": [{"code": "male"}]}
+    if version is not None:
+        include["version"] = version
+    return {
+        "resourceType": "ValueSet",
+        "id": "v1",
+        "text": NARRATIVE,
+        "url": "https://fhir.fhircare.test/ValueSet/v1",
+        "name": "V1",
+        "status": "draft",
+        "compose": {"include": [include]},
+    }
+
+
 def _patient(**extra: Any) -> Resource:
     return {"resourceType": "Patient", "id": "p1", "text": NARRATIVE, **extra}
 
@@ -530,6 +545,21 @@ CASES: list[Case] = [
                 "The URL value '#missing' is invalid because there is no matching target"
             )
         },
+    ),
+    # a value set names a code system by URL, its version apart: 'url|version' names none
+    Case(
+        "value-set-including-a-code-system-and-its-version",
+        _value_set("http://hl7.org/fhir/administrative-gender", "4.0.1"),
+    ),
+    Case(
+        "value-set-including-a-versioned-canonical",
+        _value_set("http://hl7.org/fhir/administrative-gender|4.0.1"),
+        {"ValueSet.compose.include[0]": "must not use the canonical version syntax - the version '4.0.1'"},
+    ),
+    Case(
+        "value-set-including-a-versioned-canonical-and-the-version",
+        _value_set("http://hl7.org/fhir/administrative-gender|4.0.1", "4.0.1"),
+        {"ValueSet.compose.include[0]": "is already in the version property"},
     ),
     # ext-1: a value that carries only extensions ('_valueString') is a value
     Case(

@@ -1,0 +1,59 @@
+"""Rules of a ValueSet's own definition that no invariant states (the HL7 validator's).
+
+``compose.include.system`` names a code system by its URL; its version goes in
+``include.version``. Written as a versioned canonical (``url|4.0.1``), the value set's
+codes are codes of a system no Coding names (a Coding says ``url``), so a resource bound to
+it is refused whatever code it carries: an error on the include, with the HL7 validator's
+texts, tells the value set's author why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fhircare.validation.issues import IssueSink
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink) -> None:
+    compose = value_set.get("compose")
+    if not isinstance(compose, dict):
+        return
+    for part in ("include", "exclude"):
+        for n, include in enumerate(_dicts(compose.get(part))):
+            system, version = include.get("system"), include.get("version")
+            if not isinstance(system, str) or "|" not in system:
+                continue
+            where = f"{loc}.compose.{part}[{n}]"
+            url, _, in_url = system.partition("|")
+            if not in_url:
+                sink.warning(
+                    "business-rule",
+                    where,
+                    f"Value set System reference '{url}' ends with a '|' which is suspicious. Note that the reference "
+                    "must not use the canonical version syntax; the version goes in the .version property",
+                )
+            elif not isinstance(version, str):
+                sink.error(
+                    "business-rule",
+                    where,
+                    f"Value set System references must not use the canonical version syntax - the version "
+                    f"'{in_url}' should be in the version property",
+                )
+            elif version != in_url:
+                sink.error(
+                    "business-rule",
+                    where,
+                    f"Value set System references must not use the canonical version syntax - the version "
+                    f"'{in_url}' should be in the version property, but that already contains '{version}'",
+                )
+            else:
+                sink.error(
+                    "business-rule",
+                    where,
+                    f"Value set System references must not use the canonical version syntax - the version "
+                    f"'{in_url}' is already in the version property",
+                )
