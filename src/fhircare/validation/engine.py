@@ -19,6 +19,7 @@ from typing import Any
 from fhircare.errors import DefinitionError, UnknownProfileError
 from fhircare.validation.bindings import BindingChecker
 from fhircare.validation.bundles import check_bundle
+from fhircare.validation.code_systems import check_code_system_resource
 from fhircare.validation.concept_maps import check_concept_map
 from fhircare.validation.context import DefinitionContext
 from fhircare.validation.datatypes import check_attachment, check_code_system, check_identifier
@@ -284,6 +285,8 @@ class Validator:
             check_concept_map(resource, loc, sink, self.terminology)
         elif rt == "ValueSet":
             check_value_set(resource, loc, sink)
+        elif rt == "CodeSystem":
+            check_code_system_resource(resource, loc, sink)
         if entry:
             self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
         if memo_key is not None:

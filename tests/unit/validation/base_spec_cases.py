@@ -114,6 +114,21 @@ def _value_set(system: str, version: str | None = None) -> Resource:
     }
 
 
+def _code_system(**extra: Any) -> Resource:
+    return {
+        "resourceType": "CodeSystem",
+        "id": "c1",
+        "text": NARRATIVE,
+        "url": "https://fhir.fhircare.test/CodeSystem/c1",
+        "name": "C1",
+        "status": "draft",
+        "content": "complete",
+        "property": [{"code": "risk", "uri": "https://fhir.fhircare.test/risk", "type": "string"}],
+        "concept": [{"code": "a", "concept": [{"code": "b"}]}, {"code": "c"}],
+        **extra,
+    }
+
+
 def _patient(**extra: Any) -> Resource:
     return {"resourceType": "Patient", "id": "p1", "text": NARRATIVE, **extra}
 
@@ -560,6 +575,27 @@ CASES: list[Case] = [
         "value-set-including-a-versioned-canonical-and-the-version",
         _value_set("http://hl7.org/fhir/administrative-gender|4.0.1", "4.0.1"),
         {"ValueSet.compose.include[0]": "is already in the version property"},
+    ),
+    # a CodeSystem's properties are found by code or URI, its concepts by code: one each
+    Case("code-system-with-distinct-properties-and-codes", _code_system()),
+    Case(
+        "code-system-with-a-property-code-and-uri-twice",
+        _code_system(
+            property=[
+                {"code": "risk", "uri": "https://fhir.fhircare.test/risk", "type": "string"},
+                {"code": "risk", "type": "string"},
+                {"code": "level", "uri": "https://fhir.fhircare.test/risk", "type": "string"},
+            ]
+        ),
+        {
+            "CodeSystem.property[1]": "A property is already defined with the code 'risk'",
+            "CodeSystem.property[2]": "A property is already defined with the URI 'https://fhir.fhircare.test/risk'",
+        },
+    ),
+    Case(
+        "code-system-with-a-nested-code-defined-twice",
+        _code_system(concept=[{"code": "a", "concept": [{"code": "b"}]}, {"code": "b"}]),
+        {"CodeSystem": "csd-1", "CodeSystem.concept[1]": "The code 'b' has already been defined"},
     ),
     # ext-1: a value that carries only extensions ('_valueString') is a value
     Case(
