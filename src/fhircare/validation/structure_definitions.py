@@ -64,6 +64,8 @@ def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, se
             base = services.structure_definition(base_url)
         except DefinitionError:
             base = None  # a base that cannot be read is reported where the profile is used
+    if base is not None:
+        _check_kind_and_type(sd, base, loc, sink)
     if base is not None and differential:
         generated = generate_snapshot(sd, base, services.resolve_type)
         _report_unmatched(sd, differential, sorted(generated.unplaced + generated.out_of_order), loc, sink)
@@ -73,6 +75,32 @@ def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, se
             where = f"{loc}.{part}.element[{index}]"
             _check_discriminators(sd["type"], element, where, sink, services)
             _check_constraints_fit_types(element, where, sink, services)
+
+
+def _check_kind_and_type(sd: dict[str, Any], base: dict[str, Any], loc: str, sink: IssueSink) -> None:
+    """A constraint is of its base's kind and type: a profile of Composition declared a
+    complex-type, or of another type than its base, is not a profile of the base at all."""
+    kind, base_kind, base_type = sd.get("kind"), base.get("kind"), base.get("type")
+    if isinstance(kind, str) and isinstance(base_kind, str) and kind != base_kind and base.get("abstract") is not True:
+        sink.error(
+            "not-found",
+            loc,
+            f"The kind {kind} must be the same as the kind {base_kind} in the base structure {base.get('url')} "
+            f"(base type = {base_type})",
+        )
+    if isinstance(kind, str) and isinstance(base_kind, str) and kind != base_kind:
+        sink.error(
+            "not-found",
+            loc,
+            f"The structure definition constrains a kind of {base_kind}, but has a different kind ({kind})",
+        )
+    if isinstance(base_type, str) and sd.get("type") != base_type:
+        sink.error(
+            "not-found",
+            loc,
+            f"The type {sd.get('type')} must be the same as the type in the base structure {base.get('url')} "
+            "that is being constrained",
+        )
 
 
 def _report_unmatched(
