@@ -34,7 +34,7 @@ from fhircare.validation.packages import PackageCache, PackageRef
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO.parent / "shared" / "conformance" / "fhir-test-cases"
-LOADABLE = ("StructureDefinition", "ValueSet", "CodeSystem", "ImplementationGuide")
+LOADABLE = ("StructureDefinition", "ValueSet", "CodeSystem", "ImplementationGuide", "Questionnaire")
 _COMMENT = re.compile(r"/\*.*?\*/")
 
 #: The HL7 test harness validates with the HL7 extension pack loaded: its recorded outcomes

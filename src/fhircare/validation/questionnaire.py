@@ -168,8 +168,9 @@ class _ResponseCheck:
             self.sink.error("invalid", loc, "Only one response answer item with this linkId allowed")
         self._occurs(q_item, len(answers), loc)
         for j, answer in enumerate(answers):
-            if q_type == "group":
-                self.sink.error("structure", loc, "Items of type group should not have answers")
+            if q_type in ("group", "question"):
+                # 'question' is R4's abstract item type: no answer can have it
+                self.sink.error("structure", loc, f"Items of type {q_type} should not have answers")
             elif q_type == "display":
                 self.sink.error("structure", loc, "Items of type 'display' cannot have answers")
             else:
@@ -197,7 +198,9 @@ class _ResponseCheck:
         most, least = ext_value(q_item, MAX_OCCURS), ext_value(q_item, MIN_OCCURS)
         if isinstance(most, int) and not isinstance(most, bool) and count > most:
             self.sink.error("invalid", loc, f"The maximum number of answers is {most} but this has {count} answers")
-        if isinstance(least, int) and not isinstance(least, bool) and 0 < count < least:
+        # an item given with fewer answers than it must have (none included), as the HL7
+        # validator counts them; an item not given at all is the business of 'required'
+        if isinstance(least, int) and not isinstance(least, bool) and count < least:
             self.sink.error("invalid", loc, f"The minimum number of answers is {least} but this has {count} answers")
 
     # -- enableWhen ------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import pytest
 
 from fhircare.validation.context import DefinitionContext
 from fhircare.validation.engine import Validator
+from fhircare.validation.questionnaire_answers import MIN_OCCURS
 from tests.unit.validation.questionnaire_cases import (
     CASES,
     CODE_SYSTEM,
@@ -90,3 +91,49 @@ def test_a_versioned_questionnaire_is_used_only_in_that_version(validator: Valid
     assert any("could not be resolved" in i.text for i in result.issues)
     response["questionnaire"] = URL + "|0.1.0"
     assert validator.validate(response).errors
+
+
+def _one_item_form(item: dict[str, object]) -> tuple[dict[str, object], str]:
+    url = "https://fhir.fhircare.nhs.uk/Questionnaire/one-item"
+    return {"resourceType": "Questionnaire", "url": url, "status": "active", "item": [item]}, url
+
+
+@pytest.mark.parametrize(
+    ("item", "answers", "error"),
+    [
+        # from the HL7 validator's own test cases (string-min-occurs-qr,
+        # abstract-question-type-included-qr), with its texts and locations
+        (
+            {"linkId": "q1", "type": "string", "extension": [{"url": MIN_OCCURS, "valueInteger": 2}]},
+            [],
+            "The minimum number of answers is 2 but this has 0 answers",
+        ),
+        (
+            {"linkId": "q1", "type": "string", "extension": [{"url": MIN_OCCURS, "valueInteger": 2}]},
+            [{"valueString": "a"}],
+            "The minimum number of answers is 2 but this has 1 answers",
+        ),
+        (
+            {"linkId": "q1", "type": "question"},
+            [{"valueString": "a"}],
+            "Items of type question should not have answers",
+        ),
+    ],
+)
+def test_answers_an_item_cannot_have(
+    core_validator: Validator, item: dict[str, object], answers: list[object], error: str
+) -> None:
+    questionnaire, url = _one_item_form(item)
+    context = core_validator.context.overlay()
+    context.add_resource(questionnaire)
+    response_item: dict[str, object] = {"linkId": "q1"}
+    if answers:
+        response_item["answer"] = answers
+    response = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": url,
+        "status": "completed",
+        "item": [response_item],
+    }
+    errors = Validator(context).validate(response).errors
+    assert [(i.expression, i.text) for i in errors] == [("QuestionnaireResponse.item[0]", error)]
