@@ -274,7 +274,7 @@ class Validator:
                 if profile_model.root.invariants:
                     run_invariants(self, resource, profile_model.root, rt, loc, profile_walk)
         if rt == "Bundle":
-            check_bundle(resource, loc, sink)
+            check_bundle(resource, loc, sink, self._is_resource_type)
         elif rt == "QuestionnaireResponse":
             check_questionnaire_response(resource, loc, sink, self.questionnaires)
         elif rt == "Questionnaire":

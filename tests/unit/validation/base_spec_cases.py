@@ -129,6 +129,23 @@ def _code_system(**extra: Any) -> Resource:
     }
 
 
+def _search_results(*results: tuple[str, Resource]) -> Resource:
+    return {
+        "resourceType": "Bundle",
+        "id": "s1",
+        "type": "searchset",
+        "link": [{"relation": "self", "url": "https://fhir.fhircare.test/Patient?name=test"}],
+        "entry": [
+            {
+                "fullUrl": f"https://fhir.fhircare.test/{r['resourceType']}/{r.get('id', 'x')}",
+                "resource": r,
+                "search": {"mode": mode},
+            }
+            for mode, r in results
+        ],
+    }
+
+
 def _patient(**extra: Any) -> Resource:
     return {"resourceType": "Patient", "id": "p1", "text": NARRATIVE, **extra}
 
@@ -596,6 +613,24 @@ CASES: list[Case] = [
         "code-system-with-a-nested-code-defined-twice",
         _code_system(concept=[{"code": "a", "concept": [{"code": "b"}]}, {"code": "b"}]),
         {"CodeSystem": "csd-1", "CodeSystem.concept[1]": "The code 'b' has already been defined"},
+    ),
+    # search results: a match has an id and a type the search asked for; an outcome is an
+    # OperationOutcome (what the partner API answers with)
+    Case("search-results-as-the-partner-api-gives-them", _search_results(("match", {**_patient(), "id": "p1"}))),
+    Case(
+        "search-result-without-an-id",
+        _search_results(("match", {k: v for k, v in _patient().items() if k != "id"})),
+        {"Bundle.entry[0].resource": "Search results must have ids"},
+    ),
+    Case(
+        "search-result-of-a-type-not-searched-for",
+        _search_results(("match", _observation("Patient/p1"))),
+        {"Bundle.entry[0].resource": "This is not a matching resource type for the specified search (Observation"},
+    ),
+    Case(
+        "search-outcome-that-is-not-an-operation-outcome",
+        _search_results(("match", {**_patient(), "id": "p1"}), ("outcome", {**_patient(), "id": "p2"})),
+        {"Bundle.entry[1].resource": "This is not an OperationOutcome (Patient)"},
     ),
     # ext-1: a value that carries only extensions ('_valueString') is a value
     Case(
