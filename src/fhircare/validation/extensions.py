@@ -29,9 +29,20 @@ _CORE_PLACEMENTS: dict[str, frozenset[str]] = {
     _CORE + "structuredefinition-fhir-type": frozenset({"ElementDefinition.type"}),
     # on primitive types' value elements (ElementDefinition.type); its context says ElementDefinition
     _CORE + "regex": frozenset({"ElementDefinition.type"}),
-    # on the root element of each normative type; its context says StructureDefinition
-    _CORE + "structuredefinition-normative-version": frozenset({"ElementDefinition"}),
 }
+#: extensions whose stated context is too narrow for where they are used, allowed on any
+#: element as the HL7 validator allows them (its fixContexts): normative-version says
+#: StructureDefinition but the R4 specification puts it on every normative CodeSystem,
+#: ValueSet, OperationDefinition, ... (128 of the R4 examples); R4's capability statement
+#: expectation and prohibited extensions name a short list of places the specification
+#: itself goes beyond
+_ANY_ELEMENT = frozenset(
+    {
+        _CORE + "structuredefinition-normative-version",
+        _CORE + "capabilitystatement-expectation",
+        _CORE + "capabilitystatement-prohibited",
+    }
+)
 
 
 def _host(validator: WalkServices, node: ElementNode, w: Walk) -> tuple[str, set[str]]:
@@ -51,7 +62,7 @@ _R5_ONLY_TYPES = frozenset({"CanonicalResource", "MetadataResource", "DataType",
 
 
 def context_allows(model: StructureModel, host_path: str, host_types: set[str]) -> bool:
-    if not model.context:
+    if not model.context or model.url in _ANY_ELEMENT:
         return True
     also = _CORE_PLACEMENTS.get(model.url)
     if also is not None and (host_path in also or not also.isdisjoint(host_types)):

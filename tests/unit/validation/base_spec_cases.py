@@ -380,6 +380,15 @@ CASES: list[Case] = [
         _patient(extension=[{"url": CORE + "structuredefinition-fhir-type", "valueUrl": "string"}]),
         {"Patient": "is not allowed to be used at this point"},
     ),
+    # normative-version's context says StructureDefinition; R4 puts it on every normative
+    # CodeSystem, ValueSet, ... and the HL7 validator allows it on any element
+    Case(
+        "normative-version-on-a-code-system",
+        {
+            **_code_system(),
+            "extension": [{"url": CORE + "structuredefinition-normative-version", "valueCode": "4.0.0"}],
+        },
+    ),
     # v2-0203 defines NNxxx by pattern: NN and an ISO 3166 alpha-3 country code
     Case("identifier-type-nn-country", _identifier_type("NNGBR")),
     Case(
