@@ -19,6 +19,7 @@ from typing import Any
 from fhircare.errors import DefinitionError, UnknownProfileError
 from fhircare.validation.bindings import BindingChecker
 from fhircare.validation.bundles import check_bundle
+from fhircare.validation.canonical_resources import CANONICAL_RESOURCE_TYPES, check_canonical_url
 from fhircare.validation.code_systems import check_code_system_resource
 from fhircare.validation.concept_maps import check_concept_map
 from fhircare.validation.context import DefinitionContext
@@ -273,6 +274,8 @@ class Validator:
                 self.walk_object(resource, profile_model.root, rt, loc, profile_walk)
                 if profile_model.root.invariants:
                     run_invariants(self, resource, profile_model.root, rt, loc, profile_walk)
+        if rt in CANONICAL_RESOURCE_TYPES:
+            check_canonical_url(resource, loc, contained, sink)
         if rt == "Bundle":
             check_bundle(resource, loc, sink, self._is_resource_type)
         elif rt == "QuestionnaireResponse":
@@ -691,6 +694,16 @@ class Validator:
                 self.walk_object(ext, type_model.root, type_code, loc, host_walk)
         if value is not None and node.has_value_rules and (not w.profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
+        elif (
+            value is None
+            and type_code == "code"
+            and node.binding is not None
+            and node.binding.strength == "required"
+            and (not w.profile or node.profile_rules)
+        ):
+            # only extensions (a data-absent-reason): a required code says nothing the
+            # value set allows, as the HL7 validator reads it
+            w.sink.error("code-invalid", loc, "No code provided, and a code is required from the value set")
 
     # -- resources inside resources ----------------------------------------------------
     def _inner_resource(self, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:

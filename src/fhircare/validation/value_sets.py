@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fhircare.validation.canonical_resources import is_absolute_url
 from fhircare.validation.issues import IssueSink
 
 
@@ -25,9 +26,19 @@ def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink) -> Non
     for part in ("include", "exclude"):
         for n, include in enumerate(_dicts(compose.get(part))):
             system, version = include.get("system"), include.get("version")
+            where = f"{loc}.compose.{part}[{n}]"
+            if isinstance(system, str) and system and not is_absolute_url(system):
+                # '#cs' for a contained code system names nothing a Coding can carry
+                text = "URI values in ValueSet.compose.include.system must be absolute"
+                if system.startswith("#"):
+                    text += (
+                        ". To reference a contained code system, use the full CodeSystem URL and reference it "
+                        "using the http://hl7.org/fhir/StructureDefinition/valueset-system extension"
+                    )
+                sink.error("invalid", where, text)
+                continue
             if not isinstance(system, str) or "|" not in system:
                 continue
-            where = f"{loc}.compose.{part}[{n}]"
             url, _, in_url = system.partition("|")
             if not in_url:
                 sink.warning(

@@ -641,6 +641,29 @@ CASES: list[Case] = [
         _search_results(("match", {**_patient(), "id": "p1"}), ("outcome", {**_patient(), "id": "p2"})),
         {"Bundle.entry[1].resource": "This is not an OperationOutcome (Patient)"},
     ),
+    # a definition's own url is absolute; a value set includes a code system by its url
+    Case(
+        "value-set-with-a-relative-url",
+        {**_value_set("http://hl7.org/fhir/administrative-gender"), "url": "ValueSet/v1"},
+        {"ValueSet.url": "Canonical URLs must be absolute URLs if they are not fragment references (ValueSet/v1)"},
+    ),
+    Case(
+        "value-set-including-a-contained-code-system-by-fragment",
+        {
+            **_value_set("#c1"),
+            "contained": [{**_code_system(), "id": "c1", "url": "c1"}],
+        },
+        {
+            "ValueSet.contained[0]/*CodeSystem/c1*/.url": "Canonical URLs in contained resources must be absolute",
+            "ValueSet.compose.include[0]": "URI values in ValueSet.compose.include.system must be absolute",
+        },
+    ),
+    # a required code carrying only extensions is no code
+    Case(
+        "required-code-with-only-a-data-absent-reason",
+        _patient(_gender={"extension": [{"url": CORE + "data-absent-reason", "valueCode": "unknown"}]}),
+        {"Patient.gender": "No code provided, and a code is required from the value set"},
+    ),
     # ext-1: a value that carries only extensions ('_valueString') is a value
     Case(
         "extension-whose-value-has-only-extensions",

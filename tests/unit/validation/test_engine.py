@@ -164,9 +164,21 @@ def test_required_binding_violation(core_validator: Validator) -> None:
 def test_primitive_extension_without_value_is_allowed(core_validator: Validator) -> None:
     resource = {
         "resourceType": "Patient",
-        "_gender": {"extension": [{"url": CORE + "data-absent-reason", "valueCode": "unknown"}]},
+        "_birthDate": {"extension": [{"url": CORE + "data-absent-reason", "valueCode": "unknown"}]},
     }
     assert errors(run(core_validator, resource)) == []
+
+
+def test_a_required_code_with_extensions_only_is_no_code(core_validator: Validator) -> None:
+    # a gender 'unknown' by data-absent-reason says no code of administrative-gender, whose
+    # own 'unknown' is the code for it: the HL7 validator reports it so, and so does fhircare
+    resource = {
+        "resourceType": "Patient",
+        "_gender": {"extension": [{"url": CORE + "data-absent-reason", "valueCode": "unknown"}]},
+    }
+    assert [(i.expression, i.text) for i in errors(run(core_validator, resource))] == [
+        ("Patient.gender", "No code provided, and a code is required from the value set")
+    ]
 
 
 # --- references and contained resources ----------------------------------------------------------
