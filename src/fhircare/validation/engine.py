@@ -128,6 +128,18 @@ class Validator:
             resolve_type=context.resolve_type,
             type_root=self._type_root,
         )
+        #: the rules of one resource type that no element of it states (resource, loc, sink)
+        self._type_rules: dict[str, Callable[[dict[str, Any], str, IssueSink], None]] = {
+            "Bundle": lambda r, loc, sink: check_bundle(r, loc, sink, self._is_resource_type),
+            "QuestionnaireResponse": lambda r, loc, sink: check_questionnaire_response(
+                r, loc, sink, self.questionnaires
+            ),
+            "Questionnaire": check_questionnaire,
+            "StructureDefinition": lambda r, loc, sink: check_structure_definition(r, loc, sink, self.definitions),
+            "ConceptMap": lambda r, loc, sink: check_concept_map(r, loc, sink, self.terminology),
+            "ValueSet": check_value_set,
+            "CodeSystem": check_code_system_resource,
+        }
 
     # -- public --------------------------------------------------------------
     def validate(self, resource: Any, profiles: Sequence[str] = (), *, source: str | None = None) -> ValidationResult:
@@ -276,20 +288,9 @@ class Validator:
                     run_invariants(self, resource, profile_model.root, rt, loc, profile_walk)
         if rt in CANONICAL_RESOURCE_TYPES:
             check_canonical_url(resource, loc, contained, sink)
-        if rt == "Bundle":
-            check_bundle(resource, loc, sink, self._is_resource_type)
-        elif rt == "QuestionnaireResponse":
-            check_questionnaire_response(resource, loc, sink, self.questionnaires)
-        elif rt == "Questionnaire":
-            check_questionnaire(resource, loc, sink)
-        elif rt == "StructureDefinition":
-            check_structure_definition(resource, loc, sink, self.definitions)
-        elif rt == "ConceptMap":
-            check_concept_map(resource, loc, sink, self.terminology)
-        elif rt == "ValueSet":
-            check_value_set(resource, loc, sink)
-        elif rt == "CodeSystem":
-            check_code_system_resource(resource, loc, sink)
+        type_rules = self._type_rules.get(rt)
+        if type_rules is not None:
+            type_rules(resource, loc, sink)
         if entry:
             self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
         if memo_key is not None:

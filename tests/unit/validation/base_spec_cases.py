@@ -53,6 +53,18 @@ LETTER = base64.b64encode(b"Care plan letter").decode()
 LETTER_SHA1 = base64.b64encode(hashlib.sha1(b"Care plan letter").digest()).decode()
 
 
+def _definition(resource_type: str, rid: str, **fields: Any) -> Resource:
+    """A definitional resource with what every case needs (id, narrative, url, status)."""
+    return {
+        "resourceType": resource_type,
+        "id": rid,
+        "text": NARRATIVE,
+        "url": f"https://fhir.fhircare.test/{resource_type}/{rid}",
+        "status": "draft",
+        **fields,
+    }
+
+
 def _document_reference(stated_hash: str) -> Resource:
     return {
         "resourceType": "DocumentReference",
@@ -64,69 +76,43 @@ def _document_reference(stated_hash: str) -> Resource:
 
 
 def _concept_map(source_code: str, target_code: str) -> Resource:
-    return {
-        "resourceType": "ConceptMap",
-        "id": "m1",
-        "text": NARRATIVE,
-        "url": "https://fhir.fhircare.test/ConceptMap/m1",
-        "status": "draft",
-        "group": [
-            {
-                "source": "http://hl7.org/fhir/administrative-gender",
-                "target": "http://hl7.org/fhir/request-status",
-                "element": [{"code": source_code, "target": [{"code": target_code, "equivalence": "equivalent"}]}],
-            }
-        ],
+    mapping = {"code": source_code, "target": [{"code": target_code, "equivalence": "equivalent"}]}
+    group = {
+        "source": "http://hl7.org/fhir/administrative-gender",
+        "target": "http://hl7.org/fhir/request-status",
+        "element": [mapping],
     }
+    return _definition("ConceptMap", "m1", group=[group])
 
 
 def _questionnaire_with_options(answer_value_set: str) -> Resource:
-    return {
-        "resourceType": "Questionnaire",
-        "id": "q1",
-        "text": NARRATIVE,
-        "name": "Reasons",
+    reasons = {
+        "resourceType": "ValueSet",
+        "id": "reasons",
         "status": "draft",
-        "contained": [
-            {
-                "resourceType": "ValueSet",
-                "id": "reasons",
-                "status": "draft",
-                "compose": {"include": [{"system": "http://hl7.org/fhir/administrative-gender"}]},
-            }
-        ],
-        "item": [{"linkId": "1", "text": "Why", "type": "choice", "answerValueSet": answer_value_set}],
+        "compose": {"include": [{"system": "http://hl7.org/fhir/administrative-gender"}]},
     }
+    item = {"linkId": "1", "text": "Why", "type": "choice", "answerValueSet": answer_value_set}
+    questionnaire = _definition("Questionnaire", "q1", name="Reasons", contained=[reasons], item=[item])
+    del questionnaire["url"]
+    return questionnaire
 
 
 def _value_set(system: str, version: str | None = None) -> Resource:
     include: dict[str, Any] = {"system": system, "concept": [{"code": "male"}]}
     if version is not None:
         include["version"] = version
-    return {
-        "resourceType": "ValueSet",
-        "id": "v1",
-        "text": NARRATIVE,
-        "url": "https://fhir.fhircare.test/ValueSet/v1",
-        "name": "V1",
-        "status": "draft",
-        "compose": {"include": [include]},
-    }
+    return _definition("ValueSet", "v1", name="V1", compose={"include": [include]})
 
 
 def _code_system(**extra: Any) -> Resource:
-    return {
-        "resourceType": "CodeSystem",
-        "id": "c1",
-        "text": NARRATIVE,
-        "url": "https://fhir.fhircare.test/CodeSystem/c1",
+    fields: dict[str, Any] = {
         "name": "C1",
-        "status": "draft",
         "content": "complete",
         "property": [{"code": "risk", "uri": "https://fhir.fhircare.test/risk", "type": "string"}],
         "concept": [{"code": "a", "concept": [{"code": "b"}]}, {"code": "c"}],
-        **extra,
     }
+    return _definition("CodeSystem", "c1", **{**fields, **extra})
 
 
 def _search_results(*results: tuple[str, Resource]) -> Resource:
