@@ -29,7 +29,7 @@ def check_bundle(bundle: dict[str, Any], loc: str, sink: IssueSink, is_resource_
     if not isinstance(entries, list):
         return
     if bundle.get("type") == "searchset":
-        _check_search_results(bundle, [e for e in entries if isinstance(e, dict)], loc, sink, is_resource_type)
+        _check_search_results(bundle, entries, loc, sink, is_resource_type)
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
@@ -63,10 +63,11 @@ _NO_MODE = "SearchSet bundles should have search modes on the entries"
 def _searched_types(bundle: dict[str, Any], is_resource_type: Callable[[str], bool]) -> list[str] | None:
     """The resource types the self link searched for (``.../Patient?...`` or ``_type=``);
     None when the Bundle has no self link."""
+    links = bundle.get("link")
     self_url = next(
         (
             link.get("url")
-            for link in bundle.get("link") or ()
+            for link in (links if isinstance(links, list) else ())
             if isinstance(link, dict) and link.get("relation") == "self"
         ),
         None,
@@ -82,7 +83,7 @@ def _searched_types(bundle: dict[str, Any], is_resource_type: Callable[[str], bo
 
 def _check_search_results(
     bundle: dict[str, Any],
-    entries: list[dict[str, Any]],
+    all_entries: list[Any],
     loc: str,
     sink: IssueSink,
     is_resource_type: Callable[[str], bool],
@@ -94,12 +95,13 @@ def _check_search_results(
     if types is None:
         sink.warning("invalid", loc, "SearchSet Bundles should have a self link that specifies what the search was")
         types = []
-    modes = [e.get("search", {}).get("mode") if isinstance(e.get("search"), dict) else None for e in entries]
+    entries = [(i, e) for i, e in enumerate(all_entries) if isinstance(e, dict)]  # indexes as given
+    modes = [e.get("search", {}).get("mode") if isinstance(e.get("search"), dict) else None for _, e in entries]
     moded = any(isinstance(m, str) for m in modes)
     # with no modes, whether the results can be told apart (one type, the one searched for)
     unclear = not types
     result_types: set[Any] = set()
-    for i, (entry, mode) in enumerate(zip(entries, modes, strict=True)):
+    for (i, entry), mode in zip(entries, modes, strict=True):
         where = f"{loc}.entry[{i}]"
         resource = entry.get("resource")
         if moded and not isinstance(mode, str):
@@ -107,7 +109,8 @@ def _check_search_results(
         if not isinstance(resource, dict):
             sink.error("invalid", where, "SearchSet Bundle Entries must have resources")
             continue
-        rt, has_id = resource.get("resourceType"), isinstance(resource.get("id"), str)
+        rt = resource.get("resourceType") if isinstance(resource.get("resourceType"), str) else None
+        has_id = isinstance(resource.get("id"), str)
         if not moded:
             if rt != "OperationOutcome":
                 result_types.add(rt)

@@ -17,7 +17,7 @@ import orjson
 from fhircare.errors import DefinitionError, UnknownProfileError
 from fhircare.validation.errata import corrected
 from fhircare.validation.package_index import index_folder
-from fhircare.validation.snapshot import generate_snapshot
+from fhircare.validation.snapshot import MalformedDifferential, generate_snapshot
 from fhircare.validation.structure import (
     CORE_SD_PREFIX,
     ElementNode,
@@ -220,12 +220,16 @@ class DefinitionContext:
             if base is None:
                 raise UnknownProfileError(f"Profile {url} is based on {base_url}, which is not in any loaded package")
             generated = generate_snapshot(sd, base, self.resolve_type)
+        except MalformedDifferential as exc:
+            raise DefinitionError(f"Profile {url}: its differential holds values of the wrong shape") from exc
         finally:
             self._in_progress.discard(url)
         self._snapshot_problems[url] = generated.unplaced
         return {**sd, "snapshot": {"element": generated.elements}}
 
     def resolve_type(self, code_or_url: str) -> dict[str, Any] | None:
+        if not isinstance(code_or_url, str) or not code_or_url:
+            return None  # a malformed type code in a hand-written profile
         if "/" not in code_or_url:
             code_or_url = CORE_SD_PREFIX + code_or_url
         try:
@@ -248,7 +252,12 @@ class DefinitionContext:
         sd = self.structure_definition(canonical)
         if sd is None:
             raise UnknownProfileError(f"Unknown profile or type: {canonical}")
-        model = build_model(sd, self.is_core_type)
+        try:
+            model = build_model(sd, self.is_core_type)
+        except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+            # a hand-written profile whose elements hold values of the wrong shape: the
+            # profile cannot be used (and `fhircare validate` of it says where it is wrong)
+            raise DefinitionError(f"Profile {url}: its elements hold values of the wrong shape") from exc
         if model.derivation == "constraint" and model.type:
             core = self.type_model(model.type)
             if core is not None and core is not model:

@@ -62,15 +62,19 @@ from fhircare.validation.structure_definitions import DefinitionServices, check_
 from fhircare.validation.terminology import Terminology
 from fhircare.validation.value_sets import check_value_set
 from fhircare.validation.walk import Frame, Walk
-from fhircare.validation.xhtml import unresolved_links
+from fhircare.validation.xhtml import Anchors, unresolved_links
 
 _RESOURCE_TYPES = ("Resource", "DomainResource")
+_UNKNOWN_NAMES_REMEMBERED = 4096
 #: element types whose children are defined in place, with no definition of their own
 _NO_TYPE_ROOT = frozenset({"BackboneElement", "Element", *_RESOURCE_TYPES})
 #: a code's own lexical check passes when this does (see primitives.QUICK_CHECKS)
 _CODE_WELL_FORMED = QUICK_CHECKS["code"]
 #: datatypes with rules of their own that item() checks (one test for all the others)
-_RULED_TYPES = frozenset({"Attachment", "Identifier", "Coding", "Quantity"})
+#: R4's constraints on Quantity, whose code is a Quantity's code (a code system held in
+#: full judges it the same way)
+_QUANTITY_KINDS = frozenset({"Age", "Count", "Distance", "Duration", "MoneyQuantity", "SimpleQuantity"})
+_RULED_TYPES = frozenset({"Attachment", "Identifier", "Coding", "Quantity"} | _QUANTITY_KINDS)
 
 
 class Validator:
@@ -90,6 +94,7 @@ class Validator:
         self._resource_kinds: dict[str, bool] = {}  # type code → is it a resource type?
         self._reference_plain: bool | None = None  # see _reference_is_plain
         self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
+        self._cross_entry_lookups = 0  # see _bundle_anchors
         #: (id of a resource, profile) → conforms, for the validation under way
         self._conformance: dict[tuple[int, str], bool] = {}
         #: bundle entries already validated, by everything their validation depends on
@@ -192,7 +197,11 @@ class Validator:
         try:
             return self._type_models[code]
         except KeyError:
-            found = self._type_models[code] = self.context.type_model(code)
+            found = self.context.type_model(code)
+            if found is not None or len(self._type_models) < _UNKNOWN_NAMES_REMEMBERED:
+                # names that are no type come from the data (a self link's path, a hostile
+                # profile's type codes): remembered only up to a bound
+                self._type_models[code] = found
             return found
 
     def _type_root(self, code: str) -> ElementNode | None:
@@ -223,6 +232,7 @@ class Validator:
             sink.add("fatal", "structure", loc, "Unable to find resourceType property")
             return
         issues_before = len(sink.issues)
+        lookups_before = self._cross_entry_lookups
         memo_key = None
         bundle = outer.bundle if outer is not None and claimed and not contained else None
         entry = bundle is not None
@@ -249,6 +259,7 @@ class Validator:
             root=outer.root if (contained and outer is not None) else resource,
             bundle=outer.bundle if outer is not None else None,
             full_url=full_url if full_url is not None else (outer.full_url if contained and outer else None),
+            container=(outer.container or outer) if (contained and outer is not None) else None,
         )
         if rt == "Bundle":
             frame.bundle = BundleIndex.of(resource)
@@ -293,7 +304,7 @@ class Validator:
             type_rules(resource, loc, sink)
         if entry:
             self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
-        if memo_key is not None:
+        if memo_key is not None and self._cross_entry_lookups == lookups_before:
             self.entry_memo.put(memo_key, loc, sink.issues[issues_before:])
 
     def _remember_conformance(
@@ -404,7 +415,11 @@ class Validator:
                             if type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
                                 base = f"{loc}.{key}"
                                 for i, value in enumerate(raw):
-                                    if lexical is not None and type(value) is str and value[:1] != "#":
+                                    if (
+                                        lexical is not None
+                                        and type(value) is str
+                                        and (t != "canonical" or value[:1] != "#")
+                                    ):
                                         if quick is not None and len(value) < 4096 and quick(value):
                                             continue  # well formed: the check would say so
                                         if problem := lexical(value):
@@ -416,7 +431,7 @@ class Validator:
                             if (
                                 lexical is not None
                                 and type(raw) is not dict
-                                and (type(raw) is not str or raw[:1] != "#")
+                                and (t != "canonical" or type(raw) is not str or raw[:1] != "#")
                             ):
                                 # a primitive whose only rule is its lexical form (most of them;
                                 # a '#id' canonical is walked: its target must be there)
@@ -604,6 +619,8 @@ class Validator:
             elif type_code == "Quantity":
                 check_code_system(value, loc, w.sink)
                 self.bindings.check_quantity_code(value, loc, w.sink)
+            else:  # an Age, a Duration, ... (see _QUANTITY_KINDS)
+                self.bindings.check_quantity_code(value, loc, w.sink)
         if node.has_value_rules and (not profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
         if type_code == "Reference" and (not profile or node.narrows_targets):
@@ -667,15 +684,20 @@ class Validator:
             elif type_code == "xhtml" and "#" in value:
                 # a link into the resource that leads nowhere: a reader of the plan clicks
                 # through to nothing (or, in a document, to another entry's section)
-                for unresolved in unresolved_links(value, loc, w.frame.own_anchors, w.frame.bundle_anchors):
+                for unresolved in unresolved_links(
+                    value, loc, w.frame.own_anchors, lambda: self._bundle_anchors(w.frame)
+                ):
                     w.sink.error("invalid", loc, unresolved)
             elif type_code == "canonical" and value.startswith("#"):
-                # a contained definition (a Questionnaire's answer value set) that is not there
-                bundle = w.frame.bundle_anchors()
-                if w.frame.root_anchors().count(value[1:]) == 0 and (bundle is None or bundle.count(value[1:]) == 0):
-                    w.sink.error(
-                        "invalid", loc, f"The URL value '{value}' is invalid because there is no matching target"
-                    )
+                # a contained definition (a Questionnaire's answer value set) that is not
+                # there; found anywhere the HL7 validator looks (the root, then the Bundle)
+                target = value[1:]
+                if w.frame.root_anchors().count(target) == 0:
+                    bundle = self._bundle_anchors(w.frame)
+                    if bundle is None or bundle.count(target) == 0:
+                        w.sink.error(
+                            "invalid", loc, f"The URL value '{value}' is invalid because there is no matching target"
+                        )
             if node.max_length is not None and isinstance(value, str) and len(value) > node.max_length:
                 w.sink.error(
                     "invalid",
@@ -726,6 +748,13 @@ class Validator:
         profiles = [p for t in node.types for p in t.profiles]
         contained = node.path.endswith(".contained")
         self.resource(value, inner_loc, w.frame, w.sink, profiles, contained=contained, full_url=full_url)
+
+    def _bundle_anchors(self, frame: Frame) -> Anchors | None:
+        """The anchors of the whole Bundle, for a link its own resource does not hold. What
+        an entry finds this way depends on the other entries, so the entry's result is not
+        remembered for another Bundle (see resource())."""
+        self._cross_entry_lookups += 1
+        return frame.bundle_anchors()
 
     def _is_resource_type(self, code: str) -> bool:
         if code in _RESOURCE_TYPES:

@@ -166,7 +166,9 @@ class _ResponseCheck:
                 self.sink.error("required", loc, f"No response answer found for required item '{link}'")
         if len(answers) > 1 and q_item.get("repeats") is not True:
             self.sink.error("invalid", loc, "Only one response answer item with this linkId allowed")
-        self._occurs(q_item, len(answers), loc)
+        if q_type not in ("group", "display"):
+            # a group's minOccurs/maxOccurs count its repetitions, not answers
+            self._occurs(q_item, len(answers), loc)
         for j, answer in enumerate(answers):
             if q_type in ("group", "question"):
                 # 'question' is R4's abstract item type: no answer can have it
@@ -201,7 +203,12 @@ class _ResponseCheck:
         # an item given with fewer answers than it must have (none included), as the HL7
         # validator counts them; an item not given at all is the business of 'required'
         if isinstance(least, int) and not isinstance(least, bool) and count < least:
-            self.sink.error("invalid", loc, f"The minimum number of answers is {least} but this has {count} answers")
+            # as 'required': an error once the response is completed, a warning before
+            text = f"The minimum number of answers is {least} but this has {count} answers"
+            if self.completed:
+                self.sink.error("invalid", loc, text)
+            else:
+                self.sink.warning("invalid", loc, text)
 
     # -- enableWhen ------------------------------------------------------------------------
     def enabled(self, q_item: dict[str, Any], stack: _Stack) -> bool:

@@ -135,9 +135,9 @@ class _Builder:
                 pos = self.index.get(f"{parent_id}.{base}[x]")
                 if pos is None:
                     continue
-                for t in self.elements[pos].get("type", ()):
-                    code = t.get("code", "")
-                    if code[:1].upper() + code[1:] == type_name:
+                for t in _type_entries(self.elements[pos]):
+                    code = t.get("code")
+                    if isinstance(code, str) and code[:1].upper() + code[1:] == type_name:
                         return pos, t
         return None
 
@@ -203,16 +203,18 @@ class _Builder:
             element["type"] = [{"code": "BackboneElement"}]
             self._insert(pos + 1, kids)
             return True
-        types = element.get("type") or []
+        types = _type_entries(element)
         if len(types) != 1:
             return False
         t = types[0]
-        source = (t.get("profile") or [None])[0] or t.get("code")
-        if not source:
+        profiles = [p for p in t.get("profile", ()) if isinstance(p, str)] if isinstance(t.get("profile"), list) else []
+        code = t.get("code")
+        source = profiles[0] if profiles else code
+        if not isinstance(source, str) or not source:
             return False
         type_sd = self.resolve(source)
-        if type_sd is None and source != t.get("code"):
-            type_sd = self.resolve(t["code"])
+        if type_sd is None and source != code and isinstance(code, str):
+            type_sd = self.resolve(code)
         if type_sd is None or "snapshot" not in type_sd:
             return False
         type_elements = type_sd["snapshot"]["element"]
@@ -230,18 +232,29 @@ class _Builder:
             if key in _MERGE_SKIP:
                 continue
             if key == "constraint":
+                if not isinstance(value, list):
+                    continue  # malformed: the walk of the profile reports it
                 have = {c.get("key") for c in target.get("constraint", ())}
                 target["constraint"] = list(target.get("constraint", ())) + [
-                    c if "source" in c else {**c, "source": self.profile_url} for c in value if c.get("key") not in have
+                    c if "source" in c else {**c, "source": self.profile_url}
+                    for c in value
+                    if isinstance(c, dict) and c.get("key") not in have
                 ]
             elif key == "type" and target.get("contentReference"):
                 # typing a contentReference element as BackboneElement keeps what it
                 # refers to (its children come from there); any other type replaces it
-                if [t.get("code") for t in value] not in (["BackboneElement"], ["Element"]):
+                codes = [t.get("code") for t in value if isinstance(t, dict)] if isinstance(value, list) else []
+                if codes not in (["BackboneElement"], ["Element"]):
                     target.pop("contentReference", None)
                 target[key] = value
             else:
                 target[key] = value
+
+
+def _type_entries(element: Element) -> list[dict[str, Any]]:
+    """An element's type entries that are objects (a hand-written profile may hold anything)."""
+    types = element.get("type")
+    return [t for t in types if isinstance(t, dict)] if isinstance(types, list) else []
 
 
 def differential_elements(sd: dict[str, Any]) -> list[Any]:
@@ -299,9 +312,22 @@ def _attribute_constraints(elements: list[Element], source: str) -> None:
             e["constraint"] = [c if "source" in c else {**c, "source": source} for c in constraints]
 
 
+class MalformedDifferential(Exception):
+    """A differential the generator cannot read at all (its elements hold values of the
+    wrong shape where it must follow them: a type, a profile, a constraint)."""
+
+
 def generate_snapshot(sd: dict[str, Any], base_sd: dict[str, Any], resolve: TypeResolver) -> GeneratedSnapshot:
     """The snapshot elements for ``sd``, with the differential elements that could not be
-    placed and those listed out of order."""
+    placed and those listed out of order. Raises MalformedDifferential for a differential
+    whose values it cannot follow (the walk of the profile says which are wrong)."""
+    try:
+        return _generate(sd, base_sd, resolve)
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        raise MalformedDifferential(type(exc).__name__) from exc
+
+
+def _generate(sd: dict[str, Any], base_sd: dict[str, Any], resolve: TypeResolver) -> GeneratedSnapshot:
     base_elements = base_sd["snapshot"]["element"]
     builder = _Builder(base_elements, resolve, str(sd.get("url", "")))
     _attribute_constraints(builder.elements, str(base_sd.get("url", "")))

@@ -28,7 +28,12 @@ from typing import Any
 from fhircare.errors import DefinitionError
 from fhircare.validation.issues import IssueSink
 from fhircare.validation.slicing import split_path
-from fhircare.validation.snapshot import TypeResolver, differential_elements, generate_snapshot
+from fhircare.validation.snapshot import (
+    MalformedDifferential,
+    TypeResolver,
+    differential_elements,
+    generate_snapshot,
+)
 from fhircare.validation.structure import ElementNode
 
 _CONTAINER_TYPES = ("BackboneElement", "Element")
@@ -67,8 +72,12 @@ def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, se
     if base is not None:
         _check_kind_and_type(sd, base, loc, sink)
     if base is not None and differential:
-        generated = generate_snapshot(sd, base, services.resolve_type)
-        _report_unmatched(sd, differential, sorted(generated.unplaced + generated.out_of_order), loc, sink)
+        try:
+            generated = generate_snapshot(sd, base, services.resolve_type)
+        except MalformedDifferential:
+            sink.error("value", loc, "Error generating Snapshot: the differential holds values of the wrong shape")
+        else:
+            _report_unmatched(sd, differential, sorted(generated.unplaced + generated.out_of_order), loc, sink)
         _check_slicing_kept(_dicts(differential), loc, sink)
     for part in ("differential", "snapshot"):
         for index, element in enumerate(_elements(sd, part)):

@@ -22,6 +22,8 @@ class Frame:
     env: EvalEnv | None = None  # built on the first invariant that needs it
     #: what a narrative's '#fragment' link can point at here (built on the first such link)
     anchors: Anchors | None = None
+    #: the frame of the resource this one is contained in (None: not contained)
+    container: Frame | None = None
 
     def own_anchors(self) -> Anchors:
         if self.anchors is None:
@@ -29,9 +31,10 @@ class Frame:
         return self.anchors
 
     def root_anchors(self) -> Anchors:
-        """What a '#id' canonical can point at: the container's contained resources and
-        elements (a contained resource's '#id' points into its container)."""
-        return self.own_anchors() if self.root is self.resource else Anchors.of(self.root)
+        """What a '#id' canonical can point at, as the HL7 validator counts targets: any
+        element id and narrative anchor of the root resource (a contained resource's '#id'
+        points into its container, whose anchors are built once for all its contained)."""
+        return self.container.own_anchors() if self.container is not None else self.own_anchors()
 
     def bundle_anchors(self) -> Anchors | None:
         return self.bundle.anchors() if self.bundle is not None else None

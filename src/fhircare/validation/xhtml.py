@@ -216,9 +216,13 @@ def _check(div: str) -> str | None:
 # -- links into the resource ('#fragment') ----------------------------------------------
 
 _FRAGMENT_LINK = re.compile(r"""\b(?:href|src)\s*=\s*["']#""", re.IGNORECASE)
+_ANCHOR_ATTRIBUTE = re.compile(r"\b(?:id|name)\s*=")
 
 
-@functools.lru_cache(maxsize=1024)
+#: narratives longer than this are parsed each time rather than kept as cache keys
+_CACHED_DIV_LIMIT = 64 * 1024
+
+
 def fragment_links(div: str) -> tuple[tuple[str, str, str, str], ...]:
     """The links and images of a narrative that point inside the resource (``#id``):
     (``a`` or ``img``, the fragment, where it sits as the HL7 validator writes it, the
@@ -226,6 +230,11 @@ def fragment_links(div: str) -> tuple[tuple[str, str, str, str], ...]:
     error of its own)."""
     if not _FRAGMENT_LINK.search(div):
         return ()
+    return _fragment_links(div) if len(div) <= _CACHED_DIV_LIMIT else _fragment_links.__wrapped__(div)
+
+
+@functools.lru_cache(maxsize=256)
+def _fragment_links(div: str) -> tuple[tuple[str, str, str, str], ...]:
     try:
         root = ET.fromstring(div)
     except ET.ParseError:
@@ -249,9 +258,15 @@ def fragment_links(div: str) -> tuple[tuple[str, str, str, str], ...]:
     return tuple(found)
 
 
-@functools.lru_cache(maxsize=1024)
 def _narrative_anchors(div: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The ``id`` attributes of a narrative, and the ``name`` of its ``a`` elements."""
+    if not _ANCHOR_ATTRIBUTE.search(div):
+        return (), ()
+    return _anchors_in(div) if len(div) <= _CACHED_DIV_LIMIT else _anchors_in.__wrapped__(div)
+
+
+@functools.lru_cache(maxsize=256)
+def _anchors_in(div: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     try:
         root = ET.fromstring(div)
     except ET.ParseError:

@@ -618,3 +618,74 @@ def test_never_raises_on_arbitrary_json(core_validator: Validator, resource: dic
         assert issue.expression
         assert issue.severity in ("fatal", "error", "warning", "information")
     assert result.to_operation_outcome()["resourceType"] == "OperationOutcome"
+
+
+@pytest.mark.parametrize(
+    ("bundle", "expected"),
+    [
+        # malformed searchsets are reported, not raised, and entries keep their own index
+        ({"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": {"resourceType": ["Patient"]}}]}, None),
+        ({"resourceType": "Bundle", "type": "searchset", "link": 5}, None),
+        (
+            {
+                "resourceType": "Bundle",
+                "type": "searchset",
+                "link": [{"relation": "self", "url": "https://fhir.fhircare.test/Patient?name=a"}],
+                "entry": [
+                    None,
+                    {
+                        "fullUrl": "https://fhir.fhircare.test/Observation/1",
+                        "resource": {
+                            "resourceType": "Observation",
+                            "id": "1",
+                            "status": "final",
+                            "code": {"text": "x"},
+                        },
+                        "search": {"mode": "match"},
+                    },
+                ],
+            },
+            ("Bundle.entry[1].resource", "This is not a matching resource type for the specified search (Observation"),
+        ),
+    ],
+)
+def test_search_results_of_any_shape(
+    core_validator: Validator, bundle: dict[str, Any], expected: tuple[str, str] | None
+) -> None:
+    issues = run(core_validator, bundle)
+    assert not any(i.severity == "fatal" and "resourceType" not in i.text for i in issues)
+    if expected is not None:
+        assert any(i.expression == expected[0] and i.text.startswith(expected[1]) for i in issues)
+
+
+def _linking_bundle(other_narrative: str) -> dict[str, Any]:
+    div = '<div xmlns="http://www.w3.org/1999/xhtml"><p><a href="#sec1">the plan</a></p></div>'
+    patient = {"resourceType": "Patient", "id": "p1", "text": {"status": "generated", "div": div}}
+    other = {
+        "resourceType": "Basic",
+        "id": "b1",
+        "code": {"text": "note"},
+        "text": {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{other_narrative}</div>'},
+    }
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "entry": [
+            {"fullUrl": "https://fhir.fhircare.test/Patient/p1", "resource": patient},
+            {"fullUrl": "https://fhir.fhircare.test/Basic/b1", "resource": other},
+        ],
+    }
+
+
+def test_an_entry_whose_link_resolved_in_another_entry_is_not_remembered_for_another_bundle(
+    core_validator: Validator,
+) -> None:
+    # the same Patient entry links to '#sec1'; only the first Bundle holds it (in another
+    # entry), so the second must not be answered from what the first found
+    validator = EngineValidator(core_validator.context)
+    holding = _linking_bundle('<p id="sec1">Section 1</p>')
+    lacking = _linking_bundle("<p>No sections</p>")
+    unresolved = "Hyperlink '#sec1' at 'div/p/a' for 'the plan' does not resolve"
+    assert not any(unresolved in i.text for i in validator.validate(holding).issues)
+    assert any(unresolved in i.text for i in validator.validate(lacking).issues)
+    assert not any(unresolved in i.text for i in validator.validate(holding).issues)

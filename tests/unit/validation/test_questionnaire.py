@@ -137,3 +137,35 @@ def test_answers_an_item_cannot_have(
     }
     errors = Validator(context).validate(response).errors
     assert [(i.expression, i.text) for i in errors] == [("QuestionnaireResponse.item[0]", error)]
+
+
+def test_min_occurs_counts_a_groups_repetitions_not_answers_and_warns_while_in_progress(
+    core_validator: Validator,
+) -> None:
+    group = {
+        "linkId": "g",
+        "type": "group",
+        "repeats": True,
+        "extension": [{"url": MIN_OCCURS, "valueInteger": 2}],
+        "item": [{"linkId": "g.1", "type": "string"}],
+    }
+    questionnaire, url = _one_item_form(group)
+    context = core_validator.context.overlay()
+    context.add_resource(questionnaire)
+    validator = Validator(context)
+    repeated = [{"linkId": "g", "item": [{"linkId": "g.1", "answer": [{"valueString": v}]}]} for v in ("a", "b")]
+    response = {"resourceType": "QuestionnaireResponse", "questionnaire": url, "status": "completed", "item": repeated}
+    assert validator.validate(response).errors == []
+    questionnaire, url = _one_item_form(
+        {"linkId": "q1", "type": "string", "extension": [{"url": MIN_OCCURS, "valueInteger": 2}]}
+    )
+    context.add_resource({**questionnaire, "url": url + "-2"})
+    draft = {
+        "resourceType": "QuestionnaireResponse",
+        "questionnaire": url + "-2",
+        "status": "in-progress",
+        "item": [{"linkId": "q1"}],
+    }
+    result = validator.validate(draft)
+    assert result.errors == []
+    assert any("The minimum number of answers is 2" in i.text for i in result.issues if i.severity == "warning")

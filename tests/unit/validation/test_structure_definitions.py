@@ -334,13 +334,20 @@ _SLICING = st.fixed_dictionaries(
         "ordered": _JUNK,
     },
 )
+_TYPE = st.fixed_dictionaries(
+    {"code": st.one_of(st.sampled_from(["HumanName", "boolean", "Identifier"]), _JUNK)},
+    optional={"profile": st.one_of(_JUNK, st.lists(_JUNK, max_size=2)), "targetProfile": _JUNK},
+)
+_PATHS = ["Patient.identifier", "Patient.extension", "Patient", "Patient.name", "Patient.name.given"]
+_PATHS += ["Patient.deceased[x]", "Patient.deceasedBoolean"]
 _ELEMENT = st.fixed_dictionaries(
-    {"path": st.one_of(st.sampled_from(["Patient.identifier", "Patient.extension", "Patient"]), _JUNK)},
+    {"path": st.one_of(st.sampled_from(_PATHS), _JUNK)},
     optional={
-        "id": _JUNK,
+        "id": st.one_of(st.sampled_from(_PATHS), _JUNK),
         "sliceName": _JUNK,
         "slicing": st.one_of(_SLICING, _JUNK),
-        "type": st.one_of(_JUNK, st.lists(st.fixed_dictionaries({"code": _JUNK}), max_size=2)),
+        "type": st.one_of(_JUNK, st.lists(st.one_of(_TYPE, _JUNK), max_size=2)),
+        "constraint": st.one_of(_JUNK, st.lists(st.one_of(_JUNK, st.fixed_dictionaries({"key": _JUNK})), max_size=2)),
         "binding": _JUNK,
         "maxLength": _JUNK,
         "minValueInteger": _JUNK,
@@ -348,7 +355,7 @@ _ELEMENT = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(elements=st.lists(st.one_of(_ELEMENT, _JUNK), min_size=1, max_size=5))
 def test_a_profile_of_any_shape_is_reported_on_never_crashes(core_validator: Validator, elements: list[Any]) -> None:
     # a hand-written profile handed to `fhircare validate` may be anything: each problem is an
@@ -356,6 +363,41 @@ def test_a_profile_of_any_shape_is_reported_on_never_crashes(core_validator: Val
     sd = _profile("Patient", elements)
     result = core_validator.validate(sd)
     assert all(i.expression.startswith("StructureDefinition") for i in result.issues)
+
+
+@pytest.mark.parametrize(
+    "elements",
+    [
+        # what a fresh-eyes review found crashing the generator: values of the wrong shape
+        # where it follows types, profiles and constraints
+        [{"id": "Patient.name", "path": "Patient.name", "constraint": ["x"]}],
+        [
+            {"id": "Patient.name", "path": "Patient.name", "type": ["HumanName"]},
+            {"id": "Patient.name.given", "path": "Patient.name.given"},
+        ],
+        [
+            {"id": "Patient.name", "path": "Patient.name", "type": [{"code": "HumanName", "profile": {"a": 1}}]},
+            {"id": "Patient.name.given", "path": "Patient.name.given"},
+        ],
+        [
+            {"id": "Patient.name", "path": "Patient.name", "type": [{"code": 5}]},
+            {"id": "Patient.name.given", "path": "Patient.name.given"},
+        ],
+        [
+            {"id": "Patient.deceased[x]", "path": "Patient.deceased[x]", "type": [{"code": 5}, {"code": "boolean"}]},
+            {"id": "Patient.deceasedBoolean:x", "path": "Patient.deceasedBoolean", "sliceName": "x"},
+        ],
+    ],
+)
+def test_a_differential_of_the_wrong_shape_is_reported_not_raised(
+    core_validator: Validator, elements: list[dict[str, Any]]
+) -> None:
+    sd = _profile("Patient", elements)
+    assert [i for i in core_validator.validate(sd).issues if i.severity == "fatal"] == []
+    ctx = core_validator.context.overlay()
+    ctx.add_resource(sd)  # and used as a profile: a clear error, not a crash
+    result = EngineValidator(ctx).validate({"resourceType": "Patient"}, [sd["url"]])
+    assert all(i.expression == "Patient" for i in result.issues if i.is_error)
 
 
 def test_a_profile_of_another_kind_or_type_than_its_base_is_an_error(core_validator: Validator) -> None:
