@@ -9,11 +9,14 @@ item. The HL7 validator reports each of these when it validates the profile, and
 fhircare, with the HL7 validator's texts and locations:
 
 * the snapshot generated from the differential, and every differential element it could
-  not place (``differential.element[n]``);
+  not place, or found out of the base's order (``differential.element[n]``, and once on
+  the profile);
 * a slice that redefines the slicing declared on the element it slices (on the profile);
 * each discriminator path, against the types of the sliced element where the element
   names them (as the HL7 validator, it does not guess the types of an element that names
-  none): a path through elements, ``extension('url')``, ``ofType()`` and ``resolve()``.
+  none): a path through elements, ``extension('url')``, ``ofType()`` and ``resolve()``;
+* a constraint no type of the element can carry (a binding on a date);
+* a kind or type other than the base's.
 
 Only constraints (``derivation = constraint``) are read this way: a specialisation
 defines a type, and its base is checked as fhircare's own model of the type.
