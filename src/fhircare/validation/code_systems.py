@@ -11,15 +11,12 @@ from __future__ import annotations
 from typing import Any
 
 from fhircare.validation.issues import IssueSink
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+from fhircare.validation.structure import objects_in
 
 
 def check_code_system_resource(code_system: dict[str, Any], loc: str, sink: IssueSink) -> None:
     named: set[str] = set()  # property URIs and codes, as the HL7 validator keeps them
-    for n, prop in enumerate(_dicts(code_system.get("property"))):
+    for n, prop in enumerate(objects_in(code_system.get("property"))):
         for key, what in (("uri", "URI"), ("code", "code")):
             value = prop.get(key)
             if not isinstance(value, str):
@@ -31,7 +28,7 @@ def check_code_system_resource(code_system: dict[str, Any], loc: str, sink: Issu
             else:
                 named.add(value)
     codes: set[str] = set()
-    stack = [(f"{loc}.concept[{n}]", c) for n, c in enumerate(_dicts(code_system.get("concept")))]
+    stack = [(f"{loc}.concept[{n}]", c) for n, c in enumerate(objects_in(code_system.get("concept")))]
     stack.reverse()
     while stack:
         where, concept = stack.pop()
@@ -40,5 +37,5 @@ def check_code_system_resource(code_system: dict[str, Any], loc: str, sink: Issu
             if code in codes:
                 sink.error("business-rule", where, f"The code '{code}' has already been defined")
             codes.add(code)
-        children = [(f"{where}.concept[{n}]", c) for n, c in enumerate(_dicts(concept.get("concept")))]
+        children = [(f"{where}.concept[{n}]", c) for n, c in enumerate(objects_in(concept.get("concept")))]
         stack.extend(reversed(children))

@@ -14,11 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from fhircare.validation.issues import IssueSink
+from fhircare.validation.structure import objects_in
 from fhircare.validation.terminology import NOT_IN, Terminology
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _held(terminology: Terminology, system: Any, version: Any) -> tuple[str, str] | None:
@@ -44,16 +41,16 @@ def _scope(concept_map: dict[str, Any], side: str) -> str | None:
 
 def check_concept_map(concept_map: dict[str, Any], loc: str, sink: IssueSink, terminology: Terminology) -> None:
     scopes = {side: _scope(concept_map, side) for side in ("source", "target")}
-    for g, group in enumerate(_dicts(concept_map.get("group"))):
+    for g, group in enumerate(objects_in(concept_map.get("group"))):
         systems = {side: _held(terminology, group.get(side), group.get(f"{side}Version")) for side in scopes}
         if not any(systems.values()):
             continue
-        for e, element in enumerate(_dicts(group.get("element"))):
+        for e, element in enumerate(objects_in(group.get("element"))):
             where = f"{loc}.group[{g}].element[{e}]"
             coded = [("source", element.get("code"), f"{where}.code")]
             coded += [
                 ("target", t.get("code"), f"{where}.target[{n}].code")
-                for n, t in enumerate(_dicts(element.get("target")))
+                for n, t in enumerate(objects_in(element.get("target")))
             ]
             for side, code, at in coded:
                 held = systems[side]

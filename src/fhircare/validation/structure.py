@@ -125,17 +125,17 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
+def objects_in(value: Any) -> list[dict[str, Any]]:
     """The objects of a JSON array (a definition's malformed value gives none)."""
     return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 def _additional_bindings(binding: dict[str, Any]) -> tuple[Binding, ...]:
     out = []
-    for ext in _dicts(binding.get("extension")):
+    for ext in objects_in(binding.get("extension")):
         if ext.get("url") not in _ADDITIONAL_BINDING:
             continue
-        parts = {e.get("url"): e for e in _dicts(ext.get("extension"))}
+        parts = {e.get("url"): e for e in objects_in(ext.get("extension"))}
         purpose = parts.get("purpose", {}).get("valueCode")
         value_set = parts.get("valueSet", {}).get("valueCanonical")
         strength = _ADDITIONAL_STRENGTH.get(purpose) if isinstance(purpose, str) else None

@@ -37,7 +37,7 @@ from fhircare.validation.snapshot import (
     differential_elements,
     generate_snapshot,
 )
-from fhircare.validation.structure import ElementNode
+from fhircare.validation.structure import ElementNode, objects_in
 
 _CONTAINER_TYPES = ("BackboneElement", "Element")
 
@@ -52,13 +52,9 @@ class DefinitionServices:
     type_root: Callable[[str], ElementNode | None]
 
 
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
 def _elements(sd: dict[str, Any], part: str) -> list[dict[str, Any]]:
     holder = sd.get(part)
-    return _dicts(holder.get("element")) if isinstance(holder, dict) else []
+    return objects_in(holder.get("element")) if isinstance(holder, dict) else []
 
 
 def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, services: DefinitionServices) -> None:
@@ -81,7 +77,7 @@ def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, se
             sink.error("value", loc, "Error generating Snapshot: the differential holds values of the wrong shape")
         else:
             _report_unmatched(sd, differential, sorted(generated.unplaced + generated.out_of_order), loc, sink)
-        _check_slicing_kept(_dicts(differential), loc, sink)
+        _check_slicing_kept(objects_in(differential), loc, sink)
     for part in ("differential", "snapshot"):
         for index, element in enumerate(_elements(sd, part)):
             where = f"{loc}.{part}.element[{index}]"
@@ -192,7 +188,7 @@ _EXT_MAX_SIZE = "http://hl7.org/fhir/StructureDefinition/maxSize"
 def _constraints_asked(element: dict[str, Any]) -> list[tuple[str, str]]:
     """(what the HL7 validator calls it, the characteristic it needs) for each constraint
     the element carries that only some types can."""
-    extensions = {e.get("url") for e in _dicts(element.get("extension"))}
+    extensions = {e.get("url") for e in objects_in(element.get("extension"))}
     asked = []
     if "binding" in element:
         asked.append(("Binding", "bind"))
@@ -219,7 +215,7 @@ def _check_constraints_fit_types(
     asked = _constraints_asked(element)
     if not asked:
         return
-    codes = [t["code"] for t in _dicts(element.get("type")) if isinstance(t.get("code"), str)]
+    codes = [t["code"] for t in objects_in(element.get("type")) if isinstance(t.get("code"), str)]
     known = [c for c in codes if services.type_root(c) is not None]
     if not known:
         return  # no type named, or none fhircare holds: nothing to judge by
@@ -243,7 +239,7 @@ def _slicing_text(slicing: dict[str, Any]) -> str:
     order = "??" if not isinstance(ordered, bool) else ("ordered" if ordered else "unordered")
     rules = slicing.get("rules") if isinstance(slicing.get("rules"), str) else "??"
     discriminators = ", ".join(
-        f"{d.get('type', '??')}={d.get('path', '??')}" for d in _dicts(slicing.get("discriminator"))
+        f"{d.get('type', '??')}={d.get('path', '??')}" for d in objects_in(slicing.get("discriminator"))
     )
     return f"{order}/{rules} [{discriminators}]"
 
@@ -254,7 +250,7 @@ def _same_slicing(declared: dict[str, Any], again: dict[str, Any]) -> bool:
     for key in ("ordered", "rules"):
         if key in again and again.get(key) != declared.get(key):
             return False
-    return _dicts(declared.get("discriminator")) == _dicts(again.get("discriminator"))
+    return objects_in(declared.get("discriminator")) == objects_in(again.get("discriminator"))
 
 
 def _check_slicing_kept(differential: list[dict[str, Any]], loc: str, sink: IssueSink) -> None:
@@ -289,7 +285,7 @@ def _check_discriminators(
     starts = _sliced_element_types(profile_type, element, services)
     if not starts:
         return  # the element names no type fhircare can follow: nothing to judge by
-    for index, discriminator in enumerate(_dicts(slicing.get("discriminator"))):
+    for index, discriminator in enumerate(objects_in(slicing.get("discriminator"))):
         expression = discriminator.get("path")
         if isinstance(expression, str) and not _names_something(starts, expression, services):
             sink.error(
@@ -310,7 +306,7 @@ def _sliced_element_types(
         root = services.type_root(profile_type)
         return [root] if root is not None else []
     starts: list[ElementNode] = []
-    for entry in _dicts(element.get("type")):
+    for entry in objects_in(element.get("type")):
         code = entry.get("code")
         if not isinstance(code, str):
             continue

@@ -13,10 +13,7 @@ from typing import Any
 
 from fhircare.validation.canonical_resources import is_absolute_url
 from fhircare.validation.issues import IssueSink
-
-
-def _dicts(value: Any) -> list[dict[str, Any]]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+from fhircare.validation.structure import objects_in
 
 
 def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink) -> None:
@@ -24,7 +21,7 @@ def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink) -> Non
     if not isinstance(compose, dict):
         return
     for part in ("include", "exclude"):
-        for n, include in enumerate(_dicts(compose.get(part))):
+        for n, include in enumerate(objects_in(compose.get(part))):
             system, version = include.get("system"), include.get("version")
             where = f"{loc}.compose.{part}[{n}]"
             if isinstance(system, str) and system and not is_absolute_url(system):
