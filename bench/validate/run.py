@@ -11,7 +11,8 @@ of `fhircare validate` on NDJSON files of the sizes given (streamed: the peak sh
 with the file).
 
 Throughput figures are medians over N timed rounds after one untimed warm-up round, over
-the corpus in ``corpus/`` replicated (with distinct ids) to about ``--size`` resources.
+the corpus in ``corpus/`` replicated (with distinct ids and narratives) to about ``--size``
+resources.
 See ``bench/README.md`` for what each figure means and the targets.
 """
 
@@ -80,16 +81,32 @@ def load_corpus() -> list[Resource]:
 
 
 def replicate(corpus: list[Resource], size: int) -> list[Resource]:
-    """Copies of the corpus up to about ``size`` resources, each copy with its own ids, so a
-    validator cannot answer repeats from a cache keyed on content."""
+    """Copies of the corpus up to about ``size`` resources, each copy with its own id and its
+    own narrative (in real data every narrative differs: it names the person), so a validator
+    cannot answer repeats from a cache keyed on content."""
     copies = max(1, math.ceil(size / len(corpus)))
     out: list[Resource] = []
     for n in range(copies):
         for res in corpus:
             dup = copy.deepcopy(res)
             dup["id"] = f"{res['id']}-r{n}"
+            text = dup.get("text")
+            if isinstance(text, dict) and isinstance(text.get("div"), str) and text["div"].endswith("</div>"):
+                text["div"] = f"{text['div'][: -len('</div>')]}<p>{_COPY_MARK}{n}.</p></div>"
             out.append(dup)
     return out
+
+
+_COPY_MARK = "Copy "
+
+
+def fresh_narratives(batch: list[Resource], round_number: int) -> None:
+    """Give each narrative of ``batch`` (copies made by replicate) text no earlier round has
+    seen, so a cache keyed on the narrative cannot answer from an earlier round either."""
+    for res in batch:
+        text = res.get("text")
+        if isinstance(text, dict) and isinstance(text.get("div"), str):
+            text["div"] = text["div"].replace(f"<p>{_COPY_MARK}", f"<p>Round {round_number}, {_COPY_MARK.lower()}", 1)
 
 
 def profile_canonicals() -> dict[str, str]:
@@ -110,6 +127,7 @@ def time_rounds(label: str, batch: list[Resource], fn: Callable[[Resource], obje
     times: list[float] = []
     for r in range(rounds + 1):
         work = copy.deepcopy(batch)
+        fresh_narratives(work, r)
         gc.collect()
         t0 = time.perf_counter()
         for res in work:

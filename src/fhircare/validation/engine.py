@@ -62,7 +62,7 @@ from fhircare.validation.structure_definitions import DefinitionServices, check_
 from fhircare.validation.terminology import Terminology
 from fhircare.validation.value_sets import check_value_set
 from fhircare.validation.walk import Frame, Walk
-from fhircare.validation.xhtml import Anchors, may_link_inside, unresolved_links
+from fhircare.validation.xhtml import Anchors, fragment_links, unresolved_links
 
 _RESOURCE_TYPES = ("Resource", "DomainResource")
 _UNKNOWN_NAMES_REMEMBERED = 4096
@@ -681,7 +681,7 @@ class Validator:
                 problem = example_url_problem(value)
             if problem:
                 w.sink.error("invalid", loc, problem)
-            elif type_code == "xhtml" and may_link_inside(value):
+            elif type_code == "xhtml" and fragment_links(value):
                 # a link into the resource that leads nowhere: a reader of the plan clicks
                 # through to nothing (or, in a document, to another entry's section)
                 for unresolved in unresolved_links(

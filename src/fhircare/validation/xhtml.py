@@ -139,18 +139,72 @@ _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]")
 
 _URL_ATTRIBUTE = re.compile(r"""\b(href|src|longdesc|cite|usemap)\s*=\s*(?:"([^"]*)"|'([^']*)')""", re.IGNORECASE)
 
+#: one link or image pointing inside the resource: (``a`` or ``img``, the fragment, where it
+#: sits as the HL7 validator writes it, the link's text)
+FragmentLink = tuple[str, str, str, str]
 
-@functools.lru_cache(maxsize=4096)
+
+@dataclass(frozen=True, slots=True)
+class NarrativeFacts:
+    """What the checks of a narrative need to know of its ``div``, read in one parse: txt-1
+    and txt-2, active content, ``#fragment`` links and what such links can point at."""
+
+    problem: str | None  #: why the div is not acceptable narrative (None: it is)
+    active: str | None  #: why it carries active content (None: it does not)
+    links: tuple[FragmentLink, ...]
+    ids: tuple[str, ...]  #: the ``id`` of each of its elements
+    names: tuple[str, ...]  #: the ``name`` of each of its ``a`` elements
+
+
+#: narratives longer than this are read each time rather than kept as cache keys
+_CACHED_DIV_LIMIT = 16 * 1024
+_last_read: tuple[str, NarrativeFacts] | None = None
+
+
+def read_narrative(div: str) -> NarrativeFacts:
+    """The facts of ``div``. Every narrative is different in real data (it names the person),
+    so the cost that counts is one parse per narrative: the five checks asking of the same
+    string share it (the last one read is kept, whatever its size), and short narratives
+    repeated across resources (a trust's, a team's) are remembered."""
+    global _last_read
+    last = _last_read
+    if last is not None and last[0] is div:
+        return last[1]
+    facts = _read_remembered(div) if len(div) <= _CACHED_DIV_LIMIT else _read(div)
+    _last_read = (div, facts)
+    return facts
+
+
 def active_content(div: str) -> str | None:
     """Why ``div`` carries active content (None when it does not): a URL attribute whose
     scheme runs script or embeds content (javascript:, data:, vbscript:), entity-encoded or
     not. Reported apart from txt-1 (which the HL7 validator checks without this rule)."""
+    return read_narrative(div).active
+
+
+def check_narrative_div(div: str) -> str | None:
+    """None when ``div`` is acceptable narrative; otherwise why not."""
+    return read_narrative(div).problem
+
+
+def fragment_links(div: str) -> tuple[FragmentLink, ...]:
+    """The links and images of a narrative that point inside the resource (``#id``). Empty
+    for a narrative with none, or one that is not well-formed (an error of its own)."""
+    return read_narrative(div).links
+
+
+def _active_by_pattern(div: str) -> str | None:
+    """Active content found in the text itself, for a narrative that cannot be parsed (a
+    browser would still try to render it)."""
     for m in _URL_ATTRIBUTE.finditer(div):
         value = html.unescape(m.group(2) if m.group(2) is not None else m.group(3))
         if _active_url(value):
-            shown = value.strip()[:20]
-            return f"Active content is not allowed in narrative: {m.group(1)} uses {shown!r}"
+            return _active_message(m.group(1), value)
     return None
+
+
+def _active_message(attribute: str, value: str) -> str:
+    return f"Active content is not allowed in narrative: {attribute} uses {value.strip()[:20]!r}"
 
 
 def _active_url(value: str) -> bool:
@@ -159,97 +213,128 @@ def _active_url(value: str) -> bool:
     return _IGNORED_IN_SCHEME.sub("", value).lower().startswith(ACTIVE_SCHEMES)
 
 
-@functools.lru_cache(maxsize=4096)
-def check_narrative_div(div: str) -> str | None:
-    """None when ``div`` is acceptable narrative; otherwise why not.
-
-    The answer depends on the text alone, so it is remembered: txt-1 and txt-2 ask it of
-    the same string one after the other, and a bundle stream repeats the narrative of the
-    resources every bundle shares (the trust, its teams and staff).
-    """
-    return _check(div)
-
-
-def _check(div: str) -> str | None:
+def _read(div: str) -> NarrativeFacts:
+    """The facts of ``div``, from one parse."""
+    problem: str | None = None
     # FHIR narrative is XHTML without declarations: no DOCTYPE (and so no entity
     # definitions) and no processing instructions (<?xml-stylesheet?> would pull content in)
-    declared = _DECLARATION.search(div)
-    if declared is not None:
-        return f"The narrative must not contain a declaration or processing instruction ('{declared.group(0)}')"
-    if "&" in div:
+    if "<!" in div or "<?" in div:
+        declared = _DECLARATION.search(div)
+        if declared is not None:
+            problem = f"The narrative must not contain a declaration or processing instruction ('{declared.group(0)}')"
+    if problem is None and "&" in div:
         for m in _ENTITY.finditer(div):
             if m.group(1) not in _XML_ENTITIES:
-                return (
+                problem = (
                     f"The narrative uses the entity '&{m.group(1)};', which FHIR's XHTML does not define"
                     " (only &lt; &gt; &amp; &quot; &apos; and numeric references such as &#160;)"
                 )
+                break
     # ElementTree's C parser builds the tree faster than expat calls back into Python
     try:
         root = ET.fromstring(div)
     except ET.ParseError as exc:
-        return f"The narrative is not well-formed XHTML: {exc}"
-    if root.tag != _DIV:
-        return "The narrative must be a div element in the XHTML namespace"
+        return NarrativeFacts(
+            problem or f"The narrative is not well-formed XHTML: {exc}", _active_by_pattern(div), (), (), ()
+        )
+    if problem is None and root.tag != _DIV:
+        problem = "The narrative must be a div element in the XHTML namespace"
+    # the common narrative (allowed elements, attributes on few of them or none) is read
+    # with C-level iteration; anything unusual takes the element-by-element walk, which
+    # finds the first problem in document order
+    tags = {el.tag for el in root.iter()}
+    if not tags <= _ALLOWED_TAGS:
+        return _read_each_element(root, problem)
+    ids: list[str] = []
+    names: list[str] = []
+    active: str | None = None
+    has_links = False
+    if root.attrib or "=" in div[div.find(">") + 1 :]:
+        for el in root.iter():
+            attrib = el.attrib
+            if attrib:
+                local = el.tag[_NS_LENGTH:]
+                for attr, value in attrib.items():
+                    problem, active, has_links = _read_attribute(
+                        local, attr, value, problem, active, has_links, ids, names
+                    )
+    if problem is None and _IMG not in tags and all(text.isspace() for text in root.itertext()):
+        problem = NO_CONTENT
+    return NarrativeFacts(problem, active, _fragment_links(root) if has_links else (), tuple(ids), tuple(names))
+
+
+def _read_attribute(
+    local: str,
+    attr: str,
+    value: str,
+    problem: str | None,
+    active: str | None,
+    has_links: bool,
+    ids: list[str],
+    names: list[str],
+) -> tuple[str | None, str | None, bool]:
+    """One attribute of a narrative element: is it allowed, does it run or embed content,
+    is it an anchor or a link inside the resource. Returns the (problem, active, has_links)
+    found so far."""
+    if problem is None and attr != _XML_LANG and (attr[0] == "{" or attr not in ALLOWED_ATTRIBUTES):
+        problem = f"Illegal attribute name in the XHTML ('{attr}' on '{local}')"
+    if attr == "id":
+        ids.append(value)
+    elif attr == "name" and local == "a":
+        names.append(value)
+    # any spelling a browser would follow: HREF, xlink:href
+    plain = attr if attr in URL_ATTRIBUTES else attr.rpartition("}")[2].lower()
+    if plain in URL_ATTRIBUTES:
+        if active is None and _active_url(value):
+            active = _active_message(plain, value)
+        if value[:1] == "#" and (
+            (local == "a" and plain == "href" and value != "#") or (local == "img" and plain == "src")
+        ):
+            has_links = True
+    return problem, active, has_links
+
+
+def _read_each_element(root: ET.Element, problem: str | None) -> NarrativeFacts:
+    """The facts of a narrative holding an element outside FHIR's XHTML (or no namespace)."""
+    active: str | None = None
+    ids: list[str] = []
+    names: list[str] = []
     has_content = False
+    has_links = False
     for el in root.iter():
         tag = el.tag
-        if not isinstance(tag, str) or not tag.startswith(_NS_PREFIX):
-            return f"Illegal element name in the XHTML ('{tag}')"
-        local = tag[len(_NS_PREFIX) :]
-        if local not in ALLOWED_ELEMENTS:
-            return f"Illegal element name in the XHTML ('{local}')"
-        if el.attrib:
-            for attr in el.attrib:
-                if attr != _XML_LANG and (attr[0] == "{" or attr not in ALLOWED_ATTRIBUTES):
-                    return f"Illegal attribute name in the XHTML ('{attr}' on '{local}')"
+        if isinstance(tag, str) and tag.startswith(_NS_PREFIX):
+            local = tag[_NS_LENGTH:]
+            if problem is None and local not in ALLOWED_ELEMENTS:
+                problem = f"Illegal element name in the XHTML ('{local}')"
+        else:
+            local = ""
+            if problem is None:
+                problem = f"Illegal element name in the XHTML ('{tag}')"
+        for attr, value in el.attrib.items():
+            problem, active, has_links = _read_attribute(local, attr, value, problem, active, has_links, ids, names)
         if not has_content and (
             (el.text and not el.text.isspace())
             or (el is not root and el.tail and not el.tail.isspace())
             or local == "img"
         ):
             has_content = True
-    if not has_content:
-        return NO_CONTENT
-    return None
+    if problem is None and not has_content:
+        problem = NO_CONTENT
+    return NarrativeFacts(problem, active, _fragment_links(root) if has_links else (), tuple(ids), tuple(names))
 
 
-# -- links into the resource ('#fragment') ----------------------------------------------
+_read_remembered = functools.lru_cache(maxsize=1024)(_read)
+_NS_LENGTH = len(_NS_PREFIX)
+_ALLOWED_TAGS = frozenset(_NS_PREFIX + name for name in ALLOWED_ELEMENTS)
+_IMG = _NS_PREFIX + "img"
 
 
-def may_link_inside(div: str) -> bool:
-    """Might the narrative hold a '#fragment' link or image? (an attribute value starting
-    with '#': a quote then '#'; two substring scans, where a pattern over the whole
-    narrative cost tens of microseconds per resource)"""
-    return '"#' in div or "'#" in div
-
-
-_ANCHOR_ATTRIBUTE = re.compile(r"\b(?:id|name)\s*=")
-
-
-#: narratives longer than this are parsed each time rather than kept as cache keys
-_CACHED_DIV_LIMIT = 64 * 1024
-
-
-def fragment_links(div: str) -> tuple[tuple[str, str, str, str], ...]:
-    """The links and images of a narrative that point inside the resource (``#id``):
-    (``a`` or ``img``, the fragment, where it sits as the HL7 validator writes it, the
-    link's text). Empty for a narrative with none, or one that is not well-formed (an
-    error of its own)."""
-    if not may_link_inside(div):
-        return ()
-    return _fragment_links(div) if len(div) <= _CACHED_DIV_LIMIT else _fragment_links.__wrapped__(div)
-
-
-@functools.lru_cache(maxsize=256)
-def _fragment_links(div: str) -> tuple[tuple[str, str, str, str], ...]:
-    try:
-        root = ET.fromstring(div)
-    except ET.ParseError:
-        return ()
-    found: list[tuple[str, str, str, str]] = []
+def _fragment_links(root: ET.Element) -> tuple[FragmentLink, ...]:
+    found: list[FragmentLink] = []
 
     def visit(el: ET.Element, xpath: str) -> None:
-        local = el.tag[len(_NS_PREFIX) :] if isinstance(el.tag, str) and el.tag.startswith(_NS_PREFIX) else ""
+        local = el.tag[_NS_LENGTH:] if isinstance(el.tag, str) and el.tag.startswith(_NS_PREFIX) else ""
         href = el.get("href") if local == "a" else None
         if href is not None and href.startswith("#") and href != "#":
             text = " ".join("".join(el.itertext()).split())
@@ -258,29 +343,11 @@ def _fragment_links(div: str) -> tuple[tuple[str, str, str, str], ...]:
         if src is not None and src.startswith("#"):
             found.append(("img", src[1:], "img", ""))
         for child in el:
-            name = child.tag[len(_NS_PREFIX) :] if isinstance(child.tag, str) else ""
+            name = child.tag[_NS_LENGTH:] if isinstance(child.tag, str) else ""
             visit(child, f"{xpath}/{name}")
 
     visit(root, "div")
     return tuple(found)
-
-
-def _narrative_anchors(div: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The ``id`` attributes of a narrative, and the ``name`` of its ``a`` elements."""
-    if not _ANCHOR_ATTRIBUTE.search(div):
-        return (), ()
-    return _anchors_in(div) if len(div) <= _CACHED_DIV_LIMIT else _anchors_in.__wrapped__(div)
-
-
-@functools.lru_cache(maxsize=256)
-def _anchors_in(div: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    try:
-        root = ET.fromstring(div)
-    except ET.ParseError:
-        return (), ()
-    ids = tuple(el.get("id", "") for el in root.iter() if el.get("id") is not None)
-    names = tuple(el.get("name", "") for el in root.iter(_NS_PREFIX + "a") if el.get("name") is not None)
-    return ids, names
 
 
 @dataclass(slots=True)
@@ -302,9 +369,9 @@ class Anchors:
                     if key == "id" and isinstance(item, str):
                         anchors.ids[item] += 1
                     elif key == "div" and isinstance(item, str):
-                        ids, names = _narrative_anchors(item)
-                        anchors.ids.update(ids)
-                        anchors.names.update(names)
+                        facts = read_narrative(item)
+                        anchors.ids.update(facts.ids)
+                        anchors.names.update(facts.names)
                     elif isinstance(item, dict | list):
                         stack.append(item)
             elif isinstance(value, list):
