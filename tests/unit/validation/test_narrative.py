@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 import xml.etree.ElementTree as ET
 from typing import Any
 
@@ -101,13 +102,17 @@ def test_each_narrative_is_parsed_once_for_all_its_checks(monkeypatch: pytest.Mo
     assert len(parses) == 3
 
 
-def test_a_long_narrative_is_not_kept_once_it_has_been_read() -> None:
-    before = xhtml._read_remembered.cache_info().currsize
-    long = div("<p>" + "x" * (xhtml._CACHED_DIV_LIMIT + 1) + "</p>")
-    assert read_narrative(long).problem is None
-    read_narrative(div("<p>another</p>"))
-    assert xhtml._read_remembered.cache_info().currsize <= before + 1  # only the short one
-    assert xhtml._last_read is not None and xhtml._last_read[0] is not long
+def test_distinct_narratives_read_one_after_another_are_not_kept() -> None:
+    # a stream of large distinct narratives must not pile up in memory (each is 200 KB)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(50):
+            assert read_narrative(div(f"<p>{n} " + "x" * 100_000 + "</p>")).problem is None
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 1_000_000  # the last one, not fifty
 
 
 # --- the reading agrees with the tree, element by element -------------------------------
