@@ -66,6 +66,25 @@ from fhircare.validation.xhtml import Anchors, fragment_links, unresolved_links
 
 _RESOURCE_TYPES = ("Resource", "DomainResource")
 _UNKNOWN_NAMES_REMEMBERED = 4096
+_CLEAN_CODINGS_REMEMBERED = 65536
+_PLAIN_CODING_KEYS = frozenset({"system", "version", "code", "display", "userSelected"})
+
+
+def plain_coding_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
+    """What a Coding's validation depends on, when it holds only its five plain values (no
+    id, no extension: nothing that depends on where it stands); None otherwise."""
+    if not value.keys() <= _PLAIN_CODING_KEYS:
+        return None
+    key = (value.get("system"), value.get("version"), value.get("code"), value.get("display"))
+    for part in key:
+        if part is not None and (type(part) is not str or len(part) > 1024):
+            return None
+    selected = value.get("userSelected")
+    if selected is not None and type(selected) is not bool:
+        return None
+    return (*key, selected)
+
+
 #: element types whose children are defined in place, with no definition of their own
 _NO_TYPE_ROOT = frozenset({"BackboneElement", "Element", *_RESOURCE_TYPES})
 #: a code's own lexical check passes when this does (see primitives.QUICK_CHECKS)
@@ -95,6 +114,9 @@ class Validator:
         self._reference_plain: bool | None = None  # see _reference_is_plain
         self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
         self._cross_entry_lookups = 0  # see _bundle_anchors
+        #: (element, profile walk?, plain Coding's values) found with nothing to report
+        self._clean_codings: set[tuple[ElementNode, bool, tuple[Any, ...]]] = set()
+        self._coding_memo_open = True  # False while a Coding is walked to be remembered
         #: (id of a resource, profile) → conforms, for the validation under way
         self._conformance: dict[tuple[int, str], bool] = {}
         #: bundle entries already validated, by everything their validation depends on
@@ -557,6 +579,23 @@ class Validator:
 
     # -- one value -----------------------------------------------------------------
     def item(self, value: Any, ext: Any, node: ElementNode, type_code: str | None, loc: str, w: Walk) -> None:
+        if type_code == "Coding" and self._coding_memo_open and ext is None and type(value) is dict:
+            key = plain_coding_key(value)
+            if key is not None:
+                # the same codes come again and again (every plan's categories, every DIALOG
+                # item): a plain Coding found clean against this element once is clean again
+                memo = (node, w.profile, key)
+                if memo in self._clean_codings:
+                    return
+                raised = w.sink.raised
+                self._coding_memo_open = False
+                try:
+                    self.item(value, ext, node, type_code, loc, w)
+                finally:
+                    self._coding_memo_open = True
+                if w.sink.raised == raised and len(self._clean_codings) < _CLEAN_CODINGS_REMEMBERED:
+                    self._clean_codings.add(memo)
+                return
         if type_code is None:
             type_code = self._type_of(value, node, loc, w)
             if type_code is None:

@@ -94,11 +94,13 @@ class IssueSink:
     validator reports it once.
     """
 
-    __slots__ = ("_seen", "issues")
+    __slots__ = ("_seen", "issues", "raised")
 
     def __init__(self) -> None:
         self.issues: list[Issue] = []
         self._seen: set[tuple[str, str, str]] = set()
+        #: issues raised, duplicates included (a check that raised none found nothing)
+        self.raised = 0
 
     def add(
         self,
@@ -108,6 +110,7 @@ class IssueSink:
         text: str,
         rule: str | None = None,
     ) -> None:
+        self.raised += 1
         key = (severity, expression, text)
         if key in self._seen:
             return

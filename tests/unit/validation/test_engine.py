@@ -689,3 +689,48 @@ def test_an_entry_whose_link_resolved_in_another_entry_is_not_remembered_for_ano
     assert not any(unresolved in i.text for i in validator.validate(holding).issues)
     assert any(unresolved in i.text for i in validator.validate(lacking).issues)
     assert not any(unresolved in i.text for i in validator.validate(holding).issues)
+
+
+# --- remembered clean Codings -----------------------------------------------------------------
+
+CATEGORY = {"system": "http://snomed.info/sct", "code": "736271009", "display": "Mental health crisis plan"}
+BAD_MARITAL = {"system": MARITAL, "code": "ZZ", "display": "Nonsense"}
+
+
+def test_a_coding_found_clean_is_not_walked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    validator = Validator.create()
+    calls: list[dict[str, Any]] = []
+    real = validator.bindings.check_coding
+
+    def counting(value: dict[str, Any], *args: Any) -> None:
+        calls.append(value)
+        real(value, *args)
+
+    monkeypatch.setattr(validator.bindings, "check_coding", counting)
+    for n in range(3):
+        assert not errors(run(validator, careplan(id=f"c{n}", category=[{"coding": [dict(CATEGORY)]}])))
+    assert len(calls) == 1
+
+
+def test_a_coding_with_a_problem_is_reported_every_time_it_comes() -> None:
+    validator = Validator.create()
+    for n in range(3):
+        issues = run(validator, {"resourceType": "Patient", "id": f"p{n}", "maritalStatus": {"coding": [BAD_MARITAL]}})
+        assert any("Patient.maritalStatus.coding[0]" in i.expression for i in errors(issues)), issues
+
+
+def test_a_coding_clean_in_one_element_is_still_checked_in_another() -> None:
+    # the same values where the element's rules differ (meta.security is bound to the
+    # security labels): remembered per element, so the second is still checked
+    validator = Validator.create()
+    assert not run(validator, careplan(category=[{"coding": [dict(CATEGORY)]}]))
+    issues = run(validator, careplan(meta={"security": [dict(CATEGORY)]}))
+    assert [i.expression for i in issues] == ["CarePlan.meta.security[0]"], issues
+
+
+def test_a_coding_carrying_an_id_or_extension_is_always_walked() -> None:
+    validator = Validator.create()
+    with_extension = {**CATEGORY, "extension": [{"url": "http://example.org/x"}]}
+    for n in range(2):
+        issues = run(validator, careplan(id=f"c{n}", category=[{"coding": [dict(with_extension)]}]))
+        assert any("extension" in i.expression for i in errors(issues)), issues
