@@ -324,6 +324,9 @@ class Validator:
         type_rules = self._type_rules.get(rt)
         if type_rules is not None:
             type_rules(resource, loc, sink)
+        # the frame's FHIRPath environment holds closures over the frame: without this the
+        # pair is a reference cycle, left for the garbage collector (a few % of the time)
+        frame.env = None
         if entry:
             self._remember_conformance(resource, wanted, profiles, sink.issues[issues_before:])
         if memo_key is not None and self._cross_entry_lookups == lookups_before:
