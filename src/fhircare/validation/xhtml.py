@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
+from xml.parsers import expat
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 _NS_PREFIX = "{" + XHTML_NS + "}"
@@ -227,38 +228,85 @@ def _read(div: str) -> NarrativeFacts:
                     " (only &lt; &gt; &amp; &quot; &apos; and numeric references such as &#160;)"
                 )
                 break
-    # ElementTree's C parser builds the tree faster than expat calls back into Python
+    # expat calling back once per element (and until the first text) costs less than
+    # ElementTree building the whole tree; the tree is built only to place '#' links
+    starts: list[str] = []  # element names in document order ('namespace}local')
+    attributed: list[tuple[int, dict[str, str]]] = []  # (index in starts, its attributes)
+    content = False
+    parser = expat.ParserCreate(namespace_separator="}")
+
+    def start(name: str, attributes: dict[str, str]) -> None:
+        if attributes:
+            attributed.append((len(starts), attributes))
+        starts.append(name)
+
+    def text(data: str) -> None:
+        nonlocal content
+        if not data.isspace():
+            content = True
+            parser.CharacterDataHandler = None  # one is enough
+
+    parser.StartElementHandler = start
+    parser.CharacterDataHandler = text
     try:
-        root = ET.fromstring(div)
-    except ET.ParseError as exc:
+        parser.Parse(div, True)
+    except expat.ExpatError as exc:
         return NarrativeFacts(
-            problem or f"The narrative is not well-formed XHTML: {exc}", _active_by_pattern(div), (), (), ()
+            problem or f"The narrative is not well-formed XHTML: {_parse_error(div, exc)}",
+            _active_by_pattern(div),
+            (),
+            (),
+            (),
         )
-    if problem is None and root.tag != _DIV:
+    if problem is None and starts[0] != _XHTML_DIV:
         problem = "The narrative must be a div element in the XHTML namespace"
-    # the common narrative (allowed elements, attributes on few of them or none) is read
-    # with C-level iteration; anything unusual takes the element-by-element walk, which
-    # finds the first problem in document order
-    tags = {el.tag for el in root.iter()}
-    if not tags <= _ALLOWED_TAGS:
-        return _read_each_element(root, problem)
     ids: list[str] = []
     names: list[str] = []
     active: str | None = None
     has_links = False
-    # no '=' after the root's start tag: no element below it has an attribute (most don't)
-    if root.attrib or "=" in div[div.find(">") + 1 :]:
-        for el in root.iter():
-            attrib = el.attrib
-            if attrib:
-                local = el.tag[_NS_LENGTH:]
-                for attr, value in attrib.items():
-                    problem, active, has_links = _read_attribute(
-                        local, attr, value, problem, active, has_links, ids, names
-                    )
-    if problem is None and _IMG not in tags and all(text.isspace() for text in root.itertext()):
+    elements = set(starts)
+    if not elements <= _XHTML_ELEMENTS:
+        attributes_of = dict(attributed)
+        for index, name in enumerate(starts):  # the first problem, in document order
+            local = name[_XHTML_PREFIX_LENGTH:] if name.startswith(_XHTML_PREFIX) else ""
+            if problem is None and local not in ALLOWED_ELEMENTS:
+                problem = f"Illegal element name in the XHTML ('{local or _tree_name(name)}')"
+            for attr, value in attributes_of.get(index, {}).items():
+                problem, active, has_links = _read_attribute(
+                    local, _tree_name(attr), value, problem, active, has_links, ids, names
+                )
+    else:
+        for index, attributes in attributed:
+            local = starts[index][_XHTML_PREFIX_LENGTH:]
+            for attr, value in attributes.items():
+                problem, active, has_links = _read_attribute(
+                    local, _tree_name(attr), value, problem, active, has_links, ids, names
+                )
+    if problem is None and not content and _XHTML_IMG not in elements:
         problem = NO_CONTENT
-    return NarrativeFacts(problem, active, _fragment_links(root) if has_links else (), tuple(ids), tuple(names))
+    links = _fragment_links(ET.fromstring(div)) if has_links else ()
+    return NarrativeFacts(problem, active, links, tuple(ids), tuple(names))
+
+
+_XHTML_PREFIX = XHTML_NS + "}"  # expat's names: 'namespace}local'
+_XHTML_PREFIX_LENGTH = len(_XHTML_PREFIX)
+_XHTML_DIV = _XHTML_PREFIX + "div"
+_XHTML_IMG = _XHTML_PREFIX + "img"
+_XHTML_ELEMENTS = frozenset(_XHTML_PREFIX + name for name in ALLOWED_ELEMENTS)
+
+
+def _tree_name(name: str) -> str:
+    """An expat name as ElementTree writes it ('{namespace}local'), as messages give it."""
+    return "{" + name if "}" in name else name
+
+
+def _parse_error(div: str, error: expat.ExpatError) -> str:
+    """Why the narrative is not well formed, in ElementTree's words (the messages say it so)."""
+    try:
+        ET.fromstring(div)
+    except ET.ParseError as exc:
+        return str(exc)
+    return str(error)
 
 
 def _read_attribute(
@@ -292,39 +340,7 @@ def _read_attribute(
     return problem, active, has_links
 
 
-def _read_each_element(root: ET.Element, problem: str | None) -> NarrativeFacts:
-    """The facts of a narrative holding an element outside FHIR's XHTML (or no namespace)."""
-    active: str | None = None
-    ids: list[str] = []
-    names: list[str] = []
-    has_content = False
-    has_links = False
-    for el in root.iter():
-        tag = el.tag
-        if isinstance(tag, str) and tag.startswith(_NS_PREFIX):
-            local = tag[_NS_LENGTH:]
-            if problem is None and local not in ALLOWED_ELEMENTS:
-                problem = f"Illegal element name in the XHTML ('{local}')"
-        else:
-            local = ""
-            if problem is None:
-                problem = f"Illegal element name in the XHTML ('{tag}')"
-        for attr, value in el.attrib.items():
-            problem, active, has_links = _read_attribute(local, attr, value, problem, active, has_links, ids, names)
-        if not has_content and (
-            (el.text and not el.text.isspace())
-            or (el is not root and el.tail and not el.tail.isspace())
-            or local == "img"
-        ):
-            has_content = True
-    if problem is None and not has_content:
-        problem = NO_CONTENT
-    return NarrativeFacts(problem, active, _fragment_links(root) if has_links else (), tuple(ids), tuple(names))
-
-
 _NS_LENGTH = len(_NS_PREFIX)
-_ALLOWED_TAGS = frozenset(_NS_PREFIX + name for name in ALLOWED_ELEMENTS)
-_IMG = _NS_PREFIX + "img"
 _MARKUP_DECLARATION = re.compile(r"<[!?]")
 
 
