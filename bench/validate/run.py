@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import copy
 import gc
+import itertools
 import json
 import math
 import shutil
@@ -98,11 +99,12 @@ def replicate(corpus: list[Resource], size: int) -> list[Resource]:
 
 
 _COPY_MARK = "Copy "
+_ROUND_NUMBERS = itertools.count()  # across all figures: no round sees another's narrative
 
 
 def fresh_narratives(batch: list[Resource], round_number: int) -> None:
     """Give each narrative of ``batch`` (copies made by replicate) text no earlier round has
-    seen, so a cache keyed on the narrative cannot answer from an earlier round either."""
+    seen (of any figure), so a cache keyed on the narrative cannot answer from it either."""
     for res in batch:
         text = res.get("text")
         if isinstance(text, dict) and isinstance(text.get("div"), str):
@@ -127,7 +129,7 @@ def time_rounds(label: str, batch: list[Resource], fn: Callable[[Resource], obje
     times: list[float] = []
     for r in range(rounds + 1):
         work = copy.deepcopy(batch)
-        fresh_narratives(work, r)
+        fresh_narratives(work, next(_ROUND_NUMBERS))
         gc.collect()
         t0 = time.perf_counter()
         for res in work:
