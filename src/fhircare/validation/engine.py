@@ -67,22 +67,24 @@ from fhircare.validation.xhtml import Anchors, fragment_links, unresolved_links
 _RESOURCE_TYPES = ("Resource", "DomainResource")
 _UNKNOWN_NAMES_REMEMBERED = 4096
 _CLEAN_CODINGS_REMEMBERED = 65536
-_PLAIN_CODING_KEYS = frozenset({"system", "version", "code", "display", "userSelected"})
 
 
 def plain_coding_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
-    """What a Coding's validation depends on, when it holds only its five plain values (no
-    id, no extension: nothing that depends on where it stands); None otherwise."""
-    if not value.keys() <= _PLAIN_CODING_KEYS:
+    """What a Coding's validation depends on, when it holds only short strings and booleans
+    (no id, no extension: nothing that depends on where it stands); None otherwise. Any
+    property may be there: one R4 does not define is reported, and so never remembered."""
+    if "id" in value or "extension" in value:
         return None
-    key = (value.get("system"), value.get("version"), value.get("code"), value.get("display"))
-    for part in key:
-        if part is not None and (type(part) is not str or len(part) > 1024):
+    key = tuple(value.items())
+    if len(key) > 5:
+        return None
+    for _, part in key:
+        if type(part) is str:
+            if len(part) > 1024:
+                return None
+        elif type(part) is not bool:
             return None
-    selected = value.get("userSelected")
-    if selected is not None and type(selected) is not bool:
-        return None
-    return (*key, selected)
+    return key
 
 
 #: element types whose children are defined in place, with no definition of their own
