@@ -246,7 +246,15 @@ def _read(div: str) -> NarrativeFacts:
             content = True
             parser.CharacterDataHandler = None  # one is enough
 
-    parser.StartElementHandler = start
+    # no '=' after the root's start tag: no element below the root has an attribute (most
+    # narratives), and the element names, each with its first attributes, are all that is
+    # needed: a dict records them with no Python called back per element
+    first_seen: dict[str, dict[str, str]] | None = None
+    if div.find("=", div.find(">") + 1) < 0:
+        first_seen = {}
+        parser.StartElementHandler = first_seen.setdefault
+    else:
+        parser.StartElementHandler = start
     parser.CharacterDataHandler = text
     try:
         parser.Parse(div, True)
@@ -258,6 +266,12 @@ def _read(div: str) -> NarrativeFacts:
             (),
             (),
         )
+    if first_seen is not None:
+        # each name where it first stands, in document order (the first problem is there);
+        # the root is the first, and the only one with attributes
+        starts.extend(first_seen)
+        if starts and first_seen[starts[0]]:
+            attributed.append((0, first_seen[starts[0]]))
     if problem is None and starts[0] != _XHTML_DIV:
         problem = "The narrative must be a div element in the XHTML namespace"
     ids: list[str] = []
