@@ -126,7 +126,9 @@ def test_distinct_narratives_read_one_after_another_are_not_kept() -> None:
 element_names = st.sampled_from(["p", "b", "span", "a", "img", "table", "tr", "td", "blink", "script"])
 attribute_names = st.sampled_from(["id", "class", "href", "src", "name", "onclick", "style"])
 attribute_values = st.sampled_from(["x", "#x", "javascript:x", "#", "data:,", "a b"])
-texts = st.sampled_from(["", " ", "Hi", "&#160;", "a &amp; b", "\n", "<!-- x -->", "<![CDATA[ ]]>", "<![CDATA[y]]>"])
+texts = st.sampled_from(
+    ["", " ", "Hi", "&#160;", "a &amp; b", "\n", "<!-- x -->", "<![CDATA[ ]]>", "<![CDATA[y]]>", "1 = never"]
+)
 
 
 @st.composite
