@@ -66,7 +66,7 @@ from fhircare.validation.xhtml import Anchors, fragment_links, unresolved_links
 
 _RESOURCE_TYPES = ("Resource", "DomainResource")
 _UNKNOWN_NAMES_REMEMBERED = 4096
-_CLEAN_CODINGS_REMEMBERED = 65536
+_CLEAN_VALUES_REMEMBERED = 65536
 
 
 def plain_coding_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
@@ -85,6 +85,64 @@ def plain_coding_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
         elif type(part) is not bool:
             return None
     return key
+
+
+def plain_extension_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The same for a simple extension: a url and one value of a type whose check depends on
+    nothing around it and which comes again (a code, boolean, uri, or a plain Coding or
+    CodeableConcept: not a Reference, Attachment or '#' canonical, nor free text or dates)."""
+    if len(value) != 2:
+        return None
+    url = value.get("url")
+    if type(url) is not str or len(url) > 1024:
+        return None
+    for name, part in value.items():
+        if name == "url":
+            continue
+        if name in _PLAIN_SCALAR_VALUES:
+            if type(part) is bool or (type(part) is str and len(part) <= 1024):
+                return (url, name, part)
+            return None
+        if type(part) is not dict:
+            return None
+        if name == "valueCoding":
+            key = plain_coding_key(part)
+        elif name == "valueCodeableConcept":
+            key = plain_concept_key(part)
+        else:
+            return None
+        return None if key is None else (url, name, key)
+    return None
+
+
+def plain_concept_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
+    """A CodeableConcept of plain Codings (a few) and a short text, nothing else."""
+    if not value.keys() <= _PLAIN_CONCEPT_KEYS:
+        return None
+    text = value.get("text")
+    if text is not None and (type(text) is not str or len(text) > 1024):
+        return None
+    codings = value.get("coding")
+    if codings is None:
+        return ((), text)
+    if type(codings) is not list or not 0 < len(codings) <= 8:
+        return None
+    keys = []
+    for coding in codings:
+        key = plain_coding_key(coding) if type(coding) is dict else None
+        if key is None:
+            return None
+        keys.append(key)
+    return (tuple(keys), text)
+
+
+_PLAIN_SCALAR_VALUES = frozenset({"valueCode", "valueBoolean", "valueUri"})
+_PLAIN_CONCEPT_KEYS = frozenset({"coding", "text"})
+#: the values remembered once found clean against an element (see item())
+_REMEMBERED: dict[str, Callable[[dict[str, Any]], tuple[Any, ...] | None]] = {
+    "Coding": plain_coding_key,
+    "Extension": plain_extension_key,
+}
 
 
 #: element types whose children are defined in place, with no definition of their own
@@ -116,9 +174,9 @@ class Validator:
         self._reference_plain: bool | None = None  # see _reference_is_plain
         self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
         self._cross_entry_lookups = 0  # see _bundle_anchors
-        #: (element, profile walk?, plain Coding's values) found with nothing to report
-        self._clean_codings: set[tuple[ElementNode, bool, tuple[Any, ...]]] = set()
-        self._coding_memo_open = True  # False while a Coding is walked to be remembered
+        #: (element, profile walk?, host, a plain value) found with nothing to report
+        self._clean_values: set[tuple[ElementNode, bool, tuple[str, str] | None, tuple[Any, ...]]] = set()
+        self._memo_open = True  # False while a value is walked to be remembered
         #: (id of a resource, profile) → conforms, for the validation under way
         self._conformance: dict[tuple[int, str], bool] = {}
         #: bundle entries already validated, by everything their validation depends on
@@ -584,22 +642,23 @@ class Validator:
 
     # -- one value -----------------------------------------------------------------
     def item(self, value: Any, ext: Any, node: ElementNode, type_code: str | None, loc: str, w: Walk) -> None:
-        if type_code == "Coding" and self._coding_memo_open and ext is None and type(value) is dict:
-            key = plain_coding_key(value)
+        if type_code in _REMEMBERED and self._memo_open and ext is None and type(value) is dict:
+            key = _REMEMBERED[type_code](value)
             if key is not None:
                 # the same codes come again and again (every plan's categories, every DIALOG
-                # item): a plain Coding found clean against this element once is clean again
-                memo = (node, w.profile, key)
-                if memo in self._clean_codings:
+                # item, a patient's ethnic category): a plain value found clean against this
+                # element (on this host, for an extension's context) is clean again
+                memo = (node, w.profile, w.host, key)
+                if memo in self._clean_values:
                     return
                 raised = w.sink.raised
-                self._coding_memo_open = False
+                self._memo_open = False
                 try:
                     self.item(value, ext, node, type_code, loc, w)
                 finally:
-                    self._coding_memo_open = True
-                if w.sink.raised == raised and len(self._clean_codings) < _CLEAN_CODINGS_REMEMBERED:
-                    self._clean_codings.add(memo)
+                    self._memo_open = True
+                if w.sink.raised == raised and len(self._clean_values) < _CLEAN_VALUES_REMEMBERED:
+                    self._clean_values.add(memo)
                 return
         if type_code is None:
             type_code = self._type_of(value, node, loc, w)

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from fhircare.validation import engine, extensions
 from fhircare.validation.api import Validator
 from fhircare.validation.engine import Validator as EngineValidator
 from fhircare.validation.issues import Issue, ValidationResult
@@ -734,3 +735,29 @@ def test_a_coding_carrying_an_id_or_extension_is_always_walked() -> None:
     for n in range(2):
         issues = run(validator, careplan(id=f"c{n}", category=[{"coding": [dict(with_extension)]}]))
         assert any("extension" in i.expression for i in errors(issues)), issues
+
+
+INTERPRETER = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
+
+
+def test_a_simple_extension_found_clean_is_not_checked_again_where_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    validator = Validator.create()
+    checked: list[str] = []
+    real = extensions.check_extension
+
+    def counting(services: Any, value: dict[str, Any], node: Any, loc: str, w: Any) -> None:
+        checked.append(loc)
+        real(services, value, node, loc, w)
+
+    monkeypatch.setattr(engine, "check_extension", counting)
+    extension = {"url": INTERPRETER, "valueBoolean": True}
+    for n in range(3):
+        assert not run(validator, {"resourceType": "Patient", "id": f"p{n}", "extension": [dict(extension)]})
+    assert checked == ["Patient.extension[0]"]
+    # the same extension where its context does not allow it: checked, and refused
+    issues = errors(run(validator, careplan(extension=[dict(extension)])))
+    assert any("is not allowed to be used at this point" in i.text for i in issues), issues
+    # and where its value is wrong, every time
+    for n in range(2):
+        bad = {"url": INTERPRETER, "valueBoolean": "yes"}
+        assert errors(run(validator, {"resourceType": "Patient", "id": f"q{n}", "extension": [bad]}))
