@@ -136,12 +136,45 @@ def plain_concept_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
     return (tuple(keys), text)
 
 
+def plain_timing_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The same for a Timing (an activity's schedule: "weekly", "every 2 weeks" come again
+    and again): its own values all the way down, each number tagged with its JSON type (1
+    and 1.0 and true are equal in Python, not in FHIR), nothing with an id or extension."""
+    frozen = _frozen(value, 0)
+    return frozen if type(frozen) is tuple else None
+
+
+def _frozen(value: Any, depth: int) -> Any:
+    kind = type(value)
+    if kind is str:
+        return value if len(value) <= 1024 else None
+    if kind is bool or kind is int or kind is float:
+        return (kind, value)
+    if depth > 3:
+        return None
+    if kind is dict:
+        if "id" in value or "extension" in value or "modifierExtension" in value:
+            return None
+        items = []
+        for name, part in value.items():
+            frozen = _frozen(part, depth + 1)
+            if frozen is None:
+                return None
+            items.append((name, frozen))
+        return tuple(items)
+    if kind is list and len(value) <= 8:
+        parts = tuple(_frozen(part, depth + 1) for part in value)
+        return None if None in parts else (list, parts)
+    return None
+
+
 _PLAIN_SCALAR_VALUES = frozenset({"valueCode", "valueBoolean", "valueUri"})
 _PLAIN_CONCEPT_KEYS = frozenset({"coding", "text"})
 #: the values remembered once found clean against an element (see item())
 _REMEMBERED: dict[str, Callable[[dict[str, Any]], tuple[Any, ...] | None]] = {
     "Coding": plain_coding_key,
     "Extension": plain_extension_key,
+    "Timing": plain_timing_key,
 }
 
 

@@ -761,3 +761,29 @@ def test_a_simple_extension_found_clean_is_not_checked_again_where_it_was(monkey
     for n in range(2):
         bad = {"url": INTERPRETER, "valueBoolean": "yes"}
         assert errors(run(validator, {"resourceType": "Patient", "id": f"q{n}", "extension": [bad]}))
+
+
+def careplan_with_schedule(timing: dict[str, Any], n: int) -> dict[str, Any]:
+    return careplan(id=f"s{n}", activity=[{"detail": {"status": "scheduled", "scheduledTiming": timing}}])
+
+
+def test_a_timing_found_clean_is_not_walked_again_and_a_changed_one_is(monkeypatch: pytest.MonkeyPatch) -> None:
+    validator = Validator.create()
+    walked: list[str] = []
+    real = validator.walk_object
+
+    def counting(obj: Any, node: Any, type_code: str, loc: str, w: Any) -> None:
+        if type_code == "Timing":
+            walked.append(loc)
+        real(obj, node, type_code, loc, w)
+
+    monkeypatch.setattr(validator, "walk_object", counting)
+    weekly = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "wk"}}
+    for n in range(3):
+        assert not errors(run(validator, careplan_with_schedule(copy.deepcopy(weekly), n)))
+    assert len(walked) == 1
+    # the same schedule with a number of another JSON type, or breaking tim-1: still checked
+    as_boolean = {"repeat": {"frequency": True, "period": 1, "periodUnit": "wk"}}  # True == 1 in Python
+    assert errors(run(validator, careplan_with_schedule(as_boolean, 9)))
+    broken = {"repeat": {"frequency": 1, "period": 1, "periodUnit": "wk", "duration": 1}}
+    assert any(i.rule == "tim-1" for i in errors(run(validator, careplan_with_schedule(broken, 10))))
