@@ -91,24 +91,25 @@ def replicate(corpus: list[Resource], size: int) -> list[Resource]:
         for res in corpus:
             dup = copy.deepcopy(res)
             dup["id"] = f"{res['id']}-r{n}"
-            text = dup.get("text")
-            if isinstance(text, dict) and isinstance(text.get("div"), str) and text["div"].endswith("</div>"):
-                text["div"] = f"{text['div'][: -len('</div>')]}<p>{_COPY_MARK}{n}.</p></div>"
+            _add_to_narrative(dup, f"Copy {n}.")
             out.append(dup)
     return out
 
 
-_COPY_MARK = "Copy "
 _ROUND_NUMBERS = itertools.count()  # across all figures: no round sees another's narrative
 
 
 def fresh_narratives(batch: list[Resource], round_number: int) -> None:
-    """Give each narrative of ``batch`` (copies made by replicate) text no earlier round has
-    seen (of any figure), so a cache keyed on the narrative cannot answer from it either."""
+    """Give each narrative of ``batch`` text no earlier round has seen (of any figure), so a
+    cache keyed on the narrative cannot answer from it either."""
     for res in batch:
-        text = res.get("text")
-        if isinstance(text, dict) and isinstance(text.get("div"), str):
-            text["div"] = text["div"].replace(f"<p>{_COPY_MARK}", f"<p>Round {round_number}, {_COPY_MARK.lower()}", 1)
+        _add_to_narrative(res, f"Round {round_number}.")
+
+
+def _add_to_narrative(res: Resource, sentence: str) -> None:
+    text = res.get("text")
+    if isinstance(text, dict) and isinstance(text.get("div"), str) and text["div"].endswith("</div>"):
+        text["div"] = f"{text['div'][: -len('</div>')]}<p>{sentence}</p></div>"
 
 
 def profile_canonicals() -> dict[str, str]:

@@ -47,6 +47,7 @@ from fhircare.validation.questionnaire import (
 from fhircare.validation.questionnaire_answers import AnswerServices
 from fhircare.validation.reference_checks import check_reference, plain_reference
 from fhircare.validation.references import BundleIndex, parse_reference
+from fhircare.validation.remembered import REMEMBERED
 from fhircare.validation.rules import check_value_rules, run_invariants
 from fhircare.validation.services import InvariantPlan
 from fhircare.validation.structure import (
@@ -67,117 +68,6 @@ from fhircare.validation.xhtml import Anchors, fragment_links, unresolved_links
 _RESOURCE_TYPES = ("Resource", "DomainResource")
 _UNKNOWN_NAMES_REMEMBERED = 4096
 _CLEAN_VALUES_REMEMBERED = 65536
-
-
-def plain_coding_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
-    """What a Coding's validation depends on, when it holds only short strings and booleans
-    (no id, no extension: nothing that depends on where it stands); None otherwise. Any
-    property may be there: one R4 does not define is reported, and so never remembered."""
-    if "id" in value or "extension" in value:
-        return None
-    key = tuple(value.items())
-    if len(key) > 5:
-        return None
-    for _, part in key:
-        if type(part) is str:
-            if len(part) > 1024:
-                return None
-        elif type(part) is not bool:
-            return None
-    return key
-
-
-def plain_extension_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The same for a simple extension: a url and one value of a type whose check depends on
-    nothing around it and which comes again (a code, boolean, uri, or a plain Coding or
-    CodeableConcept: not a Reference, Attachment or '#' canonical, nor free text or dates)."""
-    if len(value) != 2:
-        return None
-    url = value.get("url")
-    if type(url) is not str or len(url) > 1024:
-        return None
-    for name, part in value.items():
-        if name == "url":
-            continue
-        if name in _PLAIN_SCALAR_VALUES:
-            if type(part) is bool or (type(part) is str and len(part) <= 1024):
-                return (url, name, part)
-            return None
-        if type(part) is not dict:
-            return None
-        if name == "valueCoding":
-            key = plain_coding_key(part)
-        elif name == "valueCodeableConcept":
-            key = plain_concept_key(part)
-        else:
-            return None
-        return None if key is None else (url, name, key)
-    return None
-
-
-def plain_concept_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
-    """A CodeableConcept of plain Codings (a few) and a short text, nothing else."""
-    if not value.keys() <= _PLAIN_CONCEPT_KEYS:
-        return None
-    text = value.get("text")
-    if text is not None and (type(text) is not str or len(text) > 1024):
-        return None
-    codings = value.get("coding")
-    if codings is None:
-        return ((), text)
-    if type(codings) is not list or not 0 < len(codings) <= 8:
-        return None
-    keys = []
-    for coding in codings:
-        key = plain_coding_key(coding) if type(coding) is dict else None
-        if key is None:
-            return None
-        keys.append(key)
-    return (tuple(keys), text)
-
-
-def plain_timing_key(value: dict[str, Any]) -> tuple[Any, ...] | None:
-    """The same for a Timing (an activity's schedule: "weekly", "every 2 weeks" come again
-    and again): its own values all the way down, each number tagged with its JSON type (1
-    and 1.0 and true are equal in Python, not in FHIR), nothing with an id or extension."""
-    frozen = _frozen(value, 0)
-    return frozen if type(frozen) is tuple else None
-
-
-def _frozen(value: Any, depth: int) -> Any:
-    kind = type(value)
-    if kind is str:
-        return value if len(value) <= 1024 else None
-    if kind is bool or kind is int or kind is float:
-        return (kind, value)
-    if depth > 3:
-        return None
-    if kind is dict:
-        if "id" in value or "extension" in value or "modifierExtension" in value:
-            return None
-        items = []
-        for name, part in value.items():
-            frozen = _frozen(part, depth + 1)
-            if frozen is None:
-                return None
-            items.append((name, frozen))
-        return tuple(items)
-    if kind is list and len(value) <= 8:
-        parts = tuple(_frozen(part, depth + 1) for part in value)
-        return None if None in parts else (list, parts)
-    return None
-
-
-_PLAIN_SCALAR_VALUES = frozenset({"valueCode", "valueBoolean", "valueUri"})
-_PLAIN_CONCEPT_KEYS = frozenset({"coding", "text"})
-#: the values remembered once found clean against an element (see item())
-_REMEMBERED: dict[str, Callable[[dict[str, Any]], tuple[Any, ...] | None]] = {
-    "Coding": plain_coding_key,
-    "Extension": plain_extension_key,
-    "Timing": plain_timing_key,
-}
-
-
 #: element types whose children are defined in place, with no definition of their own
 _NO_TYPE_ROOT = frozenset({"BackboneElement", "Element", *_RESOURCE_TYPES})
 #: a code's own lexical check passes when this does (see primitives.QUICK_CHECKS)
@@ -675,8 +565,8 @@ class Validator:
 
     # -- one value -----------------------------------------------------------------
     def item(self, value: Any, ext: Any, node: ElementNode, type_code: str | None, loc: str, w: Walk) -> None:
-        if type_code in _REMEMBERED and self._memo_open and ext is None and type(value) is dict:
-            key = _REMEMBERED[type_code](value)
+        if type_code in REMEMBERED and self._memo_open and ext is None and type(value) is dict:
+            key = REMEMBERED[type_code](value)
             if key is not None:
                 # the same codes come again and again (every plan's categories, every DIALOG
                 # item, a patient's ethnic category): a plain value found clean against this

@@ -12,8 +12,8 @@ from typing import Any, NamedTuple
 from xml.parsers import expat
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
-_NS_PREFIX = "{" + XHTML_NS + "}"
-_DIV = _NS_PREFIX + "div"
+_NS_PREFIX = "{" + XHTML_NS + "}"  # ElementTree's names: '{namespace}local'
+_NS_LENGTH = len(_NS_PREFIX)
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 ALLOWED_ELEMENTS = frozenset(
@@ -134,6 +134,7 @@ URL_ATTRIBUTES = ("href", "src", "longdesc", "cite", "usemap")
 #: schemes that make a link or image run or carry content instead of pointing somewhere
 ACTIVE_SCHEMES = ("javascript:", "data:", "vbscript:")
 _DECLARATION = re.compile(r"<!(DOCTYPE|ENTITY|ELEMENT|ATTLIST)|<\?", re.IGNORECASE)
+_MARKUP_DECLARATION = re.compile(r"<[!?]")  # a cheap first look for one
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]")
 
 
@@ -274,32 +275,19 @@ def _read(div: str) -> NarrativeFacts:
             attributed.append((0, first_seen[starts[0]]))
     if problem is None and starts[0] != _XHTML_DIV:
         problem = "The narrative must be a div element in the XHTML namespace"
-    ids: list[str] = []
-    names: list[str] = []
-    active: str | None = None
-    has_links = False
+    reading = _Reading(problem)
     elements = set(starts)
-    if not elements <= _XHTML_ELEMENTS:
+    if elements <= _XHTML_ELEMENTS:
+        for index, attributes in attributed:
+            reading.attributes(starts[index][_XHTML_PREFIX_LENGTH:], attributes)
+    else:
         attributes_of = dict(attributed)
         for index, name in enumerate(starts):  # the first problem, in document order
-            local = name[_XHTML_PREFIX_LENGTH:] if name.startswith(_XHTML_PREFIX) else ""
-            if problem is None and local not in ALLOWED_ELEMENTS:
-                problem = f"Illegal element name in the XHTML ('{local or _tree_name(name)}')"
-            for attr, value in attributes_of.get(index, {}).items():
-                problem, active, has_links = _read_attribute(
-                    local, _tree_name(attr), value, problem, active, has_links, ids, names
-                )
-    else:
-        for index, attributes in attributed:
-            local = starts[index][_XHTML_PREFIX_LENGTH:]
-            for attr, value in attributes.items():
-                problem, active, has_links = _read_attribute(
-                    local, _tree_name(attr), value, problem, active, has_links, ids, names
-                )
-    if problem is None and not content and _XHTML_IMG not in elements:
-        problem = NO_CONTENT
-    links = _fragment_links(ET.fromstring(div)) if has_links else ()
-    return NarrativeFacts(problem, active, links, tuple(ids), tuple(names))
+            reading.attributes(reading.element(name), attributes_of.get(index, {}))
+    if reading.problem is None and not content and _XHTML_IMG not in elements:
+        reading.problem = NO_CONTENT
+    links = _fragment_links(ET.fromstring(div)) if reading.has_links else ()
+    return NarrativeFacts(reading.problem, reading.active, links, tuple(reading.ids), tuple(reading.names))
 
 
 _XHTML_PREFIX = XHTML_NS + "}"  # expat's names: 'namespace}local'
@@ -323,39 +311,44 @@ def _parse_error(div: str, error: expat.ExpatError) -> str:
     return str(error)
 
 
-def _read_attribute(
-    local: str,
-    attr: str,
-    value: str,
-    problem: str | None,
-    active: str | None,
-    has_links: bool,
-    ids: list[str],
-    names: list[str],
-) -> tuple[str | None, str | None, bool]:
-    """One attribute of a narrative element: is it allowed, does it run or embed content,
-    is it an anchor or a link inside the resource. Returns the (problem, active, has_links)
-    found so far."""
-    if problem is None and attr != _XML_LANG and (attr[0] == "{" or attr not in ALLOWED_ATTRIBUTES):
-        problem = f"Illegal attribute name in the XHTML ('{attr}' on '{local}')"
-    if attr == "id":
-        ids.append(value)
-    elif attr == "name" and local == "a":
-        names.append(value)
-    # any spelling a browser would follow: HREF, xlink:href
-    plain = attr if attr in URL_ATTRIBUTES else attr.rpartition("}")[2].lower()
-    if plain in URL_ATTRIBUTES:
-        if active is None and _active_url(value):
-            active = _active_message(plain, value)
-        if value[:1] == "#" and (
-            (local == "a" and plain == "href" and value != "#") or (local == "img" and plain == "src")
-        ):
-            has_links = True
-    return problem, active, has_links
+class _Reading:
+    """What the elements and attributes of a narrative say, read in document order: the
+    first problem, the first active content, anchors, and whether any link points inside."""
 
+    __slots__ = ("active", "has_links", "ids", "names", "problem")
 
-_NS_LENGTH = len(_NS_PREFIX)
-_MARKUP_DECLARATION = re.compile(r"<[!?]")
+    def __init__(self, problem: str | None) -> None:
+        self.problem = problem
+        self.active: str | None = None
+        self.has_links = False
+        self.ids: list[str] = []
+        self.names: list[str] = []
+
+    def element(self, name: str) -> str:
+        """Check an element's (expat) name; its local name in XHTML ('' outside it)."""
+        local = name[_XHTML_PREFIX_LENGTH:] if name.startswith(_XHTML_PREFIX) else ""
+        if self.problem is None and local not in ALLOWED_ELEMENTS:
+            self.problem = f"Illegal element name in the XHTML ('{local or _tree_name(name)}')"
+        return local
+
+    def attributes(self, local: str, attributes: dict[str, str]) -> None:
+        for name, value in attributes.items():
+            attr = _tree_name(name)
+            if self.problem is None and attr != _XML_LANG and (attr[0] == "{" or attr not in ALLOWED_ATTRIBUTES):
+                self.problem = f"Illegal attribute name in the XHTML ('{attr}' on '{local}')"
+            if attr == "id":
+                self.ids.append(value)
+            elif attr == "name" and local == "a":
+                self.names.append(value)
+            # any spelling a browser would follow: HREF, xlink:href
+            plain = attr if attr in URL_ATTRIBUTES else attr.rpartition("}")[2].lower()
+            if plain in URL_ATTRIBUTES:
+                if self.active is None and _active_url(value):
+                    self.active = _active_message(plain, value)
+                if value[:1] == "#" and (
+                    (local == "a" and plain == "href" and value != "#") or (local == "img" and plain == "src")
+                ):
+                    self.has_links = True
 
 
 def _fragment_links(root: ET.Element) -> tuple[FragmentLink, ...]:
