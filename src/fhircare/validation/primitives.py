@@ -258,6 +258,9 @@ def check_primitive(type_code: str, value: object) -> str | None:
     if kind == "integer":
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # 1.0 is an integer in JSON; its range and sign still count
+        if isinstance(value, float):
+            # a number, but not a whole one: say what was wrong with it, as the HL7 validator does
+            return f"The value '{value}' is not a valid integer"
         if isinstance(value, bool) or not isinstance(value, int):
             return f"Error parsing JSON: the primitive value must be a number (found {_json_kind(value)})"
         if not INT32_MIN <= value <= INT32_MAX:

@@ -292,6 +292,12 @@ CASES: list[Case] = [
         _observation("ht sdtps://fhir.trust.nhs.uk/Patient/1"),
         {"Observation.subject": "is not a valid reference"},
     ),
+    # an integer element given a number that is not whole
+    Case(
+        "integer-given-a-decimal",
+        _patient(multipleBirthInteger=1.5),
+        {"Patient.multipleBirth.ofType(integer)": "The value '1.5' is not a valid integer"},
+    ),
     # XHTML named entities are not defined in FHIR's XHTML (no DTD)
     Case(
         "narrative-with-nbsp",

@@ -337,3 +337,11 @@ def test_fast_path_rejects_non_ascii_digits(type_code: str, value: str) -> None:
 
 def test_every_primitive_type_has_a_fast_check() -> None:
     assert set(PRIMITIVE_CHECKS) == set(PRIMITIVE_TYPES)
+
+
+@pytest.mark.parametrize("type_code", ["integer", "unsignedInt", "positiveInt"])
+def test_integer_types_name_a_number_that_is_not_whole(type_code: str) -> None:
+    # "must be a number (found a number)" told the reader nothing: say an integer was wanted
+    assert check_primitive(type_code, 1.5) == "The value '1.5' is not a valid integer"
+    assert check_primitive(type_code, 2.0) is None  # 2.0 is the JSON number 2
+    assert check_primitive("decimal", 1.5) is None
