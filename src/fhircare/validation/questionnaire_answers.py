@@ -407,7 +407,8 @@ def _coding_option(item: dict[str, Any], value: Any, answer_count: int, loc: str
     if not _option_values(item, "valueCoding"):
         sink.error("invariant", loc, "Option list has no option values of type coding")
         return
-    sink.error("invariant", loc, f"The code {system}::{code} is not in the set of permitted values")
+    shown = f"{system if system is not None else 'null'}::{code if code is not None else 'null'}"
+    sink.error("invariant", loc, f"The code {shown} is not in the set of permitted values")
 
 
 def _coding_in_value_set(vs: str, value: Any, loc: str, sink: IssueSink, services: AnswerServices) -> None:
@@ -416,10 +417,20 @@ def _coding_in_value_set(vs: str, value: Any, loc: str, sink: IssueSink, service
     if not services.has_value_set(vs):
         sink.warning("code-invalid", loc, f"ValueSet {vs} not found by validator")
         return
-    if not isinstance(value.get("code"), str) and not isinstance(value.get("system"), str):
-        return  # a display only: nothing to look up
-    answer = services.in_value_set(value, vs)
     system, code = value.get("system"), value.get("code")
+    if not isinstance(code, str) and not isinstance(system, str):
+        return  # a display only: nothing to look up
+    if not isinstance(system, str):
+        # a code with no system has no meaning, so it is in no value set (as the HL7
+        # validator finds): a DIALOG rating "4" whose system was lost is not a rating of 4
+        sink.error(
+            "code-invalid",
+            loc,
+            f"The code '{code}' in the system 'null' is not in the options value set ({vs}) specified by the "
+            "questionnaire: the Coding has no system, and a code with no system has no defined meaning",
+        )
+        return
+    answer = services.in_value_set(value, vs)
     if answer is None:
         sink.warning(
             "code-invalid",

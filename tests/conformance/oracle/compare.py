@@ -40,7 +40,7 @@ REPO = Path(__file__).resolve().parents[3]
 PACKAGE = REPO / "profiles" / "package"
 UKCORE = REPO.parent / "shared" / "ukcore"
 MUTANTS = int(os.environ.get("ORACLE_MUTANTS", "2100"))
-SEED = 20261204
+SEED = int(os.environ.get("ORACLE_SEED", "20261204"))  # another seed: does agreement hold on new mutants?
 BUNDLE_PATIENTS = 6
 _COMMENT = re.compile(r"/\*.*?\*/")
 

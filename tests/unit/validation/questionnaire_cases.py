@@ -205,6 +205,18 @@ CASES = [
         _set("favourite", [{"valueCoding": _coding("green")}]),
         frozenset({f"{QR}.item[4].answer[0]"}),
     ),
+    Case(
+        # a code with no system means nothing: it is in no value set, even where the value
+        # set holds that code of some system (a DIALOG rating of "4" with its system dropped)
+        "answer coding with no system",
+        _set("favourite", [{"valueCoding": {"code": "blue"}}]),
+        frozenset({f"{QR}.item[4].answer[0]"}),
+    ),
+    Case(
+        "answer option coding with no system",
+        _set("colour", [{"valueCoding": {"code": "red"}}]),
+        frozenset({f"{QR}.item[3].answer[0]"}),
+    ),
     Case("required item missing, completed", _drop("name"), frozenset({QR})),
     Case("required item missing, in progress", _drop("name", "in-progress"), frozenset()),
     Case(
