@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fhircare.validation.issues import IssueSink, Severity
@@ -9,6 +10,11 @@ from fhircare.validation.structure import Binding
 from fhircare.validation.terminology import IN, NOT_IN, UNKNOWN, Expansion, Terminology
 
 _CODED_TYPES = ("code", "Coding", "CodeableConcept", "Quantity", "string", "uri")
+
+#: RFC 3986 as a code system: its codes are URIs, so a code is one of them only if it is an
+#: absolute URI (a scheme, then ':'), as the HL7 validator finds ('Patient' is not one)
+_RFC_3986 = "urn:ietf:rfc:3986"
+_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:").match
 
 
 def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | None]]:
@@ -170,6 +176,10 @@ class BindingChecker:
             return
         system, code = coding.get("system"), coding.get("code")
         if not isinstance(system, str) or not isinstance(code, str):
+            return
+        if system == _RFC_3986:
+            if not _ABSOLUTE_URI(code):
+                sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
             return
         membership, problem = self.terminology.coding_problem(system, code, coding.get("display"))
         if membership is NOT_IN:

@@ -639,8 +639,19 @@ class Validator:
                 # a CodeableConcept's codings are each checked here, as the walk of the
                 # CodeableConcept reaches them (at the same locations): checking them again
                 # from the CodeableConcept only found the same issues, which the sink drops
-                if not node.path.endswith(".coding"):  # CodeableConcept.coding: see check_code_system
+                in_concept = node.path.endswith(".coding")
+                if not in_concept:  # CodeableConcept.coding: see check_code_system
                     check_code_system(value, loc, w.sink)
+                if "system" not in value and type(value.get("code")) is str:
+                    # a code alone names nothing (which "4"? which "R"?); in the HL7
+                    # validator's words, where it says so
+                    w.sink.warning(
+                        "code-invalid",
+                        loc,
+                        ("Coding has no system. " if in_concept else "")
+                        + "A code with no system has no defined meaning, and it cannot be validated. "
+                        "A system should be provided",
+                    )
                 self.bindings.check_coding(value, loc, w.sink)
             elif type_code == "Quantity":
                 check_code_system(value, loc, w.sink)

@@ -14,7 +14,13 @@ import pytest
 
 from fhircare.settings import Settings
 from tests.conformance.oracle.java import JavaOracle, missing_tools
-from tests.unit.validation.base_spec_cases import CASES, Case, resource_of
+from tests.unit.validation.base_spec_cases import (
+    CASES,
+    CODES_WITHOUT_A_SYSTEM,
+    NO_SYSTEM_WARNINGS,
+    Case,
+    resource_of,
+)
 
 _COMMENT = re.compile(r"/\*.*?\*/")
 #: the HL7 validator names an extension by its url in the location; fhircare does not
@@ -50,3 +56,12 @@ def test_the_hl7_validator_agrees(case: Case, java: JavaOracle, tmp_path: Path) 
     wanted = [_COMMENT.sub("", loc) for loc in case.errors]  # fhircare names contained resources
     missing = [loc for loc in wanted if not any(f == loc or f.startswith(loc + ".") for f in found)]
     assert not missing, texts
+
+
+def test_the_hl7_validator_warns_of_codes_without_a_system_alike(java: JavaOracle, tmp_path: Path) -> None:
+    path = tmp_path / "resource.json"
+    path.write_bytes(orjson.dumps(CODES_WITHOUT_A_SYSTEM))
+    issues = java.validate(path)
+    assert not isinstance(issues, str), issues
+    found = {i.location: i.message for i in issues if "no system" in i.message and i.severity == "warning"}
+    assert found == NO_SYSTEM_WARNINGS

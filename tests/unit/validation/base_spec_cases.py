@@ -298,6 +298,20 @@ CASES: list[Case] = [
         _patient(multipleBirthInteger=1.5),
         {"Patient.multipleBirth.ofType(integer)": "The value '1.5' is not a valid integer"},
     ),
+    # RFC 3986 as a code system: its codes are absolute URIs (a consent's provision class
+    # names a resource type by its definition's URL, never by a bare name)
+    Case(
+        "rfc-3986-code-that-is-no-uri",
+        {**_observation("Patient/1"), "code": {"coding": [{"system": "urn:ietf:rfc:3986", "code": "Patient"}]}},
+        {"Observation.code.coding[0].code": "Unknown code 'Patient' in the CodeSystem 'urn:ietf:rfc:3986'"},
+    ),
+    Case(
+        "rfc-3986-code-that-is-a-uri",
+        {
+            **_observation("Patient/1"),
+            "code": {"coding": [{"system": "urn:ietf:rfc:3986", "code": "urn:oid:2.16.840.1.113883.4.642.3.1"}]},
+        },
+    ),
     # XHTML named entities are not defined in FHIR's XHTML (no DTD)
     Case(
         "narrative-with-nbsp",
@@ -725,3 +739,25 @@ CASES: list[Case] = [
 
 def resource_of(case: Case) -> Resource:
     return copy.deepcopy(case.resource)
+
+
+#: codes with no system, as a Coding of its own (meta.tag) and in CodeableConcepts: each is
+#: warned of where it is, in the HL7 validator's words (test_base_spec, and its oracle test)
+CODES_WITHOUT_A_SYSTEM: Resource = {
+    "resourceType": "Observation",
+    "id": "o-no-system",
+    "text": NARRATIVE,
+    "meta": {"tag": [{"code": "reviewed"}, {"system": "https://fhir.fhircare.nhs.uk/CodeSystem/tags", "code": "x"}]},
+    "status": "final",
+    "code": {"coding": [{"code": "4"}]},
+    "subject": {"reference": "Patient/p1"},
+    "valueCodeableConcept": {"coding": [{"code": "R", "display": "restricted"}], "text": "restricted"},
+}
+NO_SYSTEM_WARNINGS: dict[str, str] = {
+    "Observation.meta.tag[0]": "A code with no system has no defined meaning, and it cannot be validated. "
+    "A system should be provided",
+    "Observation.code.coding[0]": "Coding has no system. A code with no system has no defined meaning, and it "
+    "cannot be validated. A system should be provided",
+    "Observation.value.ofType(CodeableConcept).coding[0]": "Coding has no system. A code with no system has no "
+    "defined meaning, and it cannot be validated. A system should be provided",
+}

@@ -7,7 +7,13 @@ from __future__ import annotations
 import pytest
 
 from fhircare.validation.api import Validator
-from tests.unit.validation.base_spec_cases import CASES, Case, resource_of
+from tests.unit.validation.base_spec_cases import (
+    CASES,
+    CODES_WITHOUT_A_SYSTEM,
+    NO_SYSTEM_WARNINGS,
+    Case,
+    resource_of,
+)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -19,3 +25,12 @@ def test_base_spec_rule(case: Case, core_validator: Validator) -> None:
     assert set(found) == set(case.errors), [f"{i.expression}: {i.text}" for i in errors]
     for location, fragment in case.errors.items():
         assert any(fragment in text for text in found[location]), found[location]
+
+
+def test_a_code_without_a_system_is_warned_of_where_it_is(core_validator: Validator) -> None:
+    # a code alone names nothing ("4" of which scale?): the HL7 validator warns, and so does
+    # fhircare, at each such Coding and at no other (the tag with a system is not named)
+    result = core_validator.validate(CODES_WITHOUT_A_SYSTEM)
+    found = {i.expression: i.text for i in result.issues if "no system" in i.text}
+    assert found == NO_SYSTEM_WARNINGS
+    assert all(i.severity == "warning" for i in result.issues if "no system" in i.text)
