@@ -9,6 +9,8 @@ from fhircare.validation.issues import IssueSink
 from fhircare.validation.references import parse_reference
 
 _SINGLE_LINKS = ("self", "first", "previous", "prev", "next", "last")
+#: the Bundle types whose entries may leave out fullUrl (the server assigns the identity)
+_FULL_URL_OPTIONAL = frozenset({"transaction", "batch", "transaction-response", "batch-response"})
 
 
 def check_bundle(bundle: dict[str, Any], loc: str, sink: IssueSink, is_resource_type: Callable[[str], bool]) -> None:
@@ -30,12 +32,22 @@ def check_bundle(bundle: dict[str, Any], loc: str, sink: IssueSink, is_resource_
         return
     if bundle.get("type") == "searchset":
         _check_search_results(bundle, entries, loc, sink, is_resource_type)
+    full_url_required = bundle.get("type") not in _FULL_URL_OPTIONAL
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
         full_url = entry.get("fullUrl")
         resource = entry.get("resource")
         entry_loc = f"{loc}.entry[{i}]"
+        if full_url is None and isinstance(resource, dict) and full_url_required:
+            # the fullUrl is the resource's identity: what the other entries' references
+            # resolve to (R4 Bundle, "fullUrl"; the HL7 validator's words)
+            sink.error(
+                "required",
+                entry_loc,
+                "Except for transactions and batches, each entry in a Bundle must have a fullUrl which is the "
+                "identity of the resource in the entry",
+            )
         if isinstance(full_url, str):
             if ":" not in full_url:
                 sink.error("invalid", entry_loc, f"The fullUrl must be an absolute URL (not '{full_url}')")

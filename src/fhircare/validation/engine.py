@@ -231,6 +231,7 @@ class Validator:
         contained: bool = False,
         full_url: str | None = None,
         claimed: bool = True,
+        entry_loc: str | None = None,
     ) -> None:
         rt = resource.get("resourceType")
         if not isinstance(rt, str):
@@ -241,8 +242,10 @@ class Validator:
         memo_key = None
         bundle = outer.bundle if outer is not None and claimed and not contained else None
         entry = bundle is not None
-        if bundle is not None:
+        if bundle is not None and full_url is not None:
             # a bundle entry: answered before, in this bundle stream, if it came round again
+            # (one with no fullUrl is not remembered: what is said of it at the end of this
+            # method lies outside its own location)
             memo_key = self.entry_memo.key(resource, full_url, bundle, profiles)
             remembered = self.entry_memo.get(memo_key) if memo_key is not None else None
             if remembered is not None:
@@ -266,6 +269,8 @@ class Validator:
             full_url=full_url if full_url is not None else (outer.full_url if contained and outer else None),
             container=(outer.container or outer) if (contained and outer is not None) else None,
         )
+        if entry_loc is not None and full_url is None:
+            frame.no_full_url = True
         if rt == "Bundle":
             frame.bundle = BundleIndex.of(resource)
         elif rt == "Parameters" and frame.bundle is None:
@@ -307,6 +312,9 @@ class Validator:
         type_rules = self._type_rules.get(rt)
         if type_rules is not None:
             type_rules(resource, loc, sink)
+        if entry_loc is not None and frame.no_full_url and frame.refers_out:
+            # its references resolve from the entry's fullUrl: with none, from nowhere
+            sink.error("required", entry_loc, "Bundle entry missing fullUrl")
         # the frame's FHIRPath environment holds closures over the frame: without this the
         # pair is a reference cycle, left for the garbage collector (a few % of the time)
         frame.env = None
@@ -779,12 +787,16 @@ class Validator:
                 self.resource(value, inner_loc, w.frame, w.sink, profiles[:1], claimed=False)
             return
         full_url = None
+        entry_loc = None
         if node.path == "Bundle.entry.resource":
             bundle = w.frame.bundle
             full_url = bundle.full_url_of.get(id(value)) if bundle is not None else None
+            entry_loc = loc.removesuffix(".resource")
         profiles = [p for t in node.types for p in t.profiles]
         contained = node.path.endswith(".contained")
-        self.resource(value, inner_loc, w.frame, w.sink, profiles, contained=contained, full_url=full_url)
+        self.resource(
+            value, inner_loc, w.frame, w.sink, profiles, contained=contained, full_url=full_url, entry_loc=entry_loc
+        )
 
     def _bundle_anchors(self, frame: Frame) -> Anchors | None:
         """The anchors of the whole Bundle, for a link its own resource does not hold. What

@@ -83,6 +83,8 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
         return
     parsed = parse_reference(ref)
     target: dict[str, Any] | None = None
+    if parsed.kind != "contained":
+        w.frame.refers_out = True
     if parsed.kind == "contained":
         target = validator.resolve(ref, w.frame)
         if target is None:
@@ -96,14 +98,19 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
         )
         return
     elif w.frame.bundle is not None:
-        found = w.frame.bundle.resolve(parsed, w.frame.full_url)
+        bundle = w.frame.bundle
+        if parsed.kind == "relative" and w.frame.no_full_url:
+            # a relative reference is relative to the entry's fullUrl: with none, it points
+            # nowhere (as the HL7 validator finds)
+            w.sink.error("structure", loc, "Relative Reference appears inside Bundle whose entry is missing a fullUrl")
+        found = bundle.resolve(parsed, w.frame.full_url)
         if len(found) > 1:
             w.sink.error("structure", loc, f"Found {len(found)} matches for '{ref}' in the bundle")
         elif found:
             target = found[0]
-        elif w.frame.bundle.type == "parameters" and parsed.kind == "relative":
+        elif bundle.type == "parameters" and parsed.kind == "relative":
             w.sink.error("structure", loc, f"Unable to resolve resource with reference '{ref}'")
-        elif w.frame.bundle.type == "document" and parsed.kind in ("relative", "urn"):
+        elif bundle.type == "document" and parsed.kind in ("relative", "urn"):
             w.sink.error("structure", loc, f"Can't find '{ref}' in the bundle")
     contained = parsed.kind == "contained"
     if node.aggregation:

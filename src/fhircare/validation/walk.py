@@ -24,6 +24,11 @@ class Frame:
     anchors: Anchors | None = None
     #: the frame of the resource this one is contained in (None: not contained)
     container: Frame | None = None
+    #: a Bundle entry's resource, walked as that entry, whose entry has no fullUrl
+    no_full_url: bool = False
+    #: a literal reference (not '#id') was met in the resource: an entry holding one needs a
+    #: fullUrl, which its references resolve from
+    refers_out: bool = False
 
     def own_anchors(self) -> Anchors:
         if self.anchors is None:

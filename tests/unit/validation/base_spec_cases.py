@@ -312,6 +312,43 @@ CASES: list[Case] = [
             "code": {"coding": [{"system": "urn:ietf:rfc:3986", "code": "urn:oid:2.16.840.1.113883.4.642.3.1"}]},
         },
     ),
+    # a Bundle entry's fullUrl: the resource's identity (except where the server assigns
+    # it: transactions and batches), and what the entry's references resolve from
+    Case(
+        "collection-entry-without-full-url",
+        {"resourceType": "Bundle", "id": "b3", "type": "collection", "entry": [{"resource": _patient()}]},
+        {"Bundle.entry[0]": "Except for transactions and batches, each entry in a Bundle must have a fullUrl"},
+    ),
+    Case(
+        "transaction-entry-without-full-url",
+        {
+            "resourceType": "Bundle",
+            "id": "b4",
+            "type": "transaction",
+            "entry": [{"resource": _patient(), "request": {"method": "POST", "url": "Patient"}}],
+        },
+    ),
+    Case(
+        "transaction-entry-without-full-url-that-refers",
+        {
+            "resourceType": "Bundle",
+            "id": "b5",
+            "type": "transaction",
+            "entry": [
+                {"resource": _observation(f"urn:uuid:{UUID}"), "request": {"method": "POST", "url": "Observation"}},
+                {
+                    "resource": {**_observation("Patient/p1"), "id": "o2"},
+                    "request": {"method": "POST", "url": "Observation"},
+                },
+            ],
+        },
+        {
+            "Bundle.entry[0]": "Bundle entry missing fullUrl",
+            "Bundle.entry[1]": "Bundle entry missing fullUrl",
+            "Bundle.entry[1].resource/*Observation/o2*/.subject": "Relative Reference appears inside Bundle whose "
+            "entry is missing a fullUrl",
+        },
+    ),
     # XHTML named entities are not defined in FHIR's XHTML (no DTD)
     Case(
         "narrative-with-nbsp",
