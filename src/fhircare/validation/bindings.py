@@ -170,14 +170,22 @@ class BindingChecker:
         ):
             sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
 
-    def check_coding(self, coding: Any, loc: str, sink: IssueSink) -> None:
-        """One Coding's code (and display) against its code system, when we hold it."""
+    def check_coding(self, coding: Any, loc: str, sink: IssueSink, binding: Binding | None = None) -> None:
+        """One Coding's code (and display) against its code system, when we hold it
+        (``binding``: the element's own, if any)."""
         if not isinstance(coding, dict):
             return
         system, code = coding.get("system"), coding.get("code")
         if not isinstance(system, str) or not isinstance(code, str):
             return
         if system == _RFC_3986:
+            if (
+                binding is not None
+                and binding.strength in ("required", "extensible")
+                and binding.value_set
+                and self.terminology.expand(binding.value_set) is None
+            ):
+                return  # bound to a value set not held (DICOM's SOP classes): checked no further, as there
             if not _ABSOLUTE_URI(code):
                 sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
             return

@@ -660,7 +660,7 @@ class Validator:
                         + "A code with no system has no defined meaning, and it cannot be validated. "
                         "A system should be provided",
                     )
-                self.bindings.check_coding(value, loc, w.sink)
+                self.bindings.check_coding(value, loc, w.sink, node.binding)
             elif type_code == "Quantity":
                 check_code_system(value, loc, w.sink)
                 self.bindings.check_quantity_code(value, loc, w.sink)

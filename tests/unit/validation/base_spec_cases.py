@@ -349,6 +349,29 @@ CASES: list[Case] = [
             "entry is missing a fullUrl",
         },
     ),
+    Case(
+        # bound to a value set neither validator holds (DICOM's SOP classes): not checked further
+        "rfc-3986-code-bound-to-a-value-set-not-held",
+        {
+            "resourceType": "ImagingStudy",
+            "id": "i1",
+            "text": NARRATIVE,
+            "status": "available",
+            "subject": {"reference": "Patient/1"},
+            "series": [
+                {
+                    "uid": "2.16.124.113543.6003.1154777499.30246.19789.3503430045",
+                    "modality": {"system": "http://dicom.nema.org/resources/ontology/DCM", "code": "CT"},
+                    "instance": [
+                        {
+                            "uid": "2.16.124.113543.6003.1154777499.30246.19789.3503430046",
+                            "sopClass": {"system": "urn:ietf:rfc:3986", "code": "Patient"},
+                        }
+                    ],
+                }
+            ],
+        },
+    ),
     # XHTML named entities are not defined in FHIR's XHTML (no DTD)
     Case(
         "narrative-with-nbsp",
