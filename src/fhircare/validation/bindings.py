@@ -103,6 +103,17 @@ class BindingChecker:
     ) -> None:
         codings = _codings(value, type_code)
         if not codings:
+            if type_code == "CodeableConcept" and isinstance(value, dict) and not value.get("coding") and not which:
+                # text alone: what it means is left to a reader (a community treatment order
+                # flag that says so only in words), as the HL7 validator reports it
+                exp = self.terminology.expand(vs)
+                if exp is not None:
+                    if required:
+                        text = f"No code provided, and a code is required from the value set {_label(exp, vs)}"
+                        sink.error("code-invalid", loc, text)
+                    else:
+                        text = f"No code provided, and a code should be provided from the value set {_label(exp, vs)}"
+                        sink.warning("code-invalid", loc, text)
             return
         exp = self.terminology.expand(vs)
         if exp is None:

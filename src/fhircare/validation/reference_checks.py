@@ -85,6 +85,13 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     target: dict[str, Any] | None = None
     if parsed.kind != "contained":
         w.frame.refers_out = True
+    stated = value.get("type")
+    if parsed.type and isinstance(stated, str) and stated != parsed.type:
+        # the reference says one type and its URL another: which is the target? (as the
+        # HL7 validator words it: the type stated, then the type its URL names)
+        w.sink.error(
+            "structure", loc, f"Invalid Resource target type. Found {stated}, but expected one of ({parsed.type})"
+        )
     if parsed.kind == "contained":
         target = validator.resolve(ref, w.frame)
         if target is None:

@@ -372,6 +372,32 @@ CASES: list[Case] = [
             ],
         },
     ),
+    # a CodeableConcept in words only, where a code is required from a value set
+    Case(
+        "required-binding-met-by-text-alone",
+        {
+            "resourceType": "AllergyIntolerance",
+            "id": "a1",
+            "text": NARRATIVE,
+            "clinicalStatus": {"text": "active"},
+            "verificationStatus": {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/allergyintolerance-verification",
+                        "code": "confirmed",
+                    }
+                ]
+            },
+            "patient": {"reference": "Patient/1"},
+        },
+        {"AllergyIntolerance.clinicalStatus": "No code provided, and a code is required from the value set"},
+    ),
+    # a reference whose stated type is not the type its URL names
+    Case(
+        "reference-type-contradicts-its-url",
+        {**_observation("Patient/1"), "subject": {"reference": "Patient/1", "type": "Group"}},
+        {"Observation.subject": "Invalid Resource target type. Found Group, but expected one of (Patient)"},
+    ),
     # XHTML named entities are not defined in FHIR's XHTML (no DTD)
     Case(
         "narrative-with-nbsp",
