@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from fhircare.validation.datatypes import RFC_3986, URI_SCHEME
 from fhircare.validation.issues import IssueSink, Severity
 from fhircare.validation.structure import Binding
 from fhircare.validation.terminology import IN, NOT_IN, UNKNOWN, Expansion, Terminology
 
 _CODED_TYPES = ("code", "Coding", "CodeableConcept", "Quantity", "string", "uri")
-
-#: RFC 3986 as a code system: its codes are URIs, so a code is one of them only if it is an
-#: absolute URI (a scheme, then ':'), as the HL7 validator finds ('Patient' is not one)
-_RFC_3986 = "urn:ietf:rfc:3986"
-_ABSOLUTE_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:").match
 
 
 def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | None]]:
@@ -189,7 +184,9 @@ class BindingChecker:
         system, code = coding.get("system"), coding.get("code")
         if not isinstance(system, str) or not isinstance(code, str):
             return
-        if system == _RFC_3986:
+        if system == RFC_3986:
+            # its codes are URIs: a code is one of them only if it is an absolute URI, as
+            # the HL7 validator finds ('Patient' is not one)
             if (
                 binding is not None
                 and binding.strength in ("required", "extensible")
@@ -197,7 +194,7 @@ class BindingChecker:
                 and self.terminology.expand(binding.value_set) is None
             ):
                 return  # bound to a value set not held (DICOM's SOP classes): checked no further, as there
-            if not _ABSOLUTE_URI(code):
+            if not URI_SCHEME.match(code):
                 sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
             return
         membership, problem = self.terminology.coding_problem(system, code, coding.get("display"))

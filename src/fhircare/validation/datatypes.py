@@ -43,7 +43,10 @@ def _base64(text: str) -> bytes | None:
 
 
 _RFC_4122 = ("https://tools.ietf.org/html/rfc4122",)  # the HL7 validator checks https only
-_URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+#: the start of an absolute URI: a scheme, then ':'
+URI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+#: RFC 3986 named as a system: its values (identifiers, codes) are URIs
+RFC_3986 = "urn:ietf:rfc:3986"
 _COMMON_SCHEMES = ("http:", "https:", "urn:")
 _UUID = re.compile(r"(urn:uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 
@@ -56,7 +59,7 @@ def check_code_system(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
     system = value.get("system")
     if type(system) is not str or system.startswith(_COMMON_SCHEMES):
         return  # the common case, settled without the pattern
-    if system and isinstance(value.get("code"), str) and not _URI_SCHEME.match(system):
+    if system and isinstance(value.get("code"), str) and not URI_SCHEME.match(system):
         sink.error("code-invalid", loc, "Coding.system must be an absolute reference, not a local reference")
 
 
@@ -72,7 +75,7 @@ def check_identifier(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
     identifier = value.get("value")
     if not isinstance(identifier, str):
         return
-    if system == "urn:ietf:rfc:3986" and not _URI_SCHEME.match(identifier):
+    if system == RFC_3986 and not URI_SCHEME.match(identifier):
         sink.error(
             "invalid",
             loc,
