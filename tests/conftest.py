@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -46,5 +47,30 @@ def pg_url() -> Iterator[str]:
     try:
         yield url.render_as_string(hide_password=False)
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _drop_database(admin, name)
         admin.close()
+
+
+def _drop_database(admin: Any, name: str) -> None:
+    """Drop a test database that a test may have left connections to.
+
+    Not ``DROP DATABASE ... WITH (FORCE)``: that also terminates an autovacuum worker busy on
+    the new database, which a role without superuser or pg_signal_backend may not do (CI saw
+    "must be a member of the role whose process is being terminated"). Ending our own role's
+    sessions and then a plain DROP is enough: PostgreSQL itself asks autovacuum to leave and
+    waits for it (up to 5 s, hence the retries)."""
+    import psycopg
+
+    for attempt in range(6):
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        try:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            return
+        except psycopg.errors.ObjectInUse:
+            if attempt == 5:
+                raise
+            time.sleep(0.5)

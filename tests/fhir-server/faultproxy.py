@@ -49,6 +49,12 @@ class FaultProxy:
         self.stats_path = stats
         self.token = token
         self.stats: Counter[str] = Counter()
+        # asyncio drops its reference to a connection's task when the client hangs up, and holds
+        # the upstream connection's reader only weakly: a task still waiting on the upstream for
+        # a client that gave up was destroyed by the garbage collector mid-request ("Task was
+        # destroyed but it is pending!", seen in CI). Each task is held here until it ends, so
+        # every forwarded request is read to its end and its upstream connection closed.
+        self.connections: set[asyncio.Task[None]] = set()
 
     def choose(self) -> str | None:
         if self.random.random() < self.rate:
@@ -61,6 +67,10 @@ class FaultProxy:
             self.stats_path.write_text(json.dumps(dict(self.stats)))
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.connections.add(task)
+            task.add_done_callback(self.connections.discard)
         try:
             while True:
                 request = await read_message(reader, is_request=True)

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 from sqlalchemy import select, update
 
@@ -62,12 +63,25 @@ def copy_store(source: Path, copy: Path) -> None:
         origin.backup(destination)
 
 
+def probe(base_url: str) -> str:
+    """How the server answers GET /metadata directly (not through the proxy), for a failure message."""
+    started = time.monotonic()
+    try:
+        status = httpx.get(f"{base_url}/metadata", timeout=30).status_code
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__} after {time.monotonic() - started:.1f} s"
+    return f"HTTP {status} in {time.monotonic() - started:.2f} s"
+
+
 def sync_process(target: str, store_url: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "FHIRCARE_STORE_URL": store_url,
         "FHIRCARE_LOG_LEVEL": "WARNING",
-        "FHIRCARE_SYNC_TIMEOUT_SECONDS": "1.0",
+        # Past the proxy's held answers (delay=2.3 below), yet well clear of a busy server: a
+        # transaction takes up to ~0.2 s on the Medplum server, which answers one request at a
+        # time, and four are in flight; 1.0 s left too little margin on a slow CI machine.
+        "FHIRCARE_SYNC_TIMEOUT_SECONDS": "2.0",
         "FHIRCARE_SYNC_CONNECT_TIMEOUT_SECONDS": "1.0",
         "FHIRCARE_SYNC_RETRY_BASE_SECONDS": "0.05",
         "FHIRCARE_SYNC_RETRY_MAX_SECONDS": "0.5",
@@ -95,7 +109,7 @@ def test_fault_trials_leave_exactly_the_stored_resources(
         store_file = tmp_path / f"trial-{trial}.sqlite"
         copy_store(template, store_file)
         store_url = f"sqlite:///{store_file}"
-        proxy = fault_proxy(fhir_server.base_url, rate=0.2, seed=trial, delay=1.3)
+        proxy = fault_proxy(fhir_server.base_url, rate=0.2, seed=trial, delay=2.3)
         process = sync_process(proxy.base_url, store_url)
         time.sleep(chance.uniform(0.2, 2.0))
         if process.poll() is None:
@@ -116,7 +130,10 @@ def test_fault_trials_leave_exactly_the_stored_resources(
             if not pending:
                 break
         else:
-            raise AssertionError(f"trial {trial}: still pending after {RESTARTS} restarts: {err.decode()[-1000:]}")
+            raise AssertionError(
+                f"trial {trial}: still pending after {RESTARTS} restarts: {err.decode()[-1000:]}"
+                f"\nproxy: {proxy.stats()}; the server itself: {probe(fhir_server.base_url)}"
+            )
         injected.update(proxy.stats())
         engine = open_store_engine(store_url)
         comparison = compare_with_store(
