@@ -520,6 +520,13 @@ VARIANTS = [
     ),
     Variant(
         "Provenance-example-provenance-consent-refusal",
+        "refusal of consent coded, its rationale in words dropped",
+        drop("reason", 0, "text"),
+        "Provenance",
+        "fhircare-provenance-2",
+    ),
+    Variant(
+        "Provenance-example-provenance-consent-refusal",
         "no fhircare record activity",
         keep(lambda c: not c["system"].endswith("record-activity"), "activity", "coding"),
         "Provenance",

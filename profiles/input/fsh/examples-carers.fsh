@@ -203,6 +203,7 @@ Title: "Why Alex's father is not to be involved"
 * recorded = "2025-01-20T11:00:00Z"
 * activity.coding[0] = $v3-DataOperation#CREATE "create"
 * activity.coding[1] = RecordActivity#consent-refusal "Refusal of consent recorded"
+* reason[0] = $v3-ActReason#PATRQT "patient requested"
 * reason[0].text = "Alex has capacity for this decision and has explained their reasons; no overriding risk was identified at the MDT."
 * agent[0].type = $provenance-participant-type#author "Author"
 * agent[0].who = Reference(example-role-key-worker)

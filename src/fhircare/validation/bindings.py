@@ -16,15 +16,18 @@ def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | 
     """(system, code) pairs a coded value carries. A CodeableConcept's coding with a system
     and no code, or a code and no system, is one too: it names no member of any value set
     (a value set's members are codes *of a system*), so it does not meet a required binding
-    (as the HL7 validator finds; a Coding of its own without a code is not checked, as there)."""
+    (as the HL7 validator finds; a Coding of its own without a code is not checked, as there).
+    So is a coding with a display and neither system nor code (null#null): words in a coding
+    name no code either. A coding with nothing but extensions is no coding at all."""
     if isinstance(value, str):
         return [(None, value)]
     if not isinstance(value, dict):
         return []
     if _is_concept(value, type_code):
         codings = value.get("coding")
-        pairs = [_pair(c) for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
-        return [p for p in pairs if p != (None, None)]
+        if not isinstance(codings, list):
+            return []
+        return [_pair(c) for c in codings if isinstance(c, dict) and ("system" in c or "code" in c or "display" in c)]
     if isinstance(value.get("code"), str):
         return [(value.get("system"), value["code"])]
     return []
@@ -98,9 +101,15 @@ class BindingChecker:
     ) -> None:
         codings = _codings(value, type_code)
         if not codings:
-            if type_code == "CodeableConcept" and isinstance(value, dict) and not value.get("coding") and not which:
-                # text alone: what it means is left to a reader (a community treatment order
-                # flag that says so only in words), as the HL7 validator reports it
+            if (
+                type_code == "CodeableConcept"
+                and isinstance(value, dict)
+                and isinstance(value.get("coding", []), list)  # else its shape is the error
+                and not which
+            ):
+                # text alone (or codings with nothing but extensions): what it means is left to
+                # a reader (a community treatment order flag that says so only in words), as
+                # the HL7 validator reports it
                 exp = self.terminology.expand(vs)
                 if exp is not None:
                     if required:
@@ -142,10 +151,17 @@ class BindingChecker:
         if which:
             must = "from this value set " + must
         if type_code == "CodeableConcept":
+            # in the HL7 validator's words (its closing parenthesis included)
+            concept_must = (
+                "from this value set is required)"
+                if required
+                else "SHALL come from this value set unless it has no suitable code"
+                " (note that the validator cannot judge what is suitable)"
+            )
             codes = ", ".join(_shown(s, c) for s, c, _ in results)
             text = (
                 f"None of the codings provided are in the value set {_label(exp, vs)}{which}, "
-                f"and a coding {must}) (codes = {codes})"
+                f"and a coding {concept_must} (codes = {codes})"
             )
         elif type_code in ("code", "string", "uri"):
             text = (
@@ -183,6 +199,12 @@ class BindingChecker:
             return
         system, code = coding.get("system"), coding.get("code")
         if not isinstance(system, str) or not isinstance(code, str):
+            if isinstance(system, str) and "code" not in coding:
+                # a system held in full and no code: which of its concepts was meant is lost
+                cs = self.terminology.code_system(system)
+                if cs is not None and cs.complete:
+                    version = f" version '{cs.version}'" if cs.version else ""
+                    sink.warning("code-invalid", loc, f"No code provided for CodeSystem '{system}'{version}")
             return
         if system == RFC_3986:
             # its codes are URIs: a code is one of them only if it is an absolute URI, as

@@ -660,6 +660,14 @@ class Validator:
                         + "A code with no system has no defined meaning, and it cannot be validated. "
                         "A system should be provided",
                     )
+                elif "display" in value and "system" not in value and "code" not in value:
+                    # words only: what was meant cannot be known (see bindings._codings)
+                    w.sink.warning(
+                        "code-invalid",
+                        loc,
+                        "Coding has neither a system nor a code, so it cannot be validated. "
+                        "A system and a code should be provided",
+                    )
                 self.bindings.check_coding(value, loc, w.sink, node.binding)
             elif type_code == "Quantity":
                 check_code_system(value, loc, w.sink)

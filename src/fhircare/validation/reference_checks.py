@@ -74,6 +74,11 @@ def plain_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     return not allowed or "Resource" in allowed or parsed.type in allowed
 
 
+def _is_resource_type(validator: WalkServices, code: str) -> bool:
+    model = validator.type_model(code) if code[:1].isupper() else None
+    return model is not None and model.kind == "resource"
+
+
 def check_reference(validator: WalkServices, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
     ref = value.get("reference")
     if not isinstance(ref, str):
@@ -86,9 +91,11 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     if parsed.kind != "contained":
         w.frame.refers_out = True
     stated = value.get("type")
-    if parsed.type and isinstance(stated, str) and stated != parsed.type:
+    if parsed.type and isinstance(stated, str) and stated != parsed.type and _is_resource_type(validator, parsed.type):
         # the reference says one type and its URL another: which is the target? (as the
-        # HL7 validator words it: the type stated, then the type its URL names)
+        # HL7 validator words it: the type stated, then the type its URL names). A URL
+        # naming no resource type (Chicken/1) is a different fault, reported where the
+        # element's target types are known, as there
         w.sink.error(
             "structure", loc, f"Invalid Resource target type. Found {stated}, but expected one of ({parsed.type})"
         )

@@ -17,6 +17,8 @@ from tests.conformance.oracle.java import JavaOracle, missing_tools
 from tests.unit.validation.base_spec_cases import (
     CASES,
     CODES_WITHOUT_A_SYSTEM,
+    CODINGS_NAMING_NOTHING,
+    CODINGS_NAMING_NOTHING_ISSUES,
     NO_SYSTEM_WARNINGS,
     Case,
     resource_of,
@@ -65,3 +67,12 @@ def test_the_hl7_validator_warns_of_codes_without_a_system_alike(java: JavaOracl
     assert not isinstance(issues, str), issues
     found = {i.location: i.message for i in issues if "no system" in i.message and i.severity == "warning"}
     assert found == NO_SYSTEM_WARNINGS
+
+
+def test_the_hl7_validator_refuses_codings_that_name_no_code_alike(java: JavaOracle, tmp_path: Path) -> None:
+    path = tmp_path / "resource.json"
+    path.write_bytes(orjson.dumps(CODINGS_NAMING_NOTHING))
+    issues = java.validate(path)
+    assert not isinstance(issues, str), issues
+    found = {i.location: (i.severity, i.message) for i in issues if i.severity in ("error", "warning")}
+    assert found == CODINGS_NAMING_NOTHING_ISSUES

@@ -398,6 +398,12 @@ CASES: list[Case] = [
         {**_observation("Patient/1"), "subject": {"reference": "Patient/1", "type": "Group"}},
         {"Observation.subject": "Invalid Resource target type. Found Group, but expected one of (Patient)"},
     ),
+    # ... but a URL that names no resource type is not compared with the stated type: where
+    # any resource may be the target there is no error, as the HL7 validator finds
+    Case(
+        "reference-type-beside-a-url-naming-no-type",
+        {**_observation("Patient/1"), "focus": [{"reference": "Chicken/1", "type": "Observation"}]},
+    ),
     # XHTML named entities are not defined in FHIR's XHTML (no DTD)
     Case(
         "narrative-with-nbsp",
@@ -846,4 +852,55 @@ NO_SYSTEM_WARNINGS: dict[str, str] = {
     "cannot be validated. A system should be provided",
     "Observation.value.ofType(CodeableConcept).coding[0]": "Coding has no system. A code with no system has no "
     "defined meaning, and it cannot be validated. A system should be provided",
+}
+
+#: codings that name no code: words only, a system only, nothing but an extension. A clinical
+#: status that cannot be read must not pass as one (the first two fail a required binding).
+CODINGS_NAMING_NOTHING: Resource = {
+    "resourceType": "Condition",
+    "id": "c-no-code",
+    "text": NARRATIVE,
+    "clinicalStatus": {"coding": [{"display": "Active"}]},
+    "verificationStatus": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/condition-ver-status"}]},
+    "category": [
+        {
+            "coding": [
+                {
+                    "extension": [
+                        {"url": "http://hl7.org/fhir/StructureDefinition/data-absent-reason", "valueCode": "unknown"}
+                    ]
+                }
+            ]
+        }
+    ],
+    "code": {"text": "Anxiety"},
+    "subject": {"reference": "Patient/p1"},
+}
+#: location → (severity, text): every error and warning, in the HL7 validator's words
+CODINGS_NAMING_NOTHING_ISSUES: dict[str, tuple[str, str]] = {
+    "Condition.clinicalStatus.coding[0]": (
+        "warning",
+        "Coding has neither a system nor a code, so it cannot be validated. A system and a code should be provided",
+    ),
+    "Condition.clinicalStatus": (
+        "error",
+        "None of the codings provided are in the value set 'Condition Clinical Status Codes' "
+        "(http://hl7.org/fhir/ValueSet/condition-clinical|4.0.1), and a coding from this value set is required) "
+        "(codes = null#null)",
+    ),
+    "Condition.verificationStatus.coding[0]": (
+        "warning",
+        "No code provided for CodeSystem 'http://terminology.hl7.org/CodeSystem/condition-ver-status' version '4.0.1'",
+    ),
+    "Condition.verificationStatus": (
+        "error",
+        "None of the codings provided are in the value set 'ConditionVerificationStatus' "
+        "(http://hl7.org/fhir/ValueSet/condition-ver-status|4.0.1), and a coding from this value set is required) "
+        "(codes = http://terminology.hl7.org/CodeSystem/condition-ver-status#null)",
+    ),
+    "Condition.category[0]": (
+        "warning",
+        "No code provided, and a code should be provided from the value set 'Condition Category Codes' "
+        "(http://hl7.org/fhir/ValueSet/condition-category|4.0.1)",
+    ),
 }

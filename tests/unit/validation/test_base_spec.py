@@ -10,6 +10,8 @@ from fhircare.validation.api import Validator
 from tests.unit.validation.base_spec_cases import (
     CASES,
     CODES_WITHOUT_A_SYSTEM,
+    CODINGS_NAMING_NOTHING,
+    CODINGS_NAMING_NOTHING_ISSUES,
     NO_SYSTEM_WARNINGS,
     Case,
     resource_of,
@@ -34,3 +36,11 @@ def test_a_code_without_a_system_is_warned_of_where_it_is(core_validator: Valida
     found = {i.expression: i.text for i in result.issues if "no system" in i.text}
     assert found == NO_SYSTEM_WARNINGS
     assert all(i.severity == "warning" for i in result.issues if "no system" in i.text)
+
+
+def test_codings_that_name_no_code_are_refused_where_a_code_is_required(core_validator: Validator) -> None:
+    # a clinical status in words only, or a system with no code, is not one of the statuses;
+    # every error and warning as the HL7 validator gives it (the oracle test asks it)
+    result = core_validator.validate(CODINGS_NAMING_NOTHING)
+    found = {i.expression: (i.severity, i.text) for i in result.issues if i.severity in ("error", "warning")}
+    assert found == CODINGS_NAMING_NOTHING_ISSUES
