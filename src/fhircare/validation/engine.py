@@ -611,7 +611,7 @@ class Validator:
             w.sink.error(
                 "structure",
                 loc,
-                f"The property {node.json_name} must be an Object, not a primitive",
+                f"The property {node.json_name} must be an Object, not a Primitive property (at {loc})",
             )
             return
         is_resource = self._resource_kinds.get(type_code)
@@ -722,11 +722,11 @@ class Validator:
                 return
         elif not w.profile:
             if type(value) is dict or type(value) is list:
-                shape = "Object" if isinstance(value, dict) else "Array"
+                shape = "an Object" if isinstance(value, dict) else "an Array"
                 w.sink.error(
                     "structure",
                     loc,
-                    f"The property {node.json_name} must be a primitive, not an {shape}",
+                    f"This property must be a simple value, not {shape} ({node.json_name} at {loc})",
                 )
                 return
             problem = check(value)

@@ -65,11 +65,13 @@ def walk_property(
             values = raw if isinstance(raw, list) else []
             exts = ext if isinstance(ext, list) else []
             if not child.is_array:
-                w.sink.error(
-                    "structure",
-                    loc,
-                    f"The property {key} must be a JSON Object, not an Array (at {loc})",
-                )
+                # at the property, in the HL7 validator's words
+                at = f"{loc}.{key}"
+                if type_code is not None and type_code[:1].islower():  # a primitive type
+                    text = f"This property must be a simple value, not an Array ({key} at {at})"
+                else:
+                    text = f"The property {key} must be an Object, not an Array (at {at})"
+                w.sink.error("structure", at, text)
             if not values and not exts:
                 w.sink.error(
                     "invalid",
@@ -81,10 +83,10 @@ def walk_property(
                 e = exts[i] if i < len(exts) else None
                 items.append((v, e, type_code, f"{base_loc}[{i}]"))
         elif child.is_array and raw is not None:
-            shape = "an Object" if isinstance(raw, dict) else "a primitive"
+            shape = "an Object" if isinstance(raw, dict) else "a Primitive property"
             w.sink.error(
                 "structure",
-                loc,
+                f"{loc}.{key}",
                 f"The property {key} must be a JSON Array, not {shape} (at {loc})",
             )
             items.append((raw, ext, type_code, f"{base_loc}[0]"))

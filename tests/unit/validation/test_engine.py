@@ -85,15 +85,19 @@ def test_unknown_property_inside_a_backbone_element(core_validator: Validator) -
 
 
 def test_object_where_an_array_is_expected(core_validator: Validator) -> None:
+    # at the property, in the HL7 validator's words
     issue = only(run(core_validator, {"resourceType": "Patient", "name": {"family": "Smith"}}))
-    assert issue.expression == "Patient"
-    assert "name must be a JSON Array" in issue.text
+    assert issue.expression == "Patient.name"
+    assert issue.text == "The property name must be a JSON Array, not an Object (at Patient)"
 
 
 def test_array_where_a_single_value_is_expected(core_validator: Validator) -> None:
     issue = only(run(core_validator, {"resourceType": "Patient", "gender": ["female"]}))
-    assert issue.expression == "Patient"
-    assert "gender must be a JSON Object, not an Array" in issue.text
+    assert issue.expression == "Patient.gender"
+    assert issue.text == "This property must be a simple value, not an Array (gender at Patient.gender)"
+    issue = only(run(core_validator, {"resourceType": "Patient", "maritalStatus": [{"text": "married"}]}))
+    assert issue.expression == "Patient.maritalStatus"
+    assert issue.text == "The property maritalStatus must be an Object, not an Array (at Patient.maritalStatus)"
 
 
 def test_empty_array(core_validator: Validator) -> None:
