@@ -128,7 +128,7 @@ class Validator:
                     value, "Coding" if isinstance(value, dict) else "code", vs
                 ),
                 has_value_set=lambda vs: self.terminology.expand(vs) is not None,
-                is_resource_type=lambda code: code[:1].isupper() and self._is_resource_type(code),
+                is_resource_type=lambda code: code[:1].isupper() and self.is_resource_type(code),
             ),
             find=context.questionnaire,
         )
@@ -140,7 +140,7 @@ class Validator:
         )
         #: the rules of one resource type that no element of it states (resource, loc, sink)
         self._type_rules: dict[str, Callable[[dict[str, Any], str, IssueSink], None]] = {
-            "Bundle": lambda r, loc, sink: check_bundle(r, loc, sink, self._is_resource_type),
+            "Bundle": lambda r, loc, sink: check_bundle(r, loc, sink, self.is_resource_type),
             "QuestionnaireResponse": lambda r, loc, sink: check_questionnaire_response(
                 r, loc, sink, self.questionnaires
             ),
@@ -616,7 +616,7 @@ class Validator:
             return
         is_resource = self._resource_kinds.get(type_code)
         if is_resource is None:
-            is_resource = self._resource_kinds[type_code] = self._is_resource_type(type_code)
+            is_resource = self._resource_kinds[type_code] = self.is_resource_type(type_code)
         if is_resource:
             self._inner_resource(value, node, loc, w)
             return
@@ -813,7 +813,8 @@ class Validator:
         self._cross_entry_lookups += 1
         return frame.bundle_anchors()
 
-    def _is_resource_type(self, code: str) -> bool:
+    def is_resource_type(self, code: str) -> bool:
+        """Does ``code`` name a resource type (Patient, or the abstract Resource)?"""
         if code in _RESOURCE_TYPES:
             return True
         model = self.type_model(code) if code[:1].isupper() else None

@@ -74,11 +74,6 @@ def plain_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     return not allowed or "Resource" in allowed or parsed.type in allowed
 
 
-def _is_resource_type(validator: WalkServices, code: str) -> bool:
-    model = validator.type_model(code) if code[:1].isupper() else None
-    return model is not None and model.kind == "resource"
-
-
 def check_reference(validator: WalkServices, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
     ref = value.get("reference")
     if not isinstance(ref, str):
@@ -91,7 +86,7 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     if parsed.kind != "contained":
         w.frame.refers_out = True
     stated = value.get("type")
-    if parsed.type and isinstance(stated, str) and stated != parsed.type and _is_resource_type(validator, parsed.type):
+    if parsed.type and isinstance(stated, str) and stated != parsed.type and validator.is_resource_type(parsed.type):
         # the reference says one type and its URL another: which is the target? (as the
         # HL7 validator words it: the type stated, then the type its URL names). A URL
         # naming no resource type (Chicken/1) is a different fault, reported where the
