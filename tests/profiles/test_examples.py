@@ -116,3 +116,19 @@ def test_fhircare_validate_accepts_the_examples_folder() -> None:
     args = ["validate", str(EXAMPLES), str(PACKAGE / "Questionnaire-dialog.json"), "--ig", str(PACKAGE), "--quiet"]
     result = CliRunner().invoke(app, args, env=environment)
     assert result.exit_code == 0, result.output
+
+
+def test_a_base_binding_a_profile_replaces_is_left_to_the_profile(profiles_validator: Validator) -> None:
+    # Consent.policyRule is bound (extensible) to the core consent-policy codes; fhircare's
+    # Consent profile binds it to its own consent bases instead, which extensible allows. With
+    # the profile in play only its binding is checked, as the HL7 validator checks it (it
+    # validates against the profile's snapshot); without it, the core binding's warning stands.
+    consent = read_json(EXAMPLES / "Consent-example-consent-best-interests.json")
+    claimed = profiles_validator.validate(consent, [])
+    assert [i for i in claimed.issues if i.expression == "Consent.policyRule"] == []
+    asked = profiles_validator.validate(_without_profiles(consent), consent["meta"]["profile"])
+    assert [i for i in asked.issues if i.expression == "Consent.policyRule"] == []
+    bare = profiles_validator.validate(_without_profiles(consent), [])
+    warned = [i for i in bare.issues if i.expression == "Consent.policyRule"]
+    assert [i.severity for i in warned] == ["warning"]
+    assert "Consent PolicyRule Codes" in warned[0].text

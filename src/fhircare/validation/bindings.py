@@ -12,15 +12,15 @@ from fhircare.validation.terminology import IN, NOT_IN, UNKNOWN, Expansion, Term
 _CODED_TYPES = ("code", "Coding", "CodeableConcept", "Quantity", "string", "uri")
 
 
-def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | None]]:
-    """(system, code) pairs a coded value carries. A CodeableConcept's coding with a system
+def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | None, Any]]:
+    """(system, code, display) a coded value carries. A CodeableConcept's coding with a system
     and no code, or a code and no system, is one too: it names no member of any value set
     (a value set's members are codes *of a system*), so it does not meet a required binding
     (as the HL7 validator finds; a Coding of its own without a code is not checked, as there).
     So is a coding with a display and neither system nor code (null#null): words in a coding
     name no code either. A coding with nothing but extensions is no coding at all."""
     if isinstance(value, str):
-        return [(None, value)]
+        return [(None, value, None)]
     if not isinstance(value, dict):
         return []
     if _is_concept(value, type_code):
@@ -29,13 +29,17 @@ def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | 
             return []
         return [_pair(c) for c in codings if isinstance(c, dict) and ("system" in c or "code" in c or "display" in c)]
     if isinstance(value.get("code"), str):
-        return [(value.get("system"), value["code"])]
+        return [(value.get("system"), value["code"], value.get("display"))]
     return []
 
 
-def _pair(coding: dict[str, Any]) -> tuple[str | None, str | None]:
+def _pair(coding: dict[str, Any]) -> tuple[str | None, str | None, Any]:
     system, code = coding.get("system"), coding.get("code")
-    return (system if isinstance(system, str) else None, code if isinstance(code, str) else None)
+    return (
+        system if isinstance(system, str) else None,
+        code if isinstance(code, str) else None,
+        coding.get("display"),
+    )
 
 
 def _is_concept(value: Any, type_code: str | None) -> bool:
@@ -62,7 +66,7 @@ class BindingChecker:
         """Is any coding of ``value`` in the value set? None when it cannot be told offline."""
         unknown = False
         concept = _is_concept(value, type_code)
-        for system, code in _codings(value, type_code):
+        for system, code, _ in _codings(value, type_code):
             if code is None or (concept and system is None):
                 continue  # in no value set (see _codings)
             membership, _ = self.terminology.check(value_set, system, code)
@@ -130,13 +134,15 @@ class BindingChecker:
         # the expansion in hand answers each coding (Terminology.check would look it up
         # again per coding); any coding in the value set settles it
         concept = _is_concept(value, type_code)
-        memberships = []
-        for s, c in codings:
-            membership = NOT_IN if c is None or (concept and s is None) else exp.contains(s, c)
-            if membership is IN:
+        memberships = [NOT_IN if c is None or (concept and s is None) else exp.contains(s, c) for s, c, _ in codings]
+        if IN in memberships:
+            if not any(self._refused_by_its_system(s, c, d) for s, c, d in codings):
                 return
-            memberships.append(membership)
-        results = [(s, c, m) for (s, c), m in zip(codings, memberships, strict=True)]
+            # a coding its own code system refuses (an unknown code, or a member code under
+            # another display) fails the whole value, its other codings with it: the HL7
+            # validator reports both the coding and the value as not in the value set
+            memberships = [NOT_IN if m is IN else m for m in memberships]
+        results = [(s, c, m) for (s, c, _), m in zip(codings, memberships, strict=True)]
         if all(m is UNKNOWN for _, _, m in results):
             shown = ", ".join(f"{s}#{c}" if s else str(c) for s, c, _ in results)
             sink.warning(
@@ -172,6 +178,13 @@ class BindingChecker:
             s, c, _ = results[0]
             text = f"The code provided ({_shown(s, c)}) was not found in the value set {_label(exp, vs)}{which}"
         sink.add(severity, "code-invalid", loc, text)
+
+    def _refused_by_its_system(self, system: str | None, code: str | None, display: Any) -> bool:
+        """Does a code system we hold in full refuse this coding (its code, or its display)?"""
+        if system is None or code is None:
+            return False
+        membership, display_problem = self.terminology.coding_problem(system, code, display)
+        return membership is NOT_IN or display_problem is not None
 
     def check_codes(self, value: Any, type_code: str, loc: str, sink: IssueSink) -> None:
         """Codes claimed from a code system we hold in full must exist in it."""

@@ -63,6 +63,34 @@ def check_code_system(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
         sink.error("code-invalid", loc, "Coding.system must be an absolute reference, not a local reference")
 
 
+UCUM = "http://unitsofmeasure.org"
+_ANNOTATION_ADVICE = (
+    "UCUM Codes that contain human readable annotations like {0} can be misleading (e.g. they are ignored when "
+    "comparing units). Best Practice is not to depend on annotations in the UCUM code, so this usage should be "
+    "checked"
+)
+
+
+def check_ucum_annotation(quantity: dict[str, Any], loc: str, sink: IssueSink) -> None:
+    """A UCUM code with an annotation ('{score}', 'mg{total}'): UCUM ignores annotations when
+    comparing units, so '{score}' is the unit 1 and '{beats}/min' is '/min'. Best practice,
+    warned of as the HL7 validator does, with what the unit should say."""
+    code = quantity.get("code")
+    if quantity.get("system") != UCUM or type(code) is not str:
+        return
+    start, end = code.find("{"), code.find("}")
+    if start < 0 or end <= 0 or start >= end:
+        return
+    annotation = code[start : end + 1]
+    advice = _ANNOTATION_ADVICE.format(annotation)
+    unit = quantity.get("unit")
+    if type(unit) is not str:
+        advice += ", and the Quantity.unit SHOULD contain the annotation"
+    elif annotation[1:-1].lower() not in unit.lower():
+        advice += f", and the Quantity.unit '{unit}' SHOULD contain the annotation (it does not)"
+    sink.warning("business-rule", loc, advice)
+
+
 def check_identifier(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
     """An identifier's system names a namespace: an absolute URI, never a local one; and the
     two IETF systems say what the value is (a URI; a UUID), as the HL7 validator checks."""

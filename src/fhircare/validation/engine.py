@@ -23,12 +23,18 @@ from fhircare.validation.canonical_resources import CANONICAL_RESOURCE_TYPES, ch
 from fhircare.validation.code_systems import check_code_system_resource
 from fhircare.validation.concept_maps import check_concept_map
 from fhircare.validation.context import DefinitionContext
-from fhircare.validation.datatypes import check_attachment, check_code_system, check_identifier
+from fhircare.validation.datatypes import (
+    check_attachment,
+    check_code_system,
+    check_identifier,
+    check_ucum_annotation,
+)
 from fhircare.validation.entry_memo import EntryMemo
 from fhircare.validation.extensions import check_extension
 from fhircare.validation.fhirpath import REF_1, EvalEnv, FhirPathEngine
 from fhircare.validation.implied_profiles import implied_profiles
 from fhircare.validation.issues import IssueSink, ValidationResult
+from fhircare.validation.observations import check_observation
 from fhircare.validation.primitives import (
     CHOICE_SUFFIXES,
     PRIMITIVE_CHECKS,
@@ -36,6 +42,7 @@ from fhircare.validation.primitives import (
     check_resource_id,
     choice_type,
     example_url_problem,
+    lexical_severity,
     well_formed,
 )
 from fhircare.validation.properties import unusual_key, walk_property
@@ -48,7 +55,7 @@ from fhircare.validation.questionnaire_answers import AnswerServices
 from fhircare.validation.reference_checks import check_reference, plain_reference
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.remembered import REMEMBERED
-from fhircare.validation.rules import check_value_rules, run_invariants
+from fhircare.validation.rules import check_best_practices, check_value_rules, run_invariants
 from fhircare.validation.services import InvariantPlan
 from fhircare.validation.structure import (
     ARRAY,
@@ -121,6 +128,7 @@ class Validator:
         #: (element with children, its type) → the type's root, whose invariants a walk of
         #: the element evaluates too (see _expanded_type_root)
         self._expanded_type_roots: dict[tuple[ElementNode, str], ElementNode | None] = {}
+        self._rebound_paths: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
         #: what a QuestionnaireResponse's check needs: its Questionnaire, value sets, types
         self.questionnaires = QuestionnaireServices(
             answers=AnswerServices(
@@ -149,6 +157,7 @@ class Validator:
             "ConceptMap": lambda r, loc, sink: check_concept_map(r, loc, sink, self.terminology),
             "ValueSet": check_value_set,
             "CodeSystem": check_code_system_resource,
+            "Observation": check_observation,
         }
 
     # -- public --------------------------------------------------------------
@@ -275,11 +284,15 @@ class Validator:
             frame.bundle = BundleIndex.of(resource)
         elif rt == "Parameters" and frame.bundle is None:
             frame.bundle = BundleIndex.of_parameters(resource)
+        wanted = self._profiles_for(resource, rt, profiles, claimed)
+        if wanted:
+            frame.rebound = self._rebound(model, tuple(url for url, _ in wanted))
         walk = Walk(sink, frame, profile=False)
         self.walk_object(resource, model.root, rt, loc, walk)
         if model.root.invariants:
             run_invariants(self, resource, model.root, rt, loc, walk)
-        wanted = self._profiles_for(resource, rt, profiles, claimed)
+        if model.root.best_practices and not contained:
+            check_best_practices(self, resource, model.root, rt, loc, walk)
         for url, from_meta in wanted:
             try:
                 profile_model = self.context.model(url)
@@ -340,6 +353,26 @@ class Validator:
             return
         for url in claimed:
             self._conformance.setdefault((id(entry), url), not failed)
+
+    def _rebound(self, model: StructureModel, urls: tuple[str, ...]) -> frozenset[str]:
+        """Paths of the base's extensible bindings that a profile in play binds to another
+        value set. A profile may do that (extensible allows it), and then its binding is the
+        one checked: the HL7 validator validates against the profile's snapshot, not the base
+        again, so a Consent.policyRule from fhircare's ConsentBasisVS is not warned of as
+        outside the core consent-policy value set."""
+        key = (model.url, urls)
+        found = self._rebound_paths.get(key)
+        if found is None:
+            paths: set[str] = set()
+            for url in urls:
+                try:
+                    profile = self.context.model(url)
+                except DefinitionError:  # reported where the profile is walked
+                    continue
+                if profile.type == model.type:
+                    _collect_rebound(model.root, profile.root, paths)
+            found = self._rebound_paths[key] = frozenset(paths)
+        return found
 
     def _profiles_for(
         self, resource: dict[str, Any], rt: str, profiles: list[str], claimed: bool
@@ -439,7 +472,7 @@ class Validator:
                                         if quick is not None and len(value) < 4096 and quick(value):
                                             continue  # well formed: the check would say so
                                         if problem := lexical(value):
-                                            sink.error("invalid", f"{base}[{i}]", problem)
+                                            sink.add(lexical_severity(problem), "invalid", f"{base}[{i}]", problem)
                                     else:
                                         item(value, None, child, t, f"{base}[{i}]", w)
                                 continue
@@ -454,7 +487,7 @@ class Validator:
                                 if quick is not None and type(raw) is str and len(raw) < 4096 and quick(raw):
                                     continue
                                 if problem := lexical(raw):
-                                    sink.error("invalid", f"{loc}.{key}", problem)
+                                    sink.add(lexical_severity(problem), "invalid", f"{loc}.{key}", problem)
                             elif (
                                 child.bound_code
                                 and type(raw) is str
@@ -672,8 +705,10 @@ class Validator:
             elif type_code == "Quantity":
                 check_code_system(value, loc, w.sink)
                 self.bindings.check_quantity_code(value, loc, w.sink)
+                check_ucum_annotation(value, loc, w.sink)
             else:  # an Age, a Duration, ... (see _QUANTITY_KINDS)
                 self.bindings.check_quantity_code(value, loc, w.sink)
+                check_ucum_annotation(value, loc, w.sink)
         if node.has_value_rules and (not profile or node.profile_rules):
             check_value_rules(self, value, node, type_code, loc, w)
         if type_code == "Reference" and (not profile or node.narrows_targets):
@@ -733,7 +768,7 @@ class Validator:
             if problem is None and node.checks_example_urls and type_code in URL_TYPES and not self.allow_example_urls:
                 problem = example_url_problem(value)
             if problem:
-                w.sink.error("invalid", loc, problem)
+                w.sink.add(lexical_severity(problem), "invalid", loc, problem)
             elif type_code == "xhtml" and fragment_links(value):
                 # a link into the resource that leads nowhere: a reader of the plan clicks
                 # through to nothing (or, in a document, to another entry's section)
@@ -849,3 +884,21 @@ class Validator:
                 conforms_to=self.conforms,
             )
         return frame.env
+
+
+def _collect_rebound(base: ElementNode, profile: ElementNode, paths: set[str]) -> None:
+    """Add the paths under ``base`` whose extensible binding ``profile`` replaces."""
+    for name, base_child in base.children.items():
+        profile_child = profile.children.get(name)
+        if profile_child is None:
+            continue
+        bound, rebound = base_child.binding, profile_child.binding
+        if (
+            bound is not None
+            and bound.strength == "extensible"
+            and rebound is not None
+            and rebound.value_set is not None
+            and rebound.value_set != bound.value_set
+        ):
+            paths.add(base_child.path)
+        _collect_rebound(base_child, profile_child, paths)

@@ -11,6 +11,7 @@ memberOf, resolve) are supplied as custom functions.
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -252,10 +253,47 @@ def _ras_2(value: Any, env: EvalEnv) -> bool:
     return probability <= 100
 
 
+_MACHINE_NAME = re.compile(r"[A-Z]([A-Za-z0-9_]){0,254}")
+
+
+def _machine_name(value: Any, env: EvalEnv) -> bool:
+    """The name checks of R4's canonical resources (que-0, vsd-0, csd-0, ... all written
+    ``name.matches('[A-Z]([A-Za-z0-9_]){0,254}')``), as the HL7 validator evaluates them: it
+    corrects the expression (FHIRPathExpressionFixer) to ``name.exists() implies
+    name.matches('^[A-Z]([A-Za-z0-9_]){0,254}$')``: a resource without a name is not warned
+    of, and a name must be a machine name as a whole ('My_Plan', not 'my-Plan')."""
+    name = value.get("name") if isinstance(value, dict) else None
+    if name is None:
+        return True
+    return isinstance(name, str) and _MACHINE_NAME.fullmatch(name) is not None
+
+
+_NOT_AN_OFFSET_EVENT = frozenset({"C", "CM", "CD", "CV"})
+
+
+def _tim_9(value: Any, env: EvalEnv) -> bool:
+    """An offset needs a when, and no when that is a meal (C, CM, CD, CV). As published,
+    ``(when in (...)).not()`` cannot be evaluated for two whens ('in' wants one item); the
+    HL7 validator evaluates ``when.select($this in (...)).allFalse()`` instead
+    (FHIRPathExpressionFixer), so 'morning and afternoon, 30 minutes after' is judged, and a
+    meal among the whens is an error."""
+    if not isinstance(value, dict) or value.get("offset") is None:
+        return True
+    when = value.get("when")
+    whens = when if isinstance(when, list) else [] if when is None else [when]
+    return bool(whens) and not any(w in _NOT_AN_OFFSET_EVENT for w in whens)
+
+
+#: invariants evaluated natively whatever their key, by their exact published expression
+NATIVE_BY_EXPRESSION: dict[str, Callable[[Any, EvalEnv], bool]] = {
+    "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')": _machine_name,
+}
+
 NATIVE: dict[tuple[str, str], Callable[[Any, EvalEnv], bool]] = {
     ("que-12", "enableWhen.count() > 2 implies enableBehavior.exists()"): _que_12,
     ("que-7", "operator = 'exists' implies (answer is Boolean)"): _que_7,
     ("ras-2", "probability is decimal implies (probability as decimal) <= 100"): _ras_2,
+    ("tim-9", "offset.empty() or (when.exists() and ((when in ('C' | 'CM' | 'CD' | 'CV')).not()))"): _tim_9,
     (
         "ctm-1",
         "onBehalfOf.exists() implies (member.resolve().iif(empty(), true, ofType(Practitioner).exists()))",
@@ -294,6 +332,8 @@ class FhirPathEngine:
         found = NATIVE.get((key, expression))
         if found is None and key == "dom-3" and expression.startswith("contained.where(("):
             return _dom_3
+        if found is None:
+            found = NATIVE_BY_EXPRESSION.get(expression)
         if found is None:
             found = NATIVE_BY_DIGEST.get((key, digest(expression)))
         return found

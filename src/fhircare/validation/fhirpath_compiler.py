@@ -386,7 +386,8 @@ def _string_function(name: str, params: dict[str, Any]) -> Fn:
 
     As in the HL7 Java validator, these answer false (not empty) when the input is
     not a single string, so ``fullUrl.contains('/_history/').not()`` holds for an
-    entry that has no fullUrl (bdl-8 on batch entries).
+    entry that has no fullUrl (bdl-8 on batch entries); but ``matches`` of nothing is
+    nothing there, so que-0's ``name.matches(...)`` holds of a Questionnaire with no name.
     """
     args = _kids(params)
     if len(args) != 1:
@@ -407,7 +408,11 @@ def _string_function(name: str, params: dict[str, Any]) -> Fn:
     if test is None:
         raise Unsupported(name)
 
+    empty_answer: Items = [] if name == "matches" else [False]
+
     def evaluate(items: Items) -> Items:
+        if not items:
+            return empty_answer
         if len(items) != 1 or not isinstance(items[0], str):
             return [False]
         return [test(items[0])]

@@ -13,6 +13,7 @@ import calendar
 import re
 from collections.abc import Callable
 
+from fhircare.validation.issues import Severity
 from fhircare.validation.xhtml import active_content
 
 _YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
@@ -221,10 +222,51 @@ def _check_base64(value: str) -> str | None:
     return None
 
 
+class Advice(str):
+    """A finding about a primitive's form that is a warning, not an error: the value is
+    still the value it says (a name with a trailing space), but it is not as it should be."""
+
+
+#: what the HL7 validator trims from a string's ends before comparing (trimProhibitedWS)
+_PROHIBITED_AT_ENDS = " \t\n\r"
+#: whitespace as the HL7 validator counts it (Utilities.isWhitespace): ASCII 9-13 and space,
+#: NEL, the no-break spaces and the Unicode space and line separators
+_HL7_WHITESPACE = frozenset(
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2028\u2029\u202f\u205f\u3000" + "".join(chr(c) for c in range(0x2000, 0x200B))
+)
+#: Java's own (Character.isWhitespace): the no-break spaces are not, separators 1C-1F are; a
+#: string of nothing but these is blank to the HL7 validator, which only hints at it
+_JAVA_WHITESPACE = (_HL7_WHITESPACE - set("\x85\xa0\u2007\u202f")) | set("\x1c\x1d\x1e\x1f")
+_ANY_WHITESPACE = _HL7_WHITESPACE | _JAVA_WHITESPACE
+ALL_WHITESPACE = Advice("value should not be all whitespace")
+WHITESPACE_AT_ENDS = Advice("value should not start or finish with whitespace")
+
+
 def _check_string(value: str) -> str | None:
+    """R4 string: "SHOULD not contain leading or trailing whitespace" (datatypes.html), so a
+    warning, as the HL7 validator gives it. The value is not echoed: strings carry names and
+    free text. A blank value (Java's whitespace only) is left alone, as there (it only hints)."""
     if not value:
         return "@value cannot be empty"
+    if value[0] not in _ANY_WHITESPACE and value[-1] not in _PROHIBITED_AT_ENDS:
+        return None
+    if all(c in _JAVA_WHITESPACE for c in value):
+        return None
+    if all(c in _HL7_WHITESPACE for c in value):
+        return ALL_WHITESPACE
+    if value[0] in _PROHIBITED_AT_ENDS or value[-1] in _PROHIBITED_AT_ENDS:
+        return WHITESPACE_AT_ENDS
     return None
+
+
+def _check_markdown(value: str) -> str | None:
+    return None if value else "@value cannot be empty"
+
+
+def _plain_string(value: str) -> bool:
+    """Would _check_string find nothing to say? True is certain; False sends the value to
+    the check. (CPython's strip returns the very string when there is nothing to strip.)"""
+    return value != "" and value.strip(_PROHIBITED_AT_ENDS) is value and not value.isspace()
 
 
 _LEXICAL: dict[str, Callable[[str], str | None]] = {
@@ -242,7 +284,7 @@ _LEXICAL: dict[str, Callable[[str], str | None]] = {
     "canonical": _check_canonical,
     "base64Binary": _check_base64,
     "string": _check_string,
-    "markdown": _check_string,
+    "markdown": _check_markdown,
 }
 
 
@@ -343,9 +385,15 @@ def _checker(type_code: str) -> Callable[[object], str | None]:
 
 def _string_check(value: object) -> str | None:
     # the commonest primitive by far, so checked without the general dispatch
-    if type(value) is str and 0 < len(value) < 4096:
+    if type(value) is str and len(value) < 4096 and _plain_string(value):
         return None
     return check_primitive("string", value)
+
+
+def _markdown_check(value: object) -> str | None:
+    if type(value) is str and 0 < len(value) < 4096:
+        return None
+    return check_primitive("markdown", value)
 
 
 def _boolean_check(value: object) -> str | None:
@@ -369,15 +417,21 @@ _FAST_PATTERNS = {
 #: type code → check of a value of that primitive type (None when acceptable)
 PRIMITIVE_CHECKS: dict[str, Callable[[object], str | None]] = {t: _checker(t) for t in PRIMITIVE_TYPES}
 PRIMITIVE_CHECKS["string"] = _string_check
-PRIMITIVE_CHECKS["markdown"] = _string_check
+PRIMITIVE_CHECKS["markdown"] = _markdown_check
 PRIMITIVE_CHECKS["boolean"] = _boolean_check
 
-#: type code → a test, callable from C, that a JSON string shorter than 4096 characters
-#: passes its type's check in PRIMITIVE_CHECKS (returns None) — the check's own first
-#: test, so the walk can settle the common well-formed value without calling the check
+#: type code → a quick test (callable from C, but for a string's ends) that a JSON string
+#: shorter than 4096 characters passes its type's check in PRIMITIVE_CHECKS (returns None)
+#: — the check's own first test, so the walk can settle the common well-formed value
+#: without calling the check
 QUICK_CHECKS: dict[str, Callable[[str], object]] = {t: p.fullmatch for t, p in _FAST_PATTERNS.items()}
-QUICK_CHECKS["string"] = bool  # any non-empty string is a well-formed string
+QUICK_CHECKS["string"] = _plain_string
 QUICK_CHECKS["markdown"] = bool
+
+
+def lexical_severity(problem: str) -> Severity:
+    """How a lexical check's finding is reported: an Advice is a warning."""
+    return "warning" if type(problem) is Advice else "error"
 
 
 def well_formed(type_code: str, value: object) -> bool:

@@ -33,7 +33,11 @@ def check_value_rules(
             loc,
             f"The value does not match the pattern required by the profile {node.sd_url} ({node.id})",
         )
-    if node.binding is not None and (node.binding.value_set or node.binding.additional):
+    if (
+        node.binding is not None
+        and (node.binding.value_set or node.binding.additional)
+        and (w.profile or not w.frame.rebound or node.path not in w.frame.rebound)
+    ):
         validator.bindings.check(value, type_code, node.binding, loc, w.sink, w.profile)
     if node.min_value is not None:
         _bound(value, node.min_value, type_code, loc, w, minimum=True)
@@ -124,6 +128,31 @@ def _invariant_plan(validator: WalkServices, node: ElementNode, profile: bool) -
             steps.append((c, check, False))
         plan = plans[node] = tuple(steps)
     return plan
+
+
+def check_best_practices(
+    validator: WalkServices, resource: dict[str, Any], node: ElementNode, type_path: str, loc: str, w: Walk
+) -> None:
+    """A resource's best-practice invariants (dom-6: it should have a narrative; con-3), as
+    the HL7 validator gives them: warnings, and not of a contained resource (its container's
+    narrative speaks for it)."""
+    for c in node.best_practices:
+        native = validator.fhirpath.native(c.key, c.expression)
+        env = w.frame.env or validator.env(w.frame)
+        try:
+            if native is not None:
+                ok = native(resource, env)
+            else:
+                check = validator.invariant_checks.get(c)
+                if check is None:
+                    check = validator.invariant_checks[c] = validator.fhirpath.checker(c.key, c.expression)
+                ok = check(resource, type_path, env)
+        except InvariantError:
+            continue  # advice that cannot be judged is not given
+        if not ok:
+            where = f" (defined in {c.source})" if c.source else ""
+            text = f"Constraint failed: {c.key}: '{c.human}'{where} (Best Practice Recommendation)"
+            w.sink.warning("invariant", loc, text, c.key)
 
 
 def run_invariants(validator: WalkServices, value: Any, node: ElementNode, type_path: str, loc: str, w: Walk) -> None:

@@ -53,6 +53,14 @@ def _with_example_rule(check: Callable[[object], str | None]) -> Callable[[objec
     return found
 
 
+#: best-practice invariants the HL7 validator does not give. R4's con-3 compares a
+#: CodeableConcept with a string (category.select($this='problem-list-item')), so as written
+#: it fails on every Condition with a category and no clinical status, whatever the category;
+#: the HL7 validator evaluates a corrected expression instead (FHIRPathExpressionFixer),
+#: which as corrected never fails (its ``exists(...).empty()`` is always false).
+_BEST_PRACTICES_NOT_GIVEN = frozenset({"con-3"})
+
+
 @dataclass(frozen=True, slots=True)
 class TypeRef:
     code: str
@@ -244,6 +252,7 @@ class ElementNode:
     bound_code: bool = field(init=False)
     single_choice: bool = field(init=False)
     plain_choice: bool = field(init=False)
+    best_practices: tuple[Constraint, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         # read on every visit of the walk: computed once here, not per access
@@ -253,8 +262,11 @@ class ElementNode:
         self.is_array = self.base_max != 1
         self.ele1 = next((c for c in self.constraints if c.key == "ele-1" and c.expression == ELE_1), None)
         # best-practice invariants (dom-6, "should have narrative") are advice, not rules:
-        # left out, as the HL7 validator does by default
+        # evaluated apart, on resources that are not contained, and only warned of (rules)
         self.invariants = tuple(c for c in self.constraints if c is not self.ele1 and not c.best_practice)
+        self.best_practices = tuple(
+            c for c in self.constraints if c.best_practice and c.key not in _BEST_PRACTICES_NOT_GIVEN
+        )
         self.has_value_rules = bool(
             self.fixed is not None
             or self.pattern is not None

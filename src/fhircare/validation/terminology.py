@@ -32,9 +32,22 @@ class Membership(enum.Enum):
 IN, NOT_IN, UNKNOWN = Membership.IN, Membership.NOT_IN, Membership.UNKNOWN
 
 
+#: RFC 6838 media types (BCP 13), parameters allowed ('text/plain; charset=UTF-8', as R4's
+#: Attachment.contentType shows): the names are letters, digits and !#$&^_.+- (at most 127)
+_MEDIA_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+MEDIA_TYPE = re.compile(rf'{_MEDIA_NAME}/{_MEDIA_NAME}(\s*;\s*{_TOKEN}=({_TOKEN}|"([^"\\]|\\.)*"))*')
+
+#: code systems whose codes are defined by a grammar, not listed: a value set including the
+#: whole system holds exactly the codes the grammar accepts, which is decided offline
+GRAMMAR_SYSTEMS: dict[str, re.Pattern[str]] = {"urn:ietf:bcp:13": MEDIA_TYPE}
+
+
 @dataclass(slots=True)
 class Expansion:
     codes: dict[str, set[str]] = field(default_factory=dict)  # system → codes
+    #: systems included whole whose codes a grammar defines (GRAMMAR_SYSTEMS)
+    grammars: dict[str, re.Pattern[str]] = field(default_factory=dict)
     #: systems (or "*" for any) whose codes we could not enumerate
     unknown_systems: set[str] = field(default_factory=set)
     #: systems with an exclude we could not evaluate: their included codes may be out
@@ -50,10 +63,15 @@ class Expansion:
             for codes in self.codes.values():  # a plain loop: this runs for every bound code
                 if code in codes:
                     return UNKNOWN if self.uncertain_systems else IN
+            if self.grammars and any(g.fullmatch(code) for g in self.grammars.values()):
+                return IN
             return UNKNOWN if self.unknown_systems else NOT_IN
         if code in self.codes.get(system, ()):
             if system in self.uncertain_systems or "*" in self.uncertain_systems:
                 return UNKNOWN
+            return IN
+        grammar = self.grammars.get(system) if self.grammars else None
+        if grammar is not None and grammar.fullmatch(code):
             return IN
         if system in self.unknown_systems or "*" in self.unknown_systems:
             return UNKNOWN
@@ -129,7 +147,7 @@ class Terminology:
                 if isinstance(concept.get("display"), str):
                     names.add(concept["display"])
                     display_of[code] = concept["display"]
-                displays[code] = {" ".join(n.split()).lower() for n in names if isinstance(n, str)}
+                displays[code] = {n.lower() for n in names if isinstance(n, str)}
                 if parent:
                     children.setdefault(parent, set()).add(code)
                 for prop in concept.get("property", ()):
@@ -192,12 +210,14 @@ class Terminology:
     @staticmethod
     def _display_problem(cs: _CodeSystemIndex, system: str, code: str, display: str) -> str | None:
         allowed = cs.displays.get(code)
-        if not allowed or " ".join(display.split()).lower() in allowed:
+        if not allowed or display.lower() in allowed:
             return None
-        return (
-            f"Wrong Display Name '{display}' for {system}#{code}. "
-            f"Valid display is '{cs.display_of.get(code, sorted(allowed)[0])}'"
-        )
+        valid = cs.display_of.get(code, sorted(allowed)[0])
+        squeezed = " ".join(display.split()).lower()
+        if any(" ".join(a.split()) == squeezed for a in allowed):
+            # the same words spaced otherwise: still not the display, as the HL7 validator finds
+            return f"Wrong whitespace in Display Name '{display}' for {system}#{code}. Valid display is '{valid}'"
+        return f"Wrong Display Name '{display}' for {system}#{code}. Valid display is '{valid}'"
 
     # -- value sets ----------------------------------------------------------
     def expand(self, canonical: str) -> Expansion | None:
@@ -262,6 +282,10 @@ class Terminology:
                         exp.add(sys_, code)
                 for sub in imported:
                     exp.unknown_systems |= sub.unknown_systems
+            return
+        grammar = GRAMMAR_SYSTEMS.get(system)
+        if grammar is not None and not include.get("concept") and not include.get("filter") and not imported:
+            exp.grammars[system] = grammar
             return
         found = self._system_codes(system, include)
         if found is None:

@@ -29,6 +29,9 @@ class Frame:
     #: a literal reference (not '#id') was met in the resource: an entry holding one needs a
     #: fullUrl, which its references resolve from
     refers_out: bool = False
+    #: paths of base extensible bindings a profile in play replaces (Engine._rebound): the
+    #: base walk leaves them to the profile walk
+    rebound: frozenset[str] = frozenset()
 
     def own_anchors(self) -> Anchors:
         if self.anchors is None:

@@ -62,6 +62,9 @@ class Outcome:
     ours_texts: list[str] = field(default_factory=list)
     #: the HL7 validator threw instead of answering: no verdict to compare with
     java_crash: str | None = None
+    #: where each validator warns: the HL7 validator's locations, fhircare's (location, text)
+    java_warnings: list[str] = field(default_factory=list)
+    ours_warnings: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def verdict_agrees(self) -> bool:
@@ -152,8 +155,12 @@ def _compare(cases: list[Case], workdir: Path, validator: Validator, java: JavaO
         path = workdir / f"case-{n}.json"
         path.write_bytes(orjson.dumps(case.resource))
         answer = java.validate(path, case.profiles)
-        ours = validator.validate(case.resource, list(case.profiles)).errors
+        result = validator.validate(case.resource, list(case.profiles))
+        ours = result.errors
         java_locs, java_texts = _java_errors(answer) if not isinstance(answer, str) else ([], [])
+        java_warnings = (
+            [] if isinstance(answer, str) else [_COMMENT.sub("", i.location) for i in answer if i.severity == "warning"]
+        )
         outcomes.append(
             Outcome(
                 case,
@@ -162,6 +169,8 @@ def _compare(cases: list[Case], workdir: Path, validator: Validator, java: JavaO
                 java_texts,
                 [f"{i.expression}: {i.text}" for i in ours],
                 answer if isinstance(answer, str) else None,
+                java_warnings,
+                [(_COMMENT.sub("", i.expression), i.text) for i in result.issues if i.severity == "warning"],
             )
         )
     return outcomes

@@ -15,10 +15,14 @@ import pytest
 from fhircare.settings import Settings
 from tests.conformance.oracle.java import JavaOracle, missing_tools
 from tests.unit.validation.base_spec_cases import (
+    ADVICE,
+    ADVICE_WARNINGS,
     CASES,
     CODES_WITHOUT_A_SYSTEM,
     CODINGS_NAMING_NOTHING,
     CODINGS_NAMING_NOTHING_ISSUES,
+    DISPLAYS_AND_WHITESPACE,
+    DISPLAYS_AND_WHITESPACE_ISSUES,
     NO_SYSTEM_WARNINGS,
     Case,
     resource_of,
@@ -76,3 +80,32 @@ def test_the_hl7_validator_refuses_codings_that_name_no_code_alike(java: JavaOra
     assert not isinstance(issues, str), issues
     found = {i.location: (i.severity, i.message) for i in issues if i.severity in ("error", "warning")}
     assert found == CODINGS_NAMING_NOTHING_ISSUES
+
+
+def test_the_hl7_validator_judges_displays_and_whitespace_alike(java: JavaOracle, tmp_path: Path) -> None:
+    path = tmp_path / "resource.json"
+    path.write_bytes(orjson.dumps(DISPLAYS_AND_WHITESPACE))
+    issues = java.validate(path)
+    assert not isinstance(issues, str), issues
+    found = {i.location: (i.severity, i.message) for i in issues if i.severity in ("error", "warning")}
+    assert set(found) == set(DISPLAYS_AND_WHITESPACE_ISSUES), found
+    for location, (severity, start) in DISPLAYS_AND_WHITESPACE_ISSUES.items():
+        assert found[location][0] == severity, (location, found[location])
+        assert found[location][1].startswith(start), (location, found[location])
+
+
+def test_the_hl7_validator_gives_the_same_advice(java: JavaOracle, tmp_path: Path) -> None:
+    path = tmp_path / "resource.json"
+    path.write_bytes(orjson.dumps(ADVICE))
+    issues = java.validate(path)
+    assert not isinstance(issues, str), issues
+    assert not [i for i in issues if i.is_error]
+    # its offline note on every UCUM code ("Unable to validate code ... without terminology
+    # services") is about its set-up here, not the resource
+    found = {
+        (_COMMENT.sub("", i.location), i.message)
+        for i in issues
+        if i.severity == "warning" and "without terminology services" not in i.message
+    }
+    matched = {w for w in ADVICE_WARNINGS for f in found if f[0] == w[0] and f[1].startswith(w[1])}
+    assert len(found) == len(ADVICE_WARNINGS) and matched == ADVICE_WARNINGS, found

@@ -27,7 +27,8 @@ pytestmark = pytest.mark.skipif(
     reason=f"{CORE_PACKAGE} is not in {_CACHE} (fhircare packages install {CORE_PACKAGE})",
 )
 
-VALID = {"resourceType": "Patient", "id": "p1", "gender": "female"}
+NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>A person</p></div>'}
+VALID = {"resourceType": "Patient", "id": "p1", "text": NARRATIVE, "gender": "female"}
 INVALID = {"resourceType": "Patient", "id": "p2", "name": [{"family": 42}]}
 WARNS = {
     "resourceType": "Patient",

@@ -49,6 +49,22 @@ def _tablets(code: str) -> dict[str, Any]:
     }
 
 
+def _timed_plan(when: list[str], offset: int) -> Resource:
+    """A plan whose one activity happens ``offset`` minutes after each of ``when``."""
+    repeat: dict[str, Any] = {"offset": offset}  # no periodUnit: the oracle has no UCUM
+    if when:
+        repeat["when"] = when
+    return {
+        "resourceType": "CarePlan",
+        "id": "timed",
+        "text": NARRATIVE,
+        "status": "active",
+        "intent": "plan",
+        "subject": {"reference": "Patient/p1"},
+        "activity": [{"detail": {"status": "scheduled", "scheduledTiming": {"repeat": repeat}}}],
+    }
+
+
 LETTER = base64.b64encode(b"Care plan letter").decode()
 LETTER_SHA1 = base64.b64encode(hashlib.sha1(b"Care plan letter").digest()).decode()
 
@@ -826,6 +842,19 @@ CASES: list[Case] = [
             ],
         },
     ),
+    # tim-9 as the HL7 validator corrects it: an offset needs whens, none of them a meal (two
+    # whens cannot be evaluated as published: 'in' wants one item)
+    Case("offset-after-two-times-of-day", _timed_plan(["MORN", "AFT"], 30)),
+    Case(
+        "offset-after-a-meal-among-two",
+        _timed_plan(["C", "MORN"], 30),
+        {"CarePlan.activity[0].detail.scheduled.ofType(Timing).repeat": "tim-9"},
+    ),
+    Case(
+        "offset-without-a-when",
+        _timed_plan([], 30),
+        {"CarePlan.activity[0].detail.scheduled.ofType(Timing).repeat": "tim-9"},
+    ),
 ]
 
 
@@ -902,5 +931,147 @@ CODINGS_NAMING_NOTHING_ISSUES: dict[str, tuple[str, str]] = {
         "warning",
         "No code provided, and a code should be provided from the value set 'Condition Category Codes' "
         "(http://hl7.org/fhir/ValueSet/condition-category|4.0.1)",
+    ),
+}
+
+#: displays that are not the code's, and strings with whitespace at their ends. A coding its
+#: code system refuses (here for its display) fails the binding for the whole value, as the
+#: HL7 validator finds: a clinical status whose coding says something else is not one.
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+DISPLAYS_AND_WHITESPACE: Resource = {
+    "resourceType": "Condition",
+    "id": "c-displays",
+    "text": NARRATIVE,
+    "clinicalStatus": {
+        "coding": [
+            {"system": CONDITION_CLINICAL, "code": "active", "display": "ACTIVE"},  # case does not matter
+            {"system": CONDITION_CLINICAL, "code": "active", "display": "Activ"},
+        ]
+    },
+    "category": [
+        {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                    "code": "problem-list-item",
+                    "display": "Problem List  Item",
+                }
+            ]
+        }
+    ],
+    "code": {"text": "Low mood "},
+    "note": [{"text": " markdown may start with a space "}],
+    "subject": {"reference": "Patient/p1", "display": "\u00a0\u2003"},
+    "recorder": {"reference": "Practitioner/r1", "display": "\u2009 "},  # blank: only hinted at there
+}
+#: location → (severity, the start of the text): every error and warning; the HL7 validator's
+#: texts go on (the language of the display, the value of the string)
+DISPLAYS_AND_WHITESPACE_ISSUES: dict[str, tuple[str, str]] = {
+    "Condition.clinicalStatus.coding[1].display": (
+        "error",
+        f"Wrong Display Name 'Activ' for {CONDITION_CLINICAL}#active. Valid display is 'Active'",
+    ),
+    "Condition.clinicalStatus": (
+        "error",
+        "None of the codings provided are in the value set 'Condition Clinical Status Codes' "
+        "(http://hl7.org/fhir/ValueSet/condition-clinical|4.0.1), and a coding from this value set is required) "
+        f"(codes = {CONDITION_CLINICAL}#active, {CONDITION_CLINICAL}#active)",
+    ),
+    "Condition.category[0].coding[0].display": (
+        "error",
+        "Wrong whitespace in Display Name 'Problem List  Item' for "
+        "http://terminology.hl7.org/CodeSystem/condition-category#problem-list-item. "
+        "Valid display is 'Problem List Item'",
+    ),
+    "Condition.category[0]": (
+        "warning",
+        "None of the codings provided are in the value set 'Condition Category Codes' "
+        "(http://hl7.org/fhir/ValueSet/condition-category|4.0.1), and a coding SHALL come from this value set "
+        "unless it has no suitable code (note that the validator cannot judge what is suitable) "
+        "(codes = http://terminology.hl7.org/CodeSystem/condition-category#problem-list-item)",
+    ),
+    "Condition.code.text": ("warning", "value should not start or finish with whitespace"),
+    "Condition.subject.display": ("warning", "value should not be all whitespace"),
+}
+
+#: advice rather than rules, given where the HL7 validator gives it: a resource without a
+#: narrative (dom-6; not a contained one, nor con-3, whose R4 expression fails on every
+#: Condition with a category), an Observation without a subject, performer or time, and a
+#: UCUM code with an annotation the unit does not carry ({score} is the unit 1 to UCUM)
+ADVICE: Resource = {
+    "resourceType": "Bundle",
+    "id": "advice",
+    "type": "collection",
+    "entry": [
+        {
+            "fullUrl": "https://fhir.example.nhs.uk/Observation/o1",
+            "resource": {
+                "resourceType": "Observation",
+                "id": "o1",
+                "status": "final",
+                "code": {"text": "Mood"},
+                "valueQuantity": {
+                    "value": 3,
+                    "unit": "points",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "{score}",
+                },
+            },
+        },
+        {
+            "fullUrl": "https://fhir.example.nhs.uk/Condition/c1",
+            "resource": {
+                "resourceType": "Condition",
+                "id": "c1",
+                "text": NARRATIVE,
+                "contained": [{"resourceType": "Practitioner", "id": "who"}],
+                "category": [
+                    {
+                        "coding": [
+                            {
+                                "system": "http://terminology.hl7.org/CodeSystem/condition-category",
+                                "code": "problem-list-item",
+                            }
+                        ]
+                    }
+                ],
+                "code": {"text": "Low mood"},
+                "subject": {"reference": "Patient/p1"},
+                "recorder": {"reference": "#who"},
+            },
+        },
+        {
+            # no name: que-0 (name.matches) has nothing to judge, as the HL7 validator corrects it
+            "fullUrl": "https://fhir.example.nhs.uk/Questionnaire/q1",
+            "resource": {"resourceType": "Questionnaire", "id": "q1", "text": NARRATIVE, "status": "draft"},
+        },
+        {
+            # a name that is not a machine name as a whole (que-0, anchored there)
+            "fullUrl": "https://fhir.example.nhs.uk/Questionnaire/q2",
+            "resource": {
+                "resourceType": "Questionnaire",
+                "id": "q2",
+                "text": NARRATIVE,
+                "name": "Care-plan-review",
+                "status": "draft",
+            },
+        },
+    ],
+}
+#: (location, the start of the text) of every warning, in the HL7 validator's words
+ADVICE_WARNINGS: set[tuple[str, str]] = {
+    ("Bundle.entry[3].resource", "Constraint failed: que-0: 'Name should be usable as an identifier"),
+    ("Bundle.entry[0].resource", "Constraint failed: dom-6: 'A resource should have narrative for robust management'"),
+    ("Bundle.entry[0].resource", "Best Practice Recommendation: In general, all observations should have a subject"),
+    ("Bundle.entry[0].resource", "Best Practice Recommendation: In general, all observations should have a performer"),
+    (
+        "Bundle.entry[0].resource",
+        "Best Practice Recommendation: In general, all observations should have an effective[x]",
+    ),
+    (
+        "Bundle.entry[0].resource.value.ofType(Quantity)",
+        "UCUM Codes that contain human readable annotations like {score} can be misleading (e.g. they are ignored "
+        "when comparing units). Best Practice is not to depend on annotations in the UCUM code, so this usage should "
+        "be checked, and the Quantity.unit 'points' SHOULD contain the annotation (it does not)",
     ),
 }

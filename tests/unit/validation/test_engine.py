@@ -42,9 +42,14 @@ def only(issues: list[Issue], severity: str = "error") -> Issue:
     return found[0]
 
 
+#: a narrative, so that a resource here is not warned of for lacking one (dom-6)
+NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>A plan</p></div>'}
+
+
 def careplan(**extra: Any) -> dict[str, Any]:
     return {
         "resourceType": "CarePlan",
+        "text": NARRATIVE,
         "status": "active",
         "intent": "plan",
         "subject": {"reference": "Patient/1"},
@@ -756,7 +761,9 @@ def test_a_simple_extension_found_clean_is_not_checked_again_where_it_was(monkey
     monkeypatch.setattr(engine, "check_extension", counting)
     extension = {"url": INTERPRETER, "valueBoolean": True}
     for n in range(3):
-        assert not run(validator, {"resourceType": "Patient", "id": f"p{n}", "extension": [dict(extension)]})
+        assert not run(
+            validator, {"resourceType": "Patient", "id": f"p{n}", "text": NARRATIVE, "extension": [dict(extension)]}
+        )
     assert checked == ["Patient.extension[0]"]
     # the same extension where its context does not allow it: checked, and refused
     issues = errors(run(validator, careplan(extension=[dict(extension)])))

@@ -14,8 +14,10 @@ from fhircare.validation.primitives import (
     INT32_MAX,
     PRIMITIVE_CHECKS,
     PRIMITIVE_TYPES,
+    QUICK_CHECKS,
     check_primitive,
     check_resource_id,
+    lexical_severity,
 )
 
 # FHIR time zones run from -13:59 to +14:00, in whole minutes
@@ -345,3 +347,41 @@ def test_integer_types_name_a_number_that_is_not_whole(type_code: str) -> None:
     assert check_primitive(type_code, 1.5) == "The value '1.5' is not a valid integer"
     assert check_primitive(type_code, 2.0) is None  # 2.0 is the JSON number 2
     assert check_primitive("decimal", 1.5) is None
+
+
+# --- a string's whitespace, as the HL7 validator judges it --------------------------------
+
+# the whitespace and near-whitespace characters the rules tell apart
+edge_chars = " \t\n\r\x0b\x0c\x1c\x85\xa0\u2003\u2007\u2009\u202f\u3000\u200bab"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Smith", None),
+        ("Smith ", "value should not start or finish with whitespace"),
+        ("\tAnn", "value should not start or finish with whitespace"),
+        ("line one\r\n", "value should not start or finish with whitespace"),
+        ("inner  spaces are fine", None),
+        ("\u00a0Ann", None),  # a no-break space is not trimmed there
+        ("\u00a0\u2003", "value should not be all whitespace"),
+        (" ", None),  # blank: the HL7 validator only hints at it
+        ("\u2009 ", None),
+    ],
+)
+def test_strings_with_whitespace_at_their_ends_are_warned_of(value: str, expected: str | None) -> None:
+    problem = check_primitive("string", value)
+    assert problem == expected
+    if problem is not None:
+        assert lexical_severity(problem) == "warning"
+        assert value.strip() not in problem or not value.strip()  # the value is not echoed
+    # markdown may start or end as it likes
+    assert check_primitive("markdown", value) is None
+
+
+@settings(max_examples=400)
+@given(value=st.text(alphabet=edge_chars, min_size=1, max_size=6))
+def test_the_quick_string_check_never_passes_what_the_check_warns_of(value: str) -> None:
+    if QUICK_CHECKS["string"](value):
+        assert check_primitive("string", value) is None, repr(value)
+    assert PRIMITIVE_CHECKS["string"](value) == check_primitive("string", value), repr(value)

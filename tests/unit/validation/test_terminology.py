@@ -264,3 +264,30 @@ def test_unknown_code_in_a_loaded_code_system_is_an_error(validator: EngineValid
     issues = validator.validate(observation({"system": CS, "code": "bogus"})).issues
     unknown = [i for i in issues if i.text == f"Unknown code 'bogus' in the CodeSystem '{CS}'"]
     assert [(i.severity, i.expression) for i in unknown] == [("error", "Observation.code.coding[0].code")]
+
+
+MIMETYPES = "http://hl7.org/fhir/ValueSet/mimetypes"
+
+
+@pytest.mark.parametrize(
+    ("code", "member"),
+    [
+        ("application/fhir+json", True),
+        ("text/plain; charset=UTF-8", True),  # R4's own example of a contentType
+        ('multipart/form-data; boundary="a b"', True),
+        ("TEXT/PLAIN", True),  # media types are case-insensitive
+        ("application/vnd.ms-excel", True),
+        ("nonsense", False),
+        ("a/b/c", False),
+        ("text/", False),
+        ("text/plain;", False),
+    ],
+)
+def test_media_types_are_decided_by_their_grammar(core_validator: Validator, code: str, member: bool) -> None:
+    # BCP 13 lists no codes: a value set of the whole system holds what RFC 6838's grammar
+    # accepts, decided offline, so an attachment is neither warned of as unchecked nor, with
+    # a media type that is none, let through
+    terminology = Terminology(core_validator.context)
+    expected = Membership.IN if member else Membership.NOT_IN
+    assert terminology.check(MIMETYPES, None, code)[0] is expected
+    assert terminology.check(MIMETYPES, "urn:ietf:bcp:13", code)[0] is expected
