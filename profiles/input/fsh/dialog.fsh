@@ -158,6 +158,9 @@ Description: "A DIALOG mean score derived from one DIALOG response: subjective q
 * subject only Reference(FhircarePatient)
 * effective[x] 1..1 MS
 * effective[x] only dateTime
+* performer 0..1 MS
+* performer only Reference(FhircarePatient)
+* performer ^short = "The service user, who gave the ratings the score is the mean of (DIALOG is rated by the service user)"
 * value[x] 1..1 MS
 * value[x] only Quantity
 * valueQuantity.value 1..1 MS
@@ -166,7 +169,8 @@ Description: "A DIALOG mean score derived from one DIALOG response: subjective q
 * valueQuantity.system 1..1
 * valueQuantity.system = $ucum (exactly)
 * valueQuantity.code 1..1
-* valueQuantity.code = #{score} (exactly)
+* valueQuantity.code = #1 (exactly)
+* valueQuantity.code ^short = "UCUM 1 (a number on a scale), not {score}: UCUM ignores annotations when comparing units, so the HL7 validator advises against them; Quantity.unit says 'score'"
 * derivedFrom 1..1 MS
 * derivedFrom only Reference(FhircareDialogResponse)
 * dataAbsentReason 0..0
@@ -190,6 +194,9 @@ Description: "One DIALOG item as MHSDS records it: the item's UK SNOMED CT score
 * subject only Reference(FhircarePatient)
 * effective[x] 1..1 MS
 * effective[x] only dateTime
+* performer 0..1 MS
+* performer only Reference(FhircarePatient)
+* performer ^short = "The service user, who gave the rating (DIALOG is rated by the service user, with or without a clinician's help)"
 * value[x] MS
 * value[x] only integer
 * valueInteger ^minValueInteger = 1

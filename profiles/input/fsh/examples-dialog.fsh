@@ -84,7 +84,8 @@ Title: "Alex's baseline DIALOG subjective quality of life"
 * code = DialogScore#subjective-quality-of-life "DIALOG subjective quality of life (mean of items 1-8)"
 * subject = Reference(example-patient)
 * effectiveDateTime = "2025-01-25T10:00:00Z"
-* valueQuantity = 3.75 '{score}' "score"
+* performer = Reference(example-patient)
+* valueQuantity = 3.75 '1' "score"
 * derivedFrom[0] = Reference(example-dialog-baseline)
 
 Instance: example-dialog-score-treatment-satisfaction
@@ -99,5 +100,6 @@ Title: "Alex's baseline DIALOG treatment satisfaction"
 * code = DialogScore#treatment-satisfaction "DIALOG treatment satisfaction (mean of items 9-11)"
 * subject = Reference(example-patient)
 * effectiveDateTime = "2025-01-25T10:00:00Z"
-* valueQuantity = 5 '{score}' "score"
+* performer = Reference(example-patient)
+* valueQuantity = 5 '1' "score"
 * derivedFrom[0] = Reference(example-dialog-baseline)

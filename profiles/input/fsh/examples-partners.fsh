@@ -276,6 +276,7 @@ Title: "Alex's baseline DIALOG: job situation 2, would like more help"
 * code = $sct#1037671000000109 "DIALOG patient rated outcome measure item 3 score - how satisfied are you with your job situation"
 * subject = Reference(example-patient)
 * effectiveDateTime = "2025-01-25T10:00:00Z"
+* performer = Reference(example-patient)
 * valueInteger = 2
 * derivedFrom[0] = Reference(example-dialog-baseline)
 * component[0].valueBoolean = true
@@ -292,6 +293,7 @@ Title: "Alex's review DIALOG: partner/family not rated"
 * code = $sct#1037711000000105 "DIALOG patient rated outcome measure item 7 score - how satisfied are you with your partner/family"
 * subject = Reference(example-patient)
 * effectiveDateTime = "2025-05-20T15:00:00Z"
+* performer = Reference(example-patient)
 * dataAbsentReason = $data-absent-reason-cs#asked-declined "Asked But Declined"
 * derivedFrom[0] = Reference(example-dialog-review)
 

@@ -201,7 +201,9 @@ def dialog_scores(assessment: DialogAssessment, refs: Refs) -> list[Json]:
                 "code": concept(coding(_DIALOG_SCORE, score_code)),
                 "subject": refs.patient.reference(),
                 "effectiveDateTime": fhir_datetime(rated_at(assessment)),
-                "valueQuantity": {"value": mean, "unit": "score", "system": _UCUM, "code": "{score}"},
+                "performer": [refs.patient.reference()],  # the service user gave the ratings
+                # UCUM 1, not {score}: UCUM ignores annotations, so they mislead (unit says it)
+                "valueQuantity": {"value": mean, "unit": "score", "system": _UCUM, "code": "1"},
                 "derivedFrom": [response.reference()],
             }
         )
@@ -247,6 +249,7 @@ def dialog_items(assessment: DialogAssessment, refs: Refs) -> list[Json]:
                     "code": concept(coding(SNOMED_CT, ITEM_CODES[item])),
                     "subject": refs.patient.reference(),
                     "effectiveDateTime": fhir_datetime(rated_at(assessment)),
+                    "performer": [refs.patient.reference()],  # DIALOG is rated by the service user
                     "valueInteger": rating.rating,
                     "dataAbsentReason": concept(coding(_DATA_ABSENT_REASON_CS, rating.not_rated_reason.value))
                     if rating.not_rated_reason is not None
