@@ -43,6 +43,7 @@ from fhircare.validation.primitives import (
     choice_type,
     example_url_problem,
     lexical_severity,
+    plain_string,
     well_formed,
 )
 from fhircare.validation.properties import unusual_key, walk_property
@@ -716,7 +717,8 @@ class Validator:
 
     def _reference_is_plain(self) -> bool:
         """Does walking a Reference's own content find nothing in a value holding only a
-        non-empty ``reference`` and ``display`` of under 4096 characters? True for R4's
+        ``reference`` and ``display`` of under 4096 characters that are plain strings (see
+        primitives.plain_string; plain_reference tests them)? True for R4's
         Reference (two strings, no required element, ref-1 only, which holds of a reference
         not starting with '#'); worked out once from the definitions actually loaded."""
         model = self.type_model("Reference")
@@ -725,7 +727,7 @@ class Validator:
             root = model.root
             quick = root.quick_keys(self.allow_example_urls)
             plain = (
-                all(quick.get(k, (None, ""))[0] is bool for k in ("reference", "display"))
+                all(quick.get(k, (None, ""))[0] is plain_string for k in ("reference", "display"))
                 and not root.required_children()
                 and all(self.fhirpath.native(c.key, c.expression) is REF_1 for c in root.invariants)
             )

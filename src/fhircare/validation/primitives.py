@@ -263,7 +263,7 @@ def _check_markdown(value: str) -> str | None:
     return None if value else "@value cannot be empty"
 
 
-def _plain_string(value: str) -> bool:
+def plain_string(value: str) -> bool:
     """Would _check_string find nothing to say? True is certain; False sends the value to
     the check. (CPython's strip returns the very string when there is nothing to strip.)"""
     return value != "" and value.strip(_PROHIBITED_AT_ENDS) is value and not value.isspace()
@@ -385,7 +385,7 @@ def _checker(type_code: str) -> Callable[[object], str | None]:
 
 def _string_check(value: object) -> str | None:
     # the commonest primitive by far, so checked without the general dispatch
-    if type(value) is str and len(value) < 4096 and _plain_string(value):
+    if type(value) is str and len(value) < 4096 and plain_string(value):
         return None
     return check_primitive("string", value)
 
@@ -425,7 +425,7 @@ PRIMITIVE_CHECKS["boolean"] = _boolean_check
 #: — the check's own first test, so the walk can settle the common well-formed value
 #: without calling the check
 QUICK_CHECKS: dict[str, Callable[[str], object]] = {t: p.fullmatch for t, p in _FAST_PATTERNS.items()}
-QUICK_CHECKS["string"] = _plain_string
+QUICK_CHECKS["string"] = plain_string
 QUICK_CHECKS["markdown"] = bool
 
 

@@ -6,6 +6,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from fhircare.errors import DefinitionError
+from fhircare.validation.datatypes import URI_SCHEME
+from fhircare.validation.primitives import ID_RE, plain_string
 from fhircare.validation.references import parse_reference
 from fhircare.validation.structure import ElementNode
 
@@ -58,7 +60,7 @@ def plain_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     n = len(value)
     if n == 2:
         display = value.get("display")
-        if type(display) is not str or not 0 < len(display) < 4096:
+        if type(display) is not str or len(display) >= 4096 or not plain_string(display):
             return False
     elif n != 1:
         return False
@@ -68,10 +70,37 @@ def plain_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     parsed = parse_reference(ref)
     if parsed.kind != "relative" and parsed.kind != "absolute":
         return False
+    if parsed.kind == "relative" and parsed.base is not None:
+        return False  # its syntax is suspect (see _looks_incorrect)
     allowed = validator.reference_targets.get(node)
     if allowed is None:
         allowed = _allowed_types(validator, node)
-    return not allowed or "Resource" in allowed or parsed.type in allowed
+    if parsed.type in allowed:
+        return True  # the commonest: a type the element allows (so a resource type)
+    if allowed and "Resource" not in allowed:
+        return False
+    # any type allowed: a relative one must still name a resource type (see _looks_incorrect)
+    return parsed.kind != "relative" or validator.is_resource_type(str(parsed.type))
+
+
+def _looks_incorrect(validator: WalkServices, ref: str) -> bool:
+    """Is a reference that is neither absolute nor '#id' something other than [type]/[id]
+    or [type]/[id]/_history/[version]? Taken as a REST URL on the shared care record, it
+    then names nothing there: the HL7 validator warns that its syntax looks incorrect (a
+    target's id alone, 'UKCore-MedicationRequest-Amoxicillin-Example'; 'Chicken/1')."""
+    if URI_SCHEME.match(ref):
+        return False
+    parts = ref.split("/")
+    if len(parts) == 2:
+        return not (validator.is_resource_type(parts[0]) and ID_RE.fullmatch(parts[1]))
+    if len(parts) == 4:
+        return not (
+            validator.is_resource_type(parts[0])
+            and ID_RE.fullmatch(parts[1])
+            and parts[2] == "_history"
+            and ID_RE.fullmatch(parts[3])
+        )
+    return True
 
 
 def check_reference(validator: WalkServices, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
@@ -108,6 +137,12 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
         return
     elif w.frame.bundle is not None:
         bundle = w.frame.bundle
+        if ":" not in ref and (parsed.kind == "other" or (parsed.kind == "relative" and parsed.base is not None)):
+            # resolved against the entry's fullUrl, a relative reference must be [type]/[id]
+            # ('care-plan-1' alone, 'foo/Patient/1' are not), as the HL7 validator holds in a Bundle
+            w.sink.error(
+                "structure", loc, f"Relative URLs must be of the format [ResourceName]/[id]. Encountered {ref}"
+            )
         if parsed.kind == "relative" and w.frame.no_full_url:
             # a relative reference is relative to the entry's fullUrl: with none, it points
             # nowhere (as the HL7 validator finds)
@@ -122,6 +157,8 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
         elif bundle.type == "document" and parsed.kind in ("relative", "urn"):
             w.sink.error("structure", loc, f"Can't find '{ref}' in the bundle")
     contained = parsed.kind == "contained"
+    if not contained and _looks_incorrect(validator, ref):
+        w.sink.warning("invalid", loc, f"The syntax of the reference '{ref}' looks incorrect, and it should be checked")
     if node.aggregation:
         _check_aggregation(node.aggregation, ref, target, contained, loc, w)
     profiles = _target_profiles(validator, node, target) if isinstance(target, dict) else []

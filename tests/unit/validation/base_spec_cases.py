@@ -842,6 +842,23 @@ CASES: list[Case] = [
             ],
         },
     ),
+    # in a Bundle a relative reference is resolved against the entry's fullUrl: it must be
+    # [type]/[id]; an id alone is an error there (outside one, a warning: see ADVICE)
+    Case(
+        "reference-by-id-alone-in-a-bundle",
+        {
+            "resourceType": "Bundle",
+            "id": "by-id",
+            "type": "collection",
+            "entry": [
+                {
+                    "fullUrl": "https://fhir.example.nhs.uk/Observation/o1",
+                    "resource": {**_observation("Patient/p1"), "id": "o1", "focus": [{"reference": "care-plan-1"}]},
+                }
+            ],
+        },
+        {"Bundle.entry[0].resource/*Observation/o1*/.focus[0]": "Relative URLs must be of the format"},
+    ),
     # tim-9 as the HL7 validator corrects it: an offset needs whens, none of them a meal (two
     # whens cannot be evaluated as published: 'in' wants one item)
     Case("offset-after-two-times-of-day", _timed_plan(["MORN", "AFT"], 30)),
@@ -994,7 +1011,8 @@ DISPLAYS_AND_WHITESPACE_ISSUES: dict[str, tuple[str, str]] = {
     "Condition.subject.display": ("warning", "value should not be all whitespace"),
 }
 
-#: advice rather than rules, given where the HL7 validator gives it: a resource without a
+#: advice rather than rules, given where the HL7 validator gives it: a reference that is not
+#: [type]/[id] (nor absolute, nor '#id'), a resource without a
 #: narrative (dom-6; not a contained one, nor con-3, whose R4 expression fails on every
 #: Condition with a category), an Observation without a subject, performer or time, and a
 #: UCUM code with an annotation the unit does not carry ({score} is the unit 1 to UCUM)
@@ -1010,6 +1028,8 @@ ADVICE: Resource = {
                 "id": "o1",
                 "status": "final",
                 "code": {"text": "Mood"},
+                # a type name misspelt: taken as a REST URL on the record, it names nothing there
+                "focus": [{"reference": "Careplan/1"}],
                 "valueQuantity": {
                     "value": 3,
                     "unit": "points",
@@ -1060,6 +1080,10 @@ ADVICE: Resource = {
 }
 #: (location, the start of the text) of every warning, in the HL7 validator's words
 ADVICE_WARNINGS: set[tuple[str, str]] = {
+    (
+        "Bundle.entry[0].resource.focus[0]",
+        "The syntax of the reference 'Careplan/1' looks incorrect, and it should be checked",
+    ),
     ("Bundle.entry[3].resource", "Constraint failed: que-0: 'Name should be usable as an identifier"),
     ("Bundle.entry[0].resource", "Constraint failed: dom-6: 'A resource should have narrative for robust management'"),
     ("Bundle.entry[0].resource", "Best Practice Recommendation: In general, all observations should have a subject"),
