@@ -8,12 +8,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
 
 from fhircare.settings import Settings
-from tests.conformance.oracle.java import JavaOracle, missing_tools
+from tests.conformance.oracle.java import JavaIssue, JavaOracle, missing_tools
 from tests.unit.validation.base_spec_cases import (
     ADVICE,
     ADVICE_WARNINGS,
@@ -64,29 +65,29 @@ def test_the_hl7_validator_agrees(case: Case, java: JavaOracle, tmp_path: Path) 
     assert not missing, texts
 
 
-def test_the_hl7_validator_warns_of_codes_without_a_system_alike(java: JavaOracle, tmp_path: Path) -> None:
+def _asked(java: JavaOracle, tmp_path: Path, resource: dict[str, Any]) -> list[JavaIssue]:
+    """The HL7 validator's issues on ``resource`` (it must answer, not throw)."""
     path = tmp_path / "resource.json"
-    path.write_bytes(orjson.dumps(CODES_WITHOUT_A_SYSTEM))
+    path.write_bytes(orjson.dumps(resource))
     issues = java.validate(path)
     assert not isinstance(issues, str), issues
+    return issues
+
+
+def test_the_hl7_validator_warns_of_codes_without_a_system_alike(java: JavaOracle, tmp_path: Path) -> None:
+    issues = _asked(java, tmp_path, CODES_WITHOUT_A_SYSTEM)
     found = {i.location: i.message for i in issues if "no system" in i.message and i.severity == "warning"}
     assert found == NO_SYSTEM_WARNINGS
 
 
 def test_the_hl7_validator_refuses_codings_that_name_no_code_alike(java: JavaOracle, tmp_path: Path) -> None:
-    path = tmp_path / "resource.json"
-    path.write_bytes(orjson.dumps(CODINGS_NAMING_NOTHING))
-    issues = java.validate(path)
-    assert not isinstance(issues, str), issues
+    issues = _asked(java, tmp_path, CODINGS_NAMING_NOTHING)
     found = {i.location: (i.severity, i.message) for i in issues if i.severity in ("error", "warning")}
     assert found == CODINGS_NAMING_NOTHING_ISSUES
 
 
 def test_the_hl7_validator_judges_displays_and_whitespace_alike(java: JavaOracle, tmp_path: Path) -> None:
-    path = tmp_path / "resource.json"
-    path.write_bytes(orjson.dumps(DISPLAYS_AND_WHITESPACE))
-    issues = java.validate(path)
-    assert not isinstance(issues, str), issues
+    issues = _asked(java, tmp_path, DISPLAYS_AND_WHITESPACE)
     found = {i.location: (i.severity, i.message) for i in issues if i.severity in ("error", "warning")}
     assert set(found) == set(DISPLAYS_AND_WHITESPACE_ISSUES), found
     for location, (severity, start) in DISPLAYS_AND_WHITESPACE_ISSUES.items():
@@ -95,10 +96,7 @@ def test_the_hl7_validator_judges_displays_and_whitespace_alike(java: JavaOracle
 
 
 def test_the_hl7_validator_gives_the_same_advice(java: JavaOracle, tmp_path: Path) -> None:
-    path = tmp_path / "resource.json"
-    path.write_bytes(orjson.dumps(ADVICE))
-    issues = java.validate(path)
-    assert not isinstance(issues, str), issues
+    issues = _asked(java, tmp_path, ADVICE)
     assert not [i for i in issues if i.is_error]
     # its offline note on every UCUM code ("Unable to validate code ... without terminology
     # services") is about its set-up here, not the resource
