@@ -106,6 +106,11 @@ def _looks_incorrect(validator: WalkServices, ref: str) -> bool:
 def check_reference(validator: WalkServices, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
     ref = value.get("reference")
     if not isinstance(ref, str):
+        if "reference" not in value and "identifier" not in value and "display" not in value:
+            # a type, or a data-absent extension, and nothing a reader can follow or read
+            w.sink.warning(
+                "invalid", loc, "A Reference without an actual reference or identifier should have a display"
+            )
         return
     if not ref or _HAS_SPACE(ref):
         w.sink.error("invalid", loc, f"The reference '{ref}' is not a valid reference")

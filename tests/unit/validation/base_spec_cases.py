@@ -1012,7 +1012,7 @@ DISPLAYS_AND_WHITESPACE_ISSUES: dict[str, tuple[str, str]] = {
 }
 
 #: advice rather than rules, given where the HL7 validator gives it: a reference that is not
-#: [type]/[id] (nor absolute, nor '#id'), a resource without a
+#: [type]/[id] (nor absolute, nor '#id'), or one with nothing to follow or read, a resource without a
 #: narrative (dom-6; not a contained one, nor con-3, whose R4 expression fails on every
 #: Condition with a category), an Observation without a subject, performer or time, and a
 #: UCUM code with an annotation the unit does not carry ({score} is the unit 1 to UCUM)
@@ -1030,6 +1030,8 @@ ADVICE: Resource = {
                 "code": {"text": "Mood"},
                 # a type name misspelt: taken as a REST URL on the record, it names nothing there
                 "focus": [{"reference": "Careplan/1"}],
+                # who did it: a type, and nothing a reader can follow or read
+                "performer": [{"type": "Practitioner"}],
                 "valueQuantity": {
                     "value": 3,
                     "unit": "points",
@@ -1087,7 +1089,10 @@ ADVICE_WARNINGS: set[tuple[str, str]] = {
     ("Bundle.entry[3].resource", "Constraint failed: que-0: 'Name should be usable as an identifier"),
     ("Bundle.entry[0].resource", "Constraint failed: dom-6: 'A resource should have narrative for robust management'"),
     ("Bundle.entry[0].resource", "Best Practice Recommendation: In general, all observations should have a subject"),
-    ("Bundle.entry[0].resource", "Best Practice Recommendation: In general, all observations should have a performer"),
+    (
+        "Bundle.entry[0].resource.performer[0]",
+        "A Reference without an actual reference or identifier should have a display",
+    ),
     (
         "Bundle.entry[0].resource",
         "Best Practice Recommendation: In general, all observations should have an effective[x]",
