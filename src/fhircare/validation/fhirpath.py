@@ -284,6 +284,15 @@ def _tim_9(value: Any, env: EvalEnv) -> bool:
     return bool(whens) and not any(w in _NOT_AN_OFFSET_EVENT for w in whens)
 
 
+def _con_3(value: Any, env: EvalEnv) -> bool:
+    """R4's con-3 compares a CodeableConcept with a string (category.select($this =
+    'problem-list-item')), so as written it fails on every Condition with a category and no
+    clinical status, whatever the category. The HL7 validator evaluates a corrected
+    expression instead (FHIRPathExpressionFixer), one whose ``exists(...).empty()`` is
+    always false: as corrected it always holds, and so it does here."""
+    return True
+
+
 #: invariants evaluated natively whatever their key, by their exact published expression
 NATIVE_BY_EXPRESSION: dict[str, Callable[[Any, EvalEnv], bool]] = {
     "name.matches('[A-Z]([A-Za-z0-9_]){0,254}')": _machine_name,
@@ -294,6 +303,12 @@ NATIVE: dict[tuple[str, str], Callable[[Any, EvalEnv], bool]] = {
     ("que-7", "operator = 'exists' implies (answer is Boolean)"): _que_7,
     ("ras-2", "probability is decimal implies (probability as decimal) <= 100"): _ras_2,
     ("tim-9", "offset.empty() or (when.exists() and ((when in ('C' | 'CM' | 'CD' | 'CV')).not()))"): _tim_9,
+    (
+        "con-3",
+        "clinicalStatus.exists() or verificationStatus.coding.where(system='http://terminology.hl7.org/CodeSystem/"
+        "condition-ver-status' and code = 'entered-in-error').exists() or category.select($this='problem-list-item')"
+        ".empty()",
+    ): _con_3,
     (
         "ctm-1",
         "onBehalfOf.exists() implies (member.resolve().iif(empty(), true, ofType(Practitioner).exists()))",

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from fhircare.errors import DefinitionError
 from fhircare.validation.datatypes import URI_SCHEME
-from fhircare.validation.primitives import ID_RE, plain_string
-from fhircare.validation.references import parse_reference
+from fhircare.validation.primitives import plain_string
+from fhircare.validation.references import ParsedReference, parse_reference
 from fhircare.validation.structure import ElementNode
 
 if TYPE_CHECKING:
@@ -83,24 +83,14 @@ def plain_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
     return parsed.kind != "relative" or validator.is_resource_type(str(parsed.type))
 
 
-def _looks_incorrect(validator: WalkServices, ref: str) -> bool:
+def _looks_incorrect(validator: WalkServices, parsed: ParsedReference) -> bool:
     """Is a reference that is neither absolute nor '#id' something other than [type]/[id]
     or [type]/[id]/_history/[version]? Taken as a REST URL on the shared care record, it
     then names nothing there: the HL7 validator warns that its syntax looks incorrect (a
     target's id alone, 'UKCore-MedicationRequest-Amoxicillin-Example'; 'Chicken/1')."""
-    if URI_SCHEME.match(ref):
+    if URI_SCHEME.match(parsed.text):
         return False
-    parts = ref.split("/")
-    if len(parts) == 2:
-        return not (validator.is_resource_type(parts[0]) and ID_RE.fullmatch(parts[1]))
-    if len(parts) == 4:
-        return not (
-            validator.is_resource_type(parts[0])
-            and ID_RE.fullmatch(parts[1])
-            and parts[2] == "_history"
-            and ID_RE.fullmatch(parts[3])
-        )
-    return True
+    return not (parsed.kind == "relative" and parsed.base is None and validator.is_resource_type(str(parsed.type)))
 
 
 def check_reference(validator: WalkServices, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
@@ -162,7 +152,7 @@ def check_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
         elif bundle.type == "document" and parsed.kind in ("relative", "urn"):
             w.sink.error("structure", loc, f"Can't find '{ref}' in the bundle")
     contained = parsed.kind == "contained"
-    if not contained and _looks_incorrect(validator, ref):
+    if not contained and _looks_incorrect(validator, parsed):
         w.sink.warning("invalid", loc, f"The syntax of the reference '{ref}' looks incorrect, and it should be checked")
     if node.aggregation:
         _check_aggregation(node.aggregation, ref, target, contained, loc, w)

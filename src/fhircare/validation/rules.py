@@ -122,12 +122,17 @@ def _invariant_plan(validator: WalkServices, node: ElementNode, profile: bool) -
             if native is not None:
                 steps.append((c, native, True))
                 continue
-            check = validator.invariant_checks.get(c)
-            if check is None:
-                check = validator.invariant_checks[c] = validator.fhirpath.checker(c.key, c.expression)
-            steps.append((c, check, False))
+            steps.append((c, _checker(validator, c), False))
         plan = plans[node] = tuple(steps)
     return plan
+
+
+def _checker(validator: WalkServices, c: Constraint) -> Any:
+    """The evaluator of one invariant (native, compiled or interpreted), made once."""
+    check = validator.invariant_checks.get(c)
+    if check is None:
+        check = validator.invariant_checks[c] = validator.fhirpath.checker(c.key, c.expression)
+    return check
 
 
 def check_best_practices(
@@ -137,16 +142,8 @@ def check_best_practices(
     the HL7 validator gives them: warnings, and not of a contained resource (its container's
     narrative speaks for it)."""
     for c in node.best_practices:
-        native = validator.fhirpath.native(c.key, c.expression)
-        env = w.frame.env or validator.env(w.frame)
         try:
-            if native is not None:
-                ok = native(resource, env)
-            else:
-                check = validator.invariant_checks.get(c)
-                if check is None:
-                    check = validator.invariant_checks[c] = validator.fhirpath.checker(c.key, c.expression)
-                ok = check(resource, type_path, env)
+            ok = _checker(validator, c)(resource, type_path, w.frame.env or validator.env(w.frame))
         except InvariantError:
             continue  # advice that cannot be judged is not given
         if not ok:

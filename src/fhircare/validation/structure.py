@@ -53,14 +53,6 @@ def _with_example_rule(check: Callable[[object], str | None]) -> Callable[[objec
     return found
 
 
-#: best-practice invariants the HL7 validator does not give. R4's con-3 compares a
-#: CodeableConcept with a string (category.select($this='problem-list-item')), so as written
-#: it fails on every Condition with a category and no clinical status, whatever the category;
-#: the HL7 validator evaluates a corrected expression instead (FHIRPathExpressionFixer),
-#: which as corrected never fails (its ``exists(...).empty()`` is always false).
-_BEST_PRACTICES_NOT_GIVEN = frozenset({"con-3"})
-
-
 @dataclass(frozen=True, slots=True)
 class TypeRef:
     code: str
@@ -264,9 +256,7 @@ class ElementNode:
         # best-practice invariants (dom-6, "should have narrative") are advice, not rules:
         # evaluated apart, on resources that are not contained, and only warned of (rules)
         self.invariants = tuple(c for c in self.constraints if c is not self.ele1 and not c.best_practice)
-        self.best_practices = tuple(
-            c for c in self.constraints if c.best_practice and c.key not in _BEST_PRACTICES_NOT_GIVEN
-        )
+        self.best_practices = tuple(c for c in self.constraints if c.best_practice)
         self.has_value_rules = bool(
             self.fixed is not None
             or self.pattern is not None
