@@ -6,6 +6,7 @@ from typing import Any
 
 from fhircare.validation.datatypes import RFC_3986, URI_SCHEME
 from fhircare.validation.issues import IssueSink, Severity
+from fhircare.validation.primitives import as_read
 from fhircare.validation.structure import Binding
 from fhircare.validation.terminology import IN, NOT_IN, UNKNOWN, Expansion, Terminology
 
@@ -19,10 +20,9 @@ def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | 
     (as the HL7 validator finds; a Coding of its own without a code is not checked, as there).
     So is a coding with a display and neither system nor code (null#null): words in a coding
     name no code either. A coding with nothing but extensions is no coding at all."""
-    if isinstance(value, str):
-        return [(None, value, None)]
     if not isinstance(value, dict):
-        return []
+        text = as_read(value)  # a code of 42 is the code '42' (its JSON error is the walk's)
+        return [] if text is None else [(None, text, None)]
     if _is_concept(value, type_code):
         codings = value.get("coding")
         if not isinstance(codings, list):
@@ -34,12 +34,9 @@ def _codings(value: Any, type_code: str | None) -> list[tuple[str | None, str | 
 
 
 def _pair(coding: dict[str, Any]) -> tuple[str | None, str | None, Any]:
-    system, code = coding.get("system"), coding.get("code")
-    return (
-        system if isinstance(system, str) else None,
-        code if isinstance(code, str) else None,
-        coding.get("display"),
-    )
+    # a number is read as its text, as the HL7 validator reads it (the JSON error is the
+    # walk's): a system of 42 names no code system of the value set
+    return as_read(coding.get("system")), as_read(coding.get("code")), coding.get("display")
 
 
 def _is_concept(value: Any, type_code: str | None) -> bool:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fhircare.validation.issues import IssueSink
+from fhircare.validation.primitives import as_read
 from fhircare.validation.references import parse_reference
 
 _SINGLE_LINKS = ("self", "first", "previous", "prev", "next", "last")
@@ -48,22 +49,22 @@ def check_bundle(bundle: dict[str, Any], loc: str, sink: IssueSink, is_resource_
                 "Except for transactions and batches, each entry in a Bundle must have a fullUrl which is the "
                 "identity of the resource in the entry",
             )
-        if isinstance(full_url, str):
-            if ":" not in full_url:
-                sink.error("invalid", entry_loc, f"The fullUrl must be an absolute URL (not '{full_url}')")
-            elif isinstance(resource, dict) and isinstance(resource.get("id"), str):
-                parsed = parse_reference(full_url)
-                if (
-                    parsed.kind == "absolute"
-                    and parsed.id
-                    and parsed.type == resource.get("resourceType")
-                    and parsed.id != resource["id"]
-                ):
-                    sink.error(
-                        "invalid",
-                        entry_loc,
-                        f"The fullUrl '{full_url}' does not match the resource id '{resource['id']}'",
-                    )
+        read = as_read(full_url)  # a number read as its text, as the HL7 validator reads it
+        if read is not None and ":" not in read:
+            sink.error("invalid", entry_loc, f"The fullUrl must be an absolute URL (not '{read}')")
+        elif isinstance(full_url, str) and isinstance(resource, dict) and isinstance(resource.get("id"), str):
+            parsed = parse_reference(full_url)
+            if (
+                parsed.kind == "absolute"
+                and parsed.id
+                and parsed.type == resource.get("resourceType")
+                and parsed.id != resource["id"]
+            ):
+                sink.error(
+                    "invalid",
+                    entry_loc,
+                    f"The fullUrl '{full_url}' does not match the resource id '{resource['id']}'",
+                )
 
 
 # -- search results (what the partner API answers with) ------------------------------------

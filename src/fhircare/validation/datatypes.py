@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from fhircare.validation.issues import IssueSink
+from fhircare.validation.primitives import as_read
 
 
 def check_attachment(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
@@ -57,9 +58,12 @@ def check_code_system(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
     HL7 validator checks it: a Coding of its own and a Quantity, each with a code (the
     codings of a CodeableConcept are not: the caller leaves them out)."""
     system = value.get("system")
-    if type(system) is not str or system.startswith(_COMMON_SCHEMES):
-        return  # the common case, settled without the pattern
-    if system and isinstance(value.get("code"), str) and not URI_SCHEME.match(system):
+    if type(system) is str:
+        if system.startswith(_COMMON_SCHEMES):
+            return  # the common case, settled without the pattern
+    elif (system := as_read(system)) is None:
+        return  # a number is read as its text (reported as a JSON error where it is)
+    if system and as_read(value.get("code")) is not None and not URI_SCHEME.match(system):
         sink.error("code-invalid", loc, "Coding.system must be an absolute reference, not a local reference")
 
 
@@ -94,14 +98,15 @@ def check_ucum_annotation(quantity: dict[str, Any], loc: str, sink: IssueSink) -
 def check_identifier(value: dict[str, Any], loc: str, sink: IssueSink) -> None:
     """An identifier's system names a namespace: an absolute URI, never a local one; and the
     two IETF systems say what the value is (a URI; a UUID), as the HL7 validator checks."""
-    system = value.get("system")
-    if not isinstance(system, str) or not system:
-        return
+    # a number is read as its text, as the HL7 validator reads it (and reports it where it is)
+    system = as_read(value.get("system"))
+    if system is None:
+        return  # ('' is no absolute reference either: the HL7 validator says so too)
     if ":" not in system:
         sink.error("invalid", loc, "Identifier.system must be an absolute reference, not a local reference")
         return
-    identifier = value.get("value")
-    if not isinstance(identifier, str):
+    identifier = as_read(value.get("value"))
+    if identifier is None:
         return
     if system == RFC_3986 and not URI_SCHEME.match(identifier):
         sink.error(

@@ -33,7 +33,7 @@ from fhircare.validation.entry_memo import EntryMemo
 from fhircare.validation.extensions import check_extension
 from fhircare.validation.fhirpath import REF_1, EvalEnv, FhirPathEngine
 from fhircare.validation.implied_profiles import implied_profiles
-from fhircare.validation.issues import IssueSink, ValidationResult
+from fhircare.validation.issues import IssueSink, ValidationResult, read_location
 from fhircare.validation.observations import check_observation
 from fhircare.validation.primitives import (
     CHOICE_SUFFIXES,
@@ -42,8 +42,8 @@ from fhircare.validation.primitives import (
     check_resource_id,
     choice_type,
     example_url_problem,
-    lexical_severity,
     plain_string,
+    report_lexical,
     well_formed,
 )
 from fhircare.validation.properties import unusual_key, walk_property
@@ -473,7 +473,7 @@ class Validator:
                                         if quick is not None and len(value) < 4096 and quick(value):
                                             continue  # well formed: the check would say so
                                         if problem := lexical(value):
-                                            sink.add(lexical_severity(problem), "invalid", f"{base}[{i}]", problem)
+                                            report_lexical(sink, problem, t, value, f"{base}[{i}]", True)
                                     else:
                                         item(value, None, child, t, f"{base}[{i}]", w)
                                 continue
@@ -488,7 +488,7 @@ class Validator:
                                 if quick is not None and type(raw) is str and len(raw) < 4096 and quick(raw):
                                     continue
                                 if problem := lexical(raw):
-                                    sink.add(lexical_severity(problem), "invalid", f"{loc}.{key}", problem)
+                                    report_lexical(sink, problem, t, raw, f"{loc}.{key}")
                             elif (
                                 child.bound_code
                                 and type(raw) is str
@@ -556,7 +556,7 @@ class Validator:
                         found.append((name, choice_type(name[n:])))
             elif child.name in obj:
                 raw = obj[child.name]
-                if child.cardinality_only:
+                if child.cardinality_only and (type(raw) is list) == child.is_array:
                     count = len(raw) if type(raw) is list else 1
                     if child.min <= count and (child.max < 0 or count <= child.max):
                         continue  # the only thing the profile adds here is met
@@ -642,12 +642,14 @@ class Validator:
             self._primitive(value, ext, node, type_code, check, loc, w)
             return
         if type(value) is not dict:
+            at = read_location(loc)
             w.sink.error(
-                "structure",
-                loc,
-                f"The property {node.json_name} must be an Object, not a Primitive property (at {loc})",
+                "structure", at, f"The property {node.json_name} must be an Object, not a Primitive property (at {at})"
             )
             return
+        if not value and not w.profile:
+            # '{}' says nothing at all; the HL7 validator's reader says so (and ele-1 below)
+            w.sink.error("invalid", read_location(loc), "Object must have some content")
         is_resource = self._resource_kinds.get(type_code)
         if is_resource is None:
             is_resource = self._resource_kinds[type_code] = self.is_resource_type(type_code)
@@ -668,8 +670,10 @@ class Validator:
         elif not profile or node.children or node.has_type_profiles:
             self.walk_object(value, node, type_code, loc, w)
         if not profile:
-            # ele-1: no content but an id (most values have two properties or more)
-            if len(value) < 2 and node.ele1 is not None and (not value or "id" in value):
+            # ele-1: no content but an id (most values have two properties or more); what
+            # the reader could not read is no content
+            n = len(value) if w.frame.unread is None else w.frame.read_count(value)
+            if n < 2 and node.ele1 is not None and (n == 0 or "id" in value):
                 w.sink.error("invariant", loc, f"Constraint failed: ele-1: '{node.ele1.human}'", "ele-1")
             if type_code not in _RULED_TYPES:
                 pass
@@ -683,7 +687,10 @@ class Validator:
                 # from the CodeableConcept only found the same issues, which the sink drops
                 in_concept = node.path.endswith(".coding")
                 if not in_concept:  # CodeableConcept.coding: see check_code_system
-                    check_code_system(value, loc, w.sink)
+                    # a bound coding's system is judged with its value set, at the system
+                    # (as the HL7 validator places it); any other at the coding
+                    bound = node.binding is not None and node.binding.is_rule
+                    check_code_system(value, f"{loc}.system" if bound else loc, w.sink)
                 if "system" not in value and type(value.get("code")) is str:
                     # a code alone names nothing (which "4"? which "R"?); in the HL7
                     # validator's words, where it says so
@@ -760,17 +767,15 @@ class Validator:
         elif not w.profile:
             if type(value) is dict or type(value) is list:
                 shape = "an Object" if isinstance(value, dict) else "an Array"
-                w.sink.error(
-                    "structure",
-                    loc,
-                    f"This property must be a simple value, not {shape} ({node.json_name} at {loc})",
-                )
+                at = read_location(loc, node.is_array)
+                text = f"This property must be a simple value, not {shape} ({node.json_name} at {at})"
+                w.sink.error("structure", at, text)
                 return
             problem = check(value)
             if problem is None and node.checks_example_urls and type_code in URL_TYPES and not self.allow_example_urls:
                 problem = example_url_problem(value)
             if problem:
-                w.sink.add(lexical_severity(problem), "invalid", loc, problem)
+                report_lexical(w.sink, problem, type_code, value, loc, node.is_array)
             elif type_code == "xhtml" and fragment_links(value):
                 # a link into the resource that leads nowhere: a reader of the plan clicks
                 # through to nothing (or, in a document, to another entry's section)
@@ -796,7 +801,7 @@ class Validator:
                 )
         if isinstance(ext, dict) and not w.profile:
             if not ext:
-                w.sink.error("structure", loc, "Object must have some content")
+                w.sink.error("invalid", read_location(loc, node.is_array), "Object must have some content")
             elif "value" in ext:
                 # '_birthDate': {"value": ...} is not the primitive's value (that lives in
                 # 'birthDate'); a reader that took it as one would read a value nobody sent

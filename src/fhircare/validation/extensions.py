@@ -82,6 +82,11 @@ def context_allows(model: StructureModel, host_path: str, host_types: set[str]) 
     return False
 
 
+#: the base Extension's own definition: the parts of an extension it alone knows are left to
+#: the "could not be found" of their extension
+_BASE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/Extension|"
+
+
 def check_extension(validator: WalkServices, value: dict[str, Any], node: ElementNode, loc: str, w: Walk) -> None:
 
     url = value.get("url")
@@ -106,9 +111,14 @@ def check_extension(validator: WalkServices, value: dict[str, Any], node: Elemen
         if not node.path.startswith("Extension.") and not w.profile:
             # only the parts of a complex extension have local names
             w.sink.error("structure", loc, "Extension.url must be an absolute URL")
-        elif not w.profile and node.slices and url not in _part_urls(node):
-            # a part the complex extension does not define: nothing says what it means
-            w.sink.error("structure", loc, f"Sub-extension url '{url}' is not defined by the Extension {node.sd_url}")
+        elif not w.profile and not node.sd_url.startswith(_BASE_EXTENSION) and url not in _part_urls(node):
+            # a part the extension does not define (a simple extension defines none): nothing
+            # says what it means; at the part named by its url, as the HL7 validator puts it
+            w.sink.error(
+                "structure",
+                f"{loc}[url='{url}']",
+                f"Sub-extension url '{url}' is not defined by the Extension {node.sd_url}",
+            )
         return  # a complex extension's part: the slice that defines it is walked instead
     if "|" in url and not w.profile:
         w.sink.error("structure", loc, "The extension URL must not contain a version")
@@ -168,13 +178,13 @@ def _check_modifier_use(model: StructureModel, url: str, node: ElementNode, loc:
     changes the meaning of its element must not be missed by a reader that ignores extensions
     (and one that does not must not make readers refuse the resource)."""
     used_as_modifier = node.name == "modifierExtension"
+    at = f"{loc}[url='{url}']"  # the extension named by its url, as the HL7 validator puts it
     if model.root.is_modifier and not used_as_modifier:
-        w.sink.error(
-            "structure", loc, f"The Extension '{url}' must not be used as an extension (it's a modifierExtension)"
-        )
+        text = f"The Extension '{url}' must not be used as an extension (it's a modifierExtension)"
+        w.sink.error("structure", at, text)
     elif used_as_modifier and not model.root.is_modifier:
         text = f"The Extension '{url}' must not be used as a modifierExtension (it's a regular extension)"
-        w.sink.error("structure", loc, text)
+        w.sink.error("structure", at, text)
 
 
 def _host_types(validator: WalkServices, host_path: str) -> set[str]:

@@ -6,10 +6,15 @@ are written ``Observation.value.ofType(Quantity)``, and a resource inside anothe
 (contained, Bundle entry, Parameters) is annotated with a FHIRPath comment naming
 it (``Bundle.entry[0].resource/*Patient/p1*/.name[0]``). Issues raised about an
 element's children (cardinality, unknown properties) sit on the parent element.
+
+Where the JSON itself is wrong (a number for a string, an object for an array, a
+property nobody defines), the location is the one the HL7 validator's JSON reader
+gives, before any element is validated: see ``read_location``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -20,6 +25,22 @@ _SEVERITY_ORDER: dict[str, int] = {"fatal": 0, "error": 1, "warning": 2, "inform
 
 LINE_EXT = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-line"
 SOURCE_EXT = "http://hl7.org/fhir/StructureDefinition/operationoutcome-issue-source"
+
+
+_RESOURCE_COMMENT = re.compile(r"/\*.*?\*/")
+_OF_TYPE = re.compile(r"\.ofType\([A-Za-z]+\)")
+
+
+def read_location(loc: str, primitive_in_list: bool = False) -> str:
+    """``loc`` as the HL7 validator's JSON reader names a property it cannot read: a choice
+    as written in its definition (``Observation.value[x].unit``, not
+    ``value.ofType(Quantity).unit``), no comment naming a resource, and a primitive in an
+    array without its index (``name[0].given``: the reader reports the array's property).
+    Someone holding both validators' output then finds one place, not two."""
+    read = _OF_TYPE.sub("[x]", _RESOURCE_COMMENT.sub("", loc))
+    if primitive_in_list and read.endswith("]"):
+        read = read[: read.rindex("[")]
+    return read
 
 
 @dataclass(frozen=True, slots=True)

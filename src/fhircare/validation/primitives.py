@@ -10,10 +10,11 @@ from __future__ import annotations
 import base64
 import binascii
 import calendar
+import json
 import re
 from collections.abc import Callable
 
-from fhircare.validation.issues import Severity
+from fhircare.validation.issues import IssueSink, Severity, read_location
 from fhircare.validation.xhtml import active_content
 
 _YEAR = r"([0-9]([0-9]([0-9][1-9]|[1-9]0)|[1-9]00)|[1-9]000)"
@@ -227,6 +228,11 @@ class Advice(str):
     still the value it says (a name with a trailing space), but it is not as it should be."""
 
 
+class WrongJsonKind(str):
+    """A finding that the JSON value is of another kind than its type's (42 where a string
+    is due, "3" where a number is): an error of the JSON, before the value's own form."""
+
+
 #: what the HL7 validator trims from a string's ends before comparing (trimProhibitedWS)
 _PROHIBITED_AT_ENDS = " \t\n\r"
 #: whitespace as the HL7 validator counts it (Utilities.isWhitespace): ASCII 9-13 and space,
@@ -292,11 +298,7 @@ def check_primitive(type_code: str, value: object) -> str | None:
     """Check a primitive's JSON value; returns a message or None."""
     kind = JSON_KIND.get(type_code, "string")
     if kind == "boolean":
-        return (
-            None
-            if isinstance(value, bool)
-            else f"Error parsing JSON: the primitive value must be a boolean (found {_json_kind(value)})"
-        )
+        return None if isinstance(value, bool) else _wrong_kind("boolean", value)
     if kind == "integer":
         if isinstance(value, float) and value.is_integer():
             value = int(value)  # 1.0 is an integer in JSON; its range and sign still count
@@ -304,7 +306,7 @@ def check_primitive(type_code: str, value: object) -> str | None:
             # a number, but not a whole one: say what was wrong with it, as the HL7 validator does
             return f"The value '{value}' is not a valid integer"
         if isinstance(value, bool) or not isinstance(value, int):
-            return f"Error parsing JSON: the primitive value must be a number (found {_json_kind(value)})"
+            return _wrong_kind("number", value)
         if not INT32_MIN <= value <= INT32_MAX:
             return f"The value '{value}' is outside the range of a 32-bit integer"
         if type_code == "unsignedInt" and value < 0:
@@ -314,10 +316,10 @@ def check_primitive(type_code: str, value: object) -> str | None:
         return None
     if kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return f"Error parsing JSON: the primitive value must be a number (found {_json_kind(value)})"
+            return _wrong_kind("number", value)
         return None
     if not isinstance(value, str):
-        return f"Error parsing JSON: the primitive value must be a string (found {_json_kind(value)})"
+        return _wrong_kind("string", value)
     if not value:
         return "@value cannot be empty"  # of any primitive written as a JSON string
     if len(value) > MAX_STRING_CHARACTERS and type_code in _LENGTH_LIMITED:
@@ -334,6 +336,10 @@ def check_resource_id(value: object) -> str | None:
     if not ID_RE.fullmatch(value):
         return f"Invalid Resource id: Invalid Characters ('{value}')"
     return None
+
+
+def _wrong_kind(kind: str, value: object) -> WrongJsonKind:
+    return WrongJsonKind(f"Error parsing JSON: the primitive value must be a {kind} (found {_json_kind(value)})")
 
 
 def _json_kind(value: object) -> str:
@@ -432,6 +438,46 @@ QUICK_CHECKS["markdown"] = bool
 def lexical_severity(problem: str) -> Severity:
     """How a lexical check's finding is reported: an Advice is a warning."""
     return "warning" if type(problem) is Advice else "error"
+
+
+_INTEGER_TEXT = re.compile(r"[+-]?[0-9]+")
+
+
+def as_read(value: object) -> str | None:
+    """The text a JSON primitive is read as, whatever its JSON kind (42 → '42', true →
+    'true'), as the HL7 validator's reader reads it once it has reported a wrong kind; None
+    for an object, an array or null. What a check of a value's text uses, so that a number
+    where text is due is checked as that text, not passed over."""
+    if type(value) is str:
+        return value
+    if type(value) in (int, float, bool):
+        return json.dumps(value)
+    return None
+
+
+def report_lexical(
+    sink: IssueSink, problem: str, type_code: str, value: object, loc: str, in_list: bool = False
+) -> None:
+    """Report what a primitive's check found at ``loc``. A JSON value of the wrong kind is
+    reported where the HL7 validator's JSON reader reports it (issues.read_location), and
+    then read as that reader reads it, as its text, whose form is checked in turn: a
+    dateTime of 42 is also 'Not a valid date/time format', a canonical of 42 not absolute,
+    as both validators say (the number was most likely meant as text)."""
+    if type(problem) is WrongJsonKind:
+        sink.error("invalid", read_location(loc, in_list), problem)
+        kind = JSON_KIND.get(type_code, "string")
+        if kind == "string" and type(value) in (int, float, bool):
+            problem = check_primitive(type_code, as_read(value)) or ""
+        elif kind == "integer" and type(value) is str:
+            if _INTEGER_TEXT.fullmatch(value):
+                problem = check_primitive(type_code, int(value)) or ""
+            else:
+                problem = f"The value '{value}' is not a valid integer"
+        else:
+            return
+        if not problem:
+            return
+    sink.add(lexical_severity(problem), "invalid", loc, problem)
 
 
 def well_formed(type_code: str, value: object) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fhircare.validation.issues import read_location
 from fhircare.validation.primitives import PRIMITIVE_CHECKS, choice_type
 from fhircare.validation.slicing import check_slices
 from fhircare.validation.structure import ElementNode
@@ -43,7 +44,8 @@ def unusual_key(
                 if key[:1] == "_" and name in obj:
                     return None
                 return child, choice, name
-    w.sink.error("structure", loc, f"Unrecognized property '{key}'")
+    w.sink.error("structure", read_location(loc), f"Unrecognized property '{key}'")
+    w.frame.not_read(obj)
     return None
 
 
@@ -61,17 +63,21 @@ def walk_property(
         raw = obj.get(key)
         ext = obj.get("_" + key)
         base_loc = f"{loc}.{child.json_name}.ofType({type_code})" if child.is_choice else f"{loc}.{key}"
+        primitive = type_code is not None and type_code[:1].islower()
         if isinstance(raw, list) or isinstance(ext, list):
-            values = raw if isinstance(raw, list) else []
-            exts = ext if isinstance(ext, list) else []
             if not child.is_array:
-                # at the property, in the HL7 validator's words
-                at = f"{loc}.{key}"
-                if type_code is not None and type_code[:1].islower():  # a primitive type
+                # in the HL7 validator's words, where its JSON reader stops: the value is not
+                # read, so the element is absent (its cardinality then says so, as there)
+                at = read_location(f"{loc}.{key}")
+                if primitive:
                     text = f"This property must be a simple value, not an Array ({key} at {at})"
                 else:
                     text = f"The property {key} must be an Object, not an Array (at {at})"
                 w.sink.error("structure", at, text)
+                w.frame.not_read(obj)
+                continue
+            values = raw if isinstance(raw, list) else []
+            exts = ext if isinstance(ext, list) else []
             if not values and not exts:
                 w.sink.error(
                     "invalid",
@@ -83,13 +89,19 @@ def walk_property(
                 e = exts[i] if i < len(exts) else None
                 items.append((v, e, type_code, f"{base_loc}[{i}]"))
         elif child.is_array and raw is not None:
+            at = read_location(loc)
             shape = "an Object" if isinstance(raw, dict) else "a Primitive property"
             w.sink.error(
                 "structure",
-                f"{loc}.{key}",
-                f"The property {key} must be a JSON Array, not {shape} (at {loc})",
+                read_location(f"{loc}.{key}"),
+                f"The property {key} must be a JSON Array, not {shape} (at {at})",
             )
-            items.append((raw, ext, type_code, f"{base_loc}[0]"))
+            if primitive:
+                w.frame.not_read(obj)
+            else:
+                # an object where an array is due is read as the array's one item, as the
+                # HL7 validator's reader does; a primitive is not read at all (there neither)
+                items.append((raw, ext, type_code, f"{base_loc}[0]"))
         else:
             items.append((raw, ext, type_code, base_loc))
     count = len(items)

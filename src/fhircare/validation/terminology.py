@@ -18,6 +18,7 @@ from typing import Any
 
 from fhircare.errors import DefinitionError
 from fhircare.validation.context import DefinitionContext
+from fhircare.validation.primitives import as_read
 
 
 class Membership(enum.Enum):
@@ -179,9 +180,10 @@ class Terminology:
         if cs is None or not cs.complete:
             return UNKNOWN, None
         membership = IN if code in cs.codes else self._membership(cs, code)
-        if membership is not IN or not isinstance(display, str):
+        text = as_read(display)  # a number read as its text, as the HL7 validator reads it
+        if membership is not IN or text is None:
             return membership, None
-        return membership, self._display_problem(cs, system, code, display)
+        return membership, self._display_problem(cs, system, code, text)
 
     def code_in_system(self, system: str, code: str) -> Membership:
         """Is ``code`` defined by ``system``? UNKNOWN when we do not hold it in full."""

@@ -280,12 +280,104 @@ _TRANSLATION = {
     "extension": [{"url": "lang", "valueCode": "cy"}, {"url": "content", "valueString": "Nodyn"}],
 }
 
+#: JSON that is not what its type says, read as the HL7 validator's JSON reader reads it:
+#: reported where the reader reports it (`value[x]`, a primitive array without its index), a
+#: value of the wrong shape not read at all (so a required element is missing and an object
+#: left with nothing is empty), a number where text is due read as that text and checked as
+#: it. Its oracle test asks for exactly these locations, no more, no fewer.
+READ_CASES: list[Case] = [
+    Case(
+        "read-object-given-as-an-array",
+        {**_observation("Patient/p1"), "code": [{"text": "mood"}]},
+        {
+            "Observation.code": "The property code must be an Object, not an Array (at Observation.code)",
+            "Observation": "Observation.code: minimum required = 1, but only found 0",
+        },
+    ),
+    Case(
+        "read-primitive-array-given-as-one-value",
+        _patient(meta={"profile": "http://hl7.org/fhir/StructureDefinition/Patient"}),
+        {
+            "Patient.meta.profile": "The property profile must be a JSON Array, not a Primitive property",
+            "Patient.meta": "ele-1",  # nothing in it was read
+        },
+    ),
+    Case(
+        "read-primitive-given-as-an-array",
+        _patient(gender=["female"]),
+        {"Patient.gender": "This property must be a simple value, not an Array (gender at Patient.gender)"},
+    ),
+    Case(
+        "read-array-given-as-an-object",  # read as the array's one item: nothing else wrong
+        _patient(name={"family": "Smith"}),
+        {"Patient.name": "The property name must be a JSON Array, not an Object (at Patient)"},
+    ),
+    Case(
+        "read-a-number-for-a-date",
+        _patient(birthDate=42),
+        {"Patient.birthDate": "Not a valid date format: '42'"},  # and 'Error parsing JSON' there
+    ),
+    Case(
+        "read-a-number-for-a-code",
+        _patient(gender=1),
+        {"Patient.gender": "The value provided ('1') was not found in the value set 'AdministrativeGender'"},
+    ),
+    Case(
+        "read-a-number-for-a-system",
+        _patient(identifier=[{"system": 42, "value": "1"}]),
+        {
+            "Patient.identifier[0].system": "Error parsing JSON: the primitive value must be a string",
+            "Patient.identifier[0]": "Identifier.system must be an absolute reference, not a local reference",
+        },
+    ),
+    Case(
+        "read-text-for-an-integer",
+        _patient(multipleBirthInteger="abc"),
+        {
+            "Patient.multipleBirth[x]": "Error parsing JSON: the primitive value must be a number",
+            "Patient.multipleBirth.ofType(integer)": "The value 'abc' is not a valid integer",
+        },
+    ),
+    Case(
+        "read-a-number-in-a-primitive-array",
+        _patient(name=[{"given": ["Ann", 1]}]),
+        {"Patient.name[0].given": "Error parsing JSON: the primitive value must be a string"},
+    ),
+    Case(
+        "read-a-number-in-a-choice-of-datatype",
+        {**_observation("Patient/p1"), "valueQuantity": {"value": 1, "unit": 42}},
+        {"Observation.value[x].unit": "Error parsing JSON: the primitive value must be a string"},
+    ),
+    Case(
+        "read-an-unknown-property-in-a-choice-of-datatype",
+        {**_observation("Patient/p1"), "valueQuantity": {"value": 1, "colour": "blue"}},
+        {"Observation.value[x]": "Unrecognized property 'colour'"},
+    ),
+    Case(
+        "read-an-empty-object",
+        _patient(name=[{}]),
+        {"Patient.name[0]": "Object must have some content"},  # and ele-1 there
+    ),
+    Case(
+        "read-an-object-left-empty",
+        _patient(contact=[{"name": {"family": ["Smith"]}, "telecom": [{"system": "phone", "value": "1"}]}]),
+        {
+            "Patient.contact[0].name.family": "This property must be a simple value, not an Array",
+            "Patient.contact[0].name": "ele-1",
+        },
+    ),
+]
+
 CASES: list[Case] = [
     # a modifier extension used as a plain extension, and the reverse
     Case(
         "modifier-extension-as-extension",
         _nutrition_order(extension=[{"url": DO_NOT_PERFORM, "valueBoolean": True}]),
-        {"NutritionOrder.extension[0]": "must not be used as an extension (it's a modifierExtension)"},
+        {
+            f"NutritionOrder.extension[0][url='{DO_NOT_PERFORM}']": (
+                "must not be used as an extension (it's a modifierExtension)"
+            )
+        },
     ),
     Case(
         "modifier-extension-as-modifier",
@@ -294,7 +386,11 @@ CASES: list[Case] = [
     Case(
         "extension-as-modifier-extension",
         _patient(modifierExtension=[{"url": BIRTH_PLACE, "valueAddress": {"city": "Leeds"}}]),
-        {"Patient.modifierExtension[0]": "must not be used as a modifierExtension (it's a regular extension)"},
+        {
+            f"Patient.modifierExtension[0][url='{BIRTH_PLACE}']": (
+                "must not be used as a modifierExtension (it's a regular extension)"
+            )
+        },
     ),
     # references: an unknown resource type, a malformed URL
     Case(
@@ -461,7 +557,7 @@ CASES: list[Case] = [
                 }
             ]
         ),
-        {"Patient.extension[0].extension[1]": "Sub-extension url 'xxxx' is not defined"},
+        {"Patient.extension[0].extension[1][url='xxxx']": "Sub-extension url 'xxxx' is not defined"},
     ),
     Case("underscore-element-with-an-id", _patient(birthDate="2000-01-01", _birthDate={"id": "b1"})),
     # fhir_comments (DSTU2 JSON) is no property of R4
@@ -577,7 +673,7 @@ CASES: list[Case] = [
     Case(
         "local-code-system-in-a-coding",
         _patient(meta={"security": [{"system": "confidentiality", "code": "R"}]}),
-        {"Patient.meta.security[0]": "Coding.system must be an absolute reference"},
+        {"Patient.meta.security[0].system": "Coding.system must be an absolute reference"},
     ),
     Case(
         # the HL7 validator judges a CodeableConcept's codings by their code system (unknown
@@ -794,7 +890,11 @@ CASES: list[Case] = [
                 }
             ]
         ),
-        {"Patient.extension[0]": "ext-1"},
+        {
+            "Patient.extension[0]": "ext-1",
+            # a simple extension defines no parts: 'x' means nothing
+            "Patient.extension[0].extension[0][url='x']": "Sub-extension url 'x' is not defined",
+        },
     ),
     # a narrative's link into the resource ('#fragment') must lead somewhere: an element id,
     # a narrative id or a narrative <a name>, in the resource or else in its Bundle
@@ -872,6 +972,7 @@ CASES: list[Case] = [
         _timed_plan([], 30),
         {"CarePlan.activity[0].detail.scheduled.ofType(Timing).repeat": "tim-9"},
     ),
+    *READ_CASES,
 ]
 
 

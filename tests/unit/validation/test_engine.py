@@ -129,7 +129,7 @@ def test_missing_required_element_in_a_backbone_element(core_validator: Validato
         ({"resourceType": "Patient", "birthDate": "2021-02-30"}, "Patient.birthDate", "Not a valid date"),
         ({"resourceType": "Patient", "active": "true"}, "Patient.active", "must be a boolean"),
         ({"resourceType": "Patient", "multipleBirthInteger": 2**31}, "Patient.multipleBirth.ofType(integer)", "32-bit"),
-        ({"resourceType": "Patient", "name": [{"given": ["A", 1]}]}, "Patient.name[0].given[1]", "must be a string"),
+        ({"resourceType": "Patient", "name": [{"given": ["A", 1]}]}, "Patient.name[0].given", "must be a string"),
         ({"resourceType": "Patient", "id": "a_b"}, "Patient.id", "Invalid Resource id"),
         ({"resourceType": "Patient", "gender": None}, "Patient.gender", "no value and no extensions"),
     ],
