@@ -121,7 +121,7 @@ def check_extension(validator: WalkServices, value: dict[str, Any], node: Elemen
             )
         return  # a complex extension's part: the slice that defines it is walked instead
     if "|" in url and not w.profile:
-        w.sink.error("structure", loc, "The extension URL must not contain a version")
+        w.sink.error("structure", f"{loc}[url='{url}']", "The extension URL must not contain a version")
     try:
         model: StructureModel | None = validator.context.model(definition_url)
     except DefinitionError:

@@ -392,6 +392,15 @@ CASES: list[Case] = [
             )
         },
     ),
+    # an extension's url names its definition, not one version of it
+    Case(
+        "extension-url-with-a-version",
+        _patient(extension=[{"url": BIRTH_PLACE + "|4.0.1", "valueAddress": {"city": "Leeds"}}]),
+        {
+            f"Patient.extension[0][url='{BIRTH_PLACE}|4.0.1']": "The extension URL must not contain a version",
+            "Patient.extension[0].url": "but is fixed to",  # the definition fixes its url, unversioned
+        },
+    ),
     # references: an unknown resource type, a malformed URL
     Case(
         "reference-to-an-unknown-resource-type",
