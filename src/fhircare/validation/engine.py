@@ -631,11 +631,16 @@ class Validator:
                 return
         elif node.is_choice and type_code not in node.type_codes:
             allowed = ", ".join(node.type_codes)
-            w.sink.error(
-                "structure",
-                loc,
-                f"The Profile '{node.sd_url}' definition allows for the type {allowed} but found type {type_code}",
-            )
+            if node.path == "Extension.value[x]" and ".value.ofType(" in loc:
+                # an extension's value of a type its definition does not allow: said of the
+                # extension, by its url, as the HL7 validator says it
+                at = loc[: loc.rindex(".value.ofType(")]
+                url = node.sd_url.split("|", 1)[0]
+                text = f"The Extension '{url}' definition allows for the types [{allowed}] but found type {type_code}"
+            else:
+                at, text = loc, f"The Profile '{node.sd_url}' definition allows for the type {allowed}"
+                text += f" but found type {type_code}"
+            w.sink.error("structure", at, text)
             return
         check = PRIMITIVE_CHECKS.get(type_code)
         if check is not None:

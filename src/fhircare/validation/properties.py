@@ -45,7 +45,7 @@ def unusual_key(
                     return None
                 return child, choice, name
     w.sink.error("structure", read_location(loc), f"Unrecognized property '{key}'")
-    w.frame.not_read(obj)
+    w.frame.not_read(obj, key)
     return None
 
 
@@ -58,6 +58,14 @@ def walk_property(
     w: Walk,
 ) -> None:
     """The general case: arrays of primitives with extensions, cardinality, slicing."""
+    if child.is_choice and len(found) > 1:
+        # two types of one choice (valueString and valueBoolean): the HL7 validator's reader
+        # reads the first in the JSON and no other, so the others are unknown properties
+        for key, _ in found[1:]:
+            unread = key if key in obj else "_" + key
+            w.sink.error("structure", read_location(loc), f"Unrecognized property '{unread}'")
+            w.frame.not_read(obj, unread)
+        found = found[:1]
     items: list[Item] = []
     for key, type_code in found:
         raw = obj.get(key)
@@ -74,7 +82,7 @@ def walk_property(
                 else:
                     text = f"The property {key} must be an Object, not an Array (at {at})"
                 w.sink.error("structure", at, text)
-                w.frame.not_read(obj)
+                w.frame.not_read(obj, key)
                 continue
             values = raw if isinstance(raw, list) else []
             exts = ext if isinstance(ext, list) else []
@@ -97,7 +105,7 @@ def walk_property(
                 f"The property {key} must be a JSON Array, not {shape} (at {at})",
             )
             if primitive:
-                w.frame.not_read(obj)
+                w.frame.not_read(obj, key)
             else:
                 # an object where an array is due is read as the array's one item, as the
                 # HL7 validator's reader does; a primitive is not read at all (there neither)
@@ -117,8 +125,6 @@ def walk_property(
             loc,
             f"{child.path}: max allowed = {child.max}, but found {count} (from {child.sd_url})",
         )
-    if child.is_choice and count > 1 and len({t for _, _, t, _ in items}) > 1:
-        w.sink.error("structure", loc, f"Only one {child.json_name}[x] may be present")
     if child.slicing is not None and child.slices:
         chosen = check_slices(validator, items, child, loc, w)
     else:

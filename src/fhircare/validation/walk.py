@@ -32,19 +32,19 @@ class Frame:
     #: paths of base extensible bindings a profile in play replaces (Engine._rebound): the
     #: base walk leaves them to the profile walk
     rebound: frozenset[str] = frozenset()
-    #: id(object) → how many of its properties the HL7 validator's JSON reader would not
-    #: read (unknown, or of the wrong shape): an object left with none is empty (ele-1)
-    unread: dict[int, int] | None = None
+    #: id(object) → its properties the HL7 validator's JSON reader would not read (unknown,
+    #: of the wrong shape, a second type of one choice): an object left with none is empty
+    unread: dict[int, set[str]] | None = None
 
-    def not_read(self, obj: dict[str, Any]) -> None:
-        """One property of ``obj`` is not read (see ``unread``)."""
+    def not_read(self, obj: dict[str, Any], key: str) -> None:
+        """``obj[key]`` is not read (see ``unread``; a walk may meet it more than once)."""
         if self.unread is None:
             self.unread = {}
-        self.unread[id(obj)] = self.unread.get(id(obj), 0) + 1
+        self.unread.setdefault(id(obj), set()).add(key)
 
     def read_count(self, obj: dict[str, Any]) -> int:
         """How many properties of ``obj`` a reader reads."""
-        return len(obj) - (self.unread.get(id(obj), 0) if self.unread is not None else 0)
+        return len(obj) - (len(self.unread.get(id(obj), ())) if self.unread is not None else 0)
 
     def own_anchors(self) -> Anchors:
         if self.anchors is None:

@@ -354,6 +354,20 @@ READ_CASES: list[Case] = [
         {"Observation.value[x]": "Unrecognized property 'colour'"},
     ),
     Case(
+        "read-two-types-of-one-choice",  # the first in the JSON is read, the other is not
+        {**_observation("Patient/p1"), "valueBoolean": True, "valueString": "good"},
+        {"Observation": "Unrecognized property 'valueString'"},
+    ),
+    Case(
+        "read-an-extension-value-of-a-type-it-does-not-allow",
+        _patient(extension=[{"url": BIRTH_PLACE, "valueString": "Leeds"}]),
+        {
+            "Patient.extension[0]": (
+                f"The Extension '{BIRTH_PLACE}' definition allows for the types [Address] but found type string"
+            )
+        },
+    ),
+    Case(
         "read-an-empty-object",
         _patient(name=[{}]),
         {"Patient.name[0]": "Object must have some content"},  # and ele-1 there
