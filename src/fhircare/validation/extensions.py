@@ -159,8 +159,25 @@ def check_extension(validator: WalkServices, value: dict[str, Any], node: Elemen
     w.walked.add(key)
     ext_walk = Walk(w.sink, w.frame, False, w.walked)
     validator.walk_object(value, model.root, "Extension", loc, ext_walk)
+    if _is_simple(model) and not _has_read_value(value, w):
+        # a simple extension says what it says in its value: without one it says nothing
+        text = f"The Extension '{url}' definition is for a simple extension, so it must contain a value"
+        w.sink.error("structure", loc, text + (", not extensions" if "extension" in value else ""))
     if model.root.has_value_rules:
         check_value_rules(validator, value, model.root, "Extension", loc, ext_walk)
+
+
+def _is_simple(model: StructureModel) -> bool:
+    """A simple extension: a value, no parts (its Extension.extension is max 0)."""
+    children = model.root.children
+    value, parts = children.get("value[x]"), children.get("extension")
+    return value is not None and value.max != 0 and parts is not None and parts.max == 0
+
+
+def _has_read_value(value: dict[str, Any], w: Walk) -> bool:
+    """Does the extension hold a value[x] its JSON reader reads (see Frame.unread)?"""
+    unread = w.frame.unread.get(id(value), ()) if w.frame.unread is not None else ()
+    return any(k.startswith(("value", "_value")) and k not in unread for k in value)
 
 
 def _part_urls(node: ElementNode) -> set[str]:

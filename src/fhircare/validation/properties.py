@@ -76,7 +76,8 @@ def walk_property(
             if not child.is_array:
                 # in the HL7 validator's words, where its JSON reader stops: the value is not
                 # read, so the element is absent (its cardinality then says so, as there)
-                at = read_location(f"{loc}.{key}")
+                # a choice by its definition's name (value[x]), as the reader names it
+                at = read_location(f"{loc}.{child.json_name}[x]" if child.is_choice else f"{loc}.{key}")
                 if primitive:
                     text = f"This property must be a simple value, not an Array ({key} at {at})"
                 else:

@@ -368,6 +368,14 @@ READ_CASES: list[Case] = [
         },
     ),
     Case(
+        "read-an-extension-value-of-the-wrong-shape",  # not read: the extension has no value
+        _patient(extension=[{"url": BIRTH_PLACE, "valueAddress": [{"city": "Leeds"}]}]),
+        {
+            "Patient.extension[0].value[x]": "The property valueAddress must be an Object, not an Array",
+            "Patient.extension[0]": "is for a simple extension, so it must contain a value",
+        },
+    ),
+    Case(
         "read-an-empty-object",
         _patient(name=[{}]),
         {"Patient.name[0]": "Object must have some content"},  # and ele-1 there
@@ -405,6 +413,12 @@ CASES: list[Case] = [
                 "must not be used as a modifierExtension (it's a regular extension)"
             )
         },
+    ),
+    # a simple extension says what it says in its value
+    Case(
+        "simple-extension-without-a-value",
+        _patient(extension=[{"url": BIRTH_PLACE}]),
+        {"Patient.extension[0]": f"The Extension '{BIRTH_PLACE}' definition is for a simple extension"},
     ),
     # an extension's url names its definition, not one version of it
     Case(
