@@ -15,6 +15,11 @@ from fhircare.validation.structure import objects_in
 
 
 def check_code_system_resource(code_system: dict[str, Any], loc: str, sink: IssueSink) -> None:
+    if "supplements" in code_system and code_system.get("content") != "supplement":
+        # a supplement adds to another code system's concepts (designations, properties); one
+        # that claims to be the code system itself would define codes nobody defined
+        text = "CodeSystem Supplements SHALL have a content value of 'supplement'"
+        sink.error("business-rule", f"{loc}.content", text)
     named: set[str] = set()  # property URIs and codes, as the HL7 validator keeps them
     for n, prop in enumerate(objects_in(code_system.get("property"))):
         for key, what in (("uri", "URI"), ("code", "code")):

@@ -27,7 +27,7 @@ from fhircare.validation.structure import (
 )
 
 #: Questionnaires too: a QuestionnaireResponse is checked against the one it names
-_INDEXED_TYPES = {"StructureDefinition", "ValueSet", "CodeSystem", "Questionnaire"}
+_INDEXED_TYPES = {"StructureDefinition", "ValueSet", "CodeSystem", "Questionnaire", "SearchParameter"}
 
 
 @dataclass(slots=True)
@@ -169,6 +169,12 @@ class DefinitionContext:
             except (OSError, orjson.JSONDecodeError) as exc:
                 raise DefinitionError(f"Cannot read {chosen.path.name}: {exc}", file=chosen.path) from exc
         return chosen.resource
+
+    def type_of(self, canonical: str) -> str | None:
+        """The resource type of what ``canonical`` names among the loaded definitions (the
+        last added), without reading it; None when nothing is loaded under that url."""
+        candidates = self._by_url.get(split_canonical(canonical)[0])
+        return candidates[-1].resource_type if candidates else None
 
     def is_core_type(self, url: str) -> bool:
         return url in self._core_types

@@ -57,6 +57,7 @@ from fhircare.validation.reference_checks import check_reference, plain_referenc
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.remembered import REMEMBERED
 from fhircare.validation.rules import check_best_practices, check_value_rules, run_invariants
+from fhircare.validation.search_parameters import check_search_parameter
 from fhircare.validation.services import InvariantPlan
 from fhircare.validation.structure import (
     ARRAY,
@@ -140,6 +141,7 @@ class Validator:
                 is_resource_type=lambda code: code[:1].isupper() and self.is_resource_type(code),
             ),
             find=context.questionnaire,
+            type_of=context.type_of,
         )
         #: what a StructureDefinition's check as a profile needs: its base, types
         self.definitions = DefinitionServices(
@@ -158,6 +160,7 @@ class Validator:
             "ConceptMap": lambda r, loc, sink: check_concept_map(r, loc, sink, self.terminology),
             "ValueSet": check_value_set,
             "CodeSystem": check_code_system_resource,
+            "SearchParameter": lambda r, loc, sink: check_search_parameter(r, loc, sink, self.context.fetch),
             "Observation": check_observation,
         }
 

@@ -42,6 +42,8 @@ class QuestionnaireServices:
     answers: AnswerServices
     #: a Questionnaire by canonical URL (``url`` or ``url|version``), or None
     find: Callable[[str], dict[str, Any] | None]
+    #: the resource type of what a canonical URL names among the loaded definitions, or None
+    type_of: Callable[[str], str | None]
 
 
 def _list(value: Any) -> list[dict[str, Any]]:
@@ -317,6 +319,17 @@ def check_questionnaire_response(
         )
     else:
         questionnaire = services.find(reference)
+        named = services.type_of(reference) if questionnaire is None else None
+        if named is not None and named != "Questionnaire":
+            # a response to a value set (or a profile) answers no questions: what was asked
+            # cannot be known, in the HL7 validator's words
+            sink.error(
+                "invalid",
+                f"{loc}.questionnaire",
+                f"Canonical URL '{reference}' refers to a resource that has the wrong type. "
+                f"Found {named} expecting one of [Questionnaire]",
+            )
+            return
     if questionnaire is None:
         text = (
             f"The questionnaire '{reference}' could not be resolved, so no validation can be performed "

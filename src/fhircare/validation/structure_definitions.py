@@ -78,6 +78,7 @@ def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, se
         else:
             _report_unmatched(sd, differential, sorted(generated.unplaced + generated.out_of_order), loc, sink)
         _check_slicing_kept(objects_in(differential), loc, sink)
+        _check_choice_renames(objects_in(differential), sd["type"], loc, sink, services)
     for part in ("differential", "snapshot"):
         for index, element in enumerate(_elements(sd, part)):
             where = f"{loc}.{part}.element[{index}]"
@@ -315,6 +316,36 @@ def _sliced_element_types(
             return []  # a type fhircare does not hold: do not guess
         starts.append(node)
     return starts
+
+
+def _check_choice_renames(
+    differential: list[dict[str, Any]], profile_type: str, loc: str, sink: IssueSink, services: DefinitionServices
+) -> None:
+    """A choice element is named in a differential by its definition's name (value[x]) or
+    renamed for one of its types (valueQuantity); any other name (valueBla) names no type,
+    so the snapshot cannot be made, as the HL7 validator's generator says (it follows the
+    path, where fhircare's follows the id: an id that names the element does not save it)."""
+    for element in differential:
+        path = element.get("path")
+        if not isinstance(path, str) or "." not in path:
+            continue
+        parent_path, name = path.rsplit(".", 1)
+        parent = _element_in_type(profile_type, parent_path, services)
+        if parent is None:
+            continue
+        children = _children(parent, services)
+        if name in children:
+            continue
+        for child in children.values():
+            base = child.json_name
+            renamed = child.is_choice and name.startswith(base) and name[len(base) : len(base) + 1].isupper()
+            if renamed and name[len(base) :] not in {t[:1].upper() + t[1:] for t in child.type_codes}:
+                sink.error(
+                    "value",
+                    loc,
+                    f"Error generating Snapshot: The path must be '{parent_path}.{child.name}' not '{path}' when the "
+                    "type list is not constrained (this usually arises from a problem in the differential)",
+                )
 
 
 def _element_in_type(profile_type: str, path: str, services: DefinitionServices) -> ElementNode | None:

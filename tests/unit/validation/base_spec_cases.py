@@ -148,6 +148,23 @@ def _search_results(*results: tuple[str, Resource]) -> Resource:
     }
 
 
+ORGANIZATION_NAME = "http://hl7.org/fhir/SearchParameter/Organization-name"
+
+
+def _search_parameter(**fields: Any) -> Resource:
+    return {
+        "resourceType": "SearchParameter",
+        "id": "sp1",
+        "text": NARRATIVE,
+        "url": "https://fhir.fhircare.nhs.uk/SearchParameter/sp1",
+        "name": "SP1",
+        "status": "draft",
+        "description": "A search parameter",
+        "expression": "Organization.name",
+        **fields,
+    }
+
+
 def _patient(**extra: Any) -> Resource:
     return {"resourceType": "Patient", "id": "p1", "text": NARRATIVE, **extra}
 
@@ -413,6 +430,73 @@ CASES: list[Case] = [
                 "must not be used as a modifierExtension (it's a regular extension)"
             )
         },
+    ),
+    # definitions that define what another says: a supplement, a derived search parameter
+    Case(
+        "code-system-supplement-not-marked-as-one",
+        {
+            "resourceType": "CodeSystem",
+            "id": "cs1",
+            "text": NARRATIVE,
+            "url": "https://fhir.fhircare.nhs.uk/CodeSystem/supplement",
+            "name": "Supplement",
+            "status": "draft",
+            "content": "complete",
+            "supplements": "http://loinc.org",
+            "concept": [{"code": "1-8", "display": "x"}],
+        },
+        {"CodeSystem.content": "CodeSystem Supplements SHALL have a content value of 'supplement'"},
+    ),
+    Case(
+        "search-parameter-composite-of-nothing",
+        _search_parameter(code="x", base=["Patient"], type="composite", expression="Patient"),
+        {"SearchParameter": "must define two or more components"},
+    ),
+    Case(
+        "search-parameter-derived-as-another-type",
+        _search_parameter(code="name", base=["Organization"], type="token", derivedFrom=ORGANIZATION_NAME),
+        {"SearchParameter": "in the derivedFrom SearchParameter"},
+    ),
+    Case(
+        "search-parameter-derived-for-another-base",
+        _search_parameter(code="name", base=["Organization", "Patient"], type="string", derivedFrom=ORGANIZATION_NAME),
+        {"SearchParameter": "The resource type Patient is not listed as a base"},
+    ),
+    Case(
+        "search-parameter-derived-alike",
+        _search_parameter(code="name", base=["Organization"], type="string", derivedFrom=ORGANIZATION_NAME),
+    ),
+    # a choice renamed for a type it does not have: no snapshot can be made (the id names
+    # a real element, the path does not)
+    Case(
+        "profile-renames-a-choice-for-no-type",
+        {
+            "resourceType": "StructureDefinition",
+            "id": "sd1",
+            "text": NARRATIVE,
+            "url": "https://fhir.fhircare.nhs.uk/StructureDefinition/bla",
+            "name": "Bla",
+            "status": "draft",
+            "kind": "resource",
+            "abstract": False,
+            "type": "Observation",
+            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
+            "derivation": "constraint",
+            "differential": {"element": [{"id": "Observation.valueQuantity", "path": "Observation.valueBla"}]},
+        },
+        {"StructureDefinition": "The path must be 'Observation.value[x]' not 'Observation.valueBla'"},
+    ),
+    # a response names the Questionnaire it answers: a value set asks nothing
+    Case(
+        "questionnaire-response-to-a-value-set",
+        {
+            "resourceType": "QuestionnaireResponse",
+            "id": "qr1",
+            "text": NARRATIVE,
+            "questionnaire": "http://hl7.org/fhir/ValueSet/administrative-gender",
+            "status": "in-progress",
+        },
+        {"QuestionnaireResponse.questionnaire": "refers to a resource that has the wrong type"},
     ),
     # a simple extension says what it says in its value
     Case(
