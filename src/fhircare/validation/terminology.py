@@ -34,10 +34,14 @@ IN, NOT_IN, UNKNOWN = Membership.IN, Membership.NOT_IN, Membership.UNKNOWN
 
 
 #: RFC 6838 media types (BCP 13), parameters allowed ('text/plain; charset=UTF-8', as R4's
-#: Attachment.contentType shows): the names are letters, digits and !#$&^_.+- (at most 127)
+#: Attachment.contentType shows): the names are letters, digits and !#$&^_.+- (at most 127).
+#: A parameter's value is a token or a quoted string, or (as FHIR itself writes a signature's
+#: format, 'application/fhir+json;canonicalization=http://hl7.org/fhir/canonicalization/json',
+#: and the HL7 validator accepts it) any run of visible characters but ';' and '"'
 _MEDIA_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
-MEDIA_TYPE = re.compile(rf'{_MEDIA_NAME}/{_MEDIA_NAME}(\s*;\s*{_TOKEN}=({_TOKEN}|"([^"\\]|\\.)*"))*')
+_PARAMETER_VALUE = r'[^\s;"]+|"([^"\\]|\\.)*"'
+MEDIA_TYPE = re.compile(rf"{_MEDIA_NAME}/{_MEDIA_NAME}(\s*;\s*{_TOKEN}=({_PARAMETER_VALUE}))*")
 
 #: code systems whose codes are defined by a grammar, not listed: a value set including the
 #: whole system holds exactly the codes the grammar accepts, which is decided offline

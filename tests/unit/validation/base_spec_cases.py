@@ -498,6 +498,16 @@ CASES: list[Case] = [
         },
         {"QuestionnaireResponse.questionnaire": "refers to a resource that has the wrong type"},
     ),
+    # a media type's parameter as FHIR writes it, unquoted (a signature's format)
+    Case(
+        "media-type-with-an-unquoted-url-parameter",
+        {
+            "resourceType": "Binary",
+            "id": "b1",
+            "contentType": "application/fhir+json;canonicalization=http://hl7.org/fhir/canonicalization/json",
+            "data": "e30=",
+        },
+    ),
     # a simple extension says what it says in its value
     Case(
         "simple-extension-without-a-value",
