@@ -699,6 +699,13 @@ class Validator:
                     # (as the HL7 validator places it); any other at the coding
                     bound = node.binding is not None and node.binding.is_rule
                     check_code_system(value, f"{loc}.system" if bound else loc, w.sink)
+                    system = value.get("system")
+                    if type(system) is str and self.context.type_of(system) == "ValueSet":
+                        # a value set's url where the code system's belongs: the code means
+                        # nothing there (a value set defines no codes), as the HL7 validator says
+                        w.sink.error(
+                            "code-invalid", loc, f"The Coding references a value set, not a code system ('{system}')"
+                        )
                 if "system" not in value and type(value.get("code")) is str:
                     # a code alone names nothing (which "4"? which "R"?); in the HL7
                     # validator's words, where it says so

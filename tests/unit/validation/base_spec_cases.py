@@ -498,6 +498,12 @@ CASES: list[Case] = [
         },
         {"QuestionnaireResponse.questionnaire": "refers to a resource that has the wrong type"},
     ),
+    # a value set's url where a code system's belongs
+    Case(
+        "coding-with-a-value-set-as-its-system",
+        _patient(meta={"tag": [{"system": "http://hl7.org/fhir/ValueSet/common-tags", "code": "x"}]}),
+        {"Patient.meta.tag[0]": "The Coding references a value set, not a code system"},
+    ),
     # a media type's parameter as FHIR writes it, unquoted (a signature's format)
     Case(
         "media-type-with-an-unquoted-url-parameter",
