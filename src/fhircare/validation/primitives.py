@@ -456,7 +456,7 @@ def as_read(value: object) -> str | None:
 
 
 def report_lexical(
-    sink: IssueSink, problem: str, type_code: str, value: object, loc: str, in_list: bool = False
+    sink: IssueSink, problem: str, type_code: str | None, value: object, loc: str, in_list: bool = False
 ) -> None:
     """Report what a primitive's check found at ``loc``. A JSON value of the wrong kind is
     reported where the HL7 validator's JSON reader reports it (issues.read_location), and
@@ -465,6 +465,8 @@ def report_lexical(
     as both validators say (the number was most likely meant as text)."""
     if type(problem) is WrongJsonKind:
         sink.error("invalid", read_location(loc, in_list), problem)
+        if type_code is None:
+            return
         kind = JSON_KIND.get(type_code, "string")
         if kind == "string" and type(value) in (int, float, bool):
             problem = check_primitive(type_code, as_read(value)) or ""

@@ -39,12 +39,16 @@ def check_search_parameter(
             f"The type {own_type} is different to the type {parent_type} in the derivedFrom SearchParameter "
             f"{derived_from}",
         )
-    parent_bases = parent.get("base") if isinstance(parent.get("base"), list) else []
-    for base in parameter.get("base") if isinstance(parameter.get("base"), list) else []:
-        if isinstance(base, str) and base not in parent_bases:
+    parent_bases = _strings(parent.get("base"))
+    for base in _strings(parameter.get("base")):
+        if base not in parent_bases:
             sink.error(
                 "business-rule",
                 loc,
                 f"The resource type {base} is not listed as a base in the SearchParameter this is derived from "
                 f"({derived_from})",
             )
+
+
+def _strings(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
