@@ -221,7 +221,10 @@ def _performer_typed(performer: dict[str, Any]) -> bool:
 
 
 def _care_plan_4(plan: Any, env: Any) -> bool:
-    return all(_performer_typed(p) for p in _dicts(_path(plan, "activity", "detail", "performer")))
+    # a performer that is not an object has no type either: all() fails on it, as FHIRPath
+    # over the JSON finds (found by the damaged-resources property test: performer '')
+    performers = _path(plan, "activity", "detail", "performer")
+    return all(isinstance(p, dict) and _performer_typed(p) for p in performers)
 
 
 def _related_person_1(person: Any, env: Any) -> bool:
