@@ -176,7 +176,7 @@ def _is_simple(model: StructureModel) -> bool:
 
 def _has_read_value(value: dict[str, Any], w: Walk) -> bool:
     """Does the extension hold a value[x] its JSON reader reads (see Frame.unread)?"""
-    unread = w.frame.unread.get(id(value), ()) if w.frame.unread is not None else ()
+    unread = w.frame.unread_in(value)
     return any(k.startswith(("value", "_value")) and k not in unread for k in value)
 
 

@@ -455,6 +455,20 @@ def as_read(value: object) -> str | None:
     return None
 
 
+def _check_as_read(type_code: str, value: object) -> str | None:
+    """What a value of the wrong JSON kind is found to be once read as its text: a number
+    where text is due, text where an integer is due (other kinds are read as nothing more)."""
+    kind = JSON_KIND.get(type_code, "string")
+    if kind == "string":
+        text = as_read(value)
+        return None if text is None else check_primitive(type_code, text)
+    if kind == "integer" and type(value) is str:
+        if _INTEGER_TEXT.fullmatch(value):
+            return check_primitive(type_code, int(value))
+        return f"The value '{value}' is not a valid integer"
+    return None
+
+
 def report_lexical(
     sink: IssueSink, problem: str, type_code: str | None, value: object, loc: str, in_list: bool = False
 ) -> None:
@@ -465,20 +479,10 @@ def report_lexical(
     as both validators say (the number was most likely meant as text)."""
     if type(problem) is WrongJsonKind:
         sink.error("invalid", read_location(loc, in_list), problem)
-        if type_code is None:
-            return
-        kind = JSON_KIND.get(type_code, "string")
-        if kind == "string" and type(value) in (int, float, bool):
-            problem = check_primitive(type_code, as_read(value)) or ""
-        elif kind == "integer" and type(value) is str:
-            if _INTEGER_TEXT.fullmatch(value):
-                problem = check_primitive(type_code, int(value)) or ""
-            else:
-                problem = f"The value '{value}' is not a valid integer"
-        else:
-            return
-        if not problem:
-            return
+        follow = _check_as_read(type_code, value) if type_code is not None else None
+        if follow:
+            sink.add(lexical_severity(follow), "invalid", loc, follow)
+        return
     sink.add(lexical_severity(problem), "invalid", loc, problem)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fhircare.validation.issues import IssueSink
+from fhircare.validation.structure import strings_in
 
 
 def check_search_parameter(
@@ -39,8 +40,8 @@ def check_search_parameter(
             f"The type {own_type} is different to the type {parent_type} in the derivedFrom SearchParameter "
             f"{derived_from}",
         )
-    parent_bases = _strings(parent.get("base"))
-    for base in _strings(parameter.get("base")):
+    parent_bases = strings_in(parent.get("base"))
+    for base in strings_in(parameter.get("base")):
         if base not in parent_bases:
             sink.error(
                 "business-rule",
@@ -48,7 +49,3 @@ def check_search_parameter(
                 f"The resource type {base} is not listed as a base in the SearchParameter this is derived from "
                 f"({derived_from})",
             )
-
-
-def _strings(value: Any) -> list[str]:
-    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

@@ -120,7 +120,7 @@ _ADDITIONAL_BINDING = (
 _ADDITIONAL_STRENGTH = {"required": "required", "maximum": "required", "extensible": "extensible"}
 
 
-def _strings(value: Any) -> tuple[str, ...]:
+def strings_in(value: Any) -> tuple[str, ...]:
     """The strings of a JSON array (a definition's malformed value gives none)."""
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
@@ -466,7 +466,7 @@ def compile_element(element: dict[str, Any], sd_url: str, is_core_source: Callab
             code=_type_code(t),
             profiles=tuple(t.get("profile", ())),
             target_profiles=tuple(t.get("targetProfile", ())),
-            aggregation=_strings(t.get("aggregation")),
+            aggregation=strings_in(t.get("aggregation")),
         )
         for t in element.get("type", ())
     )

@@ -42,9 +42,13 @@ class Frame:
             self.unread = {}
         self.unread.setdefault(id(obj), set()).add(key)
 
+    def unread_in(self, obj: dict[str, Any]) -> set[str] | tuple[()]:
+        """The properties of ``obj`` a reader does not read."""
+        return self.unread.get(id(obj), ()) if self.unread is not None else ()
+
     def read_count(self, obj: dict[str, Any]) -> int:
         """How many properties of ``obj`` a reader reads."""
-        return len(obj) - (len(self.unread.get(id(obj), ())) if self.unread is not None else 0)
+        return len(obj) - len(self.unread_in(obj))
 
     def own_anchors(self) -> Anchors:
         if self.anchors is None:

@@ -152,17 +152,8 @@ ORGANIZATION_NAME = "http://hl7.org/fhir/SearchParameter/Organization-name"
 
 
 def _search_parameter(**fields: Any) -> Resource:
-    return {
-        "resourceType": "SearchParameter",
-        "id": "sp1",
-        "text": NARRATIVE,
-        "url": "https://fhir.fhircare.nhs.uk/SearchParameter/sp1",
-        "name": "SP1",
-        "status": "draft",
-        "description": "A search parameter",
-        "expression": "Organization.name",
-        **fields,
-    }
+    fields = {"name": "SP1", "description": "A search parameter", "expression": "Organization.name", **fields}
+    return _definition("SearchParameter", "sp1", **fields)
 
 
 def _patient(**extra: Any) -> Resource:
@@ -434,17 +425,14 @@ CASES: list[Case] = [
     # definitions that define what another says: a supplement, a derived search parameter
     Case(
         "code-system-supplement-not-marked-as-one",
-        {
-            "resourceType": "CodeSystem",
-            "id": "cs1",
-            "text": NARRATIVE,
-            "url": "https://fhir.fhircare.nhs.uk/CodeSystem/supplement",
-            "name": "Supplement",
-            "status": "draft",
-            "content": "complete",
-            "supplements": "http://loinc.org",
-            "concept": [{"code": "1-8", "display": "x"}],
-        },
+        _definition(
+            "CodeSystem",
+            "supplement",
+            name="Supplement",
+            content="complete",
+            supplements="http://loinc.org",
+            concept=[{"code": "1-8", "display": "x"}],
+        ),
         {"CodeSystem.content": "CodeSystem Supplements SHALL have a content value of 'supplement'"},
     ),
     Case(
@@ -470,20 +458,17 @@ CASES: list[Case] = [
     # a real element, the path does not)
     Case(
         "profile-renames-a-choice-for-no-type",
-        {
-            "resourceType": "StructureDefinition",
-            "id": "sd1",
-            "text": NARRATIVE,
-            "url": "https://fhir.fhircare.nhs.uk/StructureDefinition/bla",
-            "name": "Bla",
-            "status": "draft",
-            "kind": "resource",
-            "abstract": False,
-            "type": "Observation",
-            "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Observation",
-            "derivation": "constraint",
-            "differential": {"element": [{"id": "Observation.valueQuantity", "path": "Observation.valueBla"}]},
-        },
+        _definition(
+            "StructureDefinition",
+            "bla",
+            name="Bla",
+            kind="resource",
+            abstract=False,
+            type="Observation",
+            baseDefinition="http://hl7.org/fhir/StructureDefinition/Observation",
+            derivation="constraint",
+            differential={"element": [{"id": "Observation.valueQuantity", "path": "Observation.valueBla"}]},
+        ),
         {"StructureDefinition": "The path must be 'Observation.value[x]' not 'Observation.valueBla'"},
     ),
     # a response names the Questionnaire it answers: a value set asks nothing
