@@ -229,6 +229,14 @@ class BindingChecker:
             if not URI_SCHEME.match(code):
                 sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
             return
+        cs = self.terminology.code_system(system)
+        if cs is not None and cs.supplement:
+            # a supplement's concepts are another system's, told about: a code "from" the
+            # supplement is from no system a reader can look it up in
+            versioned = f"{system}|{cs.version}" if cs.version else system
+            text = f"CodeSystem {versioned} is a supplement, so can't be used as a value in Coding.system"
+            sink.error("not-found", f"{loc}.system", text)
+            return
         membership, problem = self.terminology.coding_problem(system, code, coding.get("display"))
         if membership is NOT_IN:
             sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")

@@ -144,7 +144,11 @@ def check_extension(validator: WalkServices, value: dict[str, Any], node: Elemen
     if not w.profile:
         _check_modifier_use(model, url, node, loc, w)
         host, host_types = _host(validator, node, w)
-        if not context_allows(model, host, host_types):
+        if _is_resource_id(validator, host):
+            # a resource's id is its address: nothing may qualify or replace it
+            text = f"Extensions are not allowed on Resource.id ('{url}')"
+            w.sink.error("business-rule", loc.rsplit(".", 1)[0], text)
+        elif not context_allows(model, host, host_types):
             allowed = ", ".join(str(c.get("expression")) for c in model.context)
             host_loc = loc.rsplit(".", 1)[0]
             w.sink.error(
@@ -202,6 +206,15 @@ def _check_modifier_use(model: StructureModel, url: str, node: ElementNode, loc:
     elif used_as_modifier and not model.root.is_modifier:
         text = f"The Extension '{url}' must not be used as a modifierExtension (it's a regular extension)"
         w.sink.error("structure", at, text)
+
+
+def _is_resource_id(validator: WalkServices, host_path: str) -> bool:
+    """Is the element a resource's own id (Patient.id), whose base is Resource.id?"""
+    resource_type, _, rest = host_path.partition(".")
+    if rest != "id":
+        return False
+    model = validator.context.type_model(resource_type)
+    return model is not None and model.kind == "resource"
 
 
 def _host_types(validator: WalkServices, host_path: str) -> set[str]:

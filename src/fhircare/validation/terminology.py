@@ -97,6 +97,8 @@ class _CodeSystemIndex:
     #: codes the system defines by a pattern rather than one by one (see _PATTERN_CODE)
     patterns: tuple[re.Pattern[str], ...] = ()
     version: str | None = None
+    #: a supplement adds designations and properties to another system: it names no concepts
+    supplement: bool = False
 
     def descendants(self, code: str) -> set[str]:
         found: set[str] = set()
@@ -173,6 +175,7 @@ class Terminology:
                 displays=displays,
                 display_of=display_of,
                 version=cs["version"] if isinstance(cs.get("version"), str) else None,
+                supplement="supplements" in cs or cs.get("content") == "supplement",
             )
         self._code_systems[url] = index
         return index

@@ -14,9 +14,10 @@ from typing import Any
 from fhircare.validation.canonical_resources import is_absolute_url
 from fhircare.validation.issues import IssueSink
 from fhircare.validation.structure import objects_in
+from fhircare.validation.value_set_filters import FilterChecker
 
 
-def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink) -> None:
+def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink, filters: FilterChecker) -> None:
     compose = value_set.get("compose")
     if not isinstance(compose, dict):
         return
@@ -24,6 +25,7 @@ def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink) -> Non
         for n, include in enumerate(objects_in(compose.get(part))):
             system, version = include.get("system"), include.get("version")
             where = f"{loc}.compose.{part}[{n}]"
+            filters.check_include(include, where, sink)
             if isinstance(system, str) and system and not is_absolute_url(system):
                 # '#cs' for a contained code system names nothing a Coding can carry
                 text = "URI values in ValueSet.compose.include.system must be absolute"

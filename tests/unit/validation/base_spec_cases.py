@@ -17,6 +17,8 @@ from typing import Any
 import orjson
 
 CORE = "http://hl7.org/fhir/StructureDefinition/"
+GENDER = "http://hl7.org/fhir/administrative-gender"
+SNOMED = "http://snomed.info/sct"
 CORE_PACKAGE = Path.home() / ".fhir" / "packages" / "hl7.fhir.r4.core#4.0.1" / "package"
 NARRATIVE = {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>A person</p></div>'}
 V2_0203 = "http://terminology.hl7.org/CodeSystem/v2-0203"
@@ -118,6 +120,12 @@ def _value_set(system: str, version: str | None = None) -> Resource:
     include: dict[str, Any] = {"system": system, "concept": [{"code": "male"}]}
     if version is not None:
         include["version"] = version
+    return _definition("ValueSet", "v1", name="V1", compose={"include": [include]})
+
+
+def _filtered_value_set(system: str, *filters: tuple[str, str, str]) -> Resource:
+    """A value set of the concepts of ``system`` that pass (property, op, value) filters."""
+    include = {"system": system, "filter": [{"property": p, "op": o, "value": v} for p, o, v in filters]}
     return _definition("ValueSet", "v1", name="V1", compose={"include": [include]})
 
 
@@ -988,6 +996,76 @@ CASES: list[Case] = [
         {
             "ValueSet.contained[0]/*CodeSystem/c1*/.url": "Canonical URLs in contained resources must be absolute",
             "ValueSet.compose.include[0]": "URI values in ValueSet.compose.include.system must be absolute",
+        },
+    ),
+    # a resource's id is its address: nothing may qualify it
+    Case(
+        "resource-id-with-an-extension",
+        _patient(_id={"extension": [{"url": CORE + "data-absent-reason", "valueCode": "masked"}]}),
+        {"Patient.id": f"Extensions are not allowed on Resource.id ('{CORE}data-absent-reason')"},
+    ),
+    # a value set's filters: a property the system has, an operation it allows, a value of
+    # the property's type (a value set no server can expand as meant selects nothing)
+    Case(
+        "value-set-filters-each-system-allows",
+        _definition(
+            "ValueSet",
+            "v1",
+            name="V1",
+            compose={
+                "include": [
+                    {"system": GENDER, "filter": [{"property": "concept", "op": "in", "value": "male,female"}]},
+                    {
+                        "system": "http://loinc.org",
+                        "filter": [
+                            {"property": "STATUS", "op": "=", "value": "ACTIVE"},
+                            {"property": "CLASS", "op": "regex", "value": "PANEL.*"},
+                        ],
+                    },
+                ]
+            },
+        ),
+    ),
+    Case(
+        "value-set-filter-on-a-boolean-property-with-1",
+        _filtered_value_set(GENDER, ("notSelectable", "=", "1")),
+        {
+            "ValueSet.compose.include[0].filter[0]": (
+                "The value for a filter based on property 'notSelectable' must be either 'true' or 'false', not '1'"
+            )
+        },
+    ),
+    Case(
+        "value-set-filter-with-an-operation-the-attribute-does-not-allow",
+        _filtered_value_set(SNOMED, ("363698007", "is-a", "39057004")),
+        {
+            "ValueSet.compose.include[0].filter[0]": (
+                "The operation 'is-a' is not allowed for property '363698007' in system 'http://snomed.info/sct'. "
+                "Allowed ops: =,in"
+            )
+        },
+    ),
+    Case(
+        "value-set-filter-on-a-code-the-system-lacks",
+        _filtered_value_set(GENDER, ("concept", "is-a", "xyz")),
+        {
+            "ValueSet.compose.include[0].filter[0]": (
+                "must be a valid code from the system 'http://hl7.org/fhir/administrative-gender', and 'xyz' is not"
+            )
+        },
+    ),
+    Case(
+        "value-set-filter-by-regex-on-concept",
+        _filtered_value_set(GENDER, ("concept", "regex", "m.*")),
+        {"ValueSet.compose.include[0].filter[0]": "Cannot apply a regex filter to the property 'concept'"},
+    ),
+    Case(
+        "value-set-filter-with-a-date-that-is-not-one",
+        _filtered_value_set("https://fhir.fhircare.test/CodeSystem/unknown", ("effectiveDate", "=", "yesterday")),
+        {
+            "ValueSet.compose.include[0].filter[0]": (
+                "The value for a filter based on property 'effectiveDate' must be a valid date(/time), not 'yesterday'"
+            )
         },
     ),
     # a required code carrying only extensions is no code
