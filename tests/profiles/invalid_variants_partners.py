@@ -146,7 +146,7 @@ PARTNER_VARIANTS: list[tuple[str, str, Mutation, str, str]] = [
     (
         "Observation-example-advance-statement",
         "another code than the advance statement's",
-        put("816281000000102", "code", "coding", 0, "code"),
+        put("225337009", "code", "coding", 0, "code"),  # suicide risk assessment
         "Observation.code",
         "The value does not match the pattern required by the profile",
     ),
@@ -284,7 +284,7 @@ PARTNER_VARIANTS: list[tuple[str, str, Mutation, str, str]] = [
     (
         "Observation-example-dialog-item-job",
         "an item score with another code than DIALOG's",
-        put("1037651000000101", "code", "coding", 0, "code"),
+        put("35489007", "code", "coding", 0, "code"),  # depressive disorder: no DIALOG item
         "Observation.code",
         "None of the codings provided are in the value set 'DIALOG item score'",
     ),

@@ -332,7 +332,9 @@ VARIANTS = [
     Variant(
         "Goal-example-goal-housing",
         "goal without the service user's words",
-        put({"coding": [{"system": "http://snomed.info/sct", "code": "1"}]}, "description"),
+        put(
+            {"coding": [{"system": "http://snomed.info/sct", "code": "160734000"}]}, "description"
+        ),  # lives in own home
         "Goal.description",
         "Goal.description.text: minimum required = 1, but only found 0",
     ),

@@ -7,6 +7,7 @@ from typing import Any
 from fhircare.validation.datatypes import RFC_3986, URI_SCHEME
 from fhircare.validation.issues import IssueSink, Severity
 from fhircare.validation.primitives import as_read
+from fhircare.validation.snomed import SNOMED, concept_id_problem
 from fhircare.validation.structure import Binding
 from fhircare.validation.terminology import IN, NOT_IN, UNKNOWN, Expansion, Terminology
 
@@ -240,5 +241,11 @@ class BindingChecker:
         membership, problem = self.terminology.coding_problem(system, code, coding.get("display"))
         if membership is NOT_IN:
             sink.error("code-invalid", f"{loc}.code", f"Unknown code '{code}' in the CodeSystem '{system}'")
+        elif system == SNOMED and membership is UNKNOWN and (why := concept_id_problem(code)):
+            # SNOMED CT is not held, but a code of the wrong form is no concept of any
+            # edition (see snomed.py). A warning: the HL7 validator offline says nothing
+            # (with a terminology server it refuses the code)
+            text = f"Unknown code '{code}' in the CodeSystem '{system}': it cannot be a SNOMED CT concept ({why})"
+            sink.warning("code-invalid", f"{loc}.code", text)
         elif problem:
             sink.error("code-invalid", f"{loc}.display", problem)

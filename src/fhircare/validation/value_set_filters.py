@@ -27,13 +27,13 @@ from typing import TYPE_CHECKING, Any
 
 from fhircare.validation.canonical_resources import is_absolute_url
 from fhircare.validation.issues import IssueSink
+from fhircare.validation.snomed import SNOMED, concept_id_problem
 from fhircare.validation.structure import objects_in
 from fhircare.validation.terminology import NOT_IN
 
 if TYPE_CHECKING:
     from fhircare.validation.terminology import Terminology
 
-SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 
 #: the operations, in the order the HL7 validator lists them ("Allowed ops: =,in")
@@ -355,7 +355,15 @@ class FilterChecker:
                     loc,
                     f"The value for a filter based on property '{prop}' must be a valid code, not '{value}'",
                 )
-            if rules.codes_checked is not None and (unknown := self._unknown_code(system, value)):
+            if system == SNOMED and rules.codes_checked is not None and (why := concept_id_problem(value)):
+                # not held: only a code of the wrong form is known not to be one (a warning, as
+                # for a Coding: see bindings.check_coding)
+                text = (
+                    f"The value for a filter based on property '{prop}' must be a valid code from the system "
+                    f"'{system}', and '{value}' cannot be a SNOMED CT concept ({why})"
+                )
+                sink.warning("invalid", loc, text)
+            elif rules.codes_checked is not None and (unknown := self._unknown_code(system, value)):
                 text = (
                     f"The value for a filter based on property '{prop}' must be a valid code from the system "
                     f"'{system}', and '{value}' is not ({unknown})"
