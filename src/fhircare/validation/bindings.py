@@ -84,6 +84,8 @@ class BindingChecker:
     def check(self, value: Any, type_code: str, binding: Binding, loc: str, sink: IssueSink, profile: bool) -> None:
         if type_code not in _CODED_TYPES:
             return
+        if type_code == "CodeableConcept" and binding.value_set and binding.strength != "example":
+            self._check_systems(value, loc, sink)
         if binding.strength in ("required", "extensible") and binding.value_set:
             self._check(value, type_code, binding.value_set, binding.strength == "required", loc, sink, "")
         for extra in binding.additional:
@@ -97,6 +99,21 @@ class BindingChecker:
                 sink,
                 " specified in an additional binding",
             )
+
+    def _check_systems(self, concept: Any, loc: str, sink: IssueSink) -> None:
+        """A bound concept's codings name code systems, not value sets: a value set's url as a
+        coding's system names no code (a value set defines none), as the HL7 validator finds
+        when it checks the codings against the value set (at each coding's system). (A local
+        name as system, 'Location1', is reported there too by the HL7 validator with a
+        terminology server, not offline: left, as for any concept's codings, see
+        datatypes.check_code_system.)"""
+        if not isinstance(concept, dict) or not isinstance(concept.get("coding"), list):
+            return
+        for n, coding in enumerate(concept["coding"]):
+            system = coding.get("system") if isinstance(coding, dict) else None
+            if type(system) is str and self.terminology.context.type_of(system) == "ValueSet":
+                text = f"The Coding references a value set, not a code system ('{system}')"
+                sink.error("code-invalid", f"{loc}.coding[{n}].system", text)
 
     def _check(
         self, value: Any, type_code: str, vs: str, required: bool, loc: str, sink: IssueSink, which: str

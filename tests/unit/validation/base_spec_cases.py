@@ -1068,6 +1068,20 @@ CASES: list[Case] = [
             )
         },
     ),
+    # a concept's coding names a code system: a value set's url names no code
+    Case(
+        "bound-concept-coding-naming-a-value-set",
+        _patient(maritalStatus={"coding": [{"system": "http://hl7.org/fhir/ValueSet/marital-status", "code": "M"}]}),
+        {
+            "Patient.maritalStatus.coding[0].system": (
+                "The Coding references a value set, not a code system ('http://hl7.org/fhir/ValueSet/marital-status')"
+            )
+        },
+        deviates=(
+            "the HL7 validator says so when it checks the codings against the value set: with a terminology "
+            "server (HL7's own test case mr-covid-m5 records it), not offline"
+        ),
+    ),
     # a required code carrying only extensions is no code
     Case(
         "required-code-with-only-a-data-absent-reason",
