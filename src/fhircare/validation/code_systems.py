@@ -44,3 +44,40 @@ def check_code_system_resource(code_system: dict[str, Any], loc: str, sink: Issu
             codes.add(code)
         children = [(f"{where}.concept[{n}]", c) for n, c in enumerate(objects_in(concept.get("concept")))]
         stack.extend(reversed(children))
+    _check_count(code_system, _count_concepts(code_system), loc, sink)
+
+
+def _count_concepts(parent: dict[str, Any]) -> int:
+    return sum(1 + _count_concepts(c) for c in objects_in(parent.get("concept")))
+
+
+def _check_count(code_system: dict[str, Any], count: int, loc: str, sink: IssueSink) -> None:
+    """What a code system says of how many concepts it has, against what it holds: a reader
+    trusts ``content`` and ``count`` to know whether the list in hand is the whole system."""
+    content, stated = code_system.get("content"), code_system.get("count")
+    if content == "complete" and count == 0:
+        sink.warning(
+            "business-rule",
+            loc,
+            "When a CodeSystem has content = 'complete', it doesn't make sense for there to be no concepts defined",
+        )
+    if content == "not-present" and count:
+        sink.error(
+            "invalid", f"{loc}.concept[0]", "The code system says it has no content present, but concepts are found"
+        )
+    if type(stated) is not int or stated < 0:
+        return
+    if content == "complete" and count != stated:
+        sink.error(
+            "invalid",
+            f"{loc}.count",
+            f"The code system is complete, but the number of concepts ({count}) does not match the stated total "
+            f"number ({stated})",
+        )
+    elif content in ("example", "fragment") and count >= stated:
+        sink.warning(
+            "invalid",
+            f"{loc}.count",
+            f"The code system is a fragment/example, but the number of concepts ({count}) exceeds or matches the "
+            f"stated total number ({stated})",
+        )

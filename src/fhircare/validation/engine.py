@@ -57,7 +57,7 @@ from fhircare.validation.reference_checks import check_reference, plain_referenc
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.remembered import REMEMBERED
 from fhircare.validation.rules import check_best_practices, check_value_rules, run_invariants
-from fhircare.validation.search_parameters import check_search_parameter
+from fhircare.validation.search_parameters import check_capability_statement, check_search_parameter
 from fhircare.validation.services import InvariantPlan
 from fhircare.validation.structure import (
     ARRAY,
@@ -163,6 +163,7 @@ class Validator:
             "ValueSet": lambda r, loc, sink: check_value_set(r, loc, sink, self.value_set_filters),
             "CodeSystem": check_code_system_resource,
             "SearchParameter": lambda r, loc, sink: check_search_parameter(r, loc, sink, self.context.fetch),
+            "CapabilityStatement": lambda r, loc, sink: check_capability_statement(r, loc, sink, self.context.fetch),
             "Observation": check_observation,
         }
 

@@ -1,5 +1,6 @@
 """Rules of a SearchParameter that no element states: a derived parameter is its parent's
-kind of search (same type, a base its parent has), and a composite one combines."""
+kind of search (same type, a base its parent has), and a composite one combines; and a
+CapabilityStatement declares each search parameter as the type its definition gives."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from fhircare.validation.issues import IssueSink
-from fhircare.validation.structure import strings_in
+from fhircare.validation.structure import objects_in, strings_in
 
 
 def check_search_parameter(
@@ -49,3 +50,29 @@ def check_search_parameter(
                 f"The resource type {base} is not listed as a base in the SearchParameter this is derived from "
                 f"({derived_from})",
             )
+
+
+def check_capability_statement(
+    statement: dict[str, Any],
+    loc: str,
+    sink: IssueSink,
+    fetch: Callable[[str, str], dict[str, Any] | None],
+) -> None:
+    """A search parameter a server declares is of the type its definition says: a client
+    that searches a token parameter as a date finds nothing, or the wrong things."""
+    for r, rest in enumerate(objects_in(statement.get("rest"))):
+        for t, resource in enumerate(objects_in(rest.get("resource"))):
+            for n, declared in enumerate(objects_in(resource.get("searchParam"))):
+                definition, kind = declared.get("definition"), declared.get("type")
+                if not isinstance(definition, str) or not isinstance(kind, str):
+                    continue
+                parameter = fetch(definition, "SearchParameter")
+                if parameter is None or not isinstance(defined := parameter.get("type"), str) or defined == kind:
+                    continue
+                version = parameter.get("version")
+                url = f"{parameter.get('url', definition)}|{version}" if isinstance(version, str) else definition
+                sink.error(
+                    "business-rule",
+                    f"{loc}.rest[{r}].resource[{t}].searchParam[{n}]",
+                    f"Type mismatch - SearchParameter '{url}' type is {defined}, but type here is {kind}",
+                )

@@ -41,7 +41,9 @@ IN, NOT_IN, UNKNOWN = Membership.IN, Membership.NOT_IN, Membership.UNKNOWN
 _MEDIA_NAME = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}"
 _TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 _PARAMETER_VALUE = r'[^\s;"]+|"([^"\\]|\\.)*"'
-MEDIA_TYPE = re.compile(rf"{_MEDIA_NAME}/{_MEDIA_NAME}(\s*;\s*{_TOKEN}=({_PARAMETER_VALUE}))*")
+#: R4 also lets 'xml', 'json' and 'ttl' stand for FHIR's own media types (CapabilityStatement.format:
+#: "xml | json | ttl | mime type"), as the HL7 validator accepts them for R4
+MEDIA_TYPE = re.compile(rf"{_MEDIA_NAME}/{_MEDIA_NAME}(\s*;\s*{_TOKEN}=({_PARAMETER_VALUE}))*|xml|json|ttl")
 
 #: code systems whose codes are defined by a grammar, not listed: a value set including the
 #: whole system holds exactly the codes the grammar accepts, which is decided offline

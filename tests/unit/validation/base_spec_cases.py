@@ -129,6 +129,38 @@ def _filtered_value_set(system: str, *filters: tuple[str, str, str]) -> Resource
     return _definition("ValueSet", "v1", name="V1", compose={"include": [include]})
 
 
+def _capability_statement(gender_type: str, formats: list[str]) -> Resource:
+    """A server's CapabilityStatement declaring Patient's gender search as ``gender_type``."""
+    return {
+        "resourceType": "CapabilityStatement",
+        "id": "cs1",
+        "text": NARRATIVE,
+        "status": "active",
+        "date": "2026-12-06",
+        "kind": "instance",
+        "implementation": {"description": "fhircare partner API"},
+        "fhirVersion": "4.0.1",
+        "format": formats,
+        "rest": [
+            {
+                "mode": "server",
+                "resource": [
+                    {
+                        "type": "Patient",
+                        "searchParam": [
+                            {
+                                "name": "gender",
+                                "definition": "http://hl7.org/fhir/SearchParameter/individual-gender",
+                                "type": gender_type,
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
+
+
 def _code_system(**extra: Any) -> Resource:
     fields: dict[str, Any] = {
         "name": "C1",
@@ -1065,6 +1097,33 @@ CASES: list[Case] = [
         {
             "ValueSet.compose.include[0].filter[0]": (
                 "The value for a filter based on property 'effectiveDate' must be a valid date(/time), not 'yesterday'"
+            )
+        },
+    ),
+    # a code system's content and count say whether the concepts in hand are all of it
+    Case(
+        "complete-code-system-with-a-count-it-does-not-hold",
+        _code_system(count=4),
+        {"CodeSystem.count": "The code system is complete, but the number of concepts (3) does not match the stated"},
+    ),
+    Case(
+        "code-system-without-content-holding-concepts",
+        _code_system(content="not-present"),
+        {"CodeSystem.concept[0]": "The code system says it has no content present, but concepts are found"},
+    ),
+    # a server declares each search parameter as the type its definition gives; R4 lets
+    # 'xml' and 'json' stand for FHIR's media types in its formats
+    Case(
+        "capability-statement-as-a-fhir-server-writes-it",
+        _capability_statement("token", ["xml", "json", "application/fhir+json"]),
+    ),
+    Case(
+        "capability-statement-declaring-a-search-parameter-of-another-type",
+        _capability_statement("date", ["application/fhir+json"]),
+        {
+            "CapabilityStatement.rest[0].resource[0].searchParam[0]": (
+                "Type mismatch - SearchParameter 'http://hl7.org/fhir/SearchParameter/individual-gender|4.0.1' type is "
+                "token, but type here is date"
             )
         },
     ),
