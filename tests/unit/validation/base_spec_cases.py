@@ -436,6 +436,14 @@ READ_CASES: list[Case] = [
             "Patient.contact[0].name": "ele-1",
         },
     ),
+    Case(
+        "read-an-object-whose-only-array-is-empty",
+        {**_observation("Patient/p1"), "code": {"coding": []}},
+        {
+            "Observation.code.coding": "Array cannot be empty - the property should not be present if it has no values",
+            "Observation.code": "ele-1",
+        },
+    ),
 ]
 
 CASES: list[Case] = [
