@@ -1119,6 +1119,38 @@ CASES: list[Case] = [
         _code_system(content="not-present"),
         {"CodeSystem.concept[0]": "The code system says it has no content present, but concepts are found"},
     ),
+    # a property FHIR defines keeps FHIR's meaning; a concept's value is of its property's type
+    Case(
+        "code-system-property-with-fhirs-uri-and-another-type",
+        _code_system(
+            property=[
+                {"code": "notSelectable", "uri": "http://hl7.org/fhir/concept-properties#notSelectable", "type": "code"}
+            ],
+            concept=[{"code": "a", "property": [{"code": "notSelectable", "valueCode": "yes"}]}],
+        ),
+        {
+            "CodeSystem.property[0]": (
+                "Wrong type 'code': The URI 'http://hl7.org/fhir/concept-properties#notSelectable' identifies a "
+                "property that has the type 'boolean'"
+            )
+        },
+    ),
+    Case(
+        "code-system-property-invented-in-hl7s-namespace",
+        _code_system(
+            property=[{"code": "rank", "uri": "http://hl7.org/fhir/concept-properties#rank", "type": "integer"}]
+        ),
+        {"CodeSystem.property[0]": "Unknown CodeSystem Property 'http://hl7.org/fhir/concept-properties#rank'"},
+    ),
+    Case(
+        "code-system-concept-property-of-another-type",
+        _code_system(concept=[{"code": "a", "property": [{"code": "risk", "valueInteger": 3}]}]),
+        {
+            "CodeSystem.concept[0].property[0]": (
+                "The property 'risk' has the invalid type 'integer', when it is defined to have the type 'string'"
+            )
+        },
+    ),
     # a server declares each search parameter as the type its definition gives; R4 lets
     # 'xml' and 'json' stand for FHIR's media types in its formats
     Case(
