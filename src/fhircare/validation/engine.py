@@ -776,11 +776,18 @@ class Validator:
     ) -> None:
         if value is None:
             if ext is None:
-                w.sink.error(
-                    "structure",
-                    loc,
-                    f"The property {node.json_name} has no value and no extensions",
-                )
+                if node.is_array and loc.endswith("]"):
+                    # a null in both arrays (given and _given): the reader names the array
+                    index = loc[loc.rindex("[") + 1 : -1]
+                    text = (
+                        f"The JSON array for '{node.json_name}' is invalid at index {index} - must have at least "
+                        "one valid value"
+                    )
+                    w.sink.error("invalid", read_location(loc, True), text)
+                else:  # "birthDate": null, in the reader's words
+                    at = read_location(loc)
+                    text = f"This property must be a simple value, not a Null ({node.json_name} at {at})"
+                    w.sink.error("structure", at, text)
                 return
         elif not w.profile:
             if type(value) is dict or type(value) is list:

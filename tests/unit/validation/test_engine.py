@@ -131,7 +131,7 @@ def test_missing_required_element_in_a_backbone_element(core_validator: Validato
         ({"resourceType": "Patient", "multipleBirthInteger": 2**31}, "Patient.multipleBirth.ofType(integer)", "32-bit"),
         ({"resourceType": "Patient", "name": [{"given": ["A", 1]}]}, "Patient.name[0].given", "must be a string"),
         ({"resourceType": "Patient", "id": "a_b"}, "Patient.id", "Invalid Resource id"),
-        ({"resourceType": "Patient", "gender": None}, "Patient.gender", "no value and no extensions"),
+        ({"resourceType": "Patient", "gender": None}, "Patient.gender", "must be a simple value, not a Null"),
     ],
 )
 def test_bad_primitive(core_validator: Validator, resource: dict[str, Any], expression: str, gist: str) -> None:
