@@ -7,7 +7,7 @@ from typing import Any
 
 from fhircare.validation.issues import IssueSink
 from fhircare.validation.primitives import as_read
-from fhircare.validation.references import parse_reference
+from fhircare.validation.references import BundleIndex, parse_reference
 
 _SINGLE_LINKS = ("self", "first", "previous", "prev", "next", "last")
 #: the Bundle types whose entries may leave out fullUrl (the server assigns the identity)
@@ -33,6 +33,8 @@ def check_bundle(bundle: dict[str, Any], loc: str, sink: IssueSink, is_resource_
         return
     if bundle.get("type") == "searchset":
         _check_search_results(bundle, entries, loc, sink, is_resource_type)
+    elif bundle.get("type") == "document" and entries:
+        _check_document_links(bundle, entries, loc, sink)
     full_url_required = bundle.get("type") not in _FULL_URL_OPTIONAL
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -154,3 +156,112 @@ def _check_search_results(
             sink.warning("invalid", loc, _NO_MODE)
         else:
             sink.info("invalid", loc, _NO_MODE)
+
+
+# -- documents: every entry is part of what the Composition says ----------------------------
+
+#: properties whose URIs name no other entry (code systems, profiles, extension urls, identity)
+_NOT_LINKS = frozenset({"system", "url", "fullUrl", "profile", "id", "div"})
+
+
+def _check_document_links(bundle: dict[str, Any], entries: list[Any], loc: str, sink: IssueSink) -> None:
+    """A document is its Composition and what it refers to, directly or through other
+    entries: an entry nothing leads to from the Composition is not part of the document a
+    reader sees (R4 Bundle, documents), as the HL7 validator finds. An entry that only
+    refers to the document (and so is reached backwards) may be a Provenance; anything
+    else is warned of, as there."""
+    index = BundleIndex.of(bundle)
+    held = [
+        (i, e, e["resource"])
+        for i, e in enumerate(entries)
+        if isinstance(e, dict) and isinstance(e.get("resource"), dict)
+    ]
+    position = {id(resource): n for n, (_, _, resource) in enumerate(held)}
+    targets: list[set[int]] = []
+    for _, entry, resource in held:
+        full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
+        found: set[int] = set()
+        for text, is_reference in _links_in(resource):
+            ref = text.split("#", 1)[0]
+            if not ref:
+                continue
+            parsed = parse_reference(ref)
+            if not is_reference and parsed.kind not in ("urn", "absolute"):
+                continue
+            for target in index.resolve(parsed, full_url):
+                n = position.get(id(target))
+                if n is not None:
+                    found.add(n)
+        targets.append(found)
+    visited: set[int] = set()
+    stack = [0] if held else []
+    # a stylesheet the Bundle links to is part of how the document is shown
+    for link in bundle.get("link", ()) if isinstance(bundle.get("link"), list) else ():
+        if isinstance(link, dict) and link.get("relation") == "stylesheet" and isinstance(link.get("url"), str):
+            stack += [n for n, (_, _, r) in enumerate(held) if f"{r.get('resourceType')}/{r.get('id')}" == link["url"]]
+    while stack:
+        n = stack.pop()
+        if n not in visited:
+            visited.add(n)
+            stack.extend(targets[n])
+    grew = True
+    while grew:
+        grew = False
+        for n, (i, entry, resource) in enumerate(held):
+            if n in visited or not (targets[n] & visited):
+                continue
+            if resource.get("resourceType") != "Provenance":
+                sink.warning(
+                    "invalid",
+                    f"{loc}.entry[{i}]",
+                    f"Entry {_quoted_full_url(entry)}isn't reachable by traversing forwards from the Composition. Only "
+                    "Provenance is approved to be used this way (R4 section 3.3.1)",
+                )
+            stack = [n]
+            while stack:
+                m = stack.pop()
+                if m not in visited:
+                    visited.add(m)
+                    stack.extend(targets[m])
+            grew = True
+    for n, (i, entry, _) in enumerate(held):
+        if n not in visited:
+            sink.error(
+                "informational",
+                f"{loc}.entry[{i}]",
+                f"Entry {_quoted_full_url(entry)}isn't reachable by traversing links (forward or backward) from the "
+                "Composition",
+            )
+
+
+def _quoted_full_url(entry: dict[str, Any]) -> str:
+    full_url = entry.get("fullUrl")
+    return f"'{full_url}' " if isinstance(full_url, str) else ""
+
+
+def _links_in(resource: dict[str, Any]) -> list[tuple[str, bool]]:
+    """Every string in a resource that may name another entry: each Reference's reference
+    (True), and any other URI-like value (False; it names an entry only by its exact
+    fullUrl). Not inside a Bundle the resource holds, whose entries are its own."""
+    found: list[tuple[str, bool]] = []
+    stack: list[Any] = [resource]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            if value is not resource and value.get("resourceType") == "Bundle":
+                continue
+            for key, item in value.items():
+                if isinstance(item, str):
+                    if key == "reference":
+                        found.append((item, True))
+                    elif key not in _NOT_LINKS and ":" in item:
+                        found.append((item, False))
+                elif isinstance(item, (dict, list)):
+                    stack.append(item)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, str) and ":" in item:
+                    found.append((item, False))
+                elif isinstance(item, (dict, list)):
+                    stack.append(item)
+    return found
