@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -178,20 +179,23 @@ def _check_document_links(bundle: dict[str, Any], entries: list[Any], loc: str, 
     ]
     position = {id(resource): n for n, (_, _, resource) in enumerate(held)}
     targets: list[set[int]] = []
-    for _, entry, resource in held:
+    for i, entry, resource in held:
         full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
         found: set[int] = set()
-        for text, is_reference in _links_in(resource):
-            ref = text.split("#", 1)[0]
+        for text, is_reference, narrative_link, where in _links_in(resource, f"{loc}.entry[{i}].resource"):
+            ref, _, fragment = text.partition("#")
             if not ref:
                 continue
             parsed = parse_reference(ref)
             if not is_reference and parsed.kind not in ("urn", "absolute"):
                 continue
-            for target in index.resolve(parsed, full_url):
+            resolved = index.resolve(parsed, full_url)
+            for target in resolved:
                 n = position.get(id(target))
                 if n is not None:
                     found.add(n)
+            if fragment and len(resolved) == 1:
+                _check_fragment(resolved[0], ref, fragment, narrative_link, where, loc, sink)
         targets.append(found)
     visited: set[int] = set()
     stack = [0] if held else []
@@ -234,34 +238,75 @@ def _check_document_links(bundle: dict[str, Any], entries: list[Any], loc: str, 
             )
 
 
+def _check_fragment(
+    target: dict[str, Any], ref: str, fragment: str, narrative_link: bool, where: str, loc: str, sink: IssueSink
+) -> None:
+    """'entry#fragment' points at one element of that entry: a narrative link to an id
+    the entry lacks leads nowhere, and an id found twice leads to either (the HL7
+    validator's words, said of the Bundle)."""
+    count = _count_fragment(target, fragment)
+    if count == 0 and narrative_link:
+        sink.error("not-found", loc, f"Can't find '{ref}' in the bundle ({fragment})")
+    elif count > 1:
+        sink.error(
+            "invalid", loc, f"Found {count} matches for fragment {fragment} in resource '{ref}' in the bundle ({where})"
+        )
+
+
 def _quoted_full_url(entry: dict[str, Any]) -> str:
     full_url = entry.get("fullUrl")
     return f"'{full_url}' " if isinstance(full_url, str) else ""
 
 
-def _links_in(resource: dict[str, Any]) -> list[tuple[str, bool]]:
-    """Every string in a resource that may name another entry: each Reference's reference
-    (True), and any other URI-like value (False; it names an entry only by its exact
-    fullUrl). Not inside a Bundle the resource holds, whose entries are its own."""
-    found: list[tuple[str, bool]] = []
+_NARRATIVE_LINK = "http://hl7.org/fhir/StructureDefinition/narrativeLink"
+_XHTML_ID = re.compile(r"""\sid\s*=\s*["']([^"']*)["']""")
+
+
+def _links_in(resource: dict[str, Any], where: str) -> list[tuple[str, bool, bool, str]]:
+    """Every string in a resource that may name another entry, with its location: each
+    Reference's reference (True), and any other URI-like value (False; it names an entry
+    only by its exact fullUrl), and whether it is a narrativeLink's (whose fragment must be
+    found). Not inside a Bundle the resource holds, whose entries are its own."""
+    found: list[tuple[str, bool, bool, str]] = []
+    stack: list[tuple[Any, str]] = [(resource, where)]
+    while stack:
+        value, at = stack.pop()
+        if isinstance(value, dict):
+            if value is not resource and value.get("resourceType") == "Bundle":
+                continue
+            narrative_link = value.get("url") == _NARRATIVE_LINK
+            for key, item in value.items():
+                if isinstance(item, str):
+                    if key == "reference":
+                        found.append((item, True, False, f"{at}.{key}"))
+                    elif key not in _NOT_LINKS and ":" in item:
+                        found.append((item, False, narrative_link and key.startswith("value"), f"{at}.{key}"))
+                elif isinstance(item, (dict, list)):
+                    stack.append((item, f"{at}.{key}"))
+        elif isinstance(value, list):
+            for n, item in enumerate(value):
+                if isinstance(item, str) and ":" in item:
+                    found.append((item, False, False, f"{at}[{n}]"))
+                elif isinstance(item, (dict, list)):
+                    stack.append((item, f"{at}[{n}]"))
+    return found
+
+
+def _count_fragment(resource: dict[str, Any], fragment: str) -> int:
+    """How many elements of the resource carry ``fragment`` as their id (element ids, and
+    ids in its narratives), as the HL7 validator counts the targets of 'url#fragment'."""
+    count = 0
     stack: list[Any] = [resource]
     while stack:
         value = stack.pop()
         if isinstance(value, dict):
-            if value is not resource and value.get("resourceType") == "Bundle":
-                continue
             for key, item in value.items():
-                if isinstance(item, str):
-                    if key == "reference":
-                        found.append((item, True))
-                    elif key not in _NOT_LINKS and ":" in item:
-                        found.append((item, False))
+                if key == "id" and item == fragment:
+                    count += 1
+                elif key == "div" and isinstance(item, str) and fragment in item:
+                    count += sum(1 for m in _XHTML_ID.finditer(item) if m.group(1) == fragment)
                 elif isinstance(item, (dict, list)):
                     stack.append(item)
         elif isinstance(value, list):
-            for item in value:
-                if isinstance(item, str) and ":" in item:
-                    found.append((item, False))
-                elif isinstance(item, (dict, list)):
-                    stack.append(item)
-    return found
+            stack.extend(v for v in value if isinstance(v, (dict, list)))
+    return count

@@ -304,6 +304,34 @@ def test_a_document_entry_reached_backwards_is_a_warning_unless_a_provenance(cor
     assert "isn't reachable by traversing forwards from the Composition" in found[0][2]
 
 
+def test_a_documents_narrative_link_must_find_exactly_one_target(core_validator: Validator) -> None:
+    """An entry saying which part of the Composition's narrative shows it (narrativeLink)."""
+
+    def linked(fragment: str, ids: tuple[str, ...]) -> dict[str, Any]:
+        document = _document()
+        rows = "".join(f'<p id="{i}">plan</p>' for i in ids)
+        composition = document["entry"][0]["resource"]
+        composition["text"] = {"status": "generated", "div": f'<div xmlns="http://www.w3.org/1999/xhtml">{rows}</div>'}
+        link = {
+            "url": "http://hl7.org/fhir/StructureDefinition/narrativeLink",
+            "valueUrl": f"https://fhir.fhircare.test/Composition/c1#{fragment}",
+        }
+        document["entry"][2]["resource"]["extension"] = [link]
+        return document
+
+    def bundle_errors(document: dict[str, Any]) -> list[str]:
+        return [i.text for i in errors(run(core_validator, document)) if i.expression == "Bundle"]
+
+    assert bundle_errors(linked("plan-1", ("plan-1",))) == []
+    assert bundle_errors(linked("plan-2", ("plan-1",))) == [
+        "Can't find 'https://fhir.fhircare.test/Composition/c1' in the bundle (plan-2)"
+    ]
+    [twice] = bundle_errors(linked("plan-1", ("plan-1", "plan-1")))
+    assert twice.startswith(
+        "Found 2 matches for fragment plan-1 in resource 'https://fhir.fhircare.test/Composition/c1'"
+    )
+
+
 def test_bundle_duplicate_self_links(core_validator: Validator) -> None:
     bundle = {
         "resourceType": "Bundle",
