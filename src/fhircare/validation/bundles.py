@@ -197,19 +197,16 @@ def _check_document_links(bundle: dict[str, Any], entries: list[Any], loc: str, 
             if fragment and len(resolved) == 1:
                 _check_fragment(resolved[0], ref, fragment, narrative_link, where, loc, sink)
         targets.append(found)
-    visited: set[int] = set()
-    stack = [0] if held else []
-    # a stylesheet the Bundle links to is part of how the document is shown
+    # from the Composition, and from a stylesheet the Bundle links to (part of how the
+    # document is shown)
+    starts = [0] if held else []
     for link in bundle.get("link", ()) if isinstance(bundle.get("link"), list) else ():
         if isinstance(link, dict) and link.get("relation") == "stylesheet" and isinstance(link.get("url"), str):
-            stack += [n for n, (_, _, r) in enumerate(held) if f"{r.get('resourceType')}/{r.get('id')}" == link["url"]]
-    while stack:
-        n = stack.pop()
-        if n not in visited:
-            visited.add(n)
-            stack.extend(targets[n])
+            starts += [n for n, (_, _, r) in enumerate(held) if f"{r.get('resourceType')}/{r.get('id')}" == link["url"]]
+    visited: set[int] = set()
+    _visit(starts, targets, visited)
     grew = True
-    while grew:
+    while grew:  # then backwards: an entry referring to what is reached, and what it leads to
         grew = False
         for n, (i, entry, resource) in enumerate(held):
             if n in visited or not (targets[n] & visited):
@@ -221,12 +218,7 @@ def _check_document_links(bundle: dict[str, Any], entries: list[Any], loc: str, 
                     f"Entry {_quoted_full_url(entry)}isn't reachable by traversing forwards from the Composition. Only "
                     "Provenance is approved to be used this way (R4 section 3.3.1)",
                 )
-            stack = [n]
-            while stack:
-                m = stack.pop()
-                if m not in visited:
-                    visited.add(m)
-                    stack.extend(targets[m])
+            _visit([n], targets, visited)
             grew = True
     for n, (i, entry, _) in enumerate(held):
         if n not in visited:
@@ -236,6 +228,16 @@ def _check_document_links(bundle: dict[str, Any], entries: list[Any], loc: str, 
                 f"Entry {_quoted_full_url(entry)}isn't reachable by traversing links (forward or backward) from the "
                 "Composition",
             )
+
+
+def _visit(starts: list[int], targets: list[set[int]], visited: set[int]) -> None:
+    """Add to ``visited`` the entries ``starts`` lead to (themselves included)."""
+    stack = list(starts)
+    while stack:
+        n = stack.pop()
+        if n not in visited:
+            visited.add(n)
+            stack.extend(targets[n])
 
 
 def _check_fragment(
