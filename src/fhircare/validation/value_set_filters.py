@@ -25,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from fhircare.errors import DefinitionError
 from fhircare.validation.canonical_resources import is_absolute_url
 from fhircare.validation.issues import IssueSink
 from fhircare.validation.snomed import SNOMED, concept_id_problem
@@ -199,6 +200,25 @@ _PREFIXES = ("eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap")
 _LEGACY_CODING = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s|]+\|\S+")
 
 
+def _check_regex(prop: str, value: str, loc: str, sink: IssueSink) -> None:
+    """A regex filter's value is a pattern (matched against codes or a named property)."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        sink.error(
+            "invalid",
+            loc,
+            f"The value for a filter based on property '{prop}' should be a valid regex, not '{value}' (err = '{exc}')",
+        )
+    if prop == "concept":
+        sink.error(
+            "invalid",
+            loc,
+            f"Cannot apply a regex filter to the property '{prop}' (usually regex filters are applied to the codes, "
+            "or a named property of the code system)",
+        )
+
+
 class FilterChecker:
     """Checks the filters of one ValueSet include against its code system."""
 
@@ -242,22 +262,7 @@ class FilterChecker:
             if op == "exists":
                 self._check_value(system, prop, value, _Rules("boolean"), loc, sink)
             elif op == "regex":
-                try:
-                    re.compile(value)
-                except re.error as exc:
-                    sink.error(
-                        "invalid",
-                        loc,
-                        f"The value for a filter based on property '{prop}' should be a valid regex, "
-                        f"not '{value}' (err = '{exc}')",
-                    )
-                if prop == "concept":
-                    sink.error(
-                        "invalid",
-                        loc,
-                        f"Cannot apply a regex filter to the property '{prop}' (usually regex filters are applied "
-                        "to the codes, or a named property of the code system)",
-                    )
+                _check_regex(prop, value, loc, sink)
             elif op in ("in", "not-in"):
                 for one in value.split(","):
                     self._check_value(system, prop, one, rules, loc, sink)
@@ -268,7 +273,7 @@ class FilterChecker:
     def _held(self, system: str) -> dict[str, Any] | None:
         try:
             return self.terminology.context.code_system(system)
-        except Exception:  # a definition that cannot be read: judged as not held
+        except DefinitionError:  # a definition that cannot be read: judged as not held
             return None
 
     @staticmethod
