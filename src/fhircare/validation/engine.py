@@ -70,7 +70,6 @@ from fhircare.validation.structure import (
 )
 from fhircare.validation.structure_definitions import DefinitionServices, check_structure_definition
 from fhircare.validation.terminology import Terminology
-from fhircare.validation.value_set_filters import FilterChecker
 from fhircare.validation.value_sets import check_value_set
 from fhircare.validation.walk import Frame, Walk
 from fhircare.validation.xhtml import Anchors, fragment_links, unresolved_links
@@ -150,7 +149,6 @@ class Validator:
             resolve_type=context.resolve_type,
             type_root=self._type_root,
         )
-        self.value_set_filters = FilterChecker(self.terminology)
         #: the rules of one resource type that no element of it states (resource, loc, sink)
         self._type_rules: dict[str, Callable[[dict[str, Any], str, IssueSink], None]] = {
             "Bundle": lambda r, loc, sink: check_bundle(r, loc, sink, self.is_resource_type),
@@ -160,7 +158,7 @@ class Validator:
             "Questionnaire": check_questionnaire,
             "StructureDefinition": lambda r, loc, sink: check_structure_definition(r, loc, sink, self.definitions),
             "ConceptMap": lambda r, loc, sink: check_concept_map(r, loc, sink, self.terminology),
-            "ValueSet": lambda r, loc, sink: check_value_set(r, loc, sink, self.value_set_filters),
+            "ValueSet": lambda r, loc, sink: check_value_set(r, loc, sink, self.terminology),
             "CodeSystem": check_code_system_resource,
             "SearchParameter": lambda r, loc, sink: check_search_parameter(r, loc, sink, self.context.fetch),
             "CapabilityStatement": lambda r, loc, sink: check_capability_statement(r, loc, sink, self.context.fetch),

@@ -13,19 +13,24 @@ from typing import Any
 
 from fhircare.validation.canonical_resources import is_absolute_url
 from fhircare.validation.issues import IssueSink
+from fhircare.validation.snomed import SNOMED, concept_id_problem
 from fhircare.validation.structure import objects_in
+from fhircare.validation.terminology import NOT_IN, Terminology
 from fhircare.validation.value_set_filters import FilterChecker
 
 
-def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink, filters: FilterChecker) -> None:
+def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink, terminology: Terminology) -> None:
     compose = value_set.get("compose")
     if not isinstance(compose, dict):
         return
+    filters = FilterChecker(terminology)
     for part in ("include", "exclude"):
         for n, include in enumerate(objects_in(compose.get(part))):
             system, version = include.get("system"), include.get("version")
             where = f"{loc}.compose.{part}[{n}]"
             filters.check_include(include, where, sink)
+            if isinstance(system, str) and not isinstance(version, str):
+                _check_concepts(include, system, where, sink, terminology)
             if isinstance(system, str) and system and not is_absolute_url(system):
                 # '#cs' for a contained code system names nothing a Coding can carry
                 text = "URI values in ValueSet.compose.include.system must be absolute"
@@ -67,3 +72,32 @@ def check_value_set(value_set: dict[str, Any], loc: str, sink: IssueSink, filter
                     f"Value set System references must not use the canonical version syntax - the version "
                     f"'{in_url}' is already in the version property",
                 )
+
+
+def _check_concepts(
+    include: dict[str, Any], system: str, where: str, sink: IssueSink, terminology: Terminology
+) -> None:
+    """Each concept an include lists is one its code system defines, where fhircare holds the
+    system in full: a value set listing a code nobody defined offers a choice no reader can
+    look up (the HL7 validator checks this with a terminology server; offline it does not).
+    A SNOMED CT code is judged by its form only (see snomed.py): a warning."""
+    for n, concept in enumerate(objects_in(include.get("concept"))):
+        code = concept.get("code")
+        if not isinstance(code, str):
+            continue
+        at = f"{where}.concept[{n}]"
+        if terminology.code_in_system(system, code) is NOT_IN:
+            cs = terminology.code_system(system)
+            version = cs.version if cs is not None and cs.version else "null"
+            sink.error(
+                "code-invalid",
+                at,
+                f"The code '{code}' is not valid in the system {system} (Unknown code '{code}' in the CodeSystem "
+                f"'{system}' version '{version}')",
+            )
+        elif system == SNOMED and (why := concept_id_problem(code)):
+            sink.warning(
+                "code-invalid",
+                at,
+                f"The code '{code}' is not valid in the system {system}: it cannot be a SNOMED CT concept ({why})",
+            )

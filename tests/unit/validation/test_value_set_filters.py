@@ -135,3 +135,34 @@ def test_a_coding_may_not_name_a_supplement(validator: EngineValidator) -> None:
     # the code system it supplements is the one a coding names
     observation["code"]["coding"][0]["system"] = CS
     assert validator.validate(observation).errors == []
+
+
+def test_a_value_set_lists_only_codes_its_code_system_defines(validator: EngineValidator) -> None:
+    value_set = {
+        "resourceType": "ValueSet",
+        "url": f"{BASE}/ValueSet/listed-needs",
+        "status": "active",
+        "compose": {
+            "include": [
+                {"system": CS, "concept": [{"code": "housing"}, {"code": "rent"}]},
+                {"system": "http://snomed.info/sct", "concept": [{"code": "35489007"}, {"code": "35489008"}]},
+            ]
+        },
+    }
+    found = [
+        (i.severity, i.expression, i.text) for i in validator.validate(value_set).issues if ".concept[" in i.expression
+    ]
+    assert found == [
+        (
+            "error",
+            "ValueSet.compose.include[0].concept[1]",
+            f"The code 'rent' is not valid in the system {CS} (Unknown code 'rent' in the CodeSystem '{CS}' "
+            "version 'null')",
+        ),
+        (
+            "warning",
+            "ValueSet.compose.include[1].concept[1]",
+            "The code '35489008' is not valid in the system http://snomed.info/sct: it cannot be a SNOMED CT "
+            "concept (its check digit is wrong)",
+        ),
+    ]
