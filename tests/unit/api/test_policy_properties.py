@@ -477,7 +477,10 @@ def test_no_disclosure_beyond_the_policy_in_10000_cases() -> None:
     shown = ", ".join(f"{k} {v}" for k, v in sorted(SHOWN.items()))
     print(f"\npolicy property: {len(CASES)} generated cases, zero disclosures beyond the policy; shown: {shown}")
     assert len(CASES) >= 10_000
-    assert all(SHOWN.get(t.value, 0) > 100 for t in O if t is not O.ADMIN), SHOWN
+    # not vacuous: every organisation type is shown something and checked. The generation
+    # is random and a VCSE partner sees a record only with the service user's consent to it
+    # (about 1% of cases: 98 to 150 in 10,000 seen), so the floor leaves room (100 failed once)
+    assert all(SHOWN.get(t.value, 0) >= 30 for t in O if t is not O.ADMIN), SHOWN
 
 
 def test_the_oracle_catches_a_disclosure() -> None:
