@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from fhircare.validation.issues import IssueSink
 from fhircare.validation.primitives import as_read
 from fhircare.validation.references import BundleIndex, parse_reference
+from fhircare.validation.xhtml import Anchors
 
 _SINGLE_LINKS = ("self", "first", "previous", "prev", "next", "last")
 #: the Bundle types whose entries may leave out fullUrl (the server assigns the identity)
@@ -178,6 +178,7 @@ def _check_document_links(bundle: dict[str, Any], entries: list[Any], loc: str, 
         if isinstance(e, dict) and isinstance(e.get("resource"), dict)
     ]
     position = {id(resource): n for n, (_, _, resource) in enumerate(held)}
+    anchors: dict[int, Anchors] = {}  # per entry linked into by 'url#fragment', built once
     targets: list[set[int]] = []
     for i, entry, resource in held:
         full_url = entry.get("fullUrl") if isinstance(entry.get("fullUrl"), str) else None
@@ -195,7 +196,11 @@ def _check_document_links(bundle: dict[str, Any], entries: list[Any], loc: str, 
                 if n is not None:
                     found.add(n)
             if fragment and len(resolved) == 1:
-                _check_fragment(resolved[0], ref, fragment, narrative_link, where, loc, sink)
+                target = resolved[0]
+                if id(target) not in anchors:
+                    anchors[id(target)] = Anchors.of(target)
+                count = anchors[id(target)].count(fragment, names=False)
+                _check_fragment(count, ref, fragment, narrative_link, where, loc, sink)
         targets.append(found)
     # from the Composition, and from a stylesheet the Bundle links to (part of how the
     # document is shown)
@@ -241,12 +246,11 @@ def _visit(starts: list[int], targets: list[set[int]], visited: set[int]) -> Non
 
 
 def _check_fragment(
-    target: dict[str, Any], ref: str, fragment: str, narrative_link: bool, where: str, loc: str, sink: IssueSink
+    count: int, ref: str, fragment: str, narrative_link: bool, where: str, loc: str, sink: IssueSink
 ) -> None:
-    """'entry#fragment' points at one element of that entry: a narrative link to an id
-    the entry lacks leads nowhere, and an id found twice leads to either (the HL7
-    validator's words, said of the Bundle)."""
-    count = _count_fragment(target, fragment)
+    """'entry#fragment' points at one element of that entry (``count``: the elements and
+    narrative ids it names there): a narrative link to an id the entry lacks leads nowhere,
+    and an id found twice leads to either (the HL7 validator's words, said of the Bundle)."""
     if count == 0 and narrative_link:
         sink.error("not-found", loc, f"Can't find '{ref}' in the bundle ({fragment})")
     elif count > 1:
@@ -261,7 +265,6 @@ def _quoted_full_url(entry: dict[str, Any]) -> str:
 
 
 _NARRATIVE_LINK = "http://hl7.org/fhir/StructureDefinition/narrativeLink"
-_XHTML_ID = re.compile(r"""\sid\s*=\s*["']([^"']*)["']""")
 
 
 def _links_in(resource: dict[str, Any], where: str) -> list[tuple[str, bool, bool, str]]:
@@ -292,23 +295,3 @@ def _links_in(resource: dict[str, Any], where: str) -> list[tuple[str, bool, boo
                 elif isinstance(item, (dict, list)):
                     stack.append((item, f"{at}[{n}]"))
     return found
-
-
-def _count_fragment(resource: dict[str, Any], fragment: str) -> int:
-    """How many elements of the resource carry ``fragment`` as their id (element ids, and
-    ids in its narratives), as the HL7 validator counts the targets of 'url#fragment'."""
-    count = 0
-    stack: list[Any] = [resource]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            for key, item in value.items():
-                if key == "id" and item == fragment:
-                    count += 1
-                elif key == "div" and isinstance(item, str) and fragment in item:
-                    count += sum(1 for m in _XHTML_ID.finditer(item) if m.group(1) == fragment)
-                elif isinstance(item, (dict, list)):
-                    stack.append(item)
-        elif isinstance(value, list):
-            stack.extend(v for v in value if isinstance(v, (dict, list)))
-    return count

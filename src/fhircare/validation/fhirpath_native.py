@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
+from fhircare.validation.snomed import SNOMED
 from fhircare.validation.temporal import compare_datetimes
 
 Check = Callable[[Any, Any], bool]
 
 _SD = "https://fhir.fhircare.nhs.uk/StructureDefinition/"
 _CS = "https://fhir.fhircare.nhs.uk/CodeSystem/"
-_SNOMED = "http://snomed.info/sct"
 _V3_CONFIDENTIALITY = "http://terminology.hl7.org/CodeSystem/v3-Confidentiality"
 _V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 _PARTICIPANT_TYPE = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
@@ -201,7 +201,7 @@ def _care_plan_2(plan: Any, env: Any) -> bool:
 def _care_plan_3(plan: Any, env: Any) -> bool:
     """A crisis or contingency plan has a crisis contact and points to an Observation
     (what to look out for: issue 10 moved triggers and early warning signs there)."""
-    if not _has_coding(_path(plan, "category", "coding"), _SNOMED, ("736253002", "325691000000100")):
+    if not _has_coding(_path(plan, "category", "coding"), SNOMED, ("736253002", "325691000000100")):
         return True
     contents = _path(plan, "activity", "detail", "code", "coding")
     pointed = any(info.get("type") == "Observation" for info in _dicts(_path(plan, "supportingInfo")))

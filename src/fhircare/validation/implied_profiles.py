@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from fhircare.validation.snomed import SNOMED
+
 _LOINC = "http://loinc.org"
-_SNOMED = "http://snomed.info/sct"
 _BASE = "http://hl7.org/fhir/StructureDefinition/"
 
 _BY_PROFILE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -68,7 +69,7 @@ _BY_PROFILE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 #: (system, code) → the profiles it implies, in the order above
 _IMPLIED: dict[tuple[str, str], tuple[str, ...]] = {}
 for _name, (_loinc, _snomed) in _BY_PROFILE.items():
-    for _system, _codes in ((_LOINC, _loinc), (_SNOMED, _snomed)):
+    for _system, _codes in ((_LOINC, _loinc), (SNOMED, _snomed)):
         for _code in _codes:
             _IMPLIED[(_system, _code)] = (*_IMPLIED.get((_system, _code), ()), _BASE + _name)
 

@@ -7,8 +7,9 @@ identifiers carry their own proof of form (SNOMED CT Technical Implementation Gu
 UK's; '01'/'11' descriptions, '02'/'12' relationships), and a Verhoeff check digit last.
 A code that fails any of these names no concept in any edition: '276885007x', a care plan
 category with a digit mistyped, a description id copied where the concept id belongs. A
-GP system receiving one cannot say what was meant, so it is refused here, where a server
-would refuse it, rather than passed as "could not be checked".
+GP system receiving one cannot say what was meant, so it is warned of here (a terminology
+server would refuse it; an error here would part from the HL7 validator run offline, which
+says nothing), rather than passed as "could not be checked".
 
 A code holding the compositional grammar's punctuation is a post-coordinated expression
 ('73211009:363698007=113331007'); only a terminology server can judge one.

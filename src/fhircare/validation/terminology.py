@@ -201,6 +201,15 @@ class Terminology:
             return UNKNOWN
         return self._membership(cs, code)
 
+    def unknown_code(self, system: str, code: str) -> str | None:
+        """Why ``code`` is not one of ``system``'s, in the HL7 validator's words (None when it
+        is, or when we do not hold the system in full and cannot tell)."""
+        if self.code_in_system(system, code) is not NOT_IN:
+            return None
+        cs = self.code_system(system)
+        version = cs.version if cs is not None and cs.version else "null"
+        return f"Unknown code '{code}' in the CodeSystem '{system}' version '{version}'"
+
     @staticmethod
     def _membership(cs: _CodeSystemIndex, code: str) -> Membership:
         if code in cs.codes:

@@ -30,7 +30,6 @@ from fhircare.validation.canonical_resources import is_absolute_url
 from fhircare.validation.issues import IssueSink
 from fhircare.validation.snomed import SNOMED, concept_id_problem
 from fhircare.validation.structure import objects_in
-from fhircare.validation.terminology import NOT_IN
 
 if TYPE_CHECKING:
     from fhircare.validation.terminology import Terminology
@@ -368,7 +367,7 @@ class FilterChecker:
                     f"'{system}', and '{value}' cannot be a SNOMED CT concept ({why})"
                 )
                 sink.warning("invalid", loc, text)
-            elif rules.codes_checked is not None and (unknown := self._unknown_code(system, value)):
+            elif rules.codes_checked is not None and (unknown := self.terminology.unknown_code(system, value)):
                 text = (
                     f"The value for a filter based on property '{prop}' must be a valid code from the system "
                     f"'{system}', and '{value}' is not ({unknown})"
@@ -400,17 +399,9 @@ class FilterChecker:
                 )
                 return
             code = code.partition("'")[0]
-        if code and (unknown := self._unknown_code(system, code)):
+        if code and (unknown := self.terminology.unknown_code(system, code)):
             sink.error(
                 "invalid",
                 loc,
                 f"The value for a filter based on property '{prop}' is '{value}' which is not a valid code ({unknown})",
             )
-
-    def _unknown_code(self, system: str, code: str) -> str | None:
-        """Why ``code`` is not one of ``system``'s (None when it is, or we cannot tell)."""
-        if self.terminology.code_in_system(system, code) is not NOT_IN:
-            return None
-        cs = self.terminology.code_system(system)
-        version = cs.version if cs is not None and cs.version else "null"
-        return f"Unknown code '{code}' in the CodeSystem '{system}' version '{version}'"

@@ -15,7 +15,7 @@ from fhircare.validation.canonical_resources import is_absolute_url
 from fhircare.validation.issues import IssueSink
 from fhircare.validation.snomed import SNOMED, concept_id_problem
 from fhircare.validation.structure import objects_in
-from fhircare.validation.terminology import NOT_IN, Terminology
+from fhircare.validation.terminology import Terminology
 from fhircare.validation.value_set_filters import FilterChecker
 
 
@@ -86,15 +86,8 @@ def _check_concepts(
         if not isinstance(code, str):
             continue
         at = f"{where}.concept[{n}]"
-        if terminology.code_in_system(system, code) is NOT_IN:
-            cs = terminology.code_system(system)
-            version = cs.version if cs is not None and cs.version else "null"
-            sink.error(
-                "code-invalid",
-                at,
-                f"The code '{code}' is not valid in the system {system} (Unknown code '{code}' in the CodeSystem "
-                f"'{system}' version '{version}')",
-            )
+        if unknown := terminology.unknown_code(system, code):
+            sink.error("code-invalid", at, f"The code '{code}' is not valid in the system {system} ({unknown})")
         elif system == SNOMED and (why := concept_id_problem(code)):
             sink.warning(
                 "code-invalid",
