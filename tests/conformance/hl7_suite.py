@@ -25,17 +25,19 @@ from typing import Any
 
 import orjson
 
-from fhircare.errors import PackageError
+from fhircare.errors import InputError, PackageError
 from fhircare.settings import Settings
 from fhircare.validation.api import _ig_folder
 from fhircare.validation.context import DefinitionContext
 from fhircare.validation.engine import Validator
+from fhircare.validation.inputs import parse_resource
 from fhircare.validation.packages import PackageCache, PackageRef
 
 REPO = Path(__file__).resolve().parents[2]
 SUITE = REPO.parent / "shared" / "conformance" / "fhir-test-cases"
 LOADABLE = ("StructureDefinition", "ValueSet", "CodeSystem", "ImplementationGuide", "Questionnaire")
 _COMMENT = re.compile(r"/\*.*?\*/")
+_BOM = b"\xef\xbb\xbf"
 
 #: The HL7 test harness validates with the HL7 extension pack loaded: its recorded outcomes
 #: accept the pack's extensions (organization-brand, endpoint-fhir-version, ...). fhircare
@@ -96,7 +98,13 @@ class CaseResult:
 
 
 def _load(name: str) -> Any:
-    return orjson.loads((SUITE / name).read_bytes())
+    return orjson.loads((SUITE / name).read_bytes().removeprefix(_BOM))
+
+
+def _read_case(name: str) -> dict[str, Any] | InputError:
+    """The case's resource as ``fhircare validate`` reads it: a file that is not JSON (a
+    missing comma, a comment) is an error there, as it is for the HL7 validator."""
+    return parse_resource((SUITE / name).read_bytes(), file=name)
 
 
 def _expected(spec: Any) -> tuple[int, set[str] | None, list[str]]:
@@ -137,7 +145,7 @@ def run_case(case: dict[str, Any], base_context: DefinitionContext) -> CaseResul
         # for real data, is the opposite
         examples = bool(case.get("examples", True))
         validator = Validator(context, allow_example_urls=examples)
-        resource = _load(case["file"])
+        resource = _read_case(case["file"])
         runs: list[tuple[str, list[str], Any, Validator]] = [("base", [], case["java"], validator)]
         profile = case.get("profile")
         if isinstance(profile, dict) and "java" in profile:
@@ -154,9 +162,11 @@ def run_case(case: dict[str, Any], base_context: DefinitionContext) -> CaseResul
                 )
             )
         for which, profiles, spec, case_validator in runs:
-            result = case_validator.validate(resource, profiles)
             n, locations, texts = _expected(spec)
-            errors = result.errors
+            if isinstance(resource, InputError):
+                checks.append(Check(name, module, which, n, locations, 1, {""}, [str(resource)], texts))
+                continue
+            errors = case_validator.validate(resource, profiles).errors
             checks.append(
                 Check(
                     case=name,

@@ -48,3 +48,24 @@ def test_known_deviations_are_still_deviations(results: list[CaseResult]) -> Non
     by_name = {r.name: r for r in results}
     now_agreeing = [n for n in DEVIATIONS["cases"] if n in by_name and by_name[n].locations_agree]
     assert not now_agreeing, f"these now agree: remove them from the list: {now_agreeing}"
+
+
+def test_a_case_file_is_read_as_fhircare_validate_reads_it(core_validator, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # HL7's recorded outcomes refuse JSON that is not JSON (a comment, a missing comma) and
+    # accept a UTF-8 byte order mark: so does fhircare validate, and the harness must score
+    # what it says, not crash on the file (a crash counts as a disagreement).
+    import tests.conformance.hl7_suite as suite
+
+    monkeypatch.setattr(suite, "SUITE", tmp_path)
+    (tmp_path / "outcomes").mkdir()
+    (tmp_path / "outcomes" / "bad.json").write_text(
+        '{"resourceType": "OperationOutcome", "issue": [{"severity": "error", "expression": ["Patient"]}]}'
+    )
+    (tmp_path / "outcomes" / "good.json").write_text('{"resourceType": "OperationOutcome"}')
+    (tmp_path / "comment.json").write_text('// a comment\n{"resourceType": "Patient"}')
+    (tmp_path / "bom.json").write_bytes(b'\xef\xbb\xbf{"resourceType": "Patient"}')
+    malformed = suite.run_case({"name": "c", "file": "comment.json", "java": "bad.json"}, core_validator.context)
+    with_bom = suite.run_case({"name": "b", "file": "bom.json", "java": "good.json"}, core_validator.context)
+    assert malformed.crashed is None and malformed.verdict_agrees
+    assert "malformed JSON" in malformed.checks[0].actual_texts[0]
+    assert with_bom.crashed is None and with_bom.locations_agree
