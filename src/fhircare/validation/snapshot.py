@@ -20,8 +20,13 @@ order are placed, and reported apart (the reference validator does not place the
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, NamedTuple
+
+from fhircare.validation.primitives import choice_type
+from fhircare.validation.structure import type_code
+from fhircare.validation.values import equals_fixed
 
 Element = dict[str, Any]
 #: resolves a type code or profile URL to a StructureDefinition that has a snapshot
@@ -45,6 +50,9 @@ class GeneratedSnapshot(NamedTuple):
     #: places them; the HL7 validator, which walks base and differential together, does
     #: not (and says so with the same text)
     out_of_order: list[tuple[int, str]]
+    #: differential fixed[x] values that depart from their base's fixed value: (index,
+    #: the differential's key, text). No instance can meet both: the base still applies
+    conflicts: list[tuple[int, str, str]] = []
 
 
 def _rename(elements: list[Element], old_id: str, new_id: str, old_path: str, new_path: str) -> list[Element]:
@@ -59,8 +67,11 @@ def _rename(elements: list[Element], old_id: str, new_id: str, old_path: str, ne
 
 
 class _Builder:
-    def __init__(self, base_elements: list[Element], resolve: TypeResolver, profile_url: str = "") -> None:
+    def __init__(
+        self, base_elements: list[Element], resolve: TypeResolver, profile_url: str = "", base_url: str = ""
+    ) -> None:
         self.profile_url = profile_url  # the source of constraints the profile adds
+        self.base_url = base_url
         self.elements = [dict(e) for e in base_elements]
         #: the base as it was: a contentReference means the base's definition, not the
         #: profile's constrained copy of it
@@ -69,6 +80,7 @@ class _Builder:
             e.setdefault("id", e["path"])
         self.resolve = resolve
         self.problems: list[tuple[int, str]] = []
+        self.conflicts: list[tuple[int, str, str]] = []
         self._reindex()
 
     def _reindex(self) -> None:
@@ -226,8 +238,9 @@ class _Builder:
         return True
 
     # -- merging -----------------------------------------------------------
-    def merge(self, pos: int, diff: Element) -> None:
+    def merge(self, pos: int, diff: Element, index: int = 0) -> None:
         target = self.elements[pos]
+        self._check_fixed_kept(target, diff, index)
         for key, value in diff.items():
             if key in _MERGE_SKIP:
                 continue
@@ -249,6 +262,55 @@ class _Builder:
                 target[key] = value
             else:
                 target[key] = value
+
+    def _check_fixed_kept(self, base: Element, diff: Element, index: int) -> None:
+        """A fixed value the base gives can be restated, never changed: an extension
+        profiled from another that fixes its url to its own (the HL7 validator's rule)."""
+        base_key = next((k for k in base if k.startswith("fixed")), None)
+        if base_key is None:
+            return
+        for key in (k for k in diff if k.startswith("fixed")):
+            if key != base_key:
+                text = (
+                    f"The base element has a fixed value of type {base_key[5:]}, so this element must have a "
+                    f"fixed value of the same type, not {key[5:]}"
+                )
+            elif not equals_fixed(diff[key], base[base_key]):
+                text = (
+                    f"Value is {_shown(diff[key])} but is fixed to {_shown(base[base_key])} in the base profile, "
+                    f"because the value must match the fixed value defined in '{self.base_url}'"
+                )
+            else:
+                continue
+            self.conflicts.append((index, key, text))
+
+
+def _check_value_types(diff: Element, element: Element, index: int, found: list[tuple[int, str, str]]) -> None:
+    """A fixed or pattern value is of one of the element's types: a fixedString on a date
+    can be met by nothing the element may hold."""
+    types = sorted({type_code(t) for t in _type_entries(element)})
+    if not types or "*" in types:
+        return
+    for key in diff:
+        for kind in ("fixed", "pattern"):
+            suffix = key[len(kind) :]
+            if key.startswith(kind) and suffix[:1].isupper() and not any(_suffix(t) == suffix for t in types):
+                found.append(
+                    (
+                        index,
+                        key,
+                        f"The {kind} value has type '{choice_type(suffix)}' which is not valid (valid type: [{', '.join(types)}])",
+                    )
+                )
+
+
+def _suffix(type_name: str) -> str:
+    """The type as a choice element's suffix: valueString for string."""
+    return type_name[:1].upper() + type_name[1:]
+
+
+def _shown(value: Any) -> str:
+    return f"'{value}'" if isinstance(value, str | int | float) else json.dumps(value, sort_keys=True)
 
 
 def _type_entries(element: Element) -> list[dict[str, Any]]:
@@ -329,7 +391,7 @@ def generate_snapshot(sd: dict[str, Any], base_sd: dict[str, Any], resolve: Type
 
 def _generate(sd: dict[str, Any], base_sd: dict[str, Any], resolve: TypeResolver) -> GeneratedSnapshot:
     base_elements = base_sd["snapshot"]["element"]
-    builder = _Builder(base_elements, resolve, str(sd.get("url", "")))
+    builder = _Builder(base_elements, resolve, str(sd.get("url", "")), str(base_sd.get("url", "")))
     _attribute_constraints(builder.elements, str(base_sd.get("url", "")))
     root = builder.elements[0]
     own_type = sd.get("type") or root["path"]
@@ -344,8 +406,12 @@ def _generate(sd: dict[str, Any], base_sd: dict[str, Any], resolve: TypeResolver
             builder.problems.append((n, _NO_MATCH.format(id=diff_id)))
             continue
         placed.append((n, diff_id, builder.elements[pos]["id"]))
-        builder.merge(pos, diff)
-    return GeneratedSnapshot(builder.elements, builder.problems, _out_of_order(placed, builder.elements))
+        builder.merge(pos, diff, n)
+    for n, _, snapshot_id in placed:
+        _check_value_types(differential[n], builder.elements[builder.index[snapshot_id]], n, builder.conflicts)
+    return GeneratedSnapshot(
+        builder.elements, builder.problems, _out_of_order(placed, builder.elements), builder.conflicts
+    )
 
 
 def _out_of_order(placed: list[tuple[int, str, str]], elements: list[Element]) -> list[tuple[int, str]]:

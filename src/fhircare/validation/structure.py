@@ -440,7 +440,8 @@ def _parse_max(value: Any) -> int:
         return -1
 
 
-def _type_code(t: dict[str, Any]) -> str:
+def type_code(t: dict[str, Any]) -> str:
+    """A type entry's FHIR type: System.String and kin by the fhir-type extension (Extension.url is a uri)."""
     code = str(t.get("code", ""))
     for ext in t.get("extension", ()):
         if ext.get("url") == FHIR_TYPE_EXT and "valueUrl" in ext:
@@ -463,7 +464,7 @@ def compile_element(element: dict[str, Any], sd_url: str, is_core_source: Callab
     name = path.rsplit(".", 1)[-1]
     types = tuple(
         TypeRef(
-            code=_type_code(t),
+            code=type_code(t),
             profiles=tuple(t.get("profile", ())),
             target_profiles=tuple(t.get("targetProfile", ())),
             aggregation=strings_in(t.get("aggregation")),

@@ -77,6 +77,8 @@ def check_structure_definition(sd: dict[str, Any], loc: str, sink: IssueSink, se
             sink.error("value", loc, "Error generating Snapshot: the differential holds values of the wrong shape")
         else:
             _report_unmatched(sd, differential, sorted(generated.unplaced + generated.out_of_order), loc, sink)
+            for index, key, text in generated.conflicts:
+                sink.error("value", f"{loc}.differential.element[{index}].{key}", text)
         _check_slicing_kept(objects_in(differential), loc, sink)
         _check_choice_renames(objects_in(differential), sd["type"], loc, sink, services)
     for part in ("differential", "snapshot"):

@@ -44,7 +44,7 @@ def profile(type_name: str, *elements: dict[str, Any], url: str = "http://exampl
 def snapshot(resolve: Resolver, sd: dict[str, Any]) -> tuple[dict[str, dict[str, Any]], list[str], list]:
     base = resolve(sd["baseDefinition"])
     assert base is not None
-    elements, problems, _ = generate_snapshot(sd, base, resolve)
+    elements, problems, *_ = generate_snapshot(sd, base, resolve)
     ids = [e["id"] for e in elements]
     assert len(ids) == len(set(ids)), "element ids must be unique"
     return {e["id"]: e for e in elements}, ids, problems

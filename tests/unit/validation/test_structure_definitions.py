@@ -413,3 +413,56 @@ def test_a_profile_of_another_kind_or_type_than_its_base_is_an_error(core_valida
         "The type Person must be the same as the type in the base structure "
         "http://hl7.org/fhir/StructureDefinition/Patient that is being constrained",
     ) in _errors(core_validator, wrong_type)
+
+
+def _derived_extension(url_element: dict[str, Any]) -> dict[str, Any]:
+    sd = _profile("Extension", [{"id": "Extension.url", "path": "Extension.url", **url_element}], "BirthPlace2")
+    return {
+        **sd,
+        "kind": "complex-type",
+        "baseDefinition": CORE + "patient-birthPlace",
+        "context": [{"type": "element", "expression": "Patient"}],
+    }
+
+
+def test_a_profile_may_restate_its_base_fixed_value_but_not_change_it(core_validator: Validator) -> None:
+    # HL7's ext-derived: an extension profiled from another that fixes its url to its own
+    # url; no extension can then meet both, and the base still applies where it is used
+    changed = _derived_extension({"fixedUri": URL + "BirthPlace2"})
+    assert _errors(core_validator, changed) == [
+        (
+            "StructureDefinition.differential.element[0].fixedUri",
+            f"Value is '{URL}BirthPlace2' but is fixed to '{CORE}patient-birthPlace' in the base profile, "
+            f"because the value must match the fixed value defined in '{CORE}patient-birthPlace'",
+        )
+    ]
+    other_type = _derived_extension({"fixedString": CORE + "patient-birthPlace"})
+    assert [e for e, _ in _errors(core_validator, other_type)] == [
+        "StructureDefinition.differential.element[0].fixedString"
+    ] * 2  # not the base's type, nor the element's (the HL7 validator says both)
+    assert _errors(core_validator, _derived_extension({"fixedUri": CORE + "patient-birthPlace"})) == []
+
+
+@pytest.mark.parametrize(
+    ("element", "kind", "wrong", "valid"),
+    [
+        (
+            {"id": "Patient.birthDate", "path": "Patient.birthDate", "fixedString": "2000-01-01"},
+            "fixed",
+            "string",
+            "date",
+        ),
+        ({"id": "Patient.gender", "path": "Patient.gender", "patternInteger": 3}, "pattern", "integer", "code"),
+    ],
+)
+def test_a_fixed_or_pattern_value_of_another_type_than_the_element_is_an_error(
+    core_validator: Validator, element: dict[str, Any], kind: str, wrong: str, valid: str
+) -> None:
+    # the HL7 validator's text (asked of it); it names the profile, fhircare the value
+    key = next(k for k in element if k.startswith(kind))
+    assert _errors(core_validator, _profile("Patient", [element])) == [
+        (
+            f"StructureDefinition.differential.element[0].{key}",
+            f"The {kind} value has type '{wrong}' which is not valid (valid type: [{valid}])",
+        )
+    ]
