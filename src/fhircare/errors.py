@@ -271,3 +271,10 @@ class NotAcceptableError(NotSupportedError):
     """A response format other than FHIR JSON was asked for."""
 
     http_status = 406
+
+
+class UnsupportedMediaTypeError(NotSupportedError):
+    """A request body in a form the API does not read (a search posted as JSON): refused,
+    never read as if it were empty."""
+
+    http_status = 415

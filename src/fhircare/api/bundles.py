@@ -4,6 +4,7 @@ and the response that carries them."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.utils import format_datetime
@@ -14,6 +15,7 @@ import orjson
 from starlette.responses import Response
 
 from fhircare.api.reads import Stored
+from fhircare.api.views import REDACTED
 
 Json = dict[str, Any]
 FHIR_JSON = "application/fhir+json"
@@ -23,7 +25,17 @@ def instant(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def etag(version: int) -> str:
+#: how a narrowed resource's label reads in the JSON sent (compact, as orjson writes it)
+_REDACTED = orjson.dumps({"code": REDACTED["code"]})[1:-1]
+
+
+def etag(version: int, sent: bytes | None = None) -> str:
+    """``W/"version"`` for a resource sent whole. One narrowed for its reader (labelled
+    REDACTED) is cut by today's consent and record, which can change while the version does
+    not (a crisis contact marked not to be involved is removed): its tag also carries a
+    digest of what was sent, so If-None-Match never keeps what the reader may no longer see."""
+    if sent is not None and _REDACTED in sent:
+        return f'W/"{version}-{hashlib.blake2b(sent, digest_size=8).hexdigest()}"'
     return f'W/"{version}"'
 
 
@@ -51,16 +63,16 @@ def fhir_response(
     return Response(content=content, status_code=status, media_type=FHIR_JSON, headers=dict(headers or {}))
 
 
-def resource_headers(stored: Stored) -> dict[str, str]:
-    return {"ETag": etag(stored.version), "Last-Modified": format_datetime(stored.updated_at, usegmt=True)}
+def resource_headers(stored: Stored, sent: bytes | None = None) -> dict[str, str]:
+    return {"ETag": etag(stored.version, sent), "Last-Modified": format_datetime(stored.updated_at, usegmt=True)}
 
 
-def matches_etag(header: str | None, version: int) -> bool:
-    """If-None-Match names this version (weak or strong, or ``*``)."""
+def matches_etag(header: str | None, tag: str) -> bool:
+    """If-None-Match names this tag (weak or strong, or ``*``)."""
     if not header:
         return False
-    wanted = {f'"{version}"', f'W/"{version}"'}
-    return any(tag.strip() in wanted or tag.strip() == "*" for tag in header.split(","))
+    wanted = {tag, tag.removeprefix("W/")}
+    return any(given.strip() in wanted or given.strip() == "*" for given in header.split(","))
 
 
 def outcome(severity: str, code: str, text: str, expression: str | None = None) -> Json:
@@ -117,7 +129,7 @@ def history(base_url: str, path: str, versions: Sequence[tuple[Stored, bytes]]) 
                 "request": {"method": "POST" if stored.version == 1 else "PUT", "url": stored.ref},
                 "response": {
                     "status": "201 Created" if stored.version == 1 else "200 OK",
-                    "etag": etag(stored.version),
+                    "etag": etag(stored.version, sent),
                     "lastModified": instant(stored.updated_at),
                 },
             }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import Connection, and_, or_, select
 
 from fhircare.api.policy_table import CRISIS_CATEGORIES
-from fhircare.api.record import ServiceUserRecord, build_record
+from fhircare.api.record import ServiceUserRecord, build_record, references_of
 from fhircare.store.schema import resource_versions, resources, search_index
 
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
@@ -137,7 +137,10 @@ def of_service_user(conn: Connection, service_user_id: str) -> list[Stored]:
     return [_stored(r) for r in rows]
 
 
-def _digest(rows: Iterable[Sequence[Any]]) -> tuple[tuple[str, str, str], ...]:
+_Digest = tuple[tuple[str, str, str], ...]
+
+
+def _digest(rows: Iterable[Sequence[Any]]) -> _Digest:
     """Which versions of which resources a record is read from ((type, id, content hash))."""
     return tuple(sorted((r[0], r[1], r[2]) for r in rows))
 
@@ -149,7 +152,7 @@ class RecordCache:
 
     def __init__(self, size: int = 4096) -> None:
         self._size = size
-        self._records: OrderedDict[str, tuple[tuple[tuple[str, str, str], ...], ServiceUserRecord]] = OrderedDict()
+        self._records: OrderedDict[str, tuple[_Digest, frozenset[str], ServiceUserRecord]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, conn: Connection, service_user_id: str) -> ServiceUserRecord:
@@ -158,20 +161,49 @@ class RecordCache:
         )
         with self._lock:
             cached = self._records.get(service_user_id)
-            if cached is not None and cached[0] == digest:
-                self._records.move_to_end(service_user_id)
-                return cached[1]
+        if cached is not None:
+            named, record = cached[1], cached[2]
+            if cached[0] == digest + _digest(_named_rows(conn, service_user_id, named, content=False)):
+                with self._lock:
+                    self._records.move_to_end(service_user_id)
+                return record
         rows = driver_query(
             conn, f"SELECT resource_type, resource_id, content_hash, content{_OF_RECORD}", (service_user_id,)
         )
         # what was read is what the record is built from: its digest names it
         digest = _digest(rows)
         record = build_record(service_user_id, (orjson.loads(r[3]) for r in rows), CRISIS_CATEGORIES)
+        # a consent's "related" data may name a resource of another type (a DocumentReference):
+        # what it refers to is covered too, so its references are read (and watched) as well
+        named = (
+            frozenset(ref for p in record.provisions for meaning, ref in p.data if meaning == "related")
+            - record.references.keys()
+        )
+        extra = _named_rows(conn, service_user_id, named, content=True)
+        if extra:
+            found = {f"{r[0]}/{r[1]}": frozenset(references_of(orjson.loads(r[3]))) for r in extra}
+            record = replace(record, references={**record.references, **found})
         with self._lock:
-            self._records[service_user_id] = (digest, record)
+            self._records[service_user_id] = (digest + _digest(extra), named, record)
             while len(self._records) > self._size:
                 self._records.popitem(last=False)
         return record
+
+
+def _named_rows(
+    conn: Connection, service_user_id: str, refs: frozenset[str], *, content: bool
+) -> list[tuple[Any, ...]]:
+    """The service user's current resources among ``refs`` (type, id, hash[, content])."""
+    if not refs:
+        return []
+    keys = [tuple(ref.split("/", 1)) for ref in sorted(refs) if "/" in ref]
+    where = " OR ".join("(resource_type = ? AND resource_id = ?)" for _ in keys)
+    columns = "resource_type, resource_id, content_hash" + (", content" if content else "")
+    return driver_query(
+        conn,
+        f"SELECT {columns} FROM resources WHERE service_user_id = ? AND ({where})",
+        (service_user_id, *(part for key in keys for part in key)),
+    )
 
 
 def organisations_of(conn: Connection, ods_code: str, identifier: str | None) -> frozenset[str]:

@@ -12,6 +12,7 @@ these routes serve.
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 
 import orjson
 from fastapi import FastAPI, Request
@@ -25,7 +26,7 @@ from fhircare.api.auth import OAuthError
 from fhircare.api.capability import SERVED_TYPES, capability_statement, smart_configuration
 from fhircare.api.scopes import AUDIT_EVENT
 from fhircare.api.service import FhirService
-from fhircare.errors import NotAcceptableError, NotFoundError, NotSupportedError, UsageError
+from fhircare.errors import NotAcceptableError, NotFoundError, NotSupportedError, UnsupportedMediaTypeError, UsageError
 
 ID_PATTERN = r"^[A-Za-z0-9\-\.]{1,64}$"
 _ID = re.compile(ID_PATTERN)
@@ -115,8 +116,8 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
             sent = orjson.dumps(bundles.served(stored, event))
         else:
             stored, sent = service.read(who, rtype, rid, info)
-        headers = bundles.resource_headers(stored)
-        if bundles.matches_etag(request.headers.get("if-none-match"), stored.version):
+        headers = bundles.resource_headers(stored, sent)
+        if bundles.matches_etag(request.headers.get("if-none-match"), headers["ETag"]):
             return Response(status_code=304, headers=headers)
         return bundles.fhir_response(sent, headers=headers, pretty=pretty)
 
@@ -128,7 +129,7 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
         pretty = _checked(request)
         who = service.caller(request.headers.get("authorization"), info)
         stored, sent = service.vread(who, rtype, rid, vid, info)
-        return bundles.fhir_response(sent, headers=bundles.resource_headers(stored), pretty=pretty)
+        return bundles.fhir_response(sent, headers=bundles.resource_headers(stored, sent), pretty=pretty)
 
     async def history(request: Request) -> Response:
         info = _info(request)
@@ -143,6 +144,14 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
         return await _search(request, list(request.query_params.multi_items()))
 
     async def search_post(request: Request) -> Response:
+        # FHIR posts a search as a form: a body in any other form (JSON, a file) would be
+        # read as no parameters at all, and the search would answer for everyone
+        body = await request.body()
+        media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if body and media_type != "application/x-www-form-urlencoded":
+            raise UnsupportedMediaTypeError(
+                f"_search takes its parameters as application/x-www-form-urlencoded, not {media_type or 'no type'}"
+            )
         form = await request.form()
         params = [*request.query_params.multi_items(), *((k, v) for k, v in form.multi_items() if isinstance(v, str))]
         return await _search(request, params)
@@ -152,7 +161,8 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
         info.interaction = "search-type"
         rtype = _type(request)
         info.resource_type = rtype
-        info.query = request.scope["query_string"].decode("latin-1") or "&".join(f"{k}={v}" for k, v in params) or None
+        # every parameter, from the URL and a posted form alike: the audit says what was asked
+        info.query = urlencode(params) or None
         _accepts_json(request)
         who = service.caller(request.headers.get("authorization"), info)
         pretty = any(k == "_pretty" and v == "true" for k, v in params)
@@ -173,7 +183,9 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
         info.interaction, info.resource_type = "operation", rtype
         profile = request.query_params.get("profile")
         _checked(request, _FORMAT_PARAMS | {"profile"})
-        service.caller(request.headers.get("authorization"), info)
+        who = service.caller(request.headers.get("authorization"), info)
+        # validating is reading's kin: a client with no scope for the type (an auditor) may not
+        service.require(who, rtype, "read", info)
         body = await request.body()
         if not body:
             raise UsageError("$validate needs the resource in the body")

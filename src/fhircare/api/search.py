@@ -31,6 +31,8 @@ _JSON_FORMATS = frozenset({"json", "application/json", "application/fhir+json"})
 CONTROL = frozenset({"_count", "_summary", "_include", "_revinclude", "_format", "_pretty", "_page"})
 #: parameters that name the service user(s) a search is about
 NAMING = frozenset({"patient", "subject", "identifier", "_id"})
+#: values a search may give in all (each is a condition the database must bind)
+MAX_VALUES = 200
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,9 @@ def parse(
     NotSupportedError for the first that cannot be honoured)."""
     registered = params_of(resource_type)
     request = SearchRequest(resource_type, count=default_count, given=list(params))
+    values = sum(len(split_values(raw)) for _, raw in params)
+    if values > MAX_VALUES:
+        raise UsageError(f"a search takes at most {MAX_VALUES} values in all (this one has {values})")
     for key, raw in params:
         name, _, modifier = key.partition(":")
         if "." in name:
@@ -215,7 +220,7 @@ def parse(
             raise NotSupportedError(f"{key}: the modifier :{modifier} is not supported")
         if modifier:
             raise NotSupportedError(f"{key}: :{modifier} is not supported (includes are not iterated)")
-        if name in NAMING and (name in registered or name == "_id"):
+        if name in NAMING and (name in registered or name == "_id") and _names_each(registered.get(name), raw):
             request.names_patient = True
         if name == "_count":
             if not raw.isdigit():
@@ -249,6 +254,15 @@ def parse(
             supported = ", ".join(sorted({*registered, "_id", "_lastUpdated", *CONTROL}))
             raise NotSupportedError(f"{key}: not a search parameter of {resource_type} (supported: {supported})")
     return request
+
+
+def _names_each(param: SearchParam | None, raw: str) -> bool:
+    """Every value names one thing: ``identifier=system|`` (any identifier of a system)
+    names everyone with one, so it does not name the patient."""
+    values = split_values(raw)
+    if param is not None and param.kind == "token":
+        return all(_split_token(v)[1] for v in values)
+    return all(values)
 
 
 def _condition(param: SearchParam, values: list[str], base_url: str, resource_type: str) -> Sql:

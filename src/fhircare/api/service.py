@@ -218,6 +218,10 @@ class FhirService:
             raise UsageError(
                 f"searches of {rtype} by this client must name the patient (patient, subject, identifier or _id)"
             )
+        if not caller.viewer.profile.bulk_search and rtype in DIRECTORY_TYPES and request.revincludes:
+            # a directory search names no one: what refers to a team or a practice would be
+            # everyone's plans and teams, for a client that must name the patient
+            raise UsageError(f"_revinclude from {rtype}: this client's searches must name the patient")
         with self.engine.connect() as conn:
             decisions = Decisions(self, conn, caller, audit)
             if request.summary_count or request.count == 0:

@@ -34,7 +34,8 @@ Kind = Literal["token", "reference", "date"]
 #: the earliest and latest instants (an open end of a period)
 EARLIEST = "0001-01-01T00:00:00.000000"
 LATEST = "9999-12-31T23:59:59.999999"
-_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+#: index text after the year (written apart: see _text)
+_AFTER_YEAR = "-%m-%dT%H:%M:%S.%f"
 _INDEX_VERSION_KEY = "search_index_version"
 
 
@@ -251,7 +252,7 @@ def index_version() -> str:
 
 _DATE = re.compile(
     r"^(?P<y>\d{4})(?:-(?P<m>\d{2})(?:-(?P<d>\d{2})"
-    r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d+))?)?(?P<tz>Z|[+-]\d{2}:\d{2})?)?)?)?$"
+    r"(?:T(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.(?P<f>\d+))?)?(?P<tz>Z|[+-](?:0\d|1[0-3]):[0-5]\d|[+-]14:00)?)?)?)?$"
 )
 
 
@@ -266,14 +267,14 @@ def date_range(value: str) -> tuple[str, str] | None:
         year = int(g["y"])
         if g["m"] is None:
             low = datetime(year, 1, 1, tzinfo=UTC)
-            high = datetime(year + 1, 1, 1, tzinfo=UTC) if year < 9999 else None
+            span = datetime(year + 1, 1, 1, tzinfo=UTC) - low if year < 9999 else None
         elif g["d"] is None:
             month = int(g["m"])
             low = datetime(year, month, 1, tzinfo=UTC)
-            high = low + timedelta(days=calendar.monthrange(year, month)[1])
+            span = timedelta(days=calendar.monthrange(year, month)[1])
         elif g["H"] is None:
             low = datetime(year, int(g["m"]), int(g["d"]), tzinfo=UTC)
-            high = low + timedelta(days=1)
+            span = timedelta(days=1)
         else:
             fraction = (g["f"] or "0")[:6].ljust(6, "0")
             local = datetime(year, int(g["m"]), int(g["d"]), int(g["H"]), int(g["M"]), int(g["S"] or 0), int(fraction))
@@ -282,16 +283,31 @@ def date_range(value: str) -> tuple[str, str] | None:
                 sign = 1 if zone[0] == "+" else -1
                 local -= sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
             low = local.replace(tzinfo=UTC)
-            unit = timedelta(seconds=1) if g["S"] is not None else timedelta(minutes=1)
-            high = low + (timedelta(microseconds=1) if g["f"] else unit)
+            span = (
+                timedelta(microseconds=1)
+                if g["f"]
+                else timedelta(seconds=1)
+                if g["S"] is not None
+                else timedelta(minutes=1)
+            )
     except (ValueError, OverflowError):
         return None
-    return low.strftime(_FORMAT), LATEST if high is None else (high - timedelta(microseconds=1)).strftime(_FORMAT)
+    try:
+        last = None if span is None else _text(low + span - timedelta(microseconds=1))
+    except OverflowError:  # the last day of 9999: its range runs to the end of time
+        last = None
+    return _text(low), LATEST if last is None else last
 
 
 def instant_text(moment: datetime) -> str:
     """A timezone-aware instant as index text (UTC)."""
-    return moment.astimezone(UTC).strftime(_FORMAT)
+    return _text(moment.astimezone(UTC))
+
+
+def _text(moment: datetime) -> str:
+    """Index text, which compares as the instants do: the year always four digits
+    (strftime writes the year 1 as '1', which would sort after '0999')."""
+    return f"{moment.year:04d}{moment.strftime(_AFTER_YEAR)}"
 
 
 # --- extraction ---------------------------------------------------------------------------

@@ -90,3 +90,27 @@ def test_audit_events_are_stored_compact_and_read_as_fhir() -> None:
     assert event["agent"][0]["who"]["identifier"]["value"] == "c"
     assert {e["what"]["reference"] for e in event["entity"] if "what" in e} == {"Patient/p", "CarePlan/a", "CarePlan/b"}
     assert any(e.get("query") for e in event["entity"])
+
+
+def test_a_narrowed_resource_is_tagged_by_what_was_sent() -> None:
+    # a crisis plan shown narrowed (a person marked not to be involved removed) keeps its
+    # version: were its tag the version alone, If-None-Match would answer 304 and the
+    # reader's system would keep showing the person (H27)
+    import orjson
+
+    from fhircare.api.bundles import etag, matches_etag
+    from fhircare.api.views import REDACTED
+
+    whole = orjson.dumps({"resourceType": "CarePlan", "id": "p", "meta": {"versionId": "1"}})
+    assert etag(1, whole) == 'W/"1"'
+    assert matches_etag('W/"1"', etag(1, whole)) and matches_etag('"1"', etag(1, whole))
+
+    def narrowed(activities: int) -> bytes:
+        meta = {"versionId": "1", "security": [REDACTED]}
+        return orjson.dumps({"resourceType": "CarePlan", "id": "p", "meta": meta, "activity": [{}] * activities})
+
+    before, after = etag(1, narrowed(2)), etag(1, narrowed(1))
+    assert before.startswith('W/"1-') and after.startswith('W/"1-') and before != after
+    assert not matches_etag('W/"1"', before)
+    assert not matches_etag(before, after)
+    assert matches_etag(after, after)

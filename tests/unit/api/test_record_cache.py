@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select, update
 from fhircare.api.policy import Viewer, decide
 from fhircare.api.policy_table import OrganisationType
 from fhircare.api.reads import RecordCache
+from fhircare.api.record import references_of
 from fhircare.store.canonical import content_hash
 from fhircare.store.schema import resources
 from tests.unit.store.conftest import Extracted, load
@@ -52,3 +53,48 @@ def test_a_changed_consent_is_seen_by_the_next_decision(engine: Engine, extracte
     viewer = Viewer("v", OrganisationType.VCSE, frozenset())
     patient = {"resourceType": "Patient", "id": "x"}
     assert decide(viewer, patient, after, date(2025, 7, 1)) is None
+
+
+def test_a_refusal_of_what_a_resource_of_any_type_refers_to_is_seen(engine: Engine, extracted: Extracted) -> None:
+    # a deny Consent's data "related" to the crisis plan pointer (a DocumentReference, a type
+    # the record is not built from) covers the plan the pointer refers to; and a change to
+    # the pointer is seen by the next decision, as a change to the record is
+    load(engine, extracted, list(extracted.records.values()))
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(resources.c.resource_type, resources.c.resource_id, resources.c.service_user_id, resources.c.content)
+        ).all()
+    consents = {r.service_user_id: r.resource_id for r in rows if r.resource_type == "Consent"}
+    pointer_row = next(r for r in rows if r.resource_type == "DocumentReference" and r.service_user_id in consents)
+    rid, su, pointer = pointer_row.resource_id, pointer_row.service_user_id, orjson.loads(pointer_row.content)
+    plan = next(r for r in references_of(pointer) if r.startswith("CarePlan/"))
+    refusal = {
+        "resourceType": "Consent",
+        "id": consents[su],
+        "status": "active",
+        "patient": {"reference": f"Patient/{su}"},
+        "provision": {
+            "type": "deny",
+            "data": [{"meaning": "related", "reference": {"reference": f"DocumentReference/{rid}"}}],
+        },
+    }
+    _replace(engine, "Consent", consents[su], refusal)
+    cache = RecordCache()
+    with engine.connect() as conn:
+        record = cache.get(conn, su)
+        assert plan in record.references[f"DocumentReference/{rid}"]
+        assert cache.get(conn, su) is record  # unchanged: remembered
+    pointer["context"] = {"related": []}
+    _replace(engine, "DocumentReference", rid, pointer)
+    with engine.connect() as conn:
+        assert cache.get(conn, su) is not record  # the pointer changed: read again
+
+
+def _replace(engine: Engine, rtype: str, rid: str, resource: dict[str, object]) -> None:
+    content = orjson.dumps(resource, option=orjson.OPT_SORT_KEYS)
+    with engine.begin() as conn:
+        conn.execute(
+            update(resources)
+            .where(resources.c.resource_type == rtype, resources.c.resource_id == rid)
+            .values(content=content, content_hash=content_hash(content))
+        )

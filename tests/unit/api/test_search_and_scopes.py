@@ -37,6 +37,8 @@ def _parse(rtype: str, *params: tuple[str, str]) -> search.SearchRequest:
         ([("patient", "Organization/x")], UsageError),
         ([("_page", "not-ours")], UsageError),
         ([("status", "")], UsageError),
+        ([("date", "2025-01-01T10:00:00+99:00")], UsageError),  # no such time zone
+        ([("_id", ",".join(str(n) for n in range(search.MAX_VALUES + 1)))], UsageError),
     ],
 )
 def test_what_cannot_be_honoured_is_refused(params: list[tuple[str, str]], error: type[Exception]) -> None:
@@ -175,3 +177,38 @@ def test_audit_events_are_for_administrators_only() -> None:
     with pytest.raises(UsageError):
         check_registration(["system/*.rs"], REGISTRY, admin=True)
     assert check_registration(["system/AuditEvent.rs"], REGISTRY, admin=True) == ["system/AuditEvent.rs"]
+
+
+@pytest.mark.parametrize(
+    ("params", "names"),
+    [
+        ([("patient", "Patient/p1")], True),
+        ([("identifier", "https://fhir.nhs.uk/Id/nhs-number|9990079420")], True),
+        ([("identifier", "9990079420")], True),
+        ([("_id", "a,b")], True),
+        # any identifier of a system is everyone's: it names no one (urgent care listed
+        # every service user's crisis plan with it)
+        ([("identifier", "https://fhir.nhs.uk/Id/nhs-number|")], False),
+        ([("identifier", "https://fhir.nhs.uk/Id/nhs-number|9990079420,https://fhir.nhs.uk/Id/nhs-number|")], False),
+        ([("status", "active")], False),
+    ],
+)
+def test_a_search_names_the_patient_only_when_each_value_names_one(params: list[tuple[str, str]], names: bool) -> None:
+    rtype = "Patient" if params[0][0] in ("identifier", "_id") else "CarePlan"
+    assert _parse(rtype, *params).names_patient is names
+
+
+def test_dates_at_the_ends_of_time_are_searched_not_failed() -> None:
+    # the year 1 was written '1-01-01' (strftime), which failed to read back and sorted
+    # after '0999'; the last second of 9999 overflowed
+    for value in ("0001-01-01", "lt0001-01-01", "9999-12-31T23:59:59Z", "0999-05"):
+        assert _parse("CarePlan", ("_lastUpdated", value)).conditions
+    assert search_index_text("0999-05-01") < search_index_text("1000-01-01")
+
+
+def search_index_text(value: str) -> str:
+    from fhircare.store.search_index import date_range
+
+    found = date_range(value)
+    assert found is not None
+    return found[0]

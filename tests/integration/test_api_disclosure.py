@@ -1,0 +1,96 @@
+"""Disclosure controls of the partner API that a review found open (hazard log H27), each
+tried against the real server (``fhircare serve``) with real tokens:
+
+- urgent care must name the patient: a system-only identifier (``nhs-number|``) names
+  everyone, and a directory search's reverse includes (everyone's plans that name a team)
+  name no one: both refused;
+- a search posted as JSON is refused (415), not read as a search for everything;
+- a posted search is audited with every parameter it carried;
+- ``$validate`` needs a scope for the type (an auditor has none);
+- dates at the ends of time are searched, not failed (500)."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+
+from tests.integration.api_support import NHS_NUMBER, Api, api_server  # noqa: F401 (the api fixture)
+
+CARE_PLAN_IDENTIFIER = "https://fhir.fhircare.nhs.uk/Id/synthetic-valley-trust/care-plan"
+
+
+def _post(api: Api, path: str, token: str, **kwargs: object) -> httpx.Response:
+    return httpx.post(f"{api.base}/{path}", headers={"Authorization": f"Bearer {token}"}, timeout=60, **kwargs)  # type: ignore[arg-type]
+
+
+def _some_patient(api: Api) -> tuple[str, str]:
+    patient = api.get("Patient", api.token("trust"), params={"_count": "1"}).json()["entry"][0]["resource"]
+    return patient["id"], next(i["value"] for i in patient["identifier"] if i["system"] == NHS_NUMBER)
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("Patient", {"identifier": f"{NHS_NUMBER}|"}),
+        ("Patient", {"identifier": f"{NHS_NUMBER}|", "_summary": "count"}),
+        ("CarePlan", {"identifier": f"{CARE_PLAN_IDENTIFIER}|", "_count": "100"}),
+        ("HealthcareService", {"_revinclude": "CarePlan:performer", "_count": "100"}),
+        ("Organization", {"_revinclude": "Patient:general-practitioner"}),
+        ("PractitionerRole", {"_revinclude": "CareTeam:participant"}),
+    ],
+)
+def test_urgent_care_cannot_list_service_users_without_naming_one(api: Api, path: str, params: dict[str, str]) -> None:
+    answer = api.get(path, api.token("urgent"), params=params)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["resourceType"] == "OperationOutcome"
+
+
+def test_urgent_care_still_finds_the_patient_it_names(api: Api) -> None:
+    patient_id, nhs = _some_patient(api)
+    token = api.token("urgent")
+    found = api.get("Patient", token, params={"identifier": f"{NHS_NUMBER}|{nhs}"}).json()
+    assert [e["resource"]["id"] for e in found["entry"]] == [patient_id]
+    # and the directory itself, without what refers to it
+    assert api.get("HealthcareService", token).status_code == 200
+
+
+def test_a_gp_may_still_reverse_include_from_the_directory_within_its_own_patients(api: Api) -> None:
+    answer = api.get("Organization", api.token("gp"), params={"_revinclude": "Patient:general-practitioner"})
+    assert answer.status_code == 200
+
+
+def test_a_search_posted_as_json_is_refused_not_read_as_a_search_for_everything(api: Api) -> None:
+    patient_id, _ = _some_patient(api)
+    answer = _post(api, "CarePlan/_search", api.token("gp"), json={"patient": f"Patient/{patient_id}"})
+    assert answer.status_code == 415
+    assert answer.json()["issue"][0]["code"] == "not-supported"
+
+
+def test_a_posted_search_is_audited_with_every_parameter(api: Api) -> None:
+    # a service user no other test here searches for: the audit can only have the number
+    # from the posted form (it kept the URL's query string alone)
+    second = api.get("Patient", api.token("trust"), params={"_count": "2"}).json()["entry"][1]["resource"]
+    nhs = next(i["value"] for i in second["identifier"] if i["system"] == NHS_NUMBER)
+    answer = _post(api, "Patient/_search?_count=1", api.token("trust"), data={"identifier": f"{NHS_NUMBER}|{nhs}"})
+    assert answer.status_code == 200 and answer.json()["entry"]
+    events = api.get("AuditEvent", api.token("admin"), params={"subtype": "search-type", "_count": "100"}).json()
+    queries = [
+        base64.b64decode(entity["query"]).decode()
+        for event in events["entry"]
+        for entity in event["resource"].get("entity", ())
+        if entity.get("query")
+    ]
+    assert any(nhs in q and "_count=1" in q for q in queries)
+
+
+def test_validate_needs_a_scope_for_the_type(api: Api) -> None:
+    plan = {"resourceType": "CarePlan", "status": "active", "intent": "plan", "subject": {"reference": "Patient/x"}}
+    assert _post(api, "CarePlan/$validate", api.token("admin"), json=plan).status_code == 403
+    assert _post(api, "CarePlan/$validate", api.token("trust"), json=plan).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "lt0001-01-01", "9999-12-31T23:59:59Z"])
+def test_dates_at_the_ends_of_time_are_searched(api: Api, value: str) -> None:
+    assert api.get("CarePlan", api.token("trust"), params={"_lastUpdated": value}).status_code == 200
