@@ -2,8 +2,9 @@
 anything is sent, and said in one clear message listing everything that is missing.
 
 The sync needs: FHIR R4 (4.0.x); the ``transaction`` interaction; for every resource type
-it sends, ``update`` with ``conditionalUpdate``; for Provenance, ``update`` as create
-(``updateCreate``, since Provenance has no identifier to update on).
+it sends, ``update``, as create too (``updateCreate`` not false: a new resource is PUT under
+fhircare's own id, the same on every retry; see sync/plan.py). It sends no conditional
+update, so a server need not offer one.
 """
 
 from __future__ import annotations
@@ -50,9 +51,6 @@ def check_capabilities(statement: Json, resource_types: Iterable[str]) -> Capabi
         interactions = {i.get("code") for i in resource.get("interaction") or []}
         if "update" not in interactions:
             missing.append(f"{rtype}: update")
-        if rtype == "Provenance":
-            if resource.get("updateCreate") is False:
-                missing.append("Provenance: update as create (updateCreate)")
-        elif resource.get("conditionalUpdate") is not True:
-            missing.append(f"{rtype}: conditional update (conditionalUpdate)")
+        if resource.get("updateCreate") is False:
+            missing.append(f"{rtype}: update as create (updateCreate)")
     return CapabilityCheck(version, tuple(missing), software)

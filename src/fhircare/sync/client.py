@@ -68,6 +68,8 @@ def _retry_after(response: httpx.Response, cap: float) -> float | None:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return None
+        if when.tzinfo is None:  # the asctime form names no zone: HTTP dates are GMT (RFC 9110 5.6.7)
+            when = when.replace(tzinfo=UTC)
         seconds = (when - datetime.now(UTC)).total_seconds()
     return max(0.0, min(seconds, cap))
 
@@ -185,12 +187,13 @@ class FhirClient:
         return body
 
     def transaction(self, bundle: bytes) -> Answer:
-        """POST a transaction; only the response entries' locations are needed back."""
-        return self.send("POST", "", content=bundle, headers={"Prefer": "return=minimal"})
+        """POST a transaction to ``[base]`` (not ``[base]/``: a server need not route that);
+        only the response entries' locations are needed back."""
+        return self.send("POST", self.base_url, content=bundle, headers={"Prefer": "return=minimal"})
 
     def batch(self, bundle: bytes) -> Answer:
-        """POST a batch (searches: the answers are the point)."""
-        return self.send("POST", "", content=bundle)
+        """POST a batch to ``[base]`` (searches: the answers are the point)."""
+        return self.send("POST", self.base_url, content=bundle)
 
     def read(self, resource_type: str, resource_id: str) -> Answer:
         return self.send("GET", f"{resource_type}/{resource_id}")

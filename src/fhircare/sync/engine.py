@@ -60,7 +60,7 @@ from fhircare.sync.plan import (
     select_outgoing,
     shared_levels,
 )
-from fhircare.sync.responses import batch_search_results, transaction_results
+from fhircare.sync.responses import EntryResult, batch_search_results, transaction_results
 
 _log = structlog.get_logger("fhircare.sync")
 
@@ -368,6 +368,7 @@ class SyncEngine:
         done when nothing of it is left to send."""
         absent: set[tuple[str, str]] = set()
         sent = replans = 0
+        reread = False  # what the target holds was read once this row, for versions it did not give
         for _round in range(_MAX_ROUNDS):
             with reading() as conn:
                 group, held = self._group_and_held(conn, entry)
@@ -390,6 +391,14 @@ class SyncEngine:
                     return
                 continue
             chunk = dependency_order(outgoing)[: self.max_entries - 1]
+            unversioned = [r.key for r in chunk if (h := held.get(r.key)) and not (h.etag or h.server_version)]
+            if unversioned and not reread:
+                # the target gave no version for what it holds (R4 lets a response omit etag
+                # and _history): read it first, so the update carries ifMatch and a change
+                # made on the server since is never overwritten unseen
+                reread = True
+                self._reread(unversioned, writing)
+                continue
             transaction = plan_transaction(
                 chunk,
                 held,
@@ -407,7 +416,20 @@ class SyncEngine:
             if answer.ok:
                 last = len(chunk) == len(outgoing)
                 known = set(held)  # on the server before this transaction
-                if not self._record(transaction, answer, chunk, writing, known, done=entry.id if last else None):
+                results = transaction_results(answer.body or {}, [e.key[0] for e in transaction.entries])
+                refused = next((r for r in results or () if not r.ok), None)
+                if refused is not None:
+                    # a transaction succeeds or fails whole (R4 http 3.1.0.11.2): a 200 that
+                    # refuses an entry is a server that did not keep to that; what it did keep
+                    # is not known, so nothing is taken as sent
+                    outcome = refused.outcome or _fhircare_outcome(
+                        "processing", f"the target answered 200 to the transaction but {refused.status} to an entry"
+                    )
+                    self._dead_letter(entry, refused.status, outcome, chunk, writing)
+                    return
+                if results is None or not self._record(
+                    transaction, results, chunk, writing, known, done=entry.id if last else None
+                ):
                     self._retry_later(entry, "an answer that is not a usable transaction-response", writing)
                     return
                 sent += 1
@@ -419,7 +441,7 @@ class SyncEngine:
                 continue
             if answer.status in (409, 412) and replans < _REPLANS:
                 replans += 1
-                self._reread(transaction, writing)
+                self._reread([e.key for e in transaction.entries if e.content_hash], writing)
                 self.summary.rows["replanned"] += 1
                 continue
             if not self._settle_refusal(entry, answer, chunk, writing):
@@ -440,12 +462,21 @@ class SyncEngine:
             self._retry_later(entry, f"HTTP {answer.status}", writing)
             return False
         outcome = answer.outcome()
-        if answer.status in (409, 412):
-            outcome = _fhircare_outcome(
-                "conflict",
-                f"the target kept answering {answer.status} after {_REPLANS} re-reads: another system is changing"
-                " these resources at the same time",
+        if 300 <= answer.status < 400 or (answer.status in (404, 405) and outcome is None):
+            # the base URL does not take transactions (moved, or no such endpoint): the
+            # target is wrong, not this service user's records
+            raise TargetError(
+                f"the target {self.client.base_url} answered a transaction with HTTP {answer.status}"
+                + (f" (to {answer.headers['location']})" if answer.headers.get("location") else "")
+                + ": check --target (fhircare does not follow redirects with the records)"
             )
+        if answer.status in (409, 412):
+            note = _fhircare_outcome(
+                "conflict",
+                f"the target kept answering {answer.status} after {_REPLANS} re-reads of what it holds",
+            )
+            # the server's own words first: a lasting 409 says why (a duplicate it refuses)
+            outcome = {**note, "issue": [*(outcome or {}).get("issue", []), *note["issue"]]}
         self._dead_letter(entry, answer.status, outcome or _outcome(answer), chunk, writing)
         return False
 
@@ -466,10 +497,23 @@ class SyncEngine:
             self._retry_later(entry, reason, writing)
             return False
         learned = []
-        for resource, candidates in zip(unresolved, found, strict=True):
+        for resource, searched in zip(unresolved, found, strict=True):
             # a server may not honour FHIR's search escapes (Medplum splits "A,B" into A or B):
             # only a resource that holds this very identifier is a match
-            matches = [m for m in candidates if _holds(m, resource.identifier)]
+            matches = [m for m in searched.matches if _holds(m, resource.identifier)]
+            if not matches and searched.more:
+                # more pages, none of this page holding it: the server did not search by the
+                # identifier (FHIR lets it ignore a parameter). Taking the resource for new
+                # would make a second copy of one it may hold: never guessed
+                assert resource.identifier is not None
+                system, value = resource.identifier
+                text = (
+                    f"the target's search of {resource.resource_type} by identifier {system}|{value} answered with"
+                    " other resources, on more than one page: it does not search by identifier, so fhircare cannot"
+                    " tell whether it holds this one already"
+                )
+                self._dead_letter(entry, None, _fhircare_outcome("not-supported", text), outgoing, writing)
+                return False
             if len(matches) > 1:
                 assert resource.identifier is not None
                 system, value = resource.identifier
@@ -576,7 +620,7 @@ class SyncEngine:
     def _record(
         self,
         transaction: Transaction,
-        answer: Answer,
+        results: list[EntryResult],
         sent: list[Outgoing],
         writing: Callable[[], AbstractContextManager[Connection]],
         known: set[tuple[str, str]],
@@ -585,21 +629,21 @@ class SyncEngine:
     ) -> bool:
         """Remember what the target now holds and, when this was the row's last transaction
         (``done``: its id), mark the row done in the same database transaction."""
-        types = [e.key[0] for e in transaction.entries]
-        results = transaction_results(answer.body or {}, types)
-        if results is None:
-            return False
         by_key = {r.key: r for r in sent}
         rows = []
         for planned, result in zip(transaction.entries, results, strict=True):
+            # every entry is an update by id: the id is the one in the request. An answer
+            # naming another (entries out of order) says nothing sure of any entry
+            server_id = planned.url.partition("/")[2]
+            if result.server_id is not None and result.server_id != server_id:
+                return False
             if not planned.content_hash:
                 continue  # the transaction's own Provenance
             rows.append(
                 {
                     "resource_type": planned.key[0],
                     "resource_id": planned.key[1],
-                    # every entry is an update by id: the id is the one in the request
-                    "server_id": result.server_id or planned.url.partition("/")[2],
+                    "server_id": server_id,
                     "server_version": result.version,
                     "etag": result.etag,
                     "last_modified": result.last_modified,
@@ -618,11 +662,11 @@ class SyncEngine:
                 outbox.mark_done(conn, done, utcnow())
         return True
 
-    def _reread(self, transaction: Transaction, writing: Callable[[], AbstractContextManager[Connection]]) -> None:
-        """After 409/412: read again what the server holds for the transaction's resources
-        (its version now, or that it is gone) before planning again."""
+    def _reread(self, keys: list[tuple[str, str]], writing: Callable[[], AbstractContextManager[Connection]]) -> None:
+        """Read again what the server holds for these resources (its version now, or that it
+        is gone) before planning again: after 409/412, or when it gave no version."""
         with writing() as conn:
-            held = outbox.target_held(conn, self._target_id, [e.key for e in transaction.entries if e.content_hash])
+            held = outbox.target_held(conn, self._target_id, keys)
         learned: list[dict[str, Any]] = []
         forgotten: list[tuple[str, str]] = []
         for key, known in held.items():

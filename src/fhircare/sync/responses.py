@@ -66,25 +66,37 @@ def transaction_results(bundle: Json, resource_types: list[str]) -> list[EntryRe
     return [entry_result(entry, rtype) for entry, rtype in zip(entries, resource_types, strict=True)]
 
 
-def batch_search_results(bundle: Json, count: int) -> list[list[Json]] | None:
-    """The resources each search of a batch found (by position; only the ``match`` entries
-    of each searchset), or None when the answer is not a batch-response of ``count``
-    entries each holding a searchset."""
+@dataclass(frozen=True)
+class SearchAnswer:
+    """What one identifier search of a batch found."""
+
+    #: the ``match`` entries of the searchset's first page
+    matches: list[Json]
+    #: there are more pages (a ``next`` link, or a total beyond this page): absence on this
+    #: page proves nothing (a server may ignore a parameter it does not support)
+    more: bool
+
+
+def batch_search_results(bundle: Json, count: int) -> list[SearchAnswer] | None:
+    """What each search of a batch found (by position), or None when the answer is not a
+    batch-response of ``count`` entries each holding a searchset."""
     if bundle.get("resourceType") != "Bundle" or bundle.get("type") != "batch-response":
         return None
     entries = bundle.get("entry") or []
     if len(entries) != count:
         return None
-    found: list[list[Json]] = []
+    found: list[SearchAnswer] = []
     for entry in entries:
         searchset = entry.get("resource")
         if _status((entry.get("response") or {}).get("status")) != 200 or not isinstance(searchset, dict):
             return None
-        found.append(
-            [
-                e["resource"]
-                for e in searchset.get("entry") or []
-                if isinstance(e.get("resource"), dict) and (e.get("search") or {}).get("mode", "match") == "match"
-            ]
-        )
+        listed = [e for e in searchset.get("entry") or [] if isinstance(e, dict)]
+        matches = [
+            e["resource"]
+            for e in listed
+            if isinstance(e.get("resource"), dict) and (e.get("search") or {}).get("mode", "match") == "match"
+        ]
+        total = searchset.get("total")
+        more = any(isinstance(link, dict) and link.get("relation") == "next" for link in searchset.get("link") or [])
+        found.append(SearchAnswer(matches, more or (isinstance(total, int) and total > len(matches))))
     return found

@@ -1,0 +1,205 @@
+"""An in-memory FHIR R4 server behind ``httpx.MockTransport``, for the sync: enough of R4's
+http rules to take what the sync sends (transactions of updates by id with ``ifMatch``,
+batches of identifier searches, reads, counts), with switches for what a server may do
+differently and still be a FHIR server, or what one out there does wrong.
+
+HAPI and Medplum are tried for real in tests/integration; this one is for the behaviours
+they do not have (a response with no version, a server that ignores a search parameter,
+one that answers 200 to a transaction it half refused)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import httpx
+
+Json = dict[str, Any]
+BASE = "http://target.test/fhir"
+
+
+@dataclass
+class FakeTarget:
+    #: give the version in each response entry (``_history`` in location, and etag)
+    versions: bool = True
+    #: answer a transaction's entries in the reverse order (R4 says: the request's order)
+    reverse_entries: bool = False
+    #: answer 200 to a transaction whose entry at this index it refused (R4: all or nothing)
+    refuse_entry: int | None = None
+    #: ignore the identifier search parameter (R4 lets a server ignore what it does not
+    #: support), answering every resource of the type, a page at a time
+    ignore_identifier: bool = False
+    page_size: int = 5
+    #: answer a POST of a transaction with this status and no body (a redirect, 404)
+    transaction_status: int | None = None
+    #: merged into every resource's entry of the CapabilityStatement
+    capability: Json = field(default_factory=dict)
+    resources: dict[tuple[str, str], Json] = field(default_factory=dict)
+    requests: list[tuple[str, str, Json | None]] = field(default_factory=list)
+
+    def transport(self) -> httpx.MockTransport:
+        return httpx.MockTransport(self.handle)
+
+    # --- the server's own records ---------------------------------------------------------
+
+    def put(self, resource: Json) -> tuple[Json, bool]:
+        """Store a resource under its id: (stored, created). An update that changes nothing
+        keeps its version."""
+        key = (resource["resourceType"], resource["id"])
+        current = self.resources.get(key)
+        body = copy.deepcopy(resource)
+        if current is not None and _content(current) == _content(body):
+            return current, False
+        version = 1 if current is None else int(current["meta"]["versionId"]) + 1
+        body["meta"] = {**(body.get("meta") or {}), "versionId": str(version)}
+        self.resources[key] = body
+        return body, current is None
+
+    def of_type(self, rtype: str) -> list[Json]:
+        return [r for (t, _), r in sorted(self.resources.items()) if t == rtype]
+
+    # --- HTTP -----------------------------------------------------------------------------
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/fhir")
+        body = json.loads(request.content) if request.content else None
+        self.requests.append((request.method, request.url.path, body))
+        if request.method == "GET" and path == "/metadata":
+            return _fhir(200, self._statement())
+        if request.method == "POST" and path == "":
+            if body is not None and body.get("type") == "batch":
+                return _fhir(200, self._batch(body))
+            if self.transaction_status is not None:
+                return httpx.Response(self.transaction_status, headers={"Location": BASE + "/other"})
+            return self._transaction(body or {})
+        if request.method == "GET":
+            parts = path.strip("/").split("/")
+            if len(parts) == 2:
+                found = self.resources.get((parts[0], parts[1]))
+                if found is None:
+                    return _fhir(404, _outcome("not-found", "no such resource"))
+                return _fhir(200, found, {"ETag": f'W/"{found["meta"]["versionId"]}"'})
+            if len(parts) == 1:
+                return _fhir(200, self._search(parts[0], parse_qs(request.url.query.decode())))
+        return _fhir(404, _outcome("not-found", f"{request.method} {path}"))
+
+    def _statement(self) -> Json:
+        types = sorted({"Provenance", *(t for t in _SENT_TYPES)})
+        return {
+            "resourceType": "CapabilityStatement",
+            "fhirVersion": "4.0.1",
+            "software": {"name": "fake", "version": "1"},
+            "rest": [
+                {
+                    "mode": "server",
+                    "interaction": [{"code": "transaction"}, {"code": "batch"}],
+                    "resource": [
+                        {"type": t, "interaction": [{"code": "update"}, {"code": "read"}], **self.capability}
+                        for t in types
+                    ],
+                }
+            ],
+        }
+
+    def _transaction(self, bundle: Json) -> httpx.Response:
+        answers = []
+        for n, entry in enumerate(bundle.get("entry") or []):
+            request = entry["request"]
+            rtype, rid = request["url"].split("/")
+            current = self.resources.get((rtype, rid))
+            wanted = request.get("ifMatch")
+            if wanted is not None and (current is None or wanted != f'W/"{current["meta"]["versionId"]}"'):
+                return _fhir(412, _outcome("conflict", f"{rtype}/{rid}: version mismatch"))
+            if n == self.refuse_entry:
+                answers.append({"response": {"status": "400 Bad Request", "outcome": _outcome("invalid", "refused")}})
+                continue
+            stored, created = self.put({**entry["resource"], "id": rid})
+            version = stored["meta"]["versionId"]
+            response: Json = {"status": "201 Created" if created else "200 OK"}
+            response["location"] = f"{rtype}/{rid}/_history/{version}" if self.versions else f"{rtype}/{rid}"
+            if self.versions:
+                response["etag"] = f'W/"{version}"'
+            answers.append({"response": response})
+        if self.reverse_entries:
+            answers.reverse()
+        return _fhir(200, {"resourceType": "Bundle", "type": "transaction-response", "entry": answers})
+
+    def _batch(self, bundle: Json) -> Json:
+        entries = []
+        for entry in bundle.get("entry") or []:
+            url = urlsplit(entry["request"]["url"])
+            found = self._search(url.path, parse_qs(url.query))
+            entries.append({"resource": found, "response": {"status": "200 OK"}})
+        return {"resourceType": "Bundle", "type": "batch-response", "entry": entries}
+
+    def _search(self, rtype: str, params: dict[str, list[str]]) -> Json:
+        found = self.of_type(rtype)
+        identifier = params.get("identifier")
+        if identifier and not self.ignore_identifier:
+            system, _, value = unquote(identifier[0]).partition("|")
+            system, value = _unescape(system), _unescape(value)
+            found = [
+                r
+                for r in found
+                if any(i.get("system") == system and value in ("", i.get("value")) for i in r.get("identifier", ()))
+            ]
+        if params.get("_summary") == ["count"]:
+            return {"resourceType": "Bundle", "type": "searchset", "total": len(found)}
+        page = found[: self.page_size]
+        out: Json = {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": r, "search": {"mode": "match"}} for r in page],
+        }
+        if len(found) > len(page):
+            out["link"] = [{"relation": "next", "url": f"{BASE}/{rtype}?_page=2"}]
+        return out
+
+
+#: what a synthetic extract holds, and so what the statement must offer
+_SENT_TYPES = (
+    "CarePlan",
+    "CareTeam",
+    "Communication",
+    "Condition",
+    "Consent",
+    "DocumentReference",
+    "Encounter",
+    "EpisodeOfCare",
+    "Flag",
+    "Goal",
+    "HealthcareService",
+    "Location",
+    "MedicationStatement",
+    "Observation",
+    "Organization",
+    "Patient",
+    "Practitioner",
+    "PractitionerRole",
+    "QuestionnaireResponse",
+    "RelatedPerson",
+    "RiskAssessment",
+    "Task",
+)
+
+
+def _content(resource: Json) -> Json:
+    return {k: v for k, v in resource.items() if k != "meta"}
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _outcome(code: str, text: str) -> Json:
+    return {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": code, "diagnostics": text}]}
+
+
+def _fhir(status: int, body: Json, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(
+        status, content=json.dumps(body).encode(), headers={"Content-Type": "application/fhir+json", **(headers or {})}
+    )

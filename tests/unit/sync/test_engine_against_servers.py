@@ -1,0 +1,155 @@
+"""The sync against FHIR servers that act differently from HAPI and Medplum (an in-memory
+one, tests/unit/sync/fake_target.py): what R4 lets a server do, and what some do wrong.
+Each was found by a review of the sync (2026-12-06) and failed before its fix: nothing is
+taken as sent that the server did not keep, no second copy is made of what it holds, no
+change made on it is overwritten without reading it first, and a wrong target stops the
+sync instead of parking everyone's records as refused."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import httpx
+import pytest
+from sqlalchemy import Engine, select
+
+from fhircare.errors import TargetError
+from fhircare.store.schema import resources, target_resources
+from fhircare.sync.capabilities import check_capabilities
+from fhircare.sync.client import FhirClient, RetryPolicy, _retry_after
+from fhircare.sync.engine import SyncEngine, SyncSummary
+from tests.unit.store.conftest import Extracted, load
+from tests.unit.store.conftest import engine as engine  # the store fixtures
+from tests.unit.store.conftest import extracted as extracted
+from tests.unit.sync.fake_target import BASE, FakeTarget
+
+
+@pytest.fixture
+def loaded(engine: Engine, extracted: Extracted) -> Engine:
+    records = list(extracted.records.values())[:4]
+    load(engine, extracted, records)
+    return engine
+
+
+def _sync(store: Engine, target: FakeTarget) -> SyncSummary:
+    client = FhirClient(BASE, transport=target.transport(), retry=RetryPolicy(2, 0.0, 0.0), sleep=lambda _: None)
+    with client:
+        return SyncEngine(store, client, concurrency=1, passes=1, retry_seconds=0.0).run()
+
+
+def _stored_count(store: Engine, *, but: str) -> int:
+    with store.connect() as conn:
+        return len(conn.execute(select(resources.c.resource_id).where(resources.c.resource_type != but)).all())
+
+
+def test_a_server_that_behaves_syncs_everything_once(loaded: Engine) -> None:
+    target = FakeTarget()
+    first = _sync(loaded, target)
+    assert first.rows["sent"] > 0 and not first.dead_lettered and not first.failed
+    # every stored resource (the sync adds a Provenance of its own to each transaction)
+    held = {key for key in target.resources if key[0] != "Provenance"}
+    assert len(held) == _stored_count(loaded, but="Provenance")
+    posted = len(target.requests)
+    again = _sync(loaded, target)
+    assert again.transactions == 0
+    assert all(method == "GET" for method, _, _ in target.requests[posted:])
+
+
+def test_the_transaction_is_posted_to_the_base_url_itself(loaded: Engine) -> None:
+    # R4: POST [base]. A server need not route [base]/ (it answered 404 or a redirect)
+    target = FakeTarget()
+    _sync(loaded, target)
+    assert {path for method, path, _ in target.requests if method == "POST"} == {"/fhir"}
+
+
+@pytest.mark.parametrize("status", [307, 308, 404])
+def test_a_target_that_takes_no_transaction_there_stops_the_sync_and_refuses_no_one(
+    loaded: Engine, status: int
+) -> None:
+    # dead-lettering would park every service user's records as if the server had judged
+    # them, and the next sync would send nothing
+    with pytest.raises(TargetError, match=f"HTTP {status}"):
+        _sync(loaded, FakeTarget(transaction_status=status))
+
+
+def test_a_200_that_refuses_an_entry_is_not_taken_as_sent(loaded: Engine) -> None:
+    target = FakeTarget(refuse_entry=0)
+    summary = _sync(loaded, target)
+    assert summary.dead_lettered > 0
+    assert summary.resources.get(("Patient", "created"), 0) == 0
+    assert summary.open_dead_letters == summary.dead_lettered
+
+
+def test_entries_answered_out_of_order_record_no_server_id(loaded: Engine) -> None:
+    # recording the id from another entry's location sent the next change of one resource
+    # onto another (both at version 1, so its ifMatch held)
+    target = FakeTarget(reverse_entries=True)
+    summary = _sync(loaded, target)
+    assert summary.failed > 0  # a service user's transaction: two entries of one type swapped
+    with loaded.connect() as conn:
+        rows = conn.execute(select(target_resources.c.resource_id, target_resources.c.server_id)).all()
+    assert all(r.resource_id == r.server_id for r in rows)
+
+
+def test_without_versions_from_the_server_an_update_reads_it_first_and_carries_if_match(
+    loaded: Engine, extracted: Extracted
+) -> None:
+    target = FakeTarget(versions=False)
+    _sync(loaded, target)
+    patient = target.of_type("Patient")[0]
+    # another system edits it on the server
+    target.put({**patient, "telecom": [{"system": "phone", "value": "0100 000 0000"}]})
+    records = list(extracted.records.values())[:4]
+    changed = [
+        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
+        for r in records
+    ]
+    load(loaded, extracted, changed, fingerprint="run2")
+    posted = len(target.requests)
+    _sync(loaded, target)
+    puts = [
+        entry["request"]
+        for method, _, body in target.requests[posted:]
+        if method == "POST" and body and body.get("type") == "transaction"
+        for entry in body["entry"]
+        if entry["request"]["url"].startswith("Patient/")
+    ]
+    assert puts and all("ifMatch" in p for p in puts)
+    reads = [path for method, path, _ in target.requests[posted:] if method == "GET" and "/Patient/" in path]
+    assert reads  # read before it was written
+
+
+def test_a_server_that_ignores_the_identifier_search_makes_no_second_copy(loaded: Engine) -> None:
+    # the trust's organisations are already on the server (under other ids), with others:
+    # a server ignoring the search answers a page of every Organization, none of them it
+    target = FakeTarget(ignore_identifier=True, page_size=2)
+    for n in range(5):
+        target.put(
+            {
+                "resourceType": "Organization",
+                "id": f"other-{n}",
+                "identifier": [{"system": "https://fhir.nhs.uk/Id/ods-organization-code", "value": f"X{n}"}],
+            }
+        )
+    summary = _sync(loaded, target)
+    assert summary.dead_lettered > 0
+    assert [o["id"] for o in target.of_type("Organization")] == [f"other-{n}" for n in range(5)]
+
+
+def test_capabilities_ask_for_what_the_sync_uses() -> None:
+    # it sends no conditional update; it does create by PUT (update as create) for every type
+    without_conditional = FakeTarget(capability={"conditionalUpdate": False})._statement()
+    assert check_capabilities(without_conditional, ["Patient"]).usable
+    no_update_create = FakeTarget(capability={"updateCreate": False})._statement()
+    check = check_capabilities(no_update_create, ["Patient"])
+    assert not check.usable and "Patient: update as create (updateCreate)" in check.missing
+
+
+def test_retry_after_in_every_http_date_form() -> None:
+    # RFC 9110 5.6.7: a recipient accepts all three forms; the asctime one names no zone
+    # (it crashed the sync with a TypeError)
+    when = datetime.now(UTC) + timedelta(seconds=20)
+    for text in (format_datetime(when, usegmt=True), when.strftime("%a %b %d %H:%M:%S %Y")):
+        after = _retry_after(httpx.Response(429, headers={"Retry-After": text}), cap=30.0)
+        assert after is not None and 10 < after <= 20
