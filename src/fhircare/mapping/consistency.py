@@ -196,6 +196,32 @@ def _plans(record: ServiceUserRecord) -> Iterator[Inconsistency]:
             yield Inconsistency(
                 plan, "parent_care_plan_id", f"names {parent.care_plan_id}, which is itself part of another plan"
             )
+    yield from _one_current_plan(record)
+
+
+def _one_current_plan(record: ServiceUserRecord) -> Iterator[Inconsistency]:
+    """One authoritative active plan of a kind per episode (DE-076, DD-13): an extract that
+    gives every version of a plan its series' status, and says nothing of which replaces
+    which, would share superseded actions, contacts and crisis steps beside the current
+    ones, each looking current to a partner. (A version another replaces is reported by
+    partner_rules, which knows which replaces which.)"""
+    replaced = {p.replaces_care_plan_id for p in record.care_plans if p.replaces_care_plan_id}
+    kinds: dict[tuple[CarePlanType, str | None, str | None], list[CarePlan]] = {}
+    for plan in record.care_plans:
+        if plan.status is CarePlanStatus.ACTIVE:
+            kinds.setdefault((plan.plan_type, plan.episode_id, plan.parent_care_plan_id), []).append(plan)
+    for (kind, episode, _), plans in kinds.items():
+        current = max(plans, key=lambda p: (p.version, p.start_date))
+        for plan in plans:
+            if plan is not current and plan.care_plan_id not in replaced:
+                where = f"episode {episode}" if episode else "this service user"
+                yield Inconsistency(
+                    plan,
+                    "status",
+                    f"is active beside {current.care_plan_id} (version {current.version}), another active"
+                    f" {kind.value.replace('-', ' ')} of {where}: one version is current (DE-076); end the others"
+                    " (completed, revoked) or say which it replaces (replaces_care_plan_id)",
+                )
 
 
 def _plan(record: ServiceUserRecord, care_plan_id: str | None) -> CarePlan | None:

@@ -148,6 +148,27 @@ def test_an_active_plan_without_a_next_review(run: MappedRun) -> None:
     assert found.record is changed and found.field == "next_review_date"
 
 
+def test_a_superseded_plan_version_left_active(run: MappedRun) -> None:
+    # an extract that gives every version of a plan its series' status: the earlier version
+    # would be shared as current beside the new one (DE-076: one authoritative plan)
+    record = _find(run, lambda r: any(p.replaces_care_plan_id for p in r.care_plans))
+    new = next(p for p in record.care_plans if p.replaces_care_plan_id and p.status.value == "active")
+    old = next(p for p in record.care_plans if p.care_plan_id == new.replaces_care_plan_id)
+    still_active = old.model_copy(update={"status": new.status, "next_review_date": new.next_review_date})
+    linked = _only(check_consistency(_replace(record, "care_plans", old, still_active), AS_OF))
+    assert linked.record is still_active and f"although {new.care_plan_id} replaces it" in linked.reason
+    # the extract saying nothing of which replaces which: caught by kind, episode and version
+    unlinked = _replace(
+        _replace(record, "care_plans", old, still_active),
+        "care_plans",
+        new,
+        new.model_copy(update={"replaces_care_plan_id": None}),
+    )
+    found = _only(check_consistency(unlinked, AS_OF))
+    assert found.record is still_active and found.field == "status"
+    assert f"active beside {new.care_plan_id} (version {new.version})" in found.reason
+
+
 def test_a_crisis_plan_without_whom_to_contact(run: MappedRun) -> None:
     record = _find(run, lambda r: any(p.plan_type is CarePlanType.CRISIS_PLAN for p in r.care_plans))
     actions = tuple(a for a in record.actions if a.content is not CrisisContingencyContent.CRISIS_CONTACT)
