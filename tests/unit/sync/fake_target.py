@@ -70,7 +70,7 @@ class FakeTarget:
         self.requests.append((request.method, request.url.path, body))
         if request.method == "GET" and path == "/metadata":
             return _fhir(200, self._statement())
-        if request.method == "POST" and path == "":
+        if request.method == "POST" and path in ("", "/"):  # many servers take both; R4 names [base]
             if body is not None and body.get("type") == "batch":
                 return _fhir(200, self._batch(body))
             if self.transaction_status is not None:
@@ -98,7 +98,12 @@ class FakeTarget:
                     "mode": "server",
                     "interaction": [{"code": "transaction"}, {"code": "batch"}],
                     "resource": [
-                        {"type": t, "interaction": [{"code": "update"}, {"code": "read"}], **self.capability}
+                        {
+                            "type": t,
+                            "interaction": [{"code": "update"}, {"code": "read"}],
+                            "conditionalUpdate": True,
+                            **self.capability,
+                        }
                         for t in types
                     ],
                 }
