@@ -402,15 +402,19 @@ def codec_is_utf8(encoding: str) -> bool:
 
 
 def lookup(values: Mapping[str, object], path: tuple[str, ...]) -> object:
-    """A value by key path (nested JSON objects); None when absent. A CSV row is flat and
-    its column names may contain dots, so the whole name is tried first."""
+    """A value by key path (nested JSON objects, and arrays by position from 0:
+    ``scores.0.score``); None when absent. A CSV row is flat and its column names may
+    contain dots, so the whole name is tried first."""
     if len(path) > 1:
         whole = ".".join(path)
         if whole in values:
             return values[whole]
     current = values.get(path[0])
     for key in path[1:]:
-        if not isinstance(current, dict):
+        if isinstance(current, list) and key.isdigit():
+            current = current[int(key)] if int(key) < len(current) else None
+        elif isinstance(current, dict):
+            current = current.get(key)
+        else:
             return None
-        current = current.get(key)
     return current

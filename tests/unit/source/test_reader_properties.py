@@ -125,3 +125,19 @@ def test_readers_never_raise_on_arbitrary_bytes(
             assert isinstance(result, Accepted | Rejected)
         for problem in [*read.file_problems, *read.unattributed]:
             assert problem.file and problem.reason
+
+
+@given(
+    scores=st.lists(st.integers(1, 7), min_size=1, max_size=11),
+    extra=st.dictionaries(st.text(min_size=1, max_size=5), st.integers(), max_size=3),
+)
+def test_a_key_path_reads_arrays_by_position(scores: list[int], extra: dict[str, int]) -> None:
+    # a JSON Lines record holding its DIALOG ratings as an array: scores.N.score is the
+    # (N+1)th rating, past the end is missing (a reviewer's layout read every one as missing)
+    from fhircare.source.rows import lookup
+
+    row = {**extra, "scores": [{"score": s} for s in scores]}
+    assert [lookup(row, ("scores", str(n), "score")) for n in range(len(scores))] == scores
+    assert lookup(row, ("scores", str(len(scores)), "score")) is None
+    assert lookup(row, ("scores", "first", "score")) is None
+    assert lookup({"a.b": 1}, ("a", "b")) == 1  # a CSV column named with a dot, read whole
