@@ -113,7 +113,10 @@ def _print(
     out = _stdout()
     files = len(mapping.files())
     out.print(
-        Text(f"{path}: usable ({len(mapping.sources)} record types, {len(mapping.plans())} sources, {files} files).")
+        Text(
+            f"{path}: usable as a mapping file ({len(mapping.sources)} record types, {len(mapping.plans())} sources,"
+            f" {files} files)."
+        )
     )
     for note in notes:
         out.print(Text(f"note: {note}"))
@@ -161,3 +164,26 @@ def _print(
             Text(str(stats.invalid), style="red" if stats.invalid else ""),
         )
     out.print(columns)
+    out.print(_verdict(profile))
+
+
+def _verdict(profile: ExtractProfile) -> Text:
+    """The extract's verdict, last and whole (a table cell is cut to the terminal's width):
+    what would be rejected, file by file, or that it reads cleanly."""
+    if not profile.has_problems:
+        return Text("The extract reads cleanly through the mapping file.")
+    lines = [f"The extract does not read cleanly through the mapping file (exit {EXIT_FAILURE}):"]
+    lines += [f"  missing: no file matches {m}" for m in profile.missing_files]
+    for found in profile.files:
+        lines += [f"  {found.name}: {problem}" for problem in found.problems]
+        if found.unreadable:
+            lines.append(f"  {found.name}: {found.unreadable} unreadable rows")
+        if found.unclaimed:
+            lines.append(f"  {found.name}: {found.unclaimed} rows no record type takes")
+    for stats in profile.columns:
+        if stats.outside_map or stats.invalid:
+            lines.append(
+                f"  {stats.record_type}.{stats.field} ({stats.column}): {stats.outside_map} outside its value map,"
+                f" {stats.invalid} not readable"
+            )
+    return Text("\n".join(lines), style="red")

@@ -25,7 +25,7 @@ SYNTH_EPILOG = (
     "  fhircare synth --patients 100 --seed 1 --layout rio-like extract/\n\n"
     "  fhircare synth --patients 100 --seed 1 --layout systmone-like --with-errors extract-bad/\n\n"
     "  fhircare synth --patients 100 --mapping my-trust.yaml extract/\n\n"
-    "The same arguments always give byte-identical files. Every 11 consecutive service users"
+    "The same arguments always give byte-identical files. Every 15 consecutive service users"
     " cover each edge case (no key worker yet, key worker change, transfer between teams,"
     " out-of-area placement, young carer, carer refusing consent, service user refusing carer"
     " involvement, DIALOG declined, a Welsh service user, inpatient admission and discharge with"

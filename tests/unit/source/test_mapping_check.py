@@ -40,7 +40,7 @@ def test_every_shipped_layout_checks_clean_against_its_own_extract(
 def test_the_text_report_names_the_layout_and_what_is_not_carried() -> None:
     result = check(str(MAPPINGS / "rio-like.yaml"))
     assert result.exit_code == 0, result.output
-    assert "rio-like.yaml: usable (32 record types" in result.stdout
+    assert "rio-like.yaml: usable as a mapping file (32 record types" in result.stdout
     assert "not carried to FHIR: service_user:" in result.stdout and "learning_disability (LD_FLAG)" in result.stdout
 
 
@@ -98,3 +98,20 @@ def test_overlapping_file_patterns_are_noted(tmp_path: Path) -> None:
     result = check(str(tmp_path / "overlap.yaml"))
     assert result.exit_code == 0
     assert "note: the file pattern 'RiO_CarePlan*.csv' also matches files of 'RiO_CarePlans_*.csv'" in result.stdout
+
+
+def test_the_text_report_ends_with_the_extracts_verdict_in_full(
+    clean_runs: dict[str, SynthRun], tmp_path: Path
+) -> None:
+    # a wrongly named column was shown only in a table cell cut to the terminal's width,
+    # under a first line that said "usable", with exit 1
+    mapping = tmp_path / "renamed.yaml"
+    mapping.write_text(
+        (MAPPINGS / "rio-like.yaml").read_text().replace("family_name: SURNAME", "family_name: SURNAMEX")
+    )
+    result = check(str(mapping), "--extract", str(clean_runs["rio-like"].folder))
+    assert result.exit_code == 1
+    verdict = result.stdout[result.stdout.index("The extract does not read cleanly") :]
+    assert "lacks column(s) SURNAMEX" in verdict and "RiO_Clients_" in verdict
+    clean = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(clean_runs["rio-like"].folder))
+    assert clean.exit_code == 0 and "The extract reads cleanly through the mapping file." in clean.stdout

@@ -160,3 +160,15 @@ def test_cli_refuses_a_folder_with_files(tmp_path: Path) -> None:
     result = run_cli("--layout", "rio-like", "--patients", "2", str(tmp_path))
     assert result.exit_code == 2 and "is not an empty folder" in result.output
     assert os.listdir(tmp_path) == ["keep.txt"]
+
+
+def test_the_docs_say_how_many_service_users_cover_every_edge_case() -> None:
+    # the help said 11 and the README 14 while the cycle was 15
+    from pathlib import Path
+
+    from fhircare.cli.synth import SYNTH_EPILOG
+    from fhircare.synth.scenarios import SCENARIOS
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+    phrase = f"Every {len(SCENARIOS)} consecutive service users"
+    assert phrase in SYNTH_EPILOG and phrase in readme
