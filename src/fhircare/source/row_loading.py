@@ -213,7 +213,8 @@ class FileLoader:
                 hint = _casefold_hint(value, values) or suggest(value, sorted(values))
                 reason = (
                     f"{quoted(value)} is not a value the mapping lists for this file"
-                    f" ({', '.join(sorted(values))}){hint}: list it, or skip such rows with ignore_rows"
+                    f" ({', '.join(v or 'an empty value' for v in sorted(values))}){hint}: list it, or skip"
+                    " such rows with ignore_rows"
                 )
                 self._unreadable_row(Problem(name, row.line, column, reason), row, plans)
                 return

@@ -227,7 +227,10 @@ def test_undecodable_bytes_and_byte_order_marks(tiny: Callable[..., ReadBack]) -
     clients = b"\xef\xbb\xbf" + CLIENTS.encode() + b"P3,9990000034,B\xe9zier,Sam,01/01/1970,U\n"
     read = tiny(clients_1__csv=clients)
     assert set(read.accepted) == {"P1", "P2"}  # the BOM did not hide the ID column
-    assert problem_strings(read.rejected["P3"]) == ["clients_1.csv:4: holds bytes that are not valid utf-8"]
+    # the column and the byte named: the trust can find it
+    assert problem_strings(read.rejected["P3"]) == [
+        "clients_1.csv:4: SURNAME: holds a byte (0xE9) that is not valid utf-8"
+    ]
 
 
 def test_a_folder_that_is_not_there(tmp_path: Path, layouts: dict[str, TrustMapping]) -> None:
