@@ -52,7 +52,7 @@ class GeneratedSnapshot(NamedTuple):
     out_of_order: list[tuple[int, str]]
     #: differential fixed[x] values that depart from their base's fixed value: (index,
     #: the differential's key, text). No instance can meet both: the base still applies
-    conflicts: list[tuple[int, str, str]] = []
+    conflicts: list[tuple[int, str, str]]
 
 
 def _rename(elements: list[Element], old_id: str, new_id: str, old_path: str, new_path: str) -> list[Element]:
@@ -299,7 +299,8 @@ def _check_value_types(diff: Element, element: Element, index: int, found: list[
                     (
                         index,
                         key,
-                        f"The {kind} value has type '{choice_type(suffix)}' which is not valid (valid type: [{', '.join(types)}])",
+                        f"The {kind} value has type '{choice_type(suffix)}' which is not valid"
+                        f" (valid type: [{', '.join(types)}])",
                     )
                 )
 
