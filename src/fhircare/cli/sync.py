@@ -328,7 +328,16 @@ def load_command(
 # --- sync ---------------------------------------------------------------------------------
 
 
-def _sync(settings: Settings, engine: Engine, target: str, concurrency: int | None, quiet: bool) -> SyncSummary:
+def _sync(
+    settings: Settings,
+    engine: Engine,
+    target: str,
+    concurrency: int | None,
+    quiet: bool,
+    started: list[SyncSummary] | None = None,
+) -> SyncSummary:
+    """The sync's summary; ``started`` is given the summary as it fills, so that a sync
+    that stops (exit 2) can still say what it had done."""
     from fhircare.store.locks import SYNC, store_lock
     from fhircare.sync.auth import auth_from_settings
     from fhircare.sync.client import FhirClient, RetryPolicy
@@ -365,6 +374,8 @@ def _sync(settings: Settings, engine: Engine, target: str, concurrency: int | No
             max_entries=settings.sync_max_entries,
             on_progress=progress,
         )
+        if started is not None:
+            started.append(sync.summary)
         return sync.run()
 
 
@@ -424,9 +435,16 @@ def sync_command(
 ) -> None:
     """Send the store's pending changes to a target FHIR R4 server (the shared care record)."""
     settings = _settings(ctx)
-    with _errors_reported(), no_traceback("fhircare sync"), terminate_cleanly():
-        engine = open_engine(settings, store, pool_size=(concurrency or settings.sync_concurrency) + 2)
-        summary = _sync(settings, engine, target, concurrency, output_format is SummaryFormat.json)
+    started: list[SyncSummary] = []
+    try:
+        with _errors_reported(), no_traceback("fhircare sync"), terminate_cleanly():
+            engine = open_engine(settings, store, pool_size=(concurrency or settings.sync_concurrency) + 2)
+            summary = _sync(settings, engine, target, concurrency, output_format is SummaryFormat.json, started)
+    except typer.Exit as stop:
+        # stopped (the error is on stderr): a job reading stdout still learns what was sent
+        if output_format is SummaryFormat.json and started:
+            _print_json({"sync": started[0].as_json(), "stopped": True, "exitCode": stop.exit_code})
+        raise
     if output_format is SummaryFormat.json:
         _print_json({"sync": summary.as_json()})
     else:
