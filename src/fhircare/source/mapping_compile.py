@@ -187,6 +187,9 @@ class MappingCompiler:
         defaults = self._defaults(where, record_type, spec)
         mapped = {c.field.name for c in columns}
         for field_spec in fields.values():
+            # a field whose column is given but wrong is reported there, not again as unmapped
+            if field_spec.name in spec.columns:
+                continue
             if field_spec.required and field_spec.name not in mapped and field_spec.name not in defaults:
                 self.issue(
                     (*where, "columns"),
@@ -233,10 +236,13 @@ class MappingCompiler:
                         f"unknown value map '{map_name}'" + suggest(map_name, list(self.doc.value_maps)),
                     )
                     return None
-                map_where: tuple[str, ...] = ("value_maps", map_name)
+                # a value map read from a ConceptMap is blamed where the file names it
+                map_where: tuple[str, ...] = (
+                    ("concept_maps", map_name) if map_name in self.doc.concept_maps else ("value_maps", map_name)
+                )
             else:
                 value_map, map_name, map_where = column.value_map, f"{where[-1]} (inline)", (*where, "value_map")
-            if not self._check_targets(map_where, field_spec, value_map):
+            if not self._check_targets(map_where, field_spec, value_map, used_at=where):
                 return None
         formats = column.formats if column is not None else None
         if formats is not None:
@@ -249,12 +255,22 @@ class MappingCompiler:
                 return None
         return value_options(self.doc.read, spec, field_spec, column, value_map, map_name, self.timezone)
 
-    def _check_targets(self, where: tuple[str, ...], field_spec: FieldSpec, value_map: dict[str, str | None]) -> bool:
+    def _check_targets(
+        self,
+        where: tuple[str, ...],
+        field_spec: FieldSpec,
+        value_map: dict[str, str | None],
+        *,
+        used_at: tuple[str, ...] = (),
+    ) -> bool:
         ok = True
         for local, target in value_map.items():
             problem = target_problem(field_spec, target)
             if problem is not None:
-                self.issue((*where, local), problem)
+                if where[0] == "concept_maps":  # a code, not a key of the mapping file
+                    self.issue(where, f"{local} → {problem}, as {'.'.join(used_at)} reads it")
+                else:
+                    self.issue((*where, local), problem)
                 ok = False
         return ok
 

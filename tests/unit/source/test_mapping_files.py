@@ -224,3 +224,25 @@ def test_a_concept_map_outside_the_mapping_folder_is_refused_unless_allowed(
     assert "welsh_rows" in load_mapping(path, limits=allowed).value_maps
     with pytest.raises(MappingFileError, match="outside the mapping file's folder"):
         load_mapping(_with_concept_map(write_mapping, "../../../../../../../etc/passwd"))
+
+
+def test_a_concept_map_target_a_field_cannot_take_is_blamed_on_the_concept_map(
+    write_mapping: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # a reviewer's ConceptMap to SNOMED CT used for a field of fhircare's own codes: the error
+    # named 'value_maps' at the value_maps line (the map is a concept_maps entry) and added a
+    # false "required field ... is neither mapped nor defaulted" for the column that uses it
+    (tmp_path / "maps").mkdir()
+    shutil.copy(WELSH_ROWS, tmp_path / "maps" / WELSH_ROWS.name)
+    path = _with_concept_map(write_mapping, f"maps/{WELSH_ROWS.name}")
+    text = path.read_text().replace(
+        "gender: {column: GENDER, value_map: gender}", "gender: {column: GENDER, value_map: welsh_rows}"
+    )
+    path.write_text(text)
+    with pytest.raises(MappingFileError) as caught:
+        load_mapping(path)
+    lines = caught.value.lines()
+    concept_line = next(n for n, line in enumerate(text.splitlines(), 1) if line.strip().startswith("welsh_rows:"))
+    assert lines and all(line.startswith(f"{path}:{concept_line}: concept_maps.welsh_rows: ") for line in lines)
+    assert all("is not a gender code, as record_types.service_user.columns.gender reads it" in line for line in lines)
+    assert not any("neither mapped nor defaulted" in line for line in lines)
