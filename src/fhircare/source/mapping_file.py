@@ -95,8 +95,18 @@ def load_mapping(path: Path, *, limits: ReadLimits | None = None) -> TrustMappin
         raise MappingFileError(path, _ordered(issues)) from None
     if issues:
         raise MappingFileError(path, _ordered(issues))
-    document = _with_concept_maps(path, document, lines, limits)
-    return MappingCompiler(path, document, lines).compile()
+    document, unusable = _with_concept_maps(path, document, lines, limits)
+    compiler = MappingCompiler(path, document, lines)
+    try:
+        mapping = compiler.compile()
+    except MappingFileError as exc:
+        if not unusable:
+            raise
+        # every problem at once, a ConceptMap's beside the file's own (mappings/README.md)
+        raise MappingFileError(path, unusable + exc.issues) from None
+    if unusable:
+        raise MappingFileError(path, _ordered(unusable))
+    return mapping
 
 
 def _compose(path: Path, text: str, limits: ReadLimits) -> tuple[yaml.Node | None, Any]:
@@ -170,12 +180,14 @@ def _duplicate_keys(node: yaml.Node, path: tuple[str, ...]) -> list[Issue]:
 
 def _with_concept_maps(
     path: Path, document: MappingDocument, lines: dict[tuple[str, ...], int], limits: ReadLimits
-) -> MappingDocument:
-    """The document with each of its ``concept_maps`` read into a value map of that name.
-    A ConceptMap's path must lie under the mapping file's folder (or a folder the
-    settings allow): a mapping file cannot read any file on the machine."""
+) -> tuple[MappingDocument, list[Issue]]:
+    """The document with each of its ``concept_maps`` read into a value map of that name,
+    and the problems of those that could not be read (each then an empty map, so that the
+    rest of the file is still checked without a false "unknown value map"). A ConceptMap's
+    path must lie under the mapping file's folder (or a folder the settings allow): a
+    mapping file cannot read any file on the machine."""
     if not document.concept_maps:
-        return document
+        return document, []
     maps: dict[str, dict[str, str | None]] = dict(document.value_maps)
     issues: list[Issue] = []
     roots = [path.parent.resolve(), *(Path(d).resolve() for d in limits.mapping_allowed_dirs)]
@@ -189,15 +201,14 @@ def _with_concept_maps(
             allowed = setting_name("mapping_allowed_dirs")
             reason = f"{file} is outside the mapping file's folder (allow its folder with {allowed})"
             issues.append((".".join(where), line_of(lines, where), reason))
+            maps[name] = {}
             continue
         found, problems = read_concept_map(target, limits)
         issues += [
             (".".join(where) + (f" ({part})" if part else ""), line_of(lines, where), why) for part, why in problems
         ]
-        maps[name] = dict(found)
-    if issues:
-        raise MappingFileError(path, issues)
-    return document.model_copy(update={"value_maps": maps})
+        maps[name] = {} if problems else dict(found)
+    return document.model_copy(update={"value_maps": maps}), issues
 
 
 def _node_lines(node: yaml.Node, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], int]]:

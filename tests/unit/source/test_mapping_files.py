@@ -246,3 +246,18 @@ def test_a_concept_map_target_a_field_cannot_take_is_blamed_on_the_concept_map(
     assert lines and all(line.startswith(f"{path}:{concept_line}: concept_maps.welsh_rows: ") for line in lines)
     assert all("is not a gender code, as record_types.service_user.columns.gender reads it" in line for line in lines)
     assert not any("neither mapped nor defaulted" in line for line in lines)
+
+
+def test_a_concept_map_that_cannot_be_read_hides_no_other_problem(
+    write_mapping: Callable[[str], Path], tmp_path: Path
+) -> None:
+    # every problem is shown at once (mappings/README.md): a reviewer's unreadable ConceptMap
+    # hid an unknown field elsewhere in the file, found only after fixing the map
+    (tmp_path / "notes.md").write_text("# not JSON\n")
+    path = _with_concept_map(write_mapping, "notes.md")
+    path.write_text(path.read_text().replace("gender: {column: GENDER", "gendr: {column: GENDER", 1))
+    with pytest.raises(MappingFileError) as caught:
+        load_mapping(path)
+    text = "\n".join(caught.value.lines())
+    assert "concept_maps.welsh_rows" in text and "is not JSON" in text
+    assert "unknown field 'gendr'" in text
