@@ -12,6 +12,7 @@ tried against the real server (``fhircare serve``) with real tokens:
 from __future__ import annotations
 
 import base64
+import json
 
 import httpx
 import pytest
@@ -94,3 +95,43 @@ def test_validate_needs_a_scope_for_the_type(api: Api) -> None:
 @pytest.mark.parametrize("value", ["0001-01-01", "lt0001-01-01", "9999-12-31T23:59:59Z"])
 def test_dates_at_the_ends_of_time_are_searched(api: Api, value: str) -> None:
     assert api.get("CarePlan", api.token("trust"), params={"_lastUpdated": value}).status_code == 200
+
+
+def test_urgent_care_names_one_patient_at_a_time(api: Api) -> None:
+    # local ids run P000001, P000002, ...: a list of them was a list of everyone
+    token, trust = api.token("urgent"), api.token("trust")
+    found = api.get("Patient", trust, params={"_count": "2"}).json()["entry"]
+    numbers = [next(i["value"] for i in e["resource"]["identifier"] if i["system"] == NHS_NUMBER) for e in found]
+    listed = ",".join(f"{NHS_NUMBER}|{n}" for n in numbers)
+    assert api.get("Patient", token, params={"identifier": listed}).status_code == 400
+    ids = ",".join(e["resource"]["id"] for e in found)
+    assert api.get("CarePlan", token, params={"patient": ids}).status_code == 400
+
+
+def test_a_narrowed_plan_is_matched_only_by_what_the_reader_is_shown(api: Api) -> None:
+    # a VCSE partner is shown its own actions and the crisis contacts of a plan: asking
+    # CarePlan?_id=<plan>&performer=<team> for each team must not tell it which others act
+    token = api.token("vcse")
+    plans = api.get("CarePlan", token, params={"_count": "100"}).json()["entry"]
+    db = api.db()
+    checked = 0
+    for entry in plans:
+        shown = entry["resource"]
+        if "REDACTED" not in {s.get("code") for s in shown["meta"].get("security", ())}:
+            continue
+        (content,) = db.execute(
+            "SELECT content FROM resources WHERE resource_type='CarePlan' AND resource_id=?", (shown["id"],)
+        ).fetchone()
+        stored = json.loads(content)
+        performers = lambda plan: {  # noqa: E731
+            p["reference"] for a in plan.get("activity", ()) for p in a.get("detail", {}).get("performer", ())
+        }
+        hidden, visible = performers(stored) - performers(shown), performers(shown)
+        for ref in hidden:
+            answer = api.get("CarePlan", token, params={"_id": shown["id"], "performer": ref}).json()
+            assert "entry" not in answer, ref
+            checked += 1
+        for ref in visible:
+            answer = api.get("CarePlan", token, params={"_id": shown["id"], "performer": ref}).json()
+            assert [e["resource"]["id"] for e in answer["entry"]] == [shown["id"]]
+    assert checked > 0

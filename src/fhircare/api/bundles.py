@@ -29,12 +29,17 @@ def instant(moment: datetime) -> str:
 _REDACTED = orjson.dumps({"code": REDACTED["code"]})[1:-1]
 
 
+def is_narrowed(sent: bytes) -> bool:
+    """Is this resource, as sent, narrowed for its reader (labelled REDACTED by a view)?"""
+    return _REDACTED in sent
+
+
 def etag(version: int, sent: bytes | None = None) -> str:
     """``W/"version"`` for a resource sent whole. One narrowed for its reader (labelled
     REDACTED) is cut by today's consent and record, which can change while the version does
     not (a crisis contact marked not to be involved is removed): its tag also carries a
     digest of what was sent, so If-None-Match never keeps what the reader may no longer see."""
-    if sent is not None and _REDACTED in sent:
+    if sent is not None and is_narrowed(sent):
         return f'W/"{version}-{hashlib.blake2b(sent, digest_size=8).hexdigest()}"'
     return f'W/"{version}"'
 

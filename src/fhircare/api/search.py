@@ -60,6 +60,18 @@ class SearchRequest:
     given: list[tuple[str, str]] = field(default_factory=list)
     #: the search names its service user(s)
     names_patient: bool = False
+    #: the most values one naming parameter gives (``identifier=A,B,C``: 3)
+    naming_values: int = 0
+
+    def names_one(self) -> bool:
+        """Names a service user, one value each: a client that must name the patient looks
+        one up at a time (a list of guessable local ids is a list of everyone)."""
+        return self.names_patient and self.naming_values == 1
+
+    def judged_by_content(self) -> list[tuple[str, str]]:
+        """The parameters whose match depends on the resource's content (not its id or
+        last change): those a narrowed view may no longer meet."""
+        return [(k, v) for k, v in self.given if k not in CONTROL and k not in ("_id", "_lastUpdated")]
 
 
 def split_values(raw: str) -> list[str]:
@@ -222,6 +234,7 @@ def parse(
             raise NotSupportedError(f"{key}: :{modifier} is not supported (includes are not iterated)")
         if name in NAMING and (name in registered or name == "_id") and _names_each(registered.get(name), raw):
             request.names_patient = True
+            request.naming_values = max(request.naming_values, len(split_values(raw)))
         if name == "_count":
             if not raw.isdigit():
                 raise UsageError(f"_count: {raw!r} is not a whole number")
@@ -254,6 +267,56 @@ def parse(
             supported = ", ".join(sorted({*registered, "_id", "_lastUpdated", *CONTROL}))
             raise NotSupportedError(f"{key}: not a search parameter of {resource_type} (supported: {supported})")
     return request
+
+
+IndexRows = list[dict[str, object]]
+
+
+def view_meets(resource_type: str, params: Sequence[tuple[str, str]], shown: IndexRows, whole: IndexRows) -> bool:
+    """Whether what a reader is shown still meets the search's content parameters (every
+    one, any of its values), judged on the index rows of the view (``shown``) against those
+    of the stored resource (``whole``). A parameter whose rows the view kept as they were
+    is met as the database found; one whose rows the view changed is judged again on what
+    is shown (token and reference), or not met (a date: never a guess that discloses)."""
+    registered = params_of(resource_type)
+    for key, raw in params:
+        param = registered.get(key)
+        if param is None:
+            continue
+        rows = [r for r in shown if r["param"] == key]
+        if rows == [r for r in whole if r["param"] == key]:
+            continue
+        if param.kind == "token":
+            wanted = [_split_token(v) for v in split_values(raw)]
+            if not any(_token_meets(system, code, r) for system, code in wanted for r in rows):
+                return False
+        elif param.kind == "reference":
+            targets = {t for v in split_values(raw) for t in _reference_values(param, v)}
+            if not any(r["value"] in targets for r in rows):
+                return False
+        else:
+            return False
+    return True
+
+
+def _token_meets(system: str | None, code: str | None, row: dict[str, object]) -> bool:
+    if system is None:
+        return row["value"] == code
+    if code is None:
+        return row["system"] == system
+    if system == "":
+        return row["system"] is None and row["value"] == code
+    return row["system"] == system and row["value"] == code
+
+
+def _reference_values(param: SearchParam, value: str) -> list[str]:
+    """The ``Type/id`` values a reference search value matches (as :func:`_reference`)."""
+    local = value.rsplit("/", 2)[-2:] if "://" in value else None
+    if local is not None and len(local) == 2:
+        return ["/".join(local)]
+    if "/" in value:
+        return [value]
+    return [f"{t}/{value}" for t in param.targets]
 
 
 def _names_each(param: SearchParam | None, raw: str) -> bool:

@@ -214,9 +214,10 @@ class FhirService:
             max_count=self.max_page_size,
             timestamp=reads.timestamp_for(self.engine.dialect.name),
         )
-        if not caller.viewer.profile.bulk_search and rtype not in DIRECTORY_TYPES and not request.names_patient:
+        if not caller.viewer.profile.bulk_search and rtype not in DIRECTORY_TYPES and not request.names_one():
             raise UsageError(
-                f"searches of {rtype} by this client must name the patient (patient, subject, identifier or _id)"
+                f"searches of {rtype} by this client must name one patient (patient, subject, identifier or _id,"
+                " one value)"
             )
         if not caller.viewer.profile.bulk_search and rtype in DIRECTORY_TYPES and request.revincludes:
             # a directory search names no one: what refers to a team or a practice would be
@@ -247,7 +248,7 @@ class FhirService:
         while True:
             rows = reads.candidates(conn, request.resource_type, request.conditions, after=after, limit=batch)
             for stored in rows:
-                sent = decisions.shown(stored)
+                sent = self._shown_match(decisions, request, stored)
                 if sent is not None:
                     found.append((stored, sent))
                     if len(found) > request.count:
@@ -256,11 +257,27 @@ class FhirService:
                 return found, False
             after = rows[-1].resource_id
 
+    @staticmethod
+    def _shown_match(decisions: Decisions, request: search_params.SearchRequest, stored: Stored) -> bytes | None:
+        """What the caller is shown of a candidate, if it still matches: the database matched
+        the whole resource, and a view narrowed for this reader must match by what it shows
+        (a VCSE partner asking CarePlan?performer=<a team> must not learn that the team acts
+        in a plan whose actions it is not shown)."""
+        sent = decisions.shown(stored)
+        if sent is None or not bundles.is_narrowed(sent):
+            return sent
+        content = request.judged_by_content()
+        if not content:
+            return sent
+        shown = index_rows(stored.resource_type, stored.resource_id, orjson.loads(sent))
+        whole = index_rows(stored.resource_type, stored.resource_id, orjson.loads(stored.content))
+        return sent if search_params.view_meets(stored.resource_type, content, shown, whole) else None
+
     def _count(self, conn: Connection, decisions: Decisions, request: search_params.SearchRequest) -> int:
         total, after = 0, request.after
         while True:
             rows = reads.candidates(conn, request.resource_type, request.conditions, after=after, limit=500)
-            total += sum(1 for stored in rows if decisions.shown(stored) is not None)
+            total += sum(1 for stored in rows if self._shown_match(decisions, request, stored) is not None)
             if len(rows) < 500:
                 return total
             after = rows[-1].resource_id
@@ -283,16 +300,31 @@ class FhirService:
                         include.target is None or ref.startswith(include.target + "/")
                     ):
                         wanted.append(ref)
+        reverse: dict[str, set[str]] = {}  # a reverse-included ref → the params it was found by
         for include in request.revincludes:
-            wanted += reads.referring(conn, include.source_type, include.param.name, seen)
+            for ref in reads.referring(conn, include.source_type, include.param.name, seen):
+                wanted.append(ref)
+                reverse.setdefault(ref, set()).add(include.param.name)
+        matched = set(seen)
+        # a client that must name the patient is given nothing of anyone else's, however
+        # the data links them (a care team naming another service user as a participant)
+        people = None if decisions.caller.viewer.profile.bulk_search else {s.service_user_id for s, _ in matches}
         out: list[tuple[Stored, bytes]] = []
         for stored in reads.by_refs(conn, (r for r in wanted if r not in seen)):
             if not self._may_read(decisions.caller, stored.resource_type):
                 continue
+            if people is not None and stored.service_user_id is not None and stored.service_user_id not in people:
+                continue
             shown = decisions.shown(stored)
-            if shown is not None and stored.ref not in seen:
-                seen.add(stored.ref)
-                out.append((stored, shown))
+            if shown is None or stored.ref in seen:
+                continue
+            if stored.ref in reverse and bundles.is_narrowed(shown):
+                # reverse-included for a reference that what the caller is shown may not hold
+                rows = index_rows(stored.resource_type, stored.resource_id, orjson.loads(shown))
+                if not any(r["param"] in reverse[stored.ref] and r["value"] in matched for r in rows):
+                    continue
+            seen.add(stored.ref)
+            out.append((stored, shown))
         return out
 
     @staticmethod
