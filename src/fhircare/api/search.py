@@ -126,16 +126,22 @@ def _token(param: SearchParam, value: str) -> Sql:
 
 
 def _reference(param: SearchParam, value: str, base_url: str) -> Sql:
+    return _any([("value = ?", (target,)) for target in _reference_targets(param, value, base_url)])
+
+
+def _reference_targets(param: SearchParam, value: str, base_url: str) -> list[str]:
+    """The ``Type/id`` values a reference search value matches: itself, or a bare id as an
+    id of any type the parameter refers to."""
     if value.startswith(base_url + "/"):
         value = value[len(base_url) + 1 :]
     if "/" in value:
         rtype, _, rid = value.partition("/")
         if rtype not in param.targets or not rid or "/" in rid:
             raise UsageError(f"{param.name}: {value!r} is not a reference to {' or '.join(param.targets)}")
-        return "value = ?", (value,)
+        return [value]
     if not value:
         raise UsageError(f"{param.name}: empty reference")
-    return _any([("value = ?", (f"{t}/{value}",)) for t in param.targets])
+    return [f"{t}/{value}" for t in param.targets]
 
 
 def prefixed_date(name: str, value: str) -> tuple[str, tuple[str, str]]:
@@ -232,9 +238,11 @@ def parse(
             raise NotSupportedError(f"{key}: the modifier :{modifier} is not supported")
         if modifier:
             raise NotSupportedError(f"{key}: :{modifier} is not supported (includes are not iterated)")
-        if name in NAMING and (name in registered or name == "_id") and _names_each(registered.get(name), raw):
-            request.names_patient = True
-            request.naming_values = max(request.naming_values, len(split_values(raw)))
+        if name in NAMING and (name in registered or name == "_id"):
+            named = split_values(raw)
+            if _names_each(registered.get(name), named):
+                request.names_patient = True
+                request.naming_values = max(request.naming_values, len(named))
         if name == "_count":
             if not raw.isdigit():
                 raise UsageError(f"_count: {raw!r} is not a whole number")
@@ -272,7 +280,9 @@ def parse(
 IndexRows = list[dict[str, object]]
 
 
-def view_meets(resource_type: str, params: Sequence[tuple[str, str]], shown: IndexRows, whole: IndexRows) -> bool:
+def view_meets(
+    resource_type: str, params: Sequence[tuple[str, str]], shown: IndexRows, whole: IndexRows, *, base_url: str
+) -> bool:
     """Whether what a reader is shown still meets the search's content parameters (every
     one, any of its values), judged on the index rows of the view (``shown``) against those
     of the stored resource (``whole``). A parameter whose rows the view kept as they were
@@ -291,7 +301,7 @@ def view_meets(resource_type: str, params: Sequence[tuple[str, str]], shown: Ind
             if not any(_token_meets(system, code, r) for system, code in wanted for r in rows):
                 return False
         elif param.kind == "reference":
-            targets = {t for v in split_values(raw) for t in _reference_values(param, v)}
+            targets = {t for v in split_values(raw) for t in _reference_targets(param, v, base_url)}
             if not any(r["value"] in targets for r in rows):
                 return False
         else:
@@ -309,20 +319,9 @@ def _token_meets(system: str | None, code: str | None, row: dict[str, object]) -
     return row["system"] == system and row["value"] == code
 
 
-def _reference_values(param: SearchParam, value: str) -> list[str]:
-    """The ``Type/id`` values a reference search value matches (as :func:`_reference`)."""
-    local = value.rsplit("/", 2)[-2:] if "://" in value else None
-    if local is not None and len(local) == 2:
-        return ["/".join(local)]
-    if "/" in value:
-        return [value]
-    return [f"{t}/{value}" for t in param.targets]
-
-
-def _names_each(param: SearchParam | None, raw: str) -> bool:
+def _names_each(param: SearchParam | None, values: list[str]) -> bool:
     """Every value names one thing: ``identifier=system|`` (any identifier of a system)
     names everyone with one, so it does not name the patient."""
-    values = split_values(raw)
     if param is not None and param.kind == "token":
         return all(_split_token(v)[1] for v in values)
     return all(values)

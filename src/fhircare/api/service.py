@@ -257,8 +257,7 @@ class FhirService:
                 return found, False
             after = rows[-1].resource_id
 
-    @staticmethod
-    def _shown_match(decisions: Decisions, request: search_params.SearchRequest, stored: Stored) -> bytes | None:
+    def _shown_match(self, decisions: Decisions, request: search_params.SearchRequest, stored: Stored) -> bytes | None:
         """What the caller is shown of a candidate, if it still matches: the database matched
         the whole resource, and a view narrowed for this reader must match by what it shows
         (a VCSE partner asking CarePlan?performer=<a team> must not learn that the team acts
@@ -271,7 +270,8 @@ class FhirService:
             return sent
         shown = index_rows(stored.resource_type, stored.resource_id, orjson.loads(sent))
         whole = index_rows(stored.resource_type, stored.resource_id, orjson.loads(stored.content))
-        return sent if search_params.view_meets(stored.resource_type, content, shown, whole) else None
+        meets = search_params.view_meets(stored.resource_type, content, shown, whole, base_url=self.base_url)
+        return sent if meets else None
 
     def _count(self, conn: Connection, decisions: Decisions, request: search_params.SearchRequest) -> int:
         total, after = 0, request.after

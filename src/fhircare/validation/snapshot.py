@@ -238,7 +238,7 @@ class _Builder:
         return True
 
     # -- merging -----------------------------------------------------------
-    def merge(self, pos: int, diff: Element, index: int = 0) -> None:
+    def merge(self, pos: int, diff: Element, index: int) -> None:
         target = self.elements[pos]
         self._check_fixed_kept(target, diff, index)
         for key, value in diff.items():
@@ -285,29 +285,22 @@ class _Builder:
             self.conflicts.append((index, key, text))
 
 
-def _check_value_types(diff: Element, element: Element, index: int, found: list[tuple[int, str, str]]) -> None:
+def _value_type_problems(diff: Element, element: Element, index: int) -> list[tuple[int, str, str]]:
     """A fixed or pattern value is of one of the element's types: a fixedString on a date
     can be met by nothing the element may hold."""
     types = sorted({type_code(t) for t in _type_entries(element)})
     if not types or "*" in types:
-        return
-    for key in diff:
-        for kind in ("fixed", "pattern"):
-            suffix = key[len(kind) :]
-            if key.startswith(kind) and suffix[:1].isupper() and not any(_suffix(t) == suffix for t in types):
-                found.append(
-                    (
-                        index,
-                        key,
-                        f"The {kind} value has type '{choice_type(suffix)}' which is not valid"
-                        f" (valid type: [{', '.join(types)}])",
-                    )
-                )
-
-
-def _suffix(type_name: str) -> str:
-    """The type as a choice element's suffix: valueString for string."""
-    return type_name[:1].upper() + type_name[1:]
+        return []
+    return [
+        (
+            index,
+            key,
+            f"The {kind} value has type '{choice_type(suffix)}' which is not valid (valid type: [{', '.join(types)}])",
+        )
+        for key in diff
+        for kind in ("fixed", "pattern")
+        if key.startswith(kind) and (suffix := key[len(kind) :])[:1].isupper() and choice_type(suffix) not in types
+    ]
 
 
 def _shown(value: Any) -> str:
@@ -409,7 +402,7 @@ def _generate(sd: dict[str, Any], base_sd: dict[str, Any], resolve: TypeResolver
         placed.append((n, diff_id, builder.elements[pos]["id"]))
         builder.merge(pos, diff, n)
     for n, _, snapshot_id in placed:
-        _check_value_types(differential[n], builder.elements[builder.index[snapshot_id]], n, builder.conflicts)
+        builder.conflicts += _value_type_problems(differential[n], builder.elements[builder.index[snapshot_id]], n)
     return GeneratedSnapshot(
         builder.elements, builder.problems, _out_of_order(placed, builder.elements), builder.conflicts
     )
