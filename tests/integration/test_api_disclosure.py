@@ -135,3 +135,43 @@ def test_a_narrowed_plan_is_matched_only_by_what_the_reader_is_shown(api: Api) -
             answer = api.get("CarePlan", token, params={"_id": shown["id"], "performer": ref}).json()
             assert [e["resource"]["id"] for e in answer["entry"]] == [shown["id"]]
     assert checked > 0
+
+
+def test_a_posted_search_keeps_what_it_names_out_of_its_page_links(api: Api) -> None:
+    # a search is posted to keep NHS numbers out of URLs (access logs, proxies); its next
+    # link is a URL the client GETs: it must not carry them back (hazard log H22)
+    trust = api.token("trust")
+    found = api.get("Patient", trust, params={"_count": "3"}).json()["entry"]
+    numbers = [next(i["value"] for i in e["resource"]["identifier"] if i["system"] == NHS_NUMBER) for e in found]
+    form = {"identifier": ",".join(f"{NHS_NUMBER}|{n}" for n in numbers), "_count": "1"}
+    page = _post(api, "Patient/_search", trust, data=form).json()
+    seen, links = [], []
+    while True:
+        seen += [e["resource"]["id"] for e in page.get("entry", ())]
+        following = next((link["url"] for link in page["link"] if link["relation"] == "next"), None)
+        links += [link["url"] for link in page["link"] if link["relation"] == "self"]
+        if following is None:
+            break
+        links.append(following)
+        page = httpx.get(following, headers={"Authorization": f"Bearer {trust}"}, timeout=60).json()
+    assert sorted(seen) == sorted(e["resource"]["id"] for e in found)  # every page, each once
+    assert len(links) == 5  # three selves, two nexts
+    for url in links:
+        assert not any(n in url for n in numbers) and "identifier" not in url and NHS_NUMBER not in url
+    # sealed for the client it was given to: another cannot follow it, nor change its search
+    gp = httpx.get(links[1], headers={"Authorization": f"Bearer {api.token('gp')}"}, timeout=60)
+    assert gp.status_code == 400 and gp.json()["resourceType"] == "OperationOutcome"
+    for more in ("&_count=100", "&active=true"):
+        changed = httpx.get(links[1] + more, headers={"Authorization": f"Bearer {trust}"}, timeout=60)
+        assert changed.status_code == 400, more
+    pretty = httpx.get(links[1] + "&_pretty=true", headers={"Authorization": f"Bearer {trust}"}, timeout=60)
+    assert pretty.status_code == 200 and pretty.json()["entry"]
+    # and the audit of a page says what was searched for, as the posted search's did
+    events = api.get("AuditEvent", api.token("admin"), params={"subtype": "search-type", "_count": "100"}).json()
+    queries = [
+        base64.b64decode(entity["query"]).decode()
+        for event in events["entry"]
+        for entity in event["resource"].get("entity", ())
+        if entity.get("query")
+    ]
+    assert sum(numbers[0] in q and "_page=" in q for q in queries) >= 2

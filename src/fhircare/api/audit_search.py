@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from fhircare.api import bundles
 from fhircare.api import search as search_params
 from fhircare.api.audit import AuditInfo, from_compact
+from fhircare.api.paging import decode_after
 from fhircare.api.reads import Stored, utc
 from fhircare.api.service import Caller, FhirService
 from fhircare.errors import ForbiddenError, NotAcceptableError, NotFoundError, NotSupportedError, UsageError
@@ -93,7 +94,7 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
                 raise NotSupportedError(f"_summary={raw}: only _summary=count is supported")
             summary = raw == "count"
         elif name == "_page":
-            after = search_params.decode_page(raw)
+            after = decode_after(raw)
         elif name == "_format":
             if raw not in ("json", "application/json", "application/fhir+json"):
                 raise NotAcceptableError(f"_format={raw}: only FHIR JSON is served")
@@ -105,17 +106,32 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
 
 
 def search(
-    service: FhirService, engine: Engine, caller: Caller, params: Sequence[tuple[str, str]], audit: AuditInfo
+    service: FhirService,
+    engine: Engine,
+    caller: Caller,
+    params: Sequence[tuple[str, str]],
+    audit: AuditInfo,
+    *,
+    sealed_for: str | None = None,
 ) -> Json:
     audit.interaction, audit.resource_type = "search-type", "AuditEvent"
     _require_admin(service, caller, "search", audit)
     query, count, summary, after = _query(params, service.base_url)
+    self_url = service.pages.page_url(service.base_url, "AuditEvent", params, after, sealed_for=sealed_for)
     with engine.connect() as conn:
         if summary or count == 0:
             total = audit_store.count(conn, query)
-            return bundles.searchset(service.base_url, "AuditEvent", params, [], [], next_page=None, total=total)
+            return bundles.searchset(
+                service.base_url, "AuditEvent", params, [], [], next_url=None, total=total, self_url=self_url
+            )
         rows = audit_store.search(conn, query, after=after, limit=count + 1)
     shown = [(s, orjson.dumps(bundles.served(s, event))) for s, event in (_event(*row) for row in rows[:count])]
     audit.returned.extend(s.ref for s, _ in shown)
-    next_page = search_params.encode_page(shown[-1][0].resource_id) if len(rows) > count and shown else None
-    return bundles.searchset(service.base_url, "AuditEvent", params, shown, [], next_page=next_page, total=None)
+    next_url = (
+        service.pages.page_url(service.base_url, "AuditEvent", params, shown[-1][0].resource_id, sealed_for=sealed_for)
+        if len(rows) > count and shown
+        else None
+    )
+    return bundles.searchset(
+        service.base_url, "AuditEvent", params, shown, [], next_url=next_url, total=None, self_url=self_url
+    )

@@ -120,7 +120,7 @@ class TokenService:
         self.engine = engine
         self.base_url = base_url
         self.token_url = f"{base_url}/auth/token"
-        self._key = signing_key
+        self.signing_key = signing_key
         self._lifetime = lifetime_seconds
         self._partner_ttl = partner_cache_seconds
         self._key_sets = key_sets or KeySets()
@@ -177,7 +177,7 @@ class TokenService:
             "jti": str(uuid.uuid4()),
             "scope": grants.text,
         }
-        token = jwt.encode(claims, self._key, algorithm="HS256")
+        token = jwt.encode(claims, self.signing_key, algorithm="HS256")
         return {
             "access_token": token,
             "token_type": "bearer",
@@ -255,7 +255,7 @@ class TokenService:
             try:
                 claims = jwt.decode(
                     token,
-                    self._key,
+                    self.signing_key,
                     algorithms=["HS256"],
                     audience=self.base_url,
                     issuer=self.base_url,

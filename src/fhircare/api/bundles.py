@@ -99,14 +99,16 @@ def searchset(
     matches: Sequence[tuple[Stored, bytes]],
     includes: Sequence[tuple[Stored, bytes]],
     *,
-    next_page: str | None,
+    next_url: str | None,
     total: int | None,
+    self_url: str | None = None,
 ) -> Json:
-    """A searchset Bundle; ``next`` keeps every parameter given, with the next page's token."""
-    links = [{"relation": "self", "url": link(base_url, path, given)}]
-    if next_page is not None:
-        kept = [(k, v) for k, v in given if k != "_page"]
-        links.append({"relation": "next", "url": link(base_url, path, [*kept, ("_page", next_page)])})
+    """A searchset Bundle: ``self`` with the parameters as given (the search as understood)
+    unless ``self_url`` is given (a posted search's, sealed), ``next`` as ``paging.PageLinks``
+    wrote it."""
+    links = [{"relation": "self", "url": self_url or link(base_url, path, given)}]
+    if next_url is not None:
+        links.append({"relation": "next", "url": next_url})
     bundle: Json = {"resourceType": "Bundle", "type": "searchset"}
     if total is not None:
         bundle["total"] = total

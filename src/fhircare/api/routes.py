@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from fhircare.api import audit_search, bundles
+from fhircare.api import audit_search, bundles, paging
 from fhircare.api.audit import AuditInfo
 from fhircare.api.auth import OAuthError
 from fhircare.api.capability import SERVED_TYPES, capability_statement, smart_configuration
@@ -141,7 +141,7 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
         return bundles.fhir_response(service.history(who, rtype, rid, info), pretty=pretty)
 
     async def search(request: Request) -> Response:
-        return await _search(request, list(request.query_params.multi_items()))
+        return await _search(request, list(request.query_params.multi_items()), posted=False)
 
     async def search_post(request: Request) -> Response:
         # FHIR posts a search as a form: a body in any other form (JSON, a file) would be
@@ -154,9 +154,9 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
             )
         form = await request.form()
         params = [*request.query_params.multi_items(), *((k, v) for k, v in form.multi_items() if isinstance(v, str))]
-        return await _search(request, params)
+        return await _search(request, params, posted=True)
 
-    async def _search(request: Request, params: list[tuple[str, str]]) -> Response:
+    async def _search(request: Request, params: list[tuple[str, str]], *, posted: bool) -> Response:
         info = _info(request)
         info.interaction = "search-type"
         rtype = _type(request)
@@ -165,16 +165,24 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
         info.query = urlencode(params) or None
         _accepts_json(request)
         who = service.caller(request.headers.get("authorization"), info)
+        if paging.is_sealed(params):
+            # the next page of a posted search: what it searches for, from its sealed link
+            params = service.pages.open(params, who.token.client_id, rtype)
+            info.query, posted = urlencode(params), True
+        # a posted search kept its parameters out of URLs: its next link must not bring them back
+        sealed_for = who.token.client_id if posted else None
         pretty = any(k == "_pretty" and v == "true" for k, v in params)
         counting = any((k, v) in (("_summary", "count"), ("_count", "0")) for k, v in params)
         if rtype == AUDIT_EVENT:
-            bundle = await run_in_threadpool(audit_search.search, service, service.engine, who, params, info)
+            bundle = await run_in_threadpool(
+                audit_search.search, service, service.engine, who, params, info, sealed_for=sealed_for
+            )
         elif counting:  # a count decides every match: off the event loop
-            bundle = await run_in_threadpool(service.search, who, rtype, params, info)
+            bundle = await run_in_threadpool(service.search, who, rtype, params, info, sealed_for=sealed_for)
         else:
             # on the event loop, like a read: a page of results costs a few milliseconds,
             # and threads would contend for the GIL
-            bundle = service.search(who, rtype, params, info)
+            bundle = service.search(who, rtype, params, info, sealed_for=sealed_for)
         return bundles.fhir_response(bundle, pretty=pretty)
 
     async def validate(request: Request) -> Response:

@@ -12,14 +12,12 @@ separated by commas are alternatives; a parameter given twice must hold both tim
 
 from __future__ import annotations
 
-import base64
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import orjson
-
+from fhircare.api.paging import decode_after
 from fhircare.errors import NotAcceptableError, NotSupportedError, UsageError
 from fhircare.store.search_index import EARLIEST, LATEST, REGISTRY, SearchParam, date_range, params_of
 
@@ -199,21 +197,6 @@ def _include(value: str, *, reverse: bool, resource_type: str) -> Include:
     return Include(source, param, target)
 
 
-def encode_page(after: str) -> str:
-    return base64.urlsafe_b64encode(orjson.dumps({"after": after})).decode().rstrip("=")
-
-
-def decode_page(token: str) -> str:
-    try:
-        data = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        after = data["after"]
-        if not isinstance(after, str) or len(after) > 64:
-            raise ValueError
-    except (ValueError, KeyError, TypeError, orjson.JSONDecodeError):
-        raise UsageError("_page: not a paging token this server gave") from None
-    return after
-
-
 def parse(
     resource_type: str,
     params: Sequence[tuple[str, str]],
@@ -259,7 +242,7 @@ def parse(
                 raise UsageError("_pretty: true or false")
             request.pretty = raw == "true"
         elif name == "_page":
-            request.after = decode_page(raw)
+            request.after = decode_after(raw)
         elif name in ("_include", "_revinclude"):
             for value in split_values(raw):
                 include = _include(value, reverse=name == "_revinclude", resource_type=resource_type)
@@ -346,4 +329,4 @@ def _condition(param: SearchParam, values: list[str], base_url: str, resource_ty
     return _any(matches)
 
 
-__all__ = ["CONTROL", "EARLIEST", "LATEST", "REGISTRY", "Include", "SearchRequest", "encode_page", "parse"]
+__all__ = ["CONTROL", "EARLIEST", "LATEST", "REGISTRY", "Include", "SearchRequest", "parse"]

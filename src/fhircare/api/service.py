@@ -23,6 +23,7 @@ from fhircare.api import bundles, reads
 from fhircare.api import search as search_params
 from fhircare.api.audit import AuditInfo
 from fhircare.api.auth import AccessToken, TokenService
+from fhircare.api.paging import PageLinks
 from fhircare.api.policy import DIRECTORY_TYPES, Viewer, decide
 from fhircare.api.policy_table import OrganisationType
 from fhircare.api.reads import RecordCache, Stored
@@ -108,6 +109,7 @@ class FhirService:
     ) -> None:
         self.engine = engine
         self.tokens = tokens
+        self.pages = PageLinks(tokens.signing_key)
         self.base_url = base_url
         self.page_size = page_size
         self.max_page_size = max_page_size
@@ -203,7 +205,17 @@ class FhirService:
 
     # --- search -------------------------------------------------------------------------------
 
-    def search(self, caller: Caller, rtype: str, params: Sequence[tuple[str, str]], audit: AuditInfo) -> Json:
+    def search(
+        self,
+        caller: Caller,
+        rtype: str,
+        params: Sequence[tuple[str, str]],
+        audit: AuditInfo,
+        *,
+        sealed_for: str | None = None,
+    ) -> Json:
+        """A page of a search; its ``next`` link sealed for ``sealed_for`` (a posted search's
+        client: see ``paging``)."""
         audit.interaction, audit.resource_type = "search-type", rtype
         self.require(caller, rtype, "search", audit)
         request = search_params.parse(
@@ -223,18 +235,25 @@ class FhirService:
             # a directory search names no one: what refers to a team or a practice would be
             # everyone's plans and teams, for a client that must name the patient
             raise UsageError(f"_revinclude from {rtype}: this client's searches must name the patient")
+        self_url = self.pages.page_url(self.base_url, rtype, request.given, request.after, sealed_for=sealed_for)
         with self.engine.connect() as conn:
             decisions = Decisions(self, conn, caller, audit)
             if request.summary_count or request.count == 0:
                 total = self._count(conn, decisions, request)
-                return bundles.searchset(self.base_url, rtype, request.given, [], [], next_page=None, total=total)
+                return bundles.searchset(
+                    self.base_url, rtype, request.given, [], [], next_url=None, total=total, self_url=self_url
+                )
             matches, more = self._page(conn, decisions, request)
             includes = self._includes(conn, decisions, request, matches)
         decisions.returned(matches)
         decisions.returned(includes)
-        next_page = search_params.encode_page(matches[-1][0].resource_id) if more and matches else None
+        next_url = (
+            self.pages.page_url(self.base_url, rtype, request.given, matches[-1][0].resource_id, sealed_for=sealed_for)
+            if more and matches
+            else None
+        )
         return bundles.searchset(
-            self.base_url, rtype, request.given, matches, includes, next_page=next_page, total=None
+            self.base_url, rtype, request.given, matches, includes, next_url=next_url, total=None, self_url=self_url
         )
 
     def _page(
@@ -357,7 +376,7 @@ class FhirService:
                     shown.append((stored, seen))
         decisions.returned(shown)
         return bundles.searchset(
-            self.base_url, f"Patient/{rid}/$everything", [], shown, [], next_page=None, total=len(shown)
+            self.base_url, f"Patient/{rid}/$everything", [], shown, [], next_url=None, total=len(shown)
         )
 
     # --- $validate -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from fhircare.api import search
+from fhircare.api import paging, search
 from fhircare.api.scopes import Grants, check_registration, parse
 from fhircare.errors import NotAcceptableError, NotSupportedError, UsageError
 from fhircare.store.search_index import REGISTRY, index_rows
@@ -133,7 +133,7 @@ def test_paging_and_counts() -> None:
     assert request.count == 100
     assert [i.text() for i in request.includes] == ["CarePlan:care-team"]
     assert [i.text() for i in request.revincludes] == ["QuestionnaireResponse:based-on"]
-    token = search.encode_page("some-id")
+    token = paging.encode_after("some-id")
     assert _parse("CarePlan", ("_page", token)).after == "some-id"
 
 
