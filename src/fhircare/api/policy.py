@@ -47,12 +47,13 @@ from fhircare.api.policy_table import (
 )
 from fhircare.api.record import (
     CARERS_ASSESSMENT_EXTENSION,
-    SECTION_117_EXTENSION,
     V2_CONTACT_ROLE,
     Provision,
     ServiceUserRecord,
     codings,
+    lasting_on,
     references_of,
+    responsible_bodies,
 )
 from fhircare.store.search_index import local_reference
 
@@ -78,8 +79,10 @@ class Viewer:
 # --- consent provisions -----------------------------------------------------------------
 
 
-def _involved(viewer: Viewer, record: ServiceUserRecord) -> bool:
-    return bool(viewer.organisations & (record.involved_organisations | record.general_practitioners))
+def _involved(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
+    """The partner is involved in the care on ``day`` (a membership, plan, episode or
+    encounter that has ended involves no one any more), or is the registered practice."""
+    return bool(viewer.organisations & (record.involved_on(day) | record.general_practitioners))
 
 
 def applies(provision: Provision, viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
@@ -88,6 +91,11 @@ def applies(provision: Provision, viewer: Viewer, record: ServiceUserRecord, day
     every partner of a type counts only for one involved in the care."""
     if not provision.in_force(day):
         return False
+    if provision.permit and record.held_back:
+        # the trust's latest extract of this service user was rejected: what it said is
+        # unknown, and may withdraw this permit; refusals still count, and direct care
+        # (the practice, the managing trust, urgent care) does not rest on a permit
+        return False
     if provision.purposes and not provision.purposes & set(viewer.profile.purposes):
         return False
     if provision.names_no_recipient:
@@ -95,7 +103,7 @@ def applies(provision: Provision, viewer: Viewer, record: ServiceUserRecord, day
     if provision.actors & viewer.organisations:
         return True
     if provision.partner_types & viewer.profile.partner_codes:
-        return not provision.permit or _involved(viewer, record)
+        return not provision.permit or _involved(viewer, record, day)
     return False
 
 
@@ -164,9 +172,9 @@ def _gate(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
         return bool(record.general_practitioners & viewer.organisations)
     permitted = bool(_permits(viewer, record, day))
     if gate is Gate.MANAGING_OR_PERMITTED:
-        return permitted or bool(record.managing_organisations & viewer.organisations)
+        return permitted or bool(record.managing_on(day) & viewer.organisations)
     if gate is Gate.PERMITTED_OR_SECTION_117:
-        return permitted or bool(record.section_117_responsible & viewer.organisations)
+        return permitted or bool(record.section_117_responsible_on(day) & viewer.organisations)
     return permitted
 
 
@@ -251,27 +259,18 @@ def _holds(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserReco
         return True  # the gate was passed before any row is read
     if _refused(resource, viewer, record, day):
         return False
+    permits = [p for p in _permits(viewer, record, day) if covers(p, resource, record)]
     if basis is Basis.DIRECT_CARE:
+        if viewer.profile.gate is Gate.MANAGING_OR_PERMITTED and not record.managing_on(day) & viewer.organisations:
+            # another trust that does not manage the care reads on a consent: only what the
+            # consent covers (a permit for the crisis plan is not a permit for the record)
+            return bool(permits)
         return True
     if basis is Basis.SECTION_117_RESPONSIBLE:
-        return bool(_responsible(resource) & viewer.organisations)
-    permits = [p for p in _permits(viewer, record, day) if covers(p, resource, record)]
+        return bool(lasting_on(responsible_bodies(resource), day) & viewer.organisations)
     if basis is Basis.CONSENT:
         return any(p.basis in CONSENTED for p in permits)
     return any(p.basis == basis.value for p in permits)
-
-
-def _responsible(resource: Json) -> set[str]:
-    """The bodies a plan names responsible for its Section 117 after-care."""
-    return {
-        ref
-        for ext in resource.get("extension", ())
-        if isinstance(ext, dict) and ext.get("url") == SECTION_117_EXTENSION
-        for part in ext.get("extension", ())
-        if isinstance(part, dict)
-        and part.get("url") == "responsibleOrganisation"
-        and (ref := local_reference(part.get("valueReference"))) is not None
-    }
 
 
 # --- the decision ---------------------------------------------------------------------------

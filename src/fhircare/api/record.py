@@ -184,39 +184,88 @@ class ServiceUserRecord:
     provisions: tuple[Provision, ...] = ()
     #: ``RelatedPerson/<id>`` of everyone the service user does not want involved
     not_involved: frozenset[str] = frozenset()
-    #: every organisation involved in the care: team members, managing teams, action
-    #: performers, episode and encounter providers, carers' assessors
-    involved_organisations: frozenset[str] = frozenset()
+    #: every organisation involved in the care (team members, managing teams, action
+    #: performers, episode and encounter providers, carers' assessors), with the last day
+    #: it is (None: no end): involvement ends with the team membership, the plan, the
+    #: episode or the encounter that made it (``involved_on``)
+    involved_organisations: Mapping[str, date | None] = field(default_factory=dict)
     #: ``RelatedPerson/<id>`` who are the crisis contacts of a crisis or contingency plan
     crisis_contacts: frozenset[str] = frozenset()
     #: what a crisis, contingency or safety plan points to (``supportingInfo``): part of
     #: the crisis component (IS-18), such as the risk assessment and medication it names
     crisis_supporting: frozenset[str] = frozenset()
-    #: the teams managing the care team (``CareTeam.managingOrganization``)
-    managing_organisations: frozenset[str] = frozenset()
+    #: the teams managing a care team (``CareTeam.managingOrganization``), with the last
+    #: day they do (``managing_on``)
+    managing_organisations: Mapping[str, date | None] = field(default_factory=dict)
     #: the bodies responsible for Section 117 after-care (``section-117-aftercare`` on the
-    #: plans and on the entitlement Flag)
-    section_117_responsible: frozenset[str] = frozenset()
+    #: plans and on the entitlement Flag), with the last day of the entitlement
+    #: (``section_117_responsible_on``: DE-007, the duty lasts until its end is agreed)
+    section_117_responsible: Mapping[str, date | None] = field(default_factory=dict)
     #: what each resource of the record refers to, by ``Type/id`` (for ``data`` meanings;
     #: references only, not the resources: records are kept in memory by the thousand)
     references: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    #: the service user's latest extract was rejected: this is the record before it, which
+    #: may predate a withdrawn consent (no permit counts while so: ``policy.applies``)
+    held_back: bool = False
     #: what the policy worked out from this record, remembered with it (``policy``)
     memo: dict[Any, object] = field(default_factory=dict)
+
+    def involved_on(self, day: date) -> frozenset[str]:
+        return lasting_on(self.involved_organisations, day)
+
+    def managing_on(self, day: date) -> frozenset[str]:
+        return lasting_on(self.managing_organisations, day)
+
+    def section_117_responsible_on(self, day: date) -> frozenset[str]:
+        return lasting_on(self.section_117_responsible, day)
+
+
+def lasting_on(lasting: Mapping[str, date | None], day: date) -> frozenset[str]:
+    return frozenset(ref for ref, last in lasting.items() if last is None or day <= last)
+
+
+#: statuses that end what a resource made (a team, a plan, an episode, an encounter)
+_ENDED = frozenset({"inactive", "completed", "revoked", "finished", "cancelled", "entered-in-error", "suspended"})
+
+
+def _last_day(resource: Json) -> date | None:
+    """The last day of what a resource made (None: no end): its period's end, or, ended by
+    its status with no end date, the earliest day (it ended, no one knows when)."""
+    period = resource.get("period")
+    last = _day(period.get("end")) if isinstance(period, dict) else None
+    if last is None and resource.get("status") in _ENDED:
+        return date.min
+    return last
+
+
+def _later(lasting: dict[str, date | None], ref: str, last: date | None) -> None:
+    """``ref`` lasts until ``last``, or longer if something else says so."""
+    if ref not in lasting:
+        lasting[ref] = last
+    else:
+        known = lasting[ref]
+        lasting[ref] = None if known is None or last is None else max(known, last)
 
 
 def _is_crisis_plan(plan: Json, crisis_categories: frozenset[tuple[str | None, str]]) -> bool:
     return bool(codings(plan.get("category")) & crisis_categories)
 
 
-def _responsible_bodies(resource: Json) -> set[str]:
-    """The bodies a ``section-117-aftercare`` extension names responsible."""
-    found = set()
+def responsible_bodies(resource: Json) -> dict[str, date | None]:
+    """The bodies a resource's ``section-117-aftercare`` extensions name responsible, with the
+    last day of each entitlement (its ``period`` end; None: no end)."""
+    found: dict[str, date | None] = {}
+    if resource.get("resourceType") == "Flag" and resource.get("status", "active") != "active":
+        return found  # the entitlement on the service user has ended
     for entitlement in _extensions(resource, SECTION_117_EXTENSION):
-        for part in entitlement.get("extension", ()):
-            if isinstance(part, dict) and part.get("url") == "responsibleOrganisation":
+        parts = [p for p in entitlement.get("extension", ()) if isinstance(p, dict)]
+        periods = [p.get("valuePeriod") for p in parts if p.get("url") == "period"]
+        last = _day(periods[0].get("end")) if periods and isinstance(periods[0], dict) else None
+        for part in parts:
+            if part.get("url") == "responsibleOrganisation":
                 responsible = local_reference(part.get("valueReference"))
                 if responsible is not None:
-                    found.add(responsible)
+                    _later(found, responsible, last)
     return found
 
 
@@ -230,17 +279,21 @@ def build_record(
     found: list[Provision] = []
     gps: set[str] = set()
     not_involved: set[str] = set()
-    involved: set[str] = set()
+    involved: dict[str, date | None] = {}
     crisis: set[str] = set()
     crisis_supporting: set[str] = set()
-    managing: set[str] = set()
-    section_117: set[str] = set()
+    managing: dict[str, date | None] = {}
+    section_117: dict[str, date | None] = {}
     patient_ref = None
 
-    def organisation(value: Any) -> None:
+    def organisation(value: Any, last: date | None = None) -> None:
         ref = local_reference(value)
         if ref is not None and ref.startswith("Organization/"):
-            involved.add(ref)
+            _later(involved, ref, last)
+
+    def responsible(resource: Json, last: date | None) -> None:
+        for body, until in responsible_bodies(resource).items():
+            _later(section_117, body, until if last is None or (until is not None and until < last) else last)
 
     for resource in stored:
         rtype = resource.get("resourceType")
@@ -263,7 +316,7 @@ def build_record(
             # the entitlement on the service user (issue 10) names the responsible bodies too,
             # while it lasts
             if resource.get("status", "active") == "active":
-                section_117.update(_responsible_bodies(resource))
+                responsible(resource, _last_day(resource))
         elif rtype == "Flag" and (CS + "flag-code", "do-not-involve") in codings(resource.get("code")):
             if resource.get("status", "active") == "active":
                 for detail in _extensions(resource, FLAG_DETAIL):
@@ -271,32 +324,39 @@ def build_record(
                     if target is not None and target.startswith("RelatedPerson/"):
                         not_involved.add(target)
         elif rtype == "CareTeam":
+            team_last = _last_day(resource)
             for participant in resource.get("participant", ()):
-                organisation(participant.get("member"))
-                organisation(participant.get("onBehalfOf"))
+                last = _last_day({"period": participant.get("period")})
+                last = team_last if last is None or (team_last is not None and team_last < last) else last
+                organisation(participant.get("member"), last)
+                organisation(participant.get("onBehalfOf"), last)
             for team in resource.get("managingOrganization", ()):
-                organisation(team)
+                organisation(team, team_last)
                 if (team_ref := local_reference(team)) is not None:
-                    managing.add(team_ref)
+                    _later(managing, team_ref, team_last)
         elif rtype == "CarePlan":
             is_crisis = _is_crisis_plan(resource, crisis_categories)
             if is_crisis:
                 crisis_supporting.update(
                     r for info in resource.get("supportingInfo", ()) if (r := local_reference(info)) is not None
                 )
+            plan_last = _last_day(resource)
             for activity in resource.get("activity", ()):
                 detail = activity.get("detail") or {}
                 contact = (CRISIS_CONTENT, "crisis-contact") in codings(detail.get("code"))
                 for performer in detail.get("performer", ()):
-                    organisation(performer)
+                    organisation(performer, plan_last)
                     target = local_reference(performer)
                     if is_crisis and contact and target is not None and target.startswith("RelatedPerson/"):
                         crisis.add(target)
-            section_117.update(_responsible_bodies(resource))
+            if resource.get("status") != "entered-in-error":
+                # the entitlement, not the plan, says how long the duty lasts: an ended plan
+                # of after-care still in force keeps its bodies responsible
+                responsible(resource, None)
         elif rtype == "EpisodeOfCare":
-            organisation(resource.get("managingOrganization"))
+            organisation(resource.get("managingOrganization"), _last_day(resource))
         elif rtype == "Encounter":
-            organisation(resource.get("serviceProvider"))
+            organisation(resource.get("serviceProvider"), _last_day(resource))
     for provision in found:
         # a refusal of everything to a person: that person is not to be involved
         if not provision.permit and provision.names_nothing:
@@ -307,11 +367,11 @@ def build_record(
         general_practitioners=frozenset(gps),
         provisions=tuple(found),
         not_involved=frozenset(not_involved),
-        involved_organisations=frozenset(involved),
+        involved_organisations=involved,
         crisis_contacts=frozenset(crisis - not_involved),
         crisis_supporting=frozenset(crisis_supporting),
-        managing_organisations=frozenset(managing),
-        section_117_responsible=frozenset(section_117),
+        managing_organisations=managing,
+        section_117_responsible=section_117,
         references={ref: frozenset(references_of(resource)) for ref, resource in by_ref.items()},
     )
 

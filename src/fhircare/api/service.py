@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import orjson
 from sqlalchemy import Connection, Engine
@@ -33,8 +34,16 @@ from fhircare.store.partners import Partner
 from fhircare.store.search_index import index_rows
 
 Json = dict[str, Any]
+#: the trust's days: a consent, a team membership or an entitlement ends at midnight
+#: there, not at midnight UTC (an hour later in summer; EC-93)
+TRUST_TIME_ZONE = ZoneInfo("Europe/London")
 #: decisions remembered per service user's record, at most
 _MEMO_SIZE = 256
+
+
+def trust_day(moment: datetime) -> date:
+    """The day it is at the trust at ``moment``."""
+    return moment.astimezone(TRUST_TIME_ZONE).date()
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,7 @@ class FhirService:
         max_page_size: int,
         partner_cache_seconds: float,
         validator_factory: Callable[[], Any],
-        today: Callable[[], date] = lambda: datetime.now(UTC).date(),
+        today: Callable[[], date] = lambda: trust_day(datetime.now(UTC)),
     ) -> None:
         self.engine = engine
         self.tokens = tokens

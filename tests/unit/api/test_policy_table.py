@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from fhircare.api.policy import decide
 from fhircare.api.policy_table import OrganisationType as O
+from fhircare.api.service import trust_day
 from tests.unit.api.builders import (
     CARER,
     CARER_CONFIDENTIAL,
@@ -163,6 +165,26 @@ S117_ENTITLEMENT = {
     ],
 }
 S117_ENDED = {**S117_ENTITLEMENT, "id": "s117ended", "status": "inactive"}
+#: the care team managed by a team of another trust than the viewer's
+ELSEWHERE_TEAM = care_team(participant(LEAD, "key-worker"), managed_by="Organization/home-trust")
+#: a permit to every VCSE partner involved in the care, for the crisis plan
+VCSE_BY_TYPE = consent("vcse-type", partner_types=("vcse",), codes=(CRISIS,))
+
+
+def s117_until(end: str | None) -> Json:
+    """A Section 117 after-care plan naming the council responsible, its entitlement ending on ``end``."""
+    period = {"url": "period", "valuePeriod": {"start": "2024-01-01", **({"end": end} if end else {})}}
+    return {
+        **care_plan("s117u", SECTION_117, [activity(LEAD)]),
+        "extension": [
+            {
+                "url": SD + "section-117-aftercare",
+                "extension": [period, {"url": "responsibleOrganisation", "valueReference": {"reference": COUNCIL}}],
+            }
+        ],
+    }
+
+
 #: an Observation of none of the profiles the policy tells apart: the general kind
 UNPROFILED_TRIGGER = {**TRIGGER, "id": "bare", "meta": {"security": [CONFIDENTIAL_R]}}
 
@@ -635,6 +657,57 @@ ROWS = [
         )
         for r in (TRIGGER, ADVANCE_STATEMENT, POINTER, NEED, STRENGTH, REVIEW, RISK, DEPOT, DIALOG_ITEM)
     ],
+    # --- what a review found (hazard log H04, H05, H12): a narrow consent stays narrow for
+    # another trust; involvement and a Section 117 duty end when what made them ends
+    *[
+        Row(
+            f"another trust with a crisis-plan consent sees {r['resourceType']}/{r['id']}: {expect}",
+            O.NHS_TRUST,
+            (ELSEWHERE_TEAM, consent("oap", actors=(TRUST_TEAM,), codes=(CRISIS,))),
+            r,
+            expect,
+        )
+        for r, expect in ((CRISIS_PLAN, "whole"), (MAIN, None), (DIALOG_ITEM, None), (RISK, None), (patient(), "whole"))
+    ],
+    Row("the managing trust still sees the whole record", O.NHS_TRUST, (), MAIN, "whole"),
+    Row(
+        "a vcse partner still in the team is involved for a type-wide consent",
+        O.VCSE,
+        (care_team(participant(LEAD, "key-worker"), participant(VCSE_ORG, "support")), VCSE_BY_TYPE),
+        CRISIS_PLAN,
+        lambda shown: shown["id"] == "crisis",
+    ),
+    Row(
+        "a vcse partner whose membership ended is not involved any more",
+        O.VCSE,
+        (care_team(participant(LEAD, "key-worker"), participant(VCSE_ORG, "support", end="2025-02-01")), VCSE_BY_TYPE),
+        CRISIS_PLAN,
+        None,
+    ),
+    Row(
+        "a vcse partner acting only in a completed plan is not involved any more",
+        O.VCSE,
+        ({**care_plan("old", MAIN_PLAN, [activity(VCSE_ORG)]), "status": "completed"}, VCSE_BY_TYPE),
+        CRISIS_PLAN,
+        None,
+    ),
+    Row("the la responsible sees the s117 plan while the duty lasts", O.LOCAL_AUTHORITY, (), s117_until(None), "whole"),
+    Row(
+        "the la responsible sees the s117 plan until the duty's last day",
+        O.LOCAL_AUTHORITY,
+        (),
+        s117_until(TODAY.isoformat()),
+        "whole",
+    ),
+    Row("the la sees no s117 plan once the duty has ended", O.LOCAL_AUTHORITY, (), s117_until("2025-05-01"), None),
+    Row(
+        "an ended duty on the plans does not open the patient",
+        O.LOCAL_AUTHORITY,
+        (s117_until("2025-05-01"),),
+        patient(),
+        None,
+    ),
+    Row("an ended entitlement flag shows nothing", O.LOCAL_AUTHORITY, (S117_ENTITLEMENT,), S117_ENDED, None),
     # --- the administrator reads AuditEvents only
     Row("the administrator reads no record", O.ADMIN, (), MAIN, None),
     Row("the administrator reads no directory", O.ADMIN, (), DIRECTORY_ROLE, None),
@@ -661,3 +734,34 @@ def test_the_policy_table(row: Row) -> None:
 
 def test_every_organisation_type_has_rows() -> None:
     assert {r.viewer for r in ROWS} == set(O)
+
+
+@pytest.mark.parametrize(
+    ("viewer", "resources", "target", "shown_when_held_back"),
+    [
+        (O.VCSE, (VCSE_CRISIS,), CRISIS_PLAN, False),  # a permit: not while held back
+        (O.LOCAL_AUTHORITY, (consent("la", actors=(COUNCIL,), classes=("CarePlan",)),), patient(), False),
+        (O.SERVICE_USER_APP, (consent("app", actors=("Organization/app",)),), MAIN, False),
+        (O.GP, (), MAIN, True),  # direct care does not rest on a permit
+        (O.URGENT_CARE, (), CRISIS_PLAN, True),  # nor does the crisis plan in a crisis
+        (O.NHS_TRUST, (), MAIN, True),  # the trust managing the care
+        (O.GP, (consent("no", permit=False, actors=(GP_PRACTICE,), codes=(MAIN_PLAN,)),), MAIN, False),
+    ],
+)
+def test_a_held_back_record_counts_no_permit(
+    viewer: O, resources: tuple[Json, ...], target: Json, shown_when_held_back: bool
+) -> None:
+    # the service user's latest extract was rejected (hazard log H04): the stored record may
+    # predate a withdrawn consent, so no permit in it counts; refusals still do
+    facts = record(*resources, target)
+    assert (decide(VIEWERS[viewer], target, facts, TODAY) is not None) == (viewer is not O.GP or not resources)
+    facts.held_back = True
+    facts.memo.clear()
+    assert (decide(VIEWERS[viewer], target, facts, TODAY) is not None) is shown_when_held_back
+
+
+def test_the_policy_decides_by_the_trusts_day() -> None:
+    # a consent ending on 30 June has ended at midnight in London, an hour before midnight
+    # UTC in summer (EC-93: the time zone is Europe/London)
+    assert trust_day(datetime(2025, 6, 30, 23, 30, tzinfo=UTC)) == TODAY
+    assert trust_day(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)).isoformat() == "2025-12-31"

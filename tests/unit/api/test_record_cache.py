@@ -13,9 +13,12 @@ from fhircare.api.policy import Viewer, decide
 from fhircare.api.policy_table import OrganisationType
 from fhircare.api.reads import RecordCache
 from fhircare.api.record import references_of
+from fhircare.mapping.context import MappingContext
+from fhircare.source.results import Accepted, Problem, Rejected
 from fhircare.store.canonical import content_hash
+from fhircare.store.load import Loader, LoadRequest, RemovalPolicy
 from fhircare.store.schema import resources
-from tests.unit.store.conftest import Extracted, load
+from tests.unit.store.conftest import AS_OF, MAPPING, Extracted, load
 from tests.unit.store.conftest import engine as engine  # the store fixtures
 from tests.unit.store.conftest import extracted as extracted
 
@@ -98,3 +101,37 @@ def _replace(engine: Engine, rtype: str, rid: str, resource: dict[str, object]) 
             .where(resources.c.resource_type == rtype, resources.c.resource_id == rid)
             .values(content=content, content_hash=content_hash(content))
         )
+
+
+def _load_rejecting(engine: Engine, extracted: Extracted, rejected: str) -> None:
+    """A load in which one service user's extract is rejected (the others as they were)."""
+    context = MappingContext.from_mapping(extracted.mapping, as_of=AS_OF)
+    request = LoadRequest(extracted.folder, MAPPING, extracted.mapping, context, "run-2", RemovalPolicy())
+    loader = Loader(engine, request, None)
+    loader.start()
+    for su, record in extracted.records.items():
+        problem = Problem("x.csv", 2, "STATUS", "a problem")
+        loader.load_one(Rejected(su, (problem,)) if su == rejected else Accepted(record))
+    loader.finish(complete=True)
+
+
+def test_a_record_whose_latest_extract_was_rejected_is_held_back(engine: Engine, extracted: Extracted) -> None:
+    # the trust's latest extract of a service user did not load (it may have withdrawn a
+    # consent): the stored record is the one before it, and no permit in it counts
+    # (hazard log H04) until an extract of theirs loads again
+    load(engine, extracted, list(extracted.records.values()))
+    cache = RecordCache()
+    with engine.connect() as conn:
+        records = {su: cache.get(conn, su) for su in extracted.records}
+    permitted = {su: record for su, record in records.items() if any(p.permit for p in record.provisions)}
+    su, before = next(iter(permitted.items()))
+    assert not any(r.held_back for r in records.values())
+    _load_rejecting(engine, extracted, su)
+    with engine.connect() as conn:
+        held = cache.get(conn, su)
+        others = [cache.get(conn, other) for other in permitted if other != su]
+    assert held is not before and held.held_back and held.provisions == before.provisions
+    assert not any(o.held_back for o in others)
+    load(engine, extracted, list(extracted.records.values()), fingerprint="run-3")
+    with engine.connect() as conn:
+        assert not cache.get(conn, su).held_back
