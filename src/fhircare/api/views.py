@@ -13,7 +13,15 @@ from datetime import date
 from typing import Any
 
 from fhircare.api.policy_table import DEFAULT_CONTACT_ROLES, LEAD_ROLES, View
-from fhircare.api.record import CRISIS_CONTENT, DEFAULT_LEAD_EXTENSION, SD, ServiceUserRecord, codings
+from fhircare.api.record import (
+    CRISIS_CONTENT,
+    DEFAULT_LEAD_EXTENSION,
+    FLAG_CODE,
+    SD,
+    ServiceUserRecord,
+    codings,
+    references_of,
+)
 from fhircare.store.search_index import local_reference
 
 Json = dict[str, Any]
@@ -83,10 +91,12 @@ def _narrowed(resource: Json, field: str, kept: list[Json], *, whole: bool = Fal
     ``whole`` (a person not to be involved removed), else only those its view keeps."""
     out = dict(resource) if whole else {k: resource[k] for k in _KEPT[resource["resourceType"]] if k in resource}
     meta = dict(out.get("meta") or {})
-    meta["security"] = [*meta.get("security", ()), REDACTED]
+    labels = list(meta.get("security", ()))
+    meta["security"] = labels if REDACTED in labels else [*labels, REDACTED]
     out["meta"] = meta
     out["text"] = _NARRATIVE
-    out[field] = kept
+    if field:
+        out[field] = kept
     return out
 
 
@@ -99,10 +109,44 @@ def _filter(resource: Json, field: str, keep: Callable[[Json], bool]) -> tuple[l
 def apply(
     resource: Json, granted: Iterable[View], organisations: frozenset[str], record: ServiceUserRecord | None, day: date
 ) -> Json | None:
-    """The resource in the widest view granted (None when that view leaves nothing)."""
-    views = set(granted)
-    rtype = resource.get("resourceType")
+    """The resource in the widest view granted (None when that view leaves nothing), with
+    no reference left to a person the service user does not want involved."""
     not_involved = record.not_involved if record is not None else frozenset()
+    shown = _view(resource, set(granted), organisations, not_involved, day)
+    if shown is None or not not_involved or _is_do_not_involve_flag(shown) or not references_of(shown) & not_involved:
+        return shown  # the do-not-involve Flag names them so that no one involves them
+    # anywhere else the person is named (an early warning sign they noticed, a goal they
+    # expressed, an encounter they took part in, an older version): the reference goes, and
+    # the narrative, which names them, is replaced
+    scrubbed = _without(shown, not_involved)
+    assert isinstance(scrubbed, dict)
+    return _narrowed(scrubbed, "", [], whole=True)
+
+
+def _is_do_not_involve_flag(resource: Json) -> bool:
+    return resource.get("resourceType") == "Flag" and (FLAG_CODE, "do-not-involve") in codings(resource.get("code"))
+
+
+def _without(node: Any, refs: frozenset[str]) -> Any:
+    """``node`` with every Reference to one of ``refs`` removed (None: remove ``node``)."""
+    if isinstance(node, dict):
+        if "reference" in node and local_reference(node) in refs:
+            return None
+        out = {}
+        for key, value in node.items():
+            kept = _without(value, refs)
+            if kept is not None and kept != [] and kept != {}:
+                out[key] = kept
+        return out if out or not node else None
+    if isinstance(node, list):
+        return [kept for item in node if (kept := _without(item, refs)) is not None]
+    return node
+
+
+def _view(
+    resource: Json, views: set[View], organisations: frozenset[str], not_involved: frozenset[str], day: date
+) -> Json | None:
+    rtype = resource.get("resourceType")
     if rtype == "CarePlan":
 
         def keep_activity(activity: Json) -> bool:

@@ -6,6 +6,7 @@ stored) or a predicate on the narrowed view that is shown."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ import pytest
 from fhircare.api.policy import decide
 from fhircare.api.policy_table import OrganisationType as O
 from fhircare.api.service import trust_day
+from fhircare.api.views import REDACTED as REDACTED_LABEL
 from tests.unit.api.builders import (
     CARER,
     CARER_CONFIDENTIAL,
@@ -765,3 +767,56 @@ def test_the_policy_decides_by_the_trusts_day() -> None:
     # UTC in summer (EC-93: the time zone is Europe/London)
     assert trust_day(datetime(2025, 6, 30, 23, 30, tzinfo=UTC)) == TODAY
     assert trust_day(datetime(2025, 12, 31, 23, 30, tzinfo=UTC)).isoformat() == "2025-12-31"
+
+
+NAMED_BY_ESTRANGED = [
+    {
+        "resourceType": "Observation",
+        "id": "ews",
+        "meta": {"security": [CONFIDENTIAL_R]},
+        "text": {"status": "generated", "div": "<div>Early warning sign (noticed by Estranged Person)</div>"},
+        "status": "final",
+        "code": {"text": "early warning sign"},
+        "subject": {"reference": PATIENT},
+        "performer": [{"reference": NOT_INVOLVED}, {"reference": LEAD}],
+    },
+    {
+        "resourceType": "Goal",
+        "id": "g",
+        "text": {"status": "generated", "div": "<div>Said by Estranged Person</div>"},
+        "lifecycleStatus": "active",
+        "description": {"text": "keep well"},
+        "subject": {"reference": PATIENT},
+        "expressedBy": {"reference": NOT_INVOLVED},
+    },
+    {
+        "resourceType": "Encounter",
+        "id": "review",
+        "text": {"status": "generated", "div": "<div>Took part: Estranged Person</div>"},
+        "status": "finished",
+        "class": {"code": "AMB"},
+        "subject": {"reference": PATIENT},
+        "participant": [{"individual": {"reference": NOT_INVOLVED}}, {"individual": {"reference": LEAD}}],
+    },
+]
+
+
+@pytest.mark.parametrize("target", NAMED_BY_ESTRANGED, ids=lambda r: r["resourceType"])
+@pytest.mark.parametrize("viewer", [O.GP, O.NHS_TRUST, O.SERVICE_USER_APP])
+def test_a_person_not_to_be_involved_is_named_nowhere(viewer: O, target: Json) -> None:
+    # H02: the person is removed from the plan and the team, and from anything else that
+    # names them (an early warning sign they noticed, a goal they voiced, a review they were
+    # at), with the narrative that names them
+    resources = (ESTRANGED, consent("app", actors=("Organization/app",)))
+    shown = decide(VIEWERS[viewer], target, record(*resources, target), TODAY)
+    if viewer is O.GP and target["resourceType"] == "Observation":
+        return  # the GP sees no unprofiled observation at all
+    assert shown is not None
+    assert NOT_INVOLVED not in json.dumps(shown) and "Estranged" not in json.dumps(shown)
+    assert LEAD in json.dumps(shown) or target["resourceType"] == "Goal"  # the rest is kept
+    assert REDACTED_LABEL in shown["meta"]["security"]
+
+
+def test_a_record_without_such_a_person_is_shown_as_stored() -> None:
+    target = NAMED_BY_ESTRANGED[1]
+    assert decide(VIEWERS[O.NHS_TRUST], target, record(target), TODAY) == target
