@@ -254,6 +254,15 @@ class NotFoundError(FhircareError):
     http_status = 404
 
 
+class SearchTooCostlyError(InputError):
+    """A page of a search whose includes would make it larger than the API returns at once
+    (``service.MAX_PAGE_RESOURCES``): refused, never cut short. A 400, like every search
+    the API will not answer as asked (the request is not too large: 413 is for a body);
+    the client asks a smaller ``_count`` or fewer includes."""
+
+    issue_code = "too-costly"
+
+
 class NotSupportedError(InputError):
     """A search parameter, modifier, operation or format the API does not support: refused,
     never ignored."""

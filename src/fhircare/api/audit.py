@@ -2,9 +2,10 @@
 
 Each names who asked (the partner's client id and organisation, or who a refused token
 claimed to be), what was asked (the interaction, the resource type, the query), which
-patients it concerned, what was returned (each resource, by reference) or that it was
-refused, the outcome and the purpose of use. They are stored in the record store and read
-with an administrator scope (``AuditEvent`` search); they are never logged.
+patients' data it disclosed (and, for a read of one resource, whose it was, even when
+refused: see ``service``), what was returned (every resource, by reference) or that it
+was refused, the outcome and the purpose of use. They are stored in the record store and
+read with an administrator scope (``AuditEvent`` search); they are never logged.
 
 Writes are group-committed: each response waits until its AuditEvent is committed, and a
 writer thread commits the events of every request waiting at that moment in one
@@ -41,8 +42,6 @@ _ENTITY_TYPE = "http://terminology.hl7.org/CodeSystem/audit-entity-type"
 _OBJECT_ROLE = "http://terminology.hl7.org/CodeSystem/object-role"
 CLIENT_ID_SYSTEM = "https://fhir.fhircare.nhs.uk/Id/api-client"
 ODS_SYSTEM = "https://fhir.nhs.uk/Id/ods-organization-code"
-#: at most this many returned resources are named one by one in an AuditEvent
-MAX_ENTITIES = 1000
 
 
 @dataclass
@@ -150,7 +149,9 @@ def audit_event(info: AuditInfo, status: int, recorded: datetime, event_id: str)
                 "role": {"system": _OBJECT_ROLE, "code": "1"},
             }
         )
-    for ref in info.returned[:MAX_ENTITIES]:
+    # every resource returned, however many: a disclosure left unnamed would be one no
+    # administrator can find (a search page is bounded, service.MAX_PAGE_RESOURCES)
+    for ref in info.returned:
         entities.append({"what": {"reference": ref}, "type": {"system": _ENTITY_TYPE, "code": "2"}})
     if info.requested and info.requested not in info.returned:
         entities.append(
@@ -174,8 +175,6 @@ def audit_event(info: AuditInfo, status: int, recorded: datetime, event_id: str)
         described.append("the client id is what the refused credentials claimed, not verified")
     if info.refusal:
         described.append(info.refusal)
-    if len(info.returned) > MAX_ENTITIES:
-        described.append(f"{len(info.returned)} resources returned, the first {MAX_ENTITIES} named")
     event = {
         "resourceType": "AuditEvent",
         "id": event_id,

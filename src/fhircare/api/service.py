@@ -1,10 +1,17 @@
 """The FHIR interactions of the partner API, each deciding every resource it might return
-with the access policy (``policy.decide``) and noting for its AuditEvent which patients
-it concerned and what it returned.
+with the access policy (``policy.decide``) and noting for its AuditEvent what it returned
+and which patients that disclosed.
 
 A resource the caller may not see is answered exactly as one that does not exist (404 for
 a read, vread or history; absent from a search, an include or ``$everything``); what was
 refused is recorded in the AuditEvent for the administrator, never sent to the caller.
+
+An AuditEvent names as patients the service users whose data the response disclosed (what
+it returned: matches, includes, ``$everything``), and for a read, vread, history or
+``$everything`` of one resource the caller named, that resource's patient whether it was
+shown or refused. A search's candidates the policy withheld are not named (the patient's
+"who accessed my record" would list searches that never showed them anything), nor is
+anyone named by a count (``_summary=count``): it discloses a number, no one's data.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from fhircare.api.policy import DIRECTORY_TYPES, Viewer, decide
 from fhircare.api.policy_table import OrganisationType
 from fhircare.api.reads import RecordCache, Stored
 from fhircare.api.record import ServiceUserRecord
-from fhircare.errors import ForbiddenError, NotFoundError, UsageError
+from fhircare.errors import ForbiddenError, NotFoundError, SearchTooCostlyError, UsageError
 from fhircare.store.partners import Partner
 from fhircare.store.search_index import index_rows
 
@@ -39,6 +46,10 @@ Json = dict[str, Any]
 TRUST_TIME_ZONE = ZoneInfo("Europe/London")
 #: decisions remembered per service user's record, at most
 _MEMO_SIZE = 256
+#: the most resources one page of a search returns, matches and includes together: a page
+#: whose includes would take it past this is refused (``too-costly``), never cut short, and
+#: its AuditEvent names every one (it names every resource returned, however many)
+MAX_PAGE_RESOURCES = 1000
 
 
 def trust_day(moment: datetime) -> date:
@@ -72,11 +83,18 @@ class Decisions:
         return found
 
     def visible(self, stored: Stored) -> Json | None:
-        """What the caller may see of a stored resource (None: nothing), noting its patient."""
+        """What the caller may see of a stored resource (None: nothing). Deciding names no
+        one in the audit: a patient is named for what is returned (``returned``) or for
+        the one resource a request named (``concerning``)."""
         record = None if stored.service_user_id is None else self.record(stored.service_user_id)
-        if record is not None and record.patient_ref is not None:
-            self.audit.patients.append(record.patient_ref)
         return decide(self.caller.viewer, orjson.loads(stored.content), record, self.day)
+
+    def concerning(self, stored: Stored) -> None:
+        """Name in the audit the patient whose resource this is (a service user's)."""
+        if stored.service_user_id is not None:
+            patient = self.record(stored.service_user_id).patient_ref
+            if patient is not None:
+                self.audit.patients.append(patient)
 
     def shown(self, stored: Stored) -> bytes | None:
         """The resource as sent to the caller (JSON, with its version and last change), or
@@ -89,8 +107,6 @@ class Decisions:
         record = self.record(stored.service_user_id)
         key = ("shown", self.caller.viewer, stored.ref, stored.version, self.day)
         if key in record.memo:
-            if record.patient_ref is not None:
-                self.audit.patients.append(record.patient_ref)
             return record.memo[key]  # type: ignore[return-value]
         visible = self.visible(stored)
         sent = None if visible is None else orjson.dumps(bundles.served(stored, visible))
@@ -100,7 +116,10 @@ class Decisions:
         return sent
 
     def returned(self, items: Sequence[tuple[Stored, bytes]]) -> None:
-        self.audit.returned.extend(s.ref for s, _v in items)
+        """Note what is sent to the caller, and the patients whose data it is."""
+        for stored, _sent in items:
+            self.audit.returned.append(stored.ref)
+            self.concerning(stored)
 
 
 class FhirService:
@@ -176,8 +195,14 @@ class FhirService:
         audit.interaction, audit.resource_type, audit.requested = "read", rtype, f"{rtype}/{rid}"
         self.require(caller, rtype, "read", audit)
         with self.engine.connect() as conn:
+            decisions = Decisions(self, conn, caller, audit)
             stored = reads.current(conn, rtype, rid)
-            visible = None if stored is None else Decisions(self, conn, caller, audit).shown(stored)
+            visible = None
+            if stored is not None:
+                # the resource it named: its patient, shown or refused (the administrator
+                # investigating a refused read needs to know whose record was asked for)
+                decisions.concerning(stored)
+                visible = decisions.shown(stored)
         if stored is None or visible is None:
             audit.refusal = "no such resource" if stored is None else "refused by the access policy"
             raise NotFoundError(f"{rtype}/{rid} is not known")
@@ -190,6 +215,8 @@ class FhirService:
         with self.engine.connect() as conn:
             decisions = Decisions(self, conn, caller, audit)
             current = reads.current(conn, rtype, rid)
+            if current is not None:
+                decisions.concerning(current)  # the resource it named: shown or refused
             allowed = current is not None and decisions.shown(current) is not None
             found = reads.versions(conn, rtype, rid, int(vid)) if allowed and vid.isdigit() else []
             visible = decisions.shown(found[0]) if found else None
@@ -205,6 +232,8 @@ class FhirService:
         with self.engine.connect() as conn:
             decisions = Decisions(self, conn, caller, audit)
             current = reads.current(conn, rtype, rid)
+            if current is not None:
+                decisions.concerning(current)  # the resource it named: shown or refused
             if current is None or decisions.shown(current) is None:
                 audit.refusal = "no such resource" if current is None else "refused by the access policy"
                 raise NotFoundError(f"{rtype}/{rid} is not known")
@@ -254,8 +283,8 @@ class FhirService:
                 )
             matches, more = self._page(conn, decisions, request)
             includes = self._includes(conn, decisions, request, matches)
-        decisions.returned(matches)
-        decisions.returned(includes)
+            decisions.returned(matches)
+            decisions.returned(includes)
         next_url = (
             self.pages.page_url(self.base_url, rtype, request.given, matches[-1][0].resource_id, sealed_for=sealed_for)
             if more and matches
@@ -353,6 +382,13 @@ class FhirService:
                     continue
             seen.add(stored.ref)
             out.append((stored, shown))
+            if len(matches) + len(out) > MAX_PAGE_RESOURCES:
+                # refused, never cut short: a page missing some of what it includes would
+                # look complete to the client
+                raise SearchTooCostlyError(
+                    f"this page's matches and includes would be more than {MAX_PAGE_RESOURCES} resources:"
+                    " ask for a smaller _count or fewer _include/_revinclude"
+                )
         return out
 
     @staticmethod
@@ -367,6 +403,8 @@ class FhirService:
         with self.engine.connect() as conn:
             decisions = Decisions(self, conn, caller, audit)
             patient = reads.current(conn, "Patient", rid)
+            if patient is not None:
+                decisions.concerning(patient)  # the patient it named: shown or refused
             if patient is None or patient.service_user_id is None or decisions.shown(patient) is None:
                 audit.refusal = "no such patient" if patient is None else "refused by the access policy"
                 raise NotFoundError(f"Patient/{rid} is not known")
@@ -383,7 +421,9 @@ class FhirService:
             for stored in reads.by_refs(conn, sorted(directory)):
                 if self._may_read(caller, stored.resource_type) and (seen := decisions.shown(stored)) is not None:
                     shown.append((stored, seen))
-        decisions.returned(shown)
+            # one service user's record and the directory it refers to, all of it: not paged,
+            # and named in full in the AuditEvent (which names every resource returned)
+            decisions.returned(shown)
         return bundles.searchset(
             self.base_url, f"Patient/{rid}/$everything", [], shown, [], next_url=None, total=len(shown)
         )

@@ -92,6 +92,21 @@ def test_audit_events_are_stored_compact_and_read_as_fhir() -> None:
     assert any(e.get("query") for e in event["entity"])
 
 
+def test_an_audit_event_names_every_resource_returned() -> None:
+    # it named the first 1,000 and said how many more there were: the rest of a large
+    # answer (a page with many includes, a long record's $everything) was disclosed unnamed
+    from datetime import UTC, datetime
+
+    from fhircare.api.audit import compact
+
+    info = AuditInfo("r1", "GET", "/Patient", interaction="search-type", resource_type="Patient")
+    info.returned = [f"Observation/o{i}" for i in range(1313)]
+    event = from_compact(compact(info, 200), datetime(2026, 1, 2, tzinfo=UTC), "e1")
+    named = [e["what"]["reference"] for e in event["entity"] if "what" in e]
+    assert named == info.returned
+    assert "named" not in event["outcomeDesc"]
+
+
 def test_a_narrowed_resource_is_tagged_by_what_was_sent() -> None:
     # a crisis plan shown narrowed (a person marked not to be involved removed) keeps its
     # version: were its tag the version alone, If-None-Match would answer 304 and the
