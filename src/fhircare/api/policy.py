@@ -162,6 +162,13 @@ def may_see_service_user(viewer: Viewer, record: ServiceUserRecord, day: date) -
     return bool(found)
 
 
+def _gives_care(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
+    """The partner (a trust) manages the care team, or provides care on ``day``: an episode
+    it manages, an admission to its ward or a placement with it that has not ended (P-05:
+    receiving trusts and out-of-area providers get the handover: plan, need and risk)."""
+    return bool((record.managing_on(day) | record.providing_on(day)) & viewer.organisations)
+
+
 def _gate(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
     gate = viewer.profile.gate
     if gate is Gate.NEVER or _refused(None, viewer, record, day):
@@ -172,7 +179,7 @@ def _gate(viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
         return bool(record.general_practitioners & viewer.organisations)
     permitted = bool(_permits(viewer, record, day))
     if gate is Gate.MANAGING_OR_PERMITTED:
-        return permitted or bool(record.managing_on(day) & viewer.organisations)
+        return permitted or _gives_care(viewer, record, day)
     if gate is Gate.PERMITTED_OR_SECTION_117:
         return permitted or bool(record.section_117_responsible_on(day) & viewer.organisations)
     return permitted
@@ -261,9 +268,10 @@ def _holds(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserReco
         return False
     permits = [p for p in _permits(viewer, record, day) if covers(p, resource, record)]
     if basis is Basis.DIRECT_CARE:
-        if viewer.profile.gate is Gate.MANAGING_OR_PERMITTED and not record.managing_on(day) & viewer.organisations:
-            # another trust that does not manage the care reads on a consent: only what the
-            # consent covers (a permit for the crisis plan is not a permit for the record)
+        if viewer.profile.gate is Gate.MANAGING_OR_PERMITTED and not _gives_care(viewer, record, day):
+            # another trust that neither manages nor provides the care reads on a consent:
+            # only what the consent covers (a permit for the crisis plan is not a permit for
+            # the record)
             return bool(permits)
         return True
     if basis is Basis.SECTION_117_RESPONSIBLE:

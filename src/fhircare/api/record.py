@@ -197,6 +197,10 @@ class ServiceUserRecord:
     #: the teams managing a care team (``CareTeam.managingOrganization``), with the last
     #: day they do (``managing_on``)
     managing_organisations: Mapping[str, date | None] = field(default_factory=dict)
+    #: the organisations providing the care (``EpisodeOfCare.managingOrganization``,
+    #: ``Encounter.serviceProvider``: an admission to another trust's ward, an out-of-area
+    #: placement), with the last day they do (``providing_on``)
+    providing_organisations: Mapping[str, date | None] = field(default_factory=dict)
     #: the bodies responsible for Section 117 after-care (``section-117-aftercare`` on the
     #: plans and on the entitlement Flag), with the last day of the entitlement
     #: (``section_117_responsible_on``: DE-007, the duty lasts until its end is agreed)
@@ -215,6 +219,9 @@ class ServiceUserRecord:
 
     def managing_on(self, day: date) -> frozenset[str]:
         return lasting_on(self.managing_organisations, day)
+
+    def providing_on(self, day: date) -> frozenset[str]:
+        return lasting_on(self.providing_organisations, day)
 
     def section_117_responsible_on(self, day: date) -> frozenset[str]:
         return lasting_on(self.section_117_responsible, day)
@@ -283,6 +290,7 @@ def build_record(
     crisis: set[str] = set()
     crisis_supporting: set[str] = set()
     managing: dict[str, date | None] = {}
+    providing: dict[str, date | None] = {}
     section_117: dict[str, date | None] = {}
     patient_ref = None
 
@@ -353,10 +361,11 @@ def build_record(
                 # the entitlement, not the plan, says how long the duty lasts: an ended plan
                 # of after-care still in force keeps its bodies responsible
                 responsible(resource, None)
-        elif rtype == "EpisodeOfCare":
-            organisation(resource.get("managingOrganization"), _last_day(resource))
-        elif rtype == "Encounter":
-            organisation(resource.get("serviceProvider"), _last_day(resource))
+        elif rtype in ("EpisodeOfCare", "Encounter"):
+            provider = resource.get("managingOrganization" if rtype == "EpisodeOfCare" else "serviceProvider")
+            organisation(provider, _last_day(resource))
+            if (provider_ref := local_reference(provider)) is not None and provider_ref.startswith("Organization/"):
+                _later(providing, provider_ref, _last_day(resource))
     for provision in found:
         # a refusal of everything to a person: that person is not to be involved
         if not provision.permit and provision.names_nothing:
@@ -371,6 +380,7 @@ def build_record(
         crisis_contacts=frozenset(crisis - not_involved),
         crisis_supporting=frozenset(crisis_supporting),
         managing_organisations=managing,
+        providing_organisations=providing,
         section_117_responsible=section_117,
         references={ref: frozenset(references_of(resource)) for ref, resource in by_ref.items()},
     )

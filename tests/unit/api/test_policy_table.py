@@ -173,6 +173,19 @@ ELSEWHERE_TEAM = care_team(participant(LEAD, "key-worker"), managed_by="Organiza
 VCSE_BY_TYPE = consent("vcse-type", partner_types=("vcse",), codes=(CRISIS,))
 
 
+def placed(end: str | None) -> Json:
+    """An out-of-area placement with the viewer's trust (an Encounter it provides), ending on ``end``."""
+    return {
+        "resourceType": "Encounter",
+        "id": "placement",
+        "status": "finished" if end else "in-progress",
+        "class": {"code": "IMP"},
+        "subject": {"reference": PATIENT},
+        "serviceProvider": {"reference": TRUST_TEAM},
+        "period": {"start": "2025-01-01", **({"end": end} if end else {})},
+    }
+
+
 def s117_until(end: str | None) -> Json:
     """A Section 117 after-care plan naming the council responsible, its entitlement ending on ``end``."""
     period = {"url": "period", "valuePeriod": {"start": "2024-01-01", **({"end": end} if end else {})}}
@@ -672,6 +685,30 @@ ROWS = [
         for r, expect in ((CRISIS_PLAN, "whole"), (MAIN, None), (DIALOG_ITEM, None), (RISK, None), (patient(), "whole"))
     ],
     Row("the managing trust still sees the whole record", O.NHS_TRUST, (), MAIN, "whole"),
+    *[
+        Row(
+            f"a trust the service user is placed with sees {r['resourceType']}/{r['id']} (P-05 handover)",
+            O.NHS_TRUST,
+            (ELSEWHERE_TEAM, placed(None)),
+            r,
+            "whole",
+        )
+        for r in (patient(), MAIN, CRISIS_PLAN, RISK)
+    ],
+    Row(
+        "a trust whose placement ended sees nothing",
+        O.NHS_TRUST,
+        (ELSEWHERE_TEAM, placed("2025-03-01")),
+        MAIN,
+        None,
+    ),
+    Row(
+        "a trust the service user is placed with sees nothing the service user refused it",
+        O.NHS_TRUST,
+        (ELSEWHERE_TEAM, placed(None), consent("no", permit=False, actors=(TRUST_TEAM,))),
+        MAIN,
+        None,
+    ),
     Row(
         "a vcse partner still in the team is involved for a type-wide consent",
         O.VCSE,
