@@ -173,7 +173,10 @@ PROFILES: dict[OrganisationType, Profile] = {
         frozenset({"urgent-care", "ambulance-service", "nhs-111-provider", "emergency-department", "police"}),
         False,
     ),
-    _O.SERVICE_USER_APP: Profile(Gate.PERMITTED, ("PATRQT",), frozenset(), True),
+    # the app is enrolled by a permit naming it: the service user's own request (PATRQT),
+    # or a permit from the trust's extract, which codes a permit to an organisation as
+    # "to coordinate care" (COC; the extract does not tell an app from another partner)
+    _O.SERVICE_USER_APP: Profile(Gate.PERMITTED, ("PATRQT", "COC"), frozenset(), True),
     _O.ADMIN: Profile(Gate.NEVER, ("HOPERAT",), frozenset(), True),
 }
 

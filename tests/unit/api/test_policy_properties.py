@@ -56,7 +56,7 @@ PURPOSES = {
     O.LOCAL_AUTHORITY: {"COC"},
     O.NHS_TRUST: {"TREAT", "COC"},
     O.URGENT_CARE: {"ETREAT", "TREAT"},
-    O.SERVICE_USER_APP: {"PATRQT"},
+    O.SERVICE_USER_APP: {"PATRQT", "COC"},
     O.ADMIN: {"HOPERAT"},
 }
 DIALOG_PROFILE = "https://fhir.fhircare.nhs.uk/StructureDefinition/fhircare-dialog-response"

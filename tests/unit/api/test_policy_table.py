@@ -747,6 +747,20 @@ ROWS = [
         None,
     ),
     Row("an ended entitlement flag shows nothing", O.LOCAL_AUTHORITY, (S117_ENTITLEMENT,), S117_ENDED, None),
+    Row(
+        "the app enrolled by a permit from the extract (to coordinate care) sees the plan",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",), purposes=("COC",)),),
+        MAIN,
+        "whole",
+    ),
+    Row(
+        "the app is not enrolled by a permit for another purpose",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",), purposes=("ETREAT",)),),
+        MAIN,
+        None,
+    ),
     # --- the administrator reads AuditEvents only
     Row("the administrator reads no record", O.ADMIN, (), MAIN, None),
     Row("the administrator reads no directory", O.ADMIN, (), DIRECTORY_ROLE, None),
