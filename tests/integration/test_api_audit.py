@@ -121,3 +121,29 @@ def test_a_page_whose_includes_would_pass_the_limit_is_refused_not_cut_short(
     # fewer includes or a smaller page is answered
     fewer = _call(app, "/Patient", trust, [("_count", "5"), ("_revinclude", "Goal:patient")])
     assert fewer.status_code == 200 and fewer.json()["entry"]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        ("Banana/1", {}),  # no such type
+        ("Patient/not%20an%20id", {}),  # a bad id
+        ("Patient", {"Accept": "application/fhir+xml"}),  # a format not served
+    ],
+)
+def test_a_request_refused_before_its_token_is_checked_is_audited_under_the_client_it_claims(
+    api: Api, path: str, headers: dict[str, str]
+) -> None:
+    # it was audited as "unknown": an administrator could not tell who probed the API
+    admin, gp, client = api.token("admin"), api.token("gp"), api.partners["gp"].client_id
+    seen = {e["resource"]["id"] for e in api.get("AuditEvent", admin, params={"_count": "1000"}).json()["entry"]}
+    answer = api.get(path, gp, headers=headers)
+    assert answer.status_code in (400, 404, 406)
+    new = [
+        e["resource"]
+        for e in api.get("AuditEvent", admin, params={"_count": "1000"}).json()["entry"]
+        if e["resource"]["id"] not in seen and e["resource"]["agent"][0]["who"]["identifier"]["value"] != "unknown"
+    ]
+    claimed = [e for e in new if e["agent"][0]["who"]["identifier"]["value"] == client]
+    assert claimed, [e["agent"][0]["who"] for e in new]
+    assert "not verified" in claimed[0]["outcomeDesc"]

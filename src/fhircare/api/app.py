@@ -47,9 +47,11 @@ _REQUESTS = itertools.count(1)
 class AuditedRequests:
     """See the module docstring."""
 
-    def __init__(self, app: ASGIApp, audit: AuditWriter) -> None:
+    def __init__(self, app: ASGIApp, audit: AuditWriter, claimed: Callable[[str], str | None]) -> None:
         self.app = app
         self.audit = audit
+        #: who a bearer token says it is, unverified (``TokenService.unverified_client``)
+        self.claimed = claimed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -59,6 +61,12 @@ class AuditedRequests:
         request_id = f"{_PROCESS}{next(_REQUESTS):012x}"
         client = scope.get("client")
         info = AuditInfo(request_id, scope["method"], scope["path"], address=client[0] if client else None)
+        # who the token claims to be, from the start: a request refused before its token is
+        # checked (an unknown type, a bad id, XML asked for) is still audited under it,
+        # marked unverified; a verified token replaces it
+        authorization = dict(scope.get("headers", ())).get(b"authorization", b"").decode("latin-1")
+        if authorization[:7].lower() == "bearer ":
+            info.client_id = self.claimed(authorization[7:].strip())
         scope.setdefault("state", {})["audit"] = info
         held: list[Message] = []
 
@@ -198,4 +206,4 @@ def create_app(
     add_routes(app, service, profiles_by_type(settings.profiles_package), published)
     document = openapi_document(title, description)
     app.openapi = lambda: document  # type: ignore[method-assign]
-    return AuditedRequests(app, audit)
+    return AuditedRequests(app, audit, tokens.unverified_client)
