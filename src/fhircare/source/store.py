@@ -263,7 +263,10 @@ class RowStore:
             f"INSERT INTO known SELECT DISTINCT su FROM rows WHERE su IS NOT NULL AND rtype NOT IN ({marks})",
             directory_types,
         )
-        db.execute("DELETE FROM blocked WHERE su IS NOT NULL AND su NOT IN (SELECT su FROM known)")
+        # a candidate that is no service user of the extract names no one; a group left
+        # naming no one at all stays, to make the extract unusable (``unresolved_blocked``):
+        # deleting those rows lost the group, and the line with it, silently
+        db.execute("UPDATE blocked SET su = NULL WHERE su IS NOT NULL AND su NOT IN (SELECT su FROM known)")
         db.execute("CREATE INDEX blocked_su ON blocked (su)")
         db.execute("CREATE INDEX blocked_keys_key ON blocked_keys (rtype, rkey)")
         db.execute("COMMIT")

@@ -141,6 +141,16 @@ def test_a_line_whose_owner_cannot_be_told_rejects_everyone(extract: Callable[..
     assert any("whose row it is cannot be told" in p for p in strings(read.file_problems))
 
 
+def test_a_line_that_names_no_one_of_the_extract_rejects_everyone(extract: Callable[..., ReadBack]) -> None:
+    # its id column is empty, and none of its other values is a service user's id: it was
+    # dropped silently (found by a privacy review: a contact row with no CLIENT_ID, which
+    # might have been the one saying a person is not to be involved)
+    read = extract(plans__txt=PLANS + "CP9\t\tCTP\t1\tactive\t20200101\t1\n")
+    assert read.accepted == {}
+    [problem] = [p for p in read.file_problems if p.file == "plans.txt"]
+    assert problem.field == "ID" and "whose row it is cannot be told" in problem.reason
+
+
 # --- item 2: silent drops ------------------------------------------------------------------
 
 
