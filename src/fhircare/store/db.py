@@ -8,6 +8,7 @@ not know) is refused rather than misread.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -85,9 +86,22 @@ def writer(engine: Engine) -> Engine:
     return engine.execution_options(**{_BEGIN_OPTION: "BEGIN IMMEDIATE"})
 
 
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file (and its folder) readable by its owner only, before SQLite
+    opens it: it holds personal data. SQLite gives its -wal, -shm and -journal files the
+    database file's permissions. An existing file is left as it is."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        return
+    os.close(fd)
+
+
 def create_store_engine(url: str, *, pool_size: int = 5) -> Engine:
     """An engine for a store URL (``sqlite:///path`` or ``postgresql+psycopg://...``).
-    A SQLite file's folder is created; nothing is migrated here (see :func:`open_store`)."""
+    A SQLite file is created (owner-only, 0600) with its folder; nothing is migrated here
+    (see :func:`open_store`)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -96,7 +110,7 @@ def create_store_engine(url: str, *, pool_size: int = 5) -> Engine:
         database = parsed.database
         if not database or database == ":memory:":
             raise UsageError("the store must be a file (sqlite:///path/store.sqlite) or a PostgreSQL URL")
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private_file(Path(database).expanduser())
         engine = create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_MS / 1000, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

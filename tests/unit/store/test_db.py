@@ -64,3 +64,23 @@ def test_a_second_holder_of_a_sqlite_lock_is_refused_at_once(tmp_path: Path, nam
         pass
     with store_lock(other, name):  # released with the block
         pass
+
+
+def test_a_new_sqlite_store_and_its_wal_files_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    # the store holds personal data, as bundles.ndjson and rejects.jsonl do (0600)
+    import os
+    import stat
+
+    database = tmp_path / "new" / "s.sqlite"
+    previous = os.umask(0o022)
+    try:
+        engine = open_store_engine(f"sqlite:///{database}")
+        with engine.connect() as conn:  # the -wal and -shm files exist while it is open
+            conn.execute(text("SELECT 1"))
+            files = [database, database.with_name("s.sqlite-wal"), database.with_name("s.sqlite-shm")]
+            modes = {f.name: stat.S_IMODE(f.stat().st_mode) for f in files}
+        engine.dispose()
+    finally:
+        os.umask(previous)
+    assert modes == {"s.sqlite": 0o600, "s.sqlite-wal": 0o600, "s.sqlite-shm": 0o600}
+    assert stat.S_IMODE(database.parent.stat().st_mode) == 0o700
