@@ -209,6 +209,14 @@ class StoreVersionError(StoreError):
     issue_code = "not-supported"
 
 
+class StoreMissingError(StoreError):
+    """A command that only reads or adds to a store was given one that does not exist (a
+    SQLite file that is not there, a database without fhircare's schema): only ``load``
+    and ``run`` create a store."""
+
+    issue_code = "not-found"
+
+
 class StoreBusyError(StoreError):
     """Another fhircare process holds the store for the same work (a load, a SQLite sync)."""
 

@@ -155,10 +155,13 @@ def _store_url(settings: Settings, store: str | None) -> str:
     return store or settings.store_url
 
 
-def open_engine(settings: Settings, store: str | None, *, pool_size: int = 5) -> Engine:
+def open_engine(settings: Settings, store: str | None, *, pool_size: int = 5, create: bool = False) -> Engine:
+    """The store's engine. Only the commands that fill a store (load, run) pass ``create``:
+    any other refuses a store that does not exist (a mistyped --store would otherwise be
+    created empty and read as one with nothing in it)."""
     from fhircare.store.db import open_store_engine
 
-    return open_store_engine(_store_url(settings, store), pool_size=pool_size)
+    return open_store_engine(_store_url(settings, store), pool_size=pool_size, create=create)
 
 
 # --- load ---------------------------------------------------------------------------------
@@ -304,7 +307,7 @@ def load_command(
     """Read, map and validate an extract, and store what changed (queued for every target)."""
     settings = _settings(ctx)
     with _errors_reported(), no_traceback("fhircare load"), terminate_cleanly():
-        engine = open_engine(settings, store)
+        engine = open_engine(settings, store, create=True)
         summary, report = _load(
             settings,
             engine,
@@ -475,7 +478,7 @@ def run_command(
     settings = _settings(ctx)
     quiet = output_format is SummaryFormat.json
     with _errors_reported(), no_traceback("fhircare run"), terminate_cleanly():
-        engine = open_engine(settings, store, pool_size=(concurrency or settings.sync_concurrency) + 2)
+        engine = open_engine(settings, store, pool_size=(concurrency or settings.sync_concurrency) + 2, create=True)
         # held across both halves: a second run on this store is refused at once
         with store_lock(engine, RUN):
             summary, report = _load(

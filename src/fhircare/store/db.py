@@ -22,7 +22,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from fhircare.errors import StoreError, StoreVersionError, UsageError
+from fhircare.errors import StoreError, StoreMissingError, StoreVersionError, UsageError
 
 #: SQLite waits this long for another connection's write lock before giving up
 _SQLITE_BUSY_MS = 30_000
@@ -98,10 +98,15 @@ def _create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def create_store_engine(url: str, *, pool_size: int = 5) -> Engine:
+#: what a command that needs an existing store says when there is none
+_RUN_LOAD_FIRST = "run `fhircare load --store ...` first to create and fill it, or check --store / FHIRCARE_STORE_URL"
+
+
+def create_store_engine(url: str, *, pool_size: int = 5, create: bool = True) -> Engine:
     """An engine for a store URL (``sqlite:///path`` or ``postgresql+psycopg://...``).
-    A SQLite file is created (owner-only, 0600) with its folder; nothing is migrated here
-    (see :func:`open_store`)."""
+    A SQLite file is created (owner-only, 0600) with its folder, unless ``create`` is
+    false: then a missing file raises StoreMissingError. Nothing is migrated here (see
+    :func:`open_store_engine`)."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -110,7 +115,11 @@ def create_store_engine(url: str, *, pool_size: int = 5) -> Engine:
         database = parsed.database
         if not database or database == ":memory:":
             raise UsageError("the store must be a file (sqlite:///path/store.sqlite) or a PostgreSQL URL")
-        _create_private_file(Path(database).expanduser())
+        path = Path(database).expanduser()
+        if create:
+            _create_private_file(path)
+        elif not path.is_file():
+            raise StoreMissingError(f"no record store at {path}: {_RUN_LOAD_FIRST}")
         engine = create_engine(parsed, connect_args={"timeout": _SQLITE_BUSY_MS / 1000, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
@@ -126,10 +135,11 @@ def describe(engine: Engine) -> StoreInfo:
     return StoreInfo(engine.url.render_as_string(hide_password=True), engine.dialect.name)
 
 
-def migrate(engine: Engine) -> None:
+def migrate(engine: Engine, *, create: bool = True) -> None:
     """Bring the store's schema to this fhircare's head revision (creating it in an empty
-    database). A revision this fhircare does not know means a newer fhircare wrote the
-    store: refused, so that nothing is written in a layout it does not understand."""
+    database, unless ``create`` is false: then an empty database raises StoreMissingError).
+    A revision this fhircare does not know means a newer fhircare wrote the store: refused,
+    so that nothing is written in a layout it does not understand."""
     info = describe(engine)
     script = ScriptDirectory.from_config(_alembic_config())
     try:
@@ -137,6 +147,8 @@ def migrate(engine: Engine) -> None:
             current = MigrationContext.configure(connection).get_current_revision()
     except OperationalError as exc:
         raise StoreError(f"cannot open the store {info.url}: {_reason(exc)}") from None
+    if current is None and not create:
+        raise StoreMissingError(f"the database {info.url} holds no fhircare record store: {_RUN_LOAD_FIRST}")
     if current is not None:
         try:
             script.get_revision(current)
@@ -162,8 +174,14 @@ def _reason(exc: SQLAlchemyError) -> str:
     return str(original).strip().splitlines()[0] if str(original).strip() else type(original).__name__
 
 
-def open_store_engine(url: str, *, pool_size: int = 5) -> Engine:
-    """An engine on a store whose schema is current (migrated when older)."""
-    engine = create_store_engine(url, pool_size=pool_size)
-    migrate(engine)
+def open_store_engine(url: str, *, pool_size: int = 5, create: bool = True) -> Engine:
+    """An engine on a store whose schema is current (migrated when older). With ``create``
+    false, a store that does not exist yet (no SQLite file, no fhircare schema in the
+    database) raises StoreMissingError instead of being created empty."""
+    engine = create_store_engine(url, pool_size=pool_size, create=create)
+    try:
+        migrate(engine, create=create)
+    except StoreError:
+        engine.dispose()
+        raise
     return engine
