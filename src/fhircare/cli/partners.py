@@ -4,6 +4,7 @@ and ``assertion`` (a signed client assertion for the token endpoint)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ partners_app = typer.Typer(
     help="Register, list and remove the partner organisations that read over the FHIR API.",
     epilog=(
         "Examples:\n\n"
-        "  fhircare partners keygen --out gp-key.pem --jwks gp.jwks.json\n\n"
+        "  fhircare partners keygen --out gp-key.pem --jwks gp.jwks.json  (--force to overwrite them)\n\n"
         "  fhircare partners add --name 'Synthetic Lane Surgery' --ods ZZ9001 --type gp"
         " --jwks gp.jwks.json --scopes 'system/*.rs' --format json\n\n"
         "  fhircare partners list\n\n"
@@ -178,17 +179,36 @@ def keygen_command(
     out: Annotated[Path, typer.Option("--out", metavar="FILE", help="The private key (PEM) to write.")],
     jwks_out: Annotated[Path, typer.Option("--jwks", metavar="FILE", help="Its public key set (JWKS) to write.")],
     algorithm: Annotated[str, typer.Option("--alg", help="ES384 or RS384.")] = "ES384",
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --out and --jwks when they exist.")] = False,
 ) -> None:
     """Make a partner's key pair: the private key stays with the partner, the JWKS is what
-    `partners add --jwks` registers."""
+    `partners add --jwks` registers. Existing files are kept unless --force."""
     from fhircare.api.keys import generate
 
     with _errors_reported():
+        if out.resolve() == jwks_out.resolve():
+            raise UsageError(f"--out and --jwks name the same file ({out})")
+        if not force:
+            for option, path in (("--out", out), ("--jwks", jwks_out)):
+                if path.exists():
+                    raise UsageError(
+                        f"{option} {path}: the file exists (a key registered with a partner would be lost);"
+                        " choose another name, or give --force to overwrite it"
+                    )
         pem, key_set = generate(algorithm)
-        out.write_bytes(pem)
-        out.chmod(0o600)
+        _write_private(out, pem, replace=force)
         jwks_out.write_bytes(orjson.dumps(key_set, option=orjson.OPT_INDENT_2) + b"\n")
     _stdout().print(f"wrote {out} (private, keep it) and {jwks_out} (register it)")
+
+
+def _write_private(path: Path, content: bytes, *, replace: bool) -> None:
+    """Write a private key readable by its owner only from the start (never a moment
+    world-readable); an existing file is replaced only when ``replace``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC | (os.O_TRUNC if replace else os.O_EXCL)
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "wb") as file:
+        os.fchmod(fd, 0o600)  # a replaced file keeps its mode otherwise
+        file.write(content)
 
 
 @partners_app.command("assertion")
