@@ -56,7 +56,8 @@ class AuditInfo:
     client_id: str | None = None
     #: False when ``client_id`` is only what a refused token or assertion claimed
     client_verified: bool = False
-    organisation: tuple[str, str] | None = None  # (name, ODS code)
+    #: (name, identifier system, value): its ODS code, or the identifier it was registered with
+    organisation: tuple[str, str, str] | None = None
     purpose: str | None = None
     query: str | None = None
     patients: list[str] = field(default_factory=list)
@@ -115,7 +116,10 @@ def from_compact(content: bytes, recorded: datetime, event_id: str) -> dict[str,
     status, *values = orjson.loads(content)
     fields = dict(zip(_KEPT, values, strict=True))
     if fields["organisation"] is not None:
-        fields["organisation"] = tuple(fields["organisation"])
+        organisation = tuple(fields["organisation"])
+        if len(organisation) == 2:  # stored before partners without an ODS code: (name, ODS code)
+            organisation = (organisation[0], ODS_SYSTEM, organisation[1])
+        fields["organisation"] = organisation
     return audit_event(AuditInfo(**fields), int(status), recorded, event_id)
 
 
@@ -136,7 +140,7 @@ def audit_event(info: AuditInfo, status: int, recorded: datetime, event_id: str)
         agents.append(
             {
                 "type": {"coding": [{"system": _DCM, "code": "110150", "display": "Application"}]},
-                "who": {"identifier": {"system": ODS_SYSTEM, "value": info.organisation[1]}},
+                "who": {"identifier": {"system": info.organisation[1], "value": info.organisation[2]}},
                 "requestor": False,
             }
         )

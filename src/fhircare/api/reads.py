@@ -222,13 +222,17 @@ def _named_rows(
     )
 
 
-def organisations_of(conn: Connection, ods_code: str, identifier: str | None) -> frozenset[str]:
+def organisations_of(conn: Connection, ods_code: str | None, identifier: str | None) -> frozenset[str]:
     """``Organization/<id>`` of a partner (by ODS code, or the identifier the extract knows
     it by) and of the organisations part of it (the teams of a trust)."""
-    matches = [and_(search_index.c.system == ODS_SYSTEM, search_index.c.value == ods_code)]
+    matches = []
+    if ods_code is not None:
+        matches.append(and_(search_index.c.system == ODS_SYSTEM, search_index.c.value == ods_code))
     if identifier is not None:
         system, _, value = identifier.partition("|")
         matches.append(and_(search_index.c.system == system, search_index.c.value == value))
+    if not matches:
+        return frozenset()
     found = {
         f"Organization/{r[0]}"
         for r in conn.execute(

@@ -29,7 +29,7 @@ from sqlalchemy import Connection, Engine
 
 from fhircare.api import bundles, reads
 from fhircare.api import search as search_params
-from fhircare.api.audit import AuditInfo
+from fhircare.api.audit import ODS_SYSTEM, AuditInfo
 from fhircare.api.auth import AccessToken, TokenService
 from fhircare.api.paging import PageLinks
 from fhircare.api.policy import DIRECTORY_TYPES, Viewer, decide
@@ -122,6 +122,15 @@ class Decisions:
             self.concerning(stored)
 
 
+def _organisation(partner: Partner) -> tuple[str, str, str]:
+    """A partner as an audit event names it: by its ODS code, else by the identifier it was
+    registered with (a VCSE partner without an ODS code)."""
+    if partner.ods_code is not None:
+        return partner.name, ODS_SYSTEM, partner.ods_code
+    system, _, value = (partner.organization_identifier or "|").partition("|")
+    return partner.name, system, value
+
+
 class FhirService:
     def __init__(
         self,
@@ -166,7 +175,7 @@ class FhirService:
         partner = self.tokens.partner(token.client_id)
         assert partner is not None  # verify() checked it is registered
         audit.client_id, audit.client_verified = token.client_id, True
-        audit.organisation = (partner.name, partner.ods_code)
+        audit.organisation = _organisation(partner)
         kind = OrganisationType(partner.organisation_type)
         viewer = self._viewer(partner, kind)
         audit.purpose = viewer.profile.purposes[0]

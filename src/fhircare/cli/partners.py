@@ -26,6 +26,9 @@ partners_app = typer.Typer(
         "  fhircare partners keygen --out gp-key.pem --jwks gp.jwks.json  (--force to overwrite them)\n\n"
         "  fhircare partners add --name 'Synthetic Lane Surgery' --ods ZZ9001 --type gp"
         " --jwks gp.jwks.json --scopes 'system/*.rs' --format json\n\n"
+        "  fhircare partners add --name 'Synthetic Peer Support' --type vcse"
+        " --identifier 'https://trust.example.nhs.uk/Id/organisation|VCSE01' --jwks vcse.jwks.json"
+        " --scopes 'system/*.rs'\n\n"
         "  fhircare partners list\n\n"
         "  fhircare partners remove 0b0d...\n\n"
         "Types: gp, vcse, local-authority, nhs-trust, urgent-care, service-user-app, and admin (reads"
@@ -61,7 +64,6 @@ def _load_jwks(source: str) -> tuple[dict[str, object] | None, str | None]:
 def add_command(
     ctx: typer.Context,
     name: Annotated[str, typer.Option("--name", help="The organisation's name.", show_default=False)],
-    ods: Annotated[str, typer.Option("--ods", metavar="CODE", help="Its ODS code.", show_default=False)],
     organisation_type: Annotated[
         str,
         typer.Option(
@@ -90,9 +92,14 @@ def add_command(
         typer.Option(
             "--identifier",
             metavar="SYSTEM|VALUE",
-            help="How the trust's extract identifies the organisation when not by ODS code (a VCSE partner).",
+            help="How the trust's extract identifies the organisation when not by ODS code (a VCSE partner"
+            " without one); --ods or --identifier is required, or both.",
             show_default=False,
         ),
+    ] = None,
+    ods: Annotated[
+        str | None,
+        typer.Option("--ods", metavar="CODE", help="Its ODS code (or --identifier).", show_default=False),
     ] = None,
     store: StoreOption = None,
     output_format: FormatOption = SummaryFormat.text,
@@ -108,8 +115,12 @@ def add_command(
     with _errors_reported():
         if organisation_type not in _organisation_types():
             raise UsageError(f"--type {organisation_type}: use one of {', '.join(_organisation_types())}")
-        if identifier is not None and "|" not in identifier:
-            raise UsageError("--identifier: give it as SYSTEM|VALUE")
+        if ods is None and identifier is None:
+            raise UsageError("give the partner's --ods CODE, or --identifier SYSTEM|VALUE when it has no ODS code")
+        if identifier is not None:
+            system, _, value = identifier.partition("|")
+            if not system or not value:
+                raise UsageError("--identifier: give it as SYSTEM|VALUE")
         granted = check_registration(scopes.split(), REGISTRY, admin=organisation_type == OrganisationType.ADMIN.value)
         key_set, key_url = _load_jwks(jwks)
         engine = open_engine(settings, store)
@@ -149,9 +160,16 @@ def list_command(
     if output_format is SummaryFormat.json:
         _print_json({"partners": found})
         raise typer.Exit(EXIT_OK)
-    table = Table("client_id", "name", "ODS", "type", "scopes", "removed")
+    table = Table("client_id", "name", "ODS (or identifier)", "type", "scopes", "removed")
     for p in found:
-        table.add_row(p["client_id"], p["name"], p["ods_code"], p["type"], p["scopes"], p["removed_at"] or "")
+        table.add_row(
+            p["client_id"],
+            p["name"],
+            p["ods_code"] or p["organization_identifier"],
+            p["type"],
+            p["scopes"],
+            p["removed_at"] or "",
+        )
     _stdout().print(table)
 
 

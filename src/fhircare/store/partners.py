@@ -21,7 +21,8 @@ _TOKEN_KEY = "api_token_key"
 class Partner:
     client_id: str
     name: str
-    ods_code: str
+    #: none for a partner known only by its ``organization_identifier``
+    ods_code: str | None
     #: ``system|value`` of the Organization the extract knows the partner by, besides its ODS code
     organization_identifier: str | None
     organisation_type: str
@@ -69,7 +70,7 @@ def add(
     conn: Connection,
     *,
     name: str,
-    ods_code: str,
+    ods_code: str | None,
     organisation_type: str,
     scopes: list[str],
     jwks: dict[str, Any] | None,
@@ -77,7 +78,10 @@ def add(
     organization_identifier: str | None,
     now: datetime,
 ) -> str:
-    """Register a partner; returns the client_id assigned to it."""
+    """Register a partner; returns the client_id assigned to it. It is known by its ODS
+    code, its ``organization_identifier`` (``system|value``), or both."""
+    if ods_code is None and organization_identifier is None:
+        raise ValueError("a partner needs an ODS code or an organisation identifier")
     client_id = str(uuid.uuid4())
     conn.execute(
         insert(partners).values(

@@ -248,7 +248,8 @@ partners = Table(
     metadata,
     Column("client_id", String(64), primary_key=True),
     Column("name", Text, nullable=False),
-    Column("ods_code", String(32), nullable=False),
+    #: its ODS code; none for a partner known only by ``organization_identifier`` (0004)
+    Column("ods_code", String(32), nullable=True),
     #: ``system|value`` of the Organization the trust's extract knows the partner by, when
     #: that is not its ODS code (a VCSE partner without one)
     Column("organization_identifier", Text),

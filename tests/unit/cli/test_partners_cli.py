@@ -1,14 +1,20 @@
-"""`fhircare partners`: keygen keeps an existing key pair unless --force."""
+"""`fhircare partners`: keygen keeps an existing key pair unless --force; a partner is
+registered by its ODS code, or by --identifier SYSTEM|VALUE when it has none (a VCSE
+partner), and one of the two is required."""
 
 from __future__ import annotations
 
 import stat
 from pathlib import Path
 
+import orjson
 import pytest
 from typer.testing import CliRunner
 
 from fhircare.cli import app
+from fhircare.store.db import open_store_engine
+
+VCSE = "https://trust.example.nhs.uk/Id/organisation|VCSE01"
 
 
 def _keygen(tmp_path: Path, *extra: str) -> tuple[int, str]:
@@ -35,3 +41,65 @@ def test_keygen_overwrites_with_force_and_the_key_is_private(tmp_path: Path) -> 
     assert _keygen(tmp_path, "--force")[0] == 0
     assert (tmp_path / "key.pem").read_bytes() != first
     assert stat.S_IMODE((tmp_path / "key.pem").stat().st_mode) == 0o600
+
+
+def _add(tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    store = tmp_path / "store.sqlite"
+    if not store.exists():
+        open_store_engine(f"sqlite:///{store}").dispose()
+    if not (tmp_path / "k.jwks.json").exists():
+        assert _keygen(tmp_path)[0] == 0
+    result = CliRunner().invoke(
+        app,
+        [
+            "partners",
+            "add",
+            "--name",
+            "Synthetic Peer Support",
+            *args,
+            "--jwks",
+            str(tmp_path / "k.jwks.json"),
+            "--scopes",
+            "system/*.rs",
+            "--store",
+            f"sqlite:///{store}",
+            "--format",
+            "json",
+        ],
+    )
+    return result.exit_code, result.stdout, " ".join(result.stderr.split())
+
+
+def test_a_vcse_partner_without_an_ods_code_is_registered_by_its_identifier(tmp_path: Path) -> None:
+    code, out, error = _add(tmp_path, "--type", "vcse", "--identifier", VCSE)
+    assert code == 0, error
+    client_id = orjson.loads(out)["client_id"]
+    listed = CliRunner().invoke(
+        app, ["partners", "list", "--store", f"sqlite:///{tmp_path / 'store.sqlite'}", "--format", "json"]
+    )
+    [partner] = orjson.loads(listed.stdout)["partners"]
+    assert partner["client_id"] == client_id
+    assert partner["ods_code"] is None and partner["organization_identifier"] == VCSE
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        ([], "--ods CODE, or --identifier SYSTEM|VALUE"),
+        (["--identifier", "VCSE01"], "SYSTEM|VALUE"),
+        (["--identifier", "|VCSE01"], "SYSTEM|VALUE"),
+    ],
+)
+def test_a_partner_needs_an_ods_code_or_a_whole_identifier(tmp_path: Path, args: list[str], says: str) -> None:
+    code, _out, error = _add(tmp_path, "--type", "vcse", *args)
+    assert code == 2 and says in error
+
+
+def test_an_audit_event_names_a_partner_without_an_ods_code_by_its_identifier() -> None:
+    from datetime import UTC, datetime
+
+    from fhircare.api.service import _organisation
+    from fhircare.store.partners import Partner
+
+    partner = Partner("c", "Synthetic Peer Support", None, VCSE, "vcse", None, None, (), datetime.now(UTC), None)
+    assert _organisation(partner) == ("Synthetic Peer Support", *VCSE.split("|"))
