@@ -7,13 +7,16 @@ query strings, which can hold an NHS number; the API logs its own lines without 
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated
 
 import structlog
 import typer
+from rich.text import Text
 
-from fhircare.cli.common import _errors_reported, _settings
+from fhircare.cli.common import EXIT_USAGE, _errors_reported, _settings, _stderr
 from fhircare.cli.sync import StoreOption, open_engine
+from fhircare.errors import UsageError
 
 SERVE_EPILOG = (
     "Examples:\n\n"
@@ -21,10 +24,28 @@ SERVE_EPILOG = (
     "  FHIRCARE_API_BASE_URL=https://fhir.example.nhs.uk fhircare serve --host 0.0.0.0\n\n"
     "Partners are registered with `fhircare partners add`; the SMART configuration is at"
     " /.well-known/smart-configuration and the CapabilityStatement at /metadata.\n\n"
-    "Exit codes: 0 stopped; 2 the store cannot be used."
+    "Exit codes: 0 stopped; 2 the store cannot be used (or does not exist), the address or port cannot be"
+    " listened on (in use, not this host's), or the API could not start."
 )
 
 _log = structlog.get_logger("fhircare.serve")
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port, for uvicorn to serve on; an address in use (another
+    fhircare serve?) or not this host's is a usage error (exit 2) rather than uvicorn's
+    logged error and exit 3."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        hint = "; is another fhircare serve running? choose another --port" if port else ""
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or type(exc).__name__}{hint}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def serve_command(
@@ -37,7 +58,7 @@ def serve_command(
     import uvicorn
 
     from fhircare.api.app import create_app
-    from fhircare.store.db import writer
+    from fhircare.store.db import describe, writer
     from fhircare.store.search_index import ensure_current
 
     settings = _settings(ctx)
@@ -46,14 +67,29 @@ def serve_command(
         with writer(engine).begin() as conn:
             if ensure_current(conn):
                 _log.warning("search index rebuilt for this fhircare's search parameters")
-        base_url = (settings.api_base_url or f"http://{host}:{port}").rstrip("/")
+        sock = _listen(host, port)
+        port = int(sock.getsockname()[1])  # the one chosen for --port 0
+        listening = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+        base_url = (settings.api_base_url or listening).rstrip("/")
         app = create_app(settings, engine, base_url=base_url)
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
-        host=host,
-        port=port,
         workers=1,
         access_log=False,
         log_level=settings.log_level.lower(),
         proxy_headers=False,
     )
+    server = uvicorn.Server(config)
+    # one line whatever the log level: where it listens and which store (its URL without
+    # password); the API's own log lines carry no personal data
+    served_as = f" as {base_url}" if settings.api_base_url else ""
+    _stderr().print(
+        Text(
+            f"Serving the partner API on {listening}{served_as} (store {describe(engine).url};"
+            " no personal data in this log). Ctrl-C stops it."
+        )
+    )
+    with sock:
+        server.run(sockets=[sock])
+    if not server.started:  # the app's startup failed (uvicorn has logged why)
+        raise typer.Exit(EXIT_USAGE)
