@@ -135,8 +135,13 @@ def _print(
     for absent in profile.absent_optional:
         out.print(Text(f"absent (optional): {absent}"))
     table = Table(title=Text("Files"), title_justify="left")
-    for column in ("file", "rows", "ignored", "unreadable", "no record type", "columns not read", "problems"):
-        table.add_column(column, justify="right" if column in ("rows", "ignored", "unreadable") else "left")
+    # files of one extract differ only at the end (RiO_CarePlan_Goals_…, RiO_CarePlan_Actions_…):
+    # their names are shown whole, the other columns fold rather than lose text
+    table.add_column("file", no_wrap=True, min_width=max((len(f.name) for f in profile.files), default=4))
+    for column in ("rows", "ignored", "unreadable", "no record type", "columns not read", "problems"):
+        table.add_column(
+            column, justify="right" if column in ("rows", "ignored", "unreadable") else "left", overflow="fold"
+        )
     for found in profile.files:
         table.add_row(
             Text(found.name),

@@ -94,9 +94,10 @@ def packages_list(ctx: typer.Context) -> None:
             )
             return
         table = Table(title=Text(f"FHIR packages in {cache.root}"))
-        table.add_column("name")
-        table.add_column("version")
-        table.add_column("FHIR versions")
+        # a package's name and version are what --ig and install take: never cut short
+        table.add_column("name", no_wrap=True, min_width=max(len(p.name) for p in installed))
+        table.add_column("version", no_wrap=True, min_width=max(len(p.version) for p in installed))
+        table.add_column("FHIR versions", overflow="fold")
         table.add_column("resources", justify="right")
         table.add_column("path", overflow="fold")
         for package in installed:

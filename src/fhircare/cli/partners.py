@@ -160,7 +160,12 @@ def list_command(
     if output_format is SummaryFormat.json:
         _print_json({"partners": found})
         raise typer.Exit(EXIT_OK)
-    table = Table("client_id", "name", "ODS (or identifier)", "type", "scopes", "removed")
+    # the client id is what `partners remove` takes: shown whole however narrow the terminal
+    # (or a pipe's 80 columns); the other columns fold rather than lose text
+    table = Table()
+    table.add_column("client_id", no_wrap=True, min_width=max((len(p["client_id"]) for p in found), default=9))
+    for column in ("name", "ODS (or identifier)", "type", "scopes", "removed"):
+        table.add_column(column, overflow="fold")
     for p in found:
         table.add_row(
             p["client_id"],

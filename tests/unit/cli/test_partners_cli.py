@@ -103,3 +103,14 @@ def test_an_audit_event_names_a_partner_without_an_ods_code_by_its_identifier() 
 
     partner = Partner("c", "Synthetic Peer Support", None, VCSE, "vcse", None, None, (), datetime.now(UTC), None)
     assert _organisation(partner) == ("Synthetic Peer Support", *VCSE.split("|"))
+
+
+def test_the_partner_list_shows_each_client_id_whole_in_80_columns(tmp_path: Path) -> None:
+    # the id is what `partners remove` takes: it was cut to "5df3ff27-d327-4…" in a pipe
+    code, out, error = _add(tmp_path, "--type", "vcse", "--identifier", VCSE)
+    assert code == 0, error
+    client_id = orjson.loads(out)["client_id"]
+    listed = CliRunner().invoke(app, ["partners", "list", "--store", f"sqlite:///{tmp_path / 'store.sqlite'}"])
+    assert listed.exit_code == 0
+    assert client_id in listed.stdout
+    assert max(len(line) for line in listed.stdout.splitlines()) <= 80

@@ -115,3 +115,14 @@ def test_the_text_report_ends_with_the_extracts_verdict_in_full(
     assert "lacks column(s) SURNAMEX" in verdict and "RiO_Clients_" in verdict
     clean = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(clean_runs["rio-like"].folder))
     assert clean.exit_code == 0 and "The extract reads cleanly through the mapping file." in clean.stdout
+
+
+def test_the_files_table_names_each_file_whole_in_80_columns(clean_runs: dict[str, SynthRun]) -> None:
+    # six files showed as "RiO_CareP…", which cannot be told apart (a pipe is 80 columns)
+    run = clean_runs["rio-like"]
+    result = CliRunner().invoke(
+        app, ["mapping", "check", str(MAPPINGS / "rio-like.yaml"), "--extract", str(run.folder)], env={"COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.output
+    names = sorted(p.name for p in run.folder.iterdir() if p.is_file() and p.suffix in (".csv", ".jsonl"))
+    assert len(names) > 10 and all(name in result.stdout for name in names)
