@@ -184,5 +184,16 @@ def retry_command(
     with _errors_reported():
         engine = open_engine(settings, store)
         with writer(engine).begin() as conn:
-            count = outbox.retry_dead_letters(conn, _target_id(conn, target), ids, datetime.now(UTC))
+            target_id = _target_id(conn, target)
+            if ids:
+                # a mistyped id requeued nothing and said "Requeued 0" (exit 0)
+                known = {row["id"] for row in outbox.list_dead_letters(conn, target_id)}
+                unknown = sorted(set(ids) - known)
+                if unknown:
+                    raise UsageError(
+                        f"--id {', '.join(map(str, unknown))}: no such dead letter"
+                        + (f" for {target}" if target else "")
+                        + " (fhircare outbox dead-letters lists them); nothing was requeued"
+                    )
+            count = outbox.retry_dead_letters(conn, target_id, ids, datetime.now(UTC))
     _stdout().print(Text(f"Requeued {count} dead-lettered row{'s' if count != 1 else ''}; run fhircare sync to send."))

@@ -77,3 +77,12 @@ def test_a_postgresql_database_without_fhircare_schema_is_refused(pg_url: str) -
         open_store_engine(pg_url, create=False)
     open_store_engine(pg_url).dispose()  # created when it may be (load, run)
     open_store_engine(pg_url, create=False).dispose()
+
+
+def test_retrying_a_dead_letter_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    # it said "Requeued 0 dead-lettered rows" and exited 0
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    open_store_engine(store).dispose()
+    result = CliRunner().invoke(app, ["outbox", "retry", "--id", "5", "--store", store])
+    assert result.exit_code == 2
+    assert "--id 5: no such dead letter" in " ".join(result.stderr.split())
