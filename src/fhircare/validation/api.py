@@ -52,6 +52,17 @@ class Validator(_Walker):
             context.add_folder(settings.profiles_package)
         for ig in igs:
             context.add_folder(_ig_folder(Path(ig), ArchiveLimits.from_settings(settings)))
+        # a profile an IG makes global that nothing loaded defines would be reported once per
+        # resource as "not checked" (a warning --quiet hides): every resource would pass
+        # unchecked against it, so the validator is not made at all
+        made_global = {p for wanted in context.global_profiles.values() for p in wanted}
+        unknown = sorted(p for p in made_global if context.structure_definition(p) is None)
+        if unknown:
+            named = ", ".join(unknown[:3]) + (", ..." if len(unknown) > 3 else "")
+            raise DefinitionError(
+                f"an --ig makes {len(unknown)} profile(s) global that no loaded package defines ({named}"
+                + "): add the package that defines them with --ig (UK Core: see 'FHIR packages' in the README)"
+            )
         return cls(context)
 
 

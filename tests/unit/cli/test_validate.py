@@ -271,3 +271,14 @@ def test_help_teaches_with_examples() -> None:
     assert result.exit_code == 0
     for fragment in ("--profile", "--ig", "--format", "Examples:", "Exit codes:", "2 wins"):
         assert fragment in result.stdout
+
+
+def test_a_global_profile_no_loaded_package_defines_is_an_error_not_a_warning(tmp_path: Path) -> None:
+    # --ig profiles/ukcore-global without UK Core itself: every resource was reported "not
+    # checked because it is unknown" (a warning --quiet hides) and passed, exit 0
+    repo = Path(__file__).resolve().parents[3]
+    patient = write(tmp_path / "p.json", {"resourceType": "Patient", "id": "p"})
+    result = run(str(patient), "--ig", str(repo / "profiles" / "ukcore-global"), "--quiet")
+    assert result.exit_code == 2
+    error = " ".join(result.stderr.split())
+    assert "global that no loaded package defines" in error and "UKCore-CarePlan" in error
