@@ -50,13 +50,26 @@ class SummaryFormat(StrEnum):
     json = "json"
 
 
+_LOAD_INPUT = (
+    "unusable input (a missing folder or file, a wrong mapping file, a store written by a newer fhircare, a"
+    " store another load is using)"
+)
+_SYNC_TARGET = (
+    "an unusable target (unreachable, the wrong URL, not FHIR R4, lacking transactions or update as create,"
+    " refusing fhircare's credentials) or a store that does not exist"
+)
+LOAD_EXIT_CODES = (
+    "Exit codes: 0 everything loaded; 1 some service users were rejected (see --rejects) or removals were"
+    f" refused (see the summary); 2 {_LOAD_INPUT}."
+)
+SYNC_EXIT_CODES = (
+    "Exit codes: 0 everything synced; 1 some rows were dead-lettered (now or before, and not fixed since) or"
+    f" could not be sent yet (see the summary); 2 {_SYNC_TARGET}."
+)
 EXIT_CODES = (
     "Exit codes: 0 everything loaded and synced; 1 some service users were rejected, some rows were"
     " dead-lettered (now or before, and not fixed since) or could not be sent yet, or removals were refused"
-    " (see the summary); 2 unusable input"
-    " (a missing folder or file, a wrong mapping file, a store written by a newer fhircare, a store another"
-    " load is using) or an unusable target (unreachable, not FHIR R4, lacking transactions or conditional"
-    " update, refusing fhircare's credentials)."
+    f" (see the summary); 2 {_LOAD_INPUT}, or {_SYNC_TARGET}."
 )
 
 LOAD_EPILOG = (
@@ -69,7 +82,8 @@ LOAD_EPILOG = (
     " mapped again. A service user missing from the extract is ended only after"
     " FHIRCARE_REMOVAL_RUNS extracts in a row (default 2), and no one is ended while more than"
     " FHIRCARE_REMOVAL_THRESHOLD (default 5%) of the service users the store knows are missing (a truncated"
-    " extract); --confirm-removals ends them now. Problems go to --rejects, one JSON object per line.\n\n" + EXIT_CODES
+    " extract); --confirm-removals ends them now. Problems go to --rejects, one JSON object per line.\n\n"
+    + LOAD_EXIT_CODES
 )
 
 SYNC_EPILOG = (
@@ -82,7 +96,7 @@ SYNC_EPILOG = (
     " Transient failures are retried with backoff; what the server refuses goes to the dead letters with its"
     " OperationOutcome (fhircare outbox dead-letters). Authentication: FHIRCARE_TARGET_TOKEN (bearer), or"
     " FHIRCARE_TARGET_TOKEN_URL + FHIRCARE_TARGET_CLIENT_ID with FHIRCARE_TARGET_CLIENT_SECRET or"
-    " FHIRCARE_TARGET_PRIVATE_KEY (private_key_jwt).\n\n" + EXIT_CODES
+    " FHIRCARE_TARGET_PRIVATE_KEY (private_key_jwt).\n\n" + SYNC_EXIT_CODES
 )
 
 RUN_EPILOG = (

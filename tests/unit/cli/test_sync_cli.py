@@ -32,3 +32,13 @@ def test_a_sync_that_stops_still_prints_its_summary_as_json(tmp_path: Path) -> N
     report = orjson.loads(result.stdout)
     assert report["stopped"] is True and report["exitCode"] == 2
     assert report["sync"]["transactions"] == 0 and report["sync"]["target"].endswith("/fhir")
+
+
+def test_each_commands_help_gives_its_own_exit_codes() -> None:
+    # load's help spoke of syncing and dead letters; sync's asked for conditional update,
+    # which fhircare never sends (found by the newcomer walkthrough)
+    env = {"COLUMNS": "200"}
+    load = " ".join(CliRunner().invoke(app, ["load", "--help"], env=env).stdout.split())
+    sync = " ".join(CliRunner().invoke(app, ["sync", "--help"], env=env).stdout.split())
+    assert "dead-letter" not in load and "synced" not in load and "0 everything loaded;" in load
+    assert "conditional update" not in sync and "update as create" in sync and "0 everything synced;" in sync
