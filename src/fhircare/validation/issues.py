@@ -92,7 +92,8 @@ class ValidationResult:
         return self.error_count == 0
 
     def sorted_issues(self) -> list[Issue]:
-        return sorted(self.issues, key=lambda i: (_SEVERITY_ORDER[i.severity], i.expression))
+        """Errors first, then by where: ``entry[4]`` before ``entry[40]`` (by number, not text)."""
+        return sorted(self.issues, key=lambda i: (_SEVERITY_ORDER[i.severity], _by_number(i.expression)))
 
     def to_operation_outcome(self) -> dict[str, Any]:
         issues = [i.to_fhir() for i in self.sorted_issues()]
@@ -150,3 +151,12 @@ class IssueSink:
     def extend(self, issues: Iterable[Issue]) -> None:
         for i in issues:
             self.add(i.severity, i.code, i.expression, i.text, i.rule)
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _by_number(expression: str) -> list[str | int]:
+    # re.split with a group alternates text and digits, so the parts compare text with text
+    # and number with number
+    return [int(part) if n % 2 else part for n, part in enumerate(_DIGITS.split(expression))]

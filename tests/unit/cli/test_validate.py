@@ -18,6 +18,7 @@ from typer.testing import CliRunner, Result
 
 from fhircare.cli import FILE_EXTENSION_URL, app
 from fhircare.settings import Settings
+from fhircare.validation.issues import Issue, ValidationResult
 from fhircare.validation.packages import CORE_PACKAGE, PackageCache
 
 _CACHE = Path(os.environ.get("FHIRCARE_PACKAGE_CACHE") or Settings().package_cache)
@@ -282,3 +283,11 @@ def test_a_global_profile_no_loaded_package_defines_is_an_error_not_a_warning(tm
     assert result.exit_code == 2
     error = " ".join(result.stderr.split())
     assert "global that no loaded package defines" in error and "UKCore-CarePlan" in error
+
+
+def test_issues_are_listed_by_entry_number_not_as_text() -> None:
+    # entry[30], entry[37], entry[40], then entry[4] (found by the newcomer walkthrough)
+    result = ValidationResult()
+    for n in (40, 4, 37, 30):
+        result.issues.append(Issue("error", "invalid", f"Bundle.entry[{n}].resource", "x"))
+    assert [i.expression for i in result.sorted_issues()] == [f"Bundle.entry[{n}].resource" for n in (4, 30, 37, 40)]
