@@ -209,11 +209,21 @@ def map_command(
             tally.ignored = dict(source.ignored)
             tally.absent_optional = [str(p) for p in source.absent_optional]
     _log.info("mapped", read=tally.read, mapped=tally.mapped, rejected=tally.rejected_total)
-    _print_summary(tally, out_dir)
+    stopped = unusable or bool(tally.causes and tally.mapped == 0)
+    _print_summary(tally, out_dir, usable=not stopped, validated=validator is not None)
     _print_causes(tally, out_dir)
-    if unusable or (tally.causes and tally.mapped == 0):
+    if stopped:
+        hint = ""
+        if tally.read == 0 and tally.causes and all("no file matches" in c for c in tally.causes):
+            # none of the mapping's files is there: the wrong folder or the wrong layout
+            hint = (
+                f"; none of the files the mapping names is in {extract}: is it this mapping's extract?"
+                " (fhircare mapping check MAPPING --extract DIR compares the two)"
+            )
         _stderr().print(
-            Text.assemble(("error: ", "bold red"), f"the extract cannot be used as it is (see {out_dir / REJECTS})")
+            Text.assemble(
+                ("error: ", "bold red"), f"the extract cannot be used as it is (see {out_dir / REJECTS}){hint}"
+            )
         )
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FAILURE if tally.rejected_total or tally.other_problems else EXIT_OK)
@@ -328,21 +338,27 @@ def _progress() -> Iterator[_Progress]:
         yield _Progress(bar)
 
 
-def _print_summary(tally: _Tally, out_dir: Path) -> None:
+def _print_summary(tally: _Tally, out_dir: Path, *, usable: bool, validated: bool) -> None:
     out = _stdout()
-    table = Table(title=Text(f"Mapped into {out_dir}"), show_header=False, title_justify="left")
+    title = f"Mapped into {out_dir}" if usable else "Nothing mapped: the extract cannot be used as it is"
+    table = Table(title=Text(title), show_header=False, title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
     table.add_row("service users read", str(tally.read))
     table.add_row(Text("mapped", style="green"), str(tally.mapped))
     for stage in ("read", "consistency", "validation", "internal"):
         count = tally.rejected[stage]
-        if stage != "internal" or count:
+        if stage == "validation" and not validated:
+            table.add_row(Text("validation"), "skipped (--no-validate)")
+        elif stage != "internal" or count:
             table.add_row(Text(f"rejected ({stage})", style="red" if count else ""), str(count))
     table.add_row(Text("other problems", style="red" if tally.other_problems else ""), str(tally.other_problems))
     for name, count in sorted(tally.ignored.items()):
         table.add_row(Text(f"rows ignored by ignore_rows ({name})"), str(count))
     out.print(table)
+    if not usable:
+        # the causes follow on stderr: optional files and an empty table would only bury them
+        return
     for note in tally.absent_optional:
         out.print(Text(f"Optional file absent: {note}."))
     resources = Table(title=Text("Resources written"), title_justify="left")

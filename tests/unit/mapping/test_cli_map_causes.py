@@ -122,3 +122,16 @@ def test_several_mapping_problems_are_all_shown(tmp_path: Path, rio: Path) -> No
     assert result.exit_code == 2
     assert "value_maps.gender.M: 'mael' is not a gender code (did you mean 'male'?)" in result.stderr
     assert "unknown field 'start_dat'" in result.stderr
+
+
+def test_an_extract_of_none_of_the_mappings_files_says_so_and_nothing_buries_it(tmp_path: Path) -> None:
+    # an empty folder printed "Mapped into out/", a table, 25 "Optional file absent" lines
+    # and an empty resources table on stdout; the causes were on stderr only (newcomer review)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = run_map(empty, MAPPINGS / "rio-like.yaml", tmp_path / "out")
+    assert result.exit_code == 2
+    assert "Mapped into" not in result.stdout and "Optional file absent" not in result.stdout
+    assert "Nothing mapped" in result.stdout and "skipped (--no-validate)" in result.stdout
+    error = " ".join(result.stderr.split())
+    assert "RiO_Clients_*.csv: no file matches" in error and "is it this mapping's extract?" in error
