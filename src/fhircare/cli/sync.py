@@ -420,7 +420,7 @@ def _sync_tables(summary: SyncSummary) -> list[Table]:
     )
     server = summary.server_seconds
     rows.add_row(
-        "seconds (wall / fhircare CPU / waiting on the server)",
+        "seconds (wall / fhircare CPU / server, summed over transactions in flight)",
         f"{summary.wall_seconds:.1f} / {summary.cpu_seconds:.1f} / {server:.1f}",
     )
     resources = Table(title=Text("Resources sent"), title_justify="left")
