@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from fhircare.cli.common import EXIT_FAILURE, EXIT_OK, _errors_reported, _settings, _stdout, no_traceback
+from fhircare.cli.sync import FormatOption, SummaryFormat
 
 if TYPE_CHECKING:
     from fhircare.source.check import ExtractProfile
@@ -45,7 +46,9 @@ def check_command(
         Path | None,
         typer.Option("--extract", metavar="DIR", help="Also read this extract through it.", show_default=False),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="The report as one JSON object on stdout.")] = False,
+    output_format: FormatOption = SummaryFormat.text,
+    # the older spelling, kept for scripts: every other command says --format json
+    as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
 ) -> None:
     """Check a mapping file, and profile an extract through it, before mapping anything."""
     from fhircare.errors import ExtractError
@@ -65,7 +68,7 @@ def check_command(
             if not extract.is_dir():
                 raise ExtractError(f"no such extract folder: {extract}")
             profile = profile_extract(extract, mapping, limits)
-    if as_json:
+    if as_json or output_format is SummaryFormat.json:
         report: dict[str, Any] = {
             "mapping": str(mapping_file),
             "record_types": len(mapping.sources),

@@ -24,7 +24,7 @@ def test_every_shipped_layout_checks_clean_against_its_own_extract(
     clean_runs: dict[str, SynthRun], layout: str
 ) -> None:
     run = clean_runs[layout]
-    result = check(str(MAPPINGS / f"{layout}.yaml"), "--extract", str(run.folder), "--json")
+    result = check(str(MAPPINGS / f"{layout}.yaml"), "--extract", str(run.folder), "--format", "json")
     assert result.exit_code == 0, result.output
     report = orjson.loads(result.stdout)
     extract = report["extract"]
