@@ -120,6 +120,13 @@ class PackageIntegrityError(PackageError):
     issue_code = "security"
 
 
+class PackageUnreadableError(PackageError, InputError):
+    """A package file that is not a readable .tgz at all (a wrong file given with --from):
+    an input that cannot be used (exit 2), not a source that failed."""
+
+    issue_code = "invalid"
+
+
 class MappingFileError(InputError):
     """A trust mapping file (``mappings/<name>.yaml``) cannot be used.
 

