@@ -26,6 +26,17 @@ def _post(api: Api, path: str, token: str, **kwargs: object) -> httpx.Response:
     return httpx.post(f"{api.base}/{path}", headers={"Authorization": f"Bearer {token}"}, timeout=60, **kwargs)  # type: ignore[arg-type]
 
 
+def _audited_search_queries(api: Api) -> list[str]:
+    """The queries of the last 100 searches' AuditEvents (as the administrator reads them)."""
+    events = api.get("AuditEvent", api.token("admin"), params={"subtype": "search-type", "_count": "100"}).json()
+    return [
+        base64.b64decode(entity["query"]).decode()
+        for event in events["entry"]
+        for entity in event["resource"].get("entity", ())
+        if entity.get("query")
+    ]
+
+
 def _some_patient(api: Api) -> tuple[str, str]:
     patient = api.get("Patient", api.token("trust"), params={"_count": "1"}).json()["entry"][0]["resource"]
     return patient["id"], next(i["value"] for i in patient["identifier"] if i["system"] == NHS_NUMBER)
@@ -76,13 +87,7 @@ def test_a_posted_search_is_audited_with_every_parameter(api: Api) -> None:
     nhs = next(i["value"] for i in second["identifier"] if i["system"] == NHS_NUMBER)
     answer = _post(api, "Patient/_search?_count=1", api.token("trust"), data={"identifier": f"{NHS_NUMBER}|{nhs}"})
     assert answer.status_code == 200 and answer.json()["entry"]
-    events = api.get("AuditEvent", api.token("admin"), params={"subtype": "search-type", "_count": "100"}).json()
-    queries = [
-        base64.b64decode(entity["query"]).decode()
-        for event in events["entry"]
-        for entity in event["resource"].get("entity", ())
-        if entity.get("query")
-    ]
+    queries = _audited_search_queries(api)
     assert any(nhs in q and "_count=1" in q for q in queries)
 
 
@@ -167,11 +172,5 @@ def test_a_posted_search_keeps_what_it_names_out_of_its_page_links(api: Api) -> 
     pretty = httpx.get(links[1] + "&_pretty=true", headers={"Authorization": f"Bearer {trust}"}, timeout=60)
     assert pretty.status_code == 200 and pretty.json()["entry"]
     # and the audit of a page says what was searched for, as the posted search's did
-    events = api.get("AuditEvent", api.token("admin"), params={"subtype": "search-type", "_count": "100"}).json()
-    queries = [
-        base64.b64decode(entity["query"]).decode()
-        for event in events["entry"]
-        for entity in event["resource"].get("entity", ())
-        if entity.get("query")
-    ]
+    queries = _audited_search_queries(api)
     assert sum(numbers[0] in q and "_page=" in q for q in queries) >= 2
