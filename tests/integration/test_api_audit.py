@@ -22,7 +22,7 @@ from fhircare.api import service as service_module
 from fhircare.api.app import create_app
 from fhircare.settings import Settings
 from fhircare.store.db import open_store_engine
-from tests.integration.api_support import Api, api_server, audit_count  # noqa: F401 (the api fixture)
+from tests.integration.api_support import NHS_NUMBER, Api, api_server, audit_count  # noqa: F401 (the api fixture)
 
 _REVINCLUDES = [("_revinclude", f"{t}:patient") for t in ("Observation", "CarePlan", "Goal", "Consent")]
 
@@ -83,6 +83,17 @@ def test_a_count_names_no_one(api: Api) -> None:
     event = next(e for e in reversed(_events(api, "trust", "search-type")) if "_summary=count" in _query(e))
     assert event["outcome"] == "0"
     assert _named(event, "1") == [] and _named(event, "2") == []
+
+
+def test_a_count_of_a_named_patient_names_them(api: Api) -> None:
+    # "is NHS number N known here?" answered 1 or 0 and left no trace on the patient's
+    # audit (found by a review of the change that made counts name no one)
+    patient = api.get("Patient", api.token("trust"), params={"_count": "1"}).json()["entry"][0]["resource"]
+    nhs = next(i["value"] for i in patient["identifier"] if i["system"] == NHS_NUMBER)
+    params = {"identifier": f"{NHS_NUMBER}|{nhs}", "_summary": "count"}
+    assert api.get("Patient", api.token("trust"), params=params).json()["total"] == 1
+    event = next(e for e in reversed(_events(api, "trust", "search-type")) if nhs in _query(e))
+    assert _named(event, "1") == [f"Patient/{patient['id']}"] and _named(event, "2") == []
 
 
 def _call(app: Any, path: str, token: str, params: list[tuple[str, str]]) -> httpx.Response:

@@ -99,12 +99,39 @@ def codings(value: Any) -> frozenset[tuple[str | None, str]]:
 
 
 def _day(value: Any) -> date | None:
-    if not isinstance(value, str) or len(value) < 10:
+    """The first day a FHIR date or dateTime covers (``2024``: 1 January 2024); None when
+    absent or not a date."""
+    covered = _days_covered(value)
+    return covered[0] if covered else None
+
+
+def end_day(value: Any, *, unreadable: date | None) -> date | None:
+    """The last day a period's ``end`` covers: ``2024-12`` ends on 31 December, not never.
+    None when there is no end; ``unreadable`` when there is one that is not a date (the
+    caller says which way fails safe)."""
+    if value is None:
         return None
+    covered = _days_covered(value)
+    return covered[1] if covered else unreadable
+
+
+def _days_covered(value: Any) -> tuple[date, date] | None:
+    if not isinstance(value, str):
+        return None
+    text = value[:10]
     try:
-        return date.fromisoformat(value[:10])
+        if len(text) == 4:
+            return date(int(text), 1, 1), date(int(text), 12, 31)
+        if len(text) == 7:
+            first = date(int(text[:4]), int(text[5:7]), 1)
+            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return first, date.fromordinal(following.toordinal() - 1)
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return day, day
     except ValueError:
         return None
+    return None
 
 
 def _extensions(resource: Json, url: str) -> list[Json]:
@@ -143,7 +170,8 @@ def _provision(consent_id: str, node: Json, basis: str, inherited_actors: frozen
             for _s, code in codings(ext.get("valueCodeableConcept"))
         ),
         start=_day(period.get("start")),
-        end=_day(period.get("end")),
+        # an end that is not a date: a permit has ended, a refusal has not (fail safe)
+        end=end_day(period.get("end"), unreadable=date.min if node.get("type") == "permit" else None),
         purposes=frozenset(code for _s, code in codings(node.get("purpose"))),
         classes=frozenset(classes),
         codes=codings(node.get("code")),
@@ -231,18 +259,30 @@ def lasting_on(lasting: Mapping[str, date | None], day: date) -> frozenset[str]:
     return frozenset(ref for ref, last in lasting.items() if last is None or day <= last)
 
 
-#: statuses that end what a resource made (a team, a plan, an episode, an encounter)
-_ENDED = frozenset({"inactive", "completed", "revoked", "finished", "cancelled", "entered-in-error", "suspended"})
+#: per resource type, the statuses under which what it makes (a membership, an action, an
+#: episode of care, an admission or placement) goes on; any other status has ended it,
+#: whatever end date its period holds (a cancelled admission, a plan entered in error, an
+#: encounter the trust no longer holds, written "unknown"). Fail closed: a status not
+#: listed ends it. A team suspended, a plan or episode on hold, still involve their members
+#: (the care coordinator keeps the role while the service user is in prison: R-33)
+_ONGOING: dict[str, frozenset[str]] = {
+    "CareTeam": frozenset({"proposed", "active", "suspended"}),
+    "CarePlan": frozenset({"draft", "active", "on-hold"}),
+    "EpisodeOfCare": frozenset({"planned", "waitlist", "active", "onhold"}),
+    "Encounter": frozenset({"planned", "arrived", "triaged", "in-progress", "onleave"}),
+    "Flag": frozenset({"active"}),
+}
 
 
 def _last_day(resource: Json) -> date | None:
-    """The last day of what a resource made (None: no end): its period's end, or, ended by
-    its status with no end date, the earliest day (it ended, no one knows when)."""
-    period = resource.get("period")
-    last = _day(period.get("end")) if isinstance(period, dict) else None
-    if last is None and resource.get("status") in _ENDED:
+    """The last day of what a resource made (None: no end): the earliest day (it has ended,
+    no one knows when) when its status says it ended, else its period's end (an end that
+    is not a date: ended)."""
+    ongoing = _ONGOING.get(str(resource.get("resourceType")))
+    if ongoing is not None and "status" in resource and resource.get("status") not in ongoing:
         return date.min
-    return last
+    period = resource.get("period")
+    return end_day(period.get("end"), unreadable=date.min) if isinstance(period, dict) else None
 
 
 def _later(lasting: dict[str, date | None], ref: str, last: date | None) -> None:
@@ -267,7 +307,7 @@ def responsible_bodies(resource: Json) -> dict[str, date | None]:
     for entitlement in _extensions(resource, SECTION_117_EXTENSION):
         parts = [p for p in entitlement.get("extension", ()) if isinstance(p, dict)]
         periods = [p.get("valuePeriod") for p in parts if p.get("url") == "period"]
-        last = _day(periods[0].get("end")) if periods and isinstance(periods[0], dict) else None
+        last = end_day(periods[0].get("end"), unreadable=date.min) if periods and isinstance(periods[0], dict) else None
         for part in parts:
             if part.get("url") == "responsibleOrganisation":
                 responsible = local_reference(part.get("valueReference"))
@@ -334,7 +374,7 @@ def build_record(
         elif rtype == "CareTeam":
             team_last = _last_day(resource)
             for participant in resource.get("participant", ()):
-                last = _last_day({"period": participant.get("period")})
+                last = _last_day({"period": participant.get("period")})  # a membership has no status
                 last = team_last if last is None or (team_last is not None and team_last < last) else last
                 organisation(participant.get("member"), last)
                 organisation(participant.get("onBehalfOf"), last)

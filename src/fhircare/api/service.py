@@ -10,8 +10,10 @@ An AuditEvent names as patients the service users whose data the response disclo
 it returned: matches, includes, ``$everything``), and for a read, vread, history or
 ``$everything`` of one resource the caller named, that resource's patient whether it was
 shown or refused. A search's candidates the policy withheld are not named (the patient's
-"who accessed my record" would list searches that never showed them anything), nor is
-anyone named by a count (``_summary=count``): it discloses a number, no one's data.
+"who accessed my record" would list searches that never showed them anything). A count
+(``_summary=count``) over everyone names no one (a number); a count of a patient the search
+names (by identifier, patient or ``_id``) names those it counted: it tells that the trust
+knows them.
 """
 
 from __future__ import annotations
@@ -343,7 +345,14 @@ class FhirService:
         total, after = 0, request.after
         while True:
             rows = reads.candidates(conn, request.resource_type, request.conditions, after=after, limit=500)
-            total += sum(1 for stored in rows if self._shown_match(decisions, request, stored) is not None)
+            for stored in rows:
+                if self._shown_match(decisions, request, stored) is not None:
+                    total += 1
+                    if request.names_patient:
+                        # a count of a patient the search names tells that the trust knows
+                        # them: it is a disclosure about them, named in the audit (a count
+                        # over everyone, a bare number, names no one)
+                        decisions.concerning(stored)
             if len(rows) < 500:
                 return total
             after = rows[-1].resource_id

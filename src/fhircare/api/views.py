@@ -20,6 +20,7 @@ from fhircare.api.record import (
     SD,
     ServiceUserRecord,
     codings,
+    end_day,
     references_of,
 )
 from fhircare.store.search_index import local_reference
@@ -73,8 +74,8 @@ def _is_crisis_contact(activity: Json) -> bool:
 
 
 def _current(participant: Json, day: date) -> bool:
-    end = (participant.get("period") or {}).get("end")
-    return not isinstance(end, str) or end[:10] >= day.isoformat()
+    last = end_day((participant.get("period") or {}).get("end"), unreadable=date.min)
+    return last is None or day <= last
 
 
 def _is_lead(participant: Json, awaiting: bool) -> bool:
@@ -113,8 +114,10 @@ def apply(
     no reference left to a person the service user does not want involved."""
     not_involved = record.not_involved if record is not None else frozenset()
     shown = _view(resource, set(granted), organisations, not_involved, day)
-    if shown is None or not not_involved or _is_do_not_involve_flag(shown) or not references_of(shown) & not_involved:
-        return shown  # the do-not-involve Flag names them so that no one involves them
+    if shown is None or not not_involved or _names_them_to_keep_them_out(shown):
+        return shown
+    if not references_of(shown) & not_involved:
+        return shown
     # anywhere else the person is named (an early warning sign they noticed, a goal they
     # expressed, an encounter they took part in, an older version): the reference goes, and
     # the narrative, which names them, is replaced
@@ -123,8 +126,12 @@ def apply(
     return _narrowed(scrubbed, "", [], whole=True)
 
 
-def _is_do_not_involve_flag(resource: Json) -> bool:
-    return resource.get("resourceType") == "Flag" and (FLAG_CODE, "do-not-involve") in codings(resource.get("code"))
+def _names_them_to_keep_them_out(resource: Json) -> bool:
+    """The do-not-involve Flag, and a Consent (a refusal naming the person): they name the
+    person so that no one involves them, and without the name a refusal to one person
+    would read as a refusal to everyone."""
+    rtype = resource.get("resourceType")
+    return rtype == "Consent" or (rtype == "Flag" and (FLAG_CODE, "do-not-involve") in codings(resource.get("code")))
 
 
 def _without(node: Any, refs: frozenset[str]) -> Any:

@@ -695,6 +695,72 @@ ROWS = [
         )
         for r in (patient(), MAIN, CRISIS_PLAN, RISK)
     ],
+    *[
+        Row(
+            f"a trust whose placement is {status} sees nothing, whatever its period says",
+            O.NHS_TRUST,
+            (ELSEWHERE_TEAM, {**placed("2025-12-31"), "status": status}),
+            MAIN,
+            None,
+        )
+        # "unknown": the mapping's word for an encounter the extract no longer holds
+        for status in ("unknown", "cancelled", "entered-in-error", "finished")
+    ],
+    Row(
+        "a placement whose end is a month covers the whole month",
+        O.NHS_TRUST,
+        (ELSEWHERE_TEAM, {**placed(TODAY.isoformat()[:7]), "status": "in-progress"}),
+        MAIN,
+        "whole",
+    ),
+    Row(
+        "a placement that ended in an earlier month has ended",
+        O.NHS_TRUST,
+        (ELSEWHERE_TEAM, {**placed("2025-06"), "status": "in-progress"}),
+        MAIN,
+        None,
+    ),
+    Row(
+        "a placement whose end is not a date has ended (fail closed)",
+        O.NHS_TRUST,
+        (ELSEWHERE_TEAM, {**placed("2025-13-45"), "status": "in-progress"}),
+        MAIN,
+        None,
+    ),
+    Row(
+        "a vcse partner in a team suspended (the service user in prison) is still involved",
+        O.VCSE,
+        (
+            {**care_team(participant(LEAD, "key-worker"), participant(VCSE_ORG, "support")), "status": "suspended"},
+            VCSE_BY_TYPE,
+        ),
+        CRISIS_PLAN,
+        lambda shown: shown["id"] == "crisis",
+    ),
+    Row(
+        "a vcse partner acting in a revoked plan is not involved, whatever its end date",
+        O.VCSE,
+        (
+            {**care_plan("old", MAIN_PLAN, [activity(VCSE_ORG)]), "status": "revoked", "period": {"end": "2026-03-31"}},
+            VCSE_BY_TYPE,
+        ),
+        CRISIS_PLAN,
+        None,
+    ),
+    Row(
+        "a permit that ended in an earlier month has ended",
+        O.VCSE,
+        (consent("month", actors=(VCSE_ORG,), codes=(CRISIS,), end="2025-06"),),
+        CRISIS_PLAN,
+        None,
+    ),
+    Row(
+        "a refusal whose end is not a date still refuses (fail safe)",
+        O.GP,
+        (consent("no", permit=False, actors=(GP_PRACTICE,), codes=(MAIN_PLAN,), end="2025-13-45"),),
+        MAIN,
+        None,
+    ),
     Row(
         "a trust whose placement ended sees nothing",
         O.NHS_TRUST,
@@ -871,3 +937,16 @@ def test_a_person_not_to_be_involved_is_named_nowhere(viewer: O, target: Json) -
 def test_a_record_without_such_a_person_is_shown_as_stored() -> None:
     target = NAMED_BY_ESTRANGED[1]
     assert decide(VIEWERS[O.NHS_TRUST], target, record(target), TODAY) == target
+
+
+def test_a_refusal_naming_the_person_is_shown_with_their_name() -> None:
+    # the refusal names the person so that no one involves them: without the reference it
+    # would read as a refusal to everyone (found by review)
+    refusal = consent("no-dave", permit=False, actors=(NOT_INVOLVED,))
+    shown = decide(
+        VIEWERS[O.SERVICE_USER_APP],
+        refusal,
+        record(ESTRANGED, refusal, consent("app", actors=("Organization/app",))),
+        TODAY,
+    )
+    assert shown == refusal
