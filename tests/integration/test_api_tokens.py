@@ -175,7 +175,7 @@ def test_a_removed_partner_gets_no_token_and_its_tokens_stop_working(api: Api, t
 def test_every_request_is_audited_with_who_what_and_which_patient(api: Api) -> None:
     token = api.token("trust")
     patient = api.get("Patient", token, params={"_count": "1"}).json()["entry"][0]["resource"]
-    api.get(f"Patient/{patient['id']}", token)
+    read = api.get(f"Patient/{patient['id']}", token)
     admin = api.token("admin")
     events = api.get(
         "AuditEvent", admin, params={"patient": f"Patient/{patient['id']}", "subtype": "read", "_count": "50"}
@@ -186,5 +186,7 @@ def test_every_request_is_audited_with_who_what_and_which_patient(api: Api) -> N
     assert event["purposeOfEvent"][0]["coding"][0]["code"] == "TREAT"
     refs = {e["what"]["reference"] for e in event["entity"] if "what" in e}
     assert f"Patient/{patient['id']}" in refs
+    # matched to the response (and the server's log line) by the request id
+    assert f"request {read.headers['x-request-id']}" in event["outcomeDesc"]
     one = api.get(f"AuditEvent/{events[-1]['resource']['id']}", admin)
     assert one.status_code == 200 and one.json()["id"] == event["id"]

@@ -174,7 +174,9 @@ def audit_event(info: AuditInfo, status: int, recorded: datetime, event_id: str)
                 "query": base64.b64encode(info.query.encode()).decode(),
             }
         )
-    described = [f"HTTP {status}"]
+    # the request id is the one the response's X-Request-Id and the server's log line carry:
+    # an administrator matches the three by it
+    described = [f"HTTP {status}", f"request {info.request_id}"]
     if not info.client_verified and info.client_id:
         described.append("the client id is what the refused credentials claimed, not verified")
     if info.refusal:
