@@ -263,7 +263,9 @@ def _load_table(summary: LoadSummary) -> list[Table]:
     for key, count in sorted(summary.service_users.items()):
         if key.startswith("rejected"):
             people.add_row(Text(f"service users {key.replace('-', ' (')})", style="red"), str(count))
-    resources = Table(title=Text("Resources in the store"), title_justify="left")
+    # service users whose rows are as before are not mapped again (counted unchanged above):
+    # their resources are in none of these columns
+    resources = Table(title=Text("Resources of the service users mapped in this run"), title_justify="left")
     resources.add_column("resource type")
     changes = ("created", "updated", "unchanged", "ended")
     for change in changes:
