@@ -61,12 +61,6 @@ class AuditedRequests:
         request_id = f"{_PROCESS}{next(_REQUESTS):012x}"
         client = scope.get("client")
         info = AuditInfo(request_id, scope["method"], scope["path"], address=client[0] if client else None)
-        # who the token claims to be, from the start: a request refused before its token is
-        # checked (an unknown type, a bad id, XML asked for) is still audited under it,
-        # marked unverified; a verified token replaces it
-        authorization = dict(scope.get("headers", ())).get(b"authorization", b"").decode("latin-1")
-        if authorization[:7].lower() == "bearer ":
-            info.client_id = self.claimed(authorization[7:].strip())
         scope.setdefault("state", {})["audit"] = info
         held: list[Message] = []
 
@@ -79,6 +73,13 @@ class AuditedRequests:
             _log.error("request failed", request_id=request_id, error=type(exc).__name__, at=_where(exc))
             held = _failure(request_id)
         status = next((m["status"] for m in held if m["type"] == "http.response.start"), 500)
+        if info.client_id is None:
+            # refused before its token was checked (an unknown type, a bad id, XML asked
+            # for): audited under the client the token claims, marked unverified (decoded
+            # only then: a request whose token was checked knows its client)
+            authorization = dict(scope.get("headers", ())).get(b"authorization", b"").decode("latin-1")
+            if authorization[:7].lower() == "bearer ":
+                info.client_id = self.claimed(authorization[7:].strip())
         try:
             await self.audit.record(info, status)
         except Exception as exc:

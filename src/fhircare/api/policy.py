@@ -266,16 +266,17 @@ def _holds(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserReco
         return True  # the gate was passed before any row is read
     if _refused(resource, viewer, record, day):
         return False
-    permits = [p for p in _permits(viewer, record, day) if covers(p, resource, record)]
-    if basis is Basis.DIRECT_CARE:
-        if viewer.profile.gate is Gate.MANAGING_OR_PERMITTED and not _gives_care(viewer, record, day):
-            # another trust that neither manages nor provides the care reads on a consent:
-            # only what the consent covers (a permit for the crisis plan is not a permit for
-            # the record)
-            return bool(permits)
-        return True
     if basis is Basis.SECTION_117_RESPONSIBLE:
         return bool(lasting_on(responsible_bodies(resource), day) & viewer.organisations)
+    if basis is Basis.DIRECT_CARE and (
+        viewer.profile.gate is not Gate.MANAGING_OR_PERMITTED or _gives_care(viewer, record, day)
+    ):
+        return True
+    permits = [p for p in _permits(viewer, record, day) if covers(p, resource, record)]
+    if basis is Basis.DIRECT_CARE:
+        # another trust that neither manages nor provides the care reads on a consent: only
+        # what the consent covers (a permit for the crisis plan is not a permit for the record)
+        return bool(permits)
     if basis is Basis.CONSENT:
         return any(p.basis in CONSENTED for p in permits)
     return any(p.basis == basis.value for p in permits)
