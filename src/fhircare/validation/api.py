@@ -56,7 +56,8 @@ class Validator(_Walker):
         # resource as "not checked" (a warning --quiet hides): every resource would pass
         # unchecked against it, so the validator is not made at all
         made_global = {p for wanted in context.global_profiles.values() for p in wanted}
-        unknown = sorted(p for p in made_global if context.structure_definition(p) is None)
+        # by the index alone: reading them (and making their snapshots) would be start-up work
+        unknown = sorted(p for p in made_global if context.type_of(p) != "StructureDefinition")
         if unknown:
             named = ", ".join(unknown[:3]) + (", ..." if len(unknown) > 3 else "")
             raise DefinitionError(
