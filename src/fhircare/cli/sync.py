@@ -267,7 +267,10 @@ def _load_table(summary: LoadSummary) -> list[Table]:
     # their resources are in none of these columns
     resources = Table(title=Text("Resources of the service users mapped in this run"), title_justify="left")
     resources.add_column("resource type")
-    changes = ("created", "updated", "unchanged", "ended")
+    changes: tuple[str, ...] = ("created", "updated", "unchanged", "ended")
+    if any(c == "held back" for _t, c in summary.resources):
+        # a rejected service user's last good resources, marked not current (not mapped)
+        changes += ("held back",)
     for change in changes:
         resources.add_column(change, justify="right")
     types = sorted({t for t, _ in summary.resources})

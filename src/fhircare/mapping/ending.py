@@ -27,12 +27,17 @@ The rules, one per resource type (README "Sync to a shared care record" lists th
   happened stays true; it is tagged as withdrawn from the trust's extract.
 
 Each ended resource also says so in its narrative and carries the ``withdrawn`` tag.
+
+While a service user's latest extract is rejected, their current resources stay as they
+were loaded last, marked not current (``hold_back``: the ``held-back`` tag and the
+narrative's first paragraph); the next extract of theirs that loads replaces them.
 Pure functions over FHIR JSON; the record store decides when to call them.
 """
 
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Callable
 from datetime import date
 from html import escape
@@ -46,6 +51,18 @@ WITHDRAWN_TAG: Json = {
     "code": "withdrawn",
     "display": "No longer in the trust's record",
 }
+
+#: meta.tag on every current resource of a service user whose latest extract was rejected:
+#: the shared record goes on showing their last good record (withholding a crisis plan is
+#: the greater harm), and this says it is not the current one (hazard log H10)
+HELD_BACK_TAG: Json = {
+    "system": CODE_SYSTEM + "record-lifecycle",
+    "code": "held-back",
+    "display": "Not current: a later extract could not be loaded",
+}
+#: the narrative's first paragraph while held back; the class finds it again to take it out
+_HELD_BACK_CLASS = "fhircare-held-back"
+_HELD_BACK_NOTE = re.compile(f'<p class="{_HELD_BACK_CLASS}">[^<]*</p>')
 
 _OPEN_PLAN = {"draft", "active", "on-hold", "unknown"}
 _CLOSED_GOAL = {"completed", "cancelled", "entered-in-error", "rejected"}
@@ -184,7 +201,7 @@ _RULES: dict[str, Callable[[Json, date], None]] = {
 
 
 def is_withdrawn(resource: Json) -> bool:
-    return any(t.get("code") == "withdrawn" and t.get("system") == WITHDRAWN_TAG["system"] for t in _tags(resource))
+    return _has_tag(resource, WITHDRAWN_TAG)
 
 
 def _tags(resource: Json) -> list[Json]:
@@ -197,7 +214,8 @@ def end_resource(resource: Json, day: date) -> Json:
     an ended resource changes nothing, so re-running a load is stable."""
     if is_withdrawn(resource):
         return resource
-    ended = copy.deepcopy(resource)
+    # ended now, whatever it was while held back (``release`` copies only when marked)
+    ended = copy.deepcopy(release(resource))
     rule = _RULES.get(ended.get("resourceType", ""))
     if rule is not None:
         rule(ended, day)
@@ -205,6 +223,53 @@ def end_resource(resource: Json, day: date) -> Json:
     meta["tag"] = [*_tags(ended), dict(WITHDRAWN_TAG)]
     _say_ended(ended, day)
     return ended
+
+
+def _has_tag(resource: Json, tag: Json) -> bool:
+    return any(t.get("code") == tag["code"] and t.get("system") == tag["system"] for t in _tags(resource))
+
+
+def hold_back(resource: Json, day: date) -> Json:
+    """The resource marked as not current since ``day``, when the service user's extract
+    was rejected (a new object). A resource already marked, or ended, is returned as it is,
+    so a service user rejected run after run keeps the day it began."""
+    if is_withdrawn(resource) or _has_tag(resource, HELD_BACK_TAG):
+        return resource
+    held = copy.deepcopy(resource)
+    meta = held.setdefault("meta", {})
+    meta["tag"] = [*_tags(held), dict(HELD_BACK_TAG)]
+    text = held.get("text")
+    div = text.get("div") if isinstance(text, dict) else None
+    if isinstance(text, dict) and isinstance(div, str) and div.startswith("<div") and ">" in div:
+        sentence = (
+            f"Not current: the trust’s extract of {long_date(day)} for this service user could not be loaded,"
+            " so this is the last record of theirs that could be. Check with the trust before acting on it."
+        )
+        opened = div.index(">") + 1
+        # first, so that a reader sees it before anything the record says
+        text["div"] = f'{div[:opened]}<p class="{_HELD_BACK_CLASS}">{escape(sentence, quote=False)}</p>{div[opened:]}'
+    return held
+
+
+def release(resource: Json) -> Json:
+    """The resource without the held-back mark (a new object when it had one): an extract
+    of the service user loaded again, and what it no longer holds is ended from this."""
+    if not _has_tag(resource, HELD_BACK_TAG):
+        return resource
+    released = copy.deepcopy(resource)
+    tags = [
+        t for t in _tags(released) if not (t.get("code") == "held-back" and t.get("system") == HELD_BACK_TAG["system"])
+    ]
+    if tags:
+        released["meta"]["tag"] = tags
+    else:
+        released["meta"].pop("tag", None)
+        if not released["meta"]:
+            released.pop("meta")
+    text = released.get("text")
+    if isinstance(text, dict) and isinstance(text.get("div"), str):
+        text["div"] = _HELD_BACK_NOTE.sub("", text["div"], count=1)
+    return released
 
 
 def _say_ended(resource: Json, day: date) -> None:

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import orjson
 
-from fhircare.mapping.ending import carry_over, end_resource
+from fhircare.mapping.ending import carry_over, end_resource, hold_back
 from fhircare.store.canonical import StoredForm, restamp
 
 
@@ -22,6 +22,8 @@ class Change(StrEnum):
     UPDATED = "updated"
     UNCHANGED = "unchanged"
     ENDED = "ended"
+    #: marked not current: the service user's latest extract was rejected
+    HELD_BACK = "held back"
 
 
 class State(StrEnum):
@@ -98,4 +100,21 @@ def plan_gone(held: Iterable[Held], present: set[tuple[str, str]], day: date) ->
             ended,
         )
         planned.append(Planned(Change.ENDED, form, item.version))
+    return planned
+
+
+def plan_held_back(held: Iterable[Held], day: date) -> list[Planned]:
+    """The marks on a rejected service user's current resources: kept as they were loaded
+    last (the shared record goes on showing them), each marked not current since ``day``.
+    Ended ones, and ones already marked, stay as they are."""
+    planned = []
+    for item in held:
+        if item.state is State.ENDED:
+            continue
+        before = orjson.loads(item.content)
+        marked = hold_back(before, day)
+        if marked is before:
+            continue
+        form = restamp(StoredForm(item.resource_type, item.resource_id, item.service_user_id, None, b"", ""), marked)
+        planned.append(Planned(Change.HELD_BACK, form, item.version))
     return planned

@@ -36,7 +36,7 @@ from fhircare.source.mapping_schema import TrustMapping
 from fhircare.source.results import Accepted, Problem, ReadResult
 from fhircare.store import outbox, records
 from fhircare.store.canonical import StoredForm, stored_forms
-from fhircare.store.changes import Change, Held, Planned, plan_gone, plan_mapped
+from fhircare.store.changes import Change, Held, Planned, plan_gone, plan_held_back, plan_mapped
 from fhircare.store.db import writer
 from fhircare.store.fingerprint import file_sha256, rows_fingerprint, service_user_fingerprint
 from fhircare.validation.engine import Validator
@@ -288,9 +288,19 @@ class Loader:
         self.summary.service_users[f"rejected-{stage}"] += 1
         for problem in outcome.problems:
             self.on_problem(problem, stage)
-        known = outcome.service_user_id in self._states
+        su = outcome.service_user_id
+        known = su in self._states
+        planned: list[Planned] = []
         with self.write.begin() as conn:
-            records.record_rejected(conn, outcome.service_user_id, self.summary.run_id, known)
+            if known:
+                # what the shared record shows of them stays, marked not current (H10)
+                held = records.held_for_service_user(conn, su)
+                planned = plan_held_back(held.values(), self.request.context.as_of)
+                records.write_changes(conn, planned, self.summary.run_id, _utcnow())
+                self._enqueue(conn, su, planned)
+            records.record_rejected(conn, su, self.summary.run_id, known)
+        for item in planned:
+            self.summary.resources[(item.form.resource_type, item.change.value)] += 1
         if not known:
             self._states[outcome.service_user_id] = records.ServiceUserState(
                 outcome.service_user_id, "rejected", None, 0

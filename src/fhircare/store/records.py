@@ -218,7 +218,8 @@ def held_by_keys(conn: Connection, keys: Iterable[tuple[str, str]]) -> dict[tupl
 
 
 def write_changes(conn: Connection, planned: Iterable[Planned], run_id: int, now: datetime) -> None:
-    """Store every change that writes (created, updated, ended) and its history row."""
+    """Store every change that writes (created, updated, ended, held back) and its history
+    row."""
     creates: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     endings: list[dict[str, Any]] = []
@@ -248,8 +249,8 @@ def write_changes(conn: Connection, planned: Iterable[Planned], run_id: int, now
                     "origin": form.origin,
                 }
             )
-        elif item.change is Change.ENDED:
-            # an ending keeps where the resource came from
+        elif item.change in (Change.ENDED, Change.HELD_BACK):
+            # an ending, or a mark, keeps where the resource came from
             endings.append({**base, "k_type": form.resource_type, "k_id": form.resource_id})
         else:
             updates.append({**base, "k_type": form.resource_type, "k_id": form.resource_id, "origin": form.origin})

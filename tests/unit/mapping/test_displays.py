@@ -17,7 +17,7 @@ import orjson
 import pytest
 
 from fhircare.mapping.display_table import DISPLAYS
-from fhircare.mapping.ending import end_resource
+from fhircare.mapping.ending import end_resource, hold_back
 from tests.unit.mapping.conftest import LAYOUTS, MappedRun
 from tests.unit.mapping.displays_update import table
 from tests.unit.mapping.golden.update import EXPECTED
@@ -73,9 +73,11 @@ def test_golden_codings_have_the_terminology_display() -> None:
 @pytest.mark.parametrize("layout", LAYOUTS)
 def test_ended_resources_keep_readable_codes(mapped_runs: dict[str, MappedRun], layout: str) -> None:
     """What the sync sends when the extract no longer holds a resource (a withdrawn tag, a
-    changed status) is as readable."""
+    changed status), or while a rejected service user is held back, is as readable."""
     ended = [end_resource(r, date(2025, 7, 2)) for r in _resources(mapped_runs[layout])]
     assert problems(ended) == Counter()
+    held = [hold_back(r, date(2025, 7, 2)) for r in _resources(mapped_runs[layout])]
+    assert problems(held) == Counter()
 
 
 def test_the_display_table_is_the_loaded_terminology() -> None:

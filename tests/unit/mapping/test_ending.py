@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fhircare.mapping.ending import end_resource, is_withdrawn
+from fhircare.mapping.ending import end_resource, hold_back, is_withdrawn, release
 from fhircare.validation.api import Validator
 from tests.unit.mapping.conftest import LAYOUTS, MappedRun, errors
 
@@ -62,3 +62,22 @@ def test_each_new_type_ends_as_its_rule_says(mapped_runs: dict[str, MappedRun]) 
     assert need["clinicalStatus"]["coding"][0]["code"] == "inactive"
     legal = end_resource(_first(run, "Flag", lambda r: r["status"] == "active" and "section117" not in str(r)), DAY)
     assert legal["status"] == "inactive" and legal["period"]["end"] == DAY.isoformat()
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_every_held_back_resource_validates_and_releases_to_what_it_was(
+    mapped_runs: dict[str, MappedRun], layout: str, profiles_validator: Validator
+) -> None:
+    """A rejected service user's record, marked not current (H10), can still be sent to the
+    shared record; the mark comes away whole, and a held-back resource ends as any other."""
+    for mapped in list(mapped_runs[layout].bundles.values())[:40]:
+        held = copy.deepcopy(mapped.bundle)
+        for entry in held["entry"]:
+            entry["resource"] = hold_back(entry["resource"], DAY)
+        assert errors(profiles_validator.validate(held)) == [], mapped.service_user_id
+        for before, entry in zip(mapped.bundle["entry"], held["entry"], strict=True):
+            marked = entry["resource"]
+            assert hold_back(marked, date(2025, 8, 1)) is marked, "marked once, with the first day"
+            assert release(marked) == before["resource"]
+            ended = end_resource(marked, DAY)
+            assert ended == end_resource(before["resource"], DAY), "ended without the mark"

@@ -1,11 +1,12 @@
 """Loading extracts into the record store: what changed per service user, nothing ever
 deleted, a truncated extract never ends anyone, a rejected service user keeps their last
-good records, every write with its history and its outbox rows."""
+good records (marked not current), every write with its history and its outbox rows."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
@@ -18,7 +19,7 @@ from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.results import Problem, Rejected
 from fhircare.store import outbox
 from fhircare.store.db import writer
-from fhircare.store.load import Loader, LoadRequest, RemovalPolicy
+from fhircare.store.load import Loader, LoadRequest, LoadSummary, RemovalPolicy
 from fhircare.store.schema import outbox as outbox_table
 from fhircare.store.schema import resource_versions, resources, service_users
 from fhircare.validation.api import Validator
@@ -222,29 +223,114 @@ def test_confirm_removals_ends_every_missing_service_user_at_once(engine: Engine
     assert not summary.removals_refused
 
 
-def test_a_rejected_service_user_keeps_their_last_good_records(engine: Engine, extracted: Extracted) -> None:
-    records = dict(extracted.records)
-    load(engine, extracted, list(records.values()))
-    su = sorted(records)[2]
-    before = stored(engine, su)
+def reject(engine: Engine, extracted: Extracted, su: str, *, as_of: date = AS_OF) -> tuple[LoadSummary, list[Any]]:
+    """A load of the whole extract in which ``su``'s rows are rejected when read."""
     from fhircare.mapping.context import MappingContext
+    from fhircare.source.results import Accepted
 
-    context = MappingContext.from_mapping(extracted.mapping, as_of=AS_OF)
+    context = MappingContext.from_mapping(extracted.mapping, as_of=as_of)
     loader = Loader(engine, LoadRequest(extracted.folder, MAPPING, extracted.mapping, context, "run"), None)
     loader.start()
     problems: list[tuple[Problem, str]] = []
     loader.on_problem = lambda p, s: problems.append((p, s))
-    for other, record in records.items():
+    for other, record in extracted.records.items():
         if other != su:
-            from fhircare.source.results import Accepted
-
             loader.load_one(Accepted(record))
     loader.load_one(Rejected(su, (Problem("RiO_Clients.csv", 4, "DOB", "is not a date"),)))
-    summary = loader.finish(complete=True)
+    return loader.finish(complete=True), problems
+
+
+def held_back(resource: dict[str, Any]) -> bool:
+    return any(t.get("code") == "held-back" for t in (resource.get("meta") or {}).get("tag", ()))
+
+
+def test_a_rejected_service_user_keeps_their_last_good_records_marked_not_current(
+    engine: Engine, extracted: Extracted, core_validator: Validator
+) -> None:
+    """H10: the shared record goes on showing a rejected service user's last good record
+    (withholding a crisis plan is the greater harm), but never as if it were current: a
+    reader is told, first thing in every narrative, to check with the trust (the rejected
+    extract may have withdrawn a consent or said someone is not to be involved)."""
+    load(engine, extracted, list(extracted.records.values()))
+    su = sorted(extracted.records)[2]
+    before = stored(engine, su)
+    summary, problems = reject(engine, extracted, su, as_of=AS_OF + timedelta(days=1))
     assert summary.service_users["rejected-read"] == 1
     assert summary.missing == 0, "a rejected service user is not missing"
-    assert stored(engine, su) == before
     assert problems and problems[0][1] == "read"
+    after = stored(engine, su)
+    assert after.keys() == before.keys(), "nothing of theirs is removed"
+    marked = 0
+    for key, row in after.items():
+        was, now = content(before[key]), content(row)
+        if before[key]["state"] == "ended":
+            assert row == before[key], "an ended resource stays as it was"
+            continue
+        marked += 1
+        assert held_back(now) and row["version"] == before[key]["version"] + 1
+        assert row["origin"] == before[key]["origin"], "where it came from is kept"
+        if "text" in was:
+            div = now["text"]["div"]
+            assert div.index("Not current") < div.index("</p>"), "said before anything the record says"
+            assert "Check with the trust before acting on it" in div
+        unmarked = {k: v for k, v in now.items() if k not in ("meta", "text")}
+        assert unmarked == {k: v for k, v in was.items() if k not in ("meta", "text")}, "the data is as loaded last"
+        assert not [i for i in core_validator.validate(now).issues if i.is_error], key
+    assert marked == len(before) and summary.resources and all(c == "held back" for (_t, c) in summary.resources)
+
+
+def test_a_service_user_rejected_again_keeps_the_day_their_record_stopped_being_current(
+    engine: Engine, extracted: Extracted
+) -> None:
+    load(engine, extracted, list(extracted.records.values()))
+    su = sorted(extracted.records)[2]
+    reject(engine, extracted, su, as_of=AS_OF + timedelta(days=1))
+    first = stored(engine, su)
+    summary, _ = reject(engine, extracted, su, as_of=AS_OF + timedelta(days=2))
+    assert stored(engine, su) == first, "no new version: still not current since the first rejection"
+    assert not summary.resources
+
+
+def test_the_next_extract_that_loads_takes_the_mark_away(engine: Engine, extracted: Extracted) -> None:
+    load(engine, extracted, list(extracted.records.values()))
+    su = sorted(extracted.records)[2]
+    before = {k: content(r) for k, r in stored(engine, su).items()}
+    reject(engine, extracted, su, as_of=AS_OF + timedelta(days=1))
+    summary = load(engine, extracted, list(extracted.records.values()), fingerprint="fixed")
+    assert summary.service_users["changed"] == 1
+    assert {k: content(r) for k, r in stored(engine, su).items()} == before, "as mapped, without the mark"
+
+
+def test_what_the_next_extract_no_longer_holds_is_ended_without_the_mark(engine: Engine, extracted: Extracted) -> None:
+    su, changed = first_change(extracted, without_plan)
+    load(engine, extracted, list(extracted.records.values()))
+    reject(engine, extracted, su, as_of=AS_OF + timedelta(days=1))
+    records = {**extracted.records, su: changed}
+    load(engine, extracted, list(records.values()), as_of=AS_OF + timedelta(days=2), fingerprint="fixed")
+    after = [content(r) for r in stored(engine, su).values()]
+    ended = [r for r in after if is_withdrawn(r)]
+    assert ended, "the plan the extract no longer holds is ended"
+    assert not [r for r in after if held_back(r)]
+    assert not [r for r in ended if "Not current" in r.get("text", {}).get("div", "")]
+
+
+def test_a_held_back_service_user_is_queued_for_every_target(engine: Engine, extracted: Extracted) -> None:
+    """The mark reaches the shared record (the sync sends what the outbox names)."""
+    from datetime import UTC, datetime
+
+    load(engine, extracted, list(extracted.records.values()))
+    with writer(engine).begin() as conn:
+        target = outbox.ensure_target(conn, "http://first.example/fhir", datetime.now(UTC))
+        outbox.reconcile(conn, target, datetime.now(UTC))
+        for entry in outbox.claim(
+            conn, target, outbox.SERVICE_USER, datetime.now(UTC), skip_locked=False, limit=10_000
+        ):
+            outbox.mark_done(conn, entry.id, datetime.now(UTC))
+    su = sorted(extracted.records)[2]
+    reject(engine, extracted, su, as_of=AS_OF + timedelta(days=1))
+    with writer(engine).begin() as conn:
+        queued = outbox.claim(conn, target, outbox.SERVICE_USER, datetime.now(UTC), skip_locked=False, limit=10_000)
+    assert [e.group_key for e in queued] == [su]
 
 
 def test_changes_are_queued_for_every_known_target_and_a_new_target_gets_everything(

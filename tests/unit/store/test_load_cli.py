@@ -41,7 +41,7 @@ def test_rejected_service_users_are_reported_and_keep_what_the_store_held(tmp_pa
     assert first.exit_code == 0, first.output
     engine = open_store_engine(store)
     with engine.connect() as conn:
-        before = {(r.resource_type, r.resource_id): r.content_hash for r in conn.execute(select(resources))}
+        before = {(r.resource_type, r.resource_id): r.content for r in conn.execute(select(resources))}
     second = load(faulty, store, rejects, "--format", "json")
     assert second.exit_code == 1, second.output
     summary = orjson.loads(second.stdout)["load"]
@@ -52,13 +52,23 @@ def test_rejected_service_users_are_reported_and_keep_what_the_store_held(tmp_pa
     who = {line["service_user_id"] for line in lines if line.get("service_user_id")}
     with engine.connect() as conn:
         after = {
-            (r.resource_type, r.resource_id): (r.content_hash, r.service_user_id, r.state)
+            (r.resource_type, r.resource_id): (r.content, r.service_user_id, r.state)
             for r in conn.execute(select(resources))
         }
-    for key, (digest, su, state) in after.items():
+    marked = 0
+    for key, (content, su, state) in after.items():
         if su in who:
-            assert digest == before[key] and state == "current", "a rejected service user's records stay as they were"
+            was, now = orjson.loads(before[key]), orjson.loads(content)
+            data = {k: v for k, v in now.items() if k not in ("meta", "text")}
+            assert data == {k: v for k, v in was.items() if k not in ("meta", "text")} and state == "current", (
+                "a rejected service user's records stay as they were"
+            )
+            assert {"held-back"} <= {t["code"] for t in now["meta"]["tag"]}, "marked not current"
+            marked += 1
+    assert marked and sum(n for kinds in summary["resources"].values() for c, n in kinds.items() if c == "held back")
     assert summary["missing"] == 0 and not summary["serviceUsers"].get("ended")
+    table = load(faulty, store, rejects)
+    assert table.exit_code == 1 and "held back" not in table.stdout, "marked once: nothing held back again"
 
 
 def test_an_unusable_extract_changes_nothing_and_ends_no_one(tmp_path: Path) -> None:
@@ -70,13 +80,13 @@ def test_an_unusable_extract_changes_nothing_and_ends_no_one(tmp_path: Path) -> 
     assert load(extract, store, rejects).exit_code == 0
     engine = open_store_engine(store)
     with engine.connect() as conn:
-        before = {(r.resource_type, r.resource_id): r.content_hash for r in conn.execute(select(resources))}
+        before = {(r.resource_type, r.resource_id): r.content for r in conn.execute(select(resources))}
     [clients] = extract.glob("RiO_Clients_*.csv")
     clients.unlink()
     broken = load(extract, store, rejects, "--confirm-removals")
     assert broken.exit_code == 2
     assert "cannot be used" in broken.output
     with engine.connect() as conn:
-        after = {(r.resource_type, r.resource_id): r.content_hash for r in conn.execute(select(resources))}
+        after = {(r.resource_type, r.resource_id): r.content for r in conn.execute(select(resources))}
         states = {r.state for r in conn.execute(select(resources.c.state))}
     assert after == before and states == {"current"}
