@@ -100,10 +100,9 @@ Description: "All sections giving Section 117 after-care."
 CodeSystem: RecordLifecycle
 Id: record-lifecycle
 Title: "Record lifecycle"
-Description: "Why fhircare changed a resource it had sent to the shared care record: the trust's extract no longer holds it, so it was ended (a plan revoked or completed, a care team inactive, a carer no longer active), never deleted; or the trust's latest extract of the service user could not be loaded, so it is not current. Carried in meta.tag, with a sentence in the narrative."
+Description: "Why fhircare changed a resource it had sent to the shared care record: the trust's extract no longer holds it, so it was ended (a plan revoked or completed, a care team inactive, a carer no longer active), never deleted. Carried in meta.tag, with a sentence in the narrative."
 * insert LocalCodeSystem
 * #withdrawn "No longer in the trust's record" "The trust's extract no longer holds this record; fhircare ended it rather than deleting it, so that nothing vanishes silently from the shared record. [002 ¶16] \"In digitised form they should be live, easily available and accessible\""
-* #held-back "Not current: a later extract could not be loaded" "The trust's latest extract for this service user could not be loaded (it was rejected), so the shared record shows the last record that could be, marked so that no one takes it for the current one; removed when an extract of theirs loads again. [003 Somerset] \"Always kept up to date\""
 
 ValueSet: FhircareNarrativeStatusVS
 Id: narrative-status
