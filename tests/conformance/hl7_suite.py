@@ -217,6 +217,10 @@ def score_table(results: list[CaseResult]) -> str:
 def main() -> int:
     from fhircare.validation.api import Validator as ApiValidator
 
+    if not SUITE.is_dir():
+        # the suite is the HL7 fhir-test-cases checkout beside this repository (CI has it)
+        print(f"the HL7 peer suite is not at {SUITE}: put a checkout of fhir-test-cases there", file=sys.stderr)
+        return 2
     base = ApiValidator.create().context
     results = run_suite(base)
     verbose = "-v" in sys.argv

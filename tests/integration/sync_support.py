@@ -31,7 +31,8 @@ def fetch_all(base_url: str, resource_type: str, *, client: httpx.Client | None 
     url: str | None = first
     found: list[Json] = []
     while url:
-        answer = http.get(url, headers={"Accept": "application/fhir+json"})
+        # no-cache: HAPI answers a search repeated within a minute from its cache of the first
+        answer = http.get(url, headers={"Accept": "application/fhir+json", "Cache-Control": "no-cache"})
         answer.raise_for_status()
         bundle = answer.json()
         entries = bundle.get("entry") or []

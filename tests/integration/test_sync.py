@@ -21,10 +21,11 @@ from sqlalchemy import Engine, select, update
 from typer.testing import CliRunner, Result
 
 from fhircare.cli import app
+from fhircare.mapping.ending import is_withdrawn
 from fhircare.settings import Settings
 from fhircare.source.mapping_file import load_mapping
 from fhircare.store.db import open_store_engine
-from fhircare.store.schema import dead_letters, outbox, resources
+from fhircare.store.schema import dead_letters, outbox, resources, service_users
 from fhircare.synth import synthesise
 from tests.integration.sync_support import compare_with_store, edit_rows, fetch_all, first_difference
 
@@ -113,6 +114,7 @@ def test_run_sends_exactly_the_mapped_resources_and_a_rerun_changes_nothing(
 
     again = run(extract, url, fhir_server.base_url)
     assert again.exit_code == 0, again.output
+
     assert summary(again)["sync"]["rows"] == {}, "nothing to send"
     after = compare_with_store(engine, fhir_server.base_url)
     assert after.versions == before.versions, "no meta.versionId changed on the server"
@@ -386,7 +388,78 @@ def test_a_service_user_gone_from_two_extracts_is_ended_on_the_shared_record(
         p for p in fetch_all(fhir_server.base_url, "CarePlan") if p["subject"]["reference"].endswith(patient["id"])
     ]
     assert plans and all(p["status"] in ("revoked", "completed") for p in plans)
-    assert all(any(t.get("code") == "withdrawn" for t in p.get("meta", {}).get("tag", [])) for p in plans), (
-        "each ended resource says why"
-    )
+    assert all(is_withdrawn(p) for p in plans), "each ended resource says why"
     assert_exact(engine, fhir_server.base_url)
+
+
+def test_a_rejected_service_user_is_marked_not_current_on_the_shared_record_until_they_load_again(
+    fhir_server: Any, extract: Path, store: tuple[str, Engine], tmp_path: Path
+) -> None:
+    """H10: the shared record goes on holding a rejected service user's last good record,
+    each resource marked (the record-not-current extension, a first narrative paragraph); the next
+    extract of theirs that loads takes the mark away, on the server too."""
+    fhir_server.reset()
+    url, engine = store
+    assert run(extract, url, fhir_server.base_url).exit_code == 0
+    faulty = tmp_path / "faulty"
+    synthesise(load_mapping(MAPPING), faulty, patients=PATIENTS, seed=21, with_errors=True)
+    rejected_run = run(faulty, url, fhir_server.base_url)
+    assert rejected_run.exit_code == 1, rejected_run.output
+    with engine.connect() as conn:
+        held_back = {
+            r.service_user_id
+            for r in conn.execute(
+                select(service_users).where(service_users.c.rejected_run == service_users.c.last_seen_run)
+            )
+        }
+        marked = [
+            r.service_user_id
+            for r in conn.execute(select(resources).where(resources.c.resource_type == "CarePlan"))
+            if b"record-not-current" in r.content
+        ]
+    assert held_back and set(marked) == held_back, "every rejected service user known before, and no one else"
+    assert_exact(engine, fhir_server.base_url)
+
+    def marked_on_server() -> list[dict[str, Any]]:
+        return [
+            plan
+            for plan in fetch_all(fhir_server.base_url, "CarePlan")
+            if any(e.get("url", "").endswith("/record-not-current") for e in plan.get("extension", []))
+        ]
+
+    plans = marked_on_server()
+    assert len(plans) == len(marked)
+    assert all("Not current" in p["text"]["div"] for p in plans)
+    again = run(extract, url, fhir_server.base_url)
+    assert again.exit_code == 0, again.output
+
+    assert marked_on_server() == []
+    assert_exact(engine, fhir_server.base_url)
+
+
+def test_a_resource_the_extract_holds_again_is_current_on_the_shared_record_without_the_ended_mark(
+    fhir_server: Any, extract: Path, store: tuple[str, Engine], tmp_path: Path
+) -> None:
+    """H09: a medicine missing from one day's extract is ended (status, narrative, mark) and
+    comes back the next day. The shared record must show it current again, with no mark
+    left saying it is no longer in the trust's record: a server may keep a resource's tags
+    across updates (HAPI FHIR does), so the mark must not be a tag."""
+    import shutil
+
+    fhir_server.reset()
+    url, engine = store
+    assert run(extract, url, fhir_server.base_url).exit_code == 0
+    fewer = tmp_path / "fewer"
+    shutil.copytree(extract, fewer)
+    [medication] = fewer.glob("RiO_Medication_*.csv")
+    lines = medication.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    medication.write_text("".join([lines[0], *lines[2:]]), encoding="utf-8-sig")  # the first medicine gone
+    ended = run(fewer, url, fhir_server.base_url)
+    assert ended.exit_code == 0, ended.output
+    assert summary(ended)["sync"]["resources"]["MedicationStatement"] == {"ended": 1}
+    again = run(extract, url, fhir_server.base_url)
+    assert again.exit_code == 0, again.output
+    assert summary(again)["sync"]["resources"]["MedicationStatement"] == {"updated": 1}
+    assert_exact(engine, fhir_server.base_url)
+    for statement in fetch_all(fhir_server.base_url, "MedicationStatement"):
+        assert "No longer in the trust" not in str(statement), statement["id"]

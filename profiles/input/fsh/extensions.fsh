@@ -315,3 +315,21 @@ Description: "When the next dose of a depot injection is due: a missed dose matt
 Context: MedicationStatement
 * insert ConformanceMetadata
 * value[x] only date
+
+Extension: RecordNotCurrentExtension
+Id: record-not-current
+Title: "Record not current"
+Description: "The trust's latest extract for this service user could not be loaded (it was rejected), so this is the last record of theirs that could be: shown rather than nothing, since withholding a crisis plan is the greater harm, but not current since the day given (the day of the first rejected extract). Removed when an extract of theirs loads again; the narrative says the same in its first paragraph. An extension rather than a meta.tag: a server may keep a resource's tags across updates (HAPI FHIR does), and a tag would then outlive the state it marks. Care plans are to be \"Always kept up to date\" (003, Somerset case study)."
+Context: DomainResource
+* insert ConformanceMetadata
+* value[x] only date
+* valueDate 1..1
+
+Extension: RecordWithdrawnExtension
+Id: record-withdrawn
+Title: "No longer in the trust's record"
+Description: "The trust's extract no longer holds this record, so fhircare ended it on the day given (a plan revoked or completed, a care team inactive, a carer no longer active) rather than deleting it, so that nothing vanishes silently from the shared record; the narrative says the same. Removed if the extract holds the record again. An extension rather than a meta.tag: a server may keep a resource's tags across updates (HAPI FHIR does), and a tag would then go on marking a record that is live again. Care plans \"In digitised form ... should be live, easily available and accessible\" (002 ¶16)."
+Context: DomainResource
+* insert ConformanceMetadata
+* value[x] only date
+* valueDate 1..1

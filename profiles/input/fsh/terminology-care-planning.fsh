@@ -100,7 +100,7 @@ Description: "All sections giving Section 117 after-care."
 CodeSystem: RecordLifecycle
 Id: record-lifecycle
 Title: "Record lifecycle"
-Description: "Why fhircare changed a resource it had sent to the shared care record: the trust's extract no longer holds it, so it was ended (a plan revoked or completed, a care team inactive, a carer no longer active), never deleted. Carried in meta.tag, with a sentence in the narrative."
+Description: "Why fhircare changed a resource it had sent to the shared care record: the trust's extract no longer holds it, so it was ended (a plan revoked or completed, a care team inactive, a carer no longer active), never deleted. Carried in meta.tag, with a sentence in the narrative, by stores written before the record-withdrawn extension replaced the tag (a server may keep a resource's tags across updates, so a tag could outlive an ending)."
 * insert LocalCodeSystem
 * #withdrawn "No longer in the trust's record" "The trust's extract no longer holds this record; fhircare ended it rather than deleting it, so that nothing vanishes silently from the shared record. [002 ¶16] \"In digitised form they should be live, easily available and accessible\""
 

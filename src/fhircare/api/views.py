@@ -23,6 +23,7 @@ from fhircare.api.record import (
     end_day,
     references_of,
 )
+from fhircare.mapping.ending import NOT_CURRENT_EXTENSION, WITHDRAWN_EXTENSION, held_back_note, is_held_back
 from fhircare.store.search_index import local_reference
 
 Json = dict[str, Any]
@@ -62,6 +63,8 @@ _KEPT = {
     ),
 }
 _AWAITING = (SD + "lead-awaiting-allocation", SD + "key-worker-awaiting-allocation")
+#: what says a resource is ended or not current (mapping.ending): never narrowed away
+_LIFECYCLE = (WITHDRAWN_EXTENSION, NOT_CURRENT_EXTENSION)
 
 
 def _performers(activity: Json) -> set[str]:
@@ -96,6 +99,15 @@ def _narrowed(resource: Json, field: str, kept: list[Json], *, whole: bool = Fal
     meta["security"] = labels if REDACTED in labels else [*labels, REDACTED]
     out["meta"] = meta
     out["text"] = _NARRATIVE
+    marks = [e for e in resource.get("extension", ()) if isinstance(e, dict) and e.get("url") in _LIFECYCLE]
+    if marks and not whole:
+        out["extension"] = marks  # ended, or not current: kept in any view
+    if is_held_back(resource):
+        # not current (H10): said first in any narrative the record is shown with
+        note = held_back_note(resource)
+        if note is not None:
+            opened = _NARRATIVE["div"].index(">") + 1
+            out["text"] = {**_NARRATIVE, "div": _NARRATIVE["div"][:opened] + note + _NARRATIVE["div"][opened:]}
     if field:
         out[field] = kept
     return out

@@ -501,7 +501,6 @@ DISPLAYS: dict[str, dict[str, str]] = {
         "plan-agreed": "Plan agreed and signed",
     },
     "https://fhir.fhircare.nhs.uk/CodeSystem/record-lifecycle": {
-        "held-back": "Not current: a later extract could not be loaded",
         "withdrawn": "No longer in the trust's record",
     },
     "https://fhir.fhircare.nhs.uk/CodeSystem/related-person-role": {

@@ -24,13 +24,15 @@ The rules, one per resource type (README "Sync to a shared care record" lists th
   it as the current plan.
 - Patient: ``active`` false (only when the whole service user is ended).
 - Anything else (QuestionnaireResponse, Observation, Provenance, ...): a record of what
-  happened stays true; it is tagged as withdrawn from the trust's extract.
+  happened stays true; it is marked as withdrawn from the trust's extract.
 
-Each ended resource also says so in its narrative and carries the ``withdrawn`` tag.
+Each ended resource also says so in its narrative and carries the ``record-withdrawn``
+extension (with the day). Both marks below are extensions, never meta.tag: the state they
+mark can end, and a server may keep a resource's tags across updates.
 
 While a service user's latest extract is rejected, their current resources stay as they
-were loaded last, marked not current (``hold_back``: the ``held-back`` tag and the
-narrative's first paragraph); the next extract of theirs that loads replaces them.
+were loaded last, marked not current (``hold_back``: the ``record-not-current`` extension
+and the narrative's first paragraph); the next extract of theirs that loads replaces them.
 Pure functions over FHIR JSON; the record store decides when to call them.
 """
 
@@ -42,24 +44,24 @@ from collections.abc import Callable
 from datetime import date
 from html import escape
 
-from fhircare.mapping.fhir import CODE_SYSTEM, Json
+from fhircare.mapping.fhir import CODE_SYSTEM, STRUCTURE_DEFINITION, Json
 from fhircare.mapping.narrative import long_date
 
-#: meta.tag on every resource fhircare ended because the trust's extract no longer holds it
-WITHDRAWN_TAG: Json = {
-    "system": CODE_SYSTEM + "record-lifecycle",
-    "code": "withdrawn",
-    "display": "No longer in the trust's record",
-}
+#: on every resource fhircare ended because the trust's extract no longer holds it, with the
+#: day it was ended. An extension, not a meta.tag: the extract may hold the resource again,
+#: and a server may keep a resource's tags across updates (HAPI FHIR does), so a tag would go
+#: on saying "no longer in the trust's record" of a live resource (a depot medicine, found
+#: by the integration test)
+WITHDRAWN_EXTENSION = STRUCTURE_DEFINITION + "record-withdrawn"
+#: the meta.tag that marked an ended resource before the extension (stores written then)
+_WITHDRAWN_TAG: Json = {"system": CODE_SYSTEM + "record-lifecycle", "code": "withdrawn"}
 
-#: meta.tag on every current resource of a service user whose latest extract was rejected:
-#: the shared record goes on showing their last good record (withholding a crisis plan is
-#: the greater harm), and this says it is not the current one (hazard log H10)
-HELD_BACK_TAG: Json = {
-    "system": CODE_SYSTEM + "record-lifecycle",
-    "code": "held-back",
-    "display": "Not current: a later extract could not be loaded",
-}
+#: on every current resource of a service user whose latest extract was rejected, with the
+#: day it stopped being current: the shared record goes on showing their last good record
+#: (withholding a crisis plan is the greater harm), and this says it is not the current one
+#: (hazard log H10). An extension, not a meta.tag: a server may keep a resource's tags across
+#: updates (HAPI FHIR does), and the mark would outlive the state it marks
+NOT_CURRENT_EXTENSION = STRUCTURE_DEFINITION + "record-not-current"
 #: the narrative's first paragraph while held back; the class finds it again to take it out
 _HELD_BACK_CLASS = "fhircare-held-back"
 _HELD_BACK_NOTE = re.compile(f'<p class="{_HELD_BACK_CLASS}">[^<]*</p>')
@@ -200,13 +202,19 @@ _RULES: dict[str, Callable[[Json, date], None]] = {
 }
 
 
+def _has_extension(resource: Json, url: str) -> bool:
+    extensions = resource.get("extension")
+    return isinstance(extensions, list) and any(isinstance(e, dict) and e.get("url") == url for e in extensions)
+
+
 def is_withdrawn(resource: Json) -> bool:
-    return _has_tag(resource, WITHDRAWN_TAG)
-
-
-def _tags(resource: Json) -> list[Json]:
+    if _has_extension(resource, WITHDRAWN_EXTENSION):
+        return True
     tags = (resource.get("meta") or {}).get("tag")
-    return tags if isinstance(tags, list) else []
+    return isinstance(tags, list) and any(
+        isinstance(t, dict) and t.get("system") == _WITHDRAWN_TAG["system"] and t.get("code") == "withdrawn"
+        for t in tags
+    )
 
 
 def end_resource(resource: Json, day: date) -> Json:
@@ -219,25 +227,23 @@ def end_resource(resource: Json, day: date) -> Json:
     rule = _RULES.get(ended.get("resourceType", ""))
     if rule is not None:
         rule(ended, day)
-    meta = ended.setdefault("meta", {})
-    meta["tag"] = [*_tags(ended), dict(WITHDRAWN_TAG)]
+    ended["extension"] = [*(ended.get("extension") or []), {"url": WITHDRAWN_EXTENSION, "valueDate": day.isoformat()}]
     _say_ended(ended, day)
     return ended
 
 
-def _has_tag(resource: Json, tag: Json) -> bool:
-    return any(t.get("code") == tag["code"] and t.get("system") == tag["system"] for t in _tags(resource))
+def is_held_back(resource: Json) -> bool:
+    return _has_extension(resource, NOT_CURRENT_EXTENSION)
 
 
 def hold_back(resource: Json, day: date) -> Json:
     """The resource marked as not current since ``day``, when the service user's extract
     was rejected (a new object). A resource already marked, or ended, is returned as it is,
     so a service user rejected run after run keeps the day it began."""
-    if is_withdrawn(resource) or _has_tag(resource, HELD_BACK_TAG):
+    if is_withdrawn(resource) or is_held_back(resource):
         return resource
     held = copy.deepcopy(resource)
-    meta = held.setdefault("meta", {})
-    meta["tag"] = [*_tags(held), dict(HELD_BACK_TAG)]
+    held["extension"] = [*(held.get("extension") or []), {"url": NOT_CURRENT_EXTENSION, "valueDate": day.isoformat()}]
     text = held.get("text")
     div = text.get("div") if isinstance(text, dict) else None
     if isinstance(text, dict) and isinstance(div, str) and div.startswith("<div") and ">" in div:
@@ -251,21 +257,27 @@ def hold_back(resource: Json, day: date) -> Json:
     return held
 
 
+def held_back_note(resource: Json) -> str | None:
+    """The narrative's held-back paragraph (XHTML), for a view that replaces the narrative
+    and must not lose it."""
+    if not is_held_back(resource):
+        return None
+    text = resource.get("text")
+    found = _HELD_BACK_NOTE.search(text["div"]) if isinstance(text, dict) and isinstance(text.get("div"), str) else None
+    return found.group(0) if found else None
+
+
 def release(resource: Json) -> Json:
     """The resource without the held-back mark (a new object when it had one): an extract
     of the service user loaded again, and what it no longer holds is ended from this."""
-    if not _has_tag(resource, HELD_BACK_TAG):
+    if not is_held_back(resource):
         return resource
     released = copy.deepcopy(resource)
-    tags = [
-        t for t in _tags(released) if not (t.get("code") == "held-back" and t.get("system") == HELD_BACK_TAG["system"])
-    ]
-    if tags:
-        released["meta"]["tag"] = tags
+    kept = [e for e in released["extension"] if not (isinstance(e, dict) and e.get("url") == NOT_CURRENT_EXTENSION)]
+    if kept:
+        released["extension"] = kept
     else:
-        released["meta"].pop("tag", None)
-        if not released["meta"]:
-            released.pop("meta")
+        released.pop("extension")
     text = released.get("text")
     if isinstance(text, dict) and isinstance(text.get("div"), str):
         text["div"] = _HELD_BACK_NOTE.sub("", text["div"], count=1)

@@ -38,10 +38,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 import structlog
 from sqlalchemy import Connection, Engine, select
 
 from fhircare.errors import StoreError, TargetAuthError, TargetError
+from fhircare.mapping.ending import is_withdrawn
 from fhircare.store import outbox, records
 from fhircare.store.canonical import references
 from fhircare.store.db import writer
@@ -652,7 +654,7 @@ class SyncEngine:
             )
             # counted from what fhircare knew, not the status: servers answer an update that
             # creates with 200 (Medplum) or 201 (HAPI)
-            ended = b'"code":"withdrawn"' in by_key[planned.key].content
+            ended = is_withdrawn(orjson.loads(by_key[planned.key].content))
             what = "ended" if ended else ("updated" if planned.key in known else "created")
             with self._lock:
                 self.summary.resources[(planned.key[0], what)] += 1

@@ -18,6 +18,7 @@ from fhircare.api.policy import decide
 from fhircare.api.policy_table import OrganisationType as O
 from fhircare.api.service import trust_day
 from fhircare.api.views import REDACTED as REDACTED_LABEL
+from fhircare.mapping.ending import end_resource, hold_back, is_held_back, is_withdrawn
 from tests.unit.api.builders import (
     CARER,
     CARER_CONFIDENTIAL,
@@ -950,3 +951,34 @@ def test_a_refusal_naming_the_person_is_shown_with_their_name() -> None:
         TODAY,
     )
     assert shown == refusal
+
+
+@pytest.mark.parametrize(
+    ("viewer", "target"),
+    [
+        (O.URGENT_CARE, TEAM),  # narrowed to the lead's contact
+        (O.URGENT_CARE, CRISIS_PLAN),  # whole
+        (O.GP, MAIN),  # whole
+    ],
+)
+def test_a_held_back_record_says_it_is_not_current_in_every_view(viewer: O, target: Json) -> None:
+    """H10: what direct care reads of a held-back record (the last good one) says first that
+    it is not current, also where a view replaces the narrative."""
+    whole = {**target, "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">plan</div>'}}
+    held = hold_back(whole, TODAY)
+    facts = record(held)
+    facts.held_back = True
+    shown = decide(VIEWERS[viewer], held, facts, TODAY)
+    assert shown is not None
+    assert is_held_back(shown)
+    div = shown["text"]["div"]
+    assert div.index("Not current") < div.index("</p>"), div
+
+
+def test_an_ended_resource_says_so_in_every_view() -> None:
+    """H09: the mark that a resource is no longer in the trust's record is kept where a view
+    keeps only some elements (urgent care's view of a care team)."""
+    ended = end_resource(TEAM, TODAY)
+    shown = decide(VIEWERS[O.URGENT_CARE], ended, record(ended), TODAY)
+    assert shown is not None and REDACTED_LABEL in shown["meta"]["security"], "a narrowed view"
+    assert is_withdrawn(shown)
