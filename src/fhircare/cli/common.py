@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import structlog
 import typer
@@ -22,6 +22,7 @@ from fhircare.errors import (
     PackageError,
     StoreError,
     TargetError,
+    UsageError,
 )
 from fhircare.settings import Settings
 from fhircare.validation.packages import CORE_PACKAGE, PackageCache
@@ -145,3 +146,36 @@ def build_validator(igs: list[Path], settings: Settings) -> Validator:
     except (PackageError, DefinitionError) as exc:
         # The validator cannot be built: nothing to validate with (a usage/I-O problem).
         _fail(str(exc), EXIT_USAGE)
+
+
+#: ``--layout NAME``: a shipped layout, instead of ``--mapping FILE`` (map, load, run, synth)
+LayoutOption = Annotated[
+    str | None,
+    typer.Option(
+        "--layout",
+        metavar="NAME",
+        help="A shipped layout: the mapping file mappings/NAME.yaml (instead of --mapping).",
+        show_default=False,
+    ),
+]
+
+
+def layout_path(settings: Settings, name: str) -> Path:
+    """The mapping file a --layout name refers to (``<mappings_dir>/<name>.yaml``)."""
+    from fhircare.source.mapping_file import shipped_layouts
+
+    folder = settings.mappings_dir
+    if folder is None:
+        raise UsageError("no mappings folder: set FHIRCARE_MAPPINGS_DIR")
+    path = folder / f"{name}.yaml"
+    if "/" in name or "\\" in name or not path.is_file():
+        known = ", ".join(shipped_layouts(folder)) or "none"
+        raise UsageError(f"--layout {name}: no such layout in {folder} (layouts: {known})")
+    return path
+
+
+def mapping_path(settings: Settings, layout: str | None, mapping_file: Path | None) -> Path:
+    """The mapping file of ``--layout NAME`` or ``--mapping FILE`` (exactly one is given)."""
+    if (layout is None) == (mapping_file is None):
+        raise UsageError("give either --layout NAME or --mapping FILE")
+    return mapping_file if mapping_file is not None else layout_path(settings, str(layout))

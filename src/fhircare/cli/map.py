@@ -35,11 +35,13 @@ from fhircare.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,
+    LayoutOption,
     _errors_reported,
     _settings,
     _stderr,
     _stdout,
     build_validator,
+    mapping_path,
     no_traceback,
     progress_bar,
 )
@@ -114,21 +116,22 @@ def map_command(
             show_default=False,
         ),
     ],
-    mapping_file: Annotated[
-        Path,
-        typer.Option(
-            "--mapping",
-            metavar="FILE",
-            help="The mapping file that describes the extract's layout (see mappings/README.md).",
-            show_default=False,
-        ),
-    ],
     out_dir: Annotated[
         Path,
         typer.Option(
             "--out", metavar="DIR", help=f"Folder to write {BUNDLES} and {REJECTS} to (created).", show_default=False
         ),
     ],
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--mapping",
+            metavar="FILE",
+            help="The mapping file that describes the extract's layout (see mappings/README.md); or --layout NAME.",
+            show_default=False,
+        ),
+    ] = None,
+    layout: LayoutOption = None,
     validate: Annotated[
         bool,
         typer.Option(
@@ -180,6 +183,7 @@ def map_command(
     tally = _Tally()
     with _errors_reported(), no_traceback("fhircare map"), terminate_cleanly():
         day = _as_of(as_of)
+        mapping_file = mapping_path(settings, layout, mapping_file)
         mapping = load_mapping(mapping_file, limits=limits)
         validator = None
         if validate:

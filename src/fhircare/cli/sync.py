@@ -24,11 +24,13 @@ from fhircare.cli.common import (
     EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,
+    LayoutOption,
     _errors_reported,
     _settings,
     _stderr,
     _stdout,
     build_validator,
+    mapping_path,
     no_traceback,
     progress_bar,
 )
@@ -118,9 +120,12 @@ ExtractOption = Annotated[
     Path, typer.Option("--extract", metavar="DIR", help="The trust extract folder.", show_default=False)
 ]
 MappingOption = Annotated[
-    Path,
+    Path | None,
     typer.Option(
-        "--mapping", metavar="FILE", help="The extract's mapping file (mappings/README.md).", show_default=False
+        "--mapping",
+        metavar="FILE",
+        help="The extract's mapping file (mappings/README.md); or --layout NAME.",
+        show_default=False,
     ),
 ]
 TargetOption = Annotated[
@@ -315,7 +320,8 @@ def _load_exit(summary: LoadSummary, report: ExtractReport) -> int:
 def load_command(
     ctx: typer.Context,
     extract: ExtractOption,
-    mapping_file: MappingOption,
+    mapping_file: MappingOption = None,
+    layout: LayoutOption = None,
     store: StoreOption = None,
     igs: IgOption = None,
     as_of: AsOfOption = None,
@@ -326,6 +332,7 @@ def load_command(
     """Read, map and validate an extract, and store what changed (queued for every target)."""
     settings = _settings(ctx)
     with _errors_reported(), no_traceback("fhircare load"), terminate_cleanly():
+        mapping_file = mapping_path(settings, layout, mapping_file)
         engine = open_engine(settings, store, create=True)
         summary, report = _load(
             settings,
@@ -481,8 +488,9 @@ def sync_command(
 def run_command(
     ctx: typer.Context,
     extract: ExtractOption,
-    mapping_file: MappingOption,
     target: TargetOption,
+    mapping_file: MappingOption = None,
+    layout: LayoutOption = None,
     store: StoreOption = None,
     igs: IgOption = None,
     as_of: AsOfOption = None,
@@ -497,6 +505,7 @@ def run_command(
     settings = _settings(ctx)
     quiet = output_format is SummaryFormat.json
     with _errors_reported(), no_traceback("fhircare run"), terminate_cleanly():
+        mapping_file = mapping_path(settings, layout, mapping_file)
         engine = open_engine(settings, store, pool_size=(concurrency or settings.sync_concurrency) + 2, create=True)
         # held across both halves: a second run on this store is refused at once
         with store_lock(engine, RUN):

@@ -13,9 +13,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from fhircare.cli.common import _errors_reported, _settings, _stdout, no_traceback, progress_bar
+from fhircare.cli.common import _errors_reported, _settings, _stdout, mapping_path, no_traceback, progress_bar
 from fhircare.errors import UsageError
-from fhircare.settings import Settings
 
 #: more service users than this show a progress bar (when stderr is a terminal)
 PROGRESS_THRESHOLD = 200
@@ -37,20 +36,6 @@ SYNTH_EPILOG = (
     "Exit codes: 0 written; 2 bad arguments, an unknown layout, a mapping file that cannot be used,"
     " a layout that cannot carry the records, or an output that cannot be written."
 )
-
-
-def layout_path(settings: Settings, name: str) -> Path:
-    """The mapping file a --layout name refers to (``<mappings_dir>/<name>.yaml``)."""
-    from fhircare.source.mapping_file import shipped_layouts
-
-    folder = settings.mappings_dir
-    if folder is None:
-        raise UsageError("no mappings folder: set FHIRCARE_MAPPINGS_DIR")
-    path = folder / f"{name}.yaml"
-    if "/" in name or "\\" in name or not path.is_file():
-        known = ", ".join(shipped_layouts(folder)) or "none"
-        raise UsageError(f"--layout {name}: no such layout in {folder} (layouts: {known})")
-    return path
 
 
 def synth_command(
@@ -107,9 +92,7 @@ def synth_command(
             extract_date = date.fromisoformat(as_of)
         except ValueError:
             raise UsageError(f"--as-of {as_of}: not a date (YYYY-MM-DD)") from None
-        if (layout is None) == (mapping_file is None):
-            raise UsageError("give either --layout NAME or --mapping FILE")
-        path = mapping_file if mapping_file is not None else layout_path(settings, str(layout))
+        path = mapping_path(settings, layout, mapping_file)
         mapping = load_mapping(path, limits=ReadLimits.from_settings(settings))
         try:
             with _progress(patients) as advance:
