@@ -23,7 +23,7 @@ MAPPING_CHECK_EPILOG = (
     "Examples:\n\n"
     "  fhircare mapping check mappings/rio-like.yaml\n\n"
     "  fhircare mapping check mappings/my-trust.yaml --extract extract/\n\n"
-    "  fhircare mapping check mappings/my-trust.yaml --extract extract/ --json\n\n"
+    "  fhircare mapping check mappings/my-trust.yaml --extract extract/ --format json\n\n"
     "Checks the file completely (every problem shown, each with its line and key path: unknown keys"
     " with a did-you-mean, keys given twice, codes that are not in fhircare's code systems, formats,"
     " values maps) and names the fields it reads that fhircare's FHIR mapping does not carry (found by"
