@@ -23,7 +23,7 @@ from fhircare.api.record import (
     end_day,
     references_of,
 )
-from fhircare.mapping.ending import NOT_CURRENT_EXTENSION, WITHDRAWN_EXTENSION, held_back_note, is_held_back
+from fhircare.mapping.ending import NOT_CURRENT_EXTENSION, WITHDRAWN_EXTENSION, lifecycle_notes
 from fhircare.store.search_index import local_reference
 
 Json = dict[str, Any]
@@ -102,12 +102,11 @@ def _narrowed(resource: Json, field: str, kept: list[Json], *, whole: bool = Fal
     marks = [e for e in resource.get("extension", ()) if isinstance(e, dict) and e.get("url") in _LIFECYCLE]
     if marks and not whole:
         out["extension"] = marks  # ended, or not current: kept in any view
-    if is_held_back(resource):
-        # not current (H10): said first in any narrative the record is shown with
-        note = held_back_note(resource)
-        if note is not None:
-            opened = _NARRATIVE["div"].index(">") + 1
-            out["text"] = {**_NARRATIVE, "div": _NARRATIVE["div"][:opened] + note + _NARRATIVE["div"][opened:]}
+    notes = lifecycle_notes(resource)
+    if notes:
+        # not current (H10), or ended (H09): said first in any narrative it is shown with
+        opened = _NARRATIVE["div"].index(">") + 1
+        out["text"] = {**_NARRATIVE, "div": _NARRATIVE["div"][:opened] + "".join(notes) + _NARRATIVE["div"][opened:]}
     if field:
         out[field] = kept
     return out

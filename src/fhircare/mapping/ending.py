@@ -257,14 +257,19 @@ def hold_back(resource: Json, day: date) -> Json:
     return held
 
 
-def held_back_note(resource: Json) -> str | None:
-    """The narrative's held-back paragraph (XHTML), for a view that replaces the narrative
-    and must not lose it."""
-    if not is_held_back(resource):
-        return None
+def lifecycle_notes(resource: Json) -> list[str]:
+    """The narrative's paragraphs (XHTML) saying the resource is not current or was ended,
+    for a view that replaces the narrative and must not lose them."""
     text = resource.get("text")
-    found = _HELD_BACK_NOTE.search(text["div"]) if isinstance(text, dict) and isinstance(text.get("div"), str) else None
-    return found.group(0) if found else None
+    div = text.get("div") if isinstance(text, dict) else None
+    if not isinstance(div, str):
+        return []
+    notes = []
+    if is_held_back(resource) and (held := _HELD_BACK_NOTE.search(div)):
+        notes.append(held.group(0))
+    if is_withdrawn(resource) and (ended := _ENDED_NOTE.search(div)):
+        notes.append(ended.group(0))
+    return notes
 
 
 def release(resource: Json) -> Json:
@@ -282,6 +287,10 @@ def release(resource: Json) -> Json:
     if isinstance(text, dict) and isinstance(text.get("div"), str):
         text["div"] = _HELD_BACK_NOTE.sub("", text["div"], count=1)
     return released
+
+
+#: the narrative's paragraph saying a resource was ended (trust text is escaped: no ``<p>``)
+_ENDED_NOTE = re.compile("<p>No longer in the trust’s record since [^<]*</p>")
 
 
 def _say_ended(resource: Json, day: date) -> None:

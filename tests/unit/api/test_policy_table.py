@@ -976,9 +976,14 @@ def test_a_held_back_record_says_it_is_not_current_in_every_view(viewer: O, targ
 
 
 def test_an_ended_resource_says_so_in_every_view() -> None:
-    """H09: the mark that a resource is no longer in the trust's record is kept where a view
-    keeps only some elements (urgent care's view of a care team)."""
-    ended = end_resource(TEAM, TODAY)
+    """H09: that a resource is no longer in the trust's record is kept where a view keeps
+    only some elements (urgent care's view of a care team), in its data and in words (a
+    review found the words dropped with the narrative)."""
+    team = {**TEAM, "text": {"status": "generated", "div": '<div xmlns="http://www.w3.org/1999/xhtml">team</div>'}}
+    ended = end_resource(team, TODAY)
     shown = decide(VIEWERS[O.URGENT_CARE], ended, record(ended), TODAY)
     assert shown is not None and REDACTED_LABEL in shown["meta"]["security"], "a narrowed view"
     assert is_withdrawn(shown)
+    assert "No longer in the trust’s record since" in shown["text"]["div"]
+    both = decide(VIEWERS[O.URGENT_CARE], hold_back(ended, TODAY), record(ended), TODAY)
+    assert both is not None and is_withdrawn(both)
