@@ -463,3 +463,55 @@ def test_a_resource_the_extract_holds_again_is_current_on_the_shared_record_with
     assert_exact(engine, fhir_server.base_url)
     for statement in fetch_all(fhir_server.base_url, "MedicationStatement"):
         assert "No longer in the trust" not in str(statement), statement["id"]
+
+
+def test_a_resource_ended_under_the_old_tag_is_live_again_without_it(
+    fhir_server: Any, extract: Path, store: tuple[str, Engine], tmp_path: Path
+) -> None:
+    """H09, stores written before the record-withdrawn extension: an ending they sent carries
+    the tag record-lifecycle|withdrawn, which a server that keeps tags across updates keeps
+    on the resource when it is live again; the sync takes it off ($meta-delete) before it
+    sends the live resource (a review found it left)."""
+    import shutil
+
+    from fhircare.mapping.ending import LEGACY_WITHDRAWN_TAG, WITHDRAWN_EXTENSION
+    from fhircare.store.canonical import content_hash
+    from fhircare.store.schema import resource_versions
+
+    fhir_server.reset()
+    url, engine = store
+    assert run(extract, url, fhir_server.base_url).exit_code == 0
+    fewer = tmp_path / "fewer"
+    shutil.copytree(extract, fewer)
+    [medication] = fewer.glob("RiO_Medication_*.csv")
+    lines = medication.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    medication.write_text("".join([lines[0], *lines[2:]]), encoding="utf-8-sig")
+    loaded = cli("load", "--extract", str(fewer), "--mapping", str(MAPPING), "--store", url, "--as-of", "2025-07-01")
+    assert loaded.exit_code == 0, loaded.output
+    # what a store written before the extension holds: the ending marked by the old tag
+    with engine.begin() as conn:
+        [row] = conn.execute(select(resources).where(resources.c.state == "ended")).all()
+        ended = orjson.loads(row.content)
+        ended["extension"] = [e for e in ended["extension"] if e["url"] != WITHDRAWN_EXTENSION]
+        ended["meta"]["tag"] = [{**LEGACY_WITHDRAWN_TAG, "display": "No longer in the trust's record"}]
+        legacy = orjson.dumps(ended, option=orjson.OPT_SORT_KEYS)
+        where = (resources.c.resource_type == row.resource_type) & (resources.c.resource_id == row.resource_id)
+        conn.execute(update(resources).where(where).values(content=legacy, content_hash=content_hash(legacy)))
+        conn.execute(
+            update(resource_versions)
+            .where(
+                (resource_versions.c.resource_type == row.resource_type)
+                & (resource_versions.c.resource_id == row.resource_id)
+                & (resource_versions.c.change == "ended")
+            )
+            .values(content=legacy, content_hash=content_hash(legacy))
+        )
+    synced = cli("sync", "--target", fhir_server.base_url, "--store", url, "--format", "json")
+    assert synced.exit_code == 0, synced.output
+    tagged = [s for s in fetch_all(fhir_server.base_url, "MedicationStatement") if s.get("meta", {}).get("tag")]
+    assert len(tagged) == 1, "the server holds the ending as an old store sent it"
+    again = run(extract, url, fhir_server.base_url)
+    assert again.exit_code == 0, again.output
+    assert summary(again)["sync"]["resources"]["MedicationStatement"] == {"updated": 1}
+    assert_exact(engine, fhir_server.base_url)
+    assert not [s for s in fetch_all(fhir_server.base_url, "MedicationStatement") if s.get("meta", {}).get("tag")]

@@ -54,7 +54,7 @@ from fhircare.mapping.narrative import long_date
 #: by the integration test)
 WITHDRAWN_EXTENSION = STRUCTURE_DEFINITION + "record-withdrawn"
 #: the meta.tag that marked an ended resource before the extension (stores written then)
-_WITHDRAWN_TAG: Json = {"system": CODE_SYSTEM + "record-lifecycle", "code": "withdrawn"}
+LEGACY_WITHDRAWN_TAG: Json = {"system": CODE_SYSTEM + "record-lifecycle", "code": "withdrawn"}
 
 #: on every current resource of a service user whose latest extract was rejected, with the
 #: day it stopped being current: the shared record goes on showing their last good record
@@ -212,7 +212,7 @@ def is_withdrawn(resource: Json) -> bool:
         return True
     tags = (resource.get("meta") or {}).get("tag")
     return isinstance(tags, list) and any(
-        isinstance(t, dict) and t.get("system") == _WITHDRAWN_TAG["system"] and t.get("code") == "withdrawn"
+        isinstance(t, dict) and t.get("system") == LEGACY_WITHDRAWN_TAG["system"] and t.get("code") == "withdrawn"
         for t in tags
     )
 

@@ -359,3 +359,25 @@ def stored_resource(conn: Connection, resource_type: str, resource_id: str) -> S
         )
     ).first()
     return None if row is None else _stored(row)
+
+
+def ended_under_legacy_tag(conn: Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Those of ``keys`` a version of which was ended with the meta.tag stores wrote before
+    the record-withdrawn extension (``mapping.ending.LEGACY_WITHDRAWN_TAG``): a server that
+    keeps tags across updates may still hold it on the live resource. Endings are rare, so
+    this reads only their rows."""
+    by_type: dict[str, list[str]] = {}
+    for rtype, rid in keys:
+        by_type.setdefault(rtype, []).append(rid)
+    found: set[tuple[str, str]] = set()
+    for rtype, ids in by_type.items():
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(
+                select(resource_versions.c.resource_id, resource_versions.c.content).where(
+                    resource_versions.c.resource_type == rtype,
+                    resource_versions.c.resource_id.in_(ids[start : start + 500]),
+                    resource_versions.c.change == Change.ENDED.value,
+                )
+            )
+            found.update((rtype, r.resource_id) for r in rows if b'"code":"withdrawn"' in bytes(r.content))
+    return found

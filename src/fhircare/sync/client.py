@@ -195,6 +195,12 @@ class FhirClient:
         """POST a batch to ``[base]`` (searches: the answers are the point)."""
         return self.send("POST", self.base_url, content=bundle)
 
+    def meta_delete(self, resource_type: str, resource_id: str, meta: Json) -> Answer:
+        """``POST [type]/[id]/$meta-delete``: take tags or labels off a resource, which an
+        update cannot do on a server that keeps them across updates (HAPI FHIR does)."""
+        body = orjson.dumps({"resourceType": "Parameters", "parameter": [{"name": "meta", "valueMeta": meta}]})
+        return self.send("POST", f"{resource_type}/{resource_id}/$meta-delete", content=body)
+
     def read(self, resource_type: str, resource_id: str) -> Answer:
         return self.send("GET", f"{resource_type}/{resource_id}")
 

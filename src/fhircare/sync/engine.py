@@ -30,7 +30,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -43,7 +43,7 @@ import structlog
 from sqlalchemy import Connection, Engine, select
 
 from fhircare.errors import StoreError, TargetAuthError, TargetError
-from fhircare.mapping.ending import is_withdrawn
+from fhircare.mapping.ending import LEGACY_WITHDRAWN_TAG, is_withdrawn
 from fhircare.store import outbox, records
 from fhircare.store.canonical import references
 from fhircare.store.db import writer
@@ -411,6 +411,7 @@ class SyncEngine:
             if transaction.waiting_for:
                 self._wait_row(entry, transaction, writing)
                 return
+            self._take_off_legacy_tags(chunk, held, reading)
             answer = self._timed(self.client.transaction, transaction.bundle)
             if answer is None:
                 self._retry_later(entry, "no answer", writing)
@@ -618,6 +619,28 @@ class SyncEngine:
         return answer
 
     # --- settling a row -------------------------------------------------------------------
+
+    def _take_off_legacy_tags(
+        self,
+        chunk: Sequence[Outgoing],
+        held: Mapping[tuple[str, str], TargetHeld],
+        reading: Callable[[], AbstractContextManager[Connection]],
+    ) -> None:
+        """Before a live resource is sent over one the target holds that a store written
+        before the record-withdrawn extension ended with a tag: take the tag off, since a
+        server that keeps tags across updates would go on saying the live resource is no
+        longer in the trust's record. Before the update, so that a crash between the two
+        leaves nothing undone (the update is sent again; taking off a tag that is not there
+        is no error). A target without $meta-delete replaces tags on update (Medplum), so
+        its refusal is only noted."""
+        live = [r.key for r in chunk if r.key in held and not is_withdrawn(orjson.loads(r.content))]
+        if not live:
+            return
+        with reading() as conn:
+            tagged = records.ended_under_legacy_tag(conn, live)
+        for rtype, rid in sorted(tagged):
+            answer = self.client.meta_delete(rtype, held[(rtype, rid)].server_id, {"tag": [LEGACY_WITHDRAWN_TAG]})
+            _log.info("legacy withdrawn tag", resource_type=rtype, taken_off=answer.ok, status=answer.status)
 
     def _record(
         self,
