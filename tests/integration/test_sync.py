@@ -515,3 +515,64 @@ def test_a_resource_ended_under_the_old_tag_is_live_again_without_it(
     assert summary(again)["sync"]["resources"]["MedicationStatement"] == {"updated": 1}
     assert_exact(engine, fhir_server.base_url)
     assert not [s for s in fetch_all(fhir_server.base_url, "MedicationStatement") if s.get("meta", {}).get("tag")]
+
+
+def test_a_label_the_record_no_longer_has_is_taken_off_the_shared_record(
+    fhir_server: Any, extract: Path, store: tuple[str, Engine]
+) -> None:
+    """H16: a carer no longer asks that what they said be kept from the service user, so the
+    record drops NOPAT. A server that keeps labels across updates (HAPI FHIR) would go on
+    withholding it; the sync takes the label off before the update."""
+    from fhircare.store.canonical import content_hash
+    from fhircare.store.schema import resource_versions
+
+    fhir_server.reset()
+    url, engine = store
+    assert run(extract, url, fhir_server.base_url).exit_code == 0
+    # the version sent last carried NOPAT (as a carer-confidential resource does)
+    with engine.begin() as conn:
+        row = conn.execute(select(resources).where(resources.c.resource_type == "Goal").limit(1)).one()
+        labelled = orjson.loads(row.content)
+        labelled["meta"]["security"].append(
+            {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "NOPAT"}
+        )
+        content = orjson.dumps(labelled, option=orjson.OPT_SORT_KEYS)
+        where = (resources.c.resource_type == "Goal") & (resources.c.resource_id == row.resource_id)
+        conn.execute(
+            update(resources)
+            .where(where)
+            .values(content=content, content_hash=content_hash(content), version=row.version + 1)
+        )
+        conn.execute(
+            resource_versions.insert().values(
+                resource_type="Goal",
+                resource_id=row.resource_id,
+                version=row.version + 1,
+                content=content,
+                content_hash=content_hash(content),
+                change="updated",
+                run_id=1,
+                recorded_at=row.updated_at,
+            )
+        )
+        # sent at the next sync, and mapped afresh at the next run (as a changed row would be)
+        [target] = conn.execute(select(outbox.c.target_id).limit(1)).scalars().all() or [None]
+        assert target is not None
+        from datetime import UTC, datetime
+
+        from fhircare.store import outbox as queue
+
+        queue.enqueue(conn, [target], queue.SERVICE_USER, [row.service_user_id], 1, datetime.now(UTC))
+        conn.execute(
+            update(service_users)
+            .where(service_users.c.service_user_id == row.service_user_id)
+            .values(fingerprint=None, rows_fingerprint=None)
+        )
+    synced = cli("sync", "--target", fhir_server.base_url, "--store", url, "--format", "json")
+    assert synced.exit_code == 0, synced.output
+    assert any("NOPAT" in str(g.get("meta")) for g in fetch_all(fhir_server.base_url, "Goal"))
+    again = run(extract, url, fhir_server.base_url)
+    assert again.exit_code == 0, again.output
+    assert summary(again)["sync"]["resources"]["Goal"] == {"updated": 1}
+    assert_exact(engine, fhir_server.base_url)
+    assert not any("NOPAT" in str(g.get("meta")) for g in fetch_all(fhir_server.base_url, "Goal"))

@@ -361,23 +361,26 @@ def stored_resource(conn: Connection, resource_type: str, resource_id: str) -> S
     return None if row is None else _stored(row)
 
 
-def ended_under_legacy_tag(conn: Connection, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
-    """Those of ``keys`` a version of which was ended with the meta.tag stores wrote before
-    the record-withdrawn extension (``mapping.ending.LEGACY_WITHDRAWN_TAG``): a server that
-    keeps tags across updates may still hold it on the live resource. Endings are rare, so
-    this reads only their rows."""
+def contents_by_hash(conn: Connection, wanted: Mapping[tuple[str, str], str]) -> dict[tuple[str, str], bytes]:
+    """The stored content of these versions, named by resource and content hash (what a
+    target was last sent of each); a version the store no longer has is left out."""
     by_type: dict[str, list[str]] = {}
-    for rtype, rid in keys:
+    for rtype, rid in wanted:
         by_type.setdefault(rtype, []).append(rid)
-    found: set[tuple[str, str]] = set()
+    found: dict[tuple[str, str], bytes] = {}
     for rtype, ids in by_type.items():
         for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
             rows = conn.execute(
-                select(resource_versions.c.resource_id, resource_versions.c.content).where(
+                select(resource_versions.c.resource_id, resource_versions.c.content_hash, resource_versions.c.content)
+                .where(
                     resource_versions.c.resource_type == rtype,
-                    resource_versions.c.resource_id.in_(ids[start : start + 500]),
-                    resource_versions.c.change == Change.ENDED.value,
+                    resource_versions.c.resource_id.in_(chunk),
+                    resource_versions.c.content_hash.in_({wanted[(rtype, rid)] for rid in chunk}),
                 )
+                .distinct()
             )
-            found.update((rtype, r.resource_id) for r in rows if b'"code":"withdrawn"' in bytes(r.content))
+            for r in rows:
+                if wanted[(rtype, r.resource_id)] == r.content_hash:
+                    found[(rtype, r.resource_id)] = bytes(r.content)
     return found

@@ -43,7 +43,7 @@ import structlog
 from sqlalchemy import Connection, Engine, select
 
 from fhircare.errors import StoreError, TargetAuthError, TargetError
-from fhircare.mapping.ending import LEGACY_WITHDRAWN_TAG, is_withdrawn
+from fhircare.mapping.ending import is_withdrawn
 from fhircare.store import outbox, records
 from fhircare.store.canonical import references
 from fhircare.store.db import writer
@@ -411,7 +411,7 @@ class SyncEngine:
             if transaction.waiting_for:
                 self._wait_row(entry, transaction, writing)
                 return
-            self._take_off_legacy_tags(chunk, held, reading)
+            self._take_off_dropped_meta(chunk, held, reading)
             answer = self._timed(self.client.transaction, transaction.bundle)
             if answer is None:
                 self._retry_later(entry, "no answer", writing)
@@ -620,27 +620,32 @@ class SyncEngine:
 
     # --- settling a row -------------------------------------------------------------------
 
-    def _take_off_legacy_tags(
+    def _take_off_dropped_meta(
         self,
         chunk: Sequence[Outgoing],
         held: Mapping[tuple[str, str], TargetHeld],
         reading: Callable[[], AbstractContextManager[Connection]],
     ) -> None:
-        """Before a live resource is sent over one the target holds that a store written
-        before the record-withdrawn extension ended with a tag: take the tag off, since a
-        server that keeps tags across updates would go on saying the live resource is no
-        longer in the trust's record. Before the update, so that a crash between the two
-        leaves nothing undone (the update is sent again; taking off a tag that is not there
-        is no error). A target without $meta-delete replaces tags on update (Medplum), so
-        its refusal is only noted."""
-        live = [r.key for r in chunk if r.key in held and not is_withdrawn(orjson.loads(r.content))]
-        if not live:
+        """Before resources the target holds are updated: take off the tags and security
+        labels the version last sent had and this one has not. A server may keep them across
+        updates (HAPI FHIR does), and would go on saying, say, that a live resource is no
+        longer in the trust's record (the tag stores wrote before the record-withdrawn
+        extension), or withhold from the service user what a carer no longer asks to keep
+        from them. Before the update, so that a crash between the two leaves nothing undone
+        (the update is sent again; taking off what is not there is no error). A target
+        without $meta-delete replaces them on update (Medplum), so its refusal is only noted."""
+        sent = {r.key: held[r.key].synced_hash for r in chunk if r.key in held and held[r.key].synced_hash}
+        if not sent:
             return
         with reading() as conn:
-            tagged = records.ended_under_legacy_tag(conn, live)
-        for rtype, rid in sorted(tagged):
-            answer = self.client.meta_delete(rtype, held[(rtype, rid)].server_id, {"tag": [LEGACY_WITHDRAWN_TAG]})
-            _log.info("legacy withdrawn tag", resource_type=rtype, taken_off=answer.ok, status=answer.status)
+            before = records.contents_by_hash(conn, sent)
+        by_key = {r.key: r for r in chunk}
+        for key, old in sorted(before.items()):
+            new = by_key[key].content
+            dropped = _dropped_meta(orjson.loads(old), orjson.loads(new)) if old != new else {}
+            if dropped:
+                answer = self.client.meta_delete(key[0], held[key].server_id, dropped)
+                _log.info("meta taken off", resource_type=key[0], taken_off=answer.ok, status=answer.status)
 
     def _record(
         self,
@@ -786,6 +791,24 @@ def _holds(resource: dict[str, Any], identifier: tuple[str, str] | None) -> bool
         isinstance(i, dict) and (i.get("system"), i.get("value")) == identifier
         for i in (listed if isinstance(listed, list) else [listed])
     )
+
+
+def _dropped_meta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """The tags and security labels ``before`` has and ``after`` has not (system and code:
+    how $meta-delete matches them), as a Meta."""
+    dropped: dict[str, Any] = {}
+    for key in ("tag", "security"):
+        kept = {
+            (c.get("system"), c.get("code")) for c in (after.get("meta") or {}).get(key) or () if isinstance(c, dict)
+        }
+        gone = [
+            {"system": c.get("system"), "code": c.get("code")}
+            for c in (before.get("meta") or {}).get(key) or ()
+            if isinstance(c, dict) and (c.get("system"), c.get("code")) not in kept
+        ]
+        if gone:
+            dropped[key] = gone
+    return dropped
 
 
 def _outcome(answer: Answer) -> dict[str, Any]:
