@@ -437,6 +437,17 @@ def test_a_rejected_service_user_is_marked_not_current_on_the_shared_record_unti
     assert_exact(engine, fhir_server.base_url)
 
 
+def without_the_first_medicine(extract: Path, folder: Path) -> Path:
+    """A copy of the extract whose first medicine row is gone (its MedicationStatement ends)."""
+    import shutil
+
+    shutil.copytree(extract, folder)
+    [medication] = folder.glob("RiO_Medication_*.csv")
+    lines = medication.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    medication.write_text("".join([lines[0], *lines[2:]]), encoding="utf-8-sig")
+    return folder
+
+
 def test_a_resource_the_extract_holds_again_is_current_on_the_shared_record_without_the_ended_mark(
     fhir_server: Any, extract: Path, store: tuple[str, Engine], tmp_path: Path
 ) -> None:
@@ -444,16 +455,10 @@ def test_a_resource_the_extract_holds_again_is_current_on_the_shared_record_with
     comes back the next day. The shared record must show it current again, with no mark
     left saying it is no longer in the trust's record: a server may keep a resource's tags
     across updates (HAPI FHIR does), so the mark must not be a tag."""
-    import shutil
-
     fhir_server.reset()
     url, engine = store
     assert run(extract, url, fhir_server.base_url).exit_code == 0
-    fewer = tmp_path / "fewer"
-    shutil.copytree(extract, fewer)
-    [medication] = fewer.glob("RiO_Medication_*.csv")
-    lines = medication.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    medication.write_text("".join([lines[0], *lines[2:]]), encoding="utf-8-sig")  # the first medicine gone
+    fewer = without_the_first_medicine(extract, tmp_path / "fewer")
     ended = run(fewer, url, fhir_server.base_url)
     assert ended.exit_code == 0, ended.output
     assert summary(ended)["sync"]["resources"]["MedicationStatement"] == {"ended": 1}
@@ -472,8 +477,6 @@ def test_a_resource_ended_under_the_old_tag_is_live_again_without_it(
     the tag record-lifecycle|withdrawn, which a server that keeps tags across updates keeps
     on the resource when it is live again; the sync takes it off ($meta-delete) before it
     sends the live resource (a review found it left)."""
-    import shutil
-
     from fhircare.mapping.ending import LEGACY_WITHDRAWN_TAG, WITHDRAWN_EXTENSION
     from fhircare.store.canonical import content_hash
     from fhircare.store.schema import resource_versions
@@ -481,11 +484,7 @@ def test_a_resource_ended_under_the_old_tag_is_live_again_without_it(
     fhir_server.reset()
     url, engine = store
     assert run(extract, url, fhir_server.base_url).exit_code == 0
-    fewer = tmp_path / "fewer"
-    shutil.copytree(extract, fewer)
-    [medication] = fewer.glob("RiO_Medication_*.csv")
-    lines = medication.read_text(encoding="utf-8-sig").splitlines(keepends=True)
-    medication.write_text("".join([lines[0], *lines[2:]]), encoding="utf-8-sig")
+    fewer = without_the_first_medicine(extract, tmp_path / "fewer")
     loaded = cli("load", "--extract", str(fewer), "--mapping", str(MAPPING), "--store", url, "--as-of", "2025-07-01")
     assert loaded.exit_code == 0, loaded.output
     # what a store written before the extension holds: the ending marked by the old tag

@@ -23,7 +23,7 @@ from fhircare.api.record import (
     end_day,
     references_of,
 )
-from fhircare.mapping.ending import NOT_CURRENT_EXTENSION, WITHDRAWN_EXTENSION, lifecycle_notes
+from fhircare.mapping.ending import NOT_CURRENT_EXTENSION, WITHDRAWN_EXTENSION, lifecycle_notes, prepend_paragraphs
 from fhircare.store.search_index import local_reference
 
 Json = dict[str, Any]
@@ -105,8 +105,7 @@ def _narrowed(resource: Json, field: str, kept: list[Json], *, whole: bool = Fal
     notes = lifecycle_notes(resource)
     if notes:
         # not current (H10), or ended (H09): said first in any narrative it is shown with
-        opened = _NARRATIVE["div"].index(">") + 1
-        out["text"] = {**_NARRATIVE, "div": _NARRATIVE["div"][:opened] + "".join(notes) + _NARRATIVE["div"][opened:]}
+        out["text"] = {**_NARRATIVE, "div": prepend_paragraphs(_NARRATIVE["div"], "".join(notes))}
     if field:
         out[field] = kept
     return out

@@ -217,6 +217,23 @@ def is_withdrawn(resource: Json) -> bool:
     )
 
 
+#: how the marks read in stored (orjson, compact) content, for a test without parsing it
+_WITHDRAWN_BYTES = (f'"url":"{WITHDRAWN_EXTENSION}"'.encode(), b'"code":"withdrawn"')
+
+
+def withdrawn_in(content: bytes) -> bool:
+    """:func:`is_withdrawn` of stored content, without parsing it (the sync asks it of
+    every resource it sends)."""
+    return any(mark in content for mark in _WITHDRAWN_BYTES)
+
+
+def prepend_paragraphs(div: str, paragraphs: str) -> str:
+    """``div`` (a narrative's XHTML) with ``paragraphs`` first inside it, where a reader
+    sees them before anything the resource says."""
+    opened = div.index(">") + 1
+    return div[:opened] + paragraphs + div[opened:]
+
+
 def end_resource(resource: Json, day: date) -> Json:
     """The resource as ended on ``day`` (a new object; ``resource`` is unchanged). Ending
     an ended resource changes nothing, so re-running a load is stable."""
@@ -251,9 +268,7 @@ def hold_back(resource: Json, day: date) -> Json:
             f"Not current: the trust’s extract of {long_date(day)} for this service user could not be loaded,"
             " so this is the last record of theirs that could be. Check with the trust before acting on it."
         )
-        opened = div.index(">") + 1
-        # first, so that a reader sees it before anything the record says
-        text["div"] = f'{div[:opened]}<p class="{_HELD_BACK_CLASS}">{escape(sentence, quote=False)}</p>{div[opened:]}'
+        text["div"] = prepend_paragraphs(div, f'<p class="{_HELD_BACK_CLASS}">{escape(sentence, quote=False)}</p>')
     return held
 
 

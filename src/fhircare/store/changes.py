@@ -14,6 +14,7 @@ from enum import StrEnum
 import orjson
 
 from fhircare.mapping.ending import carry_over, end_resource, hold_back
+from fhircare.mapping.fhir import Json
 from fhircare.store.canonical import StoredForm, restamp
 
 
@@ -95,11 +96,7 @@ def plan_gone(held: Iterable[Held], present: set[tuple[str, str]], day: date) ->
         if item.key in present or item.state is State.ENDED:
             continue
         ended = end_resource(orjson.loads(item.content), day)
-        form = restamp(
-            StoredForm(item.resource_type, item.resource_id, item.service_user_id, None, b"", ""),
-            ended,
-        )
-        planned.append(Planned(Change.ENDED, form, item.version))
+        planned.append(Planned(Change.ENDED, _rewritten(item, ended), item.version))
     return planned
 
 
@@ -115,6 +112,11 @@ def plan_held_back(held: Iterable[Held], day: date) -> list[Planned]:
         marked = hold_back(before, day)
         if marked is before:
             continue
-        form = restamp(StoredForm(item.resource_type, item.resource_id, item.service_user_id, None, b"", ""), marked)
-        planned.append(Planned(Change.HELD_BACK, form, item.version))
+        planned.append(Planned(Change.HELD_BACK, _rewritten(item, marked), item.version))
     return planned
+
+
+def _rewritten(item: Held, resource: Json) -> StoredForm:
+    """A held resource's new form, made by the store rather than the mapping (its origin
+    is kept where it is stored: ``records.write_changes``)."""
+    return restamp(StoredForm(item.resource_type, item.resource_id, item.service_user_id, None, b"", ""), resource)

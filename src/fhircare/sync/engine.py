@@ -43,7 +43,7 @@ import structlog
 from sqlalchemy import Connection, Engine, select
 
 from fhircare.errors import StoreError, TargetAuthError, TargetError
-from fhircare.mapping.ending import is_withdrawn
+from fhircare.mapping.ending import withdrawn_in
 from fhircare.store import outbox, records
 from fhircare.store.canonical import references
 from fhircare.store.db import writer
@@ -682,7 +682,7 @@ class SyncEngine:
             )
             # counted from what fhircare knew, not the status: servers answer an update that
             # creates with 200 (Medplum) or 201 (HAPI)
-            ended = is_withdrawn(orjson.loads(by_key[planned.key].content))
+            ended = withdrawn_in(by_key[planned.key].content)
             what = "ended" if ended else ("updated" if planned.key in known else "created")
             with self._lock:
                 self.summary.resources[(planned.key[0], what)] += 1
