@@ -32,6 +32,8 @@ from tests.integration.sync_support import compare_with_store, edit_rows, fetch_
 REPO = Path(__file__).resolve().parents[2]
 MAPPING = REPO / "mappings" / "rio-like.yaml"
 PATIENTS = int(os.environ.get("FHIRCARE_SYNC_TEST_PATIENTS", "40"))
+FHIR_JSON = {"Content-Type": "application/fhir+json", "Accept": "application/fhir+json"}
+V3_ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -514,6 +516,50 @@ def test_a_resource_ended_under_the_old_tag_is_live_again_without_it(
     assert summary(again)["sync"]["resources"]["MedicationStatement"] == {"updated": 1}
     assert_exact(engine, fhir_server.base_url)
     assert not [s for s in fetch_all(fhir_server.base_url, "MedicationStatement") if s.get("meta", {}).get("tag")]
+
+
+def test_a_rebuilt_store_takes_off_the_marks_an_earlier_store_left_on_the_shared_record(
+    fhir_server: Any, extract: Path, store: tuple[str, Engine], tmp_path: Path
+) -> None:
+    """H09, H16: a trust rebuilds its store and syncs to the shared record it synced to
+    before. The target holds versions this store never sent (found by identifier), and an
+    earlier store left on one the tag it marked endings with and NOPAT. A server that keeps
+    tags and labels across updates (HAPI FHIR) would go on saying the live goal is no longer
+    in the trust's record and withholding it from the service user; the sync takes off the
+    marks fhircare writes, and only those (another system's tag stays)."""
+    from fhircare.mapping.ending import LEGACY_WITHDRAWN_TAG
+
+    fhir_server.reset()
+    url, _ = store
+    assert run(extract, url, fhir_server.base_url).exit_code == 0
+    goal = fetch_all(fhir_server.base_url, "Goal")[0]
+    other = {"system": "https://shared-record.example/tags", "code": "reviewed"}
+    goal["meta"] = {
+        **goal["meta"],
+        "tag": [{**LEGACY_WITHDRAWN_TAG, "display": "No longer in the trust's record"}, other],
+        "security": [*goal["meta"].get("security", []), {"system": V3_ACT_CODE, "code": "NOPAT"}],
+    }
+    put = httpx.put(f"{fhir_server.base_url}/Goal/{goal['id']}", json=goal, headers=FHIR_JSON, timeout=30)
+    assert put.status_code == 200, put.text
+    rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.sqlite'}"
+    rebuilt = open_store_engine(rebuilt_url)
+    try:
+        again = run(extract, rebuilt_url, fhir_server.base_url)
+        assert again.exit_code == 0, again.output
+        [after] = [g for g in fetch_all(fhir_server.base_url, "Goal") if g["id"] == goal["id"]]
+        marks = [(m.get("system"), m.get("code")) for m in [*after["meta"].get("tag", []), *after["meta"]["security"]]]
+        assert (LEGACY_WITHDRAWN_TAG["system"], "withdrawn") not in marks
+        assert (V3_ACT_CODE, "NOPAT") not in marks
+        assert ("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R") in marks
+        if fhir_server.name == "hapi":  # keeps tags across updates: another system's is not fhircare's to take off
+            assert (other["system"], other["code"]) in marks
+            parameters = {"resourceType": "Parameters", "parameter": [{"name": "meta", "valueMeta": {"tag": [other]}}]}
+            httpx.post(
+                f"{fhir_server.base_url}/Goal/{goal['id']}/$meta-delete", json=parameters, headers=FHIR_JSON, timeout=30
+            ).raise_for_status()
+        assert_exact(rebuilt, fhir_server.base_url)
+    finally:
+        rebuilt.dispose()
 
 
 def test_a_label_the_record_no_longer_has_is_taken_off_the_shared_record(

@@ -122,6 +122,17 @@ WITHHELD_FROM_SERVICE_USER_LABELS: tuple[Json, ...] = (
 )
 
 
+def written_by_fhircare(mark: Json) -> bool:
+    """A tag or security label whose meaning fhircare gives and takes away as its records
+    change: its own code systems' (carer-confidential, the tag stores wrote before the
+    record-withdrawn extension) and NOPAT. Not R or PSY: every record resource keeps
+    those, and on a directory resource they would be another system's."""
+    system = mark.get("system")
+    return (isinstance(system, str) and system.startswith(CODE_SYSTEM)) or (
+        system == V3_ACT_CODE and mark.get("code") == "NOPAT"
+    )
+
+
 def meta(profile: str, security: tuple[Json, ...] = ()) -> Json:
     """``meta`` claiming a fhircare profile, with its security labels (none for the
     directory: the trust, teams, partners and staff are shared, not anyone's record)."""

@@ -44,6 +44,7 @@ from sqlalchemy import Connection, Engine, select
 
 from fhircare.errors import StoreError, TargetAuthError, TargetError
 from fhircare.mapping.ending import withdrawn_in
+from fhircare.mapping.fhir import Json, written_by_fhircare
 from fhircare.store import outbox, records
 from fhircare.store.canonical import references
 from fhircare.store.db import writer
@@ -176,6 +177,9 @@ class SyncEngine:
         self._unheld: frozenset[tuple[str, str]] = frozenset()
         #: what the target holds of the shared resources, read once they are sent
         self._shared_held: dict[tuple[str, str], TargetHeld] = {}
+        #: the tags and labels of versions the target holds that fhircare did not send (found
+        #: by identifier, or read again after a conflict), until the update that replaces them
+        self._foreign_meta: dict[tuple[str, str], Json] = {}
         self._evidence: RunEvidence | None = None
         self._done = 0
         self._total = 0
@@ -533,6 +537,7 @@ class SyncEngine:
                 continue
             meta = matches[0].get("meta") or {}
             version = meta.get("versionId")
+            self._remember_foreign_meta(resource.key, meta)
             learned.append(
                 {
                     "resource_type": resource.resource_type,
@@ -627,25 +632,55 @@ class SyncEngine:
         reading: Callable[[], AbstractContextManager[Connection]],
     ) -> None:
         """Before resources the target holds are updated: take off the tags and security
-        labels the version last sent had and this one has not. A server may keep them across
+        labels the version there has and this one has not. A server may keep them across
         updates (HAPI FHIR does), and would go on saying, say, that a live resource is no
         longer in the trust's record (the tag stores wrote before the record-withdrawn
         extension), or withhold from the service user what a carer no longer asks to keep
         from them. Before the update, so that a crash between the two leaves nothing undone
         (the update is sent again; taking off what is not there is no error). A target
-        without $meta-delete replaces them on update (Medplum), so its refusal is only noted."""
+        without $meta-delete replaces them on update (Medplum), so its refusal is only noted.
+
+        The version there is the one fhircare sent last, when it is known (its stored
+        content); otherwise one the target held before (an earlier store sent it, or someone
+        changed it): then only the marks fhircare itself writes are taken off
+        (:func:`fhircare.mapping.fhir.written_by_fhircare`), never another system's."""
         sent = {r.key: held[r.key].synced_hash for r in chunk if r.key in held and held[r.key].synced_hash}
-        if not sent:
-            return
-        with reading() as conn:
-            before = records.contents_by_hash(conn, sent)
+        foreign = [r.key for r in chunk if r.key in held and not held[r.key].synced_hash]
+        before: dict[tuple[str, str], Json] = {}
+        if sent:
+            with reading() as conn:
+                before = {key: orjson.loads(old) for key, old in records.contents_by_hash(conn, sent).items()}
+        for key in foreign:
+            found = self._foreign_meta_of(key, held[key])
+            if found is not None:
+                before[key] = {"meta": found}
         by_key = {r.key: r for r in chunk}
         for key, old in sorted(before.items()):
-            new = by_key[key].content
-            dropped = _dropped_meta(orjson.loads(old), orjson.loads(new)) if old != new else {}
+            new = orjson.loads(by_key[key].content)
+            dropped = _dropped_meta(old, new, only_ours=key in foreign)
             if dropped:
                 answer = self.client.meta_delete(key[0], held[key].server_id, dropped)
                 _log.info("meta taken off", resource_type=key[0], taken_off=answer.ok, status=answer.status)
+
+    def _remember_foreign_meta(self, key: tuple[str, str], meta: Json) -> None:
+        marks = {k: meta[k] for k in ("tag", "security") if meta.get(k)}
+        with self._lock:
+            self._foreign_meta[key] = marks
+
+    def _foreign_meta_of(self, key: tuple[str, str], known: TargetHeld) -> Json | None:
+        """The tags and labels of the version the target holds that fhircare did not send:
+        as read this sync, or read now (a sync that stopped between the read and the
+        update); None when the target does not answer (the update goes ahead: it is what
+        matters most, and the next sync tries again only if it fails)."""
+        with self._lock:
+            found = self._foreign_meta.pop(key, None)
+        if found is not None:
+            return found
+        current = self.client.read(key[0], known.server_id)
+        if not current.ok or current.body is None:
+            return None
+        meta = current.body.get("meta") or {}
+        return {k: meta[k] for k in ("tag", "security") if meta.get(k)}
 
     def _record(
         self,
@@ -706,6 +741,7 @@ class SyncEngine:
             elif current.ok and current.body is not None:
                 meta = current.body.get("meta") or {}
                 version = meta.get("versionId")
+                self._remember_foreign_meta(key, meta)
                 learned.append(
                     {
                         "resource_type": key[0],
@@ -793,9 +829,10 @@ def _holds(resource: dict[str, Any], identifier: tuple[str, str] | None) -> bool
     )
 
 
-def _dropped_meta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+def _dropped_meta(before: dict[str, Any], after: dict[str, Any], *, only_ours: bool = False) -> dict[str, Any]:
     """The tags and security labels ``before`` has and ``after`` has not (system and code:
-    how $meta-delete matches them), as a Meta."""
+    how $meta-delete matches them), as a Meta; ``only_ours``: of those, only the ones
+    fhircare writes."""
     dropped: dict[str, Any] = {}
     for key in ("tag", "security"):
         kept = {
@@ -804,7 +841,9 @@ def _dropped_meta(before: dict[str, Any], after: dict[str, Any]) -> dict[str, An
         gone = [
             {"system": c.get("system"), "code": c.get("code")}
             for c in (before.get("meta") or {}).get(key) or ()
-            if isinstance(c, dict) and (c.get("system"), c.get("code")) not in kept
+            if isinstance(c, dict)
+            and (c.get("system"), c.get("code")) not in kept
+            and (not only_ours or written_by_fhircare(c))
         ]
         if gone:
             dropped[key] = gone

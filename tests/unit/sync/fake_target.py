@@ -36,6 +36,9 @@ class FakeTarget:
     page_size: int = 5
     #: answer a POST of a transaction with this status and no body (a redirect, 404)
     transaction_status: int | None = None
+    #: keep a resource's tags and security labels across updates, adding the update's own,
+    #: until ``$meta-delete`` takes them off (HAPI FHIR does; R4 leaves it to the server)
+    keeps_meta: bool = False
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
@@ -55,7 +58,10 @@ class FakeTarget:
         if current is not None and _content(current) == _content(body):
             return current, False
         version = 1 if current is None else int(current["meta"]["versionId"]) + 1
-        body["meta"] = {**(body.get("meta") or {}), "versionId": str(version)}
+        meta = body.get("meta") or {}
+        if self.keeps_meta and current is not None:
+            meta = {**meta, **_with_marks(meta, current["meta"])}
+        body["meta"] = {**meta, "versionId": str(version)}
         self.resources[key] = body
         return body, current is None
 
@@ -76,6 +82,8 @@ class FakeTarget:
             if self.transaction_status is not None:
                 return httpx.Response(self.transaction_status, headers={"Location": BASE + "/other"})
             return self._transaction(body or {})
+        if request.method == "POST" and path.endswith("/$meta-delete") and body is not None:
+            return self._meta_delete(path.strip("/").split("/")[:2], body)
         if request.method == "GET":
             parts = path.strip("/").split("/")
             if len(parts) == 2:
@@ -132,6 +140,17 @@ class FakeTarget:
         if self.reverse_entries:
             answers.reverse()
         return _fhir(200, {"resourceType": "Bundle", "type": "transaction-response", "entry": answers})
+
+    def _meta_delete(self, where: list[str], parameters: Json) -> httpx.Response:
+        found = self.resources.get((where[0], where[1]))
+        if found is None:
+            return _fhir(404, _outcome("not-found", "no such resource"))
+        gone = parameters["parameter"][0]["valueMeta"]
+        for kind in ("tag", "security"):
+            drop = {(m.get("system"), m.get("code")) for m in gone.get(kind, ())}
+            kept = [m for m in found["meta"].get(kind, ()) if (m.get("system"), m.get("code")) not in drop]
+            found["meta"][kind] = kept
+        return _fhir(200, {"resourceType": "Parameters", "parameter": [{"name": "return", "valueMeta": found["meta"]}]})
 
     def _batch(self, bundle: Json) -> Json:
         entries = []
@@ -190,6 +209,18 @@ _SENT_TYPES = (
     "RiskAssessment",
     "Task",
 )
+
+
+def _with_marks(new: Json, old: Json) -> Json:
+    """The tags and labels of an update, with the ones the version before had added."""
+    out: Json = {}
+    for kind in ("tag", "security"):
+        marks = list(new.get(kind, ()))
+        have = {(m.get("system"), m.get("code")) for m in marks}
+        marks += [m for m in old.get(kind, ()) if (m.get("system"), m.get("code")) not in have]
+        if marks:
+            out[kind] = marks
+    return out
 
 
 def _content(resource: Json) -> Json:

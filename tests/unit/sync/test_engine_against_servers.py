@@ -12,9 +12,10 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from fhircare.errors import TargetError
+from fhircare.store.outbox import SERVICE_USER, enqueue
 from fhircare.store.schema import resources, target_resources
 from fhircare.sync.capabilities import check_capabilities
 from fhircare.sync.client import FhirClient, RetryPolicy, _retry_after
@@ -153,3 +154,41 @@ def test_retry_after_in_every_http_date_form() -> None:
     for text in (format_datetime(when, usegmt=True), when.strftime("%a %b %d %H:%M:%S %Y")):
         after = _retry_after(httpx.Response(429, headers={"Retry-After": text}), cap=30.0)
         assert after is not None and 10 < after <= 20
+
+
+def test_marks_on_a_version_fhircare_did_not_send_are_read_and_only_its_own_taken_off(loaded: Engine) -> None:
+    """H09, H16: the target holds a version fhircare has not recorded sending (it found it by
+    identifier, or read it after a conflict, and the sync stopped before the update), on a
+    server that keeps tags and labels across updates. NOPAT there (an earlier store sent it)
+    would go on withholding from the service user what no carer asks to keep from them: the
+    sync reads the version there and takes off the marks fhircare writes; another system's
+    tag stays."""
+    target = FakeTarget(keeps_meta=True)
+    _sync(loaded, target)
+    key = next(k for k in sorted(target.resources) if k[0] == "Goal")
+    nopat = {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "NOPAT"}
+    other = {"system": "https://shared-record.example/tags", "code": "reviewed"}
+    target.resources[key]["meta"]["security"].append(nopat)
+    target.resources[key]["meta"]["tag"] = [other]
+    with loaded.begin() as conn:
+        conn.execute(
+            update(target_resources)
+            .where((target_resources.c.resource_type == key[0]) & (target_resources.c.resource_id == key[1]))
+            .values(synced_hash="")
+        )
+        owner = conn.execute(
+            select(resources.c.service_user_id).where(
+                (resources.c.resource_type == key[0]) & (resources.c.resource_id == key[1])
+            )
+        ).scalar_one()
+        [target_id] = conn.execute(select(target_resources.c.target_id).distinct()).scalars().all()
+        enqueue(conn, [target_id], SERVICE_USER, [owner], None, datetime.now(UTC))
+    before = len(target.requests)
+    again = _sync(loaded, target)
+    assert again.rows["sent"] == 1 and not again.dead_lettered
+    asked = [(method, path) for method, path, _ in target.requests[before:]]
+    assert ("GET", f"/fhir/{key[0]}/{key[1]}") in asked
+    assert ("POST", f"/fhir/{key[0]}/{key[1]}/$meta-delete") in asked
+    meta = target.resources[key]["meta"]
+    assert nopat["code"] not in {m["code"] for m in meta["security"]}
+    assert meta["tag"] == [other]
