@@ -13,6 +13,7 @@ from rich.text import Text
 
 from fhircare.cli.common import EXIT_FAILURE, EXIT_OK, _errors_reported, _settings, _stdout, no_traceback
 from fhircare.cli.sync import FormatOption, SummaryFormat
+from fhircare.source.convert import NOT_SHOWN
 
 if TYPE_CHECKING:
     from fhircare.source.check import ExtractProfile
@@ -29,7 +30,8 @@ MAPPING_CHECK_EPILOG = (
     " values maps) and names the fields it reads that fhircare's FHIR mapping does not carry (found by"
     " trying: a change to them changes no bundle). With --extract, reads the extract through it and"
     " reports, per column, how many values mapped, were missing, fell outside every value map (with"
-    " the codes) or could not be read; per file, rows read, ignored by ignore_rows, unreadable or taken"
+    " the codes, when they look like codes and recur: a value that may be personal data is never"
+    " shown) or could not be read; per file, rows read, ignored by ignore_rows, unreadable or taken"
     " by no record type, and the columns no record type reads.\n\n"
     "Exit codes: 0 the file is usable (and the extract reads cleanly); 1 the extract has values or rows"
     " that would be rejected, or a file the mapping needs is missing; 2 the mapping file cannot be used."
@@ -160,7 +162,9 @@ def _print(
     for column in ("record type", "field", "column", "mapped", "missing", "outside value map", "invalid"):
         columns.add_column(column, justify="right" if column in ("mapped", "missing", "invalid") else "left")
     for stats in profile.columns:
-        codes = ", ".join(repr(c) for c in stats.unknown_codes.most_common(5))
+        codes = ", ".join(c if c == NOT_SHOWN else repr(c) for c, _ in stats.codes_shown)
+        if stats.outside_map and not codes:
+            codes = "not shown: may be personal data"
         outside = f"{stats.outside_map}" + (f" ({codes})" if codes else "")
         columns.add_row(
             stats.record_type + (f" [{stats.source + 1}]" if len(mapping.sources[stats.record_type]) > 1 else ""),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from dataclasses import field as default
 from pathlib import Path
 
-from fhircare.source.convert import ConversionProblem, is_missing
+from fhircare.source.convert import NOT_SHOWN, ConversionProblem, is_missing
 from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_schema import ColumnPlan, RecordPlan, TrustMapping
 from fhircare.source.records import RECORD_TYPES
@@ -27,7 +27,10 @@ from fhircare.source.rows import BrokenRow, Header, RawRow, iter_rows
 
 #: codes outside a value map shown per column
 _SHOWN_CODES = 5
-_UNKNOWN_CODE = re.compile(r"unknown code (['\"])(.*?)\1")
+_UNKNOWN_CODE = re.compile(r"unknown code (?:(['\"])(.*?)\1|" + re.escape(NOT_SHOWN) + ")")
+#: distinct unknown codes counted per column: a column with more holds no codes (mapped by
+#: mistake: names, numbers), and its values are not shown
+_MAX_DISTINCT_CODES = 20
 
 
 @dataclass
@@ -43,6 +46,16 @@ class ColumnStats:
     unknown_codes: Counter[str] = default(default_factory=Counter)
     reasons: Counter[str] = default(default_factory=Counter)
 
+    @property
+    def codes_shown(self) -> list[tuple[str, int]]:
+        """The commonest unknown codes, as they may be shown: each seen in more than one row
+        (a code a value map lacks recurs; a surname in a coded column is one person's), and
+        none when the column has more distinct ones than a coded column would (mapped by
+        mistake: names, numbers)."""
+        if len(self.unknown_codes) >= _MAX_DISTINCT_CODES:
+            return []
+        return [(code, n) for code, n in self.unknown_codes.most_common(_SHOWN_CODES) if n > 1]
+
     def to_dict(self) -> dict[str, object]:
         return {
             "record_type": self.record_type,
@@ -53,7 +66,7 @@ class ColumnStats:
             "missing": self.missing,
             "outside_value_map": self.outside_map,
             "invalid": self.invalid,
-            "unknown_codes": dict(self.unknown_codes.most_common(_SHOWN_CODES)),
+            "unknown_codes": dict(self.codes_shown),
             "reasons": dict(self.reasons.most_common(3)),
         }
 
@@ -187,7 +200,9 @@ def _count(
         code = _UNKNOWN_CODE.match(reason)
         if code is not None:
             entry.outside_map += 1
-            entry.unknown_codes[code[2]] += 1
+            shown = code[2] if code[1] else NOT_SHOWN
+            if shown in entry.unknown_codes or len(entry.unknown_codes) < _MAX_DISTINCT_CODES:
+                entry.unknown_codes[shown] += 1
         else:
             entry.invalid += 1
             entry.reasons[reason] += 1

@@ -4,7 +4,8 @@ A converter takes what a CSV cell (a string) or a JSON Lines value (string, numb
 boolean, list) holds and returns the field's value in JSON form — ISO dates, code
 strings, numbers — ready to be stored and validated by the model, or raises
 :class:`ConversionProblem` with a reason a person can act on. Reasons name formats and
-codes but never echo a value that could be personal data: only unknown codes are quoted.
+codes but never echo a value that could be personal data: only unknown codes are quoted,
+and only those that look like codes (:func:`quoted_code`).
 """
 
 from __future__ import annotations
@@ -84,6 +85,26 @@ def quoted(value: str) -> str:
     """A code as it appears in a message: quoted, shortened, control characters escaped."""
     text = value if len(value) <= _MAX_QUOTED else value[: _MAX_QUOTED - 1] + "…"
     return repr(text)
+
+
+#: what a code a value map or code list names looks like: one short token (SNOMED CT ids,
+#: local codes such as "CPA2", "F20.0", "in-progress")
+_CODE_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+#-]{0,24}")
+#: ten digits (an NHS number, right or mistyped) or something like a date
+_PERSON_LIKE = re.compile(r"\d{10}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
+#: how a message shows a value that was to be a code and does not look like one
+NOT_SHOWN = "(not shown: it does not look like a code, and may be personal data)"
+
+
+def quoted_code(value: str) -> str:
+    """A value that was to be a code, as a message shows it: quoted when it looks like a
+    code, else not shown. A column mapped by mistake (names, NHS numbers, dates of birth,
+    free text where a code belongs) would otherwise put one service user's personal data on
+    the console for each row. A one-word name still looks like a code: the residual risk
+    is in the hazard log (H27)."""
+    if _CODE_LIKE.fullmatch(value) and not _PERSON_LIKE.fullmatch(value):
+        return quoted(value)
+    return NOT_SHOWN
 
 
 def is_missing(raw: object, markers: frozenset[str] = frozenset()) -> bool:
@@ -195,7 +216,7 @@ def _code(text: str, codes: type[StrEnum]) -> str:
     except ValueError:
         known = ", ".join(m.value for m in list(codes)[:12])
         more = ", ..." if len(codes) > 12 else ""
-        raise ConversionProblem(f"unknown code {quoted(text)} (expected one of: {known}{more})") from None
+        raise ConversionProblem(f"unknown code {quoted_code(text)} (expected one of: {known}{more})") from None
 
 
 def _through_map(text: str, options: ValueOptions) -> str | None:
@@ -211,7 +232,8 @@ def _through_map(text: str, options: ValueOptions) -> str | None:
         return None
     known = ", ".join(sorted(value_map)[:12])
     more = ", ..." if len(value_map) > 12 else ""
-    raise ConversionProblem(f"unknown code {quoted(text)} (value map '{options.value_map_name}' has: {known}{more})")
+    name = options.value_map_name
+    raise ConversionProblem(f"unknown code {quoted_code(text)} (value map '{name}' has: {known}{more})")
 
 
 def make_converter(spec: FieldSpec, options: ValueOptions) -> Converter:
@@ -266,7 +288,7 @@ def make_converter(spec: FieldSpec, options: ValueOptions) -> Converter:
             if mapped is None:
                 return None
             if mapped not in ("true", "false"):
-                raise ConversionProblem(f"not a yes/no value after the value map ({quoted(mapped)})")
+                raise ConversionProblem(f"not a yes/no value after the value map: {quoted_code(mapped)}")
             return mapped == "true"
         folded = text.casefold()
         if folded in options.true_values:

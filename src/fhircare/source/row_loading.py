@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from fhircare.source.common import LocalId
-from fhircare.source.convert import ConversionProblem, is_missing, quoted
+from fhircare.source.convert import NOT_SHOWN, ConversionProblem, is_missing, quoted_code
 from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_columns import suggest
 from fhircare.source.mapping_schema import ColumnPlan, RecordPlan
@@ -212,7 +212,7 @@ class FileLoader:
             if value and value not in values and not _ignored(row.values, plans):
                 hint = _casefold_hint(value, values) or suggest(value, sorted(values))
                 reason = (
-                    f"{quoted(value)} is not a value the mapping lists for this file"
+                    f"{_shown(value)} is not a value the mapping lists for this file"
                     f" ({', '.join(v or 'an empty value' for v in sorted(values))}){hint}: list it, or skip"
                     " such rows with ignore_rows"
                 )
@@ -504,3 +504,8 @@ def shape_wide_ratings(data: dict[str, Any]) -> None:
         per_item.setdefault(item, {"item": item})[field_name] = data.pop(name)
     if per_item:
         data["ratings"] = list(per_item.values())
+
+
+def _shown(value: str) -> str:
+    shown = quoted_code(value)
+    return f"a value {shown}" if shown == NOT_SHOWN else shown

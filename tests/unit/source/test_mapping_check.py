@@ -68,6 +68,45 @@ def test_values_outside_a_value_map_are_counted_with_their_codes(
     assert columns[("service_user", "learning_disability")]["unknown_codes"] == {}  # not a code: not shown
 
 
+def test_a_column_of_personal_data_mapped_where_codes_belong_shows_none_of_it(
+    clean_runs: dict[str, SynthRun], tmp_path: Path
+) -> None:
+    """H27: a mapping that reads the wrong column into a coded field (the forename, the NHS
+    number or the date of birth where the gender code belongs) must not put them on the
+    console: values that do not look like codes are not shown, and a column with more
+    distinct values outside its map than a coded column has shows none."""
+    run = clean_runs["rio-like"]
+    folder = tmp_path / "extract"
+    shutil.copytree(run.folder, folder)
+    clients = next(folder.glob("RiO_Clients_*.csv"))
+    lines = clients.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    gender = header.index("GENDER")
+    personal = ["Jane Smith", "9434765919", "12/03/1980", "1980-03-12", "lives with her mother, who"]
+    for number, value in enumerate(personal, start=1):
+        cells = lines[number].split(",")
+        cells[gender] = value.replace(",", "")
+        lines[number] = ",".join(cells)
+    clients.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    shown = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder), "--json")
+    assert shown.exit_code == 1
+    columns = {(c["record_type"], c["field"]): c for c in orjson.loads(shown.stdout)["extract"]["columns"]}
+    assert columns[("service_user", "gender")]["outside_value_map"] == len(personal)
+    for value in personal:
+        assert value.replace(",", "") not in shown.output
+    # names that look like codes: one word each, in a column whose every value is a name
+    for number in range(1, len(lines)):
+        cells = lines[number].split(",")
+        cells[gender] = f"Forename{number:03d}"
+        lines[number] = ",".join(cells)
+    clients.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    assert len(lines) > 21
+    text = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder))
+    assert text.exit_code == 1
+    assert "Forename" not in text.output
+    assert "(not shown: may be personal data)" in text.output
+
+
 def test_a_missing_file_and_unread_columns(clean_runs: dict[str, SynthRun], tmp_path: Path) -> None:
     folder = tmp_path / "extract"
     shutil.copytree(clean_runs["rio-like"].folder, folder)

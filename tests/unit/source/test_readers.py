@@ -10,9 +10,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from fhircare.errors import ExtractError
 from fhircare.source.codes import CarersAssessmentStatus, LifeArea
+from fhircare.source.convert import NOT_SHOWN, quoted_code
 from fhircare.source.mapping_file import TrustMapping, load_mapping
 from fhircare.source.reader import read_extract
 from fhircare.source.results import Problem
@@ -174,6 +177,38 @@ def test_bad_values_are_reported_by_column_and_the_rest_still_read(tiny: Callabl
         "plans.csv:4: VERSION: not a whole number",
     ]
     assert all(p.service_user_id == "P3" for p in read.rejected["P3"])
+
+
+def test_a_value_that_is_not_a_code_is_not_shown_in_the_problem(tiny: Callable[..., ReadBack]) -> None:
+    """H27: personal data in a coded column (a mapping mistake, or a slip in the EPR) is
+    named by file, line and column, not shown; a value that looks like a code is."""
+    rows = [
+        "P3,9990000019,Bad,Row,01/02/1990,Jane Smith",
+        "P4,9990000019,Bad,Row,01/02/1990,9434765919",
+        "P5,9990000019,Bad,Row,01/02/1990,12/03/1980",
+        "P6,9990000019,Bad,Row,01/02/1990,F20.0",
+    ]
+    read = tiny(clients_1__csv=CLIENTS + "\n".join(rows) + "\n")
+    shown = [p for who in ("P3", "P4", "P5", "P6") for p in problem_strings(read.rejected[who]) if "SEX" in p]
+    hidden = "unknown code (not shown: it does not look like a code, and may be personal data)"
+    assert shown == [
+        f"clients_1.csv:4: SEX: {hidden} (value map 'gender' has: F, M, U)",
+        f"clients_1.csv:5: SEX: {hidden} (value map 'gender' has: F, M, U)",
+        f"clients_1.csv:6: SEX: {hidden} (value map 'gender' has: F, M, U)",
+        "clients_1.csv:7: SEX: unknown code 'F20.0' (value map 'gender' has: F, M, U)",
+    ]
+
+
+@given(
+    st.one_of(
+        st.text(min_size=1).filter(lambda t: any(c.isspace() for c in t) or len(t) > 25),
+        st.from_regex(r"[0-9]{10}", fullmatch=True),
+        st.dates().map(lambda d: d.strftime("%d/%m/%Y")),
+        st.dates().map(date.isoformat),
+    )
+)
+def test_free_text_nhs_numbers_and_dates_are_never_quoted(value: str) -> None:
+    assert quoted_code(value) == NOT_SHOWN
 
 
 def test_rows_for_an_unknown_service_user(tiny: Callable[..., ReadBack]) -> None:
