@@ -217,7 +217,14 @@ def _items(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> list[str]:
         (n for n in record.needs if n.care_plan_id == plan.care_plan_id), key=lambda n: natural_key(n.need_id)
     )
     items = [need_words(n) for n in needs]
-    items += [f"{label(a.content).capitalize()}: {a.description}" for a in look_out_for(plan, record) if a.content]
+    # what a carer who asked that it be kept from the service user noticed is in its own
+    # Observation, labelled withheld (supportingInfo); the plan, which the service user is
+    # given, does not repeat it (DE-178)
+    items += [
+        f"{label(a.content).capitalize()}: {a.description}"
+        for a in look_out_for(plan, record)
+        if a.content and not refs.told_by_withholding_carer(a.performer_kind, a.performer_id)
+    ]
     # whom to contact first, in the order of the day (office hours, out of hours, any time)
     order = {ContactWhen.OFFICE_HOURS: 0, ContactWhen.OUT_OF_HOURS: 1, ContactWhen.ANY_TIME: 2, None: 3}
     actions = sorted(
@@ -311,7 +318,9 @@ def goal(item: Goal, record: ServiceUserRecord, refs: Refs) -> Json:
         {
             "resourceType": "Goal",
             "id": key.id,
-            "meta": about_service_user("fhircare-goal"),
+            "meta": about_service_user(
+                "fhircare-goal", withheld=refs.told_by_withholding_carer(item.expressed_by, item.expressed_by_id)
+            ),
             "text": narrative(
                 sentence(f"{record.service_user.given_name}'s goal: {item.description}"),
                 target,

@@ -51,7 +51,10 @@ def crisis_information(action: CarePlanAction, plan: CarePlan, refs: Refs) -> Js
     return {
         "resourceType": "Observation",
         "id": key.id,
-        "meta": about_service_user("fhircare-crisis-plan-information"),
+        "meta": about_service_user(
+            "fhircare-crisis-plan-information",
+            withheld=refs.told_by_withholding_carer(action.performer_kind, action.performer_id),
+        ),
         "text": narrative(
             sentence(f"{label(action.content).capitalize()}{by}: {action.description}"),
             status=GENERATED,

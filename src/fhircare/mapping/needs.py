@@ -83,10 +83,11 @@ def about_me(statement: PlanStatement, plan: CarePlan, refs: Refs) -> Json:
     su = refs.record.service_user.given_name
     own = statement.expressed_by is PerformerKind.SERVICE_USER
     whose = f"in {su}'s words" if own else "as told to the team"
+    told_by_carer = refs.told_by_withholding_carer(statement.expressed_by, statement.expressed_by_id)
     return {
         "resourceType": "Observation",
         "id": key.id,
-        "meta": about_service_user("fhircare-about-me"),
+        "meta": about_service_user("fhircare-about-me", withheld=told_by_carer),
         "text": narrative(sentence(f"{heading}, {whose}: {statement.description}"), status=GENERATED),
         "identifier": [key.identifier],
         "status": "final",

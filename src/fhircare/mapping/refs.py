@@ -167,6 +167,13 @@ class Refs:
             return self.service(local_id)
         return self.organisation(local_id)
 
+    def told_by_withholding_carer(self, kind: PerformerKind, local_id: str | None) -> bool:
+        """The carer or contact who noticed or said this asked that what they tell the team
+        is not passed on to the service user (DE-178, IS-13): what they told is labelled
+        withheld wherever it goes, and left out of what the service user is given."""
+        contact = self.contacts.get(local_id) if kind is PerformerKind.CARER and local_id else None
+        return contact is not None and contact.withhold_from_service_user
+
     def member(self, kind: MemberKind, local_id: str | None) -> ResourceKey:
         """The resource a care team member of some kind is."""
         return self.performer(MEMBER_AS_PERFORMER[kind], local_id)

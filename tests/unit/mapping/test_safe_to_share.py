@@ -16,20 +16,34 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from fhircare.mapping import MappingContext, check_consistency, map_service_user
 from fhircare.mapping.narrative import long_date
 from fhircare.source.bundle import ServiceUserRecord
+from fhircare.source.care_plan import CarePlanAction, Goal, PlanStatement
 from fhircare.source.carers import CarerInformation, ConsentDecision, Contact
 from fhircare.source.codes import (
+    ActivityStatus,
     CareCoordinationArrangement,
     ContactRole,
     CoordinationRole,
+    CrisisContingencyContent,
+    GoalLifecycleStatus,
+    LifeArea,
     PartnerOrganisationType,
     Relationship,
 )
-from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, LegalBasis, SharedInformation
+from fhircare.source.local_codes import (
+    ConsentDecider,
+    ConsentDecisionType,
+    ConsentKind,
+    LegalBasis,
+    PerformerKind,
+    PlanStatementKind,
+    SharedInformation,
+)
 from fhircare.source.mapping_file import TrustMapping
 from fhircare.synth import SCENARIOS
 from fhircare.validation.api import Validator
@@ -281,6 +295,67 @@ def test_carer_information_withheld_from_the_service_user_is_labelled_data(
     [evidence] = [p for p in bundle.all("Provenance") if bundle.resolve(p["target"][0]) is message]
     assert {(c["system"], c["code"]) for c in evidence["meta"]["security"]} == labels
     assert "Has stopped eating" not in evidence["text"]["div"]
+
+
+def test_a_sign_a_withholding_carer_noticed_is_withheld_and_not_in_the_plan_given_to_the_service_user(
+    context: MappingContext, profiles_validator: Validator, ukcore_validator: Validator
+) -> None:
+    """DE-178, IS-13 (a review found it, 2026-12-07): a carer who asked that what they tell
+    the team is not passed on noticed an early warning sign. The sign's Observation carries
+    the withheld labels (so no patient-facing channel shows it); the crisis plan, which the
+    service user is given, points to it but does not repeat it. A sign another carer noticed
+    stays in the plan's words."""
+    withholding = Contact(
+        contact_id="HB-RP2", service_user_id=hb.SU, family_name="Carer", given_name="Cam",
+        relationship=Relationship.SISTER, roles=(ContactRole.CARER,), phone="07700 900 456",
+        withhold_from_service_user=True,
+    )  # fmt: skip
+    open_carer = Contact(
+        contact_id="HB-RP3", service_user_id=hb.SU, family_name="Carer", given_name="Ola",
+        relationship=Relationship.FRIEND, roles=(ContactRole.CARER,), phone="07700 900 457",
+    )  # fmt: skip
+    signs = [
+        CarePlanAction(
+            action_id=f"HB-AC{n}",
+            care_plan_id="HB-CP2",
+            description=text,
+            performer_kind=PerformerKind.CARER,
+            performer_id=who,
+            status=ActivityStatus.IN_PROGRESS,
+            content=CrisisContingencyContent.EARLY_WARNING_SIGN,
+        )
+        for n, who, text in (
+            (8, "HB-RP2", "Talks about the voices telling him to hurt me."),
+            (9, "HB-RP3", "Stops answering the phone."),
+        )
+    ]
+    hope = Goal(
+        goal_id="HB-GL8", care_plan_id="HB-CP1", description="Stop drinking before it costs him his flat.",
+        life_areas=(LifeArea.ACCOMMODATION,), expressed_by=PerformerKind.CARER, expressed_by_id="HB-RP2",
+        lifecycle_status=GoalLifecycleStatus.ACTIVE,
+    )  # fmt: skip
+    seen = PlanStatement(
+        statement_id="HB-ST8", care_plan_id="HB-CP1", kind=PlanStatementKind.STRENGTH,
+        description="Still keeps the garden going when he is low.", expressed_by=PerformerKind.CARER,
+        expressed_by_id="HB-RP2",
+    )  # fmt: skip
+    record = hb.record(
+        CareCoordinationArrangement.KEY_WORKER, CoordinationRole.KEY_WORKER, withholding, open_carer, *signs, hope, seen
+    )
+    bundle = mapped(record, context, profiles_validator, ukcore_validator)
+    # a goal the carer gave, and what they said of the service user's strengths, likewise
+    for rtype, local_id in (("Goal", "HB-GL8"), ("Observation", "HB-ST8")):
+        marks = {c["code"] for c in bundle.identified(rtype, local_id)["meta"]["security"]}
+        assert {"NOPAT", "carer-confidential"} <= marks, (rtype, marks)
+    told = bundle.identified("Observation", "HB-AC8")
+    labels = {(c["system"], c["code"]) for c in told["meta"]["security"]}
+    assert {(V3_ACT_CODE, "NOPAT"), (CS + "security-label", "carer-confidential")} <= labels
+    other = bundle.identified("Observation", "HB-AC9")
+    assert (V3_ACT_CODE, "NOPAT") not in {(c["system"], c["code"]) for c in other["meta"]["security"]}
+    plan = bundle.identified("CarePlan", "HB-CP2")
+    assert "voices" not in orjson.dumps(plan).decode()
+    assert "Stops answering the phone." in plan["text"]["div"]
+    assert {bundle.resolve(r) is told for r in plan["supportingInfo"]} == {True, False}
 
 
 # --- a 500-user synthetic extract ------------------------------------------------------
