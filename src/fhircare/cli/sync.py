@@ -145,7 +145,11 @@ AsOfOption = Annotated[
 ]
 ConfirmOption = Annotated[
     bool,
-    typer.Option("--confirm-removals", help="End every service user missing from this extract now (it is whole)."),
+    typer.Option(
+        "--confirm-removals",
+        help="The extract is whole: end every service user missing from it now, and take a file with far fewer"
+        " rows than the last load read as it is.",
+    ),
 ]
 RejectsOption = Annotated[
     Path,

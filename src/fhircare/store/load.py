@@ -11,6 +11,8 @@ ended only when they have been missing from ``removal_runs`` extracts in a row, 
 while more than ``removal_threshold`` of the service users the store knows are missing
 from one extract (a truncated extract must not end everyone's plans); ``confirm_removals``
 ends every missing service user at once, for an operator who knows the extract is whole.
+A record type with far fewer rows than the last complete load read (a file cut short or
+exported empty, :meth:`Loader.shrunk`) makes the extract unusable until it is confirmed.
 A rejected service user keeps what the store held of them (their last good records) and
 is reported, never ended.
 """
@@ -43,6 +45,13 @@ from fhircare.validation.engine import Validator
 
 _log = structlog.get_logger("fhircare.load")
 
+#: a record type the last load read fewer rows of than this is not compared; from this
+#: many, an empty file is never taken as whole
+_SHRINK_FROM_ROWS = 3
+#: rows a record type may lose in one extract beyond its share of the caseload's change
+#: whatever the threshold (a medicine stopped, a note archived: a few rows come and go)
+_SHRINK_ALLOWED_ROWS = 10
+
 
 @dataclass(frozen=True)
 class RemovalPolicy:
@@ -70,6 +79,8 @@ class LoadSummary:
     known: int = 0
     #: shared resources that two service users' records described differently
     shared_conflicts: int = 0
+    #: rows read per record type (the next load compares its own with them)
+    rows_read: dict[str, int] = field(default_factory=dict)
 
     @property
     def rejected(self) -> int:
@@ -87,6 +98,7 @@ class LoadSummary:
             "missing": self.missing,
             "known": self.known,
             "sharedConflicts": self.shared_conflicts,
+            "rowsRead": dict(sorted(self.rows_read.items())),
         }
 
 
@@ -161,6 +173,8 @@ class Loader:
         self._rows: dict[str, str] = {}
         #: rows fingerprints of service users whose records were found unchanged, to store
         self._rows_to_record: dict[str, str] = {}
+        #: the last complete load's summary (as_json), to compare this extract with
+        self._previous: dict[str, Any] = {}
 
     # --- the run ------------------------------------------------------------------------
 
@@ -183,9 +197,34 @@ class Loader:
             self._targets = [t for t, _url in outbox.all_targets(conn)]
             self._states = records.service_user_states(conn)
             self._shared = records.held_shared(conn)
+            self._previous = records.latest_completed_counts(conn) or {}
         if interrupted:
             _log.info("interrupted runs found", count=interrupted)
         return self.summary.run_id
+
+    def shrunk(self, rows_read: dict[str, int], service_users: int) -> list[tuple[str, str]]:
+        """The record types of this extract that hold far fewer rows than the last complete
+        load read, as (record type, why): a file cut short, or exported empty. Each of its
+        missing rows would end a record in the shared record (a consent, a refusal, a
+        carer's note) while the service user is still there, which the guard on missing
+        service users does not see. None when the operator confirmed the extract is whole."""
+        self.summary.rows_read = dict(rows_read)
+        before = self._previous.get("rowsRead") or {}
+        known = int((self._previous.get("serviceUsers") or {}).get("read", 0))
+        if self.request.removal.confirm or not before or not known:
+            return []
+        threshold = self.request.removal.threshold
+        # fewer rows as the caseload shrinks are expected; beyond that, the threshold
+        expected = max(0.0, 1 - service_users / known)
+        found = []
+        for name, had in sorted(before.items()):
+            now = rows_read.get(name)
+            if now is None or had < _SHRINK_FROM_ROWS:
+                continue
+            lost = 1 - now / had
+            if now == 0 or (lost > expected + threshold and had - now > _SHRINK_ALLOWED_ROWS):
+                found.append((name, f"{now} rows of {name} where the last complete load read {had}"))
+        return found
 
     def unchanged_rows(self, digests: Iterable[tuple[str, bytes | None]]) -> set[str]:
         """The service users whose extract rows are as they were at the last load that

@@ -70,7 +70,20 @@ def load_extract(
                 total = source.service_user_count()
                 if on_total is not None:
                     on_total(total)
-                if not source.unusable:
+                shrunk = [] if source.unusable else loader.shrunk(source.rows_read, total)
+                for name, why in shrunk:
+                    patterns = ", ".join(s.file for s in request.mapping.sources[name])
+                    cause = Problem(
+                        patterns,
+                        None,
+                        None,
+                        f"{why}: a file cut short or exported empty? Nothing was loaded; if the extract is whole,"
+                        " load it again with --confirm-removals",
+                        record_type=name,
+                    )
+                    on_problem(cause, "read")
+                    report.causes.append(str(cause))
+                if not source.unusable and not shrunk:
                     unchanged = loader.unchanged_rows(source.row_digests())
                     if on_service_user is not None:
                         for _ in unchanged:
@@ -81,8 +94,8 @@ def load_extract(
                             on_service_user()
                 for problem in source.unattributed_problems():
                     on_problem(problem, "read")
-                complete = not source.unusable
-                report.causes = list(dict.fromkeys(str(p) for p in source.file_problems))
+                complete = not source.unusable and not shrunk
+                report.causes = list(dict.fromkeys([*(str(p) for p in source.file_problems), *report.causes]))
                 report.ignored = dict(source.ignored)
                 report.absent_optional = [str(p) for p in source.absent_optional]
         finally:

@@ -75,6 +75,17 @@ def mark_interrupted_runs(conn: Connection, now: datetime) -> int:
     return result.rowcount
 
 
+def latest_completed_counts(conn: Connection) -> dict[str, Any] | None:
+    """What the last load that read its extract whole printed (``LoadSummary.as_json``)."""
+    found = conn.execute(
+        select(extract_runs.c.counts)
+        .where(extract_runs.c.status == "completed")
+        .order_by(extract_runs.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return dict(found) if isinstance(found, dict) else None
+
+
 def latest_run(conn: Connection) -> dict[str, Any] | None:
     row = conn.execute(select(extract_runs).order_by(extract_runs.c.id.desc()).limit(1)).mappings().first()
     return dict(row) if row is not None else None

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import orjson
@@ -88,3 +89,65 @@ def test_an_unusable_extract_changes_nothing_and_ends_no_one(tmp_path: Path) -> 
         after = {(r.resource_type, r.resource_id): r.content for r in conn.execute(select(resources))}
         states = {r.state for r in conn.execute(select(resources.c.state))}
     assert after == before and states == {"current"}
+
+
+def _contents(store: str) -> dict[tuple[str, str], tuple[bytes, str]]:
+    engine = open_store_engine(store)
+    try:
+        with engine.connect() as conn:
+            return {(r.resource_type, r.resource_id): (r.content, r.state) for r in conn.execute(select(resources))}
+    finally:
+        engine.dispose()
+
+
+def _keep_rows(path: Path, share: float) -> int:
+    """Cut a file short: its header and the first ``share`` of its rows (at a row's end)."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    kept = lines[: 1 + int((len(lines) - 1) * share)]
+    path.write_text("".join(kept), encoding="utf-8-sig")
+    return len(lines) - len(kept)
+
+
+def test_a_file_cut_short_or_exported_empty_ends_nothing_until_confirmed(tmp_path: Path) -> None:
+    """H11 (found by a trial of a new layout, 2026-12-07): the consents file exported with
+    its header only, or a file cut short at a row's end, loaded with exit 0 and ended every
+    consent it no longer held (refusals to share among them) while their service users were
+    still in the extract. Compared with the last complete load, a record type with far
+    fewer rows makes the extract unusable: exit 2, nothing changed, the file named;
+    --confirm-removals loads it, for an operator who knows it is whole."""
+    mapping = load_mapping(MAPPING)
+    extract = tmp_path / "extract"
+    synthesise(mapping, extract, patients=24, seed=4)
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    rejects = tmp_path / "rejects.jsonl"
+    assert load(extract, store, rejects).exit_code == 0
+    before = _contents(store)
+    [consents] = extract.glob("RiO_Consents_*.csv")
+    had = len(consents.read_text(encoding="utf-8-sig").splitlines()) - 1
+    assert had >= 5
+    _keep_rows(consents, 0.0)
+    empty = load(extract, store, rejects, "--format", "json")
+    assert empty.exit_code == 2, empty.output
+    report = orjson.loads(empty.stdout)
+    assert not report["usable"]
+    assert any(f"0 rows of consent_decision where the last complete load read {had}" in c for c in report["causes"])
+    assert any("RiO_Consents_*.csv" in c and "--confirm-removals" in c for c in report["causes"])
+    assert _contents(store) == before
+    # cut short at a row's end (no broken line to see): half the goals gone
+    shutil.rmtree(extract)
+    synthesise(mapping, extract, patients=24, seed=4)
+    [goals] = extract.glob("RiO_CarePlan_Goals_*.csv")
+    assert _keep_rows(goals, 0.5) > 10
+    short = load(extract, store, rejects)
+    assert short.exit_code == 2, short.output
+    assert "rows of goal where the last complete load read" in short.output
+    assert _contents(store) == before
+    # the operator says the extract is whole: it is loaded (service users whose other rows
+    # name a goal it lacks are rejected, exit 1), and the goals no one names are ended
+    confirmed = load(extract, store, rejects, "--confirm-removals", "--format", "json")
+    assert confirmed.exit_code in (0, 1), confirmed.output
+    summary = orjson.loads(confirmed.stdout)
+    assert summary["usable"] and summary["load"]["resources"]["Goal"].get("ended", 0) >= 1, summary
+    # and the next load compares with what that one read
+    again = load(extract, store, rejects)
+    assert again.exit_code == 1 and "cannot be used" not in again.output, again.output
