@@ -98,6 +98,14 @@ def applies(provision: Provision, viewer: Viewer, record: ServiceUserRecord, day
         return False
     if provision.purposes and not provision.purposes & set(viewer.profile.purposes):
         return False
+    if (
+        provision.permit
+        and provision.basis == Basis.LEGAL_SECTION_117.value
+        and not record.section_117_responsible_on(day)
+    ):
+        # the duty lasts as long as the entitlement: once the ICB and the local authority
+        # agree it has ended (DE-007, R-48), a permit resting on it permits nothing
+        return False
     if provision.names_no_recipient:
         return not provision.permit
     if provision.actors & viewer.organisations:

@@ -423,8 +423,38 @@ ROWS = [
             consent(
                 "s117", actors=(COUNCIL,), classes=("CarePlan",), codes=(SECTION_117,), basis="legal-duty-section-117"
             ),
+            S117_ENTITLEMENT,
         ),
         S117_PLAN,
+        "whole",
+    ),
+    # DE-007, R-48: the duty lasts until the ICB and the council agree the entitlement has
+    # ended; a permit resting on it then permits nothing (a review found the council still
+    # reading the whole plan, 2026-12-07)
+    Row(
+        "a section 117 legal duty ends with the entitlement",
+        O.LOCAL_AUTHORITY,
+        (
+            consent(
+                "s117", actors=(COUNCIL,), classes=("CarePlan",), codes=(SECTION_117,), basis="legal-duty-section-117"
+            ),
+            S117_ENDED,
+        ),
+        S117_PLAN,
+        None,
+    ),
+    Row(
+        "a section 117 legal duty ends when the entitlement's period does",
+        O.LOCAL_AUTHORITY,
+        (consent("s117", actors=(COUNCIL,), classes=("CarePlan",), basis="legal-duty-section-117"),),
+        s117_until("2025-03-31"),
+        None,
+    ),
+    Row(
+        "a section 117 legal duty lasts while the entitlement's period does",
+        O.LOCAL_AUTHORITY,
+        (consent("s117", actors=(COUNCIL,), classes=("CarePlan",), basis="legal-duty-section-117"),),
+        s117_until("2026-03-31"),
         "whole",
     ),
     Row(
