@@ -406,10 +406,9 @@ def build_record(
             organisation(provider, _last_day(resource))
             if (provider_ref := local_reference(provider)) is not None and provider_ref.startswith("Organization/"):
                 _later(providing, provider_ref, _last_day(resource))
-    for provision in found:
-        # a refusal of everything to a person: that person is not to be involved
-        if not provision.permit and provision.names_nothing:
-            not_involved.update(a for a in provision.actors if a.startswith("RelatedPerson/"))
+    # a refusal to share with a carer is not "do not involve" (DE-173): the carer may still
+    # tell the team what they see (IS-12) and be signposted (IS-08), so clinicians go on
+    # seeing who they are, who told them what, and the plan's contacts as the trust wrote them
     return ServiceUserRecord(
         service_user_id=service_user_id,
         patient_ref=patient_ref,

@@ -616,6 +616,29 @@ ROWS = [
     ),
     Row("gp sees the nearest-relative flag", O.GP, (), NEAREST_RELATIVE_FLAG, "whole"),
     Row("gp sees what carers told the team, for safety", O.GP, (), CARER_TOLD, "whole"),
+    # IS-08, IS-12 vs DE-173: the service user refusing to share anything with a carer does
+    # not make the carer someone not to be involved (a review found them erased, 2026-12-07)
+    Row(
+        "a refusal to share with a carer leaves who told the team what",
+        O.GP,
+        (consent("not-her", permit=False, actors=(CARER,)),),
+        CARER_TOLD,
+        "whole",
+    ),
+    Row(
+        "a refusal to share with a carer leaves them a crisis contact",
+        O.URGENT_CARE,
+        (CRISIS_PLAN, consent("not-her", permit=False, actors=(CARER,))),
+        CARER_RP,
+        "whole",
+    ),
+    Row(
+        "a refusal to share with a carer leaves them in the crisis plan",
+        O.URGENT_CARE,
+        (consent("not-her", permit=False, actors=(CARER,)),),
+        CRISIS_PLAN,
+        "whole",
+    ),
     Row("vcse never sees what carers told the team", O.VCSE, (VCSE_CARE_PLANS,), CARER_TOLD, None),
     Row(
         "the app never sees what a carer asked to keep from them",
