@@ -19,7 +19,9 @@ from fhircare.source.local_codes import MemberKind, ServiceLine
 SdsUserId = Annotated[str, StringConstraints(pattern=r"^[0-9]{12}$")]
 GmcNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{7}$")]
 NmcNumber = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}[A-Z][0-9]{4}[A-Z]$")]
-HcpcNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}[0-9]{5,6}$")]
+#: the HCPC register's prefix for the profession (two letters, or three: PYL practitioner
+#: psychologists, ODP operating department practitioners, HAD hearing aid dispensers)
+HcpcNumber = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,3}[0-9]{5,6}$")]
 SdsJobRole = Annotated[str, StringConstraints(pattern=r"^R[0-9]{4}$")]
 
 

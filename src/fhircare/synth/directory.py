@@ -115,7 +115,7 @@ _ROLES: tuple[tuple[Discipline, str, str, int], ...] = (
     (Discipline.PSYCHIATRIST, "R1981", "gmc", 1),
     (Discipline.SOCIAL_WORK, "R1330", "hcpc:SW", 2),
     (Discipline.OCCUPATIONAL_THERAPY, "R0950", "hcpc:OT", 2),
-    (Discipline.CLINICAL_PSYCHOLOGIST, "R1310", "hcpc:PY", 1),
+    (Discipline.CLINICAL_PSYCHOLOGIST, "R1310", "hcpc:PYL", 1),
     (Discipline.PEER_SUPPORT, "R1710", "", 1),
     (Discipline.SUPPORT_WORK, "R1450", "", 1),
 )

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from fhircare.source.care_plan import CarePlan, CarePlanAction
-from fhircare.source.care_team import CareTeamMember
+from fhircare.source.care_team import CareTeamMember, StaffMember
 from fhircare.source.carers import ConsentDecision, Contact
 from fhircare.source.codes import (
     ActivityStatus,
@@ -288,3 +288,19 @@ def test_what_a_consent_covers_and_its_basis() -> None:
     ConsentDecision.model_validate(
         carer | {"shares": SharedInformation.CARER_DETAILS, "legal_basis": LegalBasis.CARERS_ASSESSMENT}
     )
+
+
+@pytest.mark.parametrize("number", ["PYL12345", "ODP123456", "HAD01234", "OT12345", "PA123456"])
+def test_every_hcpc_register_prefix_is_read(number: str) -> None:
+    """The HCPC register numbers practitioner psychologists (PYL), operating department
+    practitioners (ODP) and hearing aid dispensers (HAD) with three letters: a trial of a new
+    layout found a real psychologist's number refused, and with it every service user whose
+    care team named them (2026-12-07)."""
+    staff = StaffMember(staff_id="S1", family_name="Doe", given_name="Jo", team_id="T1", hcpc_number=number)
+    assert staff.hcpc_number == number
+
+
+@pytest.mark.parametrize("number", ["P12345", "PYLX12345", "pyl12345", "PYL1234"])
+def test_what_is_not_an_hcpc_number_is_refused(number: str) -> None:
+    with pytest.raises(ValidationError, match="hcpc_number"):
+        StaffMember(staff_id="S1", family_name="Doe", given_name="Jo", team_id="T1", hcpc_number=number)
