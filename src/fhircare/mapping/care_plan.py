@@ -49,7 +49,7 @@ from fhircare.mapping.refs import Refs
 from fhircare.mapping.services import service_words
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_plan import CarePlan, CarePlanAction, Goal
-from fhircare.source.codes import CarePlanType, ContactWhen, CrisisContingencyContent
+from fhircare.source.codes import CarePlanStatus, CarePlanType, ContactWhen, CrisisContingencyContent
 from fhircare.source.local_codes import PerformerKind
 
 _GOAL_ACHIEVEMENT = "http://terminology.hl7.org/CodeSystem/goal-achievement"
@@ -155,7 +155,7 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
     if review is not None:
         when = long_date(date.fromisoformat(review[1])) if review[0] == "valueDate" else review[1]
         paragraphs.append(sentence(f"Next review: {when}"))
-    paragraphs.append(named_contact(record, refs))
+    paragraphs.append(named_contact(record, refs, plan))
     if not plan.is_sub_plan:
         for a in arrangements_for(plan.episode_id, record):
             until = f" to {long_date(a.end_date)}" if a.end_date else ""
@@ -185,19 +185,29 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
     return paragraphs
 
 
-def named_contact(record: ServiceUserRecord, refs: Refs) -> str:
+def named_contact(record: ServiceUserRecord, refs: Refs, plan: CarePlan | None = None) -> str:
     """Whom to contact about the plan: the named lead, in their own role ([001 ¶150] "The
     name and contact details of the care coordinator should be known and available to the
-    service user."), or while one is awaited the team's duty worker (004 §3.4)."""
+    service user."), or while one is awaited the team's duty worker (004 §3.4). Of a plan
+    that has ended, the lead on its last day, said as such: a discharged service user's
+    closed plan is not waiting for a lead to be allocated."""
     as_of = refs.context.as_of
-    leads = current_leads(record, as_of)
+    ended = plan is not None and (
+        plan.status in (CarePlanStatus.COMPLETED, CarePlanStatus.REVOKED)
+        or (plan.end_date is not None and plan.end_date < as_of)
+    )
+    day = min(as_of, plan.end_date) if plan is not None and plan.end_date is not None else as_of
+    leads = current_leads(record, day)
     if leads:
         lead = leads[0]
         assert lead.member_id is not None  # a lead is a member of staff (the source model says so)
         phone = refs.staff[lead.member_id].phone or refs.teams[lead.team_id].phone
         call = f", on {phone}" if phone else ""
-        by_default = " (by default, until one is allocated)" if lead.defaulted else ""
-        return sentence(f"Named contact: {member_name(lead, refs)}, {role_words(lead)}{by_default}{call}")
+        by_default = " (by default, until one is allocated)" if lead.defaulted and not ended else ""
+        heading = "Named contact when the plan ended" if ended else "Named contact"
+        return sentence(f"{heading}: {member_name(lead, refs)}, {role_words(lead)}{by_default}{call}")
+    if ended:
+        return sentence("The plan has ended, and no named lead is recorded for it")
     duty = default_contacts(record, as_of)
     team = refs.teams[duty[0].team_id] if duty else None
     call = f" on {team.phone}" if team and team.phone else ""

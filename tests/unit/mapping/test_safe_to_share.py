@@ -27,6 +27,7 @@ from fhircare.source.carers import CarerInformation, ConsentDecision, Contact
 from fhircare.source.codes import (
     ActivityStatus,
     CareCoordinationArrangement,
+    CarePlanStatus,
     ContactRole,
     CoordinationRole,
     CrisisContingencyContent,
@@ -528,3 +529,27 @@ def test_every_care_coordinator_lead_is_the_care_manager(extract_500: MappedRun)
         bundle = Bundle(extract_500.bundles[su])
         episode = bundle.identified("EpisodeOfCare", lead.episode_id)  # type: ignore[arg-type]
         assert bundle.resolve(episode["careManager"]) is bundle.identified("PractitionerRole", lead.member_id)  # type: ignore[arg-type]
+
+
+def test_a_plan_that_has_ended_names_its_lead_as_of_its_end_and_awaits_no_one(extract_500: MappedRun) -> None:
+    """001 ¶150 (found by a trial of a new layout, 2026-12-07): a discharged service user's
+    closed plan said "Named contact: the team's duty worker, until a key worker is allocated",
+    while its named-lead extension named the key worker of its last day. A plan that has
+    ended names, as such, the lead on its last day (the one its extension names), or says
+    that it has ended; only a plan in use waits for a lead."""
+    ended = current = 0
+    for su, record in extract_500.records.items():
+        bundle = Bundle(extract_500.bundles[su])
+        for plan in record.care_plans:
+            resource = bundle.identified("CarePlan", plan.care_plan_id)
+            div = resource["text"]["div"]
+            lead = next((e for e in resource.get("extension", ()) if e["url"] == SD + "named-lead"), None)
+            if plan.status in (CarePlanStatus.COMPLETED, CarePlanStatus.REVOKED):
+                ended += 1
+                assert "is allocated" not in div, div
+                if not plan.is_sub_plan:  # a main plan's extension names its lead
+                    assert ("Named contact when the plan ended:" in div) == (lead is not None), div
+            elif plan.status is CarePlanStatus.ACTIVE and not plan.end_date:
+                current += 1
+                assert "when the plan ended" not in div
+    assert ended > 20 and current > 100
