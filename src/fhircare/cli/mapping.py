@@ -32,7 +32,8 @@ MAPPING_CHECK_EPILOG = (
     " reports, per column, how many values mapped, were missing, fell outside every value map (with"
     " the codes, when they look like codes and recur: a value that may be personal data is never"
     " shown) or could not be read; per file, rows read, ignored by ignore_rows, unreadable or taken"
-    " by no record type, and the columns no record type reads.\n\n"
+    " by no record type, and the columns no record type reads; then reads it as fhircare map does and"
+    " says how many service users map would reject, and why (by file and column).\n\n"
     "Exit codes: 0 the file is usable (and the extract reads cleanly); 1 the extract has values or rows"
     " that would be rejected, or a file the mapping needs is missing; 2 the mapping file cannot be used."
 )
@@ -54,7 +55,7 @@ def check_command(
 ) -> None:
     """Check a mapping file, and profile an extract through it, before mapping anything."""
     from fhircare.errors import ExtractError
-    from fhircare.source.check import profile_extract, static_notes
+    from fhircare.source.check import profile_extract, read_through, static_notes
     from fhircare.source.limits import ReadLimits
     from fhircare.source.mapping_file import load_mapping
     from fhircare.synth.probe import field_use
@@ -70,6 +71,7 @@ def check_command(
             if not extract.is_dir():
                 raise ExtractError(f"no such extract folder: {extract}")
             profile = profile_extract(extract, mapping, limits)
+            profile.read = read_through(extract, mapping, limits)
     if as_json or output_format is SummaryFormat.json:
         report: dict[str, Any] = {
             "mapping": str(mapping_file),
@@ -176,6 +178,18 @@ def _print(
             Text(str(stats.invalid), style="red" if stats.invalid else ""),
         )
     out.print(columns)
+    read = profile.read
+    if read is not None:
+        out.print(Text(f"Read as fhircare map reads it: {read.service_users} service users, {read.rejected} rejected."))
+        if read.reasons:
+            reasons = Table(title=Text("Why they would be rejected"), title_justify="left")
+            for column in ("file", "column", "reason", "rows"):
+                reasons.add_column(column, justify="right" if column == "rows" else "left")
+            for entry in read.commonest:
+                reasons.add_row(
+                    Text(str(entry["file"])), Text(str(entry["column"])), Text(str(entry["reason"])), str(entry["rows"])
+                )
+            out.print(reasons)
     out.print(_verdict(profile))
 
 
@@ -192,6 +206,11 @@ def _verdict(profile: ExtractProfile) -> Text:
             lines.append(f"  {found.name}: {found.unreadable} unreadable rows")
         if found.unclaimed:
             lines.append(f"  {found.name}: {found.unclaimed} rows no record type takes")
+    if profile.read is not None and profile.read.rejected:
+        lines.append(
+            f"  {profile.read.rejected} of {profile.read.service_users} service users would be rejected by"
+            " fhircare map (the reasons are above)"
+        )
     for stats in profile.columns:
         if stats.outside_map or stats.invalid:
             lines.append(

@@ -6,6 +6,9 @@ counts, per column, how many values were mapped, missing, outside every value ma
 otherwise unreadable, and per file the rows read, ignored, unreadable or taken by no
 record type, and the columns no source reads. Nothing is stored: one pass, row by row.
 Values are never shown, except codes that fall outside a value map (codes, not data).
+:func:`read_through` then reads the extract as ``fhircare map`` does (every record checked
+whole, every reference followed) and counts whom it would reject, and why, so that a file
+that checks clean maps without read rejections.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ _UNKNOWN_CODE = re.compile(r"unknown code (?:(['\"])(.*?)\1|" + re.escape(NOT_SH
 #: distinct unknown codes counted per column: a column with more holds no codes (mapped by
 #: mistake: names, numbers), and its values are not shown
 _MAX_DISTINCT_CODES = 20
+#: reasons for rejection shown, the commonest first
+_SHOWN_REASONS = 10
 
 
 @dataclass
@@ -87,11 +92,33 @@ class FileStats:
 
 
 @dataclass
+class ReadThrough:
+    """The extract read as ``fhircare map`` reads it: service users read and rejected, and
+    the problems that rejected them, counted by file, column and reason."""
+
+    service_users: int = 0
+    rejected: int = 0
+    reasons: Counter[tuple[str, str, str]] = default(default_factory=Counter)
+
+    @property
+    def commonest(self) -> list[dict[str, object]]:
+        return [
+            {"file": f, "column": c, "reason": r, "rows": n}
+            for (f, c, r), n in self.reasons.most_common(_SHOWN_REASONS)
+        ]
+
+    def to_dict(self) -> dict[str, object]:
+        return {"service_users": self.service_users, "rejected": self.rejected, "reasons": self.commonest}
+
+
+@dataclass
 class ExtractProfile:
     files: list[FileStats] = default(default_factory=list)
     columns: list[ColumnStats] = default(default_factory=list)
     missing_files: list[str] = default(default_factory=list)
     absent_optional: list[str] = default(default_factory=list)
+    #: None when the extract cannot be read whole (a file missing): the files say why
+    read: ReadThrough | None = None
 
     @property
     def has_problems(self) -> bool:
@@ -99,6 +126,7 @@ class ExtractProfile:
             self.missing_files
             or any(f.unreadable or f.unclaimed or f.problems for f in self.files)
             or any(c.outside_map or c.invalid for c in self.columns)
+            or (self.read is not None and self.read.rejected)
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -107,6 +135,7 @@ class ExtractProfile:
             "columns": [c.to_dict() for c in self.columns],
             "missing_files": self.missing_files,
             "absent_optional": self.absent_optional,
+            "read": self.read.to_dict() if self.read is not None else None,
         }
 
 
@@ -146,6 +175,40 @@ def profile_extract(folder: Path, mapping: TrustMapping, limits: ReadLimits | No
             profile.files.append(_profile_file(path, name, pattern, plans, stats, limits))
     profile.columns = list(stats.values())
     return profile
+
+
+def read_through(folder: Path, mapping: TrustMapping, limits: ReadLimits | None = None) -> ReadThrough | None:
+    """Read the extract as ``fhircare map`` does; None when it cannot be read whole."""
+    from fhircare.source.reader import read_extract
+    from fhircare.source.results import Rejected
+
+    found = ReadThrough()
+    with read_extract(folder, mapping, limits=limits) as extract:
+        if extract.unusable:
+            return None
+        for result in extract:
+            found.service_users += 1
+            if isinstance(result, Rejected):
+                found.rejected += 1
+                for problem in result.problems:
+                    found.reasons[(problem.file, problem.field or "", _without_values(problem.reason))] += 1
+    return found
+
+
+#: the value a reason quotes (an unknown code, a value a file's rule does not list): each
+#: row's own, so the reasons of many rows count together, and a code seen once (perhaps a
+#: name in the wrong column) is not shown here; the column counts show those that recur
+_QUOTED_VALUE = (
+    (_UNKNOWN_CODE, "unknown code"),
+    (re.compile(r"^(?:'[^']*'|\"[^\"]*\"|a value \(not shown[^)]*\)) is not a value"), "a value is not a value"),
+    (re.compile(r"(not a yes/no value after the value map): .*$"), r"\1"),
+)
+
+
+def _without_values(reason: str) -> str:
+    for pattern, replacement in _QUOTED_VALUE:
+        reason = pattern.sub(replacement, reason)
+    return reason
 
 
 def _profile_file(

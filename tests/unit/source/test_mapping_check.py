@@ -165,3 +165,33 @@ def test_the_files_table_names_each_file_whole_in_80_columns(clean_runs: dict[st
     assert result.exit_code == 0, result.output
     names = sorted(p.name for p in run.folder.iterdir() if p.is_file() and p.suffix in (".csv", ".jsonl"))
     assert len(names) > 10 and all(name in result.stdout for name in names)
+
+
+def test_what_map_would_reject_the_check_finds_too(clean_runs: dict[str, SynthRun], tmp_path: Path) -> None:
+    """A check that passes must mean the extract maps without read rejections (step 7 of
+    mappings/README.md: "fix until it exits 0"). A trial of a new layout found a wrong NHS
+    number check digit passed the check and was then rejected by map (2026-12-07): the
+    check now reads the extract as map does, and says whom it would reject and why, by
+    file and column, without the values."""
+    run = clean_runs["rio-like"]
+    folder = tmp_path / "extract"
+    shutil.copytree(run.folder, folder)
+    clients = next(folder.glob("RiO_Clients_*.csv"))
+    lines = clients.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    nhs = header.index("NHS_NUMBER")
+    cells = lines[1].split(",")
+    number = cells[nhs]
+    cells[nhs] = number[:-1] + str((int(number[-1]) + 1) % 10)
+    lines[1] = ",".join(cells)
+    clients.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    result = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder), "--format", "json")
+    assert result.exit_code == 1, result.output
+    read = orjson.loads(result.stdout)["extract"]["read"]
+    assert read["rejected"] == 1 and read["service_users"] == len(lines) - 1
+    [reason] = read["reasons"]
+    assert reason["file"] == clients.name and reason["column"] == "NHS_NUMBER"
+    assert "NHS number" in reason["reason"] and cells[nhs] not in result.stdout
+    text = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder))
+    assert text.exit_code == 1
+    assert "1 of" in text.stdout and "would be rejected by fhircare map" in text.stdout
