@@ -22,6 +22,11 @@ Description: "The service user. UK Core Patient constraints carried: the NHS num
 * identifier[nhsNumber].value 1..1
 * identifier[nhsNumber] obeys fhircare-nhs-number-1
 * identifier[nhsNumber].extension contains $UKCoreNHSNumberVerificationStatus named nhsNumberVerificationStatus 1..1 MS
+* extension contains
+    $UKCoreEthnicCategory named ethnicCategory 0..1 MS and
+    $interpreterRequired named interpreterRequired 0..1 MS
+* extension[ethnicCategory] ^short = "Ethnic category (NHS Data Dictionary), as UK Core carries it"
+* extension[interpreterRequired] ^short = "An interpreter is needed (R4's extension; the language is communication.language)"
 * active MS
 * name 1..* MS
 * name.family 1..1 MS

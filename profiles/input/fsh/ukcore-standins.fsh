@@ -40,3 +40,40 @@ Context: Encounter
 * extension[legalStatusClassification].value[x] only CodeableConcept
 * extension[legalStatusClassification].valueCodeableConcept from LegalStatusClassificationVS (extensible)
 * value[x] 0..0
+
+Extension: UKCoreEthnicCategoryStandIn
+Id: Extension-UKCore-EthnicCategory
+Title: "Ethnic category (stand-in for the UK Core extension)"
+Description: "Stand-in for https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory (UK Core 2.1.0): the person's ethnic category, as the NHS Data Dictionary codes it."
+Context: Patient
+* insert ConformanceMetadata
+* ^url = $UKCoreEthnicCategory
+* ^version = "2.1.0"
+* ^publisher = "fhircare project (stand-in for an HL7 UK definition)"
+* value[x] 1..1
+* value[x] only CodeableConcept
+* valueCodeableConcept from EthnicCategoryVS (extensible)
+
+ValueSet: EthnicCategoryVS
+Id: ethnic-category
+Title: "Ethnic category"
+Description: "The codes of UK Core's ethnic category code system for England (NHS Data Dictionary), listed so that they can be checked offline without UK Core."
+* insert ConformanceMetadata
+* $ukcore-ethnic-category-england#A "White - British"
+* $ukcore-ethnic-category-england#B "White - Irish"
+* $ukcore-ethnic-category-england#C "White - Any other White background"
+* $ukcore-ethnic-category-england#D "Mixed - White and Black Caribbean"
+* $ukcore-ethnic-category-england#E "Mixed - White and Black African"
+* $ukcore-ethnic-category-england#F "Mixed - White and Asian"
+* $ukcore-ethnic-category-england#G "Mixed - Any other mixed background"
+* $ukcore-ethnic-category-england#H "Asian or Asian British - Indian"
+* $ukcore-ethnic-category-england#J "Asian or Asian British - Pakistani"
+* $ukcore-ethnic-category-england#K "Asian or Asian British - Bangladeshi"
+* $ukcore-ethnic-category-england#L "Asian or Asian British - Any other Asian background"
+* $ukcore-ethnic-category-england#M "Black or Black British - Caribbean"
+* $ukcore-ethnic-category-england#N "Black or Black British - African"
+* $ukcore-ethnic-category-england#P "Black or Black British - Any other Black background"
+* $ukcore-ethnic-category-england#R "Other Ethnic Groups - Chinese"
+* $ukcore-ethnic-category-england#S "Other Ethnic Groups - Any other ethnic group"
+* $ukcore-ethnic-category-england#Z "Not stated"
+* $ukcore-ethnic-category-england#99 "Not known"

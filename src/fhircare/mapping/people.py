@@ -28,6 +28,7 @@ from fhircare.source.care_team import StaffMember
 from fhircare.source.carers import Contact
 from fhircare.source.codes import ContactRole
 from fhircare.source.local_codes import ConsentDecider, ConsentDecisionType, ConsentKind, PerformerKind
+from fhircare.source.service_user import ServiceUser
 
 NHS_NUMBER = "https://fhir.nhs.uk/Id/nhs-number"
 NHS_NUMBER_VERIFICATION = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-NHSNumberVerificationStatus"
@@ -40,6 +41,9 @@ _REGISTERS = (
     ("hcpc_number", "https://fhir.hl7.org.uk/Id/hcpc-number"),
 )
 _BCP47 = "urn:ietf:bcp:47"
+_UKCORE_ETHNIC_CATEGORY = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
+_ETHNIC_CATEGORY_ENGLAND = "https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland"
+_INTERPRETER_REQUIRED = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
 
 
 def _name(family: str, given: list[str | None], title: str | None, use: str | None = None) -> Json:
@@ -90,7 +94,7 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
     gp = refs.organisations.get(su.gp_practice_id) if su.gp_practice_id else None
     language = display(_BCP47, su.preferred_language) or su.preferred_language if su.preferred_language else None
     needs = [label(n) for n in su.communication_needs]
-    # the interpreter and other communication needs are not elements of the Patient
+    # communication needs other than an interpreter have no element: the narrative says them
     text = narrative(
         sentence(f"{full_name(su.given_name, su.family_name, su.title)}, born {long_date(su.birth_date)}"),
         f"NHS number {_spaced_nhs_number(su.nhs_number)}." if su.nhs_number else "No NHS number recorded.",
@@ -98,7 +102,7 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
         sentence(f"Prefers to communicate in {language}") if language else None,
         "Needs an interpreter." if su.interpreter_required else None,
         sentence(f"Communication needs: {listing(needs)}") if needs else None,
-        status=ADDITIONAL if needs or su.interpreter_required else GENERATED,
+        status=ADDITIONAL if needs else EXTENSIONS if su.interpreter_required else GENERATED,
     )
     return prune(
         {
@@ -120,8 +124,22 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
             ),
             "generalPractitioner": [refs.organisation(gp.organisation_id).reference()] if gp else None,
             "managingOrganization": refs.trust.reference(),
+            "extension": _patient_extensions(su) or None,
         }
     )
+
+
+def _patient_extensions(su: ServiceUser) -> list[Json]:
+    """UK Core's ethnic category (England's code system: the NHS Data Dictionary codes the
+    source model reads), and R4's patient-interpreterRequired (the language is
+    ``communication.language``)."""
+    found: list[Json] = []
+    if su.ethnic_category is not None:
+        category = concept(coding(_ETHNIC_CATEGORY_ENGLAND, su.ethnic_category.value))
+        found.append(extension(_UKCORE_ETHNIC_CATEGORY, valueCodeableConcept=category))
+    if su.interpreter_required:
+        found.append(extension(_INTERPRETER_REQUIRED, valueBoolean=True))
+    return found
 
 
 def _what_they_do(staff: StaffMember) -> str:

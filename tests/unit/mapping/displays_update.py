@@ -51,6 +51,7 @@ WHOLE = (
     _UKCORE + "UKCore-NHSNumberVerificationStatusEngland",
     _UKCORE + "UKCore-AdditionalPersonRelationshipRole",
     _UKCORE + "UKCore-SDSJobRoleName",
+    _UKCORE + "UKCore-EthnicCategoryEngland",
     SNOMED,
     BCP47,
     URI,

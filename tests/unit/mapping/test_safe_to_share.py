@@ -40,6 +40,7 @@ from fhircare.source.local_codes import (
     ConsentDecider,
     ConsentDecisionType,
     ConsentKind,
+    EthnicCategory,
     LegalBasis,
     PerformerKind,
     PlanStatementKind,
@@ -553,3 +554,30 @@ def test_a_plan_that_has_ended_names_its_lead_as_of_its_end_and_awaits_no_one(ex
                 current += 1
                 assert "when the plan ended" not in div
     assert ended > 20 and current > 100
+
+
+def test_the_need_of_an_interpreter_and_the_ethnic_category_are_data(
+    context: MappingContext, profiles_validator: Validator, ukcore_validator: Validator
+) -> None:
+    """A trial of a new layout found both only in words (the interpreter) or dropped (the
+    ethnic category), though the extract held them (2026-12-07): a GP or urgent-care system
+    that books an interpreter from data never saw the need. Now R4's patient-interpreterRequired
+    and UK Core's ethnic category extension, valid against fhircare's profile and UK Core."""
+    record = hb.record(CareCoordinationArrangement.KEY_WORKER, CoordinationRole.KEY_WORKER)
+    su = record.service_user.model_copy(
+        update={"interpreter_required": True, "preferred_language": "pl", "ethnic_category": EthnicCategory.C}
+    )
+    bundle = mapped(record.model_copy(update={"service_user": su}), context, profiles_validator, ukcore_validator)
+    [patient] = bundle.all("Patient")
+    found = {e["url"]: e for e in patient["extension"]}
+    assert found["http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"]["valueBoolean"] is True
+    category = found["https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"]
+    assert category["valueCodeableConcept"]["coding"] == [
+        {
+            "system": "https://fhir.hl7.org.uk/CodeSystem/UKCore-EthnicCategoryEngland",
+            "code": "C",
+            "display": "White - Any other White background",
+        }
+    ]
+    assert patient["communication"][0]["language"]["coding"][0]["code"] == "pl"
+    assert "Needs an interpreter." in patient["text"]["div"] and patient["text"]["status"] == "extensions"
