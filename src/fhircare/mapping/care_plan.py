@@ -152,7 +152,9 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
         old = refs.care_plans[plan.replaces_care_plan_id]
         paragraphs.append(sentence(f"It replaces version {old.version}, from {long_date(old.start_date)}"))
     review = next_review(plan, record)
-    if review is not None:
+    # a plan that has ended is not reviewed again: its next-review date is history, not
+    # something to plan for (it stays in the plan's extension, as the trust recorded it)
+    if review is not None and not has_ended(plan, refs.context.as_of):
         when = long_date(date.fromisoformat(review[1])) if review[0] == "valueDate" else review[1]
         paragraphs.append(sentence(f"Next review: {when}"))
     paragraphs.append(named_contact(record, refs, plan))
@@ -185,6 +187,13 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
     return paragraphs
 
 
+def has_ended(plan: CarePlan, as_of: date) -> bool:
+    """Completed or revoked, or past its end date."""
+    return plan.status in (CarePlanStatus.COMPLETED, CarePlanStatus.REVOKED) or (
+        plan.end_date is not None and plan.end_date < as_of
+    )
+
+
 def named_contact(record: ServiceUserRecord, refs: Refs, plan: CarePlan | None = None) -> str:
     """Whom to contact about the plan: the named lead, in their own role ([001 ¶150] "The
     name and contact details of the care coordinator should be known and available to the
@@ -192,10 +201,7 @@ def named_contact(record: ServiceUserRecord, refs: Refs, plan: CarePlan | None =
     that has ended, the lead on its last day, said as such: a discharged service user's
     closed plan is not waiting for a lead to be allocated."""
     as_of = refs.context.as_of
-    ended = plan is not None and (
-        plan.status in (CarePlanStatus.COMPLETED, CarePlanStatus.REVOKED)
-        or (plan.end_date is not None and plan.end_date < as_of)
-    )
+    ended = plan is not None and has_ended(plan, as_of)
     day = min(as_of, plan.end_date) if plan is not None and plan.end_date is not None else as_of
     leads = current_leads(record, day)
     if leads:

@@ -537,7 +537,7 @@ def test_a_plan_that_has_ended_names_its_lead_as_of_its_end_and_awaits_no_one(ex
     closed plan said "Named contact: the team's duty worker, until a key worker is allocated",
     while its named-lead extension named the key worker of its last day. A plan that has
     ended names, as such, the lead on its last day (the one its extension names), or says
-    that it has ended; only a plan in use waits for a lead."""
+    that it has ended; only a plan in use waits for a lead, or is reviewed next."""
     ended = current = 0
     for su, record in extract_500.records.items():
         bundle = Bundle(extract_500.bundles[su])
@@ -548,6 +548,7 @@ def test_a_plan_that_has_ended_names_its_lead_as_of_its_end_and_awaits_no_one(ex
             if plan.status in (CarePlanStatus.COMPLETED, CarePlanStatus.REVOKED):
                 ended += 1
                 assert "is allocated" not in div, div
+                assert "Next review" not in div, div  # not reviewed again
                 if not plan.is_sub_plan:  # a main plan's extension names its lead
                     assert ("Named contact when the plan ended:" in div) == (lead is not None), div
             elif plan.status is CarePlanStatus.ACTIVE and not plan.end_date:
