@@ -167,9 +167,7 @@ class FakeTarget:
             system, _, value = unquote(identifier[0]).partition("|")
             system, value = _unescape(system), _unescape(value)
             found = [
-                r
-                for r in found
-                if any(i.get("system") == system and value in ("", i.get("value")) for i in r.get("identifier", ()))
+                r for r in found if any(i.get("system") == system and value in ("", i.get("value")) for i in _ids(r))
             ]
         if params.get("_summary") == ["count"]:
             return {"resourceType": "Bundle", "type": "searchset", "total": len(found)}
@@ -221,6 +219,12 @@ def _with_marks(new: Json, old: Json) -> Json:
         if marks:
             out[kind] = marks
     return out
+
+
+def _ids(resource: Json) -> list[Json]:
+    """A resource's identifiers: a list, or one (QuestionnaireResponse.identifier is 0..1)."""
+    found = resource.get("identifier") or []
+    return [found] if isinstance(found, dict) else list(found)
 
 
 def _content(resource: Json) -> Json:
