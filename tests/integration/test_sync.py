@@ -537,7 +537,11 @@ def test_a_rebuilt_store_takes_off_the_marks_an_earlier_store_left_on_the_shared
     goal["meta"] = {
         **goal["meta"],
         "tag": [{**LEGACY_WITHDRAWN_TAG, "display": "No longer in the trust's record"}, other],
-        "security": [*goal["meta"].get("security", []), {"system": V3_ACT_CODE, "code": "NOPAT"}],
+        "security": [
+            *goal["meta"].get("security", []),
+            {"system": V3_ACT_CODE, "code": "NOPAT"},
+            {"system": "https://fhir.fhircare.nhs.uk/CodeSystem/security-label", "code": "carer-confidential"},
+        ],
     }
     put = httpx.put(f"{fhir_server.base_url}/Goal/{goal['id']}", json=goal, headers=FHIR_JSON, timeout=30)
     assert put.status_code == 200, put.text
@@ -550,6 +554,7 @@ def test_a_rebuilt_store_takes_off_the_marks_an_earlier_store_left_on_the_shared
         marks = [(m.get("system"), m.get("code")) for m in [*after["meta"].get("tag", []), *after["meta"]["security"]]]
         assert (LEGACY_WITHDRAWN_TAG["system"], "withdrawn") not in marks
         assert (V3_ACT_CODE, "NOPAT") not in marks
+        assert ("https://fhir.fhircare.nhs.uk/CodeSystem/security-label", "carer-confidential") not in marks
         assert ("http://terminology.hl7.org/CodeSystem/v3-Confidentiality", "R") in marks
         if fhir_server.name == "hapi":  # keeps tags across updates: another system's is not fhircare's to take off
             assert (other["system"], other["code"]) in marks

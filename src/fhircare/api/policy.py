@@ -101,10 +101,11 @@ def applies(provision: Provision, viewer: Viewer, record: ServiceUserRecord, day
     if (
         provision.permit
         and provision.basis == Basis.LEGAL_SECTION_117.value
-        and not record.section_117_responsible_on(day)
+        and not record.section_117_responsible_on(day) & viewer.organisations
     ):
-        # the duty lasts as long as the entitlement: once the ICB and the local authority
-        # agree it has ended (DE-007, R-48), a permit resting on it permits nothing
+        # the duty is the responsible bodies' and lasts as long as their entitlement: once
+        # the ICB and the local authority agree it has ended (DE-007, R-48), or for a body
+        # another entitlement names instead, a permit resting on it permits nothing
         return False
     if provision.names_no_recipient:
         return not provision.permit

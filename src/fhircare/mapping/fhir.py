@@ -122,14 +122,20 @@ WITHHELD_FROM_SERVICE_USER_LABELS: tuple[Json, ...] = (
 )
 
 
-def written_by_fhircare(mark: Json) -> bool:
+def written_by_fhircare(mark: Json, marks: Iterable[Json] = ()) -> bool:
     """A tag or security label whose meaning fhircare gives and takes away as its records
     change: its own code systems' (carer-confidential, the tag stores wrote before the
-    record-withdrawn extension) and NOPAT. Not R or PSY: every record resource keeps
-    those, and on a directory resource they would be another system's."""
+    record-withdrawn extension), and NOPAT when fhircare's carer-confidential is among the
+    resource's ``marks`` (other systems write NOPAT too: GP Connect's is not fhircare's to
+    take off). Not R or PSY: every record resource keeps those, and on a directory resource
+    they would be another system's."""
     system = mark.get("system")
-    return (isinstance(system, str) and system.startswith(CODE_SYSTEM)) or (
-        system == V3_ACT_CODE and mark.get("code") == "NOPAT"
+    if isinstance(system, str) and system.startswith(CODE_SYSTEM):
+        return True
+    return (
+        system == V3_ACT_CODE
+        and mark.get("code") == "NOPAT"
+        and any(m.get("system") == SECURITY_LABEL and m.get("code") == "carer-confidential" for m in marks)
     )
 
 

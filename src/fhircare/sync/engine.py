@@ -676,7 +676,12 @@ class SyncEngine:
             found = self._foreign_meta.pop(key, None)
         if found is not None:
             return found
-        current = self.client.read(key[0], known.server_id)
+        try:
+            current = self.client.read(key[0], known.server_id)
+        except TargetAuthError:
+            raise
+        except TargetError:
+            return None
         if not current.ok or current.body is None:
             return None
         meta = current.body.get("meta") or {}
@@ -834,6 +839,7 @@ def _dropped_meta(before: dict[str, Any], after: dict[str, Any], *, only_ours: b
     how $meta-delete matches them), as a Meta; ``only_ours``: of those, only the ones
     fhircare writes."""
     dropped: dict[str, Any] = {}
+    marks = [c for k in ("tag", "security") for c in (before.get("meta") or {}).get(k) or () if isinstance(c, dict)]
     for key in ("tag", "security"):
         kept = {
             (c.get("system"), c.get("code")) for c in (after.get("meta") or {}).get(key) or () if isinstance(c, dict)
@@ -843,7 +849,7 @@ def _dropped_meta(before: dict[str, Any], after: dict[str, Any], *, only_ours: b
             for c in (before.get("meta") or {}).get(key) or ()
             if isinstance(c, dict)
             and (c.get("system"), c.get("code")) not in kept
-            and (not only_ours or written_by_fhircare(c))
+            and (not only_ours or written_by_fhircare(c, marks))
         ]
         if gone:
             dropped[key] = gone

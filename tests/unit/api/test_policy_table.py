@@ -444,6 +444,29 @@ ROWS = [
         None,
     ),
     Row(
+        "a section 117 legal duty is the responsible body's, not another's",
+        O.LOCAL_AUTHORITY,
+        (
+            consent(
+                "s117", actors=(COUNCIL,), classes=("CarePlan",), codes=(SECTION_117,), basis="legal-duty-section-117"
+            ),
+            {
+                **S117_ENTITLEMENT,
+                "id": "s117other",
+                "extension": [
+                    {
+                        "url": SD + "section-117-aftercare",
+                        "extension": [
+                            {"url": "responsibleOrganisation", "valueReference": {"reference": "Organization/other-la"}}
+                        ],
+                    }
+                ],
+            },
+        ),
+        S117_PLAN,
+        None,
+    ),
+    Row(
         "a section 117 legal duty ends when the entitlement's period does",
         O.LOCAL_AUTHORITY,
         (consent("s117", actors=(COUNCIL,), classes=("CarePlan",), basis="legal-duty-section-117"),),

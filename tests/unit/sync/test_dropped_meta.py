@@ -45,8 +45,13 @@ def test_of_a_version_fhircare_did_not_send_only_its_own_marks_are_taken_off() -
             "tag": [other, {"system": LIFECYCLE, "code": "withdrawn"}],
         }
     }
+    # NOPAT without fhircare's carer-confidential beside it is another system's (GP Connect
+    # writes it too): a review found it taken off after a conflict re-read (2026-12-07)
+    assert _dropped_meta(before, {}, only_ours=True) == {"tag": [{"system": LIFECYCLE, "code": "withdrawn"}]}
+    ours = {"system": "https://fhir.fhircare.nhs.uk/CodeSystem/security-label", "code": "carer-confidential"}
+    before["meta"]["security"].append(ours)
     assert _dropped_meta(before, {}, only_ours=True) == {
-        "security": [{"system": V3, "code": "NOPAT"}],
+        "security": [{"system": V3, "code": "NOPAT"}, {"system": ours["system"], "code": ours["code"]}],
         "tag": [{"system": LIFECYCLE, "code": "withdrawn"}],
     }
     assert not written_by_fhircare({"system": V3, "code": "PSY"})
