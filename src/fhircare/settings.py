@@ -109,9 +109,9 @@ class Settings(BaseSettings):
         ge=0,
         le=1,
         description="If more than this share of the service users the store knows are missing from one"
-        " extract, none of them is ended (a truncated extract); and a record type whose rows fell by this"
-        " share more than the caseload did (and by more than 10) makes the extract unusable (a file cut"
-        " short); --confirm-removals overrides both.",
+        " extract, none of them is ended (a truncated extract; --confirm-removals overrides); and a record"
+        " type whose rows fell by this share more than the caseload did (and by more than 2) makes the"
+        " extract unusable (a file cut short; --confirm-fewer-rows overrides).",
     )
     removal_runs: int = Field(
         default=2, ge=1, description="Extracts in a row a service user must be missing from before they are ended."

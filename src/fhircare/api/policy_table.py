@@ -120,6 +120,9 @@ CONSENTED = frozenset({"explicit-consent", "best-interests", "risk-override"})
 
 class View(StrEnum):
     WHOLE = "whole"
+    #: the Patient without its ethnic category: special category data a partner outside
+    #: direct care does not need to support someone (UK GDPR Art. 9; data minimisation)
+    DEMOGRAPHICS = "demographics"
     OWN_ACTIONS = "own-actions"
     CRISIS_CONTACTS = "crisis-contacts"
     LEAD_CONTACT = "lead-contact"
@@ -301,7 +304,7 @@ RULES: tuple[Rule, ...] = (
     *_rules(
         (_O.VCSE,),
         [
-            (Info.IDENTITY, _G, W),
+            (Info.IDENTITY, _G, View.DEMOGRAPHICS),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
             (Info.CARE_PLAN, _C, View.OWN_ACTIONS),
             (Info.SECTION_117_PLAN, _C, View.OWN_ACTIONS),
@@ -316,7 +319,7 @@ RULES: tuple[Rule, ...] = (
     *_rules(
         (_O.LOCAL_AUTHORITY,),
         [
-            (Info.IDENTITY, _G, W),
+            (Info.IDENTITY, _G, View.DEMOGRAPHICS),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
             (Info.SECTION_117_PLAN, (Basis.LEGAL_SECTION_117, Basis.SECTION_117_RESPONSIBLE, Basis.CONSENT), W),
             (Info.CARE_PLAN, (Basis.LEGAL_CARE_ACT, Basis.CONSENT), View.OWN_ACTIONS),

@@ -90,6 +90,10 @@ def _is_lead(participant: Json, awaiting: bool) -> bool:
     return awaiting and bool(roles & DEFAULT_CONTACT_ROLES)
 
 
+#: Patient extensions only direct care sees (View.DEMOGRAPHICS)
+_SPECIAL = frozenset({"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"})
+
+
 def _narrowed(resource: Json, field: str, kept: list[Json], *, whole: bool = False) -> Json:
     """``resource`` with ``field`` holding only ``kept``: every other element too when
     ``whole`` (a person not to be involved removed), else only those its view keeps."""
@@ -164,6 +168,18 @@ def _view(
     resource: Json, views: set[View], organisations: frozenset[str], not_involved: frozenset[str], day: date
 ) -> Json | None:
     rtype = resource.get("resourceType")
+    if rtype == "Patient" and View.WHOLE not in views:
+        every = resource.get("extension", ())
+        extensions = [e for e in every if not (isinstance(e, dict) and e.get("url") in _SPECIAL)]
+        if len(extensions) == len(every):
+            return resource
+        out = {k: v for k, v in resource.items() if k != "extension"}
+        if extensions:
+            out["extension"] = extensions
+        meta = dict(out.get("meta") or {})
+        meta["security"] = [*meta.get("security", ()), REDACTED]
+        out["meta"] = meta
+        return out  # the narrative does not say the ethnic category: it stands
     if rtype == "CarePlan":
 
         def keep_activity(activity: Json) -> bool:

@@ -50,6 +50,14 @@ def check_command(
         typer.Option("--extract", metavar="DIR", help="Also read this extract through it.", show_default=False),
     ] = None,
     output_format: FormatOption = SummaryFormat.text,
+    show_codes: Annotated[
+        bool,
+        typer.Option(
+            "--show-codes",
+            help="List the commonest values outside each value map (those that look like codes and recur)."
+            " Off by default: a column mapped by mistake would show service users' names.",
+        ),
+    ] = False,
     # the older spelling, kept for scripts: every other command says --format json
     as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
 ) -> None:
@@ -72,6 +80,8 @@ def check_command(
                 raise ExtractError(f"no such extract folder: {extract}")
             profile = profile_extract(extract, mapping, limits)
             profile.read = read_through(extract, mapping, limits)
+            for column in profile.columns:
+                column.show_codes = show_codes
     if as_json or output_format is SummaryFormat.json:
         report: dict[str, Any] = {
             "mapping": str(mapping_file),
@@ -83,7 +93,7 @@ def check_command(
         }
         typer.echo(orjson.dumps(report, option=orjson.OPT_INDENT_2).decode())
     else:
-        _print(mapping_file, mapping, notes, dropped, profile)
+        _print(mapping_file, mapping, notes, dropped, profile, show_codes=show_codes)
     raise typer.Exit(EXIT_FAILURE if profile is not None and profile.has_problems else EXIT_OK)
 
 
@@ -116,6 +126,8 @@ def _print(
     notes: list[str],
     dropped: list[dict[str, Any]],
     profile: ExtractProfile | None,
+    *,
+    show_codes: bool = False,
 ) -> None:
     out = _stdout()
     files = len(mapping.files())
@@ -166,7 +178,7 @@ def _print(
     for stats in profile.columns:
         codes = ", ".join(c if c == NOT_SHOWN else repr(c) for c, _ in stats.codes_shown)
         if stats.outside_map and not codes:
-            codes = "not shown: may be personal data"
+            codes = "--show-codes lists them" if not show_codes else "not shown: may be personal data"
         outside = f"{stats.outside_map}" + (f" ({codes})" if codes else "")
         columns.add_row(
             stats.record_type + (f" [{stats.source + 1}]" if len(mapping.sources[stats.record_type]) > 1 else ""),

@@ -145,10 +145,14 @@ AsOfOption = Annotated[
 ]
 ConfirmOption = Annotated[
     bool,
+    typer.Option("--confirm-removals", help="End every service user missing from this extract now (it is whole)."),
+]
+ConfirmRowsOption = Annotated[
+    bool,
     typer.Option(
-        "--confirm-removals",
-        help="The extract is whole: end every service user missing from it now, and take a file with far fewer"
-        " rows than the last load read as it is.",
+        "--confirm-fewer-rows",
+        help="Take a file with far fewer rows than the last load read as it is (it was not cut short): what it"
+        " no longer holds is ended.",
     ),
 ]
 RejectsOption = Annotated[
@@ -199,6 +203,7 @@ def _load(
     igs: list[Path],
     as_of: str | None,
     confirm_removals: bool,
+    confirm_rows: bool,
     rejects_path: Path,
     quiet_progress: bool,
 ) -> tuple[LoadSummary, ExtractReport]:
@@ -229,7 +234,7 @@ def _load(
             igs=igs,
             validating=True,
         ),
-        removal=RemovalPolicy(settings.removal_threshold, settings.removal_runs, confirm_removals),
+        removal=RemovalPolicy(settings.removal_threshold, settings.removal_runs, confirm_removals, confirm_rows),
     )
     rejects_path.parent.mkdir(parents=True, exist_ok=True)
     with (
@@ -330,6 +335,7 @@ def load_command(
     igs: IgOption = None,
     as_of: AsOfOption = None,
     confirm_removals: ConfirmOption = False,
+    confirm_rows: ConfirmRowsOption = False,
     rejects: RejectsOption = Path("rejects.jsonl"),
     output_format: FormatOption = SummaryFormat.text,
 ) -> None:
@@ -346,6 +352,7 @@ def load_command(
             igs=list(igs or []),
             as_of=as_of,
             confirm_removals=confirm_removals,
+            confirm_rows=confirm_rows,
             rejects_path=rejects,
             quiet_progress=output_format is SummaryFormat.json,
         )
@@ -499,6 +506,7 @@ def run_command(
     igs: IgOption = None,
     as_of: AsOfOption = None,
     confirm_removals: ConfirmOption = False,
+    confirm_rows: ConfirmRowsOption = False,
     rejects: RejectsOption = Path("rejects.jsonl"),
     concurrency: ConcurrencyOption = None,
     output_format: FormatOption = SummaryFormat.text,
@@ -521,6 +529,7 @@ def run_command(
                 igs=list(igs or []),
                 as_of=as_of,
                 confirm_removals=confirm_removals,
+                confirm_rows=confirm_rows,
                 rejects_path=rejects,
                 quiet_progress=quiet,
             )

@@ -50,6 +50,9 @@ class ColumnStats:
     invalid: int = 0
     unknown_codes: Counter[str] = default(default_factory=Counter)
     reasons: Counter[str] = default(default_factory=Counter)
+    #: unknown codes are listed only when asked for (``mapping check --show-codes``): a
+    #: column mapped by mistake holds names, and a family shares its surname
+    show_codes: bool = False
 
     @property
     def codes_shown(self) -> list[tuple[str, int]]:
@@ -57,7 +60,7 @@ class ColumnStats:
         (a code a value map lacks recurs; a surname in a coded column is one person's), and
         none when the column has more distinct ones than a coded column would (mapped by
         mistake: names, numbers)."""
-        if len(self.unknown_codes) >= _MAX_DISTINCT_CODES:
+        if not self.show_codes or len(self.unknown_codes) >= _MAX_DISTINCT_CODES:
             return []
         return [(code, n) for code, n in self.unknown_codes.most_common(_SHOWN_CODES) if n > 1]
 

@@ -90,8 +90,14 @@ def quoted(value: str) -> str:
 #: what a code a value map or code list names looks like: one short token (SNOMED CT ids,
 #: local codes such as "CPA2", "F20.0", "in-progress")
 _CODE_LIKE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/+#-]{0,24}")
-#: ten digits (an NHS number, right or mistyped) or something like a date
-_PERSON_LIKE = re.compile(r"\d{10}|\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}")
+#: something like a date (31/12/1980, 31-Dec-1980) or a UK postcode (SW1A 1AA)
+_PERSON_LIKE = re.compile(
+    r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}|\d{1,2}[-/ ]?[A-Za-z]{3,9}[-/ ]?\d{2,4}|[A-Za-z]{1,2}\d[A-Za-z\d]? ?\d[A-Za-z]{2}"
+)
+#: from this many digits a value may be an NHS number, a phone number or a date of birth in
+#: any layout (9434765919, 943-476-5919, 07700900123, 19801231); a SNOMED CT id that long
+#: is hidden too, which costs only the hint
+_PERSON_DIGITS = 8
 #: how a message shows a value that was to be a code and does not look like one
 NOT_SHOWN = "(not shown: it does not look like a code, and may be personal data)"
 
@@ -102,7 +108,11 @@ def quoted_code(value: str) -> str:
     free text where a code belongs) would otherwise put one service user's personal data on
     the console for each row. A one-word name still looks like a code: the residual risk
     is in the hazard log (H27)."""
-    if _CODE_LIKE.fullmatch(value) and not _PERSON_LIKE.fullmatch(value):
+    if (
+        _CODE_LIKE.fullmatch(value)
+        and not _PERSON_LIKE.fullmatch(value)
+        and sum(c.isdigit() for c in value) < _PERSON_DIGITS
+    ):
         return quoted(value)
     return NOT_SHOWN
 

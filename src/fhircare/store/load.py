@@ -12,7 +12,7 @@ while more than ``removal_threshold`` of the service users the store knows are m
 from one extract (a truncated extract must not end everyone's plans); ``confirm_removals``
 ends every missing service user at once, for an operator who knows the extract is whole.
 A record type with far fewer rows than the last complete load read (a file cut short or
-exported empty, :meth:`Loader.shrunk`) makes the extract unusable until it is confirmed.
+exported empty, :meth:`Loader.shrunk`) makes the extract unusable until ``confirm_rows``.
 A rejected service user keeps what the store held of them (their last good records) and
 is reported, never ended.
 """
@@ -46,8 +46,9 @@ from fhircare.validation.engine import Validator
 _log = structlog.get_logger("fhircare.load")
 
 #: rows a record type may lose in one extract beyond its share of the caseload's change
-#: whatever the threshold (a medicine stopped, a note archived: a few rows come and go)
-_SHRINK_ALLOWED_ROWS = 10
+#: whatever the threshold (a medicine stopped, a note archived: a row or two come and go;
+#: more from a consents file may be refusals, whose ending discloses)
+_SHRINK_ALLOWED_ROWS = 2
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class RemovalPolicy:
     runs: int = 2
     #: end every missing service user now (the operator knows the extract is whole)
     confirm: bool = False
+    #: take a file with far fewer rows than the last load read as it is (not cut short)
+    confirm_rows: bool = False
 
 
 @dataclass
@@ -204,11 +207,11 @@ class Loader:
         load read, as (record type, why): a file cut short, or exported empty. Each of its
         missing rows would end a record in the shared record (a consent, a refusal, a
         carer's note) while the service user is still there, which the guard on missing
-        service users does not see. None when the operator confirmed the extract is whole."""
+        service users does not see. None when the operator confirmed the files are whole."""
         self.summary.rows_read = dict(rows_read)
         before = self._previous.get("rowsRead") or {}
         known = int((self._previous.get("serviceUsers") or {}).get("read", 0))
-        if self.request.removal.confirm or not before or not known:
+        if self.request.removal.confirm_rows or not before or not known:
             return []
         threshold = self.request.removal.threshold
         # fewer rows as the caseload shrinks are expected; beyond that, the threshold

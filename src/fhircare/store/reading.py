@@ -77,8 +77,8 @@ def load_extract(
                         patterns,
                         None,
                         None,
-                        f"{why}: a file cut short or exported empty? Nothing was loaded; if the extract is whole,"
-                        " load it again with --confirm-removals",
+                        f"{why}: a file cut short or exported empty? Nothing was loaded; if the file is whole,"
+                        " load it again with --confirm-fewer-rows",
                         record_type=name,
                     )
                     on_problem(cause, "read")

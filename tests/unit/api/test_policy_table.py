@@ -928,6 +928,39 @@ def test_the_policy_table(row: Row) -> None:
         assert shown is not None and callable(row.expect) and row.expect(shown), shown
 
 
+ETHNIC_CATEGORY = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"
+INTERPRETER = "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired"
+
+
+@pytest.mark.parametrize(
+    ("viewer", "resources", "ethnicity_shown"),
+    [
+        (O.GP, (), True),
+        (O.URGENT_CARE, (), True),
+        (O.VCSE, (VCSE_CRISIS,), False),
+        (O.LOCAL_AUTHORITY, (consent("la", actors=(COUNCIL,), classes=("CarePlan",)),), False),
+    ],
+)
+def test_the_ethnic_category_is_for_direct_care(viewer: O, resources: tuple[Json, ...], ethnicity_shown: bool) -> None:
+    """Special category data (UK GDPR Art. 9) a partner outside direct care does not need
+    to support someone: a VCSE partner with a crisis-plan consent, or a council, sees who
+    the service user is and that they need an interpreter, not their ethnic category (a
+    review found it shown to them once the Patient carried it, 2026-12-07)."""
+    target = {
+        **patient(),
+        "extension": [
+            {"url": ETHNIC_CATEGORY, "valueCodeableConcept": {"coding": [{"code": "A"}]}},
+            {"url": INTERPRETER, "valueBoolean": True},
+        ],
+    }
+    shown = decide(VIEWERS[viewer], target, record(*resources, target), TODAY)
+    assert shown is not None
+    urls = {e["url"] for e in shown.get("extension", ())}
+    assert INTERPRETER in urls
+    assert (ETHNIC_CATEGORY in urls) is ethnicity_shown
+    assert (shown == target) is ethnicity_shown
+
+
 def test_every_organisation_type_has_rows() -> None:
     assert {r.viewer for r in ROWS} == set(O)
 

@@ -199,16 +199,30 @@ def test_a_value_that_is_not_a_code_is_not_shown_in_the_problem(tiny: Callable[.
     ]
 
 
+_BIRTH_DATES = st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 12, 31))
+
+
 @given(
     st.one_of(
         st.text(min_size=1).filter(lambda t: any(c.isspace() for c in t) or len(t) > 25),
         st.from_regex(r"[0-9]{10}", fullmatch=True),
-        st.dates().map(lambda d: d.strftime("%d/%m/%Y")),
-        st.dates().map(date.isoformat),
+        st.from_regex(r"[0-9]{3}-[0-9]{3}-[0-9]{4}|07[0-9]{9}|[0-9]{9}", fullmatch=True),
+        _BIRTH_DATES.map(lambda d: d.strftime("%d/%m/%Y")),
+        _BIRTH_DATES.map(lambda d: d.strftime("%d-%b-%Y")),
+        _BIRTH_DATES.map(lambda d: d.strftime("%Y%m%d")),
+        _BIRTH_DATES.map(date.isoformat),
+        st.from_regex(r"[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}", fullmatch=True),
     )
 )
 def test_free_text_nhs_numbers_and_dates_are_never_quoted(value: str) -> None:
+    """NHS numbers and phone numbers in any layout, dates of birth, postcodes (a review
+    found a hyphenated NHS number, a mobile, 19801231 and SW1A1AA quoted, 2026-12-07)."""
     assert quoted_code(value) == NOT_SHOWN
+
+
+@pytest.mark.parametrize("code", ["Q", "Fem", "CPA2", "F20.0", "in-progress", "PYL", "LD01"])
+def test_a_code_is_quoted(code: str) -> None:
+    assert quoted_code(code) == repr(code)
 
 
 def test_rows_for_an_unknown_service_user(tiny: Callable[..., ReadBack]) -> None:

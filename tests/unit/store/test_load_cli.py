@@ -114,7 +114,8 @@ def test_a_file_cut_short_or_exported_empty_ends_nothing_until_confirmed(tmp_pat
     consent it no longer held (refusals to share among them) while their service users were
     still in the extract. Compared with the last complete load, a record type with far
     fewer rows makes the extract unusable: exit 2, nothing changed, the file named;
-    --confirm-removals loads it, for an operator who knows it is whole."""
+    --confirm-fewer-rows loads it, for an operator who knows it is whole, and
+    --confirm-removals (which ends missing service users at once) does not."""
     mapping = load_mapping(MAPPING)
     extract = tmp_path / "extract"
     synthesise(mapping, extract, patients=24, seed=4)
@@ -131,20 +132,31 @@ def test_a_file_cut_short_or_exported_empty_ends_nothing_until_confirmed(tmp_pat
     report = orjson.loads(empty.stdout)
     assert not report["usable"]
     assert any(f"0 rows of consent_decision where the last complete load read {had}" in c for c in report["causes"])
-    assert any("RiO_Consents_*.csv" in c and "--confirm-removals" in c for c in report["causes"])
+    assert any("RiO_Consents_*.csv" in c and "--confirm-fewer-rows" in c for c in report["causes"])
+    assert _contents(store) == before
+    # three consents gone from the end (a refusal may be among them: its ending discloses)
+    shutil.rmtree(extract)
+    synthesise(mapping, extract, patients=24, seed=4)
+    lines = consents.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    consents.write_text("".join(lines[:-3]), encoding="utf-8-sig")
+    few = load(extract, store, rejects)
+    assert few.exit_code == 2, few.output
+    assert f"{had - 3} rows of consent_decision where the last complete load read {had}" in few.output
+    # clearing the alarm is a flag of its own: --confirm-removals does not
+    assert load(extract, store, rejects, "--confirm-removals").exit_code == 2
     assert _contents(store) == before
     # cut short at a row's end (no broken line to see): half the goals gone
     shutil.rmtree(extract)
     synthesise(mapping, extract, patients=24, seed=4)
     [goals] = extract.glob("RiO_CarePlan_Goals_*.csv")
-    assert _keep_rows(goals, 0.5) > 10
+    assert _keep_rows(goals, 0.5) > 2
     short = load(extract, store, rejects)
     assert short.exit_code == 2, short.output
     assert "rows of goal where the last complete load read" in short.output
     assert _contents(store) == before
     # the operator says the extract is whole: it is loaded (service users whose other rows
     # name a goal it lacks are rejected, exit 1), and the goals no one names are ended
-    confirmed = load(extract, store, rejects, "--confirm-removals", "--format", "json")
+    confirmed = load(extract, store, rejects, "--confirm-fewer-rows", "--format", "json")
     assert confirmed.exit_code in (0, 1), confirmed.output
     summary = orjson.loads(confirmed.stdout)
     assert summary["usable"] and summary["load"]["resources"]["Goal"].get("ended", 0) >= 1, summary
