@@ -37,6 +37,16 @@ def test_every_shipped_layout_checks_clean_against_its_own_extract(
     assert "learning_disability" in service_user["fields"]
 
 
+def _clients_of_a_copy(clean_runs: dict[str, SynthRun], tmp_path: Path) -> tuple[Path, Path, list[str], list[str]]:
+    """A copy of the rio-like extract to break: its folder, its clients file, the file's
+    lines and its header's columns."""
+    folder = tmp_path / "extract"
+    shutil.copytree(clean_runs["rio-like"].folder, folder)
+    clients = next(folder.glob("RiO_Clients_*.csv"))
+    lines = clients.read_text(encoding="utf-8-sig").splitlines()
+    return folder, clients, lines, lines[0].split(",")
+
+
 def test_the_text_report_names_the_layout_and_what_is_not_carried() -> None:
     result = check(str(MAPPINGS / "rio-like.yaml"))
     assert result.exit_code == 0, result.output
@@ -47,12 +57,7 @@ def test_the_text_report_names_the_layout_and_what_is_not_carried() -> None:
 def test_values_outside_a_value_map_are_counted_with_their_codes(
     clean_runs: dict[str, SynthRun], tmp_path: Path
 ) -> None:
-    run = clean_runs["rio-like"]
-    folder = tmp_path / "extract"
-    shutil.copytree(run.folder, folder)
-    clients = next(folder.glob("RiO_Clients_*.csv"))
-    lines = clients.read_text(encoding="utf-8-sig").splitlines()
-    header = lines[0].split(",")
+    folder, clients, lines, header = _clients_of_a_copy(clean_runs, tmp_path)
     gender, ld = header.index("GENDER"), header.index("LD_FLAG")
     for number in (1, 2, 3):
         cells = lines[number].split(",")
@@ -78,12 +83,7 @@ def test_a_column_of_personal_data_mapped_where_codes_belong_shows_none_of_it(
     number or the date of birth where the gender code belongs) must not put them on the
     console: values that do not look like codes are not shown, and a column with more
     distinct values outside its map than a coded column has shows none."""
-    run = clean_runs["rio-like"]
-    folder = tmp_path / "extract"
-    shutil.copytree(run.folder, folder)
-    clients = next(folder.glob("RiO_Clients_*.csv"))
-    lines = clients.read_text(encoding="utf-8-sig").splitlines()
-    header = lines[0].split(",")
+    folder, clients, lines, header = _clients_of_a_copy(clean_runs, tmp_path)
     gender = header.index("GENDER")
     personal = ["Jane Smith", "9434765919", "12/03/1980", "1980-03-12", "lives with her mother, who"]
     for number, value in enumerate(personal, start=1):
@@ -176,12 +176,7 @@ def test_what_map_would_reject_the_check_finds_too(clean_runs: dict[str, SynthRu
     number check digit passed the check and was then rejected by map (2026-12-07): the
     check now reads the extract as map does, and says whom it would reject and why, by
     file and column, without the values."""
-    run = clean_runs["rio-like"]
-    folder = tmp_path / "extract"
-    shutil.copytree(run.folder, folder)
-    clients = next(folder.glob("RiO_Clients_*.csv"))
-    lines = clients.read_text(encoding="utf-8-sig").splitlines()
-    header = lines[0].split(",")
+    folder, clients, lines, header = _clients_of_a_copy(clean_runs, tmp_path)
     nhs = header.index("NHS_NUMBER")
     cells = lines[1].split(",")
     number = cells[nhs]

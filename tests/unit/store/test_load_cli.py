@@ -70,13 +70,18 @@ def test_rejected_service_users_are_reported_and_keep_what_the_store_held(tmp_pa
     assert table.exit_code == 1 and "held back" not in table.stdout, "marked once: nothing held back again"
 
 
-def test_an_unusable_extract_changes_nothing_and_ends_no_one(tmp_path: Path) -> None:
-    mapping = load_mapping(MAPPING)
+def _loaded(tmp_path: Path, *, patients: int) -> tuple[Path, str, Path]:
+    """A synthetic extract loaded into a new store: the extract, the store's URL, the rejects file."""
     extract = tmp_path / "extract"
-    synthesise(mapping, extract, patients=12, seed=4)
+    synthesise(load_mapping(MAPPING), extract, patients=patients, seed=4)
     store = f"sqlite:///{tmp_path / 'store.sqlite'}"
     rejects = tmp_path / "rejects.jsonl"
     assert load(extract, store, rejects).exit_code == 0
+    return extract, store, rejects
+
+
+def test_an_unusable_extract_changes_nothing_and_ends_no_one(tmp_path: Path) -> None:
+    extract, store, rejects = _loaded(tmp_path, patients=12)
     engine = open_store_engine(store)
     with engine.connect() as conn:
         before = {(r.resource_type, r.resource_id): r.content for r in conn.execute(select(resources))}
@@ -117,11 +122,7 @@ def test_a_file_cut_short_or_exported_empty_ends_nothing_until_confirmed(tmp_pat
     --confirm-fewer-rows loads it, for an operator who knows it is whole, and
     --confirm-removals (which ends missing service users at once) does not."""
     mapping = load_mapping(MAPPING)
-    extract = tmp_path / "extract"
-    synthesise(mapping, extract, patients=24, seed=4)
-    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
-    rejects = tmp_path / "rejects.jsonl"
-    assert load(extract, store, rejects).exit_code == 0
+    extract, store, rejects = _loaded(tmp_path, patients=24)
     before = _contents(store)
     [consents] = extract.glob("RiO_Consents_*.csv")
     had = len(consents.read_text(encoding="utf-8-sig").splitlines()) - 1
