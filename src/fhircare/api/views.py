@@ -94,14 +94,19 @@ def _is_lead(participant: Json, awaiting: bool) -> bool:
 _SPECIAL = frozenset({"https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-EthnicCategory"})
 
 
-def _narrowed(resource: Json, field: str, kept: list[Json], *, whole: bool = False) -> Json:
-    """``resource`` with ``field`` holding only ``kept``: every other element too when
-    ``whole`` (a person not to be involved removed), else only those its view keeps."""
-    out = dict(resource) if whole else {k: resource[k] for k in _KEPT[resource["resourceType"]] if k in resource}
+def _label_redacted(out: Json) -> None:
+    """Label a view REDACTED (once): it is not the whole resource."""
     meta = dict(out.get("meta") or {})
     labels = list(meta.get("security", ()))
     meta["security"] = labels if REDACTED in labels else [*labels, REDACTED]
     out["meta"] = meta
+
+
+def _narrowed(resource: Json, field: str, kept: list[Json], *, whole: bool = False) -> Json:
+    """``resource`` with ``field`` holding only ``kept``: every other element too when
+    ``whole`` (a person not to be involved removed), else only those its view keeps."""
+    out = dict(resource) if whole else {k: resource[k] for k in _KEPT[resource["resourceType"]] if k in resource}
+    _label_redacted(out)
     out["text"] = _NARRATIVE
     marks = [e for e in resource.get("extension", ()) if isinstance(e, dict) and e.get("url") in _LIFECYCLE]
     if marks and not whole:
@@ -176,9 +181,7 @@ def _view(
         out = {k: v for k, v in resource.items() if k != "extension"}
         if extensions:
             out["extension"] = extensions
-        meta = dict(out.get("meta") or {})
-        meta["security"] = [*meta.get("security", ()), REDACTED]
-        out["meta"] = meta
+        _label_redacted(out)
         return out  # the narrative does not say the ethnic category: it stands
     if rtype == "CarePlan":
 

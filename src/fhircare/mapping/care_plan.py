@@ -210,14 +210,11 @@ def named_contact(record: ServiceUserRecord, refs: Refs, plan: CarePlan | None =
         phone = refs.staff[lead.member_id].phone or refs.teams[lead.team_id].phone
         call = f", on {phone}" if phone else ""
         by_default = " (by default, until one is allocated)" if lead.defaulted and not ended else ""
-        # the day it ended is not known without an end date: the lead named is today's
-        heading = (
-            "Named contact"
-            if not ended
-            else "Named contact when the plan ended"
-            if plan is not None and plan.end_date is not None
-            else "The plan has ended; named contact now"
-        )
+        heading = "Named contact"
+        if ended:
+            # the day it ended is not known without an end date: the lead named is today's
+            known = plan is not None and plan.end_date is not None
+            heading = "Named contact when the plan ended" if known else "The plan has ended; named contact now"
         return sentence(f"{heading}: {member_name(lead, refs)}, {role_words(lead)}{by_default}{call}")
     if ended:
         return sentence("The plan has ended, and no named lead is recorded for it")

@@ -71,6 +71,7 @@ def load_extract(
                 if on_total is not None:
                     on_total(total)
                 shrunk = [] if source.unusable else loader.shrunk(source.rows_read, total)
+                shrunk_causes: list[str] = []
                 for name, why in shrunk:
                     patterns = ", ".join(s.file for s in request.mapping.sources[name])
                     cause = Problem(
@@ -82,7 +83,7 @@ def load_extract(
                         record_type=name,
                     )
                     on_problem(cause, "read")
-                    report.causes.append(str(cause))
+                    shrunk_causes.append(str(cause))
                 if not source.unusable and not shrunk:
                     unchanged = loader.unchanged_rows(source.row_digests())
                     if on_service_user is not None:
@@ -95,7 +96,7 @@ def load_extract(
                 for problem in source.unattributed_problems():
                     on_problem(problem, "read")
                 complete = not source.unusable and not shrunk
-                report.causes = list(dict.fromkeys([*(str(p) for p in source.file_problems), *report.causes]))
+                report.causes = list(dict.fromkeys([*(str(p) for p in source.file_problems), *shrunk_causes]))
                 report.ignored = dict(source.ignored)
                 report.absent_optional = [str(p) for p in source.absent_optional]
         finally:

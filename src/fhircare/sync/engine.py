@@ -663,9 +663,8 @@ class SyncEngine:
                 _log.info("meta taken off", resource_type=key[0], taken_off=answer.ok, status=answer.status)
 
     def _remember_foreign_meta(self, key: tuple[str, str], meta: Json) -> None:
-        marks = {k: meta[k] for k in ("tag", "security") if meta.get(k)}
         with self._lock:
-            self._foreign_meta[key] = marks
+            self._foreign_meta[key] = _marks(meta)
 
     def _foreign_meta_of(self, key: tuple[str, str], known: TargetHeld) -> Json | None:
         """The tags and labels of the version the target holds that fhircare did not send:
@@ -684,8 +683,7 @@ class SyncEngine:
             return None
         if not current.ok or current.body is None:
             return None
-        meta = current.body.get("meta") or {}
-        return {k: meta[k] for k in ("tag", "security") if meta.get(k)}
+        return _marks(current.body.get("meta") or {})
 
     def _record(
         self,
@@ -832,6 +830,11 @@ def _holds(resource: dict[str, Any], identifier: tuple[str, str] | None) -> bool
         isinstance(i, dict) and (i.get("system"), i.get("value")) == identifier
         for i in (listed if isinstance(listed, list) else [listed])
     )
+
+
+def _marks(meta: Json) -> Json:
+    """The tags and security labels of a Meta (what ``$meta-delete`` can take off)."""
+    return {k: meta[k] for k in ("tag", "security") if meta.get(k)}
 
 
 def _dropped_meta(before: dict[str, Any], after: dict[str, Any], *, only_ours: bool = False) -> dict[str, Any]:
