@@ -158,3 +158,48 @@ def test_a_request_refused_before_its_token_is_checked_is_audited_under_the_clie
     claimed = [e for e in new if e["agent"][0]["who"]["identifier"]["value"] == client]
     assert claimed, [e["agent"][0]["who"] for e in new]
     assert "not verified" in claimed[0]["outcomeDesc"]
+
+
+def test_every_disclosure_names_the_consent_or_duty_that_allowed_it(api: Api) -> None:
+    """EC-48 ("audit each override") and EC-49 ("record which policy authorised each
+    share"): each resource an AuditEvent names as returned says on what ground it was
+    disclosed, and the event's ``agent.policy`` names every Consent relied on (by reference)
+    and every other ground of the access policy. A VCSE partner reads plans only on the
+    service user's consent; a GP reads its registered patients for direct care."""
+    vcse = api.token("vcse")
+    answer = api.get("CarePlan", vcse, params={"_count": "100"})
+    assert answer.status_code == 200 and answer.json().get("entry")
+    event = next(e for e in reversed(_events(api, "vcse", "search-type")) if "_count=100" in _query(e))
+    returned = [e for e in event["entity"] if e["type"]["code"] == "2" and "what" in e]
+    assert returned
+    consents = {
+        f"Consent/{r[0]}" for r in api.db().execute("SELECT resource_id FROM resources WHERE resource_type='Consent'")
+    }
+    relied_on: set[str] = set()
+    for entity in returned:
+        grounds = [d["valueString"] for d in entity["detail"] if d["type"] == "disclosed on"]
+        assert grounds, entity["what"]
+        for ground in grounds:
+            # a VCSE partner has no direct-care ground: every plan it reads, it reads on a Consent
+            named = {part.split(" ", 1)[1] for part in ground.split(", ")}
+            assert named <= consents, ground
+            relied_on |= named
+    policies = event["agent"][0]["policy"]
+    assert relied_on and relied_on <= set(policies)
+
+    gp = api.token("gp")
+    patient = api.get("Patient", gp, params={"_count": "1"}).json()["entry"][0]["resource"]
+    assert api.get(f"Patient/{patient['id']}", gp).status_code == 200
+    read = _events(api, "gp", "read")[-1]
+    (entity,) = [
+        e
+        for e in read["entity"]
+        if e.get("what", {}).get("reference") == f"Patient/{patient['id']}" and e["type"]["code"] == "2"
+    ]
+    assert [d["valueString"] for d in entity["detail"]] == ["gate registered"]
+    assert read["agent"][0]["policy"] == ["https://fhir.fhircare.nhs.uk/access-policy#gate-registered"]
+    # the AuditEvent, with what it now records, is still a valid R4 AuditEvent
+    from fhircare.validation.api import validate
+
+    outcome = validate(read)
+    assert not [i for i in outcome.issue if i.severity in ("error", "fatal")], outcome

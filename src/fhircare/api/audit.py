@@ -62,6 +62,9 @@ class AuditInfo:
     query: str | None = None
     patients: list[str] = field(default_factory=list)
     returned: list[str] = field(default_factory=list)
+    #: for each resource returned, the grounds on which the access policy disclosed it
+    #: (``policy.decide_why``): which Consent, legal duty or direct-care relationship
+    grounds: dict[str, list[str]] = field(default_factory=dict)
     #: what the caller asked for by reference (a read of a resource it was not given)
     requested: str | None = None
     #: why it was refused, for the administrator (never sent to the caller)
@@ -103,6 +106,7 @@ _KEPT = (
     "requested",
     "refusal",
     "address",
+    "grounds",
 )
 
 
@@ -114,13 +118,36 @@ def compact(info: AuditInfo, status: int) -> bytes:
 def from_compact(content: bytes, recorded: datetime, event_id: str) -> dict[str, Any]:
     """The FHIR AuditEvent of a stored one."""
     status, *values = orjson.loads(content)
-    fields = dict(zip(_KEPT, values, strict=True))
+    # an event stored before a field was added has fewer values: it keeps that field's default
+    fields = dict(zip(_KEPT, values, strict=False))
     if fields["organisation"] is not None:
         organisation = tuple(fields["organisation"])
         if len(organisation) == 2:  # stored before partners without an ODS code: (name, ODS code)
             organisation = (organisation[0], ODS_SYSTEM, organisation[1])
         fields["organisation"] = organisation
     return audit_event(AuditInfo(**fields), int(status), recorded, event_id)
+
+
+#: the access policy's grounds that are not a Consent, as AuditEvent.agent.policy names them
+ACCESS_POLICY = "https://fhir.fhircare.nhs.uk/access-policy#"
+
+
+def _policies(info: AuditInfo) -> list[str]:
+    """What authorised the disclosures of a request (AuditEvent.agent.policy: "the policy
+    or plan that authorized the activity", such as a patient's consent): each Consent
+    relied on, by reference, and each other ground of the access policy (direct care,
+    Section 117 after-care), by its name under :data:`ACCESS_POLICY` (EC-49: "record which
+    policy authorised each share")."""
+    found: dict[str, None] = {}
+    for grounds in info.grounds.values():
+        for ground in grounds:
+            for part in ground.split(", "):
+                basis, _, consent = part.partition(" Consent/")
+                if consent:
+                    found[f"Consent/{consent}"] = None
+                else:
+                    found[ACCESS_POLICY + basis.replace(" ", "-")] = None
+    return sorted(found)
 
 
 def audit_event(info: AuditInfo, status: int, recorded: datetime, event_id: str) -> dict[str, Any]:
@@ -136,6 +163,9 @@ def audit_event(info: AuditInfo, status: int, recorded: datetime, event_id: str)
             **({"purposeOfUse": [{"coding": [{"system": _ACT_REASON, "code": info.purpose}]}]} if info.purpose else {}),
         }
     ]
+    policies = _policies(info)
+    if policies:
+        agents[0]["policy"] = policies
     if info.organisation is not None:
         agents.append(
             {
@@ -156,7 +186,11 @@ def audit_event(info: AuditInfo, status: int, recorded: datetime, event_id: str)
     # every resource returned, however many: a disclosure left unnamed would be one no
     # administrator can find (a search page is bounded, service.MAX_PAGE_RESOURCES)
     for ref in info.returned:
-        entities.append({"what": {"reference": ref}, "type": {"system": _ENTITY_TYPE, "code": "2"}})
+        entity: dict[str, Any] = {"what": {"reference": ref}, "type": {"system": _ENTITY_TYPE, "code": "2"}}
+        grounds = info.grounds.get(ref)
+        if grounds:
+            entity["detail"] = [{"type": "disclosed on", "valueString": ground} for ground in grounds]
+        entities.append(entity)
     if info.requested and info.requested not in info.returned:
         entities.append(
             {

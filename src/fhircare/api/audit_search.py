@@ -46,6 +46,7 @@ def read(service: FhirService, engine: Engine, caller: Caller, rid: str, audit: 
         raise NotFoundError(f"AuditEvent/{rid} is not known")
     stored, event = _event(*found[0])
     audit.returned.append(stored.ref)
+    audit.grounds[stored.ref] = ["administrator"]
     return stored, event
 
 
@@ -127,6 +128,7 @@ def search(
         rows = audit_store.search(conn, query, after=after, limit=count + 1)
     shown = [(s, orjson.dumps(bundles.served(s, event))) for s, event in (_event(*row) for row in rows[:count])]
     audit.returned.extend(s.ref for s, _ in shown)
+    audit.grounds.update((s.ref, ["administrator"]) for s, _ in shown)
     next_url = (
         service.pages.page_url(service.base_url, "AuditEvent", params, shown[-1][0].resource_id, sealed_for=sealed_for)
         if len(rows) > count and shown

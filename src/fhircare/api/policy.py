@@ -270,25 +270,34 @@ def _assessed_by(resource: Json, viewer: Viewer) -> bool:
 # --- bases --------------------------------------------------------------------------------
 
 
-def _holds(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
-    if basis in (Basis.ALWAYS, Basis.GATE, Basis.OWN_RECORD):
-        return True  # the gate was passed before any row is read
+def _ground(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRecord, day: date) -> str | None:
+    """The ground on which ``basis`` holds for this resource, as the AuditEvent records it
+    (None: it does not hold). A Consent-based ground names the Consents that grant it
+    (``explicit-consent Consent/c1``), so that an administrator can see which decision,
+    and which kind (a best-interests decision, an override for risk), authorised each
+    disclosure (EC-48, EC-49)."""
+    if basis is Basis.GATE:
+        return f"{basis.value} {viewer.profile.gate.value}"
+    if basis in (Basis.ALWAYS, Basis.OWN_RECORD):
+        return basis.value  # the gate was passed before any row is read
     if _refused(resource, viewer, record, day):
-        return False
+        return None
     if basis is Basis.SECTION_117_RESPONSIBLE:
-        return bool(lasting_on(responsible_bodies(resource), day) & viewer.organisations)
-    if basis is Basis.DIRECT_CARE and (
-        viewer.profile.gate is not Gate.MANAGING_OR_PERMITTED or _gives_care(viewer, record, day)
-    ):
-        return True
+        return basis.value if lasting_on(responsible_bodies(resource), day) & viewer.organisations else None
+    if basis is Basis.DIRECT_CARE and viewer.profile.gate is not Gate.MANAGING_OR_PERMITTED:
+        return f"{basis.value} {viewer.profile.gate.value}"
+    if basis is Basis.DIRECT_CARE and _gives_care(viewer, record, day):
+        return basis.value
     permits = [p for p in _permits(viewer, record, day) if covers(p, resource, record)]
-    if basis is Basis.DIRECT_CARE:
+    if basis is Basis.CONSENT:
+        permits = [p for p in permits if p.basis in CONSENTED]
+    elif basis is not Basis.DIRECT_CARE:
         # another trust that neither manages nor provides the care reads on a consent: only
         # what the consent covers (a permit for the crisis plan is not a permit for the record)
-        return bool(permits)
-    if basis is Basis.CONSENT:
-        return any(p.basis in CONSENTED for p in permits)
-    return any(p.basis == basis.value for p in permits)
+        permits = [p for p in permits if p.basis == basis.value]
+    if not permits:
+        return None
+    return ", ".join(sorted({f"{p.basis} {p.consent_id}" for p in permits}))
 
 
 # --- the decision ---------------------------------------------------------------------------
@@ -298,38 +307,50 @@ def decide(viewer: Viewer, resource: Json, record: ServiceUserRecord | None, day
     """The resource as ``viewer`` may see it, or None (see the module docstring).
     ``record`` is the service user's record the resource belongs to (None for the
     directory, which belongs to no one)."""
+    return decide_why(viewer, resource, record, day)[0]
+
+
+def decide_why(
+    viewer: Viewer, resource: Json, record: ServiceUserRecord | None, day: date
+) -> tuple[Json | None, tuple[str, ...]]:
+    """As :func:`decide`, with the grounds of the disclosure (``_ground``): one for each
+    row of the table that granted a view, empty when nothing is disclosed."""
     rtype = resource.get("resourceType")
     admin = viewer.organisation_type is OrganisationType.ADMIN
     if rtype == "AuditEvent" or admin:
-        return resource if rtype == "AuditEvent" and admin else None
+        return (resource, ("administrator",)) if rtype == "AuditEvent" and admin else (None, ())
     labels = _labels(resource)
     if labels & NEVER_DISCLOSED:
-        return None
+        return None, ()
     if viewer.organisation_type in PATIENT_FACING and labels & WITHHELD_FROM_SERVICE_USER:
-        return None
-    if record is None:
-        granted = _granted(resource, viewer, None, day)
-    else:
+        return None, ()
+    if record is not None:
         if rtype == "RelatedPerson" and f"RelatedPerson/{resource.get('id')}" in record.not_involved:
-            return None
+            return None, ()
         if not may_see_service_user(viewer, record, day):
-            return None
-        granted = _granted(resource, viewer, record, day)
+            return None, ()
+    granted = _granted(resource, viewer, record, day)
     if not granted:
-        return None
-    return views.apply(resource, granted, viewer.organisations, record, day)
+        return None, ()
+    visible = views.apply(resource, set(granted), viewer.organisations, record, day)
+    return visible, tuple(sorted(set(granted.values())))
 
 
-def _granted(resource: Json, viewer: Viewer, record: ServiceUserRecord | None, day: date) -> set[View]:
-    granted: set[View] = set()
+def _granted(resource: Json, viewer: Viewer, record: ServiceUserRecord | None, day: date) -> dict[View, str]:
+    """The views granted, each with the ground of the first row that granted it."""
+    granted: dict[View, str] = {}
     rules = _RULES_BY_TYPE[viewer.organisation_type]
     for info in kinds(resource, viewer, record):
         for rule in rules.get(info, ()):
+            if rule.view in granted:
+                continue
             if record is None:
                 if Basis.ALWAYS in rule.bases:
-                    granted.add(rule.view)
-            elif any(_holds(b, resource, viewer, record, day) for b in rule.bases):
-                granted.add(rule.view)
+                    granted[rule.view] = Basis.ALWAYS.value
+                continue
+            ground = next((g for b in rule.bases if (g := _ground(b, resource, viewer, record, day))), None)
+            if ground is not None:
+                granted[rule.view] = ground
     return granted
 
 

@@ -34,7 +34,7 @@ from fhircare.api import search as search_params
 from fhircare.api.audit import ODS_SYSTEM, AuditInfo
 from fhircare.api.auth import AccessToken, TokenService
 from fhircare.api.paging import PageLinks
-from fhircare.api.policy import DIRECTORY_TYPES, Viewer, decide
+from fhircare.api.policy import DIRECTORY_TYPES, Viewer, decide_why
 from fhircare.api.policy_table import OrganisationType
 from fhircare.api.reads import RecordCache, Stored
 from fhircare.api.record import ServiceUserRecord
@@ -76,6 +76,8 @@ class Decisions:
         self.audit = audit
         self.day = service.today()
         self._records: dict[str, ServiceUserRecord] = {}
+        #: the grounds of each resource version shown (``shown``), for the audit
+        self._grounds: dict[tuple[str, int], tuple[str, ...]] = {}
 
     def record(self, service_user_id: str) -> ServiceUserRecord:
         found = self._records.get(service_user_id)
@@ -84,12 +86,13 @@ class Decisions:
             self._records[service_user_id] = found
         return found
 
-    def visible(self, stored: Stored) -> Json | None:
-        """What the caller may see of a stored resource (None: nothing). Deciding names no
-        one in the audit: a patient is named for what is returned (``returned``) or for
-        the one resource a request named (``concerning``)."""
+    def visible(self, stored: Stored) -> tuple[Json | None, tuple[str, ...]]:
+        """What the caller may see of a stored resource (None: nothing), with the grounds
+        that allow it (``policy.decide_why``). Deciding names no one in the audit: a
+        patient is named for what is returned (``disclosed``) or for the one resource a
+        request named (``concerning``)."""
         record = None if stored.service_user_id is None else self.record(stored.service_user_id)
-        return decide(self.caller.viewer, orjson.loads(stored.content), record, self.day)
+        return decide_why(self.caller.viewer, orjson.loads(stored.content), record, self.day)
 
     def concerning(self, stored: Stored) -> None:
         """Name in the audit the patient whose resource this is (a service user's)."""
@@ -102,25 +105,37 @@ class Decisions:
         """The resource as sent to the caller (JSON, with its version and last change), or
         None. Remembered with the service user's record (which is replaced when anything in
         it changes) for this caller, resource version and day: a partner that reads the same
-        records again costs a lookup, and the memory held is bytes, not parsed JSON."""
+        records again costs a lookup, and the memory held is bytes, not parsed JSON. The
+        grounds of what is shown are kept for the audit (``disclosed``)."""
         if stored.service_user_id is None:
-            visible = self.visible(stored)
-            return None if visible is None else orjson.dumps(bundles.served(stored, visible))
-        record = self.record(stored.service_user_id)
-        key = ("shown", self.caller.viewer, stored.ref, stored.version, self.day)
-        if key in record.memo:
-            return record.memo[key]  # type: ignore[return-value]
-        visible = self.visible(stored)
-        sent = None if visible is None else orjson.dumps(bundles.served(stored, visible))
-        if len(record.memo) >= _MEMO_SIZE:
-            record.memo.clear()
-        record.memo[key] = sent
+            visible, grounds = self.visible(stored)
+            sent = None if visible is None else orjson.dumps(bundles.served(stored, visible))
+        else:
+            record = self.record(stored.service_user_id)
+            key = ("shown", self.caller.viewer, stored.ref, stored.version, self.day)
+            if key in record.memo:
+                sent, grounds = record.memo[key]  # type: ignore[misc]
+            else:
+                visible, grounds = self.visible(stored)
+                sent = None if visible is None else orjson.dumps(bundles.served(stored, visible))
+                if len(record.memo) >= _MEMO_SIZE:
+                    record.memo.clear()
+                record.memo[key] = (sent, grounds)
+        if sent is not None:
+            self._grounds[(stored.ref, stored.version)] = grounds
         return sent
+
+    def disclosed(self, stored: Stored, label: str | None = None) -> None:
+        """Note in the audit one resource sent to the caller (as ``label``: a version's
+        reference), with the grounds on which the policy allowed it."""
+        label = label or stored.ref
+        self.audit.returned.append(label)
+        self.audit.grounds[label] = list(self._grounds.get((stored.ref, stored.version), ()))
 
     def returned(self, items: Sequence[tuple[Stored, bytes]]) -> None:
         """Note what is sent to the caller, and the patients whose data it is."""
         for stored, _sent in items:
-            self.audit.returned.append(stored.ref)
+            self.disclosed(stored)
             self.concerning(stored)
 
 
@@ -217,7 +232,7 @@ class FhirService:
         if stored is None or visible is None:
             audit.refusal = "no such resource" if stored is None else "refused by the access policy"
             raise NotFoundError(f"{rtype}/{rid} is not known")
-        audit.returned.append(stored.ref)
+        decisions.disclosed(stored)
         return stored, visible
 
     def vread(self, caller: Caller, rtype: str, rid: str, vid: str, audit: AuditInfo) -> tuple[Stored, bytes]:
@@ -234,7 +249,7 @@ class FhirService:
         if not found or visible is None:
             audit.refusal = "no such version" if allowed else "no such resource, or refused by the access policy"
             raise NotFoundError(f"{rtype}/{rid}/_history/{vid} is not known")
-        audit.returned.append(f"{found[0].ref}/_history/{vid}")
+        decisions.disclosed(found[0], f"{found[0].ref}/_history/{vid}")
         return found[0], visible
 
     def history(self, caller: Caller, rtype: str, rid: str, audit: AuditInfo) -> Json:
@@ -249,7 +264,8 @@ class FhirService:
                 audit.refusal = "no such resource" if current is None else "refused by the access policy"
                 raise NotFoundError(f"{rtype}/{rid} is not known")
             shown = [(v, seen) for v in reads.versions(conn, rtype, rid) if (seen := decisions.shown(v)) is not None]
-        audit.returned.extend(f"{s.ref}/_history/{s.version}" for s, _ in shown)
+        for version, _sent in shown:
+            decisions.disclosed(version, f"{version.ref}/_history/{version.version}")
         return bundles.history(self.base_url, f"{rtype}/{rid}/_history", shown)
 
     # --- search -------------------------------------------------------------------------------

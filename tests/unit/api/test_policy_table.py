@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from fhircare.api.policy import decide
+from fhircare.api.policy import decide, decide_why
 from fhircare.api.policy_table import OrganisationType as O
 from fhircare.api.service import trust_day
 from fhircare.api.views import REDACTED as REDACTED_LABEL
@@ -1096,3 +1096,40 @@ def test_an_ended_resource_says_so_in_every_view() -> None:
     assert "No longer in the trust’s record since" in shown["text"]["div"]
     both = decide(VIEWERS[O.URGENT_CARE], hold_back(ended, TODAY), record(ended), TODAY)
     assert both is not None and is_withdrawn(both)
+
+
+OVERRIDE_FOR_RISK = consent("c-risk", actors=(VCSE_ORG,), classes=("CarePlan",), codes=(CRISIS,), basis="risk-override")
+
+
+@pytest.mark.parametrize(
+    ("viewer", "resources", "target", "grounds"),
+    [
+        (O.GP, (), MAIN, ("direct-care registered",)),
+        (O.NHS_TRUST, (), MAIN, ("direct-care",)),
+        (O.URGENT_CARE, (), CRISIS_PLAN, ("direct-care named",)),
+        (O.VCSE, (VCSE_CRISIS,), CRISIS_PLAN, ("explicit-consent Consent/c-vcse-crisis",)),
+        (O.VCSE, (OVERRIDE_FOR_RISK,), CRISIS_PLAN, ("risk-override Consent/c-risk",)),
+        (
+            O.VCSE,
+            (VCSE_CRISIS, OVERRIDE_FOR_RISK),
+            CRISIS_PLAN,
+            ("explicit-consent Consent/c-vcse-crisis, risk-override Consent/c-risk",),
+        ),
+        (O.LOCAL_AUTHORITY, (), s117_until(None), ("section-117-responsible",)),
+        (O.VCSE, (), CRISIS_PLAN, ()),
+        (O.ADMIN, (), {"resourceType": "AuditEvent", "id": "a"}, ("administrator",)),
+    ],
+    ids=["gp", "trust", "urgent-care", "consent", "override", "two-consents", "s117", "refused", "admin"],
+)
+def test_a_disclosure_names_its_grounds(
+    viewer: O, resources: tuple[Json, ...], target: Json, grounds: tuple[str, ...]
+) -> None:
+    """Each disclosure says on what ground it was made, for its AuditEvent: which Consent
+    (and whether it is an override for risk or a best-interests decision), which legal
+    duty, or which direct-care relationship (EC-48 "audit each override", EC-49 "record
+    which policy authorised each share")."""
+    shared = target["resourceType"] == "AuditEvent"
+    facts = None if shared else record(*resources, target)
+    shown, found = decide_why(VIEWERS[viewer], target, facts, TODAY)
+    assert found == grounds
+    assert (shown is None) == (not grounds)
