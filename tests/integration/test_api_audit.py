@@ -186,6 +186,16 @@ def test_every_disclosure_names_the_consent_or_duty_that_allowed_it(api: Api) ->
             relied_on |= named
     policies = event["agent"][0]["policy"]
     assert relied_on and relied_on <= set(policies)
+    # an administrator reviewing one Consent (an override for risk, a consent found
+    # invalid) finds the disclosures it allowed, by reference or by full URL
+    consent = sorted(relied_on)[0]
+    for spelt in (consent, f"{api.base}/{consent}"):
+        found = api.get("AuditEvent", api.token("admin"), params={"policy": spelt, "_count": "1000"})
+        assert found.status_code == 200, found.text
+        ids = [e["resource"]["id"] for e in found.json()["entry"]]
+        assert event["id"] in ids
+        assert all(consent in e["resource"]["agent"][0]["policy"] for e in found.json()["entry"])
+    assert audit_count(api, policy="Consent/no-such-consent") == 0
 
     gp = api.token("gp")
     patient = api.get("Patient", gp, params={"_count": "1"}).json()["entry"][0]["resource"]
@@ -198,6 +208,20 @@ def test_every_disclosure_names_the_consent_or_duty_that_allowed_it(api: Api) ->
     ]
     assert [d["valueString"] for d in entity["detail"]] == ["gate registered"]
     assert read["agent"][0]["policy"] == ["https://fhir.fhircare.nhs.uk/access-policy#gate-registered"]
+    assert (
+        audit_count(
+            api, policy="https://fhir.fhircare.nhs.uk/access-policy#gate-registered", agent=api.partners["gp"].client_id
+        )
+        >= 1
+    )
+    assert (
+        audit_count(
+            api,
+            policy="https://fhir.fhircare.nhs.uk/access-policy#gate-registered",
+            agent=api.partners["vcse"].client_id,
+        )
+        == 0
+    )
     # the AuditEvent, with what it now records, is still a valid R4 AuditEvent
     from fhircare.validation.api import validate
 

@@ -281,6 +281,7 @@ class AuditWriter:
             outcome=_outcome(status),
             content=compact(info, status),
             patients=tuple(dict.fromkeys(info.patients)),
+            policies=tuple(_policies(info)),
         )
 
     async def record(self, info: AuditInfo, status: int) -> None:

@@ -21,7 +21,7 @@ from fhircare.errors import ForbiddenError, NotAcceptableError, NotFoundError, N
 from fhircare.store import audit as audit_store
 
 Json = dict[str, Any]
-_PARAMS = ("_id", "date", "patient", "agent", "outcome", "subtype")
+_PARAMS = ("_id", "date", "patient", "agent", "outcome", "subtype", "policy")
 
 
 def _require_admin(service: FhirService, caller: Caller, interaction: str, audit: AuditInfo) -> None:
@@ -54,7 +54,7 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
     ids: list[str] = []
     outcome: list[str] = []
     subtype: list[str] = []
-    patient = client = after = None
+    patient = client = after = policy = None
     low = high = None
     count, summary = 20, False
     for key, raw in params:
@@ -82,6 +82,9 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
             patient = ref if ref.startswith("Patient/") else f"Patient/{ref}"
         elif name == "agent":
             client = values[0].split("|")[-1]
+        elif name == "policy":
+            # a Consent as the event names it (relative), however the caller spells it
+            policy = values[0].removeprefix(base_url + "/")
         elif name == "outcome":
             outcome += values
         elif name == "subtype":
@@ -102,7 +105,7 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
         elif name != "_pretty":
             raise NotSupportedError(f"{key}: not a search parameter of AuditEvent (supported: {', '.join(_PARAMS)})")
     interactions = tuple("token" if s == "110122" else s for s in subtype)
-    query = audit_store.AuditQuery(tuple(ids), patient, client, tuple(outcome), interactions, low, high)
+    query = audit_store.AuditQuery(tuple(ids), patient, client, policy, tuple(outcome), interactions, low, high)
     return query, count, summary, after
 
 

@@ -23,6 +23,11 @@ AUDIT_PARAMS = {
     "agent": ("token", "The client id of the partner that asked"),
     "outcome": ("token", "0 success, 4 refused or not found, 8 failed"),
     "subtype": ("token", "The interaction (read, search-type, ...) or 110122 for a token request"),
+    "policy": (
+        "uri",
+        "What the request's disclosures relied on (agent.policy): a Consent (Consent/<id>), or a ground of the"
+        " access policy (https://fhir.fhircare.nhs.uk/access-policy#direct-care, ...)",
+    ),
 }
 _PARAM_DEFINITION = "http://hl7.org/fhir/SearchParameter/"
 

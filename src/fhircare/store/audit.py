@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from fhircare.store.schema import audit_event_patients, audit_events
+from fhircare.store.schema import audit_event_patients, audit_event_policies, audit_events
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class AuditRow:
     outcome: str
     content: bytes
     patients: tuple[str, ...]
+    #: the event's ``agent.policy``: the Consents and grounds its disclosures relied on
+    policies: tuple[str, ...] = ()
 
 
 def write(conn: Connection, rows: Sequence[AuditRow]) -> None:
@@ -43,6 +45,11 @@ def write(conn: Connection, rows: Sequence[AuditRow]) -> None:
             cursor.executemany(
                 f"INSERT INTO audit_event_patients (audit_id, patient) VALUES ({marker}, {marker})", links
             )
+        grounds = [(r.id, p) for r in rows for p in dict.fromkeys(r.policies)]
+        if grounds:
+            cursor.executemany(
+                f"INSERT INTO audit_event_policies (audit_id, policy) VALUES ({marker}, {marker})", grounds
+            )
     finally:
         cursor.close()
 
@@ -61,6 +68,8 @@ class AuditQuery:
     ids: tuple[str, ...] = ()
     patient: str | None = None
     client_id: str | None = None
+    #: a Consent (``Consent/<id>``) or access-policy ground the disclosures relied on
+    policy: str | None = None
     outcome: tuple[str, ...] = ()
     interaction: tuple[str, ...] = ()
     recorded_from: datetime | None = None
@@ -75,6 +84,12 @@ def _select(query: AuditQuery, *columns: Any) -> Select[Any]:
         conditions.append(
             audit_events.c.id.in_(
                 select(audit_event_patients.c.audit_id).where(audit_event_patients.c.patient == query.patient)
+            )
+        )
+    if query.policy is not None:
+        conditions.append(
+            audit_events.c.id.in_(
+                select(audit_event_policies.c.audit_id).where(audit_event_policies.c.policy == query.policy)
             )
         )
     if query.client_id is not None:

@@ -308,3 +308,13 @@ audit_event_patients = Table(
     Column("patient", String(80), primary_key=True),
     Index("ix_audit_event_patients_patient", "patient"),
 )
+
+#: what authorised an AuditEvent's disclosures (its ``agent.policy``: a Consent by reference,
+#: or a ground of the access policy), for AuditEvent?policy=
+audit_event_policies = Table(
+    "audit_event_policies",
+    metadata,
+    Column("audit_id", String(64), ForeignKey("audit_events.id"), primary_key=True),
+    Column("policy", String(200), primary_key=True),
+    Index("ix_audit_event_policies_policy", "policy"),
+)
