@@ -61,8 +61,8 @@ _SYNC_TARGET = (
     " refusing fhircare's credentials) or a store that does not exist"
 )
 LOAD_EXIT_CODES = (
-    "Exit codes: 0 everything loaded; 1 some service users were rejected (see --rejects) or removals were"
-    f" refused (see the summary); 2 {_LOAD_INPUT}."
+    "Exit codes: 0 everything loaded; 1 some service users were rejected (see --rejects), removals were"
+    f" refused, or refusals no longer in the extract were kept in force (see the summary); 2 {_LOAD_INPUT}."
 )
 SYNC_EXIT_CODES = (
     "Exit codes: 0 everything synced; 1 some rows were dead-lettered (now or before, and not fixed since) or"
@@ -70,8 +70,8 @@ SYNC_EXIT_CODES = (
 )
 EXIT_CODES = (
     "Exit codes: 0 everything loaded and synced; 1 some service users were rejected, some rows were"
-    " dead-lettered (now or before, and not fixed since) or could not be sent yet, or removals were refused"
-    f" (see the summary); 2 {_LOAD_INPUT}, or {_SYNC_TARGET}."
+    " dead-lettered (now or before, and not fixed since) or could not be sent yet, removals were refused, or"
+    f" refusals no longer in the extract were kept in force (see the summary); 2 {_LOAD_INPUT}, or {_SYNC_TARGET}."
 )
 
 LOAD_EPILOG = (
@@ -84,8 +84,10 @@ LOAD_EPILOG = (
     " mapped again. A service user missing from the extract is ended only after"
     " FHIRCARE_REMOVAL_RUNS extracts in a row (default 2), and no one is ended while more than"
     " FHIRCARE_REMOVAL_THRESHOLD (default 5%) of the service users the store knows are missing (a truncated"
-    " extract); --confirm-removals ends them now. Problems go to --rejects, one JSON object per line.\n\n"
-    + LOAD_EXIT_CODES
+    " extract); --confirm-removals ends them now. A refusal to share or a do-not-involve flag the extract"
+    " no longer holds is kept in force (ending it would disclose what the service user refused) until the"
+    " extract says it was withdrawn, or --confirm-removals. Problems go to --rejects, one JSON object per"
+    " line.\n\n" + LOAD_EXIT_CODES
 )
 
 SYNC_EPILOG = (
@@ -145,7 +147,11 @@ AsOfOption = Annotated[
 ]
 ConfirmOption = Annotated[
     bool,
-    typer.Option("--confirm-removals", help="End every service user missing from this extract now (it is whole)."),
+    typer.Option(
+        "--confirm-removals",
+        help="The extract is whole: end every service user missing from it now, and every refusal to share or"
+        " do-not-involve flag it no longer holds (otherwise kept in force).",
+    ),
 ]
 ConfirmRowsOption = Annotated[
     bool,
@@ -309,6 +315,17 @@ def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> N
         out.print(Text(f"Problems are listed in {rejects}, one per line."))
     for cause in report.causes:  # root causes first-class, on stderr
         _stderr().print(Text.assemble(("cause: ", "bold red"), cause))
+    if summary.safeguards_kept:
+        kept = sum(summary.safeguards_kept.values())
+        _stderr().print(
+            Text.assemble(
+                ("warning: ", "bold yellow"),
+                f"{kept} refusals to share or do-not-involve flags are no longer in the extract and were kept in"
+                " force: ending one would disclose what the service user refused. If the trust lifted them, its"
+                " extract should say so (withdrawn, with an end date); if the extract is whole and they were"
+                " deleted on purpose, load it again with --confirm-removals.",
+            )
+        )
     if summary.removals_refused:
         _stderr().print(
             Text.assemble(
@@ -323,7 +340,7 @@ def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> N
 def _load_exit(summary: LoadSummary, report: ExtractReport) -> int:
     if not report.usable:
         return EXIT_USAGE
-    return EXIT_FAILURE if summary.rejected or summary.removals_refused else EXIT_OK
+    return EXIT_FAILURE if summary.rejected or summary.removals_refused or summary.safeguards_kept else EXIT_OK
 
 
 def load_command(

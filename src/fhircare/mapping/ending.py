@@ -30,6 +30,12 @@ Each ended resource also says so in its narrative and carries the ``record-withd
 extension (with the day). Both marks below are extensions, never meta.tag: the state they
 mark can end, and a server may keep a resource's tags across updates.
 
+A refusal is not ended because its row is gone (:func:`is_safeguard`): a Consent that
+refuses a disclosure, and a Flag that says someone is not to be involved, widen what is
+disclosed when they end, so only the trust's own word ends them (a row saying it was
+withdrawn, or an operator confirming the extract is whole); a row lost from an export
+must not disclose a plan to the person the service user refused (hazard H04).
+
 While a service user's latest extract is rejected, their current resources stay as they
 were loaded last, marked not current (``hold_back``: the ``record-not-current`` extension
 and the narrative's first paragraph); the next extract of theirs that loads replaces them.
@@ -247,6 +253,38 @@ def end_resource(resource: Json, day: date) -> Json:
     ended["extension"] = [*(ended.get("extension") or []), {"url": WITHDRAWN_EXTENSION, "valueDate": day.isoformat()}]
     _say_ended(ended, day)
     return ended
+
+
+#: Flag codes that keep someone out of the service user's care (``mapping.flags``)
+_NOT_INVOLVED_FLAGS = frozenset({"do-not-involve", "nearest-relative-not-involved"})
+
+
+def is_safeguard(resource: Json) -> bool:
+    """The resource, while current, keeps something from someone: a Consent with a refusal
+    (a ``deny`` provision, nested or not) or a Flag that someone is not to be involved.
+    Ending it would widen what is disclosed (see the module docstring)."""
+    if is_withdrawn(resource):
+        return False
+    rtype = resource.get("resourceType")
+    if rtype == "Consent":
+        return resource.get("status") == "active" and _refuses(resource.get("provision"))
+    if rtype == "Flag" and resource.get("status") == "active":
+        code = resource.get("code")
+        codings = code.get("coding", ()) if isinstance(code, dict) else ()
+        return any(
+            isinstance(c, dict)
+            and c.get("system") == CODE_SYSTEM + "flag-code"
+            and c.get("code") in _NOT_INVOLVED_FLAGS
+            for c in codings
+        )
+    return False
+
+
+def _refuses(provision: object) -> bool:
+    if not isinstance(provision, dict):
+        return False
+    nested = provision.get("provision") or ()
+    return provision.get("type") == "deny" or any(_refuses(p) for p in nested if isinstance(nested, list))
 
 
 def is_held_back(resource: Json) -> bool:

@@ -33,12 +33,13 @@ from sqlalchemy import Engine
 import fhircare
 from fhircare.mapping.bundle import MappedBundle
 from fhircare.mapping.context import MappingContext
+from fhircare.mapping.ending import is_safeguard
 from fhircare.mapping.run import MapOutcome, map_results
 from fhircare.source.mapping_schema import TrustMapping
 from fhircare.source.results import Accepted, Problem, ReadResult
 from fhircare.store import outbox, records
 from fhircare.store.canonical import StoredForm, stored_forms
-from fhircare.store.changes import Change, Held, Planned, plan_gone, plan_held_back, plan_mapped
+from fhircare.store.changes import Change, Held, Planned, State, plan_gone, plan_held_back, plan_mapped
 from fhircare.store.db import writer
 from fhircare.store.fingerprint import file_sha256, rows_fingerprint, service_user_fingerprint
 from fhircare.validation.engine import Validator
@@ -81,6 +82,8 @@ class LoadSummary:
     shared_conflicts: int = 0
     #: rows read per record type (the next load compares its own with them)
     rows_read: dict[str, int] = field(default_factory=dict)
+    #: refusals and do-not-involve flags the extract no longer holds, kept in force, by type
+    safeguards_kept: Counter[str] = field(default_factory=Counter)
 
     @property
     def rejected(self) -> int:
@@ -99,6 +102,7 @@ class LoadSummary:
             "known": self.known,
             "sharedConflicts": self.shared_conflicts,
             "rowsRead": dict(sorted(self.rows_read.items())),
+            "safeguardsKept": dict(sorted(self.safeguards_kept.items())),
         }
 
 
@@ -357,7 +361,13 @@ class Loader:
         day = self.request.context.as_of
         with self.write.begin() as conn:
             held = records.held_for_service_user(conn, su)
-            planned = plan_mapped(own, held, day) + plan_gone(held.values(), {f.key for f in own}, day)
+            present = {f.key for f in own}
+            kept = self._safeguards_kept(held.values(), present)
+            planned = plan_mapped(own, held, day) + plan_gone(held.values(), present | kept, day)
+            if kept:
+                # mapped again on every run while a refusal is kept (never counted unchanged):
+                # reported each time, and ended on the run the operator confirms
+                fingerprint, rows = "", None
             planned += plan_mapped(shared, self._shared, day)
             problems = self._check(planned, mapped)
             if problems:
@@ -370,6 +380,21 @@ class Loader:
                 conn, su, fingerprint, self.summary.run_id, known=su in self._states, rows_fingerprint=rows
             )
         self._after_commit(su, planned, fingerprint, rows)
+
+    def _safeguards_kept(self, held: Iterable[Held], present: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """The refusals and do-not-involve flags the extract no longer holds, kept in force
+        (``ending.is_safeguard``: ending one would disclose what the service user refused),
+        unless the operator confirmed the extract is whole (``--confirm-removals``)."""
+        if self.request.removal.confirm:
+            return set()
+        kept = {
+            h.key
+            for h in held
+            if h.key not in present and h.state is State.CURRENT and is_safeguard(orjson.loads(h.content))
+        }
+        for rtype, _rid in kept:
+            self.summary.safeguards_kept[rtype] += 1
+        return kept
 
     def _dedupe_shared(self, shared: list[StoredForm]) -> list[StoredForm]:
         """Shared resources already stored by this run are not written again; one that a

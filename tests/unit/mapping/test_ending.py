@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fhircare.mapping.ending import end_resource, hold_back, is_withdrawn, release
+from fhircare.mapping.ending import end_resource, hold_back, is_safeguard, is_withdrawn, release
 from fhircare.validation.api import Validator
 from tests.unit.mapping.conftest import LAYOUTS, MappedRun, errors
 
@@ -81,3 +81,35 @@ def test_every_held_back_resource_validates_and_releases_to_what_it_was(
             assert release(marked) == before["resource"]
             ended = end_resource(marked, DAY)
             assert ended == end_resource(before["resource"], DAY), "ended without the mark"
+
+
+_FLAG_CODE = "https://fhir.fhircare.nhs.uk/CodeSystem/flag-code"
+
+
+def _flag(code: str, status: str = "active") -> dict[str, Any]:
+    return {"resourceType": "Flag", "status": status, "code": {"coding": [{"system": _FLAG_CODE, "code": code}]}}
+
+
+def _consent(provision: dict[str, Any], status: str = "active") -> dict[str, Any]:
+    return {"resourceType": "Consent", "status": status, "provision": provision}
+
+
+@pytest.mark.parametrize(
+    ("resource", "safeguard"),
+    [
+        (_consent({"type": "deny"}), True),
+        (_consent({"type": "permit", "provision": [{"type": "deny"}]}), True),  # a refusal within a permit
+        (_consent({"type": "permit"}), False),
+        (_consent({"type": "deny"}, status="inactive"), False),  # already lifted
+        (end_resource(_consent({"type": "deny"}), date(2025, 7, 1)), False),
+        (_flag("do-not-involve"), True),
+        (_flag("nearest-relative-not-involved"), True),
+        (_flag("do-not-involve", status="inactive"), False),
+        (_flag("section-117-aftercare"), False),
+        ({"resourceType": "CarePlan", "status": "active"}, False),
+    ],
+)
+def test_a_safeguard_is_what_keeps_something_from_someone(resource: dict[str, Any], safeguard: bool) -> None:
+    """Ending these would widen what is disclosed, so the store keeps them in force when
+    their rows are gone (``store.load``)."""
+    assert is_safeguard(resource) is safeguard

@@ -164,3 +164,45 @@ def test_a_file_cut_short_or_exported_empty_ends_nothing_until_confirmed(tmp_pat
     # and the next load compares with what that one read
     again = load(extract, store, rejects)
     assert again.exit_code == 1 and "cannot be used" not in again.output, again.output
+
+
+def test_a_refusal_gone_from_the_extract_is_kept_in_force_until_confirmed(tmp_path: Path) -> None:
+    """H04/H11 (a residual of stop 31: a file losing one or two rows passes the row-count
+    guard): a refusal to share that is no longer in the extract, its service user still
+    there, was ended, so a partner the service user refused was shown their plan. A Consent
+    that refuses, or a do-not-involve flag, is now kept in force when its row is gone: the
+    load says so and exits 1, on every run until the extract says it was withdrawn or the
+    operator confirms the extract is whole (--confirm-removals), which ends it. A permit
+    gone from the extract is ended as before (ending it discloses nothing)."""
+    extract, store, rejects = _loaded(tmp_path, patients=24)
+    [consents] = extract.glob("RiO_Consents_*.csv")
+    lines = consents.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    refusal = next(i for i, line in enumerate(lines) if ",DISC,DENY," in line)
+    permit = next(i for i, line in enumerate(lines) if ",DISC,PERMIT," in line)
+    refusal_id, permit_id = lines[refusal].split(",", 1)[0], lines[permit].split(",", 1)[0]
+    consents.write_text(
+        "".join(line for i, line in enumerate(lines) if i not in (refusal, permit)), encoding="utf-8-sig"
+    )
+
+    def consent_state(source_id: str) -> tuple[str, str]:
+        found = [
+            (orjson.loads(content), state)
+            for (rtype, _id), (content, state) in _contents(store).items()
+            if rtype == "Consent" and source_id in content.decode()
+        ]
+        assert len(found) == 1, source_id
+        resource, state = found[0]
+        return resource["status"], state
+
+    for _run in range(2):  # reported on every run, not only the first
+        kept = load(extract, store, rejects, "--format", "json")
+        assert kept.exit_code == 1, kept.output
+        assert orjson.loads(kept.stdout)["load"]["safeguardsKept"] == {"Consent": 1}
+        assert consent_state(refusal_id) == ("active", "current")
+        assert consent_state(permit_id) == ("inactive", "ended")
+    told = load(extract, store, rejects)
+    assert "kept in force" in told.output and "--confirm-removals" in told.output
+    confirmed = load(extract, store, rejects, "--confirm-removals", "--format", "json")
+    assert confirmed.exit_code == 0, confirmed.output
+    assert consent_state(refusal_id) == ("inactive", "ended")
+    assert load(extract, store, rejects).exit_code == 0
