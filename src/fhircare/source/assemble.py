@@ -26,6 +26,28 @@ from fhircare.source.store import RowStore, StoredRow
 
 DIRECTORY_TYPES = tuple(name for name, rt in RECORD_TYPES.items() if rt.directory)
 
+#: fields of a directory entry that are left out when wrong, keeping the entry. A member of
+#: staff with a mistyped registration number or phone in the HR extract stood for every
+#: service user they work with: each was rejected, their shared record held back and not
+#: updated (hazard H10). The member is kept without the value (a wrong number is never
+#: shown) and the problem is still reported, naming file, line and column.
+_LEFT_OUT_WHEN_WRONG: dict[str, frozenset[str]] = {
+    "staff": frozenset(
+        {
+            "title",
+            "discipline",
+            "sds_job_role",
+            "sds_user_id",
+            "sds_role_profile_id",
+            "gmc_number",
+            "nmc_number",
+            "hcpc_number",
+            "phone",
+        }
+    ),
+}
+_KEPT_WITHOUT = {"staff": "; left out: the member of staff is kept without it (their service users are not rejected)"}
+
 
 def describe_error(error: Any) -> tuple[str | None, str]:
     """(canonical field, reason) of one pydantic error, never echoing the input."""
@@ -81,7 +103,8 @@ class Directory:
 
     def _build(self, row: StoredRow) -> None:
         rt = RECORD_TYPES[row.rtype]
-        if row.key is None or row.problems:
+        droppable = _LEFT_OUT_WHEN_WRONG.get(row.rtype, frozenset())
+        if row.key is None or any(p.target not in droppable for p in row.problems):
             self.problems.extend(row.problems)
             if row.key is not None:
                 self.bad[(row.rtype, row.key)] = f"{row.file}:{row.line}"
@@ -96,12 +119,19 @@ class Directory:
             )
             self.bad[(row.rtype, row.key)] = where
             return
-        built, problems = build_record(self.mapping, rt, row, row.data or {})
+        left_out = list(row.problems)
+        data = {k: v for k, v in (row.data or {}).items() if k not in {p.target for p in left_out}}
+        built, problems = build_record(self.mapping, rt, row, data)
+        if built is None and all(p.target in droppable for p in problems):
+            left_out += problems
+            data = {k: v for k, v in data.items() if k not in {p.target for p in problems}}
+            built, problems = build_record(self.mapping, rt, row, data)
         if built is None:
-            self.problems.extend(problems)
+            self.problems.extend([*left_out, *problems])
             self.bad[(row.rtype, row.key)] = where
         else:
             self.entries[(row.rtype, row.key)] = built
+            self.problems.extend(replace(p, reason=p.reason + _KEPT_WITHOUT[row.rtype]) for p in left_out)
 
     def _check_ods_codes(self) -> None:
         """Organisations are identified by their ODS code (one FHIR Organization each):

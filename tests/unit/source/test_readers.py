@@ -3,7 +3,9 @@ bad input reported with its file, line and column while valid service users are 
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -317,12 +319,10 @@ def test_a_bad_directory_entry_rejects_those_who_refer_to_it(clean_runs: dict[st
     staff_file = next(folder.glob("ESR_Staff_*.jsonl"))
     lines = staff_file.read_text().splitlines(keepends=True)
     line = next(i for i, text in enumerate(lines, start=1) if f'"rioStaffId":"{worker}"' in text)
-    lines[line - 1] = lines[line - 1].replace('"sdsUserId":"', '"sdsUserId":"x')
+    lines[line - 1] = re.sub(r'"surname":"[^"]*"', '"surname":""', lines[line - 1])
     staff_file.write_text("".join(lines))
     read = read_all(folder, run.mapping)
-    assert problem_strings(read.directory_problems) == [
-        f"{staff_file.name}:{line}: sdsUserId: does not have the expected form"
-    ]
+    assert problem_strings(read.directory_problems) == [f"{staff_file.name}:{line}: surname: missing value"]
     affected = {su for su, r in run.records.items() if any(s.staff_id == worker for s in r.staff)}
     assert set(read.rejected) == affected
     for problems in read.rejected.values():
@@ -331,3 +331,37 @@ def test_a_bad_directory_entry_rejects_those_who_refer_to_it(clean_runs: dict[st
             for p in problems
         )
     assert read.accepted == {su: r for su, r in run.records.items() if su not in affected}
+
+
+@pytest.mark.parametrize(
+    ("key", "wrong", "field"),
+    [
+        ("sdsUserId", {"sdsUserId": "x12"}, "sds_user_id"),
+        ("registration.nmc", {"registration": {"nmc": "99X0002"}}, "nmc_number"),
+        ("workPhone", {"workPhone": "call me"}, "phone"),
+    ],
+)
+def test_a_wrong_optional_detail_of_a_member_of_staff_is_left_out_not_their_caseload(
+    clean_runs: dict[str, SynthRun], tmp_path: Path, key: str, wrong: dict[str, object], field: str
+) -> None:
+    """Found in a review of stop 31's residuals: one mistyped registration number, SDS id
+    or phone in the HR extract rejected every service user the member of staff works with
+    (their shared records held back, not updated: H10). The value is left out, the member
+    kept, and the problem still reported at its file, line and column."""
+    run = clean_runs["rio-like"]
+    folder = tmp_path / "extract"
+    shutil.copytree(run.folder, folder)
+    worker = next(m.member_id for r in run.records.values() for m in r.care_team if m.is_key_worker)
+    staff_file = next(folder.glob("ESR_Staff_*.jsonl"))
+    lines = staff_file.read_text().splitlines(keepends=True)
+    line = next(i for i, text in enumerate(lines, start=1) if f'"rioStaffId":"{worker}"' in text)
+    lines[line - 1] = json.dumps({**json.loads(lines[line - 1]), **wrong}) + "\n"
+    staff_file.write_text("".join(lines))
+    read = read_all(folder, run.mapping)
+    (problem,) = read.directory_problems
+    assert str(problem).startswith(f"{staff_file.name}:{line}: {key}: ")
+    assert "the member of staff is kept without it" in problem.reason
+    assert not read.rejected
+    assert set(read.accepted) == set(run.records)
+    kept = [s for r in read.accepted.values() for s in r.staff if s.staff_id == worker]
+    assert kept and all(getattr(s, field) is None for s in kept)  # a wrong value is never shown
