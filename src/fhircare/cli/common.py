@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,12 +57,24 @@ def _configure_logging(level_name: str) -> None:
     )
 
 
+#: the width of output that goes to a file, a pipe or a scheduler's log rather than a
+#: terminal (rich would take 80 and cut the tables' file names, fields and reasons short
+#: with an ellipsis); COLUMNS, when set, still decides
+PIPED_WIDTH = 160
+
+
+def _console(*, stderr: bool) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    piped = not stream.isatty() and not os.environ.get("COLUMNS")
+    return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=True, width=PIPED_WIDTH if piped else None)
+
+
 def _stdout() -> Console:
-    return Console(highlight=False, emoji=False, soft_wrap=True)
+    return _console(stderr=False)
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False, emoji=False, soft_wrap=True)
+    return _console(stderr=True)
 
 
 def progress_bar() -> Any:

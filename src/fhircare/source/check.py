@@ -22,6 +22,7 @@ from pathlib import Path
 
 from fhircare.source.convert import NOT_SHOWN, ConversionProblem, is_missing
 from fhircare.source.limits import ReadLimits
+from fhircare.source.mapping_columns import suggest
 from fhircare.source.mapping_schema import ColumnPlan, RecordPlan, TrustMapping
 from fhircare.source.records import RECORD_TYPES
 from fhircare.source.results import Problem
@@ -229,7 +230,9 @@ def _profile_file(
             found.columns_not_read = [c for c in item.columns if c not in read]
             missing = sorted({c for plan in plans for c in plan.columns_read()} - set(item.columns))
             if missing:
-                found.problems.append(f"lacks column(s) {', '.join(missing)}")
+                # a renamed column is the usual cause: name the column the file has instead
+                named = ", ".join(m + suggest(m, found.columns_not_read) for m in missing)
+                found.problems.append(f"lacks column(s) {named}")
         elif isinstance(item, BrokenRow):
             found.unreadable += 1
         elif isinstance(item, RawRow):

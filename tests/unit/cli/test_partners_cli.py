@@ -110,7 +110,9 @@ def test_the_partner_list_shows_each_client_id_whole_in_80_columns(tmp_path: Pat
     code, out, error = _add(tmp_path, "--type", "vcse", "--identifier", VCSE)
     assert code == 0, error
     client_id = orjson.loads(out)["client_id"]
-    listed = CliRunner().invoke(app, ["partners", "list", "--store", f"sqlite:///{tmp_path / 'store.sqlite'}"])
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    # an 80-column terminal (COLUMNS decides; output to a pipe is wider: common.PIPED_WIDTH)
+    listed = CliRunner().invoke(app, ["partners", "list", "--store", store], env={"COLUMNS": "80"})
     assert listed.exit_code == 0
     assert client_id in listed.stdout
     assert max(len(line) for line in listed.stdout.splitlines()) <= 80

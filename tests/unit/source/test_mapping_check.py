@@ -155,6 +155,8 @@ def test_the_text_report_ends_with_the_extracts_verdict_in_full(
     assert result.exit_code == 1
     verdict = result.stdout[result.stdout.index("The extract does not read cleanly") :]
     assert "lacks column(s) SURNAMEX" in verdict and "RiO_Clients_" in verdict
+    # and names the column the file has instead, as `fhircare map` does
+    assert "lacks column(s) SURNAMEX (did you mean 'SURNAME'?)" in verdict
     clean = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(clean_runs["rio-like"].folder))
     assert clean.exit_code == 0 and "The extract reads cleanly through the mapping file." in clean.stdout
 
@@ -193,3 +195,14 @@ def test_what_map_would_reject_the_check_finds_too(clean_runs: dict[str, SynthRu
     text = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder))
     assert text.exit_code == 1
     assert "1 of" in text.stdout and "would be rejected by fhircare map" in text.stdout
+
+
+def test_output_to_a_pipe_or_a_file_cuts_nothing_short(clean_runs: dict[str, SynthRun]) -> None:
+    """A scheduler's log or `| less` is not a terminal: rich took 80 columns and cut the
+    tables' fields and columns short ("organisat…", "available…"). Without COLUMNS, output
+    that is not a terminal is 160 wide (``cli.common.PIPED_WIDTH``)."""
+    args = ["mapping", "check", str(MAPPINGS / "rio-like.yaml"), "--extract", str(clean_runs["rio-like"].folder)]
+    piped = CliRunner().invoke(app, args, env={"COLUMNS": None})
+    assert piped.exit_code == 0, piped.output
+    assert "…" not in piped.stdout
+    assert "not_available" in piped.stdout  # a field name that was cut
