@@ -47,7 +47,18 @@ def _built_store(tmp: Path) -> Path:
         fhircare(
             "synth", "--patients", str(PATIENTS), "--seed", "5", "--layout", "rio-like", str(folder / "x"), env=env
         )
-        fhircare("load", "--extract", str(folder / "x"), "--mapping", str(REPO / "mappings" / "rio-like.yaml"), env=env)
+        mapping = str(REPO / "mappings" / "rio-like.yaml")
+        # the rejects file goes with the store, not into the directory the tests run from
+        fhircare(
+            "load",
+            "--extract",
+            str(folder / "x"),
+            "--mapping",
+            mapping,
+            "--rejects",
+            str(folder / "rejects.jsonl"),
+            env=env,
+        )
         _BUILT["store"] = folder / "store.sqlite"
     return _BUILT["store"]
 

@@ -97,6 +97,7 @@ class _Tally:
     #: problems that follow from a root cause, by the cause
     follow_ons: Counter[str] = field(default_factory=Counter)
     ignored: dict[str, int] = field(default_factory=dict)
+    repeated: dict[str, int] = field(default_factory=dict)
     absent_optional: list[str] = field(default_factory=list)
     causes: list[str] = field(default_factory=list)
 
@@ -211,6 +212,7 @@ def map_command(
             unusable = source.unusable
             tally.causes = list(dict.fromkeys(str(p) for p in source.file_problems))
             tally.ignored = dict(source.ignored)
+            tally.repeated = dict(source.repeated)
             tally.absent_optional = [str(p) for p in source.absent_optional]
     _log.info("mapped", read=tally.read, mapped=tally.mapped, rejected=tally.rejected_total)
     stopped = unusable or bool(tally.causes and tally.mapped == 0)
@@ -359,6 +361,8 @@ def _print_summary(tally: _Tally, out_dir: Path, *, usable: bool, validated: boo
     table.add_row(Text("other problems", style="red" if tally.other_problems else ""), str(tally.other_problems))
     for name, count in sorted(tally.ignored.items()):
         table.add_row(Text(f"rows ignored by ignore_rows ({name})"), str(count))
+    for name, count in sorted(tally.repeated.items()):
+        table.add_row(Text(f"rows repeating an earlier row exactly, read once ({name})"), str(count))
     out.print(table)
     if not usable:
         # the causes follow on stderr: optional files and an empty table would only bury them

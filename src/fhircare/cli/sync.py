@@ -309,6 +309,8 @@ def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> N
         out.print(table)
     for name, count in sorted(report.ignored.items()):
         out.print(Text(f"{count} rows of {name} ignored by a rule of the mapping file."))
+    for name, count in sorted(report.repeated.items()):
+        out.print(Text(f"{count} rows of {name} repeated an earlier row exactly and were read once."))
     for absent in report.absent_optional:
         out.print(Text(f"Optional file absent: {absent}"))
     if summary.rejected:

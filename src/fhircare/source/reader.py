@@ -81,6 +81,8 @@ class Extract:
         self.absent_optional: list[Problem] = []
         #: rows counted as ignored by the mapping's ignore_rows, per file
         self.ignored: dict[str, int] = {}
+        #: rows that repeated an earlier row exactly and were read once, per file
+        self.repeated: dict[str, int] = {}
         self._outcome = FileOutcome()
         #: record type → the problem that left it without records (a cause of follow-ons)
         self.causes: dict[str, str] = {}
@@ -172,6 +174,7 @@ class Extract:
         self.file_problems.extend(self._outcome.file_problems)
         self.ignored = dict(self._outcome.ignored)
         self._store.finish(_parent_depth(), DIRECTORY_TYPES)
+        self.repeated = dict(self._store.repeated)
         for problem in self._store.unresolved_blocked():
             self.unusable = True
             self.file_problems.append(

@@ -131,6 +131,8 @@ class RowStore:
         self.db.executescript(_SCHEMA)
         self._pending: list[tuple[object, ...]] = []
         self._groups = 0
+        #: rows that repeated an earlier row exactly (``finish``), per file
+        self.repeated: dict[str, int] = {}
         self.db.execute("BEGIN")
 
     def add(
@@ -237,6 +239,7 @@ class RowStore:
         self._flush()
         db = self.db
         db.execute("CREATE INDEX rows_key ON rows (rtype, rkey)")
+        self._collapse_repeats()
         for _ in range(parent_depth):
             db.execute(
                 "UPDATE rows SET parent_su = (SELECT p.su FROM rows p WHERE p.rtype = rows.parent_type"
@@ -270,6 +273,20 @@ class RowStore:
         db.execute("CREATE INDEX blocked_su ON blocked (su)")
         db.execute("CREATE INDEX blocked_keys_key ON blocked_keys (rtype, rkey)")
         db.execute("COMMIT")
+
+    def _collapse_repeats(self) -> None:
+        """A row that repeats an earlier one exactly (the same record type, id, source and
+        everything read from it: an export whose query joined a table twice) is read once.
+        Nothing is lost, and two rows of one id were a duplicate that rejected the service
+        user, their shared record held back for a fault of the export (H10). Rows of one
+        id that differ in anything read are still a duplicate (``dups``)."""
+        repeat = (
+            " FROM rows r WHERE r.rkey IS NOT NULL AND EXISTS (SELECT 1 FROM rows e WHERE e.rtype = r.rtype"
+            " AND e.rkey = r.rkey AND e.source = r.source AND e.rhash = r.rhash AND e.seq < r.seq)"
+        )
+        self.repeated = dict(self.db.execute(f"SELECT r.file, count(*){repeat} GROUP BY r.file").fetchall())
+        if self.repeated:
+            self.db.execute(f"DELETE FROM rows WHERE seq IN (SELECT r.seq{repeat})")
 
     def service_users(self, directory_types: tuple[str, ...]) -> Iterator[str]:
         """Every service user id that rows name, in order (one query, streamed)."""

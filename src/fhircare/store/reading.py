@@ -35,6 +35,8 @@ class ExtractReport:
     usable: bool = False
     causes: list[str] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
+    #: rows that repeated an earlier row exactly and were read once, per file
+    repeated: dict[str, int] = field(default_factory=dict)
     absent_optional: list[str] = field(default_factory=list)
 
 
@@ -98,6 +100,7 @@ def load_extract(
                 complete = not source.unusable and not shrunk
                 report.causes = list(dict.fromkeys([*(str(p) for p in source.file_problems), *shrunk_causes]))
                 report.ignored = dict(source.ignored)
+                report.repeated = dict(source.repeated)
                 report.absent_optional = [str(p) for p in source.absent_optional]
         finally:
             summary = loader.finish(complete=complete)

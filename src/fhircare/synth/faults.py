@@ -74,6 +74,10 @@ def _unknown_reference(row: dict[str, Any], plan: RecordPlan) -> str:
 
 
 def _duplicate(row: dict[str, Any], plan: RecordPlan) -> str:
+    """The second row of an id, saying something else (a row repeated whole is no
+    duplicate: the reader reads it once)."""
+    description = _column(plan, "description")
+    row[description] = f"{row[description]} (entered again, differently)"
     return _column(plan, plan.record_type.key[0])
 
 

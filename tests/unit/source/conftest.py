@@ -4,7 +4,7 @@ reader that collects everything an extract gives."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -29,6 +29,8 @@ class ReadBack:
     file_problems: list[Problem]
     directory_problems: list[Problem]
     unattributed: list[Problem]
+    #: rows that repeated an earlier row exactly and were read once, per file
+    repeated: dict[str, int] = field(default_factory=dict)
 
     @property
     def accepted(self) -> dict[str, ServiceUserRecord]:
@@ -47,6 +49,7 @@ def read_all(folder: Path, mapping: TrustMapping) -> ReadBack:
             list(extract.file_problems),
             list(extract.directory_problems),
             list(extract.unattributed_problems()),
+            dict(extract.repeated),
         )
 
 

@@ -127,11 +127,20 @@ def test_a_score_of_99_is_not_rated(welsh: TrustMapping) -> None:
 def test_a_rating_given_twice_is_a_duplicate(edited: Callable[[str, Edit], ReadBack]) -> None:
     def duplicate(lines: list[str]) -> None:
         row = next(line for line in lines[2:] if line.endswith("\t1"))
-        lines.insert(lines.index(row) + 1, row)
+        lines.insert(lines.index(row) + 1, row[:-1] + "2")  # the same item rated again, differently
 
     read = edited("WPAS_DIALOGITEM", duplicate)
     assert any("duplicate dialog_rating rating of item" in p.reason for ps in read.rejected.values() for p in ps)
     assert any("says it holds" in str(p) for p in read.file_problems)  # and the count line disagrees
+
+    def repeat(lines: list[str]) -> None:
+        row = next(line for line in lines[2:] if line.endswith("\t1"))
+        lines.insert(lines.index(row) + 1, row)
+
+    # a row repeated whole is read once (test_readers.py::test_a_row_repeated_exactly_is_read_once)
+    repeated = edited("WPAS_DIALOGITEM", repeat)
+    assert not any("duplicate" in p.reason for ps in repeated.rejected.values() for p in ps)
+    assert sum(repeated.repeated.values()) == 1
 
 
 def test_a_missing_trailer_or_a_wrong_count_makes_the_extract_unusable(

@@ -247,6 +247,21 @@ def test_duplicate_ids_reject_every_service_user_involved(tiny: Callable[..., Re
     assert f"plans.csv:3: {expected}" in problem_strings(read.rejected["P2"])
 
 
+def test_a_row_repeated_exactly_is_read_once(tiny: Callable[..., ReadBack]) -> None:
+    """An export whose query joined a table twice repeats rows whole: that is no duplicate
+    (nothing differs, nothing is lost), and it rejected the service user, their shared
+    record held back (H10). It is read once and counted; the same id with anything read
+    from it different is still a duplicate that rejects (above)."""
+    clean = tiny()
+    repeated = tiny(
+        plans__csv=PLANS + PLANS.splitlines(keepends=True)[1], goals__csv=GOALS + GOALS.splitlines()[1] + "\n"
+    )
+    assert repeated.rejected == {} and repeated.accepted == clean.accepted
+    assert repeated.repeated == {"plans.csv": 1, "goals.csv": 1}
+    differing = tiny(plans__csv=PLANS + PLANS.splitlines(keepends=True)[1].replace(",Y", ",N"))
+    assert "P1" in differing.rejected and differing.repeated == {}
+
+
 def test_malformed_rows_are_charged_to_whoever_they_may_belong_to(tiny: Callable[..., ReadBack]) -> None:
     plans = PLANS + "CP7,P1,pcsp\n" + '"CP8,P1\n'
     people = PEOPLE + '{"type": "OTHER", "client": "P2"}\n'
