@@ -196,6 +196,14 @@ def test_every_disclosure_names_the_consent_or_duty_that_allowed_it(api: Api) ->
         assert event["id"] in ids
         assert all(consent in e["resource"]["agent"][0]["policy"] for e in found.json()["entry"])
     assert audit_count(api, policy="Consent/no-such-consent") == 0
+    # several values are any of them; the parameter twice must be met twice
+    assert audit_count(api, policy=f"Consent/no-such-consent,{consent}") >= 1
+    both = api.get(
+        "AuditEvent",
+        api.token("admin"),
+        params=[("policy", consent), ("policy", "Consent/no-such-consent"), ("_summary", "count")],
+    )
+    assert both.status_code == 200 and both.json()["total"] == 0
 
     gp = api.token("gp")
     patient = api.get("Patient", gp, params={"_count": "1"}).json()["entry"][0]["resource"]
@@ -206,18 +214,18 @@ def test_every_disclosure_names_the_consent_or_duty_that_allowed_it(api: Api) ->
         for e in read["entity"]
         if e.get("what", {}).get("reference") == f"Patient/{patient['id']}" and e["type"]["code"] == "2"
     ]
-    assert [d["valueString"] for d in entity["detail"]] == ["gate registered"]
-    assert read["agent"][0]["policy"] == ["https://fhir.fhircare.nhs.uk/access-policy#gate-registered"]
+    assert [d["valueString"] for d in entity["detail"]] == ["direct-care registered"]
+    assert read["agent"][0]["policy"] == ["https://fhir.fhircare.nhs.uk/access-policy/direct-care"]
     assert (
         audit_count(
-            api, policy="https://fhir.fhircare.nhs.uk/access-policy#gate-registered", agent=api.partners["gp"].client_id
+            api, policy="https://fhir.fhircare.nhs.uk/access-policy/direct-care", agent=api.partners["gp"].client_id
         )
         >= 1
     )
     assert (
         audit_count(
             api,
-            policy="https://fhir.fhircare.nhs.uk/access-policy#gate-registered",
+            policy="https://fhir.fhircare.nhs.uk/access-policy/direct-care",
             agent=api.partners["vcse"].client_id,
         )
         == 0

@@ -129,7 +129,8 @@ def from_compact(content: bytes, recorded: datetime, event_id: str) -> dict[str,
 
 
 #: the access policy's grounds that are not a Consent, as AuditEvent.agent.policy names them
-ACCESS_POLICY = "https://fhir.fhircare.nhs.uk/access-policy#"
+#: (``…/access-policy/direct-care``; a path, not a fragment, so that a search URL can say it)
+ACCESS_POLICY = "https://fhir.fhircare.nhs.uk/access-policy/"
 
 
 def _policies(info: AuditInfo) -> list[str]:
@@ -145,8 +146,8 @@ def _policies(info: AuditInfo) -> list[str]:
                 basis, _, consent = part.partition(" Consent/")
                 if consent:
                     found[f"Consent/{consent}"] = None
-                else:
-                    found[ACCESS_POLICY + basis.replace(" ", "-")] = None
+                else:  # "direct-care registered": the policy is direct care, the detail says which
+                    found[ACCESS_POLICY + basis.split(" ", 1)[0]] = None
     return sorted(found)
 
 

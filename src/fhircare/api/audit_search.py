@@ -54,7 +54,8 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
     ids: list[str] = []
     outcome: list[str] = []
     subtype: list[str] = []
-    patient = client = after = policy = None
+    patient = client = after = None
+    policies: list[tuple[str, ...]] = []
     low = high = None
     count, summary = 20, False
     for key, raw in params:
@@ -83,8 +84,9 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
         elif name == "agent":
             client = values[0].split("|")[-1]
         elif name == "policy":
-            # a Consent as the event names it (relative), however the caller spells it
-            policy = values[0].removeprefix(base_url + "/")
+            # a Consent as the event names it (relative), however the caller spells it; several
+            # values are any of them, and each parameter given must be met
+            policies.append(tuple(sorted({v.removeprefix(base_url + "/") for v in values})))
         elif name == "outcome":
             outcome += values
         elif name == "subtype":
@@ -105,7 +107,9 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
         elif name != "_pretty":
             raise NotSupportedError(f"{key}: not a search parameter of AuditEvent (supported: {', '.join(_PARAMS)})")
     interactions = tuple("token" if s == "110122" else s for s in subtype)
-    query = audit_store.AuditQuery(tuple(ids), patient, client, policy, tuple(outcome), interactions, low, high)
+    query = audit_store.AuditQuery(
+        tuple(ids), patient, client, tuple(policies), tuple(outcome), interactions, low, high
+    )
     return query, count, summary, after
 
 

@@ -26,7 +26,7 @@ AUDIT_PARAMS = {
     "policy": (
         "uri",
         "What the request's disclosures relied on (agent.policy): a Consent (Consent/<id>), or a ground of the"
-        " access policy (https://fhir.fhircare.nhs.uk/access-policy#direct-care, ...)",
+        " access policy (https://fhir.fhircare.nhs.uk/access-policy/direct-care, ...); several values: any of them",
     ),
 }
 _PARAM_DEFINITION = "http://hl7.org/fhir/SearchParameter/"

@@ -276,16 +276,18 @@ def _ground(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRec
     (``explicit-consent Consent/c1``), so that an administrator can see which decision,
     and which kind (a best-interests decision, an override for risk), authorised each
     disclosure (EC-48, EC-49)."""
-    if basis is Basis.GATE:
-        return f"{basis.value} {viewer.profile.gate.value}"
-    if basis in (Basis.ALWAYS, Basis.OWN_RECORD):
-        return basis.value  # the gate was passed before any row is read
+    if basis in (Basis.GATE, Basis.OWN_RECORD):
+        return _gate_ground(viewer, record, day)  # the gate was passed before any row is read
+    if basis is Basis.ALWAYS:
+        return basis.value
     if _refused(resource, viewer, record, day):
         return None
     if basis is Basis.SECTION_117_RESPONSIBLE:
         return basis.value if lasting_on(responsible_bodies(resource), day) & viewer.organisations else None
     if basis is Basis.DIRECT_CARE and viewer.profile.gate is not Gate.MANAGING_OR_PERMITTED:
-        return f"{basis.value} {viewer.profile.gate.value}"
+        # a row of direct care for a partner whose gate is its relationship (the registered
+        # practice, urgent care) or a permit: what opened the gate is the ground
+        return _gate_ground(viewer, record, day)
     if basis is Basis.DIRECT_CARE and _gives_care(viewer, record, day):
         return basis.value
     permits = [p for p in _permits(viewer, record, day) if covers(p, resource, record)]
@@ -295,9 +297,30 @@ def _ground(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRec
         # another trust that neither manages nor provides the care reads on a consent: only
         # what the consent covers (a permit for the crisis plan is not a permit for the record)
         permits = [p for p in permits if p.basis == basis.value]
-    if not permits:
-        return None
+    return _consents(permits) or None
+
+
+def _consents(permits: list[Provision]) -> str:
+    """Permits as a ground names them: ``explicit-consent Consent/c1, risk-override Consent/c2``."""
     return ", ".join(sorted({f"{p.basis} {p.consent_id}" for p in permits}))
+
+
+def _gate_ground(viewer: Viewer, record: ServiceUserRecord, day: date) -> str:
+    """What let the partner see this service user at all (``_gate``), as the audit records
+    a disclosure resting on it: direct care (the registered practice, urgent care's named
+    patient, the trust that manages or provides the care), Section 117 responsibility, or
+    the Consents that permit it (an override for risk opening a VCSE partner's gate is
+    named as such, not as "permitted")."""
+    gate = viewer.profile.gate
+    if gate is Gate.REGISTERED:
+        return f"{Basis.DIRECT_CARE.value} registered"
+    if gate is Gate.NAMED:
+        return f"{Basis.DIRECT_CARE.value} named"
+    if gate is Gate.MANAGING_OR_PERMITTED and _gives_care(viewer, record, day):
+        return Basis.DIRECT_CARE.value
+    if gate is Gate.PERMITTED_OR_SECTION_117 and record.section_117_responsible_on(day) & viewer.organisations:
+        return Basis.SECTION_117_RESPONSIBLE.value
+    return _consents(_permits(viewer, record, day)) or gate.value
 
 
 # --- the decision ---------------------------------------------------------------------------
@@ -333,6 +356,10 @@ def decide_why(
     if not granted:
         return None, ()
     visible = views.apply(resource, set(granted), viewer.organisations, record, day)
+    if View.WHOLE in granted:
+        # what a narrower view rested on was not needed: an administrator reviewing that
+        # Consent must not be shown a disclosure that did not depend on it
+        return visible, (granted[View.WHOLE],)
     return visible, tuple(sorted(set(granted.values())))
 
 

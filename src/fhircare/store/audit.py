@@ -68,8 +68,9 @@ class AuditQuery:
     ids: tuple[str, ...] = ()
     patient: str | None = None
     client_id: str | None = None
-    #: a Consent (``Consent/<id>``) or access-policy ground the disclosures relied on
-    policy: str | None = None
+    #: Consents (``Consent/<id>``) or access-policy grounds the disclosures relied on: for each
+    #: tuple (a ``policy`` parameter), any of them
+    policies: tuple[tuple[str, ...], ...] = ()
     outcome: tuple[str, ...] = ()
     interaction: tuple[str, ...] = ()
     recorded_from: datetime | None = None
@@ -86,10 +87,10 @@ def _select(query: AuditQuery, *columns: Any) -> Select[Any]:
                 select(audit_event_patients.c.audit_id).where(audit_event_patients.c.patient == query.patient)
             )
         )
-    if query.policy is not None:
+    for any_of in query.policies:
         conditions.append(
             audit_events.c.id.in_(
-                select(audit_event_policies.c.audit_id).where(audit_event_policies.c.policy == query.policy)
+                select(audit_event_policies.c.audit_id).where(audit_event_policies.c.policy.in_(any_of))
             )
         )
     if query.client_id is not None:

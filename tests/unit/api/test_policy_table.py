@@ -1116,10 +1116,31 @@ OVERRIDE_FOR_RISK = consent("c-risk", actors=(VCSE_ORG,), classes=("CarePlan",),
             ("explicit-consent Consent/c-vcse-crisis, risk-override Consent/c-risk",),
         ),
         (O.LOCAL_AUTHORITY, (), s117_until(None), ("section-117-responsible",)),
+        # the whole plan on the duty: a consent for the council's own actions was not needed
+        (
+            O.LOCAL_AUTHORITY,
+            (consent("la", actors=(COUNCIL,), classes=("CarePlan",)),),
+            s117_until(None),
+            ("section-117-responsible",),
+        ),
+        # an override for risk that opened a VCSE partner's gate is named, not "permitted"
+        (O.VCSE, (OVERRIDE_FOR_RISK,), patient(), ("risk-override Consent/c-risk",)),
         (O.VCSE, (), CRISIS_PLAN, ()),
         (O.ADMIN, (), {"resourceType": "AuditEvent", "id": "a"}, ("administrator",)),
     ],
-    ids=["gp", "trust", "urgent-care", "consent", "override", "two-consents", "s117", "refused", "admin"],
+    ids=[
+        "gp",
+        "trust",
+        "urgent-care",
+        "consent",
+        "override",
+        "two-consents",
+        "s117",
+        "s117-not-the-consent",
+        "gate-opened-by-an-override",
+        "refused",
+        "admin",
+    ],
 )
 def test_a_disclosure_names_its_grounds(
     viewer: O, resources: tuple[Json, ...], target: Json, grounds: tuple[str, ...]
