@@ -13,6 +13,12 @@ service user whole, reported on the row to blame.
   service user has a care coordinator (001 ¶136, ¶150; EC-76); only a Welsh plan has areas.
 - Nobody the service user does not want involved speaks in their plan or is invited to
   their review.
+- A plan is not active once every episode of care has ended (the service user was
+  discharged): it would be shown to partners as in use, with a named contact no one is
+  (H01, H09; found by a trial of a new layout, whose export left a discharged service
+  user's plan "Active").
+- The lead of an active Welsh Care and Treatment Plan is a care co-ordinator (Mental
+  Health (Wales) Measure 2010 Part 2; 001 ¶150), never relabelled from a key worker.
 
 Types only (no import of the module that runs them): :class:`Inconsistency` is built by
 the caller's factory.
@@ -27,13 +33,24 @@ from datetime import date
 from fhircare.mapping.care_team import current_leads
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.care_plan import MEASURE_AREAS, CarePlan
-from fhircare.source.codes import CarePlanStatus, CarePlanType, ContactWhen, CrisisContingencyContent
+from fhircare.source.codes import (
+    CarePlanStatus,
+    CarePlanType,
+    ContactWhen,
+    CoordinationRole,
+    CrisisContingencyContent,
+    EpisodeStatus,
+)
 from fhircare.source.common import SourceRecord
 from fhircare.source.local_codes import DialogStatus, PerformerKind
 
 #: plans that must name a contact answering around the clock (the waiting list's safety plan too)
 _NEEDS_24_7 = (CarePlanType.CRISIS_PLAN, CarePlanType.SAFETY_PLAN)
 _OUT_OF_HOURS = (ContactWhen.OUT_OF_HOURS, ContactWhen.ANY_TIME)
+#: an episode that no longer involves the trust
+_ENDED_EPISODE = (EpisodeStatus.FINISHED, EpisodeStatus.CANCELLED)
+#: the lead roles of a Welsh Care and Treatment Plan (the Measure's care co-ordinator)
+_WELSH_LEADS = (CoordinationRole.CARE_COORDINATOR, CoordinationRole.TEMPORARY_CARE_COORDINATOR)
 #: a replaced version still in force
 _IN_FORCE = (CarePlanStatus.ACTIVE, CarePlanStatus.DRAFT, CarePlanStatus.ON_HOLD)
 
@@ -54,6 +71,7 @@ def issue_10_rules(record: ServiceUserRecord, as_of: date) -> list[Broken]:
         *_versions(record),
         *_welsh_areas(record, as_of),
         *_not_involved(record),
+        *_active_after_discharge(record, as_of),
     ]
 
 
@@ -145,12 +163,44 @@ def _welsh_areas(record: ServiceUserRecord, as_of: date) -> Iterator[Broken]:
                 f"an active Care and Treatment Plan records each of the eight areas once, considered or not"
                 f" (EC-76; missing: {missing})",
             )
-        if len(current_leads(record, as_of)) != 1:
+        leads = current_leads(record, as_of)
+        if len(leads) != 1:
             yield Broken(
                 plan,
                 "plan_type",
                 "an active Care and Treatment Plan names the care coordinator, and there is no current one"
                 " (001 ¶136: each service user must have a care coordinator)",
+            )
+        elif leads[0].coordination_role not in _WELSH_LEADS:
+            role = leads[0].coordination_role.value if leads[0].coordination_role else "none"
+            yield Broken(
+                leads[0],
+                "coordination_role",
+                f"is {role}, the lead of an active Care and Treatment Plan: the Mental Health (Wales) Measure's"
+                " lead is a care co-ordinator (001 ¶150), and a role is never relabelled",
+            )
+
+
+def _active_after_discharge(record: ServiceUserRecord, as_of: date) -> Iterator[Broken]:
+    """Judged on the service user's episodes together: during a transfer a plan goes on
+    under the receiving team's episode (EC-10), and a planned or paused episode still
+    involves the trust."""
+    if not record.episodes:
+        return
+    ended = [
+        e for e in record.episodes if e.status in _ENDED_EPISODE or (e.end_date is not None and e.end_date < as_of)
+    ]
+    if len(ended) < len(record.episodes):
+        return
+    last = max((e.end_date for e in ended if e.end_date is not None), default=None)
+    when = f" (the last on {last.isoformat()})" if last is not None else ""
+    for plan in record.care_plans:
+        if plan.status is CarePlanStatus.ACTIVE:
+            yield Broken(
+                plan,
+                "status",
+                f"is active although every episode of care has ended{when}: a discharged service user's plan is"
+                " completed or ended, or partners are shown it as in use with a named contact no one is",
             )
 
 

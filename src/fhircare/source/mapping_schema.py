@@ -103,6 +103,25 @@ class ReadOptions(_Strict):
     #: cell values that mean "missing" besides a blank cell, e.g. ["NULL", "\\N", "N/A"]
     missing_values: list[str] = []
 
+    @model_validator(mode="after")
+    def _yes_no_unambiguous(self) -> ReadOptions:
+        # a word that is both yes and no was read as yes: with N in both, every contact was
+        # marked not to be involved (found by a trial of a new layout)
+        yes = {v.casefold() for v in self.true_values}
+        no = {v.casefold() for v in self.false_values}
+        both = sorted(yes & no)
+        if both:
+            raise ValueError(
+                f"{', '.join(map(repr, both))} is both a true and a false value (true_values, false_values)"
+            )
+        missing = sorted({v.casefold() for v in self.missing_values} & (yes | no))
+        if missing:
+            raise ValueError(
+                f"{', '.join(map(repr, missing))} is a missing value and a yes/no value (missing_values, true_values,"
+                " false_values): a yes or no would be read as missing"
+            )
+        return self
+
 
 WhereSpec = dict[str, Annotated[list[str], BeforeValidator(_one_or_many)]]
 

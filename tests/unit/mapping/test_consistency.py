@@ -357,3 +357,54 @@ def test_a_section_117_duty_with_no_entitlement(run: MappedRun) -> None:
     record = _find(run, lambda r: any(c.legal_basis is LegalBasis.SECTION_117 for c in r.consents))
     found = _only(check_consistency(record.model_copy(update={"section_117": ()}), AS_OF))
     assert found.field == "legal_basis" and "no Section 117" in found.reason
+
+
+def test_a_plan_left_active_after_discharge(run: MappedRun) -> None:
+    """Found by a trial of a new layout: an export left a discharged service user's plan
+    "Active" with its review date, and it was shared as in use ("Named contact: the team's
+    duty worker, until a key worker is allocated"). During a transfer (one episode ended,
+    the receiving team's open) the plan goes on."""
+    record = _find(
+        run,
+        lambda r: (
+            any(p.status.value == "active" for p in r.care_plans)
+            and any(e.status in (EpisodeStatus.ACTIVE, EpisodeStatus.WAITLIST) for e in r.episodes)
+        ),
+    )
+    ended_on = AS_OF - timedelta(days=30)
+    discharged = record
+    for episode in record.episodes:
+        if episode.status not in (EpisodeStatus.FINISHED, EpisodeStatus.CANCELLED):
+            finished = episode.model_copy(
+                update={"status": EpisodeStatus.FINISHED, "end_date": max(ended_on, episode.start_date)}
+            )
+            discharged = _replace(discharged, "episodes", episode, finished)
+    found = [i for i in check_consistency(discharged, AS_OF) if "every episode of care has ended" in i.reason]
+    active = [p for p in record.care_plans if p.status.value == "active"]
+    assert found and {i.record.care_plan_id for i in found} == {p.care_plan_id for p in active}  # type: ignore[attr-defined]
+    assert all(i.field == "status" for i in found)
+    # a transfer: the receiving team's episode is open, the plan goes on
+    receiving = record.episodes[0].model_copy(
+        update={"episode_id": "EP-RECEIVING", "status": EpisodeStatus.ACTIVE, "end_date": None, "start_date": ended_on}
+    )
+    transferred = discharged.model_copy(update={"episodes": (*discharged.episodes, receiving)})
+    assert not [i for i in check_consistency(transferred, AS_OF) if "every episode of care has ended" in i.reason]
+
+
+def test_a_welsh_care_and_treatment_plan_led_by_a_key_worker(mapped_runs: dict[str, MappedRun]) -> None:
+    """Found by a trial of a new layout: a Welsh Care and Treatment Plan whose lead was a
+    key worker was shared as "Named contact: …, key worker", where the Measure requires a
+    care co-ordinator (001 ¶150). A role is never relabelled (002 ¶13): it is a problem."""
+    run = mapped_runs["welsh-pas-like"]
+    record = _find(
+        run,
+        lambda r: (
+            any(p.plan_type is CarePlanType.WELSH_CTP and p.status.value == "active" for p in r.care_plans)
+            and len(r.leads_on(AS_OF)) == 1
+        ),
+    )
+    (lead,) = record.leads_on(AS_OF)
+    relabelled = lead.model_copy(update={"coordination_role": CoordinationRole.KEY_WORKER})
+    found = _only(check_consistency(_replace(record, "care_team", lead, relabelled), AS_OF))
+    assert found.record is relabelled and found.field == "coordination_role"
+    assert "care co-ordinator" in found.reason

@@ -112,6 +112,18 @@ def test_unknown_field_names_the_key_path_line_and_a_suggestion(write_mapping: C
             "unknown key 'optionl' (did you mean 'optional'?)",
         ),
         (("  ods_code: ZZT9\n", ""), "trust.ods_code", "required key 'ods_code' is missing"),
+        # found by a trial of a new layout: with N in both, N was read as yes, and every
+        # contact was marked not to be involved
+        (
+            ("value_maps:\n", "read:\n  true_values: [Y, N]\n  false_values: [n]\nvalue_maps:\n"),
+            "read",
+            "'n' is both a true and a false value",
+        ),
+        (
+            ("value_maps:\n", "read:\n  missing_values: ['-', 'No']\nvalue_maps:\n"),
+            "read",
+            "'no' is a missing value and a yes/no value",
+        ),
         (("    file: plans.csv", "    file: ../plans.csv"), "record_types.care_plan.file", "relative to the extract"),
         (
             ("      service_user_id: ID\n      plan_type", "      plan_type"),
