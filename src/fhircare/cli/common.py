@@ -65,8 +65,16 @@ PIPED_WIDTH = 160
 
 def _console(*, stderr: bool) -> Console:
     stream = sys.stderr if stderr else sys.stdout
-    piped = not stream.isatty() and not os.environ.get("COLUMNS")
+    piped = not _is_terminal(stream) and not os.environ.get("COLUMNS")
     return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=True, width=PIPED_WIDTH if piped else None)
+
+
+def _is_terminal(stream: Any) -> bool:
+    """A closed stream (``>&-``: None, or a file that refuses) is no terminal, never a traceback."""
+    try:
+        return stream is not None and bool(stream.isatty())
+    except (ValueError, OSError):
+        return False
 
 
 def _stdout() -> Console:

@@ -61,15 +61,17 @@ _SYNC_TARGET = (
     " refusing fhircare's credentials) or a store that does not exist"
 )
 LOAD_EXIT_CODES = (
-    "Exit codes: 0 everything loaded; 1 some service users were rejected (see --rejects), removals were"
-    f" refused, or refusals no longer in the extract were kept in force (see the summary); 2 {_LOAD_INPUT}."
+    "Exit codes: 0 everything loaded; 1 some service users were rejected or the staff and team directory has"
+    " problems (see --rejects), removals were refused, or refusals no longer in the extract were kept in force"
+    f" (see the summary); 2 {_LOAD_INPUT}."
 )
 SYNC_EXIT_CODES = (
     "Exit codes: 0 everything synced; 1 some rows were dead-lettered (now or before, and not fixed since) or"
     f" could not be sent yet (see the summary); 2 {_SYNC_TARGET}."
 )
 EXIT_CODES = (
-    "Exit codes: 0 everything loaded and synced; 1 some service users were rejected, some rows were"
+    "Exit codes: 0 everything loaded and synced; 1 some service users were rejected or the directory has"
+    " problems, some rows were"
     " dead-lettered (now or before, and not fixed since) or could not be sent yet, removals were refused, or"
     f" refusals no longer in the extract were kept in force (see the summary); 2 {_LOAD_INPUT}, or {_SYNC_TARGET}."
 )
@@ -313,19 +315,35 @@ def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> N
         out.print(Text(f"{count} rows of {name} repeated an earlier row exactly and were read once."))
     for absent in report.absent_optional:
         out.print(Text(f"Optional file absent: {absent}"))
-    if summary.rejected:
+    if report.other_problems:
+        out.print(
+            Text(
+                f"{report.other_problems} {'problem' if report.other_problems == 1 else 'problems'} of no one"
+                " service user (the staff, team and organisation directory; lines that name no service user)."
+            )
+        )
+    if summary.rejected or report.other_problems:
         out.print(Text(f"Problems are listed in {rejects}, one per line."))
     for cause in report.causes:  # root causes first-class, on stderr
         _stderr().print(Text.assemble(("cause: ", "bold red"), cause))
     if summary.safeguards_kept:
-        kept = sum(summary.safeguards_kept.values())
+        kept = summary.safeguards_kept
+        listed = ", ".join(f"{su} {ref}" for su, ref in kept[:_KEPT_LISTED])
+        more = (
+            f" and {len(kept) - _KEPT_LISTED} more (--format json lists them all)" if len(kept) > _KEPT_LISTED else ""
+        )
+        what = (
+            "refusal to share or do-not-involve flag is"
+            if len(kept) == 1
+            else "refusals to share or do-not-involve flags are"
+        )
         _stderr().print(
             Text.assemble(
                 ("warning: ", "bold yellow"),
-                f"{kept} refusals to share or do-not-involve flags are no longer in the extract and were kept in"
-                " force: ending one would disclose what the service user refused. If the trust lifted them, its"
-                " extract should say so (withdrawn, with an end date); if the extract is whole and they were"
-                " deleted on purpose, load it again with --confirm-removals.",
+                f"{len(kept)} {what} no longer in the extract and kept in force, since ending one would disclose"
+                f" what the service user refused: {listed}{more}. If the trust lifted one, its extract should say so"
+                " (the consent withdrawn or ended, the person's row saying they may be involved); if the extract is"
+                " whole and the rows were deleted on purpose, load it again with --confirm-removals.",
             )
         )
     if summary.removals_refused:
@@ -339,10 +357,24 @@ def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> N
         )
 
 
+#: kept safeguards the warning names (service user id and resource: no personal data)
+_KEPT_LISTED = 10
+
+
+def _load_json(summary: LoadSummary, report: ExtractReport) -> dict[str, Any]:
+    return {
+        "load": summary.as_json(),
+        "usable": report.usable,
+        "causes": report.causes,
+        "otherProblems": report.other_problems,
+    }
+
+
 def _load_exit(summary: LoadSummary, report: ExtractReport) -> int:
     if not report.usable:
         return EXIT_USAGE
-    return EXIT_FAILURE if summary.rejected or summary.removals_refused or summary.safeguards_kept else EXIT_OK
+    failed = summary.rejected or summary.removals_refused or summary.safeguards_kept or report.other_problems
+    return EXIT_FAILURE if failed else EXIT_OK
 
 
 def load_command(
@@ -376,7 +408,7 @@ def load_command(
             quiet_progress=output_format is SummaryFormat.json,
         )
     if output_format is SummaryFormat.json:
-        _print_json({"load": summary.as_json(), "usable": report.usable, "causes": report.causes})
+        _print_json(_load_json(summary, report))
     else:
         _print_load(summary, report, rejects)
     if not report.usable:
@@ -554,7 +586,7 @@ def run_command(
             )
             synced = _sync(settings, engine, target, concurrency, quiet) if report.usable else None
     if quiet:
-        body: dict[str, Any] = {"load": summary.as_json(), "usable": report.usable, "causes": report.causes}
+        body: dict[str, Any] = _load_json(summary, report)
         if synced is not None:
             body["sync"] = synced.as_json()
         _print_json(body)

@@ -50,6 +50,8 @@ from collections.abc import Callable
 from datetime import date
 from html import escape
 
+import orjson
+
 from fhircare.mapping.fhir import CODE_SYSTEM, STRUCTURE_DEFINITION, Json
 from fhircare.mapping.narrative import long_date
 
@@ -255,36 +257,102 @@ def end_resource(resource: Json, day: date) -> Json:
     return ended
 
 
-#: Flag codes that keep someone out of the service user's care (``mapping.flags``)
-_NOT_INVOLVED_FLAGS = frozenset({"do-not-involve", "nearest-relative-not-involved"})
-
-
-def is_safeguard(resource: Json) -> bool:
-    """The resource, while current, keeps something from someone: a Consent with a refusal
-    (a ``deny`` provision, nested or not) or a Flag that someone is not to be involved.
-    Ending it would widen what is disclosed (see the module docstring)."""
+def is_safeguard(resource: Json, day: date) -> bool:
+    """The resource, while current, keeps something from someone on ``day``: a Consent that
+    refuses a disclosure (its provision a ``deny`` of ``disclose``, or of everything, whose
+    period has not ended), or an active Flag that someone is not to be involved. Ending it
+    would widen what is disclosed (see the module docstring). A permit with an exception
+    is not one (ending it discloses less), nor a carer's refusal to have their details
+    recorded (ending it discloses nothing)."""
     if is_withdrawn(resource):
         return False
     rtype = resource.get("resourceType")
     if rtype == "Consent":
-        return resource.get("status") == "active" and _refuses(resource.get("provision"))
-    if rtype == "Flag" and resource.get("status") == "active":
-        code = resource.get("code")
-        codings = code.get("coding", ()) if isinstance(code, dict) else ()
-        return any(
-            isinstance(c, dict)
-            and c.get("system") == CODE_SYSTEM + "flag-code"
-            and c.get("code") in _NOT_INVOLVED_FLAGS
-            for c in codings
+        provision = resource.get("provision")
+        return (
+            resource.get("status") == "active"
+            and isinstance(provision, dict)
+            and provision.get("type") == "deny"
+            and _refuses_disclosure(provision)
+            and not _ended_before(provision.get("period"), day)
         )
+    if rtype == "Flag" and resource.get("status") == "active":
+        return (CODE_SYSTEM + "flag-code", "do-not-involve") in _codings(resource.get("code"))
     return False
 
 
-def _refuses(provision: object) -> bool:
-    if not isinstance(provision, dict):
+def safeguards_to_keep(
+    gone: list[Json], present: set[tuple[str, str]], present_consents: list[Json], day: date
+) -> list[Json]:
+    """Of the resources a service user's extract no longer holds (``gone``; ``present`` the
+    keys of what it holds, ``present_consents`` its Consents), the safeguards that only a
+    lost row can explain, to keep in force:
+
+    - a do-not-involve Flag whose person is gone from the extract too: when the person's
+      row is there, it no longer says they are not to be involved, which is the trust's word;
+    - a refusal that no refusal the extract holds repeats (the same recipients and scope,
+      recorded again under another id): otherwise the refusal is in force through that one."""
+    repeated = {_refusal_scope(c) for c in present_consents if is_safeguard(c, day)}
+    kept = []
+    for resource in gone:
+        if not is_safeguard(resource, day):
+            continue
+        if resource.get("resourceType") == "Flag":
+            people = [_key(d.get("valueReference")) for d in _extensions(resource, FLAG_DETAIL)]
+            if any(p is not None and p[0] == "RelatedPerson" and p in present for p in people):
+                continue
+        elif _refusal_scope(resource) in repeated:
+            continue
+        kept.append(resource)
+    return kept
+
+
+FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
+
+
+def _refuses_disclosure(provision: Json) -> bool:
+    actions = {code for _system, code in _codings_of(provision.get("action"))}
+    return not actions or "disclose" in actions
+
+
+def _ended_before(period: object, day: date) -> bool:
+    end = period.get("end") if isinstance(period, dict) else None
+    if not isinstance(end, str):
         return False
-    nested = provision.get("provision") or ()
-    return provision.get("type") == "deny" or any(_refuses(p) for p in nested if isinstance(nested, list))
+    try:
+        return date.fromisoformat(end[:10]) < day
+    except ValueError:
+        return False  # an end that is not a date: the refusal stands (fail safe)
+
+
+def _refusal_scope(consent: Json) -> bytes:
+    """What a refusal refuses, whatever its id, dates and narrative: its provision but the period."""
+    provision = {k: v for k, v in (consent.get("provision") or {}).items() if k != "period"}
+    return orjson.dumps(provision, option=orjson.OPT_SORT_KEYS)
+
+
+def _codings(concept: object) -> set[tuple[object, object]]:
+    coding = concept.get("coding", ()) if isinstance(concept, dict) else ()
+    return {(c.get("system"), c.get("code")) for c in coding if isinstance(c, dict)}
+
+
+def _codings_of(concepts: object) -> set[tuple[object, object]]:
+    found: set[tuple[object, object]] = set()
+    for concept in concepts if isinstance(concepts, list) else ():
+        found |= _codings(concept)
+    return found
+
+
+def _extensions(resource: Json, url: str) -> list[Json]:
+    return [e for e in resource.get("extension", ()) if isinstance(e, dict) and e.get("url") == url]
+
+
+def _key(reference: object) -> tuple[str, str] | None:
+    ref = reference.get("reference") if isinstance(reference, dict) else None
+    if not isinstance(ref, str) or ref.count("/") != 1:
+        return None
+    rtype, rid = ref.split("/")
+    return rtype, rid
 
 
 def is_held_back(resource: Json) -> bool:

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import orjson
 
-from fhircare.mapping.ending import carry_over, end_resource, hold_back
+from fhircare.mapping.ending import carry_over, end_resource, hold_back, release
 from fhircare.mapping.fhir import Json
 from fhircare.store.canonical import StoredForm, restamp
 
@@ -97,6 +97,20 @@ def plan_gone(held: Iterable[Held], present: set[tuple[str, str]], day: date) ->
             continue
         ended = end_resource(orjson.loads(item.content), day)
         planned.append(Planned(Change.ENDED, _rewritten(item, ended), item.version))
+    return planned
+
+
+def plan_kept(held: Iterable[Held]) -> list[Planned]:
+    """Safeguards kept in force though the extract no longer holds them
+    (``ending.safeguards_to_keep``): left as they are, but for the held-back mark of an
+    earlier rejected extract, which goes now that the service user's extract loads (a
+    refusal in force is not "not current")."""
+    planned = []
+    for item in held:
+        before = orjson.loads(item.content)
+        released = release(before)
+        if released is not before:
+            planned.append(Planned(Change.UPDATED, _rewritten(item, released), item.version))
     return planned
 
 

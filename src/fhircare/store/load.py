@@ -20,7 +20,7 @@ is reported, never ended.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,13 +33,22 @@ from sqlalchemy import Engine
 import fhircare
 from fhircare.mapping.bundle import MappedBundle
 from fhircare.mapping.context import MappingContext
-from fhircare.mapping.ending import is_safeguard
+from fhircare.mapping.ending import is_safeguard, safeguards_to_keep
 from fhircare.mapping.run import MapOutcome, map_results
 from fhircare.source.mapping_schema import TrustMapping
 from fhircare.source.results import Accepted, Problem, ReadResult
 from fhircare.store import outbox, records
 from fhircare.store.canonical import StoredForm, stored_forms
-from fhircare.store.changes import Change, Held, Planned, State, plan_gone, plan_held_back, plan_mapped
+from fhircare.store.changes import (
+    Change,
+    Held,
+    Planned,
+    State,
+    plan_gone,
+    plan_held_back,
+    plan_kept,
+    plan_mapped,
+)
 from fhircare.store.db import writer
 from fhircare.store.fingerprint import file_sha256, rows_fingerprint, service_user_fingerprint
 from fhircare.validation.engine import Validator
@@ -82,8 +91,9 @@ class LoadSummary:
     shared_conflicts: int = 0
     #: rows read per record type (the next load compares its own with them)
     rows_read: dict[str, int] = field(default_factory=dict)
-    #: refusals and do-not-involve flags the extract no longer holds, kept in force, by type
-    safeguards_kept: Counter[str] = field(default_factory=Counter)
+    #: refusals and do-not-involve flags the extract no longer holds, kept in force:
+    #: (service user id, ``Consent/<id>`` or ``Flag/<id>``)
+    safeguards_kept: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -102,7 +112,7 @@ class LoadSummary:
             "known": self.known,
             "sharedConflicts": self.shared_conflicts,
             "rowsRead": dict(sorted(self.rows_read.items())),
-            "safeguardsKept": dict(sorted(self.safeguards_kept.items())),
+            "safeguardsKept": [{"serviceUser": su, "resource": ref} for su, ref in self.safeguards_kept],
         }
 
 
@@ -362,8 +372,9 @@ class Loader:
         with self.write.begin() as conn:
             held = records.held_for_service_user(conn, su)
             present = {f.key for f in own}
-            kept = self._safeguards_kept(held.values(), present)
+            kept = self._safeguards_kept(su, held, own)
             planned = plan_mapped(own, held, day) + plan_gone(held.values(), present | kept, day)
+            planned += plan_kept(held[key] for key in kept)
             if kept:
                 # mapped again on every run while a refusal is kept (never counted unchanged):
                 # reported each time, and ended on the run the operator confirms
@@ -381,19 +392,28 @@ class Loader:
             )
         self._after_commit(su, planned, fingerprint, rows)
 
-    def _safeguards_kept(self, held: Iterable[Held], present: set[tuple[str, str]]) -> set[tuple[str, str]]:
-        """The refusals and do-not-involve flags the extract no longer holds, kept in force
-        (``ending.is_safeguard``: ending one would disclose what the service user refused),
-        unless the operator confirmed the extract is whole (``--confirm-removals``)."""
+    def _safeguards_kept(
+        self, su: str, held: Mapping[tuple[str, str], Held], own: list[StoredForm]
+    ) -> set[tuple[str, str]]:
+        """The refusals and do-not-involve flags the extract no longer holds that only a lost
+        row explains, kept in force (``ending.safeguards_to_keep``: ending one would disclose
+        what the service user refused), unless the operator confirmed the extract is whole
+        (``--confirm-removals``)."""
         if self.request.removal.confirm:
             return set()
-        kept = {
-            h.key
-            for h in held
-            if h.key not in present and h.state is State.CURRENT and is_safeguard(orjson.loads(h.content))
-        }
-        for rtype, _rid in kept:
-            self.summary.safeguards_kept[rtype] += 1
+        day = self.request.context.as_of
+        present = {f.key for f in own}
+        gone = [
+            orjson.loads(h.content)
+            for h in held.values()
+            if h.key not in present and h.state is State.CURRENT and h.resource_type in ("Consent", "Flag")
+        ]
+        candidates = [g for g in gone if is_safeguard(g, day)]
+        if not candidates:
+            return set()
+        consents = [orjson.loads(f.content) for f in own if f.resource_type == "Consent"]
+        kept = {(r["resourceType"], r["id"]) for r in safeguards_to_keep(candidates, present, consents, day)}
+        self.summary.safeguards_kept.extend((su, f"{rtype}/{rid}") for rtype, rid in sorted(kept))
         return kept
 
     def _dedupe_shared(self, shared: list[StoredForm]) -> list[StoredForm]:
@@ -493,7 +513,14 @@ class Loader:
         day = self.request.context.as_of
         with self.write.begin() as conn:
             held = records.held_for_service_user(conn, su)
-            planned = plan_gone(held.values(), set(), day)
+            # their refusals stay in force: an ended record is still read (a GP the service
+            # user refused must not be shown it because they left services)
+            refusals = {
+                key
+                for key, h in held.items()
+                if h.state is State.CURRENT and is_safeguard(orjson.loads(h.content), day)
+            }
+            planned = plan_gone(held.values(), refusals, day)
             records.write_changes(conn, planned, self.summary.run_id, _utcnow())
             self._enqueue(conn, su, planned)
             records.record_ended(conn, su, self.summary.run_id)

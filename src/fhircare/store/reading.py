@@ -37,6 +37,9 @@ class ExtractReport:
     ignored: dict[str, int] = field(default_factory=dict)
     #: rows that repeated an earlier row exactly and were read once, per file
     repeated: dict[str, int] = field(default_factory=dict)
+    #: problems of no one service user (the directory: a member of staff kept without a
+    #: wrong detail, or a team refused; lines that name no service user), in the rejects file
+    other_problems: int = 0
     absent_optional: list[str] = field(default_factory=list)
 
 
@@ -69,6 +72,7 @@ def load_extract(
             ) as source:
                 for problem in [*source.file_problems, *source.directory_problems]:
                     on_problem(problem, "read")
+                report.other_problems += len(source.directory_problems)
                 total = source.service_user_count()
                 if on_total is not None:
                     on_total(total)
@@ -97,6 +101,7 @@ def load_extract(
                             on_service_user()
                 for problem in source.unattributed_problems():
                     on_problem(problem, "read")
+                    report.other_problems += 1
                 complete = not source.unusable and not shrunk
                 report.causes = list(dict.fromkeys([*(str(p) for p in source.file_problems), *shrunk_causes]))
                 report.ignored = dict(source.ignored)

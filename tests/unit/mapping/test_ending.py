@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from fhircare.mapping.ending import end_resource, hold_back, is_safeguard, is_withdrawn, release
+from fhircare.mapping.ending import end_resource, hold_back, is_safeguard, is_withdrawn, release, safeguards_to_keep
 from fhircare.validation.api import Validator
 from tests.unit.mapping.conftest import LAYOUTS, MappedRun, errors
 
@@ -94,16 +94,38 @@ def _consent(provision: dict[str, Any], status: str = "active") -> dict[str, Any
     return {"resourceType": "Consent", "status": status, "provision": provision}
 
 
+_DAY = date(2025, 7, 1)
+
+
+def _action(code: str) -> dict[str, Any]:
+    return {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/consentaction", "code": code}]}
+
+
+def _actor(reference: str) -> dict[str, Any]:
+    return {"reference": {"reference": reference}}
+
+
+def _detail(reference: str) -> dict[str, Any]:
+    return {"url": "http://hl7.org/fhir/StructureDefinition/flag-detail", "valueReference": {"reference": reference}}
+
+
 @pytest.mark.parametrize(
     ("resource", "safeguard"),
     [
         (_consent({"type": "deny"}), True),
-        (_consent({"type": "permit", "provision": [{"type": "deny"}]}), True),  # a refusal within a permit
+        (_consent({"type": "deny", "action": [_action("disclose")]}), True),
+        # a carer's refusal to have their details recorded: ending it discloses nothing
+        (_consent({"type": "deny", "action": [_action("collect")]}), False),
+        # a permit with an exception: ending it discloses less, not more
+        (_consent({"type": "permit", "provision": [{"type": "deny"}]}), False),
         (_consent({"type": "permit"}), False),
         (_consent({"type": "deny"}, status="inactive"), False),  # already lifted
-        (end_resource(_consent({"type": "deny"}), date(2025, 7, 1)), False),
+        (_consent({"type": "deny", "period": {"end": "2025-06-30"}}), False),  # no longer in force
+        (_consent({"type": "deny", "period": {"end": "2025-07-01"}}), True),
+        (_consent({"type": "deny", "period": {"end": "soon"}}), True),  # not a date: fail safe
+        (end_resource(_consent({"type": "deny"}), _DAY), False),
         (_flag("do-not-involve"), True),
-        (_flag("nearest-relative-not-involved"), True),
+        (_flag("nearest-relative-not-involved"), False),  # a decision needed, not a refusal
         (_flag("do-not-involve", status="inactive"), False),
         (_flag("section-117-aftercare"), False),
         ({"resourceType": "CarePlan", "status": "active"}, False),
@@ -112,4 +134,18 @@ def _consent(provision: dict[str, Any], status: str = "active") -> dict[str, Any
 def test_a_safeguard_is_what_keeps_something_from_someone(resource: dict[str, Any], safeguard: bool) -> None:
     """Ending these would widen what is disclosed, so the store keeps them in force when
     their rows are gone (``store.load``)."""
-    assert is_safeguard(resource) is safeguard
+    assert is_safeguard(resource, _DAY) is safeguard
+
+
+def test_a_safeguard_is_kept_only_where_a_lost_row_explains_it() -> None:
+    """A do-not-involve flag whose person is still in the extract was lifted by the trust
+    (the person's row says they may be involved): ended. A refusal the extract holds again
+    under another id is in force through that one: the first is ended. Otherwise kept."""
+    flag = {**_flag("do-not-involve"), "id": "f1", "extension": [_detail("RelatedPerson/rp1")]}
+    refusal = {**_consent({"type": "deny", "actor": [_actor("RelatedPerson/rp2")]}), "id": "c1"}
+    again = {**refusal, "id": "c2", "provision": {**refusal["provision"], "period": {"start": "2025-06-01"}}}
+    other = {**refusal, "id": "c3", "provision": {"type": "deny", "actor": [_actor("RelatedPerson/rp3")]}}
+    assert safeguards_to_keep([flag, refusal], set(), [], _DAY) == [flag, refusal]
+    assert safeguards_to_keep([flag], {("RelatedPerson", "rp1")}, [], _DAY) == []
+    assert safeguards_to_keep([refusal], set(), [again], _DAY) == []
+    assert safeguards_to_keep([refusal], set(), [other], _DAY) == [refusal]

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from fhircare.mapping.consistency import check_consistency
-from fhircare.mapping.ending import is_held_back, is_withdrawn, release
+from fhircare.mapping.ending import is_held_back, is_safeguard, is_withdrawn, release
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.results import Problem, Rejected
 from fhircare.store import outbox
@@ -188,11 +188,12 @@ def test_a_service_user_missing_from_one_extract_is_kept_and_ended_after_the_sec
     twice = load(engine, extracted, rest)
     assert twice.service_users["ended"] == 1
     after = stored(engine, gone)
-    assert all(r["state"] == "ended" for r in after.values())
+    assert all(r["state"] == "ended" for r in after.values() if not is_safeguard(content(r), AS_OF))
     [patient] = of_type(after, "Patient")
     assert patient["active"] is False
     assert all(p["status"] in ("revoked", "completed", "entered-in-error") for p in of_type(after, "CarePlan"))
-    assert all(c["status"] != "active" for c in of_type(after, "Consent"))
+    # permits end; refusals stay in force (an ended record is still read: H11)
+    assert all(c["status"] != "active" for c in of_type(after, "Consent") if not is_safeguard(c, AS_OF))
     assert all(r["active"] is False for r in of_type(after, "RelatedPerson"))
     assert all(t["status"] == "inactive" for t in of_type(after, "CareTeam"))
     with engine.connect() as conn:
@@ -472,3 +473,86 @@ def test_every_stored_reference_is_to_a_stored_resource_and_nothing_is_contained
     for key, row in rows.items():
         walk(content(row), key)
     assert seen > len(rows)
+
+
+def _with_refusal(extracted: Extracted) -> tuple[str, ServiceUserRecord]:
+    """A service user who refused to share with someone (a deny of disclosure)."""
+    for su, record in sorted(extracted.records.items()):
+        if any(c.decision.value == "deny" and c.kind.value == "disclosure" for c in record.consents):
+            return su, record
+    raise AssertionError("no refusal in the synthetic extract")
+
+
+def _refusals(engine: Engine, su: str) -> dict[tuple[str, str], dict[str, Any]]:
+    return {k: r for k, r in stored(engine, su).items() if k[0] == "Consent" and is_safeguard(content(r), AS_OF)}
+
+
+def test_an_ended_service_user_keeps_their_refusals_in_force(engine: Engine, extracted: Extracted) -> None:
+    """Found by a review: a service user ended (missing from two extracts, or confirmed) had
+    every refusal ended with their record, and the ended record is still read through the
+    partner API: a GP practice the service user refused was then shown their crisis plan."""
+    load(engine, extracted, list(extracted.records.values()))
+    su, _record = _with_refusal(extracted)
+    refusals = _refusals(engine, su)
+    assert refusals
+    rest = [r for other, r in extracted.records.items() if other != su]
+    summary = load(engine, extracted, rest, removal=RemovalPolicy(confirm=True))
+    assert summary.service_users["ended"] == 1
+    after = stored(engine, su)
+    assert {k: content(after[k]) for k in refusals} == {k: content(r) for k, r in refusals.items()}
+    assert all(after[k]["state"] == "current" for k in refusals)
+
+
+def test_a_refusal_recorded_again_under_another_id_ends_the_first(engine: Engine, extracted: Extracted) -> None:
+    """Found by a review: a refusal the EPR recorded again under a new id left both kept
+    (the old one reported on every run); the new one keeps the refusal in force."""
+    load(engine, extracted, list(extracted.records.values()))
+    su, record = _with_refusal(extracted)
+    refusal = next(c for c in record.consents if c.decision.value == "deny" and c.kind.value == "disclosure")
+    again = _replace(record, "consents", refusal, refusal.model_copy(update={"consent_id": refusal.consent_id + "-B"}))
+    summary = load(engine, extracted, [again if r is record else r for r in extracted.records.values()])
+    assert summary.safeguards_kept == []
+    in_force = [content(r) for r in _refusals(engine, su).values() if r["state"] == "current"]
+    assert any(refusal.consent_id + "-B" in str(c.get("identifier")) for c in in_force)  # the new one
+    ended = [r for k, r in stored(engine, su).items() if k[0] == "Consent" and r["state"] == "ended"]
+    assert len(ended) == 1 and refusal.consent_id in str(content(ended[0]).get("identifier"))
+
+
+def test_a_kept_refusal_loses_the_mark_of_an_earlier_rejected_extract(engine: Engine, extracted: Extracted) -> None:
+    """Found by a review: a refusal kept in force after a one-off rejection went on saying
+    "Not current … check with the trust" for ever, on the shared record too."""
+    load(engine, extracted, list(extracted.records.values()))
+    su, record = _with_refusal(extracted)
+    reject(engine, extracted, su, as_of=AS_OF + timedelta(days=1))
+    assert all(held_back(content(r)) for r in _refusals(engine, su).values())
+    refusal = next(c for c in record.consents if c.decision.value == "deny" and c.kind.value == "disclosure")
+    without = record.model_copy(update={"consents": tuple(c for c in record.consents if c is not refusal)})
+    summary = load(
+        engine, extracted, [without if r is record else r for r in extracted.records.values()], fingerprint="x"
+    )
+    assert [su for su, _ref in summary.safeguards_kept] == [su]
+    kept = [content(r) for r in _refusals(engine, su).values()]
+    assert kept and not any(held_back(r) for r in kept)
+
+
+def test_a_do_not_involve_flag_the_trust_lifted_is_ended(engine: Engine, extracted: Extracted) -> None:
+    """Found by a review: the do-not-involve Flag has no row of its own (it comes from the
+    person's row); when the trust lifted it (the row now says they may be involved), it was
+    kept in force for ever, and urgent care was refused the emergency contact. Kept only
+    when the person's row is gone too."""
+    load(engine, extracted, list(extracted.records.values()))
+    su, record, contact = next(
+        (su, r, c) for su, r in sorted(extracted.records.items()) for c in r.contacts if c.do_not_involve
+    )
+    lifted = contact.model_copy(update={"do_not_involve": False, "do_not_involve_recorded_at": None})
+    changed = _replace(record, "contacts", contact, lifted)
+    summary = load(engine, extracted, [changed if r is record else r for r in extracted.records.values()])
+    assert not [ref for _su, ref in summary.safeguards_kept if ref.startswith("Flag/")]
+    flags = [content(r) for k, r in stored(engine, su).items() if k[0] == "Flag" and r["state"] == "ended"]
+    assert any("do-not-involve" in str(f.get("code")) for f in flags)
+
+
+def _replace(record: ServiceUserRecord, collection: str, old: Any, new: Any) -> ServiceUserRecord:
+    return record.model_copy(
+        update={collection: tuple(new if item is old else item for item in getattr(record, collection))}
+    )

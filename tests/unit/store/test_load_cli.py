@@ -197,12 +197,31 @@ def test_a_refusal_gone_from_the_extract_is_kept_in_force_until_confirmed(tmp_pa
     for _run in range(2):  # reported on every run, not only the first
         kept = load(extract, store, rejects, "--format", "json")
         assert kept.exit_code == 1, kept.output
-        assert orjson.loads(kept.stdout)["load"]["safeguardsKept"] == {"Consent": 1}
+        [kept_one] = orjson.loads(kept.stdout)["load"]["safeguardsKept"]
+        assert kept_one["resource"].startswith("Consent/") and kept_one["serviceUser"]
         assert consent_state(refusal_id) == ("active", "current")
         assert consent_state(permit_id) == ("inactive", "ended")
     told = load(extract, store, rejects)
     assert "kept in force" in told.output and "--confirm-removals" in told.output
+    assert f"{kept_one['serviceUser']} {kept_one['resource']}" in told.output  # which, to act on it
     confirmed = load(extract, store, rejects, "--confirm-removals", "--format", "json")
     assert confirmed.exit_code == 0, confirmed.output
     assert consent_state(refusal_id) == ("inactive", "ended")
     assert load(extract, store, rejects).exit_code == 0
+
+
+def test_a_staff_detail_left_out_is_reported_by_load_with_exit_1(tmp_path: Path) -> None:
+    """Found by a review: a wrong phone number of a member of staff, left out (the member
+    kept), was silent in `fhircare load` (exit 0, nothing in the summary): only the rejects
+    file said so. Problems of no one service user are counted, named and exit 1."""
+    extract, store, rejects = _loaded(tmp_path, patients=12)
+    [staff] = extract.glob("ESR_Staff_*.jsonl")
+    lines = staff.read_text().splitlines(keepends=True)
+    lines[0] = orjson.dumps({**orjson.loads(lines[0]), "workPhone": "call me"}).decode() + "\n"
+    staff.write_text("".join(lines))
+    result = load(extract, store, rejects, "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert orjson.loads(result.stdout)["otherProblems"] == 1
+    assert "the member of staff is kept without it" in rejects.read_text()
+    text = load(extract, store, rejects)
+    assert text.exit_code == 1 and "1 problem of no one service user" in text.output
