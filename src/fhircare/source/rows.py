@@ -296,6 +296,7 @@ def _iter_csv(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) 
             yield Problem(name, None, None, f"its first line is not the line the mapping names ({fmt.preamble.text!r})")
             return
     header: list[str] | None = None
+    written: list[str] = []  # the header line's cells as written
     held: _Record | None = None  # one record held back: it may be the trailer
     data_rows = 0
     width = [0]
@@ -311,6 +312,10 @@ def _iter_csv(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) 
                 return
             header = [cell.strip() for cell in record.cells]
             header[0] = header[0].removeprefix(_BOM)
+            written = list(header)
+            # a column with no name (a spreadsheet's trailing delimiters) is no column the
+            # mapping can read: named by its place, it is never taken for another
+            header = [cell or f"(unnamed column {number})" for number, cell in enumerate(header, start=1)]
             duplicates = sorted({c for c in header if header.count(c) > 1})
             if duplicates:
                 yield Problem(name, None, None, f"the header line names a column twice: {', '.join(duplicates)}")
@@ -318,6 +323,8 @@ def _iter_csv(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) 
             width[0] = len(header)
             yield Header(tuple(header))
             continue
+        if record.cells is not None and [cell.strip() for cell in record.cells] == written:
+            continue  # the header line again (files joined after export): not a row of data
         if held is not None:
             data_rows += 1
             yield _row(held, header, fmt, name)

@@ -262,6 +262,23 @@ def test_a_row_repeated_exactly_is_read_once(tiny: Callable[..., ReadBack]) -> N
     assert "P1" in differing.rejected and differing.repeated == {}
 
 
+def test_a_header_repeated_or_trailing_unnamed_columns_are_read_as_an_export_means_them(
+    tiny: Callable[..., ReadBack],
+) -> None:
+    """Found by a trial of a new layout: files joined after export repeat the header line,
+    read as a service user named 'ID'; a spreadsheet's trailing delimiters gave columns with
+    no name, "a column twice", and every service user was rejected."""
+    clean = tiny()
+    header, *rows = PLANS.splitlines(keepends=True)
+    repeated = tiny(plans__csv="".join([header, rows[0], header, *rows[1:]]))
+    assert repeated.rejected == {} and repeated.accepted == clean.accepted
+    trailing = "".join(line.rstrip("\n") + ",,\n" for line in PLANS.splitlines(keepends=True))
+    unnamed = tiny(plans__csv=trailing)
+    assert unnamed.file_problems == [] and unnamed.rejected == {} and unnamed.accepted == clean.accepted
+    # two columns that share a name are still refused
+    assert tiny(plans__csv=PLANS.replace("CREATED,START", "START,START")).file_problems
+
+
 def test_malformed_rows_are_charged_to_whoever_they_may_belong_to(tiny: Callable[..., ReadBack]) -> None:
     plans = PLANS + "CP7,P1,pcsp\n" + '"CP8,P1\n'
     people = PEOPLE + '{"type": "OTHER", "client": "P2"}\n'
