@@ -131,6 +131,8 @@ class Validator:
         #: the element evaluates too (see _expanded_type_root)
         self._expanded_type_roots: dict[tuple[ElementNode, str], ElementNode | None] = {}
         self._rebound_paths: dict[tuple[str, tuple[str, ...]], frozenset[str]] = {}
+        #: element with a contentReference → the base element it stands for (_content_target)
+        self._content_targets: dict[ElementNode, ElementNode] = {}
         #: what a QuestionnaireResponse's check needs: its Questionnaire, value sets, types
         self.questionnaires = QuestionnaireServices(
             answers=AnswerServices(
@@ -406,9 +408,9 @@ class Validator:
                 # means the *base* definition of that element, not a profile's version
                 if w.profile:
                     return
-                ref_id = node.content_reference.split("#", 1)[-1]
-                base_model = self.type_model(ref_id.split(".", 1)[0])
-                target = base_model.by_id.get(ref_id) if base_model else None
+                target = self._content_targets.get(node)
+                if target is None:
+                    target = self._content_target(node)
                 if target is not None:
                     owner = target
                     if target.invariants:
@@ -478,7 +480,7 @@ class Validator:
                                             continue  # well formed: the check would say so
                                         if problem := lexical(value):
                                             report_lexical(sink, problem, t, value, f"{base}[{i}]", True)
-                                    else:
+                                    elif t != "Reference" or not self._plain_reference(value, child, w):
                                         item(value, None, child, t, f"{base}[{i}]", w)
                                 continue
                         elif raw is not None and type(raw) is not list:
@@ -501,7 +503,7 @@ class Validator:
                                 and self.bindings.settles(raw, child.binding)
                             ):
                                 pass  # a well-formed code in its value set: nothing to report
-                            else:
+                            elif t != "Reference" or not self._plain_reference(raw, child, w):
                                 item(raw, None, child, t, f"{loc}.{key}", w)
                             continue
                 elif shape is EXT_KEY and value_key in obj:
@@ -521,6 +523,17 @@ class Validator:
             for child, found in general.items():
                 if not (child.single_choice and len(found) == 1 and self._one_choice(obj, child, found[0], loc, w)):
                     walk_property(self, obj, child, found, loc, w)
+
+    def _content_target(self, node: ElementNode) -> ElementNode | None:
+        """The base element a contentReference names, found once per element (every nested
+        Questionnaire item, every answer's item, comes through here); not found is not
+        remembered."""
+        ref_id = str(node.content_reference).split("#", 1)[-1]
+        base_model = self.type_model(ref_id.split(".", 1)[0])
+        target = base_model.by_id.get(ref_id) if base_model else None
+        if target is not None:
+            self._content_targets[node] = target
+        return target
 
     def _expanded_type_root(self, node: ElementNode, type_code: str) -> ElementNode | None:
         """The root of ``type_code``'s own definition, when its invariants must be evaluated
@@ -666,13 +679,7 @@ class Validator:
             self._inner_resource(value, node, loc, w)
             return
         profile = w.profile
-        if (
-            type_code == "Reference"
-            and not profile
-            and not node.content_reference
-            and (self._reference_plain if self._reference_plain is not None else self._reference_is_plain())
-            and plain_reference(self, value, node, w)
-        ):
+        if type_code == "Reference" and not profile and self._plain_reference(value, node, w):
             return  # a plain reference the walk below would find nothing wrong with
         if type_code == "Extension" and not node.children:
             check_extension(self, value, node, loc, w)
@@ -738,6 +745,18 @@ class Validator:
         if type_code == "Reference" and (not profile or node.narrows_targets):
             check_reference(self, value, node, loc, w)
 
+    def _plain_reference(self, value: Any, node: ElementNode, w: Walk) -> bool:
+        """Is this value of a Reference element one a base walk leaves at once (item() returns
+        before anything else; see plain_reference)? The walk asks it before it calls item():
+        the commonest complex value of all is settled without that call, or the building of
+        the value's location. (Reference, a datatype, is never walked as a resource.)"""
+        return (
+            type(value) is dict
+            and not node.content_reference
+            and (self._reference_plain if self._reference_plain is not None else self._reference_is_plain())
+            and plain_reference(self, value, node, w)
+        )
+
     def _reference_is_plain(self) -> bool:
         """Does walking a Reference's own content find nothing in a value holding only a
         ``reference`` and ``display`` of under 4096 characters that are plain strings (see
@@ -746,7 +765,7 @@ class Validator:
         not starting with '#'); worked out once from the definitions actually loaded."""
         model = self.type_model("Reference")
         plain = False
-        if model is not None:
+        if model is not None and model.kind != "resource":
             root = model.root
             quick = root.quick_keys(self.allow_example_urls)
             plain = (

@@ -123,15 +123,20 @@ def _contained(value: Any) -> list[dict[str, Any]]:
     return [r for r in c if isinstance(r, dict)] if isinstance(c, list) else []
 
 
-# dom-2, dom-4, dom-5: most resources contain nothing, and hold at once
+# dom-2, dom-3, dom-4, dom-5: most resources contain nothing, and hold at once (asked of
+# every resource, so that is told first, before any list is made)
 
 
 def _dom_2(value: Any, env: EvalEnv) -> bool:
+    if type(value) is dict and "contained" not in value:
+        return True
     contained = _contained(value)
     return not contained or not any(r.get("contained") for r in contained)
 
 
 def _dom_4(value: Any, env: EvalEnv) -> bool:
+    if type(value) is dict and "contained" not in value:
+        return True
     contained = _contained(value)
     return not contained or not any(
         isinstance(r.get("meta"), dict) and ("versionId" in r["meta"] or "lastUpdated" in r["meta"]) for r in contained
@@ -139,6 +144,8 @@ def _dom_4(value: Any, env: EvalEnv) -> bool:
 
 
 def _dom_5(value: Any, env: EvalEnv) -> bool:
+    if type(value) is dict and "contained" not in value:
+        return True
     contained = _contained(value)
     return not contained or not any(isinstance(r.get("meta"), dict) and r["meta"].get("security") for r in contained)
 
@@ -180,6 +187,8 @@ def unreferenced_contained(resource: dict[str, Any]) -> list[int]:
 
 
 def _dom_3(value: Any, env: EvalEnv) -> bool:
+    if type(value) is dict and "contained" not in value:
+        return True  # see _dom_2
     return not unreferenced_contained(value) if isinstance(value, dict) else True
 
 

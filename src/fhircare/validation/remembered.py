@@ -42,7 +42,9 @@ def plain_extension_key(value: dict[str, Any]) -> Key | None:
     url = value.get("url")
     if len(value) != 2 or type(url) is not str or len(url) > 1024:
         return None
-    name, part = next((k, v) for k, v in value.items() if k != "url")
+    # the one property besides the url (unpacked, not searched for: a generator costs more)
+    (first, first_part), (second, second_part) = value.items()
+    name, part = (second, second_part) if first == "url" else (first, first_part)
     if name in _PLAIN_SCALAR_VALUES:
         key = part if type(part) is bool or (type(part) is str and len(part) <= 1024) else None
     elif name in _PLAIN_CODED_VALUES and type(part) is dict:
@@ -74,14 +76,22 @@ def _frozen(value: Any, depth: int) -> Any:
             return None
         items = []
         for name, part in value.items():
+            if type(part) is str and len(part) <= 1024:
+                items.append((name, part))  # the commonest part (a system, a code), with no call
+                continue
             frozen = _frozen(part, depth + 1)
             if frozen is None:
                 return None
             items.append((name, frozen))
         return tuple(items)
     if kind is list and len(value) <= 8:
-        parts = tuple(_frozen(part, depth + 1) for part in value)
-        return None if None in parts else (list, parts)
+        parts = []
+        for part in value:
+            frozen = _frozen(part, depth + 1)
+            if frozen is None:
+                return None
+            parts.append(frozen)
+        return (list, tuple(parts))
     return None
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +40,13 @@ def split_path(path: str) -> tuple[str, ...]:
 
 @dataclass(slots=True)
 class SliceServices:
-    """What slicing needs from the validator."""
+    """What slicing needs from the validator, bound to one walk (its bundle, its contained
+    resources). Methods, not closures: every sliced element of every resource makes one,
+    and most slicing never calls them (made as closures, they cost more than the slicing
+    of a plan's two categories)."""
 
-    conforms: Callable[[Any, str, str | None], bool]  # (value, profile url, type) → ok
-    in_value_set: Callable[[Any, str | None, str], bool | None]  # (value, type, vs url)
-    resolve: Callable[[str], dict[str, Any] | None]
-    type_children: Callable[[str], ElementNode | None]  # type code → root node of its model
-    model_root: Callable[[str], ElementNode | None]  # profile url → root node
+    validator: WalkServices
+    walk: Walk
     #: (slice, discriminator path) → (element there, fixed, pattern), looked up once
     expected: dict[tuple[ElementNode, str], tuple[ElementNode | None, Any, Any]]
     #: sliced element → its slices by the string each fixes, when that is how it slices
@@ -56,24 +55,79 @@ class SliceServices:
     #: the slice fixes nothing there (no fixed or pattern value, no required binding)
     unevaluable: list[tuple[ElementNode, str]] = field(default_factory=list)
 
+    def conforms(self, value: Any, profile: str, type_code: str | None) -> bool:
+        """Does the value (a resource, or a datatype of ``type_code``) meet the profile?"""
+        validator = self.validator
+        if isinstance(value, dict) and "resourceType" in value:
+            return validator.conforms(value, profile, self.walk.frame)
+        model = validator.profile_model(profile)
+        if model is None:
+            return False
+        sink = IssueSink()
+        validator.item(
+            value,
+            None,
+            model.root,
+            type_code or model.type,
+            "$this",
+            Walk(sink, self.walk.frame, False),
+        )
+        return not any(i.is_error for i in sink.issues)
+
+    def in_value_set(self, value: Any, type_code: str | None, value_set: str) -> bool | None:
+        return self.validator.bindings.in_value_set(value, type_code, value_set)
+
+    def resolve(self, ref: str) -> dict[str, Any] | None:
+        return self.validator.resolve(ref, self.walk.frame)
+
+    def type_children(self, code: str) -> ElementNode | None:
+        """The root node of a type's model."""
+        model = self.validator.type_model(code)
+        return model.root if model else None
+
+    def model_root(self, url: str) -> ElementNode | None:
+        """The root node of a profile's model."""
+        model = self.validator.profile_model(url)
+        return model.root if model else None
+
+
+#: how navigate follows one segment of a discriminator path
+_EXTENSION, _RESOLVE, _OF_TYPE, _MEMBER = range(4)
+
+
+@functools.lru_cache(maxsize=1024)
+def _steps(path: str) -> tuple[tuple[int, str], ...]:
+    """A discriminator path as navigate follows it: each segment's kind (and its argument)
+    told once, not by two regular expressions for every repetition and every slice."""
+    steps: list[tuple[int, str]] = []
+    for seg in split_path(path):
+        if seg == "$this":
+            continue
+        m = _EXT_FN.fullmatch(seg)
+        if m:
+            steps.append((_EXTENSION, m.group(1)))
+        elif seg == "resolve()":
+            steps.append((_RESOLVE, seg))
+        else:
+            m = _OFTYPE_FN.fullmatch(seg)
+            steps.append((_OF_TYPE, m.group(1)) if m else (_MEMBER, seg))
+    return tuple(steps)
+
 
 def navigate(items: list[Item], path: str, services: SliceServices) -> list[Item]:
     """Follow a discriminator path (a small FHIRPath subset) from the items."""
     current = items
-    for seg in split_path(path):
-        if seg == "$this":
-            continue
+    for kind, arg in _steps(path):
         nxt: list[Item] = []
-        m = _EXT_FN.fullmatch(seg)
-        if m:
+        if kind == _EXTENSION:
             for value, _ in current:
                 if isinstance(value, dict):
                     for ext in value.get("extension", ()):
-                        if isinstance(ext, dict) and ext.get("url") == m.group(1):
+                        if isinstance(ext, dict) and ext.get("url") == arg:
                             nxt.append((ext, "Extension"))
             current = nxt
             continue
-        if seg == "resolve()":
+        if kind == _RESOLVE:
             for value, _ in current:
                 ref = value.get("reference") if isinstance(value, dict) else value
                 target = services.resolve(ref) if isinstance(ref, str) else None
@@ -81,19 +135,18 @@ def navigate(items: list[Item], path: str, services: SliceServices) -> list[Item
                     nxt.append((target, target.get("resourceType")))
             current = nxt
             continue
-        m = _OFTYPE_FN.fullmatch(seg)
-        if m:
-            wanted = m.group(1)
-            current = [(v, t) for v, t in current if t is None or t == wanted]
+        if kind == _OF_TYPE:
+            current = [(v, t) for v, t in current if t is None or t == arg]
             continue
+        seg = arg
         for value, _ in current:
             if not isinstance(value, dict):
                 continue
             if seg in value:
                 found = value[seg]
-                kind = found.get("resourceType") if isinstance(found, dict) else None
+                kind_of = found.get("resourceType") if isinstance(found, dict) else None
                 for v in found if isinstance(found, list) else [found]:
-                    nxt.append((v, v.get("resourceType") if isinstance(v, dict) else kind))
+                    nxt.append((v, v.get("resourceType") if isinstance(v, dict) else kind_of))
             else:
                 for key, v in value.items():
                     if key.startswith(seg) and len(key) > len(seg) and key[len(seg)].isupper():
@@ -178,7 +231,10 @@ def item_matches(
     discriminators: tuple[Discriminator, ...],
     services: SliceServices,
 ) -> bool:
-    return all(_discriminator_matches(item, slice_node, d, services) for d in discriminators)
+    for d in discriminators:  # noqa: SIM110 (a plain loop: asked of every repetition and slice)
+        if not _discriminator_matches(item, slice_node, d, services):
+            return False
+    return True
 
 
 def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator, services: SliceServices) -> bool:
@@ -193,7 +249,10 @@ def _discriminator_matches(item: Item, slice_node: ElementNode, d: Discriminator
         if fixed is not None:
             return any(equals_fixed(v, fixed) for v, _ in values)
         if pattern is not None:
-            return any(matches_pattern(v, pattern) for v, _ in values)
+            for v, _ in values:  # noqa: SIM110 (a plain loop: see item_matches)
+                if matches_pattern(v, pattern):
+                    return True
+            return False
         if (
             element is not None
             and element.binding is not None
@@ -299,41 +358,7 @@ def assign(items: list[Item], sliced: ElementNode, services: SliceServices) -> l
 
 def services_for(validator: WalkServices, w: Walk) -> SliceServices:
     """What slicing needs, bound to one walk (its bundle, its contained resources)."""
-
-    def model_root(url: str) -> ElementNode | None:
-        model = validator.profile_model(url)
-        return model.root if model else None
-
-    def type_children(code: str) -> ElementNode | None:
-        model = validator.type_model(code)
-        return model.root if model else None
-
-    def conforms(value: Any, profile: str, type_code: str | None) -> bool:
-        if isinstance(value, dict) and "resourceType" in value:
-            return validator.conforms(value, profile, w.frame)
-        model = validator.profile_model(profile)
-        if model is None:
-            return False
-        sink = IssueSink()
-        validator.item(
-            value,
-            None,
-            model.root,
-            type_code or model.type,
-            "$this",
-            Walk(sink, w.frame, False),
-        )
-        return not any(i.is_error for i in sink.issues)
-
-    return SliceServices(
-        conforms=conforms,
-        in_value_set=validator.bindings.in_value_set,
-        resolve=lambda ref: validator.resolve(ref, w.frame),
-        type_children=type_children,
-        model_root=model_root,
-        expected=validator.slice_expectations,
-        indexes=validator.slice_indexes,
-    )
+    return SliceServices(validator, w, validator.slice_expectations, validator.slice_indexes)
 
 
 def check_slices(
@@ -369,7 +394,9 @@ def check_slices(
                         f"{child.path}:{s.slice_name} in profile {source}",
                     )
     for s in child.slices:
-        n = sum(1 for c in chosen if c is s)
+        n = chosen.count(s)  # by identity: an ElementNode is equal to itself only (eq=False)
+        if s.min <= n and (s.max < 0 or n <= s.max):
+            continue  # the commonest: the slice's cardinality is met
         name = f"{child.path}:{s.slice_name}"
         if n < s.min:
             if n == 0:
@@ -386,8 +413,7 @@ def check_slices(
                 )
         if s.max >= 0 and n > s.max:
             w.sink.error("structure", loc, f"{name}: max allowed = {s.max}, but found {n} (from {source})")
-    order = [child.slices.index(c) for c in chosen if c is not None]
-    if slicing.ordered and order != sorted(order):
+    if slicing.ordered and (order := [child.slices.index(c) for c in chosen if c is not None]) != sorted(order):
         w.sink.error(
             "structure",
             loc,

@@ -46,8 +46,13 @@ def matches_pattern(value: Any, pattern: Any) -> bool:
     if isinstance(pattern, dict):
         if not isinstance(value, dict):
             return False
-        for k, v in pattern.items():  # noqa: SIM110 (the loop is the point: see above)
-            if k not in value or not matches_pattern(value[k], v):
+        for k, v in pattern.items():
+            if k not in value:
+                return False
+            if type(v) is str:
+                if value[k] != v:  # the usual leaf, compared here rather than in a call
+                    return False
+            elif not matches_pattern(value[k], v):
                 return False
         return True
     if isinstance(pattern, list):
