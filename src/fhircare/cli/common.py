@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -67,6 +68,16 @@ def _console(*, stderr: bool) -> Console:
     stream = sys.stderr if stderr else sys.stdout
     piped = not _is_terminal(stream) and not os.environ.get("COLUMNS")
     return Console(stderr=stderr, highlight=False, emoji=False, soft_wrap=True, width=PIPED_WIDTH if piped else None)
+
+
+def as_of_day(text: str | None) -> date:
+    """The day an --as-of option names (today when not given)."""
+    if text is None:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text}: not a date (YYYY-MM-DD)") from None
 
 
 def _is_terminal(stream: Any) -> bool:

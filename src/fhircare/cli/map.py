@@ -22,7 +22,6 @@ import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -40,6 +39,7 @@ from fhircare.cli.common import (
     _settings,
     _stderr,
     _stdout,
+    as_of_day,
     build_validator,
     mapping_path,
     no_traceback,
@@ -183,7 +183,7 @@ def map_command(
     limits = ReadLimits.from_settings(settings)
     tally = _Tally()
     with _errors_reported(), no_traceback("fhircare map"), terminate_cleanly():
-        day = _as_of(as_of)
+        day = as_of_day(as_of)
         mapping_file = mapping_path(settings, layout, mapping_file)
         mapping = load_mapping(mapping_file, limits=limits)
         validator = None
@@ -260,15 +260,6 @@ def _print_causes(tally: _Tally, out_dir: Path) -> None:
         follow = tally.follow_ons.get(cause, 0)
         more = f" ({follow} problems follow from it, see {out_dir / REJECTS})" if follow else ""
         console.print(Text.assemble(("error: ", "bold red"), cause, more))
-
-
-def _as_of(text: str | None) -> date:
-    if text is None:
-        return date.today()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f"--as-of {text}: not a date (YYYY-MM-DD)") from None
 
 
 def _record(outcome: MapOutcome, tally: _Tally, bundles: OutputFile, rejects: OutputFile) -> None:

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from fhircare.cli.common import EXIT_FAILURE, EXIT_OK, _errors_reported, _settings, _stdout, no_traceback
+from fhircare.cli.common import EXIT_FAILURE, EXIT_OK, _errors_reported, _settings, _stdout, as_of_day, no_traceback
 from fhircare.cli.sync import FormatOption, SummaryFormat
 from fhircare.source.convert import NOT_SHOWN
 
@@ -32,8 +32,9 @@ MAPPING_CHECK_EPILOG = (
     " reports, per column, how many values mapped, were missing, fell outside every value map (with"
     " the codes, when they look like codes and recur: a value that may be personal data is never"
     " shown) or could not be read; per file, rows read, ignored by ignore_rows, unreadable or taken"
-    " by no record type, and the columns no record type reads; then reads it as fhircare map does and"
-    " says how many service users map would reject, and why (by file and column).\n\n"
+    " by no record type, and the columns no record type reads; then reads it as fhircare map does, its"
+    " consistency rules too (as of --as-of), and says how many service users map would reject, and why"
+    " (by file and column).\n\n"
     "Exit codes: 0 the file is usable (and the extract reads cleanly); 1 the extract has values or rows"
     " that would be rejected, or a file the mapping needs is missing; 2 the mapping file cannot be used."
 )
@@ -58,14 +59,27 @@ def check_command(
             " Off by default: a column mapped by mistake would show service users' names.",
         ),
     ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="The day the extract would be mapped as of (as fhircare map --as-of): the consistency"
+            " rules (one current lead, consents in force) are judged on it. Default: today.",
+            show_default=False,
+        ),
+    ] = None,
     # the older spelling, kept for scripts: every other command says --format json
     as_json: Annotated[bool, typer.Option("--json", hidden=True)] = False,
 ) -> None:
     """Check a mapping file, and profile an extract through it, before mapping anything."""
     from fhircare.errors import ExtractError
+    from fhircare.mapping.consistency import check_consistency
+    from fhircare.source.bundle import ServiceUserRecord
     from fhircare.source.check import profile_extract, read_through, static_notes
     from fhircare.source.limits import ReadLimits
     from fhircare.source.mapping_file import load_mapping
+    from fhircare.source.results import Problem
     from fhircare.synth.probe import field_use
 
     settings = _settings(ctx)
@@ -79,7 +93,13 @@ def check_command(
             if not extract.is_dir():
                 raise ExtractError(f"no such extract folder: {extract}")
             profile = profile_extract(extract, mapping, limits)
-            profile.read = read_through(extract, mapping, limits)
+            day = as_of_day(as_of)
+
+            def judge(record: ServiceUserRecord) -> list[Problem]:
+                su = record.service_user_id
+                return [i.to_problem(mapping, su) for i in check_consistency(record, day)]
+
+            profile.read = read_through(extract, mapping, limits, judge)
             for column in profile.columns:
                 column.show_codes = show_codes
     if as_json or output_format is SummaryFormat.json:

@@ -29,6 +29,7 @@ from fhircare.cli.common import (
     _settings,
     _stderr,
     _stdout,
+    as_of_day,
     build_validator,
     mapping_path,
     no_traceback,
@@ -215,7 +216,6 @@ def _load(
     rejects_path: Path,
     quiet_progress: bool,
 ) -> tuple[LoadSummary, ExtractReport]:
-    from fhircare.cli.map import _as_of
     from fhircare.mapping.context import MappingContext
     from fhircare.source.limits import ReadLimits
     from fhircare.source.mapping_file import load_mapping
@@ -226,7 +226,7 @@ def _load(
 
     if not extract.is_dir():
         raise UsageError(f"--extract {extract}: no such folder")
-    day = _as_of(as_of)
+    day = as_of_day(as_of)
     limits = ReadLimits.from_settings(settings)
     mapping = load_mapping(mapping_file, limits=limits)
     validator = build_validator(igs, settings)

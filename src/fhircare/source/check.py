@@ -16,10 +16,12 @@ from __future__ import annotations
 import fnmatch
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from dataclasses import field as default
 from pathlib import Path
 
+from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.convert import NOT_SHOWN, ConversionProblem, is_missing
 from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_columns import suggest
@@ -181,8 +183,16 @@ def profile_extract(folder: Path, mapping: TrustMapping, limits: ReadLimits | No
     return profile
 
 
-def read_through(folder: Path, mapping: TrustMapping, limits: ReadLimits | None = None) -> ReadThrough | None:
-    """Read the extract as ``fhircare map`` does; None when it cannot be read whole."""
+def read_through(
+    folder: Path,
+    mapping: TrustMapping,
+    limits: ReadLimits | None = None,
+    judge: Callable[[ServiceUserRecord], Sequence[Problem]] | None = None,
+) -> ReadThrough | None:
+    """Read the extract as ``fhircare map`` does; None when it cannot be read whole.
+    ``judge`` gives the problems ``map`` would find in a service user's records read
+    whole (its consistency rules: ``mapping.consistency``, which this module, below the
+    mapping, does not import)."""
     from fhircare.source.reader import read_extract
     from fhircare.source.results import Rejected
 
@@ -192,9 +202,10 @@ def read_through(folder: Path, mapping: TrustMapping, limits: ReadLimits | None 
             return None
         for result in extract:
             found.service_users += 1
-            if isinstance(result, Rejected):
+            problems = result.problems if isinstance(result, Rejected) else judge(result.record) if judge else ()
+            if problems:
                 found.rejected += 1
-                for problem in result.problems:
+                for problem in problems:
                     found.reasons[(problem.file, problem.field or "", _without_values(problem.reason))] += 1
     return found
 

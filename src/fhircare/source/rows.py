@@ -16,13 +16,14 @@ after it are read again on their own.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import BinaryIO, Literal, cast
 
 import orjson
 
@@ -162,7 +163,11 @@ def iter_rows(path: Path, name: str, fmt: FileFormat, limits: ReadLimits | None 
         yield Problem(name, None, None, f"cannot be read: {exc.strerror or type(exc).__name__}")
         return
     with handle:
-        source = _iter_csv(handle, name, fmt, limits) if fmt.format == "csv" else _iter_jsonl(handle, name, fmt, limits)
+        witness = _EncodingWitness(handle, fmt.encoding)
+        reading = cast(BinaryIO, witness)
+        source = (
+            _iter_csv(reading, name, fmt, limits) if fmt.format == "csv" else _iter_jsonl(reading, name, fmt, limits)
+        )
         try:
             for item in source:
                 if isinstance(item, BrokenRow):
@@ -173,6 +178,70 @@ def iter_rows(path: Path, name: str, fmt: FileFormat, limits: ReadLimits | None 
                 yield item
         except OSError as exc:
             yield Problem(name, None, None, f"cannot be read: {exc.strerror or type(exc).__name__}")
+            return
+        mistaken = witness.mistaken()
+        if mistaken is not None:
+            yield Problem(name, None, None, mistaken)
+
+
+class _EncodingWitness:
+    """The file's lines as read, watched for the signs that its encoding is not the one the
+    mapping names: every word outside ASCII would then be read wrongly, and silently
+    ('Renée' as 'RenÃ©e', 'O’Connor' as 'O\x92Connor'), into names and plans. Found by a
+    trial of a new layout; a file read as UTF-8 that is not says so at each line already.
+
+    - Declared a single-byte code page (cp1252, latin-1, ...) but every line outside ASCII
+      is valid UTF-8 with a character beyond ASCII (text in a single-byte code page almost
+      never is): the file is UTF-8.
+    - Declared latin-1 (ISO 8859-1) but holding bytes 0x80-0x9F, which latin-1 reads as
+      control characters: the file is cp1252 (Windows' curly quotes, dashes, the euro sign)."""
+
+    def __init__(self, handle: BinaryIO, encoding: str) -> None:
+        self._handle = handle
+        try:
+            self._codec = codecs.lookup(encoding).name
+        except LookupError:
+            self._codec = encoding
+        self._single_byte = self._codec.startswith(_SINGLE_BYTE_CODECS)
+        self._utf8 = 0
+        self._not_utf8 = 0
+        self._c1 = 0
+
+    def readline(self, size: int = -1) -> bytes:
+        raw = self._handle.readline(size)
+        if self._single_byte and raw and not raw.isascii():
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self._not_utf8 += 1
+            else:
+                self._utf8 += 1
+            if self._codec == "iso8859-1" and _C1_BYTES.search(raw):
+                self._c1 += 1
+        return raw
+
+    def mistaken(self) -> str | None:
+        """Why the file is not in the encoding the mapping names, or None."""
+        named = f"the mapping file reads it as {self._codec}"
+        if self._utf8 and not self._not_utf8:
+            return (
+                f"is UTF-8, but {named}: every letter outside ASCII would be read wrongly ('é' as 'Ã©'),"
+                " so nothing of the extract is used. Set its encoding to utf-8 (read.encoding, or the"
+                " file's own encoding)"
+            )
+        if self._c1:
+            return (
+                f"holds bytes 0x80-0x9F on {self._c1} lines, which latin-1 reads as control characters, but {named}:"
+                " is it cp1252 (Windows' curly quotes and dashes)? Nothing of the extract is used. Set its encoding"
+                " to cp1252"
+            )
+        return None
+
+
+#: codecs (as codecs.lookup names them) with one byte a character, whose mistaking for
+#: UTF-8 the witness can see
+_SINGLE_BYTE_CODECS = ("cp125", "iso8859-", "latin", "mac-", "cp437", "cp850")
+_C1_BYTES = re.compile(rb"[\x80-\x9f]")
 
 
 def _decode(raw: bytes, encoding: str) -> str:

@@ -242,3 +242,33 @@ def test_a_format_fhircare_cannot_read_exactly_is_a_mapping_file_problem(tmp_pat
     (tmp_path / "zone.yaml").write_text(text)
     with pytest.raises(MappingFileError, match=r"read\.date_formats\.0: '%Y%m%d %Z' not a usable date format"):
         load_mapping(tmp_path / "zone.yaml")
+
+
+def test_a_file_in_another_encoding_than_the_mapping_names_is_refused_not_misread(tmp_path: Path) -> None:
+    """Found by a trial of a new layout: files re-saved as UTF-8 while the mapping still
+    said cp1252 were read without a word, 'Renée' as 'RenÃ©e', into names and plans; a
+    cp1252 file read as latin-1 gave 'O\\x92Connor'. Each is a problem of the file that makes
+    the extract unusable, naming the encoding to set; the same file in its own encoding reads."""
+    mapping_path = tmp_path / "layout.yaml"
+    mapping_path.write_text(LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]"), encoding="utf-8")
+    mapping = load_mapping(mapping_path)
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    patients = PATIENTS.replace("Sample", "Renée O’Sample")
+    files = {"patients.txt": patients, "plans.txt": PLANS, "actions.txt": ACTIONS}
+    for name, text in files.items():
+        (folder / name).write_bytes(text.encode("utf-8"))
+    read = read_all(folder, mapping)
+    assert read.accepted == {}
+    assert any("patients.txt: is UTF-8, but the mapping file reads it as cp1252" in str(p) for p in read.file_problems)
+    # cp1252 bytes read as latin-1: the curly quote is a control character there
+    mapping_path.write_text(mapping_path.read_text().replace("encoding: cp1252", "encoding: latin-1"), encoding="utf-8")
+    for name, text in files.items():
+        (folder / name).write_bytes(text.encode("cp1252"))
+    latin = read_all(folder, load_mapping(mapping_path))
+    assert latin.accepted == {}
+    assert any("which latin-1 reads as control characters" in str(p) for p in latin.file_problems)
+    # in the encoding the mapping names, the same letters read as written
+    mapping_path.write_text(mapping_path.read_text().replace("encoding: latin-1", "encoding: cp1252"), encoding="utf-8")
+    clean = read_all(folder, load_mapping(mapping_path))
+    assert clean.file_problems == [] and clean.accepted
