@@ -213,6 +213,8 @@ def _print(
     read = profile.read
     if read is not None:
         out.print(Text(f"Read as fhircare map reads it: {read.service_users} service users, {read.rejected} rejected."))
+        for name, count in sorted(read.repeated.items()):
+            out.print(Text(f"{count} rows of {name} repeat an earlier row exactly and are read once."))
         if read.reasons:
             reasons = Table(title=Text("Why they would be rejected"), title_justify="left")
             for column in ("file", "column", "reason", "rows"):

@@ -105,6 +105,8 @@ class ReadThrough:
     service_users: int = 0
     rejected: int = 0
     reasons: Counter[tuple[str, str, str]] = default(default_factory=Counter)
+    #: rows that repeat an earlier row exactly, read once, per file (as map and load say)
+    repeated: dict[str, int] = default(default_factory=dict)
 
     @property
     def commonest(self) -> list[dict[str, object]]:
@@ -114,7 +116,12 @@ class ReadThrough:
         ]
 
     def to_dict(self) -> dict[str, object]:
-        return {"service_users": self.service_users, "rejected": self.rejected, "reasons": self.commonest}
+        return {
+            "service_users": self.service_users,
+            "rejected": self.rejected,
+            "reasons": self.commonest,
+            "repeated_rows": self.repeated,
+        }
 
 
 @dataclass
@@ -200,6 +207,7 @@ def read_through(
     with read_extract(folder, mapping, limits=limits) as extract:
         if extract.unusable:
             return None
+        found.repeated = dict(extract.repeated)
         for result in extract:
             found.service_users += 1
             problems = result.problems if isinstance(result, Rejected) else judge(result.record) if judge else ()

@@ -30,7 +30,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        column = f"{self.field}: " if self.field else ""
+        # a field no column of the file gives (unmapped, defaulted) is named as fhircare
+        # calls it: "is required with an NHS number" alone did not say what is required
+        column = f"{self.field}: " if self.field else f"{self.target} (no column): " if self.target else ""
         return f"{where}: {column}{self.reason}"
 
     def sort_key(self) -> tuple[str, int, str, str]:

@@ -235,3 +235,15 @@ def test_the_check_counts_whom_the_consistency_rules_would_reject(tmp_path: Path
     assert checked.exit_code == 1
     read = orjson.loads(checked.stdout)["extract"]["read"]
     assert read["rejected"] == rejected.get("read", 0) + rejected["consistency"]
+
+
+def test_the_check_says_which_rows_repeat_exactly(clean_runs: dict[str, SynthRun], tmp_path: Path) -> None:
+    """As map and load say (found by a trial of a new layout: only load said so)."""
+    folder = tmp_path / "extract"
+    shutil.copytree(clean_runs["rio-like"].folder, folder)
+    [goals] = folder.glob("RiO_CarePlan_Goals_*.csv")
+    lines = goals.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    goals.write_text("".join([*lines, lines[1]]), encoding="utf-8-sig")
+    result = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert orjson.loads(result.stdout)["extract"]["read"]["repeated_rows"] == {goals.name: 1}

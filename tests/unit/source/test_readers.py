@@ -397,3 +397,15 @@ def test_a_wrong_optional_detail_of_a_member_of_staff_is_left_out_not_their_case
     assert set(read.accepted) == set(run.records)
     kept = [s for r in read.accepted.values() for s in r.staff if s.staff_id == worker]
     assert kept and all(getattr(s, field) is None for s in kept)  # a wrong value is never shown
+
+
+def test_a_problem_of_a_field_no_column_gives_names_the_field() -> None:
+    """Found by a trial of a new layout: "is required with an NHS number" alone, when the
+    mapping file maps no column to nhs_number_status, did not say what was required."""
+    from fhircare.source.results import Problem
+
+    problem = Problem("clients.csv", 4, None, "is required with an NHS number", target="nhs_number_status")
+    assert str(problem) == "clients.csv:4: nhs_number_status (no column): is required with an NHS number"
+    assert str(Problem("clients.csv", 4, "NHS_STATUS", "is empty", target="nhs_number_status")).endswith(
+        "NHS_STATUS: is empty"
+    )
