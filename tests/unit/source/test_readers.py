@@ -341,18 +341,28 @@ def test_row_order_does_not_matter(clean_runs: dict[str, SynthRun], tmp_path: Pa
     assert read_all(folder, run.mapping).accepted == run.read.accepted
 
 
+def _key_worker_changed(run: SynthRun, tmp_path: Path, change: Callable[[str], str]) -> tuple[Path, str, Path, int]:
+    """A copy of the extract whose key worker's staff row is changed: the folder, the
+    worker's id, the staff file and the row's line."""
+    folder = tmp_path / "extract"
+    shutil.copytree(run.folder, folder)
+    worker = next(m.member_id for r in run.records.values() for m in r.care_team if m.is_key_worker)
+    assert worker is not None
+    staff_file = next(folder.glob("ESR_Staff_*.jsonl"))
+    lines = staff_file.read_text().splitlines(keepends=True)
+    line = next(i for i, text in enumerate(lines, start=1) if f'"rioStaffId":"{worker}"' in text)
+    lines[line - 1] = change(lines[line - 1])
+    staff_file.write_text("".join(lines))
+    return folder, worker, staff_file, line
+
+
 def test_a_bad_directory_entry_rejects_those_who_refer_to_it(clean_runs: dict[str, SynthRun], tmp_path: Path) -> None:
     """A staff row with a problem is reported once; only the service users whose records
     refer to that member of staff are rejected, each pointing at the row."""
     run = clean_runs["rio-like"]
-    folder = tmp_path / "extract"
-    shutil.copytree(run.folder, folder)
-    worker = next(m.member_id for r in run.records.values() for m in r.care_team if m.is_key_worker)
-    staff_file = next(folder.glob("ESR_Staff_*.jsonl"))
-    lines = staff_file.read_text().splitlines(keepends=True)
-    line = next(i for i, text in enumerate(lines, start=1) if f'"rioStaffId":"{worker}"' in text)
-    lines[line - 1] = re.sub(r'"surname":"[^"]*"', '"surname":""', lines[line - 1])
-    staff_file.write_text("".join(lines))
+    folder, worker, staff_file, line = _key_worker_changed(
+        run, tmp_path, lambda row: re.sub(r'"surname":"[^"]*"', '"surname":""', row)
+    )
     read = read_all(folder, run.mapping)
     assert problem_strings(read.directory_problems) == [f"{staff_file.name}:{line}: surname: missing value"]
     affected = {su for su, r in run.records.items() if any(s.staff_id == worker for s in r.staff)}
@@ -381,14 +391,9 @@ def test_a_wrong_optional_detail_of_a_member_of_staff_is_left_out_not_their_case
     (their shared records held back, not updated: H10). The value is left out, the member
     kept, and the problem still reported at its file, line and column."""
     run = clean_runs["rio-like"]
-    folder = tmp_path / "extract"
-    shutil.copytree(run.folder, folder)
-    worker = next(m.member_id for r in run.records.values() for m in r.care_team if m.is_key_worker)
-    staff_file = next(folder.glob("ESR_Staff_*.jsonl"))
-    lines = staff_file.read_text().splitlines(keepends=True)
-    line = next(i for i, text in enumerate(lines, start=1) if f'"rioStaffId":"{worker}"' in text)
-    lines[line - 1] = json.dumps({**json.loads(lines[line - 1]), **wrong}) + "\n"
-    staff_file.write_text("".join(lines))
+    folder, worker, staff_file, line = _key_worker_changed(
+        run, tmp_path, lambda row: json.dumps({**json.loads(row), **wrong}) + "\n"
+    )
     read = read_all(folder, run.mapping)
     (problem,) = read.directory_problems
     assert str(problem).startswith(f"{staff_file.name}:{line}: {key}: ")
