@@ -149,6 +149,11 @@ class ExtractProfile:
             "missing_files": self.missing_files,
             "absent_optional": self.absent_optional,
             "read": self.read.to_dict() if self.read is not None else None,
+            **(
+                {"read_skipped": "the extract cannot be used as it is: a file is missing or unusable (see files)"}
+                if self.read is None
+                else {}
+            ),
         }
 
 

@@ -247,3 +247,15 @@ def test_the_check_says_which_rows_repeat_exactly(clean_runs: dict[str, SynthRun
     result = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder), "--format", "json")
     assert result.exit_code == 0, result.output
     assert orjson.loads(result.stdout)["extract"]["read"]["repeated_rows"] == {goals.name: 1}
+
+
+def test_a_read_through_skipped_says_why(clean_runs: dict[str, SynthRun], tmp_path: Path) -> None:
+    """Found by a trial of a new layout: with a file missing, --format json said "read": null
+    and nothing more."""
+    folder = tmp_path / "extract"
+    shutil.copytree(clean_runs["rio-like"].folder, folder)
+    next(folder.glob("RiO_Clients_*.csv")).unlink()
+    result = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder), "--format", "json")
+    assert result.exit_code == 1
+    extract = orjson.loads(result.stdout)["extract"]
+    assert extract["read"] is None and "cannot be used" in extract["read_skipped"]
