@@ -282,14 +282,16 @@ def is_safeguard(resource: Json, day: date) -> bool:
 
 
 def safeguards_to_keep(
-    gone: list[Json], present: set[tuple[str, str]], present_consents: list[Json], day: date
+    gone: list[Json], lifted: set[tuple[str, str]], present_consents: list[Json], day: date
 ) -> list[Json]:
-    """Of the resources a service user's extract no longer holds (``gone``; ``present`` the
-    keys of what it holds, ``present_consents`` its Consents), the safeguards that only a
-    lost row can explain, to keep in force:
+    """Of the resources a service user's extract no longer holds (``gone``; ``lifted`` the
+    RelatedPersons whose rows say they may be involved, ``present_consents`` the extract's
+    Consents), the safeguards that only a lost row can explain, to keep in force:
 
-    - a do-not-involve Flag whose person is gone from the extract too: when the person's
-      row is there, it no longer says they are not to be involved, which is the trust's word;
+    - a do-not-involve Flag unless the person's row is there and says, in so many words, that
+      they may be involved (``lifted``: the trust's word); a row whose cell is blank (an
+      export that stopped joining the alerts, a column renamed) says nothing, and the flag
+      stays (found by a review);
     - a refusal that no refusal the extract holds repeats (the same recipients and scope,
       recorded again under another id): otherwise the refusal is in force through that one."""
     repeated = {_refusal_scope(c) for c in present_consents if is_safeguard(c, day)}
@@ -299,7 +301,7 @@ def safeguards_to_keep(
             continue
         if resource.get("resourceType") == "Flag":
             people = [_key(d.get("valueReference")) for d in _extensions(resource, FLAG_DETAIL)]
-            if any(p is not None and p[0] == "RelatedPerson" and p in present for p in people):
+            if any(p is not None and p[0] == "RelatedPerson" and p in lifted for p in people):
                 continue
         elif _refusal_scope(resource) in repeated:
             continue

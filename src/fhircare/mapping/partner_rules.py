@@ -182,14 +182,14 @@ def _welsh_areas(record: ServiceUserRecord, as_of: date) -> Iterator[Broken]:
 
 
 def _active_after_discharge(record: ServiceUserRecord, as_of: date) -> Iterator[Broken]:
-    """Judged on the service user's episodes together: during a transfer a plan goes on
-    under the receiving team's episode (EC-10), and a planned or paused episode still
-    involves the trust."""
-    if not record.episodes:
+    """Judged on the service user's care together: during a transfer a plan goes on under
+    the receiving team's episode (EC-10); a planned, waiting, active or paused episode still
+    involves the trust, whatever end date it was given; and a stay on a ward, a placement out
+    of area or a Section 117 duty is care going on, though an export may close the community
+    episode on admission (found by a review: a service user on a ward was rejected)."""
+    if not record.episodes or _care_goes_on(record, as_of):
         return
-    ended = [
-        e for e in record.episodes if e.status in _ENDED_EPISODE or (e.end_date is not None and e.end_date < as_of)
-    ]
+    ended = [e for e in record.episodes if e.status in _ENDED_EPISODE and (e.end_date is None or e.end_date <= as_of)]
     if len(ended) < len(record.episodes):
         return
     last = max((e.end_date for e in ended if e.end_date is not None), default=None)
@@ -202,6 +202,13 @@ def _active_after_discharge(record: ServiceUserRecord, as_of: date) -> Iterator[
                 f"is active although every episode of care has ended{when}: a discharged service user's plan is"
                 " completed or ended, or partners are shown it as in use with a named contact no one is",
             )
+
+
+def _care_goes_on(record: ServiceUserRecord, as_of: date) -> bool:
+    on_a_ward = any(s.discharged_at is None or s.discharged_at.date() > as_of for s in record.inpatient_stays)
+    placed = any(p.current_on(as_of) for p in record.out_of_area_placements)
+    after_care = any(e.current_on(as_of) for e in record.section_117)
+    return on_a_ward or placed or after_care
 
 
 def _not_involved(record: ServiceUserRecord) -> Iterator[Broken]:

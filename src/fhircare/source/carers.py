@@ -40,8 +40,9 @@ class Contact(SourceRecord):
     phone: Phone | None = None
     active: bool = True
     #: the service user does not want this person involved (DE-173), since when: never
-    #: published as a contact (no telephone number leaves the trust, EC-44)
-    do_not_involve: bool = False
+    #: published as a contact (no telephone number leaves the trust, EC-44). None when the
+    #: extract says nothing (a blank cell): only an explicit no lifts a flag the store holds
+    do_not_involve: bool | None = None
     do_not_involve_recorded_at: Instant | None = None
     #: the carer asked that what they share is not passed to the service user (IS-13)
     withhold_from_service_user: bool = False
@@ -52,7 +53,7 @@ class Contact(SourceRecord):
             raise field_error("roles", "lists a role twice")
         if self.young_carer and ContactRole.CARER not in self.roles:
             raise field_error("young_carer", "applies only to a contact with the carer role")
-        if self.do_not_involve != (self.do_not_involve_recorded_at is not None):
+        if bool(self.do_not_involve) != (self.do_not_involve_recorded_at is not None):
             raise field_error("do_not_involve_recorded_at", "goes with do_not_involve (both or neither)")
         if self.do_not_involve and ContactRole.CARER in self.roles:
             raise field_error("do_not_involve", "contradicts the carer role")

@@ -253,7 +253,21 @@ class MappingCompiler:
                 self._check_format((*where, "formats", str(i)), f, field_spec.kind) for i, f in enumerate(formats)
             ):
                 return None
-        return value_options(self.doc.read, spec, field_spec, column, value_map, map_name, self.timezone)
+        options = value_options(self.doc.read, spec, field_spec, column, value_map, map_name, self.timezone)
+        if field_spec.kind == "bool" and value_map is None:
+            # a record type's or a column's missing values replace read's: a yes or no among
+            # them is read as missing (found by a review: an inactive contact shown active)
+            both = sorted(
+                m for m in options.missing_values if m.casefold() in options.true_values | options.false_values
+            )
+            if both:
+                self.issue(
+                    where,
+                    f"{', '.join(map(repr, both))} is a missing value and a yes/no value of this field: a yes or no"
+                    " would be read as missing",
+                )
+                return None
+        return options
 
     def _check_targets(
         self,

@@ -203,19 +203,29 @@ class _EncodingWitness:
         except LookupError:
             self._codec = encoding
         self._single_byte = self._codec.startswith(_SINGLE_BYTE_CODECS)
+        self._bom = False
+        self._first = True
         self._utf8 = 0
         self._not_utf8 = 0
         self._c1 = 0
 
     def readline(self, size: int = -1) -> bytes:
         raw = self._handle.readline(size)
+        if self._first:
+            self._first = False
+            self._bom = raw.startswith(b"\xef\xbb\xbf")
         if self._single_byte and raw and not raw.isascii():
             try:
-                raw.decode("utf-8")
+                text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 self._not_utf8 += 1
             else:
-                self._utf8 += 1
+                # valid UTF-8 by chance ('RENÉ\xa0' is C9 A0, 'ɠ') gives letters no name or
+                # plan holds: that line is no evidence the file is UTF-8, rather against it
+                if _NOT_IN_UK_TEXT.search(text):
+                    self._not_utf8 += 1
+                else:
+                    self._utf8 += 1
             if self._codec == "iso8859-1" and _C1_BYTES.search(raw):
                 self._c1 += 1
         return raw
@@ -223,7 +233,7 @@ class _EncodingWitness:
     def mistaken(self) -> str | None:
         """Why the file is not in the encoding the mapping names, or None."""
         named = f"the mapping file reads it as {self._codec}"
-        if self._utf8 and not self._not_utf8:
+        if self._single_byte and not self._not_utf8 and (self._bom or self._utf8):
             return (
                 f"is UTF-8, but {named}: every letter outside ASCII would be read wrongly ('é' as 'Ã©'),"
                 " so nothing of the extract is used. Set its encoding to utf-8 (read.encoding, or the"
@@ -238,6 +248,11 @@ class _EncodingWitness:
         return None
 
 
+#: characters outside what UK care records are written in: Latin letters with their
+#: accents (Welsh, Irish, European names), typographic quotes and dashes, the euro and the
+#: pound, and a byte order mark. UTF-8 read from cp1252 bytes by chance is mostly outside
+#: (found by a review: a genuine cp1252 file was refused for one 'RENÉ\xa0')
+_NOT_IN_UK_TEXT = re.compile("[^\x00-\x7f\xa0-\u017f\u2010-\u2027\u20ac\u2122\ufeff]")
 #: codecs (as codecs.lookup names them) with one byte a character, whose mistaking for
 #: UTF-8 the witness can see
 _SINGLE_BYTE_CODECS = ("cp125", "iso8859-", "latin", "mac-", "cp437", "cp850")
@@ -381,7 +396,7 @@ def _iter_csv(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) 
                 return
             header = [cell.strip() for cell in record.cells]
             header[0] = header[0].removeprefix(_BOM)
-            written = list(header)
+            written = _header_cells(record.cells)
             # a column with no name (a spreadsheet's trailing delimiters) is no column the
             # mapping can read: named by its place, it is never taken for another
             header = [cell or f"(unnamed column {number})" for number, cell in enumerate(header, start=1)]
@@ -392,7 +407,12 @@ def _iter_csv(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) 
             width[0] = len(header)
             yield Header(tuple(header))
             continue
-        if record.cells is not None and [cell.strip() for cell in record.cells] == written:
+        if (
+            record.cells
+            and written
+            and record.cells[0].strip().removeprefix(_BOM).strip() == written[0]  # cheap, first
+            and _header_cells(record.cells) == written
+        ):
             continue  # the header line again (files joined after export): not a row of data
         if held is not None:
             data_rows += 1
@@ -422,6 +442,15 @@ def _iter_csv(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits) 
         if count is not None and count != data_rows:
             found = f"{data_rows} were found: the file may be incomplete"
             yield Problem(name, None, None, f"its {which} line says it holds {count} rows but {found}")
+
+
+def _header_cells(cells: list[str]) -> list[str]:
+    """A header line's names, as a line repeating it is compared with it: stripped, a byte
+    order mark taken off (a second file joined on), trailing unnamed columns dropped."""
+    names = [cell.strip().removeprefix(_BOM).strip() for cell in cells]
+    while names and not names[-1]:
+        names.pop()
+    return names
 
 
 def _row(record: _Record, header: list[str], fmt: FileFormat, name: str) -> RawRow | BrokenRow:

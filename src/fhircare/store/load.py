@@ -372,7 +372,7 @@ class Loader:
         with self.write.begin() as conn:
             held = records.held_for_service_user(conn, su)
             present = {f.key for f in own}
-            kept = self._safeguards_kept(su, held, own)
+            kept = self._safeguards_kept(su, held, own, mapped)
             planned = plan_mapped(own, held, day) + plan_gone(held.values(), present | kept, day)
             planned += plan_kept(held[key] for key in kept)
             if kept:
@@ -393,7 +393,7 @@ class Loader:
         self._after_commit(su, planned, fingerprint, rows)
 
     def _safeguards_kept(
-        self, su: str, held: Mapping[tuple[str, str], Held], own: list[StoredForm]
+        self, su: str, held: Mapping[tuple[str, str], Held], own: list[StoredForm], mapped: MappedBundle
     ) -> set[tuple[str, str]]:
         """The refusals and do-not-involve flags the extract no longer holds that only a lost
         row explains, kept in force (``ending.safeguards_to_keep``: ending one would disclose
@@ -412,7 +412,13 @@ class Loader:
         if not candidates:
             return set()
         consents = [orjson.loads(f.content) for f in own if f.resource_type == "Consent"]
-        kept = {(r["resourceType"], r["id"]) for r in safeguards_to_keep(candidates, present, consents, day)}
+        # the people whose rows say, in so many words, that they may be involved
+        lifted = {
+            ("RelatedPerson", resource["id"])
+            for resource, source in zip(mapped.resources, mapped.sources, strict=False)
+            if resource.get("resourceType") == "RelatedPerson" and getattr(source, "do_not_involve", None) is False
+        }
+        kept = {(r["resourceType"], r["id"]) for r in safeguards_to_keep(candidates, lifted, consents, day)}
         self.summary.safeguards_kept.extend((su, f"{rtype}/{rid}") for rtype, rid in sorted(kept))
         return kept
 

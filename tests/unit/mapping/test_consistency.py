@@ -5,7 +5,7 @@ well but disagree), and reported on the record and column to blame."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -21,14 +21,17 @@ from fhircare.source.codes import (
     PartnerOrganisationType,
 )
 from fhircare.source.local_codes import (
+    AdmissionMethod,
     CapacityDecision,
     CapacityOutcome,
     ConsentDecisionType,
     ConsentKind,
     LegalBasis,
+    LegalStatusKind,
     MemberKind,
     PerformerKind,
 )
+from fhircare.source.movement import InpatientStay
 from tests.unit.mapping.conftest import AS_OF, MappedRun
 
 
@@ -389,6 +392,43 @@ def test_a_plan_left_active_after_discharge(run: MappedRun) -> None:
     )
     transferred = discharged.model_copy(update={"episodes": (*discharged.episodes, receiving)})
     assert not [i for i in check_consistency(transferred, AS_OF) if "every episode of care has ended" in i.reason]
+
+
+def _discharge_rule_hits(record: ServiceUserRecord) -> list[Inconsistency]:
+    return [i for i in check_consistency(record, AS_OF) if "every episode of care has ended" in i.reason]
+
+
+def test_care_that_goes_on_is_no_discharge(run: MappedRun) -> None:
+    """Found by a review of the rule above: it rejected service users still in care, held
+    back from the shared record. An episode is ended by its status (an active one past its
+    planned end still involves the trust) and on its end date (not one still to come); a
+    stay on a ward is care going on, though the export closed the community episode on
+    admission."""
+    record = _find(
+        run,
+        lambda r: (
+            any(p.status.value == "active" for p in r.care_plans)
+            and len(r.episodes) == 1
+            and r.episodes[0].status is EpisodeStatus.ACTIVE
+        ),
+    )
+    (episode,) = record.episodes
+    overdue = episode.model_copy(update={"end_date": AS_OF - timedelta(days=3)})
+    assert not _discharge_rule_hits(record.model_copy(update={"episodes": (overdue,)}))
+    later = episode.model_copy(update={"status": EpisodeStatus.FINISHED, "end_date": AS_OF + timedelta(days=14)})
+    assert not _discharge_rule_hits(record.model_copy(update={"episodes": (later,)}))
+    admitted = datetime.combine(AS_OF - timedelta(days=10), time(11), tzinfo=UTC)
+    closed = episode.model_copy(update={"status": EpisodeStatus.FINISHED, "end_date": admitted.date()})
+    stay = InpatientStay(
+        stay_id="IP-NOW",
+        service_user_id=record.service_user_id,
+        admitted_at=admitted,
+        admission_method=AdmissionMethod.EMERGENCY,
+        legal_status_on_admission=LegalStatusKind.INFORMAL,
+    )
+    on_a_ward = record.model_copy(update={"episodes": (closed,), "inpatient_stays": (*record.inpatient_stays, stay)})
+    assert not _discharge_rule_hits(on_a_ward)
+    assert _discharge_rule_hits(record.model_copy(update={"episodes": (closed,)}))  # without the stay: discharged
 
 
 def test_a_welsh_care_and_treatment_plan_led_by_a_key_worker(mapped_runs: dict[str, MappedRun]) -> None:

@@ -124,6 +124,15 @@ def test_unknown_field_names_the_key_path_line_and_a_suggestion(write_mapping: C
             "read",
             "'no' is a missing value and a yes/no value",
         ),
+        # a column's own missing values replace read's: checked there too (found by a review)
+        (
+            (
+                "      service_user_contributed: CONTRIBUTED",
+                "      service_user_contributed: {column: CONTRIBUTED, missing_values: [N]}",
+            ),
+            "record_types.care_plan.columns.service_user_contributed",
+            "'N' is a missing value and a yes/no value of this field",
+        ),
         (("    file: plans.csv", "    file: ../plans.csv"), "record_types.care_plan.file", "relative to the extract"),
         (
             ("      service_user_id: ID\n      plan_type", "      plan_type"),

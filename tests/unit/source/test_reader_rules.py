@@ -272,3 +272,8 @@ def test_a_file_in_another_encoding_than_the_mapping_names_is_refused_not_misrea
     mapping_path.write_text(mapping_path.read_text().replace("encoding: latin-1", "encoding: cp1252"), encoding="utf-8")
     clean = read_all(folder, load_mapping(mapping_path))
     assert clean.file_problems == [] and clean.accepted
+    # a genuine cp1252 file whose only accented line is valid UTF-8 by chance ('RENÉ' and a
+    # non-breaking space are C9 A0: 'ɠ' in UTF-8) is read, not refused (found by a review)
+    (folder / "patients.txt").write_bytes(PATIENTS.replace("Sample", "RENÉ\xa0SAMPLE").encode("cp1252"))
+    chance = read_all(folder, load_mapping(mapping_path))
+    assert chance.file_problems == [] and chance.accepted

@@ -275,6 +275,10 @@ def test_a_header_repeated_or_trailing_unnamed_columns_are_read_as_an_export_mea
     trailing = "".join(line.rstrip("\n") + ",,\n" for line in PLANS.splitlines(keepends=True))
     unnamed = tiny(plans__csv=trailing)
     assert unnamed.file_problems == [] and unnamed.rejected == {} and unnamed.accepted == clean.accepted
+    # two exports with a byte order mark joined, the second header with trailing delimiters
+    bom = "\ufeff" + header.rstrip("\n") + ",,\n"
+    joined = tiny(plans__csv="".join([header, rows[0], bom, *rows[1:]]))
+    assert joined.rejected == {} and joined.unattributed == [] and joined.accepted == clean.accepted
     # two columns that share a name are still refused
     assert tiny(plans__csv=PLANS.replace("CREATED,START", "START,START")).file_problems
 

@@ -552,6 +552,22 @@ def test_a_do_not_involve_flag_the_trust_lifted_is_ended(engine: Engine, extract
     assert any("do-not-involve" in str(f.get("code")) for f in flags)
 
 
+def test_a_do_not_involve_cell_left_blank_keeps_the_flag(engine: Engine, extracted: Extracted) -> None:
+    """Found by a second review: a blank cell (an export that stopped joining the alerts
+    table, a column renamed) was read as "may be involved" and ended the flag, silently:
+    urgent care lost the "do not contact" banner. Only an explicit no lifts it."""
+    load(engine, extracted, list(extracted.records.values()))
+    su, record, contact = next(
+        (su, r, c) for su, r in sorted(extracted.records.items()) for c in r.contacts if c.do_not_involve
+    )
+    blank = contact.model_copy(update={"do_not_involve": None, "do_not_involve_recorded_at": None})
+    changed = _replace(record, "contacts", contact, blank)
+    summary = load(engine, extracted, [changed if r is record else r for r in extracted.records.values()])
+    assert [ref for _su, ref in summary.safeguards_kept if ref.startswith("Flag/")]
+    flags = [content(r) for k, r in stored(engine, su).items() if k[0] == "Flag" and r["state"] == "current"]
+    assert any("do-not-involve" in str(f.get("code")) and f["status"] == "active" for f in flags)
+
+
 def _replace(record: ServiceUserRecord, collection: str, old: Any, new: Any) -> ServiceUserRecord:
     return record.model_copy(
         update={collection: tuple(new if item is old else item for item in getattr(record, collection))}
