@@ -1,6 +1,8 @@
 """Native Python for invariants that run on every bundle fhircare makes: the Bundle
 invariants bdl-3, bdl-4 and bdl-7, qrs-1 (on every item of every DIALOG response, nested
-ones too), and the invariants of fhircare's own profiles.
+ones too), cpl-3, gol-1 and cpt-2 (every care plan activity, goal target and telephone
+number), and the
+invariants of fhircare's own profiles.
 
 fhirpathpy takes milliseconds over these (the care team rule alone is ten), which is
 most of the cost of validating a mapped bundle. Each native is registered under the
@@ -324,8 +326,33 @@ def _qrs_1(item: Any, env: Any) -> bool:
     return not (isinstance(item, dict) and _exists(item, "answer") and _exists(item, "item"))
 
 
+# --- R4 core invariants met on every care plan and goal ------------------------------------
+
+
+def _cpl_3(activity: Any, env: Any) -> bool:
+    """``detail.empty() or reference.empty()``: an activity is described here or elsewhere."""
+    return not (isinstance(activity, dict) and _exists(activity, "detail") and _exists(activity, "reference"))
+
+
+def _cpt_2(contact_point: Any, env: Any) -> bool:
+    """``value.empty() or system.exists()``: a telephone number or address says what it is."""
+    return not (isinstance(contact_point, dict) and _exists(contact_point, "value")) or _exists(contact_point, "system")
+
+
+def _gol_1(target: Any, env: Any) -> bool:
+    """``(detail.exists() and measure.exists()) or detail.exists().not()``: a target's detail
+    says what it measures. ``detail`` is detail[x] (detailQuantity, detailString, ...)."""
+    if not isinstance(target, dict):
+        return True
+    detail = any(k[6:7].isupper() and _exists(target, k) for k in target if k.startswith("detail"))
+    return not detail or _exists(target, "measure")
+
+
 #: (invariant key, digest of its expression) → native check
 NATIVE_BY_DIGEST: dict[tuple[str, str], Check] = {
+    ("cpl-3", "a42ec2660dc33072"): _cpl_3,
+    ("gol-1", "bedaba0a6ac21e66"): _gol_1,
+    ("cpt-2", "9fbfbd7b30bf1768"): _cpt_2,
     ("bdl-3", "f44acf8942c6d60c"): _bdl_3,
     ("bdl-4", "0db0a1cb5b23b1ba"): _bdl_4,
     ("bdl-7", "089204edce52713f"): _bdl_7,

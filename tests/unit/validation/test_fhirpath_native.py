@@ -27,13 +27,16 @@ GOLDEN = REPO / "tests" / "unit" / "mapping" / "golden" / "expected"
 
 
 def _constraints() -> dict[str, tuple[str, str]]:
-    """invariant key → (expression, path it sits on), from the core Bundle and
-    QuestionnaireResponse and our package."""
+    """invariant key → (expression, path it sits on), from the core Bundle,
+    QuestionnaireResponse, CarePlan and Goal and our package."""
     core = PackageCache.from_settings(Settings()).ensure(CORE_PACKAGE)
     found: dict[str, tuple[str, str]] = {}
     files = [
         core / "StructureDefinition-Bundle.json",
         core / "StructureDefinition-QuestionnaireResponse.json",
+        core / "StructureDefinition-CarePlan.json",
+        core / "StructureDefinition-Goal.json",
+        core / "StructureDefinition-ContactPoint.json",
         *sorted(PACKAGE.glob("StructureDefinition-*.json")),
     ]
     for path in files:
@@ -67,7 +70,11 @@ def test_each_native_stands_for_the_current_expression(key: tuple[str, str], nat
 
 
 def _foci(resource: dict[str, Any], path: str) -> Iterator[Any]:
-    """The values an invariant on ``path`` (``Patient.identifier``) is checked on."""
+    """The values an invariant on ``path`` (``Patient.identifier``) is checked on; for the
+    ContactPoint datatype, every telecom of the resource, at any depth."""
+    if path == "ContactPoint":
+        yield from _telecoms(resource)
+        return
     rtype, *steps = path.split(".")
     if resource.get("resourceType") != rtype:
         return
@@ -75,6 +82,18 @@ def _foci(resource: dict[str, Any], path: str) -> Iterator[Any]:
     for step in steps:
         items = [v for item in items if isinstance(item, dict) for v in _as_list(item.get(step))]
     yield from items
+
+
+def _telecoms(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for key, part in value.items():
+            if key == "telecom":
+                yield from _as_list(part)
+            else:
+                yield from _telecoms(part)
+    elif isinstance(value, list):
+        for part in value:
+            yield from _telecoms(part)
 
 
 def _as_list(value: Any) -> list[Any]:
