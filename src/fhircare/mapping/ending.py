@@ -53,6 +53,7 @@ from html import escape
 import orjson
 
 from fhircare.mapping.fhir import CODE_SYSTEM, STRUCTURE_DEFINITION, Json
+from fhircare.mapping.flags import DO_NOT_INVOLVE, FLAG_CODE, FLAG_DETAIL
 from fhircare.mapping.narrative import long_date
 
 #: on every resource fhircare ended because the trust's extract no longer holds it, with the
@@ -277,7 +278,7 @@ def is_safeguard(resource: Json, day: date) -> bool:
             and not _ended_before(provision.get("period"), day)
         )
     if rtype == "Flag" and resource.get("status") == "active":
-        return (CODE_SYSTEM + "flag-code", "do-not-involve") in _codings(resource.get("code"))
+        return (FLAG_CODE, DO_NOT_INVOLVE) in _codings(resource.get("code"))
     return False
 
 
@@ -307,9 +308,6 @@ def safeguards_to_keep(
             continue
         kept.append(resource)
     return kept
-
-
-FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
 
 
 def _refuses_disclosure(provision: Json) -> bool:

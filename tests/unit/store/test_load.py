@@ -535,18 +535,28 @@ def test_a_kept_refusal_loses_the_mark_of_an_earlier_rejected_extract(engine: En
     assert kept and not any(held_back(r) for r in kept)
 
 
+def _with_do_not_involve(engine: Engine, extracted: Extracted, said: bool | None) -> tuple[str, LoadSummary]:
+    """Load the extract, then again with a do-not-involve person's row saying ``said``
+    (None: the cell left blank): the service user and the second load's summary."""
+    load(engine, extracted, list(extracted.records.values()))
+    su, record, contact = next(
+        (su, r, c) for su, r in sorted(extracted.records.items()) for c in r.contacts if c.do_not_involve
+    )
+    changed = _replace(
+        record,
+        "contacts",
+        contact,
+        contact.model_copy(update={"do_not_involve": said, "do_not_involve_recorded_at": None}),
+    )
+    return su, load(engine, extracted, [changed if r is record else r for r in extracted.records.values()])
+
+
 def test_a_do_not_involve_flag_the_trust_lifted_is_ended(engine: Engine, extracted: Extracted) -> None:
     """Found by a review: the do-not-involve Flag has no row of its own (it comes from the
     person's row); when the trust lifted it (the row now says they may be involved), it was
     kept in force for ever, and urgent care was refused the emergency contact. Kept only
     when the person's row is gone too."""
-    load(engine, extracted, list(extracted.records.values()))
-    su, record, contact = next(
-        (su, r, c) for su, r in sorted(extracted.records.items()) for c in r.contacts if c.do_not_involve
-    )
-    lifted = contact.model_copy(update={"do_not_involve": False, "do_not_involve_recorded_at": None})
-    changed = _replace(record, "contacts", contact, lifted)
-    summary = load(engine, extracted, [changed if r is record else r for r in extracted.records.values()])
+    su, summary = _with_do_not_involve(engine, extracted, False)
     assert not [ref for _su, ref in summary.safeguards_kept if ref.startswith("Flag/")]
     flags = [content(r) for k, r in stored(engine, su).items() if k[0] == "Flag" and r["state"] == "ended"]
     assert any("do-not-involve" in str(f.get("code")) for f in flags)
@@ -556,13 +566,7 @@ def test_a_do_not_involve_cell_left_blank_keeps_the_flag(engine: Engine, extract
     """Found by a second review: a blank cell (an export that stopped joining the alerts
     table, a column renamed) was read as "may be involved" and ended the flag, silently:
     urgent care lost the "do not contact" banner. Only an explicit no lifts it."""
-    load(engine, extracted, list(extracted.records.values()))
-    su, record, contact = next(
-        (su, r, c) for su, r in sorted(extracted.records.items()) for c in r.contacts if c.do_not_involve
-    )
-    blank = contact.model_copy(update={"do_not_involve": None, "do_not_involve_recorded_at": None})
-    changed = _replace(record, "contacts", contact, blank)
-    summary = load(engine, extracted, [changed if r is record else r for r in extracted.records.values()])
+    su, summary = _with_do_not_involve(engine, extracted, None)
     assert [ref for _su, ref in summary.safeguards_kept if ref.startswith("Flag/")]
     flags = [content(r) for k, r in stored(engine, su).items() if k[0] == "Flag" and r["state"] == "current"]
     assert any("do-not-involve" in str(f.get("code")) and f["status"] == "active" for f in flags)
