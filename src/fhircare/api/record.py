@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from fhircare.mapping.fhir import days_covered, decides_disclosure, end_day
 from fhircare.store.search_index import local_reference
 
 Json = dict[str, Any]
@@ -101,37 +102,8 @@ def codings(value: Any) -> frozenset[tuple[str | None, str]]:
 def _day(value: Any) -> date | None:
     """The first day a FHIR date or dateTime covers (``2024``: 1 January 2024); None when
     absent or not a date."""
-    covered = _days_covered(value)
+    covered = days_covered(value)
     return covered[0] if covered else None
-
-
-def end_day(value: Any, *, unreadable: date | None) -> date | None:
-    """The last day a period's ``end`` covers: ``2024-12`` ends on 31 December, not never.
-    None when there is no end; ``unreadable`` when there is one that is not a date (the
-    caller says which way fails safe)."""
-    if value is None:
-        return None
-    covered = _days_covered(value)
-    return covered[1] if covered else unreadable
-
-
-def _days_covered(value: Any) -> tuple[date, date] | None:
-    if not isinstance(value, str):
-        return None
-    text = value[:10]
-    try:
-        if len(text) == 4:
-            return date(int(text), 1, 1), date(int(text), 12, 31)
-        if len(text) == 7:
-            first = date(int(text[:4]), int(text[5:7]), 1)
-            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-            return first, date.fromordinal(following.toordinal() - 1)
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            return day, day
-    except ValueError:
-        return None
-    return None
 
 
 def _extensions(resource: Json, url: str) -> list[Json]:
@@ -140,7 +112,7 @@ def _extensions(resource: Json, url: str) -> list[Json]:
 
 def _provision(consent_id: str, node: Json, basis: str, inherited_actors: frozenset[str] | None) -> Provision | None:
     actions = {code for _s, code in codings(node.get("action"))}
-    if actions and "disclose" not in actions and "access" not in actions:
+    if not decides_disclosure(actions):
         return None  # a decision about collecting (keeping) data discloses nothing
     period = node.get("period") or {}
     actors = frozenset(

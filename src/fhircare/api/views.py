@@ -20,10 +20,10 @@ from fhircare.api.record import (
     SD,
     ServiceUserRecord,
     codings,
-    end_day,
     references_of,
 )
 from fhircare.mapping.ending import NOT_CURRENT_EXTENSION, WITHDRAWN_EXTENSION, lifecycle_notes, prepend_paragraphs
+from fhircare.mapping.fhir import end_day
 from fhircare.store.search_index import local_reference
 
 Json = dict[str, Any]

@@ -52,7 +52,7 @@ from html import escape
 
 import orjson
 
-from fhircare.mapping.fhir import CODE_SYSTEM, STRUCTURE_DEFINITION, Json
+from fhircare.mapping.fhir import CODE_SYSTEM, STRUCTURE_DEFINITION, Json, decides_disclosure, end_day
 from fhircare.mapping.flags import DO_NOT_INVOLVE, FLAG_CODE, FLAG_DETAIL
 from fhircare.mapping.narrative import long_date
 
@@ -260,11 +260,12 @@ def end_resource(resource: Json, day: date) -> Json:
 
 def is_safeguard(resource: Json, day: date) -> bool:
     """The resource, while current, keeps something from someone on ``day``: a Consent that
-    refuses a disclosure (its provision a ``deny`` of ``disclose``, or of everything, whose
-    period has not ended), or an active Flag that someone is not to be involved. Ending it
-    would widen what is disclosed (see the module docstring). A permit with an exception
-    is not one (ending it discloses less), nor a carer's refusal to have their details
-    recorded (ending it discloses nothing)."""
+    refuses a disclosure (its provision a ``deny`` of ``disclose`` or ``access``, or of
+    everything, whose period has not ended: the refusals the access policy applies), or an
+    active Flag that someone is not to be involved. Ending it would widen what is disclosed
+    (see the module docstring). A permit with an exception is not one (keeping it would
+    keep its permit too), nor a carer's refusal to have their details recorded (ending it
+    discloses nothing)."""
     if is_withdrawn(resource):
         return False
     rtype = resource.get("resourceType")
@@ -311,18 +312,17 @@ def safeguards_to_keep(
 
 
 def _refuses_disclosure(provision: Json) -> bool:
-    actions = {code for _system, code in _codings_of(provision.get("action"))}
-    return not actions or "disclose" in actions
+    """The refusal decides a disclosure: the access policy's own rule (``access`` or
+    ``disclose``, or no action at all), so that every refusal the policy applies is kept."""
+    return decides_disclosure({str(code) for _system, code in _codings_of(provision.get("action"))})
 
 
 def _ended_before(period: object, day: date) -> bool:
-    end = period.get("end") if isinstance(period, dict) else None
-    if not isinstance(end, str):
-        return False
-    try:
-        return date.fromisoformat(end[:10]) < day
-    except ValueError:
-        return False  # an end that is not a date: the refusal stands (fail safe)
+    """The period ended before ``day``, read as the access policy reads it (``2024-12``
+    ends on 31 December); an end that is not a date has not ended: the refusal stands
+    (fail safe)."""
+    last = end_day(period.get("end"), unreadable=None) if isinstance(period, dict) else None
+    return last is not None and last < day
 
 
 def _refusal_scope(consent: Json) -> bytes:

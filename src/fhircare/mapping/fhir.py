@@ -85,6 +85,49 @@ def period(start: date | datetime | None, end: date | datetime | None = None) ->
     return out or None
 
 
+#: The ``Consent.provision.action`` codes that decide a disclosure (R4 consentaction:
+#: ``access`` retrieve and view, ``disclose`` release); a provision with no action decides
+#: everything. A ``collect`` or ``use`` decision discloses nothing. The access policy and
+#: the keeping of refusals (``ending.is_safeguard``) read a refusal by this one rule.
+DISCLOSING_ACTIONS = frozenset({"disclose", "access"})
+
+
+def decides_disclosure(actions: set[str] | frozenset[str]) -> bool:
+    """A provision with these action codes decides what is disclosed."""
+    return not actions or not DISCLOSING_ACTIONS.isdisjoint(actions)
+
+
+def days_covered(value: Any) -> tuple[date, date] | None:
+    """The first and last day a FHIR date or dateTime covers (``2024-12``: 1 to 31
+    December 2024); None when absent or not a date."""
+    if not isinstance(value, str):
+        return None
+    text = value[:10]
+    try:
+        if len(text) == 4:
+            return date(int(text), 1, 1), date(int(text), 12, 31)
+        if len(text) == 7:
+            first = date(int(text[:4]), int(text[5:7]), 1)
+            following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+            return first, date.fromordinal(following.toordinal() - 1)
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return day, day
+    except ValueError:
+        return None
+    return None
+
+
+def end_day(value: Any, *, unreadable: date | None) -> date | None:
+    """The last day a period's ``end`` covers: ``2024-12`` ends on 31 December, not never.
+    None when there is no end; ``unreadable`` when there is one that is not a date (the
+    caller says which way fails safe)."""
+    if value is None:
+        return None
+    covered = days_covered(value)
+    return covered[1] if covered else unreadable
+
+
 def phone(number: str | None, use: str = "work") -> list[Json] | None:
     """``telecom`` holding one telephone number (None when there is none)."""
     return [{"system": "phone", "value": number, "use": use}] if number else None

@@ -9,7 +9,10 @@ from datetime import date
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from fhircare.api.record import provisions
 from fhircare.mapping.ending import end_resource, hold_back, is_safeguard, is_withdrawn, release, safeguards_to_keep
 from fhircare.validation.api import Validator
 from tests.unit.mapping.conftest import LAYOUTS, MappedRun, errors
@@ -123,6 +126,12 @@ def _detail(reference: str) -> dict[str, Any]:
         (_consent({"type": "deny", "period": {"end": "2025-06-30"}}), False),  # no longer in force
         (_consent({"type": "deny", "period": {"end": "2025-07-01"}}), True),
         (_consent({"type": "deny", "period": {"end": "soon"}}), True),  # not a date: fail safe
+        # a refusal of access (retrieve and view) is one the access policy applies
+        (_consent({"type": "deny", "action": [_action("access")]}), True),
+        # a refusal that ended with June or with 2024 (partial dates) is no longer in force
+        (_consent({"type": "deny", "period": {"end": "2025-06"}}), False),
+        (_consent({"type": "deny", "period": {"end": "2025-07"}}), True),
+        (_consent({"type": "deny", "period": {"end": "2024"}}), False),
         (end_resource(_consent({"type": "deny"}), _DAY), False),
         (_flag("do-not-involve"), True),
         (_flag("nearest-relative-not-involved"), False),  # a decision needed, not a refusal
@@ -149,3 +158,32 @@ def test_a_safeguard_is_kept_only_where_a_lost_row_explains_it() -> None:
     assert safeguards_to_keep([flag], {("RelatedPerson", "rp1")}, [], _DAY) == []
     assert safeguards_to_keep([refusal], set(), [again], _DAY) == []
     assert safeguards_to_keep([refusal], set(), [other], _DAY) == [refusal]
+
+
+_ACTIONS = st.lists(st.sampled_from(["disclose", "access", "collect", "use", "correct"]), max_size=2)
+_ENDS = st.sampled_from([None, "2024", "2025-06", "2025-07", "2025-06-30", "2025-07-01", "2026-01-01", "soon"])
+
+
+@given(
+    kind=st.sampled_from(["deny", "permit"]),
+    actions=_ACTIONS,
+    end=_ENDS,
+    status=st.sampled_from(["active", "inactive", "draft", "rejected"]),
+)
+def test_every_refusal_the_access_policy_applies_is_kept(
+    kind: str, actions: list[str], end: str | None, status: str
+) -> None:
+    """The keeping of refusals and the access policy read a Consent by one rule: a Consent
+    is a safeguard exactly when the policy finds a refusal in it that is (or will be) in
+    force on the day. Before they shared the rule, a refusal of ``access`` and a refusal
+    that ended with a month (``2025-06``) were read differently (found by stop 32's note)."""
+    provision: dict[str, Any] = {"type": kind, "actor": [_actor("Organization/gp")]}
+    if actions:
+        provision["action"] = [_action(a) for a in actions]
+    if end is not None:
+        provision["period"] = {"end": end}
+    consent = _consent(provision, status=status)
+    refusals_in_force = [
+        p for p in provisions({**consent, "id": "c1"}) if not p.permit and (p.end is None or p.end >= _DAY)
+    ]
+    assert is_safeguard(consent, _DAY) is bool(refusals_in_force)
