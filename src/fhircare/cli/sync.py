@@ -9,6 +9,7 @@ Thin: options are parsed here, the work is done by :mod:`fhircare.store.reading`
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -63,8 +64,8 @@ _SYNC_TARGET = (
 )
 LOAD_EXIT_CODES = (
     "Exit codes: 0 everything loaded; 1 some service users were rejected or the staff and team directory has"
-    " problems (see --rejects), removals were refused, or refusals no longer in the extract were kept in force"
-    f" (see the summary); 2 {_LOAD_INPUT}."
+    " problems (see --rejects), removals were refused, refusals no longer in the extract were kept in force, or"
+    f" a --confirm-withdrawn name matched none of them (see the summary); 2 {_LOAD_INPUT}."
 )
 SYNC_EXIT_CODES = (
     "Exit codes: 0 everything synced; 1 some rows were dead-lettered (now or before, and not fixed since) or"
@@ -74,7 +75,8 @@ EXIT_CODES = (
     "Exit codes: 0 everything loaded and synced; 1 some service users were rejected or the directory has"
     " problems, some rows were"
     " dead-lettered (now or before, and not fixed since) or could not be sent yet, removals were refused, or"
-    f" refusals no longer in the extract were kept in force (see the summary); 2 {_LOAD_INPUT}, or {_SYNC_TARGET}."
+    " refusals no longer in the extract were kept in force or a --confirm-withdrawn name matched none of them"
+    f" (see the summary); 2 {_LOAD_INPUT}, or {_SYNC_TARGET}."
 )
 
 LOAD_EPILOG = (
@@ -89,7 +91,7 @@ LOAD_EPILOG = (
     " FHIRCARE_REMOVAL_THRESHOLD (default 5%) of the service users the store knows are missing (a truncated"
     " extract); --confirm-removals ends them now. A refusal to share or a do-not-involve flag the extract"
     " no longer holds is kept in force (ending it would disclose what the service user refused) until the"
-    " extract says it was withdrawn, or --confirm-removals. Problems go to --rejects, one JSON object per"
+    " extract says it was withdrawn, or --confirm-withdrawn names it. Problems go to --rejects, one JSON object per"
     " line.\n\n" + LOAD_EXIT_CODES
 )
 
@@ -156,6 +158,16 @@ ConfirmOption = Annotated[
         " do-not-involve flag it no longer holds (otherwise kept in force).",
     ),
 ]
+WithdrawnOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--confirm-withdrawn",
+        metavar="Consent/ID|Flag/ID",
+        help="A refusal to share or do-not-involve flag kept in force (its row gone) that the trust withdrew on"
+        " purpose: end it, and nothing else. Repeatable; the load's warning names each one.",
+        show_default=False,
+    ),
+]
 ConfirmRowsOption = Annotated[
     bool,
     typer.Option(
@@ -213,6 +225,7 @@ def _load(
     as_of: str | None,
     confirm_removals: bool,
     confirm_rows: bool,
+    withdrawn: list[str],
     rejects_path: Path,
     quiet_progress: bool,
 ) -> tuple[LoadSummary, ExtractReport]:
@@ -226,6 +239,7 @@ def _load(
 
     if not extract.is_dir():
         raise UsageError(f"--extract {extract}: no such folder")
+    _withdrawn(withdrawn)  # before reading anything: a malformed name is a usage error
     day = as_of_day(as_of)
     limits = ReadLimits.from_settings(settings)
     mapping = load_mapping(mapping_file, limits=limits)
@@ -242,7 +256,9 @@ def _load(
             igs=igs,
             validating=True,
         ),
-        removal=RemovalPolicy(settings.removal_threshold, settings.removal_runs, confirm_removals, confirm_rows),
+        removal=RemovalPolicy(
+            settings.removal_threshold, settings.removal_runs, confirm_removals, confirm_rows, _withdrawn(withdrawn)
+        ),
     )
     rejects_path.parent.mkdir(parents=True, exist_ok=True)
     with (
@@ -342,9 +358,17 @@ def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> N
                 ("warning: ", "bold yellow"),
                 f"{len(kept)} {what} no longer in the extract and kept in force, since ending one would disclose"
                 f" what the service user refused: {listed}{more}. If the trust lifted one, its extract should say so"
-                " (the consent withdrawn or ended, the person's row saying they may be involved); if the extract is"
-                " whole and the rows were deleted on purpose, load it again with --confirm-removals.",
+                " (the consent withdrawn or ended, the person's row saying they may be involved); if a row was"
+                " deleted on purpose, load it again with --confirm-withdrawn naming the resource (--confirm-removals"
+                " ends them all, and every missing service user).",
             )
+        )
+    if summary.safeguards_ended:
+        listed = ", ".join(f"{su} {ref}" for su, ref in summary.safeguards_ended)
+        out.print(Text(f"Ended as withdrawn on purpose (--confirm-withdrawn): {listed}."))
+    for name, why in summary.withdrawn_unmatched:
+        _stderr().print(
+            Text.assemble(("warning: ", "bold yellow"), f"--confirm-withdrawn {name}: {why}; nothing was ended for it.")
         )
     if summary.removals_refused:
         _stderr().print(
@@ -356,6 +380,18 @@ def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> N
             )
         )
 
+
+def _withdrawn(names: list[str]) -> frozenset[str]:
+    """The ``--confirm-withdrawn`` names, each ``Consent/<id>`` or ``Flag/<id>``."""
+    for name in names:
+        if not _WITHDRAWN_NAME.fullmatch(name):
+            raise UsageError(
+                f"--confirm-withdrawn {name!r}: expected Consent/<id> or Flag/<id>, as the load's warning names it"
+            )
+    return frozenset(names)
+
+
+_WITHDRAWN_NAME = re.compile(r"(Consent|Flag)/[A-Za-z0-9\-.]{1,64}")
 
 #: kept safeguards the warning names (service user id and resource: no personal data)
 _KEPT_LISTED = 10
@@ -373,7 +409,13 @@ def _load_json(summary: LoadSummary, report: ExtractReport) -> dict[str, Any]:
 def _load_exit(summary: LoadSummary, report: ExtractReport) -> int:
     if not report.usable:
         return EXIT_USAGE
-    failed = summary.rejected or summary.removals_refused or summary.safeguards_kept or report.other_problems
+    failed = (
+        summary.rejected
+        or summary.removals_refused
+        or summary.safeguards_kept
+        or summary.withdrawn_unmatched
+        or report.other_problems
+    )
     return EXIT_FAILURE if failed else EXIT_OK
 
 
@@ -387,6 +429,7 @@ def load_command(
     as_of: AsOfOption = None,
     confirm_removals: ConfirmOption = False,
     confirm_rows: ConfirmRowsOption = False,
+    withdrawn: WithdrawnOption = None,
     rejects: RejectsOption = Path("rejects.jsonl"),
     output_format: FormatOption = SummaryFormat.text,
 ) -> None:
@@ -404,6 +447,7 @@ def load_command(
             as_of=as_of,
             confirm_removals=confirm_removals,
             confirm_rows=confirm_rows,
+            withdrawn=list(withdrawn or []),
             rejects_path=rejects,
             quiet_progress=output_format is SummaryFormat.json,
         )
@@ -558,6 +602,7 @@ def run_command(
     as_of: AsOfOption = None,
     confirm_removals: ConfirmOption = False,
     confirm_rows: ConfirmRowsOption = False,
+    withdrawn: WithdrawnOption = None,
     rejects: RejectsOption = Path("rejects.jsonl"),
     concurrency: ConcurrencyOption = None,
     output_format: FormatOption = SummaryFormat.text,
@@ -581,6 +626,7 @@ def run_command(
                 as_of=as_of,
                 confirm_removals=confirm_removals,
                 confirm_rows=confirm_rows,
+                withdrawn=list(withdrawn or []),
                 rejects_path=rejects,
                 quiet_progress=quiet,
             )

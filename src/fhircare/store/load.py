@@ -74,6 +74,10 @@ class RemovalPolicy:
     confirm: bool = False
     #: take a file with far fewer rows than the last load read as it is (not cut short)
     confirm_rows: bool = False
+    #: ``Consent/<id>`` or ``Flag/<id>``: refusals and do-not-involve flags kept in force
+    #: (their rows gone) that the operator confirms were withdrawn on purpose: ended now,
+    #: and nothing else (``--confirm-withdrawn``)
+    withdrawn: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -94,6 +98,11 @@ class LoadSummary:
     #: refusals and do-not-involve flags the extract no longer holds, kept in force:
     #: (service user id, ``Consent/<id>`` or ``Flag/<id>``)
     safeguards_kept: list[tuple[str, str]] = field(default_factory=list)
+    #: kept ones the operator named as withdrawn (``--confirm-withdrawn``), ended by this run
+    safeguards_ended: list[tuple[str, str]] = field(default_factory=list)
+    #: names given to ``--confirm-withdrawn`` that are no refusal or flag kept in force,
+    #: each with why (nothing was ended for them)
+    withdrawn_unmatched: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -113,6 +122,8 @@ class LoadSummary:
             "sharedConflicts": self.shared_conflicts,
             "rowsRead": dict(sorted(self.rows_read.items())),
             "safeguardsKept": [{"serviceUser": su, "resource": ref} for su, ref in self.safeguards_kept],
+            "safeguardsEnded": [{"serviceUser": su, "resource": ref} for su, ref in self.safeguards_ended],
+            "withdrawnUnmatched": [{"resource": ref, "why": why} for ref, why in self.withdrawn_unmatched],
         }
 
 
@@ -189,6 +200,8 @@ class Loader:
         self._rows_to_record: dict[str, str] = {}
         #: the last complete load's summary (as_json), to compare this extract with
         self._previous: dict[str, Any] = {}
+        #: names given to ``--confirm-withdrawn`` that this run has ended
+        self._withdrawn_done: set[str] = set()
 
     # --- the run ------------------------------------------------------------------------
 
@@ -329,6 +342,7 @@ class Loader:
         self._store_rows_fingerprints()
         if complete:
             self._removals()
+            self._end_withdrawn_of_ended()
         now = _utcnow()
         with self.write.begin() as conn:
             records.finish_run(
@@ -419,7 +433,19 @@ class Loader:
             if resource.get("resourceType") == "RelatedPerson" and getattr(source, "do_not_involve", None) is False
         }
         kept = {(r["resourceType"], r["id"]) for r in safeguards_to_keep(candidates, lifted, consents, day)}
-        self.summary.safeguards_kept.extend((su, f"{rtype}/{rid}") for rtype, rid in sorted(kept))
+        return self._unless_withdrawn(su, kept)
+
+    def _unless_withdrawn(self, su: str, kept: set[tuple[str, str]], *, counted: bool = True) -> set[tuple[str, str]]:
+        """Of the safeguards kept for ``su``, those the operator did not name as withdrawn on
+        purpose (``--confirm-withdrawn``); the named ones are ended, and listed. ``counted``:
+        the rest are listed as kept (their rows gone; not so an ended service user's, whose
+        refusals stay in force with their record)."""
+        named = {key for key in kept if f"{key[0]}/{key[1]}" in self.request.removal.withdrawn}
+        self.summary.safeguards_ended.extend((su, f"{rtype}/{rid}") for rtype, rid in sorted(named))
+        self._withdrawn_done.update(f"{rtype}/{rid}" for rtype, rid in named)
+        kept = kept - named
+        if counted:
+            self.summary.safeguards_kept.extend((su, f"{rtype}/{rid}") for rtype, rid in sorted(kept))
         return kept
 
     def _dedupe_shared(self, shared: list[StoredForm]) -> list[StoredForm]:
@@ -526,6 +552,7 @@ class Loader:
                 for key, h in held.items()
                 if h.state is State.CURRENT and is_safeguard(orjson.loads(h.content), day)
             }
+            refusals = self._unless_withdrawn(su, refusals, counted=False)
             planned = plan_gone(held.values(), refusals, day)
             records.write_changes(conn, planned, self.summary.run_id, _utcnow())
             self._enqueue(conn, su, planned)
@@ -533,3 +560,35 @@ class Loader:
         for item in planned:
             self.summary.resources[(item.form.resource_type, item.change.value)] += 1
         self.summary.service_users["ended"] += 1
+
+    def _end_withdrawn_of_ended(self) -> None:
+        """The refusals and flags named by ``--confirm-withdrawn`` that no service user of
+        the extract kept: one an ended service user's record keeps in force is ended (the
+        trust lifted it, and their record is still read); any other name ends nothing and
+        is reported, so a mistyped id never passes as done."""
+        names = sorted(self.request.removal.withdrawn - self._withdrawn_done)
+        if not names:
+            return
+        day = self.request.context.as_of
+        keys = [(name.partition("/")[0], name.partition("/")[2]) for name in names]
+        with self.write.begin() as conn:
+            held = records.held_by_keys(conn, keys)
+            for name, key in zip(names, keys, strict=True):
+                found = held.get(key)
+                owner = found.service_user_id if found is not None else None
+                status = self._states[owner].status if owner in self._states else None
+                if found is None or owner is None:
+                    why = "the store holds no such resource of a service user"
+                elif found.state is not State.CURRENT or not is_safeguard(orjson.loads(found.content), day):
+                    why = "not a refusal to share or do-not-involve flag in force"
+                elif status != "ended":
+                    why = "the extract still holds it, or its service user's record is not ended"
+                else:
+                    planned = plan_gone([found], set(), day)
+                    records.write_changes(conn, planned, self.summary.run_id, _utcnow())
+                    self._enqueue(conn, owner, planned)
+                    self.summary.safeguards_ended.append((owner, name))
+                    for item in planned:
+                        self.summary.resources[(item.form.resource_type, item.change.value)] += 1
+                    continue
+                self.summary.withdrawn_unmatched.append((name, why))

@@ -576,3 +576,53 @@ def _replace(record: ServiceUserRecord, collection: str, old: Any, new: Any) -> 
     return record.model_copy(
         update={collection: tuple(new if item is old else item for item in getattr(record, collection))}
     )
+
+
+def test_a_kept_refusal_named_as_withdrawn_is_ended_and_nothing_else(engine: Engine, extracted: Extracted) -> None:
+    """Stop 32's residual: the only way to end a refusal whose row the trust deleted on
+    purpose was --confirm-removals, which also ended every missing service user at once.
+    Naming it (--confirm-withdrawn) ends it alone: another kept refusal stays kept, and a
+    service user missing from this one extract is not ended."""
+    load(engine, extracted, list(extracted.records.values()))
+    su, record = _with_refusal(extracted)
+    refusals = [c for c in record.consents if c.decision.value == "deny" and c.kind.value == "disclosure"]
+    without = record.model_copy(update={"consents": tuple(c for c in record.consents if c not in refusals)})
+    others = [r for other, r in extracted.records.items() if other != su]
+    missing, rest = others[0], others[1:]
+    assert len(others) >= 20  # one missing is below the removal threshold
+    summary = load(engine, extracted, [without, missing, *rest])
+    kept = [ref for _su, ref in summary.safeguards_kept]
+    assert kept and summary.service_users["ended"] == 0
+    named, *still_kept = kept
+    summary = load(engine, extracted, [without, *rest], removal=RemovalPolicy(withdrawn=frozenset({named})))
+    assert summary.safeguards_ended == [(su, named)]
+    assert [ref for _su, ref in summary.safeguards_kept] == still_kept
+    assert summary.withdrawn_unmatched == []
+    after = stored(engine, su)
+    assert after[tuple(named.split("/"))]["state"] == "ended"  # type: ignore[index]
+    assert all(after[tuple(ref.split("/"))]["state"] == "current" for ref in still_kept)  # type: ignore[index]
+    assert summary.service_users["ended"] == 0  # the missing service user waits, as before
+    assert any(stored(engine, missing.service_user.service_user_id).values())
+
+
+def test_a_refusal_an_ended_record_keeps_can_be_named_as_withdrawn(engine: Engine, extracted: Extracted) -> None:
+    """Stop 32's residual: an ended service user's refusals stay in force (their record is
+    still read), and nothing could end one the trust lifted. --confirm-withdrawn can. A name
+    that is no refusal kept in force (a mistype, a permit) ends nothing and is reported."""
+    load(engine, extracted, list(extracted.records.values()))
+    su, _record = _with_refusal(extracted)
+    refusals = sorted(_refusals(engine, su))
+    rest = [r for other, r in extracted.records.items() if other != su]
+    load(engine, extracted, rest, removal=RemovalPolicy(confirm=True))
+    assert all(stored(engine, su)[k]["state"] == "current" for k in refusals)
+    named = f"{refusals[0][0]}/{refusals[0][1]}"
+    # a refusal of a service user still in the extract: in force through its row
+    other_su, _other = next((o, r) for o, r in sorted(extracted.records.items()) if o != su and _refusals(engine, o))
+    in_extract = "/".join(sorted(_refusals(engine, other_su))[0])
+    policy = RemovalPolicy(withdrawn=frozenset({named, "Consent/no-such-id", in_extract}))
+    summary = load(engine, extracted, rest, removal=policy)
+    assert summary.safeguards_ended == [(su, named)]
+    assert stored(engine, su)[refusals[0]]["state"] == "ended"
+    assert all(stored(engine, su)[k]["state"] == "current" for k in refusals[1:])
+    assert sorted(ref for ref, _why in summary.withdrawn_unmatched) == sorted(["Consent/no-such-id", in_extract])
+    assert stored(engine, other_su)[tuple(in_extract.split("/"))]["state"] == "current"  # type: ignore[index]

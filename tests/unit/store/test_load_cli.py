@@ -172,7 +172,9 @@ def test_a_refusal_gone_from_the_extract_is_kept_in_force_until_confirmed(tmp_pa
     there, was ended, so a partner the service user refused was shown their plan. A Consent
     that refuses, or a do-not-involve flag, is now kept in force when its row is gone: the
     load says so and exits 1, on every run until the extract says it was withdrawn or the
-    operator confirms the extract is whole (--confirm-removals), which ends it. A permit
+    operator names it as withdrawn on purpose (--confirm-withdrawn, which ends it alone; a
+    name matching no kept refusal is reported, exit 1), or confirms the whole extract with
+    --confirm-removals. A permit
     gone from the extract is ended as before (ending it discloses nothing)."""
     extract, store, rejects = _loaded(tmp_path, patients=24)
     [consents] = extract.glob("RiO_Consents_*.csv")
@@ -204,8 +206,15 @@ def test_a_refusal_gone_from_the_extract_is_kept_in_force_until_confirmed(tmp_pa
     told = load(extract, store, rejects)
     assert "kept in force" in told.output and "--confirm-removals" in told.output
     assert f"{kept_one['serviceUser']} {kept_one['resource']}" in told.output  # which, to act on it
-    confirmed = load(extract, store, rejects, "--confirm-removals", "--format", "json")
+    assert "--confirm-withdrawn" in told.output
+    mistyped = load(extract, store, rejects, "--confirm-withdrawn", "Consent/no-such-id")
+    assert mistyped.exit_code == 1 and "no-such-id" in mistyped.output and "nothing was ended" in mistyped.output
+    assert consent_state(refusal_id) == ("active", "current")
+    malformed = load(extract, store, rejects, "--confirm-withdrawn", "CarePlan/x")
+    assert malformed.exit_code == 2 and "Consent/<id> or Flag/<id>" in malformed.output
+    confirmed = load(extract, store, rejects, "--confirm-withdrawn", kept_one["resource"], "--format", "json")
     assert confirmed.exit_code == 0, confirmed.output
+    assert orjson.loads(confirmed.stdout)["load"]["safeguardsEnded"] == [kept_one]
     assert consent_state(refusal_id) == ("inactive", "ended")
     assert load(extract, store, rejects).exit_code == 0
 
