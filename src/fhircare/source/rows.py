@@ -194,7 +194,11 @@ class _EncodingWitness:
       is valid UTF-8 with a character beyond ASCII (text in a single-byte code page almost
       never is): the file is UTF-8.
     - Declared latin-1 (ISO 8859-1) but holding bytes 0x80-0x9F, which latin-1 reads as
-      control characters: the file is cp1252 (Windows' curly quotes, dashes, the euro sign)."""
+      control characters: the file is cp1252 (Windows' curly quotes, dashes, the euro sign).
+    - Declared UTF-8, with no byte order mark, but no line outside ASCII is UTF-8 and they
+      read as UK text in cp1252: the file is cp1252. Each such line was a rejected row, and
+      nothing said why (found by a trial of a new layout); a file holding UTF-8 lines too is
+      UTF-8 with some rows damaged, each reported at its line."""
 
     def __init__(self, handle: BinaryIO, encoding: str) -> None:
         self._handle = handle
@@ -203,11 +207,14 @@ class _EncodingWitness:
         except LookupError:
             self._codec = encoding
         self._single_byte = self._codec.startswith(_SINGLE_BYTE_CODECS)
+        self._utf8_named = self._codec in ("utf-8", "utf-8-sig")
         self._bom = False
         self._first = True
         self._utf8 = 0
         self._not_utf8 = 0
         self._c1 = 0
+        #: lines (declared UTF-8) that are not UTF-8 but read as UK text in cp1252
+        self._cp1252 = 0
 
     def readline(self, size: int = -1) -> bytes:
         raw = self._handle.readline(size)
@@ -228,6 +235,21 @@ class _EncodingWitness:
                     self._utf8 += 1
             if self._codec == "iso8859-1" and _C1_BYTES.search(raw):
                 self._c1 += 1
+        elif self._utf8_named and not (self._utf8 or self._not_utf8) and raw and not raw.isascii():
+            # only until the first line that rules the cp1252 reading out
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError:
+                try:
+                    as_cp1252: str | None = raw.decode("cp1252")
+                except UnicodeDecodeError:  # 0x81, 0x8D, 0x8F, 0x90, 0x9D: not cp1252 either
+                    as_cp1252 = None
+                if as_cp1252 is not None and not _NOT_IN_UK_TEXT.search(as_cp1252):
+                    self._cp1252 += 1
+                else:
+                    self._not_utf8 += 1
+            else:
+                self._utf8 += 1
         return raw
 
     def mistaken(self) -> str | None:
@@ -238,6 +260,13 @@ class _EncodingWitness:
                 f"is UTF-8, but {named}: every letter outside ASCII would be read wrongly ('é' as 'Ã©'),"
                 " so nothing of the extract is used. Set its encoding to utf-8 (read.encoding, or the"
                 " file's own encoding)"
+            )
+        if self._utf8_named and self._cp1252 and not self._bom and not self._utf8 and not self._not_utf8:
+            return (
+                f"is not UTF-8: {self._cp1252} {'line holds' if self._cp1252 == 1 else 'lines hold'} bytes UTF-8"
+                f" does not allow (each a rejected row), but {named}. They read as Windows-1252 (cp1252) letters"
+                " and punctuation: is the export cp1252? Nothing of the extract is used. Set its encoding to cp1252"
+                " (read.encoding, or the file's own encoding)"
             )
         if self._c1:
             return (

@@ -277,3 +277,36 @@ def test_a_file_in_another_encoding_than_the_mapping_names_is_refused_not_misrea
     (folder / "patients.txt").write_bytes(PATIENTS.replace("Sample", "RENÉ\xa0SAMPLE").encode("cp1252"))
     chance = read_all(folder, load_mapping(mapping_path))
     assert chance.file_problems == [] and chance.accepted
+
+
+def test_a_cp1252_file_read_as_utf8_names_its_encoding(tmp_path: Path) -> None:
+    """Found by a trial of a new layout (F8): a cp1252 export under a mapping that says
+    UTF-8 gave one problem per accented row ('holds a byte (0xE9) that is not valid utf-8')
+    and no root cause; `load` blamed a file 'cut short'. Now the file says what it is: a
+    problem of the file naming cp1252, which makes the extract unusable as the reverse
+    mistake does. A UTF-8 file with a damaged row among UTF-8 ones is not cp1252: that row
+    alone is rejected, at its line."""
+    mapping_path = tmp_path / "layout.yaml"
+    text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]").replace("encoding: cp1252", "encoding: utf-8")
+    mapping_path.write_text(text, encoding="utf-8")
+    mapping = load_mapping(mapping_path)
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    files = {"patients.txt": PATIENTS.replace("Sample", "Renée O’Sample"), "plans.txt": PLANS, "actions.txt": ACTIONS}
+    for name, content in files.items():
+        (folder / name).write_bytes(content.encode("cp1252"))
+    read = read_all(folder, mapping)
+    assert read.accepted == {}
+    [cause] = [str(p) for p in read.file_problems if "patients.txt" in str(p)]
+    assert "is not UTF-8" in cause and "Set its encoding to cp1252" in cause
+    # the same file declared cp1252 reads as written
+    mapping_path.write_text(text.replace("encoding: utf-8", "encoding: cp1252"), encoding="utf-8")
+    assert read_all(folder, load_mapping(mapping_path)).file_problems == []
+    # UTF-8 with one damaged row: that row is rejected, the file is not called cp1252
+    damaged = PATIENTS.replace("Sample", "Renée").encode("utf-8")
+    lines = damaged.splitlines(keepends=True)
+    lines[-1] = lines[-1].replace(b"Example", b"Ex\xe9mple")
+    (folder / "patients.txt").write_bytes(b"".join(lines))
+    mixed = read_all(folder, mapping)
+    assert not any("is not UTF-8" in str(p) for p in mixed.file_problems)
+    assert set(mixed.accepted) == {"P1", "P2"} and set(mixed.rejected) == {"P3"}
