@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 
@@ -210,7 +210,14 @@ def parse_datetime(text: str, formats: Sequence[str], zone: tzinfo) -> datetime:
 
 
 def _formats(formats: Sequence[str]) -> str:
-    return " or ".join(formats)
+    """The formats as a problem names them, each with an example: ``%d-%b-%Y (such as
+    07-Dec-2025)``. The example is a fixed day, never the value read (personal data: a date
+    of birth), so that a trust can see at once what was expected (layout trial F16)."""
+    return " or ".join(f"{fmt} (such as {_EXAMPLE.strftime(fmt)})" for fmt in formats)
+
+
+#: the day and time every format's example shows
+_EXAMPLE = datetime(2025, 12, 7, 14, 30, 5, tzinfo=UTC)
 
 
 @lru_cache(maxsize=256)

@@ -221,7 +221,9 @@ def test_a_missing_marker_in_a_required_field_is_a_missing_value(extract: Callab
 )
 def test_a_date_must_match_its_format_exactly(extract: Callable[..., ReadBack], written: str, why: str) -> None:
     read = extract(patients__txt=PATIENTS.replace("19850412", written))
-    assert strings(read.rejected["P1"]) == ["patients.txt:2: DOB: not a date in the format %Y%m%d"], why
+    assert strings(read.rejected["P1"]) == [
+        "patients.txt:2: DOB: not a date in the format %Y%m%d (such as 20251207)"
+    ], why
     assert set(read.accepted) == {"P2", "P3"}
 
 

@@ -173,7 +173,7 @@ def test_bad_values_are_reported_by_column_and_the_rest_still_read(tiny: Callabl
     read = tiny(clients_1__csv=clients, plans__csv=plans)
     assert set(read.accepted) == {"P1", "P2"}
     assert problem_strings(read.rejected["P3"]) == [
-        "clients_1.csv:4: DOB: not a date in the format %d/%m/%Y or %Y-%m-%d",
+        "clients_1.csv:4: DOB: not a date in the format %d/%m/%Y (such as 07/12/2025) or %Y-%m-%d (such as 2025-12-07)",
         "clients_1.csv:4: NHS: not a valid NHS number (the check digit does not match)",
         "clients_1.csv:4: SEX: unknown code 'Q' (value map 'gender' has: F, M, U)",
         "plans.csv:4: VERSION: not a whole number",
