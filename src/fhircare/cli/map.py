@@ -78,7 +78,8 @@ MAP_EPILOG = (
     "One run at a time per output folder: a second is refused at once. Working files stay in a"
     " private folder inside OUT and are removed at the end (or by the next run after a crash).\n\n"
     "Exit codes: 0 every service user mapped; 1 some were rejected or some rows have problems (see"
-    " the rejects file); 2 the input is unusable (no such folder, a wrong mapping file, a file or"
+    " the rejects file), or an optional file that would hold refusals to share or people not to be"
+    " involved is absent; 2 the input is unusable (no such folder, a wrong mapping file, a file or"
     " column the mapping needs is missing or unreadable, a line that names no service user, a limit"
     " reached) or the arguments are wrong, or the output cannot be written (disk full, permission"
     " denied, another run holds the output folder)."
@@ -99,6 +100,8 @@ class _Tally:
     ignored: dict[str, int] = field(default_factory=dict)
     repeated: dict[str, int] = field(default_factory=dict)
     absent_optional: list[str] = field(default_factory=list)
+    #: of those, the files whose rows would keep something from someone (refusals)
+    absent_safeguards: list[str] = field(default_factory=list)
     causes: list[str] = field(default_factory=list)
 
     @property
@@ -214,6 +217,7 @@ def map_command(
             tally.ignored = dict(source.ignored)
             tally.repeated = dict(source.repeated)
             tally.absent_optional = [str(p) for p in source.absent_optional]
+            tally.absent_safeguards = [str(p) for p in source.absent_safeguards]
     _log.info("mapped", read=tally.read, mapped=tally.mapped, rejected=tally.rejected_total)
     stopped = unusable or bool(tally.causes and tally.mapped == 0)
     _print_summary(tally, out_dir, usable=not stopped, validated=validator is not None)
@@ -232,7 +236,10 @@ def map_command(
             )
         )
         raise typer.Exit(EXIT_USAGE)
-    raise typer.Exit(EXIT_FAILURE if tally.rejected_total or tally.other_problems else EXIT_OK)
+    for absent in tally.absent_safeguards:
+        _stderr().print(Text.assemble(("warning: ", "bold yellow"), absent))
+    failed = tally.rejected_total or tally.other_problems or tally.absent_safeguards
+    raise typer.Exit(EXIT_FAILURE if failed else EXIT_OK)
 
 
 def _outcomes(

@@ -64,8 +64,9 @@ _SYNC_TARGET = (
 )
 LOAD_EXIT_CODES = (
     "Exit codes: 0 everything loaded; 1 some service users were rejected or the staff and team directory has"
-    " problems (see --rejects), removals were refused, refusals no longer in the extract were kept in force, or"
-    f" a --confirm-withdrawn name matched none of them (see the summary); 2 {_LOAD_INPUT}."
+    " problems (see --rejects), an optional file that would hold refusals is absent, removals were refused,"
+    " refusals no longer in the extract were kept in force, or a --confirm-withdrawn name matched none of them"
+    f" (see the summary); 2 {_LOAD_INPUT}."
 )
 SYNC_EXIT_CODES = (
     "Exit codes: 0 everything synced; 1 some rows were dead-lettered (now or before, and not fixed since) or"
@@ -73,7 +74,7 @@ SYNC_EXIT_CODES = (
 )
 EXIT_CODES = (
     "Exit codes: 0 everything loaded and synced; 1 some service users were rejected or the directory has"
-    " problems, some rows were"
+    " problems, an optional file that would hold refusals is absent, some rows were"
     " dead-lettered (now or before, and not fixed since) or could not be sent yet, removals were refused, or"
     " refusals no longer in the extract were kept in force or a --confirm-withdrawn name matched none of them"
     f" (see the summary); 2 {_LOAD_INPUT}, or {_SYNC_TARGET}."
@@ -363,6 +364,8 @@ def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> N
                 " ends them all, and every missing service user).",
             )
         )
+    for absent in report.absent_safeguards:
+        _stderr().print(Text.assemble(("warning: ", "bold yellow"), absent))
     if summary.safeguards_ended:
         listed = ", ".join(f"{su} {ref}" for su, ref in summary.safeguards_ended)
         out.print(Text(f"Ended as withdrawn on purpose (--confirm-withdrawn): {listed}."))
@@ -403,6 +406,7 @@ def _load_json(summary: LoadSummary, report: ExtractReport) -> dict[str, Any]:
         "usable": report.usable,
         "causes": report.causes,
         "otherProblems": report.other_problems,
+        "absentSafeguards": report.absent_safeguards,
     }
 
 
@@ -415,6 +419,7 @@ def _load_exit(summary: LoadSummary, report: ExtractReport) -> int:
         or summary.safeguards_kept
         or summary.withdrawn_unmatched
         or report.other_problems
+        or report.absent_safeguards
     )
     return EXIT_FAILURE if failed else EXIT_OK
 

@@ -56,6 +56,16 @@ def _parent_depth() -> int:
     return max(depth(name) for name in RECORD_TYPES)
 
 
+#: record types whose rows keep something from someone (SAFEGUARD_RECORD_TYPES[name]: what
+#: they hold): when such a file is optional and absent, a refusal among its rows is not
+#: known, and a reader of the result would be shown what the service user refused. `map`
+#: and `load` say so and exit 1 (found by a trial of a new layout, F14)
+SAFEGUARD_RECORD_TYPES = {
+    "consent_decision": "refusals to share",
+    "contact": "people the service user does not want involved",
+}
+
+
 class Extract:
     """An extract folder read through a mapping file (use :func:`read_extract`)."""
 
@@ -91,6 +101,11 @@ class Extract:
         self._work = WorkFolder(workdir)
         self._open_store: RowStore | None = None
         self._directory: Directory | None = None
+
+    @property
+    def absent_safeguards(self) -> list[Problem]:
+        """The absent optional files whose rows would keep something from someone."""
+        return [p for p in self.absent_optional if p.record_type in SAFEGUARD_RECORD_TYPES]
 
     @property
     def rows_read(self) -> dict[str, int]:
@@ -195,6 +210,11 @@ class Extract:
             if plan.optional:
                 if not any(n.record_type == name for n in self.absent_optional):
                     reason = f"no file matches this optional pattern: there are no {name} records"
+                    if name in SAFEGUARD_RECORD_TYPES:
+                        reason += (
+                            f", so none of the {SAFEGUARD_RECORD_TYPES[name]} they would hold is known: is the"
+                            " export whole?"
+                        )
                     self.absent_optional.append(Problem(pattern, None, None, reason, record_type=name))
                 continue
             self.unusable = True

@@ -41,6 +41,8 @@ class ExtractReport:
     #: wrong detail, or a team refused; lines that name no service user), in the rejects file
     other_problems: int = 0
     absent_optional: list[str] = field(default_factory=list)
+    #: of those, the files whose rows would keep something from someone (refusals)
+    absent_safeguards: list[str] = field(default_factory=list)
 
 
 def load_extract(
@@ -107,6 +109,7 @@ def load_extract(
                 report.ignored = dict(source.ignored)
                 report.repeated = dict(source.repeated)
                 report.absent_optional = [str(p) for p in source.absent_optional]
+                report.absent_safeguards = [str(p) for p in source.absent_safeguards]
         finally:
             summary = loader.finish(complete=complete)
     report.usable = complete

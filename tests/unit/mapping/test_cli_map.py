@@ -161,3 +161,28 @@ def test_help_teaches() -> None:
     assert result.exit_code == 0
     for words in ("--extract", "--mapping", "--out", "--no-validate", "Exit codes", BUNDLES, REJECTS):
         assert words in result.output
+
+
+def test_an_absent_optional_file_of_refusals_is_a_warning_with_exit_1(
+    extracts: dict[str, Path], tmp_path: Path
+) -> None:
+    """Found by a trial of a new layout (F14): the optional consents file missing gave exit 0
+    and one line among the notes, and the bundles held none of the service users' refusals
+    to share: sent on, a partner would be shown what was refused. An absent optional file
+    whose rows keep something from someone (consents, contacts) is now a warning on stderr,
+    exit 1; any other optional file absent is a note, exit 0, as before."""
+    import shutil
+
+    folder = tmp_path / "extract"
+    shutil.copytree(extracts["rio-like"], folder)
+    next(folder.glob("RiO_Transfers_*.csv")).unlink()
+    other = run_map(folder, "rio-like", tmp_path / "out1")
+    assert other.exit_code == 0, other.output
+    assert "Optional file absent" in other.output and "warning" not in other.output
+    next(folder.glob("RiO_Consents_*.csv")).unlink()
+    next(folder.glob("RiO_CarePlan_Distribution_*.csv")).unlink()  # it names the consents
+    refusals = run_map(folder, "rio-like", tmp_path / "out2")
+    assert refusals.exit_code == 1, refusals.output
+    assert "rejected (read)        │  0" in refusals.output  # the warning alone makes it 1
+    assert "warning: RiO_Consents_*.csv: no file matches this optional pattern" in refusals.output
+    assert "refusals to share" in refusals.output
