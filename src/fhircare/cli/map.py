@@ -78,8 +78,8 @@ MAP_EPILOG = (
     "One run at a time per output folder: a second is refused at once. Working files stay in a"
     " private folder inside OUT and are removed at the end (or by the next run after a crash).\n\n"
     "Exit codes: 0 every service user mapped; 1 some were rejected or some rows have problems (see"
-    " the rejects file), or an optional file that would hold refusals to share or people not to be"
-    " involved is absent; 2 the input is unusable (no such folder, a wrong mapping file, a file or"
+    " the rejects file), or an optional file that would hold refusals to share, people not to be"
+    " involved or legal statuses is absent; 2 the input is unusable (no such folder, a wrong mapping file, a file or"
     " column the mapping needs is missing or unreadable, a line that names no service user, a limit"
     " reached) or the arguments are wrong, or the output cannot be written (disk full, permission"
     " denied, another run holds the output folder)."
@@ -100,7 +100,7 @@ class _Tally:
     ignored: dict[str, int] = field(default_factory=dict)
     repeated: dict[str, int] = field(default_factory=dict)
     absent_optional: list[str] = field(default_factory=list)
-    #: of those, the files whose rows would keep something from someone (refusals)
+    #: of those, the files a reader must not go without (refusals, legal statuses)
     absent_safeguards: list[str] = field(default_factory=list)
     causes: list[str] = field(default_factory=list)
 

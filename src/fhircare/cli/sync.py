@@ -64,7 +64,7 @@ _SYNC_TARGET = (
 )
 LOAD_EXIT_CODES = (
     "Exit codes: 0 everything loaded; 1 some service users were rejected or the staff and team directory has"
-    " problems (see --rejects), an optional file that would hold refusals is absent, removals were refused,"
+    " problems (see --rejects), an optional file of refusals or legal statuses is absent, removals were refused,"
     " refusals no longer in the extract were kept in force, or a --confirm-withdrawn name matched none of them"
     f" (see the summary); 2 {_LOAD_INPUT}."
 )
@@ -74,7 +74,7 @@ SYNC_EXIT_CODES = (
 )
 EXIT_CODES = (
     "Exit codes: 0 everything loaded and synced; 1 some service users were rejected or the directory has"
-    " problems, an optional file that would hold refusals is absent, some rows were"
+    " problems, an optional file of refusals or legal statuses is absent, some rows were"
     " dead-lettered (now or before, and not fixed since) or could not be sent yet, removals were refused, or"
     " refusals no longer in the extract were kept in force or a --confirm-withdrawn name matched none of them"
     f" (see the summary); 2 {_LOAD_INPUT}, or {_SYNC_TARGET}."

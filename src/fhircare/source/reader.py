@@ -56,13 +56,15 @@ def _parent_depth() -> int:
     return max(depth(name) for name in RECORD_TYPES)
 
 
-#: record types whose rows keep something from someone (SAFEGUARD_RECORD_TYPES[name]: what
-#: they hold): when such a file is optional and absent, a refusal among its rows is not
-#: known, and a reader of the result would be shown what the service user refused. `map`
-#: and `load` say so and exit 1 (found by a trial of a new layout, F14)
+#: record types a reader must not go without (SAFEGUARD_RECORD_TYPES[name]: what their rows
+#: hold): when such a file is optional and absent, a refusal among its rows is not known (a
+#: reader of the result would be shown what the service user refused), nor a legal status
+#: or a Section 117 entitlement (H23). `map` and `load` say so and exit 1 (found by a trial
+#: of a new layout, F14)
 SAFEGUARD_RECORD_TYPES = {
     "consent_decision": "refusals to share",
     "contact": "people the service user does not want involved",
+    "legal_status": "legal statuses and Section 117 entitlements",
 }
 
 
@@ -104,7 +106,7 @@ class Extract:
 
     @property
     def absent_safeguards(self) -> list[Problem]:
-        """The absent optional files whose rows would keep something from someone."""
+        """The absent optional files a reader must not go without (SAFEGUARD_RECORD_TYPES)."""
         return [p for p in self.absent_optional if p.record_type in SAFEGUARD_RECORD_TYPES]
 
     @property

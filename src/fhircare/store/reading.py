@@ -41,7 +41,7 @@ class ExtractReport:
     #: wrong detail, or a team refused; lines that name no service user), in the rejects file
     other_problems: int = 0
     absent_optional: list[str] = field(default_factory=list)
-    #: of those, the files whose rows would keep something from someone (refusals)
+    #: of those, the files a reader must not go without (refusals, legal statuses)
     absent_safeguards: list[str] = field(default_factory=list)
 
 

@@ -186,3 +186,7 @@ def test_an_absent_optional_file_of_refusals_is_a_warning_with_exit_1(
     assert "rejected (read)        │  0" in refusals.output  # the warning alone makes it 1
     assert "warning: RiO_Consents_*.csv: no file matches this optional pattern" in refusals.output
     assert "refusals to share" in refusals.output
+    next(folder.glob("RiO_LegalStatus_*.csv")).unlink()  # H23: legal statuses and S117 too
+    legal = run_map(folder, "rio-like", tmp_path / "out3")
+    assert legal.exit_code == 1 and "warning: RiO_LegalStatus_*.csv" in legal.output
+    assert "Section 117 entitlements" in legal.output
