@@ -302,13 +302,18 @@ def safeguards_to_keep(
         if not is_safeguard(resource, day):
             continue
         if resource.get("resourceType") == "Flag":
-            people = [_key(d.get("valueReference")) for d in _extensions(resource, FLAG_DETAIL)]
-            if any(p is not None and p[0] == "RelatedPerson" and p in lifted for p in people):
+            if any(p in lifted for p in people_not_involved(resource)):
                 continue
         elif _refusal_scope(resource) in repeated:
             continue
         kept.append(resource)
     return kept
+
+
+def people_not_involved(flag: Json) -> list[tuple[str, str]]:
+    """The RelatedPersons a do-not-involve Flag names (its ``flag-detail``), as keys."""
+    people = (_key(d.get("valueReference")) for d in _extensions(flag, FLAG_DETAIL))
+    return [p for p in people if p is not None and p[0] == "RelatedPerson"]
 
 
 def _refuses_disclosure(provision: Json) -> bool:

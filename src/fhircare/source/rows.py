@@ -28,6 +28,7 @@ from typing import BinaryIO, Literal, cast
 import orjson
 
 from fhircare.errors import InputError
+from fhircare.json_keys import repeated_key, repeats_a_key, shape
 from fhircare.source.limits import ReadLimits, setting_name
 from fhircare.source.results import Problem
 from fhircare.workspace import open_regular
@@ -530,6 +531,14 @@ def _iter_jsonl(handle: BinaryIO, name: str, fmt: FileFormat, limits: ReadLimits
         if not isinstance(value, dict):
             problem = Problem(name, number, None, "is not a JSON object")
             yield BrokenRow(problem, _json_candidates(_decode(data, "utf-8" if utf8 else fmt.encoding)))
+            continue
+        if repeats_a_key(data, shape(value)[1]):
+            # the parse kept the last value: a do-not-involve flag written true, then false,
+            # read as false (found by a trial of a new layout)
+            text = _decode(data, "utf-8" if utf8 else fmt.encoding)
+            key = repeated_key(text)
+            reason = f"repeats the key '{key}' in one object, so which of its values holds cannot be told"
+            yield BrokenRow(Problem(name, number, key, reason), _json_candidates(text))
             continue
         yield RawRow(number, value)
 

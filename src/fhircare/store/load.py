@@ -33,7 +33,7 @@ from sqlalchemy import Engine
 import fhircare
 from fhircare.mapping.bundle import MappedBundle
 from fhircare.mapping.context import MappingContext
-from fhircare.mapping.ending import is_safeguard, safeguards_to_keep
+from fhircare.mapping.ending import is_safeguard, people_not_involved, safeguards_to_keep
 from fhircare.mapping.run import MapOutcome, map_results
 from fhircare.source.mapping_schema import TrustMapping
 from fhircare.source.results import Accepted, Problem, ReadResult
@@ -170,6 +170,18 @@ def _trust(context: MappingContext) -> dict[str, str]:
         "resource_type": key.resource_type,
         "resource_id": key.id,
     }
+
+
+def _people_of_kept_flags(
+    kept: set[tuple[str, str]], held: Mapping[tuple[str, str], Held], present: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """The RelatedPersons, still in the extract, that a kept do-not-involve Flag names."""
+    pinned: set[tuple[str, str]] = set()
+    for key in kept:
+        if key[0] == "Flag" and key in held:
+            people = people_not_involved(orjson.loads(held[key].content))
+            pinned.update(p for p in people if p in present and p in held and held[p].state is State.CURRENT)
+    return pinned
 
 
 class Loader:
@@ -387,8 +399,13 @@ class Loader:
             held = records.held_for_service_user(conn, su)
             present = {f.key for f in own}
             kept = self._safeguards_kept(su, held, own, mapped)
-            planned = plan_mapped(own, held, day) + plan_gone(held.values(), present | kept, day)
-            planned += plan_kept(held[key] for key in kept)
+            # the people a kept do-not-involve flag names stay as stored: their rows, which
+            # no longer say "do not involve", would make them active contacts again, with
+            # their telephone numbers (found by a trial of a new layout: a JSON key renamed)
+            pinned = _people_of_kept_flags(kept, held, present)
+            planned = plan_mapped([f for f in own if f.key not in pinned], held, day)
+            planned += plan_gone(held.values(), present | kept, day)
+            planned += plan_kept(held[key] for key in kept | pinned)
             if kept:
                 # mapped again on every run while a refusal is kept (never counted unchanged):
                 # reported each time, and ended on the run the operator confirms

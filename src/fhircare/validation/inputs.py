@@ -27,7 +27,6 @@ file never stops the others.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
@@ -40,6 +39,7 @@ from typing import IO, Any
 import orjson
 
 from fhircare.errors import InputError, LimitExceededError, MalformedJSONError, NotFHIRError
+from fhircare.json_keys import repeated_key, repeats_a_key, shape
 
 #: file name endings walked in folders
 JSON_SUFFIXES = (".json",)
@@ -47,7 +47,6 @@ NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 
 _BOM = b"\xef\xbb\xbf"
 #: a JSON string token, and the colon after it when it is a key
-_STRING_TOKEN = re.compile(rb'"(?:[^"\\]|\\.)*"(\s*:)?')
 #: stdlib re-parsing (for an exact error position) only below this size
 _RELOCATE_MAX_BYTES = 8 * 1024 * 1024
 
@@ -331,50 +330,21 @@ def parse_resource(
         return _malformed(data, exc, file, 1 if line is None else line, limits)
     if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
         return NotFHIRError("not a FHIR resource (no resourceType)", file=file, line=line)
-    depth, keys = _shape(value)
+    depth, keys = shape(value)
     if depth > limits.max_depth:
         return LimitExceededError(
             f"JSON nested {depth} levels deep, past the limit of {limits.max_depth} (FHIRCARE_VALIDATE_MAX_JSON_DEPTH)",
             file=file,
             line=line,
         )
-    written = _STRING_TOKEN.findall(data)
-    if len(written) - written.count(b"") != keys:
+    if repeats_a_key(data, keys):
         return _duplicate_key(data, file, 1 if line is None else line)
     return value
 
 
-def _shape(value: Any) -> tuple[int, int]:
-    """(deepest nesting, number of object keys) of parsed JSON, without recursion."""
-    deepest = 0
-    keys = 0
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > deepest:
-            deepest = depth
-        if type(node) is dict:
-            keys += len(node)
-            stack.extend((v, depth + 1) for v in node.values() if type(v) is dict or type(v) is list)
-        else:
-            stack.extend((v, depth + 1) for v in node if type(v) is dict or type(v) is list)
-    return deepest, keys
-
-
 def _duplicate_key(data: bytes, file: Path | str | None, first_line: int) -> MalformedJSONError:
     """The error for an object that repeats a key, naming the first such key."""
-    repeated: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        names = [k for k, _ in items]
-        for k in names:
-            if names.count(k) > 1 and not repeated:
-                repeated.append(k)
-        return dict(items)
-
-    with contextlib.suppress(ValueError, RecursionError):
-        json.loads(data.decode("utf-8"), object_pairs_hook=pairs)
-    name = repeated[0] if repeated else "?"
+    name = repeated_key(data.decode("utf-8", errors="replace"))
     found = re.search(rb'"' + re.escape(name.encode()) + rb'"\s*:', data)
     where = data.count(b"\n", 0, found.start()) + first_line if found else first_line
     return MalformedJSONError(

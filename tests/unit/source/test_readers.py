@@ -418,3 +418,22 @@ def test_a_problem_of_a_field_no_column_gives_names_the_field() -> None:
     assert str(Problem("clients.csv", 4, "NHS_STATUS", "is empty", target="nhs_number_status")).endswith(
         "NHS_STATUS: is empty"
     )
+
+
+def test_a_json_line_that_repeats_a_key_is_a_problem_of_its_row(tiny: Callable[..., ReadBack]) -> None:
+    """Found by a trial of a new layout: a line writing a key twice was read with its last
+    value ('doNotInvolve': true, then false: the person became an active contact), exit 0.
+    `fhircare validate` refuses a repeated key; the extract reader now does too, at the
+    row, naming the key (never a value), nested or not."""
+    twice = PEOPLE.replace('"roles": ["carer"]', '"roles": ["carer"], "roles": []')
+    read = tiny(people__jsonl=twice)
+    assert set(read.accepted) == {"P2"}
+    [problem] = problem_strings(read.rejected["P1"])
+    assert problem.startswith(
+        "people.jsonl:1: roles: repeats the key 'roles' in one object, so which of its values holds cannot be told"
+    )
+    nested = PEOPLE.replace('"status": "offered"', '"status": "offered", "status": "declined"')
+    assert set(tiny(people__jsonl=nested).rejected) == {"P1"}
+    # a key written once in each of two objects is not repeated; an escaped quote is one string
+    fine = PEOPLE.replace('"family": "Sample"', '"family": "Sam\\"ple", "id": "N1"')
+    assert set(tiny(people__jsonl=fine).accepted) == {"P1", "P2"}

@@ -572,6 +572,23 @@ def test_a_do_not_involve_cell_left_blank_keeps_the_flag(engine: Engine, extract
     assert any("do-not-involve" in str(f.get("code")) and f["status"] == "active" for f in flags)
 
 
+def test_the_person_a_kept_do_not_involve_flag_names_stays_as_stored(engine: Engine, extracted: Extracted) -> None:
+    """Found by a trial of a new layout: a JSON key renamed by the export (the do-not-involve
+    cell unread) kept the flag, but the person's RelatedPerson was written again from the
+    row as an active contact, with their telephone number and without the do-not-involve
+    extension: urgent care could ring them. While the flag is kept, the person stays as
+    stored; an explicit no (the trust's word) lifts both."""
+    load(engine, extracted, list(extracted.records.values()))
+    before = {k: content(r) for k, r in stored(engine).items() if k[0] == "RelatedPerson"}
+    not_involved = {k for k, rp in before.items() if rp.get("active") is False and "do-not-involve" in str(rp)}
+    assert not_involved
+    su, _summary = _with_do_not_involve(engine, extracted, None)
+    after = {k: content(r) for k, r in stored(engine, su).items() if k[0] == "RelatedPerson"}
+    kept_people = not_involved & set(after)
+    assert kept_people
+    assert all(after[k] == before[k] and "telecom" not in after[k] for k in kept_people)
+
+
 def _replace(record: ServiceUserRecord, collection: str, old: Any, new: Any) -> ServiceUserRecord:
     return record.model_copy(
         update={collection: tuple(new if item is old else item for item in getattr(record, collection))}
