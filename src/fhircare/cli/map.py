@@ -102,6 +102,8 @@ class _Tally:
     absent_optional: list[str] = field(default_factory=list)
     #: of those, the files a reader must not go without (refusals, legal statuses)
     absent_safeguards: list[str] = field(default_factory=list)
+    #: a safeguard's key no row of a JSON Lines file holds (also counted in other_problems)
+    unread_keys: list[str] = field(default_factory=list)
     causes: list[str] = field(default_factory=list)
 
     @property
@@ -205,7 +207,8 @@ def map_command(
             _progress() as progress,
             read_extract(extract, mapping, workdir=work.path, on_rows=progress.rows, limits=limits) as source,
         ):
-            for problem in [*source.file_problems, *source.directory_problems, *source.unattributed_problems()]:
+            unattributed = [*source.directory_problems, *source.unread_keys, *source.unattributed_problems()]
+            for problem in [*source.file_problems, *unattributed]:
                 _write_problem(rejects, problem, "read", tally)
                 tally.other_problems += 1
             progress.start_mapping(source.service_user_count())
@@ -218,6 +221,7 @@ def map_command(
             tally.repeated = dict(source.repeated)
             tally.absent_optional = [str(p) for p in source.absent_optional]
             tally.absent_safeguards = [str(p) for p in source.absent_safeguards]
+            tally.unread_keys = [str(p) for p in source.unread_keys]
     _log.info("mapped", read=tally.read, mapped=tally.mapped, rejected=tally.rejected_total)
     stopped = unusable or bool(tally.causes and tally.mapped == 0)
     _print_summary(tally, out_dir, usable=not stopped, validated=validator is not None)
@@ -236,7 +240,7 @@ def map_command(
             )
         )
         raise typer.Exit(EXIT_USAGE)
-    for absent in tally.absent_safeguards:
+    for absent in [*tally.absent_safeguards, *tally.unread_keys]:
         _stderr().print(Text.assemble(("warning: ", "bold yellow"), absent))
     failed = tally.rejected_total or tally.other_problems or tally.absent_safeguards
     raise typer.Exit(EXIT_FAILURE if failed else EXIT_OK)

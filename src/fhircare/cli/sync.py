@@ -364,7 +364,7 @@ def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> N
                 " ends them all, and every missing service user).",
             )
         )
-    for absent in report.absent_safeguards:
+    for absent in [*report.absent_safeguards, *report.unread_keys]:
         _stderr().print(Text.assemble(("warning: ", "bold yellow"), absent))
     if summary.safeguards_ended:
         listed = ", ".join(f"{su} {ref}" for su, ref in summary.safeguards_ended)

@@ -107,6 +107,8 @@ class ReadThrough:
     reasons: Counter[tuple[str, str, str]] = default(default_factory=Counter)
     #: rows that repeat an earlier row exactly, read once, per file (as map and load say)
     repeated: dict[str, int] = default(default_factory=dict)
+    #: a safeguard's key no row of a JSON Lines file holds (as map and load warn)
+    unread_keys: list[str] = default(default_factory=list)
 
     @property
     def commonest(self) -> list[dict[str, object]]:
@@ -121,6 +123,7 @@ class ReadThrough:
             "rejected": self.rejected,
             "reasons": self.commonest,
             "repeated_rows": self.repeated,
+            "unread_keys": self.unread_keys,
         }
 
 
@@ -139,7 +142,7 @@ class ExtractProfile:
             self.missing_files
             or any(f.unreadable or f.unclaimed or f.problems for f in self.files)
             or any(c.outside_map or c.invalid for c in self.columns)
-            or (self.read is not None and self.read.rejected)
+            or (self.read is not None and (self.read.rejected or self.read.unread_keys))
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -213,6 +216,7 @@ def read_through(
         if extract.unusable:
             return None
         found.repeated = dict(extract.repeated)
+        found.unread_keys = [str(p) for p in extract.unread_keys]
         for result in extract:
             found.service_users += 1
             problems = result.problems if isinstance(result, Rejected) else judge(result.record) if judge else ()

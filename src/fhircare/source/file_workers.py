@@ -126,6 +126,7 @@ def _absorb(outcome: FileOutcome, part: FileOutcome) -> None:
     outcome.file_problems.extend(part.file_problems)
     outcome.ignored.update(part.ignored)
     outcome.rows_read.update(part.rows_read)
+    outcome.unread_keys.extend(part.unread_keys)
     for name, problem in part.blocked_types.items():
         outcome.blocked_types.setdefault(name, problem)
 

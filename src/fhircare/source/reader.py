@@ -91,6 +91,8 @@ class Extract:
         self.unusable = False
         #: optional files that are absent (one note per file pattern)
         self.absent_optional: list[Problem] = []
+        #: a safeguard's key that no row of a JSON Lines file holds (row_loading)
+        self.unread_keys: list[Problem] = []
         #: rows counted as ignored by the mapping's ignore_rows, per file
         self.ignored: dict[str, int] = {}
         #: rows that repeated an earlier row exactly and were read once, per file
@@ -189,6 +191,7 @@ class Extract:
                 if note is not None:
                     self.causes[plan.record_type.name] = str(note)
         self.file_problems.extend(self._outcome.file_problems)
+        self.unread_keys = list(self._outcome.unread_keys)
         self.ignored = dict(self._outcome.ignored)
         self._store.finish(_parent_depth(), DIRECTORY_TYPES)
         self.repeated = dict(self._store.repeated)

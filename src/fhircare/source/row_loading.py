@@ -32,7 +32,7 @@ from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_columns import suggest
 from fhircare.source.mapping_schema import ColumnPlan, RecordPlan
 from fhircare.source.results import Problem
-from fhircare.source.rows import BrokenRow, Header, RawRow, iter_rows, lookup
+from fhircare.source.rows import BrokenRow, Header, RawRow, has_path, iter_rows, lookup
 from fhircare.source.store import RowStore, StoredRow
 
 _KEY_SEPARATOR = "\x1f"
@@ -58,6 +58,20 @@ def text_of(value: object) -> str | None:
     return None
 
 
+def _watched_keys(plans: list[RecordPlan]) -> dict[tuple[int, str], str]:
+    """(source number, key path) of the safeguards a JSON Lines file's sources read, with
+    what is lost when no row holds the key."""
+    watched = {}
+    for number, plan in enumerate(plans):
+        if plan.format != "jsonl":
+            continue
+        for column in plan.columns:
+            what = UNREAD_SAFEGUARD_FIELDS.get((plan.record_type.name, column.field.name))
+            if what is not None and column.simple_path is not None:
+                watched[(number, column.source)] = what
+    return watched
+
+
 def matches_rule(values: dict[str, object], rule: dict[str, frozenset[str]]) -> bool:
     return all((text_of(lookup(values, tuple(k.split(".")))) or "") in v for k, v in rule.items())
 
@@ -71,6 +85,23 @@ class FileOutcome:
     ignored: Counter[str] = field(default_factory=Counter)
     rows_read: Counter[str] = field(default_factory=Counter)
     blocked_types: dict[str, Problem] = field(default_factory=dict)
+    #: a safeguard's key that no row of a JSON Lines file holds (UNREAD_SAFEGUARD_FIELDS)
+    unread_keys: list[Problem] = field(default_factory=list)
+
+
+#: fields whose key a JSON Lines file must hold in some row: a CSV file lacking the column
+#: cannot be read at all, but a JSON line simply lacks a key, and one the export renamed
+#: (``doNotInvolve`` to ``doNotContact``) left every person's flag unread, silently (found
+#: by a trial of a new layout); reported as a problem of the file (exit 1), not a stop.
+#: An export may leave the key out where nobody has the flag (the SystmOne-like layout
+#: does), and a small file may have no one flagged: only a file of at least
+#: UNREAD_KEY_MIN_ROWS such rows is judged (one person in twenty flagged, a file of 100
+#: rows with none is a chance of less than 1 in 100)
+UNREAD_KEY_MIN_ROWS = 100
+UNREAD_SAFEGUARD_FIELDS = {
+    ("contact", "do_not_involve"): "no one's do-not-involve flag",
+    ("carer_information", "withhold_from_service_user"): "no carer's wish to keep what they said from the service user",
+}
 
 
 class FileLoader:
@@ -78,11 +109,17 @@ class FileLoader:
         self.store = store
         self.limits = limits
         self.outcome = outcome
+        #: of the file being loaded: the safeguards' keys no row has held yet, and the rows
+        #: each source took
+        self._watched: dict[tuple[int, str], str] = {}
+        self._taken: Counter[int] = Counter()
 
     def load(self, path: Path, name: str, plans: list[RecordPlan], on_rows: Callable[[int], None] | None) -> None:
         blocked: dict[int, Problem] = {}
         listed = _listed_where_values(plans)
         count = 0
+        self._watched = _watched_keys(plans)
+        self._taken = Counter()
         for item in iter_rows(path, name, plans[0].file_format, self.limits):
             if isinstance(item, Header):
                 blocked = self._check_header(name, item, plans)
@@ -98,6 +135,19 @@ class FileLoader:
                 self.outcome.file_problems.append(item)
         if on_rows is not None:
             on_rows(count % 1000)
+        for (number, column), what in self._watched.items():
+            plan = plans[number]
+            if self._taken[number] >= UNREAD_KEY_MIN_ROWS:
+                self.outcome.unread_keys.append(
+                    Problem(
+                        name,
+                        None,
+                        column,
+                        f"no row of {plan.record_type.name} holds this key, so {what} could be read: was it renamed"
+                        " or dropped by the export? Correct the mapping, or the export",
+                        record_type=plan.record_type.name,
+                    )
+                )
 
     def _check_header(self, name: str, header: Header, plans: list[RecordPlan]) -> dict[int, Problem]:
         """Sources whose columns are not all in the header (one problem each), with it."""
@@ -224,6 +274,9 @@ class FileLoader:
                 continue
             taken = True
             self.outcome.rows_read[plan.record_type.name] += 1
+            self._taken[number] += 1
+            if self._watched:
+                self._seen_keys(number, row.values)
             if number in blocked:
                 problem = Problem(
                     name,
@@ -243,6 +296,11 @@ class FileLoader:
         where = "; ".join(f"{p.record_type.name}: {_describe(p)}" for p in plans)
         problem = Problem(name, row.line, None, f"matches no record type of this file ({where})")
         self._unreadable_row(problem, row, plans)
+
+    def _seen_keys(self, number: int, values: dict[str, object]) -> None:
+        for key in [k for k in self._watched if k[0] == number]:
+            if has_path(values, tuple(key[1].split("."))):
+                del self._watched[key]
 
     def _unreadable_row(self, problem: Problem, row: RawRow, plans: list[RecordPlan]) -> None:
         """A row read whole but not usable: its id columns say whose it is (every value

@@ -547,6 +547,21 @@ def codec_is_utf8(encoding: str) -> bool:
     return encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
 
 
+def has_path(values: Mapping[str, object], path: tuple[str, ...]) -> bool:
+    """Whether the key path is there (its value may be null), as :func:`lookup` reads it."""
+    if len(path) > 1 and ".".join(path) in values:
+        return True
+    current: object = values
+    for key in path:
+        if isinstance(current, list) and key.isdigit() and int(key) < len(current):
+            current = current[int(key)]
+        elif isinstance(current, dict) and key in current:
+            current = current[key]
+        else:
+            return False
+    return True
+
+
 def lookup(values: Mapping[str, object], path: tuple[str, ...]) -> object:
     """A value by key path (nested JSON objects, and arrays by position from 0:
     ``scores.0.score``); None when absent. A CSV row is flat and its column names may

@@ -43,6 +43,8 @@ class ExtractReport:
     absent_optional: list[str] = field(default_factory=list)
     #: of those, the files a reader must not go without (refusals, legal statuses)
     absent_safeguards: list[str] = field(default_factory=list)
+    #: a safeguard's key no row of a JSON Lines file holds (also counted in other_problems)
+    unread_keys: list[str] = field(default_factory=list)
 
 
 def load_extract(
@@ -72,9 +74,10 @@ def load_extract(
             with read_extract(
                 request.extract_dir, request.mapping, workdir=workdir, on_rows=on_rows, limits=limits
             ) as source:
-                for problem in [*source.file_problems, *source.directory_problems]:
+                for problem in [*source.file_problems, *source.directory_problems, *source.unread_keys]:
                     on_problem(problem, "read")
-                report.other_problems += len(source.directory_problems)
+                report.other_problems += len(source.directory_problems) + len(source.unread_keys)
+                report.unread_keys = [str(p) for p in source.unread_keys]
                 total = source.service_user_count()
                 if on_total is not None:
                     on_total(total)

@@ -16,6 +16,7 @@ from fhircare.cli import app
 from fhircare.cli.map import BUNDLES, REJECTS
 from fhircare.settings import Settings
 from fhircare.source.mapping_file import load_mapping, shipped_layouts
+from fhircare.source.row_loading import UNREAD_KEY_MIN_ROWS
 from fhircare.synth import MANIFEST, synthesise
 from fhircare.validation.api import Validator
 from tests.unit.mapping.conftest import MAPPINGS, UKCORE, UKCORE_GLOBAL, errors
@@ -190,3 +191,32 @@ def test_an_absent_optional_file_of_refusals_is_a_warning_with_exit_1(
     legal = run_map(folder, "rio-like", tmp_path / "out3")
     assert legal.exit_code == 1 and "warning: RiO_LegalStatus_*.csv" in legal.output
     assert "Section 117 entitlements" in legal.output
+
+
+def test_a_do_not_involve_key_no_json_row_holds_is_a_warning_with_exit_1(tmp_path: Path) -> None:
+    """Found by a trial of a new layout: a JSON key the export renamed in every row
+    (`doNotInvolve` to `doNotContact`) left every do-not-involve flag unread, exit 0, and
+    the people became active contacts with their telephone numbers. A CSV file lacking the
+    column cannot be read at all; a JSON Lines file with no row holding a safeguard's key is
+    now a warning naming the key, counted among the other problems (exit 1), in map, load
+    and mapping check."""
+    folder = tmp_path / "extract"
+    # enough contacts to judge by (UNREAD_KEY_MIN_ROWS): a small file may have no one flagged
+    synthesise(load_mapping(MAPPINGS / "systmone-like.yaml"), folder, patients=120, seed=SEED)
+    [relationships] = folder.glob("relationships*.jsonl")
+    text = relationships.read_text(encoding="utf-8")
+    assert '"doNotInvolve"' in text and text.count('"CONTACT"') >= UNREAD_KEY_MIN_ROWS
+    assert run_map(folder, "systmone-like", tmp_path / "before").exit_code == 0
+    relationships.write_text(text.replace('"doNotInvolve"', '"doNotContact"'), encoding="utf-8")
+    renamed = run_map(folder, "systmone-like", tmp_path / "out")
+    assert renamed.exit_code == 1, renamed.output
+    assert "doNotInvolve.flag: no row of contact holds this key" in renamed.output
+    assert "no one's do-not-involve flag could be read" in renamed.output
+    rejects = read_lines(tmp_path / "out" / REJECTS)
+    assert any(r["field"] == "doNotInvolve.flag" for r in rejects)
+    check = CliRunner().invoke(
+        app,
+        ["mapping", "check", str(MAPPINGS / "systmone-like.yaml"), "--extract", str(folder), "--as-of", "2025-07-01"],
+        env={"COLUMNS": "200"},
+    )
+    assert check.exit_code == 1 and "no row of contact holds this key" in check.output
