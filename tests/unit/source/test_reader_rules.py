@@ -6,6 +6,7 @@ a date that does not match its format exactly is a problem naming file, line and
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -312,3 +313,27 @@ def test_a_cp1252_file_read_as_utf8_names_its_encoding(tmp_path: Path) -> None:
     mixed = read_all(folder, mapping)
     assert not any("is not UTF-8" in str(p) for p in mixed.file_problems)
     assert set(mixed.accepted) == {"P1", "P2"} and set(mixed.rejected) == {"P3"}
+
+
+def test_a_value_given_in_utc_is_read_in_the_trusts_time() -> None:
+    """Found by a trial of a new layout (JSON Lines writing every date and time as a UTC
+    instant): a date of birth written as local midnight in summer time
+    (`1985-04-11T23:00:00.000Z`) was read as 11 April, a day early (18 of 30 dates of
+    birth, and plan, review and agreed dates); and a DIALOG rated at 00:30 BST was "rated
+    on 15 April" in every narrative. A value with an offset is the day and time it is for
+    the trust; the instant is unchanged."""
+    from zoneinfo import ZoneInfo
+
+    from fhircare.source.convert import parse_date, parse_datetime
+
+    london = ZoneInfo("Europe/London")
+    formats = ["%Y-%m-%dT%H:%M:%S.%f%z"]
+    assert parse_date("1985-04-11T23:00:00.000Z", formats, london) == date(1985, 4, 12)
+    assert parse_date("1985-01-11T23:00:00.000Z", formats, london) == date(1985, 1, 11)  # GMT: the same day
+    rated = parse_datetime("2024-04-15T23:30:00.000Z", formats, london)
+    assert rated.isoformat() == "2024-04-16T00:30:00+01:00"
+    assert rated == datetime(2024, 4, 15, 23, 30, tzinfo=UTC)  # the same instant
+    # a value without an offset is the trust's own time, as before
+    assert parse_datetime("2024-04-16T00:30:00.000", ["%Y-%m-%dT%H:%M:%S.%f"], london).isoformat() == (
+        "2024-04-16T00:30:00+01:00"
+    )
