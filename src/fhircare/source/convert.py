@@ -11,6 +11,7 @@ and only those that look like codes (:func:`quoted_code`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
@@ -263,6 +264,19 @@ def _through_map(text: str, options: ValueOptions) -> str | None:
     raise ConversionProblem(f"unknown code {quoted_code(text)} (value map '{name}' has: {known}{more})")
 
 
+#: characters no one sees, which break searching and matching a name (``Made\u200bup``
+#: is not ``Madeup`` to a search, or to the Spine): a zero-width space, a word joiner, a
+#: byte order mark mid-text, a soft hyphen
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
+
+
+def clean_text(text: str) -> str:
+    """Text as it is shown and compared: composed (NFC: ``Siân`` written as ``a`` and a
+    combining circumflex is the ``â`` a search finds) and without invisible characters
+    (found by a trial of a new layout: both went into Patient.name unchanged)."""
+    return unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+
+
 def make_converter(spec: FieldSpec, options: ValueOptions) -> Converter:
     """The converter of one mapped column (missing values come back as None)."""
     kind = spec.kind
@@ -285,7 +299,7 @@ def make_converter(spec: FieldSpec, options: ValueOptions) -> Converter:
         if text is None or not text.strip():
             return None
         if kind == "text":
-            return text
+            return text if text.isascii() else clean_text(text)
         if kind == "date":
             return parse_date(text, options.date_formats, options.timezone).isoformat()
         if kind == "datetime":

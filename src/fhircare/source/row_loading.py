@@ -17,6 +17,7 @@ up front was most of the work of a load that changes 1% of service users. Direct
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
@@ -46,8 +47,18 @@ def id_problem(value: str) -> str | None:
     try:
         _ID_CHECK.validate_python(value)
     except ValidationError:
-        return "is not a usable id (printable ASCII, at most 64 characters)"
+        # the character named, never the id: an invisible one (a zero-width space pasted
+        # in) otherwise leaves the trust looking at an id that seems right
+        odd = next((c for c in value if not (" " < c <= "~")), None)
+        holds = f": it holds {_character_name(odd)}" if odd is not None else ""
+        return f"is not a usable id{holds} (printable ASCII, at most 64 characters)"
     return None
+
+
+def _character_name(character: str) -> str:
+    code = f"U+{ord(character):04X}"
+    name = unicodedata.name(character, "")
+    return f"{code} {name}" if name else code
 
 
 def text_of(value: object) -> str | None:
@@ -318,7 +329,7 @@ class FileLoader:
             del data["service_user_id"]
         su = own_su if isinstance(own_su, str) and id_problem(own_su) is None else None
         if isinstance(own_su, str) and su is None:
-            found.append((plan.column_for("service_user_id"), "service_user_id", "is not a usable id"))
+            found.append((plan.column_for("service_user_id"), "service_user_id", id_problem(own_su) or ""))
         key: str | None = None
         key_parts = [data.get(k) for k in rt.key]
         if all(isinstance(part, str) for part in key_parts):
@@ -344,8 +355,8 @@ class FileLoader:
         ]
         if deferred and su is None and parent is None:
             # whose row this is cannot be told: it rejects whoever it might be of
-            reason = "; ".join(f"{p.field}: {p.reason}" if p.field else p.reason for p in problems)
             what = plan.column_for(shape.parent[1] if shape.parent else "service_user_id")
+            reason = "; ".join(f"{p.field}: {p.reason}" if p.field and p.field != what else p.reason for p in problems)
             problem = Problem(name, row.line, what, reason or "names no service user", record_type=rt.name)
             self._unusable(problem, [plan], candidates=_all_ids(row))
             return

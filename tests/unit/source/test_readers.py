@@ -437,3 +437,29 @@ def test_a_json_line_that_repeats_a_key_is_a_problem_of_its_row(tiny: Callable[.
     # a key written once in each of two objects is not repeated; an escaped quote is one string
     fine = PEOPLE.replace('"family": "Sample"', '"family": "Sam\\"ple", "id": "N1"')
     assert set(tiny(people__jsonl=fine).accepted) == {"P1", "P2"}
+
+
+def test_names_are_composed_and_invisible_characters_named_or_removed(tiny: Callable[..., ReadBack]) -> None:
+    """Found by a trial of a new layout: a decomposed name (NFD: `a` and a combining
+    circumflex) and a zero-width space in a surname went into Patient.name unchanged, so
+    a search or a match against the Spine would not find them. Text is now composed (NFC)
+    and invisible characters (a zero-width space, a word joiner, a soft hyphen) are
+    removed, in ids too. Any other character outside printable ASCII in an id is refused,
+    as before, but the problem now names it (U+200D ZERO WIDTH JOINER) and the column once
+    (it said "client: client: is not a usable id")."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Siân")
+    clients = CLIENTS.replace("Sample", decomposed).replace("Test", "Made\u200bup")
+    read = tiny(clients_1__csv=clients)
+    assert read.accepted["P1"].service_user.family_name == unicodedata.normalize("NFC", "Siân")
+    assert read.accepted["P2"].service_user.family_name == "Madeup"
+    # an id with a zero-width space is the id without it (no id is written with one)
+    spaced = tiny(people__jsonl=PEOPLE.replace('"client": "P1"', '"client": "P1\\u200b"'))
+    assert [c.contact_id for c in spaced.accepted["P1"].contacts] == ["C1"]
+    hidden = tiny(people__jsonl=PEOPLE.replace('"client": "P1"', '"client": "P1\\u200d"'))
+    found = problem_strings(
+        hidden.file_problems + hidden.unattributed + [p for ps in hidden.rejected.values() for p in ps]
+    )
+    assert any("U+200D ZERO WIDTH JOINER" in f for f in found), found
+    assert not any("client: client:" in f for f in found), found
