@@ -161,9 +161,10 @@ def no_traceback(what: str) -> Iterator[None]:
         _fail(f"{what} stopped on an internal error ({type(exc).__name__}); please report it", EXIT_USAGE)
 
 
-def build_validator(igs: list[Path], settings: Settings) -> Validator:
+def build_validator(igs: list[Path], settings: Settings, *, today: date | None = None) -> Validator:
     """The validator over the core package (installed on first use), fhircare's
-    profiles and ``igs``; a problem building it ends the command with exit code 2."""
+    profiles and ``igs``, judging invariants as of ``today`` (None: the machine's date); a
+    problem building it ends the command with exit code 2."""
     from fhircare.validation.api import Validator
 
     for ig in igs:
@@ -174,7 +175,9 @@ def build_validator(igs: list[Path], settings: Settings) -> Validator:
         if not cache.is_installed(CORE_PACKAGE):
             with _stderr().status(Text(f"Installing {CORE_PACKAGE} (first run)")) as status:
                 cache.install(CORE_PACKAGE, on_step=lambda step: status.update(Text(step)))
-        return Validator.create(igs, settings=settings, cache=cache)
+        validator = Validator.create(igs, settings=settings, cache=cache)
+        validator.today = today
+        return validator
     except (PackageError, DefinitionError) as exc:
         # The validator cannot be built: nothing to validate with (a usage/I-O problem).
         _fail(str(exc), EXIT_USAGE)

@@ -193,7 +193,7 @@ def map_command(
         mapping = load_mapping(mapping_file, limits=limits)
         validator = None
         if validate:
-            validator = build_validator(list(igs or []), settings)
+            validator = build_validator(list(igs or []), settings, today=day)
         elif igs:
             raise UsageError("--ig needs validation: leave out --no-validate")
         context = MappingContext.from_mapping(mapping, as_of=day)

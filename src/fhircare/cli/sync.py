@@ -244,7 +244,7 @@ def _load(
     day = as_of_day(as_of)
     limits = ReadLimits.from_settings(settings)
     mapping = load_mapping(mapping_file, limits=limits)
-    validator = build_validator(igs, settings)
+    validator = build_validator(igs, settings, today=day)
     request = LoadRequest(
         extract_dir=extract,
         mapping_file=mapping_file,

@@ -14,6 +14,7 @@ on ``ElementNode``.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from fhircare.errors import DefinitionError, UnknownProfileError
@@ -113,6 +114,10 @@ class Validator:
         self._conformance: dict[tuple[int, str], bool] = {}
         #: bundle entries already validated, by everything their validation depends on
         self.entry_memo = EntryMemo()
+        #: the day an invariant's today() means (None: the machine's date): `map` and `load`
+        #: validate as of their --as-of, as their consistency rules judge (a key worker who
+        #: left after that day was the lead on it; found by a trial of a new layout)
+        self.today: date | None = None
         #: Reference element → resource types it may point at (target profiles resolved)
         self.reference_targets: dict[ElementNode, set[str]] = {}
         #: Reference element → (its target profiles it cannot use, the types of the rest)
@@ -262,7 +267,9 @@ class Validator:
             # a bundle entry: answered before, in this bundle stream, if it came round again
             # (one with no fullUrl is not remembered: what is said of it at the end of this
             # method lies outside its own location)
-            memo_key = self.entry_memo.key(resource, full_url, bundle, profiles)
+            memo_key = self.entry_memo.key(
+                resource, full_url, bundle, profiles, (self.today or date.today()).isoformat()
+            )
             remembered = self.entry_memo.get(memo_key) if memo_key is not None else None
             if remembered is not None:
                 for severity, code, where, text, rule in remembered:
@@ -923,6 +930,10 @@ class Validator:
             return found[0] if found else None
         return None
 
+    def today_iso(self) -> str:
+        """The day today() means, ISO."""
+        return (self.today or date.today()).isoformat()
+
     def env(self, frame: Frame) -> EvalEnv:
         if frame.env is None:
             frame.env = EvalEnv(
@@ -931,6 +942,7 @@ class Validator:
                 resolve=lambda ref: self.resolve(ref, frame),
                 member_of=lambda v, vs: self.bindings.in_value_set(v, None, vs),
                 conforms_to=self.conforms,
+                today=self.today_iso(),
             )
         return frame.env
 

@@ -16,7 +16,6 @@ import hashlib
 import re
 from collections import OrderedDict
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 import orjson
@@ -69,7 +68,7 @@ class EntryMemo:
         return found
 
     def key(
-        self, resource: dict[str, Any], full_url: str | None, bundle: BundleIndex, asked: Sequence[str]
+        self, resource: dict[str, Any], full_url: str | None, bundle: BundleIndex, asked: Sequence[str], today: str
     ) -> bytes | None:
         """The digest of everything validating ``resource`` as an entry of ``bundle`` sees;
         None for an entry that is large or reaches more than a few others (such an entry,
@@ -78,7 +77,7 @@ class EntryMemo:
         if own is None or len(refs) > _MAX_CLOSURE:
             return None
         h = hashlib.blake2b(digest_size=20)
-        h.update(f"{bundle.type}\x1f{'|'.join(asked)}\x1f{date.today().isoformat()}\x1f".encode())
+        h.update(f"{bundle.type}\x1f{'|'.join(asked)}\x1f{today}\x1f".encode())
         seen: set[int] = set()
         stack: list[tuple[dict[str, Any], str | None]] = [(resource, full_url)]
         while stack:

@@ -38,6 +38,8 @@ class EvalEnv:
     resolve: Callable[[str], dict[str, Any] | None]
     member_of: Callable[[Any, str], bool | None]
     conforms_to: Callable[[dict[str, Any], str], bool]
+    #: the day today() means, ISO (the validator's ``today``)
+    today: str = ""
 
 
 _ENV: contextvars.ContextVar[EvalEnv | None] = contextvars.ContextVar("fhircare_fp_env", default=None)

@@ -157,7 +157,7 @@ def _care_team_1(team: Any, env: Any) -> bool:
         return False
     if _path(team, "status") not in ([], ["active"]):
         return True
-    today = date.today().isoformat()
+    today = getattr(env, "today", "") or date.today().isoformat()
     current = [p for p in _dicts(_path(team, "participant")) if _current(p, today)]
     awaiting = bool(_extensions(team, _SD + "lead-awaiting-allocation"))
     leads = [p for p in current if _has_role(p, _LEAD_ROLES)]

@@ -96,3 +96,32 @@ def test_profiles_argument_is_used(core_validator: Validator) -> None:
 def test_not_an_object_is_fatal(core_validator: Validator) -> None:
     outcome = validate("[1, 2]", validator=core_validator)
     assert [(i.severity, i.expression[0]) for i in outcome.issue] == [("fatal", "$this")]
+
+
+def test_invariants_judge_today_as_the_validator_is_told(core_validator: Validator) -> None:
+    """Found by a trial of a new layout: `fhircare map --as-of 2025-06-30` judged a key
+    worker who left on 31 July 2025 the current lead (its consistency rules are as of that
+    day), but validation judged fhircare-care-team-1 as of the machine's date, rejected the
+    service user and gave 20 messages about target profiles. `map` and `load` now tell the
+    validator the day (Validator.today); unset, it is the machine's date."""
+    import copy
+    import json
+    from datetime import date
+    from pathlib import Path
+
+    example = Path(__file__).parents[3] / "profiles" / "fsh-generated" / "resources" / "CareTeam-example-care-team.json"
+    team = json.loads(example.read_text())
+    left = copy.deepcopy(team)
+    left["participant"][0]["period"]["end"] = "2025-07-31"  # the key worker, gone since
+
+    def broken(resource: dict[str, object]) -> list[str]:
+        return [i.text for i in core_validator.validate(resource).issues if i.is_error]
+
+    assert broken(team) == []
+    assert any("fhircare-care-team-1" in text for text in broken(left))  # as of the machine's date
+    core_validator.today = date(2025, 6, 30)
+    try:
+        assert broken(left) == []
+        assert any("fhircare-care-team-1" in t for t in broken(team | {"participant": team["participant"][1:]}))
+    finally:
+        core_validator.today = None
