@@ -698,13 +698,20 @@ class SyncEngine:
         """Remember what the target now holds and, when this was the row's last transaction
         (``done``: its id), mark the row done in the same database transaction."""
         by_key = {r.key: r for r in sent}
+        asked = {(e.key[0], e.url.partition("/")[2]) for e in transaction.entries}
         rows = []
         for planned, result in zip(transaction.entries, results, strict=True):
             # every entry is an update by id: the id is the one in the request. An answer
-            # naming another (entries out of order) says nothing sure of any entry
+            # naming another of the request's (entries out of order), or another id for an
+            # update, says nothing sure of any entry
             server_id = planned.url.partition("/")[2]
             if result.server_id is not None and result.server_id != server_id:
-                return False
+                if planned.key in known or (planned.key[0], result.server_id) in asked:
+                    return False
+                # a create the server kept under an id of its own (it does not keep client
+                # ids): that is where the resource is, and where its next update goes
+                server_id = result.server_id
+                self._server_assigns_ids()
             if not planned.content_hash:
                 continue  # the transaction's own Provenance
             rows.append(
@@ -729,6 +736,15 @@ class SyncEngine:
             if done is not None:
                 outbox.mark_done(conn, done, utcnow())
         return True
+
+    def _server_assigns_ids(self) -> None:
+        """The target keeps a created resource under an id of its own: sending a create again
+        (a lost answer) would make a second copy, so from now on every resource it is not
+        known to hold is looked up by identifier first, whatever the census said."""
+        with self._lock:
+            if self._complete:
+                _log.info("target assigns its own ids: identifiers looked up before every create")
+            self._complete.clear()
 
     def _reread(self, keys: list[tuple[str, str]], writing: Callable[[], AbstractContextManager[Connection]]) -> None:
         """Read again what the server holds for these resources (its version now, or that it

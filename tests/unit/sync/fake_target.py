@@ -39,6 +39,10 @@ class FakeTarget:
     #: keep a resource's tags and security labels across updates, adding the update's own,
     #: until ``$meta-delete`` takes them off (HAPI FHIR does; R4 leaves it to the server)
     keeps_meta: bool = False
+    #: create what a ``PUT`` names and it does not hold under an id of its own, answering 201
+    #: with that id's location: a server that does not keep client ids (R4 lets a server refuse
+    #: update as create; some take the PUT as a create instead, as they would a POST)
+    assigns_ids: bool = False
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
@@ -124,6 +128,8 @@ class FakeTarget:
             request = entry["request"]
             rtype, rid = request["url"].split("/")
             current = self.resources.get((rtype, rid))
+            if current is None and self.assigns_ids:
+                rid = f"s{len(self.resources) + 1}"
             wanted = request.get("ifMatch")
             if wanted is not None and (current is None or wanted != f'W/"{current["meta"]["versionId"]}"'):
                 return _fhir(412, _outcome("conflict", f"{rtype}/{rid}: version mismatch"))

@@ -201,3 +201,31 @@ def test_marks_on_a_version_fhircare_did_not_send_are_read_and_only_its_own_take
     assert not {"NOPAT", "carer-confidential"} & {m["code"] for m in meta["security"]}
     assert meta["tag"] == [other]
     assert "NOPAT" in {m["code"] for m in target.resources[others]["meta"]["security"]}
+
+
+def test_a_server_that_keeps_a_put_under_its_own_id_gets_one_copy_updated_in_place(
+    loaded: Engine, extracted: Extracted
+) -> None:
+    """A server that does not keep client ids takes ``PUT Type/<fhircare id>`` of a resource
+    it lacks as a create under an id of its own (201, its location). The answer named
+    another id than the request, so nothing was recorded and the row was sent again: a
+    copy of every resource per pass (three per sync), then every one dead-lettered as
+    held three times. Its id is where the resource is: recorded, and updated there."""
+    target = FakeTarget(assigns_ids=True)
+    first = _sync(loaded, target)
+    assert first.rows["sent"] > 0 and not first.failed and not first.dead_lettered
+    held = [key for key in target.resources if key[0] != "Provenance"]
+    assert len(held) == _stored_count(loaded, but="Provenance")  # one copy of each
+    with loaded.connect() as conn:
+        recorded = {(r.resource_type, r.server_id) for r in conn.execute(select(target_resources)).all()}
+    assert recorded <= set(target.resources)
+    records = list(extracted.records.values())[:4]
+    changed = [
+        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
+        for r in records
+    ]
+    load(loaded, extracted, changed, fingerprint="run2")
+    again = _sync(loaded, target)
+    assert again.rows["sent"] > 0 and not again.failed and not again.dead_lettered
+    assert len([key for key in target.resources if key[0] != "Provenance"]) == len(held)
+    assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
