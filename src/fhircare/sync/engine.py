@@ -451,6 +451,17 @@ class SyncEngine:
                 self._reread([e.key for e in transaction.entries if e.content_hash], writing)
                 self.summary.rows["replanned"] += 1
                 continue
+            if (
+                answer.status in (400, 422)
+                and replans < _REPLANS
+                and any(e.if_match for e in transaction.entries)
+                and self._reread([e.key for e in transaction.entries if e.content_hash], writing)
+            ):
+                # R4 lets a failed transaction answer any 4xx: a stale ifMatch may come back as
+                # 400 or 422. A version that moved on since it was recorded makes it a conflict
+                replans += 1
+                self.summary.rows["replanned"] += 1
+                continue
             if not self._settle_refusal(entry, answer, chunk, writing):
                 return
         self._retry_later(entry, f"still not up to date after {_MAX_ROUNDS} rounds", writing)
@@ -746,13 +757,15 @@ class SyncEngine:
                 _log.info("target assigns its own ids: identifiers looked up before every create")
             self._complete.clear()
 
-    def _reread(self, keys: list[tuple[str, str]], writing: Callable[[], AbstractContextManager[Connection]]) -> None:
+    def _reread(self, keys: list[tuple[str, str]], writing: Callable[[], AbstractContextManager[Connection]]) -> bool:
         """Read again what the server holds for these resources (its version now, or that it
-        is gone) before planning again: after 409/412, or when it gave no version."""
+        is gone) before planning again: after 409/412, or when it gave no version. True when
+        one is gone or its version is not the one recorded (the server's moved on)."""
         with writing() as conn:
             held = outbox.target_held(conn, self._target_id, keys)
         learned: list[dict[str, Any]] = []
         forgotten: list[tuple[str, str]] = []
+        moved = False
         for key, known in held.items():
             current = self.client.read(key[0], known.server_id)
             if current.status in (404, 410):
@@ -760,6 +773,7 @@ class SyncEngine:
             elif current.ok and current.body is not None:
                 meta = current.body.get("meta") or {}
                 version = meta.get("versionId")
+                moved = moved or (version is not None and version != known.server_version)
                 self._remember_foreign_meta(key, meta)
                 learned.append(
                     {
@@ -776,6 +790,7 @@ class SyncEngine:
             outbox.forget_held(conn, self._target_id, forgotten)
             outbox.record_held(conn, self._target_id, learned, utcnow())
         _log.info("re-read after conflict", learned=len(learned), gone=len(forgotten))
+        return moved or bool(forgotten)
 
     def _retry_later(
         self, entry: OutboxEntry, reason: str, writing: Callable[[], AbstractContextManager[Connection]]

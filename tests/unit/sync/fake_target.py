@@ -43,6 +43,9 @@ class FakeTarget:
     #: with that id's location: a server that does not keep client ids (R4 lets a server refuse
     #: update as create; some take the PUT as a create instead, as they would a POST)
     assigns_ids: bool = False
+    #: the status of a transaction refused for a stale ``ifMatch`` (R4: a failed transaction
+    #: is any 4xx with an OperationOutcome; an entry's 412 may come back as the whole's 400)
+    conflict_status: int = 412
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
@@ -132,7 +135,7 @@ class FakeTarget:
                 rid = f"s{len(self.resources) + 1}"
             wanted = request.get("ifMatch")
             if wanted is not None and (current is None or wanted != f'W/"{current["meta"]["versionId"]}"'):
-                return _fhir(412, _outcome("conflict", f"{rtype}/{rid}: version mismatch"))
+                return _fhir(self.conflict_status, _outcome("conflict", f"{rtype}/{rid}: version mismatch"))
             if n == self.refuse_entry:
                 answers.append({"response": {"status": "400 Bad Request", "outcome": _outcome("invalid", "refused")}})
                 continue

@@ -229,3 +229,47 @@ def test_a_server_that_keeps_a_put_under_its_own_id_gets_one_copy_updated_in_pla
     assert again.rows["sent"] > 0 and not again.failed and not again.dead_lettered
     assert len([key for key in target.resources if key[0] != "Provenance"]) == len(held)
     assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
+
+
+@pytest.mark.parametrize("status", [400, 422])
+def test_a_stale_version_refused_with_another_4xx_is_read_again_not_dead_lettered(
+    loaded: Engine, extracted: Extracted, status: int
+) -> None:
+    """R4 lets a failed transaction answer with any 4xx and an OperationOutcome: a stale
+    ``ifMatch`` may come back as 400 or 422, not 409/412. It was dead-lettered as refused
+    data, and every retry sent the same stale version again: the service user's change
+    never reached the shared record. Now what the server holds is read again; a version
+    that moved on is a conflict, planned again on what was read."""
+    target = FakeTarget(conflict_status=status)
+    _sync(loaded, target)
+    patient = target.of_type("Patient")[0]
+    target.put({**patient, "telecom": [{"system": "phone", "value": "0100 000 0000"}]})  # another system's edit
+    records = list(extracted.records.values())[:4]
+    changed = [
+        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
+        for r in records
+    ]
+    load(loaded, extracted, changed, fingerprint="run2")
+    posted = len(target.requests)
+    again = _sync(loaded, target)
+    assert not again.dead_lettered and not again.failed and again.rows["replanned"] >= 1
+    assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
+    reads = [path for method, path, _ in target.requests[posted:] if method == "GET" and path.endswith(patient["id"])]
+    assert reads  # read before it was written over
+
+
+def test_a_refusal_of_the_data_itself_is_still_a_dead_letter_after_one_read(
+    loaded: Engine, extracted: Extracted
+) -> None:
+    # a 400 with every version as recorded: the server judged the data, not a conflict
+    target = FakeTarget()
+    _sync(loaded, target)
+    records = list(extracted.records.values())[:4]
+    changed = [
+        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
+        for r in records
+    ]
+    load(loaded, extracted, changed, fingerprint="run2")
+    target.transaction_status = 400
+    again = _sync(loaded, target)
+    assert again.dead_lettered > 0 and not again.rows["replanned"]
