@@ -2,7 +2,8 @@
 searches that the sync needs, with retries where a retry is safe.
 
 Retried (exponential backoff with jitter, ``Retry-After`` honoured): transport errors
-(connect, read timeout, reset), 429, 502, 503 and 504. Every request fhircare sends is
+(connect, read timeout, reset), answers whose body does not match their Content-Encoding,
+429, 502, 503 and 504. Every request fhircare sends is
 idempotent by construction (conditional updates, updates by id, reads), so sending one
 again after a lost answer changes nothing. Nothing else is retried here: the caller
 decides what a 4xx or a 500 means.
@@ -81,7 +82,8 @@ def _last_outcome(state: RetryCallState) -> httpx.Response:
 
 
 def _transient(exc: BaseException) -> bool:
-    return isinstance(exc, httpx.TransportError)
+    # an answer whose body does not match its Content-Encoding (a proxy's glitch) too
+    return isinstance(exc, httpx.TransportError | httpx.DecodingError)
 
 
 class FhirClient:
@@ -137,8 +139,9 @@ class FhirClient:
     def send(
         self, method: str, url: str, *, content: bytes | None = None, headers: Mapping[str, str] | None = None
     ) -> Answer:
-        """One request, retried on transport errors and 429/502/503/504; raises TargetError
-        when the retries are used up on a transport error (the last 5xx is returned)."""
+        """One request, retried on transport errors, undecodable answers and 429/502/503/504;
+        raises TargetError when the retries are used up on one of the first two (the last
+        5xx is returned)."""
         request_headers = dict(headers or {})
         if content is not None:
             request_headers.setdefault("Content-Type", FHIR_JSON)
@@ -152,6 +155,12 @@ class FhirClient:
         )
         try:
             response = retrying(self._http.request, method, url, content=content, headers=request_headers)
+        except httpx.DecodingError:
+            tries = self.retry.max_attempts
+            raise TargetError(
+                f"the target {self.base_url} sent answers that could not be decoded (the body does not match"
+                f" its Content-Encoding) after {tries} tries"
+            ) from None
         except httpx.TransportError as exc:
             tries = self.retry.max_attempts
             raise TargetError(

@@ -153,3 +153,14 @@ def test_every_missing_capability_is_named() -> None:
     assert not check.usable
     for expected in ("FHIR R4", "transaction", "Goal: not supported"):
         assert expected in text
+
+
+def test_an_answer_that_cannot_be_decoded_is_a_clear_target_error() -> None:
+    # a proxy saying gzip over a plain body: httpx's DecodingError escaped the client and
+    # ended the sync as "an internal error; please report it", naming no cause
+    plain = b'{"resourceType":"Bundle"}'
+    broken = [httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=httpx.ByteStream(plain)) for _ in "1234"]
+    handler, seen = scripted(*broken)
+    with pytest.raises(TargetError, match="could not be decoded"):
+        client(handler).transaction(b"{}")
+    assert len(seen) == 4  # retried as a transport error is: a proxy's glitch may pass
