@@ -511,7 +511,12 @@ class SyncEngine:
         answer = self._timed(self.client.batch, search_batch(unresolved))
         found = batch_search_results(answer.body or {}, len(unresolved)) if answer is not None and answer.ok else None
         if found is None:
-            reason = "no answer" if answer is None else f"identifier searches gave HTTP {answer.status}"
+            if answer is None:
+                reason = "no answer"
+            elif not answer.ok:
+                reason = f"identifier searches gave HTTP {answer.status}"
+            else:  # a batch-response of another length, or a search in it that failed
+                reason = "identifier searches answered without a searchset for each (a search failed)"
             self._retry_later(entry, reason, writing)
             return False
         learned = []

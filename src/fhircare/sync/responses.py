@@ -88,9 +88,11 @@ def batch_search_results(bundle: Json, count: int) -> list[SearchAnswer] | None:
     found: list[SearchAnswer] = []
     for entry in entries:
         searchset = entry.get("resource")
-        if _status((entry.get("response") or {}).get("status")) != 200 or not isinstance(searchset, dict):
+        if _status((entry.get("response") or {}).get("status")) != 200 or not _searchset(searchset):
             return None
         listed = [e for e in searchset.get("entry") or [] if isinstance(e, dict)]
+        if any(_failed(e) for e in listed):
+            return None  # the search did not run (R4: its OperationOutcome, search.mode outcome)
         matches = [
             e["resource"]
             for e in listed
@@ -100,3 +102,22 @@ def batch_search_results(bundle: Json, count: int) -> list[SearchAnswer] | None:
         more = any(isinstance(link, dict) and link.get("relation") == "next" for link in searchset.get("link") or [])
         found.append(SearchAnswer(matches, more or (isinstance(total, int) and total > len(matches))))
     return found
+
+
+def _searchset(resource: object) -> bool:
+    """A searchset Bundle: a "200 OK" holding an OperationOutcome instead is a search that
+    failed, not one that found nothing."""
+    return (
+        isinstance(resource, dict)
+        and resource.get("resourceType") == "Bundle"
+        and resource.get("type", "searchset") == "searchset"
+    )
+
+
+def _failed(entry: Json) -> bool:
+    """An entry of a searchset saying the search failed: an OperationOutcome (search.mode
+    outcome) with an error or a fatal issue. Warnings (a parameter ignored) are not."""
+    resource = entry.get("resource")
+    if not isinstance(resource, dict) or resource.get("resourceType") != "OperationOutcome":
+        return False
+    return any(isinstance(i, dict) and i.get("severity") in ("error", "fatal") for i in resource.get("issue") or [])

@@ -46,6 +46,10 @@ class FakeTarget:
     #: the status of a transaction refused for a stale ``ifMatch`` (R4: a failed transaction
     #: is any 4xx with an OperationOutcome; an entry's 412 may come back as the whole's 400)
     conflict_status: int = 412
+    #: answer each search of a batch "200 OK" yet failed: ``"resource"``, an OperationOutcome
+    #: in place of the searchset; ``"entry"``, a searchset of no match whose OperationOutcome
+    #: entry (search.mode outcome) says the search failed
+    failed_searches: str | None = None
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
@@ -166,6 +170,11 @@ class FakeTarget:
         for entry in bundle.get("entry") or []:
             url = urlsplit(entry["request"]["url"])
             found = self._search(url.path, parse_qs(url.query))
+            failed = _outcome("too-costly", "search not run")
+            if self.failed_searches == "resource":
+                found = failed
+            elif self.failed_searches == "entry":
+                found = {**found, "entry": [{"resource": failed, "search": {"mode": "outcome"}}], "total": 0}
             entries.append({"resource": found, "response": {"status": "200 OK"}})
         return {"resourceType": "Bundle", "type": "batch-response", "entry": entries}
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
+import orjson
 import pytest
 from sqlalchemy import Engine, select, update
 
@@ -273,3 +274,24 @@ def test_a_refusal_of_the_data_itself_is_still_a_dead_letter_after_one_read(
     target.transaction_status = 400
     again = _sync(loaded, target)
     assert again.dead_lettered > 0 and not again.rows["replanned"]
+
+
+@pytest.mark.parametrize("failed", ["resource", "entry"])
+def test_an_identifier_search_answered_200_but_failed_makes_no_second_copy(loaded: Engine, failed: str) -> None:
+    """A batch entry "200 OK" holding an OperationOutcome instead of a searchset, or a
+    searchset of no match whose outcome entry says the search failed, was read as "the
+    server holds no such resource": each was created again beside the copy the server
+    held under its own id. A search that did not run is no answer: tried again later."""
+    target = FakeTarget(failed_searches=failed)
+    with loaded.connect() as conn:
+        ours = [
+            orjson.loads(content)
+            for content in conn.execute(
+                select(resources.c.content).where(resources.c.resource_type == "Organization")
+            ).scalars()
+        ]
+    for n, organisation in enumerate(ours):  # another system put the trust's directory there
+        target.put({**organisation, "id": f"theirs-{n}"})
+    summary = _sync(loaded, target)
+    assert len(target.of_type("Organization")) == len(ours)  # not one created again
+    assert summary.failed > 0 and not summary.dead_lettered
