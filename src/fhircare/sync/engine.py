@@ -452,13 +452,14 @@ class SyncEngine:
                 self.summary.rows["replanned"] += 1
                 continue
             if (
-                answer.status in (400, 422)
+                (answer.status in (400, 410, 422) or (answer.status == 404 and answer.outcome() is not None))
                 and replans < _REPLANS
                 and any(e.if_match for e in transaction.entries)
                 and self._reread([e.key for e in transaction.entries if e.content_hash], writing)
             ):
                 # R4 lets a failed transaction answer any 4xx: a stale ifMatch may come back as
-                # 400 or 422. A version that moved on since it was recorded makes it a conflict
+                # 400 or 422, an update of what was deleted as 404 or 410. A version that moved
+                # on since it was recorded, or a resource gone, makes it a conflict
                 replans += 1
                 self.summary.rows["replanned"] += 1
                 continue

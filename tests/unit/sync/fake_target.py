@@ -50,6 +50,11 @@ class FakeTarget:
     #: in place of the searchset; ``"entry"``, a searchset of no match whose OperationOutcome
     #: entry (search.mode outcome) says the search failed
     failed_searches: str | None = None
+    #: resources deleted on the server: a read answers 410; a transaction updating one with
+    #: ``ifMatch`` fails whole with ``gone_status`` (R4 lets it be any 4xx); an update without
+    #: ``ifMatch`` creates it again
+    deleted: set[tuple[str, str]] = field(default_factory=set)
+    gone_status: int = 410
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
@@ -76,6 +81,10 @@ class FakeTarget:
         self.resources[key] = body
         return body, current is None
 
+    def delete(self, key: tuple[str, str]) -> None:
+        del self.resources[key]
+        self.deleted.add(key)
+
     def of_type(self, rtype: str) -> list[Json]:
         return [r for (t, _), r in sorted(self.resources.items()) if t == rtype]
 
@@ -99,6 +108,8 @@ class FakeTarget:
             parts = path.strip("/").split("/")
             if len(parts) == 2:
                 found = self.resources.get((parts[0], parts[1]))
+                if (parts[0], parts[1]) in self.deleted:
+                    return _fhir(410, _outcome("deleted", "deleted"))
                 if found is None:
                     return _fhir(404, _outcome("not-found", "no such resource"))
                 return _fhir(200, found, {"ETag": f'W/"{found["meta"]["versionId"]}"'})
@@ -138,6 +149,9 @@ class FakeTarget:
             if current is None and self.assigns_ids:
                 rid = f"s{len(self.resources) + 1}"
             wanted = request.get("ifMatch")
+            if wanted is not None and (rtype, rid) in self.deleted:
+                return _fhir(self.gone_status, _outcome("deleted", f"{rtype}/{rid} was deleted"))
+            self.deleted.discard((rtype, rid))
             if wanted is not None and (current is None or wanted != f'W/"{current["meta"]["versionId"]}"'):
                 return _fhir(self.conflict_status, _outcome("conflict", f"{rtype}/{rid}: version mismatch"))
             if n == self.refuse_entry:

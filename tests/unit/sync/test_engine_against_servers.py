@@ -295,3 +295,28 @@ def test_an_identifier_search_answered_200_but_failed_makes_no_second_copy(loade
     summary = _sync(loaded, target)
     assert len(target.of_type("Organization")) == len(ours)  # not one created again
     assert summary.failed > 0 and not summary.dead_lettered
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_an_update_of_a_resource_deleted_on_the_server_refused_as_gone_sends_it_again(
+    loaded: Engine, extracted: Extracted, status: int
+) -> None:
+    """Someone deleted a service user's Patient on the server; a server may refuse the
+    transaction updating it (``ifMatch``) with 410 or 404 and an OperationOutcome, not
+    409/412. It was dead-lettered, and every retry sent the same update of what is gone:
+    the service user's records never reached the shared record again. Now what the server
+    holds is read; what is gone is sent again."""
+    target = FakeTarget(gone_status=status)
+    _sync(loaded, target)
+    patient = target.of_type("Patient")[0]
+    target.delete(("Patient", patient["id"]))
+    records = list(extracted.records.values())[:4]
+    changed = [
+        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
+        for r in records
+    ]
+    load(loaded, extracted, changed, fingerprint="run2")
+    again = _sync(loaded, target)
+    assert not again.dead_lettered and not again.failed
+    assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
+    assert len(target.of_type("Patient")) == 4
