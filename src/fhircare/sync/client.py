@@ -48,6 +48,8 @@ class Answer:
     status: int
     body: Json | None
     headers: Mapping[str, str]
+    #: the answer had no body at all (not one that is not JSON)
+    empty: bool = False
 
     @property
     def ok(self) -> bool:
@@ -180,7 +182,7 @@ class FhirClient:
             except orjson.JSONDecodeError:
                 parsed = None
             body = parsed if isinstance(parsed, dict) else None
-        return Answer(response.status_code, body, response.headers)
+        return Answer(response.status_code, body, response.headers, empty=not response.content)
 
     # --- the interactions the sync uses ----------------------------------------------------
 

@@ -8,7 +8,8 @@ again changes nothing on the server.
 
 What each answer means:
 
-- 2xx with a transaction-response: recorded, done.
+- 2xx with a transaction-response, or 200/201/204 with no body at all (all or nothing: it
+  was kept): recorded, done.
 - 409 / 412 (the server's version moved on, or an identifier matches two resources): the
   resources are read again (by id, or searched by identifier) and the transaction planned
   again, at most ``_REPLANS`` times; an identifier held by several resources is never
@@ -424,6 +425,11 @@ class SyncEngine:
                 last = len(chunk) == len(outgoing)
                 known = set(held)  # on the server before this transaction
                 results = transaction_results(answer.body or {}, [e.key[0] for e in transaction.entries])
+                if results is None and answer.empty and answer.status in (200, 201, 204):
+                    # committed, and no body (Prefer: return=minimal read as the whole answer's):
+                    # a transaction is all or nothing, so every entry was kept. No version known:
+                    # the next update reads one first
+                    results = [EntryResult(answer.status, None, None, None, None) for _ in transaction.entries]
                 refused = next((r for r in results or () if not r.ok), None)
                 if refused is not None:
                     # a transaction succeeds or fails whole (R4 http 3.1.0.11.2): a 200 that

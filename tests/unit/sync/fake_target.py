@@ -55,6 +55,10 @@ class FakeTarget:
     #: ``ifMatch`` creates it again
     deleted: set[tuple[str, str]] = field(default_factory=set)
     gone_status: int = 410
+    #: answer a transaction it committed with this status and no body at all (``Prefer:
+    #: return=minimal`` read as applying to the whole answer), or with an HTML page
+    empty_answer: int | None = None
+    html_answer: bool = False
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
@@ -101,7 +105,14 @@ class FakeTarget:
                 return _fhir(200, self._batch(body))
             if self.transaction_status is not None:
                 return httpx.Response(self.transaction_status, headers={"Location": BASE + "/other"})
-            return self._transaction(body or {})
+            answer = self._transaction(body or {})
+            if answer.status_code == 200 and self.empty_answer is not None:
+                return httpx.Response(self.empty_answer)
+            if answer.status_code == 200 and self.html_answer:
+                return httpx.Response(
+                    200, text="<html><body>Saved</body></html>", headers={"Content-Type": "text/html"}
+                )
+            return answer
         if request.method == "POST" and path.endswith("/$meta-delete") and body is not None:
             return self._meta_delete(path.strip("/").split("/")[:2], body)
         if request.method == "GET":

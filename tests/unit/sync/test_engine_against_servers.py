@@ -320,3 +320,45 @@ def test_an_update_of_a_resource_deleted_on_the_server_refused_as_gone_sends_it_
     assert not again.dead_lettered and not again.failed
     assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
     assert len(target.of_type("Patient")) == 4
+
+
+@pytest.mark.parametrize("status", [200, 201, 204])
+def test_a_transaction_committed_with_no_body_is_recorded_once_not_sent_for_ever(
+    loaded: Engine, extracted: Extracted, status: int
+) -> None:
+    """``Prefer: return=minimal`` read as applying to the whole answer: the server commits
+    the transaction and answers 2xx with no body. R4 makes a transaction all or nothing, so
+    every entry was kept; the answer was taken as unusable, the row failed, and every sync
+    sent it all again, never done. Recorded now with no version (read before the next
+    update, which carries ifMatch)."""
+    target = FakeTarget(empty_answer=status)
+    first = _sync(loaded, target)
+    assert first.rows["sent"] > 0 and not first.failed and not first.dead_lettered
+    posted = len(target.requests)
+    again = _sync(loaded, target)
+    assert again.transactions == 0
+    assert all(method == "GET" for method, _, _ in target.requests[posted:])
+    records = list(extracted.records.values())[:4]
+    changed = [
+        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
+        for r in records
+    ]
+    load(loaded, extracted, changed, fingerprint="run2")
+    posted = len(target.requests)
+    third = _sync(loaded, target)
+    assert not third.failed and not third.dead_lettered
+    assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
+    puts = [
+        entry["request"]
+        for method, _, body in target.requests[posted:]
+        if method == "POST" and body and body.get("type") == "transaction"
+        for entry in body["entry"]
+        if entry["request"]["url"].startswith("Patient/")
+    ]
+    assert puts and all("ifMatch" in p for p in puts)
+
+
+def test_a_2xx_that_is_not_fhir_is_never_taken_as_sent(loaded: Engine) -> None:
+    # an HTML page (a proxy's) says nothing of what the server kept: tried again later
+    summary = _sync(loaded, FakeTarget(html_answer=True))
+    assert summary.failed > 0 and not summary.rows["sent"]
