@@ -375,7 +375,7 @@ class SyncEngine:
         done when nothing of it is left to send."""
         absent: set[tuple[str, str]] = set()
         sent = replans = 0
-        reread = False  # what the target holds was read once this row, for versions it did not give
+        reread: set[tuple[str, str]] = set()  # read once this row, for versions the target did not give
         for _round in range(_MAX_ROUNDS):
             with reading() as conn:
                 group, held = self._group_and_held(conn, entry)
@@ -398,12 +398,17 @@ class SyncEngine:
                     return
                 continue
             chunk = dependency_order(outgoing)[: self.max_entries - 1]
-            unversioned = [r.key for r in chunk if (h := held.get(r.key)) and not (h.etag or h.server_version)]
-            if unversioned and not reread:
+            unversioned = [
+                r.key
+                for r in chunk
+                if (h := held.get(r.key)) and not (h.etag or h.server_version) and r.key not in reread
+            ]
+            if unversioned:
                 # the target gave no version for what it holds (R4 lets a response omit etag
                 # and _history): read it first, so the update carries ifMatch and a change
-                # made on the server since is never overwritten unseen
-                reread = True
+                # made on the server since is never overwritten unseen (each transaction of
+                # the row: once each, a server that gives none on a read either is not asked again)
+                reread.update(unversioned)
                 self._reread(unversioned, writing)
                 continue
             transaction = plan_transaction(

@@ -362,3 +362,29 @@ def test_a_2xx_that_is_not_fhir_is_never_taken_as_sent(loaded: Engine) -> None:
     # an HTML page (a proxy's) says nothing of what the server kept: tried again later
     summary = _sync(loaded, FakeTarget(html_answer=True))
     assert summary.failed > 0 and not summary.rows["sent"]
+
+
+def test_without_versions_every_transaction_of_a_large_row_carries_if_match(loaded: Engine) -> None:
+    """A service user whose update takes several transactions (``max_entries``), on a server
+    that gives no versions: only the first transaction's resources were read for one; the
+    later ones were sent without ifMatch, over whatever another system had changed."""
+    target = FakeTarget(versions=False)
+    _sync(loaded, target)
+    with loaded.begin() as conn:
+        conn.execute(update(target_resources).values(synced_hash=""))  # every one to send again
+        owners = conn.execute(select(resources.c.service_user_id).distinct()).scalars().all()
+        [target_id] = conn.execute(select(target_resources.c.target_id).distinct()).scalars().all()
+        enqueue(conn, [target_id], SERVICE_USER, sorted(o for o in owners if o), None, datetime.now(UTC))
+    posted = len(target.requests)
+    client = FhirClient(BASE, transport=target.transport(), retry=RetryPolicy(2, 0.0, 0.0), sleep=lambda _: None)
+    with client:
+        summary = SyncEngine(loaded, client, concurrency=1, passes=1, retry_seconds=0.0, max_entries=10).run()
+    assert not summary.failed and not summary.dead_lettered and summary.transactions > len(owners)
+    puts = [
+        entry["request"]
+        for method, _, body in target.requests[posted:]
+        if method == "POST" and body and body.get("type") == "transaction"
+        for entry in body["entry"]
+        if not entry["request"]["url"].startswith("Provenance/")
+    ]
+    assert puts and all("ifMatch" in p for p in puts)
