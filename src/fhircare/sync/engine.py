@@ -64,7 +64,7 @@ from fhircare.sync.plan import (
     select_outgoing,
     shared_levels,
 )
-from fhircare.sync.responses import EntryResult, batch_search_results, transaction_results
+from fhircare.sync.responses import EntryResult, batch_search_results, entity_tag, transaction_results
 
 _log = structlog.get_logger("fhircare.sync")
 
@@ -798,7 +798,7 @@ class SyncEngine:
                         "resource_id": key[1],
                         "server_id": known.server_id,
                         "server_version": version,
-                        "etag": current.headers.get("ETag") or (f'W/"{version}"' if version else None),
+                        "etag": entity_tag(current.headers.get("ETag")) or (f'W/"{version}"' if version else None),
                         "last_modified": meta.get("lastUpdated"),
                         "synced_hash": "",  # the server's content is not ours: still to send
                     }

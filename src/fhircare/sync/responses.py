@@ -15,6 +15,7 @@ from fhircare.mapping.fhir import Json
 
 _LOCATION = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([A-Za-z0-9\-.]{1,64}))?/?$")
 _ETAG = re.compile(r'^(?:W/)?"([^"]+)"$')
+_BARE = re.compile(r"^[A-Za-z0-9\-.]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,15 @@ class EntryResult:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+
+def entity_tag(value: object) -> str | None:
+    """An ETag as the server gave it, or a versionId given bare (``3``) as the entity tag
+    ``W/"3"``: it is sent back in ifMatch, which takes an entity tag."""
+    if not value:
+        return None
+    text = str(value)
+    return f'W/"{text}"' if not _ETAG.match(text) and _BARE.match(text) else text
 
 
 def _status(text: str | None) -> int:
@@ -48,7 +58,7 @@ def entry_result(entry: Json, resource_type: str) -> EntryResult:
     if isinstance(resource, dict) and resource.get("resourceType") == resource_type:
         server_id = server_id or resource.get("id")
         version = version or (resource.get("meta") or {}).get("versionId")
-    etag = response.get("etag")
+    etag = entity_tag(response.get("etag"))
     if etag and version is None and (tag := _ETAG.match(str(etag))):
         version = tag.group(1)
     outcome = response.get("outcome") if isinstance(response.get("outcome"), dict) else None

@@ -59,6 +59,8 @@ class FakeTarget:
     #: return=minimal`` read as applying to the whole answer), or with an HTML page
     empty_answer: int | None = None
     html_answer: bool = False
+    #: give the etag of a response entry bare (``3``), not as an HTTP entity tag (``W/"3"``)
+    bare_etags: bool = False
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
@@ -173,7 +175,7 @@ class FakeTarget:
             response: Json = {"status": "201 Created" if created else "200 OK"}
             response["location"] = f"{rtype}/{rid}/_history/{version}" if self.versions else f"{rtype}/{rid}"
             if self.versions:
-                response["etag"] = f'W/"{version}"'
+                response["etag"] = version if self.bare_etags else f'W/"{version}"'
             answers.append({"response": response})
         if self.reverse_entries:
             answers.reverse()

@@ -388,3 +388,20 @@ def test_without_versions_every_transaction_of_a_large_row_carries_if_match(load
         if not entry["request"]["url"].startswith("Provenance/")
     ]
     assert puts and all("ifMatch" in p for p in puts)
+
+
+def test_a_bare_etag_in_a_response_entry_is_sent_back_as_an_entity_tag(loaded: Engine, extracted: Extracted) -> None:
+    """A response entry's etag given bare (``1``, a versionId) was sent back as it was,
+    ``ifMatch: 1``: not an HTTP entity tag; a server refusing it (400) had the service
+    user's change dead-lettered. The version it names is sent back as ``W/"1"``."""
+    target = FakeTarget(bare_etags=True, conflict_status=400)
+    _sync(loaded, target)
+    records = list(extracted.records.values())[:4]
+    changed = [
+        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
+        for r in records
+    ]
+    load(loaded, extracted, changed, fingerprint="run2")
+    again = _sync(loaded, target)
+    assert not again.dead_lettered and not again.failed and not again.rows["replanned"]
+    assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
