@@ -191,6 +191,13 @@ class FhirClient:
         answer = self.send("GET", "metadata")
         if answer.status == 403:
             raise TargetAuthError(f"the target {self.base_url} refused to show its capabilities (403)")
+        if 300 <= answer.status < 400:
+            where = answer.headers.get("location")
+            raise TargetError(
+                f"the target {self.base_url} answered GET {self.base_url}/metadata with HTTP {answer.status}"
+                + (f" to {where}" if where else "")
+                + ": check --target (fhircare does not follow redirects with the records)"
+            )
         body = answer.body
         if not answer.ok or body is None or body.get("resourceType") != "CapabilityStatement":
             what = f"HTTP {answer.status}" if not answer.ok else "an answer that is not a CapabilityStatement"

@@ -164,3 +164,15 @@ def test_an_answer_that_cannot_be_decoded_is_a_clear_target_error() -> None:
     with pytest.raises(TargetError, match="could not be decoded"):
         client(handler).transaction(b"{}")
     assert len(seen) == 4  # retried as a transport error is: a proxy's glitch may pass
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirected_base_url_is_named_with_where_it_points_not_called_not_fhir(status: int) -> None:
+    # http:// to https://, or a base moved: "is not a FHIR server" sent the operator looking
+    # for the wrong fault; the answer names where the server points
+    handler, _ = scripted(httpx.Response(status, headers={"Location": "https://fhir.test/base/metadata"}))
+    with pytest.raises(TargetError) as caught:
+        client(handler).capabilities()
+    message = str(caught.value)
+    assert "not a FHIR server" not in message
+    assert f"HTTP {status}" in message and "https://fhir.test/base/metadata" in message and "--target" in message
