@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import orjson
@@ -225,7 +226,8 @@ class FhirClient:
     def search(self, resource_type: str, params: Mapping[str, str]) -> Iterator[Json]:
         """Every resource a search finds, following ``next`` links (only to this server:
         fhircare's credentials never go elsewhere)."""
-        url = f"{resource_type}?{httpx.QueryParams(dict(params))}" if params else resource_type
+        url = f"{self.base_url}/{resource_type}" + (f"?{httpx.QueryParams(dict(params))}" if params else "")
+        seen = {url}
         for _page in range(1000):
             answer = self.send("GET", url)
             if not answer.ok or answer.body is None:
@@ -238,6 +240,16 @@ class FhirClient:
             following = next((link.get("url") for link in links if link.get("relation") == "next"), None)
             if not following:
                 return
-            if not str(following).startswith(self.base_url + "/") and "://" in str(following):
-                raise TargetError(f"search {resource_type}: the next page is on another server ({following})")
-            url = str(following)
+            # absolute, or relative to this page (R4 lets a server give either); HAPI FHIR's
+            # are [base]?_getpages=...
+            url = urljoin(url, str(following))
+            if not url.startswith((self.base_url + "/", self.base_url + "?")):
+                # not its query: it may hold what was searched for, and messages are logged
+                elsewhere = urlsplit(url).netloc or "no host"
+                raise TargetError(f"search {resource_type}: the next page is on another server ({elsewhere})")
+            if url in seen:
+                raise TargetError(
+                    f"search {resource_type} on {self.base_url}: the server gave the same next page twice"
+                )
+            seen.add(url)
+        raise TargetError(f"search {resource_type} on {self.base_url}: more than 1000 pages")

@@ -176,3 +176,44 @@ def test_a_redirected_base_url_is_named_with_where_it_points_not_called_not_fhir
     message = str(caught.value)
     assert "not a FHIR server" not in message
     assert f"HTTP {status}" in message and "https://fhir.test/base/metadata" in message and "--target" in message
+
+
+def _page(ids: list[str], following: str | None) -> httpx.Response:
+    body: dict[str, object] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": {"resourceType": "Patient", "id": i}} for i in ids],
+    }
+    if following is not None:
+        body["link"] = [{"relation": "next", "url": following}]
+    return httpx.Response(200, json=body)
+
+
+@pytest.mark.parametrize(
+    "following",
+    [
+        "http://fhir.test/base?_getpages=abc&_getpagesoffset=1",  # HAPI FHIR's: [base]?_getpages=
+        "/base/Patient?page=2",  # relative to the host
+        "Patient?page=2",  # relative to the page
+    ],
+)
+def test_next_links_in_every_form_r4_allows_reach_the_next_page_on_this_server(following: str) -> None:
+    handler, seen = scripted(_page(["1"], following), _page(["2"], None))
+    assert [p["id"] for p in client(handler).search("Patient", {})] == ["1", "2"]
+    assert seen[1].url.host == "fhir.test" and not seen[1].url.path.startswith("/base/base")
+
+
+def test_a_next_link_given_twice_ends_the_search_not_loops() -> None:
+    page2 = "http://fhir.test/base/Patient?page=2"
+    handler, seen = scripted(_page(["1"], page2), *[_page(["2"], page2)] * 5)
+    with pytest.raises(TargetError, match="same next page"):
+        list(client(handler).search("Patient", {}))
+    assert len(seen) == 2
+
+
+def test_a_next_link_elsewhere_is_refused_without_repeating_its_query() -> None:
+    # the query may hold what was searched for (an NHS number): the message is logged
+    handler, _ = scripted(_page([], "http://elsewhere.test/fhir/Patient?identifier=s|9434765919"))
+    with pytest.raises(TargetError, match="another server") as caught:
+        list(client(handler).search("Patient", {}))
+    assert "9434765919" not in str(caught.value) and "elsewhere.test" in str(caught.value)
