@@ -61,6 +61,10 @@ class Answer:
         return body if body is not None and body.get("resourceType") == "OperationOutcome" else None
 
 
+class TooManyPages(TargetError):
+    """A search went on for more pages than its caller allowed."""
+
+
 def _retry_after(response: httpx.Response, cap: float) -> float | None:
     value = response.headers.get("Retry-After")
     if not value:
@@ -223,12 +227,12 @@ class FhirClient:
     def read(self, resource_type: str, resource_id: str) -> Answer:
         return self.send("GET", f"{resource_type}/{resource_id}")
 
-    def search(self, resource_type: str, params: Mapping[str, str]) -> Iterator[Json]:
+    def search(self, resource_type: str, params: Mapping[str, str], *, max_pages: int = 1000) -> Iterator[Json]:
         """Every resource a search finds, following ``next`` links (only to this server:
-        fhircare's credentials never go elsewhere)."""
+        fhircare's credentials never go elsewhere); TooManyPages after ``max_pages``."""
         url = f"{self.base_url}/{resource_type}" + (f"?{httpx.QueryParams(dict(params))}" if params else "")
         seen = {url}
-        for _page in range(1000):
+        for _page in range(max_pages):
             answer = self.send("GET", url)
             if not answer.ok or answer.body is None:
                 raise TargetError(f"search {resource_type} on {self.base_url} failed: HTTP {answer.status}")
@@ -252,4 +256,4 @@ class FhirClient:
                     f"search {resource_type} on {self.base_url}: the server gave the same next page twice"
                 )
             seen.add(url)
-        raise TargetError(f"search {resource_type} on {self.base_url}: more than 1000 pages")
+        raise TooManyPages(f"search {resource_type} on {self.base_url}: more than {max_pages} pages")

@@ -52,7 +52,7 @@ from fhircare.store.db import writer
 from fhircare.store.outbox import OutboxEntry, TargetHeld
 from fhircare.store.schema import resources
 from fhircare.sync.capabilities import CapabilityCheck, check_capabilities
-from fhircare.sync.client import Answer, FhirClient
+from fhircare.sync.client import Answer, FhirClient, TooManyPages
 from fhircare.sync.plan import (
     Outgoing,
     RunEvidence,
@@ -68,6 +68,8 @@ from fhircare.sync.responses import EntryResult, batch_search_results, entity_ta
 
 _log = structlog.get_logger("fhircare.sync")
 
+#: pages of one identifier search read (a search honoured finds one resource, or a few)
+_SEARCH_PAGES = 10
 #: re-reads and re-plans of one row after 409/412, within one attempt
 _REPLANS = 3
 #: identity look-ups, transactions and re-plans one row may take in one attempt
@@ -533,24 +535,35 @@ class SyncEngine:
             return False
         learned = []
         for resource, searched in zip(unresolved, found, strict=True):
+            assert resource.identifier is not None
             # a server may not honour FHIR's search escapes (Medplum splits "A,B" into A or B):
             # only a resource that holds this very identifier is a match
-            matches = [m for m in searched.matches if _holds(m, resource.identifier)]
-            if not matches and searched.more:
-                # more pages, none of this page holding it: the server did not search by the
+            matches: list[Json] | None = [m for m in searched.matches if _holds(m, resource.identifier)]
+            if searched.more:
+                # more pages: neither absence nor a single match on the first proves anything
+                # (a page cut short, one resource a page). Read them all, while every resource
+                # on them holds the identifier
+                try:
+                    matches = self._every_match(resource.resource_type, resource.identifier, searched.matches)
+                except TargetAuthError:
+                    raise
+                except TargetError:
+                    self._retry_later(entry, "the pages of an identifier search gave no answer", writing)
+                    return False
+            if matches is None:
+                # other resources, on more than one page: the server did not search by the
                 # identifier (FHIR lets it ignore a parameter). Taking the resource for new
-                # would make a second copy of one it may hold: never guessed
-                assert resource.identifier is not None
+                # would make a second copy of one it may hold, taking the one seen an update
+                # of one of two: never guessed
                 system, value = resource.identifier
                 text = (
                     f"the target's search of {resource.resource_type} by identifier {system}|{value} answered with"
-                    " other resources, on more than one page: it does not search by identifier, so fhircare cannot"
-                    " tell whether it holds this one already"
+                    f" other resources, or more than {_SEARCH_PAGES} pages: it does not search by identifier, so"
+                    " fhircare cannot tell whether it holds this one already"
                 )
                 self._dead_letter(entry, None, _fhircare_outcome("not-supported", text), outgoing, writing)
                 return False
             if len(matches) > 1:
-                assert resource.identifier is not None
                 system, value = resource.identifier
                 ids = ", ".join(sorted(str(m.get("id")) for m in matches))
                 text = (
@@ -581,6 +594,23 @@ class SyncEngine:
         with writing() as conn:
             outbox.record_held(conn, self._target_id, learned, utcnow())
         return True
+
+    def _every_match(self, rtype: str, identifier: tuple[str, str], first: list[Json]) -> list[Json] | None:
+        """Every resource holding the identifier, over all the pages of its search; None when
+        a page holds another resource (the server ignored the parameter) or there are more
+        than ``_SEARCH_PAGES``."""
+        if not all(_holds(m, identifier) for m in first):
+            return None
+        wanted = "|".join(escape_search_value(part) for part in identifier)
+        found: list[Json] = []
+        try:
+            for match in self.client.search(rtype, {"identifier": wanted}, max_pages=_SEARCH_PAGES):
+                if not _holds(match, identifier):
+                    return None
+                found.append(match)
+        except TooManyPages:
+            return None
+        return found
 
     def _evidence_for(self, entry: OutboxEntry) -> RunEvidence | None:
         base = self._evidence

@@ -14,7 +14,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import httpx
 
@@ -34,6 +34,9 @@ class FakeTarget:
     #: support), answering every resource of the type, a page at a time
     ignore_identifier: bool = False
     page_size: int = 5
+    #: answer the first page of every search with no entry and a link to the next (a server
+    #: that cuts a page short, on time or cost, as Cosmos DB-backed ones do)
+    empty_first_page: bool = False
     #: answer a POST of a transaction with this status and no body (a redirect, 404)
     transaction_status: int | None = None
     #: keep a resource's tags and security labels across updates, adding the update's own,
@@ -216,14 +219,24 @@ class FakeTarget:
             ]
         if params.get("_summary") == ["count"]:
             return {"resourceType": "Bundle", "type": "searchset", "total": len(found)}
-        page = found[: self.page_size]
+        number = int(params.get("_page", ["1"])[0])
+        if self.empty_first_page:  # page 1 holds nothing but the link to page 2
+            found = [{}, *found]
+            start = 0 if number == 1 else 1 + (number - 2) * self.page_size
+            end = 1 if number == 1 else start + self.page_size
+        else:
+            start, end = (number - 1) * self.page_size, number * self.page_size
+        page = [r for r in found[start:end] if r]
         out: Json = {
             "resourceType": "Bundle",
             "type": "searchset",
             "entry": [{"resource": r, "search": {"mode": "match"}} for r in page],
         }
-        if len(found) > len(page):
-            out["link"] = [{"relation": "next", "url": f"{BASE}/{rtype}?_page=2"}]
+        if len(found) > end:
+            query = urlencode(
+                {**{k: v for k, v in params.items() if k != "_page"}, "_page": [str(number + 1)]}, doseq=True
+            )
+            out["link"] = [{"relation": "next", "url": f"{BASE}/{rtype}?{query}"}]
         return out
 
 

@@ -7,6 +7,7 @@ sync instead of parking everyone's records as refused."""
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -24,7 +25,7 @@ from fhircare.sync.engine import SyncEngine, SyncSummary
 from tests.unit.store.conftest import Extracted, load
 from tests.unit.store.conftest import engine as engine  # the store fixtures
 from tests.unit.store.conftest import extracted as extracted
-from tests.unit.sync.fake_target import BASE, FakeTarget
+from tests.unit.sync.fake_target import BASE, FakeTarget, Json
 
 
 @pytest.fixture
@@ -405,3 +406,42 @@ def test_a_bare_etag_in_a_response_entry_is_sent_back_as_an_entity_tag(loaded: E
     again = _sync(loaded, target)
     assert not again.dead_lettered and not again.failed and not again.rows["replanned"]
     assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
+
+
+def _theirs(store: Engine, target: FakeTarget, copies: int = 1) -> list[Json]:
+    """The store's organisations put on the server by another system, under its own ids."""
+    with store.connect() as conn:
+        ours = [
+            orjson.loads(content)
+            for content in conn.execute(
+                select(resources.c.content).where(resources.c.resource_type == "Organization")
+            ).scalars()
+        ]
+    for n, organisation in enumerate(ours):
+        for made in range(copies):
+            target.put({**organisation, "id": f"theirs-{n}-{made}"})
+    return ours
+
+
+def test_an_identifier_found_on_a_later_page_is_updated_in_place(loaded: Engine) -> None:
+    """A server may cut a page short (on time or cost) and give the rest behind ``next``:
+    an identifier search whose first page was empty but for that link was taken as "the
+    server ignores identifiers", and every resource it held was dead-lettered. The pages
+    are followed while every resource on them holds the identifier."""
+    target = FakeTarget(empty_first_page=True)
+    ours = _theirs(loaded, target)
+    summary = _sync(loaded, target)
+    assert not summary.dead_lettered and not summary.failed
+    assert len(target.of_type("Organization")) == len(ours)  # updated in place, none created
+    assert {o["id"] for o in target.of_type("Organization")} == {f"theirs-{n}-0" for n in range(len(ours))}
+
+
+def test_an_identifier_held_twice_over_two_pages_is_never_guessed(loaded: Engine) -> None:
+    """A server giving one resource a page (R4 lets it choose): an identifier held twice
+    showed one match on the first page, and fhircare updated it, never seeing the second."""
+    target = FakeTarget(page_size=1)
+    _theirs(loaded, target, copies=2)
+    before = copy.deepcopy(target.resources)
+    summary = _sync(loaded, target)
+    assert summary.dead_lettered > 0
+    assert all(target.resources[key] == resource for key, resource in before.items())  # neither written
