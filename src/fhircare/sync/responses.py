@@ -41,8 +41,9 @@ def entity_tag(value: object) -> str | None:
     return f'W/"{text}"' if not _ETAG.match(text) and _BARE.match(text) else text
 
 
-def _status(text: str | None) -> int:
-    match = re.match(r"\s*(\d{3})", text or "")
+def _status(text: object) -> int:
+    """A response status: "201 Created", "201", or a bare number (not FHIR's string)."""
+    match = re.match(r"\s*(\d{3})", "" if text is None else str(text))
     return int(match.group(1)) if match else 0
 
 

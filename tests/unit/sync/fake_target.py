@@ -64,6 +64,9 @@ class FakeTarget:
     html_answer: bool = False
     #: give the etag of a response entry bare (``3``), not as an HTTP entity tag (``W/"3"``)
     bare_etags: bool = False
+    #: a response entry's status as it comes: "201 Created" (R4's form), "201", or the JSON
+    #: number 201 (not a FHIR string)
+    status_form: str = "text"
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
@@ -175,7 +178,9 @@ class FakeTarget:
                 continue
             stored, created = self.put({**entry["resource"], "id": rid})
             version = stored["meta"]["versionId"]
-            response: Json = {"status": "201 Created" if created else "200 OK"}
+            code = 201 if created else 200
+            status = {"text": f"{code} {'Created' if created else 'OK'}", "code": str(code)}.get(self.status_form, code)
+            response: Json = {"status": status}
             response["location"] = f"{rtype}/{rid}/_history/{version}" if self.versions else f"{rtype}/{rid}"
             if self.versions:
                 response["etag"] = version if self.bare_etags else f'W/"{version}"'

@@ -445,3 +445,11 @@ def test_an_identifier_held_twice_over_two_pages_is_never_guessed(loaded: Engine
     summary = _sync(loaded, target)
     assert summary.dead_lettered > 0
     assert all(target.resources[key] == resource for key, resource in before.items())  # neither written
+
+
+@pytest.mark.parametrize("form", ["code", "number"])
+def test_a_response_entry_status_in_another_form_is_read(loaded: Engine, form: str) -> None:
+    # "201" is R4's too; a bare JSON number is not a FHIR string, and stopped the sync with
+    # an internal error (TypeError) instead of being read
+    summary = _sync(loaded, FakeTarget(status_form=form))
+    assert summary.rows["sent"] > 0 and not summary.failed and not summary.dead_lettered
