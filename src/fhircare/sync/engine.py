@@ -59,12 +59,20 @@ from fhircare.sync.plan import (
     Transaction,
     dependency_order,
     escape_search_value,
+    identifier_search,
     plan_transaction,
     search_batch,
     select_outgoing,
     shared_levels,
 )
-from fhircare.sync.responses import EntryResult, batch_search_results, entity_tag, transaction_results
+from fhircare.sync.responses import (
+    EntryResult,
+    SearchAnswer,
+    batch_search_results,
+    entity_tag,
+    search_answer,
+    transaction_results,
+)
 
 _log = structlog.get_logger("fhircare.sync")
 
@@ -183,6 +191,8 @@ class SyncEngine:
         #: the tags and labels of versions the target holds that fhircare did not send (found
         #: by identifier, or read again after a conflict), until the update that replaces them
         self._foreign_meta: dict[tuple[str, str], Json] = {}
+        #: the target refused a batch: identifier searches go one GET each
+        self._no_batch = False
         self._evidence: RunEvidence | None = None
         self._done = 0
         self._total = 0
@@ -522,8 +532,18 @@ class SyncEngine:
     ) -> bool:
         """Ask the target who holds each identifier; False when the row was settled here
         (no answer: retried later; an identifier held twice: dead-lettered)."""
-        answer = self._timed(self.client.batch, search_batch(unresolved))
-        found = batch_search_results(answer.body or {}, len(unresolved)) if answer is not None and answer.ok else None
+        answer: Answer | None = None
+        if not self._no_batch:
+            answer = self._timed(self.client.batch, search_batch(unresolved))
+            if answer is not None and _refuses_batch(answer):
+                # R4 makes batch an interaction of its own: a server may take transactions only
+                _log.info("target takes no batch: identifiers searched one by one", status=answer.status)
+                self._no_batch = True
+        found = None
+        if self._no_batch:
+            answer, found = self._search_each(unresolved)
+        elif answer is not None and answer.ok:
+            found = batch_search_results(answer.body or {}, len(unresolved))
         if found is None:
             if answer is None:
                 reason = "no answer"
@@ -594,6 +614,20 @@ class SyncEngine:
         with writing() as conn:
             outbox.record_held(conn, self._target_id, learned, utcnow())
         return True
+
+    def _search_each(self, unresolved: list[Outgoing]) -> tuple[Answer | None, list[SearchAnswer] | None]:
+        """The identifier searches one GET each (a target without batch): what each found, or
+        None with the answer that failed (None: no answer)."""
+        found: list[SearchAnswer] = []
+        for resource in unresolved:
+            assert resource.identifier is not None
+            url = identifier_search(resource.resource_type, resource.identifier)
+            answer = self._timed(lambda path: self.client.send("GET", path.decode()), url.encode())
+            searched = search_answer(answer.body) if answer is not None and answer.ok else None
+            if searched is None:
+                return answer, None
+            found.append(searched)
+        return None, found
 
     def _every_match(self, rtype: str, identifier: tuple[str, str], first: list[Json]) -> list[Json] | None:
         """Every resource holding the identifier, over all the pages of its search; None when
@@ -935,6 +969,15 @@ def _dropped_meta(before: dict[str, Any], after: dict[str, Any], *, only_ours: b
         if gone:
             dropped[key] = gone
     return dropped
+
+
+def _refuses_batch(answer: Answer) -> bool:
+    """A batch refused as such (not its searches judged): 405 or 501, or a 4xx whose
+    OperationOutcome says not supported."""
+    if answer.status in (405, 501):
+        return True
+    issues = (answer.outcome() or {}).get("issue") or []
+    return 400 <= answer.status < 500 and any(isinstance(i, dict) and i.get("code") == "not-supported" for i in issues)
 
 
 def _outcome(answer: Answer) -> dict[str, Any]:

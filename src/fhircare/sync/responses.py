@@ -98,21 +98,32 @@ def batch_search_results(bundle: Json, count: int) -> list[SearchAnswer] | None:
         return None
     found: list[SearchAnswer] = []
     for entry in entries:
-        searchset = entry.get("resource")
-        if _status((entry.get("response") or {}).get("status")) != 200 or not _searchset(searchset):
+        if _status((entry.get("response") or {}).get("status")) != 200:
             return None
-        listed = [e for e in searchset.get("entry") or [] if isinstance(e, dict)]
-        if any(_failed(e) for e in listed):
-            return None  # the search did not run (R4: its OperationOutcome, search.mode outcome)
-        matches = [
-            e["resource"]
-            for e in listed
-            if isinstance(e.get("resource"), dict) and (e.get("search") or {}).get("mode", "match") == "match"
-        ]
-        total = searchset.get("total")
-        more = any(isinstance(link, dict) and link.get("relation") == "next" for link in searchset.get("link") or [])
-        found.append(SearchAnswer(matches, more or (isinstance(total, int) and total > len(matches))))
+        answer = search_answer(entry.get("resource"))
+        if answer is None:
+            return None
+        found.append(answer)
     return found
+
+
+def search_answer(searchset: object) -> SearchAnswer | None:
+    """What one search found (the first page of its searchset), or None when it is not a
+    searchset or says the search failed."""
+    if not _searchset(searchset):
+        return None
+    assert isinstance(searchset, dict)
+    listed = [e for e in searchset.get("entry") or [] if isinstance(e, dict)]
+    if any(_failed(e) for e in listed):
+        return None  # the search did not run (R4: its OperationOutcome, search.mode outcome)
+    matches = [
+        e["resource"]
+        for e in listed
+        if isinstance(e.get("resource"), dict) and (e.get("search") or {}).get("mode", "match") == "match"
+    ]
+    total = searchset.get("total")
+    more = any(isinstance(link, dict) and link.get("relation") == "next" for link in searchset.get("link") or [])
+    return SearchAnswer(matches, more or (isinstance(total, int) and total > len(matches)))
 
 
 def _searchset(resource: object) -> bool:

@@ -67,6 +67,9 @@ class FakeTarget:
     #: a response entry's status as it comes: "201 Created" (R4's form), "201", or the JSON
     #: number 201 (not a FHIR string)
     status_form: str = "text"
+    #: take batches (R4 makes batch an interaction of its own: a server may offer transaction
+    #: and not batch, answering 405)
+    batches: bool = True
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
@@ -110,6 +113,8 @@ class FakeTarget:
             return _fhir(200, self._statement())
         if request.method == "POST" and path in ("", "/"):  # many servers take both; R4 names [base]
             if body is not None and body.get("type") == "batch":
+                if not self.batches:
+                    return _fhir(405, _outcome("not-supported", "batch is not supported"))
                 return _fhir(200, self._batch(body))
             if self.transaction_status is not None:
                 return httpx.Response(self.transaction_status, headers={"Location": BASE + "/other"})
@@ -145,7 +150,7 @@ class FakeTarget:
             "rest": [
                 {
                     "mode": "server",
-                    "interaction": [{"code": "transaction"}, {"code": "batch"}],
+                    "interaction": [{"code": "transaction"}, *([{"code": "batch"}] if self.batches else [])],
                     "resource": [
                         {
                             "type": t,

@@ -453,3 +453,14 @@ def test_a_response_entry_status_in_another_form_is_read(loaded: Engine, form: s
     # an internal error (TypeError) instead of being read
     summary = _sync(loaded, FakeTarget(status_form=form))
     assert summary.rows["sent"] > 0 and not summary.failed and not summary.dead_lettered
+
+
+def test_a_server_without_batch_is_asked_by_plain_searches(loaded: Engine) -> None:
+    """A server offering transaction and not batch (R4: two interactions) refused every
+    batch of identifier searches (405): every resource the sync had to look up failed,
+    sync after sync, never sent. Each is now searched for on its own."""
+    target = FakeTarget(batches=False)
+    ours = _theirs(loaded, target)
+    summary = _sync(loaded, target)
+    assert summary.rows["sent"] > 0 and not summary.failed and not summary.dead_lettered
+    assert len(target.of_type("Organization")) == len(ours)  # found, updated in place
