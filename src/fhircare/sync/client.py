@@ -27,7 +27,7 @@ import orjson
 from tenacity import RetryCallState, Retrying, retry_if_exception, retry_if_result, stop_after_attempt
 
 import fhircare
-from fhircare.errors import TargetAuthError, TargetError
+from fhircare.errors import TargetAuthError, TargetError, UsageError
 from fhircare.mapping.fhir import Json
 
 FHIR_JSON = "application/fhir+json"
@@ -108,6 +108,12 @@ class FhirClient:
         max_connections: int = 8,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if httpx.URL(base_url).userinfo:
+            # they would be sent as basic auth, and printed, stored and logged with the URL
+            raise UsageError(
+                "the target URL holds a user name or password: give the credentials as settings"
+                " (FHIRCARE_TARGET_TOKEN, or FHIRCARE_TARGET_CLIENT_ID and its secret or key), never in the URL"
+            )
         self.base_url = base_url.rstrip("/")
         self.retry = retry
         self._sleep = sleep

@@ -9,7 +9,7 @@ import httpx
 import orjson
 import pytest
 
-from fhircare.errors import TargetAuthError, TargetError
+from fhircare.errors import TargetAuthError, TargetError, UsageError
 from fhircare.sync.capabilities import check_capabilities
 from fhircare.sync.client import FhirClient, RetryPolicy
 
@@ -217,3 +217,12 @@ def test_a_next_link_elsewhere_is_refused_without_repeating_its_query() -> None:
     with pytest.raises(TargetError, match="another server") as caught:
         list(client(handler).search("Patient", {}))
     assert "9434765919" not in str(caught.value) and "elsewhere.test" in str(caught.value)
+
+
+def test_a_base_url_holding_credentials_is_refused_without_repeating_them() -> None:
+    # https://user:secret@host/fhir was used as basic auth and printed, stored and logged with
+    # every message naming the target ("Synced to ...", the outbox's targets): credentials
+    # come from settings (README "Outbound authentication")
+    with pytest.raises(UsageError) as caught:
+        FhirClient("https://fhircare:s3cret@fhir.test/base")
+    assert "s3cret" not in str(caught.value) and "FHIRCARE_TARGET_" in str(caught.value)
