@@ -95,6 +95,7 @@ def check_consistency(record: ServiceUserRecord, as_of: date) -> list[Inconsiste
         *_consents(record),
         *_dialog(record),
         *_section_117(record),
+        *_births(record, as_of),
         *(Inconsistency(b.record, b.field, b.reason) for b in issue_10_rules(record, as_of)),
     ]
 
@@ -402,6 +403,19 @@ def _dialog(record: ServiceUserRecord) -> Iterator[Inconsistency]:
                 "names no care plan, and no single main plan of its episode was in force on the day:"
                 " DIALOG is linked to the care plan it informs (004 §3.3)",
             )
+
+
+def _births(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
+    """A date of birth after the day of the run is a mistake of the record (a year mistyped,
+    day and month swapped by a spreadsheet), shared as a fact with every partner: a child
+    where an adult is, an age no service can act on (found by a trial of a new layout)."""
+    if record.service_user.birth_date > as_of:
+        yield Inconsistency(
+            record.service_user, "birth_date", "is after the day of the run: a date of birth to correct"
+        )
+    for contact in record.contacts:
+        if contact.birth_date is not None and contact.birth_date > as_of:
+            yield Inconsistency(contact, "birth_date", "is after the day of the run: a date of birth to correct")
 
 
 def _section_117(record: ServiceUserRecord) -> Iterator[Inconsistency]:
