@@ -10,6 +10,7 @@ and only those that look like codes (:func:`quoted_code`).
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
@@ -148,6 +149,11 @@ def _scalar_text(raw: object) -> str:
         return raw.strip()
     if isinstance(raw, int) and not isinstance(raw, bool):
         return str(raw)
+    if isinstance(raw, float) and math.isfinite(raw):
+        # a JSON number written with a point: 5.0 is the whole number 5, and 3.5 is read as
+        # the text it is, so that a whole-number field says "not a whole number" (it said
+        # "expected text, found a JSON number", though 6 was read; a layout trial)
+        return str(int(raw)) if raw.is_integer() else repr(raw)
     raise ConversionProblem(f"expected text, found a JSON {_json_type(raw)}")
 
 

@@ -379,6 +379,10 @@ def _csv_records(lines: _LineSource, fmt: FileFormat, limits: ReadLimits, width:
                 reason = f"holds a cell longer than {limit} ({limits.extract_max_field_bytes} bytes)"
             elif fmt.quoting != "none" and fmt.quotechar in first[1]:
                 reason = "not valid CSV: an unbalanced quote starts on this line"
+            elif "new-line character seen in unquoted field" in str(exc):
+                # Python's words ("open the file in universal-newline mode?") send a trust
+                # after the wrong fix (found by a trial of a new layout)
+                reason = "not valid CSV: a carriage return inside a cell (a line break typed into a field?)"
             else:
                 reason = f"not valid CSV: {exc}"
             if len(lines.taken) > 1:

@@ -337,3 +337,21 @@ def test_a_value_given_in_utc_is_read_in_the_trusts_time() -> None:
     assert parse_datetime("2024-04-16T00:30:00.000", ["%Y-%m-%dT%H:%M:%S.%f"], london).isoformat() == (
         "2024-04-16T00:30:00+01:00"
     )
+
+
+def test_a_json_number_with_a_point_in_a_whole_number_field() -> None:
+    """Found by a trial of a new layout: a DIALOG score of 3.5 (and even 5.0) said "expected
+    text, found a JSON number", though 6 and "6" were read. 5.0 is the whole number 5; 3.5
+    is "not a whole number", as a cell of it says."""
+    from zoneinfo import ZoneInfo
+
+    from fhircare.source.convert import ConversionProblem, ValueOptions, make_converter
+    from fhircare.source.records import RECORD_TYPES
+
+    spec = RECORD_TYPES["care_plan"].fields["version"]
+    assert spec.kind == "int"
+    options = ValueOptions((), (), ZoneInfo("Europe/London"), ";", frozenset(), frozenset())
+    convert = make_converter(spec, options)
+    assert convert(6) == 6 and convert("6") == 6 and convert(5.0) == 5
+    with pytest.raises(ConversionProblem, match=r"^not a whole number$"):
+        convert(3.5)

@@ -463,3 +463,11 @@ def test_names_are_composed_and_invisible_characters_named_or_removed(tiny: Call
     )
     assert any("U+200D ZERO WIDTH JOINER" in f for f in found), found
     assert not any("client: client:" in f for f in found), found
+
+
+def test_a_carriage_return_inside_a_cell_is_named_in_plain_words(tiny: Callable[..., ReadBack]) -> None:
+    """Found by a trial of a new layout: a line break typed into a field gave Python's own
+    words ("do you need to open the file in universal-newline mode?")."""
+    plans = PLANS.replace("CP2,P2,safety-plan", "CP2,P2,safety\rplan")
+    [problem] = problem_strings(tiny(plans__csv=plans).rejected["P2"])
+    assert "a carriage return inside a cell" in problem and "universal-newline" not in problem
