@@ -105,6 +105,8 @@ class _Tally:
     #: a safeguard's key no row of a JSON Lines file holds (also counted in other_problems)
     unread_keys: list[str] = field(default_factory=list)
     causes: list[str] = field(default_factory=list)
+    #: the directory's problems (staff, teams, services): a cause when someone refers to it
+    directory: list[str] = field(default_factory=list)
 
     @property
     def rejected_total(self) -> int:
@@ -217,6 +219,7 @@ def map_command(
                 progress.advance()
             unusable = source.unusable
             tally.causes = list(dict.fromkeys(str(p) for p in source.file_problems))
+            tally.directory = [str(p) for p in source.directory_problems]
             tally.ignored = dict(source.ignored)
             tally.repeated = dict(source.repeated)
             tally.absent_optional = [str(p) for p in source.absent_optional]
@@ -267,7 +270,10 @@ def _print_causes(tally: _Tally, out_dir: Path) -> None:
     """Root causes first, once each, on stderr: a missing file or column, a line that
     names no one; with how many problems follow from each."""
     console = _stderr()
-    for cause in tally.causes:
+    # a directory entry that cannot be used rejects everyone who refers to it (a crisis line
+    # with no number: every service user whose plan names it): a cause too (a layout trial)
+    referred = [d for d in tally.directory if tally.follow_ons.get(d)]
+    for cause in [*tally.causes, *referred]:
         follow = tally.follow_ons.get(cause, 0)
         more = f" ({follow} problems follow from it, see {out_dir / REJECTS})" if follow else ""
         console.print(Text.assemble(("error: ", "bold red"), cause, more))

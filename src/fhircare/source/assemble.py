@@ -10,7 +10,7 @@ Any problem rejects the service user whole.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -81,6 +81,8 @@ class Directory:
         self.entries: dict[tuple[str, str], BaseModel] = {}
         #: entries with problems: where they are
         self.bad: dict[tuple[str, str], str] = {}
+        #: entries with problems: the first of them (what a reference to them follows from)
+        self.cause: dict[tuple[str, str], str] = {}
         self.problems: list[Problem] = []
         rows: list[StoredRow] = [row for rtype in DIRECTORY_TYPES for row in store.directory_rows(rtype)]
         for row in merge_parts(mapping, rows):
@@ -107,7 +109,7 @@ class Directory:
         if row.key is None or any(p.target not in droppable for p in row.problems):
             self.problems.extend(row.problems)
             if row.key is not None:
-                self.bad[(row.rtype, row.key)] = f"{row.file}:{row.line}"
+                self._bad((row.rtype, row.key), f"{row.file}:{row.line}", row.problems)
             return
         where = f"{row.file}:{row.line}"
         if row.duplicate_places is not None:
@@ -117,7 +119,7 @@ class Directory:
                     row.file, row.line, column, f"duplicate {rt.name} id {row.key!r} (rows at {row.duplicate_places})"
                 )
             )
-            self.bad[(row.rtype, row.key)] = where
+            self._bad((row.rtype, row.key), where, self.problems[-1:])
             return
         left_out = list(row.problems)
         data = {k: v for k, v in (row.data or {}).items() if k not in {p.target for p in left_out}}
@@ -128,7 +130,7 @@ class Directory:
             built, problems = build_record(self.mapping, rt, row, data)
         if built is None:
             self.problems.extend([*left_out, *problems])
-            self.bad[(row.rtype, row.key)] = where
+            self._bad((row.rtype, row.key), where, [*left_out, *problems])
         else:
             self.entries[(row.rtype, row.key)] = built
             self.problems.extend(replace(p, reason=p.reason + _KEPT_WITHOUT[row.rtype]) for p in left_out)
@@ -167,7 +169,12 @@ class Directory:
         column = _column(self.mapping, rt, field, file)
         self.problems.append(Problem(file, line, column, reason, target=field, record_type=rtype))
         self.entries.pop((rtype, key), None)
-        self.bad[(rtype, key)] = f"{file}:{line}"
+        self._bad((rtype, key), f"{file}:{line}", self.problems[-1:])
+
+    def _bad(self, key: tuple[str, str], where: str, problems: Sequence[Problem]) -> None:
+        self.bad[key] = where
+        if problems:
+            self.cause.setdefault(key, str(problems[0]))
 
 
 def directory_closure(
@@ -367,9 +374,13 @@ class Assembler:
         records = self._build(usable, problems)
         for rt, model in records:
             for target, value, field in refs_of(rt, model):
+                cause = self.causes.get(target)
                 if RECORD_TYPES[target].directory:
                     where = self.directory.bad.get((target, value))
                     if where is not None:
+                        # the entry's own problem: `map` prints it as a cause, with the
+                        # rejections that follow from it (a crisis line with no number)
+                        cause = self.directory.cause.get((target, value), cause)
                         reason = f"refers to {target} {value!r}, whose record has problems (see {where})"
                     elif (target, value) not in self.directory.entries:
                         reason = f"refers to unknown {target} {value!r}"
@@ -390,7 +401,7 @@ class Assembler:
                         target=field,
                         record_type=rt.name,
                         service_user_id=su,
-                        caused_by=self.causes.get(target),
+                        caused_by=cause,
                     )
                 )
         if problems:

@@ -66,8 +66,15 @@ def load_extract(
     from fhircare.store.locks import LOAD, store_lock
 
     report = ExtractReport()
+    followed: set[str] = set()  # the problems others follow from (caused_by)
+
+    def noting(problem: Problem, stage: str) -> None:
+        if problem.caused_by is not None:
+            followed.add(problem.caused_by)
+        on_problem(problem, stage)
+
     with store_lock(engine, LOAD):
-        loader = Loader(engine, request, validator, on_problem=on_problem)
+        loader = Loader(engine, request, validator, on_problem=noting)
         loader.start()
         complete = False
         try:
@@ -105,10 +112,15 @@ def load_extract(
                         if on_service_user is not None:
                             on_service_user()
                 for problem in source.unattributed_problems():
-                    on_problem(problem, "read")
+                    noting(problem, "read")
                     report.other_problems += 1
                 complete = not source.unusable and not shrunk
-                report.causes = list(dict.fromkeys([*(str(p) for p in source.file_problems), *shrunk_causes]))
+                # a directory entry that rejects those who refer to it (a crisis line with no
+                # number) is a cause too, as `map` prints it
+                referred = [str(p) for p in source.directory_problems if str(p) in followed]
+                report.causes = list(
+                    dict.fromkeys([*(str(p) for p in source.file_problems), *shrunk_causes, *referred])
+                )
                 report.ignored = dict(source.ignored)
                 report.repeated = dict(source.repeated)
                 report.absent_optional = [str(p) for p in source.absent_optional]

@@ -220,3 +220,30 @@ def test_a_do_not_involve_key_no_json_row_holds_is_a_warning_with_exit_1(tmp_pat
         env={"COLUMNS": "200"},
     )
     assert check.exit_code == 1 and "no row of contact holds this key" in check.output
+
+
+def test_a_directory_entry_that_rejects_service_users_is_printed_as_a_cause(
+    extracts: dict[str, Path], tmp_path: Path
+) -> None:
+    """Found by a trial of a new layout: a crisis line with no telephone number (one row of
+    the services directory) rejected every service user whose plan names it, and nothing
+    was said on stderr: the cause was only in the rejects file. A directory problem that
+    others follow from is now printed as a cause, with how many follow."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "extract"
+    shutil.copytree(extracts["rio-like"], folder)
+    [services] = folder.glob("RiO_Services_*.csv")
+    with services.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    line = next(i for i, r in enumerate(rows) if r["SERVICE_TYPE"] == "CRISISLINE")
+    rows[line]["TELEPHONE"] = ""
+    with services.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = run_map(folder, "rio-like", tmp_path / "out")
+    assert result.exit_code == 1, result.output
+    causes = [text for text in result.output.splitlines() if text.startswith("error: RiO_Services_")]
+    assert causes and "problems follow from it" in causes[0], result.output

@@ -234,3 +234,23 @@ def test_a_staff_detail_left_out_is_reported_by_load_with_exit_1(tmp_path: Path)
     assert "the member of staff is kept without it" in rejects.read_text()
     text = load(extract, store, rejects)
     assert text.exit_code == 1 and "1 problem of no one service user" in text.output
+
+
+def test_a_directory_entry_that_rejects_service_users_is_a_cause_of_the_load(tmp_path: Path) -> None:
+    """As `map` prints it (a layout trial): a crisis line with no number rejected those whose
+    plans name it, and only the rejects file said why. The entry is one of the load's causes."""
+    import csv
+
+    extract, store, rejects = _loaded(tmp_path, patients=24)
+    [services] = extract.glob("RiO_Services_*.csv")
+    with services.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    next(r for r in rows if r["SERVICE_TYPE"] == "CRISISLINE")["TELEPHONE"] = ""
+    with services.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = load(extract, store, rejects, "--format", "json")
+    assert result.exit_code == 1, result.output
+    body = orjson.loads(result.stdout)
+    assert body["usable"] and any(c.startswith("RiO_Services_") for c in body["causes"]), body["causes"]
