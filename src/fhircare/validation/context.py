@@ -249,6 +249,15 @@ class DefinitionContext:
         self.structure_definition(canonical)
         return self._snapshot_problems.get(split_canonical(canonical)[0], [])
 
+    def model_and_problems(self, canonical: str) -> tuple[StructureModel, list[tuple[int, str]]]:
+        """``model(canonical)`` and ``snapshot_problems(canonical)`` at once, as a validation
+        asks them of every profile it walks (the canonical split once, not three times)."""
+        url, _ = split_canonical(canonical)
+        found = self._models.get(url)
+        if found is None:
+            found = self.model(canonical)  # (its snapshot made, and any problems noted)
+        return found, self._snapshot_problems.get(url, [])
+
     def model(self, canonical: str) -> StructureModel:
         """The compiled model of a StructureDefinition; raises UnknownProfileError."""
         url, _ = split_canonical(canonical)

@@ -54,7 +54,7 @@ from fhircare.validation.questionnaire import (
     check_questionnaire_response,
 )
 from fhircare.validation.questionnaire_answers import AnswerServices
-from fhircare.validation.reference_checks import check_reference, plain_reference
+from fhircare.validation.reference_checks import check_reference, plain_reference, plain_reference_targets
 from fhircare.validation.references import BundleIndex, parse_reference
 from fhircare.validation.remembered import REMEMBERED
 from fhircare.validation.rules import check_best_practices, check_value_rules, run_invariants
@@ -104,7 +104,10 @@ class Validator:
         self.bindings = BindingChecker(self.terminology)
         self._type_models: dict[str, StructureModel | None] = {}
         self._resource_kinds: dict[str, bool] = {}  # type code → is it a resource type?
+        self._plain_types: dict[str, bool] = {}  # type code → walked as nothing in particular?
         self._reference_plain: bool | None = None  # see _reference_is_plain
+        #: Reference element → its target types, when _plain_reference may settle its values
+        self._plain_targets: dict[ElementNode, set[str] | None] = {}
         self._conform_depth = 0  # nested conforms() checks (target profiles, slices)
         self._cross_entry_lookups = 0  # see _bundle_anchors
         #: (element, profile walk?, host, a plain value) found with nothing to report
@@ -309,7 +312,7 @@ class Validator:
             check_best_practices(self, resource, model.root, rt, loc, walk)
         for url, from_meta in wanted:
             try:
-                profile_model = self.context.model(url)
+                profile_model, problems = self.context.model_and_problems(url)
             except UnknownProfileError as exc:
                 if from_meta and exc.message.startswith("Unknown profile"):
                     # claimed but not loaded: say so, as the HL7 validator does
@@ -325,7 +328,7 @@ class Validator:
             if profile_model.type != rt:
                 sink.error("invalid", loc, f"The profile {url} is for {profile_model.type}, not {rt}")
                 continue
-            for _, problem in self.context.snapshot_problems(url):
+            for _, problem in problems:
                 # the profile's author meant a rule fhircare cannot place: say so, or the
                 # resource would seem to meet a constraint that was never checked
                 sink.warning("incomplete", loc, f"The profile {url} is not checked in full: {problem}")
@@ -569,34 +572,36 @@ class Validator:
         Unknown properties and everything the base definition says were reported by the
         base walk; here each relevant child finds its own properties in the object.
         """
-        for child in owner._relevant if owner._relevant is not None else owner.relevant_children():
-            if child.is_choice:
+        for child, name, cardinality_only, is_array, least, most in (
+            owner._profile_plan if owner._profile_plan is not None else owner.profile_plan()
+        ):
+            if name is None:  # a choice
                 base = child.json_name
                 n = len(base)
                 found: list[tuple[str, str | None]] = []
                 for key in obj:
-                    name = key[1:] if key[0] == "_" else key
-                    if name.startswith(base) and name[n:] in CHOICE_SUFFIXES and (key == name or name not in obj):
-                        found.append((name, choice_type(name[n:])))
-            elif child.name in obj:
-                raw = obj[child.name]
-                if child.cardinality_only and (type(raw) is list) == child.is_array:
-                    count = len(raw) if type(raw) is list else 1
-                    if child.min <= count and (child.max < 0 or count <= child.max):
+                    plain = key[1:] if key[0] == "_" else key
+                    if plain.startswith(base) and plain[n:] in CHOICE_SUFFIXES and (key == plain or plain not in obj):
+                        found.append((plain, choice_type(plain[n:])))
+            elif name in obj:
+                raw = obj[name]
+                if cardinality_only and (type(raw) is list) == is_array:
+                    count = len(raw) if is_array else 1
+                    if least <= count and (most < 0 or count <= most):
                         continue  # the only thing the profile adds here is met
                 if child.simple and child.ext_key not in obj:
                     # one property, one type, no slicing: each value straight to item(), or
                     # a backbone element's object straight to its own profile walk (all
                     # item() and walk_object() would do with it in a profile walk)
                     backbone = child.profile_backbone
-                    if not child.is_array and type(raw) is not list and raw is not None:
+                    if not is_array and type(raw) is not list and raw is not None:
                         if backbone and type(raw) is dict:
-                            self._walk_profile_object(raw, child, f"{loc}.{child.name}", w)
+                            self._walk_profile_object(raw, child, f"{loc}.{name}", w)
                         else:
-                            self.item(raw, None, child, child.single_type, f"{loc}.{child.name}", w)
+                            self.item(raw, None, child, child.single_type, f"{loc}.{name}", w)
                         continue
-                    if child.is_array and type(raw) is list and raw and (child.max < 0 or len(raw) <= child.max):
-                        base = f"{loc}.{child.name}"
+                    if is_array and type(raw) is list and raw and (most < 0 or len(raw) <= most):
+                        base = f"{loc}.{name}"
                         for i, value in enumerate(raw):
                             if backbone and type(value) is dict:
                                 self._walk_profile_object(value, child, f"{base}[{i}]", w)
@@ -631,6 +636,29 @@ class Validator:
 
     # -- one value -----------------------------------------------------------------
     def item(self, value: Any, ext: Any, node: ElementNode, type_code: str | None, loc: str, w: Walk) -> None:
+        if type(value) is dict and type_code is not None:
+            plain = self._plain_types.get(type_code)
+            if plain is None:
+                plain = self._plain_type(type_code)
+            if plain and (not node.is_choice or type_code in node.type_codes):
+                # the commonest value of all (a backbone element, a CodeableConcept, a
+                # Period...): what the rest of this method does with it, without the tests
+                # for kinds of value it is not, in the same order
+                if w.profile:
+                    if node.children or node.has_type_profiles:
+                        self.walk_object(value, node, type_code, loc, w)
+                    if node.has_value_rules and node.profile_rules:
+                        check_value_rules(self, value, node, type_code, loc, w)
+                    return
+                if not value:
+                    w.sink.error("invalid", read_location(loc), "Object must have some content")
+                self.walk_object(value, node, type_code, loc, w)
+                n = len(value) if w.frame.unread is None else w.frame.read_count(value)
+                if n < 2 and node.ele1 is not None and (n == 0 or "id" in value):
+                    w.sink.error("invariant", loc, f"Constraint failed: ele-1: '{node.ele1.human}'", "ele-1")
+                if node.has_value_rules:
+                    check_value_rules(self, value, node, type_code, loc, w)
+                return
         if type_code in REMEMBERED and self._memo_open and ext is None and type(value) is dict:
             key = REMEMBERED[type_code](value)
             if key is not None:
@@ -686,8 +714,11 @@ class Validator:
             self._inner_resource(value, node, loc, w)
             return
         profile = w.profile
-        if type_code == "Reference" and not profile and self._plain_reference(value, node, w):
-            return  # a plain reference the walk below would find nothing wrong with
+        if type_code == "Reference" and self._plain_reference(value, node, w):
+            # a plain reference the walk below would find nothing wrong with: in a profile
+            # walk too, where all that is left of it is check_reference (a profile narrowing
+            # the targets), which plain_reference answers for the element (the profile's)
+            return
         if type_code == "Extension" and not node.children:
             check_extension(self, value, node, loc, w)
         elif not profile or node.children or node.has_type_profiles:
@@ -752,17 +783,41 @@ class Validator:
         if type_code == "Reference" and (not profile or node.narrows_targets):
             check_reference(self, value, node, loc, w)
 
-    def _plain_reference(self, value: Any, node: ElementNode, w: Walk) -> bool:
-        """Is this value of a Reference element one a base walk leaves at once (item() returns
-        before anything else; see plain_reference)? The walk asks it before it calls item():
-        the commonest complex value of all is settled without that call, or the building of
-        the value's location. (Reference, a datatype, is never walked as a resource.)"""
-        return (
-            type(value) is dict
-            and not node.content_reference
-            and (self._reference_plain if self._reference_plain is not None else self._reference_is_plain())
-            and plain_reference(self, value, node, w)
+    def _plain_type(self, type_code: str) -> bool:
+        """Is an object of this type walked with nothing particular to its type (item()'s
+        first branch): not remembered (REMEMBERED), not a primitive, resource, Reference or
+        Extension, and with no rules of its own (_RULED_TYPES)? A backbone element, a
+        CodeableConcept, a Period, ... Worked out once per type."""
+        plain = (
+            type_code not in REMEMBERED
+            and type_code not in PRIMITIVE_CHECKS
+            and type_code not in _RULED_TYPES
+            and type_code != "Reference"
+            and type_code != "Extension"
+            and not self.is_resource_type(type_code)
         )
+        if len(self._plain_types) < _UNKNOWN_NAMES_REMEMBERED:
+            self._plain_types[type_code] = plain
+        return plain
+
+    def _plain_reference(self, value: Any, node: ElementNode, w: Walk) -> bool:
+        """Is this value of a Reference element one a walk leaves at once (item() returns
+        before anything else; see plain_reference)? The base walk asks it before it calls
+        item(): the commonest complex value of all is settled without that call, or the
+        building of the value's location. (Reference, a datatype, is never walked as a
+        resource.) What it asks of the element is worked out once per element."""
+        if type(value) is not dict or w.frame.bundle is not None:
+            return False
+        try:
+            allowed = self._plain_targets[node]
+        except KeyError:
+            allowed = self._plain_targets[node] = (
+                plain_reference_targets(self, node)
+                if not node.content_reference
+                and (self._reference_plain if self._reference_plain is not None else self._reference_is_plain())
+                else None
+            )
+        return allowed is not None and plain_reference(self, value, allowed)
 
     def _reference_is_plain(self) -> bool:
         """Does walking a Reference's own content find nothing in a value holding only a

@@ -43,20 +43,24 @@ def _allowed_types(validator: WalkServices, node: ElementNode) -> set[str]:
     return allowed
 
 
-def plain_reference(validator: WalkServices, value: dict[str, Any], node: ElementNode, w: Walk) -> bool:
-    """True when a base walk of this Reference value would report nothing: the commonest
+def plain_reference_targets(validator: WalkServices, node: ElementNode) -> set[str] | None:
+    """The resource types a Reference element may point at, when plain_reference may settle
+    its values: None when it may settle none (the element has children, type profiles, value
+    rules or aggregation modes: a walk of its values has more to say than their form)."""
+    if node.children or node.has_type_profiles or node.has_value_rules or node.aggregation:
+        return None
+    allowed = validator.reference_targets.get(node)
+    return allowed if allowed is not None else _allowed_types(validator, node)
+
+
+def plain_reference(validator: WalkServices, value: dict[str, Any], allowed: set[str]) -> bool:
+    """True when a walk of this Reference value would report nothing: the commonest
     reference of all, ``{"reference": "Patient/p1", "display": "..."}`` outside a Bundle,
-    to a type the element allows. False whenever anything may be amiss: the walk then
-    checks it the usual way. (The caller knows that R4's Reference datatype itself has
-    nothing to say of one or two plain strings: see Validator._reference_is_plain.)"""
-    if (
-        w.frame.bundle is not None
-        or node.children
-        or node.has_type_profiles
-        or node.has_value_rules
-        or node.aggregation
-    ):
-        return False
+    to a type the element allows (``allowed``: its plain_reference_targets). False whenever
+    anything may be amiss: the walk then checks it the usual way. (The caller knows that the
+    value is outside a Bundle, that its element is one plain_reference_targets allows, and
+    that R4's Reference datatype itself has nothing to say of one or two plain strings: see
+    Validator._reference_is_plain.)"""
     n = len(value)
     if n == 2:
         display = value.get("display")
@@ -72,9 +76,6 @@ def plain_reference(validator: WalkServices, value: dict[str, Any], node: Elemen
         return False
     if parsed.kind == "relative" and parsed.base is not None:
         return False  # its syntax is suspect (see _looks_incorrect)
-    allowed = validator.reference_targets.get(node)
-    if allowed is None:
-        allowed = _allowed_types(validator, node)
     if parsed.type in allowed:
         return True  # the commonest: a type the element allows (so a resource type)
     if allowed and "Resource" not in allowed:

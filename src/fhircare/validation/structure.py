@@ -163,6 +163,10 @@ KeyStep = tuple[
     Callable[[str], object] | None,
 ]
 
+#: (child, its JSON name or None for a choice, cardinality only?, array?, min, max): one
+#: relevant child as a profile walk first takes it (``ElementNode.profile_plan``)
+ProfileStep = tuple["ElementNode", str | None, bool, bool, int, int]
+
 
 @dataclass(slots=True, eq=False)
 class ElementNode:
@@ -199,6 +203,8 @@ class ElementNode:
     _quick_lenient: dict[str, tuple[Callable[[str], object], str]] | None = field(default=None, repr=False)
     _required: list[ElementNode] | None = field(default=None, repr=False)
     _relevant: list[ElementNode] | None = field(default=None, repr=False)
+    #: the relevant children as a profile walk reads them (see ``profile_plan``)
+    _profile_plan: tuple[ProfileStep, ...] | None = field(default=None, repr=False)
     is_choice: bool = field(init=False)
     json_name: str = field(init=False)
     type_codes: tuple[str, ...] = field(init=False)
@@ -325,6 +331,17 @@ class ElementNode:
         if self._relevant is None:
             self._relevant = [c for c in self.children.values() if c.profile_relevant]
         return self._relevant
+
+    def profile_plan(self) -> tuple[ProfileStep, ...]:
+        """The relevant children, each with what a profile walk asks of it first: (child, its
+        JSON name or None for a choice, cardinality only?, array?, min, max). Built on the
+        first profile walk, when the profile's relevance is marked."""
+        if self._profile_plan is None:
+            self._profile_plan = tuple(
+                (c, None if c.is_choice else c.name, c.cardinality_only, c.is_array, c.min, c.max)
+                for c in self.relevant_children()
+            )
+        return self._profile_plan
 
     def required_children(self) -> list[ElementNode]:
         """Children that must be looked at even when absent: min > 0, or a slice with min > 0."""
