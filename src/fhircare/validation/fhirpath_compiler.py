@@ -228,7 +228,10 @@ def _of_type(left: dict[str, Any], right: dict[str, Any]) -> Fn | None:
                 continue
             if key in item:
                 value = item[key]
-                out.extend(value if isinstance(value, list) else [value])
+                if isinstance(value, list):
+                    out.extend(value)
+                else:
+                    out.append(value)
             elif name in item:
                 raise Unsupported("ofType on an element that is not a choice")
         return out
@@ -249,15 +252,66 @@ def _criteria_function(name: str, params: dict[str, Any]) -> Fn:
     if len(args) != 1:
         raise Unsupported(f"{name} arguments")
     criteria = _deferred(args[0])  # never evaluated over an empty collection
-
-    def holds(item: Any) -> bool:
-        return _singleton_bool(criteria([item])) is True
+    test = _predicate(criteria)
 
     if name == "all":
-        return lambda items: [all(holds(i) for i in items)]
+
+        def all_hold(items: Items) -> Items:
+            for i in items:  # a plain loop: no generator per evaluation
+                if test(i) is not True:
+                    return [False]
+            return [True]
+
+        return all_hold
     if name == "where":
-        return lambda items: [i for i in items if holds(i)]
-    return lambda items: [any(holds(i) for i in items)]
+        return lambda items: [i for i in items if test(i) is True]
+
+    def any_holds(items: Items) -> Items:
+        for i in items:  # (see all_hold)
+            if test(i) is True:
+                return [True]
+        return [False]
+
+    return any_holds
+
+
+Predicate = Callable[[Any], "bool | None"]
+
+
+def _predicate(fn: Fn) -> Predicate:
+    """``_singleton_bool(fn([item]))`` as a function of the item: the criteria of all(),
+    where() and exists(), asked of every item. A comparison of ``$this`` with a number
+    literal, and and/or of such comparisons (``$this >= 1 and $this <= 7``), are answered
+    for an integer item with no list built and no closure called per operand; any other
+    item, or criteria, takes the general closure (raising Unsupported as it does)."""
+    shape = getattr(fn, "predicate", None)
+    if shape is not None:
+        kind = shape[0]
+        if kind == "this":
+            _, order, y = shape
+
+            def compare(item: Any) -> bool | None:
+                if type(item) is int:
+                    return bool(order(item, y))  # _ordered's first case
+                return _singleton_bool(fn([item]))
+
+            return compare
+        if kind == "logic":
+            _, dominant, left, right = shape
+            left_test, right_test = _predicate(left), _predicate(right)
+
+            def logic(item: Any) -> bool | None:
+                # _short_circuit's evaluate, on one item
+                a = left_test(item)
+                if a is dominant:
+                    return dominant
+                b = right_test(item)
+                if b is dominant:
+                    return dominant
+                return (not dominant) if a is not None and b is not None else None
+
+            return logic
+    return lambda item: _singleton_bool(fn([item]))
 
 
 def _member(items: Items, name: str) -> Items:
@@ -276,7 +330,8 @@ def _member(items: Items, name: str) -> Items:
         if name in item:
             value = item[name]
             if isinstance(value, list):
-                out.extend(_present(value))
+                # (its values without nulls, as _present gives them, with no copy between)
+                out.extend(value if None not in value else (v for v in value if v is not None))
             elif value is not None:
                 out.append(value)
             continue
@@ -491,6 +546,7 @@ def _short_circuit(dominant: bool, left: Fn, right: Fn) -> Fn:
             return [dominant]
         return [not dominant] if a is not None and b is not None else []
 
+    evaluate.predicate = ("logic", dominant, left, right)  # type: ignore[attr-defined]  # for _predicate
     return evaluate
 
 
@@ -579,6 +635,8 @@ def _this_against(op: str, y: Any) -> Fn:
             raise Unsupported("comparison of collections")
         return _ordered(op, order, items[0], y)
 
+    if order is not None and (type(y) is Decimal or type(y) is int):
+        evaluate.predicate = ("this", order, y)  # type: ignore[attr-defined]  # for _predicate
     return evaluate
 
 
