@@ -323,6 +323,19 @@ def _read_bare(div: str, problem: str | None) -> NarrativeFacts | None:
         # declaration is none). With no prefix anywhere, namespace processing can find no
         # fault the plain parse does not, and the root needs no handler to be known
         parser = expat.ParserCreate()
+        if "&" not in div:
+            # every character between a '>' and the next '<' is text, as expat reports it
+            # (no reference to decode, no markup but bare tags): is any of it not whitespace?
+            # (re's \s is str.isspace, which the handler below asks)
+            content = _TEXT.search(div, len(_XHTML_ROOT_TAG) - 1) is not None
+            try:
+                parser.Parse(div, True)
+            except expat.ExpatError:
+                return None  # said in _read's words
+            # only the root has attributes, and it has none: nothing for _Reading to find
+            if problem is None and not content and "<img" not in div:
+                problem = NO_CONTENT
+            return _BARE if problem is None else NarrativeFacts(problem, None, (), (), ())
         root.append((_XHTML_DIV, {}))
     else:
         parser = expat.ParserCreate(namespace_separator="}")
@@ -375,6 +388,10 @@ def _alternation(words: frozenset[str]) -> str:
 _PLAIN_ROOT = re.compile(r"<div[ \t\r\n>]")
 #: ... and its commonest start tag of all: the XHTML namespace declared, nothing else
 _XHTML_ROOT_TAG = f'<div xmlns="{XHTML_NS}">'
+#: text that is not all whitespace, in a narrative of bare tags (see _read_bare)
+_TEXT = re.compile(r">\s*[^\s<]")
+#: what _read_bare finds of a bare narrative with text and nothing wrong
+_BARE = NarrativeFacts(None, None, (), (), ())
 #: anything below the root but an end tag or a bare start tag of an allowed element
 _NOT_A_BARE_ALLOWED_TAG = re.compile(rf"<(?!/|{_alternation(ALLOWED_ELEMENTS)}/?>)")
 
