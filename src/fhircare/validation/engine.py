@@ -401,8 +401,11 @@ class Validator:
             for p in meta.get("profile", ()) if isinstance(meta, dict) else ():
                 if isinstance(p, str):
                     wanted.append((p, True))
-        wanted += [(p, True) for p in self.context.global_profiles.get(rt, ())]
-        wanted += [(p, False) for p in profiles]
+        # (loops: a comprehension is a function call of its own, and this runs per resource)
+        for p in self.context.global_profiles.get(rt, ()):
+            wanted.append((p, True))
+        for p in profiles:
+            wanted.append((p, False))
         if rt == "Observation" and claimed:
             # vital signs: the specification makes the core profile apply (see implied_profiles)
             wanted += [(p, False) for p in implied_profiles(resource) if all(p != url for url, _ in wanted)]

@@ -69,13 +69,18 @@ def plain_reference(validator: WalkServices, value: dict[str, Any], allowed: set
     elif n != 1:
         return False
     ref = value.get("reference")
-    if type(ref) is not str or not 0 < len(ref) < 4096 or ref[0] == "#" or _HAS_SPACE(ref):
+    if type(ref) is not str or not 0 < len(ref) < 4096 or ref[0] == "#":
         return False
     parsed = parse_reference(ref)
-    if parsed.kind != "relative" and parsed.kind != "absolute":
+    if parsed.kind == "relative":
+        if parsed.base is not None:
+            return False  # its syntax is suspect (see _looks_incorrect)
+        # [type]/[id] as references.py matches it holds no whitespace, but for a newline
+        # at the very end (where its '$' matches too): no need to search for any
+        if ref[-1] == "\n":
+            return False
+    elif parsed.kind != "absolute" or _HAS_SPACE(ref):
         return False
-    if parsed.kind == "relative" and parsed.base is not None:
-        return False  # its syntax is suspect (see _looks_incorrect)
     if parsed.type in allowed:
         return True  # the commonest: a type the element allows (so a resource type)
     if allowed and "Resource" not in allowed:

@@ -8,6 +8,8 @@ from typing import Any
 
 from fhircare.validation.xhtml import Anchors
 
+#: (reference_checks.plain_reference relies on it: a match with no base holds no whitespace,
+#: but for a newline at the very end, where '$' matches too)
 _RESTFUL = re.compile(
     r"^(?:(?P<base>.*/))?(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(?:/_history/(?P<version>[A-Za-z0-9\-.]{1,64}))?$"
 )
