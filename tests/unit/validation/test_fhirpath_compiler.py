@@ -349,3 +349,42 @@ def test_criteria_functions_evaluate_on_each_item_as_this() -> None:
     assert official is not None
     assert official([{"name": [{"use": "usual"}, {"use": "official"}]}]) == [True]
     assert official([{"name": [{"use": "usual"}]}]) == [False]
+
+
+# --- criteria asked of each item as a predicate (fhirpath_compiler._predicate) ---------------
+
+CRITERIA = [
+    "v.all($this >= 1 and $this <= 7)",
+    "v.all($this > 0 or $this < -1)",
+    "v.all($this >= 1.5)",
+    "v.exists($this <= 1 and $this > -2)",
+    "v.where($this < 2 or $this >= 3).count() = 1",
+    "v.all(($this >= 0 and $this <= 2) or $this = 3)",
+]
+
+
+@pytest.mark.parametrize("expression", CRITERIA)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(
+    values=st.lists(
+        st.one_of(st.integers(-4, 9), st.floats(-4, 9, allow_nan=False), st.booleans(), st.sampled_from(["2", "a"])),
+        max_size=4,
+    )
+)
+def test_criteria_predicates_agree_with_fhirpathpy(expression: str, values: list[Any]) -> None:
+    """An integer item is answered without the closures; any other item takes them: either
+    way, what fhirpathpy says (or Unsupported, and the interpreter is used)."""
+    simple = subset(expression)
+    assert simple is not None
+    focus = {"v": values}
+    try:
+        ours = simple([focus])
+    except Unsupported:
+        assume(False)
+        return
+    try:
+        theirs = interpreter(expression)(focus)
+    except Exception:
+        assume(False)
+        return
+    assert _truthy(ours) == _truthy(theirs), (focus, ours, theirs)
