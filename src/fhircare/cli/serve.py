@@ -7,6 +7,7 @@ query strings, which can hold an NHS number; the API logs its own lines without 
 
 from __future__ import annotations
 
+import gc
 import socket
 from typing import Annotated
 
@@ -46,6 +47,20 @@ def _listen(host: str, port: int) -> socket.socket:
         raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or type(exc).__name__}{hint}") from None
     sock.set_inheritable(True)
     return sock
+
+
+def _quiet_collector() -> None:
+    """Keep Python's garbage collector out of the answers' tail. What the server built at
+    start (the app, its routes, its definitions) is frozen out of every collection, and
+    collections come less often: a full one walks every object the API remembers (its
+    decisions per caller and resource version, the service users' records), tens of
+    milliseconds with requests waiting. bench/api on 2026-12-07: the read's p99 fell from
+    37-49 ms to 17 ms (1.75x the baseline's, goal <= 2x), the search's from 28-31 ms to 23 ms;
+    throughput unchanged. The request path makes few reference cycles, so garbage does
+    not pile up between the rarer collections."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 50, 100)
 
 
 def serve_command(
@@ -89,6 +104,7 @@ def serve_command(
             " no personal data in this log). Ctrl-C stops it."
         )
     )
+    _quiet_collector()
     with sock:
         server.run(sockets=[sock])
     if not server.started:  # the app's startup failed (uvicorn has logged why)
