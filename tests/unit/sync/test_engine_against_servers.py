@@ -41,6 +41,16 @@ def _sync(store: Engine, target: FakeTarget) -> SyncSummary:
         return SyncEngine(store, client, concurrency=1, passes=1, retry_seconds=0.0).run()
 
 
+def _rename_everyone(store: Engine, extracted: Extracted) -> None:
+    """A second load in which the four service users' family names changed: an update of
+    each Patient to send."""
+    changed = [
+        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
+        for r in list(extracted.records.values())[:4]
+    ]
+    load(store, extracted, changed, fingerprint="run2")
+
+
 def _stored_count(store: Engine, *, but: str) -> int:
     with store.connect() as conn:
         return len(conn.execute(select(resources.c.resource_id).where(resources.c.resource_type != but)).all())
@@ -103,12 +113,7 @@ def test_without_versions_from_the_server_an_update_reads_it_first_and_carries_i
     patient = target.of_type("Patient")[0]
     # another system edits it on the server
     target.put({**patient, "telecom": [{"system": "phone", "value": "0100 000 0000"}]})
-    records = list(extracted.records.values())[:4]
-    changed = [
-        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
-        for r in records
-    ]
-    load(loaded, extracted, changed, fingerprint="run2")
+    _rename_everyone(loaded, extracted)
     posted = len(target.requests)
     _sync(loaded, target)
     puts = [
@@ -221,12 +226,7 @@ def test_a_server_that_keeps_a_put_under_its_own_id_gets_one_copy_updated_in_pla
     with loaded.connect() as conn:
         recorded = {(r.resource_type, r.server_id) for r in conn.execute(select(target_resources)).all()}
     assert recorded <= set(target.resources)
-    records = list(extracted.records.values())[:4]
-    changed = [
-        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
-        for r in records
-    ]
-    load(loaded, extracted, changed, fingerprint="run2")
+    _rename_everyone(loaded, extracted)
     again = _sync(loaded, target)
     assert again.rows["sent"] > 0 and not again.failed and not again.dead_lettered
     assert len([key for key in target.resources if key[0] != "Provenance"]) == len(held)
@@ -246,12 +246,7 @@ def test_a_stale_version_refused_with_another_4xx_is_read_again_not_dead_lettere
     _sync(loaded, target)
     patient = target.of_type("Patient")[0]
     target.put({**patient, "telecom": [{"system": "phone", "value": "0100 000 0000"}]})  # another system's edit
-    records = list(extracted.records.values())[:4]
-    changed = [
-        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
-        for r in records
-    ]
-    load(loaded, extracted, changed, fingerprint="run2")
+    _rename_everyone(loaded, extracted)
     posted = len(target.requests)
     again = _sync(loaded, target)
     assert not again.dead_lettered and not again.failed and again.rows["replanned"] >= 1
@@ -266,12 +261,7 @@ def test_a_refusal_of_the_data_itself_is_still_a_dead_letter_after_one_read(
     # a 400 with every version as recorded: the server judged the data, not a conflict
     target = FakeTarget()
     _sync(loaded, target)
-    records = list(extracted.records.values())[:4]
-    changed = [
-        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
-        for r in records
-    ]
-    load(loaded, extracted, changed, fingerprint="run2")
+    _rename_everyone(loaded, extracted)
     target.transaction_status = 400
     again = _sync(loaded, target)
     assert again.dead_lettered > 0 and not again.rows["replanned"]
@@ -311,12 +301,7 @@ def test_an_update_of_a_resource_deleted_on_the_server_refused_as_gone_sends_it_
     _sync(loaded, target)
     patient = target.of_type("Patient")[0]
     target.delete(("Patient", patient["id"]))
-    records = list(extracted.records.values())[:4]
-    changed = [
-        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
-        for r in records
-    ]
-    load(loaded, extracted, changed, fingerprint="run2")
+    _rename_everyone(loaded, extracted)
     again = _sync(loaded, target)
     assert not again.dead_lettered and not again.failed
     assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
@@ -339,12 +324,7 @@ def test_a_transaction_committed_with_no_body_is_recorded_once_not_sent_for_ever
     again = _sync(loaded, target)
     assert again.transactions == 0
     assert all(method == "GET" for method, _, _ in target.requests[posted:])
-    records = list(extracted.records.values())[:4]
-    changed = [
-        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
-        for r in records
-    ]
-    load(loaded, extracted, changed, fingerprint="run2")
+    _rename_everyone(loaded, extracted)
     posted = len(target.requests)
     third = _sync(loaded, target)
     assert not third.failed and not third.dead_lettered
@@ -397,12 +377,7 @@ def test_a_bare_etag_in_a_response_entry_is_sent_back_as_an_entity_tag(loaded: E
     user's change dead-lettered. The version it names is sent back as ``W/"1"``."""
     target = FakeTarget(bare_etags=True, conflict_status=400)
     _sync(loaded, target)
-    records = list(extracted.records.values())[:4]
-    changed = [
-        r.model_copy(update={"service_user": r.service_user.model_copy(update={"family_name": "Changed"})})
-        for r in records
-    ]
-    load(loaded, extracted, changed, fingerprint="run2")
+    _rename_everyone(loaded, extracted)
     again = _sync(loaded, target)
     assert not again.dead_lettered and not again.failed and not again.rows["replanned"]
     assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
