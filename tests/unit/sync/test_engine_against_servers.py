@@ -51,6 +51,17 @@ def _rename_everyone(store: Engine, extracted: Extracted) -> None:
     load(store, extracted, changed, fingerprint="run2")
 
 
+def _patient_updates(target: FakeTarget, since: int) -> list[Json]:
+    """The requests of the Patient entries of the transactions sent since request ``since``."""
+    return [
+        entry["request"]
+        for method, _, body in target.requests[since:]
+        if method == "POST" and body and body.get("type") == "transaction"
+        for entry in body["entry"]
+        if entry["request"]["url"].startswith("Patient/")
+    ]
+
+
 def _stored_count(store: Engine, *, but: str) -> int:
     with store.connect() as conn:
         return len(conn.execute(select(resources.c.resource_id).where(resources.c.resource_type != but)).all())
@@ -116,13 +127,7 @@ def test_without_versions_from_the_server_an_update_reads_it_first_and_carries_i
     _rename_everyone(loaded, extracted)
     posted = len(target.requests)
     _sync(loaded, target)
-    puts = [
-        entry["request"]
-        for method, _, body in target.requests[posted:]
-        if method == "POST" and body and body.get("type") == "transaction"
-        for entry in body["entry"]
-        if entry["request"]["url"].startswith("Patient/")
-    ]
+    puts = _patient_updates(target, posted)
     assert puts and all("ifMatch" in p for p in puts)
     reads = [path for method, path, _ in target.requests[posted:] if method == "GET" and "/Patient/" in path]
     assert reads  # read before it was written
@@ -274,15 +279,7 @@ def test_an_identifier_search_answered_200_but_failed_makes_no_second_copy(loade
     server holds no such resource": each was created again beside the copy the server
     held under its own id. A search that did not run is no answer: tried again later."""
     target = FakeTarget(failed_searches=failed)
-    with loaded.connect() as conn:
-        ours = [
-            orjson.loads(content)
-            for content in conn.execute(
-                select(resources.c.content).where(resources.c.resource_type == "Organization")
-            ).scalars()
-        ]
-    for n, organisation in enumerate(ours):  # another system put the trust's directory there
-        target.put({**organisation, "id": f"theirs-{n}"})
+    ours = _theirs(loaded, target)  # another system put the trust's directory there
     summary = _sync(loaded, target)
     assert len(target.of_type("Organization")) == len(ours)  # not one created again
     assert summary.failed > 0 and not summary.dead_lettered
@@ -329,13 +326,7 @@ def test_a_transaction_committed_with_no_body_is_recorded_once_not_sent_for_ever
     third = _sync(loaded, target)
     assert not third.failed and not third.dead_lettered
     assert {p["name"][0]["family"] for p in target.of_type("Patient")} == {"Changed"}
-    puts = [
-        entry["request"]
-        for method, _, body in target.requests[posted:]
-        if method == "POST" and body and body.get("type") == "transaction"
-        for entry in body["entry"]
-        if entry["request"]["url"].startswith("Patient/")
-    ]
+    puts = _patient_updates(target, posted)
     assert puts and all("ifMatch" in p for p in puts)
 
 
