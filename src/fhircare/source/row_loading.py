@@ -33,7 +33,7 @@ from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_columns import suggest
 from fhircare.source.mapping_schema import ColumnPlan, RecordPlan
 from fhircare.source.results import Problem
-from fhircare.source.rows import BrokenRow, Header, RawRow, has_path, iter_rows, lookup
+from fhircare.source.rows import BrokenRow, Header, RawRow, has_path, iter_rows, lookup, path_root
 from fhircare.source.store import RowStore, StoredRow
 
 _KEY_SEPARATOR = "\x1f"
@@ -472,7 +472,7 @@ def values_read(plan: RecordPlan, values: dict[str, object]) -> dict[str, object
 
 
 def _top_level_columns(plan: RecordPlan) -> frozenset[str]:
-    return _per_plan(plan, "columns", lambda: frozenset(name.split(".", 1)[0] for name in plan.columns_read()))
+    return _per_plan(plan, "columns", lambda: frozenset(path_root(name) for name in plan.columns_read()))
 
 
 def _columns_for(plan: RecordPlan, fields: frozenset[str]) -> tuple[ColumnPlan, ...]:

@@ -557,29 +557,79 @@ def has_path(values: Mapping[str, object], path: tuple[str, ...]) -> bool:
         return True
     current: object = values
     for key in path:
-        if isinstance(current, list) and key.isdigit() and int(key) < len(current):
-            current = current[int(key)]
-        elif isinstance(current, dict) and key in current:
-            current = current[key]
-        else:
+        found, current = _step(current, key)
+        if not found:
             return False
     return True
 
 
 def lookup(values: Mapping[str, object], path: tuple[str, ...]) -> object:
-    """A value by key path (nested JSON objects, and arrays by position from 0:
-    ``scores.0.score``); None when absent. A CSV row is flat and its column names may
+    """A value by key path: nested JSON objects, arrays by position from 0
+    (``scores.0.score``) or by a key of their objects (``scores[domain=DLG01].score``: the
+    one object whose ``domain`` is ``DLG01``, wherever the export puts it; none, or more
+    than one, is missing); None when absent. A CSV row is flat and its column names may
     contain dots, so the whole name is tried first."""
     if len(path) > 1:
         whole = ".".join(path)
         if whole in values:
             return values[whole]
-    current = values.get(path[0])
+    # the first step and plain object keys inline: this runs for every column of every row
+    current = values.get(path[0], _ABSENT)
+    if current is _ABSENT:
+        found, current = _step(values, path[0])
+        if not found:
+            return None
     for key in path[1:]:
-        if isinstance(current, list) and key.isdigit():
-            current = current[int(key)] if int(key) < len(current) else None
-        elif isinstance(current, dict):
-            current = current.get(key)
-        else:
+        if type(current) is dict and key in current:
+            current = current[key]
+            continue
+        found, current = _step(current, key)
+        if not found:
             return None
     return current
+
+
+_ABSENT = object()
+
+
+#: a key path step choosing an array's object by one of its keys: ``scores[domain=DLG01]``
+_SELECTOR = re.compile(r"^([^\[\]=]+)\[([^\[\]=]+)=([^\[\]]*)\]$")
+
+
+def path_root(column: str) -> str:
+    """The top-level key a column's key path starts from (``scores`` of
+    ``scores[domain=DLG01].score``): what a row must keep for the path to be read."""
+    first = column.split(".", 1)[0]
+    selector = _SELECTOR.match(first) if "[" in first else None
+    return selector.group(1) if selector is not None else first
+
+
+def _step(current: object, key: str) -> tuple[bool, object]:
+    """One step of a key path: (whether it is there, the value it reaches)."""
+    if isinstance(current, list) and key.isdigit():
+        return (True, current[int(key)]) if int(key) < len(current) else (False, None)
+    if not isinstance(current, Mapping):
+        return False, None
+    if key in current:
+        return True, current[key]
+    selector = _SELECTOR.match(key) if "[" in key else None
+    if selector is None:
+        return False, None
+    name, field, wanted = selector.groups()
+    items = current.get(name)
+    # an array read by a key of its objects, not by position: an export that reorders
+    # the array (DIALOG's eleven ratings) cannot swap two values (found by a layout trial)
+    chosen = [
+        item
+        for item in (items if isinstance(items, list) else ())
+        if isinstance(item, dict) and _key_text(item.get(field)) == wanted
+    ]
+    return (True, chosen[0]) if len(chosen) == 1 else (False, None)
+
+
+def _key_text(value: object) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return None

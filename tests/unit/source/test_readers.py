@@ -471,3 +471,43 @@ def test_a_carriage_return_inside_a_cell_is_named_in_plain_words(tiny: Callable[
     plans = PLANS.replace("CP2,P2,safety-plan", "CP2,P2,safety\rplan")
     [problem] = problem_strings(tiny(plans__csv=plans).rejected["P2"])
     assert "a carriage return inside a cell" in problem and "universal-newline" not in problem
+
+
+@given(st.permutations(["DLG01", "DLG02", "DLG03", "DLG04"]), st.sampled_from(["DLG01", "DLG02", "DLG03", "DLG04"]))
+def test_an_array_read_by_a_key_of_its_objects_does_not_depend_on_their_order(order: list[str], domain: str) -> None:
+    """Found by a trial of a new layout: DIALOG scores read by position (`scores.0.score`)
+    were swapped silently when the export reordered the array (mental health 6 / physical
+    4 became 4 / 6). `scores[domain=DLG02].score` reads the one object whose `domain` is
+    DLG02, wherever it is; none, or two, is missing (a required rating is then a problem)."""
+    from fhircare.source.rows import has_path, lookup
+
+    scores = {"scores": [{"domain": d, "score": int(d[-1])} for d in order]}
+    path = (f"scores[domain={domain}]", "score")
+    assert lookup(scores, path) == int(domain[-1]) and has_path(scores, path)
+    assert lookup(scores, ("scores[domain=DLG09]", "score")) is None
+    twice = {"scores": [*scores["scores"], {"domain": domain, "score": 9}]}
+    assert lookup(twice, path) is None and not has_path(twice, path)
+    assert lookup(scores, ("scores", "0", "score")) == int(order[0][-1])  # by position, as before
+
+
+def test_a_mapping_reads_an_array_by_a_key_of_its_objects(tmp_path: Path) -> None:
+    """The selector in a mapping file, end to end: a contact's family name from the one
+    name whose `use` is official, whichever place the export gives it."""
+    mapping_path = tmp_path / "tiny.yaml"
+    text = TINY.replace('"%d/%m/%Y"]', '"%d/%m/%Y", "%Y-%m-%d"]').replace(
+        "family_name: name.family", "family_name: names[use=official].family"
+    )
+    mapping_path.write_text(text, encoding="utf-8")
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    names = '"names": [{"use": "usual", "family": "Known-as"}, {"use": "official", "family": "Sample"}]'
+    people = PEOPLE.replace('"name": {"family": "Sample"}', names)
+    for name, content in {
+        "clients_1.csv": CLIENTS,
+        "plans.csv": PLANS,
+        "goals.csv": GOALS,
+        "people.jsonl": people,
+    }.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    read = read_all(folder, load_mapping(mapping_path))
+    assert [c.family_name for c in read.accepted["P1"].contacts] == ["Sample"]
