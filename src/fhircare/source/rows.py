@@ -494,8 +494,12 @@ def _row(record: _Record, header: list[str], fmt: FileFormat, name: str) -> RawR
         return BrokenRow(Problem(name, record.line, None, record.reason), _cells_of(record.text, fmt))
     if _UNDECODED.search("".join(cells)):  # one search: joining makes no undecoded byte
         values: dict[str, object] = dict(zip(header, cells, strict=False))
-        # the column and the byte: a trust fixing its export needs to know which field
-        column, found = next((h, m) for h, c in zip(header, cells, strict=False) if (m := _UNDECODED.search(c)))
+        # the column and the byte: a trust fixing its export needs to know which field (none
+        # when the byte is in a cell past the header's last column: a stray delimiter before
+        # it; found by the CSV fuzz test, which raised StopIteration here)
+        named = ((h, m) for h, c in zip(header, cells, strict=False) if (m := _UNDECODED.search(c)))
+        column, found = next(named, (None, _UNDECODED.search("".join(cells))))
+        assert found is not None
         byte = ord(found.group()) - 0xDC00
         problem = Problem(name, record.line, column, f"holds a byte (0x{byte:02X}) that is not valid {fmt.encoding}")
         return BrokenRow(problem, _cells_of(record.text, fmt), values)

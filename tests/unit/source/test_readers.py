@@ -511,3 +511,14 @@ def test_a_mapping_reads_an_array_by_a_key_of_its_objects(tmp_path: Path) -> Non
         (folder / name).write_text(content, encoding="utf-8")
     read = read_all(folder, load_mapping(mapping_path))
     assert [c.family_name for c in read.accepted["P1"].contacts] == ["Sample"]
+
+
+def test_an_undecodable_byte_past_the_last_column_rejects_its_row(tiny: Callable[..., ReadBack]) -> None:
+    """Found by the CSV fuzz test (tests/hostile): a stray delimiter before an undecodable
+    byte put the byte in a cell past the header's last column, and the reader raised
+    StopIteration looking for the column to name. The row is rejected, naming the byte."""
+    clients = CLIENTS.encode() + b"P3,9990000034,Bez,Sam,01/01/1970,U,\x81\n"
+    read = tiny(clients_1__csv=clients)
+    assert set(read.accepted) == {"P1", "P2"}
+    [problem] = problem_strings(read.rejected["P3"])
+    assert problem.startswith("clients_1.csv:4: holds a byte (0x81) that is not valid utf-8")
