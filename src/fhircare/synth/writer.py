@@ -232,7 +232,11 @@ class LayoutWriter:
         buffer = io.StringIO()
         fmt = plan.file_format
         if fmt.quoting == "none":
-            writer = csv.writer(buffer, delimiter=fmt.delimiter, quoting=csv.QUOTE_NONE, lineterminator="\r\n")
+            # quotes are just characters in such a file (a name holding '"'): the csv module
+            # refuses to write one unless told it quotes nothing (found by a property test)
+            writer = csv.writer(
+                buffer, delimiter=fmt.delimiter, quoting=csv.QUOTE_NONE, quotechar=None, lineterminator="\r\n"
+            )
         else:
             writer = csv.writer(buffer, delimiter=fmt.delimiter, quotechar=fmt.quotechar, lineterminator="\r\n")
         writer.writerow(cells)
