@@ -240,7 +240,8 @@ def _verdict(profile: ExtractProfile) -> Text:
             lines.append(f"  {found.name}: {found.unreadable} unreadable rows")
         if found.unclaimed:
             lines.append(f"  {found.name}: {found.unclaimed} rows no record type takes")
-    lines += [f"  {unread}" for unread in profile.read.unread_keys] if profile.read is not None else []
+    if profile.read is not None:
+        lines += [f"  {unread}" for unread in profile.read.unread_keys]
     if profile.read is not None and profile.read.rejected:
         lines.append(
             f"  {profile.read.rejected} of {profile.read.service_users} service users would be rejected by"

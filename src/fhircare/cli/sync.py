@@ -240,7 +240,7 @@ def _load(
 
     if not extract.is_dir():
         raise UsageError(f"--extract {extract}: no such folder")
-    _withdrawn(withdrawn)  # before reading anything: a malformed name is a usage error
+    withdrawn_names = _withdrawn(withdrawn)  # before reading anything: a malformed name is a usage error
     day = as_of_day(as_of)
     limits = ReadLimits.from_settings(settings)
     mapping = load_mapping(mapping_file, limits=limits)
@@ -258,7 +258,7 @@ def _load(
             validating=True,
         ),
         removal=RemovalPolicy(
-            settings.removal_threshold, settings.removal_runs, confirm_removals, confirm_rows, _withdrawn(withdrawn)
+            settings.removal_threshold, settings.removal_runs, confirm_removals, confirm_rows, withdrawn_names
         ),
     )
     rejects_path.parent.mkdir(parents=True, exist_ok=True)

@@ -409,13 +409,12 @@ def _births(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
     """A date of birth after the day of the run is a mistake of the record (a year mistyped,
     day and month swapped by a spreadsheet), shared as a fact with every partner: a child
     where an adult is, an age no service can act on (found by a trial of a new layout)."""
+    reason = "is after the day of the run: a date of birth to correct"
     if record.service_user.birth_date > as_of:
-        yield Inconsistency(
-            record.service_user, "birth_date", "is after the day of the run: a date of birth to correct"
-        )
+        yield Inconsistency(record.service_user, "birth_date", reason)
     for contact in record.contacts:
         if contact.birth_date is not None and contact.birth_date > as_of:
-            yield Inconsistency(contact, "birth_date", "is after the day of the run: a date of birth to correct")
+            yield Inconsistency(contact, "birth_date", reason)
 
 
 def _section_117(record: ServiceUserRecord) -> Iterator[Inconsistency]:

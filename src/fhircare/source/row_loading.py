@@ -69,9 +69,9 @@ def text_of(value: object) -> str | None:
     return None
 
 
-def _watched_keys(plans: list[RecordPlan]) -> dict[tuple[int, str], str]:
+def _watched_keys(plans: list[RecordPlan]) -> dict[tuple[int, str], tuple[tuple[str, ...], str]]:
     """(source number, key path) of the safeguards a JSON Lines file's sources read, with
-    what is lost when no row holds the key."""
+    the path's steps and what is lost when no row holds the key."""
     watched = {}
     for number, plan in enumerate(plans):
         if plan.format != "jsonl":
@@ -79,7 +79,7 @@ def _watched_keys(plans: list[RecordPlan]) -> dict[tuple[int, str], str]:
         for column in plan.columns:
             what = UNREAD_SAFEGUARD_FIELDS.get((plan.record_type.name, column.field.name))
             if what is not None and column.simple_path is not None:
-                watched[(number, column.source)] = what
+                watched[(number, column.source)] = (column.simple_path, what)
     return watched
 
 
@@ -122,7 +122,7 @@ class FileLoader:
         self.outcome = outcome
         #: of the file being loaded: the safeguards' keys no row has held yet, and the rows
         #: each source took
-        self._watched: dict[tuple[int, str], str] = {}
+        self._watched: dict[tuple[int, str], tuple[tuple[str, ...], str]] = {}
         self._taken: Counter[int] = Counter()
 
     def load(self, path: Path, name: str, plans: list[RecordPlan], on_rows: Callable[[int], None] | None) -> None:
@@ -146,7 +146,7 @@ class FileLoader:
                 self.outcome.file_problems.append(item)
         if on_rows is not None:
             on_rows(count % 1000)
-        for (number, column), what in self._watched.items():
+        for (number, column), (_path, what) in self._watched.items():
             plan = plans[number]
             if self._taken[number] >= UNREAD_KEY_MIN_ROWS:
                 self.outcome.unread_keys.append(
@@ -309,8 +309,8 @@ class FileLoader:
         self._unreadable_row(problem, row, plans)
 
     def _seen_keys(self, number: int, values: dict[str, object]) -> None:
-        for key in [k for k in self._watched if k[0] == number]:
-            if has_path(values, tuple(key[1].split("."))):
+        for key, (path, _what) in list(self._watched.items()):
+            if key[0] == number and has_path(values, path):
                 del self._watched[key]
 
     def _unreadable_row(self, problem: Problem, row: RawRow, plans: list[RecordPlan]) -> None:

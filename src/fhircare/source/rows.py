@@ -498,7 +498,8 @@ def _row(record: _Record, header: list[str], fmt: FileFormat, name: str) -> RawR
         # when the byte is in a cell past the header's last column: a stray delimiter before
         # it; found by the CSV fuzz test, which raised StopIteration here)
         named = ((h, m) for h, c in zip(header, cells, strict=False) if (m := _UNDECODED.search(c)))
-        column, found = next(named, (None, _UNDECODED.search("".join(cells))))
+        column, found = next(named, (None, None))
+        found = found or _UNDECODED.search("".join(cells))
         assert found is not None
         byte = ord(found.group()) - 0xDC00
         problem = Problem(name, record.line, column, f"holds a byte (0x{byte:02X}) that is not valid {fmt.encoding}")

@@ -270,9 +270,7 @@ class Validator:
             # a bundle entry: answered before, in this bundle stream, if it came round again
             # (one with no fullUrl is not remembered: what is said of it at the end of this
             # method lies outside its own location)
-            memo_key = self.entry_memo.key(
-                resource, full_url, bundle, profiles, (self.today or date.today()).isoformat()
-            )
+            memo_key = self.entry_memo.key(resource, full_url, bundle, profiles, self.today_iso())
             remembered = self.entry_memo.get(memo_key) if memo_key is not None else None
             if remembered is not None:
                 for severity, code, where, text, rule in remembered:

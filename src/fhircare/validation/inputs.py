@@ -46,7 +46,6 @@ JSON_SUFFIXES = (".json",)
 NDJSON_SUFFIXES = (".ndjson", ".jsonl")
 
 _BOM = b"\xef\xbb\xbf"
-#: a JSON string token, and the colon after it when it is a key
 #: stdlib re-parsing (for an exact error position) only below this size
 _RELOCATE_MAX_BYTES = 8 * 1024 * 1024
 
