@@ -111,6 +111,8 @@ def test_run_sends_exactly_the_mapped_resources_and_a_rerun_changes_nothing(
     body = summary(first)
     assert body["load"]["serviceUsers"]["changed"] == PATIENTS
     assert not body["sync"]["rows"].get("dead-lettered") and not body["sync"]["rows"].get("failed")
+    # the read-back of one resource found every label and extension kept (sync/kept.py)
+    assert body["sync"]["labelsKept"] == "yes"
     before = compare_with_store(engine, fhir_server.base_url)
     assert before.exact, before.explain()
 

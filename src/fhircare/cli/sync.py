@@ -60,7 +60,7 @@ _LOAD_INPUT = (
 )
 _SYNC_TARGET = (
     "an unusable target (unreachable, the wrong URL, not FHIR R4, lacking transactions or update as create,"
-    " refusing fhircare's credentials) or a store that does not exist"
+    " refusing fhircare's credentials, not keeping the security labels it is sent) or a store that does not exist"
 )
 LOAD_EXIT_CODES = (
     "Exit codes: 0 everything loaded; 1 some service users were rejected or the staff and team directory has"
@@ -541,6 +541,9 @@ def _sync_tables(summary: SyncSummary) -> list[Table]:
         Text("open dead letters (not on the target: fhircare outbox dead-letters)", style=style),
         str(summary.open_dead_letters),
     )
+    if summary.labels_kept:
+        # a target that lost them stops the sync before this table: "no" is never shown here
+        rows.add_row("security labels and extensions kept (one resource read back)", summary.labels_kept)
     server = summary.server_seconds
     rows.add_row(
         "seconds (wall / fhircare CPU / server, summed over transactions in flight)",

@@ -461,6 +461,17 @@ def record_held(conn: Connection, target_id: int, rows: list[dict[str, Any]], no
     conn.execute(statement, values)
 
 
+def unsync_since(conn: Connection, target_id: int, since: datetime) -> int:
+    """What the target was recorded as holding since ``since`` is to be sent again (the
+    next reconcile queues it): the target did not keep it as sent. Returns how many."""
+    result = conn.execute(
+        target_resources.update()
+        .where(target_resources.c.target_id == target_id, target_resources.c.synced_at >= since)
+        .values(synced_hash="")
+    )
+    return int(result.rowcount or 0)
+
+
 def forget_held(conn: Connection, target_id: int, keys: Iterable[tuple[str, str]]) -> None:
     """The target no longer holds these (deleted on the server): the next plan recreates them."""
     for rtype, rid in keys:

@@ -29,8 +29,13 @@ from tenacity import RetryCallState, Retrying, retry_if_exception, retry_if_resu
 import fhircare
 from fhircare.errors import TargetAuthError, TargetError, UsageError
 from fhircare.mapping.fhir import Json
+from fhircare.sync.capabilities import is_r4
 
 FHIR_JSON = "application/fhir+json"
+#: FHIR JSON of R4 named: a server holding several versions (Firely Server, HAPI FHIR's
+#: multi-version set-up) answers and reads in the one the media type names (R4 http
+#: 3.1.0.1.11, the fhirVersion parameter)
+FHIR_R4_JSON = "application/fhir+json; fhirVersion=4.0"
 #: answers that say "try again later" (the data was not judged)
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 
@@ -116,6 +121,8 @@ class FhirClient:
             )
         self.base_url = base_url.rstrip("/")
         self.retry = retry
+        #: the media type of what is sent: FHIR_R4_JSON once the server turns out to need it
+        self.media_type = FHIR_JSON
         self._sleep = sleep
         self._http = httpx.Client(
             base_url=self.base_url + "/",
@@ -157,7 +164,7 @@ class FhirClient:
         5xx is returned)."""
         request_headers = dict(headers or {})
         if content is not None:
-            request_headers.setdefault("Content-Type", FHIR_JSON)
+            request_headers.setdefault("Content-Type", self.media_type)
         retrying = Retrying(
             stop=stop_after_attempt(self.retry.max_attempts),
             wait=self._wait,
@@ -213,6 +220,14 @@ class FhirClient:
         if not answer.ok or body is None or body.get("resourceType") != "CapabilityStatement":
             what = f"HTTP {answer.status}" if not answer.ok else "an answer that is not a CapabilityStatement"
             raise TargetError(f"{self.base_url} is not a FHIR server: GET {self.base_url}/metadata gave {what}")
+        if not is_r4(body.get("fhirVersion")):
+            # a server of several versions may default to another: ask for R4 by name, and
+            # if it has R4, name R4 in everything sent and asked from now on
+            asked = self.send("GET", "metadata", headers={"Accept": FHIR_R4_JSON})
+            if asked.ok and asked.body is not None and is_r4(asked.body.get("fhirVersion")):
+                self.media_type = FHIR_R4_JSON
+                self._http.headers["Accept"] = FHIR_R4_JSON
+                return asked.body
         return body
 
     def transaction(self, bundle: bytes) -> Answer:

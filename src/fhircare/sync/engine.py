@@ -53,6 +53,7 @@ from fhircare.store.outbox import OutboxEntry, TargetHeld
 from fhircare.store.schema import resources
 from fhircare.sync.capabilities import CapabilityCheck, check_capabilities
 from fhircare.sync.client import Answer, FhirClient, TooManyPages
+from fhircare.sync.kept import lost_in_keeping, most_telling
 from fhircare.sync.plan import (
     Outgoing,
     RunEvidence,
@@ -113,6 +114,9 @@ class SyncSummary:
     #: CPU time of this process (fhircare's own work)
     cpu_seconds: float = 0.0
     software: str = ""
+    #: whether the target kept the security labels and extensions of a resource read back
+    #: (sync/kept.py): "yes", "no", "not checked (...)", or "" when nothing labelled was sent
+    labels_kept: str = ""
     #: the target's dead letters still open after this sync (refused before and not fixed
     #: since, or refused now): records the shared care record does not hold
     open_dead_letters: int = 0
@@ -132,6 +136,7 @@ class SyncSummary:
         return {
             "target": self.target,
             "server": self.software,
+            "labelsKept": self.labels_kept or None,
             "rows": dict(sorted(self.rows.items())),
             "transactions": self.transactions,
             "openDeadLetters": self.open_dead_letters,
@@ -193,6 +198,10 @@ class SyncEngine:
         self._foreign_meta: dict[tuple[str, str], Json] = {}
         #: the target refused a batch: identifier searches go one GET each
         self._no_batch = False
+        #: a resource read back this run to see the target kept its labels (sync/kept.py)
+        self._kept_checked = False
+        #: what the read-back found missing: the run stops, and what it sent goes again
+        self._marks_lost: list[str] = []
         self._evidence: RunEvidence | None = None
         self._done = 0
         self._total = 0
@@ -267,6 +276,8 @@ class SyncEngine:
             with self.engine.connect() as conn:
                 self._shared_held = outbox.shared_held(conn, self._target_id)
             self._drain(outbox.SERVICE_USER, None)
+            if self._marks_lost:
+                self._send_again_what_lost_marks()
             if self._fatal is not None:
                 raise self._fatal
         finally:
@@ -465,6 +476,7 @@ class SyncEngine:
                 sent += 1
                 with self._lock:
                     self.summary.transactions += 1
+                self._check_kept(transaction, results, chunk)
                 if last:
                     self._count_row(entry, "sent")
                     return
@@ -828,6 +840,48 @@ class SyncEngine:
             if done is not None:
                 outbox.mark_done(conn, done, utcnow())
         return True
+
+    def _check_kept(self, transaction: Transaction, results: list[EntryResult], chunk: Sequence[Outgoing]) -> None:
+        """Once a run, after the first transaction that sent security labels: read back the
+        resource that carries most, and stop the sync if the target lost any label or
+        extension of it (sync/kept.py). A read refused or failed checks nothing (noted)."""
+        sent = {r.key: orjson.loads(r.content) for r in chunk}
+        with self._lock:
+            if self._kept_checked:
+                return
+            key = most_telling((k, sent[k]) for k in sent)
+            if key is None:
+                return
+            self._kept_checked = True
+        planned = next(p for p in transaction.entries if p.key == key)
+        result = results[transaction.entries.index(planned)]
+        server_id = result.server_id or planned.url.partition("/")[2]
+        answer = self.client.read(key[0], server_id)
+        if not answer.ok or answer.body is None:
+            _log.info("labels not checked", resource_type=key[0], status=answer.status)
+            self.summary.labels_kept = f"not checked (HTTP {answer.status})"
+            return
+        lost = lost_in_keeping(sent[key], answer.body)
+        if not lost:
+            self.summary.labels_kept = "yes"
+            return
+        self.summary.labels_kept = "no"
+        with self._lock:
+            self._marks_lost = lost
+        raise TargetError(
+            f"the target {self.client.base_url} does not keep what marks a record restricted: {key[0]}/{server_id},"
+            f" read back after it was sent, lacks its {'; '.join(lost)}. Other readers of the shared care record"
+            " could not tell restricted mental health information, or what a carer asked to keep from the service"
+            " user, from the rest. The sync stopped; what it sent is sent again by the first sync after the server"
+            " (or what is in front of it) keeps them"
+        )
+
+    def _send_again_what_lost_marks(self) -> None:
+        """After the workers stopped: everything recorded as held this run goes again next sync."""
+        assert self._evidence is not None
+        with self.write.begin() as conn:
+            again = outbox.unsync_since(conn, self._target_id, self._evidence.recorded)
+        _log.info("labels lost: to be sent again", resources=again)
 
     def _server_assigns_ids(self) -> None:
         """The target keeps a created resource under an id of its own: sending a create again

@@ -9,7 +9,7 @@ resource itself. The id and version come from whichever is there, in that order.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from fhircare.mapping.fhir import Json
 
@@ -74,7 +74,14 @@ def transaction_results(bundle: Json, resource_types: list[str]) -> list[EntryRe
     entries = bundle.get("entry") or []
     if len(entries) != len(resource_types):
         return None
-    return [entry_result(entry, rtype) for entry, rtype in zip(entries, resource_types, strict=True)]
+    results = [entry_result(entry, rtype) for entry, rtype in zip(entries, resource_types, strict=True)]
+    # an entry with no response at all (R4 makes it 1..1) was still kept: a transaction is all
+    # or nothing, and a transaction-response is the answer to one committed. Its version is
+    # not known (the next update reads it first)
+    return [
+        replace(result, status=200) if not entry.get("response") and result.status == 0 else result
+        for entry, result in zip(entries, results, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

@@ -70,10 +70,25 @@ class FakeTarget:
     #: take batches (R4 makes batch an interaction of its own: a server may offer transaction
     #: and not batch, answering 405)
     batches: bool = True
+    #: hold R5 and R4 with R5 the default (Firely Server, HAPI FHIR set up for several
+    #: versions): R4 is what is asked for by name (``fhirVersion=4.0`` on the media type,
+    #: R4 http 3.1.0.1.11); anything else sent or asked is read as R5, and refused here
+    r5_default: bool = False
+    #: answer a transaction's entry at this index with no ``response`` at all (R4 makes it
+    #: 1..1; the transaction itself was committed)
+    entry_without_response: int | None = None
+    #: keep no ``meta.security`` labels, and no extension of these URLs, of what is sent (a
+    #: server that stores what it understands, or a proxy that strips them)
+    drops_security: bool = False
+    drops_extensions: frozenset[str] = frozenset()
+    #: answer every read with this status (a server that enforces labels on reads, say)
+    read_status: int | None = None
     #: merged into every resource's entry of the CapabilityStatement
     capability: Json = field(default_factory=dict)
     resources: dict[tuple[str, str], Json] = field(default_factory=dict)
     requests: list[tuple[str, str, Json | None]] = field(default_factory=list)
+    #: (Accept, Content-Type) of every request
+    media_types: list[tuple[str, str]] = field(default_factory=list)
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -86,12 +101,16 @@ class FakeTarget:
         key = (resource["resourceType"], resource["id"])
         current = self.resources.get(key)
         body = copy.deepcopy(resource)
-        if current is not None and _content(current) == _content(body):
-            return current, False
-        version = 1 if current is None else int(current["meta"]["versionId"]) + 1
+        if self.drops_security:
+            body.get("meta", {}).pop("security", None)
+        if self.drops_extensions:
+            _drop_extensions(body, self.drops_extensions)
         meta = body.get("meta") or {}
         if self.keeps_meta and current is not None:
             meta = {**meta, **_with_marks(meta, current["meta"])}
+        if current is not None and _content(current) == _content(body) and _marks(current["meta"]) == _marks(meta):
+            return current, False
+        version = 1 if current is None else int(current["meta"]["versionId"]) + 1
         body["meta"] = {**meta, "versionId": str(version)}
         self.resources[key] = body
         return body, current is None
@@ -109,6 +128,14 @@ class FakeTarget:
         path = request.url.path.removeprefix("/fhir")
         body = json.loads(request.content) if request.content else None
         self.requests.append((request.method, request.url.path, body))
+        self.media_types.append((request.headers.get("accept", ""), request.headers.get("content-type", "")))
+        if self.r5_default:
+            asks_r4 = "fhirversion=4.0" in request.headers.get("accept", "").replace(" ", "").lower()
+            if request.method == "GET" and path == "/metadata":
+                return _fhir(200, {**self._statement(), "fhirVersion": "4.0.1" if asks_r4 else "5.0.0"})
+            sends_r4 = "fhirversion=4.0" in request.headers.get("content-type", "").replace(" ", "").lower()
+            if not asks_r4 or (body is not None and not sends_r4):
+                return _fhir(400, _outcome("structure", "read as R5"))
         if request.method == "GET" and path == "/metadata":
             return _fhir(200, self._statement())
         if request.method == "POST" and path in ("", "/"):  # many servers take both; R4 names [base]
@@ -131,6 +158,8 @@ class FakeTarget:
         if request.method == "GET":
             parts = path.strip("/").split("/")
             if len(parts) == 2:
+                if self.read_status is not None:
+                    return _fhir(self.read_status, _outcome("forbidden", "not for you"))
                 found = self.resources.get((parts[0], parts[1]))
                 if (parts[0], parts[1]) in self.deleted:
                     return _fhir(410, _outcome("deleted", "deleted"))
@@ -189,7 +218,7 @@ class FakeTarget:
             response["location"] = f"{rtype}/{rid}/_history/{version}" if self.versions else f"{rtype}/{rid}"
             if self.versions:
                 response["etag"] = version if self.bare_etags else f'W/"{version}"'
-            answers.append({"response": response})
+            answers.append({"response": response} if n != self.entry_without_response else {})
         if self.reverse_entries:
             answers.reverse()
         return _fhir(200, {"resourceType": "Bundle", "type": "transaction-response", "entry": answers})
@@ -289,10 +318,29 @@ def _with_marks(new: Json, old: Json) -> Json:
     return out
 
 
+def _drop_extensions(node: Any, urls: frozenset[str]) -> None:
+    """Take the extensions of these URLs out of a resource, wherever they are."""
+    if isinstance(node, dict):
+        for key in ("extension", "modifierExtension"):
+            if key in node:
+                node[key] = [e for e in node[key] if e.get("url") not in urls]
+                if not node[key]:
+                    del node[key]
+        for value in node.values():
+            _drop_extensions(value, urls)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_extensions(item, urls)
+
+
 def _ids(resource: Json) -> list[Json]:
     """A resource's identifiers: a list, or one (QuestionnaireResponse.identifier is 0..1)."""
     found = resource.get("identifier") or []
     return [found] if isinstance(found, dict) else list(found)
+
+
+def _marks(meta: Json) -> tuple[object, object]:
+    return meta.get("tag"), meta.get("security")
 
 
 def _content(resource: Json) -> Json:

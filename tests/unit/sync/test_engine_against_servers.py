@@ -8,6 +8,7 @@ sync instead of parking everyone's records as refused."""
 from __future__ import annotations
 
 import copy
+import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
@@ -22,6 +23,7 @@ from fhircare.store.schema import resources, target_resources
 from fhircare.sync.capabilities import check_capabilities
 from fhircare.sync.client import FhirClient, RetryPolicy, _retry_after
 from fhircare.sync.engine import SyncEngine, SyncSummary
+from fhircare.sync.kept import extension_urls, labels
 from tests.unit.store.conftest import Extracted, load
 from tests.unit.store.conftest import engine as engine  # the store fixtures
 from tests.unit.store.conftest import extracted as extracted
@@ -430,3 +432,122 @@ def test_a_server_without_batch_is_asked_by_plain_searches(loaded: Engine) -> No
     summary = _sync(loaded, target)
     assert summary.rows["sent"] > 0 and not summary.failed and not summary.dead_lettered
     assert len(target.of_type("Organization")) == len(ours)  # found, updated in place
+
+
+def test_a_server_defaulting_to_r5_is_asked_for_r4_by_name_in_everything(loaded: Engine) -> None:
+    """A server holding R4 and R5 with R5 its default (Firely Server, HAPI FHIR's multi-version
+    set-up) answers /metadata as R5: the sync refused it as not R4, though it holds R4.
+    R4 is now asked for by name (``fhirVersion=4.0`` on the media type, R4 http 3.1.0.1.11),
+    and named in every request after, so nothing is read as R5."""
+    target = FakeTarget(r5_default=True)
+    summary = _sync(loaded, target)
+    assert summary.rows["sent"] > 0 and not summary.failed and not summary.dead_lettered
+    assert len(target.of_type("Patient")) == 4
+    after_metadata = target.media_types[2:]  # the plain ask, then the ask for R4
+    assert after_metadata and all("fhirVersion=4.0" in accept for accept, _ in after_metadata)
+    assert all("fhirVersion=4.0" in sent for _, sent in after_metadata if sent)
+
+
+def test_a_server_of_r4_alone_is_asked_as_before() -> None:
+    # the media type's parameter is sent only to a server that needs it: one that answers
+    # R4 by default is never asked with it (a server may refuse a parameter it does not know)
+    target = FakeTarget()
+    with FhirClient(BASE, transport=target.transport()) as client:
+        client.capabilities()
+    assert target.media_types == [("application/fhir+json", "")]
+
+
+def test_a_server_of_r5_alone_is_still_refused_naming_its_version(loaded: Engine) -> None:
+    statement = FakeTarget()._statement() | {"fhirVersion": "5.0.0"}
+
+    def r5(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=statement)
+
+    client = FhirClient(BASE, transport=httpx.MockTransport(r5), retry=RetryPolicy(2, 0.0, 0.0))
+    with client, pytest.raises(TargetError, match=re.escape("fhirVersion '5.0.0'")):
+        SyncEngine(loaded, client, concurrency=1, passes=1, retry_seconds=0.0).run()
+
+
+def test_a_committed_transaction_with_an_entry_lacking_its_response_is_recorded_not_refused(
+    loaded: Engine, extracted: Extracted
+) -> None:
+    """A transaction-response whose entry has no ``response`` (R4 makes it 1..1) after a 200:
+    the entry was read as refused (status 0) and the row dead-lettered, though a transaction
+    is all or nothing and was committed. Its resources were on the server and never counted
+    as held; a later change went without ifMatch. Recorded now with no version, as a
+    committed answer with no body is."""
+    target = FakeTarget(entry_without_response=0)
+    first = _sync(loaded, target)
+    assert first.rows["sent"] > 0 and not first.failed and not first.dead_lettered
+    posted = len(target.requests)
+    again = _sync(loaded, target)
+    assert again.transactions == 0
+    assert all(method == "GET" for method, _, _ in target.requests[posted:])
+
+
+def _stored_extension_urls(store: Engine) -> frozenset[str]:
+    with store.connect() as conn:
+        contents = [orjson.loads(c) for (c,) in conn.execute(select(resources.c.content))]
+    return frozenset(url for content in contents for url in extension_urls(content))
+
+
+def _sent_again(store: Engine, target: FakeTarget) -> list[Json]:
+    """The resources of the transactions of a sync of this store to this target."""
+    posted = len(target.requests)
+    _sync(store, target)
+    return [
+        entry["resource"]
+        for method, _, body in target.requests[posted:]
+        if method == "POST" and body and body.get("type") == "transaction"
+        for entry in body["entry"]
+        if entry["resource"]["resourceType"] != "Provenance"
+    ]
+
+
+@pytest.mark.parametrize("loses", ["security", "extensions"])
+def test_a_server_that_does_not_keep_labels_or_extensions_stops_the_sync_and_gets_them_again(
+    loaded: Engine, loses: str
+) -> None:
+    """A server (or a proxy in front of it) that stores what it understands: it answered 200
+    to every transaction, and the shared care record held the service users' records with
+    no restricted label, no NOPAT on what a carer asked to keep from the service user, no
+    do-not-involve extension. Nothing said so. One resource is now read back each run: the
+    sync stops naming what was lost (codes and URLs, never a value), and what it sent goes
+    again once the server keeps them."""
+    target = FakeTarget(drops_security=loses == "security")
+    if loses == "extensions":
+        target.drops_extensions = _stored_extension_urls(loaded)
+    with pytest.raises(TargetError, match="does not keep what marks a record restricted") as stopped:
+        _sync(loaded, target)
+    lost = "security label R (http://terminology.hl7.org/CodeSystem/v3-Confidentiality)"
+    assert (lost if loses == "security" else "extension https://") in str(stopped.value)
+    damaged = {key for key in target.resources if key[0] != "Provenance"}
+    assert damaged
+    target.drops_security, target.drops_extensions = False, frozenset()
+    again = _sent_again(loaded, target)
+    assert damaged <= {(r["resourceType"], r["id"]) for r in again}
+    for key in damaged:
+        held, stored = target.resources[key], _stored(loaded, key)
+        assert labels(held) == labels(stored) and extension_urls(held) == extension_urls(stored)
+
+
+def test_a_server_that_keeps_them_is_read_once_a_run(loaded: Engine) -> None:
+    target = FakeTarget(keeps_meta=True)  # keeping labels of its own as well is no loss
+    summary = _sync(loaded, target)
+    assert summary.labels_kept == "yes" and not summary.failed
+    reads = [path for method, path, _ in target.requests if method == "GET" and path.count("/") == 3]
+    assert len(reads) == 1
+
+
+def test_a_read_back_refused_checks_nothing_and_stops_nothing(loaded: Engine) -> None:
+    summary = _sync(loaded, FakeTarget(read_status=403))
+    assert summary.labels_kept == "not checked (HTTP 403)"
+    assert summary.rows["sent"] > 0 and not summary.failed and not summary.dead_lettered
+
+
+def _stored(store: Engine, key: tuple[str, str]) -> Json:
+    with store.connect() as conn:
+        content = conn.execute(
+            select(resources.c.content).where(resources.c.resource_type == key[0], resources.c.resource_id == key[1])
+        ).scalar_one()
+    return orjson.loads(content)
