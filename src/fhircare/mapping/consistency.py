@@ -96,6 +96,7 @@ def check_consistency(record: ServiceUserRecord, as_of: date) -> list[Inconsiste
         *_dialog(record),
         *_section_117(record),
         *_births(record, as_of),
+        *_death(record, as_of),
         *(Inconsistency(b.record, b.field, b.reason) for b in issue_10_rules(record, as_of)),
     ]
 
@@ -415,6 +416,22 @@ def _births(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
     for contact in record.contacts:
         if contact.birth_date is not None and contact.birth_date > as_of:
             yield Inconsistency(contact, "birth_date", reason)
+
+
+def _death(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
+    """A date of death is shared as a fact every partner acts on (no one contacts the person
+    again): one after the day of the run, or before the date of birth, is a mistake of the
+    record (a year mistyped, day and month swapped, the wrong column mapped), and either
+    date may be the wrong one. The reasons name no date: the dates are the person's."""
+    su = record.service_user
+    if su.date_of_death is None:
+        return
+    if su.date_of_death > as_of:
+        yield Inconsistency(su, "date_of_death", "is after the day of the run: a date of death to correct")
+    if su.date_of_death < su.birth_date:
+        yield Inconsistency(
+            su, "date_of_death", "is before the date of birth: the date of death or the date of birth to correct"
+        )
 
 
 def _section_117(record: ServiceUserRecord) -> Iterator[Inconsistency]:

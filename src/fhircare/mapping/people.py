@@ -97,6 +97,9 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
     # communication needs other than an interpreter have no element: the narrative says them
     text = narrative(
         sentence(f"{full_name(su.given_name, su.family_name, su.title)}, born {long_date(su.birth_date)}"),
+        # said at once, as data too (deceasedDateTime): a reader must not contact the
+        # person, or their family, as if they were alive
+        sentence(f"Died on {long_date(su.date_of_death)}") if su.date_of_death is not None else None,
         f"NHS number {_spaced_nhs_number(su.nhs_number)}." if su.nhs_number else "No NHS number recorded.",
         sentence(f"Registered with {gp.name}") if gp else "No GP practice recorded.",
         sentence(f"Prefers to communicate in {language}") if language else None,
@@ -116,6 +119,8 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
             "telecom": phone(su.phone, "mobile" if (su.phone or "").startswith("07") else "home"),
             "gender": su.gender.value,
             "birthDate": su.birth_date.isoformat(),
+            # a date alone is a dateTime at day precision: the day is all a record holds
+            "deceasedDateTime": fhir_datetime(su.date_of_death) if su.date_of_death is not None else None,
             "address": [address] if len(address) > 1 else None,
             "communication": (
                 [{"language": concept(coding(_BCP47, su.preferred_language)), "preferred": True}]

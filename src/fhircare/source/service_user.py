@@ -42,6 +42,9 @@ class ServiceUser(SourceRecord):
     other_given_names: Label | None = None
     title: Label | None = None
     birth_date: date
+    #: when the trust's record says the person died: shared so that no partner contacts
+    #: them, or their family, as if they were alive (found by a trial of a new layout)
+    date_of_death: date | None = None
     gender: Gender
     ethnic_category: EthnicCategory | None = None
     religion: Label | None = None

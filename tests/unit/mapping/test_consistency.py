@@ -467,3 +467,33 @@ def test_a_date_of_birth_after_the_day_of_the_run(run: MappedRun) -> None:
     assert _only(check_consistency(older, AS_OF)).field == "birth_date"
     today = record.model_copy(update={"service_user": record.service_user.model_copy(update={"birth_date": AS_OF})})
     assert check_consistency(today, AS_OF) == []
+
+
+def _died(record: ServiceUserRecord, **dates: Any) -> ServiceUserRecord:
+    return record.model_copy(update={"service_user": record.service_user.model_copy(update=dates)})
+
+
+def test_a_date_of_death_after_the_day_of_the_run(run: MappedRun) -> None:
+    """A date of death is shared as a fact every partner acts on: one after the day of the
+    run (a year mistyped) is a problem of the record, blamed on the date of death; the day
+    itself is not. The reason names no date (the person's)."""
+    record = _find(run, lambda r: True)
+    later = _died(record, date_of_death=AS_OF + timedelta(days=1))
+    found = _only(check_consistency(later, AS_OF))
+    assert found.record is later.service_user and found.field == "date_of_death"
+    assert found.reason == "is after the day of the run: a date of death to correct"
+    assert check_consistency(_died(record, date_of_death=AS_OF), AS_OF) == []
+
+
+def test_a_date_of_death_before_the_date_of_birth(run: MappedRun) -> None:
+    """Dying before being born is a mistake of one of the two dates (day and month swapped,
+    the wrong column mapped): a problem blamed on the date of death, naming neither date.
+    Dying on the day of birth is not a mistake."""
+    record = _find(run, lambda r: True)
+    born = record.service_user.birth_date
+    earlier = _died(record, date_of_death=born - timedelta(days=1))
+    found = _only(check_consistency(earlier, AS_OF))
+    assert found.record is earlier.service_user and found.field == "date_of_death"
+    assert found.reason == "is before the date of birth: the date of death or the date of birth to correct"
+    assert not any(character.isdigit() for character in found.reason)
+    assert check_consistency(_died(record, date_of_death=born), AS_OF) == []

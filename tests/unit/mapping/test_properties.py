@@ -44,6 +44,7 @@ def records(draw: st.DrawFn) -> ServiceUserRecord:
     index = draw(st.integers(0, len(SCENARIOS) - 1))
     nhs = draw(nhs_numbers)
     record = make_service_user(index, seed, DEFAULT_AS_OF, build_directory(seed, 1), nhs)
+    born = draw(st.dates(date(1910, 1, 1), date(2010, 12, 31)))
     su = record.service_user.model_copy(
         update={
             "family_name": draw(texts),
@@ -51,7 +52,9 @@ def records(draw: st.DrawFn) -> ServiceUserRecord:
             "other_given_names": draw(st.none() | texts),
             "title": draw(st.none() | texts),
             "gender": draw(st.sampled_from(Gender)),
-            "birth_date": draw(st.dates(date(1910, 1, 1), date(2010, 12, 31))),
+            "birth_date": born,
+            # consistent: not before birth, not after the day of the run
+            "date_of_death": draw(st.none() | st.dates(born, DEFAULT_AS_OF)),
             "nhs_number": draw(st.none() | st.just(nhs)),
             "address_line": draw(st.none() | texts),
             "preferred_language": draw(st.sampled_from((None, "en", "cy", "pl", "en-GB"))),

@@ -583,3 +583,23 @@ def test_the_need_of_an_interpreter_and_the_ethnic_category_are_data(
     ]
     assert patient["communication"][0]["language"]["coding"][0]["code"] == "pl"
     assert "Needs an interpreter." in patient["text"]["div"] and patient["text"]["status"] == "extensions"
+
+
+def test_a_service_user_who_has_died_is_shared_as_deceased(
+    context: MappingContext, profiles_validator: Validator, ukcore_validator: Validator
+) -> None:
+    """A trial of a new layout found a date of death in the extract and no field for it: the
+    person stayed alive in the shared record, and a GP or VCSE partner could contact them,
+    or their family, as if they were. Now Patient.deceasedDateTime (the day: a dateTime at
+    day precision) and the narrative's second sentence, valid against fhircare's profile
+    and UK Core; someone with no date of death has no deceased[x] at all."""
+    record = hb.record(CareCoordinationArrangement.KEY_WORKER, CoordinationRole.KEY_WORKER)
+    [alive] = mapped(record, context, profiles_validator).all("Patient")
+    assert not any(key.startswith("deceased") for key in alive) and "Died" not in alive["text"]["div"]
+    su = record.service_user.model_copy(update={"date_of_death": date(2025, 3, 3)})
+    bundle = mapped(record.model_copy(update={"service_user": su}), context, profiles_validator, ukcore_validator)
+    [patient] = bundle.all("Patient")
+    assert patient["deceasedDateTime"] == "2025-03-03"
+    name, died = patient["text"]["div"].split("</p><p>")[:2]
+    assert name.endswith("born 4 March 1980.") and died == "Died on 3 March 2025."
+    assert patient["text"]["status"] == "generated"  # said from a core element

@@ -513,6 +513,40 @@ def test_a_mapping_reads_an_array_by_a_key_of_its_objects(tmp_path: Path) -> Non
     assert [c.family_name for c in read.accepted["P1"].contacts] == ["Sample"]
 
 
+def test_a_mapping_reads_a_date_of_death_as_any_date(tmp_path: Path) -> None:
+    """A layout trial found a date of death in a trust's extract and no field to map it to.
+    A column maps to ``date_of_death`` as to any date field: the layout's formats, a value
+    with an offset read in the trust's time zone (local midnight in summer time is 12 April,
+    not the UTC date), blank is missing (alive), and a value in no format is a problem on
+    its row naming the column and an example, never the value."""
+    mapping_path = tmp_path / "tiny.yaml"
+    text = TINY.replace(
+        "      birth_date: DOB\n",
+        '      birth_date: DOB\n      date_of_death: {column: DOD, formats: ["%d/%m/%Y", "%Y-%m-%dT%H:%M:%S.%f%z"]}\n',
+    )
+    mapping_path.write_text(text, encoding="utf-8")
+    mapping = load_mapping(mapping_path)
+    assert mapping.records["service_user"].column_for("date_of_death") == "DOD"
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    clients = (
+        "ID,NHS,SURNAME,FORENAME,DOB,SEX,DOD\n"
+        "P1,9990000018,Sample,Alex,12/04/1985,M,03/03/2025\n"
+        "P2,9990000026,Test,Jamie,03/09/1999,U,2025-04-11T23:00:00.000Z\n"
+        "P3,9990000034,Bez,Sam,01/01/1970,U,\n"
+        "P4,9990000042,Row,Bad,01/01/1970,U,2025-03\n"
+    )
+    plans = PLANS + "CP3,P3,pcsp,1,active,01/02/2025,01/02/2025,Y\nCP4,P4,pcsp,1,active,01/02/2025,01/02/2025,Y\n"
+    for name, content in {"clients_1.csv": clients, "plans.csv": plans}.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    read = read_all(folder, mapping)
+    died = {su: record.service_user.date_of_death for su, record in read.accepted.items()}
+    assert died == {"P1": date(2025, 3, 3), "P2": date(2025, 4, 12), "P3": None}
+    [problem] = problem_strings(read.rejected["P4"])
+    assert problem.startswith("clients_1.csv:5: DOD: not a date in the format %d/%m/%Y (such as 07/12/2025)")
+    assert "2025-03" not in problem
+
+
 def test_an_undecodable_byte_past_the_last_column_rejects_its_row(tiny: Callable[..., ReadBack]) -> None:
     """Found by the CSV fuzz test (tests/hostile): a stray delimiter before an undecodable
     byte put the byte in a cell past the header's last column, and the reader raised
