@@ -324,6 +324,30 @@ def _carers(record: ServiceUserRecord) -> Iterator[Inconsistency]:
                     f"contact {contact.contact_id} refused to have their details recorded (consent"
                     f" {consent.consent_id}) but the record holds their {', '.join(held).replace('_', ' ')}",
                 )
+    yield from _self_as_contact(record)
+
+
+def _self_as_contact(record: ServiceUserRecord) -> Iterator[Inconsistency]:
+    """A contact with the service user's own names and date of birth is the service user,
+    linked as their own carer or relative by the export (a join on the wrong id, found by a
+    trial of a new layout). Shared as given, the service user would be a RelatedPerson of
+    their own record: what a carer asked to keep from the service user (IS-13) would go to
+    them as a carer, and a crisis plan would name them as the person to call for them."""
+    su = record.service_user
+    own = (_folded(su.family_name), _folded(su.given_name), su.birth_date)
+    for contact in record.contacts:
+        if (_folded(contact.family_name), _folded(contact.given_name), contact.birth_date) == own:
+            yield Inconsistency(
+                contact,
+                "given_name",
+                f"contact {contact.contact_id} has the service user's own names and date of birth: the service"
+                " user linked as their own contact, to correct in the record",
+            )
+
+
+def _folded(name: str | None) -> str | None:
+    """A name compared as a person reads it: case and spacing aside."""
+    return " ".join(name.casefold().split()) if name else None
 
 
 #: who may receive under each legal duty (IS-03: prescribed by legislation)

@@ -497,3 +497,28 @@ def test_a_date_of_death_before_the_date_of_birth(run: MappedRun) -> None:
     assert found.reason == "is before the date of birth: the date of death or the date of birth to correct"
     assert not any(character.isdigit() for character in found.reason)
     assert check_consistency(_died(record, date_of_death=born), AS_OF) == []
+
+
+def test_a_contact_who_is_the_service_user_themself(run: MappedRun) -> None:
+    """A contact with the service user's own names and date of birth (the export joined the
+    service user's row as their own carer: a layout trial) was shared as a RelatedPerson of
+    their own record, to whom a carer's confidences would go. A problem of the contact; the
+    reason names the contact's id, never a name or date. Same names, another date of birth
+    (a parent named after their child) is not."""
+    record = _find(run, lambda r: bool(r.contacts))
+    su = record.service_user
+    contact = record.contacts[0]
+    selfish = contact.model_copy(
+        update={
+            "family_name": su.family_name.upper(),
+            "given_name": f" {su.given_name} ",
+            "birth_date": su.birth_date,
+        }
+    )
+    linked = record.model_copy(update={"contacts": (selfish, *record.contacts[1:])})
+    found = _only(check_consistency(linked, AS_OF))
+    assert found.record is selfish and found.field == "given_name"
+    assert su.family_name not in found.reason and su.given_name not in found.reason
+    assert contact.contact_id in found.reason
+    parent = selfish.model_copy(update={"birth_date": su.birth_date - timedelta(days=365 * 25)})
+    assert check_consistency(record.model_copy(update={"contacts": (parent, *record.contacts[1:])}), AS_OF) == []
