@@ -511,6 +511,13 @@ def identifier_census(
     return found
 
 
+def identifier_sample(conn: Connection, rtype: str, system: str, limit: int) -> list[str]:
+    """Up to ``limit`` identifier values the store holds of this type and system."""
+    of_pair = and_(resources.c.resource_type == rtype, resources.c.identifier_system == system)
+    query = select(resources.c.identifier_value).where(of_pair, resources.c.identifier_value.is_not(None))
+    return [str(v) for (v,) in conn.execute(query.limit(limit))]
+
+
 def service_user_with_held(
     conn: Connection, target_id: int, service_user_id: str
 ) -> tuple[list[Any], dict[tuple[str, str], TargetHeld]]:

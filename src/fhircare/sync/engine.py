@@ -76,6 +76,9 @@ from fhircare.sync.responses import (
 )
 
 _log = structlog.get_logger("fhircare.sync")
+#: identifiers of a (type, identifier system) searched in full before a census count of 0
+#: is believed (one batch; at a first load only: a count above 0 shows the search works)
+_CENSUS_SAMPLE = 20
 
 #: pages of one identifier search read (a search honoured finds one resource, or a few)
 _SEARCH_PAGES = 10
@@ -260,9 +263,29 @@ class SyncEngine:
             url = f"{rtype}?identifier={quote(escape_search_value(system), safe='')}%7C&_summary=count"
             answer = self.client.send("GET", url)
             total = (answer.body or {}).get("total") if answer.ok else None
-            if isinstance(total, int) and total == held:
+            if isinstance(total, int) and total == held and (held or self._none_found(rtype, system)):
                 self._complete.add((rtype, system))
         _log.info("census", pairs=len(census), complete=len(self._complete))
+
+    def _none_found(self, rtype: str, system: str) -> bool:
+        """A count of 0 is taken only when a sample of the pair's identifiers, each searched
+        in full, finds none. A server that does not take a search by system alone (``system|``,
+        R4's "any code of the system") may answer 0 to it while holding the trust's records
+        under ids of its own (loaded before, or a store lost): each would be created again,
+        a second copy of every service user's records (H17). A count above 0 that matches
+        shows the search works."""
+        with self.engine.connect() as conn:
+            values = outbox.identifier_sample(conn, rtype, system, _CENSUS_SAMPLE)
+        sample = [Outgoing(rtype, "", b"", "", (system, value)) for value in values]
+        if not sample:
+            return True
+        _answer, found = self._search_identifiers(sample)
+        if found is None:
+            return False  # not known: every resource is looked up
+        held = sum(any(_holds(m, r.identifier) for m in f.matches) for r, f in zip(sample, found, strict=True))
+        if held:
+            _log.info("census not trusted: a count of 0, yet identifiers found", resource_type=rtype, found=held)
+        return not held
 
     # --- the run --------------------------------------------------------------------------
 
@@ -544,18 +567,7 @@ class SyncEngine:
     ) -> bool:
         """Ask the target who holds each identifier; False when the row was settled here
         (no answer: retried later; an identifier held twice: dead-lettered)."""
-        answer: Answer | None = None
-        if not self._no_batch:
-            answer = self._timed(self.client.batch, search_batch(unresolved))
-            if answer is not None and _refuses_batch(answer):
-                # R4 makes batch an interaction of its own: a server may take transactions only
-                _log.info("target takes no batch: identifiers searched one by one", status=answer.status)
-                self._no_batch = True
-        found = None
-        if self._no_batch:
-            answer, found = self._search_each(unresolved)
-        elif answer is not None and answer.ok:
-            found = batch_search_results(answer.body or {}, len(unresolved))
+        answer, found = self._search_identifiers(unresolved)
         if found is None:
             if answer is None:
                 reason = "no answer"
@@ -626,6 +638,22 @@ class SyncEngine:
         with writing() as conn:
             outbox.record_held(conn, self._target_id, learned, utcnow())
         return True
+
+    def _search_identifiers(self, unresolved: list[Outgoing]) -> tuple[Answer | None, list[SearchAnswer] | None]:
+        """What a search of each resource's identifier found (a batch of them, or one GET
+        each on a target without batch), or None with the answer that failed."""
+        answer: Answer | None = None
+        if not self._no_batch:
+            answer = self._timed(self.client.batch, search_batch(unresolved))
+            if answer is not None and _refuses_batch(answer):
+                # R4 makes batch an interaction of its own: a server may take transactions only
+                _log.info("target takes no batch: identifiers searched one by one", status=answer.status)
+                self._no_batch = True
+        if self._no_batch:
+            return self._search_each(unresolved)
+        if answer is not None and answer.ok:
+            return answer, batch_search_results(answer.body or {}, len(unresolved))
+        return answer, None
 
     def _search_each(self, unresolved: list[Outgoing]) -> tuple[Answer | None, list[SearchAnswer] | None]:
         """The identifier searches one GET each (a target without batch): what each found, or

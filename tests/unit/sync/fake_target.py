@@ -81,6 +81,9 @@ class FakeTarget:
     #: server that stores what it understands, or a proxy that strips them)
     drops_security: bool = False
     drops_extensions: frozenset[str] = frozenset()
+    #: take a search by system alone (``identifier=system|``, R4: any value of the system) as
+    #: one for an empty value: it finds nothing, and counts 0
+    system_only_finds_nothing: bool = False
     #: answer every read with this status (a server that enforces labels on reads, say)
     read_status: int | None = None
     #: merged into every resource's entry of the CapabilityStatement
@@ -254,7 +257,13 @@ class FakeTarget:
             system, _, value = unquote(identifier[0]).partition("|")
             system, value = _unescape(system), _unescape(value)
             found = [
-                r for r in found if any(i.get("system") == system and value in ("", i.get("value")) for i in _ids(r))
+                r
+                for r in found
+                if any(
+                    i.get("system") == system
+                    and (value == i.get("value") or (value == "" and not self.system_only_finds_nothing))
+                    for i in _ids(r)
+                )
             ]
         if params.get("_summary") == ["count"]:
             return {"resourceType": "Bundle", "type": "searchset", "total": len(found)}

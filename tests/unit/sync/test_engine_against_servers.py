@@ -551,3 +551,29 @@ def _stored(store: Engine, key: tuple[str, str]) -> Json:
             select(resources.c.content).where(resources.c.resource_type == key[0], resources.c.resource_id == key[1])
         ).scalar_one()
     return orjson.loads(content)
+
+
+def test_a_count_of_0_from_a_server_that_cannot_search_by_system_alone_makes_no_second_copy(
+    loaded: Engine,
+) -> None:
+    """A server already holding the trust's records under its own ids (loaded by another
+    system, or a store lost) and taking ``identifier=system|`` as a search for an empty value:
+    the census counted 0, fhircare knew of 0 held, so every resource was created without a
+    lookup, a second copy of each. A count of 0 is now believed only when a sample of the
+    identifiers, each searched in full, finds none."""
+    target = FakeTarget(system_only_finds_nothing=True)
+    ours = _theirs(loaded, target)
+    summary = _sync(loaded, target)
+    assert summary.rows["sent"] > 0 and not summary.failed and not summary.dead_lettered
+    assert len(target.of_type("Organization")) == len(ours)  # found, updated in place
+
+
+def test_a_first_load_into_an_empty_server_asks_one_sample_a_type_and_no_more(loaded: Engine) -> None:
+    # the census still spares a search per resource: one batch of at most 20 per
+    # (type, identifier system), then creates
+    target = FakeTarget()
+    _sync(loaded, target)
+    batches = [body for method, _, body in target.requests if method == "POST" and body and body["type"] == "batch"]
+    counts = [path for method, path, _ in target.requests if method == "GET" and path.count("/") == 2]
+    assert batches and len(batches) <= len(counts)
+    assert all(len(b["entry"]) <= 20 for b in batches)
