@@ -145,12 +145,19 @@ def apply(
     return _narrowed(scrubbed, "", [], whole=True)
 
 
+#: Flags that name a person not to be involved for a reason (``_names_them_to_keep_them_out``)
+_NAMING_FLAGS = frozenset({(FLAG_CODE, "do-not-involve"), (FLAG_CODE, "nearest-relative-not-involved")})
+
+
 def _names_them_to_keep_them_out(resource: Json) -> bool:
     """The do-not-involve Flag, and a Consent (a refusal naming the person): they name the
     person so that no one involves them, and without the name a refusal to one person
-    would read as a refusal to everyone."""
+    would read as a refusal to everyone. The nearest relative's "decision needed" Flag
+    names them so that the care team, with an AMHP, decide how their rights under the
+    Mental Health Act are met (H03): without the person and its narrative the decision has
+    no subject (and its code's text names them all the same)."""
     rtype = resource.get("resourceType")
-    return rtype == "Consent" or (rtype == "Flag" and (FLAG_CODE, "do-not-involve") in codings(resource.get("code")))
+    return rtype == "Consent" or (rtype == "Flag" and bool(codings(resource.get("code")) & _NAMING_FLAGS))
 
 
 def _without(node: Any, refs: frozenset[str]) -> Any:

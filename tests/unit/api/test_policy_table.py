@@ -1062,6 +1062,39 @@ def test_a_refusal_naming_the_person_is_shown_with_their_name() -> None:
     assert shown == refusal
 
 
+#: the "decision needed" Flag of a nearest relative the service user does not want involved,
+#: as the mapping writes it: it names the relative (flag-detail, code.text, narrative) so that
+#: the care team, with an AMHP, decide how their statutory rights are met (H03)
+NEAREST_RELATIVE_DECISION = {
+    **NEAREST_RELATIVE_FLAG,
+    "text": {
+        "status": "generated",
+        "div": '<div xmlns="http://www.w3.org/1999/xhtml"><p>Decision needed: Estranged Person (father) is the'
+        " nearest relative under the Mental Health Act 1983 but does not want them involved.</p><p>The care"
+        " team must decide, with an approved mental health professional, how their rights are met.</p></div>",
+    },
+    "extension": [
+        {"url": "http://hl7.org/fhir/StructureDefinition/flag-detail", "valueReference": {"reference": NOT_INVOLVED}},
+        {"url": "http://hl7.org/fhir/StructureDefinition/flag-detail", "valueReference": {"reference": "Consent/nr"}},
+    ],
+    "code": {
+        **NEAREST_RELATIVE_FLAG["code"],
+        "text": "Decision needed: Estranged Person (father) is the nearest relative but is not to be involved",
+    },
+}
+
+
+@pytest.mark.parametrize("viewer", [O.GP, O.URGENT_CARE, O.NHS_TRUST, O.SERVICE_USER_APP])
+def test_the_nearest_relative_decision_flag_keeps_whom_it_is_about(viewer: O) -> None:
+    # H03: the flag raised so that a nearest relative's statutory rights are decided was
+    # shown with its link to the relative removed and its "decision needed" narrative
+    # replaced, as if it were any resource naming a person not to be involved, while its
+    # code.text still named them (found by the API review, 2026-12-07): like the
+    # do-not-involve Flag, it names the person for a reason
+    facts = record(ESTRANGED, NEAREST_RELATIVE_DECISION, consent("app", actors=("Organization/app",)))
+    assert decide(VIEWERS[viewer], NEAREST_RELATIVE_DECISION, facts, TODAY) == NEAREST_RELATIVE_DECISION
+
+
 @pytest.mark.parametrize(
     ("viewer", "target"),
     [
