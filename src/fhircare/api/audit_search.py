@@ -54,7 +54,11 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
     ids: list[str] = []
     outcome: list[str] = []
     subtype: list[str] = []
-    patient = client = after = None
+    after = None
+    # for each parameter given, any of its values (every parameter given must be met): the
+    # first value alone was searched, so "who read A or B" silently left B's readers out
+    patients: list[tuple[str, ...]] = []
+    clients: list[tuple[str, ...]] = []
     policies: list[tuple[str, ...]] = []
     low = high = None
     count, summary = 20, False
@@ -79,10 +83,10 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
                 else:
                     raise NotSupportedError(f"date: the prefix {prefix} is not supported for AuditEvent")
         elif name == "patient":
-            ref = values[0].removeprefix(base_url + "/")
-            patient = ref if ref.startswith("Patient/") else f"Patient/{ref}"
+            refs = (v.removeprefix(base_url + "/") for v in values)
+            patients.append(tuple(sorted({r if r.startswith("Patient/") else f"Patient/{r}" for r in refs})))
         elif name == "agent":
-            client = values[0].split("|")[-1]
+            clients.append(tuple(sorted({v.split("|")[-1] for v in values})))
         elif name == "policy":
             # a Consent as the event names it (relative), however the caller spells it; several
             # values are any of them, and each parameter given must be met
@@ -108,7 +112,14 @@ def _query(params: Sequence[tuple[str, str]], base_url: str) -> tuple[audit_stor
             raise NotSupportedError(f"{key}: not a search parameter of AuditEvent (supported: {', '.join(_PARAMS)})")
     interactions = tuple("token" if s == "110122" else s for s in subtype)
     query = audit_store.AuditQuery(
-        tuple(ids), patient, client, tuple(policies), tuple(outcome), interactions, low, high
+        ids=tuple(ids),
+        patients=tuple(patients),
+        clients=tuple(clients),
+        policies=tuple(policies),
+        outcome=tuple(outcome),
+        interaction=interactions,
+        recorded_from=low,
+        recorded_to=high,
     )
     return query, count, summary, after
 

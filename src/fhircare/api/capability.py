@@ -19,8 +19,8 @@ from fhircare.store.search_index import REGISTRY
 SERVED_TYPES: tuple[str, ...] = (*REGISTRY, AUDIT_EVENT)
 AUDIT_PARAMS = {
     "date": ("date", "When the request was answered"),
-    "patient": ("reference", "A patient the request concerned"),
-    "agent": ("token", "The client id of the partner that asked"),
+    "patient": ("reference", "A patient the request concerned; several values: any of them"),
+    "agent": ("token", "The client id of the partner that asked; several values: any of them"),
     "outcome": ("token", "0 success, 4 refused or not found, 8 failed"),
     "subtype": ("token", "The interaction (read, search-type, ...) or 110122 for a token request"),
     "policy": (

@@ -66,8 +66,10 @@ class AuditQuery:
     """AuditEvent search: every given criterion must hold."""
 
     ids: tuple[str, ...] = ()
-    patient: str | None = None
-    client_id: str | None = None
+    #: patients (``Patient/<id>``) the event names: for each tuple (a ``patient`` parameter), any of them
+    patients: tuple[tuple[str, ...], ...] = ()
+    #: the verified client ids of the partners that asked: for each tuple (an ``agent`` parameter), any of them
+    clients: tuple[tuple[str, ...], ...] = ()
     #: Consents (``Consent/<id>``) or access-policy grounds the disclosures relied on: for each
     #: tuple (a ``policy`` parameter), any of them
     policies: tuple[tuple[str, ...], ...] = ()
@@ -81,10 +83,10 @@ def _select(query: AuditQuery, *columns: Any) -> Select[Any]:
     conditions: list[ColumnElement[bool]] = []
     if query.ids:
         conditions.append(audit_events.c.id.in_(query.ids))
-    if query.patient is not None:
+    for any_of in query.patients:
         conditions.append(
             audit_events.c.id.in_(
-                select(audit_event_patients.c.audit_id).where(audit_event_patients.c.patient == query.patient)
+                select(audit_event_patients.c.audit_id).where(audit_event_patients.c.patient.in_(any_of))
             )
         )
     for any_of in query.policies:
@@ -93,8 +95,8 @@ def _select(query: AuditQuery, *columns: Any) -> Select[Any]:
                 select(audit_event_policies.c.audit_id).where(audit_event_policies.c.policy.in_(any_of))
             )
         )
-    if query.client_id is not None:
-        conditions.append(audit_events.c.client_id == query.client_id)
+    for any_of in query.clients:
+        conditions.append(audit_events.c.client_id.in_(any_of))
     if query.outcome:
         conditions.append(audit_events.c.outcome.in_(query.outcome))
     if query.interaction:

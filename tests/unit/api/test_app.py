@@ -129,3 +129,37 @@ def test_a_narrowed_resource_is_tagged_by_what_was_sent() -> None:
     assert not matches_etag('W/"1"', before)
     assert not matches_etag(before, after)
     assert matches_etag(after, after)
+
+
+def test_an_audit_search_for_several_patients_or_partners_finds_each(app_and_store: tuple[Any, Any]) -> None:
+    # H22: "patient=A,B" searched for A alone and "agent=X,Y" for X alone, silently: an
+    # administrator asking who read either record was shown half the answer as the whole
+    # (found by the API review, 2026-12-07). Several values are any of them; a parameter
+    # given twice must be met twice, as for policy
+    from datetime import UTC, datetime
+
+    from fhircare.api import audit_search
+    from fhircare.store import audit as audit_store
+    from fhircare.store.db import writer
+
+    _, engine = app_and_store
+    events = {"e1": ("gp", "Patient/a"), "e2": ("gp", "Patient/b"), "e3": ("vcse", "Patient/c"), "e4": ("la", None)}
+    rows = [
+        audit_store.AuditRow(
+            id, datetime(2026, 1, 2, tzinfo=UTC), client, "read", "0", b"[]", (patient,) if patient else ()
+        )
+        for id, (client, patient) in events.items()
+    ]
+    with writer(engine).begin() as conn:
+        audit_store.write(conn, rows)
+
+    def found(*params: tuple[str, str]) -> set[str]:
+        query, *_ = audit_search._query(list(params), "http://api")
+        with engine.connect() as conn:
+            return {row[0] for row in audit_store.search(conn, query, after=None, limit=100)}
+
+    assert found(("patient", "Patient/a,http://api/Patient/b")) == {"e1", "e2"}
+    assert found(("patient", "a,c")) == {"e1", "e3"}
+    assert found(("patient", "Patient/a"), ("patient", "Patient/b")) == set()
+    assert found(("agent", "gp,la")) == {"e1", "e2", "e4"}
+    assert found(("agent", "vcse,la"), ("patient", "Patient/a,Patient/c")) == {"e3"}
