@@ -71,6 +71,32 @@ def test_etag_and_if_none_match(api: Api) -> None:
     assert api.get(f"Patient/{patient_id}/_history/1", token).json()["id"] == patient_id
 
 
+def test_no_answer_may_be_reused_without_asking_the_api_again(api: Api) -> None:
+    # H12, H22: answers carried Last-Modified and no Cache-Control, so an HTTP cache in the
+    # partner's client (a browser, a caching HTTP library) could reuse them for hours or
+    # days on its own heuristic without asking again: a plan went on being shown after the
+    # consent that allowed it was withdrawn, and those reads left no AuditEvent (found by
+    # the API review, 2026-12-07). Every answer must be asked for again (the API decides
+    # and audits each time; If-None-Match still saves the body) and kept by no shared cache
+    token = api.token("trust")
+    patient_id, _ = _registered_patient(api)
+    first = api.get(f"Patient/{patient_id}", token)
+    answers = [
+        first,
+        api.get(f"Patient/{patient_id}", token, headers={"If-None-Match": first.headers["etag"]}),
+        api.get(f"Patient/{patient_id}/_history", token),
+        api.get(f"Patient/{patient_id}/_history/1", token),
+        api.get("Patient", token, params={"_count": "1"}),
+        api.get(f"Patient/{patient_id}/$everything", token),
+        api.get("Patient/no-such-patient", token),
+        api.get("AuditEvent", api.token("admin"), params={"_count": "1"}),
+    ]
+    assert [a.status_code for a in answers] == [200, 304, 200, 200, 200, 200, 404, 200]
+    for answer in answers:
+        directives = {d.strip() for d in answer.headers.get("cache-control", "").split(",")}
+        assert {"private", "no-cache"} <= directives, (answer.request.url, answer.headers)
+
+
 def test_everything_is_what_the_caller_may_see(api: Api) -> None:
     # a service user registered with the GP partner who has a DIALOG rating on record (the
     # GP must not see it; the trust must)

@@ -19,6 +19,12 @@ from fhircare.api.views import REDACTED
 
 Json = dict[str, Any]
 FHIR_JSON = "application/fhir+json"
+#: on every answer: an HTTP cache may reuse it only after asking the API again (which decides
+#: with today's consents and audits the read; If-None-Match still saves the body), and a
+#: shared cache keeps none. Without it, Last-Modified let a client's cache reuse a resource
+#: on its own heuristic for hours or days after the consent allowing it was withdrawn, with
+#: no AuditEvent for those reads
+CACHE_CONTROL = {"Cache-Control": "private, no-cache"}
 
 
 def instant(moment: datetime) -> str:
@@ -65,11 +71,18 @@ def fhir_response(
         content = orjson.dumps(orjson.loads(whole), option=orjson.OPT_INDENT_2)
     else:
         content = body if isinstance(body, bytes) else orjson.dumps(body)
-    return Response(content=content, status_code=status, media_type=FHIR_JSON, headers=dict(headers or {}))
+    return Response(
+        content=content, status_code=status, media_type=FHIR_JSON, headers={**CACHE_CONTROL, **(headers or {})}
+    )
 
 
 def resource_headers(stored: Stored, sent: bytes | None = None) -> dict[str, str]:
-    return {"ETag": etag(stored.version, sent), "Last-Modified": format_datetime(stored.updated_at, usegmt=True)}
+    """A read's headers (a 304 "unchanged" answer's too)."""
+    return {
+        **CACHE_CONTROL,
+        "ETag": etag(stored.version, sent),
+        "Last-Modified": format_datetime(stored.updated_at, usegmt=True),
+    }
 
 
 def matches_etag(header: str | None, tag: str) -> bool:
