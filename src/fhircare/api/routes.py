@@ -172,7 +172,10 @@ def add_routes(app: FastAPI, service: FhirService, profiles: dict[str, list[str]
         # a posted search kept its parameters out of URLs: its next link must not bring them back
         sealed_for = who.token.client_id if posted else None
         pretty = any(k == "_pretty" and v == "true" for k, v in params)
-        counting = any((k, v) in (("_summary", "count"), ("_count", "0")) for k, v in params)
+        # a count however written ("_count=00" is one): it decides every match
+        counting = any(
+            (k == "_summary" and v == "count") or (k == "_count" and v.isdigit() and int(v) == 0) for k, v in params
+        )
         if rtype == AUDIT_EVENT:
             bundle = await run_in_threadpool(
                 audit_search.search, service, service.engine, who, params, info, sealed_for=sealed_for

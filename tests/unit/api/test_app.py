@@ -163,3 +163,39 @@ def test_an_audit_search_for_several_patients_or_partners_finds_each(app_and_sto
     assert found(("patient", "Patient/a"), ("patient", "Patient/b")) == set()
     assert found(("agent", "gp,la")) == {"e1", "e2", "e4"}
     assert found(("agent", "vcse,la"), ("patient", "Patient/a,Patient/c")) == {"e3"}
+
+
+@pytest.mark.parametrize("params", [{"_count": "0"}, {"_count": "00"}, {"_summary": "count"}])
+def test_a_count_however_written_is_decided_off_the_event_loop(
+    app_and_store: tuple[Any, Any], monkeypatch: pytest.MonkeyPatch, params: dict[str, str]
+) -> None:
+    # H24: a count decides every match, so it runs off the event loop; "_count=00", which
+    # the search reads as a count, ran on it, where every other request (urgent care
+    # reading a crisis plan) and every AuditEvent write waited for the whole store to be
+    # decided (found by the API review, 2026-12-07)
+    from datetime import UTC, datetime
+
+    from fhircare.api import routes
+    from fhircare.api.auth import AccessToken
+    from fhircare.api.policy_table import OrganisationType
+    from fhircare.api.scopes import Grants
+    from fhircare.api.service import Caller
+    from fhircare.store.partners import Partner
+    from tests.unit.api.builders import VIEWERS
+
+    app, _ = app_and_store
+    gp = VIEWERS[OrganisationType.GP]
+    partner = Partner("gp", "GP", "ZZ1", None, "gp", None, None, ("system/*.rs",), datetime.now(UTC), None)
+    caller = Caller(AccessToken("gp", Grants.of(["system/*.rs"]), 2e9, "t"), partner, gp)
+    monkeypatch.setattr(FhirService, "caller", lambda self, authorization, audit: caller)
+    off_the_loop: list[object] = []
+    threaded = routes.run_in_threadpool
+
+    async def recording(func: Any, *args: Any, **kwargs: Any) -> Any:
+        off_the_loop.append(func)
+        return await threaded(func, *args, **kwargs)
+
+    monkeypatch.setattr(routes, "run_in_threadpool", recording)
+    response = _call(app, "GET", "/Patient", params=params, headers={"Authorization": "Bearer x"})
+    assert response.status_code == 200 and response.json()["total"] == 0
+    assert off_the_loop
