@@ -178,8 +178,10 @@ PROFILES: dict[OrganisationType, Profile] = {
     ),
     # the app is enrolled by a permit naming it: the service user's own request (PATRQT),
     # or a permit from the trust's extract, which codes a permit to an organisation as
-    # "to coordinate care" (COC; the extract does not tell an app from another partner)
-    _O.SERVICE_USER_APP: Profile(Gate.PERMITTED, ("PATRQT", "COC"), frozenset(), True),
+    # "to coordinate care" (COC; the extract does not tell an app from another partner).
+    # It is one client for every enrolled service user, and shows each their own: each
+    # search names one (a search naming no one gave every enrolled person's records at once)
+    _O.SERVICE_USER_APP: Profile(Gate.PERMITTED, ("PATRQT", "COC"), frozenset(), False),
     _O.ADMIN: Profile(Gate.NEVER, ("HOPERAT",), frozenset(), True),
 }
 

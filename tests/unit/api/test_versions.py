@@ -17,7 +17,7 @@ from fhircare.api.auth import AccessToken, TokenService
 from fhircare.api.policy_table import OrganisationType as O
 from fhircare.api.scopes import Grants
 from fhircare.api.service import Caller, FhirService
-from fhircare.errors import NotFoundError
+from fhircare.errors import NotFoundError, UsageError
 from fhircare.store.canonical import content_hash
 from fhircare.store.db import open_store_engine
 from fhircare.store.partners import Partner
@@ -132,3 +132,17 @@ def test_the_service_users_app_is_given_no_older_version_of_what_it_reads(servic
     gp = _caller(O.GP)
     assert len(service.history(gp, "CarePlan", "crisis", _info())["entry"]) == 2
     assert SAID in service.vread(gp, "CarePlan", "crisis", "1", _info())[1].decode()
+
+
+def test_the_service_users_app_names_one_service_user_in_each_search(service: FhirService) -> None:
+    # the app is one client for every enrolled service user (its back end signs each person
+    # in): a search naming no one answered with every enrolled service user's records at
+    # once, so one defect of the app's (a lost patient parameter) showed one person's app
+    # everyone's, and the audit could not say whose records went. Now each search names one,
+    # as urgent care's must (found by the API review, 2026-12-07; H12)
+    app = _caller(O.SERVICE_USER_APP)
+    for params in ([], [("_count", "100")], [("patient", "Patient/p1,Patient/p2")]):
+        with pytest.raises(UsageError, match="must name one patient"):
+            service.search(app, "CarePlan", params, _info())
+    found = service.search(app, "CarePlan", [("patient", "Patient/p1")], _info())
+    assert found["resourceType"] == "Bundle"
