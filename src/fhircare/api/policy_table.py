@@ -436,3 +436,5 @@ WITHHELD_FROM_SERVICE_USER: frozenset[tuple[str | None, str]] = frozenset(
 )
 #: organisation types whose readers are patient-facing
 PATIENT_FACING: frozenset[OrganisationType] = frozenset({_O.SERVICE_USER_APP})
+#: readers given a resource's current version alone, never an older one (service.py)
+CURRENT_VERSION_ONLY: frozenset[OrganisationType] = PATIENT_FACING | {_O.VCSE, _O.LOCAL_AUTHORITY}

@@ -35,7 +35,7 @@ from fhircare.api.audit import ODS_SYSTEM, AuditInfo
 from fhircare.api.auth import AccessToken, TokenService
 from fhircare.api.paging import PageLinks
 from fhircare.api.policy import DIRECTORY_TYPES, Viewer, decide_why
-from fhircare.api.policy_table import PATIENT_FACING, OrganisationType
+from fhircare.api.policy_table import CURRENT_VERSION_ONLY, OrganisationType
 from fhircare.api.reads import RecordCache, Stored
 from fhircare.api.record import ServiceUserRecord
 from fhircare.errors import ForbiddenError, NotFoundError, SearchTooCostlyError, UsageError
@@ -246,8 +246,8 @@ class FhirService:
             allowed = current is not None and decisions.shown(current) is not None
             found = reads.versions(conn, rtype, rid, int(vid)) if allowed and vid.isdigit() else []
             older = bool(found) and current is not None and found[0].version != current.version
-            if older and self._current_only(caller):
-                audit.refusal, found = "an older version, not given to a patient-facing reader", []
+            if older and self.current_only(caller):
+                audit.refusal, found = "an older version, not given to this reader (current version only)", []
             visible = decisions.shown(found[0]) if found else None
         if not found or visible is None:
             audit.refusal = audit.refusal or (
@@ -269,7 +269,7 @@ class FhirService:
                 audit.refusal = "no such resource" if current is None else "refused by the access policy"
                 raise NotFoundError(f"{rtype}/{rid} is not known")
             versions = reads.versions(conn, rtype, rid)
-            if self._current_only(caller):
+            if self.current_only(caller):
                 versions = [v for v in versions if v.version == current.version]
             shown = [(v, seen) for v in versions if (seen := decisions.shown(v)) is not None]
         for version, _sent in shown:
@@ -277,13 +277,16 @@ class FhirService:
         return bundles.history(self.base_url, f"{rtype}/{rid}/_history", shown)
 
     @staticmethod
-    def _current_only(caller: Caller) -> bool:
+    def current_only(caller: Caller) -> bool:
         """A patient-facing reader (the service user's app) is given the current version of
         a resource alone. What a carer asked to keep from the service user is withheld by the
         labels of the version that holds it (NOPAT); an older version of another resource
         carries no such label for what it said then (the crisis plan that repeated what the
-        carer noticed before they asked, or before the plan stopped repeating it: H06)."""
-        return caller.viewer.organisation_type in PATIENT_FACING
+        carer noticed before they asked, or before the plan stopped repeating it: H06).
+        So are partners outside direct care (a VCSE partner, a council): a consent shares
+        with them for the care they give now, and earlier versions (what a plan said before
+        something was asked to be left out, old addresses) are more than that needs."""
+        return caller.viewer.organisation_type in CURRENT_VERSION_ONLY
 
     # --- search -------------------------------------------------------------------------------
 

@@ -22,7 +22,17 @@ from fhircare.store.canonical import content_hash
 from fhircare.store.db import open_store_engine
 from fhircare.store.partners import Partner
 from fhircare.store.schema import extract_runs, resource_versions, resources
-from tests.unit.api.builders import CRISIS, LEAD, TODAY, VIEWERS, activity, care_plan, consent, patient
+from tests.unit.api.builders import (
+    CRISIS,
+    LEAD,
+    TODAY,
+    VCSE_ORG,
+    VIEWERS,
+    activity,
+    care_plan,
+    consent,
+    patient,
+)
 
 Json = dict[str, Any]
 WHEN = datetime(2025, 6, 1, tzinfo=UTC)
@@ -89,6 +99,7 @@ def service(tmp_path: Path) -> FhirService:
     withheld["supportingInfo"] = [{"reference": "Observation/sign"}]
     _put(engine, patient())
     _put(engine, consent("app", actors=("Organization/app",)))
+    _put(engine, consent("vcse", actors=(VCSE_ORG,), classes=("CarePlan",)))
     _put(engine, said, withheld)
     tokens = TokenService(engine, base_url="http://api", signing_key="k", lifetime_seconds=300, partner_cache_seconds=0)
     return FhirService(
@@ -146,3 +157,18 @@ def test_the_service_users_app_names_one_service_user_in_each_search(service: Fh
             service.search(app, "CarePlan", params, _info())
     found = service.search(app, "CarePlan", [("patient", "Patient/p1")], _info())
     assert found["resourceType"] == "Bundle"
+
+
+def test_partners_outside_direct_care_are_given_the_current_version_alone(service: FhirService) -> None:
+    # a consent to share with a voluntary sector partner or a council is for the care they
+    # give now: every earlier version of a plan (what it said before the service user or a
+    # carer asked for something to be left out, old names and addresses in the Patient's
+    # history) is more than that needs (Caldicott principle 3; API review, 2026-12-07)
+    partner = _caller(O.VCSE)
+    service.read(partner, "CarePlan", "crisis", _info())
+    assert len(service.history(partner, "CarePlan", "crisis", _info())["entry"]) == 1
+    with pytest.raises(NotFoundError):
+        service.vread(partner, "CarePlan", "crisis", "1", _info())
+    # a council is read the same way (its gate needs a legal basis this store lacks)
+    assert all(FhirService.current_only(_caller(kind)) for kind in (O.VCSE, O.LOCAL_AUTHORITY, O.SERVICE_USER_APP))
+    assert not any(FhirService.current_only(_caller(kind)) for kind in (O.GP, O.NHS_TRUST, O.URGENT_CARE))
