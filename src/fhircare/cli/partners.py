@@ -1,12 +1,13 @@
-"""``fhircare partners add | list | remove`` (the partners the API serves, kept in the record
-store), and two helpers for a partner's developer: ``keygen`` (a key pair and its JWKS)
-and ``assertion`` (a signed client assertion for the token endpoint)."""
+"""``fhircare partners add | list | remove | activity`` (the partners the API serves, kept in
+the record store, and what each asked of it), and two helpers for a partner's developer:
+``keygen`` (a key pair and its JWKS) and ``assertion`` (a signed client assertion for the
+token endpoint)."""
 
 from __future__ import annotations
 
 import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -15,7 +16,7 @@ import orjson
 import typer
 from rich.table import Table
 
-from fhircare.cli.common import EXIT_OK, _errors_reported, _settings, _stdout
+from fhircare.cli.common import EXIT_FAILURE, EXIT_OK, _errors_reported, _settings, _stdout
 from fhircare.cli.sync import FormatOption, StoreOption, SummaryFormat, _print_json, open_engine
 from fhircare.errors import UsageError
 
@@ -30,12 +31,23 @@ partners_app = typer.Typer(
         " --identifier 'https://trust.example.nhs.uk/Id/organisation|VCSE01' --jwks vcse.jwks.json"
         " --scopes 'system/*.rs'\n\n"
         "  fhircare partners list\n\n"
+        "  fhircare partners activity --hours 24 --over 100\n\n"
         "  fhircare partners remove 0b0d...\n\n"
         "Types: gp, vcse, local-authority, nhs-trust, urgent-care, service-user-app, and admin (reads"
         " AuditEvents only, with system/AuditEvent.rs).\n\n"
         "Exit codes: 0 done; 2 bad arguments, an unusable key set or store, an unknown client id."
     ),
     no_args_is_help=True,
+)
+
+
+ACTIVITY_EPILOG = (
+    "Examples:\n\n"
+    "  fhircare partners activity   (the last 24 hours; a partner naming more than 100 service users is flagged)\n\n"
+    "  fhircare partners activity --hours 168 --over 500 --format json\n\n"
+    "Counts only: no service user is named. Who read whom is in the AuditEvents (GET"
+    " /AuditEvent?agent=<client_id>, with an admin client).\n\n"
+    "Exit codes: 0 no partner flagged; 1 a partner named more service users than --over; 2 an unusable store."
 )
 
 
@@ -176,6 +188,75 @@ def list_command(
             p["removed_at"] or "",
         )
     _stdout().print(table)
+
+
+@partners_app.command("activity", epilog=ACTIVITY_EPILOG)
+def activity_command(
+    ctx: typer.Context,
+    hours: Annotated[
+        float, typer.Option("--hours", min=0.01, help="The period to report: the last HOURS hours.")
+    ] = 24.0,
+    over: Annotated[
+        int,
+        typer.Option(
+            "--over",
+            min=1,
+            help="Flag a partner that named more than this many distinct service users in the period (exit 1).",
+        ),
+    ] = 100,
+    store: StoreOption = None,
+    output_format: FormatOption = SummaryFormat.text,
+) -> None:
+    """What each partner asked of the API in the last --hours, from its AuditEvents: requests,
+    refusals, and how many distinct service users they named. Urgent care may read anyone it
+    names, one at a time, and ids can be worked out from the trust's local ids: a partner
+    reading far more people than its work explains is what this shows, for a daily check."""
+    from fhircare.store import audit, partners
+
+    settings = _settings(ctx)
+    since = datetime.now(UTC) - timedelta(hours=hours)
+    with _errors_reported():
+        engine = open_engine(settings, store)
+        with engine.connect() as conn:
+            known = {p.client_id: p for p in partners.listed(conn, include_removed=True)}
+            found = audit.activity(conn, since)
+
+    def named(a: audit.ClientActivity) -> tuple[str, str]:
+        partner = known.get(a.client_id or "")
+        return (partner.name, partner.organisation_type) if partner else ("", "")
+
+    flagged = sum(a.patients > over for a in found)
+    if output_format is SummaryFormat.json:
+        rows = [
+            {
+                "client_id": a.client_id,
+                "name": named(a)[0] or None,
+                "type": named(a)[1] or None,
+                "requests": a.requests,
+                "refused": a.refused,
+                "serviceUsers": a.patients,
+                "over": a.patients > over,
+            }
+            for a in found
+        ]
+        _print_json({"since": since.isoformat(timespec="seconds"), "over": over, "partners": rows})
+    else:
+        table = Table(title=f"Partner API since {since.isoformat(timespec='minutes')} (flagged: more than {over})")
+        table.add_column("client_id", no_wrap=True)
+        for column in ("name", "type", "requests", "refused", "service users named", "flagged"):
+            table.add_column(column, overflow="fold", justify="right" if column[0] in "rs" else "left")
+        for a in found:
+            table.add_row(
+                a.client_id or "(unidentified callers)",
+                *named(a),
+                str(a.requests),
+                str(a.refused),
+                str(a.patients),
+                "yes" if a.patients > over else "",
+                style="red" if a.patients > over else "",
+            )
+        _stdout().print(table)
+    raise typer.Exit(EXIT_FAILURE if flagged else EXIT_OK)
 
 
 @partners_app.command("remove")

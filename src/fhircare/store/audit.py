@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, select
+from sqlalchemy import Connection, Integer, Select, and_, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from fhircare.store.schema import audit_event_patients, audit_event_policies, audit_events
@@ -120,3 +120,48 @@ def search(conn: Connection, query: AuditQuery, *, after: str | None, limit: int
 def count(conn: Connection, query: AuditQuery) -> int:
     found: int = conn.execute(_select(query, func.count())).scalar_one()
     return found
+
+
+@dataclass(frozen=True)
+class ClientActivity:
+    """What one client of the partner API did in a period, from its AuditEvents."""
+
+    #: the verified client id; None for callers that could not be identified (a forged,
+    #: expired or unreadable token)
+    client_id: str | None
+    requests: int
+    #: requests refused or failed (AuditEvent.outcome other than 0)
+    refused: int
+    #: distinct patients its requests named (read, searched for, or shown)
+    patients: int
+
+
+def activity(conn: Connection, since: datetime) -> list[ClientActivity]:
+    """Per client, since ``since``: requests, refusals and distinct patients named; the
+    clients that named most patients first."""
+    recent = audit_events.c.recorded_at >= since
+    requests = {
+        row[0]: (int(row[1]), int(row[2] or 0))
+        for row in conn.execute(
+            select(
+                audit_events.c.client_id,
+                func.count(),
+                func.sum((audit_events.c.outcome != "0").cast(Integer)),
+            )
+            .where(recent)
+            .group_by(audit_events.c.client_id)
+        )
+    }
+    named = {
+        row[0]: int(row[1])
+        for row in conn.execute(
+            select(audit_events.c.client_id, func.count(func.distinct(audit_event_patients.c.patient)))
+            .select_from(audit_events.join(audit_event_patients, audit_event_patients.c.audit_id == audit_events.c.id))
+            .where(recent)
+            .group_by(audit_events.c.client_id)
+        )
+    }
+    found = [
+        ClientActivity(client, total, refused, named.get(client, 0)) for client, (total, refused) in requests.items()
+    ]
+    return sorted(found, key=lambda a: (-a.patients, -a.requests, a.client_id or ""))

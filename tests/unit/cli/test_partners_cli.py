@@ -116,3 +116,59 @@ def test_the_partner_list_shows_each_client_id_whole_in_80_columns(tmp_path: Pat
     assert listed.exit_code == 0
     assert client_id in listed.stdout
     assert max(len(line) for line in listed.stdout.splitlines()) <= 80
+
+
+def test_activity_flags_a_partner_naming_more_service_users_than_its_work_explains(tmp_path: Path) -> None:
+    """Urgent care may read anyone it names, one at a time, and a resource's id can be worked
+    out from the trust's local ids (P000001, P000002, ...): reading everyone that way is
+    allowed request by request, and visible only in the AuditEvents. `partners activity`
+    counts, per partner over a period, the distinct service users its requests named, and
+    exits 1 when one named more than --over (a daily check; API review, 2026-12-07)."""
+    from datetime import UTC, datetime, timedelta
+
+    from fhircare.store import audit
+
+    code, out, error = _add(tmp_path, "--type", "vcse", "--identifier", VCSE)
+    assert code == 0, error
+    client_id = orjson.loads(out)["client_id"]
+    store = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    now = datetime.now(UTC)
+
+    def event(
+        n: int, client: str | None, patients: tuple[str, ...], outcome: str = "0", hours: int = 1
+    ) -> audit.AuditRow:
+        return audit.AuditRow(f"e{n}", now - timedelta(hours=hours), client, "read", outcome, b"{}", patients)
+
+    engine = open_store_engine(store)
+    with engine.begin() as conn:
+        audit.write(
+            conn,
+            [
+                *(event(n, client_id, (f"Patient/p{n}",)) for n in range(3)),
+                event(3, client_id, ("Patient/p0",)),  # the same person again: still 3
+                event(4, client_id, ("Patient/p9",), hours=30),  # before the period
+                event(5, None, (), outcome="4"),  # a forged token
+            ],
+        )
+    engine.dispose()
+
+    def activity(*args: str) -> tuple[int, dict[str, object]]:
+        found = CliRunner().invoke(app, ["partners", "activity", "--store", store, "--format", "json", *args])
+        return found.exit_code, orjson.loads(found.stdout)
+
+    code, report = activity("--over", "2")
+    assert code == 1
+    partner, unidentified = report["partners"]  # type: ignore[misc]
+    assert partner == {
+        "client_id": client_id,
+        "name": "Synthetic Peer Support",
+        "type": "vcse",
+        "requests": 4,
+        "refused": 0,
+        "serviceUsers": 3,
+        "over": True,
+    }
+    assert unidentified["client_id"] is None and unidentified["refused"] == 1 and not unidentified["over"]
+    assert "Patient/p0" not in orjson.dumps(report).decode()  # counts only: no one named
+    assert activity("--over", "3")[0] == 0
+    assert activity("--over", "3", "--hours", "48")[1]["partners"][0]["serviceUsers"] == 4  # type: ignore[index]
