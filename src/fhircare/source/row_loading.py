@@ -17,6 +17,7 @@ up front was most of the work of a load that changes 1% of service users. Direct
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Hashable
@@ -115,6 +116,38 @@ UNREAD_SAFEGUARD_FIELDS = {
 }
 
 
+#: a column name that says its rows are marked deleted (IS_DELETED, DELETED_FLAG, DelInd,
+#: deletedDate, RECORD_DELETED, VOIDED, ENTERED_IN_ERROR), once camelCase is split: an EPR's
+#: report keeps a soft-deleted row with the mark set, and a mapping that does not read the
+#: column took the row as live (a consent to share with the GP, recorded in error and
+#: deleted, was shared with exit 0: fourth layout trial)
+_DELETION_MARK = re.compile(
+    r"(?:^|_)(?:is_?)?(?:soft_?|record_?|row_?)?(?:del|delete|deleted|deletion|void|voided|erased)"
+    r"(?:_?(?:flag|ind|indicator|yn|date|dt|on|at|time|datetime|by|reason))?(?:$|_)|entered_?in_?error"
+)
+#: what a deletion mark that says "not deleted" looks like besides the mapping's no words
+_NOT_DELETED = frozenset({"n", "no", "false", "f", "0", "live", "active"})
+
+
+@lru_cache(maxsize=1024)
+def is_deletion_mark(column: str) -> bool:
+    """Whether a column's name says it marks rows deleted (:data:`_DELETION_MARK`)."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", column).casefold()
+    return _DELETION_MARK.search(re.sub(r"[^a-z0-9]+", "_", words)) is not None
+
+
+def _marked_deleted(value: object, no_words: frozenset[str]) -> bool:
+    """Whether a deletion mark's value says the row is deleted: true, a number other than
+    0, or text that is neither blank, a missing value nor a no (a date or who deleted it
+    say so too)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value != 0
+    text = text_of(value)
+    return text is not None and text != "" and text.casefold() not in no_words
+
+
 class FileLoader:
     def __init__(self, store: RowStore, limits: ReadLimits, outcome: FileOutcome) -> None:
         self.store = store
@@ -124,6 +157,11 @@ class FileLoader:
         #: each source took
         self._watched: dict[tuple[int, str], tuple[tuple[str, ...], str]] = {}
         self._taken: Counter[int] = Counter()
+        #: of the file being loaded: the columns (top-level keys) no source reads, and of
+        #: them those whose name says they mark rows deleted (see _deletion_marks)
+        self._read_roots: frozenset[str] = frozenset()
+        self._marks: tuple[str, ...] | None = None
+        self._no_words: frozenset[str] = _NOT_DELETED
 
     def load(self, path: Path, name: str, plans: list[RecordPlan], on_rows: Callable[[int], None] | None) -> None:
         blocked: dict[int, Problem] = {}
@@ -131,9 +169,16 @@ class FileLoader:
         count = 0
         self._watched = _watched_keys(plans)
         self._taken = Counter()
+        self._read_roots = frozenset(path_root(c) for plan in plans for c in plan.columns_read())
+        self._marks = None
+        options = [c.options for plan in plans for c in plan.columns]
+        self._no_words = _NOT_DELETED.union(
+            *(o.false_values | {m.casefold() for m in o.missing_values} for o in options)
+        )
         for item in iter_rows(path, name, plans[0].file_format, self.limits):
             if isinstance(item, Header):
                 blocked = self._check_header(name, item, plans)
+                self._marks = tuple(c for c in item.columns if c not in self._read_roots and is_deletion_mark(c))
             elif isinstance(item, BrokenRow):
                 definite = self._raw_ids(item.values, plans) if item.values is not None else None
                 self._unusable(item.problem, plans, definite=definite, candidates=item.candidates)
@@ -279,6 +324,8 @@ class FileLoader:
                 )
                 self._unreadable_row(Problem(name, row.line, column, reason), row, plans)
                 return
+        if self._deleted_unread(name, row, plans):
+            return
         taken = False
         for number, plan in enumerate(plans):
             if not takes(plan, row.values):
@@ -307,6 +354,25 @@ class FileLoader:
         where = "; ".join(f"{p.record_type.name}: {_describe(p)}" for p in plans)
         problem = Problem(name, row.line, None, f"matches no record type of this file ({where})")
         self._unreadable_row(problem, row, plans)
+
+    def _deleted_unread(self, name: str, row: RawRow, plans: list[RecordPlan]) -> bool:
+        """A row marked deleted in a column the mapping does not read (IS_DELETED) is a
+        problem of the row, not a live record: a soft-deleted consent, contact or care team
+        member would otherwise be shared as current. A JSON line's keys are looked at one by
+        one (it has no header); rows ignore_rows skips are left alone."""
+        marks = self._marks
+        if marks is None:
+            marks = tuple(k for k in row.values if k not in self._read_roots and is_deletion_mark(k))
+        for column in marks:
+            if _marked_deleted(row.values.get(column), self._no_words) and not _ignored(row.values, plans):
+                reason = (
+                    "this row is marked deleted in a column the mapping does not read, so it would be taken as"
+                    " a live record: read the column (where, or ignore_rows for the deleted rows:"
+                    " mappings/README.md, Soft-deleted rows), or correct the export"
+                )
+                self._unreadable_row(Problem(name, row.line, column, reason), row, plans)
+                return True
+        return False
 
     def _seen_keys(self, number: int, values: dict[str, object]) -> None:
         for key, (path, _what) in list(self._watched.items()):

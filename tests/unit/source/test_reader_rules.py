@@ -355,3 +355,47 @@ def test_a_json_number_with_a_point_in_a_whole_number_field() -> None:
     assert convert(6) == 6 and convert("6") == 6 and convert(5.0) == 5
     with pytest.raises(ConversionProblem, match=r"^not a whole number$"):
         convert(3.5)
+
+
+# --- soft-deleted rows ----------------------------------------------------------------------
+
+
+def test_a_row_marked_deleted_in_a_column_the_mapping_does_not_read_is_a_problem(
+    extract: Callable[..., ReadBack], tmp_path: Path
+) -> None:
+    """Fourth layout trial (an Epic-like report): the export added IS_DELETED to a file,
+    the mapping did not read it, and a soft-deleted row (a consent to share, recorded in
+    error) was taken as live with exit 0. A row so marked is a problem of its row naming
+    the column, never its value; a row marked not deleted (N, 0, blank) is read; a mark the
+    mapping reads (where, ignore_rows) is the mapping's to say."""
+    actions = ACTIONS.replace("ACTION\tPLAN", "ACTION\tIsDeleted\tPLAN")
+    rows = actions.splitlines(keepends=True)
+    actions = rows[0] + "".join(
+        r.replace("\t", f"\t{mark}\t", 1) for r, mark in zip(rows[1:], ["N", "Y", "", "0"], strict=True)
+    )
+    read = extract(actions__txt=actions)
+    assert set(read.accepted) == {"P2", "P3"}
+    [problem] = read.rejected["P1"]
+    assert (problem.file, problem.line, problem.field) == ("actions.txt", 3, "IsDeleted")
+    assert "marked deleted in a column the mapping does not read" in problem.reason
+    assert [a.action_id for a in read.accepted["P2"].actions] == ["A3"]
+    # a date in DELETED_DATE says so too; an unread column of another name is not judged
+    dated = ACTIONS.replace("ACTION\tPLAN", "ACTION\tDELETED_DATE\tMODEL\tPLAN").splitlines(keepends=True)
+    dated = dated[0] + "".join(
+        r.replace("\t", f"\t{mark}\tY\t", 1) for r, mark in zip(dated[1:], ["", "", "20250101", ""], strict=True)
+    )
+    read = extract(actions__txt=dated)
+    assert set(read.accepted) == {"P1", "P3"}
+    assert [p.field for p in read.rejected["P2"]] == ["DELETED_DATE"]
+    # read by the mapping: the deleted rows skipped on purpose, no problem
+    text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]")
+    text = text.replace(
+        "    file: actions.txt\n    format: csv\n",
+        "    file: actions.txt\n    format: csv\n"
+        "    where: {IsDeleted: [N, '0', '']}\n    ignore_rows: [{IsDeleted: Y}]\n",
+    )
+    (tmp_path / "reads.yaml").write_text(text)
+    (tmp_path / "extract" / "actions.txt").write_text(actions, encoding="cp1252")
+    read = read_all(tmp_path / "extract", load_mapping(tmp_path / "reads.yaml"))
+    assert set(read.accepted) == {"P1", "P2", "P3"}
+    assert [a.action_id for a in read.accepted["P1"].actions] == ["A1"]
