@@ -27,9 +27,11 @@ file or column (references to records that could not be read) name it as their c
 from __future__ import annotations
 
 import hashlib
+import re
 import sqlite3
 from collections.abc import Callable, Container, Iterator
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -159,6 +161,7 @@ class Extract:
             for path in sorted(self.folder.glob(pattern)):
                 if not path.is_dir():
                     matched.setdefault(path, []).append(pattern)
+        self._several_days(files, matched)
         for path, patterns in matched.items():
             if len(patterns) > 1:
                 self.unusable = True
@@ -208,6 +211,29 @@ class Extract:
             )
         self._directory = Directory(self._store, self.mapping)
         self.directory_problems.extend(self._directory.problems)
+
+    def _several_days(self, files: Container[str], matched: dict[Path, list[str]]) -> None:
+        """Files of one pattern stamped with different days are two extracts, not one in
+        parts: yesterday's files left in the drop folder were read with today's, and a row
+        only yesterday's held (a consent since withdrawn, a care team member who has left)
+        was shared as current with exit 0 (fourth layout trial). The extract is unusable,
+        naming the files; parts of one day's export (``_20250630_1``, ``_20250630_2``) and
+        files with no date in their names are read together as before."""
+        by_pattern: dict[str, list[Path]] = {}
+        for path, patterns in matched.items():
+            by_pattern.setdefault(patterns[0], []).append(path)
+        for pattern, paths in by_pattern.items():
+            days = {day for day in (_name_date(p.name) for p in paths) if day is not None}
+            if len(days) < 2:
+                continue
+            self.unusable = True
+            names = ", ".join(p.relative_to(self.folder).as_posix() for p in sorted(paths))
+            reason = (
+                f"matches files of {len(days)} different days ({names}): an extract is one"
+                " day's files, and rows only an earlier day's file holds would be read as current. Move the"
+                " earlier extract out of the folder"
+            )
+            self.file_problems.append(Problem(pattern, None, None, reason))
 
     def _absent(self, pattern: str, plans: list[RecordPlan]) -> None:
         for plan in plans:
@@ -333,3 +359,18 @@ def read_extract(
     go to a private folder in ``workdir`` (default: the system's temporary folder),
     removed on leaving the block, or by the next run if this one is killed."""
     return Extract(folder, mapping, workdir=workdir, on_rows=on_rows, limits=limits)
+
+
+#: a day written in a file name: 20250630, 2025-06-30 or 2025_06_30, not inside a longer
+#: run of digits
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})[-_]?(\d{2})[-_]?(\d{2})(?!\d)")
+
+
+def _name_date(name: str) -> date | None:
+    """The first valid day a file name holds (its export date stamp), if any."""
+    for found in _NAME_DATE.finditer(name):
+        try:
+            return date(int(found[1]), int(found[2]), int(found[3]))
+        except ValueError:
+            continue
+    return None

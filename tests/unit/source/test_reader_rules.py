@@ -399,3 +399,33 @@ def test_a_row_marked_deleted_in_a_column_the_mapping_does_not_read_is_a_problem
     read = read_all(tmp_path / "extract", load_mapping(tmp_path / "reads.yaml"))
     assert set(read.accepted) == {"P1", "P2", "P3"}
     assert [a.action_id for a in read.accepted["P1"].actions] == ["A1"]
+
+
+def test_files_of_one_pattern_stamped_with_different_days_are_refused(tmp_path: Path) -> None:
+    """Fourth layout trial: yesterday's consents file left in the drop folder was read with
+    today's (both match RiO_Consents_*.csv), and a consent only yesterday's held, since
+    withdrawn, was shared as in force with exit 0. Files of one pattern stamped with two days
+    make the extract unusable, naming them; one day's export in parts is read whole."""
+    from fhircare.source.reader import read_extract
+
+    text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]").replace("file: plans.txt", "file: plans_*.txt")
+    (tmp_path / "days.yaml").write_text(text)
+    mapping = load_mapping(tmp_path / "days.yaml")
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    for name, content in {"patients.txt": PATIENTS, "actions.txt": ACTIONS}.items():
+        (folder / name).write_text(content, encoding="cp1252")
+    header, *rows = PLANS.splitlines(keepends=True)
+    (folder / "plans_20250629.txt").write_text(PLANS + "CP4\tP1\tCTP\t1\tactive\t20250101\t1\n", encoding="cp1252")
+    (folder / "plans_20250630.txt").write_text(PLANS, encoding="cp1252")
+    with read_extract(folder, mapping) as source:
+        assert source.unusable
+        [problem] = [p for p in source.file_problems if "different days" in p.reason]
+        assert problem.file == "plans_*.txt"
+        assert "matches files of 2 different days (plans_20250629.txt, plans_20250630.txt)" in problem.reason
+    # the same day in two parts: one extract, read whole
+    (folder / "plans_20250629.txt").unlink()
+    (folder / "plans_20250630.txt").write_text(header + rows[0], encoding="cp1252")
+    (folder / "plans_20250630_2.txt").write_text(header + "".join(rows[1:]), encoding="cp1252")
+    read = read_all(folder, mapping)
+    assert set(read.accepted) == {"P1", "P2", "P3"} and read.file_problems == []
