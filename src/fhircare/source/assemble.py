@@ -21,7 +21,7 @@ from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.mapping_file import TrustMapping
 from fhircare.source.records import RECORD_TYPES, KindRef, RecordType, Ref, record_type_of
 from fhircare.source.results import Accepted, Problem, ReadResult, Rejected
-from fhircare.source.row_loading import complete_row
+from fhircare.source.row_loading import KEY_SEPARATOR, complete_row
 from fhircare.source.store import RowStore, StoredRow
 
 DIRECTORY_TYPES = tuple(name for name, rt in RECORD_TYPES.items() if rt.directory)
@@ -116,7 +116,10 @@ class Directory:
             column = _column(self.mapping, rt, rt.key[0], row.file)
             self.problems.append(
                 Problem(
-                    row.file, row.line, column, f"duplicate {rt.name} id {row.key!r} (rows at {row.duplicate_places})"
+                    row.file,
+                    row.line,
+                    column,
+                    f"duplicate {rt.name} id {_shown_key(rt, row.key)} (rows at {row.duplicate_places})",
                 )
             )
             self._bad((row.rtype, row.key), where, self.problems[-1:])
@@ -357,7 +360,7 @@ class Assembler:
                     self._problem(
                         row,
                         _column(self.mapping, rt, rt.key[-1], row.file),
-                        f"duplicate {rt.name} {what} {row.key!r} (rows at {row.duplicate_places})",
+                        f"duplicate {rt.name} {what} {_shown_key(rt, row.key)} (rows at {row.duplicate_places})",
                     )
                 )
             elif row.parent_su is not None and row.own_su is not None and row.parent_su != row.own_su:
@@ -467,3 +470,14 @@ def make_bundle(models: Iterable[BaseModel]) -> ServiceUserRecord:
 
 def _sorted(problems: list[Problem]) -> tuple[Problem, ...]:
     return tuple(sorted(set(problems), key=Problem.sort_key))
+
+
+def _shown_key(rt: RecordType, key: str | None) -> str:
+    """A record's key in a message: a key of several parts (a DIALOG rating's assessment
+    and item) names each, never the separator that joins them ('DG1\\x1fdialog-meetings'
+    was shown: fourth layout trial)."""
+    parts = (key or "").split(KEY_SEPARATOR)
+    if key is None or len(parts) == 1:
+        return repr(key)
+    of = ", ".join(f"{name} {part!r}" for name, part in zip(rt.key[:-1], parts[:-1], strict=True))
+    return f"{parts[-1]!r} of {of}"

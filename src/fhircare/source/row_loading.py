@@ -37,7 +37,9 @@ from fhircare.source.results import Problem
 from fhircare.source.rows import BrokenRow, Header, RawRow, has_path, iter_rows, lookup, path_root
 from fhircare.source.store import RowStore, StoredRow
 
-_KEY_SEPARATOR = "\x1f"
+#: joins the parts of a record type's key (a DIALOG rating's assessment and item); never
+#: shown as it is (see assemble._shown_key)
+KEY_SEPARATOR = "\x1f"
 _ID_CHECK: TypeAdapter[str] = TypeAdapter(LocalId)
 #: a line's values beyond this many are not tried as ids
 _MAX_CANDIDATES = 64
@@ -399,7 +401,7 @@ class FileLoader:
         key: str | None = None
         key_parts = [data.get(k) for k in rt.key]
         if all(isinstance(part, str) for part in key_parts):
-            key = _KEY_SEPARATOR.join(key_parts)  # type: ignore[arg-type]
+            key = KEY_SEPARATOR.join(key_parts)  # type: ignore[arg-type]
             for field_name, part, checked in zip(rt.key, key_parts, shape.key_ids, strict=True):
                 reason = id_problem(str(part)) if checked else None
                 if reason is not None:

@@ -7,6 +7,7 @@ organisation type; and two organisations sharing an ODS code named as the cause.
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Callable
 from datetime import date
@@ -130,7 +131,10 @@ def test_a_rating_given_twice_is_a_duplicate(edited: Callable[[str, Edit], ReadB
         lines.insert(lines.index(row) + 1, row[:-1] + "2")  # the same item rated again, differently
 
     read = edited("WPAS_DIALOGITEM", duplicate)
-    assert any("duplicate dialog_rating rating of item" in p.reason for ps in read.rejected.values() for p in ps)
+    [reason, *_] = [p.reason for ps in read.rejected.values() for p in ps if "duplicate dialog_rating" in p.reason]
+    # the item and its assessment each named, never the separator joining the key's parts
+    assert re.match(r"duplicate dialog_rating rating of item 'dialog-[a-z-]+' of dialog_assessment_id '", reason)
+    assert "\x1f" not in reason
     assert any("says it holds" in str(p) for p in read.file_problems)  # and the count line disagrees
 
     def repeat(lines: list[str]) -> None:
