@@ -81,10 +81,11 @@ MAP_EPILOG = (
     " private folder inside OUT and are removed at the end (or by the next run after a crash).\n\n"
     "Exit codes: 0 every service user mapped; 1 some were rejected or some rows have problems (see"
     " the rejects file), or an optional file that would hold refusals to share, people not to be"
-    " involved or legal statuses is absent; 2 the input is unusable (no such folder, a wrong mapping file, a file or"
-    " column the mapping needs is missing or unreadable, a line that names no service user, a limit"
-    " reached) or the arguments are wrong, or the output cannot be written (disk full, permission"
-    " denied, another run holds the output folder)."
+    " involved or legal statuses is absent, or a file lacks a column the mapping reads (the service"
+    " users with rows in it are rejected); 2 the input is unusable (no such folder, a wrong mapping"
+    " file, a file the mapping needs is missing or unreadable, a missing column leaves no one mapped,"
+    " a line that names no service user, a limit reached) or the arguments are wrong, or the output"
+    " cannot be written (disk full, permission denied, another run holds the output folder)."
 )
 
 _log = structlog.get_logger("fhircare.map")
