@@ -99,7 +99,7 @@ def check_command(
                 su = record.service_user_id
                 return [i.to_problem(mapping, su) for i in check_consistency(record, day)]
 
-            profile.read = read_through(extract, mapping, limits, judge)
+            profile.read = read_through(extract, mapping, limits, judge, unusable=profile.unusable)
             for column in profile.columns:
                 column.show_codes = show_codes
     if as_json or output_format is SummaryFormat.json:
@@ -240,6 +240,14 @@ def _verdict(profile: ExtractProfile) -> Text:
             lines.append(f"  {found.name}: {found.unreadable} unreadable rows")
         if found.unclaimed:
             lines.append(f"  {found.name}: {found.unclaimed} rows no record type takes")
+    # what made map's reading unusable, where the files' profiles above do not say it
+    missing = tuple(f"{m.split(' (', 1)[0]}: " for m in profile.missing_files)
+    shown = "\n".join(lines)
+    lines += [
+        f"  {problem}"
+        for problem in profile.unusable
+        if not problem.startswith(missing) and problem.split(": ", 1)[-1] not in shown
+    ]
     if profile.read is not None:
         lines += [f"  {unread}" for unread in profile.read.unread_keys]
     if profile.read is not None and profile.read.rejected:

@@ -135,6 +135,9 @@ class ExtractProfile:
     absent_optional: list[str] = default(default_factory=list)
     #: None when the extract cannot be read whole (a file missing): the files say why
     read: ReadThrough | None = None
+    #: why map would find the extract unusable, where no file's profile says so (files of
+    #: two extract days: mapping check said the extract read cleanly, fourth layout trial)
+    unusable: list[str] = default(default_factory=list)
 
     @property
     def has_problems(self) -> bool:
@@ -143,6 +146,7 @@ class ExtractProfile:
             or any(f.unreadable or f.unclaimed or f.problems for f in self.files)
             or any(c.outside_map or c.invalid for c in self.columns)
             or (self.read is not None and (self.read.rejected or self.read.unread_keys))
+            or self.unusable
         )
 
     def to_dict(self) -> dict[str, object]:
@@ -152,6 +156,7 @@ class ExtractProfile:
             "missing_files": self.missing_files,
             "absent_optional": self.absent_optional,
             "read": self.read.to_dict() if self.read is not None else None,
+            "unusable": self.unusable,
             **(
                 {"read_skipped": "the extract cannot be used as it is: a file is missing or unusable (see files)"}
                 if self.read is None
@@ -203,17 +208,21 @@ def read_through(
     mapping: TrustMapping,
     limits: ReadLimits | None = None,
     judge: Callable[[ServiceUserRecord], Sequence[Problem]] | None = None,
+    unusable: list[str] | None = None,
 ) -> ReadThrough | None:
-    """Read the extract as ``fhircare map`` does; None when it cannot be read whole.
-    ``judge`` gives the problems ``map`` would find in a service user's records read
-    whole (its consistency rules: ``mapping.consistency``, which this module, below the
-    mapping, does not import)."""
+    """Read the extract as ``fhircare map`` does; None when it cannot be read whole, and
+    then the problems of whole files that make it so are added to ``unusable`` (those a
+    file's profile does not find). ``judge`` gives the problems ``map`` would find in a
+    service user's records read whole (its consistency rules: ``mapping.consistency``,
+    which this module, below the mapping, does not import)."""
     from fhircare.source.reader import read_extract
     from fhircare.source.results import Rejected
 
     found = ReadThrough()
     with read_extract(folder, mapping, limits=limits) as extract:
         if extract.unusable:
+            if unusable is not None:
+                unusable += [str(p) for p in extract.file_problems if p.line is None and p.record_type is None]
             return None
         found.repeated = dict(extract.repeated)
         found.unread_keys = [str(p) for p in extract.unread_keys]

@@ -259,3 +259,20 @@ def test_a_read_through_skipped_says_why(clean_runs: dict[str, SynthRun], tmp_pa
     assert result.exit_code == 1
     extract = orjson.loads(result.stdout)["extract"]
     assert extract["read"] is None and "cannot be used" in extract["read_skipped"]
+
+
+def test_files_of_two_extract_days_do_not_read_cleanly(clean_runs: dict[str, SynthRun], tmp_path: Path) -> None:
+    """Fourth layout trial: map refuses an extract folder holding yesterday's consents file
+    beside today's, and mapping check said the extract read cleanly (exit 0): its read-through
+    stopped at the unusable extract and nothing said why."""
+    folder = tmp_path / "extract"
+    shutil.copytree(clean_runs["rio-like"].folder, folder)
+    [consents] = folder.glob("RiO_Consents_*.csv")
+    shutil.copy(consents, folder / "RiO_Consents_20250629.csv")
+    result = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder))
+    assert result.exit_code == 1, result.output
+    assert "does not read cleanly" in result.output and "different days" in result.output
+    result = check(str(MAPPINGS / "rio-like.yaml"), "--extract", str(folder), "--format", "json")
+    assert result.exit_code == 1
+    [problem] = orjson.loads(result.stdout)["extract"]["unusable"]
+    assert problem.startswith("RiO_Consents_*.csv: matches files of 2 different days")
