@@ -199,7 +199,11 @@ class _EncodingWitness:
     - Declared UTF-8, with no byte order mark, but no line outside ASCII is UTF-8 and they
       read as UK text in cp1252: the file is cp1252. Each such line was a rejected row, and
       nothing said why (found by a trial of a new layout); a file holding UTF-8 lines too is
-      UTF-8 with some rows damaged, each reported at its line."""
+      UTF-8 with some rows damaged, each reported at its line.
+    - Whatever is declared, a file starting with UTF-16's (or UTF-32's) byte order mark, or
+      whose first line is half NUL bytes, is UTF-16: SQL Server's and Excel's "Unicode
+      text" export. fhircare reads ASCII-compatible encodings only; the file was said to be
+      cp1252, and setting cp1252 would read no column (fourth layout trial)."""
 
     def __init__(self, handle: BinaryIO, encoding: str) -> None:
         self._handle = handle
@@ -211,6 +215,7 @@ class _EncodingWitness:
         self._utf8_named = self._codec in ("utf-8", "utf-8-sig")
         self._bom = False
         self._first = True
+        self._utf16 = False
         self._utf8 = 0
         self._not_utf8 = 0
         self._c1 = 0
@@ -222,6 +227,7 @@ class _EncodingWitness:
         if self._first:
             self._first = False
             self._bom = raw.startswith(b"\xef\xbb\xbf")
+            self._utf16 = raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw.count(0) * 3 >= len(raw) > 0
         if self._single_byte and raw and not raw.isascii():
             try:
                 text = raw.decode("utf-8")
@@ -256,6 +262,12 @@ class _EncodingWitness:
     def mistaken(self) -> str | None:
         """Why the file is not in the encoding the mapping names, or None."""
         named = f"the mapping file reads it as {self._codec}"
+        if self._utf16:
+            return (
+                f"is UTF-16 (a 'Unicode text' export: two or four bytes a character), but {named}, and fhircare"
+                " reads only encodings in which ASCII is one byte: nothing of the extract is used. Export it as"
+                " UTF-8 (or cp1252)"
+            )
         if self._single_byte and not self._not_utf8 and (self._bom or self._utf8):
             return (
                 f"is UTF-8, but {named}: every letter outside ASCII would be read wrongly ('é' as 'Ã©'),"

@@ -315,6 +315,28 @@ def test_a_cp1252_file_read_as_utf8_names_its_encoding(tmp_path: Path) -> None:
     assert set(mixed.accepted) == {"P1", "P2"} and set(mixed.rejected) == {"P3"}
 
 
+@pytest.mark.parametrize("declared", ["utf-8-sig", "cp1252"])
+@pytest.mark.parametrize("bom", [True, False])
+def test_a_utf16_file_is_named_as_such(tmp_path: Path, declared: str, bom: bool) -> None:
+    """Fourth layout trial: a file exported as "Unicode text" (UTF-16, as SQL Server and
+    Excel write it) under a UTF-8 mapping was said to be cp1252 ('Set its encoding to
+    cp1252'), which would read no column either. It is named as UTF-16, to export as UTF-8,
+    whatever the mapping declares; nothing of the extract is used."""
+    mapping_path = tmp_path / "layout.yaml"
+    text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]")
+    mapping_path.write_text(text.replace("encoding: cp1252", f"encoding: {declared}"), encoding="utf-8")
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    for name, content in {"patients.txt": PATIENTS, "plans.txt": PLANS, "actions.txt": ACTIONS}.items():
+        (folder / name).write_bytes(content.encode("cp1252"))
+    (folder / "plans.txt").write_bytes(PLANS.encode("utf-16" if bom else "utf-16-le"))
+    read = read_all(folder, load_mapping(mapping_path))
+    assert read.accepted == {}
+    causes = [p.reason for p in read.file_problems if p.file == "plans.txt"]
+    assert any(c.startswith("is UTF-16") and "Export it as UTF-8" in c for c in causes), causes
+    assert not any("Set its encoding to cp1252" in c for c in causes)
+
+
 def test_a_value_given_in_utc_is_read_in_the_trusts_time() -> None:
     """Found by a trial of a new layout (JSON Lines writing every date and time as a UTC
     instant): a date of birth written as local midnight in summer time
