@@ -38,13 +38,14 @@ from typing import Self
 
 from fhircare.errors import ExtractError, OutputError
 from fhircare.source.assemble import DIRECTORY_TYPES, Assembler, Directory
+from fhircare.source.common import nhs_number_problem
 from fhircare.source.file_workers import FileJob, load_files
 from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_file import RecordPlan, TrustMapping
 from fhircare.source.records import RECORD_TYPES
 from fhircare.source.results import Problem, ReadResult, Rejected
-from fhircare.source.row_loading import FileOutcome, complete_row
-from fhircare.source.store import RowStore
+from fhircare.source.row_loading import FileOutcome, complete_row, field_of
+from fhircare.source.store import RowStore, StoredRow
 from fhircare.workspace import WorkFolder
 
 
@@ -107,6 +108,8 @@ class Extract:
         self._work = WorkFolder(workdir)
         self._open_store: RowStore | None = None
         self._directory: Directory | None = None
+        #: service users whose NHS number another service user's record holds too
+        self._shared_nhs: dict[str, Problem] = {}
 
     @property
     def absent_safeguards(self) -> list[Problem]:
@@ -211,6 +214,45 @@ class Extract:
             )
         self._directory = Directory(self._store, self.mapping)
         self.directory_problems.extend(self._directory.problems)
+        self._shared_nhs = self._nhs_numbers_held_twice()
+
+    def _nhs_numbers_held_twice(self) -> dict[str, Problem]:
+        """An NHS number is one person's: two service users holding one (a person registered
+        twice, a number mistyped into another's record, a placeholder such as 999 999 9999,
+        whose check digit is valid) were both mapped with exit 0 (fourth layout trial), and a
+        partner looking the number up found two records, one of them someone else's. Each
+        is rejected, naming the others by their local id; the number is never shown."""
+        holders: dict[str, dict[str, StoredRow]] = {}
+        for row in self._store.rows_of_type("service_user"):
+            su = row.su or row.own_su
+            plan = self.mapping.sources["service_user"][row.source]
+            number = field_of(plan, row, "nhs_number")
+            if su is None or not isinstance(number, str) or nhs_number_problem(number) is not None:
+                continue
+            holders.setdefault(number, {}).setdefault(su, row)
+        shared: dict[str, Problem] = {}
+        for rows in holders.values():
+            if len(rows) < 2:
+                continue
+            for su, row in rows.items():
+                others = ", ".join(repr(other) for other in rows if other != su)
+                reason = (
+                    f"the NHS number is also that of service user {others}: an NHS number is one person's, so"
+                    " one record is someone else's, or the same person is registered twice (merge the records"
+                    " in the EPR), or the number is mistyped or a placeholder. Neither is shared until it is"
+                    " corrected"
+                )
+                column = self.mapping.column_for("service_user", "nhs_number", row.file)
+                shared[su] = Problem(
+                    row.file,
+                    row.line,
+                    column,
+                    reason,
+                    target="nhs_number",
+                    record_type="service_user",
+                    service_user_id=su,
+                )
+        return shared
 
     def _several_days(self, files: Container[str], matched: dict[Path, list[str]]) -> None:
         """Files of one pattern stamped with different days are two extracts, not one in
@@ -276,6 +318,9 @@ class Extract:
                 except Exception as exc:  # a fault of fhircare's: this service user only
                     reason = f"internal error while reading this service user ({type(exc).__name__}); please report it"
                     result = Rejected(su, (Problem("", None, None, reason, service_user_id=su),))
+                shared = self._shared_nhs.get(su)
+                if shared is not None:
+                    result = Rejected(su, (*(result.problems if isinstance(result, Rejected) else ()), shared))
                 if self.unusable:
                     reason = "the extract cannot be read completely (see the problems with whole files)"
                     problems = result.problems if isinstance(result, Rejected) else ()
@@ -298,7 +343,8 @@ class Extract:
         directory = self._store.directory_digest(DIRECTORY_TYPES)
         try:
             for su, rows in self._store.service_user_digests():
-                trusted = rows is not None and not self.unusable
+                # a number another service user holds too depends on their rows, not only these
+                trusted = rows is not None and not self.unusable and su not in self._shared_nhs
                 yield su, hashlib.sha256(directory + rows).digest() if trusted and rows is not None else None
         except sqlite3.Error as exc:
             raise _store_failure(self._work.parent, exc) from None

@@ -497,6 +497,17 @@ def convert_row(
     return _convert_columns(plan, plan.columns if only is None else _columns_for(plan, only), values, only)
 
 
+def field_of(plan: RecordPlan, row: StoredRow, field_name: str) -> object:
+    """One field of a stored row, converted as :func:`complete_row` would (None when
+    missing or not readable: the row's own problems say why)."""
+    if row.data is None:
+        return None
+    if not _shape(plan).deferred:
+        return row.data.get(field_name)
+    data, _ = _convert_columns(plan, _columns_for(plan, frozenset({field_name})), row.data, frozenset({field_name}))
+    return data.get(field_name)
+
+
 def _convert_columns(
     plan: RecordPlan, columns: tuple[ColumnPlan, ...], values: dict[str, object], only: frozenset[str] | None
 ) -> tuple[dict[str, Any], list[RowProblem]]:

@@ -379,6 +379,11 @@ class RowStore:
         for values in cursor:
             yield _row(values)
 
+    def rows_of_type(self, rtype: str) -> Iterator[StoredRow]:
+        """Every row of one record type, in the extract's order."""
+        for values in self.db.execute(f"SELECT {_COLUMNS} FROM rows r WHERE r.rtype = ? ORDER BY r.seq", (rtype,)):
+            yield _row(values)
+
     def directory_rows(self, rtype: str) -> Iterator[StoredRow]:
         cursor = self.db.execute(
             f"SELECT {_COLUMNS}, d.places FROM rows r LEFT JOIN dups d ON d.rtype = r.rtype AND d.rkey = r.rkey"

@@ -451,3 +451,32 @@ def test_files_of_one_pattern_stamped_with_different_days_are_refused(tmp_path: 
     (folder / "plans_20250630_2.txt").write_text(header + "".join(rows[1:]), encoding="cp1252")
     read = read_all(folder, mapping)
     assert set(read.accepted) == {"P1", "P2", "P3"} and read.file_problems == []
+
+
+def test_an_nhs_number_two_service_users_hold_rejects_both(extract: Callable[..., ReadBack], tmp_path: Path) -> None:
+    """Fourth layout trial: two service users with one NHS number (a person registered
+    twice, a number typed into another's record, a placeholder such as 999 999 9999, whose
+    check digit is valid) were both mapped, exit 0: a partner looking the number up found two
+    records, one of them someone else's. Each is rejected, at its row and NHS number column,
+    naming the other by local id and never the number; a load reads both again each time
+    (their digests cannot vouch for a result that depends on another's rows)."""
+    from fhircare.source.reader import read_extract
+
+    read = extract(patients__txt=PATIENTS.replace("P2\t9990000026", "P2\t9990000018"))
+    assert set(read.accepted) == {"P3"}
+    for su, other in (("P1", "P2"), ("P2", "P1")):
+        [problem] = read.rejected[su]
+        assert (problem.file, problem.field) == ("patients.txt", "NHS")
+        assert problem.line == {"P1": 2, "P2": 3}[su]
+        assert f"the NHS number is also that of service user '{other}'" in problem.reason
+        assert "9990000018" not in problem.reason
+    with read_extract(tmp_path / "extract", load_mapping(tmp_path / "layout.yaml")) as source:
+        digests = dict(source.row_digests())
+    assert digests["P1"] is None and digests["P2"] is None and digests["P3"] is not None
+    # written with spaces and read through digits-only, it is the same number
+    spaced = PATIENTS.replace("P2\t9990000026", "P2\t999 000 0018")
+    text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]")
+    (tmp_path / "hook.yaml").write_text(text.replace("nhs_number: NHS", "nhs_number: {column: NHS, hook: digits-only}"))
+    (tmp_path / "extract" / "patients.txt").write_text(spaced, encoding="cp1252")
+    read = read_all(tmp_path / "extract", load_mapping(tmp_path / "hook.yaml"))
+    assert set(read.accepted) == {"P3"} and set(read.rejected) == {"P1", "P2"}
