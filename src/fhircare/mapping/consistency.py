@@ -433,13 +433,37 @@ def _dialog(record: ServiceUserRecord) -> Iterator[Inconsistency]:
 def _births(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
     """A date of birth after the day of the run is a mistake of the record (a year mistyped,
     day and month swapped by a spreadsheet), shared as a fact with every partner: a child
-    where an adult is, an age no service can act on (found by a trial of a new layout)."""
+    where an adult is, an age no service can act on (found by a trial of a new layout).
+    So is one more than MAX_AGE_YEARS before it, of a living person: the placeholder an EPR
+    writes for an unknown date (01/01/1900: a service user of 125 was shared, a fourth
+    layout trial), which a partner matching the person on the Spine would take as theirs."""
     reason = "is after the day of the run: a date of birth to correct"
-    if record.service_user.birth_date > as_of:
-        yield Inconsistency(record.service_user, "birth_date", reason)
+    earliest = _years_before(as_of, MAX_AGE_YEARS)
+    too_old = (
+        f"is more than {MAX_AGE_YEARS} years before the day of the run: a placeholder for an unknown date"
+        " or a year mistyped, a date of birth to correct"
+    )
+    su = record.service_user
+    if su.birth_date > as_of:
+        yield Inconsistency(su, "birth_date", reason)
+    elif su.birth_date < earliest and su.date_of_death is None:
+        yield Inconsistency(su, "birth_date", too_old)
     for contact in record.contacts:
         if contact.birth_date is not None and contact.birth_date > as_of:
             yield Inconsistency(contact, "birth_date", reason)
+        elif contact.birth_date is not None and contact.birth_date < earliest:
+            yield Inconsistency(contact, "birth_date", too_old)
+
+
+#: older than anyone alive has been (122): a date of birth before it is not a person's
+MAX_AGE_YEARS = 120
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def _death(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:

@@ -5,7 +5,7 @@ well but disagree), and reported on the record and column to blame."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -467,6 +467,25 @@ def test_a_date_of_birth_after_the_day_of_the_run(run: MappedRun) -> None:
     assert _only(check_consistency(older, AS_OF)).field == "birth_date"
     today = record.model_copy(update={"service_user": record.service_user.model_copy(update={"birth_date": AS_OF})})
     assert check_consistency(today, AS_OF) == []
+
+
+def test_a_date_of_birth_more_than_120_years_before_the_run(run: MappedRun) -> None:
+    """Fourth layout trial: a service user born on 01/01/1900 (the placeholder an EPR writes
+    for an unknown date) was mapped and shared as 125 years old, exit 0. A living person's
+    date of birth, or a contact's, more than 120 years before the day of the run is a
+    problem of the record naming no date; 120 years to the day is not, nor is it for a
+    service user with a date of death."""
+    record = _find(run, lambda r: bool(r.contacts))
+    placeholder = _died(record, birth_date=date(1900, 1, 1))
+    found = _only(check_consistency(placeholder, AS_OF))
+    assert found.record is placeholder.service_user and found.field == "birth_date"
+    assert "more than 120 years" in found.reason and "1900" not in found.reason
+    contact = record.contacts[0]
+    old_contact = _replace(record, "contacts", contact, contact.model_copy(update={"birth_date": date(1899, 5, 1)}))
+    assert _only(check_consistency(old_contact, AS_OF)).field == "birth_date"
+    oldest = _died(record, birth_date=AS_OF.replace(year=AS_OF.year - 120))
+    assert check_consistency(oldest, AS_OF) == []
+    assert check_consistency(_died(record, birth_date=date(1900, 1, 1), date_of_death=date(1990, 1, 1)), AS_OF) == []
 
 
 def _died(record: ServiceUserRecord, **dates: Any) -> ServiceUserRecord:
