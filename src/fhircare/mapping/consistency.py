@@ -325,6 +325,34 @@ def _carers(record: ServiceUserRecord) -> Iterator[Inconsistency]:
                     f" {consent.consent_id}) but the record holds their {', '.join(held).replace('_', ' ')}",
                 )
     yield from _self_as_contact(record)
+    yield from _not_involved_under_another_id(record)
+
+
+def _not_involved_under_another_id(record: ServiceUserRecord) -> Iterator[Inconsistency]:
+    """A contact with the names of a person not to be involved, and no other date of birth,
+    is that person under a second id: an export with one row per contact and role (Epic-like,
+    fourth layout trial) gave the father as "Carer", flagged do-not-involve, and again as
+    "Next of kin", unflagged, and he was shared as an active next of kin with his phone number
+    beside the flag saying not to contact him. The involved row is blamed; two people of one
+    name are told apart by their dates of birth."""
+    flagged = [c for c in record.contacts if c.do_not_involve and c.family_name and c.given_name]
+    for contact in record.contacts:
+        if contact.do_not_involve or not (contact.family_name and contact.given_name):
+            continue
+        names = (_folded(contact.family_name), _folded(contact.given_name))
+        for other in flagged:
+            if (_folded(other.family_name), _folded(other.given_name)) != names:
+                continue
+            if None not in (contact.birth_date, other.birth_date) and contact.birth_date != other.birth_date:
+                continue
+            yield Inconsistency(
+                contact,
+                "do_not_involve",
+                f"contact {contact.contact_id} has the names of contact {other.contact_id}, whom the service user"
+                " does not want involved: the same person under two ids (one row per role?) would be shared as"
+                " someone to contact. Flag every row of theirs, or give them one id",
+            )
+            break
 
 
 def _self_as_contact(record: ServiceUserRecord) -> Iterator[Inconsistency]:

@@ -541,3 +541,36 @@ def test_a_contact_who_is_the_service_user_themself(run: MappedRun) -> None:
     assert contact.contact_id in found.reason
     parent = selfish.model_copy(update={"birth_date": su.birth_date - timedelta(days=365 * 25)})
     assert check_consistency(record.model_copy(update={"contacts": (parent, *record.contacts[1:])}), AS_OF) == []
+
+
+def test_a_person_not_to_be_involved_under_a_second_id(run: MappedRun) -> None:
+    """Fourth layout trial (an export with one row per contact and role): the father, flagged
+    do-not-involve on his "Carer" row, came again as "Next of kin" under another id, not
+    flagged, and was shared as an active next of kin with his phone number beside the flag
+    saying not to contact him. The unflagged row with the flagged person's names (case and
+    spacing aside) and no other date of birth is a problem; its reason names ids, never
+    names. Another date of birth on both rows is another person."""
+    record = _find(run, lambda r: any(c.do_not_involve and c.family_name and c.given_name for c in r.contacts))
+    flagged = next(c for c in record.contacts if c.do_not_involve and c.family_name and c.given_name)
+    assert flagged.family_name is not None and flagged.given_name is not None
+    again = flagged.model_copy(
+        update={
+            "contact_id": f"{flagged.contact_id}-NOK",
+            "family_name": flagged.family_name.upper(),
+            "given_name": f" {flagged.given_name}",
+            "do_not_involve": False,
+            "do_not_involve_recorded_at": None,
+            "active": True,
+        }
+    )
+    twice = record.model_copy(update={"contacts": (*record.contacts, again)})
+    found = _only(check_consistency(twice, AS_OF))
+    assert found.record is again and found.field == "do_not_involve"
+    assert f"has the names of contact {flagged.contact_id}" in found.reason
+    assert flagged.family_name not in found.reason and flagged.given_name not in found.reason
+    born = date(1960, 3, 1)
+    one = _replace(twice, "contacts", flagged, flagged.model_copy(update={"birth_date": born}))
+    assert _only(check_consistency(one, AS_OF)).record is again  # one date of birth missing: the same person
+    other = again.model_copy(update={"birth_date": born.replace(year=1990)})
+    two_people = _replace(one, "contacts", again, other)
+    assert check_consistency(two_people, AS_OF) == []
