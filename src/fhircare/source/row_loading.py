@@ -124,8 +124,11 @@ UNREAD_SAFEGUARD_FIELDS = {
 #: column took the row as live (a consent to share with the GP, recorded in error and
 #: deleted, was shared with exit 0: fourth layout trial)
 _DELETION_MARK = re.compile(
-    r"(?:^|_)(?:is_?)?(?:soft_?|record_?|row_?)?(?:del|delete|deleted|deletion|void|voided|erased)"
-    r"(?:_?(?:flag|ind|indicator|yn|date|dt|on|at|time|datetime|by|reason))?(?:$|_)|entered_?in_?error"
+    r"(?:^|_)(?:is_?)?(?:soft_?|record_?|row_?)?(?:delete|deleted|deletion|void|voided|erased)"
+    r"(?:_?(?:flag|ind|indicator|yn|date|dt|on|at|time|datetime|by|reason))?(?:$|_)"
+    # DEL alone only as the whole mark (DEL, IS_DEL, DEL_FLAG): DEL_ADDRESS is a delivery address
+    r"|(?:^|_)(?:is_?)?del(?:_?(?:flag|ind|indicator|yn))?$"
+    r"|entered_?in_?error"
 )
 #: what a deletion mark that says "not deleted" looks like besides the mapping's no words
 _NOT_DELETED = frozenset({"n", "no", "false", "f", "0", "live", "active"})

@@ -409,6 +409,11 @@ def test_a_row_marked_deleted_in_a_column_the_mapping_does_not_read_is_a_problem
     read = extract(actions__txt=dated)
     assert set(read.accepted) == {"P1", "P3"}
     assert [p.field for p in read.rejected["P2"]] == ["DELETED_DATE"]
+    from fhircare.source.row_loading import is_deletion_mark
+
+    marks = ["IS_DELETED", "DeletedFlag", "isDeleted", "DEL_IND", "RECORD_DELETED", "VOIDED", "EnteredInError"]
+    assert all(is_deletion_mark(name) for name in marks)
+    assert not any(is_deletion_mark(n) for n in ["DEL_ADDRESS", "MODEL", "DELIVERY", "DELAY_REASON", "IDEAL"])
     # read by the mapping: the deleted rows skipped on purpose, no problem
     text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]")
     text = text.replace(
