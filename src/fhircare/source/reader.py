@@ -164,7 +164,7 @@ class Extract:
             for path in sorted(self.folder.glob(pattern)):
                 if not path.is_dir():
                     matched.setdefault(path, []).append(pattern)
-        self._several_days(files, matched)
+        self._several_days(matched)
         for path, patterns in matched.items():
             if len(patterns) > 1:
                 self.unusable = True
@@ -254,7 +254,7 @@ class Extract:
                 )
         return shared
 
-    def _several_days(self, files: Container[str], matched: dict[Path, list[str]]) -> None:
+    def _several_days(self, matched: dict[Path, list[str]]) -> None:
         """Files of one pattern stamped with different days are two extracts, not one in
         parts: yesterday's files left in the drop folder were read with today's, and a row
         only yesterday's held (a consent since withdrawn, a care team member who has left)

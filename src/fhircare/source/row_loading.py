@@ -162,8 +162,10 @@ class FileLoader:
         #: each source took
         self._watched: dict[tuple[int, str], tuple[tuple[str, ...], str]] = {}
         self._taken: Counter[int] = Counter()
-        #: of the file being loaded: the columns (top-level keys) no source reads, and of
-        #: them those whose name says they mark rows deleted (see _deletion_marks)
+        #: of the file being loaded: the columns (top-level keys) its sources read, those
+        #: of its header no source reads whose name says they mark rows deleted (None for
+        #: JSON Lines: each line's keys are looked at), and the words that say "not
+        #: deleted" (see _deleted_unread)
         self._read_roots: frozenset[str] = frozenset()
         self._marks: tuple[str, ...] | None = None
         self._no_words: frozenset[str] = _NOT_DELETED
