@@ -201,7 +201,7 @@ class _EncodingWitness:
       nothing said why (found by a trial of a new layout); a file holding UTF-8 lines too is
       UTF-8 with some rows damaged, each reported at its line.
     - Whatever is declared, a file starting with UTF-16's (or UTF-32's) byte order mark, or
-      whose first line is half NUL bytes, is UTF-16: SQL Server's and Excel's "Unicode
+      whose first line is a third or more NUL bytes, is UTF-16: SQL Server's and Excel's "Unicode
       text" export. fhircare reads ASCII-compatible encodings only; the file was said to be
       cp1252, and setting cp1252 would read no column (fourth layout trial)."""
 
