@@ -293,8 +293,11 @@ def _bar(quiet: bool) -> Iterator[Any]:
         yield bar
 
 
-def _load_table(summary: LoadSummary) -> list[Table]:
-    people = Table(title=Text(f"Loaded (run {summary.run_id})"), show_header=False, title_justify="left")
+def _load_table(summary: LoadSummary, usable: bool = True) -> list[Table]:
+    # an unusable extract changes nothing: "Loaded" above the cause read as if it had
+    # been loaded (fourth layout trial)
+    title = f"Loaded (run {summary.run_id})" if usable else f"Nothing loaded (run {summary.run_id})"
+    people = Table(title=Text(title), show_header=False, title_justify="left")
     people.add_column("what")
     people.add_column("count", justify="right")
     for key in ("read", "changed", "unchanged", "missing", "ended"):
@@ -324,7 +327,7 @@ def _load_table(summary: LoadSummary) -> list[Table]:
 
 def _print_load(summary: LoadSummary, report: ExtractReport, rejects: Path) -> None:
     out = _stdout()
-    for table in _load_table(summary):
+    for table in _load_table(summary, report.usable):
         out.print(table)
     for name, count in sorted(report.ignored.items()):
         out.print(Text(f"{count} rows of {name} ignored by a rule of the mapping file."))

@@ -90,6 +90,8 @@ def test_an_unusable_extract_changes_nothing_and_ends_no_one(tmp_path: Path) -> 
     broken = load(extract, store, rejects, "--confirm-removals")
     assert broken.exit_code == 2
     assert "cannot be used" in broken.output
+    # nothing changed, and the summary's title says so (it said "Loaded": a layout trial)
+    assert "Nothing loaded (run" in broken.output and "Loaded (run" not in broken.output
     with engine.connect() as conn:
         after = {(r.resource_type, r.resource_id): r.content for r in conn.execute(select(resources))}
         states = {r.state for r in conn.execute(select(resources.c.state))}
