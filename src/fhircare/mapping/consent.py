@@ -279,11 +279,18 @@ def consent(decision: ConsentDecision, refs: Refs) -> Json:
     covered = coverage(decision, refs)
     performer, _ = _decider(decision, refs)
     capacity = decision.capacity_assessment_id
+    # a carer's own decision (to have their details recorded, to share them for a carer's
+    # assessment) is something they told the team: when they asked that what they tell is
+    # not passed on to the service user, it is withheld from them too (IS-13; API review:
+    # the service user's app was shown such a carer's consent, naming them)
+    withheld = decision.decided_by is ConsentDecider.CONTACT and refs.told_by_withholding_carer(
+        PerformerKind.CARER, decision.decided_by_contact_id
+    )
     return prune(
         {
             "resourceType": "Consent",
             "id": key.id,
-            "meta": about_service_user("fhircare-consent"),
+            "meta": about_service_user("fhircare-consent", withheld=withheld),
             # written from exactly what the provision codes (test_safe_to_share compares them)
             "text": narrative(*_words(decision, refs, covered), status=GENERATED),
             "extension": (

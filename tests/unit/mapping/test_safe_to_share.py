@@ -512,6 +512,35 @@ def test_every_resource_of_a_service_user_is_labelled(extract_500: MappedRun) ->
     assert seen["withheld"] and seen["N"] and seen["R"]
 
 
+def test_a_consent_a_withholding_carer_gave_is_withheld_from_the_service_user(
+    context: MappingContext, profiles_validator: Validator, ukcore_validator: Validator
+) -> None:
+    """IS-13: a carer who asked that what they tell the team is not passed on to the service
+    user gave the team their own decisions too (here, to be referred to the council for a
+    carer's assessment). That Consent, naming the carer, was labelled as any other and shown
+    to the service user's app (API review, 2026-12-07): it is withheld as what they said
+    is. The service user's own decisions are not."""
+    carer = Contact(
+        contact_id="HB-RP2", service_user_id=hb.SU, family_name="Carer", given_name="Cam",
+        relationship=Relationship.SISTER, roles=(ContactRole.CARER,), phone="07700 900 456",
+        withhold_from_service_user=True,
+    )  # fmt: skip
+    referral = ConsentDecision(
+        consent_id="HB-CD9", service_user_id=hb.SU, kind=ConsentKind.DISCLOSURE,
+        decision=ConsentDecisionType.PERMIT, decided_at=hb.at(date(2025, 3, 3)), decided_by=ConsentDecider.CONTACT,
+        decided_by_contact_id="HB-RP2", recipient_organisation_id=hb.LOCAL_AUTHORITY,
+        shares=SharedInformation.CARER_DETAILS, legal_basis=LegalBasis.CARERS_ASSESSMENT,
+    )  # fmt: skip
+    record = hb.record(CareCoordinationArrangement.KEY_WORKER, CoordinationRole.KEY_WORKER, carer, referral)
+    bundle = mapped(record, context, profiles_validator, ukcore_validator)
+    consent = bundle.identified("Consent", "HB-CD9")
+    labels = {(c["system"], c["code"]) for c in consent["meta"]["security"]}
+    assert {(V3_ACT_CODE, "NOPAT"), (CS + "security-label", "carer-confidential")} <= labels
+    for other in bundle.all("Consent"):
+        if other is not consent:
+            assert (V3_ACT_CODE, "NOPAT") not in {(c["system"], c["code"]) for c in other["meta"]["security"]}
+
+
 def test_every_care_coordinator_lead_is_the_care_manager(extract_500: MappedRun) -> None:
     """The done-when measure: the layout records the care co-ordinator with its own local
     code (RiO-like "CC"); every service user whose current lead is a care co-ordinator has
