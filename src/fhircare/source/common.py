@@ -22,6 +22,10 @@ def nhs_number_problem(value: str) -> str | None:
     """Why ``value`` is not a valid NHS number (ten digits, modulus 11), or None."""
     if len(value) != 10 or not value.isascii() or not value.isdigit():
         return "an NHS number has ten digits"
+    if len(set(value)) == 1:
+        # every one of the ten passes modulus 11 (the check digit of d repeated is d), none
+        # is issued: an EPR's placeholder for an unknown number (fourth layout trial)
+        return "not a valid NHS number (a placeholder: every digit the same)"
     total = sum(int(digit) * weight for digit, weight in zip(value, _NHS_WEIGHTS, strict=False))
     check = 11 - total % 11
     if check == 11:

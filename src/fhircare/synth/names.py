@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from fhircare.source.common import nhs_check_digit
+from fhircare.source.common import nhs_check_digit, nhs_number_problem
 
 GIVEN_FEMALE = (
     "Alice", "Amira", "Beth", "Chloe", "Dana", "Ella", "Fatima", "Grace", "Hana", "Isla",
@@ -48,7 +48,7 @@ class NhsNumbers:
             first_nine = f"999{self._next:06d}"
             self._next = (self._next + 1) % self.SPAN
             check = nhs_check_digit(first_nine)
-            if check is not None:
+            if check is not None and nhs_number_problem(f"{first_nine}{check}") is None:
                 return f"{first_nine}{check}"
         raise RuntimeError("the 999 test range is exhausted")
 

@@ -35,6 +35,7 @@ nhs_numbers = (
     .map(lambda nine: (nine, nhs_check_digit(nine)))
     .filter(lambda pair: pair[1] is not None)
     .map(lambda pair: f"{pair[0]}{pair[1]}")
+    .filter(lambda number: len(set(number)) > 1)  # every digit the same: a placeholder, refused
 )
 
 

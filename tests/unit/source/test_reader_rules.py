@@ -485,3 +485,15 @@ def test_an_nhs_number_two_service_users_hold_rejects_both(extract: Callable[...
     (tmp_path / "extract" / "patients.txt").write_text(spaced, encoding="cp1252")
     read = read_all(tmp_path / "extract", load_mapping(tmp_path / "hook.yaml"))
     assert set(read.accepted) == {"P3"} and set(read.rejected) == {"P1", "P2"}
+
+
+def test_a_placeholder_nhs_number_on_one_service_user_is_a_problem(extract: Callable[..., ReadBack]) -> None:
+    """Fourth layout trial residual: an EPR's placeholder for an unknown number (000 000 0000,
+    999 999 9999: every digit the same, so modulus 11 passes) on one service user was
+    shared as their NHS number. It is a problem of the row, naming the column and never the
+    number."""
+    read = extract(patients__txt=PATIENTS.replace("P2\t9990000026", "P2\t0000000000"))
+    [problem] = read.rejected["P2"]
+    assert (problem.file, problem.field) == ("patients.txt", "NHS")
+    assert "a placeholder" in problem.reason and "0000000000" not in problem.reason
+    assert {"P1", "P3"} <= set(read.accepted)
