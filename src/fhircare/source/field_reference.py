@@ -65,7 +65,7 @@ def _form(rt: RecordType, spec: FieldSpec) -> str:
     metadata += list(typing.get_args(annotation)[1:]) if typing.get_origin(annotation) is typing.Annotated else []
     for item in metadata:
         if isinstance(item, AfterValidator) and "nhs" in getattr(item.func, "__name__", ""):
-            return "an NHS number: ten digits, valid check digit"
+            return "an NHS number: ten digits, valid check digit, not one digit repeated"
         if isinstance(item, StringConstraints):
             if item.pattern is not None:
                 return _PATTERNS.get(str(item.pattern), f"matching `{item.pattern}`")
