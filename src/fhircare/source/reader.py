@@ -218,9 +218,10 @@ class Extract:
 
     def _nhs_numbers_held_twice(self) -> dict[str, Problem]:
         """An NHS number is one person's: two service users holding one (a person registered
-        twice, a number mistyped into another's record, a placeholder such as 999 999 9999,
-        whose check digit is valid) were both mapped with exit 0 (fourth layout trial), and a
-        partner looking the number up found two records, one of them someone else's. Each
+        twice, a number mistyped into another's record, a placeholder whose check digit is
+        valid, such as a published example; one digit repeated is refused at its row) were
+        both mapped with exit 0 (fourth layout trial), and a partner looking the number up
+        found two records, one of them someone else's. Each
         is rejected, naming the others by their local id; the number is never shown."""
         holders: dict[str, dict[str, StoredRow]] = {}
         for row in self._store.rows_of_type("service_user"):

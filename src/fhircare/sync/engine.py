@@ -203,8 +203,8 @@ class SyncEngine:
         self._no_batch = False
         #: a resource read back this run to see the target kept its labels (sync/kept.py)
         self._kept_checked = False
-        #: what the read-back found missing: the run stops, and what it sent goes again
-        self._marks_lost: list[str] = []
+        #: the read-back found a label or extension missing: the run stops, and what it sent goes again
+        self._marks_lost = False
         self._evidence: RunEvidence | None = None
         self._done = 0
         self._total = 0
@@ -897,7 +897,7 @@ class SyncEngine:
             return
         self.summary.labels_kept = "no"
         with self._lock:
-            self._marks_lost = lost
+            self._marks_lost = True
         raise TargetError(
             f"the target {self.client.base_url} does not keep what marks a record restricted: {key[0]}/{server_id},"
             f" read back after it was sent, lacks its {'; '.join(lost)}. Other readers of the shared care record"
