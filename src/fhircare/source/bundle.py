@@ -31,12 +31,13 @@ from fhircare.source.common import SourceModel, SourceRecord
 from fhircare.source.dialog import DialogAssessment
 from fhircare.source.episode import CareArrangement, CareEpisode
 from fhircare.source.movement import InpatientStay, Leave, OutOfAreaPlacement, Section117Entitlement, TeamTransfer
-from fhircare.source.service_user import CapacityAssessment, LegalStatus, ServiceUser
+from fhircare.source.service_user import CapacityAssessment, LegalStatus, ReasonableAdjustment, ServiceUser
 
 
 class ServiceUserRecord(SourceModel):
     service_user: ServiceUser
     legal_statuses: tuple[LegalStatus, ...] = ()
+    reasonable_adjustments: tuple[ReasonableAdjustment, ...] = ()
     capacity_assessments: tuple[CapacityAssessment, ...] = ()
     episodes: tuple[CareEpisode, ...] = ()
     arrangements: tuple[CareArrangement, ...] = ()

@@ -254,6 +254,23 @@ class CommunicationNeed(StrEnum):
     WELSH_LANGUAGE = "welsh-language"
 
 
+class ReasonableAdjustmentKind(StrEnum):
+    """What kind of reasonable adjustment a service user needs (DE-002, DE-004): fhircare's
+    ``reasonable-adjustment`` code system, for a trust that codes them. The adjustment's own
+    words say the rest (``other``: only the words do)."""
+
+    INTERPRETER = "interpreter"
+    BSL_INTERPRETER = "bsl-interpreter"
+    EASY_READ = "easy-read"
+    PLAIN_LANGUAGE = "plain-language"
+    ACCESSIBLE_FORMAT = "accessible-format"
+    CONTACT_METHOD = "contact-method"
+    ENVIRONMENT = "environment"
+    SUPPORT_PERSON = "support-person"
+    LONGER_APPOINTMENT = "longer-appointment"
+    OTHER = "other"
+
+
 class EthnicCategory(StrEnum):
     """NHS Data Dictionary ethnic category (one letter; Z = not stated)."""
 

@@ -39,7 +39,7 @@ from fhircare.source.dialog import DialogAssessment, DialogRating
 from fhircare.source.episode import CareArrangement, CareEpisode
 from fhircare.source.local_codes import MemberKind, PerformerKind
 from fhircare.source.movement import InpatientStay, Leave, OutOfAreaPlacement, Section117Entitlement, TeamTransfer
-from fhircare.source.service_user import CapacityAssessment, LegalStatus, ServiceUser
+from fhircare.source.service_user import CapacityAssessment, LegalStatus, ReasonableAdjustment, ServiceUser
 
 FieldKind = Literal["text", "int", "bool", "date", "datetime", "code", "codes"]
 
@@ -181,6 +181,9 @@ RECORD_TYPES: dict[str, RecordType] = {
             refs=(Ref("gp_practice_id", "organisation"),),
         ),
         RecordType("legal_status", LegalStatus, ("legal_status_id",), "legal_statuses"),
+        RecordType(
+            "reasonable_adjustment", ReasonableAdjustment, ("reasonable_adjustment_id",), "reasonable_adjustments"
+        ),
         RecordType(
             "capacity_assessment",
             CapacityAssessment,

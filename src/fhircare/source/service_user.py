@@ -25,6 +25,7 @@ from fhircare.source.local_codes import (
     CommunicationNeed,
     EthnicCategory,
     LegalStatusKind,
+    ReasonableAdjustmentKind,
 )
 
 
@@ -79,6 +80,31 @@ class LegalStatus(Dated):
     legal_status_id: LocalId
     service_user_id: LocalId
     status: LegalStatusKind
+
+
+class ReasonableAdjustment(Dated):
+    """A reasonable adjustment the service user needs so that services can be used by them
+    (DE-002, DE-004; the Core Information Standard's "Individual requirements: reasonable
+    adjustments"): what it is, in the trust's words (``adjustment``: "autistic: quiet room,
+    no phone calls, text first") and/or coded (``adjustment_code``), the condition or
+    impairment it is for when the record says (``condition``), from when it was recorded
+    (``start_date``) and until it no longer applies (``end_date``). Shared as a Flag on the
+    service user, so that whoever gives them care can make it. The words are personal
+    data: they go into the record, never into a log."""
+
+    reasonable_adjustment_id: LocalId
+    service_user_id: LocalId
+    adjustment: Text | None = None
+    adjustment_code: ReasonableAdjustmentKind | None = None
+    condition: Label | None = None
+
+    @model_validator(mode="after")
+    def _says_what(self) -> Self:
+        if self.adjustment is None and self.adjustment_code is None:
+            raise field_error("adjustment", "is required when there is no adjustment_code: what is the adjustment?")
+        if self.adjustment is None and self.adjustment_code is ReasonableAdjustmentKind.OTHER:
+            raise field_error("adjustment", "is required with adjustment_code other: only the words say what it is")
+        return self
 
 
 class CapacityAssessment(SourceRecord):

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from fhircare.errors import ExtractError
 from fhircare.source.codes import CarersAssessmentStatus, LifeArea
 from fhircare.source.convert import NOT_SHOWN, quoted_code
+from fhircare.source.local_codes import ReasonableAdjustmentKind
 from fhircare.source.mapping_file import TrustMapping, load_mapping
 from fhircare.source.reader import read_extract
 from fhircare.source.results import Problem
@@ -545,6 +546,60 @@ def test_a_mapping_reads_a_date_of_death_as_any_date(tmp_path: Path) -> None:
     [problem] = problem_strings(read.rejected["P4"])
     assert problem.startswith("clients_1.csv:5: DOD: not a date in the format %d/%m/%Y (such as 07/12/2025)")
     assert "2025-03" not in problem
+
+
+def test_a_mapping_reads_a_service_users_reasonable_adjustments(tmp_path: Path) -> None:
+    """A service user's reasonable adjustments (DE-002, DE-004) reached the shared record
+    only as words in the Patient narrative: no record type held them. A file maps to
+    ``reasonable_adjustment`` like any record of the service user: several per person, what
+    the adjustment is in the trust's words and/or coded (the layout's value map into
+    fhircare's codes), the condition it is for, and from when. A row that says neither what
+    the adjustment is nor its code, or says only ``other``, is a problem on its row naming
+    the column, never the words of another row."""
+    mapping_path = tmp_path / "tiny.yaml"
+    text = TINY.replace(
+        "record_types:\n",
+        "record_types:\n"
+        "  reasonable_adjustment:\n"
+        "    file: adjustments.csv\n"
+        "    format: csv\n"
+        "    columns:\n"
+        "      reasonable_adjustment_id: RA_ID\n"
+        "      service_user_id: ID\n"
+        "      adjustment: WHAT\n"
+        "      adjustment_code: {column: KIND, value_map: {ER: easy-read, BSL: bsl-interpreter, CM: contact-method,"
+        " OTH: other}}\n"
+        "      condition: FOR\n"
+        "      start_date: RECORDED\n",
+    )
+    mapping_path.write_text(text, encoding="utf-8")
+    mapping = load_mapping(mapping_path)
+    assert mapping.records["reasonable_adjustment"].column_for("adjustment") == "WHAT"
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    clients = CLIENTS + "P3,9990000034,Bez,Sam,01/01/1970,U\n"
+    adjustments = (
+        "RA_ID,ID,WHAT,KIND,FOR,RECORDED\n"
+        'RA2,P1,"Autistic: quiet room, no phone calls, text first",CM,autism,03/03/2025\n'
+        "RA1,P1,,ER,,01/02/2025\n"
+        "RA3,P2,Needs a BSL interpreter at every appointment,BSL,deaf,12/05/2025\n"
+        "RA4,P3,,OTH,,12/05/2025\n"
+    )
+    plans = PLANS + "CP3,P3,pcsp,1,active,01/02/2025,01/02/2025,Y\n"
+    for name, content in {"clients_1.csv": clients, "plans.csv": plans, "adjustments.csv": adjustments}.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    read = read_all(folder, mapping)
+    alex = read.accepted["P1"].reasonable_adjustments
+    assert [(a.reasonable_adjustment_id, a.adjustment_code, a.condition, a.start_date) for a in alex] == [
+        ("RA1", ReasonableAdjustmentKind.EASY_READ, None, date(2025, 2, 1)),
+        ("RA2", ReasonableAdjustmentKind.CONTACT_METHOD, "autism", date(2025, 3, 3)),
+    ]
+    assert alex[1].adjustment == "Autistic: quiet room, no phone calls, text first" and alex[0].adjustment is None
+    [jamie] = read.accepted["P2"].reasonable_adjustments
+    assert jamie.adjustment_code is ReasonableAdjustmentKind.BSL_INTERPRETER and jamie.condition == "deaf"
+    [problem] = problem_strings(read.rejected["P3"])
+    assert problem.startswith("adjustments.csv:5: WHAT: is required with adjustment_code other"), problem
+    assert "quiet room" not in problem and "BSL" not in problem
 
 
 def test_an_undecodable_byte_past_the_last_column_rejects_its_row(tiny: Callable[..., ReadBack]) -> None:
