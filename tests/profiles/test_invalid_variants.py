@@ -482,6 +482,30 @@ VARIANTS = [
         "Flag.code",
         "Flag.code.text: minimum required = 1, but only found 0",
     ),
+    Variant(
+        "Flag-example-flag-cto",
+        "a condition a reasonable adjustment is for, on a flag that is not a reasonable adjustment",
+        put(
+            [{"url": f"{SD}reasonable-adjustment-condition", "valueString": "autism"}],
+            "extension",
+        ),
+        "Flag",
+        "fhircare-flag-3",
+    ),
+    Variant(
+        "Flag-example-flag-reasonable-adjustment",
+        "a kind of reasonable adjustment on a flag that is not the reasonable adjustment flag",
+        put({"coding": [{"system": f"{CS}flag-code", "code": "do-not-involve"}], "text": "x"}, "code"),
+        "Flag",
+        "fhircare-flag-3",
+    ),
+    Variant(
+        "Flag-example-flag-reasonable-adjustment",
+        "a reasonable adjustment flag coded with a SNOMED CT concept fhircare does not list",
+        put("1082671000000100", "code", "coding", 0, "code"),
+        "Flag.code",
+        "flag-code",
+    ),
     # Capacity assessment
     Variant(
         "Observation-example-capacity-assessment",

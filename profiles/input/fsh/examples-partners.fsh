@@ -333,6 +333,23 @@ Title: "Alex is on a community treatment order"
 * period.start = "2023-03-10"
 * author = Reference(example-trust)
 
+Instance: example-flag-reasonable-adjustment
+InstanceOf: FhircareFlag
+Usage: #example
+Title: "Alex's reasonable adjustment: quiet room, no phone calls, text first"
+* insert ExampleNarrativeStatus(extensions, Reasonable adjustment for autism: quiet room\, no phone calls\, text first.</p><p>Needs to be contacted in a particular way.</p><p>Recorded on 3 March 2025.)
+* insert RestrictedLabels
+* insert TrustIdentifier(0, reasonable-adjustment, SVT-RA-0001)
+* extension[reasonableAdjustmentCondition].valueString = "autism"
+* status = #active
+* category[0] = $flag-category#contact "Subject Contact"
+* category[1] = ReasonableAdjustment#contact-method "Needs to be contacted in a particular way"
+* code = $sct#1108111000000107 "Reasonable adjustment flag"
+* code.text = "Reasonable adjustment for autism: quiet room, no phone calls, text first"
+* subject = Reference(example-patient)
+* period.start = "2025-03-03"
+* author = Reference(example-trust)
+
 Instance: example-flag-section-117
 InstanceOf: FhircareFlag
 Usage: #example

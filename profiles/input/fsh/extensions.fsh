@@ -47,6 +47,14 @@ Context: CarePlan, Flag
 * extension[endAgreedBy] ^short = "A responsible body that has agreed the after-care can end (both must, R-48)"
 * extension[endAgreedBy].value[x] only Reference(FhircareOrganization)
 
+Extension: ReasonableAdjustmentConditionExtension
+Id: reasonable-adjustment-condition
+Title: "Reasonable adjustment: the condition it is for"
+Description: "The condition or impairment a reasonable adjustment is for, in the trust's words (\"autism\", \"learning disability\", \"deaf\"), when the record says: on the reasonable adjustment Flag only. R4 Flag has no element for what a warning is about (requirements.md DE-004: learning disability and autism change how care is given)."
+Context: Flag
+* insert ConformanceMetadata
+* value[x] only string
+
 Extension: Section117ActivityExtension
 Id: section-117-activity
 Title: "Section 117 after-care activity"

@@ -4,14 +4,15 @@
 Profile: FhircareFlag
 Parent: Flag
 Id: fhircare-flag
-Title: "fhircare Flag (do not involve; nearest relative decision needed; Mental Health Act status; Section 117 after-care)"
-Description: "A warning on the service user that GP, urgent-care and shared-record systems show with the patient. do-not-involve: a person the service user does not want involved in their care is not to be contacted about it or told anything (004 §3.14); labelled normal (v3 Confidentiality N) so that whoever sees the service user sees it, the person named in code.text and linked (with the refusal) by the core flag-detail extension. nearest-relative-not-involved: that person is the nearest relative under the Mental Health Act 1983, so a decision is needed (requirements.md EC-44). Mental Health Act status (detained, community treatment order, guardianship, conditional discharge) and Section 117 after-care: on the service user, whatever plan is open, for as long as they apply (DD-06, DD-07, EC-25); a status with a UK Core legal status classification code carries it too."
+Title: "fhircare Flag (do not involve; nearest relative decision needed; Mental Health Act status; Section 117 after-care; reasonable adjustment)"
+Description: "A warning on the service user that GP, urgent-care and shared-record systems show with the patient. do-not-involve: a person the service user does not want involved in their care is not to be contacted about it or told anything (004 §3.14); labelled normal (v3 Confidentiality N) so that whoever sees the service user sees it, the person named in code.text and linked (with the refusal) by the core flag-detail extension. nearest-relative-not-involved: that person is the nearest relative under the Mental Health Act 1983, so a decision is needed (requirements.md EC-44). Mental Health Act status (detained, community treatment order, guardianship, conditional discharge) and Section 117 after-care: on the service user, whatever plan is open, for as long as they apply (DD-06, DD-07, EC-25); a status with a UK Core legal status classification code carries it too. Reasonable adjustment (SNOMED CT 1108111000000107, the Core Information Standard's flag; requirements.md DE-002, DE-004): what the service user needs so that care can be given to them, in the adjustment's own words in code.text, its kind (fhircare reasonable-adjustment) among the categories when the trust codes it, and the condition or impairment it is for in the reasonable-adjustment-condition extension; labelled restricted like the rest of the mental health record."
 * insert FhircareProfile
 * insert BusinessIdentifier
 * insert ServiceUserRecord
 * extension contains
     http://hl7.org/fhir/StructureDefinition/flag-detail named detail 0..* MS and
-    Section117AftercareExtension named section117Aftercare 0..1 MS
+    Section117AftercareExtension named section117Aftercare 0..1 MS and
+    ReasonableAdjustmentConditionExtension named reasonableAdjustmentCondition 0..1 MS
 * status MS
 * category 1..* MS
 * code MS
@@ -24,7 +25,7 @@ Description: "A warning on the service user that GP, urgent-care and shared-reco
 * period.start 1..1 MS
 * author 1..1 MS
 * author only Reference(FhircareOrganization or FhircarePractitionerRole)
-* obeys fhircare-flag-1 and fhircare-flag-2
+* obeys fhircare-flag-1 and fhircare-flag-2 and fhircare-flag-3
 
 Invariant: fhircare-flag-1
 Description: "A do-not-involve flag is labelled normal (v3 Confidentiality N), so that it is shown wherever the service user is, and links the person it is about (flag-detail)."
@@ -35,6 +36,11 @@ Invariant: fhircare-flag-2
 Description: "A Section 117 after-care flag carries the entitlement (period, detention section, the responsible bodies), and only that flag does."
 Severity: #error
 Expression: "extension('https://fhir.fhircare.nhs.uk/StructureDefinition/section-117-aftercare').exists() = code.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/flag-code' and code = 'section-117-aftercare').exists()"
+
+Invariant: fhircare-flag-3
+Description: "Only a reasonable adjustment flag (SNOMED CT 1108111000000107) says what condition it is for, or a kind of reasonable adjustment among its categories."
+Severity: #error
+Expression: "(extension('https://fhir.fhircare.nhs.uk/StructureDefinition/reasonable-adjustment-condition').exists() or category.coding.where(system = 'https://fhir.fhircare.nhs.uk/CodeSystem/reasonable-adjustment').exists()) implies code.coding.where(system = 'http://snomed.info/sct' and code = '1108111000000107').exists()"
 
 Profile: FhircareCapacityAssessment
 Parent: Observation

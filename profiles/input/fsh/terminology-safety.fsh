@@ -42,10 +42,34 @@ Description: "What a flag on the service user warns of. Shown by GP, urgent-care
 ValueSet: FlagCodeVS
 Id: flag-code
 Title: "fhircare flag"
-Description: "All fhircare flags (the Mental Health Act grouping excluded); a Mental Health Act status also carries UK Core's legal status classification where it has a code."
+Description: "All fhircare flags (the Mental Health Act grouping excluded), and the reasonable adjustment flag of the Core Information Standard (standards.md §2.2: \"Individual requirements: reasonable adjustments (flag 1108111000000107)\"), listed with its display so that it is checked offline; a Mental Health Act status also carries UK Core's legal status classification where it has a code."
 * insert ConformanceMetadata
 * include codes from system FlagCode
 * exclude FlagCode#mental-health-act-status
+* $sct#1108111000000107 "Reasonable adjustment flag"
+
+CodeSystem: ReasonableAdjustment
+Id: reasonable-adjustment
+Title: "Reasonable adjustment"
+Description: "What kind of reasonable adjustment a service user needs, for a trust that codes them (requirements.md DE-002, DE-004): on the reasonable adjustment Flag (Flag.category), beside the adjustment's own words in Flag.code.text. A small list of kinds, not a replacement for the words: the words say what to do."
+* insert LocalCodeSystem
+* #interpreter "Needs an interpreter" "A spoken-language interpreter at appointments and for information about their care. [000 §2.12] \"access to interpreting and information support\""
+* #bsl-interpreter "Needs a British Sign Language interpreter" "[000 §2.12] \"including BSL for deaf people\""
+* #easy-read "Needs information in easy read" "Letters, plans and information written in easy read. [000 §2.12] \"provision of plain language, easy to read versions where appropriate\""
+* #plain-language "Needs information in plain language" "[000 §2.12] \"provision of plain language, easy to read versions where appropriate\""
+* #accessible-format "Needs information in another accessible format" "Large print, braille, audio or another format the person can use. [002 ¶16] \"accessible both in terms of language and format\""
+* #contact-method "Needs to be contacted in a particular way" "Such as a text message first and no telephone calls, or contact through a named person. [002 ¶24] \"Services therefore need to be provided in accessible ways and with the required reasonable adjustments.\""
+* #environment "Needs an adjusted environment" "Such as a quiet room, fewer people, low lighting, or the first or last appointment of the day. [002 ¶24] \"Services therefore need to be provided in accessible ways and with the required reasonable adjustments.\""
+* #support-person "Needs a carer or supporter with them" "A carer, supporter or advocate attends appointments or reviews with them. [002 ¶24] \"Services therefore need to be provided in accessible ways and with the required reasonable adjustments.\""
+* #longer-appointment "Needs longer or more flexible appointments" "[002 ¶24] \"Services therefore need to be provided in accessible ways and with the required reasonable adjustments.\""
+* #other "Another reasonable adjustment" "Only the adjustment's own words say what it is. [002 ¶24] \"Services therefore need to be provided in accessible ways and with the required reasonable adjustments.\""
+
+ValueSet: ReasonableAdjustmentVS
+Id: reasonable-adjustment
+Title: "Reasonable adjustment"
+Description: "All kinds of reasonable adjustment fhircare codes."
+* insert ConformanceMetadata
+* include codes from system ReasonableAdjustment
 
 CodeSystem: CommunicationCategory
 Id: communication-category
