@@ -25,7 +25,7 @@ from fhircare.mapping.crisis import advance_statement, crisis_information, crisi
 from fhircare.mapping.dialog import dialog_care_plan, dialog_items, dialog_offer, dialog_response, dialog_scores
 from fhircare.mapping.episodes import episode_of_care, inpatient_encounter, placement_encounter
 from fhircare.mapping.fhir import Json
-from fhircare.mapping.flags import do_not_involve_flag, nearest_relative_flag, not_involved
+from fhircare.mapping.flags import do_not_involve_flag, nearest_relative_flag, not_involved, reasonable_adjustment_flag
 from fhircare.mapping.legal import legal_status_flag, section_117_flag
 from fhircare.mapping.narrative import natural_key
 from fhircare.mapping.needs import about_me, need_condition
@@ -84,6 +84,8 @@ def _resources(record: ServiceUserRecord, refs: Refs) -> Iterator[tuple[Json, So
             yield flag, status
     for entitlement in sorted(record.section_117, key=lambda s: natural_key(s.section_117_id)):
         yield section_117_flag(entitlement, refs), entitlement
+    for adjustment in sorted(record.reasonable_adjustments, key=lambda a: natural_key(a.reasonable_adjustment_id)):
+        yield reasonable_adjustment_flag(adjustment, record, refs), adjustment
     for contact in sorted(record.contacts, key=lambda c: natural_key(c.contact_id)):
         yield related_person(contact, record, refs), contact
     for capacity in sorted(record.capacity_assessments, key=lambda a: natural_key(a.capacity_assessment_id)):

@@ -11,6 +11,14 @@ and the refusal are linked with the core ``flag-detail`` extension.
 
 A nearest relative has rights the service user's wish alone does not remove, so that
 case is flagged for a human decision (EC-44) rather than resolved here.
+
+A reasonable adjustment the service user needs (DE-002, DE-004) is the Core Information
+Standard's reasonable adjustment flag (SNOMED CT 1108111000000107), one per adjustment: the
+adjustment in the trust's words as ``code.text`` (what systems that show only text show),
+its kind among the categories when the trust codes it, and the condition it is for in the
+``reasonable-adjustment-condition`` extension. Labelled restricted like the rest of the
+mental health record (it may name an impairment); who sees it is the partner policy's
+(api/policy_table.py). Its words are personal data, never logged.
 """
 
 from __future__ import annotations
@@ -18,28 +26,36 @@ from __future__ import annotations
 from fhircare.mapping.fhir import (
     CODE_SYSTEM,
     IDENTITY_LABELS,
+    SNOMED_CT,
+    STRUCTURE_DEFINITION,
     Json,
     about_service_user,
     coding,
     concept,
+    display,
     extension,
     meta,
     period,
     prune,
 )
 from fhircare.mapping.labels import label
-from fhircare.mapping.narrative import GENERATED, long_date, narrative, sentence
+from fhircare.mapping.narrative import EXTENSIONS, GENERATED, long_date, narrative, sentence
 from fhircare.mapping.people import do_not_involve_consent, full_name
 from fhircare.mapping.refs import Refs
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.carers import Contact
 from fhircare.source.codes import ContactRole
+from fhircare.source.service_user import ReasonableAdjustment
 
 FLAG_CATEGORY = "http://terminology.hl7.org/CodeSystem/flag-category"
 FLAG_CODE = CODE_SYSTEM + "flag-code"
 FLAG_DETAIL = "http://hl7.org/fhir/StructureDefinition/flag-detail"
 DO_NOT_INVOLVE = "do-not-involve"
 NEAREST_RELATIVE_NOT_INVOLVED = "nearest-relative-not-involved"
+#: the Core Information Standard's reasonable adjustment flag (standards.md §2.2)
+REASONABLE_ADJUSTMENT_FLAG = "1108111000000107"
+REASONABLE_ADJUSTMENT = CODE_SYSTEM + "reasonable-adjustment"
+REASONABLE_ADJUSTMENT_CONDITION = STRUCTURE_DEFINITION + "reasonable-adjustment-condition"
 
 
 def _person(contact: Contact, su_name: str) -> str:
@@ -122,6 +138,46 @@ def nearest_relative_flag(contact: Contact, record: ServiceUserRecord, refs: Ref
             "code": concept(coding(FLAG_CODE, NEAREST_RELATIVE_NOT_INVOLVED), text=shown),
             "subject": refs.patient.reference(),
             "period": period(contact.do_not_involve_recorded_at),
+            "author": refs.trust.reference(),
+        }
+    )
+
+
+def reasonable_adjustment_flag(adjustment: ReasonableAdjustment, record: ServiceUserRecord, refs: Refs) -> Json:
+    """One reasonable adjustment on the service user: active from when it was recorded
+    until it no longer applies."""
+    key = refs.reasonable_adjustment(adjustment.reasonable_adjustment_id)
+    kind = adjustment.adjustment_code
+    kind_words = display(REASONABLE_ADJUSTMENT, kind.value) if kind is not None else None
+    words = adjustment.adjustment or kind_words
+    assert words is not None  # the source model requires the words or a code
+    shown = f"Reasonable adjustment{f' for {adjustment.condition}' if adjustment.condition else ''}: {words}"
+    ended = adjustment.end_date is not None and adjustment.end_date < refs.context.as_of
+    until = f"; needed until {long_date(adjustment.end_date)}" if adjustment.end_date else ""
+    categories = [concept(coding(FLAG_CATEGORY, "contact"))]
+    if kind is not None:
+        categories.append(concept(coding(REASONABLE_ADJUSTMENT, kind.value)))
+    condition = adjustment.condition
+    return prune(
+        {
+            "resourceType": "Flag",
+            "id": key.id,
+            "meta": about_service_user("fhircare-flag"),
+            "text": narrative(
+                sentence(shown),
+                # the kind's words, when the adjustment's own words say something else
+                sentence(kind_words) if kind_words and adjustment.adjustment else None,
+                sentence(f"Recorded on {long_date(adjustment.start_date)}{until}"),
+                f"{record.service_user.given_name} no longer needs this." if ended else None,
+                status=EXTENSIONS if condition else GENERATED,
+            ),
+            "extension": [extension(REASONABLE_ADJUSTMENT_CONDITION, valueString=condition)] if condition else None,
+            "identifier": [key.identifier],
+            "status": "inactive" if ended else "active",
+            "category": categories,
+            "code": concept(coding(SNOMED_CT, REASONABLE_ADJUSTMENT_FLAG), text=shown),
+            "subject": refs.patient.reference(),
+            "period": period(adjustment.start_date, adjustment.end_date),
             "author": refs.trust.reference(),
         }
     )

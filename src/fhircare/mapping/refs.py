@@ -133,6 +133,9 @@ class Refs:
     def legal_status(self, legal_status_id: str) -> ResourceKey:
         return self.context.key("Flag", "legal_status", legal_status_id)
 
+    def reasonable_adjustment(self, reasonable_adjustment_id: str) -> ResourceKey:
+        return self.context.key("Flag", "reasonable_adjustment", reasonable_adjustment_id)
+
     def section_117(self, section_117_id: str) -> ResourceKey:
         return self.context.key("Flag", "section_117", section_117_id)
 

@@ -19,8 +19,9 @@ from fhircare.mapping import MappingContext, ResourceKey, as_models, check_consi
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.codes import Gender, NhsNumberStatus
 from fhircare.source.common import nhs_check_digit
-from fhircare.source.local_codes import CommunicationNeed
+from fhircare.source.local_codes import CommunicationNeed, ReasonableAdjustmentKind
 from fhircare.source.mapping_file import TrustMapping
+from fhircare.source.service_user import ReasonableAdjustment
 from fhircare.synth import DEFAULT_AS_OF, SCENARIOS
 from fhircare.synth.directory import build_directory
 from fhircare.synth.generate import make_service_user
@@ -75,8 +76,32 @@ def records(draw: st.DrawFn) -> ServiceUserRecord:
         c if c.is_anonymous else c.model_copy(update={"family_name": draw(texts), "given_name": draw(texts)})
         for c in record.contacts
     )
+    # reasonable adjustments in any words (markup too), coded or not, for any condition
+    coded = st.sampled_from([k for k in ReasonableAdjustmentKind if k is not ReasonableAdjustmentKind.OTHER])
+    adjustments = []
+    for n in range(draw(st.integers(0, 2))):
+        words = draw(st.none() | texts)
+        adjustments.append(
+            ReasonableAdjustment(
+                reasonable_adjustment_id=f"RA{n}",
+                service_user_id=su.service_user_id,
+                start_date=draw(st.dates(date(2000, 1, 1), DEFAULT_AS_OF)),
+                adjustment=words,
+                adjustment_code=draw(st.sampled_from(ReasonableAdjustmentKind) | st.none())
+                if words is not None
+                else draw(coded),
+                condition=draw(st.none() | texts),
+            )
+        )
     return record.model_copy(
-        update={"service_user": su, "care_plans": plans, "goals": goals, "actions": actions, "contacts": contacts}
+        update={
+            "service_user": su,
+            "care_plans": plans,
+            "goals": goals,
+            "actions": actions,
+            "contacts": contacts,
+            "reasonable_adjustments": tuple(adjustments),
+        }
     )
 
 
