@@ -33,6 +33,7 @@ from fhircare.api.policy_table import (
     PATIENT_FACING,
     PROFILE_KINDS,
     PROFILES,
+    REASONABLE_ADJUSTMENT_FLAG_CODE,
     RULES,
     SECTION_117_CATEGORIES,
     SECTION_117_FLAG_CODE,
@@ -232,6 +233,8 @@ def kinds(resource: Json, viewer: Viewer, record: ServiceUserRecord | None) -> s
         code = codings(resource.get("code"))
         if DO_NOT_INVOLVE_FLAG_CODE in code:
             return {Info.DO_NOT_INVOLVE_FLAG}
+        if REASONABLE_ADJUSTMENT_FLAG_CODE in code:
+            return {Info.FLAG, Info.REASONABLE_ADJUSTMENT}
         return {Info.FLAG, *((Info.SECTION_117_ENTITLEMENT,) if SECTION_117_FLAG_CODE in code else ())}
     simple = {
         "Observation": Info.OBSERVATION,
@@ -282,6 +285,9 @@ def _ground(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRec
         return basis.value
     if _refused(resource, viewer, record, day):
         return None
+    if basis is Basis.SEES_SERVICE_USER:
+        # the gate was passed before any row is read: what opened it is the ground
+        return _gate_ground(viewer, record, day)
     if basis is Basis.SECTION_117_RESPONSIBLE:
         return basis.value if lasting_on(responsible_bodies(resource), day) & viewer.organisations else None
     if basis is Basis.DIRECT_CARE and viewer.profile.gate is not Gate.MANAGING_OR_PERMITTED:

@@ -21,7 +21,11 @@ Bases (how a disclosure is lawful):
 - ``section-117-responsible``: the partner is named responsible for the service user's
   Section 117 after-care (the plan's ``section-117-aftercare`` extension), and no refusal
   covers the plan;
-- ``own-record``: the service user's own access to their record (their app).
+- ``own-record``: the service user's own access to their record (their app);
+- ``sees-service-user``: the partner may see this service user at all (its gate, as
+  ``gate``), and no refusal covers the resource: what everyone who gives the service user
+  care must know to give it, their reasonable adjustments. Never more than the gate: a
+  partner that may not see the service user sees none of it.
 
 A refusal (a deny Consent covering the resource for this partner) always wins over a
 permit, as profiles/README.md "What a reader may show to whom" states; an override for risk
@@ -99,6 +103,9 @@ class Info(StrEnum):
     MEDICATION = "medication"
     #: the Section 117 after-care entitlement on the service user (Flag, as well as FLAG)
     SECTION_117_ENTITLEMENT = "section-117-entitlement"
+    #: a reasonable adjustment the service user needs (Flag, SNOMED CT 1108111000000107, as
+    #: well as FLAG): how to give them care, for everyone who gives it (DE-002, DE-004)
+    REASONABLE_ADJUSTMENT = "reasonable-adjustment"
     DIRECTORY = "directory"
 
 
@@ -112,6 +119,7 @@ class Basis(StrEnum):
     LEGAL_CARE_ACT = "legal-duty-care-act"
     LEGAL_CARERS_ASSESSMENT = "legal-duty-carers-assessment"
     SECTION_117_RESPONSIBLE = "section-117-responsible"
+    SEES_SERVICE_USER = "sees-service-user"
 
 
 #: consent-basis codes of a decision the person (or someone for them) made
@@ -215,6 +223,8 @@ PROFILE_KINDS: dict[str, Info] = {
 }
 SECTION_117_FLAG_CODE = (CS + "flag-code", "section-117-aftercare")
 DO_NOT_INVOLVE_FLAG_CODE = (CS + "flag-code", "do-not-involve")
+#: the Core Information Standard's reasonable adjustment flag (standards.md §2.2)
+REASONABLE_ADJUSTMENT_FLAG_CODE = (SNOMED, "1108111000000107")
 
 #: care-team-role codes of the named lead, whichever the arrangement uses (never relabelled)
 LEAD_ROLES: frozenset[tuple[str | None, str]] = frozenset(
@@ -250,6 +260,11 @@ _C = (Basis.CONSENT,)
 _G = (Basis.GATE,)
 _OWN = (Basis.OWN_RECORD,)
 W = View.WHOLE
+#: reasonable adjustments exist so that everyone giving care can make them (DE-002, DE-004;
+#: [002 ¶24] "Services therefore need to be provided in accessible ways and with the
+#: required reasonable adjustments."): whoever may see the service user at all sees them,
+#: whole, unless the service user refused that partner them (a deny Consent covering them)
+_ADJUSTMENTS = (Info.REASONABLE_ADJUSTMENT, (Basis.SEES_SERVICE_USER,), W)
 
 RULES: tuple[Rule, ...] = (
     # The directory (teams, staff, partner organisations) is no one's record.
@@ -261,6 +276,7 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, W),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
+            _ADJUSTMENTS,
             (Info.FLAG, _D, W),
             (Info.CARE_PLAN, _D, W),
             (Info.CRISIS_PLAN, _D, W),
@@ -290,6 +306,7 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, W),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
+            _ADJUSTMENTS,
             (Info.FLAG, _D, W),
             (Info.CRISIS_PLAN, _D, W),
             (Info.CRISIS_CONTACT, _D, W),
@@ -308,6 +325,8 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, View.DEMOGRAPHICS),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
+            # the worker meeting the person makes them too ("text first, no phone calls")
+            _ADJUSTMENTS,
             (Info.CARE_PLAN, _C, View.OWN_ACTIONS),
             (Info.SECTION_117_PLAN, _C, View.OWN_ACTIONS),
             (Info.CRISIS_PLAN, _C, View.CRISIS_CONTACTS),
@@ -323,6 +342,8 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, View.DEMOGRAPHICS),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
+            # a social worker assessing or providing after-care makes them too
+            _ADJUSTMENTS,
             (Info.SECTION_117_PLAN, (Basis.LEGAL_SECTION_117, Basis.SECTION_117_RESPONSIBLE, Basis.CONSENT), W),
             (Info.CARE_PLAN, (Basis.LEGAL_CARE_ACT, Basis.CONSENT), View.OWN_ACTIONS),
             (Info.CARERS_ASSESSMENT, (Basis.LEGAL_CARERS_ASSESSMENT, Basis.CONSENT), W),
@@ -352,6 +373,8 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, W),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
+            # a trust reading on a permit for one part of the record meets the person too
+            _ADJUSTMENTS,
             *[
                 (info, _D, W)
                 for info in (
@@ -417,6 +440,7 @@ RULES: tuple[Rule, ...] = (
                 Info.RISK,
                 Info.MEDICATION,
                 Info.SECTION_117_ENTITLEMENT,
+                Info.REASONABLE_ADJUSTMENT,
             )
         ],
     ),

@@ -168,6 +168,20 @@ S117_ENTITLEMENT = {
     ],
 }
 S117_ENDED = {**S117_ENTITLEMENT, "id": "s117ended", "status": "inactive"}
+#: a reasonable adjustment, as the mapping writes it (SNOMED CT 1108111000000107, labelled R)
+ADJUSTMENT = {
+    "resourceType": "Flag",
+    "id": "ra",
+    "meta": {"security": [CONFIDENTIAL_R], "profile": [SD + "fhircare-flag"]},
+    "status": "active",
+    "category": [{"coding": [{"system": CS + "reasonable-adjustment", "code": "contact-method"}]}],
+    "code": {
+        "coding": [{"system": "http://snomed.info/sct", "code": "1108111000000107"}],
+        "text": "Reasonable adjustment for autism: quiet room, no phone calls, text first",
+    },
+    "extension": [{"url": SD + "reasonable-adjustment-condition", "valueString": "autism"}],
+    "subject": {"reference": PATIENT},
+}
 #: the care team managed by a team of another trust than the viewer's
 ELSEWHERE_TEAM = care_team(participant(LEAD, "key-worker"), managed_by="Organization/home-trust")
 #: a permit to every VCSE partner involved in the care, for the crisis plan
@@ -904,6 +918,58 @@ ROWS = [
         MAIN,
         None,
     ),
+    # --- reasonable adjustments: whoever may see the service user at all, so that everyone
+    # giving care can make them; never where the service user is not seen, nor past a refusal
+    Row("gp sees a reasonable adjustment", O.GP, (), ADJUSTMENT, "whole"),
+    Row("another practice does not see a reasonable adjustment", O.GP, (patient(OTHER_GP),), ADJUSTMENT, None),
+    Row("urgent care sees a reasonable adjustment", O.URGENT_CARE, (), ADJUSTMENT, "whole"),
+    Row("vcse with consent sees a reasonable adjustment", O.VCSE, (VCSE_CARE_PLANS,), ADJUSTMENT, "whole"),
+    Row("vcse without consent does not see a reasonable adjustment", O.VCSE, (), ADJUSTMENT, None),
+    Row(
+        "vcse does not see a reasonable adjustment its partner was refused",
+        O.VCSE,
+        (VCSE_CARE_PLANS, consent("no", permit=False, actors=(VCSE_ORG,), classes=("Flag",))),
+        ADJUSTMENT,
+        None,
+    ),
+    Row("vcse with consent still does not see other flags", O.VCSE, (VCSE_CARE_PLANS,), NEAREST_RELATIVE_FLAG, None),
+    Row(
+        "la responsible for section 117 sees a reasonable adjustment",
+        O.LOCAL_AUTHORITY,
+        (S117_ENTITLEMENT,),
+        ADJUSTMENT,
+        "whole",
+    ),
+    Row(
+        "la with a care act consent sees a reasonable adjustment",
+        O.LOCAL_AUTHORITY,
+        (consent("la", actors=(COUNCIL,), classes=("CarePlan",)),),
+        ADJUSTMENT,
+        "whole",
+    ),
+    Row("la with no basis does not see a reasonable adjustment", O.LOCAL_AUTHORITY, (), ADJUSTMENT, None),
+    Row("the managing trust sees a reasonable adjustment", O.NHS_TRUST, (), ADJUSTMENT, "whole"),
+    Row(
+        "a trust reading on a permit for plans sees a reasonable adjustment",
+        O.NHS_TRUST,
+        (ELSEWHERE_TEAM, consent("t", actors=(TRUST_TEAM,), classes=("CarePlan",))),
+        ADJUSTMENT,
+        "whole",
+    ),
+    Row(
+        "a trust not in the care does not see a reasonable adjustment",
+        O.NHS_TRUST,
+        (ELSEWHERE_TEAM,),
+        ADJUSTMENT,
+        None,
+    ),
+    Row(
+        "the app shows the service user their own reasonable adjustment",
+        O.SERVICE_USER_APP,
+        (consent("app", actors=("Organization/app",)),),
+        ADJUSTMENT,
+        "whole",
+    ),
     # --- the administrator reads AuditEvents only
     Row("the administrator reads no record", O.ADMIN, (), MAIN, None),
     Row("the administrator reads no directory", O.ADMIN, (), DIRECTORY_ROLE, None),
@@ -1160,6 +1226,10 @@ OVERRIDE_FOR_RISK = consent("c-risk", actors=(VCSE_ORG,), classes=("CarePlan",),
         (O.VCSE, (OVERRIDE_FOR_RISK,), patient(), ("risk-override Consent/c-risk",)),
         (O.VCSE, (), CRISIS_PLAN, ()),
         (O.ADMIN, (), {"resourceType": "AuditEvent", "id": "a"}, ("administrator",)),
+        # a reasonable adjustment rests on what let the partner see the service user
+        (O.VCSE, (VCSE_CARE_PLANS,), ADJUSTMENT, ("explicit-consent Consent/c-vcse",)),
+        (O.LOCAL_AUTHORITY, (S117_ENTITLEMENT,), ADJUSTMENT, ("section-117-responsible",)),
+        (O.URGENT_CARE, (), ADJUSTMENT, ("direct-care named",)),
     ],
     ids=[
         "gp",
@@ -1173,6 +1243,9 @@ OVERRIDE_FOR_RISK = consent("c-risk", actors=(VCSE_ORG,), classes=("CarePlan",),
         "gate-opened-by-an-override",
         "refused",
         "admin",
+        "adjustment-vcse",
+        "adjustment-s117",
+        "adjustment-urgent-care",
     ],
 )
 def test_a_disclosure_names_its_grounds(
