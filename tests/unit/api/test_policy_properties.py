@@ -96,6 +96,8 @@ class Entropy:
 LABELS = [CONFIDENTIAL_R, VERY_RESTRICTED, NOPAT, CARER_CONFIDENTIAL]
 PERFORMERS = [ME, OTHER, PATIENT, *PEOPLE, "PractitionerRole/lead"]
 CLASSES = ["CarePlan", "Goal", "CareTeam", "RelatedPerson", "QuestionnaireResponse", DIALOG_PROFILE, SCORE_PROFILE]
+#: the Core Information Standard's reasonable adjustment flag (SNOMED CT)
+ADJUSTMENT_CODE = "1108111000000107"
 BASES = [
     None,
     "explicit-consent",
@@ -207,6 +209,20 @@ def scenario_from(data: bytes) -> Scenario:
     ]
     if e.flag():
         resources.append(do_not_involve_flag(e.pick(list(PEOPLE))))
+    if e.flag():
+        resources.append(
+            {
+                "resourceType": "Flag",
+                "id": "ra",
+                "meta": {"security": _labels(e)},
+                "status": "active",
+                "code": {
+                    "coding": [{"system": "http://snomed.info/sct", "code": ADJUSTMENT_CODE}],
+                    "text": "text first",
+                },
+                "subject": {"reference": PATIENT},
+            }
+        )
     return Scenario(kind, resources)
 
 
@@ -393,8 +409,11 @@ class Oracle:
         s117 = r["resourceType"] == "CarePlan" and "section-117-aftercare" in category and not crisis
         consented = {"explicit-consent", "best-interests", "risk-override"}
         rtype = r["resourceType"]
+        if rtype == "Flag" and ADJUSTMENT_CODE in _codes([r["code"]]) and self.kind is not O.SERVICE_USER_APP:
+            # reasonable adjustments go with the gate too, but never past a refusal
+            assert not self.refused(r), "a refused reasonable adjustment was disclosed"
         if rtype in ("Patient", "Flag"):
-            return  # identity and the do-not-involve banner go with the gate
+            return  # identity, the do-not-involve banner and reasonable adjustments go with the gate
         if self.kind in (O.GP, O.URGENT_CARE, O.NHS_TRUST):
             assert not self.refused(r), "a refused disclosure was made"
         if self.kind is O.GP:
@@ -504,3 +523,32 @@ def test_the_oracle_catches_a_disclosure() -> None:
     except AssertionError:
         return
     raise AssertionError("the oracle allowed a disclosure without consent")
+
+
+def test_the_oracle_catches_a_refused_reasonable_adjustment() -> None:
+    """Reasonable adjustments go to whoever may see the service user, never past a refusal:
+    the generated consents seldom refuse Flags (test_policy_table.py names those cases), so
+    the oracle's rule is checked here on one: a GP refused Flags and shown one is caught."""
+    refusal = consent("no", permit=False, actors=(ME,), classes=("Flag",))
+    adjustment = {
+        "resourceType": "Flag",
+        "id": "ra",
+        "status": "active",
+        "code": {"coding": [{"system": "http://snomed.info/sct", "code": ADJUSTMENT_CODE}]},
+        "subject": {"reference": PATIENT},
+    }
+    patient = {
+        "resourceType": "Patient",
+        "id": "p1",
+        "generalPractitioner": [{"reference": ME}],
+        "managingOrganization": {"reference": ME},
+    }
+    scenario = Scenario(
+        O.GP, [patient, {"resourceType": "CareTeam", "id": "team", "participant": []}, refusal, adjustment]
+    )
+    try:
+        Oracle(scenario).check(adjustment, adjustment)
+    except AssertionError as caught:
+        assert "refused reasonable adjustment" in str(caught)
+        return
+    raise AssertionError("the oracle allowed a refused reasonable adjustment")
