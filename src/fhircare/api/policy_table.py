@@ -265,6 +265,11 @@ W = View.WHOLE
 #: required reasonable adjustments."): whoever may see the service user at all sees them,
 #: whole, unless the service user refused that partner them (a deny Consent covering them)
 _ADJUSTMENTS = (Info.REASONABLE_ADJUSTMENT, (Basis.SEES_SERVICE_USER,), W)
+#: for a VCSE partner or a council, only where a consent covers the Flag itself: an
+#: adjustment names the condition it is for ("for psychosis"), a diagnosis that a consent
+#: to share the plan's actions with them does not disclose (H12); the plan's actions they
+#: see can say how to make the adjustment
+_ADJUSTMENTS_CONSENTED = (Info.REASONABLE_ADJUSTMENT, _C, W)
 
 RULES: tuple[Rule, ...] = (
     # The directory (teams, staff, partner organisations) is no one's record.
@@ -325,8 +330,9 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, View.DEMOGRAPHICS),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
-            # the worker meeting the person makes them too ("text first, no phone calls")
-            _ADJUSTMENTS,
+            # the worker meeting the person makes them too ("text first, no phone calls"),
+            # where the service user agreed that they see it
+            _ADJUSTMENTS_CONSENTED,
             (Info.CARE_PLAN, _C, View.OWN_ACTIONS),
             (Info.SECTION_117_PLAN, _C, View.OWN_ACTIONS),
             (Info.CRISIS_PLAN, _C, View.CRISIS_CONTACTS),
@@ -342,8 +348,9 @@ RULES: tuple[Rule, ...] = (
         [
             (Info.IDENTITY, _G, View.DEMOGRAPHICS),
             (Info.DO_NOT_INVOLVE_FLAG, _G, W),
-            # a social worker assessing or providing after-care makes them too
-            _ADJUSTMENTS,
+            # a social worker assessing or providing after-care makes them too, where the
+            # service user agreed that they see it
+            _ADJUSTMENTS_CONSENTED,
             (Info.SECTION_117_PLAN, (Basis.LEGAL_SECTION_117, Basis.SECTION_117_RESPONSIBLE, Basis.CONSENT), W),
             (Info.CARE_PLAN, (Basis.LEGAL_CARE_ACT, Basis.CONSENT), View.OWN_ACTIONS),
             (Info.CARERS_ASSESSMENT, (Basis.LEGAL_CARERS_ASSESSMENT, Basis.CONSENT), W),

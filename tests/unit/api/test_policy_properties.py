@@ -412,6 +412,11 @@ class Oracle:
         if rtype == "Flag" and ADJUSTMENT_CODE in _codes([r["code"]]) and self.kind is not O.SERVICE_USER_APP:
             # reasonable adjustments go with the gate too, but never past a refusal
             assert not self.refused(r), "a refused reasonable adjustment was disclosed"
+            if self.kind in (O.VCSE, O.LOCAL_AUTHORITY):
+                # it names its condition: to these, only on a consent covering the Flag
+                assert self.permits(r, {"explicit-consent", "best-interests", "risk-override"}), (
+                    "a reasonable adjustment shown to a VCSE partner or council without consent"
+                )
         if rtype in ("Patient", "Flag"):
             return  # identity, the do-not-involve banner and reasonable adjustments go with the gate
         if self.kind in (O.GP, O.URGENT_CARE, O.NHS_TRUST):

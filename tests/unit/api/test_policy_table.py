@@ -259,6 +259,8 @@ class Row:
 
 
 VCSE_CARE_PLANS = consent("c-vcse", actors=(VCSE_ORG,), classes=PLANS, purposes=("COC",))
+#: a permit to a VCSE partner for the plans and the service user's flags (their reasonable adjustments)
+VCSE_FLAGS = consent("c-vcse-flags", actors=(VCSE_ORG,), classes=(*PLANS, "Flag"), purposes=("COC",))
 VCSE_CRISIS = consent("c-vcse-crisis", actors=(VCSE_ORG,), classes=("CarePlan",), codes=(CRISIS,))
 
 ROWS = [
@@ -923,7 +925,15 @@ ROWS = [
     Row("gp sees a reasonable adjustment", O.GP, (), ADJUSTMENT, "whole"),
     Row("another practice does not see a reasonable adjustment", O.GP, (patient(OTHER_GP),), ADJUSTMENT, None),
     Row("urgent care sees a reasonable adjustment", O.URGENT_CARE, (), ADJUSTMENT, "whole"),
-    Row("vcse with consent sees a reasonable adjustment", O.VCSE, (VCSE_CARE_PLANS,), ADJUSTMENT, "whole"),
+    Row("vcse with consent to the flag sees a reasonable adjustment", O.VCSE, (VCSE_FLAGS,), ADJUSTMENT, "whole"),
+    # an adjustment names its condition ("for autism"): a consent for the plans does not disclose it
+    Row(
+        "vcse with consent to plans only does not see a reasonable adjustment",
+        O.VCSE,
+        (VCSE_CARE_PLANS,),
+        ADJUSTMENT,
+        None,
+    ),
     Row("vcse without consent does not see a reasonable adjustment", O.VCSE, (), ADJUSTMENT, None),
     Row(
         "vcse does not see a reasonable adjustment its partner was refused",
@@ -934,16 +944,23 @@ ROWS = [
     ),
     Row("vcse with consent still does not see other flags", O.VCSE, (VCSE_CARE_PLANS,), NEAREST_RELATIVE_FLAG, None),
     Row(
-        "la responsible for section 117 sees a reasonable adjustment",
+        "la responsible for section 117 without consent to the flag does not see a reasonable adjustment",
         O.LOCAL_AUTHORITY,
         (S117_ENTITLEMENT,),
         ADJUSTMENT,
-        "whole",
+        None,
     ),
     Row(
-        "la with a care act consent sees a reasonable adjustment",
+        "la with a consent for plans only does not see a reasonable adjustment",
         O.LOCAL_AUTHORITY,
         (consent("la", actors=(COUNCIL,), classes=("CarePlan",)),),
+        ADJUSTMENT,
+        None,
+    ),
+    Row(
+        "la with consent to the flag sees a reasonable adjustment",
+        O.LOCAL_AUTHORITY,
+        (S117_ENTITLEMENT, consent("la", actors=(COUNCIL,), classes=("CarePlan", "Flag"))),
         ADJUSTMENT,
         "whole",
     ),
@@ -1227,8 +1244,13 @@ OVERRIDE_FOR_RISK = consent("c-risk", actors=(VCSE_ORG,), classes=("CarePlan",),
         (O.VCSE, (), CRISIS_PLAN, ()),
         (O.ADMIN, (), {"resourceType": "AuditEvent", "id": "a"}, ("administrator",)),
         # a reasonable adjustment rests on what let the partner see the service user
-        (O.VCSE, (VCSE_CARE_PLANS,), ADJUSTMENT, ("explicit-consent Consent/c-vcse",)),
-        (O.LOCAL_AUTHORITY, (S117_ENTITLEMENT,), ADJUSTMENT, ("section-117-responsible",)),
+        (O.VCSE, (VCSE_FLAGS,), ADJUSTMENT, ("explicit-consent Consent/c-vcse-flags",)),
+        (
+            O.LOCAL_AUTHORITY,
+            (S117_ENTITLEMENT, consent("la", actors=(COUNCIL,), classes=("Flag",))),
+            ADJUSTMENT,
+            ("explicit-consent Consent/la",),
+        ),
         (O.URGENT_CARE, (), ADJUSTMENT, ("direct-care named",)),
     ],
     ids=[
