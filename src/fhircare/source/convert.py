@@ -59,6 +59,12 @@ _DIRECTIVES = {
 _UNPADDED = frozenset("dmHIMSj")
 _DIRECTIVE = re.compile(r"%(-?)(.)")
 
+#: what a cell that says "unknown" holds, casefolded (a tri-state export's U, NHS Data
+#: Dictionary style Not Known, and the usual variants): never a yes or a no
+UNKNOWN_WORDS = frozenset(
+    {"u", "unk", "unkn", "unknown", "not known", "notknown", "nk", "n/k", "?", "don't know", "dont know"}
+)
+
 
 class ConversionProblem(ValueError):
     """A raw value that cannot become the field's value; ``str()`` is the reason."""

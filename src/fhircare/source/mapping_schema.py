@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from fhircare.source.convert import Converter, JsonValue, ValueOptions, make_converter
+from fhircare.source.convert import UNKNOWN_WORDS, Converter, JsonValue, ValueOptions, make_converter
 from fhircare.source.records import FieldSpec, RecordType
 from fhircare.source.rows import FileFormat, lookup
 
@@ -113,6 +113,14 @@ class ReadOptions(_Strict):
         if both:
             raise ValueError(
                 f"{', '.join(map(repr, both))} is both a true and a false value (true_values, false_values)"
+            )
+        unknown = sorted((yes | no) & UNKNOWN_WORDS)
+        if unknown:
+            # a tri-state export's U read as no: a person the service user may not want
+            # involved shared as a contact (fifth layout trial)
+            raise ValueError(
+                f"{', '.join(map(repr, unknown))} says unknown, which is neither a true nor a false value"
+                " (true_values, false_values): an unknown would be read as a yes or a no"
             )
         missing = sorted({v.casefold() for v in self.missing_values} & (yes | no))
         if missing:

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from pydantic import TypeAdapter, ValidationError
 
 from fhircare.source.common import LocalId
-from fhircare.source.convert import NOT_SHOWN, ConversionProblem, is_missing, quoted_code
+from fhircare.source.convert import NOT_SHOWN, UNKNOWN_WORDS, ConversionProblem, is_missing, quoted_code
 from fhircare.source.limits import ReadLimits
 from fhircare.source.mapping_columns import suggest
 from fhircare.source.mapping_schema import ColumnPlan, RecordPlan
@@ -116,6 +116,38 @@ UNREAD_SAFEGUARD_FIELDS = {
     ("contact", "do_not_involve"): "no one's do-not-involve flag",
     ("carer_information", "withhold_from_service_user"): "no carer's wish to keep what they said from the service user",
 }
+
+
+#: fields where a missing value means something (the contact is not flagged, the carer's
+#: words are not kept from the service user, a permit covers every care plan, a decision
+#: never ends), with what is then not known and what a missing value is read as. A cell
+#: that says "unknown" there (a tri-state Y/N/U export's U) is a problem of its row, however
+#: the mapping reads it: listed among the missing values it was read as missing, and a
+#: father marked U for do-not-involve was shared as next of kin with his telephone number
+#: with exit 0 (fifth layout trial, a CareNotes-like export)
+UNKNOWN_NOT_MISSING = {
+    ("contact", "do_not_involve"): ("whether the service user wants this person involved", "not flagged"),
+    ("contact", "withhold_from_service_user"): (
+        "whether this person asked to keep what they tell the team from the service user",
+        "not kept from the service user",
+    ),
+    ("carer_information", "withhold_from_service_user"): (
+        "whether the carer asked to keep this from the service user",
+        "not kept from the service user",
+    ),
+    ("consent_decision", "decision"): ("whether the decision permits or refuses", "missing"),
+    ("consent_decision", "shares"): (
+        "what the decision is about",
+        "every care plan for a permit, everything for a refusal",
+    ),
+    ("consent_decision", "end_date"): ("when the decision ends", "never ending"),
+}
+
+
+def says_unknown(value: object) -> bool:
+    """Whether a raw cell says "unknown" (:data:`UNKNOWN_WORDS`) rather than a value."""
+    text = text_of(value)
+    return text is not None and text.casefold() in UNKNOWN_WORDS
 
 
 #: a column name that says its rows are marked deleted (IS_DELETED, DELETED_FLAG, DelInd,
@@ -521,8 +553,21 @@ def _convert_columns(
     found: list[RowProblem] = []
     for column in columns:
         path = column.simple_path
+        raw = lookup(values, path) if path is not None else column.raw(values)
+        unknown = UNKNOWN_NOT_MISSING.get((rt.name, column.field.name))
+        if unknown is not None and says_unknown(raw):
+            what, read_as = unknown
+            found.append(
+                (
+                    column.source,
+                    column.field.name,
+                    f"says unknown ({quoted_code(text_of(raw) or '')}): {what} is not known, and a missing value"
+                    f" would be read as {read_as}; the export must give the value",
+                )
+            )
+            continue
         try:
-            value = column.convert(lookup(values, path) if path is not None else column.raw(values))
+            value = column.convert(raw)
         except ConversionProblem as exc:
             found.append((column.source, column.field.name, str(exc)))
             continue

@@ -124,6 +124,12 @@ def test_unknown_field_names_the_key_path_line_and_a_suggestion(write_mapping: C
             "read",
             "'no' is a missing value and a yes/no value",
         ),
+        # fifth layout trial (a Y/N/U export): an unknown is neither a yes nor a no
+        (
+            ("value_maps:\n", "read:\n  true_values: [Y]\n  false_values: [N, U]\nvalue_maps:\n"),
+            "read",
+            "'u' says unknown, which is neither a true nor a false value",
+        ),
         # a column's own missing values replace read's: checked there too (found by a review)
         (
             (

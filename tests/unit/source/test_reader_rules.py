@@ -497,3 +497,58 @@ def test_a_placeholder_nhs_number_on_one_service_user_is_a_problem(extract: Call
     assert (problem.file, problem.field) == ("patients.txt", "NHS")
     assert "a placeholder" in problem.reason and "0000000000" not in problem.reason
     assert {"P1", "P3"} <= set(read.accepted)
+
+
+# --- a cell that says unknown -------------------------------------------------------------
+
+CONTACTS_LAYOUT = """\
+  contact:
+    file: contacts.txt
+    format: csv
+    columns:
+      contact_id: CONTACT
+      service_user_id: ID
+      family_name: SURNAME
+      given_name: FORENAME
+      relationship: RELATIONSHIP
+      roles: ROLES
+      phone: PHONE
+      do_not_involve: DO_NOT_INVOLVE
+      do_not_involve_recorded_at: FLAGGED
+      withhold_from_service_user: WITHHOLD
+"""
+CONTACTS = (
+    "CONTACT\tID\tSURNAME\tFORENAME\tRELATIONSHIP\tROLES\tPHONE\tDO_NOT_INVOLVE\tFLAGGED\tWITHHOLD\n"
+    "C1\tP1\tSample\tMark\tFTH\tnext-of-kin\t07700 900111\tU\t\tN\n"
+    "C2\tP2\tTest\tAnn\tSIS\tnext-of-kin\t07700 900112\tN\t\tUnknown\n"
+    "C3\tP3\tExample\tLee\tBRO\tnext-of-kin\t07700 900113\t\t\tN\n"
+)
+
+
+def test_a_cell_that_says_unknown_where_missing_means_something_is_a_problem(tmp_path: Path) -> None:
+    """Fifth layout trial (a CareNotes-like Y/N/U export): the mapping listed U among the
+    missing values, as an export's unknown, so a father marked U for do-not-involve was read
+    as not flagged and shared as next of kin with his telephone number, exit 0. A cell that
+    says unknown (U, Unknown, Not Known, ...) where a missing value means something (not
+    flagged, not kept from the service user, a permit covering every care plan, a decision
+    that never ends) is a problem of its row naming the column; a blank cell is read as
+    before."""
+    text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "['NULL', U, Unknown]") + CONTACTS_LAYOUT
+    text = text.replace(
+        '  datetime_formats: ["%Y%m%d%H%M"]\n',
+        '  datetime_formats: ["%Y%m%d%H%M"]\n  true_values: [Y]\n  false_values: [N]\n',
+    )
+    (tmp_path / "layout.yaml").write_text(text, encoding="utf-8")
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    for name, content in {"patients.txt": PATIENTS, "plans.txt": PLANS, "contacts.txt": CONTACTS}.items():
+        (folder / name).write_bytes(content.encode("cp1252"))
+    read = read_all(folder, load_mapping(tmp_path / "layout.yaml"))
+    assert set(read.accepted) == {"P3"}
+    assert read.accepted["P3"].contacts[0].do_not_involve is None
+    [flag] = read.rejected["P1"]
+    assert (flag.file, flag.line, flag.field) == ("contacts.txt", 2, "DO_NOT_INVOLVE")
+    assert flag.reason.startswith("says unknown ('U'): whether the service user wants this person involved")
+    [withhold] = read.rejected["P2"]
+    assert (withhold.line, withhold.field) == (3, "WITHHOLD")
+    assert "Sample" not in str(read.rejected) and "07700" not in str(read.rejected)
