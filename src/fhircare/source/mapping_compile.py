@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path, PurePosixPath
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +37,16 @@ def line_of(lines: dict[tuple[str, ...], int], path: tuple[str, ...]) -> int | N
     while path and path not in lines:
         path = path[:-1]
     return lines.get(path)
+
+
+#: a day that is a valid date read either way (3 April, 4 March)
+_EXAMPLE_BOTH = datetime(2025, 4, 3, 14, 30)
+
+
+def _day_month_swapped(fmt: str) -> str:
+    """The format with day and month exchanged (``%-d`` read as ``%d``)."""
+    plain = fmt.replace("%-", "%")
+    return plain.replace("%d", "\0").replace("%m", "%d").replace("\0", "%m")
 
 
 class MappingCompiler:
@@ -73,6 +83,7 @@ class MappingCompiler:
         for key in ("date_formats", "datetime_formats"):
             for index, fmt in enumerate(getattr(doc.read, key)):
                 self._check_format(("read", key, str(index)), fmt, "date" if key == "date_formats" else "datetime")
+            self._check_orders(("read", key), getattr(doc.read, key))
         if "service_user" not in doc.record_types:
             self.issue(("record_types",), "the service_user record type is required")
         sources: dict[str, tuple[RecordPlan, ...]] = {}
@@ -137,6 +148,26 @@ class MappingCompiler:
             self.issue(where, f"'{fmt}' {problem}")
         return problem is None
 
+    def _check_orders(self, where: tuple[str, ...], formats: list[str]) -> bool:
+        """Formats tried in order that read day and month both ways (``%d/%m/%Y`` and
+        ``%m/%d/%Y``) read a value valid in both (03/04/2025) as the first, silently: the
+        fifth layout trial's column of two date orders, given both formats to stop its
+        rows being refused, shared 4 March as 3 April."""
+        for later, fmt in enumerate(formats):
+            swapped = _day_month_swapped(fmt)
+            if swapped == fmt.replace("%-", "%"):
+                continue
+            first = next((f for f in formats[:later] if f.replace("%-", "%") == swapped), None)
+            if first is not None:
+                self.issue(
+                    where,
+                    f"'{first}' and '{fmt}' read day and month in both orders: a value valid in both (such as"
+                    f" {_EXAMPLE_BOTH.strftime(first.replace('%-', '%'))}) would be read as the first, silently; give"
+                    " the order the export writes (two orders in one column cannot be told apart)",
+                )
+                return False
+        return True
+
     def _file_format(self, where: tuple[str, ...], spec: RecordTypeSpec, encoding: str) -> FileFormat:
         base = self.doc.read.csv
         overrides = spec.csv.model_dump(exclude_none=True) if spec.csv is not None else {}
@@ -169,6 +200,7 @@ class MappingCompiler:
         for key in ("date_formats", "datetime_formats"):
             for i, fmt in enumerate(getattr(spec, key) or []):
                 self._check_format((*where, key, str(i)), fmt, "date" if key == "date_formats" else "datetime")
+            self._check_orders((*where, key), getattr(spec, key) or [])
         fields = record_type.fields
         columns: list[ColumnPlan] = []
         for field_name, column in spec.columns.items():
@@ -251,7 +283,7 @@ class MappingCompiler:
                 return None
             if not all(
                 self._check_format((*where, "formats", str(i)), f, field_spec.kind) for i, f in enumerate(formats)
-            ):
+            ) or not self._check_orders((*where, "formats"), formats):
                 return None
         options = value_options(self.doc.read, spec, field_spec, column, value_map, map_name, self.timezone)
         if field_spec.kind == "bool" and value_map is None:

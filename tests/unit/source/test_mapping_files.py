@@ -130,6 +130,18 @@ def test_unknown_field_names_the_key_path_line_and_a_suggestion(write_mapping: C
             "read",
             "'u' says unknown, which is neither a true nor a false value",
         ),
+        # fifth layout trial: a column of two date orders given both formats read 4 March
+        # (03/04/2025) as 3 April, silently
+        (
+            ("      birth_date: DOB", '      birth_date: {column: DOB, formats: ["%d/%m/%Y", "%m/%d/%Y"]}'),
+            "record_types.service_user.columns.birth_date.formats",
+            "'%d/%m/%Y' and '%m/%d/%Y' read day and month in both orders: a value valid in both (such as 03/04/2025)",
+        ),
+        (
+            ("value_maps:\n", 'read:\n  date_formats: ["%-d/%-m/%Y", "%Y-%m-%d", "%m/%d/%Y"]\nvalue_maps:\n'),
+            "read.date_formats",
+            "read day and month in both orders",
+        ),
         # a column's own missing values replace read's: checked there too (found by a review)
         (
             (
