@@ -26,6 +26,12 @@ Report = Callable[[tuple[str, ...], str], None]
 
 
 def suggest(word: str, known: list[str]) -> str:
+    # a header written in another case (Patient_ID exported as PATIENT_ID) is far from the
+    # name by difflib's measure: the fifth layout trial's file lacked all 22 columns, with
+    # no hint of why
+    same = next((k for k in known if k != word and k.casefold() == word.casefold()), None)
+    if same is not None:
+        return f" (did you mean '{same}'? names are matched exactly, case included)"
     close = difflib.get_close_matches(word, known, n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 

@@ -552,3 +552,15 @@ def test_a_cell_that_says_unknown_where_missing_means_something_is_a_problem(tmp
     [withhold] = read.rejected["P2"]
     assert (withhold.line, withhold.field) == (3, "WITHHOLD")
     assert "Sample" not in str(read.rejected) and "07700" not in str(read.rejected)
+
+
+def test_a_header_in_another_case_is_named_as_such(extract: Callable[..., ReadBack]) -> None:
+    """Fifth layout trial: a file whose header the export wrote in capitals (PATIENT_ID for
+    Patient_ID) lacked every column, with no did-you-mean (difflib finds the names far
+    apart); the first is now named in its case."""
+    read = extract(patients__txt=PATIENTS.replace("ID\tNHS\tSURNAME", "Id\tNhs\tSurname", 1))
+    assert not read.accepted
+    [cause] = [p for p in read.file_problems if p.file == "patients.txt"]
+    assert "lacks column(s) ID, NHS, SURNAME (did you mean 'Id'? names are matched exactly, case included)" in (
+        cause.reason
+    )
