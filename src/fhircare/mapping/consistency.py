@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from fhircare.mapping.care_team import (
     OPEN_EPISODE,
@@ -98,6 +98,7 @@ def check_consistency(record: ServiceUserRecord, as_of: date) -> list[Inconsiste
         *_section_117(record),
         *_current_but_ended(record, as_of),
         *_births(record, as_of),
+        *_before_birth(record, as_of),
         *_death(record, as_of),
         *(Inconsistency(b.record, b.field, b.reason) for b in issue_10_rules(record, as_of)),
     ]
@@ -514,6 +515,36 @@ def _births(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
             yield Inconsistency(contact, "birth_date", reason)
         elif contact.birth_date is not None and contact.birth_date < earliest:
             yield Inconsistency(contact, "birth_date", too_old)
+
+
+#: the records whose dates are not the service user's own: the directory's, and the
+#: service user's own record (its dates have rules of their own)
+_NOT_IN_THEIR_LIFE = ("service_user", "staff", "teams", "organisations", "services")
+
+
+def _before_birth(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
+    """A date of the service user's care before they were born: the placeholder an export
+    writes for an unknown date (SQL Server's 1 January 1900), a year mistyped. The fifth
+    layout trial shared "On 1 January 1900 Lena agreed that her crisis plan may be shared"
+    and a key worker "since 1 January 1900", exit 0. A contact's own date of birth is not
+    one (a parent is born first). The reason names no date."""
+    born = record.service_user.birth_date
+    if born > as_of:  # the date of birth is the one to correct (_births)
+        return
+    for name in type(record).model_fields:
+        if name in _NOT_IN_THEIR_LIFE:
+            continue
+        for item in getattr(record, name):
+            for field_name in type(item).model_fields:
+                value = getattr(item, field_name)
+                day = value.date() if isinstance(value, datetime) else value
+                if isinstance(day, date) and day < born and not (name == "contacts" and field_name == "birth_date"):
+                    yield Inconsistency(
+                        item,
+                        field_name,
+                        "is before the service user's date of birth: a placeholder for an unknown date (such as"
+                        " 01/01/1900) or a date to correct",
+                    )
 
 
 #: older than anyone alive has been (122): a date of birth before it is not a person's
