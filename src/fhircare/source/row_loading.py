@@ -127,6 +127,7 @@ UNREAD_SAFEGUARD_FIELDS = {
 #: with exit 0 (fifth layout trial, a CareNotes-like export)
 UNKNOWN_NOT_MISSING = {
     ("contact", "do_not_involve"): ("whether the service user wants this person involved", "not flagged"),
+    ("contact", "active"): ("whether this person is a current contact", "current"),
     ("contact", "withhold_from_service_user"): (
         "whether this person asked to keep what they tell the team from the service user",
         "not kept from the service user",

@@ -513,15 +513,16 @@ CONTACTS_LAYOUT = """\
       relationship: RELATIONSHIP
       roles: ROLES
       phone: PHONE
+      active: ACTIVE
       do_not_involve: DO_NOT_INVOLVE
       do_not_involve_recorded_at: FLAGGED
       withhold_from_service_user: WITHHOLD
 """
 CONTACTS = (
-    "CONTACT\tID\tSURNAME\tFORENAME\tRELATIONSHIP\tROLES\tPHONE\tDO_NOT_INVOLVE\tFLAGGED\tWITHHOLD\n"
-    "C1\tP1\tSample\tMark\tFTH\tnext-of-kin\t07700 900111\tU\t\tN\n"
-    "C2\tP2\tTest\tAnn\tSIS\tnext-of-kin\t07700 900112\tN\t\tUnknown\n"
-    "C3\tP3\tExample\tLee\tBRO\tnext-of-kin\t07700 900113\t\t\tN\n"
+    "CONTACT\tID\tSURNAME\tFORENAME\tRELATIONSHIP\tROLES\tPHONE\tACTIVE\tDO_NOT_INVOLVE\tFLAGGED\tWITHHOLD\n"
+    "C1\tP1\tSample\tMark\tFTH\tnext-of-kin\t07700 900111\tNK\tU\t\tN\n"
+    "C2\tP2\tTest\tAnn\tSIS\tnext-of-kin\t07700 900112\tY\tN\t\tUnknown\n"
+    "C3\tP3\tExample\tLee\tBRO\tnext-of-kin\t07700 900113\tY\t\t\tN\n"
 )
 
 
@@ -546,7 +547,9 @@ def test_a_cell_that_says_unknown_where_missing_means_something_is_a_problem(tmp
     read = read_all(folder, load_mapping(tmp_path / "layout.yaml"))
     assert set(read.accepted) == {"P3"}
     assert read.accepted["P3"].contacts[0].do_not_involve is None
-    [flag] = read.rejected["P1"]
+    current, flag = read.rejected["P1"]
+    assert (current.file, current.line, current.field) == ("contacts.txt", 2, "ACTIVE")
+    assert current.reason.startswith("says unknown ('NK'): whether this person is a current contact")
     assert (flag.file, flag.line, flag.field) == ("contacts.txt", 2, "DO_NOT_INVOLVE")
     assert flag.reason.startswith("says unknown ('U'): whether the service user wants this person involved")
     [withhold] = read.rejected["P2"]
