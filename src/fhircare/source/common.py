@@ -21,6 +21,10 @@ _NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 def nhs_number_problem(value: str) -> str | None:
     """Why ``value`` is not a valid NHS number (ten digits, modulus 11), or None."""
     if len(value) != 10 or not value.isascii() or not value.isdigit():
+        if value.isascii() and len([c for c in value if c.isdigit()]) == 10 and not value.strip(" -0123456789"):
+            # "943 476 5919", "943-476-5919": ten digits, as EPRs show them (fifth layout
+            # trial: 'has ten digits' read as wrong to whoever saw ten digits)
+            return "an NHS number has ten digits and nothing else: this one holds spaces or dashes (hook: digits-only)"
         return "an NHS number has ten digits"
     if len(set(value)) == 1:
         # every one of the ten passes modulus 11 (the check digit of d repeated is d), none

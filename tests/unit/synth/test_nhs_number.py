@@ -43,6 +43,9 @@ def test_published_and_example_numbers_pass(number: str) -> None:
         ("99900000188", "ten digits"),
         ("999000001X", "ten digits"),
         ("999 000 0018", "ten digits"),
+        # fifth layout trial: ten digits as EPRs show them; "has ten digits" alone read as wrong
+        ("999 000 0018", "this one holds spaces or dashes"),
+        ("999-000-0018", "this one holds spaces or dashes"),
         ("９９９０００００１８", "ten digits"),  # full-width digits are not ASCII digits
         ("0000000060", "no check digit is possible"),  # 6 x 2 = 12, remainder 1: no valid check digit
         # modulus 11 passes every digit repeated ten times; none is issued (an EPR's placeholder)
