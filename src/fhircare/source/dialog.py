@@ -25,8 +25,14 @@ class DialogRating(SourceRecord):
 
     @model_validator(mode="after")
     def _rated_or_reason(self) -> Self:
-        if (self.rating is None) == (self.not_rated_reason is None):
-            raise field_error("rating", "each item has a rating 1-7 or a not-rated reason, not both")
+        # which of the two it lacks or holds both of: an item not answered (neither) was told
+        # "not both" (fifth layout trial), which sent the trust looking for a second value
+        if self.rating is None and self.not_rated_reason is None:
+            raise field_error(
+                "rating", "has neither a rating 1-7 nor a not-rated reason: an item not answered records why"
+            )
+        if self.rating is not None and self.not_rated_reason is not None:
+            raise field_error("rating", "has both a rating and a not-rated reason: each item has one or the other")
         return self
 
 

@@ -16,6 +16,7 @@ from fhircare.source.codes import (
     CarePlanType,
     ContactRole,
     CoordinationRole,
+    DataAbsentReason,
     DialogItem,
     DialogTimepoint,
     MhaSection,
@@ -161,6 +162,11 @@ def test_dialog_ratings_are_keyed_by_item_and_complete() -> None:
         )
     with pytest.raises(ValidationError, match="rating"):
         DialogRating(item=DialogItem.MEETINGS, rating=8)
+    # fifth layout trial: an item not answered was told "a rating or a reason, not both"
+    with pytest.raises(ValidationError, match="has neither a rating 1-7 nor a not-rated reason"):
+        DialogRating(item=DialogItem.MEETINGS)
+    with pytest.raises(ValidationError, match="has both a rating and a not-rated reason"):
+        DialogRating(item=DialogItem.MEETINGS, rating=4, not_rated_reason=DataAbsentReason.ASKED_DECLINED)
     with pytest.raises(ValidationError, match="declined_reason"):
         DialogAssessment.model_validate(base | {"status": DialogStatus.DECLINED})
 
