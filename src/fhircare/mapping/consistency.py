@@ -99,6 +99,7 @@ def check_consistency(record: ServiceUserRecord, as_of: date) -> list[Inconsiste
         *_current_but_ended(record, as_of),
         *_births(record, as_of),
         *_before_birth(record, as_of),
+        *_decided_after_the_run(record, as_of),
         *_death(record, as_of),
         *(Inconsistency(b.record, b.field, b.reason) for b in issue_10_rules(record, as_of)),
     ]
@@ -545,6 +546,29 @@ def _before_birth(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsiste
                         "is before the service user's date of birth: a placeholder for an unknown date (such as"
                         " 01/01/1900) or a date to correct",
                     )
+
+
+def _decided_after_the_run(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
+    """A consent decision, or a wish not to involve someone, recorded after the day of the
+    run is a mistake of the record (a year mistyped): shared, a refusal is in force only from
+    that day (Consent.provision.period, read by the partner API and by every reader of the
+    record), so what the service user refused was shown meanwhile. The fifth layout trial
+    mapped a refusal dated 2052 with exit 0. The reasons name no date."""
+    for consent in record.consents:
+        if consent.decided_at.date() > as_of:
+            yield Inconsistency(
+                consent,
+                "decided_at",
+                "is after the day of the run: a date to correct (a refusal would be in force only from that day)",
+            )
+    for contact in record.contacts:
+        recorded = contact.do_not_involve_recorded_at
+        if recorded is not None and recorded.date() > as_of:
+            yield Inconsistency(
+                contact,
+                "do_not_involve_recorded_at",
+                "is after the day of the run: a date to correct (the flag would be in force only from that day)",
+            )
 
 
 #: older than anyone alive has been (122): a date of birth before it is not a person's

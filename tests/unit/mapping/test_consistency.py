@@ -627,3 +627,29 @@ def test_a_date_of_their_care_before_the_service_user_was_born(run: MappedRun) -
     contact = record.contacts[0]
     parent = contact.model_copy(update={"birth_date": record.service_user.birth_date - timedelta(days=9000)})
     assert not check_consistency(_replace(record, "contacts", contact, parent), AS_OF)
+
+
+def test_a_consent_decision_or_do_not_involve_flag_recorded_after_the_day_of_the_run(run: MappedRun) -> None:
+    """Fifth layout trial: a refusal dated 2052 (a year mistyped) was mapped with exit 0, its
+    Consent in force only from that day, so the partner API showed the refused person what
+    the service user refused. A consent decision or a do-not-involve flag recorded after the
+    day of the run is a problem of its record, naming no date; on the day itself it is not."""
+    record = _find(
+        run,
+        lambda r: (
+            any(c.decision is ConsentDecisionType.DENY for c in r.consents)
+            and any(c.do_not_involve for c in r.contacts)
+        ),
+    )
+    refusal = next(c for c in record.consents if c.decision is ConsentDecisionType.DENY)
+    later = datetime.combine(AS_OF + timedelta(days=365), time(10), tzinfo=UTC)
+    typo = refusal.model_copy(update={"decided_at": later})
+    found = _only(check_consistency(_replace(record, "consents", refusal, typo), AS_OF))
+    assert found.record is typo and found.field == "decided_at"
+    assert found.reason.startswith("is after the day of the run") and str(later.year) not in found.reason
+    today = refusal.model_copy(update={"decided_at": datetime.combine(AS_OF, time(10), tzinfo=UTC)})
+    assert not check_consistency(_replace(record, "consents", refusal, today), AS_OF)
+    flagged = next(c for c in record.contacts if c.do_not_involve)
+    moved = flagged.model_copy(update={"do_not_involve_recorded_at": later})
+    found = _only(check_consistency(_replace(record, "contacts", flagged, moved), AS_OF))
+    assert found.record is moved and found.field == "do_not_involve_recorded_at"
