@@ -184,8 +184,7 @@ def _welsh_areas(record: ServiceUserRecord, as_of: date) -> Iterator[Broken]:
 def _active_after_discharge(record: ServiceUserRecord, as_of: date) -> Iterator[Broken]:
     """Judged on the service user's care together: during a transfer a plan goes on under
     the receiving team's episode (EC-10); a planned, waiting, active or paused episode still
-    involves the trust (one whose end date has passed is a problem of its own:
-    consistency._current_but_ended); and a stay on a ward, a placement out
+    involves the trust, whatever end date it was given; and a stay on a ward, a placement out
     of area or a Section 117 duty is care going on, though an export may close the community
     episode on admission (found by a review: a service user on a ward was rejected)."""
     if not record.episodes or _care_goes_on(record, as_of):
