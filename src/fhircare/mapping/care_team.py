@@ -59,8 +59,9 @@ def care_team_status(record: ServiceUserRecord) -> str:
 
 
 def current_leads(record: ServiceUserRecord, day: date) -> list[CareTeamMember]:
-    """The members in a lead role (any of them) whose period includes ``day``."""
-    return [m for m in record.care_team if m.is_lead and m.current_on(day)]
+    """The members in a lead role (any of them) whose period includes ``day``, the outgoing
+    one of a handover on ``day`` left out (``ServiceUserRecord.leads_on``)."""
+    return list(record.leads_on(day))
 
 
 def awaiting_since(record: ServiceUserRecord) -> date | None:

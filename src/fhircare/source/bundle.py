@@ -110,8 +110,17 @@ class ServiceUserRecord(SourceModel):
         return next((s for s in self.services if s.service_id == service_id), None)
 
     def leads_on(self, day: date) -> tuple[CareTeamMember, ...]:
-        """The care team's named leads (in any lead role) whose period includes ``day``."""
-        return tuple(m for m in self.care_team if m.is_lead and m.current_on(day))
+        """The care team's named leads (in any lead role) whose period includes ``day``.
+
+        A handover written as the old allocation ending on the day the new one starts (as
+        many EPRs write it) gives the new lead alone on that day: both periods include it,
+        but the service user has one lead at a time, and reading both as current rejected
+        them on every such day (fifth layout trial). A lead who started before ``day`` and
+        goes on past it is still a second lead beside one starting that day."""
+        leads = tuple(m for m in self.care_team if m.is_lead and m.current_on(day))
+        if any(m.start_date == day for m in leads):
+            leads = tuple(m for m in leads if not (m.end_date == day and m.start_date < day))
+        return leads
 
     def capacity_assessment(self, capacity_assessment_id: str) -> CapacityAssessment | None:
         return next((a for a in self.capacity_assessments if a.capacity_assessment_id == capacity_assessment_id), None)

@@ -68,6 +68,40 @@ def test_a_second_current_lead(run: MappedRun) -> None:
     assert found.field == "coordination_role" and "second current named lead" in found.reason
 
 
+def _handover(run: MappedRun, old_ends: date, new_starts: date) -> tuple[ServiceUserRecord, Any, Any]:
+    """A record whose current key worker hands over to a new one: the old allocation ends on
+    ``old_ends``, the new one (another member of staff's, in the same team) starts on
+    ``new_starts``."""
+    record = _find(run, lambda r: any(m.is_key_worker for m in r.leads_on(AS_OF)))
+    lead = next(m for m in record.leads_on(AS_OF) if m.is_key_worker)
+    manager = next(m for m in record.care_team if m.coordination_role is CoordinationRole.TEAM_MANAGER)
+    old = lead.model_copy(update={"start_date": min(lead.start_date, AS_OF - timedelta(days=30)), "end_date": old_ends})
+    new = lead.model_copy(
+        update={
+            "membership_id": lead.membership_id + "-next",
+            "member_id": manager.member_id,
+            "start_date": new_starts,
+            "end_date": None,
+        }
+    )
+    care_team = (*(m for m in record.care_team if m is not lead), old, new)
+    return record.model_copy(update={"care_team": care_team}), old, new
+
+
+def test_a_handover_on_the_run_day_is_one_lead_the_new_one(run: MappedRun) -> None:
+    """Many EPRs end the old allocation on the day the new one starts. That day the new key
+    worker is the lead: it rejected the service user as having two (fifth layout trial)."""
+    record, _old, new = _handover(run, AS_OF, AS_OF)
+    assert check_consistency(record, AS_OF) == []
+    assert record.leads_on(AS_OF) == (new,)
+
+
+def test_a_new_lead_starting_while_the_old_goes_on_is_still_two_leads(run: MappedRun) -> None:
+    record, _old, new = _handover(run, AS_OF + timedelta(days=1), AS_OF)
+    found = _only(check_consistency(record, AS_OF))
+    assert "second current named lead" in found.reason and new in record.leads_on(AS_OF)
+
+
 def test_a_care_coordinator_beside_a_key_worker_is_two_leads(run: MappedRun) -> None:
     """Any two lead roles at once are two leads, whatever their names (002 ¶13)."""
     record = _find(run, lambda r: any(m.is_key_worker for m in r.leads_on(AS_OF)))
