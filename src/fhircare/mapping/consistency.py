@@ -35,7 +35,6 @@ from fhircare.source.codes import (
     CarePlanStatus,
     CarePlanType,
     CrisisContingencyContent,
-    EpisodeStatus,
 )
 from fhircare.source.codes import PartnerOrganisationType as OrgType
 from fhircare.source.common import SourceRecord
@@ -96,7 +95,6 @@ def check_consistency(record: ServiceUserRecord, as_of: date) -> list[Inconsiste
         *_consents(record),
         *_dialog(record),
         *_section_117(record),
-        *_current_but_ended(record, as_of),
         *_births(record, as_of),
         *_before_birth(record, as_of),
         *_decided_after_the_run(record, as_of),
@@ -459,37 +457,6 @@ def _dialog(record: ServiceUserRecord) -> Iterator[Inconsistency]:
                 "care_plan_id",
                 "names no care plan, and no single main plan of its episode was in force on the day:"
                 " DIALOG is linked to the care plan it informs (004 §3.3)",
-            )
-
-
-#: an episode in one of these has not ended, whatever end date it carries
-_NOT_ENDED_EPISODE = (EpisodeStatus.PLANNED, EpisodeStatus.WAITLIST, EpisodeStatus.ACTIVE, EpisodeStatus.ON_HOLD)
-
-
-def _current_but_ended(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
-    """A plan whose status says it is in use, or an episode whose status says it is open,
-    with an end date before the day of the run: the status and the end date disagree, and
-    which is stale cannot be told. The fifth layout trial (a CareNotes-like export) shared
-    a crisis plan "A - Active" ended a month before as "in use, from ... to 1 May 2025",
-    its crisis steps and named contact with it, and an "OPEN" episode discharged a month
-    before as active with its key worker. The reasons name no date."""
-    for plan in record.care_plans:
-        if plan.status is CarePlanStatus.ACTIVE and plan.end_date is not None and plan.end_date < as_of:
-            yield Inconsistency(
-                plan,
-                "status",
-                "is active, but its end date is before the day of the run: the status and the end date disagree;"
-                " a plan that has ended is completed or revoked, or partners are shown it as in use, its crisis"
-                " steps and named contact with it",
-            )
-    for episode in record.episodes:
-        if episode.status in _NOT_ENDED_EPISODE and episode.end_date is not None and episode.end_date < as_of:
-            yield Inconsistency(
-                episode,
-                "status",
-                f"is {episode.status.value}, but its end date is before the day of the run: the status and the end"
-                " date disagree; a discharged service user's episode is finished, or partners are shown it as open"
-                " with its care team",
             )
 
 
