@@ -76,6 +76,14 @@ def _spaced_nhs_number(value: str) -> str:
     return f"{value[:3]} {value[3:6]} {value[6:]}"
 
 
+def _death(su: ServiceUser) -> str | None:
+    """Said at once, as data too (deceased[x]): a reader must not contact the person, or
+    their family, as if they were alive."""
+    if su.date_of_death is not None:
+        return sentence(f"Died on {long_date(su.date_of_death)}")
+    return "Has died (no date of death recorded)." if su.deceased else None
+
+
 def patient(record: ServiceUserRecord, refs: Refs) -> Json:
     su = record.service_user
     identifiers: list[Json] = []
@@ -97,9 +105,7 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
     # communication needs other than an interpreter have no element: the narrative says them
     text = narrative(
         sentence(f"{full_name(su.given_name, su.family_name, su.title)}, born {long_date(su.birth_date)}"),
-        # said at once, as data too (deceasedDateTime): a reader must not contact the
-        # person, or their family, as if they were alive
-        sentence(f"Died on {long_date(su.date_of_death)}") if su.date_of_death is not None else None,
+        _death(su),
         f"NHS number {_spaced_nhs_number(su.nhs_number)}." if su.nhs_number else "No NHS number recorded.",
         sentence(f"Registered with {gp.name}") if gp else "No GP practice recorded.",
         sentence(f"Prefers to communicate in {language}") if language else None,
@@ -121,6 +127,8 @@ def patient(record: ServiceUserRecord, refs: Refs) -> Json:
             "birthDate": su.birth_date.isoformat(),
             # a date alone is a dateTime at day precision: the day is all a record holds
             "deceasedDateTime": fhir_datetime(su.date_of_death) if su.date_of_death is not None else None,
+            # a death with no date recorded is still a death (deceased[x] is one or the other)
+            "deceasedBoolean": True if su.deceased and su.date_of_death is None else None,
             "address": [address] if len(address) > 1 else None,
             "communication": (
                 [{"language": concept(coding(_BCP47, su.preferred_language)), "preferred": True}]

@@ -46,6 +46,11 @@ class ServiceUser(SourceRecord):
     #: when the trust's record says the person died: shared so that no partner contacts
     #: them, or their family, as if they were alive (found by a trial of a new layout)
     date_of_death: date | None = None
+    #: whether the trust's record says the person has died, where it holds that as a flag
+    #: (``DECEASED = Y``), with or without a date: a death with no date recorded is still
+    #: shared (Patient.deceasedBoolean), or the person was shared as alive (fifth layout
+    #: trial); None where the extract does not say
+    deceased: bool | None = None
     gender: Gender
     ethnic_category: EthnicCategory | None = None
     religion: Label | None = None
@@ -70,6 +75,9 @@ class ServiceUser(SourceRecord):
             raise field_error("nhs_number_status", "says verified but there is no NHS number")
         if len(set(self.communication_needs)) != len(self.communication_needs):
             raise field_error("communication_needs", "lists a need twice")
+        if self.deceased is False and self.date_of_death is not None:
+            # which of the two is wrong cannot be told: sharing either could harm
+            raise field_error("deceased", "says the person has not died, but a date of death is given")
         return self
 
 

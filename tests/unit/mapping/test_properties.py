@@ -57,6 +57,8 @@ def records(draw: st.DrawFn) -> ServiceUserRecord:
             "birth_date": born,
             # consistent: not before birth, not after the day of the run
             "date_of_death": draw(st.none() | st.dates(born, DEFAULT_AS_OF)),
+            # a deceased flag, with or without the date (never "not died" beside a date)
+            "deceased": draw(st.sampled_from((None, True))),
             "nhs_number": draw(st.none() | st.just(nhs)),
             "address_line": draw(st.none() | texts),
             "preferred_language": draw(st.sampled_from((None, "en", "cy", "pl", "en-GB"))),

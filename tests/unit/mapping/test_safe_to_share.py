@@ -632,3 +632,25 @@ def test_a_service_user_who_has_died_is_shared_as_deceased(
     name, died = patient["text"]["div"].split("</p><p>")[:2]
     assert name.endswith("born 4 March 1980.") and died == "Died on 3 March 2025."
     assert patient["text"]["status"] == "generated"  # said from a core element
+
+
+def test_a_service_user_recorded_as_died_with_no_date_is_shared_as_deceased(
+    context: MappingContext, profiles_validator: Validator, ukcore_validator: Validator
+) -> None:
+    """The fifth layout trial found a deceased flag with the date blank (``DECEASED = Y``):
+    with only ``date_of_death`` to say so, the person was shared as alive. ``deceased``
+    true with no date is Patient.deceasedBoolean and "Has died (no date of death
+    recorded)." in the narrative, valid against fhircare's profile and UK Core; with a date,
+    the date is what is shared (deceased[x] is one or the other)."""
+    record = hb.record(CareCoordinationArrangement.KEY_WORKER, CoordinationRole.KEY_WORKER)
+    su = record.service_user.model_copy(update={"deceased": True})
+    bundle = mapped(record.model_copy(update={"service_user": su}), context, profiles_validator, ukcore_validator)
+    [patient] = bundle.all("Patient")
+    assert patient["deceasedBoolean"] is True and "deceasedDateTime" not in patient
+    assert patient["text"]["div"].split("</p><p>")[1] == "Has died (no date of death recorded)."
+    dated = su.model_copy(update={"date_of_death": date(2025, 3, 3)})
+    [patient] = mapped(record.model_copy(update={"service_user": dated}), context, profiles_validator).all("Patient")
+    assert patient["deceasedDateTime"] == "2025-03-03" and "deceasedBoolean" not in patient
+    alive = su.model_copy(update={"deceased": False})
+    [patient] = mapped(record.model_copy(update={"service_user": alive}), context, profiles_validator).all("Patient")
+    assert not any(key.startswith("deceased") for key in patient) and "died" not in patient["text"]["div"]

@@ -548,6 +548,38 @@ def test_a_mapping_reads_a_date_of_death_as_any_date(tmp_path: Path) -> None:
     assert "2025-03" not in problem
 
 
+def test_a_mapping_reads_a_deceased_flag_with_or_without_a_date(tmp_path: Path) -> None:
+    """The fifth layout trial's export held a deceased flag (Y/N), the date blank for some:
+    only ``date_of_death`` could say a person had died, so they were shared as alive. A
+    column maps to ``deceased`` as to any flag; a flag saying not died beside a date of
+    death is a problem of its row naming the column, never the date."""
+    mapping_path = tmp_path / "tiny.yaml"
+    text = TINY.replace(
+        "      birth_date: DOB\n",
+        "      birth_date: DOB\n      date_of_death: {column: DOD, formats: ['%d/%m/%Y']}\n"
+        "      deceased: {column: DIED, value_map: {Y: 'true', N: 'false'}}\n",
+    )
+    mapping_path.write_text(text, encoding="utf-8")
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    clients = (
+        "ID,NHS,SURNAME,FORENAME,DOB,SEX,DOD,DIED\n"
+        "P1,9990000018,Sample,Alex,12/04/1985,M,,Y\n"
+        "P2,9990000026,Test,Jamie,03/09/1999,U,,N\n"
+        "P3,9990000034,Bez,Sam,01/01/1970,U,03/03/2025,Y\n"
+        "P4,9990000042,Row,Bad,01/01/1970,U,03/03/2025,N\n"
+    )
+    plans = PLANS + "CP3,P3,pcsp,1,active,01/02/2025,01/02/2025,Y\nCP4,P4,pcsp,1,active,01/02/2025,01/02/2025,Y\n"
+    for name, content in {"clients_1.csv": clients, "plans.csv": plans}.items():
+        (folder / name).write_text(content, encoding="utf-8")
+    read = read_all(folder, load_mapping(mapping_path))
+    died = {su: record.service_user.deceased for su, record in read.accepted.items()}
+    assert died == {"P1": True, "P2": False, "P3": True}
+    [problem] = problem_strings(read.rejected["P4"])
+    assert "DIED" in problem and "has not died, but a date of death is given" in problem
+    assert "03/03/2025" not in problem and "2025" not in problem.split(":", 2)[-1]
+
+
 def test_a_mapping_reads_a_service_users_reasonable_adjustments(tmp_path: Path) -> None:
     """A service user's reasonable adjustments (DE-002, DE-004) reached the shared record
     only as words in the Patient narrative: no record type held them. A file maps to
