@@ -240,6 +240,30 @@ def test_minute_60_is_not_a_time() -> None:
         parse_datetime("20250101156", ["%Y%m%d%H%M"], ZoneInfo("Europe/London"))
 
 
+def test_seven_fractional_digits_as_sql_server_writes_them_are_read() -> None:
+    """SQL Server's datetime2 and datetimeoffset, exported as text, write seven fractional
+    digits (100 ns); strptime's %f reads at most six, so every such row was a problem and no
+    mapping could read the column (fifth layout trial). The seventh is dropped: the instant
+    is the same to the microsecond. Eight digits are still no time; a format with %f twice
+    (which strptime cannot read) is a mistake of the mapping file, not a crash."""
+    from zoneinfo import ZoneInfo
+
+    from fhircare.source.convert import ConversionProblem, parse_date, parse_datetime
+    from fhircare.source.mapping_columns import format_problem
+
+    london = ZoneInfo("Europe/London")
+    formats = ["%Y-%m-%d %H:%M:%S.%f %z"]
+    read = parse_datetime("2025-06-10 14:20:00.1234567 +01:00", formats, london)
+    assert read == datetime(2025, 6, 10, 13, 20, 0, 123456, tzinfo=UTC)
+    assert parse_datetime("2025-06-10 14:20:00.5 +01:00", formats, london).microsecond == 500000
+    assert parse_date("2025-06-10 00:20:00.0000000 +01:00", formats, london) == date(2025, 6, 10)
+    with pytest.raises(ConversionProblem):
+        parse_datetime("2025-06-10 14:20:00.12345678 +01:00", formats, london)
+    assert format_problem("%d/%m/%Y %H:%M:%S.%f .%f", "datetime") == (
+        "not a usable date format: the directive %f is given twice"
+    )
+
+
 def test_a_format_fhircare_cannot_read_exactly_is_a_mapping_file_problem(tmp_path: Path) -> None:
     text = LAYOUT.replace("QUOTING", "minimal").replace("MISSING", "[]").replace('["%Y%m%d"]', '["%Y%m%d %Z"]')
     (tmp_path / "zone.yaml").write_text(text)
