@@ -90,6 +90,10 @@ class ValueOptions:
     unmapped: str = "error"
     #: cell values that mean missing besides a blank cell ("NULL", "\\N", ...)
     missing_values: frozenset[str] = frozenset()
+    #: the time zone a time written without an offset is in, where the column says it is
+    #: not the trust's (UTC for a column a database filled with GETUTCDATE()); None: the
+    #: trust's own, ``timezone``
+    written_in: tzinfo | None = None
 
 
 def quoted(value: str) -> str:
@@ -180,7 +184,7 @@ def _json_type(raw: object) -> str:
     return "string" if isinstance(raw, str) else type(raw).__name__
 
 
-def parse_date(text: str, formats: Sequence[str], zone: tzinfo | None = None) -> date:
+def parse_date(text: str, formats: Sequence[str], zone: tzinfo | None = None, written_in: tzinfo | None = None) -> date:
     """The day ``text`` names. A value with a UTC offset (``1985-04-11T23:00:00.000Z``:
     midnight of 12 April in British Summer Time, as JSON exports write dates) is the day it
     is in ``zone``, the trust's: its UTC date was a day early (found by a trial of a new
@@ -199,6 +203,9 @@ def parse_date(text: str, formats: Sequence[str], zone: tzinfo | None = None) ->
             parsed = _strptime(text, fmt)
         except ValueError:
             continue
+        if parsed.tzinfo is None and written_in is not None and ("%H" in fmt or "%I" in fmt):
+            # a time in another zone than the trust's: 23:30 UTC on 10 June is 11 June here
+            parsed = parsed.replace(tzinfo=written_in)
         if parsed.tzinfo is not None and zone is not None:
             return parsed.astimezone(zone).date()
         return parsed.date()
@@ -227,7 +234,7 @@ def _read_datetime(text: str, fmt: str) -> datetime:
     return datetime(year, month, day, hour, minute, second[0] if second else 0)
 
 
-def parse_datetime(text: str, formats: Sequence[str], zone: tzinfo) -> datetime:
+def parse_datetime(text: str, formats: Sequence[str], zone: tzinfo, written_in: tzinfo | None = None) -> datetime:
     for fmt in formats:
         try:
             parsed = _read_datetime(text, fmt)
@@ -236,6 +243,9 @@ def parse_datetime(text: str, formats: Sequence[str], zone: tzinfo) -> datetime:
         # an instant given with its offset (UTC, as JSON exports write them) is kept, in the
         # trust's time: a DIALOG rated at 00:30 BST read "on 15 April" in UTC (found by a
         # trial of a new layout)
+        if parsed.tzinfo is None and written_in is not None:
+            # a column the mapping says is written in another zone (UTC), given in the trust's
+            parsed = parsed.replace(tzinfo=written_in)
         return parsed.astimezone(zone) if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
     raise ConversionProblem(f"not a date and time in the format {_formats(formats)}")
 
@@ -321,9 +331,9 @@ def make_converter(spec: FieldSpec, options: ValueOptions) -> Converter:
         if kind == "text":
             return text if text.isascii() else clean_text(text)
         if kind == "date":
-            return parse_date(text, options.date_formats, options.timezone).isoformat()
+            return parse_date(text, options.date_formats, options.timezone, options.written_in).isoformat()
         if kind == "datetime":
-            return parse_datetime(text, options.datetime_formats, options.timezone).isoformat()
+            return parse_datetime(text, options.datetime_formats, options.timezone, options.written_in).isoformat()
         assert spec.codes is not None
         return _code(text, spec.codes)
 

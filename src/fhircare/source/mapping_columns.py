@@ -183,6 +183,7 @@ def value_options(
     value_map: Mapping[str, str | None] | None,
     map_name: str | None,
     timezone: tzinfo,
+    written_in: tzinfo | None = None,
 ) -> ValueOptions:
     formats = column.formats if column is not None else None
     markers = (
@@ -201,6 +202,7 @@ def value_options(
         value_map_name=map_name,
         unmapped=column.unmapped if column is not None else "error",
         missing_values=frozenset(m.strip() for m in markers),
+        written_in=written_in,
     )
 
 

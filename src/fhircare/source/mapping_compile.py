@@ -285,7 +285,17 @@ class MappingCompiler:
                 self._check_format((*where, "formats", str(i)), f, field_spec.kind) for i, f in enumerate(formats)
             ) or not self._check_orders((*where, "formats"), formats):
                 return None
-        options = value_options(self.doc.read, spec, field_spec, column, value_map, map_name, self.timezone)
+        written_in = None
+        if column is not None and column.timezone is not None:
+            if field_spec.kind not in ("date", "datetime"):
+                self.issue((*where, "timezone"), f"a time zone applies to date fields, not {field_spec.kind}")
+                return None
+            try:
+                written_in = ZoneInfo(column.timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                self.issue((*where, "timezone"), f"unknown time zone '{column.timezone}'")
+                return None
+        options = value_options(self.doc.read, spec, field_spec, column, value_map, map_name, self.timezone, written_in)
         if field_spec.kind == "bool" and value_map is None:
             # a record type's or a column's missing values replace read's: a yes or no among
             # them is read as missing (found by a review: an inactive contact shown active)

@@ -49,6 +49,9 @@ class ColumnSpec(_Strict):
     #: a named Python function (the escape hatch, see mappings/README.md "Hooks")
     hook: str | None = Field(default=None, min_length=1)
     formats: list[str] | None = None
+    #: the time zone a date and time written without an offset is in, where it is not
+    #: ``trust.timezone`` (``UTC`` for a column a database filled with GETUTCDATE())
+    timezone: str | None = Field(default=None, min_length=1)
     #: local value -> canonical value (null: the value is missing)
     value_map: str | dict[str, str | None] | None = None
     #: a value the map does not list: an error (default), kept as it is, or missing

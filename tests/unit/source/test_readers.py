@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fhircare.errors import ExtractError
+from fhircare.errors import ExtractError, MappingFileError
 from fhircare.source.codes import CarersAssessmentStatus, LifeArea
 from fhircare.source.convert import NOT_SHOWN, quoted_code
 from fhircare.source.local_codes import ReasonableAdjustmentKind
@@ -546,6 +546,51 @@ def test_a_mapping_reads_a_date_of_death_as_any_date(tmp_path: Path) -> None:
     [problem] = problem_strings(read.rejected["P4"])
     assert problem.startswith("clients_1.csv:5: DOD: not a date in the format %d/%m/%Y (such as 07/12/2025)")
     assert "2025-03" not in problem
+
+
+def test_a_column_written_in_utc_without_an_offset_is_read_in_utc(tmp_path: Path) -> None:
+    """A SQL Server column filled by GETUTCDATE() is exported without an offset; read in the
+    trust's time zone, each time was an hour out in summer and a date near midnight a day
+    early, silently (fifth layout trial; listed under "What a mapping file cannot say").
+    A column can now say ``timezone: UTC``: 23:30 UTC on 10 June is 11 June in London. An
+    unknown zone, or a zone on a field that is not a date, is a mistake of the mapping
+    file naming its key."""
+    from zoneinfo import ZoneInfo
+
+    from fhircare.source.convert import parse_datetime
+
+    mapping_path = tmp_path / "tiny.yaml"
+    text = TINY.replace(
+        "      birth_date: DOB\n",
+        "      birth_date: DOB\n      date_of_death: {column: DOD, formats: ['%Y-%m-%d %H:%M:%S'], timezone: UTC}\n",
+    )
+    mapping_path.write_text(text, encoding="utf-8")
+    folder = tmp_path / "extract"
+    folder.mkdir()
+    clients = (
+        "ID,NHS,SURNAME,FORENAME,DOB,SEX,DOD\n"
+        "P1,9990000018,Sample,Alex,12/04/1985,M,2025-06-10 23:30:00\n"
+        "P2,9990000026,Test,Jamie,03/09/1999,U,2025-01-10 23:30:00\n"
+    )
+    (folder / "clients_1.csv").write_text(clients, encoding="utf-8")
+    (folder / "plans.csv").write_text(PLANS, encoding="utf-8")
+    read = read_all(folder, load_mapping(mapping_path))
+    died = {su: record.service_user.date_of_death for su, record in read.accepted.items()}
+    assert died == {"P1": date(2025, 6, 11), "P2": date(2025, 1, 10)}  # BST, then GMT
+    london, utc = ZoneInfo("Europe/London"), ZoneInfo("UTC")
+    assert parse_datetime("2025-06-10 13:20", ["%Y-%m-%d %H:%M"], london, utc).isoformat() == (
+        "2025-06-10T14:20:00+01:00"
+    )
+    for spec, key in (
+        ("{column: DOD, timezone: Mars/Olympus}", "date_of_death.timezone"),
+        ("{column: DOD, timezone: UTC}\n      religion: {column: SEX, timezone: UTC}", "religion.timezone"),
+    ):
+        wrong = tmp_path / "wrong.yaml"
+        wrong.write_text(
+            TINY.replace("      birth_date: DOB\n", f"      birth_date: DOB\n      date_of_death: {spec}\n")
+        )
+        with pytest.raises(MappingFileError, match=re.escape(key)):
+            load_mapping(wrong)
 
 
 def test_a_mapping_reads_a_deceased_flag_with_or_without_a_date(tmp_path: Path) -> None:
