@@ -178,6 +178,10 @@ def care_team(record: ServiceUserRecord, refs: Refs) -> Json | None:
     ended = [m.end_date for m in members if m.end_date is not None]
     end = max(ended) if status == "inactive" and len(ended) == len(members) else None
     su = record.service_user
+    if status == "inactive":
+        # care has ended: an allocation the export never closed is not a lead to call (fifth
+        # layout trial: "Key worker: ..., since ..." on a discharged service user's team)
+        leads = []
     if leads:
         lead = lead_sentence(leads[0], refs)
     elif waiting is not None:

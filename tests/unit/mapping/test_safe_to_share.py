@@ -31,6 +31,7 @@ from fhircare.source.codes import (
     ContactRole,
     CoordinationRole,
     CrisisContingencyContent,
+    EpisodeStatus,
     GoalLifecycleStatus,
     LifeArea,
     PartnerOrganisationType,
@@ -585,6 +586,29 @@ def test_a_plan_that_has_ended_names_its_lead_as_of_its_end_and_awaits_no_one(ex
                 current += 1
                 assert "when the plan ended" not in div
     assert ended > 20 and current > 100
+
+
+def test_an_inactive_care_team_names_no_current_lead(context: MappingContext) -> None:
+    """The fifth layout trial: a discharged service user whose key worker's allocation the
+    export never closed had an inactive care team saying "Key worker: ..., since ..." as if
+    that were whom to call. Care has ended: the team says it has no current named lead, and
+    the member is listed with the others, their period as the extract gives it."""
+    record = hb.record(CareCoordinationArrangement.KEY_WORKER, CoordinationRole.KEY_WORKER)
+    (episode,) = record.episodes
+    finished = episode.model_copy(update={"status": EpisodeStatus.FINISHED, "end_date": date(2025, 5, 1)})
+    plans = tuple(
+        p.model_copy(update={"status": CarePlanStatus.COMPLETED, "end_date": date(2025, 5, 1)})
+        for p in record.care_plans
+    )
+    discharged = record.model_copy(update={"episodes": (finished,), "care_plans": plans})
+    assert any(m.is_lead and m.end_date is None for m in discharged.care_team)  # never closed
+    [team] = Bundle(map_service_user(discharged, context)).all("CareTeam")
+    assert team["status"] == "inactive"
+    paragraphs = team["text"]["div"].split("</p><p>")
+    assert paragraphs[1].startswith("No current named lead.")
+    assert not any(p.startswith("Key worker:") for p in paragraphs), paragraphs
+    [active] = Bundle(map_service_user(record, context)).all("CareTeam")  # in care: the lead, as before
+    assert active["text"]["div"].split("</p><p>")[1].startswith("Key worker:")
 
 
 def test_the_need_of_an_interpreter_and_the_ethnic_category_are_data(
