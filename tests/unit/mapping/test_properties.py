@@ -9,7 +9,7 @@ with markup characters, apostrophes and ampersands that the narrative must escap
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import orjson
 from hypothesis import HealthCheck, assume, given, settings
@@ -46,7 +46,8 @@ def records(draw: st.DrawFn) -> ServiceUserRecord:
     index = draw(st.integers(0, len(SCENARIOS) - 1))
     nhs = draw(nhs_numbers)
     record = make_service_user(index, seed, DEFAULT_AS_OF, build_directory(seed, 1), nhs)
-    born = draw(st.dates(date(1910, 1, 1), date(2010, 12, 31)))
+    # consistent: born before any date of their care (a date before it is a problem)
+    born = draw(st.dates(date(1910, 1, 1), min(date(2010, 12, 31), _earliest_care_date(record))))
     su = record.service_user.model_copy(
         update={
             "family_name": draw(texts),
@@ -91,7 +92,7 @@ def records(draw: st.DrawFn) -> ServiceUserRecord:
             ReasonableAdjustment(
                 reasonable_adjustment_id=f"RA{n}",
                 service_user_id=su.service_user_id,
-                start_date=draw(st.dates(date(2000, 1, 1), DEFAULT_AS_OF)),
+                start_date=draw(st.dates(max(born, date(2000, 1, 1)), DEFAULT_AS_OF)),  # not before birth
                 adjustment=words,
                 adjustment_code=draw(st.sampled_from(ReasonableAdjustmentKind) | st.none())
                 if words is not None
@@ -109,6 +110,21 @@ def records(draw: st.DrawFn) -> ServiceUserRecord:
             "reasonable_adjustments": tuple(adjustments),
         }
     )
+
+
+def _earliest_care_date(record: ServiceUserRecord) -> date:
+    """The earliest date on the service user's own records (not the directory's, nor a
+    contact's own date of birth), as the consistency rule on dates before birth reads them."""
+    days = [date.max]
+    for name in type(record).model_fields:
+        if name in ("service_user", "staff", "teams", "organisations", "services"):
+            continue
+        for item in getattr(record, name):
+            for field_name in type(item).model_fields:
+                value = getattr(item, field_name)
+                if isinstance(value, date) and not (name == "contacts" and field_name == "birth_date"):
+                    days.append(value.date() if isinstance(value, datetime) else value)
+    return min(days)
 
 
 def _folded(name: str | None) -> str | None:
