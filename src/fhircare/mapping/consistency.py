@@ -490,6 +490,20 @@ def _births(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
 _NOT_IN_THEIR_LIFE = ("service_user", "staff", "teams", "organisations", "services")
 
 
+def care_dates(record: ServiceUserRecord) -> Iterator[tuple[SourceRecord, str, date]]:
+    """Every date of the service user's care: each record's date fields (a date and time
+    as its day), the directory's and a contact's own date of birth left out."""
+    for name in type(record).model_fields:
+        if name in _NOT_IN_THEIR_LIFE:
+            continue
+        for item in getattr(record, name):
+            for field_name in type(item).model_fields:
+                value = getattr(item, field_name)
+                day = value.date() if isinstance(value, datetime) else value
+                if isinstance(day, date) and not (name == "contacts" and field_name == "birth_date"):
+                    yield item, field_name, day
+
+
 def _before_birth(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:
     """A date of the service user's care before they were born: the placeholder an export
     writes for an unknown date (SQL Server's 1 January 1900), a year mistyped. The fifth
@@ -499,20 +513,14 @@ def _before_birth(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsiste
     born = record.service_user.birth_date
     if born > as_of:  # the date of birth is the one to correct (_births)
         return
-    for name in type(record).model_fields:
-        if name in _NOT_IN_THEIR_LIFE:
-            continue
-        for item in getattr(record, name):
-            for field_name in type(item).model_fields:
-                value = getattr(item, field_name)
-                day = value.date() if isinstance(value, datetime) else value
-                if isinstance(day, date) and day < born and not (name == "contacts" and field_name == "birth_date"):
-                    yield Inconsistency(
-                        item,
-                        field_name,
-                        "is before the service user's date of birth: a placeholder for an unknown date (such as"
-                        " 01/01/1900) or a date to correct",
-                    )
+    for item, field_name, day in care_dates(record):
+        if day < born:
+            yield Inconsistency(
+                item,
+                field_name,
+                "is before the service user's date of birth: a placeholder for an unknown date (such as"
+                " 01/01/1900) or a date to correct",
+            )
 
 
 def _decided_after_the_run(record: ServiceUserRecord, as_of: date) -> Iterator[Inconsistency]:

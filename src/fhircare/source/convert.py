@@ -240,12 +240,12 @@ def parse_datetime(text: str, formats: Sequence[str], zone: tzinfo, written_in: 
             parsed = _read_datetime(text, fmt)
         except ValueError:
             continue
-        # an instant given with its offset (UTC, as JSON exports write them) is kept, in the
-        # trust's time: a DIALOG rated at 00:30 BST read "on 15 April" in UTC (found by a
-        # trial of a new layout)
         if parsed.tzinfo is None and written_in is not None:
             # a column the mapping says is written in another zone (UTC), given in the trust's
             parsed = parsed.replace(tzinfo=written_in)
+        # an instant given with its offset (UTC, as JSON exports write them) is kept, in the
+        # trust's time: a DIALOG rated at 00:30 BST read "on 15 April" in UTC (found by a
+        # trial of a new layout)
         return parsed.astimezone(zone) if parsed.tzinfo is not None else parsed.replace(tzinfo=zone)
     raise ConversionProblem(f"not a date and time in the format {_formats(formats)}")
 

@@ -9,13 +9,14 @@ with markup characters, apostrophes and ampersands that the narrative must escap
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import orjson
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from fhircare.mapping import MappingContext, ResourceKey, as_models, check_consistency, map_service_user
+from fhircare.mapping.consistency import care_dates
 from fhircare.source.bundle import ServiceUserRecord
 from fhircare.source.codes import Gender, NhsNumberStatus
 from fhircare.source.common import nhs_check_digit
@@ -47,7 +48,7 @@ def records(draw: st.DrawFn) -> ServiceUserRecord:
     nhs = draw(nhs_numbers)
     record = make_service_user(index, seed, DEFAULT_AS_OF, build_directory(seed, 1), nhs)
     # consistent: born before any date of their care (a date before it is a problem)
-    born = draw(st.dates(date(1910, 1, 1), min(date(2010, 12, 31), _earliest_care_date(record))))
+    born = draw(st.dates(date(1910, 1, 1), min(date(2010, 12, 31), *(day for _, _, day in care_dates(record)))))
     su = record.service_user.model_copy(
         update={
             "family_name": draw(texts),
@@ -110,21 +111,6 @@ def records(draw: st.DrawFn) -> ServiceUserRecord:
             "reasonable_adjustments": tuple(adjustments),
         }
     )
-
-
-def _earliest_care_date(record: ServiceUserRecord) -> date:
-    """The earliest date on the service user's own records (not the directory's, nor a
-    contact's own date of birth), as the consistency rule on dates before birth reads them."""
-    days = [date.max]
-    for name in type(record).model_fields:
-        if name in ("service_user", "staff", "teams", "organisations", "services"):
-            continue
-        for item in getattr(record, name):
-            for field_name in type(item).model_fields:
-                value = getattr(item, field_name)
-                if isinstance(value, date) and not (name == "contacts" and field_name == "birth_date"):
-                    days.append(value.date() if isinstance(value, datetime) else value)
-    return min(days)
 
 
 def _folded(name: str | None) -> str | None:
