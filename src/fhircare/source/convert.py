@@ -203,7 +203,7 @@ def parse_date(text: str, formats: Sequence[str], zone: tzinfo | None = None, wr
             parsed = _strptime(text, fmt)
         except ValueError:
             continue
-        if parsed.tzinfo is None and written_in is not None and ("%H" in fmt or "%I" in fmt):
+        if parsed.tzinfo is None and written_in is not None and re.search(r"%-?[HI]", fmt):
             # a time in another zone than the trust's: 23:30 UTC on 10 June is 11 June here
             parsed = parsed.replace(tzinfo=written_in)
         if parsed.tzinfo is not None and zone is not None:

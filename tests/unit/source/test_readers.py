@@ -557,7 +557,7 @@ def test_a_column_written_in_utc_without_an_offset_is_read_in_utc(tmp_path: Path
     file naming its key."""
     from zoneinfo import ZoneInfo
 
-    from fhircare.source.convert import parse_datetime
+    from fhircare.source.convert import parse_date, parse_datetime
 
     mapping_path = tmp_path / "tiny.yaml"
     text = TINY.replace(
@@ -581,6 +581,7 @@ def test_a_column_written_in_utc_without_an_offset_is_read_in_utc(tmp_path: Path
     assert parse_datetime("2025-06-10 13:20", ["%Y-%m-%d %H:%M"], london, utc).isoformat() == (
         "2025-06-10T14:20:00+01:00"
     )
+    assert parse_date("2025-06-10 23:30", ["%Y-%m-%d %-H:%M"], london, utc) == date(2025, 6, 11)  # hour unpadded
     for spec, key in (
         ("{column: DOD, timezone: Mars/Olympus}", "date_of_death.timezone"),
         ("{column: DOD, timezone: UTC}\n      religion: {column: SEX, timezone: UTC}", "religion.timezone"),
