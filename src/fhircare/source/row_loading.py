@@ -576,13 +576,23 @@ def _convert_columns(
             value = plan.defaults.get(column.field.name)
         if value is None:
             if column.field.required or (column.field.name == "service_user_id" and rt.top_level):
-                found.append((column.source, column.field.name, "missing value"))
+                found.append((column.source, column.field.name, _missing(raw)))
             continue
         data[column.field.name] = value
     for field_name, default in plan.defaults.items():
         if field_name not in data and default is not None and (only is None or field_name in only):
             data[field_name] = default
     return data, found
+
+
+def _missing(raw: object) -> str:
+    """Why a required cell is missing: a cell that is not blank held one of the mapping's
+    missing values (NULL, N/A, a placeholder date); saying which sends the reader to the
+    mapping file, not to a cell they can see is filled."""
+    text = (text_of(raw) or "").strip()
+    if not text:
+        return "missing value"
+    return f"missing value: the cell holds {quoted_code(text)}, which the mapping reads as no value"
 
 
 def identity_fields(plan: RecordPlan) -> frozenset[str]:

@@ -209,8 +209,14 @@ def test_missing_value_markers_are_the_mapping_files_to_say(extract: Callable[..
 
 
 def test_a_missing_marker_in_a_required_field_is_a_missing_value(extract: Callable[..., ReadBack]) -> None:
+    """The message names the marker: "missing value" alone, for a cell the reader can see
+    is filled, sent them looking at the extract rather than at the mapping file."""
     read = extract(missing='["NULL"]', patients__txt=PATIENTS.replace("\tSample\t", "\tNULL\t"))
-    assert strings(read.rejected["P1"]) == ["patients.txt:2: SURNAME: missing value"]
+    assert strings(read.rejected["P1"]) == [
+        "patients.txt:2: SURNAME: missing value: the cell holds 'NULL', which the mapping reads as no value"
+    ]
+    blank = extract(patients__txt=PATIENTS.replace("\tSample\t", "\t\t"))
+    assert strings(blank.rejected["P1"]) == ["patients.txt:2: SURNAME: missing value"]
 
 
 # --- item 5: loose dates ----------------------------------------------------------------------
