@@ -15,7 +15,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 
@@ -184,6 +184,27 @@ def _json_type(raw: object) -> str:
     return "string" if isinstance(raw, str) else type(raw).__name__
 
 
+#: the pseudo-format of a spreadsheet's serial day number (Excel's 1900 date system, as an
+#: export re-saved from a spreadsheet writes dates: 45474 is 1 July 2024, 45474.5 its noon)
+EXCEL_SERIAL = "excel"
+_SERIAL = re.compile(r"(\d{1,7})(?:\.(\d+))?")
+#: serial 61 is 1 March 1900: below it Excel counts a 29 February 1900 that never was
+_FIRST_SERIAL, _LAST_SERIAL = 61, 2958465
+_SERIAL_EPOCH = datetime(1899, 12, 30)
+
+
+def _excel_serial(text: str, *, needs_time: bool) -> datetime:
+    """The day (and time, from the fraction of a day, to the second) a serial names, or
+    ValueError: before 1 March 1900, after 9999, or a whole day where a time is wanted."""
+    match = _SERIAL.fullmatch(text)
+    if match is None or not _FIRST_SERIAL <= int(match[1]) <= _LAST_SERIAL:
+        raise ValueError("not an Excel serial date from 1 March 1900")
+    if needs_time and not match[2]:
+        raise ValueError("a whole day, no time")
+    seconds = round(float(f"0.{match[2] or 0}") * 86400)
+    return _SERIAL_EPOCH + timedelta(days=int(match[1]), seconds=seconds)
+
+
 def parse_date(text: str, formats: Sequence[str], zone: tzinfo | None = None, written_in: tzinfo | None = None) -> date:
     """The day ``text`` names. A value with a UTC offset (``1985-04-11T23:00:00.000Z``:
     midnight of 12 April in British Summer Time, as JSON exports write dates) is the day it
@@ -200,10 +221,10 @@ def parse_date(text: str, formats: Sequence[str], zone: tzinfo | None = None, wr
                 if match:
                     return date(int(match[3]), int(match[2]), int(match[1]))
                 continue
-            parsed = _strptime(text, fmt)
+            parsed = _excel_serial(text, needs_time=False) if fmt == EXCEL_SERIAL else _strptime(text, fmt)
         except ValueError:
             continue
-        if parsed.tzinfo is None and written_in is not None and re.search(r"%-?[HI]", fmt):
+        if parsed.tzinfo is None and written_in is not None and (fmt == EXCEL_SERIAL or re.search(r"%-?[HI]", fmt)):
             # a time in another zone than the trust's: 23:30 UTC on 10 June is 11 June here
             parsed = parsed.replace(tzinfo=written_in)
         if parsed.tzinfo is not None and zone is not None:
@@ -224,6 +245,8 @@ def _strptime(text: str, fmt: str) -> datetime:
 
 
 def _read_datetime(text: str, fmt: str) -> datetime:
+    if fmt == EXCEL_SERIAL:
+        return _excel_serial(text, needs_time=True)
     fast = _DMY_TIMES.get(fmt)
     if fast is None:
         return _strptime(text, fmt)
@@ -254,7 +277,24 @@ def _formats(formats: Sequence[str]) -> str:
     """The formats as a problem names them, each with an example: ``%d-%b-%Y (such as
     07-Dec-2025)``. The example is a fixed day, never the value read (personal data: a date
     of birth), so that a trust can see at once what was expected (layout trial F16)."""
-    return " or ".join(f"{fmt} (such as {_EXAMPLE.strftime(fmt)})" for fmt in formats)
+    return " or ".join(
+        f"{fmt} (a spreadsheet's serial day number from 61, such as {format_date(_EXAMPLE.date(), fmt)})"
+        if fmt == EXCEL_SERIAL
+        else f"{fmt} (such as {_EXAMPLE.strftime(fmt)})"
+        for fmt in formats
+    )
+
+
+def format_date(value: date, fmt: str) -> str:
+    """``value`` written in ``fmt``, a strftime format or :data:`EXCEL_SERIAL` (the
+    serial with the time as a fraction of a day, for a date and time)."""
+    if fmt != EXCEL_SERIAL:
+        return value.strftime(fmt)
+    moment = datetime.combine(value, datetime.min.time()) if not isinstance(value, datetime) else value
+    elapsed = moment.replace(tzinfo=None) - _SERIAL_EPOCH
+    if not isinstance(value, datetime):
+        return str(elapsed.days)
+    return f"{elapsed.days}.{round(elapsed.seconds / 86400 * 10**6):06d}".rstrip("0").rstrip(".")
 
 
 #: the day and time every format's example shows

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, tzinfo
 
 from fhircare.source.convert import (
+    EXCEL_SERIAL,
     ConversionProblem,
     ValueOptions,
     is_missing,
@@ -38,6 +39,8 @@ def suggest(word: str, known: list[str]) -> str:
 
 def format_problem(fmt: str, kind: str) -> str | None:
     """Why a strftime/strptime format cannot read a date (or date and time), or None."""
+    if fmt == EXCEL_SERIAL:
+        return None
     sample = datetime(2024, 11, 19, 14, 35, 47, tzinfo=UTC)
     try:
         pattern, plain = strict_format(fmt)

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from fhircare.source.convert import format_date
 from fhircare.source.mapping_schema import ColumnPlan, RecordPlan
 from fhircare.source.records import DIALOG_WIDE_FIELDS, FieldSpec
 from fhircare.source.row_loading import convert_row, takes
@@ -105,12 +106,12 @@ class Renderer:
             return str(value) if csv_file else value
         if kind == "date":
             assert isinstance(value, date)
-            return value.strftime(options.date_formats[0])
+            return format_date(value, options.date_formats[0])
         if kind == "datetime":
             assert isinstance(value, datetime)
             fmt = options.datetime_formats[0]
             local = value.astimezone(options.timezone)
-            return local.strftime(fmt) if "%z" in fmt else local.replace(tzinfo=None).strftime(fmt)
+            return local.strftime(fmt) if "%z" in fmt else format_date(local.replace(tzinfo=None), fmt)
         text = str(value)
         return self._reverse.local(column, text) if options.value_map is not None else text
 
