@@ -159,6 +159,25 @@ def _refused(resource: Json | None, viewer: Viewer, record: ServiceUserRecord, d
     return any(covers(p, resource, record) for p in refusals)
 
 
+def in_refused_crisis_plan(resource: Json, viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
+    """An applicable refusal covers a crisis, contingency or safety plan that points to the
+    resource (``supportingInfo``: its triggers, early warning signs, what helps, the
+    advance statement, the risk assessment and medication it names) or that the resource
+    points to (the pointer that finds it). Read as crisis information they are the plan's
+    content: a refusal of the plan refuses them too, as it did when they were its
+    activities. Read as a kind of their own (a trust's risk assessment) they are not."""
+    key = f"{resource.get('resourceType')}/{resource.get('id')}"
+    linked = [
+        plan
+        for ref, plan in record.crisis_plans.items()
+        if key in record.references.get(ref, frozenset()) or ref in references_of(resource)
+    ]
+    if not linked:
+        return False
+    refusals = [p for p in record.provisions if not p.permit and applies(p, viewer, record, day)]
+    return any(covers(p, plan, record) for p in refusals for plan in linked)
+
+
 # --- the gate -----------------------------------------------------------------------------
 
 
@@ -273,7 +292,9 @@ def _assessed_by(resource: Json, viewer: Viewer) -> bool:
 # --- bases --------------------------------------------------------------------------------
 
 
-def _ground(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRecord, day: date) -> str | None:
+def _ground(
+    basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRecord, day: date, info: Info | None = None
+) -> str | None:
     """The ground on which ``basis`` holds for this resource, as the AuditEvent records it
     (None: it does not hold). A Consent-based ground names the Consents that grant it
     (``explicit-consent Consent/c1``), so that an administrator can see which decision,
@@ -284,6 +305,8 @@ def _ground(basis: Basis, resource: Json, viewer: Viewer, record: ServiceUserRec
     if basis is Basis.ALWAYS:
         return basis.value
     if _refused(resource, viewer, record, day):
+        return None
+    if info is Info.CRISIS_INFORMATION and in_refused_crisis_plan(resource, viewer, record, day):
         return None
     if basis is Basis.SEES_SERVICE_USER:
         # the gate was passed before any row is read: what opened it is the ground
@@ -381,7 +404,7 @@ def _granted(resource: Json, viewer: Viewer, record: ServiceUserRecord | None, d
                 if Basis.ALWAYS in rule.bases:
                     granted[rule.view] = Basis.ALWAYS.value
                 continue
-            ground = next((g for b in rule.bases if (g := _ground(b, resource, viewer, record, day))), None)
+            ground = next((g for b in rule.bases if (g := _ground(b, resource, viewer, record, day, info))), None)
             if ground is not None:
                 granted[rule.view] = ground
     return granted

@@ -194,6 +194,10 @@ class ServiceUserRecord:
     #: what a crisis, contingency or safety plan points to (``supportingInfo``): part of
     #: the crisis component (IS-18), such as the risk assessment and medication it names
     crisis_supporting: frozenset[str] = frozenset()
+    #: each crisis, contingency or safety plan by ``Type/id``, as much of it as a Consent's
+    #: provision is judged by (``_crisis_plan_stub``): a refusal covering the plan covers
+    #: what it points to (``policy.in_refused_crisis_plan``)
+    crisis_plans: Mapping[str, Json] = field(default_factory=dict)
     #: the teams managing a care team (``CareTeam.managingOrganization``), with the last
     #: day they do (``managing_on``)
     managing_organisations: Mapping[str, date | None] = field(default_factory=dict)
@@ -301,6 +305,7 @@ def build_record(
     involved: dict[str, date | None] = {}
     crisis: set[str] = set()
     crisis_supporting: set[str] = set()
+    crisis_plans: dict[str, Json] = {}
     managing: dict[str, date | None] = {}
     providing: dict[str, date | None] = {}
     section_117: dict[str, date | None] = {}
@@ -357,6 +362,7 @@ def build_record(
         elif rtype == "CarePlan":
             is_crisis = _is_crisis_plan(resource, crisis_categories)
             if is_crisis:
+                crisis_plans[ref] = _crisis_plan_stub(resource)
                 crisis_supporting.update(
                     r for info in resource.get("supportingInfo", ()) if (r := local_reference(info)) is not None
                 )
@@ -390,11 +396,26 @@ def build_record(
         involved_organisations=involved,
         crisis_contacts=frozenset(crisis - not_involved),
         crisis_supporting=frozenset(crisis_supporting),
+        crisis_plans=crisis_plans,
         managing_organisations=managing,
         providing_organisations=providing,
         section_117_responsible=section_117,
         references={ref: frozenset(references_of(resource)) for ref, resource in by_ref.items()},
     )
+
+
+#: the elements of a crisis plan a Consent's provision is judged by (``policy.covers``):
+#: its type, profiles and categories, and the plans it is part of, replaces or is based on
+#: (``data`` meaning ``dependents``)
+_CRISIS_PLAN_STUB = ("resourceType", "id", "category", "partOf", "replaces", "basedOn")
+
+
+def _crisis_plan_stub(plan: Json) -> Json:
+    stub = {k: plan[k] for k in _CRISIS_PLAN_STUB if k in plan}
+    profiles = (plan.get("meta") or {}).get("profile")
+    if profiles:
+        stub["meta"] = {"profile": profiles}
+    return stub
 
 
 def references_of(resource: Json) -> set[str]:

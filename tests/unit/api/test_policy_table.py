@@ -1282,3 +1282,55 @@ def test_a_disclosure_names_its_grounds(
     shown, found = decide_why(VIEWERS[viewer], target, facts, TODAY)
     assert found == grounds
     assert (shown is None) == (not grounds)
+
+
+#: a crisis plan pointing to what it is made of, and the pointer that finds it (issue 10)
+CRISIS_WITH_CONTENT = {
+    **care_plan("crisis4", CRISIS, [activity(LEAD, "crisis-contact")]),
+    "supportingInfo": [
+        {"reference": ref}
+        for ref in ("Observation/trigger", "Observation/advance", "RiskAssessment/risk", "MedicationStatement/depot")
+    ],
+}
+POINTER_TO_CRISIS = {**POINTER, "context": {"related": [{"reference": "CarePlan/crisis4"}]}}
+#: a refusal of the crisis plan, coded as the mapping codes one (SharedInformation.CRISIS_PLAN)
+CRISIS_CODES = tuple(CRISIS["coding"])
+
+
+@pytest.mark.parametrize(
+    ("viewer", "refusal"),
+    [
+        (O.GP, consent("no", permit=False, actors=(GP_PRACTICE,), classes=("CarePlan",), codes=CRISIS_CODES)),
+        (
+            O.URGENT_CARE,
+            consent("no", permit=False, partner_types=("police",), classes=("CarePlan",), codes=CRISIS_CODES),
+        ),
+        (O.NHS_TRUST, consent("no", permit=False, actors=(TRUST_TEAM,), classes=("CarePlan",), codes=CRISIS_CODES)),
+    ],
+    ids=["gp", "urgent-care", "trust"],
+)
+@pytest.mark.parametrize(
+    "target",
+    [TRIGGER, ADVANCE_STATEMENT, POINTER_TO_CRISIS, RISK, DEPOT],
+    ids=lambda t: f"{t['resourceType']}/{t['id']}",
+)
+def test_a_refusal_of_the_crisis_plan_covers_what_it_points_to(viewer: O, refusal: Json, target: Json) -> None:
+    """The triggers, early warning signs, advance statement, risk assessment and medication
+    a crisis plan points to (supportingInfo) are the plan's content since issue 10 took them
+    out of its activities, and the pointer is how it is found: a refusal of the crisis plan
+    (class CarePlan, the crisis categories) hid the CarePlan alone, and the GP, urgent care
+    (the police among them) and a trust read its content regardless (found tracing
+    EC-47, 2026-12-07). What the refusal leaves is unchanged: the managing trust still reads
+    the risk assessment and medication, and the GP the medication, as their own kinds of
+    information."""
+    facts = record(CRISIS_WITH_CONTENT, TRIGGER, ADVANCE_STATEMENT, POINTER_TO_CRISIS, RISK, DEPOT, refusal)
+    assert decide(VIEWERS[viewer], CRISIS_WITH_CONTENT, facts, TODAY) is None
+    shown = decide(VIEWERS[viewer], target, facts, TODAY)
+    own_kind = {O.NHS_TRUST: ("RiskAssessment", "MedicationStatement"), O.GP: ("MedicationStatement",)}
+    if target["resourceType"] in own_kind.get(viewer, ()):
+        assert shown == target  # the managing trust's risk assessment; medication the GP must know about
+    else:
+        assert shown is None
+    # without the refusal, each is shown as before
+    unrefused = record(CRISIS_WITH_CONTENT, TRIGGER, ADVANCE_STATEMENT, POINTER_TO_CRISIS, RISK, DEPOT)
+    assert decide(VIEWERS[viewer], target, unrefused, TODAY) == target
