@@ -20,6 +20,7 @@ Order of decision:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -159,18 +160,34 @@ def _refused(resource: Json | None, viewer: Viewer, record: ServiceUserRecord, d
     return any(covers(p, resource, record) for p in refusals)
 
 
-def in_refused_crisis_plan(resource: Json, viewer: Viewer, record: ServiceUserRecord, day: date) -> bool:
-    """An applicable refusal covers a crisis, contingency or safety plan that points to the
-    resource (``supportingInfo``: its triggers, early warning signs, what helps, the
-    advance statement, the risk assessment and medication it names) or that the resource
-    points to (the pointer that finds it). Read as crisis information they are the plan's
-    content: a refusal of the plan refuses them too, as it did when they were its
-    activities. Read as a kind of their own (a trust's risk assessment) they are not."""
+#: kinds of information that are a plan's content where a reader is shown them as such,
+#: with whether only a crisis, contingency or safety plan's refusal counts: the needs the
+#: plan addresses, what the service user says about themselves, its goals and reviews; and
+#: what a crisis plan points to (its triggers, early warning signs, what helps, the advance
+#: statement, the risk assessment and medication it names, and the pointer that finds it)
+PLAN_CONTENT: Mapping[Info, bool] = {
+    Info.NEED: False,
+    Info.ABOUT_ME: False,
+    Info.GOAL: False,
+    Info.REVIEW: False,
+    Info.CRISIS_INFORMATION: True,
+}
+
+
+def in_refused_plan(resource: Json, viewer: Viewer, record: ServiceUserRecord, day: date, crisis_only: bool) -> bool:
+    """An applicable refusal covers a care plan (with ``crisis_only``, a crisis,
+    contingency or safety plan) that points to the resource (``addresses``, ``goal``,
+    ``supportingInfo``) or that the resource points to (a review of the plan; the pointer
+    that finds a crisis plan). Read as the plan's content, they are the plan: a service
+    user who refused a reader their care plan refused its needs, strengths and reviews as
+    well, as they did the crisis plan's triggers when those were its activities. Read as a
+    kind of their own (a trust's risk assessment) they are not covered."""
     key = f"{resource.get('resourceType')}/{resource.get('id')}"
     linked = [
         plan
-        for ref, plan in record.crisis_plans.items()
-        if key in record.references.get(ref, frozenset()) or ref in references_of(resource)
+        for ref, plan in record.plans.items()
+        if (not crisis_only or ref in record.crisis_plans)
+        and (key in record.references.get(ref, frozenset()) or ref in references_of(resource))
     ]
     if not linked:
         return False
@@ -306,7 +323,7 @@ def _ground(
         return basis.value
     if _refused(resource, viewer, record, day):
         return None
-    if info is Info.CRISIS_INFORMATION and in_refused_crisis_plan(resource, viewer, record, day):
+    if info is not None and info in PLAN_CONTENT and in_refused_plan(resource, viewer, record, day, PLAN_CONTENT[info]):
         return None
     if basis is Basis.SEES_SERVICE_USER:
         # the gate was passed before any row is read: what opened it is the ground

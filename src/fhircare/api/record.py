@@ -194,10 +194,12 @@ class ServiceUserRecord:
     #: what a crisis, contingency or safety plan points to (``supportingInfo``): part of
     #: the crisis component (IS-18), such as the risk assessment and medication it names
     crisis_supporting: frozenset[str] = frozenset()
-    #: each crisis, contingency or safety plan by ``Type/id``, as much of it as a Consent's
-    #: provision is judged by (``_crisis_plan_stub``): a refusal covering the plan covers
-    #: what it points to (``policy.in_refused_crisis_plan``)
-    crisis_plans: Mapping[str, Json] = field(default_factory=dict)
+    #: each care plan by ``Type/id``, as much of it as a Consent's provision is judged by
+    #: (``_plan_stub``): a refusal covering the plan covers what it is made of
+    #: (``policy.in_refused_plan``)
+    plans: Mapping[str, Json] = field(default_factory=dict)
+    #: which of them are crisis, contingency or safety plans
+    crisis_plans: frozenset[str] = frozenset()
     #: the teams managing a care team (``CareTeam.managingOrganization``), with the last
     #: day they do (``managing_on``)
     managing_organisations: Mapping[str, date | None] = field(default_factory=dict)
@@ -305,7 +307,8 @@ def build_record(
     involved: dict[str, date | None] = {}
     crisis: set[str] = set()
     crisis_supporting: set[str] = set()
-    crisis_plans: dict[str, Json] = {}
+    plans: dict[str, Json] = {}
+    crisis_plans: set[str] = set()
     managing: dict[str, date | None] = {}
     providing: dict[str, date | None] = {}
     section_117: dict[str, date | None] = {}
@@ -361,8 +364,9 @@ def build_record(
                     _later(managing, team_ref, team_last)
         elif rtype == "CarePlan":
             is_crisis = _is_crisis_plan(resource, crisis_categories)
+            plans[ref] = _plan_stub(resource)
             if is_crisis:
-                crisis_plans[ref] = _crisis_plan_stub(resource)
+                crisis_plans.add(ref)
                 crisis_supporting.update(
                     r for info in resource.get("supportingInfo", ()) if (r := local_reference(info)) is not None
                 )
@@ -396,7 +400,8 @@ def build_record(
         involved_organisations=involved,
         crisis_contacts=frozenset(crisis - not_involved),
         crisis_supporting=frozenset(crisis_supporting),
-        crisis_plans=crisis_plans,
+        plans=plans,
+        crisis_plans=frozenset(crisis_plans),
         managing_organisations=managing,
         providing_organisations=providing,
         section_117_responsible=section_117,
@@ -404,14 +409,14 @@ def build_record(
     )
 
 
-#: the elements of a crisis plan a Consent's provision is judged by (``policy.covers``):
+#: the elements of a care plan a Consent's provision is judged by (``policy.covers``):
 #: its type, profiles and categories, and the plans it is part of, replaces or is based on
 #: (``data`` meaning ``dependents``)
-_CRISIS_PLAN_STUB = ("resourceType", "id", "category", "partOf", "replaces", "basedOn")
+_PLAN_STUB = ("resourceType", "id", "category", "partOf", "replaces", "basedOn")
 
 
-def _crisis_plan_stub(plan: Json) -> Json:
-    stub = {k: plan[k] for k in _CRISIS_PLAN_STUB if k in plan}
+def _plan_stub(plan: Json) -> Json:
+    stub = {k: plan[k] for k in _PLAN_STUB if k in plan}
     profiles = (plan.get("meta") or {}).get("profile")
     if profiles:
         stub["meta"] = {"profile": profiles}

@@ -1334,3 +1334,37 @@ def test_a_refusal_of_the_crisis_plan_covers_what_it_points_to(viewer: O, refusa
     # without the refusal, each is shown as before
     unrefused = record(CRISIS_WITH_CONTENT, TRIGGER, ADVANCE_STATEMENT, POINTER_TO_CRISIS, RISK, DEPOT)
     assert decide(VIEWERS[viewer], target, unrefused, TODAY) == target
+
+
+#: the main plan pointing to what it is made of: the need it addresses, what the service
+#: user says about themselves; and a review of it (pointing to the plan, as the mapping writes one)
+MAIN_WITH_CONTENT = {
+    **MAIN,
+    "addresses": [{"reference": "Condition/need"}],
+    "supportingInfo": [{"reference": "Observation/strength"}],
+}
+REVIEW_OF_MAIN = {
+    **REVIEW,
+    "extension": [{"url": SD + "reviewed-plan", "valueReference": {"reference": "CarePlan/cp1"}}],
+}
+#: a refusal of the care plans, coded as the mapping codes one (SharedInformation.CARE_PLAN)
+CARE_PLAN_CLASSES = ("CarePlan", "Goal", "CareTeam")
+
+
+@pytest.mark.parametrize(("viewer", "actor"), [(O.GP, GP_PRACTICE), (O.NHS_TRUST, TRUST_TEAM)], ids=["gp", "trust"])
+@pytest.mark.parametrize("target", [NEED, STRENGTH, REVIEW_OF_MAIN], ids=lambda t: f"{t['resourceType']}/{t['id']}")
+def test_a_refusal_of_the_care_plan_covers_what_it_is_made_of(viewer: O, actor: str, target: Json) -> None:
+    """A service user who refused a reader their care plan refused what it is made of: the
+    needs it addresses, what they say about themselves in it, and its reviews. The refusal,
+    coded as the mapping codes one (CarePlan, Goal, CareTeam), hid the CarePlan alone, and
+    the GP or a trust read the rest (found tracing EC-47, 2026-12-07). A refusal of the
+    crisis plans alone leaves the main plan's content shown."""
+    refusal = consent("no", permit=False, actors=(actor,), classes=CARE_PLAN_CLASSES)
+    facts = record(MAIN_WITH_CONTENT, NEED, STRENGTH, REVIEW_OF_MAIN, refusal)
+    assert decide(VIEWERS[viewer], MAIN_WITH_CONTENT, facts, TODAY) is None
+    assert decide(VIEWERS[viewer], target, facts, TODAY) is None
+    unrefused = record(MAIN_WITH_CONTENT, NEED, STRENGTH, REVIEW_OF_MAIN)
+    assert decide(VIEWERS[viewer], target, unrefused, TODAY) == target
+    crisis_only = consent("no", permit=False, actors=(actor,), classes=("CarePlan",), codes=CRISIS_CODES)
+    crisis_refused = record(MAIN_WITH_CONTENT, NEED, STRENGTH, REVIEW_OF_MAIN, crisis_only)
+    assert decide(VIEWERS[viewer], target, crisis_refused, TODAY) == target
