@@ -678,3 +678,25 @@ def test_a_service_user_recorded_as_died_with_no_date_is_shared_as_deceased(
     alive = su.model_copy(update={"deceased": False})
     [patient] = mapped(record.model_copy(update={"service_user": alive}), context, profiles_validator).all("Patient")
     assert not any(key.startswith("deceased") for key in patient) and "died" not in patient["text"]["div"]
+
+
+def test_a_draft_crisis_plan_is_never_published_as_the_plan_in_force(context: MappingContext) -> None:
+    """EC-74: a plan not yet agreed is a draft, and urgent care finds the crisis plan by its
+    pointer (the National Record Locator's DocumentReference): a draft crisis plan has no
+    pointer, so it is never found as the plan to act on; the agreed one's pointer is
+    current, and one no longer in force is superseded (found tracing EC-74: no test held
+    the draft rule)."""
+    record = hb.record(CareCoordinationArrangement.KEY_WORKER, CoordinationRole.KEY_WORKER)
+
+    def pointers(status: CarePlanStatus) -> list[str]:
+        plans = tuple(
+            p.model_copy(update={"status": status}) if p.care_plan_id == "HB-CP2" else p for p in record.care_plans
+        )
+        bundle = Bundle(map_service_user(record.model_copy(update={"care_plans": plans}), context))
+        [crisis] = [p for p in bundle.all("CarePlan") if p["status"] == status.value and "partOf" in p]
+        found = [d for d in bundle.all("DocumentReference") if crisis["id"] in str(d.get("context"))]
+        return [d["status"] for d in found]
+
+    assert pointers(CarePlanStatus.ACTIVE) == ["current"]
+    assert pointers(CarePlanStatus.DRAFT) == []
+    assert pointers(CarePlanStatus.REVOKED) == ["superseded"]
