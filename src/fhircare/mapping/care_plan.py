@@ -156,7 +156,12 @@ def _plan_paragraphs(plan: CarePlan, record: ServiceUserRecord, refs: Refs) -> l
     # something to plan for (it stays in the plan's extension, as the trust recorded it)
     if review is not None and not has_ended(plan, refs.context.as_of):
         when = long_date(date.fromisoformat(review[1])) if review[0] == "valueDate" else review[1]
-        paragraphs.append(sentence(f"Next review: {when}"))
+        # a review date passed without a review: partners act on the plan as current, so the
+        # plan says it may not be (H09, R-07: a plan is reviewed at least every 12 months)
+        overdue = review[0] == "valueDate" and date.fromisoformat(review[1]) < refs.context.as_of
+        paragraphs.append(
+            sentence(f"Next review: {when}" + (" (overdue: this plan may not be current)" if overdue else ""))
+        )
     paragraphs.append(named_contact(record, refs, plan))
     if not plan.is_sub_plan:
         for a in arrangements_for(plan.episode_id, record):

@@ -12,7 +12,7 @@ Care Support, Wales standard and enhanced) and a 500-user synthetic extract:
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -700,3 +700,25 @@ def test_a_draft_crisis_plan_is_never_published_as_the_plan_in_force(context: Ma
     assert pointers(CarePlanStatus.ACTIVE) == ["current"]
     assert pointers(CarePlanStatus.DRAFT) == []
     assert pointers(CarePlanStatus.REVOKED) == ["superseded"]
+
+
+def test_a_plan_past_its_review_date_says_it_may_not_be_current(context: MappingContext) -> None:
+    """R-07, H09: a plan whose next review date has passed with no review was shown to
+    partners as any other plan in use, "Next review: 1 September 2025", read as current
+    (found tracing R-07). Its narrative now says the review is overdue and the plan may not
+    be current; a review still to come is shown as before."""
+    record = hb.record(CareCoordinationArrangement.KEY_WORKER, CoordinationRole.KEY_WORKER)
+
+    def main_plan_text(review: date) -> str:
+        plans = tuple(
+            p.model_copy(update={"next_review_date": review}) if p.care_plan_id == "HB-CP1" else p
+            for p in record.care_plans
+        )
+        bundle = Bundle(map_service_user(record.model_copy(update={"care_plans": plans}), context))
+        [main] = [p for p in bundle.all("CarePlan") if "partOf" not in p]
+        return str(main["text"]["div"])
+
+    past = main_plan_text(AS_OF - timedelta(days=1))
+    assert f"Next review: {long_date(AS_OF - timedelta(days=1))} (overdue: this plan may not be current)." in past
+    assert "overdue" not in main_plan_text(AS_OF)
+    assert "overdue" not in main_plan_text(AS_OF + timedelta(days=30))
