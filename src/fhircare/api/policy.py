@@ -183,11 +183,12 @@ def in_refused_plan(resource: Json, viewer: Viewer, record: ServiceUserRecord, d
     well, as they did the crisis plan's triggers when those were its activities. Read as a
     kind of their own (a trust's risk assessment) they are not covered."""
     key = f"{resource.get('resourceType')}/{resource.get('id')}"
+    points_to = references_of(resource)
     linked = [
         plan
         for ref, plan in record.plans.items()
         if (not crisis_only or ref in record.crisis_plans)
-        and (key in record.references.get(ref, frozenset()) or ref in references_of(resource))
+        and (key in record.references.get(ref, frozenset()) or ref in points_to)
     ]
     if not linked:
         return False

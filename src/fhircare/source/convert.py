@@ -191,6 +191,8 @@ _SERIAL = re.compile(r"(\d{1,7})(?:\.(\d+))?")
 #: serial 61 is 1 March 1900: below it Excel counts a 29 February 1900 that never was
 _FIRST_SERIAL, _LAST_SERIAL = 61, 2958465
 _SERIAL_EPOCH = datetime(1899, 12, 30)
+#: a format that holds the hour (padded or not): its time can be in another zone
+_HOUR = re.compile(r"%-?[HI]")
 
 
 def _excel_serial(text: str, *, needs_time: bool) -> datetime:
@@ -224,7 +226,7 @@ def parse_date(text: str, formats: Sequence[str], zone: tzinfo | None = None, wr
             parsed = _excel_serial(text, needs_time=False) if fmt == EXCEL_SERIAL else _strptime(text, fmt)
         except ValueError:
             continue
-        if parsed.tzinfo is None and written_in is not None and (fmt == EXCEL_SERIAL or re.search(r"%-?[HI]", fmt)):
+        if parsed.tzinfo is None and written_in is not None and (fmt == EXCEL_SERIAL or _HOUR.search(fmt)):
             # a time in another zone than the trust's: 23:30 UTC on 10 June is 11 June here
             parsed = parsed.replace(tzinfo=written_in)
         if parsed.tzinfo is not None and zone is not None:
@@ -290,10 +292,9 @@ def format_date(value: date, fmt: str) -> str:
     serial with the time as a fraction of a day, for a date and time)."""
     if fmt != EXCEL_SERIAL:
         return value.strftime(fmt)
-    moment = datetime.combine(value, datetime.min.time()) if not isinstance(value, datetime) else value
-    elapsed = moment.replace(tzinfo=None) - _SERIAL_EPOCH
     if not isinstance(value, datetime):
-        return str(elapsed.days)
+        return str((value - _SERIAL_EPOCH.date()).days)
+    elapsed = value.replace(tzinfo=None) - _SERIAL_EPOCH
     return f"{elapsed.days}.{round(elapsed.seconds / 86400 * 10**6):06d}".rstrip("0").rstrip(".")
 
 
